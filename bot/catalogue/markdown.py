@@ -1,0 +1,319 @@
+"""Import an awesome-list README into a Catalogue, and render a Catalogue as one.
+
+The importer is faithful to what the seed list actually contains: the mojibake star (`ðŸŒŸ`), a bullet
+without links, a link whose target is itself a markdown link (`[[arxiv 2305]]([10.48550/...](http://...))`),
+headings that skip a level (`#### Function`), and papers repeated under several topics.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from bot.catalogue.aliases import DEFAULT_ALIASES
+from bot.catalogue.model import Catalogue, Entry, Link, Topic
+from bot.catalogue.text import fold, slugify
+
+STAR = "🌟"
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]+")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_BULLET = re.compile(r"^[*-]\s+(.*)$")
+_SUB_BULLET = re.compile(r"^\s{2,}[*-]\s+(.*)$")
+_NOTE_LINE = re.compile(r"^\*\s*Note:\s*(.*?)\s*\*$")
+_TITLE = re.compile(r"^\*\*(.+?)\*\*")
+_ACRONYM = re.compile(r"^\(\*(.+?)\*\)")
+_LINK_LABEL = re.compile(r"^\[\[(.+?)\]\]\(")
+_INNER_LINK = re.compile(r"^\[([^\]]*)\]\((.*)\)$")
+
+SECTION_KINDS = {"tutorial": "tutorial", "library": "library", "survey": "survey", "video": "video",
+                 "by source": "source"}
+BLOG_LABELS = ("blog", "lesswrong", "transformer circuits thread", "alignment forum")
+
+
+class MarkdownImportError(ValueError):
+    def __init__(self, line: int, message: str):
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 bytes that were read as Windows-1252 (`ðŸŒŸ` -> `🌟`), leaving real text alone."""
+
+    def fix(match: re.Match[str]) -> str:
+        chunk = match.group(0)
+        try:
+            return chunk.encode("cp1252").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return chunk
+
+    return _MOJIBAKE.sub(fix, text)
+
+
+@dataclass
+class _Draft:
+    title: str
+    kind: str
+    links: list[Link] = field(default_factory=list)
+    starred: bool = False
+    acronym: str = ""
+    doi: str = ""
+    notes: list[str] = field(default_factory=list)
+    preface: str = ""
+    topics: list[str] = field(default_factory=list)
+
+
+def _parse_links(rest: str, line_no: int) -> tuple[list[Link], str]:
+    """Parse `[[label]](url)` groups; return links and a DOI if one was nested as the target's text."""
+    links: list[Link] = []
+    doi = ""
+    rest = rest.strip()
+    while rest:
+        match = _LINK_LABEL.match(rest)
+        if not match:
+            raise MarkdownImportError(line_no, f"expected a '[[label]](url)' link, found {rest[:40]!r}")
+        label = match.group(1)
+        depth, index = 1, match.end()
+        while index < len(rest) and depth:
+            depth += {"(": 1, ")": -1}.get(rest[index], 0)
+            index += 1
+        if depth:
+            raise MarkdownImportError(line_no, f"unclosed '(' in the link {label!r}")
+        target = rest[match.end(): index - 1].strip()
+        inner = _INNER_LINK.match(target)
+        if inner:  # [[label]]([text](url)): the text is a DOI in the seed; the URL is the link.
+            doi, target = inner.group(1).strip(), inner.group(2).strip()
+        links.append(Link(label=label, url=target))
+        rest = rest[index:].strip()
+    return links, doi
+
+
+def _kind_for(section_title: str, links: list[Link]) -> str:
+    kind = SECTION_KINDS.get(fold(section_title))
+    if kind:
+        return kind
+    labels = [fold(link.label) for link in links]
+    if labels and all(label.startswith(BLOG_LABELS) for label in labels):
+        return "blog"
+    return "paper"
+
+
+def _entry_id(title: str, taken: set[str]) -> str:
+    base = slugify(title, max_words=8) or "entry"
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def import_markdown(text: str) -> Catalogue:
+    """Build a Catalogue from an awesome-list README."""
+    text = repair_mojibake(text.replace("\r\n", "\n"))
+    list_title, description_lines = "", []
+    headings: list[tuple[int, str, str | None]] = []  # (level, title, parent index as slug later)
+    topic_rows: list[dict] = []  # {level, title, parent_row}
+    drafts: dict[str, _Draft] = {}  # folded title -> draft
+    order: list[str] = []
+    placement: dict[int, list[str]] = {}
+    stack: list[int] = []  # indexes into topic_rows
+    last: _Draft | None = None
+    pending_preface = ""
+
+    for line_no, raw in enumerate(text.split("\n"), start=1):
+        line = raw.rstrip()
+        if not line.strip():
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            level, title = len(heading.group(1)), heading.group(2).strip()
+            last = None
+            if level == 1:
+                list_title = title
+                continue
+            while stack and topic_rows[stack[-1]]["level"] >= level:
+                stack.pop()
+            topic_rows.append({"level": level, "title": title, "parent": stack[-1] if stack else None})
+            stack.append(len(topic_rows) - 1)
+            headings.append((level, title, None))
+            continue
+        if not topic_rows:
+            if list_title:
+                description_lines.append(line.strip())
+            continue
+        note = _NOTE_LINE.match(line.strip())
+        if note and not raw.startswith((" ", "\t")):
+            pending_preface = note.group(1)
+            continue
+        sub = _SUB_BULLET.match(raw)
+        if sub and last is not None:
+            last.notes.append(sub.group(1).strip())
+            continue
+        bullet = _BULLET.match(line)
+        if not bullet:
+            raise MarkdownImportError(line_no, f"unexpected text outside a bullet: {line[:60]!r}")
+        body = bullet.group(1).strip()
+        starred = body.startswith(STAR)
+        body = body.removeprefix(STAR).strip()
+        title_match = _TITLE.match(body)
+        if not title_match:
+            raise MarkdownImportError(line_no, "a bullet must start with a **bold title**")
+        title = " ".join(title_match.group(1).split())
+        rest = body[title_match.end():].strip()
+        acronym = ""
+        acronym_match = _ACRONYM.match(rest)
+        if acronym_match:
+            acronym, rest = acronym_match.group(1).strip(), rest[acronym_match.end():].strip()
+        links, doi = _parse_links(rest, line_no)
+        topic_index = stack[-1]
+        section = topic_rows[_root(topic_rows, topic_index)]["title"]
+        key = fold(title)
+        draft = drafts.get(key)
+        if draft is None:
+            draft = _Draft(title=title, kind=_kind_for(section, links))
+            drafts[key] = draft
+            order.append(key)
+        # The same work listed again (maybe with more links): one entry, one more topic.
+        draft.starred = draft.starred or starred
+        draft.acronym = draft.acronym or acronym
+        draft.doi = draft.doi or doi
+        draft.links.extend(link for link in links if link not in draft.links)
+        if pending_preface:
+            draft.preface, pending_preface = pending_preface, ""
+        placement.setdefault(topic_index, [])
+        if key not in placement[topic_index]:
+            placement[topic_index].append(key)
+        draft.topics.append(str(topic_index))
+        last = draft
+
+    if not topic_rows:
+        raise MarkdownImportError(1, "no '## ' headings found: is this an awesome-list README?")
+
+    slugs = _topic_slugs(topic_rows)
+    topics = []
+    for index, row in enumerate(topic_rows):
+        slug = slugs[index]
+        parent = slugs[row["parent"]] if row["parent"] is not None else None
+        depth = 1
+        cursor = row["parent"]
+        while cursor is not None:
+            depth += 1
+            cursor = topic_rows[cursor]["parent"]
+        topics.append(Topic(slug=slug, title=row["title"], parent=parent,
+                            aliases=DEFAULT_ALIASES.get(slug, ()), depth=depth))
+
+    taken: set[str] = set()
+    entry_ids: dict[str, str] = {}
+    entries = []
+    for key in order:
+        draft = drafts[key]
+        entry_id = _entry_id(draft.title, taken)
+        taken.add(entry_id)
+        entry_ids[key] = entry_id
+        entries.append(Entry(
+            id=entry_id, title=draft.title, kind=draft.kind, links=tuple(draft.links), starred=draft.starred,
+            acronym=draft.acronym, doi=draft.doi, notes=tuple(draft.notes), preface=draft.preface,
+            topics=tuple(dict.fromkeys(slugs[int(t)] for t in draft.topics)),
+        ))
+    return Catalogue(
+        title=list_title or "Awesome list",
+        description=" ".join(description_lines),
+        topics=tuple(topics),
+        entries=tuple(entries),
+        placement={slugs[i]: tuple(entry_ids[k] for k in keys) for i, keys in placement.items()},
+    )
+
+
+def _root(rows: list[dict], index: int) -> int:
+    while rows[index]["parent"] is not None:
+        index = rows[index]["parent"]
+    return index
+
+
+def _topic_slugs(rows: list[dict]) -> list[str]:
+    """Slug each heading; a title used by several headings (`General`) is prefixed by its parent's slug."""
+    base = [slugify(row["title"]) or "topic" for row in rows]
+    counts: dict[str, int] = {}
+    for slug in base:
+        counts[slug] = counts.get(slug, 0) + 1
+    slugs: list[str] = []
+    for index, row in enumerate(rows):
+        slug = base[index]
+        if counts[slug] > 1 and row["parent"] is not None:
+            slug = f"{slugs[row['parent']]}-{slug}"
+        while slug in slugs:
+            slug += "-2"
+        slugs.append(slug)
+    return slugs
+
+
+# --------------------------------------------------------------------------- rendering
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+def md_escape(text: str) -> str:
+    """Escape text so that markdown in a title or note stays literal (no injected links or HTML)."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def md_url(url: str) -> str:
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+
+
+def github_anchor(title: str, used: dict[str, int]) -> str:
+    anchor = re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
+    count = used.get(anchor, 0)
+    used[anchor] = count + 1
+    return anchor if count == 0 else f"{anchor}-{count}"
+
+
+def render_entry(entry: Entry) -> list[str]:
+    star = STAR if entry.starred else ""
+    parts = [f"* {star}**{md_escape(entry.title)}**"]
+    if entry.acronym:
+        parts.append(f"(*{md_escape(entry.acronym)}*)")
+    parts.extend(f"[[{md_escape(link.label)}]]({md_url(link.url)})" for link in entry.links)
+    if entry.doi:
+        parts.append(f"[[doi]](https://doi.org/{md_url(entry.doi)})")
+    lines = [" ".join(parts)]
+    lines.extend(f"  * {md_escape(note)}" for note in entry.notes)
+    return lines
+
+
+def render_markdown(catalogue: Catalogue) -> str:
+    """The awesome list as GitHub-flavoured markdown. Deterministic: same catalogue, same bytes."""
+    out = [f"# {catalogue.title}", ""]
+    if catalogue.description:
+        out += [catalogue.description, ""]
+    out += [
+        "<!-- Generated by interp-bot from catalogue/*.yaml. Edit those files, then run `interp-bot render`. -->",
+        "",
+        f"{len(catalogue.entries)} entries in {len(catalogue.topics)} topics. 🌟 marks a must-read.",
+        "",
+        "## Contents",
+        "",
+    ]
+    used: dict[str, int] = {"contents": 1}
+    anchors = {t.slug: github_anchor(t.title, used) for t in catalogue.topics}
+    for topic in catalogue.topics:
+        out.append(f"{'  ' * (topic.depth - 1)}- [{md_escape(topic.title)}](#{anchors[topic.slug]})")
+    out.append("")
+    for topic in catalogue.topics:
+        out += [f"{'#' * (topic.depth + 1)} {topic.title}", ""]
+        if topic.description:
+            out += [md_escape(topic.description), ""]
+        for entry_id in catalogue.placement.get(topic.slug, ()):
+            entry = catalogue.entry(entry_id)
+            assert entry is not None
+            if entry.preface and entry.topics[0] == topic.slug:
+                out += [f"*Note: {md_escape(entry.preface)}*", ""]
+            out += render_entry(entry)
+        if catalogue.placement.get(topic.slug):
+            out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def with_entry(catalogue: Catalogue, entry: Entry, topic: str) -> Catalogue:
+    """A new catalogue with `entry` appended under `topic` (used to preview an approval)."""
+    placement = dict(catalogue.placement)
+    placement[topic] = (*placement.get(topic, ()), entry.id)
+    return replace(catalogue, entries=(*catalogue.entries, replace(entry, topics=(topic,))), placement=placement)

@@ -1,0 +1,32 @@
+"""Small text helpers shared by the catalogue, search and curation: slugs and normalised titles."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, punctuation-free form used for matching ("Probing-based" -> "probing based")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_NON_WORD.split(ascii_only.lower())).strip()
+
+
+def slugify(text: str, *, max_words: int | None = None) -> str:
+    words = fold(text).split()
+    if max_words is not None:
+        words = words[:max_words]
+    return "-".join(words)
+
+
+def strip_control(text: str) -> str:
+    """Remove control and bidi-override characters that could garble a terminal or a chat message."""
+    return _CONTROL.sub("", text)
+
+
+def tokens(text: str) -> list[str]:
+    return fold(text).split()

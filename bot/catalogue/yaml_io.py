@@ -1,0 +1,597 @@
+"""Read, validate and write the catalogue's YAML files.
+
+Layout of a catalogue directory:
+
+* ``topics.yaml`` — the list's title and description and the topic tree (``children`` nest).
+* any other ``*.yaml`` — entry files: a sequence of blocks ``{topic: SLUG, entries: [...]}``. An entry
+  is either a full record (its *home* topic is the block it stands in) or ``{see: ENTRY_ID}``, which
+  places an entry recorded elsewhere under this topic too, at this position.
+
+Only ``yaml.SafeLoader`` is used. Every problem found is reported together, each with file and line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from bot.catalogue.errors import CatalogueError, Problem
+from bot.catalogue.model import KINDS, Catalogue, Entry, Link, Topic
+
+TOPICS_FILE = "topics.yaml"
+README_FILE = "README.md"
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+TOPIC_KEYS = {"slug", "title", "aliases", "description", "children"}
+ENTRY_KEYS = {
+    "id", "title", "kind", "links", "starred", "acronym", "doi", "notes", "preface",
+    "authors", "added", "source", "approved_by",
+}
+LINK_KEYS = {"label", "url"}
+BLOCK_KEYS = {"topic", "entries"}
+
+# One writer at a time inside a process; the store's lease serialises across processes.
+_WRITE_LOCK = threading.Lock()
+
+
+# --------------------------------------------------------------------------- parsing with line numbers
+
+
+class _Doc:
+    """A YAML document parsed into Python values alongside its nodes, so errors can name lines."""
+
+    def __init__(self, path: Path, problems: list[Problem]):
+        self.path = path
+        self.problems = problems
+
+    def load(self) -> tuple[Any, yaml.Node | None]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            self.problems.append(Problem(self.path, None, f"not UTF-8 text ({exc.reason})"))
+            return None, None
+        try:
+            loader = yaml.SafeLoader(text)
+            try:
+                node = loader.get_single_node()
+                if node is None:
+                    return None, None
+                self._check_duplicate_keys(node)
+                data = loader.construct_document(node)
+            finally:
+                loader.dispose()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark else None
+            what = " ".join(filter(None, [exc.context, exc.problem])) or str(exc)
+            self.problems.append(Problem(self.path, line, f"invalid YAML: {what}"))
+            return None, None
+        except yaml.YAMLError as exc:
+            self.problems.append(Problem(self.path, None, f"invalid YAML: {exc}"))
+            return None, None
+        return data, node
+
+    def _check_duplicate_keys(self, node: yaml.Node) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        self.problems.append(Problem(self.path, line_of(key), f"duplicate key '{key.value}'"))
+                    seen.add(key.value)
+                self._check_duplicate_keys(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                self._check_duplicate_keys(item)
+
+
+def line_of(node: yaml.Node | None) -> int | None:
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _field_node(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return v
+    return None
+
+
+def _item_node(node: yaml.Node | None, index: int) -> yaml.Node | None:
+    if isinstance(node, yaml.SequenceNode) and index < len(node.value):
+        return node.value[index]
+    return None
+
+
+def _suggest(word: str, allowed: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(allowed), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def valid_url(url: object) -> bool:
+    if not isinstance(url, str) or not url or any(c.isspace() for c in url):
+        return False
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and "." in parts.netloc.split(":")[0]
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_catalogue(directory: Path | str) -> Catalogue:
+    """Load and validate a catalogue directory; raise CatalogueError listing every problem."""
+    directory = Path(directory)
+    problems: list[Problem] = []
+    topics_path = directory / TOPICS_FILE
+    if not directory.is_dir():
+        raise CatalogueError([Problem(directory, None, "catalogue directory not found")])
+    if not topics_path.is_file():
+        raise CatalogueError([Problem(topics_path, None, "missing: the topic tree lives in this file")])
+
+    title, description, topics = _load_topics(topics_path, problems)
+    topic_slugs = {t.slug for t in topics}
+
+    entries: dict[str, Entry] = {}
+    entry_lines: dict[str, tuple[Path, int | None]] = {}
+    # (topic, entry_id or ("see", id)) in file order, resolved once all entries are known
+    raw_placement: list[tuple[str, str, Path, int | None, bool]] = []
+    for path in entry_files(directory):
+        _load_entry_file(path, topic_slugs, entries, entry_lines, raw_placement, problems)
+
+    placement: dict[str, list[str]] = {t.slug: [] for t in topics}
+    extra_topics: dict[str, list[str]] = {}
+    for topic, entry_id, path, line, is_ref in raw_placement:
+        if topic not in topic_slugs:
+            continue  # already reported
+        if entry_id not in entries:
+            if is_ref:
+                problems.append(Problem(path, line, f"'see: {entry_id}' names no entry{_suggest(entry_id, entries)}"))
+            continue
+        if entry_id in placement[topic]:
+            problems.append(Problem(path, line, f"entry '{entry_id}' is placed under topic '{topic}' twice"))
+            continue
+        placement[topic].append(entry_id)
+        if is_ref:
+            extra_topics.setdefault(entry_id, []).append(topic)
+
+    if problems:
+        raise CatalogueError(problems)
+
+    final_entries = []
+    for entry_id, entry in entries.items():
+        topics_of = (*entry.topics, *extra_topics.get(entry_id, ()))
+        final_entries.append(_replace(entry, topics=topics_of))
+    return Catalogue(
+        title=title,
+        description=description,
+        topics=tuple(topics),
+        entries=tuple(final_entries),
+        placement={k: tuple(v) for k, v in placement.items()},
+    )
+
+
+def entry_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if p.name != TOPICS_FILE)
+
+
+def _replace(entry: Entry, **changes: Any) -> Entry:
+    from dataclasses import replace
+
+    return replace(entry, **changes)
+
+
+def _str_list(value: Any, path: Path, line: int | None, what: str, problems: list[Problem]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    problems.append(Problem(path, line, f"{what} must be a list of strings"))
+    return ()
+
+
+def _load_topics(path: Path, problems: list[Problem]) -> tuple[str, str, list[Topic]]:
+    data, node = _Doc(path, problems).load()
+    if data is None:
+        if not problems:
+            problems.append(Problem(path, None, "empty file: expected 'title' and 'topics'"))
+        return "", "", []
+    if not isinstance(data, dict):
+        problems.append(Problem(path, line_of(node), "expected a mapping with 'title', 'description', 'topics'"))
+        return "", "", []
+    for key in data:
+        if key not in {"title", "description", "topics"}:
+            problems.append(Problem(path, line_of(_field_node(node, str(key))), f"unknown key '{key}'"))
+    title = data.get("title") or ""
+    if not isinstance(title, str) or not title.strip():
+        problems.append(Problem(path, line_of(node), "the list needs a 'title'"))
+        title = ""
+    description = data.get("description") or ""
+    topics: list[Topic] = []
+    seen_slugs: dict[str, int | None] = {}
+    seen_aliases: dict[str, str] = {}
+
+    def walk(items: Any, items_node: yaml.Node | None, parent: str | None, depth: int) -> None:
+        if items is None:
+            return
+        if not isinstance(items, list):
+            problems.append(Problem(path, line_of(items_node), "topics must be a list"))
+            return
+        for index, item in enumerate(items):
+            item_node = _item_node(items_node, index)
+            line = line_of(item_node)
+            if not isinstance(item, dict):
+                problems.append(Problem(path, line, "a topic must be a mapping with 'slug' and 'title'"))
+                continue
+            for key in item:
+                if key not in TOPIC_KEYS:
+                    problems.append(
+                        Problem(path, line_of(_field_node(item_node, str(key))),
+                                f"unknown topic key '{key}'{_suggest(str(key), TOPIC_KEYS)}")
+                    )
+            slug, title_ = item.get("slug"), item.get("title")
+            if not isinstance(title_, str) or not title_.strip():
+                problems.append(Problem(path, line, "topic without a title"))
+                title_ = str(slug or "")
+            if not isinstance(slug, str) or not SLUG_RE.match(slug):
+                problems.append(Problem(path, line, f"topic slug {slug!r} must be lower-case letters, digits, '-'"))
+                continue
+            if slug in seen_slugs:
+                problems.append(Problem(path, line, f"duplicate topic slug '{slug}' (first at line {seen_slugs[slug]})"))
+                continue
+            seen_slugs[slug] = line
+            aliases = _str_list(item.get("aliases"), path, line, f"aliases of '{slug}'", problems)
+            for alias in aliases:
+                key = alias.strip().lower()
+                if key in seen_aliases and seen_aliases[key] != slug:
+                    problems.append(
+                        Problem(path, line_of(_field_node(item_node, "aliases")),
+                                f"alias '{alias}' of '{slug}' is already an alias of '{seen_aliases[key]}'")
+                    )
+                seen_aliases[key] = slug
+            topics.append(
+                Topic(slug=slug, title=title_.strip(), parent=parent, aliases=aliases,
+                      description=str(item.get("description") or ""), depth=depth)
+            )
+            walk(item.get("children"), _field_node(item_node, "children"), slug, depth + 1)
+
+    walk(data.get("topics"), _field_node(node, "topics"), None, 1)
+    if not topics and not problems:
+        problems.append(Problem(path, line_of(node), "no topics defined"))
+    return title, str(description), topics
+
+
+def _load_entry_file(
+    path: Path,
+    topic_slugs: set[str],
+    entries: dict[str, Entry],
+    entry_lines: dict[str, tuple[Path, int | None]],
+    placement: list[tuple[str, str, Path, int | None, bool]],
+    problems: list[Problem],
+) -> None:
+    data, node = _Doc(path, problems).load()
+    if data is None:
+        return
+    if not isinstance(data, list):
+        problems.append(Problem(path, line_of(node), "expected a list of blocks '- topic: SLUG' with 'entries'"))
+        return
+    for index, block in enumerate(data):
+        block_node = _item_node(node, index)
+        line = line_of(block_node)
+        if not isinstance(block, dict):
+            problems.append(Problem(path, line, "expected a block with 'topic' and 'entries'"))
+            continue
+        for key in block:
+            if key not in BLOCK_KEYS:
+                problems.append(Problem(path, line_of(_field_node(block_node, str(key))),
+                                        f"unknown key '{key}' in a topic block{_suggest(str(key), BLOCK_KEYS)}"))
+        topic = block.get("topic")
+        if not isinstance(topic, str) or topic not in topic_slugs:
+            problems.append(Problem(path, line, f"topic {topic!r} is not in {TOPICS_FILE}"
+                                    f"{_suggest(str(topic), topic_slugs)}"))
+            continue
+        items = block.get("entries") or []
+        items_node = _field_node(block_node, "entries")
+        if not isinstance(items, list):
+            problems.append(Problem(path, line_of(items_node), "'entries' must be a list"))
+            continue
+        for position, item in enumerate(items):
+            item_node = _item_node(items_node, position)
+            item_line = line_of(item_node)
+            if isinstance(item, dict) and set(item) == {"see"}:
+                placement.append((topic, str(item["see"]), path, item_line, True))
+                continue
+            entry = _parse_entry(item, item_node, path, topic, problems)
+            if entry is None:
+                continue
+            if entry.id in entries:
+                first = entry_lines[entry.id]
+                problems.append(Problem(path, item_line, f"duplicate entry id '{entry.id}' (first at {first[0]}:{first[1]})"))
+                continue
+            entries[entry.id] = entry
+            entry_lines[entry.id] = (path, item_line)
+            placement.append((topic, entry.id, path, item_line, False))
+
+
+def _parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, problems: list[Problem]) -> Entry | None:
+    line = line_of(node)
+    if not isinstance(item, dict):
+        problems.append(Problem(path, line, "an entry must be a mapping (id, title, links, ...) or 'see: ID'"))
+        return None
+    before = len(problems)
+    for key in item:
+        if key not in ENTRY_KEYS:
+            problems.append(Problem(path, line_of(_field_node(node, str(key))),
+                                    f"unknown entry key '{key}'{_suggest(str(key), ENTRY_KEYS)}"))
+    entry_id, title = item.get("id"), item.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problems.append(Problem(path, line, f"entry {entry_id or ''} has no title".replace("  ", " ")))
+    if not isinstance(entry_id, str) or not SLUG_RE.match(entry_id):
+        problems.append(Problem(path, line, f"entry id {entry_id!r} must be lower-case letters, digits, '-'"))
+    kind = item.get("kind", "paper")
+    if kind not in KINDS:
+        problems.append(Problem(path, line_of(_field_node(node, "kind")),
+                                f"kind {kind!r} is not one of {', '.join(KINDS)}"))
+    links: list[Link] = []
+    raw_links = item.get("links") or []
+    links_node = _field_node(node, "links")
+    if not isinstance(raw_links, list):
+        problems.append(Problem(path, line_of(links_node), "'links' must be a list of {label, url}"))
+        raw_links = []
+    for index, raw in enumerate(raw_links):
+        link_line = line_of(_item_node(links_node, index))
+        if not isinstance(raw, dict):
+            problems.append(Problem(path, link_line, "a link must be a mapping {label, url}"))
+            continue
+        unknown = set(raw) - LINK_KEYS
+        if unknown:
+            problems.append(Problem(path, link_line, f"unknown link key(s): {', '.join(sorted(map(str, unknown)))}"))
+        label, url = raw.get("label"), raw.get("url")
+        if not isinstance(label, str) or not label.strip():
+            problems.append(Problem(path, link_line, "link without a label"))
+        if not valid_url(url):
+            problems.append(Problem(path, link_line, f"malformed URL {url!r}: expected an absolute http(s) URL"))
+        if isinstance(label, str) and isinstance(url, str):
+            links.append(Link(label=label, url=url))
+    starred = item.get("starred", False)
+    if not isinstance(starred, bool):
+        problems.append(Problem(path, line_of(_field_node(node, "starred")), "'starred' must be true or false"))
+    for key in ("acronym", "doi", "preface", "added", "source"):
+        value = item.get(key, "")
+        if not isinstance(value, str):
+            # YAML turns a bare 2026-11-24 into a date: accept it for 'added'.
+            if key == "added" and hasattr(value, "isoformat"):
+                continue
+            problems.append(Problem(path, line_of(_field_node(node, key)), f"'{key}' must be text"))
+    if item.get("source") and not valid_url(item.get("source")):
+        problems.append(Problem(path, line_of(_field_node(node, "source")), f"malformed URL {item.get('source')!r}"))
+    notes = _str_list(item.get("notes"), path, line, "'notes'", problems)
+    authors = _str_list(item.get("authors"), path, line, "'authors'", problems)
+    approved_by = _str_list(item.get("approved_by"), path, line, "'approved_by'", problems)
+    if len(problems) > before:
+        return None
+    added = item.get("added", "")
+    return Entry(
+        id=entry_id, title=" ".join(title.split()), kind=kind, links=tuple(links), starred=starred,
+        acronym=item.get("acronym", "") or "", doi=item.get("doi", "") or "", notes=notes,
+        preface=item.get("preface", "") or "", topics=(topic,),
+        added=added.isoformat() if hasattr(added, "isoformat") else str(added or ""),
+        source=item.get("source", "") or "", approved_by=approved_by, authors=authors,
+    )
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def scalar(value: str) -> str:
+    """A YAML scalar for `value`: plain when that reads back unchanged, else double-quoted."""
+    if value and "\n" not in value and value == value.strip():
+        try:
+            if yaml.safe_load(f"k: {value}") == {"k": value} and not value.startswith(("*", "&", "!", "%", "@", "`")):
+                return value
+        except yaml.YAMLError:
+            pass
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    escaped = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in escaped)
+    return f'"{escaped}"'
+
+
+def entry_yaml(entry: Entry, indent: int = 4) -> str:
+    """The YAML lines of one entry as it stands in a block's `entries:` list."""
+    pad = " " * indent
+    lines = [f"{pad}- id: {entry.id}", f"{pad}  title: {scalar(entry.title)}"]
+    if entry.kind != "paper":
+        lines.append(f"{pad}  kind: {entry.kind}")
+    if entry.starred:
+        lines.append(f"{pad}  starred: true")
+    for key in ("acronym", "doi", "preface"):
+        value = getattr(entry, key)
+        if value:
+            lines.append(f"{pad}  {key}: {scalar(value)}")
+    if entry.authors:
+        lines.append(f"{pad}  authors:")
+        lines.extend(f"{pad}    - {scalar(a)}" for a in entry.authors)
+    if entry.links:
+        lines.append(f"{pad}  links:")
+        for link in entry.links:
+            lines.append(f"{pad}    - label: {scalar(link.label)}")
+            lines.append(f"{pad}      url: {scalar(link.url)}")
+    if entry.notes:
+        lines.append(f"{pad}  notes:")
+        lines.extend(f"{pad}    - {scalar(n)}" for n in entry.notes)
+    if entry.added:
+        lines.append(f"{pad}  added: {scalar(entry.added)}")
+    if entry.source:
+        lines.append(f"{pad}  source: {scalar(entry.source)}")
+    if entry.approved_by:
+        lines.append(f"{pad}  approved_by:")
+        lines.extend(f"{pad}    - {scalar(a)}" for a in entry.approved_by)
+    return "\n".join(lines) + "\n"
+
+
+def topics_yaml(catalogue: Catalogue) -> str:
+    out = [
+        "# The topic tree of the list, in the order it is rendered (see SCHEMA.md).",
+        "# Aliases are the names readers type: `/interp topic sae` finds Sparse Coding.",
+        f"title: {scalar(catalogue.title)}",
+        f"description: {scalar(catalogue.description)}",
+        "topics:",
+    ]
+
+    def walk(parent: str | None, indent: int) -> None:
+        pad = " " * indent
+        for slug in catalogue.children(parent):
+            topic = catalogue.topic(slug)
+            assert topic is not None
+            out.append(f"{pad}- slug: {topic.slug}")
+            out.append(f"{pad}  title: {scalar(topic.title)}")
+            if topic.description:
+                out.append(f"{pad}  description: {scalar(topic.description)}")
+            if topic.aliases:
+                out.append(f"{pad}  aliases: [{', '.join(scalar(a) for a in topic.aliases)}]")
+            if catalogue.children(slug):
+                out.append(f"{pad}  children:")
+                walk(slug, indent + 4)
+
+    walk(None, 2)
+    return "\n".join(out) + "\n"
+
+
+FILE_DEPTH = 3
+
+
+def section_of(catalogue: Catalogue, slug: str) -> str:
+    """The entry file a topic's block goes to: its ancestor at depth 3 (or itself when shallower).
+
+    For the seed list that is one file per section ("tutorial", "library", ...) and one per group of
+    "By Topic" ("tools-techniques-methods", "component", ...): each small enough to read at once.
+    """
+    topic = catalogue.topic(slug)
+    while topic is not None and topic.parent and topic.depth > FILE_DEPTH:
+        topic = catalogue.topic(topic.parent)
+    return topic.slug if topic else slug
+
+
+def write_catalogue(catalogue: Catalogue, directory: Path | str) -> list[Path]:
+    """Write a whole catalogue (used by the importer): topics.yaml plus one entry file per section."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = [directory / TOPICS_FILE]
+    atomic_write(directory / TOPICS_FILE, topics_yaml(catalogue))
+    files: dict[str, list[str]] = {}
+    for topic in catalogue.topics:
+        ids = catalogue.placement.get(topic.slug, ())
+        if not ids:
+            continue
+        lines = [f"- topic: {topic.slug}", "  entries:"]
+        for entry_id in ids:
+            entry = catalogue.entry(entry_id)
+            assert entry is not None
+            if entry.topics and entry.topics[0] == topic.slug:
+                lines.append(entry_yaml(entry).rstrip("\n"))
+            else:
+                lines.append(f"    - see: {entry_id}")
+        files.setdefault(section_of(catalogue, topic.slug), []).append("\n".join(lines))
+    for section, blocks in files.items():
+        topic = catalogue.topic(section)
+        header = (
+            f"# {topic.title if topic else section}: entries by topic, in list order (see SCHEMA.md).\n"
+            "# `see: ID` places an entry recorded under another topic here too.\n"
+        )
+        path = directory / f"{section}.yaml"
+        atomic_write(path, header + "\n\n".join(blocks) + "\n")
+        written.append(path)
+    return written
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write via a temp file in the same directory + fsync + rename: readers see old or new, never half."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def append_entry(directory: Path | str, entry: Entry, topic: str) -> Path:
+    """Append one entry under `topic`, touching only the new entry's lines; return the file written.
+
+    The text is edited, not re-dumped, so comments and layout elsewhere survive. The result is
+    validated before the atomic rename: a write that would break the catalogue never lands.
+    """
+    directory = Path(directory)
+    with _WRITE_LOCK:
+        catalogue = load_catalogue(directory)
+        if catalogue.topic(topic) is None:
+            raise CatalogueError([Problem(directory / TOPICS_FILE, None, f"no topic '{topic}'")])
+        if catalogue.entry(entry.id) is not None:
+            raise CatalogueError([Problem(directory, None, f"an entry with id '{entry.id}' already exists")])
+        path, text = _text_with_entry(directory, catalogue, entry, topic)
+        _validate_candidate_text(directory, path, text)
+        atomic_write(path, text)
+        return path
+
+
+def _text_with_entry(directory: Path, catalogue: Catalogue, entry: Entry, topic: str) -> tuple[Path, str]:
+    block_re = re.compile(rf"^- topic:\s*['\"]?{re.escape(topic)}['\"]?\s*$")
+    for path in entry_files(directory):
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        for index, line in enumerate(lines):
+            if block_re.match(line):
+                end = index + 1
+                last_content = index
+                while end < len(lines) and not lines[end].startswith("- "):
+                    if lines[end].strip() and not lines[end].lstrip().startswith("#"):
+                        last_content = end
+                    end += 1
+                insert_at = last_content + 1
+                if lines[last_content].strip() == "entries: []":
+                    lines[last_content] = "  entries:\n"
+                elif "entries:" not in "".join(lines[index:insert_at]):
+                    lines.insert(insert_at, "  entries:\n")
+                    insert_at += 1
+                if not lines[insert_at - 1].endswith("\n"):
+                    lines[insert_at - 1] += "\n"
+                lines.insert(insert_at, entry_yaml(entry))
+                return path, "".join(lines)
+    # No block for this topic yet: add one at the end of the section's file.
+    path = directory / f"{section_of(catalogue, topic)}.yaml"
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    if existing and not existing.endswith("\n"):
+        existing += "\n"
+    separator = "\n" if existing else ""
+    return path, f"{existing}{separator}- topic: {topic}\n  entries:\n{entry_yaml(entry)}"
+
+
+def _validate_candidate_text(directory: Path, path: Path, text: str) -> None:
+    """Load the catalogue as it would be with `text` at `path`, in a scratch copy."""
+    with tempfile.TemporaryDirectory(prefix="interp-bot-check-") as scratch:
+        scratch_dir = Path(scratch)
+        for source in directory.glob("*.yaml"):
+            (scratch_dir / source.name).write_bytes(source.read_bytes())
+        (scratch_dir / path.name).write_text(text, encoding="utf-8")
+        load_catalogue(scratch_dir)

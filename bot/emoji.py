@@ -1,0 +1,49 @@
+"""Canonical emoji names, so that Discord's "✅" and Slack's "white_check_mark" are one vote.
+
+The core speaks Slack-style short names; Discord's adapter translates its unicode reactions with
+`to_name` and back with `to_unicode`.
+"""
+
+from __future__ import annotations
+
+_UNICODE_BY_NAME: dict[str, str] = {
+    "white_check_mark": "✅",
+    "heavy_check_mark": "✔️",
+    "+1": "👍",
+    "thumbsup": "👍",
+    "-1": "👎",
+    "thumbsdown": "👎",
+    "x": "❌",
+    "no_entry_sign": "🚫",
+    "one": "1️⃣",
+    "two": "2️⃣",
+    "three": "3️⃣",
+    "four": "4️⃣",
+    "five": "5️⃣",
+    "star": "⭐",
+    "eyes": "👀",
+    "star2": "🌟",
+}
+_NAME_BY_UNICODE: dict[str, str] = {}
+for _name, _char in _UNICODE_BY_NAME.items():
+    _NAME_BY_UNICODE.setdefault(_char, _name)
+    _NAME_BY_UNICODE.setdefault(_char.replace("\ufe0f", ""), _name)
+
+TOPIC_CHOICES = ("one", "two", "three", "four", "five")
+
+
+def to_name(emoji: str) -> str:
+    """`✅`, `:white_check_mark:` or `white_check_mark` -> `white_check_mark`; Slack skin tones dropped."""
+    emoji = emoji.strip()
+    if emoji in _NAME_BY_UNICODE:
+        return _NAME_BY_UNICODE[emoji]
+    stripped = emoji.replace("\ufe0f", "")
+    if stripped in _NAME_BY_UNICODE:
+        return _NAME_BY_UNICODE[stripped]
+    name = emoji.strip(":").split("::", 1)[0]
+    return {"thumbsup": "+1", "thumbsdown": "-1"}.get(name, name)
+
+
+def to_unicode(name: str) -> str:
+    """The unicode character for a canonical name (for Discord); the name itself if unknown."""
+    return _UNICODE_BY_NAME.get(to_name(name), name)

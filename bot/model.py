@@ -1,0 +1,88 @@
+"""Neutral values that flow between the core and the chat adapters.
+
+Handlers return these; only renderers (console text, Discord embeds, Slack Block Kit) know platforms.
+All text in them is *unescaped*: each renderer escapes for its own platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ReplyKind = Literal["result", "help", "usage", "not_found", "error", "info"]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemLink:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One line of an answer: usually a catalogue entry or a candidate paper."""
+
+    title: str
+    links: tuple[ItemLink, ...] = ()
+    starred: bool = False
+    notes: tuple[str, ...] = ()
+    detail: str = ""  # a short second line: topic path, score, authors...
+    ref: str = ""  # entry id / candidate id, for buttons and follow-ups
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An answer to a command, or the body of a post. Paged: one page per Reply."""
+
+    title: str
+    kind: ReplyKind = "result"
+    text: str = ""  # a paragraph before the items (help text, an explanation)
+    items: tuple[Item, ...] = ()
+    fields: tuple[Field, ...] = ()
+    footer: str = ""
+    suggestions: tuple[str, ...] = ()  # e.g. topic names when a lookup was ambiguous
+    page: int = 1
+    pages: int = 1
+    # The command that produced this reply, without a page: adapters re-run it with page±1.
+    command: str = ""
+    url: str = ""  # a link for the title, when there is one
+
+    @property
+    def has_more(self) -> bool:
+        return self.page < self.pages
+
+
+PostKind = Literal["candidate", "digest", "decision"]
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """Something the bot says unprompted in a channel: a candidate for the list, a digest."""
+
+    key: str  # idempotency key: "candidate:12", "digest:2026-11-24"
+    kind: PostKind
+    reply: Reply
+    reactions: tuple[str, ...] = ()  # emoji names (see bot.emoji) the bot pre-adds for voting
+    candidate_id: int | None = None
+    suppress_previews: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """A reaction translated from a platform: who, on which message, which emoji, added or removed."""
+
+    platform: str  # "discord" | "slack" | "console"
+    user_id: str
+    channel_id: str
+    message_id: str
+    emoji: str  # canonical name from bot.emoji ("white_check_mark"); unknown emoji pass through
+    added: bool = True
+    event_id: str = ""  # platform's id for this event, so a redelivery is recognised
+    is_bot: bool = False
+    roles: tuple[str, ...] = field(default_factory=tuple)  # Discord role ids / Slack user-group ids

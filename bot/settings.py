@@ -1,0 +1,224 @@
+"""One typed settings object, read from the environment, an optional `.env`, and an optional YAML file.
+
+Secrets keep the names their ecosystems use (DISCORD_TOKEN, SLACK_BOT_TOKEN, SLACK_APP_TOKEN,
+SLACK_SIGNING_SECRET) and come only from the environment or `.env`, never from the YAML file.
+Everything else is INTERP_BOT_<NAME>; structured values (maintainers, emoji) may live in the YAML file
+named by INTERP_BOT_CONFIG.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+SECRET_NAMES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names the variable to set."""
+
+
+def _split_list(value: Any) -> Any:
+    """Accept "a, b" and "a b" in environment variables as well as real lists (from YAML)."""
+    if isinstance(value, str):
+        return [part for part in value.replace(",", " ").split() if part]
+    if isinstance(value, int):
+        return [str(value)]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return value
+
+
+IdList = Annotated[list[str], NoDecode]
+
+
+class Maintainer(BaseModel):
+    """One person, known by an id on each platform, so their votes count once across platforms."""
+
+    name: str
+    discord: list[str] = []
+    slack: list[str] = []
+
+    @field_validator("discord", "slack", mode="before")
+    @classmethod
+    def _ids(cls, value: Any) -> Any:
+        return _split_list(value)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="INTERP_BOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- where things are
+    catalogue_dir: Path = Path("catalogue")
+    database_url: str = "sqlite:///interp-bot.db"
+    feeds_file: Path = Path("feeds.yaml")
+    config: Path | None = None
+    log_level: str = "INFO"
+    log_json: bool = False
+    timezone: str = "UTC"
+
+    # --- intake
+    allow_private_addresses: bool = False
+    user_agent_contact: str = "https://github.com/interp-bot/interp-bot"
+    relevance_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    first_poll_max_items: int = Field(3, ge=0)
+    page_size: int = Field(8, ge=1, le=25)
+
+    # --- curation
+    approve_emoji: IdList = ["white_check_mark", "+1"]
+    reject_emoji: IdList = ["x", "-1"]
+    topic_emoji: IdList = ["one", "two", "three"]
+    approvals_needed: int = Field(2, ge=1)
+    rejections_needed: int = Field(1, ge=1)
+    candidate_expiry_days: int = Field(14, ge=1)
+    maintainers: list[Maintainer] = []
+    console_maintainer: str = "console"
+    git_commit: bool = False
+
+    # --- digest
+    digest_time: str = "09:00"
+    digest_on_empty: Literal["skip", "post"] = "skip"
+
+    # --- discord
+    discord_token: SecretStr | None = Field(None, validation_alias=AliasChoices("DISCORD_TOKEN"))
+    discord_guild_ids: IdList = []
+    discord_maintainers_channel_id: str = ""
+    discord_digest_channel_id: str = ""
+    discord_maintainer_role_ids: IdList = []
+    discord_maintainer_user_ids: IdList = []
+    discord_ephemeral: bool = False
+
+    # --- slack
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"))
+    slack_mode: Literal["socket", "http"] = "socket"
+    slack_http_port: int = 3000
+    slack_maintainers_channel: str = ""
+    slack_digest_channel: str = ""
+    slack_maintainer_user_ids: IdList = []
+    slack_maintainer_usergroups: IdList = []
+    slack_ephemeral: bool = True
+    slack_api_url: str = "https://slack.com/api/"
+
+    @field_validator(
+        "approve_emoji", "reject_emoji", "topic_emoji", "discord_guild_ids", "discord_maintainer_role_ids",
+        "discord_maintainer_user_ids", "slack_maintainer_user_ids", "slack_maintainer_usergroups",
+        mode="before",
+    )
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("digest_time")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        try:
+            hour, minute = (int(part) for part in value.split(":"))
+        except ValueError:
+            raise ValueError("digest_time must be HH:MM, e.g. 09:00") from None
+        if not (0 <= hour < 24 and 0 <= minute < 60):
+            raise ValueError("digest_time must be HH:MM, e.g. 09:00")
+        return f"{hour:02d}:{minute:02d}"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)") from None
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources = [init_settings, env_settings, dotenv_settings]
+        config_file = os.environ.get("INTERP_BOT_CONFIG")
+        if config_file:
+            sources.append(_NoSecretsYaml(settings_cls, yaml_file=config_file))
+        return tuple(sources)
+
+    # ------------------------------------------------------------------ helpers
+
+    def require(self, *fields: str) -> None:
+        """Fail fast naming the variable to set when a needed value is missing."""
+        missing = [env_name(name) for name in fields if not _present(getattr(self, name))]
+        if missing:
+            raise ConfigError(f"missing setting{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
+
+    def secret_values(self) -> list[str]:
+        """Every secret's value, for the log redactor."""
+        values = []
+        for name in ("discord_token", "slack_bot_token", "slack_app_token", "slack_signing_secret"):
+            secret = getattr(self, name)
+            if secret is not None and secret.get_secret_value():
+                values.append(secret.get_secret_value())
+        return values
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+class _NoSecretsYaml(YamlConfigSettingsSource):
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        leaked = [key for key in data if key.upper() in SECRET_NAMES or key.endswith(("_token", "_secret"))]
+        if leaked:
+            raise ConfigError(
+                f"{self.yaml_file_path}: secrets ({', '.join(leaked)}) belong in the environment or .env, "
+                "not in the config file"
+            )
+        return data
+
+
+def _present(value: Any) -> bool:
+    if isinstance(value, SecretStr):
+        return bool(value.get_secret_value())
+    return bool(value)
+
+
+def env_name(field_name: str) -> str:
+    if field_name.upper() in SECRET_NAMES:
+        return field_name.upper()
+    return f"INTERP_BOT_{field_name.upper()}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings, turning validation errors into a ConfigError that names each variable."""
+    config_file = os.environ.get("INTERP_BOT_CONFIG")
+    if config_file and not Path(config_file).is_file():
+        raise ConfigError(f"INTERP_BOT_CONFIG names {config_file}, which does not exist")
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "?"
+            lines.append(f"{env_name(name)}: {error['msg']}")
+        raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from None
