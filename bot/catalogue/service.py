@@ -1,0 +1,76 @@
+"""The live catalogue: loaded once, reloaded when its files change, appended to by approvals.
+
+Only this module (through yaml_io and markdown) reads or writes the catalogue directory.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from bot.catalogue.errors import CatalogueError
+from bot.catalogue.markdown import render_markdown
+from bot.catalogue.model import Entry
+from bot.catalogue.search import CatalogueIndex
+from bot.catalogue.yaml_io import README_FILE, append_entry, atomic_write, load_catalogue
+
+log = logging.getLogger(__name__)
+
+
+class CatalogueService:
+    """Serves the current CatalogueIndex. Raises CatalogueError at construction on an invalid list."""
+
+    def __init__(self, directory: Path | str):
+        self.directory = Path(directory)
+        self._lock = threading.Lock()
+        self._fingerprint = self._stat()
+        self._index = CatalogueIndex.build(load_catalogue(self.directory))
+
+    def _stat(self) -> tuple[tuple[str, int, int], ...]:
+        stats = []
+        for path in sorted(self.directory.glob("*.yaml")):
+            try:
+                info = path.stat()
+            except FileNotFoundError:  # renamed away between glob and stat by an atomic write
+                continue
+            stats.append((path.name, info.st_mtime_ns, info.st_size))
+        return tuple(stats)
+
+    @property
+    def index(self) -> CatalogueIndex:
+        """The current index; picks up edits made to the YAML files while the bot runs."""
+        fingerprint = self._stat()
+        if fingerprint != self._fingerprint:
+            with self._lock:
+                if fingerprint != self._fingerprint:
+                    try:
+                        self._index = CatalogueIndex.build(load_catalogue(self.directory))
+                    except CatalogueError as exc:
+                        # Keep serving the last valid list; a half-edited file must not take the bot down.
+                        log.error("catalogue changed but is invalid; still serving the previous version: %s", exc)
+                    self._fingerprint = fingerprint
+        return self._index
+
+    def append(self, entry: Entry, topic: str) -> Path:
+        """Add one entry under `topic`, re-render the README, and serve the new list."""
+        with self._lock:
+            path = append_entry(self.directory, entry, topic)
+            catalogue = load_catalogue(self.directory)
+            self._index = CatalogueIndex.build(catalogue)
+            self._fingerprint = self._stat()
+        self.render()
+        return path
+
+    def render(self) -> bool:
+        """Write README.md from the YAML; return True when it changed."""
+        text = render_markdown(self.index.catalogue)
+        readme = self.directory / README_FILE
+        if readme.is_file() and readme.read_text(encoding="utf-8") == text:
+            return False
+        atomic_write(readme, text)
+        return True
+
+    def readme_is_current(self) -> bool:
+        readme = self.directory / README_FILE
+        return readme.is_file() and readme.read_text(encoding="utf-8") == render_markdown(self.index.catalogue)

@@ -1,0 +1,201 @@
+"""The `interp-bot` command line (the contract in docs/architecture.md: tests and benchmarks rely on it).
+
+Heavy imports (chat SDKs, SQLAlchemy, feedparser) happen inside the subcommands that need them, so a
+one-shot `interp-bot topic probing` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot import __version__
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="interp-bot",
+        description="Keep the Awesome-LLM-Interpretability list alive: look things up, poll feeds, curate.",
+        epilog="Settings come from the environment and .env (see README). `interp-bot COMMAND -h` for details.",
+    )
+    parser.add_argument("--version", action="version", version=f"interp-bot {__version__}")
+    parser.add_argument("--catalogue", metavar="DIR", help="catalogue directory (INTERP_BOT_CATALOGUE_DIR)")
+    parser.add_argument("--db", metavar="URL", help="database URL (INTERP_BOT_DATABASE_URL)")
+    parser.add_argument("--feeds", metavar="FILE", help="feeds file (INTERP_BOT_FEEDS_FILE)")
+    parser.add_argument("--log-level", metavar="LEVEL", help="DEBUG, INFO, WARNING... (INTERP_BOT_LOG_LEVEL)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("console", help="interactive lookups (and curation) in this terminal")
+    for name, helptext in (("topic", "list a topic's entries"), ("search", "ranked full-text search")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("query", nargs="+", help="topic name/alias/slug" if name == "topic" else "words")
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        if name == "search":
+            p.add_argument("--limit", type=int, default=20, help="most results to show (default 20)")
+        else:
+            p.add_argument("--page", type=int, default=1, help="page of a long answer")
+    p = sub.add_parser("topics", help="the topic tree")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("paper", help="one entry by id or title")
+    p.add_argument("query", nargs="+")
+    p = sub.add_parser("classify", help="score papers read as JSON lines on stdin")
+    p.add_argument("--json", action="store_true", help="(the default and only output format)")
+    p = sub.add_parser("import-markdown", help="build catalogue/ from an awesome-list README")
+    p.add_argument("file", type=Path)
+    p.add_argument("--force", action="store_true", help="overwrite an existing catalogue")
+    p = sub.add_parser("render", help="write catalogue/README.md from the YAML")
+    p.add_argument("--check", action="store_true", help="exit 1 if README.md is stale, write nothing")
+    p = sub.add_parser("poll", help="poll the feeds in feeds.yaml now")
+    p.add_argument("--once", action="store_true", help="one round, then exit (the default from a shell)")
+    p.add_argument("--dry-run", action="store_true", help="fetch and score, store nothing")
+    p.add_argument("--feed", action="append", metavar="NAME", help="only this feed (repeatable)")
+    p = sub.add_parser("candidates", help="pending candidates, best first")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("decide", help="a maintainer's decision on a candidate")
+    p.add_argument("id", type=int)
+    p.add_argument("decision", choices=["approve", "reject"])
+    p.add_argument("--topic", metavar="SLUG", help="topic to file an approved paper under")
+    p.add_argument("--as", dest="as_user", metavar="USER", help="maintainer name recorded as the decider")
+    p = sub.add_parser("digest", help="compose (and post) the digest now")
+    p.add_argument("--dry-run", action="store_true", help="print it, post nothing, record nothing")
+    p = sub.add_parser("run", help="run chat adapters and the scheduler until stopped")
+    p.add_argument("--adapter", action="append", choices=["console", "discord", "slack"],
+                   help="adapter to run (repeatable; default: every configured one, else console)")
+    p = sub.add_parser("status", help="feeds, candidates, digest, database, version")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from bot.settings import load_settings
+
+    return load_settings(catalogue_dir=args.catalogue, database_url=args.db, feeds_file=args.feeds,
+                         log_level=args.log_level)
+
+
+def _catalogue_service(settings: Any) -> Any:
+    from bot.catalogue.service import CatalogueService
+
+    return CatalogueService(settings.catalogue_dir)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    from bot.catalogue.errors import CatalogueError
+    from bot.settings import ConfigError
+
+    try:
+        return _dispatch(args)
+    except ConfigError as exc:
+        print(f"interp-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except CatalogueError as exc:
+        print(f"interp-bot: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command
+    if command == "import-markdown":
+        return _import_markdown(args)
+    settings = _settings(args)
+    from bot.logs import setup_logging
+
+    setup_logging(settings, stream=sys.stderr)
+    if command in {"topic", "search", "topics", "paper"}:
+        return _lookup(args, settings)
+    if command == "render":
+        return _render(args, settings)
+    if command == "console":
+        from bot.adapters.console.repl import run_console
+
+        return run_console(settings)
+    from bot import cli_ops
+
+    return cli_ops.dispatch(args, settings)
+
+
+def _lookup(args: argparse.Namespace, settings: Any) -> int:
+    from bot.catalogue import jsonview
+    from bot.commands import Commands
+    from bot.render_text import render_text
+
+    service = _catalogue_service(settings)
+    query = " ".join(getattr(args, "query", []))
+    if getattr(args, "json", False):
+        index = service.index
+        if args.command == "topic":
+            data = jsonview.topic_result(index, query)
+        elif args.command == "search":
+            data = jsonview.search_result(index, query, limit=args.limit)
+        else:
+            data = jsonview.topics_result(index)
+        _print_json(data)
+        return EXIT_OK if args.command != "topic" or data["topic"] else EXIT_FAIL
+    commands = Commands(service, page_size=settings.page_size if args.command != "search" else args.limit)
+    reply = commands.run(args.command, query, page=getattr(args, "page", 1))
+    sys.stdout.write(render_text(reply))
+    return EXIT_OK if reply.kind in ("result", "info", "help") else EXIT_FAIL
+
+
+def _import_markdown(args: argparse.Namespace) -> int:
+    from bot.catalogue.markdown import MarkdownImportError, import_markdown, render_markdown
+    from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, atomic_write, load_catalogue, write_catalogue
+    from bot.settings import load_settings
+
+    target = Path(args.catalogue) if args.catalogue else load_settings().catalogue_dir
+    if not args.file.is_file():
+        print(f"interp-bot: {args.file}: no such file", file=sys.stderr)
+        return EXIT_USAGE
+    if (target / TOPICS_FILE).exists() and not args.force:
+        print(f"interp-bot: {target} already holds a catalogue; use --force to replace it", file=sys.stderr)
+        return EXIT_FAIL
+    try:
+        catalogue = import_markdown(args.file.read_text(encoding="utf-8"))
+    except MarkdownImportError as exc:
+        print(f"interp-bot: {args.file}: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    if args.force:
+        for old in target.glob("*.yaml"):
+            old.unlink()
+    written = write_catalogue(catalogue, target)
+    loaded = load_catalogue(target)  # prove what we wrote is valid before claiming success
+    atomic_write(target / README_FILE, render_markdown(loaded))
+    placements = sum(len(ids) for ids in loaded.placement.values())
+    print(f"imported {len(loaded.entries)} entries ({placements} placements) in {len(loaded.topics)} topics "
+          f"into {len(written)} files under {target}/")
+    return EXIT_OK
+
+
+def _render(args: argparse.Namespace, settings: Any) -> int:
+    service = _catalogue_service(settings)
+    readme = Path(settings.catalogue_dir) / "README.md"
+    if args.check:
+        if service.readme_is_current():
+            print(f"{readme} is up to date")
+            return EXIT_OK
+        print(f"{readme} is stale: run `interp-bot render`", file=sys.stderr)
+        return EXIT_FAIL
+    changed = service.render()
+    print(f"{'wrote' if changed else 'unchanged:'} {readme}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

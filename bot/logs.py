@@ -1,0 +1,80 @@
+"""Logging set-up: plain or JSON lines, with every secret redacted from every record.
+
+The redactor is a logging.Filter on the handlers, so it applies to our records and to those of
+discord.py, slack-bolt, httpx and SQLAlchemy alike, including exception tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+REDACTED = "[redacted]"
+# Token shapes worth hiding even when we were not told about them (e.g. from a misconfigured variable).
+_TOKEN_SHAPES = re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{8,})\b")
+
+
+class RedactingFilter(logging.Filter):
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        # Longest first, so a secret that contains another is hidden whole.
+        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return _TOKEN_SHAPES.sub(REDACTED, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg = self.redact(message)
+        record.args = None
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_text:
+            data["exception"] = record.exc_text
+        for key in ("feed", "candidate", "platform", "channel"):
+            if hasattr(record, key):
+                data[key] = getattr(record, key)
+        return json.dumps(data, ensure_ascii=False)
+
+
+def setup_logging(settings: Any, *, stream: TextIO | None = None) -> logging.Handler:
+    """Install one handler on the root logger (replacing ours from an earlier call)."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(RedactingFilter(settings.secret_values()))
+    if settings.log_json:
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_interp_bot", False)]:
+        root.removeHandler(old)
+    handler._interp_bot = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    level = str(settings.log_level).upper()
+    root.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
+    # Chatty libraries stay at WARNING unless we debug.
+    if root.level > logging.DEBUG:
+        for name in ("httpx", "httpcore", "discord.gateway", "discord.client", "slack_bolt", "apscheduler"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    return handler

@@ -1,0 +1,49 @@
+"""Plain-text rendering of neutral replies: the console's output and every adapter's fallback text."""
+
+from __future__ import annotations
+
+from bot.catalogue.text import strip_control
+from bot.model import Item, Reply
+
+STAR = "🌟"
+
+
+def item_lines(item: Item, number: int | None = None, *, urls: bool = True) -> list[str]:
+    prefix = f"{number:>2}. " if number is not None else "• "
+    star = f"{STAR} " if item.starred else ""
+    lines = [f"{prefix}{star}{item.title}"]
+    pad = " " * len(prefix)
+    if item.detail:
+        lines.append(f"{pad}{item.detail}")
+    if item.links:
+        if urls:
+            lines.extend(f"{pad}[{link.label}] {link.url}" for link in item.links)
+        else:
+            lines.append(pad + " · ".join(link.label for link in item.links))
+    lines.extend(f"{pad}– {note}" for note in item.notes)
+    return lines
+
+
+def render_text(reply: Reply, *, urls: bool = True) -> str:
+    """A reply as readable plain text; control characters removed so nothing garbles a terminal."""
+    lines = [reply.title]
+    if reply.text:
+        lines.append(reply.text)
+    if reply.items:
+        lines.append("")
+        numbered = reply.kind == "result" and len(reply.items) > 1
+        for offset, item in enumerate(reply.items):
+            lines.extend(item_lines(item, 1 + offset if numbered else None, urls=urls))
+    for field in reply.fields:
+        lines.append(f"{field.name}: {field.value}")
+    if reply.suggestions and not reply.items:
+        lines.append("Suggestions: " + ", ".join(reply.suggestions))
+    if reply.footer:
+        lines += ["", reply.footer]
+    return strip_control("\n".join(lines)).rstrip() + "\n"
+
+
+def summary_text(reply: Reply, limit: int = 3000) -> str:
+    """A short fallback for platforms that want one (notifications, screen readers)."""
+    text = render_text(reply, urls=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
