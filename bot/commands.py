@@ -61,7 +61,8 @@ _PAGE = re.compile(r"(?:^|\s)(?:--page[=\s]+|page\s+|p\.?\s*)(\d{1,4})\s*$", re.
 def topic_item(index: CatalogueIndex, topic: Topic) -> Item:
     count = len(index.catalogue.entries_under(topic.slug, recursive=True))
     detail = index.catalogue.path_text(topic.slug)
-    return Item(title=topic.title, detail=f"{detail} · `{topic.slug}` · {count} entr{'y' if count == 1 else 'ies'}", ref=topic.slug)
+    noun = "entry" if count == 1 else "entries"
+    return Item(title=topic.title, detail=f"{detail} · `{topic.slug}` · {count} {noun}", ref=topic.slug)
 
 
 def entry_item(index: CatalogueIndex, entry: Entry, *, detail: str = "") -> Item:

@@ -5,6 +5,7 @@ Runs without any chat account, token or network: `interp-bot console`.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,18 +25,14 @@ def _enable_history() -> None:
         import readline
     except ImportError:  # Windows without pyreadline: the console still works, without history
         return
-    try:
+    with contextlib.suppress(OSError):
         readline.read_history_file(HISTORY_FILE)
-    except OSError:
-        pass
     readline.set_history_length(1000)
     import atexit
 
     def save() -> None:
-        try:
+        with contextlib.suppress(OSError):
             readline.write_history_file(HISTORY_FILE)
-        except OSError:
-            pass
 
     atexit.register(save)
 
