@@ -1,0 +1,49 @@
+"""What a chat adapter is, seen from the core.
+
+An adapter has two halves: translate-in (platform event -> neutral Command / Vote, handed to the core)
+and render-out (neutral Reply / Post -> embed, Block Kit, text). The core drives it through this
+protocol and never imports a chat SDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
+
+from bot.model import Post
+
+ChannelRole = Literal["maintainers", "digest"]
+
+
+@dataclass(frozen=True, slots=True)
+class PostRef:
+    """Where a post landed, so it can be edited later and votes on it traced back."""
+
+    platform: str
+    channel_id: str
+    message_id: str
+
+
+class AdapterError(Exception):
+    """A platform refused an operation for a reason retrying will not fix (permissions, unknown channel)."""
+
+
+@runtime_checkable
+class ChatAdapter(Protocol):
+    platform: str
+
+    def channel_for(self, role: ChannelRole) -> str | None:
+        """The configured channel id for a role, or None if this adapter has none for it."""
+
+    async def start(self) -> None:
+        """Connect; return once connected and ready to publish (or raise with a clear message)."""
+
+    async def stop(self) -> None:
+        """Disconnect cleanly; idempotent."""
+
+    async def publish(self, post: Post, role: ChannelRole) -> PostRef:
+        """Send a post to the role's channel (pre-adding post.reactions). Must not double-post a key:
+        a retry after a crash between send and record finds the earlier message instead."""
+
+    async def edit(self, ref: PostRef, post: Post) -> None:
+        """Replace a published post's content (e.g. after a decision)."""
