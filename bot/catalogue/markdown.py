@@ -15,7 +15,12 @@ from bot.catalogue.model import Catalogue, Entry, Link, Topic
 from bot.catalogue.text import fold, slugify
 
 STAR = "🌟"
-_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]+")
+# A UTF-8 lead byte read as Latin-1, then continuation bytes read as Windows-1252 (which maps some
+# of 0x80-0x9f to letters such as Œ and Ÿ).
+_CP1252_CONTINUATION = (
+    "\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122"
+)
+_MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{_CP1252_CONTINUATION}]+")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^[*-]\s+(.*)$")
 _SUB_BULLET = re.compile(r"^\s{2,}[*-]\s+(.*)$")

@@ -18,10 +18,10 @@ from rapidfuzz import fuzz, process
 from bot.catalogue.model import Catalogue, Entry, Topic
 from bot.catalogue.text import fold
 
-STOPWORDS = frozenset(
-    "a an and are as at be by do does for from how in into is it its of on or the to via what when where which"
-    " who why with".split()
-)
+STOPWORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "by", "do", "does", "for", "from", "how", "in", "into", "is", "it",
+    "its", "of", "on", "or", "the", "to", "via", "what", "when", "where", "which", "who", "why", "with",
+})
 MAX_QUERY_CHARS = 200  # longer queries are cut: nobody types more, and it bounds the work per request
 
 Resolution = Literal["exact", "alias", "prefix", "fuzzy", "ambiguous", "unknown"]

@@ -12,12 +12,13 @@ Only ``yaml.SafeLoader`` is used. Every problem found is reported together, each
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -247,7 +248,8 @@ def _load_topics(path: Path, problems: list[Problem]) -> tuple[str, str, list[To
                 problems.append(Problem(path, line, f"topic slug {slug!r} must be lower-case letters, digits, '-'"))
                 continue
             if slug in seen_slugs:
-                problems.append(Problem(path, line, f"duplicate topic slug '{slug}' (first at line {seen_slugs[slug]})"))
+                first_line = seen_slugs[slug]
+                problems.append(Problem(path, line, f"duplicate topic slug '{slug}' (first at line {first_line})"))
                 continue
             seen_slugs[slug] = line
             aliases = _str_list(item.get("aliases"), path, line, f"aliases of '{slug}'", problems)
@@ -316,7 +318,8 @@ def _load_entry_file(
                 continue
             if entry.id in entries:
                 first = entry_lines[entry.id]
-                problems.append(Problem(path, item_line, f"duplicate entry id '{entry.id}' (first at {first[0]}:{first[1]})"))
+                where = f"{first[0]}:{first[1]}"
+                problems.append(Problem(path, item_line, f"duplicate entry id '{entry.id}' (first at {where})"))
                 continue
             entries[entry.id] = entry
             entry_lines[entry.id] = (path, item_line)
@@ -544,7 +547,7 @@ def append_entry(directory: Path | str, entry: Entry, topic: str) -> Path:
     validated before the atomic rename: a write that would break the catalogue never lands.
     """
     directory = Path(directory)
-    with _WRITE_LOCK:
+    with _WRITE_LOCK, _directory_lock(directory):
         catalogue = load_catalogue(directory)
         if catalogue.topic(topic) is None:
             raise CatalogueError([Problem(directory / TOPICS_FILE, None, f"no topic '{topic}'")])
@@ -554,6 +557,23 @@ def append_entry(directory: Path | str, entry: Entry, topic: str) -> Path:
         _validate_candidate_text(directory, path, text)
         atomic_write(path, text)
         return path
+
+
+@contextlib.contextmanager
+def _directory_lock(directory: Path) -> Iterator[None]:
+    """An exclusive lock on the catalogue shared by every process (two bots on one checkout)."""
+    lock_path = directory / ".interp-bot.lock"
+    with open(lock_path, "a+b") as handle:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: the in-process lock and the DB decision guard still hold
+            yield
+            return
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _text_with_entry(directory: Path, catalogue: Catalogue, entry: Entry, topic: str) -> tuple[Path, str]:

@@ -1,0 +1,50 @@
+"""Who counts: maps a platform user to one maintainer, so a person voting on Discord and Slack counts once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.model import Vote
+
+
+@dataclass(frozen=True)
+class Maintainers:
+    # (platform, user id) -> person name, from the config file's `maintainers:` list
+    named: dict[tuple[str, str], str]
+    user_ids: dict[str, frozenset[str]]  # platform -> user ids that count (named under their id)
+    groups: dict[str, frozenset[str]]  # platform -> role ids (Discord) / user-group ids (Slack)
+    console_name: str = "console"
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Maintainers:
+        named: dict[tuple[str, str], str] = {}
+        for person in settings.maintainers:
+            for user_id in person.discord:
+                named[("discord", user_id)] = person.name
+            for user_id in person.slack:
+                named[("slack", user_id)] = person.name
+        return cls(
+            named=named,
+            user_ids={"discord": frozenset(settings.discord_maintainer_user_ids),
+                      "slack": frozenset(settings.slack_maintainer_user_ids)},
+            groups={"discord": frozenset(settings.discord_maintainer_role_ids),
+                    "slack": frozenset(settings.slack_maintainer_usergroups)},
+            console_name=settings.console_maintainer,
+        )
+
+    def person(self, platform: str, user_id: str, roles: tuple[str, ...] = ()) -> str | None:
+        """The maintainer behind this user, or None if their votes must not count."""
+        if platform == "console":
+            return f"console:{user_id or self.console_name}"
+        name = self.named.get((platform, user_id))
+        if name:
+            return name
+        if user_id in self.user_ids.get(platform, ()) or set(roles) & self.groups.get(platform, frozenset()):
+            return f"{platform}:{user_id}"
+        return None
+
+    def person_for_vote(self, vote: Vote) -> str | None:
+        if vote.is_bot:
+            return None
+        return self.person(vote.platform, vote.user_id, vote.roles)

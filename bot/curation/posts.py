@@ -1,0 +1,137 @@
+"""The neutral posts of curation: a candidate, its decided form, and the daily digest.
+
+Adapters only render these (embeds, Block Kit, text); every word a maintainer reads is decided here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot import emoji
+from bot.catalogue.search import CatalogueIndex
+from bot.catalogue.text import strip_control
+from bot.model import Field, Item, ItemLink, Post, Reply
+from bot.store.curation import Decision
+from bot.store.intake import StoredPaper
+
+ABSTRACT_CHARS = 400
+
+
+@dataclass(frozen=True)
+class VotingRules:
+    approve: tuple[str, ...]
+    reject: tuple[str, ...]
+    topic_choices: tuple[str, ...]
+    approvals_needed: int
+    rejections_needed: int
+
+
+def candidate_key(paper_id: int) -> str:
+    return f"candidate:{paper_id}"
+
+
+def _authors(paper: StoredPaper, limit: int = 6) -> str:
+    names = list(paper.authors)
+    if len(names) > limit:
+        return ", ".join(names[:limit]) + f" et al. ({len(names)} authors)"
+    return ", ".join(names)
+
+
+def _links(paper: StoredPaper) -> tuple[ItemLink, ...]:
+    links: list[ItemLink] = []
+    seen: set[str] = set()
+    for label, url in [("abs", paper.abs_url), ("pdf", paper.pdf_url), *paper.links]:
+        if url and url not in seen:
+            seen.add(url)
+            links.append(ItemLink(label, url))
+    return tuple(links)
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(strip_control(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def topic_lines(paper: StoredPaper, rules: VotingRules) -> str:
+    lines = []
+    for choice, topic in zip(rules.topic_choices, paper.topics, strict=False):
+        lines.append(f"{emoji.to_unicode(choice)} {topic['title']} ({topic['score']:.2f})")
+    return "\n".join(lines) or "none suggested"
+
+
+def candidate_post(paper: StoredPaper, index: CatalogueIndex, rules: VotingRules) -> Post:
+    """What maintainers see: the paper, why it was picked, where it would go, and what is already listed."""
+    nearest = index.search.search(paper.title, limit=3)
+    near_items = tuple(
+        Item(title=hit.entry.title, detail=index.catalogue.path_text(hit.entry.topics[0]), ref=hit.entry.id)
+        for hit in nearest
+    )
+    approve = emoji.to_unicode(rules.approve[0]) if rules.approve else "approve"
+    reject = emoji.to_unicode(rules.reject[0]) if rules.reject else "reject"
+    choices = "".join(emoji.to_unicode(c) for c in rules.topic_choices[: len(paper.topics)])
+    fields = [
+        Field("Suggested topics", topic_lines(paper, rules)),
+        Field("Relevance", f"{paper.score:.2f}"),
+        Field("Source", ", ".join(paper.feeds) or "manual"),
+        Field("Vote", f"{approve} approve ({rules.approvals_needed} needed) · {reject} reject"
+                      + (f" · {choices} pick a topic" if choices else "")),
+    ]
+    if near_items:
+        fields.append(Field("Nearest on the list", "\n".join(f"• {item.title}" for item in near_items)))
+    reply = Reply(
+        title=paper.title,
+        kind="info",
+        text=_short(paper.abstract, ABSTRACT_CHARS),
+        items=(Item(title=_authors(paper) or "authors unknown", links=_links(paper)),),
+        fields=tuple(fields),
+        footer=f"candidate #{paper.id} · {candidate_key(paper.id)}",
+        url=paper.abs_url or (paper.links[0][1] if paper.links else ""),
+    )
+    reactions = (*rules.approve[:1], *rules.reject[:1], *rules.topic_choices[: len(paper.topics)])
+    return Post(key=candidate_key(paper.id), kind="candidate", reply=reply, reactions=reactions,
+                candidate_id=paper.id)
+
+
+def decided_post(paper: StoredPaper, decision: Decision, index: CatalogueIndex) -> Post:
+    """The candidate post's edited form once maintainers have decided."""
+    deciders = ", ".join(name.split(":", 1)[-1] for name in decision.deciders) or "maintainers"
+    if decision.decision == "approved":
+        where = index.catalogue.path_text(decision.topic) if decision.topic else "the list"
+        title, text = f"✅ Added: {paper.title}", f"Filed under {where} by {deciders}."
+    elif decision.decision == "rejected":
+        title, text = f"❌ Not added: {paper.title}", f"Rejected by {deciders}."
+    else:
+        title, text = f"⌛ Expired: {paper.title}", "No decision in time; it will not be proposed again."
+    reply = Reply(title=title, kind="info", text=text, items=(Item(title=_authors(paper), links=_links(paper)),),
+                  footer=f"candidate #{paper.id} · {decision.decision} {decision.decided_at:%Y-%m-%d}",
+                  url=paper.abs_url)
+    return Post(key=candidate_key(paper.id), kind="decision", reply=reply, candidate_id=paper.id)
+
+
+def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Sequence[tuple[StoredPaper, Decision]],
+                index: CatalogueIndex) -> Post:
+    """New candidates and newly listed papers, grouped by topic, with links."""
+    items: list[Item] = []
+    by_topic: dict[str, list[StoredPaper]] = {}
+    for paper, decision in approved:
+        by_topic.setdefault(decision.topic or "", []).append(paper)
+    for topic, papers in by_topic.items():
+        where = index.catalogue.path_text(topic) if topic and index.catalogue.topic(topic) else "the list"
+        for paper in papers:
+            items.append(Item(title=paper.title, links=_links(paper), detail=f"added to {where}", ref=str(paper.id)))
+    grouped: dict[str, list[StoredPaper]] = {}
+    for paper in new_candidates:
+        grouped.setdefault(paper.topics[0]["title"] if paper.topics else "Unsorted", []).append(paper)
+    for topic_title, papers in grouped.items():
+        for paper in papers:
+            items.append(Item(title=paper.title, links=_links(paper),
+                              detail=f"candidate #{paper.id} · {topic_title} · relevance {paper.score:.2f}",
+                              ref=str(paper.id)))
+    if items:
+        text = f"{len(approved)} added to the list · {len(new_candidates)} new candidate(s) awaiting votes"
+    else:
+        text = "Nothing new today."
+    reply = Reply(title=f"interp-bot digest — {day}", kind="info", text=text, items=tuple(items),
+                  footer="Vote on candidates in the maintainers' channel · `recent` lists what was added")
+    return Post(key=f"digest:{day}", kind="digest", reply=reply)

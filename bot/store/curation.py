@@ -1,0 +1,205 @@
+"""Posts, votes, decisions and digests: the curation state machine's memory.
+
+Idempotency lives here: a redelivered event id is refused by a primary key, a vote is a row keyed by
+(paper, person, emoji), a decision is a row keyed by paper and taken only by the process whose
+conditional UPDATE moved the paper out of `candidate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.store import schema
+from bot.store.db import Database, utc
+
+
+@dataclass(frozen=True)
+class StoredPost:
+    key: str
+    kind: str
+    paper_id: int | None
+    platform: str
+    channel_id: str
+    message_id: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    paper_id: int
+    decision: str
+    topic: str | None
+    deciders: tuple[str, ...]
+    decided_at: datetime
+    entry_id: str | None
+    written: bool
+    announced: bool
+
+
+def _decision(row: Any) -> Decision:
+    return Decision(paper_id=row.paper_id, decision=row.decision, topic=row.topic, deciders=tuple(row.deciders or ()),
+                    decided_at=utc(row.decided_at), entry_id=row.entry_id, written=bool(row.written),  # type: ignore[arg-type]
+                    announced=bool(row.announced))
+
+
+class CurationStore:
+    def __init__(self, database: Database):
+        self.db = database
+
+    # ------------------------------------------------------------------ posts
+
+    def record_post(self, *, key: str, kind: str, paper_id: int | None, platform: str, channel_id: str,
+                    message_id: str) -> bool:
+        try:
+            with self.db.transaction() as conn:
+                conn.execute(insert(schema.posts).values(
+                    key=key, kind=kind, paper_id=paper_id, platform=platform, channel_id=channel_id,
+                    message_id=message_id, created_at=self.db.now()))
+            return True
+        except IntegrityError:
+            return False
+
+    def post_for_key(self, platform: str, channel_id: str, key: str) -> StoredPost | None:
+        with self.db.engine.connect() as conn:
+            row = conn.execute(select(schema.posts).where(schema.posts.c.platform == platform)
+                               .where(schema.posts.c.channel_id == channel_id)
+                               .where(schema.posts.c.key == key)).first()
+        if row is None:
+            return None
+        return StoredPost(row.key, row.kind, row.paper_id, row.platform, row.channel_id, row.message_id)
+
+    def posts_for_paper(self, paper_id: int) -> list[StoredPost]:
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(select(schema.posts).where(schema.posts.c.paper_id == paper_id)
+                                .order_by(schema.posts.c.id)).all()
+        return [StoredPost(r.key, r.kind, r.paper_id, r.platform, r.channel_id, r.message_id) for r in rows]
+
+    def paper_for_message(self, conn: Connection, platform: str, channel_id: str, message_id: str) -> int | None:
+        query = (select(schema.posts.c.paper_id).where(schema.posts.c.platform == platform)
+                 .where(schema.posts.c.message_id == message_id).where(schema.posts.c.kind == "candidate"))
+        if channel_id:
+            query = query.where(schema.posts.c.channel_id == channel_id)
+        return conn.execute(query.limit(1)).scalar()
+
+    # ------------------------------------------------------------------ events and votes
+
+    def first_time(self, conn: Connection, event_key: str) -> bool:
+        """Record an event id; False if it was seen before (a retry or a replay)."""
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(schema.events).values(key=event_key[:300], seen_at=self.db.now()))
+            return True
+        except IntegrityError:
+            return False
+
+    def set_vote(self, conn: Connection, *, paper_id: int, person: str, emoji: str, platform: str, user_id: str,
+                 added: bool) -> bool:
+        """Add or withdraw a vote; True if anything changed."""
+        table = schema.votes
+        if not added:
+            return bool(conn.execute(delete(table).where(table.c.paper_id == paper_id)
+                                     .where(table.c.person == person).where(table.c.emoji == emoji)).rowcount)
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(table).values(paper_id=paper_id, person=person, emoji=emoji, platform=platform,
+                                                  user_id=user_id, created_at=self.db.now()))
+            return True
+        except IntegrityError:
+            return False
+
+    def votes(self, conn: Connection, paper_id: int) -> list[tuple[str, str]]:
+        """(person, emoji) pairs currently standing on a paper."""
+        table = schema.votes
+        rows = conn.execute(select(table.c.person, table.c.emoji).where(table.c.paper_id == paper_id)
+                            .order_by(table.c.created_at, table.c.person))
+        return [(r.person, r.emoji) for r in rows]
+
+    # ------------------------------------------------------------------ decisions
+
+    def decide(self, conn: Connection, *, paper_id: int, decision: str, topic: str | None, deciders: list[str],
+               entry_id: str | None, now: datetime) -> bool:
+        """Move the paper out of `candidate` and record why; False if someone else decided first."""
+        moved = conn.execute(update(schema.papers).where(schema.papers.c.id == paper_id)
+                             .where(schema.papers.c.status == "candidate")
+                             .values(status=decision, status_at=now)).rowcount
+        if not moved:
+            return False
+        conn.execute(insert(schema.decisions).values(paper_id=paper_id, decision=decision, topic=topic,
+                                                     deciders=deciders, decided_at=now, entry_id=entry_id,
+                                                     written=decision != "approved", announced=False))
+        return True
+
+    def decision(self, paper_id: int) -> Decision | None:
+        with self.db.engine.connect() as conn:
+            row = conn.execute(select(schema.decisions).where(schema.decisions.c.paper_id == paper_id)).first()
+        return _decision(row) if row else None
+
+    def decisions(self, *, since: datetime | None = None, pending_write: bool = False,
+                  pending_announce: bool = False) -> list[Decision]:
+        query = select(schema.decisions).order_by(schema.decisions.c.decided_at, schema.decisions.c.paper_id)
+        if since is not None:
+            query = query.where(schema.decisions.c.decided_at >= since)
+        if pending_write:
+            query = query.where(schema.decisions.c.written.is_(False))
+        if pending_announce:
+            query = query.where(schema.decisions.c.announced.is_(False))
+        with self.db.engine.connect() as conn:
+            return [_decision(r) for r in conn.execute(query)]
+
+    def mark_decision(self, paper_id: int, **flags: Any) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(update(schema.decisions).where(schema.decisions.c.paper_id == paper_id).values(**flags))
+
+    def labels(self) -> list[tuple[str, str, bool, str | None]]:
+        """(title, abstract, relevant, topic) for every maintainer decision: the relevance model's training data."""
+        query = (select(schema.papers.c.title, schema.papers.c.abstract, schema.decisions.c.decision,
+                        schema.decisions.c.topic)
+                 .join(schema.decisions, schema.decisions.c.paper_id == schema.papers.c.id)
+                 .where(schema.decisions.c.decision.in_(["approved", "rejected"])))
+        with self.db.engine.connect() as conn:
+            return [(r.title, r.abstract or "", r.decision == "approved", r.topic) for r in conn.execute(query)]
+
+    # ------------------------------------------------------------------ digests
+
+    def claim_digest(self, channel: str, day: str, holder: str, *, stale_after: timedelta) -> bool:
+        """Take the right to post `day`'s digest in `channel`: exactly one winner across processes.
+
+        A claim whose holder died before posting goes stale and may be taken over; the adapters'
+        idempotent publish (keyed by the digest key) makes that retry safe.
+        """
+        now = self.db.now()
+        table = schema.digests
+        with self.db.transaction() as conn:
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(table).values(channel=channel, day=day, status="claimed", claimed_at=now,
+                                                      holder=holder))
+                return True
+            except IntegrityError:
+                return bool(conn.execute(
+                    update(table).where(table.c.channel == channel).where(table.c.day == day)
+                    .where(table.c.status == "claimed").where(table.c.claimed_at < now - stale_after)
+                    .values(claimed_at=now, holder=holder)).rowcount)
+
+    def finish_digest(self, channel: str, day: str, status: str) -> None:
+        table = schema.digests
+        with self.db.transaction() as conn:
+            conn.execute(update(table).where(table.c.channel == channel).where(table.c.day == day)
+                         .values(status=status, posted_at=self.db.now()))
+
+    def last_digest(self) -> tuple[str, str, datetime | None] | None:
+        table = schema.digests
+        with self.db.engine.connect() as conn:
+            row = conn.execute(select(table).where(table.c.status == "posted")
+                               .order_by(table.c.posted_at.desc()).limit(1)).first()
+        return (row.channel, row.day, utc(row.posted_at)) if row else None
+
+    def digest_count(self, day: str) -> int:
+        table = schema.digests
+        with self.db.engine.connect() as conn:
+            return len(conn.execute(select(table.c.channel).where(table.c.day == day)
+                                    .where(table.c.status == "posted")).all())

@@ -1,0 +1,181 @@
+"""Engine, schema versioning and the small primitives every repository uses (transactions, leases).
+
+SQLite is the default (WAL, busy timeout, foreign keys on); PostgreSQL is chosen by URL
+(`postgresql+psycopg://...` or plain `postgresql://...`, which we map to psycopg 3).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from bot.store import schema
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+
+class StoreError(Exception):
+    """The database is unreachable or not at a schema this version understands; the message says which."""
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back naive; everything we store is UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def normalise_url(url: str) -> str:
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            # Let SQLAlchemy, not pysqlite, decide when transactions begin: BEGIN IMMEDIATE takes the
+            # write lock up front, so two writers queue instead of deadlocking on an upgrade.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+class Database:
+    """An engine plus the clock; hands out transactions. Construct with `Database.open(url)`."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None):
+        self.engine = engine
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    @classmethod
+    def open(cls, url: str, *, clock: Callable[[], datetime] | None = None, migrate: bool = True) -> Database:
+        database = cls(make_engine(url), clock)
+        try:
+            if migrate:
+                database.migrate()
+            else:
+                database.check_version()
+        except OperationalError as exc:
+            raise StoreError(f"cannot reach the database at {safe_url(url)}: {exc.orig}") from None
+        return database
+
+    def now(self) -> datetime:
+        return utc(self.clock())  # type: ignore[return-value]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # ------------------------------------------------------------------ schema versioning
+
+    def current_version(self) -> int:
+        if not inspect(self.engine).has_table("schema_version"):
+            return 0
+        with self.engine.connect() as conn:
+            version = conn.execute(select(schema.schema_version.c.version)).scalar()
+        return int(version or 0)
+
+    def check_version(self) -> None:
+        version = self.current_version()
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"database schema is version {version}, this interp-bot needs {SCHEMA_VERSION}: "
+                "run `interp-bot status` (which migrates) or start the bot once to migrate"
+            )
+
+    def migrate(self) -> int:
+        """Bring the schema to SCHEMA_VERSION; safe to run from several processes at once."""
+        version = self.current_version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"database schema {version} is newer than this interp-bot ({SCHEMA_VERSION}): upgrade")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[target](self)
+            with self.transaction() as conn:
+                row = {"id": 1, "version": target, "migrated_at": self.now()}
+                updated = conn.execute(update(schema.schema_version).where(schema.schema_version.c.id == 1)
+                                       .values(version=target, migrated_at=row["migrated_at"])).rowcount
+                if not updated:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(insert(schema.schema_version).values(**row))
+                    except IntegrityError:
+                        pass  # another process migrated at the same moment
+            log.info("database migrated to schema version %d", target)
+        return SCHEMA_VERSION
+
+    # ------------------------------------------------------------------ leases
+
+    def acquire_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
+        """Hold `name` for `ttl` unless another live holder has it: one process runs a job at a time."""
+        now = self.now()
+        table = schema.leases
+        with self.transaction() as conn:
+            taken = conn.execute(
+                update(table)
+                .where(table.c.name == name)
+                .where((table.c.holder == holder) | (table.c.expires_at < now))
+                .values(holder=holder, expires_at=now + ttl)
+            ).rowcount
+            if taken:
+                return True
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(table).values(name=name, holder=holder, expires_at=now + ttl))
+                return True
+            except IntegrityError:
+                return False
+
+    def release_lease(self, name: str, holder: str) -> None:
+        table = schema.leases
+        with self.transaction() as conn:
+            conn.execute(table.delete().where(table.c.name == name).where(table.c.holder == holder))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(normalise_url(url)).render_as_string(hide_password=True)
+    except Exception:  # a malformed URL: say nothing of it but its scheme
+        return url.split(":", 1)[0] + "://…"
+
+
+def _migration_1(database: Database) -> None:
+    schema.metadata.create_all(database.engine, checkfirst=True)
+
+
+MIGRATIONS: dict[int, Callable[[Database], None]] = {1: _migration_1}

@@ -1,0 +1,211 @@
+"""Feed state and papers: what the intake records, each change in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.store import schema
+from bot.store.db import Database, utc
+
+OPEN_STATUSES = ("candidate",)
+DECIDED_STATUSES = ("approved", "rejected", "expired", "listed")
+
+
+@dataclass(frozen=True)
+class FeedState:
+    name: str
+    etag: str | None = None
+    last_modified: str | None = None
+    initialised: bool = False
+    last_poll_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    consecutive_failures: int = 0
+    total_failures: int = 0
+    next_poll_at: datetime | None = None
+    last_batch: str | None = None
+    last_batch_at: datetime | None = None
+    items_seen: int = 0
+
+
+@dataclass(frozen=True)
+class StoredPaper:
+    id: int
+    canonical_id: str
+    arxiv_id: str | None
+    title: str
+    authors: tuple[str, ...]
+    abstract: str
+    abs_url: str
+    pdf_url: str
+    links: tuple[tuple[str, str], ...]
+    categories: tuple[str, ...]
+    feeds: tuple[str, ...]
+    published: datetime | None
+    first_seen_at: datetime
+    score: float
+    topics: tuple[dict[str, Any], ...]
+    status: str
+    status_at: datetime
+    listed_entry: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _paper(row: Any) -> StoredPaper:
+    return StoredPaper(
+        id=row.id, canonical_id=row.canonical_id, arxiv_id=row.arxiv_id, title=row.title,
+        authors=tuple(row.authors or ()), abstract=row.abstract or "", abs_url=row.abs_url or "",
+        pdf_url=row.pdf_url or "", links=tuple(tuple(x) for x in row.links or ()),  # type: ignore[misc]
+        categories=tuple(row.categories or ()), feeds=tuple(row.feeds or ()), published=utc(row.published),
+        first_seen_at=utc(row.first_seen_at), score=float(row.score), topics=tuple(row.topics or ()),  # type: ignore[arg-type]
+        status=row.status, status_at=utc(row.status_at), listed_entry=row.listed_entry,  # type: ignore[arg-type]
+    )
+
+
+class IntakeStore:
+    def __init__(self, database: Database):
+        self.db = database
+
+    # ------------------------------------------------------------------ feeds
+
+    def feed_state(self, name: str) -> FeedState:
+        with self.db.engine.connect() as conn:
+            row = conn.execute(select(schema.feeds).where(schema.feeds.c.name == name)).mappings().first()
+        if row is None:
+            return FeedState(name=name)
+        values = {k: (utc(v) if isinstance(v, datetime) else v) for k, v in row.items()}
+        return FeedState(**values)
+
+    def feed_states(self) -> list[FeedState]:
+        with self.db.engine.connect() as conn:
+            names = conn.execute(select(schema.feeds.c.name).order_by(schema.feeds.c.name)).scalars().all()
+        return [self.feed_state(n) for n in names]
+
+    def save_feed_state(self, state: FeedState) -> None:
+        values = {k: v for k, v in state.__dict__.items()}
+        with self.db.transaction() as conn:
+            done = conn.execute(
+                update(schema.feeds).where(schema.feeds.c.name == state.name).values(**values)
+            ).rowcount
+            if not done:
+                conn.execute(insert(schema.feeds).values(**values))
+
+    # ------------------------------------------------------------------ papers
+
+    def find_by_keys(self, conn: Connection, keys: Iterable[str]) -> StoredPaper | None:
+        keys = list(keys)
+        if not keys:
+            return None
+        paper_id = conn.execute(
+            select(schema.paper_keys.c.paper_id).where(schema.paper_keys.c.key.in_(keys)).limit(1)
+        ).scalar()
+        if paper_id is None:
+            return None
+        row = conn.execute(select(schema.papers).where(schema.papers.c.id == paper_id)).first()
+        return _paper(row) if row else None
+
+    def item_seen(self, feed: str, item_id: str) -> bool:
+        with self.db.engine.connect() as conn:
+            return conn.execute(
+                select(func.count()).select_from(schema.feed_items)
+                .where(schema.feed_items.c.feed == feed).where(schema.feed_items.c.item_id == item_id)
+            ).scalar_one() > 0
+
+    def record_paper(self, *, keys: Iterable[str], values: dict[str, Any], feed: str, item_id: str,
+                     now: datetime) -> tuple[StoredPaper, bool]:
+        """Insert a new paper or merge into the one sharing a key; return (paper, created).
+
+        Runs in one transaction; a unique-key race with another process falls back to the merge.
+        """
+        keys = sorted(set(keys))
+        for _attempt in range(3):
+            try:
+                with self.db.transaction() as conn:
+                    existing = self.find_by_keys(conn, keys)
+                    if existing is not None:
+                        paper = self._merge(conn, existing, keys, values, feed, item_id, now)
+                        return paper, False
+                    paper_id = conn.execute(
+                        insert(schema.papers).values(**values, feeds=[feed], first_seen_at=now, status_at=now)
+                        .returning(schema.papers.c.id)
+                    ).scalar_one()
+                    conn.execute(insert(schema.paper_keys), [{"key": k, "paper_id": paper_id} for k in keys])
+                    conn.execute(insert(schema.feed_items).values(feed=feed, item_id=item_id, paper_id=paper_id,
+                                                                  seen_at=now))
+                    row = conn.execute(select(schema.papers).where(schema.papers.c.id == paper_id)).one()
+                    return _paper(row), True
+            except IntegrityError:
+                continue  # someone else inserted the same paper or key: merge on the next attempt
+        raise RuntimeError(f"could not record paper {values.get('canonical_id')} after 3 attempts")
+
+    def _merge(self, conn: Connection, existing: StoredPaper, keys: list[str], values: dict[str, Any],
+               feed: str, item_id: str, now: datetime) -> StoredPaper:
+        known = set(conn.execute(select(schema.paper_keys.c.key)
+                                 .where(schema.paper_keys.c.paper_id == existing.id)).scalars())
+        new_keys = [k for k in keys if k not in known]
+        for key in new_keys:
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(schema.paper_keys).values(key=key, paper_id=existing.id))
+            except IntegrityError:
+                pass  # the key belongs to another paper already; keep the first association
+        links = list(existing.links)
+        for link in values.get("links", []):
+            if tuple(link) not in links:
+                links.append(tuple(link))
+        feeds = list(existing.feeds) if feed in existing.feeds else [*existing.feeds, feed]
+        changes: dict[str, Any] = {"links": [list(x) for x in links], "feeds": feeds}
+        if not existing.arxiv_id and values.get("arxiv_id"):
+            changes["arxiv_id"] = values["arxiv_id"]
+            changes["abs_url"], changes["pdf_url"] = values.get("abs_url", ""), values.get("pdf_url", "")
+        conn.execute(update(schema.papers).where(schema.papers.c.id == existing.id).values(**changes))
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(schema.feed_items).values(feed=feed, item_id=item_id, paper_id=existing.id,
+                                                              seen_at=now))
+        except IntegrityError:
+            pass
+        row = conn.execute(select(schema.papers).where(schema.papers.c.id == existing.id)).one()
+        return _paper(row)
+
+    def paper(self, paper_id: int) -> StoredPaper | None:
+        with self.db.engine.connect() as conn:
+            row = conn.execute(select(schema.papers).where(schema.papers.c.id == paper_id)).first()
+        return _paper(row) if row else None
+
+    def papers(self, *, status: str | Iterable[str] | None = None, since: datetime | None = None,
+               limit: int | None = None) -> list[StoredPaper]:
+        query = select(schema.papers)
+        if status is not None:
+            statuses = [status] if isinstance(status, str) else list(status)
+            query = query.where(schema.papers.c.status.in_(statuses))
+        if since is not None:
+            query = query.where(schema.papers.c.status_at >= since)
+        query = query.order_by(schema.papers.c.score.desc(), schema.papers.c.id)
+        if limit:
+            query = query.limit(limit)
+        with self.db.engine.connect() as conn:
+            return [_paper(row) for row in conn.execute(query)]
+
+    def candidates(self) -> list[StoredPaper]:
+        return self.papers(status="candidate")
+
+    def set_status(self, paper_id: int, status: str, *, only_from: Iterable[str], now: datetime) -> bool:
+        """Move a paper to `status` if it is still in one of `only_from`; True if this call did it."""
+        with self.db.transaction() as conn:
+            return bool(conn.execute(
+                update(schema.papers).where(schema.papers.c.id == paper_id)
+                .where(schema.papers.c.status.in_(list(only_from))).values(status=status, status_at=now)
+            ).rowcount)
+
+    def count_by_status(self) -> dict[str, int]:
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(select(schema.papers.c.status, func.count()).group_by(schema.papers.c.status))
+            return {status: count for status, count in rows}

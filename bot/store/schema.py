@@ -1,0 +1,146 @@
+"""The database tables (SQLAlchemy Core). Only bot.store knows SQL.
+
+Every curation transition is guarded by a key or a conditional UPDATE here, so replaying an event,
+a restart or a second process changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version", metadata,
+    Column("id", Integer, primary_key=True),  # always 1: a single row
+    Column("version", Integer, nullable=False),
+    Column("migrated_at", DateTime(timezone=True), nullable=False),
+)
+
+feeds = Table(
+    "feeds", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("initialised", Boolean, nullable=False, default=False),
+    Column("last_poll_at", DateTime(timezone=True)),
+    Column("last_success_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("last_error_at", DateTime(timezone=True)),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("total_failures", Integer, nullable=False, default=0),
+    Column("next_poll_at", DateTime(timezone=True)),
+    Column("last_batch", String(64)),  # digest of the last batch's item ids: a stale feed serves it again
+    Column("last_batch_at", DateTime(timezone=True)),
+    Column("items_seen", Integer, nullable=False, default=0),
+)
+
+papers = Table(
+    "papers", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("canonical_id", String(300), nullable=False, unique=True),
+    Column("arxiv_id", String(40), index=True),
+    Column("title", Text, nullable=False),
+    Column("authors", JSON, nullable=False, default=list),
+    Column("abstract", Text, nullable=False, default=""),
+    Column("abs_url", Text, nullable=False, default=""),
+    Column("pdf_url", Text, nullable=False, default=""),
+    Column("links", JSON, nullable=False, default=list),  # [[label, url], ...]
+    Column("categories", JSON, nullable=False, default=list),
+    Column("feeds", JSON, nullable=False, default=list),
+    Column("published", DateTime(timezone=True)),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("score", Float, nullable=False, default=0.0),
+    Column("topics", JSON, nullable=False, default=list),  # [{"slug","title","path","score"}] best first
+    # seen | candidate | approved | rejected | expired | listed (already on the list)
+    Column("status", String(20), nullable=False, index=True),
+    Column("status_at", DateTime(timezone=True), nullable=False),
+    Column("listed_entry", String(200)),
+)
+
+paper_keys = Table(
+    "paper_keys", metadata,
+    Column("key", String(400), primary_key=True),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False, index=True),
+)
+
+feed_items = Table(
+    "feed_items", metadata,
+    Column("feed", String(100), primary_key=True),
+    Column("item_id", String(400), primary_key=True),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+posts = Table(
+    "posts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE")),
+    Column("platform", String(20), nullable=False),
+    Column("channel_id", String(100), nullable=False),
+    Column("message_id", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("platform", "channel_id", "key", name="uq_post_key"),
+    Index("ix_posts_message", "platform", "channel_id", "message_id"),
+)
+
+votes = Table(
+    "votes", metadata,
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("person", String(200), primary_key=True),  # one person across platforms
+    Column("emoji", String(100), primary_key=True),
+    Column("platform", String(20), nullable=False),
+    Column("user_id", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+events = Table(
+    "events", metadata,
+    Column("key", String(300), primary_key=True),  # platform + event id: a redelivery is recognised
+    Column("seen_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+decisions = Table(
+    "decisions", metadata,
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("decision", String(20), nullable=False),  # approved | rejected | expired
+    Column("topic", String(200)),
+    Column("deciders", JSON, nullable=False, default=list),
+    Column("decided_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("entry_id", String(200)),
+    Column("written", Boolean, nullable=False, default=False),  # entry is in catalogue/
+    Column("announced", Boolean, nullable=False, default=False),  # posts edited to show it
+)
+
+digests = Table(
+    "digests", metadata,
+    Column("channel", String(200), primary_key=True),  # platform:channel id
+    Column("day", String(10), primary_key=True),  # local date in the configured time zone
+    Column("status", String(20), nullable=False),  # claimed | posted | empty
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("holder", String(100), nullable=False),
+    Column("posted_at", DateTime(timezone=True)),
+)
+
+leases = Table(
+    "leases", metadata,
+    Column("name", String(200), primary_key=True),
+    Column("holder", String(100), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
