@@ -129,7 +129,7 @@ class Commands:
 
     # ------------------------------------------------------------------ paging
 
-    def _paged(self, reply: Reply, items: list[Item], page: int, command: str) -> Reply:
+    def paged(self, reply: Reply, items: list[Item], page: int, command: str) -> Reply:
         pages = max(1, -(-len(items) // self.page_size))
         page = min(max(1, page), pages)
         chunk = items[(page - 1) * self.page_size: page * self.page_size]
@@ -142,14 +142,14 @@ class Commands:
 
     # ------------------------------------------------------------------ handlers
 
-    def _usage(self, name: str, problem: str) -> Reply:
+    def usage(self, name: str, problem: str) -> Reply:
         spec = self.specs[name]
         examples = " · ".join(f"`{e}`" for e in spec.examples)
         return Reply(title=problem, kind="usage", text=f"Usage: `{spec.usage}` — {spec.summary}\nExamples: {examples}")
 
     def _topic(self, request: Request) -> Reply:
         if not request.args:
-            return self._usage("topic", "Which topic?")
+            return self.usage("topic", "Which topic?")
         index = self.catalogue.index
         match = index.topics.resolve(request.args)
         if match.topic is None:
@@ -187,11 +187,11 @@ class Commands:
         if not items:
             text += "\nNothing listed here yet."
         reply = Reply(title=topic.title, text=text, footer=footer)
-        return self._paged(reply, items, request.page, f"topic {topic.slug}")
+        return self.paged(reply, items, request.page, f"topic {topic.slug}")
 
     def _search(self, request: Request) -> Reply:
         if not request.args:
-            return self._usage("search", "Search for what?")
+            return self.usage("search", "Search for what?")
         index = self.catalogue.index
         hits = index.search.search(request.args, limit=100)
         if not hits:
@@ -202,11 +202,11 @@ class Commands:
         items = [entry_item(index, hit.entry, detail=index.catalogue.path_text(hit.entry.topics[0]))
                  for hit in hits]
         reply = Reply(title=f"Search: {request.args}", text=f"{len(hits)} result{'s' * (len(hits) != 1)}")
-        return self._paged(reply, items, request.page, f"search {request.args}")
+        return self.paged(reply, items, request.page, f"search {request.args}")
 
     def _paper(self, request: Request) -> Reply:
         if not request.args:
-            return self._usage("paper", "Which paper?")
+            return self.usage("paper", "Which paper?")
         index = self.catalogue.index
         entry, close = index.search.find_entry(request.args)
         if entry is None:
@@ -237,13 +237,13 @@ class Commands:
             items.append(Item(title=f"{indent}{topic.title} ({count})", detail=f"`{topic.slug}`{aliases}",
                               ref=topic.slug))
         reply = Reply(title="Topics", text="`topic NAME` lists one; names, slugs, aliases and typos all work.")
-        return self._paged(reply, items, request.page, "topics")
+        return self.paged(reply, items, request.page, "topics")
 
     def _recent(self, request: Request) -> Reply:
         count = 10
         if request.args:
             if not request.args.isdigit() or not 1 <= int(request.args) <= 100:
-                return self._usage("recent", f"“{request.args}” is not a number from 1 to 100")
+                return self.usage("recent", f"“{request.args}” is not a number from 1 to 100")
             count = int(request.args)
         index = self.catalogue.index
         dated = sorted((e for e in index.catalogue.entries if e.added), key=lambda e: (e.added, e.id), reverse=True)
@@ -252,13 +252,13 @@ class Commands:
                          text="Nothing has joined the list through the bot yet.")
         items = [entry_item(index, e, detail=f"added {e.added} · {index.catalogue.path_text(e.topics[0])}")
                  for e in dated[:count]]
-        return self._paged(Reply(title="Recently added"), items, request.page, f"recent {count}")
+        return self.paged(Reply(title="Recently added"), items, request.page, f"recent {count}")
 
     def _help(self, request: Request) -> Reply:
         wanted = ALIASES.get(request.args.lower(), request.args.lower()) if request.args else ""
         if wanted and wanted in self.specs:
             spec = self.specs[wanted]
-            return self._usage(spec.name, f"help: {spec.name}")
+            return self.usage(spec.name, f"help: {spec.name}")
         lines = []
         for spec in self.specs.values():
             who = " (maintainers)" if spec.maintainers_only else ""

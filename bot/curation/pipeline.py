@@ -101,7 +101,7 @@ class Curation:
                 if await asyncio.to_thread(self.store.post_for_key, adapter.platform, channel, key):
                     continue
                 post = candidate_post(paper, self.catalogue.index, self.rules)
-                ref = await self._publish(adapter, post, "maintainers")
+                ref = await self.publish_to(adapter, post, "maintainers")
                 if ref is None:
                     break  # the channel is unusable: logged once, try again next round
                 await asyncio.to_thread(self.store.record_post, key=key, kind="candidate", paper_id=paper.id,
@@ -109,7 +109,7 @@ class Curation:
                 posted += 1
         return posted
 
-    async def _publish(self, adapter: ChatAdapter, post: Any, role: ChannelRole) -> PostRef | None:
+    async def publish_to(self, adapter: ChatAdapter, post: Any, role: ChannelRole) -> PostRef | None:
         try:
             return await adapter.publish(post, role)
         except AdapterError as exc:
@@ -293,15 +293,20 @@ class Curation:
         post = decided_post(paper, decision, self.catalogue.index)
         complete = True
         for stored in await asyncio.to_thread(self.store.posts_for_paper, decision.paper_id):
+            if stored.edited or stored.kind != "candidate":
+                continue
             adapter = self.adapters.get(stored.platform)
             if adapter is None:
-                complete = False  # that platform is not connected in this process; another one will edit it
+                complete = False  # that platform runs in another process, whose recover() edits it
                 continue
             try:
                 await adapter.edit(PostRef(stored.platform, stored.channel_id, stored.message_id), post)
             except AdapterError as exc:
                 log.warning("%s: could not edit the post of candidate #%d: %s", stored.platform, paper.id, exc)
                 complete = False
+                continue
+            await asyncio.to_thread(self.store.mark_post_edited, stored.platform, stored.channel_id,
+                                    stored.message_id)
         if complete:
             await asyncio.to_thread(self.store.mark_decision, decision.paper_id, announced=True)
 

@@ -26,6 +26,11 @@ class StoredPost:
     platform: str
     channel_id: str
     message_id: str
+    edited: bool = False
+
+
+def _post(row: Any) -> StoredPost:
+    return StoredPost(row.key, row.kind, row.paper_id, row.platform, row.channel_id, row.message_id, bool(row.edited))
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ class CurationStore:
             with self.db.transaction() as conn:
                 conn.execute(insert(schema.posts).values(
                     key=key, kind=kind, paper_id=paper_id, platform=platform, channel_id=channel_id,
-                    message_id=message_id, created_at=self.db.now()))
+                    message_id=message_id, created_at=self.db.now(), edited=False))
             return True
         except IntegrityError:
             return False
@@ -68,15 +73,19 @@ class CurationStore:
             row = conn.execute(select(schema.posts).where(schema.posts.c.platform == platform)
                                .where(schema.posts.c.channel_id == channel_id)
                                .where(schema.posts.c.key == key)).first()
-        if row is None:
-            return None
-        return StoredPost(row.key, row.kind, row.paper_id, row.platform, row.channel_id, row.message_id)
+        return _post(row) if row is not None else None
 
     def posts_for_paper(self, paper_id: int) -> list[StoredPost]:
         with self.db.engine.connect() as conn:
             rows = conn.execute(select(schema.posts).where(schema.posts.c.paper_id == paper_id)
                                 .order_by(schema.posts.c.id)).all()
-        return [StoredPost(r.key, r.kind, r.paper_id, r.platform, r.channel_id, r.message_id) for r in rows]
+        return [_post(r) for r in rows]
+
+    def mark_post_edited(self, platform: str, channel_id: str, message_id: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(update(schema.posts).where(schema.posts.c.platform == platform)
+                         .where(schema.posts.c.channel_id == channel_id)
+                         .where(schema.posts.c.message_id == message_id).values(edited=True))
 
     def paper_for_message(self, conn: Connection, platform: str, channel_id: str, message_id: str) -> int | None:
         query = (select(schema.posts.c.paper_id).where(schema.posts.c.platform == platform)

@@ -96,6 +96,7 @@ posts = Table(
     Column("channel_id", String(100), nullable=False),
     Column("message_id", String(100), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("edited", Boolean, nullable=False, default=False),  # shows the decision already
     UniqueConstraint("platform", "channel_id", "key", name="uq_post_key"),
     Index("ix_posts_message", "platform", "channel_id", "message_id"),
 )

@@ -1,0 +1,49 @@
+"""The console as a chat adapter: posts (candidates, digests) are printed; the terminal is the channel."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any, TextIO
+
+from bot.adapters.base import ChannelRole, PostRef
+from bot.emoji import to_unicode
+from bot.model import Post
+from bot.render_text import render_text
+
+CHANNEL = "terminal"
+
+
+class ConsoleAdapter:
+    platform = "console"
+
+    def __init__(self, stream: TextIO | None = None):
+        self._stream = stream or sys.stdout
+        self._lock = threading.Lock()  # the REPL thread and the event loop both write
+
+    def channel_for(self, role: ChannelRole) -> str | None:
+        return CHANNEL
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    def _write(self, text: str) -> None:
+        with self._lock:
+            self._stream.write(text)
+            self._stream.flush()
+
+    async def publish(self, post: Post, role: ChannelRole) -> PostRef:
+        votes = " ".join(f"{to_unicode(name)} :{name}:" for name in post.reactions)
+        hint = f"\nvote: {votes}  (e.g. `:{post.reactions[0]}: {post.candidate_id}`)" if post.reactions else ""
+        self._write(f"\n── {role} ──\n{render_text(post.reply)}{hint}\n")
+        return PostRef(self.platform, CHANNEL, post.key)
+
+    async def edit(self, ref: PostRef, post: Post) -> None:
+        self._write(f"\n── update ──\n{render_text(post.reply)}\n")
+
+
+def create_adapter(settings: Any, commands: Any, curation: Any, **options: Any) -> ConsoleAdapter:
+    return ConsoleAdapter(options.get("stream"))

@@ -1,0 +1,137 @@
+"""The composition root: builds the store, catalogue, commands, curation, intake, scheduler and adapters.
+
+Nothing here is global: `App` owns every dependency and hands them to whoever needs them. Startup
+checks fail fast with clear messages (invalid catalogue, unreachable database, missing settings).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import signal
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot.adapters.base import ChatAdapter
+from bot.catalogue.service import CatalogueService
+from bot.commands import Commands
+from bot.curation.pipeline import Curation, process_id
+from bot.settings import ConfigError, Settings
+from bot.store.db import Database
+
+log = logging.getLogger(__name__)
+
+ADAPTERS = ("console", "discord", "slack")
+
+
+def configured_adapters(settings: Settings) -> list[str]:
+    """The adapters whose tokens are set; the console when none is."""
+    names = []
+    if settings.discord_token is not None:
+        names.append("discord")
+    if settings.slack_bot_token is not None:
+        names.append("slack")
+    return names or ["console"]
+
+
+class App:
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None,
+                 feeds_required: bool = False):
+        self.settings = settings
+        self.holder = process_id()
+        self.catalogue = CatalogueService(settings.catalogue_dir)  # raises on an invalid list: refuse to start
+        self.database = Database.open(settings.database_url, clock=clock)
+        self.commands = Commands(self.catalogue, page_size=settings.page_size)
+        self.curation = Curation(self.database, self.catalogue, settings, holder=self.holder)
+        self.feeds = self._load_feeds(required=feeds_required)
+        self.http: Any = None
+        self.intake: Any = None
+        self.adapters: list[ChatAdapter] = []
+        self.scheduler: Any = None
+
+    def _load_feeds(self, *, required: bool) -> Any:
+        from bot.curation.sources import load_feeds
+
+        path = self.settings.feeds_file
+        if not path.is_file():
+            if required:
+                raise ConfigError(f"feeds file {path} not found (set INTERP_BOT_FEEDS_FILE or use --feeds)")
+            return None
+        return load_feeds(path)
+
+    # ------------------------------------------------------------------ intake
+
+    async def open_intake(self) -> None:
+        """Create the one HTTP client and the intake (idempotent)."""
+        if self.intake is not None or self.feeds is None:
+            return
+        from bot.curation.fetch import Fetcher, make_client
+        from bot.curation.intake import Intake
+
+        self.http = make_client(self.settings.user_agent_contact)
+        fetcher = Fetcher(self.http, allow_private=self.settings.allow_private_addresses)
+        self.intake = Intake(self.database, self.catalogue, fetcher, self.settings)
+
+    # ------------------------------------------------------------------ adapters
+
+    def add_adapter(self, name: str, **options: Any) -> ChatAdapter:
+        if name not in ADAPTERS:
+            raise ConfigError(f"unknown adapter {name!r}: choose from {', '.join(ADAPTERS)}")
+        module = importlib.import_module(f"bot.adapters.{name}")  # chat SDKs load only when used
+        adapter = module.create_adapter(self.settings, self.commands, self.curation, **options)
+        self.adapters.append(adapter)
+        self.curation.attach(adapter)
+        return adapter
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self, *, scheduler: bool = True) -> None:
+        await self.open_intake()
+        for adapter in self.adapters:
+            log.info("connecting %s", adapter.platform)
+            await adapter.start()
+        await self.curation.recover()
+        if scheduler:
+            from bot.scheduler import build_scheduler
+
+            self.scheduler = build_scheduler(self)
+            self.scheduler.start()
+        log.info("interp-bot running: adapters %s, %d feeds", ", ".join(a.platform for a in self.adapters) or "none",
+                 len(self.feeds.enabled) if self.feeds else 0)
+
+    async def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        for adapter in reversed(self.adapters):
+            try:
+                await adapter.stop()
+            except Exception:  # keep closing the rest
+                log.exception("error while stopping %s", adapter.platform)
+        if self.http is not None:
+            await self.http.aclose()
+            self.http = None
+        self.database.close()
+
+    async def digest(self, *, dry_run: bool = False) -> Any:
+        from bot.curation.digest import run_digest
+
+        return await run_digest(self.curation, self.settings, dry_run=dry_run)
+
+    async def run_until_stopped(self, stop: asyncio.Event | None = None) -> None:
+        """Run until SIGTERM/SIGINT (or `stop` is set), then shut down cleanly."""
+        stop = stop or asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            # Not possible outside the main thread or on Windows: Ctrl-C still ends the loop there.
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            await self.start()
+            await stop.wait()
+            log.info("stopping")
+        finally:
+            await self.stop()

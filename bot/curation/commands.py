@@ -1,0 +1,102 @@
+"""Maintainers' curation commands, registered into the /interp grammar where maintainers type.
+
+    candidates                      pending candidates, best first
+    approve ID [--topic SLUG]       decide now (the maintainer's override of the vote count)
+    reject ID
+    :white_check_mark: ID           vote with the same emoji names as reactions (`:x: ID`, `:one: ID`)
+    vote EMOJI ID [--remove]        the same, spelled out; --remove withdraws it
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from bot import emoji
+from bot.commands import Commands, CommandSpec, Request
+from bot.curation.pipeline import Curation, VoteOutcome
+from bot.model import Item, ItemLink, Reply
+
+Runner = Callable[[Coroutine[Any, Any, Any]], Any]
+_TOPIC_OPTION = re.compile(r"\s--topic[=\s]+(\S+)")
+_EMOJI_VOTE = re.compile(r"^:([\w+\-]+):\s+#?(\d+)\s*(--remove)?$")
+
+
+def candidate_items(curation: Curation) -> list[Item]:
+    items = []
+    for paper in curation.papers.candidates():
+        topics = ", ".join(f"{t['title']} ({t['score']:.2f})" for t in paper.topics) or "no topic"
+        links = tuple(ItemLink(label, url) for label, url in [("abs", paper.abs_url)] if url)
+        items.append(Item(title=f"#{paper.id} {paper.title}", links=links,
+                          detail=f"relevance {paper.score:.2f} · {topics} · from {', '.join(paper.feeds)}",
+                          ref=str(paper.id)))
+    return items
+
+
+def _outcome_reply(action: str, paper_id: int, outcome: VoteOutcome, curation: Curation) -> Reply:
+    if outcome.decision == "approved":
+        decision = curation.store.decision(paper_id)
+        where = curation.catalogue.index.catalogue.path_text(decision.topic) if decision and decision.topic else ""
+        return Reply(title=f"Candidate #{paper_id} approved", text=f"Added to {where}. `topic {decision.topic}` "
+                     "shows it." if decision else "")
+    if outcome.decision:
+        return Reply(title=f"Candidate #{paper_id} {outcome.decision}")
+    if outcome.counted:
+        return Reply(title=f"{action.capitalize()} recorded on candidate #{paper_id}", kind="info",
+                     text=f"{outcome.reason}; no decision yet")
+    return Reply(title=f"Nothing changed for candidate #{paper_id}", kind="error", text=outcome.reason)
+
+
+def register_curation_commands(commands: Commands, curation: Curation, run: Runner) -> None:
+    def person(request: Request) -> str:
+        actor = request.actor
+        return curation.maintainers.person(actor.platform, actor.user_id) or actor.user_id if actor else "console"
+
+    def candidates(request: Request) -> Reply:
+        items = candidate_items(curation)
+        if not items:
+            return Reply(title="No pending candidates", kind="info",
+                         text="`interp-bot poll --once` looks for new papers.")
+        reply = Reply(title="Pending candidates",
+                      text="`approve ID [--topic SLUG]` · `reject ID` · `:white_check_mark: ID`")
+        return commands.paged(reply, items, request.page, "candidates")
+
+    def decide(kind: str) -> Callable[[Request], Reply]:
+        def handler(request: Request) -> Reply:
+            topic_match = _TOPIC_OPTION.search(" " + request.args)
+            topic = topic_match.group(1) if topic_match else None
+            rest = _TOPIC_OPTION.sub("", " " + request.args).strip().lstrip("#")
+            if not rest.isdigit():
+                return commands.usage(kind, f"{kind} needs a candidate number")
+            outcome = run(curation.decide(int(rest), kind, person=person(request), topic=topic))
+            return _outcome_reply(kind, int(rest), outcome, curation)
+        return handler
+
+    def vote(request: Request) -> Reply:
+        match = _EMOJI_VOTE.match(f":{request.args.split(' ', 1)[0].strip(':')}: {request.args.partition(' ')[2]}")
+        if not match:
+            return commands.usage("vote", "vote needs an emoji and a candidate number")
+        name, paper_id, remove = emoji.to_name(match.group(1)), int(match.group(2)), bool(match.group(3))
+        outcome = run(curation.vote(paper_id, name, person(request), added=not remove))
+        return _outcome_reply("vote", paper_id, outcome, curation)
+
+    for spec in (
+        CommandSpec("candidates", "candidates", "Pending candidates, best first.", ("candidates",), candidates,
+                    maintainers_only=True),
+        CommandSpec("approve", "approve ID [--topic SLUG]", "Add a candidate to the list now.",
+                    ("approve 12", "approve 12 --topic sparse-coding"), decide("approve"), maintainers_only=True),
+        CommandSpec("reject", "reject ID", "Reject a candidate.", ("reject 12",), decide("reject"),
+                    maintainers_only=True),
+        CommandSpec("vote", "vote EMOJI ID [--remove]", "Vote like a reaction (or type `:white_check_mark: 12`).",
+                    ("vote white_check_mark 12", ":one: 12"), vote, maintainers_only=True),
+    ):
+        commands.register(spec)
+
+
+def emoji_vote_line(line: str) -> str | None:
+    """`:white_check_mark: 12` -> `vote white_check_mark 12`; None for other lines."""
+    match = _EMOJI_VOTE.match(line.strip())
+    if not match:
+        return None
+    return f"vote {match.group(1)} {match.group(2)}{' --remove' if match.group(3) else ''}"

@@ -1,0 +1,78 @@
+"""The daily digest: new candidates and newly listed papers, exactly once per day per channel.
+
+"Exactly once" is a database guard (a claimed row per channel and day), not luck: a restart or a
+second process finds the claim and posts nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.curation.pipeline import Curation
+from bot.curation.posts import digest_post
+from bot.model import Post
+
+log = logging.getLogger(__name__)
+
+CLAIM_STALE_AFTER = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class DigestResult:
+    day: str
+    post: Post
+    empty: bool
+    posted_to: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()  # channels that already had today's digest
+
+
+def local_day(now: datetime, timezone: str) -> str:
+    return now.astimezone(ZoneInfo(timezone)).date().isoformat()
+
+
+def compose(curation: Curation, now: datetime, timezone: str) -> tuple[str, Post, bool]:
+    """Today's digest: what became a candidate or got listed in the last 24 hours."""
+    day = local_day(now, timezone)
+    since = now - timedelta(days=1)
+    candidates = [p for p in curation.papers.papers(status="candidate", since=since)]
+    approved = []
+    for decision in curation.store.decisions(since=since):
+        if decision.decision == "approved":
+            paper = curation.papers.paper(decision.paper_id)
+            if paper is not None:
+                approved.append((paper, decision))
+    post = digest_post(day, candidates, approved, curation.catalogue.index)
+    return day, post, not candidates and not approved
+
+
+async def run_digest(curation: Curation, settings: Any, *, dry_run: bool = False) -> DigestResult:
+    now = curation.db.now()
+    day, post, empty = await asyncio.to_thread(compose, curation, now, settings.timezone)
+    if dry_run:
+        return DigestResult(day, post, empty)
+    posted, skipped = [], []
+    for adapter in list(curation.adapters.values()):
+        channel = adapter.channel_for("digest")
+        if not channel:
+            continue
+        channel_key = f"{adapter.platform}:{channel}"
+        if not await asyncio.to_thread(curation.store.claim_digest, channel_key, day, curation.holder,
+                                       stale_after=CLAIM_STALE_AFTER):
+            skipped.append(channel_key)
+            continue
+        if empty and settings.digest_on_empty == "skip":
+            await asyncio.to_thread(curation.store.finish_digest, channel_key, day, "empty")
+            continue
+        ref = await curation.publish_to(adapter, post, "digest")
+        if ref is None:
+            continue  # claim stays 'claimed'; it goes stale and a later run retries
+        await asyncio.to_thread(curation.store.record_post, key=post.key, kind="digest", paper_id=None,
+                                platform=ref.platform, channel_id=ref.channel_id, message_id=ref.message_id)
+        await asyncio.to_thread(curation.store.finish_digest, channel_key, day, "posted")
+        posted.append(channel_key)
+    return DigestResult(day, post, empty, tuple(posted), tuple(skipped))

@@ -1,0 +1,238 @@
+"""One poll of the feeds: fetch → parse → normalise → dedupe → score → store, each feed contained.
+
+A feed that fails (network, HTTP, garbage, a stale or empty batch) is logged, counted and backed off;
+the others go on. The first poll of a new feed records everything it sees but puts forward only a few
+of the newest relevant items, so adding a feed never floods the maintainers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.catalogue.service import CatalogueService
+from bot.curation.fetch import Fetcher, Validators, backoff_delay
+from bot.curation.identity import ListIndex, paper_keys
+from bot.curation.parse import Paper, parse_feed
+from bot.curation.relevance import Label, RelevanceModel
+from bot.curation.sources import FeedSpec
+from bot.store.curation import CurationStore
+from bot.store.db import Database
+from bot.store.intake import FeedState, IntakeStore
+
+log = logging.getLogger(__name__)
+
+STALE_BATCH_AFTER = timedelta(hours=30)  # arXiv announces daily: the same batch a day later is a stuck feed
+
+
+@dataclass(frozen=True)
+class FeedReport:
+    feed: str
+    status: str  # ok | not_modified | skipped | failed
+    items: int = 0
+    new: int = 0
+    candidates: int = 0
+    listed: int = 0
+    error: str = ""
+    scored: tuple[tuple[Paper, float, str], ...] = ()  # (paper, score, outcome) for --dry-run output
+
+    def summary(self) -> str:
+        if self.status == "failed":
+            return f"{self.feed}: FAILED — {self.error}"
+        if self.status == "skipped":
+            return f"{self.feed}: not due yet"
+        if self.status == "not_modified":
+            return f"{self.feed}: not modified since the last poll"
+        return (f"{self.feed}: {self.items} items, {self.new} new, {self.candidates} candidate(s), "
+                f"{self.listed} already on the list")
+
+
+class RelevanceCache:
+    """Rebuilds the relevance model only when the catalogue or the maintainers' decisions changed."""
+
+    def __init__(self, catalogue: CatalogueService, curation_store: CurationStore, threshold: float):
+        self._catalogue = catalogue
+        self._store = curation_store
+        self._threshold = threshold
+        self._key: tuple[int, int] | None = None
+        self._model: RelevanceModel | None = None
+
+    def model(self) -> RelevanceModel:
+        catalogue = self._catalogue.index.catalogue
+        labels = [Label(title=t, summary=s, relevant=r, topic=topic) for t, s, r, topic in self._store.labels()]
+        key = (id(catalogue), len(labels))
+        if self._model is None or key != self._key:
+            self._model = RelevanceModel.build(catalogue, labels, threshold=self._threshold)
+            self._key = key
+        return self._model
+
+
+class Intake:
+    def __init__(self, database: Database, catalogue: CatalogueService, fetcher: Fetcher, settings: Any, *,
+                 rng: random.Random | None = None, feed_deadline: float = 120.0):
+        self.db = database
+        self.store = IntakeStore(database)
+        self.catalogue = catalogue
+        self.fetcher = fetcher
+        self.settings = settings
+        self.relevance = RelevanceCache(catalogue, CurationStore(database), settings.relevance_threshold)
+        self.rng = rng or random.Random()
+        self.feed_deadline = feed_deadline
+
+    async def poll(self, feeds: Iterable[FeedSpec], *, force: bool = False, dry_run: bool = False,
+                   on_report: Callable[[FeedReport], None] | None = None) -> list[FeedReport]:
+        """Poll feeds concurrently (the fetcher keeps arXiv's one-at-a-time rule); never raises for a feed."""
+
+        async def one(feed: FeedSpec) -> FeedReport:
+            report = await self.poll_feed(feed, force=force, dry_run=dry_run)
+            if on_report is not None:
+                on_report(report)
+            return report
+
+        return list(await asyncio.gather(*(one(feed) for feed in feeds)))
+
+    async def poll_feed(self, feed: FeedSpec, *, force: bool = False, dry_run: bool = False) -> FeedReport:
+        now = self.db.now()
+        state = await asyncio.to_thread(self.store.feed_state, feed.name)
+        if not force and state.next_poll_at and state.next_poll_at > now:
+            return FeedReport(feed.name, "skipped")
+        try:
+            async with asyncio.timeout(self.feed_deadline):
+                return await self._poll(feed, state, now, dry_run)
+        except Exception as exc:  # contained: one feed's bug or outage never stops the others
+            if isinstance(exc, TimeoutError):
+                error = f"no answer within {self.feed_deadline:g} s"
+                log.warning("feed %s: %s", feed.name, error, extra={"feed": feed.name})
+            else:
+                error = f"{type(exc).__name__}: {exc}"
+                log.exception("feed %s failed", feed.name, extra={"feed": feed.name})
+            if not dry_run:
+                await asyncio.to_thread(self._record_failure, feed, state, error, None, now)
+            return FeedReport(feed.name, "failed", error=error)
+
+    async def _poll(self, feed: FeedSpec, state: FeedState, now: datetime, dry_run: bool) -> FeedReport:
+        result = await self.fetcher.fetch(feed, Validators(state.etag, state.last_modified))
+        if result.status == "error":
+            log.warning("feed %s: %s", feed.name, result.error, extra={"feed": feed.name})
+            if not dry_run:
+                await asyncio.to_thread(self._record_failure, feed, state, result.error, result.retry_after, now)
+            return FeedReport(feed.name, "failed", error=result.error)
+        if result.status == "not_modified":
+            if not dry_run:
+                await asyncio.to_thread(self._record_success, feed, state, now, etag=state.etag,
+                                        last_modified=state.last_modified, batch=state.last_batch)
+            return FeedReport(feed.name, "not_modified")
+
+        parsed = await asyncio.to_thread(parse_feed, result.body, feed.kind, feed=feed.name)
+        for error in parsed.errors:
+            log.warning("feed %s: parse error: %s", feed.name, error, extra={"feed": feed.name})
+        papers = list(parsed.papers)[: feed.max_entries]
+        problem = self._batch_problem(feed, state, parsed.total_items, parsed.errors, papers, now)
+        if problem:
+            if not dry_run:
+                await asyncio.to_thread(self._record_failure, feed, state, problem, None, now)
+            return FeedReport(feed.name, "failed", items=len(papers), error=problem)
+
+        report = await asyncio.to_thread(self._ingest, feed, state, papers, now, dry_run)
+        if not dry_run:
+            await asyncio.to_thread(self._record_success, feed, state, now, etag=result.etag,
+                                    last_modified=result.last_modified, batch=_batch_digest(papers),
+                                    items=len(papers), initialised=True)
+        return report
+
+    def _batch_problem(self, feed: FeedSpec, state: FeedState, total_items: int, errors: tuple[str, ...],
+                       papers: list[Paper], now: datetime) -> str:
+        if not papers:
+            if errors:
+                return f"unparseable feed: {errors[0]}"
+            weekend = now.weekday() >= 5
+            if total_items == 0 and not (feed.kind == "arxiv_rss" and weekend):
+                return "the feed parsed to zero entries"
+            return ""
+        if feed.kind == "arxiv_rss" and state.last_batch == _batch_digest(papers) and state.last_batch_at \
+                and now - state.last_batch_at > STALE_BATCH_AFTER:
+            return "the feed serves the same batch as more than a day ago (stale mirror?)"
+        return ""
+
+    def _ingest(self, feed: FeedSpec, state: FeedState, papers: list[Paper], now: datetime,
+                dry_run: bool) -> FeedReport:
+        catalogue = self.catalogue.index.catalogue
+        listed_index = ListIndex.from_catalogue(catalogue)
+        model = self.relevance.model()
+        fresh = [p for p in papers if not self.store.item_seen(feed.name, p.item_id)]
+        scores = model.score_many((p.title, p.abstract) for p in fresh)
+        first_poll = not state.initialised
+        quota = feed.first_poll_max_items if feed.first_poll_max_items is not None \
+            else self.settings.first_poll_max_items
+        if first_poll:  # only the newest few relevant items of a brand-new feed become candidates
+            newest_first = sorted(range(len(fresh)), key=lambda i: fresh[i].published or now, reverse=True)
+            allowed = {i for i in newest_first if scores[i].relevant}
+            allowed = set(sorted(allowed, key=newest_first.index)[:quota])
+        rows = []
+        for i, (paper, relevance) in enumerate(zip(fresh, scores, strict=True)):
+            listed = listed_index.match(paper)
+            if listed:
+                status = "listed"
+            elif relevance.relevant and (not first_poll or i in allowed):
+                status = "candidate"
+            else:
+                status = "seen"
+            rows.append((paper, relevance, status, listed))
+        report = FeedReport(
+            feed.name, "ok", items=len(papers), new=len(fresh),
+            candidates=sum(1 for r in rows if r[2] == "candidate"), listed=sum(1 for r in rows if r[2] == "listed"),
+            scored=tuple((p, rel.score, status) for p, rel, status, _ in rows) if dry_run else (),
+        )
+        if dry_run:
+            return report
+        created_candidates = 0
+        for paper, relevance, status, listed in rows:
+            _paper, created = self.store.record_paper(
+                keys=paper_keys(paper), values=_paper_values(paper, relevance, status, listed), feed=feed.name,
+                item_id=paper.item_id, now=now)
+            created_candidates += created and status == "candidate"
+        return replace(report, candidates=created_candidates)
+
+    def _record_success(self, feed: FeedSpec, state: FeedState, now: datetime, *, etag: str | None,
+                        last_modified: str | None, batch: str | None, items: int = 0,
+                        initialised: bool | None = None) -> None:
+        changed_batch = batch != state.last_batch
+        self.store.save_feed_state(replace(
+            state, etag=etag, last_modified=last_modified, last_poll_at=now, last_success_at=now,
+            consecutive_failures=0, next_poll_at=now + timedelta(minutes=feed.interval_minutes),
+            last_batch=batch, last_batch_at=now if changed_batch or not state.last_batch_at else state.last_batch_at,
+            items_seen=state.items_seen + items,
+            initialised=state.initialised if initialised is None else initialised or state.initialised,
+        ))
+
+    def _record_failure(self, feed: FeedSpec, state: FeedState, error: str, retry_after: float | None,
+                        now: datetime) -> None:
+        failures = state.consecutive_failures + 1
+        delay = backoff_delay(failures, base_seconds=feed.interval_minutes * 60, retry_after=retry_after,
+                              rng=self.rng)
+        self.store.save_feed_state(replace(
+            state, last_poll_at=now, last_error=error[:500], last_error_at=now, consecutive_failures=failures,
+            total_failures=state.total_failures + 1, next_poll_at=now + timedelta(seconds=delay),
+        ))
+
+
+def _batch_digest(papers: list[Paper]) -> str:
+    return hashlib.sha256("\n".join(sorted(p.item_id for p in papers)).encode()).hexdigest()
+
+
+def _paper_values(paper: Paper, relevance: Any, status: str, listed: str | None) -> dict[str, Any]:
+    return {
+        "canonical_id": paper.canonical_id, "arxiv_id": paper.arxiv_id, "title": paper.title,
+        "authors": list(paper.authors), "abstract": paper.abstract, "abs_url": paper.abs_url,
+        "pdf_url": paper.pdf_url, "links": [list(link) for link in paper.links],
+        "categories": list(paper.categories), "published": paper.published, "score": round(relevance.score, 4),
+        "topics": [{"slug": t.slug, "title": t.title, "path": t.path, "score": round(t.score, 4)}
+                   for t in relevance.topics],
+        "status": status, "listed_entry": listed,
+    }

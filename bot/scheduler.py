@@ -1,0 +1,80 @@
+"""APScheduler 3.x jobs: poll each feed, publish candidates, expire old ones, post the daily digest.
+
+Every job coalesces missed runs, never overlaps itself (max_instances=1), tolerates a late start
+(misfire grace), and takes a database lease first, so with several bot processes on one database a
+job runs in one of them at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+log = logging.getLogger(__name__)
+
+MISFIRE_GRACE_SECONDS = 600
+
+
+def leased(app: Any, name: str, ttl: timedelta, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+    """Wrap a job so it runs only while this process holds the lease `name`."""
+    import asyncio
+
+    async def run() -> None:
+        if not await asyncio.to_thread(app.database.acquire_lease, name, app.holder, ttl):
+            log.debug("job %s is running in another process; skipped here", name)
+            return
+        try:
+            await job()
+        except Exception:  # a failing job is logged and runs again at its next time
+            log.exception("job %s failed", name)
+        finally:
+            await asyncio.to_thread(app.database.release_lease, name, app.holder)
+
+    run.__name__ = name
+    return run
+
+
+def build_scheduler(app: Any, *, now: datetime | None = None) -> AsyncIOScheduler:
+    settings = app.settings
+    scheduler = AsyncIOScheduler(
+        timezone=settings.timezone,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+    )
+    start = now or app.database.now()
+    if app.intake is not None:
+        for index, feed in enumerate(app.feeds.enabled):
+            async def poll_one(feed: Any = feed) -> None:
+                await app.intake.poll([feed])
+
+            scheduler.add_job(
+                leased(app, f"poll:{feed.name}", timedelta(seconds=app.intake.feed_deadline + 60), poll_one),
+                IntervalTrigger(minutes=feed.interval_minutes, jitter=30),
+                id=f"poll:{feed.name}", name=f"poll {feed.name}",
+                # Stagger the first round so a restart does not hit every site in the same second.
+                next_run_time=start + timedelta(seconds=5 + 3 * index),
+            )
+    for platform in app.curation.adapters:
+        async def publish(platform: str = platform) -> None:
+            await app.curation.publish_pending()
+
+        scheduler.add_job(leased(app, f"publish:{platform}", timedelta(minutes=5), publish),
+                          IntervalTrigger(minutes=1), id=f"publish:{platform}", name=f"publish to {platform}",
+                          next_run_time=start + timedelta(seconds=2))
+    scheduler.add_job(leased(app, "recover", timedelta(minutes=5), app.curation.recover), IntervalTrigger(minutes=2),
+                      id="recover", name="finish interrupted decisions", next_run_time=start + timedelta(seconds=1))
+    scheduler.add_job(leased(app, "expire", timedelta(minutes=5), app.curation.expire), IntervalTrigger(hours=1),
+                      id="expire", name="expire old candidates")
+    hour, minute = (int(part) for part in settings.digest_time.split(":"))
+    scheduler.add_job(app.digest, CronTrigger(hour=hour, minute=minute, timezone=settings.timezone),
+                      id="digest", name="daily digest")
+    return scheduler
+
+
+def next_runs(scheduler: AsyncIOScheduler) -> dict[str, datetime | None]:
+    return {job.id: getattr(job, "next_run_time", None) for job in scheduler.get_jobs()}
