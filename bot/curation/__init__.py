@@ -1,0 +1,1 @@
+"""Paper intake: feeds.yaml sources, polite fetching, parsing to Paper values, identity and dedupe."""

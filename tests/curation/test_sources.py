@@ -1,0 +1,126 @@
+"""feeds.yaml: the real sources load, and every mistake is reported with file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.curation.sources import FeedsError, FeedSpec, load_feeds
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "feeds.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_real_feeds_file_names_the_sources_the_issue_asks_for():
+    config = load_feeds(REPO / "feeds.yaml")
+    by_kind: dict[str, list[FeedSpec]] = {}
+    for feed in config.feeds:
+        by_kind.setdefault(feed.kind, []).append(feed)
+        assert feed.interval_minutes >= 1 and feed.max_entries >= 1
+
+    api_urls = " ".join(f.url for f in by_kind["arxiv_api"])
+    assert all(f.host == "export.arxiv.org" for f in by_kind["arxiv_api"])
+    for category in ("cs.CL", "cs.LG", "cs.AI"):
+        assert f"cat:{category}" in api_urls
+    assert "interpretability" in api_urls and "sparse+autoencoder" in api_urls
+    assert all("sortBy=submittedDate" in f.url for f in by_kind["arxiv_api"])
+
+    assert {f.url for f in by_kind["arxiv_rss"]} == {"https://rss.arxiv.org/rss/cs.CL", "https://rss.arxiv.org/rss/cs.LG"}
+    forum_hosts = {f.host for f in by_kind["forum_rss"] if f.enabled}
+    assert forum_hosts == {"www.lesswrong.com", "www.alignmentforum.org"}
+
+    assert [site.url for site in config.without_feed] == ["https://transformer-circuits.pub/"]
+    assert "no RSS" in config.without_feed[0].note
+    assert config.feed("alignment-forum") is not None and config.feed("nope") is None
+
+
+def test_defaults_apply_to_omitted_fields(tmp_path):
+    config = load_feeds(write(tmp_path, "feeds:\n  - {name: blog, kind: rss, url: 'https://example.org/feed'}\n"))
+    assert config.feeds == (FeedSpec(name="blog", url="https://example.org/feed", kind="rss"),)
+    feed = config.feeds[0]
+    assert (feed.interval_minutes, feed.enabled, feed.max_entries, feed.first_poll_max_items) == (60, True, 100, None)
+    assert config.without_feed == ()
+
+
+def test_every_problem_is_reported_with_its_line(tmp_path):
+    path = write(
+        tmp_path,
+        "\n".join([
+            "feeds:",
+            "  - name: ok",                              # 2
+            "    kind: rss",
+            "    url: https://example.org/feed",
+            "  - name: ok",                              # 5: duplicate name
+            "    kind: rss",
+            "    url: https://example.org/other",
+            "  - name: bad-kind",
+            "    kind: atom",                            # 9
+            "    url: https://example.org/feed",
+            "  - name: bad-url",
+            "    kind: rss",
+            "    url: ftp://example.org/feed",           # 13
+            "  - name: too-often",
+            "    kind: rss",
+            "    url: https://example.org/feed",
+            "    interval_minutes: 0",                   # 17
+            "    colour: blue",                          # 18: unknown key
+            "  - name: not-a-flag",
+            "    kind: rss",
+            "    url: https://example.org/feed",
+            "    enabled: maybe",                        # 22
+            "",
+        ]),
+    )
+    with pytest.raises(FeedsError) as caught:
+        load_feeds(path)
+    problems = caught.value.problems
+    expected = {
+        5: "duplicate feed name 'ok' (first defined on line 2)",
+        9: "unknown kind 'atom'",
+        13: "bad URL 'ftp://example.org/feed'",
+        17: "interval_minutes must be at least 1",
+        18: "unknown key 'colour'",
+        22: "enabled must be true or false",
+    }
+    for line, text in expected.items():
+        assert any(p.startswith(f"{path}:{line}: ") and text in p for p in problems), (line, problems)
+    assert len(problems) == len(expected)
+
+
+def test_missing_fields_and_duplicate_keys(tmp_path):
+    path = write(tmp_path, "feeds:\n  - name: a\n    kind: rss\n  - name: b\n    name: c\n    kind: rss\n    url: https://x.org/\n")
+    with pytest.raises(FeedsError) as caught:
+        load_feeds(path)
+    text = str(caught.value)
+    assert f"{path}:2: feed 'a' is missing url" in text
+    assert f"{path}:5: duplicate key 'name'" in text
+
+
+def test_top_level_mistakes(tmp_path):
+    with pytest.raises(FeedsError, match=r"feeds.yaml:1: unknown key 'feed'"):
+        load_feeds(write(tmp_path, "feed: []\n"))
+    with pytest.raises(FeedsError, match=r"feeds.yaml:\d+: invalid YAML"):
+        load_feeds(write(tmp_path, "feeds:\n  - name: [unclosed\n"))
+    with pytest.raises(FeedsError, match="empty file"):
+        load_feeds(write(tmp_path, ""))
+    with pytest.raises(FeedsError, match="cannot read"):
+        load_feeds(tmp_path / "missing.yaml")
+
+
+def test_yaml_tags_that_run_code_are_refused(tmp_path):
+    path = write(tmp_path, "feeds: !!python/object/apply:os.system ['echo pwned > pwned']\n")
+    with pytest.raises(FeedsError):
+        load_feeds(path)
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_without_feed_entries_need_a_note(tmp_path):
+    path = write(tmp_path, "feeds: []\nwithout_feed:\n  - name: Thread\n    url: https://transformer-circuits.pub/\n")
+    with pytest.raises(FeedsError, match=r":3: without_feed site is missing note"):
+        load_feeds(path)
