@@ -3,10 +3,230 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import sys
 from typing import Any
 
+from bot import __version__
+from bot.app import App, configured_adapters
+from bot.render_text import render_text
+from bot.settings import ConfigError
+
 
 def dispatch(args: argparse.Namespace, settings: Any) -> int:
-    print(f"interp-bot: `{args.command}` is not available in this build", file=sys.stderr)
-    return 2
+    handlers = {"classify": _classify, "poll": _poll, "candidates": _candidates, "decide": _decide,
+                "digest": _digest, "run": _run, "status": _status}
+    from bot.store.db import StoreError
+
+    try:
+        return handlers[args.command](args, settings)
+    except StoreError as exc:
+        print(f"interp-bot: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        from bot.curation.sources import FeedsError
+
+        if isinstance(exc, FeedsError):
+            print(f"interp-bot: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+def _classify(args: argparse.Namespace, settings: Any) -> int:
+    from bot.catalogue.service import CatalogueService
+    from bot.curation.relevance import Label, RelevanceModel, classify_stream
+
+    catalogue = CatalogueService(settings.catalogue_dir).index.catalogue
+    labels: list[Label] = []
+    try:  # decisions already taken sharpen the model; classify still works without a database
+        from bot.store.curation import CurationStore
+        from bot.store.db import Database
+
+        database = Database.open(settings.database_url, migrate=False)
+        labels = [Label(title=t, summary=s, relevant=r, topic=topic) for t, s, r, topic in
+                  CurationStore(database).labels()]
+        database.close()
+    except Exception:  # no database yet (or unreachable): the catalogue alone is the training set
+        labels = []
+    model = RelevanceModel.build(catalogue, labels, threshold=settings.relevance_threshold)
+    bad = classify_stream(model, sys.stdin, sys.stdout)
+    if bad:
+        print(f"interp-bot: {bad} input line(s) were not valid JSON objects with a title", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def _poll(args: argparse.Namespace, settings: Any) -> int:
+    app = App(settings, feeds_required=True)
+    feeds = list(app.feeds.enabled)
+    if args.feed:
+        unknown = [name for name in args.feed if app.feeds.feed(name) is None]
+        if unknown:
+            names = ", ".join(f.name for f in app.feeds.feeds)
+            print(f"interp-bot: no feed named {', '.join(unknown)} in {settings.feeds_file} (feeds: {names})",
+                  file=sys.stderr)
+            return 2
+        feeds = [app.feeds.feed(name) for name in args.feed]
+    if not feeds:
+        print(f"interp-bot: no enabled feeds in {settings.feeds_file}", file=sys.stderr)
+        return 1
+
+    def progress(report: Any) -> None:
+        print(("[dry run] " if args.dry_run else "") + report.summary(), flush=True)
+        for paper, score, outcome in report.scored:
+            print(f"    {score:.2f} {outcome:<9} {paper.title[:100]}")
+
+    async def main() -> list[Any]:
+        await app.open_intake()
+        try:
+            return await app.intake.poll(feeds, force=True, dry_run=args.dry_run, on_report=progress)
+        finally:
+            await app.stop()
+
+    reports = asyncio.run(main())
+    failed = [r for r in reports if r.status == "failed"]
+    new_candidates = sum(r.candidates for r in reports)
+    print(f"{len(reports) - len(failed)}/{len(reports)} feeds polled, {new_candidates} new candidate(s)"
+          + (" — see `interp-bot candidates`" if new_candidates and not args.dry_run else ""))
+    return 1 if failed and len(failed) == len(reports) else 0
+
+
+def _candidates(args: argparse.Namespace, settings: Any) -> int:
+    app = App(settings)
+    papers = app.curation.papers.candidates()
+    if args.json:
+        print(json.dumps([{
+            "id": p.id, "title": p.title, "score": p.score, "topics": list(p.topics), "authors": list(p.authors),
+            "url": p.abs_url or (p.links[0][1] if p.links else ""), "feeds": list(p.feeds),
+            "first_seen": p.first_seen_at.isoformat(),
+        } for p in papers], ensure_ascii=False, indent=2))
+    else:
+        from bot.curation.commands import candidate_items
+        from bot.model import Reply
+
+        items = candidate_items(app.curation)
+        reply = Reply(title=f"{len(items)} pending candidate(s)", items=tuple(items),
+                      text="" if items else "None: `interp-bot poll --once` looks for new papers.",
+                      footer="`interp-bot decide ID approve|reject [--topic SLUG]`" if items else "")
+        sys.stdout.write(render_text(reply))
+    app.database.close()
+    return 0
+
+
+def _decide(args: argparse.Namespace, settings: Any) -> int:
+    app = App(settings)
+    person = args.as_user or settings.console_maintainer
+
+    async def main() -> Any:
+        try:
+            return await app.curation.decide(args.id, args.decision, person=f"console:{person}", topic=args.topic)
+        finally:
+            await app.stop()
+
+    outcome = asyncio.run(main())
+    if not outcome.decision:
+        print(f"interp-bot: {outcome.reason}", file=sys.stderr)
+        return 1
+    if outcome.decision == "approved":
+        decision = App(settings).curation.store.decision(args.id)
+        print(f"candidate #{args.id} approved: added to {decision.topic} as `{decision.entry_id}`; "
+              f"{settings.catalogue_dir}/README.md re-rendered")
+    else:
+        print(f"candidate #{args.id} {outcome.decision}")
+    return 0
+
+
+def _digest(args: argparse.Namespace, settings: Any) -> int:
+    app = App(settings)
+    names = configured_adapters(settings)
+
+    async def main() -> Any:
+        try:
+            if not args.dry_run:
+                for name in names:
+                    app.add_adapter(name)
+                for adapter in app.adapters:
+                    await adapter.start()
+            return await app.digest(dry_run=args.dry_run)
+        finally:
+            await app.stop()
+
+    result = asyncio.run(main())
+    if args.dry_run or "console" not in names:
+        sys.stdout.write(render_text(result.post.reply))
+    if not args.dry_run:
+        for channel in result.skipped:
+            print(f"{channel}: today's digest ({result.day}) was already posted", file=sys.stderr)
+    return 0
+
+
+def _run(args: argparse.Namespace, settings: Any) -> int:
+    names = args.adapter or configured_adapters(settings)
+    app = App(settings, feeds_required=False)
+    try:
+        for name in dict.fromkeys(names):
+            app.add_adapter(name)
+    except ConfigError:
+        app.database.close()
+        raise
+    if "console" in names and sys.stdin.isatty():
+        from bot.adapters.console.repl import run_with_app
+
+        return run_with_app(app)
+    asyncio.run(app.run_until_stopped())
+    return 0
+
+
+def _status(args: argparse.Namespace, settings: Any) -> int:
+    from bot.store.db import safe_url
+
+    app = App(settings)
+    feeds_by_name = {f.name: f for f in app.feeds.feeds} if app.feeds else {}
+    states = {s.name: s for s in app.curation.papers.feed_states()}
+    feeds = []
+    for name in sorted(set(feeds_by_name) | set(states)):
+        state = states.get(name)
+        spec = feeds_by_name.get(name)
+        feeds.append({
+            "name": name, "enabled": bool(spec and spec.enabled), "configured": spec is not None,
+            "last_poll": _iso(state.last_poll_at if state else None),
+            "last_success": _iso(state.last_success_at if state else None),
+            "last_error": state.last_error if state and state.consecutive_failures else None,
+            "consecutive_failures": state.consecutive_failures if state else 0,
+            "total_failures": state.total_failures if state else 0,
+            "next_poll": _iso(state.next_poll_at if state else None),
+        })
+    last = app.curation.store.last_digest()
+    data = {
+        "version": __version__,
+        "database": {"url": safe_url(settings.database_url), "schema": app.database.current_version()},
+        "catalogue": {"dir": str(settings.catalogue_dir), "entries": len(app.catalogue.index.catalogue.entries),
+                      "readme_current": app.catalogue.readme_is_current()},
+        "feeds": feeds,
+        "papers": app.curation.papers.count_by_status(),
+        "pending_candidates": len(app.curation.papers.candidates()),
+        "last_digest": {"channel": last[0], "day": last[1], "posted_at": _iso(last[2])} if last else None,
+        "adapters_configured": configured_adapters(settings),
+    }
+    app.database.close()
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    print(f"interp-bot {data['version']}")
+    print(f"database: {data['database']['url']} (schema v{data['database']['schema']})")
+    catalogue = data["catalogue"]
+    stale = "" if catalogue["readme_current"] else " — README.md is stale: run `interp-bot render`"
+    print(f"catalogue: {catalogue['dir']}, {catalogue['entries']} entries{stale}")
+    print(f"pending candidates: {data['pending_candidates']}; papers by status: {data['papers'] or 'none yet'}")
+    print("last digest: " + (f"{last[1]} in {last[0]}" if last else "never"))
+    print("feeds:" if feeds else "feeds: none configured")
+    for feed in feeds:
+        health = f"FAILING x{feed['consecutive_failures']}: {feed['last_error']}" if feed["last_error"] else "ok"
+        state = "enabled" if feed["enabled"] else "disabled"
+        print(f"  {feed['name']:<28} {state:<8} last poll {feed['last_poll'] or 'never'} · next "
+              f"{feed['next_poll'] or 'at start'} · failures {feed['total_failures']} · {health}")
+    return 0
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None

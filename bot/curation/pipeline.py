@@ -21,6 +21,7 @@ from bot.adapters.base import AdapterError, ChannelRole, ChatAdapter, PostRef
 from bot.catalogue.model import Entry, Link
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.text import slugify
+from bot.curation.identity import arxiv_abs_url, arxiv_id
 from bot.curation.maintainers import Maintainers
 from bot.curation.posts import VotingRules, candidate_post, decided_post
 from bot.model import Vote
@@ -43,19 +44,32 @@ def process_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+SITE_LABELS = {"lesswrong.com": "LessWrong", "alignmentforum.org": "Alignment Forum",
+               "transformer-circuits.pub": "Transformer Circuits Thread", "openreview.net": "openreview",
+               "github.com": "github"}
+
+
+def site_label(url: str, fallback: str = "") -> str:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).netloc.lower().removeprefix("www.")
+    return SITE_LABELS.get(host) or (fallback if fallback and fallback not in ("abs", "link") else host or "link")
+
+
 def entry_for(paper: StoredPaper, decision: Decision, taken_ids: set[str]) -> Entry:
     """The catalogue entry an approved paper becomes. Its id depends only on the paper, so a retry
     after a crash recognises an entry it already wrote."""
     base = slugify(paper.title, max_words=8) or f"paper-{paper.id}"
     entry_id = base if base not in taken_ids else f"{base}-{slugify(paper.arxiv_id or str(paper.id))}"
     links: list[Link] = []
-    if paper.arxiv_id and paper.abs_url:
-        links.append(Link(f"arxiv {paper.arxiv_id[:4]}" if paper.arxiv_id[:4].isdigit() else "arxiv", paper.abs_url))
-    elif paper.abs_url:
-        links.append(Link("link", paper.abs_url))
-    for label, url in paper.links:
-        if url not in {link.url for link in links} and url != paper.pdf_url:
-            links.append(Link(label, url))
+    if paper.arxiv_id:  # labelled like the seed list: "arxiv 2309"
+        label = f"arxiv {paper.arxiv_id[:4]}" if paper.arxiv_id[:4].isdigit() else "arxiv"
+        links.append(Link(label, arxiv_abs_url(paper.arxiv_id)))
+    for label, url in [("", paper.abs_url), *paper.links]:
+        if not url or url == paper.pdf_url or (paper.arxiv_id and arxiv_id(url)):
+            continue  # the pdf and other spellings of the arXiv link add nothing
+        if url not in {link.url for link in links}:
+            links.append(Link(site_label(url, label), url))
     forum_only = not paper.arxiv_id and any(
         word in label.lower() for label, _ in paper.links for word in ("lesswrong", "alignment forum"))
     return Entry(
@@ -161,7 +175,7 @@ class Curation:
             if self._classify(emoji_name) is None:
                 return VoteOutcome(False, "not a voting emoji")
             with self.db.transaction() as conn:
-                if self.papers.paper(paper_id) is None:
+                if self.papers.paper(paper_id, conn) is None:
                     return VoteOutcome(False, "no such candidate")
                 changed = self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=emoji_name,
                                               platform="console", user_id=person, added=added)
@@ -175,7 +189,7 @@ class Curation:
 
     def _tally(self, conn: Any, paper_id: int) -> str | None:
         """Decide if the standing votes reach a threshold; the decision is taken inside this transaction."""
-        paper = self.papers.paper(paper_id)
+        paper = self.papers.paper(paper_id, conn)
         if paper is None or paper.status != "candidate":
             return None
         approvers: list[str] = []

@@ -175,9 +175,14 @@ class IntakeStore:
         row = conn.execute(select(schema.papers).where(schema.papers.c.id == existing.id)).one()
         return _paper(row)
 
-    def paper(self, paper_id: int) -> StoredPaper | None:
-        with self.db.engine.connect() as conn:
-            row = conn.execute(select(schema.papers).where(schema.papers.c.id == paper_id)).first()
+    def paper(self, paper_id: int, conn: Connection | None = None) -> StoredPaper | None:
+        """A paper by id; pass `conn` to read inside a caller's transaction."""
+        query = select(schema.papers).where(schema.papers.c.id == paper_id)
+        if conn is not None:
+            row = conn.execute(query).first()
+        else:
+            with self.db.engine.connect() as own:
+                row = own.execute(query).first()
         return _paper(row) if row else None
 
     def papers(self, *, status: str | Iterable[str] | None = None, since: datetime | None = None,

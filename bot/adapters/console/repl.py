@@ -37,20 +37,19 @@ def _enable_history() -> None:
     atexit.register(save)
 
 
-def repl(commands: Commands, *, stdin: TextIO, stdout: TextIO, actor: Actor, interactive: bool,
-         before_prompt: Any = None) -> int:
+def repl(commands: Any, *, stdin: TextIO, stdout: TextIO, actor: Actor, interactive: bool,
+         prompt: str = "") -> int:
     """Read lines, answer each; `quit`, `exit` or end of input stops. Returns an exit code."""
     if interactive:
         stdout.write(BANNER)
+        prompt = prompt or "interp> "
     while True:
-        if before_prompt is not None:
-            before_prompt(stdout)
-        if interactive:
-            stdout.write("interp> ")
+        if prompt:
+            stdout.write(prompt)
             stdout.flush()
         line = stdin.readline()
         if not line:
-            if interactive:
+            if prompt:
                 stdout.write("\n")
             return 0
         line = line.strip()
@@ -63,14 +62,80 @@ def repl(commands: Commands, *, stdin: TextIO, stdout: TextIO, actor: Actor, int
         stdout.flush()
 
 
-def run_console(settings: Any) -> int:
-    from bot.catalogue.service import CatalogueService
+def _actor(settings: Any) -> Actor:
+    return Actor(platform="console", user_id=settings.console_maintainer,
+                 display_name=settings.console_maintainer, is_maintainer=True)
 
-    service = CatalogueService(settings.catalogue_dir)
-    commands = Commands(service, page_size=settings.page_size)
-    actor = Actor(platform="console", user_id=settings.console_maintainer,
-                  display_name=settings.console_maintainer, is_maintainer=True)
+
+class _CurationLines:
+    """Turns `:white_check_mark: 12` into `vote white_check_mark 12` before the grammar sees it."""
+
+    def __init__(self, commands: Commands):
+        self._commands = commands
+
+    def execute(self, line: str, *, actor: Actor | None = None) -> Any:
+        from bot.curation.commands import emoji_vote_line
+
+        return self._commands.execute(emoji_vote_line(line) or line, actor=actor)
+
+
+def run_console(settings: Any) -> int:
+    """`interp-bot console`: lookups plus the maintainers' curation commands; no scheduler, no network."""
+    import asyncio
+
+    from bot.app import App
+    from bot.curation.commands import register_curation_commands
+
+    app = App(settings)
+    app.add_adapter("console")
+    register_curation_commands(app.commands, app.curation, asyncio.run)
     interactive = sys.stdin.isatty()
     if interactive:
         _enable_history()
-    return repl(commands, stdin=sys.stdin, stdout=sys.stdout, actor=actor, interactive=interactive)
+        sys.stdout.write(BANNER)
+    # New candidates appear as posts, as they would in a maintainers' channel.
+    asyncio.run(app.curation.publish_pending())
+    try:
+        return repl(_CurationLines(app.commands), stdin=sys.stdin, stdout=sys.stdout,  # type: ignore[arg-type]
+                    actor=_actor(settings), interactive=False, prompt="interp> " if interactive else "")
+    finally:
+        app.database.close()
+
+
+def run_with_app(app: Any) -> int:
+    """`interp-bot run` with the console: the bot runs on an event loop thread, the REPL reads here."""
+    import asyncio
+    import threading
+
+    from bot.curation.commands import register_curation_commands
+
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    ready = threading.Event()
+
+    async def main() -> None:
+        try:
+            await app.start()
+        finally:
+            ready.set()
+        await stop.wait()
+        await app.stop()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), name="interp-bot-loop", daemon=True)
+    thread.start()
+    ready.wait()
+
+    def run_on_loop(coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=120)
+
+    register_curation_commands(app.commands, app.curation, run_on_loop)
+    _enable_history()
+    sys.stdout.write(BANNER)
+    try:
+        return repl(_CurationLines(app.commands), stdin=sys.stdin, stdout=sys.stdout,  # type: ignore[arg-type]
+                    actor=_actor(app.settings), interactive=False, prompt="interp> ")
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=10)
