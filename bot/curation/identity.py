@@ -1,0 +1,262 @@
+"""Who is this paper? arXiv ids, canonical URLs, normalised titles, dedupe keys, and the list's own index.
+
+The same work reaches the bot in many spellings: ``arXiv:2301.05062v2``, ``http://arxiv.org/pdf/2301.05062v1.pdf``,
+``https://arxiv.org/abs//2309.15025`` (the seed list has that one), a LessWrong crosspost that links to the
+preprint, a title with TeX in it. Everything here reduces those spellings to keys that compare equal.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from rapidfuzz import fuzz, process
+
+from bot.catalogue.text import fold
+
+if TYPE_CHECKING:
+    from bot.catalogue.model import Catalogue
+    from bot.curation.parse import Paper
+
+# --------------------------------------------------------------------------- arXiv identifiers
+
+# New-style ids (April 2007 on): YYMM.NNNN, five digits after 1501. Old-style: archive(.SUBJECT)/YYMMNNN.
+_NEW_ID = r"(?P<new>\d{2}(?:0[1-9]|1[0-2])\.\d{4,5})"
+_OLD_ID = r"(?P<old>[a-z][a-z-]*(?:\.[A-Za-z]{2})?/\d{2}(?:0[1-9]|1[0-2])\d{3})"
+_ID = rf"(?:{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?"
+
+# An arXiv URL (any mirror or subdomain; abs, pdf, html, format pages; doubled slashes as in "abs//2309.15025"),
+# arXiv's DOI, or a literal "arXiv:" / "oai:arXiv.org:" prefix.
+_IN_URL = re.compile(
+    rf"(?:^|[^a-z0-9.-])(?:[a-z0-9-]+\.)*arxiv\.org/+(?:abs|pdf|html|format|ps)/+{_ID}(?![\d])", re.IGNORECASE
+)
+_IN_DOI = re.compile(rf"10\.48550/arxiv\.{_ID}(?![\d])", re.IGNORECASE)
+_PREFIXED = re.compile(rf"(?:oai:)?arxiv(?:\.org)?:\s*{_ID}(?![\d])", re.IGNORECASE)
+_BARE = re.compile(rf"^\s*{_ID}\s*$")
+
+
+def _from_match(match: re.Match[str]) -> tuple[str, int | None]:
+    ident = match.group("new") or match.group("old")
+    version = match.group("version")
+    return ident, int(version) if version else None
+
+
+def arxiv_id(text_or_url: str) -> tuple[str, int | None] | None:
+    """The arXiv id (without version) and version named by a URL, a DOI, an ``arXiv:`` reference or a bare id."""
+    for pattern in (_IN_URL, _IN_DOI, _PREFIXED, _BARE):
+        match = pattern.search(text_or_url)
+        if match:
+            return _from_match(match)
+    return None
+
+
+def arxiv_ids_in(text: str) -> list[tuple[str, int | None]]:
+    """Every distinct arXiv id linked or cited in a body of text or HTML, in order of first appearance."""
+    found: dict[str, int | None] = {}
+    hits = [m for pattern in (_IN_URL, _IN_DOI, _PREFIXED) for m in pattern.finditer(text)]
+    for match in sorted(hits, key=lambda m: m.start()):
+        ident, version = _from_match(match)
+        if ident not in found:
+            found[ident] = version
+    return list(found.items())
+
+
+def arxiv_abs_url(ident: str) -> str:
+    return f"https://arxiv.org/abs/{ident}"
+
+
+def arxiv_pdf_url(ident: str) -> str:
+    return f"https://arxiv.org/pdf/{ident}"
+
+
+# --------------------------------------------------------------------------- URLs
+
+_FORUM_HOSTS = {"lesswrong.com", "alignmentforum.org", "greaterwrong.com", "alignment-forum.greaterwrong.com"}
+_FORUM_POST = re.compile(r"^/posts/([A-Za-z0-9]+)(?:/|$)")
+_TRACKING_PARAMS = {"fbclid", "gclid", "ref", "ref_src", "source"}
+
+
+def canonical_url(url: str) -> str:
+    """One spelling per resource: https, lower-case host without ``www.``, no fragment, no tracking parameters.
+
+    arXiv URLs become ``https://arxiv.org/abs/<id>``. LessWrong / Alignment Forum posts become
+    ``https://lesswrong.com/posts/<id>``: both sites serve the same post under the same id, and slugs change
+    when a title is edited.
+    """
+    url = url.strip()
+    ident = arxiv_id(url) if "arxiv" in url.lower() else None
+    if ident is not None:
+        return arxiv_abs_url(ident[0])
+    parts = urlsplit(url if "//" in url else f"//{url}")
+    host = (parts.hostname or "").lower().rstrip(".")
+    host = host.removeprefix("www.")
+    try:
+        port = parts.port if parts.port not in (None, 80, 443) else None
+    except ValueError:  # "host:notaport": keep the host, drop the nonsense
+        port = None
+    netloc = f"{host}:{port}" if port else host
+    path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
+    if host in _FORUM_HOSTS and (post := _FORUM_POST.match(path)):
+        return f"https://lesswrong.com/posts/{post.group(1)}"
+    if host == "openreview.net" and path == "/pdf":
+        path = "/forum"  # the PDF and the forum page of a submission share its id
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not key.lower().startswith("utm_") and key.lower() not in _TRACKING_PARAMS
+    ]
+    return urlunsplit(("https", netloc, path, urlencode(query), ""))
+
+
+# --------------------------------------------------------------------------- TeX and titles
+
+GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "zeta": "ζ",
+    "eta": "η", "theta": "θ", "vartheta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν",
+    "xi": "ξ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "upsilon": "υ", "phi": "φ", "varphi": "φ",
+    "chi": "χ", "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ",
+    "Pi": "Π", "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
+}
+_SYMBOLS = {
+    "ell": "ℓ", "infty": "∞", "times": "×", "to": "→", "rightarrow": "→", "leftarrow": "←", "leq": "≤",
+    "le": "≤", "geq": "≥", "ge": "≥", "neq": "≠", "approx": "≈", "sim": "~", "cdot": "·", "pm": "±",
+    "in": "∈", "ldots": "…", "dots": "…", "LaTeX": "LaTeX", "TeX": "TeX",
+}
+_ACCENTS = {"'": "\u0301", "`": "\u0300", '"': "\u0308", "^": "\u0302", "~": "\u0303", "=": "\u0304", "c": "\u0327"}
+_ACCENT = re.compile(r"""\\(['`"^~=]|c\s)\s*(?:\{\s*([A-Za-z])\s*\}|([A-Za-z]))""")
+_ESCAPED = re.compile(r"\\([&%_#$])")
+_COMMAND = re.compile(r"\\([A-Za-z]+)\*?\s*")
+_WRAPPERS = ("text", "math", "emph", "operatorname", "mbox", "bf", "it", "rm", "tt", "sf", "bm", "boldsymbol")
+_LETTER_NAMES = {char: name.lower() for name, char in GREEK.items()}
+
+
+def clean_tex(text: str) -> str:
+    """Readable text from the TeX that arXiv titles and abstracts carry.
+
+    ``$\\alpha$-masses`` → ``α-masses``, ``\\emph{sparse}`` → ``sparse``, ``Schr\\"odinger`` → ``Schrödinger``;
+    braces and math dollars go; unknown commands keep their name so no word is lost.
+    """
+    if "\\" not in text and "$" not in text and "{" not in text:
+        return text
+
+    def accent(match: re.Match[str]) -> str:
+        mark = _ACCENTS[match.group(1).strip()]
+        return unicodedata.normalize("NFC", (match.group(2) or match.group(3)) + mark)
+
+    def command(match: re.Match[str]) -> str:
+        name = match.group(1)
+        space = " " if match.group(0)[-1:].isspace() else ""
+        if name in GREEK:
+            return GREEK[name] + space
+        if name in _SYMBOLS:
+            return _SYMBOLS[name] + space
+        # \emph, \textbf, \mathrm, \mathcal ... wrap their argument: dropping the command keeps the word.
+        if name.startswith(_WRAPPERS):
+            return space
+        return name + space
+
+    text = _ACCENT.sub(accent, text)
+    text = _ESCAPED.sub(lambda m: "\x00" + m.group(1), text)  # protect \$ \& ... from the steps below
+    text = text.replace("\\\\", " ").replace("~", " ")
+    text = _COMMAND.sub(command, text)
+    text = text.replace("$", "").replace("{", "").replace("}", "").replace("\\", "")
+    return collapse_whitespace(text.replace("\x00", ""))
+
+
+def collapse_whitespace(text: str) -> str:
+    return " ".join(text.split())
+
+
+def normalise_title(title: str) -> str:
+    """The form titles are matched in: TeX cleaned, Greek letters spelled out, case, accents and punctuation folded."""
+    cleaned = clean_tex(title)
+    spelled = "".join(f" {_LETTER_NAMES[c]} " if c in _LETTER_NAMES else c for c in cleaned)
+    return fold(spelled)
+
+
+# A title key only for titles specific enough to name one work: "Introduction" or "Open Thread" would merge
+# unrelated items.
+_MIN_TITLE_WORDS = 3
+_MIN_TITLE_CHARS = 15
+
+
+def title_key(title: str) -> str | None:
+    normalised = normalise_title(title)
+    if len(normalised.split()) < _MIN_TITLE_WORDS or len(normalised) < _MIN_TITLE_CHARS:
+        return None
+    return f"title:{normalised}"
+
+
+def url_keys(url: str) -> set[str]:
+    """``arxiv:<id>`` for an arXiv URL, ``url:<canonical>`` for anything else."""
+    ident = arxiv_id(url) if "arxiv" in url.lower() else None
+    if ident is not None:
+        return {f"arxiv:{ident[0]}"}
+    if not url.strip():
+        return set()
+    return {f"url:{canonical_url(url)}"}
+
+
+def paper_keys(paper: Paper) -> frozenset[str]:
+    """Every key under which this paper could already be known: arXiv id, canonical URLs, normalised title."""
+    keys: set[str] = set()
+    if paper.arxiv_id:
+        keys.add(f"arxiv:{paper.arxiv_id}")
+    if paper.canonical_id.startswith("arxiv:"):
+        keys.add(paper.canonical_id)
+    elif paper.canonical_id.startswith("url:"):
+        keys |= url_keys(paper.canonical_id.removeprefix("url:"))
+    for url in (paper.abs_url, paper.pdf_url, *(link_url for _, link_url in paper.links)):
+        if url:
+            keys |= url_keys(url)
+    if (key := title_key(paper.title)) is not None:
+        keys.add(key)
+    return frozenset(keys)
+
+
+# --------------------------------------------------------------------------- the list's index
+
+
+class ListIndex:
+    """Answers "is this paper already on the list?" from the catalogue's links and titles."""
+
+    def __init__(self, keys: dict[str, str], titles: Iterable[tuple[str, str]]):
+        self._keys = keys
+        pairs = [(normalised, entry_id) for normalised, entry_id in titles if normalised]
+        self._titles = [normalised for normalised, _ in pairs]
+        self._title_entries = [entry_id for _, entry_id in pairs]
+
+    @classmethod
+    def from_catalogue(cls, catalogue: Catalogue) -> ListIndex:
+        keys: dict[str, str] = {}
+        titles: list[tuple[str, str]] = []
+        for entry in catalogue.entries:
+            for link in entry.links:
+                for key in url_keys(link.url):
+                    keys.setdefault(key, entry.id)
+            if (key := title_key(entry.title)) is not None:
+                keys.setdefault(key, entry.id)
+            titles.append((normalise_title(entry.title), entry.id))
+        return cls(keys, titles)
+
+    def __len__(self) -> int:
+        return len(self._title_entries)
+
+    def match(self, paper: Paper, *, fuzzy_threshold: float = 92.0) -> str | None:
+        """The id of the list entry this paper already is, or None. Exact keys first, then a fuzzy title match."""
+        keys = paper_keys(paper)
+        # arXiv ids are the surest evidence, then URLs, then titles.
+        for prefix in ("arxiv:", "url:", "title:"):
+            for key in sorted(k for k in keys if k.startswith(prefix)):
+                if key in self._keys:
+                    return self._keys[key]
+        normalised = normalise_title(paper.title)
+        if title_key(paper.title) is None or not self._titles:
+            return None
+        best = process.extractOne(
+            normalised, self._titles, scorer=fuzz.token_sort_ratio, score_cutoff=fuzzy_threshold
+        )
+        return self._title_entries[best[2]] if best else None

@@ -1,0 +1,176 @@
+"""Identity: every spelling of a paper reduces to the same keys, and the list knows its own papers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.catalogue.yaml_io import load_catalogue
+from bot.curation.identity import (
+    ListIndex,
+    arxiv_id,
+    arxiv_ids_in,
+    canonical_url,
+    clean_tex,
+    normalise_title,
+    paper_keys,
+)
+from bot.curation.parse import Paper, parse_feed
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def paper(title: str = "A Paper About Something Specific", *, url: str = "", ident: str | None = None,
+          links: tuple[tuple[str, str], ...] = ()) -> Paper:
+    canonical = f"arxiv:{ident}" if ident else (f"url:{canonical_url(url)}" if url else "url:")
+    return Paper(
+        canonical_id=canonical, title=title, authors=(), abstract="", abs_url=url, pdf_url="", published=None,
+        updated=None, categories=(), feed="test", item_id="1", arxiv_id=ident, links=links,
+    )
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue(REPO / "catalogue")
+
+
+@pytest.fixture(scope="module")
+def index(catalogue):
+    return ListIndex.from_catalogue(catalogue)
+
+
+# --------------------------------------------------------------------------- arXiv ids
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2301.05062", ("2301.05062", None)),
+        ("arXiv:2301.05062v2", ("2301.05062", 2)),
+        ("https://arxiv.org/abs/2301.05062", ("2301.05062", None)),
+        ("http://arxiv.org/abs/2301.05062v1", ("2301.05062", 1)),
+        ("https://arxiv.org/pdf/2301.05062v3.pdf", ("2301.05062", 3)),
+        ("https://arxiv.org/pdf/2301.05062", ("2301.05062", None)),
+        ("https://www.arxiv.org/html/2301.05062v2#S3", ("2301.05062", 2)),
+        ("http://export.arxiv.org/abs/2301.05062", ("2301.05062", None)),
+        ("https://arxiv.org/abs//2309.15025", ("2309.15025", None)),  # as the seed list has it
+        ("oai:arXiv.org:2203.01250v3", ("2203.01250", 3)),
+        ("https://doi.org/10.48550/arXiv.2303.08112", ("2303.08112", None)),
+        ("hep-th/9901001", ("hep-th/9901001", None)),
+        ("https://arxiv.org/abs/math.GT/0309136v2", ("math.GT/0309136", 2)),
+        ("arXiv:quant-ph/0201082v1", ("quant-ph/0201082", 1)),
+        ("1501.00001", ("1501.00001", None)),
+    ],
+)
+def test_arxiv_id_from_every_spelling(text, expected):
+    assert arxiv_id(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "https://example.org/1234.5678", "https://arxiv.org/api/errors#incorrect_id_format_for_abc",
+             "2313.00001", "version 3.14159", "https://arxiv.org/list/cs.CL/new"],
+)
+def test_not_arxiv_ids(text):
+    assert arxiv_id(text) is None
+
+
+def test_arxiv_ids_cited_in_html():
+    html = ('<p>See <a href="https://arxiv.org/abs/2211.00593v2">IOI</a>, arXiv:2202.05262 and '
+            '<a href="http://arxiv.org/pdf/2211.00593">the PDF</a>.</p>')
+    assert arxiv_ids_in(html) == [("2211.00593", 2), ("2202.05262", None)]
+
+
+def test_versions_and_url_forms_give_one_key():
+    spellings = [
+        "https://arxiv.org/abs/2303.08112", "https://arxiv.org/abs/2303.08112v1", "http://arxiv.org/abs/2303.08112v2",
+        "https://arxiv.org/pdf/2303.08112v2.pdf", "http://arxiv.org/pdf/2303.08112", "arxiv.org/abs/2303.08112",
+    ]
+    keys = {frozenset(k for k in paper_keys(paper(url=u)) if not k.startswith("title:")) for u in spellings}
+    assert keys == {frozenset({"arxiv:2303.08112"})}
+    assert {canonical_url(u) for u in spellings} == {"https://arxiv.org/abs/2303.08112"}
+
+
+# --------------------------------------------------------------------------- URLs and titles
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTP://WWW.Example.ORG/Path/?utm_source=feed&utm_medium=rss&id=7#section", "https://example.org/Path?id=7"),
+        ("https://github.com/TransformerLensOrg/TransformerLens/", "https://github.com/TransformerLensOrg/TransformerLens"),
+        ("https://www.lesswrong.com/posts/AcKRB8wDpdaN6v6ru/interpreting-gpt-the-logit-lens",
+         "https://lesswrong.com/posts/AcKRB8wDpdaN6v6ru"),
+        ("https://www.alignmentforum.org/posts/AcKRB8wDpdaN6v6ru/other-slug", "https://lesswrong.com/posts/AcKRB8wDpdaN6v6ru"),
+        ("https://openreview.net/pdf?id=NpsVSN6o4ul", "https://openreview.net/forum?id=NpsVSN6o4ul"),
+        ("http://example.org:80/a", "https://example.org/a"),
+        ("https://example.org:8443/a", "https://example.org:8443/a"),
+    ],
+)
+def test_canonical_url(url, expected):
+    assert canonical_url(url) == expected
+
+
+def test_tex_is_cleaned_for_reading_and_for_matching():
+    assert clean_tex(r"Mass concentration for $\alpha$-masses") == "Mass concentration for α-masses"
+    assert clean_tex(r"\emph{Sparse} Autoencoders {F}ind \textbf{Features}") == "Sparse Autoencoders Find Features"
+    assert clean_tex(r"Schr\"odinger Bridges \& Co") == "Schrödinger Bridges & Co"
+    assert clean_tex("No TeX at all: 100% plain") == "No TeX at all: 100% plain"
+    assert normalise_title(r"Mass concentration for $\alpha$-masses") == "mass concentration for alpha masses"
+    punctuated = "Eliciting Latent Predictions — from Transformers!"
+    assert normalise_title(punctuated) == "eliciting latent predictions from transformers"
+    assert normalise_title("Interprétabilité") == normalise_title("interpretabilite")
+
+
+# --------------------------------------------------------------------------- the list's index
+
+
+def test_papers_already_on_the_list_are_matched(catalogue, index):
+    assert len(index) == len(catalogue.entries)
+    tuned_lens = next(e.id for e in catalogue.entries if e.title.startswith("Eliciting Latent Predictions"))
+    # by arXiv id, whatever the version or URL form
+    assert index.match(paper("Whatever title", ident="2303.08112")) == tuned_lens
+    assert index.match(paper("Whatever title", url="http://arxiv.org/pdf/2303.08112v3")) == tuned_lens
+    # by title alone, case and punctuation aside
+    assert index.match(paper("Eliciting latent predictions from transformers with the tuned lens")) == tuned_lens
+    # by a fuzzy title: a hyphen, a dropped article
+    assert index.match(paper("Eliciting Latent Predictions from Transformers with Tuned-Lens")) == tuned_lens
+
+
+def test_the_seed_lists_doubled_slash_link_is_recognised(catalogue, index):
+    entry = next(e for e in catalogue.entries if any("abs//2309.15025" in link.url for link in e.links))
+    assert index.match(paper("Some other title entirely", url="https://arxiv.org/abs/2309.15025v2")) == entry.id
+
+
+def test_unrelated_papers_are_not_matched(index, feeds_dir):
+    assert index.match(paper("A Completely Different Study of Protein Folding Kinetics")) is None
+    background = parse_feed((feeds_dir / "arxiv-api-testing-100.xml").read_bytes(), "arxiv_api", feed="bg")
+    assert [p.arxiv_id for p in background.papers if index.match(p)] == []
+
+
+def test_feed_items_match_the_list_through_their_links(catalogue, index, feeds_dir):
+    rdf = parse_feed((feeds_dir / "arxiv-listing-rdf-cs-cl.xml").read_bytes(), "arxiv_rss", feed="rdf")
+    lens = next(p for p in rdf.papers if p.arxiv_id == "2303.08112")
+    entry = catalogue.entry(index.match(lens))
+    assert entry.title == "Eliciting Latent Predictions from Transformers with the Tuned Lens"
+
+    lesswrong = parse_feed((feeds_dir / "lesswrong-frontpage.xml").read_bytes(), "forum_rss", feed="lw")
+    logit_lens = next(p for p in lesswrong.papers if p.item_id == "AcKRB8wDpdaN6v6ru")
+    assert index.match(logit_lens) is not None  # the list links this very post
+    retitled = replace(logit_lens, title="A title edited after posting")
+    assert index.match(retitled) == index.match(logit_lens)  # matched by URL, not by title
+
+
+def test_short_generic_titles_make_no_title_key():
+    assert not any(k.startswith("title:") for k in paper_keys(paper("Introduction")))
+    assert not any(k.startswith("title:") for k in paper_keys(paper("Open Thread")))
+    assert "title:toy models of superposition" in paper_keys(paper("Toy Models of Superposition"))
+
+
+def test_a_crosspost_and_its_preprint_share_keys(feeds_dir):
+    lesswrong = parse_feed((feeds_dir / "lesswrong-frontpage.xml").read_bytes(), "forum_rss", feed="lw")
+    crosspost = lesswrong.papers[0]
+    preprint = paper("Sparse Autoencoders Find Highly Interpretable Features in Language Models",
+                     url="https://arxiv.org/abs/2309.08600v1", ident="2309.08600")
+    assert paper_keys(crosspost) & paper_keys(preprint) == {"arxiv:2309.08600"}
