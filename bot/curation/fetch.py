@@ -1,0 +1,341 @@
+"""Fetching feeds politely and defensively.
+
+One shared ``httpx.AsyncClient`` (see :func:`make_client`); a :class:`Fetcher` on top that
+
+* follows redirects itself, checking every hop: only http(s), and no private, loopback, link-local, reserved or
+  multicast address (unless allowed), so a feed cannot point the bot at the machine's own network;
+* enforces a total deadline around the whole fetch, streaming included, and a byte cap while streaming, so a
+  server that never answers or never stops answering costs one feed its poll and nothing more;
+* sends conditional requests (ETag / Last-Modified) and reports 304 as "not_modified";
+* reports 429/503 with the server's Retry-After, and keeps arXiv's etiquette (one request at a time per host,
+  at least N seconds between request starts).
+
+``fetch`` never raises for network or HTTP trouble: it returns a :class:`FetchResult` with status "error".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import random
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Literal
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from bot import __version__
+from bot.curation.sources import FeedSpec
+
+DEFAULT_POLITE_HOSTS: Mapping[str, float] = {"export.arxiv.org": 3.0, "rss.arxiv.org": 3.0, "arxiv.org": 3.0}
+_REDIRECTS = {301, 302, 303, 307, 308}
+_THROTTLED = {429, 503}
+_ACCEPT = "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, */*;q=0.5"
+
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What the last successful response said about itself, for a conditional request."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    status: Literal["ok", "not_modified", "error"]
+    body: bytes = b""
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    retry_after: float | None = None  # seconds, from Retry-After (delta-seconds or HTTP date)
+    error: str = ""  # human-readable: "HTTP 503", "body exceeds 5 MB", "refused private address 10.0.0.1"
+    final_url: str = ""
+
+    @property
+    def validators(self) -> Validators:
+        return Validators(etag=self.etag, last_modified=self.last_modified)
+
+
+def user_agent(contact_url: str) -> str:
+    return f"interp-bot/{__version__} (+{contact_url})"
+
+
+def make_client(contact_url: str, *, connect_timeout: float = 10, read_timeout: float = 20) -> httpx.AsyncClient:
+    """The one client every fetch shares (connection pooling; one place for timeouts and the User-Agent).
+
+    Redirects are off: the Fetcher follows them itself so it can check each hop's address.
+    """
+    return httpx.AsyncClient(
+        headers={"User-Agent": user_agent(contact_url), "Accept": _ACCEPT},
+        timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+    )
+
+
+def backoff_delay(
+    failures: int,
+    *,
+    base_seconds: float,
+    retry_after: float | None,
+    rng: random.Random,
+    cap_seconds: float = 6 * 3600,
+) -> float:
+    """Seconds to wait before retrying a feed after ``failures`` consecutive failures.
+
+    Exponential (base, 2×base, 4×base, ... up to the cap) with "equal jitter": between half and all of that,
+    so feeds that failed together do not retry together. Never less than the server's Retry-After.
+    """
+    floor = max(retry_after or 0.0, 0.0)
+    if failures <= 0:
+        return floor
+    exponential = min(cap_seconds, base_seconds * 2.0 ** min(failures - 1, 60))
+    jittered = exponential / 2 + rng.uniform(0, exponential / 2)
+    return max(jittered, floor)
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Retry-After as seconds from now: either delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    current = time.time() if now is None else now
+    return max(when.timestamp() - current, 0.0)
+
+
+def describe_size(n_bytes: int) -> str:
+    if n_bytes >= 1_000_000 and n_bytes % 1_000_000 == 0:
+        return f"{n_bytes // 1_000_000} MB"
+    if n_bytes >= 1000 and n_bytes % 1000 == 0:
+        return f"{n_bytes // 1000} kB"
+    return f"{n_bytes} bytes"
+
+
+def is_public_address(address: IpAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_multicast
+        or address.is_unspecified
+        or not address.is_global
+    )
+
+
+class _Refused(Exception):
+    """A hop the fetcher will not make; the message is the user-facing reason."""
+
+
+class _HostGate:
+    """arXiv etiquette for one host: one request at a time, and ``spacing`` seconds between request starts."""
+
+    def __init__(self, spacing: float, clock: Callable[[], float], sleep: Callable[[float], Awaitable[None]]):
+        self._spacing = spacing
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = asyncio.Lock()
+        self._last_start: float | None = None
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        async with self._lock:
+            if self._last_start is not None:
+                wait = self._last_start + self._spacing - self._clock()
+                if wait > 0:
+                    await self._sleep(wait)
+            self._last_start = self._clock()
+            yield
+
+
+class Fetcher:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        allow_private: bool = False,
+        max_bytes: int = 5_000_000,
+        total_timeout: float = 30.0,
+        max_redirects: int = 5,
+        polite_hosts: Mapping[str, float] = DEFAULT_POLITE_HOSTS,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        allow_networks: Iterable[str] = (),
+        resolver: Resolver | None = None,
+    ):
+        """``allow_networks`` names non-public networks to allow even when ``allow_private`` is false (a local
+        mirror, or a test server on 127.0.0.0/8 that must still be refused a redirect to 10.0.0.1).
+        ``resolver`` maps (host, port) to IP address strings; by default the event loop's getaddrinfo."""
+        self._client = client
+        self._allow_private = allow_private
+        self._max_bytes = max_bytes
+        self._total_timeout = total_timeout
+        self._max_redirects = max_redirects
+        self._polite_hosts = {host.lower(): spacing for host, spacing in polite_hosts.items()}
+        self._clock = clock
+        self._sleep = sleep
+        self._allowed_networks = tuple(ipaddress.ip_network(n, strict=False) for n in allow_networks)
+        self._resolver = resolver or _getaddrinfo
+        self._gates: dict[str, _HostGate] = {}
+
+    async def fetch(self, feed: FeedSpec, validators: Validators = Validators()) -> FetchResult:
+        url = feed.url
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(self._total_timeout) as deadline:
+                for _ in range(self._max_redirects + 1):
+                    self._check_scheme(url)
+                    await self._check_address(url)
+                    host = (urlsplit(url).hostname or "").lower()
+                    async with self._turn(host, deadline, loop):
+                        result, location = await self._request(url, validators)
+                    if location is None:
+                        return result
+                    url = location
+                return FetchResult("error", error=f"more than {self._max_redirects} redirects", final_url=url)
+        except TimeoutError:
+            return FetchResult("error", error=f"timed out after {self._total_timeout:g} s", final_url=url)
+        except _Refused as refused:
+            return FetchResult("error", error=str(refused), final_url=url)
+        except httpx.HTTPError as exc:
+            return FetchResult("error", error=_describe_http_error(exc), final_url=url)
+        except (OSError, ValueError) as exc:  # socket trouble below httpx, malformed URLs
+            return FetchResult("error", error=f"{type(exc).__name__}: {exc}", final_url=url)
+
+    # ------------------------------------------------------------------ one hop
+
+    async def _request(self, url: str, validators: Validators) -> tuple[FetchResult, str | None]:
+        """The response to one GET, or the absolute URL a redirect points to."""
+        headers = {}
+        if validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+        async with self._client.stream("GET", url, headers=headers) as response:
+            status = response.status_code
+            if status in _REDIRECTS:
+                location = response.headers.get("Location")
+                if not location:
+                    return FetchResult("error", http_status=status, error=f"HTTP {status} without Location",
+                                       final_url=url), None
+                return FetchResult("error"), urljoin(url, location)
+            etag = response.headers.get("ETag") or validators.etag
+            last_modified = response.headers.get("Last-Modified") or validators.last_modified
+            if status == 304:
+                return FetchResult("not_modified", http_status=304, etag=etag, last_modified=last_modified,
+                                   final_url=url), None
+            if status in _THROTTLED or status >= 400:
+                return FetchResult(
+                    "error",
+                    http_status=status,
+                    retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                    error=f"HTTP {status}",
+                    final_url=url,
+                ), None
+            if not 200 <= status < 300:
+                return FetchResult("error", http_status=status, error=f"unexpected HTTP {status}",
+                                   final_url=url), None
+            body = await self._read_capped(response)
+            return FetchResult("ok", body=body, http_status=status, etag=response.headers.get("ETag"),
+                               last_modified=response.headers.get("Last-Modified"), final_url=url), None
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        too_big = _Refused(f"body exceeds {describe_size(self._max_bytes)}")
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self._max_bytes:
+            raise too_big
+        body = bytearray()
+        # Decoded bytes are counted, so a small gzip bomb is cut off at the same cap as a large plain body.
+        async for chunk in response.aiter_bytes():
+            if len(body) + len(chunk) > self._max_bytes:
+                raise too_big
+            body += chunk
+        return bytes(body)
+
+    # ------------------------------------------------------------------ checks
+
+    @staticmethod
+    def _check_scheme(url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https"):
+            raise _Refused(f"refused non-http(s) URL {url}")
+        if not parts.hostname:
+            raise _Refused(f"refused URL without a host: {url}")
+
+    async def _check_address(self, url: str) -> None:
+        if self._allow_private:
+            return
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        try:
+            addresses = [ipaddress.ip_address(host)]
+        except ValueError:
+            try:
+                addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in await self._resolver(host, port)]
+            except OSError as exc:
+                raise _Refused(f"cannot resolve {host}: {exc}") from None
+        if not addresses:
+            raise _Refused(f"cannot resolve {host}")
+        # Every address must be acceptable: the connection may use any of them.
+        # (The connection resolves the name again; a DNS answer that changes in between is not caught here.)
+        for address in addresses:
+            if not is_public_address(address) and not any(address in net for net in self._allowed_networks):
+                raise _Refused(f"refused private address {address}" + (f" for {host}" if str(address) != host else ""))
+
+    @asynccontextmanager
+    async def _turn(
+        self, host: str, deadline: asyncio.Timeout, loop: asyncio.AbstractEventLoop
+    ) -> AsyncIterator[None]:
+        spacing = self._polite_hosts.get(host)
+        if spacing is None:
+            yield
+            return
+        gate = self._gates.get(host)
+        if gate is None:
+            gate = self._gates[host] = _HostGate(spacing, self._clock, self._sleep)
+        # Waiting for our turn is politeness, not slowness: it does not count against the fetch's deadline.
+        waited_from = loop.time()
+        async with gate.turn():
+            when = deadline.when()
+            if when is not None:
+                deadline.reschedule(when + (loop.time() - waited_from))
+            yield
+
+
+async def _getaddrinfo(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def _describe_http_error(exc: httpx.HTTPError) -> str:
+    kind = {
+        httpx.ConnectTimeout: "connect timeout",
+        httpx.ReadTimeout: "read timeout",
+        httpx.WriteTimeout: "write timeout",
+        httpx.PoolTimeout: "no free connection",
+        httpx.ConnectError: "cannot connect",
+        httpx.RemoteProtocolError: "protocol error",
+        httpx.ReadError: "read error",
+    }.get(type(exc), type(exc).__name__)
+    detail = str(exc)
+    return f"{kind}: {detail}" if detail else kind
