@@ -1,0 +1,232 @@
+"""The Slack adapter: a bolt AsyncApp over Socket Mode (default) or HTTP, wired to the commands and curation.
+
+In: `/interp ...` slash commands and paging clicks become `Commands.execute` calls answered through the
+command's `response_url`; `reaction_added` / `reaction_removed` events become neutral Votes for the core.
+Out: the core's posts go to channels through `SlackPoster` (paced, reconciled, reactions pre-added).
+Everything runs in the caller's event loop; `start()` returns once connected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.base import AdapterError, ChannelRole, PostRef
+from bot.adapters.slack import translate
+from bot.adapters.slack.http_mode import SignedRequestServer
+from bot.adapters.slack.members import MaintainerDirectory
+from bot.adapters.slack.pacing import ChannelPacer
+from bot.adapters.slack.posts import SlackPoster
+from bot.adapters.slack.render import PAGE_ACTION_PREFIX, fallback_text, reply_blocks
+from bot.adapters.slack.retry import RetryAfterHandler
+from bot.commands import Commands
+from bot.model import Post, Reply, Vote
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+CONNECT_TIMEOUT = 30.0
+# Any slash command: the manifest defines /interp, and a workspace that renames it keeps working.
+ANY_SLASH_COMMAND = re.compile(r"^/")
+PAGE_ACTION = re.compile("^" + re.escape(PAGE_ACTION_PREFIX))
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class VoteSink(Protocol):
+    """What the adapter needs from curation (bot.curation.pipeline.Curation fits)."""
+
+    async def handle_vote(self, vote: Vote) -> Any: ...
+
+
+class SlackAdapter:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        *,
+        bot_token: str,
+        commands: Commands,
+        curation: VoteSink | None,
+        mode: str = "socket",
+        app_token: str = "",
+        signing_secret: str = "",
+        http_host: str = "0.0.0.0",  # noqa: S104  # HTTP mode serves Slack from outside; the deployer picks the port
+        http_port: int = 3000,
+        maintainers_channel: str = "",
+        digest_channel: str = "",
+        maintainer_user_ids: tuple[str, ...] = (),
+        maintainer_usergroups: tuple[str, ...] = (),
+        ephemeral: bool = True,
+        api_url: str = "https://slack.com/api/",
+        post_interval: float = 1.0,
+        clock: Callable[[], float] | None = None,
+        sleep: Sleep = asyncio.sleep,
+        connect_timeout: float = CONNECT_TIMEOUT,
+    ):
+        if mode not in ("socket", "http"):
+            raise ValueError(f"unknown Slack mode {mode!r}")
+        self.mode = mode
+        self.commands = commands
+        self.curation = curation
+        self.ephemeral = ephemeral
+        self._channels: dict[ChannelRole, str] = {"maintainers": maintainers_channel,
+                                                  "digest": digest_channel or maintainers_channel}
+        self._app_token = app_token
+        self._signing_secret = signing_secret
+        self._http_host, self._http_port = http_host, http_port
+        self._connect_timeout = connect_timeout
+        self.bot_user_id = ""
+        # The retry handler honours 429 Retry-After with an asyncio sleep; every Web API call goes through it.
+        self.client = AsyncWebClient(token=bot_token, base_url=api_url,
+                                     retry_handlers=[RetryAfterHandler(sleep=sleep)])
+        pacer_args: dict[str, Any] = {"sleep": sleep} | ({"clock": clock} if clock else {})
+        self.poster = SlackPoster(self.client, ChannelPacer(post_interval, **pacer_args))
+        self.directory = MaintainerDirectory(self.client, user_ids=maintainer_user_ids,
+                                             usergroups=maintainer_usergroups,
+                                             **({"clock": clock} if clock else {}))
+        self.app = self._build_app()
+        self._socket: AsyncSocketModeHandler | None = None
+        self._http: SignedRequestServer | None = None
+        self._started = False
+
+    # ------------------------------------------------------------------ ChatAdapter
+
+    def channel_for(self, role: ChannelRole) -> str | None:
+        return self._channels.get(role) or None
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        try:
+            identity = await self.client.auth_test()
+        except SlackApiError as exc:
+            raise AdapterError(f"Slack rejected SLACK_BOT_TOKEN: {exc.response.get('error', exc)}") from None
+        self.bot_user_id = str(identity.get("user_id") or "")
+        if self.mode == "socket":
+            await self._start_socket_mode()
+        else:
+            await self._start_http_mode()
+        self._started = True
+        log.info("Slack: connected as %s (%s mode)", identity.get("user") or self.bot_user_id, self.mode)
+
+    async def stop(self) -> None:
+        self._started = False
+        socket, self._socket = self._socket, None
+        if socket is not None:
+            await socket.close_async()
+        http, self._http = self._http, None
+        if http is not None:
+            await http.stop()
+
+    async def publish(self, post: Post, role: ChannelRole) -> PostRef:
+        channel = self.channel_for(role)
+        if not channel:
+            variable = "INTERP_BOT_SLACK_MAINTAINERS_CHANNEL" if role == "maintainers" else \
+                "INTERP_BOT_SLACK_DIGEST_CHANNEL"
+            raise AdapterError(f"no Slack channel for {role}: set {variable}")
+        ts = await self.poster.publish(channel, post)
+        return PostRef(platform=PLATFORM, channel_id=channel, message_id=ts)
+
+    async def edit(self, ref: PostRef, post: Post) -> None:
+        await self.poster.edit(ref.channel_id, ref.message_id, post)
+
+    @property
+    def http_port(self) -> int:
+        """The port HTTP mode listens on (the real one, when configured with 0)."""
+        return self._http.port if self._http is not None else self._http_port
+
+    # ------------------------------------------------------------------ connection
+
+    def _build_app(self) -> AsyncApp:
+        app = AsyncApp(
+            client=self.client,  # carries the bot token, the base URL and the 429 handler
+            # Socket Mode envelopes are authenticated by the app token's connection; bolt skips the check there.
+            signing_secret=self._signing_secret or None,
+            request_verification_enabled=self.mode == "http",
+            # A logger of our own (level unset) makes bolt's loggers inherit "slack_bolt"'s level, which
+            # bot.logs keeps at WARNING unless debugging; without it bolt copies the root level onto them.
+            logger=logging.getLogger("slack_bolt.interp_bot"),
+        )
+        app.command(ANY_SLASH_COMMAND)(self._on_command)
+        app.action(PAGE_ACTION)(self._on_page)
+        app.event("reaction_added")(self._on_reaction)
+        app.event("reaction_removed")(self._on_reaction)
+        return app
+
+    async def _start_socket_mode(self) -> None:
+        handler = AsyncSocketModeHandler(self.app, app_token=self._app_token, web_client=self.client)
+        try:
+            # The SDK retries a failed connection forever; a bad app token must fail start() instead.
+            await asyncio.wait_for(handler.connect_async(), timeout=self._connect_timeout)
+        except (TimeoutError, SlackApiError) as exc:
+            await handler.close_async()
+            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else "timed out"
+            raise AdapterError(f"Slack Socket Mode could not connect ({reason}); check SLACK_APP_TOKEN "
+                               "(an xapp- token with connections:write) and that Socket Mode is on") from None
+        self._socket = handler
+
+    async def _start_http_mode(self) -> None:
+        server = SignedRequestServer(self.app, self._signing_secret, host=self._http_host, port=self._http_port)
+        try:
+            await server.start()
+        except OSError as exc:
+            raise AdapterError(f"Slack HTTP mode cannot listen on port {self._http_port}: {exc.strerror}") from None
+        self._http = server
+
+    # ------------------------------------------------------------------ listeners
+
+    async def _on_command(self, ack: Any, body: Mapping[str, Any], respond: Any) -> None:
+        # Slack allows three seconds for the acknowledgement; the answer follows through response_url.
+        await ack()
+        user_id, user_name = translate.command_user(body)
+        reply = await self._run(translate.command_line(body), user_id, user_name)
+        await self._answer(respond, reply, response_type="ephemeral" if self.ephemeral else "in_channel")
+
+    async def _on_page(self, ack: Any, body: Mapping[str, Any], respond: Any) -> None:
+        await ack()
+        request = translate.page_request(body)
+        if request is None:
+            return
+        reply = await self._run(request.command, request.user_id, request.display_name, page=request.page)
+        await self._answer(respond, reply, replace_original=True)
+
+    async def _on_reaction(self, body: Mapping[str, Any]) -> None:
+        # bolt has already acknowledged the event (events are acked before listeners run), so a slow vote
+        # never makes Slack retry; a retry that does come carries the same event_id and the core ignores it.
+        if self.curation is None:
+            return
+        user = translate.reaction_user(body)
+        roles = await self.directory.roles_of(user) if user and user != self.bot_user_id else ()
+        vote = translate.vote_from_event(body, bot_user_id=self.bot_user_id, roles=roles)
+        if vote is None:
+            return
+        maintainers_channel = self.channel_for("maintainers")
+        if maintainers_channel and vote.channel_id != maintainers_channel:
+            return  # candidates are only ever posted in the maintainers' channel
+        outcome = await self.curation.handle_vote(vote)
+        log.debug("slack vote %s by %s on %s: %s", vote.emoji, vote.user_id, vote.message_id, outcome)
+
+    async def _run(self, line: str, user_id: str, user_name: str, *, page: int | None = None) -> Reply:
+        actor = translate.actor(user_id, user_name, is_maintainer=await self.directory.is_maintainer(user_id))
+        try:
+            # In a thread: a slow search must not hold up the event loop, which still has to deliver the ack.
+            return await asyncio.to_thread(self.commands.execute, line, actor=actor, page=page)
+        except Exception:  # the grammar answers errors as replies; this is a bug, but the user still hears back
+            log.exception("command %r failed", line[:200])
+            return Reply(title="Something went wrong", kind="error",
+                         text="That command failed on our side; the maintainers have the details in the log.")
+
+    async def _answer(self, respond: Any, reply: Reply, **options: Any) -> None:
+        try:
+            await respond(text=fallback_text(reply), blocks=reply_blocks(reply), **options)
+        except Exception as exc:  # a dead response_url (older than 30 min) must not crash the listener
+            log.warning("could not answer a Slack command through its response_url: %s", type(exc).__name__)

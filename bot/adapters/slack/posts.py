@@ -1,0 +1,118 @@
+"""Posting, editing and reacting through the Web API, with no double post after a crash.
+
+Every post carries Slack message metadata `{"event_type": "interp_bot_post", "event_payload": {"key": ...}}`.
+Before posting, we look through the channel's recent history for a message with the same key: if the bot
+crashed after `chat.postMessage` but before the core recorded where the post went, the retry finds that
+message and returns it instead of posting a second one. Reactions are (re-)added either way, since the
+crash may have come between the post and its reactions; `already_reacted` is success.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.adapters.base import AdapterError
+from bot.adapters.slack.pacing import ChannelPacer
+from bot.adapters.slack.render import fallback_text, post_blocks
+from bot.model import Post
+
+log = logging.getLogger(__name__)
+
+POST_EVENT_TYPE = "interp_bot_post"
+HISTORY_LIMIT = 50
+
+# What to tell an operator for the errors a misconfiguration produces.
+_HINTS = {
+    "not_in_channel": "invite the bot to the channel (/invite @interp-bot)",
+    "channel_not_found": "check the channel id (a C… or G… id, not the #name) and that the bot is in it",
+    "missing_scope": "reinstall the app from slack-app-manifest.yaml so it has every scope it needs",
+    "is_archived": "the channel is archived",
+    "invalid_auth": "SLACK_BOT_TOKEN is wrong or revoked",
+    "not_authed": "SLACK_BOT_TOKEN is missing",
+}
+
+
+def post_metadata(post: Post) -> dict[str, Any]:
+    return {"event_type": POST_EVENT_TYPE, "event_payload": {"key": post.key, "kind": post.kind}}
+
+
+class SlackPoster:
+    def __init__(self, client: Any, pacer: ChannelPacer, *, history_limit: int = HISTORY_LIMIT):
+        self._client = client
+        self._pacer = pacer
+        self._history_limit = history_limit
+
+    async def publish(self, channel: str, post: Post) -> str:
+        """Post (or find the earlier post of) `post` in `channel`; return the message's ts."""
+        async with self._pacer.turn(channel):
+            ts = await self.find(channel, post.key)
+            if ts is not None:
+                log.info("post %s is already in %s (ts %s); not posting it again", post.key, channel, ts)
+            else:
+                with _slack_errors("chat.postMessage", channel):
+                    response = await self._client.chat_postMessage(
+                        channel=channel,
+                        text=fallback_text(post.reply),
+                        blocks=post_blocks(post),
+                        unfurl_links=not post.suppress_previews,
+                        unfurl_media=not post.suppress_previews,
+                        metadata=post_metadata(post),
+                    )
+                ts = str(response["ts"])
+        await self.add_reactions(channel, ts, post.reactions)
+        return ts
+
+    async def edit(self, channel: str, ts: str, post: Post) -> None:
+        with _slack_errors("chat.update", channel):
+            await self._client.chat_update(
+                channel=channel, ts=ts, text=fallback_text(post.reply), blocks=post_blocks(post),
+                metadata=post_metadata(post),  # kept, so reconciliation still recognises an edited post
+            )
+
+    async def add_reactions(self, channel: str, ts: str, names: tuple[str, ...]) -> None:
+        for name in names:
+            try:
+                await self._client.reactions_add(channel=channel, timestamp=ts, name=name)
+            except SlackApiError as exc:
+                if _error(exc) != "already_reacted":
+                    raise _adapter_error("reactions.add", channel, exc) from None
+
+    async def find(self, channel: str, key: str) -> str | None:
+        """The ts of a recent message in `channel` whose metadata carries `key`, if there is one."""
+        with _slack_errors("conversations.history", channel):
+            response = await self._client.conversations_history(
+                channel=channel, limit=self._history_limit, include_all_metadata=True,
+            )
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") if isinstance(message, Mapping) else None
+            if not isinstance(metadata, Mapping) or metadata.get("event_type") != POST_EVENT_TYPE:
+                continue
+            payload = metadata.get("event_payload")
+            if isinstance(payload, Mapping) and payload.get("key") == key and message.get("ts"):
+                return str(message["ts"])
+        return None
+
+
+@contextmanager
+def _slack_errors(method: str, channel: str) -> Iterator[None]:
+    """Turn the SDK's SlackApiError into an AdapterError that says what to fix."""
+    try:
+        yield
+    except SlackApiError as exc:
+        raise _adapter_error(method, channel, exc) from None
+
+
+def _error(exc: SlackApiError) -> str:
+    response = exc.response
+    return str(response.get("error", "")) if response is not None else ""
+
+
+def _adapter_error(method: str, channel: str, exc: SlackApiError) -> AdapterError:
+    error = _error(exc) or str(exc)
+    hint = _HINTS.get(error)
+    return AdapterError(f"Slack {method} in {channel} failed: {error}" + (f" ({hint})" if hint else ""))

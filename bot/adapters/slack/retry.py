@@ -1,0 +1,57 @@
+"""Honour Slack's 429 `Retry-After` on every Web API call, without blocking the event loop.
+
+slack_sdk's AsyncRateLimitErrorRetryHandler already retries 429s with an asyncio sleep; this subclass adds
+a bounded wait, a log line, and an injectable sleep so tests can see the wait without waiting it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WAIT = 1.0
+MAX_WAIT = 300.0  # a longer Retry-After means something is wrong; fail rather than hang a job for hours
+
+
+def retry_after_seconds(headers: dict[str, list[str]] | dict[str, str]) -> float:
+    """The wait a 429 asks for (seconds), clamped to [0, MAX_WAIT]; DEFAULT_WAIT if absent or unreadable."""
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) and value else value
+            try:
+                return min(max(float(str(raw).strip()), 0.0), MAX_WAIT)
+            except ValueError:
+                return DEFAULT_WAIT
+    return DEFAULT_WAIT
+
+
+class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
+    def __init__(self, *, max_retry_count: int = 3, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+        super().__init__(max_retry_count=max_retry_count)
+        self._sleep = sleep
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None:
+            raise error  # type: ignore[misc]  # same contract as the parent: only responses are retried here
+        wait = retry_after_seconds(response.headers)
+        method = request.url.split("?", 1)[0].rsplit("/", 1)[-1]
+        log.warning("Slack rate-limited %s; retrying in %.1f s (attempt %d)", method, wait,
+                    state.current_attempt + 1)
+        state.next_attempt_requested = True
+        await self._sleep(wait)
+        state.increment_current_attempt()

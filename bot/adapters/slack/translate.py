@@ -1,0 +1,101 @@
+"""Slack payloads -> neutral values: a slash command's text and sender, a paging click, a reaction vote.
+
+Payload shapes follow Slack's documentation (slash commands, `block_actions`, Events API `event_callback`
+envelopes with `reaction_added` / `reaction_removed`). Pure functions: anything missing or of the wrong
+type yields None rather than an exception, since the input comes from the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot import emoji
+from bot.adapters.slack.render import PAGE_ACTION_PREFIX, parse_page_value
+from bot.commands import Actor
+from bot.model import Vote
+
+PLATFORM = "slack"
+REACTION_EVENTS = {"reaction_added": True, "reaction_removed": False}
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """A click on a paging button: re-run `command` at `page` for `user_id`."""
+
+    command: str
+    page: int
+    user_id: str
+    display_name: str
+
+
+def command_line(payload: Mapping[str, Any]) -> str:
+    """The grammar's input: what the user typed after `/interp` (empty means help)."""
+    text = payload.get("text")
+    return text if isinstance(text, str) else ""
+
+
+def command_user(payload: Mapping[str, Any]) -> tuple[str, str]:
+    """(user id, user name) of a slash command's sender."""
+    return _text(payload.get("user_id")), _text(payload.get("user_name"))
+
+
+def actor(user_id: str, display_name: str, *, is_maintainer: bool) -> Actor:
+    return Actor(platform=PLATFORM, user_id=user_id, display_name=display_name, is_maintainer=is_maintainer)
+
+
+def page_request(body: Mapping[str, Any]) -> PageRequest | None:
+    """The paging button a `block_actions` payload reports, or None if it is not one of ours."""
+    actions = body.get("actions")
+    if not isinstance(actions, list) or not actions or not isinstance(actions[0], Mapping):
+        return None
+    action = actions[0]
+    if not _text(action.get("action_id")).startswith(PAGE_ACTION_PREFIX):
+        return None
+    parsed = parse_page_value(_text(action.get("value")))
+    user = body.get("user")
+    if parsed is None or not isinstance(user, Mapping) or not _text(user.get("id")):
+        return None
+    name = _text(user.get("username")) or _text(user.get("name"))
+    return PageRequest(command=parsed[0], page=parsed[1], user_id=_text(user.get("id")), display_name=name)
+
+
+def reaction_user(body: Mapping[str, Any]) -> str:
+    """Who reacted, from an `event_callback` body (empty if it is not a reaction event)."""
+    event = body.get("event")
+    return _text(event.get("user")) if isinstance(event, Mapping) else ""
+
+
+def vote_from_event(body: Mapping[str, Any], *, bot_user_id: str, roles: tuple[str, ...] = ()) -> Vote | None:
+    """A `reaction_added` / `reaction_removed` on a message -> a Vote; None for anything else.
+
+    `event_id` comes from the envelope, so Slack's retries of one event (X-Slack-Retry-Num) carry the
+    same id and the core counts them once.
+    """
+    event = body.get("event")
+    if not isinstance(event, Mapping) or event.get("type") not in REACTION_EVENTS:
+        return None
+    item = event.get("item")
+    if not isinstance(item, Mapping) or item.get("type") != "message":
+        return None  # reactions on files and file comments are not votes
+    user, reaction = _text(event.get("user")), _text(event.get("reaction"))
+    channel, ts = _text(item.get("channel")), _text(item.get("ts"))
+    if not (user and reaction and channel and ts):
+        return None
+    event_id = _text(body.get("event_id")) or f"{event.get('type')}:{user}:{channel}:{ts}:{event.get('event_ts')}"
+    return Vote(
+        platform=PLATFORM,
+        user_id=user,
+        channel_id=channel,
+        message_id=ts,
+        emoji=emoji.to_name(reaction),
+        added=REACTION_EVENTS[str(event.get("type"))],
+        event_id=event_id,
+        is_bot=bool(bot_user_id) and user == bot_user_id,
+        roles=roles,
+    )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""

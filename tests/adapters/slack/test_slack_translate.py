@@ -1,0 +1,61 @@
+from bot.adapters.slack import translate
+from tests.fakes.slack_fake import sample
+
+
+def test_reaction_added_becomes_a_vote_keyed_by_the_envelope_event_id():
+    vote = translate.vote_from_event(sample("reaction_added"), bot_user_id="UBOTINTERP", roles=("S0MAINT",))
+    assert vote is not None
+    assert (vote.platform, vote.user_id, vote.channel_id, vote.message_id) == \
+        ("slack", "U0MAINT01", "C0MAINTAIN", "1360782400.498405")
+    assert (vote.emoji, vote.added, vote.event_id, vote.is_bot, vote.roles) == \
+        ("white_check_mark", True, "Ev0REACT0001", False, ("S0MAINT",))
+
+
+def test_reaction_removed_is_a_withdrawn_vote():
+    vote = translate.vote_from_event(sample("reaction_removed"), bot_user_id="UBOTINTERP")
+    assert vote is not None and vote.added is False and vote.event_id == "Ev0REACT0002"
+
+
+def test_skin_tones_and_aliases_map_to_canonical_names():
+    body = sample("reaction_added")
+    body["event"] = body["event"] | {"reaction": "+1::skin-tone-3"}
+    assert translate.vote_from_event(body, bot_user_id="UB").emoji == "+1"
+    body["event"] = body["event"] | {"reaction": "thumbsup"}
+    assert translate.vote_from_event(body, bot_user_id="UB").emoji == "+1"
+
+
+def test_the_bots_own_reaction_is_marked():
+    body = sample("reaction_added")
+    body["event"] = body["event"] | {"user": "UBOTINTERP"}
+    assert translate.vote_from_event(body, bot_user_id="UBOTINTERP").is_bot
+
+
+def test_non_message_items_and_malformed_events_are_not_votes():
+    body = sample("reaction_added")
+    body["event"] = body["event"] | {"item": {"type": "file", "file": "F1"}}
+    assert translate.vote_from_event(body, bot_user_id="UB") is None
+    assert translate.vote_from_event({"event": {"type": "message"}}, bot_user_id="UB") is None
+    assert translate.vote_from_event({"event": "junk"}, bot_user_id="UB") is None
+    body = sample("reaction_added")
+    body["event"] = body["event"] | {"user": None}
+    assert translate.vote_from_event(body, bot_user_id="UB") is None
+
+
+def test_slash_command_fields():
+    payload = sample("slash_command")
+    assert translate.command_line(payload) == "topic probing"
+    assert translate.command_user(payload) == ("U0READER1", "ada")
+    assert translate.command_line({"text": None}) == ""
+    actor = translate.actor("U0READER1", "ada", is_maintainer=True)
+    assert (actor.platform, actor.user_id, actor.is_maintainer) == ("slack", "U0READER1", True)
+
+
+def test_paging_click():
+    request = translate.page_request(sample("block_actions"))
+    assert request == translate.PageRequest("topic probing", 2, "U0READER1", "ada")
+    other = sample("block_actions")
+    other["actions"] = [other["actions"][0] | {"action_id": "someone_elses_button"}]
+    assert translate.page_request(other) is None
+    other["actions"] = [other["actions"][0] | {"action_id": "interp_page_next", "value": "{}"}]
+    assert translate.page_request(other) is None
+    assert translate.page_request({"actions": []}) is None
