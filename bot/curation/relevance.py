@@ -1,0 +1,321 @@
+"""Is a new paper about LLM interpretability, and where on the list would it stand?
+
+The model is rebuilt, never mutated: `RelevanceModel.build(catalogue, labels)` is cheap (well under half a second),
+so the caller rebuilds it whenever the list or the maintainers' decisions change, and the model learns from them
+without a code change.
+
+How a paper is scored (all offline, pure Python, deterministic):
+
+* **Lexicon** (`relevance_data/lexicon.yaml`): the field's vocabulary with log-odds weights. Strong terms
+  ("sparse autoencoder", "activation patching") count on their own; ambiguous ones ("circuit", "probing",
+  "interpretable") count fully only next to a model cue (a language model, a transformer, GPT-2, ...); some
+  contexts count against ("quantum circuit", "hash-table probing", "activation function", clinical data).
+* **Word model**: a binarised multinomial naive Bayes on word uni- and bigrams of titles. Positives are the
+  catalogue's entries and its topic titles and aliases; negatives are the background (below). Maintainers'
+  approvals are added as positives and rejections as negatives, each counting `LABEL_WEIGHT` times because they
+  are the closest thing to the papers the bot will actually meet.
+* `score = sigmoid(bias + lexicon + nb)`; title evidence counts fully, summary evidence is damped and capped.
+
+Topic suggestions rank the catalogue's topics that hold entries by a tf-idf overlap between the paper and each
+topic's own text (its title and aliases, its entries' titles and notes, and approved labels filed under it).
+
+Background data (packaged in `relevance_data/`, provenance in its README.md):
+``background.json`` holds the 114 distinct titles + abstracts of the real arXiv API responses in
+``shared/fixtures/arxiv-api`` (captured by lukasschwab/arxiv.py, MIT), extracted once with feedparser;
+``ml_background.txt`` lists well-known real ML/NLP/vision/systems paper titles that are not about interpretability.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import TextIO
+
+import yaml
+
+from bot.catalogue.model import Catalogue
+from bot.curation.relevance_text import Lexicon, LexiconHits, iter_nonblank, ngram_features, words
+
+# Sections of the list that are not research topics: suggested only when the title says it is that kind.
+KIND_TOPICS = ("survey", "tutorial", "library", "video", "by-source")
+LABEL_WEIGHT = 3.0  # one maintainer decision counts as this many background or catalogue documents
+_NB_ALPHA = 0.5  # Laplace smoothing of the word model
+_NB_FEATURE_CAP = 2.5  # no single word may decide on its own: clip each feature's log-odds
+_TITLE_WORDS = 4.0  # content words of a typical title
+SUMMARY_WORDS = 160  # an abstract states its subject early; reading the rest costs time and adds no signal
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    slug: str
+    title: str
+    path: str  # catalogue.path_text(slug)
+    score: float
+
+
+@dataclass(frozen=True)
+class Relevance:
+    score: float
+    relevant: bool
+    topics: tuple[TopicScore, ...]  # best first
+
+
+@dataclass(frozen=True)
+class Label:
+    """A maintainer decision: approved (relevant, optionally filed under `topic`) or rejected."""
+
+    title: str
+    summary: str
+    relevant: bool
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class _Doc:
+    title: str
+    summary: str = ""
+
+
+def _data_text(name: str) -> str:
+    return resources.files("bot.curation").joinpath("relevance_data", name).read_text(encoding="utf-8")
+
+
+def load_lexicon() -> Lexicon:
+    return Lexicon.from_mapping(yaml.safe_load(_data_text("lexicon.yaml")))
+
+
+def load_background() -> list[_Doc]:
+    """The packaged negatives: arXiv fixture titles + abstracts, and curated non-interpretability ML titles."""
+    docs = [_Doc(r["title"], r.get("summary", "")) for r in json.loads(_data_text("background.json"))]
+    docs.extend(_Doc(t) for t in iter_nonblank(_data_text("ml_background.txt").splitlines()))
+    return docs
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+def _clip(x: float, cap: float) -> float:
+    return -cap if x < -cap else cap if x > cap else x
+
+
+# --------------------------------------------------------------------------- word model
+
+
+_Weighted = tuple[Sequence[str], float]  # a document's features and how many documents it counts as
+
+
+class _NaiveBayes:
+    """Binarised multinomial naive Bayes over title n-grams, reduced to one log-odds number per feature."""
+
+    def __init__(self, positives: Iterable[_Weighted], negatives: Iterable[_Weighted]):
+        pos: Counter[str] = Counter()
+        neg: Counter[str] = Counter()
+        for feats, weight in positives:
+            for f in feats:
+                pos[f] += weight
+        for feats, weight in negatives:
+            for f in feats:
+                neg[f] += weight
+        vocab = pos.keys() | neg.keys()
+        v = len(vocab) or 1
+        pos_total = sum(pos.values()) + _NB_ALPHA * v
+        neg_total = sum(neg.values()) + _NB_ALPHA * v
+        self.log_odds: dict[str, float] = {
+            f: _clip(
+                math.log((pos[f] + _NB_ALPHA) / pos_total) - math.log((neg[f] + _NB_ALPHA) / neg_total),
+                _NB_FEATURE_CAP,
+            )
+            for f in sorted(vocab)
+        }
+
+    def evidence(self, feats: Iterable[str]) -> tuple[float, int]:
+        """Sum of log-odds of the known features, and how many were known."""
+        total, known = 0.0, 0
+        for f in feats:
+            lo = self.log_odds.get(f)
+            if lo is not None:
+                total += lo
+                known += 1
+        return total, known
+
+
+# --------------------------------------------------------------------------- topics
+
+
+class _TopicIndex:
+    """tf-idf profiles of the catalogue's topics; a paper's topics are those its words overlap most."""
+
+    ALIAS_WEIGHT = 3.0  # maintainers' own names for a topic say more than any one entry title
+    TITLE_WEIGHT = 2.0
+    LABEL_TOPIC_WEIGHT = 2.0
+
+    def __init__(self, catalogue: Catalogue, labels: Sequence[Label]):
+        profiles: dict[str, Counter[str]] = {}
+        for topic in catalogue.topics:
+            entries = catalogue.entries_under(topic.slug)
+            if not entries:
+                continue  # a pure container: papers go under its children
+            prof: Counter[str] = Counter()
+            for f in ngram_features(words(topic.title)):
+                prof[f] += self.TITLE_WEIGHT
+            for alias in topic.aliases:
+                for f in ngram_features(words(alias)):
+                    prof[f] += self.ALIAS_WEIGHT
+            for entry in entries:
+                for f in ngram_features(words(" ".join((entry.title, entry.acronym, *entry.notes)))):
+                    prof[f] += 1.0
+            profiles[topic.slug] = prof
+        for label in labels:
+            if label.relevant and label.topic and catalogue.topic(label.topic) is not None:
+                prof = profiles.setdefault(label.topic, Counter())
+                for f in ngram_features(words(label.title)):
+                    prof[f] += self.LABEL_TOPIC_WEIGHT
+        n = len(profiles) or 1
+        df = Counter(f for prof in profiles.values() for f in prof)
+        idf = {f: math.log(1.0 + n / d) for f, d in df.items()}
+        # Inverted index feature -> ((slug, weight), ...): scoring touches only topics sharing a word with the paper.
+        postings: dict[str, list[tuple[str, float]]] = {}
+        for slug in sorted(profiles):
+            prof = profiles[slug]
+            norm = math.sqrt(sum((w * idf[f]) ** 2 for f, w in prof.items())) or 1.0
+            # sqrt-dampened norm: topics with many entries should not drown, nor alias-only topics dominate.
+            scale = 1.0 / math.sqrt(norm)
+            for f, w in prof.items():
+                postings.setdefault(f, []).append((slug, w * idf[f] * idf[f] * scale))
+        self._postings = {f: tuple(v) for f, v in postings.items()}
+        self._catalogue = catalogue
+
+    SUMMARY_WEIGHT = 0.25  # an abstract's words help place a paper but must not outvote its title
+
+    def rank(
+        self, title_feats: Iterable[str], summary_feats: Iterable[str], kinds: set[str], top: int
+    ) -> tuple[TopicScore, ...]:
+        raw: dict[str, float] = {}
+        for feats, factor in ((title_feats, 1.0), (summary_feats, self.SUMMARY_WEIGHT)):
+            for f in feats:
+                for slug, w in self._postings.get(f, ()):
+                    raw[slug] = raw.get(slug, 0.0) + w * factor
+        research = {s: v for s, v in raw.items() if s not in KIND_TOPICS}
+        best = max(research.values(), default=0.0)
+        ranked = dict(research)
+        for slug in kinds:
+            if self._catalogue.topic(slug) is not None:
+                # The title says "survey" (etc.): that section leads, the research topic follows.
+                ranked[slug] = best * 1.05 + raw.get(slug, 0.0) + 1e-6
+        total = sum(ranked.values())
+        if total <= 0:
+            return ()
+        order = sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        cat = self._catalogue
+        return tuple(
+            TopicScore(slug, cat.topic(slug).title, cat.path_text(slug), round(v / total, 4))  # type: ignore[union-attr]
+            for slug, v in order
+        )
+
+
+# --------------------------------------------------------------------------- the model
+
+
+class RelevanceModel:
+    """Scores papers for relevance to the list and suggests topics. Immutable once built."""
+
+    def __init__(self, lexicon: Lexicon, nb: _NaiveBayes, topics: _TopicIndex, threshold: float):
+        self._lexicon = lexicon
+        self._nb = nb
+        self._topics = topics
+        self.threshold = threshold
+
+    @classmethod
+    def build(cls, catalogue: Catalogue, labels: Iterable[Label] = (), *, threshold: float = 0.5) -> RelevanceModel:
+        labels = tuple(labels)
+        positives: list[_Weighted] = []
+        for entry in catalogue.entries:
+            if "by-source" in entry.topics:
+                continue  # people and forums, not paper titles
+            positives.append((ngram_features(words(entry.title)), 1.0))
+        for topic in catalogue.topics:
+            if topic.slug in KIND_TOPICS:
+                continue
+            for name in (topic.title, *topic.aliases):
+                positives.append((ngram_features(words(name)), 1.0))
+        negatives = [(ngram_features(words(d.title)), 1.0) for d in load_background()]
+        for label in labels:
+            feats = ngram_features(words(label.title))
+            (positives if label.relevant else negatives).append((feats, LABEL_WEIGHT))
+        return cls(load_lexicon(), _NaiveBayes(positives, negatives), _TopicIndex(catalogue, labels), threshold)
+
+    def _title_evidence(self, hits: LexiconHits, cue: bool, feats: Sequence[str]) -> float:
+        lex = self._lexicon
+        nb = lex.nb_weight * _clip(self._nb.evidence(feats)[0], lex.nb_cap)
+        field = hits.cued + max(nb, 0.0)
+        # Without a model named, field words are ambiguous ("linear probing" of hash tables, "circuits" in
+        # hardware), and so is the word model's positive evidence, which it learned from the same words.
+        if not cue:
+            field *= lex.cue_absent_factor
+        return hits.strong + field + hits.against + min(nb, 0.0)
+
+    def score(self, title: str, summary: str = "", *, top: int = 3) -> Relevance:
+        lex = self._lexicon
+        t_seq = words(title)
+        t_feats = ngram_features(t_seq)
+        t_hits = lex.hits(t_seq)
+        s_seq = words(summary, SUMMARY_WORDS) if summary else []
+        s_hits = lex.hits(s_seq) if s_seq else LexiconHits()
+        cue = t_hits.cue or s_hits.cue
+        z = lex.bias + self._title_evidence(t_hits, cue, t_feats)
+        s_feats: list[str] = []
+        if s_seq:
+            s_feats = ngram_features(s_seq)
+            nb_sum, known = self._nb.evidence(s_feats)
+            # An abstract's word evidence is averaged, not summed: its length says nothing about its subject.
+            nb_mean = nb_sum / known if known else 0.0
+            s_lex = s_hits.strong + (s_hits.cued if cue else s_hits.cued * lex.cue_absent_factor) + s_hits.against
+            # Damped, then capped at summary_cap: an abstract supports its title, it cannot outvote it.
+            z += _clip(lex.summary_weight * s_lex, lex.summary_cap)
+            # A mean is per word; scale it to a short title's worth of words before weighing it.
+            z += lex.summary_nb_weight * _clip(nb_mean * _TITLE_WORDS, lex.nb_cap)
+        p = round(_sigmoid(z), 4)  # rounded first so `relevant` always agrees with the score callers see
+        topics = self._topics.rank(t_feats, s_feats, lex.kind_of(t_seq), max(0, top))
+        return Relevance(p, p >= self.threshold, topics)
+
+    def score_many(self, items: Iterable[tuple[str, str]]) -> list[Relevance]:
+        return [self.score(title, summary) for title, summary in items]
+
+
+def classify_stream(model: RelevanceModel, lines: Iterable[str], out: TextIO) -> int:
+    """`interp-bot classify`: JSON lines {"title", "summary"} in, one JSON result line out for each.
+
+    A bad line (not JSON, not an object, no title) gets {"error": ...} in its place, so outputs stay aligned with
+    inputs; returns how many lines were bad. Blank lines are skipped.
+    """
+    bad = 0
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            result: dict[str, object] = {"error": f"line {lineno}: invalid JSON ({exc.msg})"}
+        else:
+            title = item.get("title") if isinstance(item, dict) else None
+            summary = item.get("summary") if isinstance(item, dict) else None
+            if not isinstance(title, str) or not title.strip():
+                result = {"error": f"line {lineno}: no title"}
+            elif summary is not None and not isinstance(summary, str):
+                result = {"error": f"line {lineno}: summary is not text"}
+            else:
+                r = model.score(title, summary or "")
+                result = {
+                    "relevant": r.relevant,
+                    "score": r.score,
+                    "topics": [{"slug": t.slug, "title": t.title, "path": t.path, "score": t.score} for t in r.topics],
+                }
+        if "error" in result:
+            bad += 1
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    return bad

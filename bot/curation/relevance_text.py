@@ -1,0 +1,241 @@
+"""Text features for the relevance model: words, light stemming, n-grams and the field's lexicon.
+
+Kept apart from the model so the lexicon can be read, tested and tuned on its own. Everything is pure Python
+and deterministic: the same text always yields the same features, in the same order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.catalogue.text import fold
+
+# Function words carry no topic: dropping them lets "Probing for syntax" and "Probing syntax" share bigrams.
+_STOPWORDS_TEXT = """a an the of in on for to and or with by from as at via into is are be been being
+    its it this that these those
+    we our us do does did can could should would will not no than then their there what when where which who whom
+    why how all any each other some such only own same so too very just over under again further once between
+    about against during before after above below up down out off both more most few"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+
+_DIGITS = re.compile(r"^\d+$")
+
+
+def stem(word: str) -> str:
+    """A deliberately tiny English stemmer: plurals only, so 'heads'/'head' and 'autoencoders'/'autoencoder' meet.
+
+    Heavier stemmers conflate field terms ('probing'/'probe', 'interpretability'/'interpretation') that the
+    lexicon wants to tell apart, and cost time on every paper.
+    """
+    if len(word) <= 3 or word.endswith(("ss", "us", "is", "ous")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("sses"):
+        return word[:-2]
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def words(text: str, limit: int | None = None) -> list[str]:
+    """Folded, stemmed words with nothing dropped: the sequence the lexicon's phrases are matched on.
+
+    `limit` keeps the first words only. ASCII text (nearly every title and abstract) skips the Unicode
+    decomposition `fold` needs for accents; both paths give the same words.
+    """
+    folded = _NON_WORD.sub(" ", text.lower()) if text.isascii() else fold(text)
+    split = folded.split()
+    if limit is not None:
+        split = split[:limit]
+    return [stem(w) for w in split]
+
+
+def content_words(seq: Sequence[str]) -> list[str]:
+    return [w for w in seq if w not in STOPWORDS and not _DIGITS.match(w)]
+
+
+def ngram_features(seq: Sequence[str]) -> list[str]:
+    """Distinct unigrams and adjacent bigrams of content words, in first-seen order."""
+    content = content_words(seq)
+    feats = list(content)
+    feats.extend(f"{a} {b}" for a, b in itertools.pairwise(content))
+    return list(dict.fromkeys(feats))
+
+
+# --------------------------------------------------------------------------- lexicon
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    words: tuple[str, ...]
+    prefix: bool  # last word is a prefix ("interpretab*")
+    weight: float
+    group: str  # "strong" | "cued" | "against" | "cue"
+
+    def matches_at(self, seq: Sequence[str], i: int) -> bool:
+        n = len(self.words)
+        if i + n > len(seq):
+            return False
+        for k in range(n - 1):
+            if seq[i + k] != self.words[k]:
+                return False
+        last = seq[i + n - 1]
+        return last.startswith(self.words[-1]) if self.prefix else last == self.words[-1]
+
+
+@dataclass(frozen=True)
+class LexiconHits:
+    strong: float = 0.0
+    cued: float = 0.0
+    against: float = 0.0
+    cue: bool = False
+    terms: tuple[str, ...] = ()
+
+
+def _phrase(text: str, weight: float, group: str) -> _Phrase:
+    prefix = text.endswith("*")
+    seq = words(text.rstrip("*"))
+    if not seq:
+        raise ValueError(f"empty lexicon phrase {text!r}")
+    if prefix:
+        # Stem everything but the prefix itself: "interpretab*" must not lose letters to the plural rule.
+        seq[-1] = fold(text.rstrip("*")).split()[-1]
+    return _Phrase(tuple(seq), prefix, float(weight), group)
+
+
+class _PhraseIndex:
+    """Phrases keyed by first word (longest first) plus one-word prefixes, for a left-to-right scan."""
+
+    def __init__(self, phrases: Iterable[_Phrase]):
+        by_first: dict[str, list[_Phrase]] = {}
+        prefixes: list[_Phrase] = []
+        for p in phrases:
+            if p.prefix and len(p.words) == 1:
+                prefixes.append(p)
+            else:
+                by_first.setdefault(p.words[0], []).append(p)
+        # Longest phrase first; for equal length an exact word before a prefix.
+        self._by_first = {k: tuple(sorted(v, key=lambda p: (-len(p.words), p.prefix))) for k, v in by_first.items()}
+        # One-word prefixes bucketed by their first three letters (all prefixes have at least three), longest first:
+        # an abstract has hundreds of words and each may only be tried against a handful of prefixes.
+        buckets: dict[str, list[_Phrase]] = {}
+        for p in sorted(prefixes, key=lambda p: (-len(p.words[0]), p.words[0])):
+            if len(p.words[0]) < 3:
+                raise ValueError(f"lexicon prefix {p.words[0]!r}* is shorter than three letters")
+            buckets.setdefault(p.words[0][:3], []).append(p)
+        self._prefixes = {k: tuple(v) for k, v in buckets.items()}
+
+    def candidates(self, seq: Sequence[str]) -> list[int]:
+        """Positions where some phrase could start: a cheap filter so most words cost one set lookup."""
+        firsts, prefixes = self._by_first, self._prefixes
+        return [i for i, w in enumerate(seq) if w in firsts or w[:3] in prefixes]
+
+    def match_at(self, seq: Sequence[str], i: int) -> _Phrase | None:
+        best: _Phrase | None = None
+        for p in self._by_first.get(seq[i], ()):
+            if p.matches_at(seq, i):
+                best = p
+                break
+        if best is not None and len(best.words) > 1:
+            return best  # a multi-word phrase beats any one-word reading of its first word
+        word = seq[i]
+        for p in self._prefixes.get(word[:3], ()):
+            if word.startswith(p.words[0]):
+                # The longest matching prefix, unless an exact one-word entry is at least as specific.
+                return p if best is None or len(p.words[0]) > len(best.words[0]) else best
+        return best
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Weighted phrases of the field, matched longest first so nested phrases are counted once."""
+
+    bias: float
+    cue_absent_factor: float
+    summary_weight: float
+    summary_cap: float
+    nb_weight: float
+    nb_cap: float
+    summary_nb_weight: float
+    kinds: Mapping[str, tuple[tuple[str, ...], ...]]
+    _terms: _PhraseIndex = field(repr=False)
+    _cues: _PhraseIndex = field(repr=False)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Lexicon:
+        terms: list[_Phrase] = []
+        for group in ("strong", "cued", "against"):
+            terms.extend(_phrase(t, w, group) for t, w in (data.get(group) or {}).items())
+        kinds = {slug: tuple(tuple(words(c)) for c in cues) for slug, cues in (data.get("kinds") or {}).items()}
+        return cls(
+            bias=float(data["bias"]),
+            cue_absent_factor=float(data["cue_absent_factor"]),
+            summary_weight=float(data["summary_weight"]),
+            summary_cap=float(data["summary_cap"]),
+            nb_weight=float(data["nb_weight"]),
+            nb_cap=float(data["nb_cap"]),
+            summary_nb_weight=float(data["summary_nb_weight"]),
+            kinds=kinds,
+            _terms=_PhraseIndex(terms),
+            _cues=_PhraseIndex(_phrase(t, 0.0, "cue") for t in data.get("cues", ())),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> Lexicon:
+        with path.open(encoding="utf-8") as fh:
+            return cls.from_mapping(yaml.safe_load(fh))
+
+    def has_cue(self, seq: Sequence[str]) -> bool:
+        """Does the text name a model (a language model, a transformer, GPT-2, ...)?"""
+        match = self._cues.match_at
+        return any(match(seq, i) is not None for i in self._cues.candidates(seq))
+
+    def hits(self, seq: Sequence[str]) -> LexiconHits:
+        """Sum the weights of the distinct phrases found in a word sequence, by group."""
+        seen: set[tuple[str, ...]] = set()
+        totals = {"strong": 0.0, "cued": 0.0, "against": 0.0}
+        terms: list[str] = []
+        resume = 0  # phrases do not overlap: a match consumes its words
+        for i in self._terms.candidates(seq):
+            if i < resume:
+                continue
+            p = self._terms.match_at(seq, i)
+            if p is None:
+                continue
+            resume = i + len(p.words)
+            if p.words in seen:  # a word repeated in a title is no extra evidence
+                continue
+            seen.add(p.words)
+            totals[p.group] += p.weight
+            terms.append(" ".join(p.words) + ("*" if p.prefix else ""))
+        return LexiconHits(totals["strong"], totals["cued"], totals["against"], self.has_cue(seq), tuple(terms))
+
+    def kind_of(self, seq: Sequence[str]) -> set[str]:
+        """The non-research sections (survey, tutorial, ...) this text says it belongs to."""
+        found: set[str] = set()
+        for slug, cues in self.kinds.items():
+            for cue in cues:
+                n = len(cue)
+                if any(tuple(seq[i : i + n]) == cue for i in range(len(seq) - n + 1)):
+                    found.add(slug)
+                    break
+        return found
+
+
+def iter_nonblank(lines: Iterable[str]) -> Iterable[str]:
+    """Lines of a packaged text file without comments and blank lines."""
+    for line in lines:
+        line = line.strip()
+        if line and not line.startswith("#"):
+            yield line
