@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.catalogue.aliases import DEFAULT_ALIASES
 from bot.catalogue.model import Catalogue, Entry, Link, Topic
-from bot.catalogue.text import fold, slugify
+from bot.catalogue.text import entry_slug, fold, slugify
 
 STAR = "🌟"
 # A UTF-8 lead byte read as Latin-1, then continuation bytes read as Windows-1252 (which maps some
@@ -103,7 +103,7 @@ def _kind_for(section_title: str, links: list[Link]) -> str:
 
 
 def _entry_id(title: str, taken: set[str]) -> str:
-    base = slugify(title, max_words=8) or "entry"
+    base = entry_slug(title) or "entry"
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1

@@ -23,6 +23,17 @@ def slugify(text: str, *, max_words: int | None = None) -> str:
     return "-".join(words)
 
 
+_TRAILING_WORDS = frozenset({"a", "an", "the", "of", "in", "on", "and", "for", "to", "with", "from", "via", "by", "at"})
+
+
+def entry_slug(title: str, max_words: int = 8) -> str:
+    """A readable id for an entry: the title's first words, not ending on 'of' or 'a'."""
+    words = fold(title).split()[:max_words]
+    while len(words) > 1 and words[-1] in _TRAILING_WORDS:
+        words.pop()
+    return "-".join(words)
+
+
 def strip_control(text: str) -> str:
     """Remove control and bidi-override characters that could garble a terminal or a chat message."""
     return _CONTROL.sub("", text)

@@ -20,7 +20,7 @@ from typing import Any
 from bot.adapters.base import AdapterError, ChannelRole, ChatAdapter, PostRef
 from bot.catalogue.model import Entry, Link
 from bot.catalogue.service import CatalogueService
-from bot.catalogue.text import slugify
+from bot.catalogue.text import entry_slug, slugify
 from bot.curation.identity import arxiv_abs_url, arxiv_id
 from bot.curation.maintainers import Maintainers
 from bot.curation.posts import VotingRules, candidate_post, decided_post
@@ -59,7 +59,7 @@ def site_label(url: str, fallback: str = "") -> str:
 def entry_for(paper: StoredPaper, decision: Decision, taken_ids: set[str]) -> Entry:
     """The catalogue entry an approved paper becomes. Its id depends only on the paper, so a retry
     after a crash recognises an entry it already wrote."""
-    base = slugify(paper.title, max_words=8) or f"paper-{paper.id}"
+    base = entry_slug(paper.title) or f"paper-{paper.id}"
     entry_id = base if base not in taken_ids else f"{base}-{slugify(paper.arxiv_id or str(paper.id))}"
     links: list[Link] = []
     if paper.arxiv_id:  # labelled like the seed list: "arxiv 2309"

@@ -1,0 +1,80 @@
+"""Shared fixtures: a scratch copy of the real catalogue, the seed list, and databases.
+
+Store tests run on SQLite always and on PostgreSQL when INTERP_BOT_TEST_POSTGRES_URL names a server
+(`.ci/run` sets it); without it those cases are skipped with the reason shown in the summary.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CATALOGUE = REPO / "catalogue"
+SEED = REPO / "tests" / "data" / "seed" / "awesome-llm-interpretability.md"
+POSTGRES_ENV = "INTERP_BOT_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's .env, secrets or settings, or writes the repo's database."""
+    for name in list(os.environ):
+        if (name.startswith("INTERP_BOT_") and name != POSTGRES_ENV) or name in (
+            "DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"
+        ):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INTERP_BOT_DATABASE_URL", f"sqlite:///{tmp_path / 'default.db'}")
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def catalogue_dir(tmp_path: Path) -> Path:
+    """A scratch copy of the real catalogue/ (tests may write it)."""
+    target = tmp_path / "catalogue"
+    shutil.copytree(CATALOGUE, target, ignore=shutil.ignore_patterns(".interp-bot.lock"))
+    return target
+
+
+@pytest.fixture
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+def postgres_admin_url() -> str | None:
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    admin = postgres_admin_url()
+    if not admin:
+        pytest.skip(f"PostgreSQL not configured: set {POSTGRES_ENV} (e.g. postgresql://postgres@127.0.0.1/test)")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from bot.store.db import normalise_url
+
+    admin_url = make_url(normalise_url(admin))
+    name = f"interp_bot_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # configured but unreachable: that is a failure in CI, not a skip
+        engine.dispose()
+        pytest.fail(f"{POSTGRES_ENV} is set but PostgreSQL is unreachable: {exc}")
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
