@@ -1,0 +1,439 @@
+"""The Discord adapter: a discord.py client with the /interp slash commands, candidate posts and emoji votes.
+
+Least privilege: the gateway intents are `guilds` (channels, roles, the bot's own member, for permission checks)
+and `guild_reactions` (votes); no privileged intent, no message content. Commands come in as interactions,
+votes as *raw* reaction events, which Discord sends for every message, cached or not, so a vote on a candidate
+posted before a restart still counts.
+
+discord.py owns the connection: its reconnect/resume loop and its per-route rate limiter (which sleeps out a
+429's retry_after) are used as they are. We run it as a task inside the application's own event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Protocol
+
+import discord
+from discord import app_commands
+
+from bot import emoji
+from bot.adapters.base import AdapterError, ChannelRole, PostRef
+from bot.adapters.discord import translate
+from bot.adapters.discord.render import NO_MENTIONS, PagerView, RenderedMessage, post_nonce, render_post, render_reply
+from bot.commands import Commands
+from bot.curation.maintainers import Maintainers
+from bot.model import Post, Reply, Vote
+from bot.settings import ConfigError, Settings, env_name
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+
+# Discord's names for the permissions a post needs, as a server admin sees them in the channel settings.
+SEND_MESSAGES = "Send Messages"
+VIEW_CHANNEL = "View Channel"
+EMBED_LINKS = "Embed Links"
+ADD_REACTIONS = "Add Reactions"
+READ_MESSAGE_HISTORY = "Read Message History"
+POST_PERMISSIONS = {
+    "view_channel": VIEW_CHANNEL,
+    "send_messages": SEND_MESSAGES,
+    "embed_links": EMBED_LINKS,
+    "add_reactions": ADD_REACTIONS,
+    "read_message_history": READ_MESSAGE_HISTORY,
+}
+
+
+class VoteHandler(Protocol):
+    """What the adapter needs from curation: somewhere to hand a vote."""
+
+    async def handle_vote(self, vote: Vote) -> Any: ...
+
+
+def least_intents() -> discord.Intents:
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_reactions = True
+    return intents
+
+
+class DiscordAdapter:
+    """A ChatAdapter for Discord. `start()` logs in, syncs the slash commands and returns once the gateway
+    session is ready; the client then runs as a background task until `stop()`."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        settings: Settings,
+        commands: Commands,
+        curation: VoteHandler | None = None,
+        *,
+        ready_timeout: float = 30.0,
+        page_timeout: float = 600.0,
+        reply_deadline: float = 1.5,
+        guild_ready_timeout: float = 2.0,
+    ):
+        settings.require("discord_token")
+        self.settings = settings
+        self.commands = commands
+        self.curation = curation
+        self.maintainers = Maintainers.from_settings(settings)
+        self.guild_ids = [_snowflake(value, "discord_guild_ids") for value in settings.discord_guild_ids]
+        self._channels: dict[ChannelRole, int | None] = {
+            "maintainers": _optional_snowflake(settings.discord_maintainers_channel_id,
+                                               "discord_maintainers_channel_id"),
+            "digest": _optional_snowflake(settings.discord_digest_channel_id, "discord_digest_channel_id"),
+        }
+        self.ready_timeout = ready_timeout
+        # Paging buttons are disabled through the interaction token, which Discord keeps valid for 15 minutes.
+        self.page_timeout = min(page_timeout, 14 * 60.0)
+        # Discord drops an interaction not answered within 3 seconds; past this we defer and answer later.
+        self.reply_deadline = reply_deadline
+        self._guild_ready_timeout = guild_ready_timeout
+        self._client: InterpClient | None = None
+        self._runner: asyncio.Task[None] | None = None
+        self._reported: set[tuple[int, str]] = set()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def client(self) -> InterpClient:
+        if self._client is None:
+            raise AdapterError("the Discord adapter is not started")
+        return self._client
+
+    def channel_for(self, role: ChannelRole) -> str | None:
+        channel_id = self._channels.get(role)
+        return str(channel_id) if channel_id else None
+
+    async def start(self) -> None:
+        if self._runner is not None and not self._runner.done():
+            return
+        client = InterpClient(self, guild_ready_timeout=self._guild_ready_timeout)
+        self._client = client
+        assert self.settings.discord_token is not None  # checked in __init__
+        try:
+            await client.login(self.settings.discord_token.get_secret_value())
+        except discord.LoginFailure:
+            await client.close()
+            raise ConfigError(f"{env_name('discord_token')} was rejected by Discord: check the bot token") from None
+        except discord.HTTPException as exc:
+            await client.close()
+            raise AdapterError(f"could not log in to Discord: {exc}") from exc
+        except BaseException:
+            await client.close()
+            raise
+        self._runner = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
+        ready = asyncio.create_task(client.wait_until_ready())
+        done, _ = await asyncio.wait({ready, self._runner}, timeout=self.ready_timeout,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if ready not in done:
+            ready.cancel()
+            failure = self._runner.exception() if self._runner in done else None
+            await self.stop()
+            if isinstance(failure, discord.PrivilegedIntentsRequired):
+                raise ConfigError("Discord refused the gateway intents; this bot needs no privileged intent")
+            reason = f"the gateway connection failed: {failure}" if failure else \
+                f"no READY from the Discord gateway within {self.ready_timeout:g} s"
+            raise AdapterError(f"Discord did not become ready: {reason}")
+        log.info("discord: connected as %s (%s) to %d guild(s)", client.user, client.user and client.user.id,
+                 len(client.guilds))
+
+    async def stop(self) -> None:
+        client, runner = self._client, self._runner
+        self._runner = None
+        if client is not None and not client.is_closed():
+            await client.close()
+        if runner is not None:
+            if not runner.done():
+                runner.cancel()
+            await asyncio.gather(runner, return_exceptions=True)
+
+    # ------------------------------------------------------------------ commands
+
+    async def answer(self, interaction: discord.Interaction, command: str, args: str) -> None:
+        """Run a command and reply; defer first if it has not finished well inside Discord's 3 seconds."""
+        actor = translate.actor_for(interaction.user, self.maintainers)
+        ephemeral = self.settings.discord_ephemeral
+        work = asyncio.create_task(asyncio.to_thread(self.commands.run, command, args, actor=actor))
+        if not await self._finishes_in_time(work):
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        reply = await work
+        rendered = render_reply(reply)
+        view = PagerView(reply, self.turn_page, timeout=self.page_timeout) if reply.pages > 1 else None
+        message = _message_parts(rendered, embeds=interaction.app_permissions.embed_links)
+        extra: dict[str, Any] = {"view": view} if view is not None else {}
+        if interaction.response.is_done():
+            await interaction.followup.send(**message, **extra, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS,
+                                            wait=True)
+        else:
+            await interaction.response.send_message(**message, **extra, ephemeral=ephemeral,
+                                                    allowed_mentions=NO_MENTIONS)
+        if view is not None:
+            view.owner = interaction
+
+    async def turn_page(self, view: PagerView, interaction: discord.Interaction, page: int) -> None:
+        """A paging button was pressed: re-run the reply's command for that page and update the message."""
+        actor = translate.actor_for(interaction.user, self.maintainers)
+        work = asyncio.create_task(asyncio.to_thread(self.commands.execute, view.command, actor=actor, page=page))
+        if not await self._finishes_in_time(work):
+            await interaction.response.defer()
+        reply = await work
+        view.show(reply)
+        message = _message_parts(render_reply(reply), embeds=interaction.app_permissions.embed_links)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(**message, view=view, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.edit_message(**message, view=view, allowed_mentions=NO_MENTIONS)
+
+    async def _finishes_in_time(self, work: asyncio.Task[Reply]) -> bool:
+        done, _ = await asyncio.wait({work}, timeout=self.reply_deadline)
+        return bool(done)
+
+    def topic_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        index = self.commands.catalogue.index
+        topics = index.topics.complete(current)
+        paths = {t.slug: index.catalogue.path_text(t.slug) for t in topics}
+        return [app_commands.Choice(name=name, value=value) for name, value in translate.topic_choices(topics, paths)]
+
+    def paper_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        entries = self.commands.catalogue.index.search.complete_titles(current)
+        return [app_commands.Choice(name=name, value=value) for name, value in translate.paper_choices(entries)]
+
+    # ------------------------------------------------------------------ votes
+
+    async def on_reaction(self, payload: discord.RawReactionActionEvent, gateway_position: str = "") -> None:
+        """A raw reaction add/remove -> a neutral Vote for curation (only on the maintainers' channel)."""
+        if self.curation is None:
+            return
+        maintainers_channel = self._channels["maintainers"]
+        if maintainers_channel and payload.channel_id != maintainers_channel:
+            return
+        client = self.client
+        bot_user_id = client.user.id if client.user else None
+        roles: tuple[str, ...] = ()
+        member_is_bot = False
+        if payload.member is None and payload.user_id != bot_user_id:
+            # Removal events carry no member: look the person up, from the cache if we can.
+            member = await self._member(payload.guild_id, payload.user_id)
+            if member is not None:
+                roles = translate.role_ids(member)
+                member_is_bot = member.bot
+        vote = translate.vote_from_reaction(payload, bot_user_id=bot_user_id, roles=roles,
+                                            member_is_bot=member_is_bot, gateway_position=gateway_position)
+        try:
+            await self.curation.handle_vote(vote)
+        except Exception:  # one bad vote must not take the gateway's event handling down with it
+            log.exception("discord: could not handle the vote %s", vote.event_id)
+
+    async def _member(self, guild_id: int | None, user_id: int) -> discord.Member | None:
+        guild = self.client.get_guild(guild_id) if guild_id else None
+        if guild is None:
+            return None
+        member = guild.get_member(user_id)
+        if member is not None:
+            return member
+        try:
+            return await guild.fetch_member(user_id)
+        except discord.NotFound:  # left the server: no roles
+            return None
+        except discord.HTTPException as exc:
+            log.warning("discord: could not look up member %s for a reaction removal: %s", user_id, exc)
+            return None
+
+    # ------------------------------------------------------------------ posts
+
+    async def publish(self, post: Post, role: ChannelRole) -> PostRef:
+        """Post a candidate or digest. The nonce is derived from post.key and sent with enforce_nonce, so a
+        retry after a crash between send and record gets the earlier message back instead of a second one."""
+        channel = await self._channel(role)
+        self._check_permissions(channel, with_reactions=bool(post.reactions))
+        rendered = render_post(post)
+        try:
+            message = await channel.send(embed=rendered.embed, nonce=post_nonce(post.key),
+                                         allowed_mentions=NO_MENTIONS)
+        except discord.Forbidden as exc:
+            raise self._refused(channel.id, SEND_MESSAGES, exc) from exc
+        except discord.NotFound as exc:
+            raise self._refused(channel.id, VIEW_CHANNEL, exc) from exc
+        for name in post.reactions:
+            try:
+                await message.add_reaction(emoji.to_unicode(name))
+            except discord.Forbidden as exc:
+                raise self._refused(channel.id, ADD_REACTIONS, exc) from exc
+        return PostRef(PLATFORM, str(channel.id), str(message.id))
+
+    async def edit(self, ref: PostRef, post: Post) -> None:
+        channel_id = int(ref.channel_id)
+        channel = self.client.get_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            channel = await self._fetch_channel(channel_id, "edit")
+        rendered = render_post(post)
+        try:
+            await channel.get_partial_message(int(ref.message_id)).edit(  # type: ignore[attr-defined]
+                embed=rendered.embed, allowed_mentions=NO_MENTIONS)
+        except discord.Forbidden as exc:
+            raise self._refused(channel_id, SEND_MESSAGES, exc) from exc
+        except discord.NotFound as exc:
+            raise AdapterError(f"discord: message {ref.message_id} in channel {channel_id} is gone") from exc
+
+    async def _channel(self, role: ChannelRole) -> discord.TextChannel:
+        channel_id = self._channels.get(role)
+        if not channel_id:
+            setting = "discord_digest_channel_id" if role == "digest" else "discord_maintainers_channel_id"
+            raise ConfigError(f"missing setting: {env_name(setting)} (where to post the {role} posts)")
+        channel = self.client.get_channel(channel_id)
+        if channel is None:
+            channel = await self._fetch_channel(channel_id, role)
+        if not isinstance(channel, discord.TextChannel | discord.Thread):
+            raise AdapterError(f"discord: channel {channel_id} ({role}) is not a text channel")
+        return channel  # type: ignore[return-value]
+
+    async def _fetch_channel(self, channel_id: int, purpose: str) -> Any:
+        try:
+            return await self.client.fetch_channel(channel_id)
+        except discord.Forbidden as exc:
+            raise self._refused(channel_id, VIEW_CHANNEL, exc) from exc
+        except discord.NotFound as exc:
+            raise self._refused(channel_id, VIEW_CHANNEL, exc, unknown=True) from exc
+
+    def _check_permissions(self, channel: discord.TextChannel, *, with_reactions: bool) -> None:
+        """Name a missing permission before Discord answers a bare 403 (when the cache knows our roles)."""
+        me = channel.guild.me if channel.guild else None
+        if me is None:
+            return
+        granted = channel.permissions_for(me)
+        for flag, label in POST_PERMISSIONS.items():
+            if flag == "add_reactions" and not with_reactions:
+                continue
+            if not getattr(granted, flag):
+                raise self._refused(channel.id, label)
+
+    def _refused(self, channel_id: int, permission: str, exc: discord.HTTPException | None = None, *,
+                 unknown: bool = False) -> AdapterError:
+        """An AdapterError naming the permission; logged once per channel and permission, not on every retry."""
+        if unknown:
+            message = (f"discord: channel {channel_id} does not exist or the bot cannot see it "
+                       f"(check the channel id and the bot's “{permission}” permission there)")
+        else:
+            message = f"discord: the bot lacks the “{permission}” permission in channel {channel_id}"
+        if exc is not None:
+            message += f" (Discord said {exc.status}: {exc.text or exc.code})"
+        key = (channel_id, permission)
+        if key not in self._reported:
+            self._reported.add(key)
+            log.error("%s", message)
+        else:
+            log.debug("%s", message)
+        return AdapterError(message)
+
+
+def _message_parts(rendered: RenderedMessage, *, embeds: bool) -> dict[str, Any]:
+    """The embed where the bot may embed, else the plain-text fallback (Discord hides embeds without
+    the Embed Links permission, which would leave an empty message)."""
+    if embeds:
+        return {"embed": rendered.embed}
+    return {"content": rendered.fallback}
+
+
+def _snowflake(value: str, setting: str) -> int:
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ConfigError(f"{env_name(setting)}: {value!r} is not a Discord id (enable Developer Mode, "
+                          "then right-click → Copy ID)")
+    return int(text)
+
+
+def _optional_snowflake(value: str, setting: str) -> int | None:
+    return _snowflake(value, setting) if str(value).strip() else None
+
+
+# ---------------------------------------------------------------------------------------------- the client
+
+
+class InterpClient(discord.Client):
+    """discord.Client with the /interp command tree; forwards events to the adapter."""
+
+    def __init__(self, adapter: DiscordAdapter, *, guild_ready_timeout: float):
+        super().__init__(intents=least_intents(), allowed_mentions=NO_MENTIONS,
+                         guild_ready_timeout=guild_ready_timeout)
+        self.adapter = adapter
+        self._reaction_tasks: set[asyncio.Task[None]] = set()
+        self.tree = app_commands.CommandTree(self)
+        self.tree.add_command(InterpGroup(adapter))
+
+    async def setup_hook(self) -> None:
+        """Sync the commands: to each development guild (instant), else globally (production)."""
+        guild_ids = self.adapter.guild_ids
+        if guild_ids:
+            for guild_id in guild_ids:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                await self.tree.sync(guild=guild)
+            log.info("discord: /interp synced to guild(s) %s", ", ".join(map(str, guild_ids)))
+        else:
+            await self.tree.sync()
+            log.info("discord: /interp synced globally (may take a while to appear)")
+
+    def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
+        """Hand raw reaction events to the adapter with their gateway position, read here because this runs
+        synchronously while the gateway parses the event (a listener task would run later, when the sequence
+        number may already belong to a newer event)."""
+        super().dispatch(event, *args, **kwargs)
+        if event in ("raw_reaction_add", "raw_reaction_remove") and args:
+            ws = self.ws
+            position = f"{ws.session_id}:{ws.sequence}" if ws is not None and ws.sequence is not None else ""
+            task = asyncio.create_task(self.adapter.on_reaction(args[0], position), name=f"discord-{event}")
+            self._reaction_tasks.add(task)
+            task.add_done_callback(self._reaction_tasks.discard)
+
+
+class InterpGroup(app_commands.Group):
+    """`/interp topic|search|paper|topics|recent|help`: typed options mapped onto the neutral grammar."""
+
+    def __init__(self, adapter: DiscordAdapter):
+        super().__init__(name="interp", description="Look things up in the LLM interpretability reading list")
+        self.adapter = adapter
+
+    @app_commands.command(name="topic", description="List a topic's papers, tools and posts")
+    @app_commands.describe(name="A topic name, nickname (sae, logit lens) or slug")
+    async def topic(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 200]) -> None:
+        await self.adapter.answer(interaction, "topic", translate.command_args({"name": name}))
+
+    @topic.autocomplete("name")
+    async def _topic_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return self.adapter.topic_choices(current)
+
+    @app_commands.command(name="search", description="Search titles, notes, venues and authors")
+    @app_commands.describe(query="Words to look for, e.g. induction heads")
+    async def search(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]) -> None:
+        await self.adapter.answer(interaction, "search", translate.command_args({"query": query}))
+
+    @app_commands.command(name="paper", description="Show one entry with its links and topics")
+    @app_commands.describe(title="The entry's title or id")
+    async def paper(self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 200]) -> None:
+        await self.adapter.answer(interaction, "paper", translate.command_args({"title": title}))
+
+    @paper.autocomplete("title")
+    async def _paper_titles(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return self.adapter.paper_choices(current)
+
+    @app_commands.command(name="topics", description="Show the topic tree")
+    async def topics(self, interaction: discord.Interaction) -> None:
+        await self.adapter.answer(interaction, "topics", "")
+
+    @app_commands.command(name="recent", description="What joined the list lately")
+    @app_commands.describe(count="How many entries (1-100, default 10)")
+    async def recent(self, interaction: discord.Interaction,
+                     count: app_commands.Range[int, 1, 100] | None = None) -> None:
+        await self.adapter.answer(interaction, "recent", translate.command_args({"count": count}))
+
+    @app_commands.command(name="help", description="How to use /interp")
+    @app_commands.describe(command="A command to explain")
+    @app_commands.choices(command=[app_commands.Choice(name=n, value=n)
+                                   for n in ("topic", "search", "paper", "topics", "recent")])
+    async def help(self, interaction: discord.Interaction, command: app_commands.Choice[str] | None = None) -> None:
+        await self.adapter.answer(interaction, "help", command.value if command else "")

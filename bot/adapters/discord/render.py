@@ -1,0 +1,250 @@
+"""Neutral Reply / Post -> Discord message parts: an embed, a plain-text fallback, paging buttons.
+
+Everything in a Reply is untrusted (titles and notes come from feeds and from the list's contributors), so every
+string that Discord renders as markdown goes through `escape_text`: markdown, mentions and masked-link syntax are
+neutralised. Reply.text, Reply.footer and Item.detail may carry `code spans` in backticks; `escape_rich` keeps those
+and escapes the rest. Mentions can never ping anyway: every send passes `NO_MENTIONS`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import discord
+
+from bot.model import Item, ItemLink, Post, Reply
+from bot.render_text import STAR, render_text
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+# Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELD_COUNT_LIMIT = 25
+FOOTER_LIMIT = 2048
+EMBED_TOTAL_LIMIT = 6000
+CONTENT_LIMIT = 2000
+CUSTOM_ID_LIMIT = 100
+
+KIND_COLOURS: dict[str, int] = {
+    "result": 0x5865F2,  # blurple
+    "help": 0x57F287,
+    "usage": 0xFEE75C,
+    "not_found": 0x99AAB5,
+    "error": 0xED4245,
+    "info": 0x5865F2,
+}
+POST_COLOURS: dict[str, int] = {"candidate": 0xFEE75C, "digest": 0x57F287}
+
+_UNESCAPED_BRACKET = re.compile(r"(?<!\\)([\[\]])")
+_BARE_URL = re.compile(r"(?<![<(])\bhttps?://[^\s<>]+")
+
+
+# ---------------------------------------------------------------------------------------------- escaping
+
+
+def escape_text(text: str) -> str:
+    """Untrusted text made inert for Discord markdown: no formatting, no mentions, no masked links."""
+    text = discord.utils.escape_markdown(text)
+    # escape_markdown only escapes a complete "[x](y)"; a bare "](" inside a label we wrap in our own masked
+    # link would still close it early and inject a URL, so every bracket is escaped.
+    text = _UNESCAPED_BRACKET.sub(r"\\\1", text)
+    return discord.utils.escape_mentions(text)
+
+
+def escape_rich(text: str) -> str:
+    """Like escape_text, but `code spans` (the core's only markup) survive as code spans."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: treat the tail as plain text
+        parts[-2:] = [parts[-2] + "`" + parts[-1]]
+    out = []
+    for position, part in enumerate(parts):
+        if position % 2:
+            out.append(f"`{part}`" if part.strip() else "")
+        else:
+            out.append(escape_text(part))
+    return "".join(out)
+
+
+def plain(text: str) -> str:
+    """For the places Discord shows literally (footers, button labels): drop the code-span marks."""
+    return text.replace("`", "")
+
+
+def safe_url(url: str) -> str | None:
+    """An http(s) URL safe inside `[label](url)`, or None: other schemes must not become clickable links."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+        return None
+    # Parentheses and angle brackets would end the masked link early.
+    return url.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+
+
+def masked_link(link: ItemLink) -> str:
+    label = escape_text(link.label) or "link"
+    url = safe_url(link.url)
+    return f"[{label}]({url})" if url else label
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def without_previews(text: str) -> str:
+    """Wrap bare URLs in <...>, which tells Discord not to unfurl them."""
+    return _BARE_URL.sub(lambda m: f"<{m.group(0)}>", text)
+
+
+# ---------------------------------------------------------------------------------------------- replies
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMessage:
+    """What one Discord message carries: the embed, and text for when embeds cannot be shown."""
+
+    embed: discord.Embed
+    fallback: str  # escaped plain text, previews suppressed, within the 2000-character limit
+
+
+def item_text(item: Item, number: int | None) -> str:
+    star = f"{STAR} " if item.starred else ""
+    prefix = f"**{number}.** " if number is not None else "• "
+    lines = [f"{prefix}{star}{escape_text(item.title)}"]
+    if item.links:
+        lines.append(" · ".join(masked_link(link) for link in item.links))
+    if item.detail:
+        lines.append(escape_rich(item.detail))
+    lines.extend(f"– {escape_text(note)}" for note in item.notes)
+    return "\n".join(lines)
+
+
+def description_for(reply: Reply) -> str:
+    blocks = [escape_rich(reply.text)] if reply.text else []
+    numbered = reply.kind == "result" and len(reply.items) > 1
+    items = [item_text(item, 1 + offset if numbered else None) for offset, item in enumerate(reply.items)]
+    if reply.suggestions and not reply.items:
+        items.append("Did you mean: " + ", ".join(escape_text(s) for s in reply.suggestions))
+    # Drop whole items rather than cut one in the middle of a masked link.
+    used = sum(len(b) + 2 for b in blocks)
+    kept: list[str] = []
+    for text in items:
+        if used + len(text) + 2 > DESCRIPTION_LIMIT - 40:
+            kept.append(f"…and {len(items) - len(kept)} more")
+            break
+        kept.append(text)
+        used += len(text) + 2
+    return clip("\n\n".join(blocks + kept), DESCRIPTION_LIMIT)
+
+
+def render_reply(reply: Reply, *, colour: int | None = None) -> RenderedMessage:
+    embed = discord.Embed(
+        title=clip(escape_text(reply.title), TITLE_LIMIT) or None,
+        description=description_for(reply) or None,
+        colour=colour if colour is not None else KIND_COLOURS.get(reply.kind, KIND_COLOURS["info"]),
+        url=safe_url(reply.url) if reply.url else None,
+    )
+    for field in reply.fields[:FIELD_COUNT_LIMIT]:
+        embed.add_field(name=clip(escape_text(field.name), FIELD_NAME_LIMIT) or "\u200b",
+                        value=clip(escape_text(field.value), FIELD_VALUE_LIMIT) or "\u200b", inline=False)
+    if reply.footer:
+        embed.set_footer(text=clip(plain(reply.footer), FOOTER_LIMIT))
+    while len(embed) > EMBED_TOTAL_LIMIT and embed.fields:
+        embed.remove_field(-1)
+    return RenderedMessage(embed=embed, fallback=fallback_content(reply))
+
+
+def fallback_content(reply: Reply) -> str:
+    """The reply as message content, for channels where the bot lacks Embed Links."""
+    return clip(without_previews(escape_text(render_text(reply))), CONTENT_LIMIT)
+
+
+def render_post(post: Post) -> RenderedMessage:
+    """A candidate or digest: the key goes in the footer so a post can be traced back to its candidate."""
+    colour = POST_COLOURS.get(post.kind) if post.reply.kind == "result" else None
+    rendered = render_reply(post.reply, colour=colour)
+    footer = plain(post.reply.footer)
+    rendered.embed.set_footer(text=clip(f"{footer} · {post.key}" if footer else post.key, FOOTER_LIMIT))
+    return rendered
+
+
+def post_nonce(key: str) -> str:
+    """A deterministic nonce for a post key: Discord returns the earlier message for a repeated nonce
+    (with enforce_nonce) instead of creating a second one. At most 25 characters, as Discord requires."""
+    return str(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") >> 1)
+
+
+# ---------------------------------------------------------------------------------------------- paging
+
+TurnPage = Callable[["PagerView", discord.Interaction, int], Awaitable[None]]
+
+
+def page_custom_id(command: str, page: int) -> str:
+    """Buttons say what they do: the command and the page they open (cut to Discord's 100 characters)."""
+    return f"interp:page:{page}:{command}"[:CUSTOM_ID_LIMIT]
+
+
+def parse_page_custom_id(custom_id: str) -> tuple[int, str] | None:
+    match = re.fullmatch(r"interp:page:(\d{1,4}):(.*)", custom_id, flags=re.DOTALL)
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
+class PagerView(discord.ui.View):
+    """Previous / Next under a paged reply. After `timeout` seconds without a click the buttons are disabled
+    by editing the message through the latest interaction (its token stays valid for 15 minutes, longer than
+    any timeout we use, and it is the only way to edit an ephemeral message)."""
+
+    def __init__(self, reply: Reply, turn_page: TurnPage, *, timeout: float):
+        super().__init__(timeout=timeout)
+        self.command = reply.command
+        self._turn_page = turn_page
+        self.owner: discord.Interaction | None = None
+        self.previous_button: discord.ui.Button[PagerView] = discord.ui.Button(
+            label="Previous", style=discord.ButtonStyle.secondary)
+        self.next_button: discord.ui.Button[PagerView] = discord.ui.Button(
+            label="Next", style=discord.ButtonStyle.primary)
+        self.previous_button.callback = self._previous
+        self.next_button.callback = self._next
+        self.add_item(self.previous_button)
+        self.add_item(self.next_button)
+        self.show(reply)
+
+    def show(self, reply: Reply) -> None:
+        self.page, self.pages = reply.page, reply.pages
+        self.previous_button.custom_id = page_custom_id(self.command, max(1, self.page - 1))
+        self.next_button.custom_id = page_custom_id(self.command, min(self.pages, self.page + 1))
+        self.previous_button.disabled = self.page <= 1
+        self.next_button.disabled = self.page >= self.pages
+
+    async def _previous(self, interaction: discord.Interaction) -> None:
+        await self._turn(interaction, self.page - 1)
+
+    async def _next(self, interaction: discord.Interaction) -> None:
+        await self._turn(interaction, self.page + 1)
+
+    async def _turn(self, interaction: discord.Interaction, page: int) -> None:
+        self.owner = interaction
+        await self._turn_page(self, interaction, page)
+
+    async def on_timeout(self) -> None:
+        for child in self.children:
+            if isinstance(child, discord.ui.Button):
+                child.disabled = True
+        if self.owner is None:
+            return
+        try:
+            await self.owner.edit_original_response(view=self, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:  # deleted message, expired token: nothing left to disable
+            log.debug("could not disable paging buttons: %s", exc)

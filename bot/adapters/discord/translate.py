@@ -1,0 +1,105 @@
+"""Discord events -> neutral values: who is acting (Actor), what they asked (command args), how they voted (Vote).
+
+Kept free of any client state so it can be tested on documented payloads alone; the connection supplies what
+only a live client knows (the bot's own user id, a member's roles fetched after a removal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import discord
+
+from bot import emoji
+from bot.catalogue.model import Entry, Topic
+from bot.commands import Actor
+from bot.curation.maintainers import Maintainers
+from bot.model import Vote
+
+PLATFORM = "discord"
+CHOICE_LIMIT = 25  # Discord shows at most 25 autocomplete choices
+CHOICE_TEXT_LIMIT = 100  # ...each name and string value at most 100 characters
+
+
+def role_ids(member: discord.Member | discord.User | None) -> tuple[str, ...]:
+    """A member's role ids as strings (a plain User, e.g. in a DM, has none)."""
+    if not isinstance(member, discord.Member):
+        return ()
+    return tuple(str(role.id) for role in member.roles if not role.is_default())
+
+
+def actor_for(user: discord.Member | discord.User, maintainers: Maintainers) -> Actor:
+    """The person behind an interaction; maintainers are recognised exactly as curation counts their votes."""
+    is_maintainer = maintainers.person(PLATFORM, str(user.id), role_ids(user)) is not None
+    return Actor(platform=PLATFORM, user_id=str(user.id), display_name=user.display_name,
+                 is_maintainer=is_maintainer)
+
+
+def command_args(options: Mapping[str, object]) -> str:
+    """A slash command's typed options -> the argument text of the neutral grammar."""
+    values = [str(value) for value in options.values() if value is not None and str(value).strip()]
+    return " ".join(values).strip()
+
+
+def vote_event_id(message_id: int | str, user_id: int | str, emoji_name: str, added: bool,
+                  gateway_position: str = "") -> str:
+    """Identifies one reaction event for the core's replay check.
+
+    The gateway position (session id and sequence number) is what makes it unique: without it, a maintainer
+    who adds, removes and re-adds ✅ would send a second "add" identical to the first, which the core would
+    drop as a replay. A RESUME redelivers missed events with their original sequence numbers, so a true
+    replay still gets the same id."""
+    base = f"{message_id}:{user_id}:{emoji_name}:{'add' if added else 'remove'}"
+    return f"{base}:{gateway_position}" if gateway_position else base
+
+
+def vote_from_reaction(
+    payload: discord.RawReactionActionEvent,
+    *,
+    bot_user_id: int | None,
+    roles: Iterable[str] = (),
+    member_is_bot: bool = False,
+    gateway_position: str = "",
+) -> Vote:
+    """A raw reaction event -> a neutral Vote. Raw events arrive for every message, cached or not."""
+    added = payload.event_type == "REACTION_ADD"
+    name = emoji.to_name(str(payload.emoji)) if payload.emoji.is_unicode_emoji() else (payload.emoji.name or "")
+    member = payload.member
+    if member is not None:
+        roles = role_ids(member)
+        member_is_bot = member_is_bot or member.bot
+    return Vote(
+        platform=PLATFORM,
+        user_id=str(payload.user_id),
+        channel_id=str(payload.channel_id),
+        message_id=str(payload.message_id),
+        emoji=name,
+        added=added,
+        event_id=vote_event_id(payload.message_id, payload.user_id, name, added, gateway_position),
+        is_bot=member_is_bot or (bot_user_id is not None and payload.user_id == bot_user_id),
+        roles=tuple(roles),
+    )
+
+
+def _choice_text(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= CHOICE_TEXT_LIMIT else text[: CHOICE_TEXT_LIMIT - 1] + "…"
+
+
+def topic_choices(topics: Iterable[Topic], path_of: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """(shown name, value) pairs for the topic box: the value is the slug, which `topic` resolves exactly.
+    Topics sharing a title ("General") are told apart by their path."""
+    chosen = list(topics)[:CHOICE_LIMIT]
+    titles = [t.title for t in chosen]
+    pairs = []
+    for topic in chosen:
+        name = topic.title
+        if titles.count(topic.title) > 1 and path_of and topic.slug in path_of:
+            name = path_of[topic.slug]
+        pairs.append((_choice_text(name), topic.slug[:CHOICE_TEXT_LIMIT]))
+    return pairs
+
+
+def paper_choices(entries: Iterable[Entry]) -> list[tuple[str, str]]:
+    """(title, entry id) pairs for the paper box: `paper` accepts an id, so a pick is always exact."""
+    return [(_choice_text(entry.title), entry.id[:CHOICE_TEXT_LIMIT]) for entry in list(entries)[:CHOICE_LIMIT]]

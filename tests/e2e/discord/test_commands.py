@@ -1,0 +1,98 @@
+"""/interp slash commands, autocomplete and paging buttons, through the gateway and the REST callbacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.discord.harness import APP_ID, Bot, autocomplete, button, embed_of, slash
+from tests.fakes.discord_fake import FakeDiscord
+
+CALLBACK = r"/interactions/{id}/{token}/callback"
+
+
+def callback_path(payload: dict) -> str:
+    return CALLBACK.format(id=payload["id"], token=payload["token"])
+
+
+async def test_topic_probing_answers_with_the_probing_section_as_an_embed(fake: FakeDiscord, bot: Bot) -> None:
+    interaction = slash("topic", {"name": (3, "probing")})
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    call = await fake.wait_for("POST", callback_path(interaction))
+
+    assert call.json["type"] == 4  # CHANNEL_MESSAGE_WITH_SOURCE
+    assert call.json["data"]["allowed_mentions"] == {"parse": []}
+    assert not call.json["data"].get("flags", 0) & 64  # not ephemeral by default
+    embed = embed_of(call.json)
+    assert embed["title"] == "Probing"
+    entries = bot.catalogue.index.catalogue.entries_under("probing")
+    assert entries
+    for entry in entries:
+        assert entry.links[0].url in embed["description"]
+
+
+@pytest.mark.parametrize("settings_overrides", [{"discord_ephemeral": True}])
+async def test_replies_are_ephemeral_when_configured(fake: FakeDiscord, bot: Bot) -> None:
+    interaction = slash("help")
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    call = await fake.wait_for("POST", callback_path(interaction))
+    assert call.json["data"]["flags"] & 64
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("probign", "probing"), ("sae", "sparse-coding")])
+async def test_topic_autocomplete_forgives_typos_and_knows_aliases(fake: FakeDiscord, bot: Bot, typed: str,
+                                                                   expected: str) -> None:
+    interaction = autocomplete("topic", "name", typed)
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    call = await fake.wait_for("POST", callback_path(interaction))
+
+    assert call.json["type"] == 8  # APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
+    choices = call.json["data"]["choices"]
+    assert choices[0]["value"] == expected
+    assert len(choices) <= 25 and all(len(c["name"]) <= 100 for c in choices)
+
+
+async def test_paper_autocomplete_offers_titles_and_answers_with_ids(fake: FakeDiscord, bot: Bot) -> None:
+    interaction = autocomplete("paper", "title", "tuned lens")
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    call = await fake.wait_for("POST", callback_path(interaction))
+    first = call.json["data"]["choices"][0]
+    entry = next(e for e in bot.catalogue.index.catalogue.entries if e.id == first["value"])
+    assert "Tuned Lens" in entry.title or "tuned" in entry.title.lower()
+    assert first["name"] == entry.title[:100]
+
+
+async def test_slow_work_is_deferred_then_sent_as_a_followup(fake: FakeDiscord, bot: Bot) -> None:
+    bot.adapter.reply_deadline = 0.0  # as if the search took longer than we may wait before Discord's 3 s
+    interaction = slash("search", {"query": (3, "induction heads")})
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    deferred = await fake.wait_for("POST", callback_path(interaction))
+    assert deferred.json["type"] == 5  # DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+    followup = await fake.wait_for("POST", rf"/webhooks/{APP_ID}/{interaction['token']}")
+    assert followup.json["allowed_mentions"] == {"parse": []}
+    assert embed_of(followup.json)["title"].startswith("Search")
+
+
+async def test_paging_buttons_turn_the_page_and_expire(fake: FakeDiscord, bot: Bot) -> None:
+    interaction = slash("topics")
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    first = await fake.wait_for("POST", callback_path(interaction))
+    (row,) = first.json["data"]["components"]
+    previous, following = row["components"]
+    assert previous["disabled"] is True and following["disabled"] is False
+    assert following["custom_id"] == "interp:page:2:topics"
+    assert "page 1/" in embed_of(first.json)["footer"]["text"]
+
+    message = next(m for m in fake.messages.values() if m.get("interaction_token") == interaction["token"])
+    click = button(message, following["custom_id"])
+    await fake.dispatch("INTERACTION_CREATE", click)
+    update = await fake.wait_for("POST", callback_path(click))
+    assert update.json["type"] == 7  # UPDATE_MESSAGE
+    assert "page 2/" in embed_of(update.json)["footer"]["text"]
+    assert update.json["data"]["allowed_mentions"] == {"parse": []}
+    (row,) = update.json["data"]["components"]
+    assert row["components"][0]["disabled"] is False  # Previous works on page 2
+
+    # No more clicks: after the view's timeout the buttons are disabled through the latest interaction's token.
+    expired = await fake.wait_for("PATCH", rf"/webhooks/{APP_ID}/{click['token']}/messages/@original")
+    (row,) = expired.json["components"]
+    assert all(component["disabled"] for component in row["components"])

@@ -1,0 +1,137 @@
+"""Candidate posts, emoji votes through the raw reaction events, decisions, digests."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from bot.adapters.base import PostRef
+from bot.curation.posts import digest_post
+from tests.e2e.discord.harness import APP_ID, Bot, embed_of, reaction
+from tests.fakes.discord_fake import ALICE, BOB, CAROL, DIGEST_CHANNEL, MAINTAINERS_CHANNEL, FakeDiscord
+
+POSTS = rf"/channels/{MAINTAINERS_CHANNEL}/messages"
+
+
+async def post_candidate(fake: FakeDiscord, bot: Bot, title: str = "Linear probes find a truth direction") -> str:
+    bot.add_candidate(title)
+    assert await bot.curation.publish_pending() == 1
+    call = await fake.wait_for("POST", POSTS)
+    message_id = next(m["id"] for m in fake.messages.values() if m.get("nonce") == call.json["nonce"])
+    return message_id
+
+
+def listed_titles(bot: Bot) -> list[str]:
+    titles = []
+    for path in bot.settings.catalogue_dir.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        titles.extend(line.split("title:", 1)[1].strip() for line in text.splitlines() if "title:" in line)
+    return titles
+
+
+async def test_candidate_post_is_an_embed_with_votes_pre_added_and_a_nonce(fake: FakeDiscord, bot: Bot) -> None:
+    message_id = await post_candidate(fake, bot)
+    call = fake.find("POST", POSTS)[0]
+    assert call.json["allowed_mentions"] == {"parse": []}
+    assert call.json["enforce_nonce"] is True and call.json["nonce"]
+    embed = embed_of(call.json)
+    assert embed["title"] == "Linear probes find a truth direction"
+    assert any(field["name"] == "Suggested topics" and "Probing" in field["value"] for field in embed["fields"])
+    assert "candidate:" in embed["footer"]["text"]
+    reacted = fake.find("PUT", rf"/channels/{MAINTAINERS_CHANNEL}/messages/{message_id}/reactions/[^/]+/@me")
+    assert [c.path.split("/")[-2] for c in reacted] == ["✅", "❌", "1️⃣"]
+
+
+async def test_a_maintainers_check_mark_approves_edits_the_post_and_lists_the_paper(fake: FakeDiscord,
+                                                                                    bot: Bot) -> None:
+    message_id = await post_candidate(fake, bot)
+    await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=message_id, user_id=ALICE))
+    vote, outcome = await bot.votes.next(ALICE)
+    assert (vote.emoji, vote.added, vote.is_bot) == ("white_check_mark", True, False)
+    assert outcome.decision == "approved"
+
+    edit = await fake.wait_for("PATCH", rf"{POSTS}/{message_id}")
+    assert edit.json["allowed_mentions"] == {"parse": []}
+    assert embed_of(edit.json)["title"].startswith("✅ Added")
+    assert "Linear probes find a truth direction" in listed_titles(bot)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"approvals_needed": 2}])
+async def test_only_standing_maintainer_votes_count(fake: FakeDiscord, bot: Bot) -> None:
+    message_id = await post_candidate(fake, bot)
+
+    async def react(**kwargs: object) -> str:
+        added = kwargs.get("added", True)
+        await fake.dispatch("MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE",
+                            reaction(message_id=message_id, **kwargs))  # type: ignore[arg-type]
+        _vote, outcome = await bot.votes.next(str(kwargs["user_id"]))
+        return outcome.reason
+
+    # Discord echoes the bot's own pre-added reactions as events too; they never count.
+    for _ in range(3):
+        vote, outcome = await bot.votes.next(APP_ID)
+        assert vote.is_bot and outcome.reason == "bot's own reaction"
+    assert await react(user_id=CAROL, roles=()) == "not a maintainer"
+    assert await react(user_id=ALICE) == "counted"
+    # A removal carries no member: the adapter fetches Alice's roles (GET /guilds/{id}/members/{id}).
+    assert await react(user_id=ALICE, added=False) == "withdrawn"
+    assert await react(user_id=BOB) == "counted"
+    assert not fake.find("PATCH", rf"{POSTS}/{message_id}")  # one standing approval of two needed
+    # Adding the same emoji again after removing it is a new event, not a replay.
+    assert await react(user_id=ALICE) == "counted"
+    edit = await fake.wait_for("PATCH", rf"{POSTS}/{message_id}")
+    assert embed_of(edit.json)["title"].startswith("✅ Added")
+
+
+async def test_a_vote_on_a_message_posted_before_a_restart_counts(fake: FakeDiscord, bot: Bot) -> None:
+    paper = bot.add_candidate("Sparse probing of superposed features")
+    old_message = "1800000000000000001"  # never seen by this client: not in discord.py's message cache
+    bot.curation.store.record_post(key=f"candidate:{paper.id}", kind="candidate", paper_id=paper.id,
+                                   platform="discord", channel_id=MAINTAINERS_CHANNEL, message_id=old_message)
+    assert bot.adapter.client.get_partial_messageable(int(MAINTAINERS_CHANNEL)) is not None
+    assert bot.adapter.client._connection._get_message(int(old_message)) is None
+
+    await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=old_message, user_id=ALICE))
+    _vote, outcome = await bot.votes.next(ALICE)
+    assert outcome.decision == "approved"
+    edit = await fake.wait_for("PATCH", rf"{POSTS}/{old_message}")
+    assert embed_of(edit.json)["title"].startswith("✅ Added")
+
+
+async def test_a_repeated_publish_returns_the_first_message(fake: FakeDiscord, bot: Bot) -> None:
+    """A crash between send and record: the retry sends the same nonce and gets the same message back."""
+    bot.add_candidate("Probing for world models")
+    paper = bot.curation.papers.candidates()[0]
+    from bot.curation.posts import candidate_post
+
+    post = candidate_post(paper, bot.catalogue.index, bot.curation.rules)
+    first = await bot.adapter.publish(post, "maintainers")
+    second = await bot.adapter.publish(post, "maintainers")
+    assert first == second
+    assert len([m for m in fake.messages.values() if m["channel_id"] == MAINTAINERS_CHANNEL]) == 1
+
+
+async def test_a_429_on_a_post_is_retried_after_retry_after_and_posts_once(fake: FakeDiscord, bot: Bot) -> None:
+    fake.rate_limit_next("POST", POSTS, retry_after=0.05)
+    await post_candidate(fake, bot)
+    attempts = fake.find("POST", POSTS)
+    assert len(attempts) == 2
+    assert attempts[1].at - attempts[0].at >= 0.05
+    assert len([m for m in fake.messages.values() if m["channel_id"] == MAINTAINERS_CHANNEL]) == 1
+
+
+async def test_digest_goes_to_the_digest_channel(fake: FakeDiscord, bot: Bot) -> None:
+    post = digest_post("2026-11-24", [], [], bot.catalogue.index)
+    ref = await bot.adapter.publish(post, "digest")
+    assert ref == PostRef("discord", DIGEST_CHANNEL, ref.message_id)
+    call = await fake.wait_for("POST", rf"/channels/{DIGEST_CHANNEL}/messages")
+    assert embed_of(call.json)["title"] == "interp-bot digest — 2026-11-24"
+    assert call.json["allowed_mentions"] == {"parse": []}
+
+
+def test_yaml_is_untouched_in_the_repository() -> None:
+    from tests.e2e.discord.conftest import REPO
+
+    for path in (REPO / "catalogue").glob("*.yaml"):
+        assert "Linear probes find a truth direction" not in path.read_text(encoding="utf-8")
+    assert yaml  # the catalogue is YAML; the tests above read their temp copy
