@@ -1,0 +1,90 @@
+"""Reply / Post -> embed: escaping, links, limits, fallback text, nonces and button ids."""
+
+from __future__ import annotations
+
+from bot.adapters.discord.render import (
+    CONTENT_LIMIT,
+    DESCRIPTION_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    escape_rich,
+    escape_text,
+    page_custom_id,
+    parse_page_custom_id,
+    post_nonce,
+    render_post,
+    render_reply,
+    safe_url,
+)
+from bot.model import Field, Item, ItemLink, Post, Reply
+
+
+def test_escape_text_neutralises_mentions_markdown_and_masked_links() -> None:
+    text = escape_text("@everyone @here <@123456789012345678> **bold** [x](javascript:alert(1)) x](http://evil)")
+    assert "@everyone" not in text and "@here" not in text
+    assert "<@123456789012345678>" not in text
+    assert "**" not in text.replace("\\*", "")
+    assert "[x](" not in text and "x](" not in text
+
+
+def test_escape_rich_keeps_code_spans_and_escapes_the_rest() -> None:
+    assert escape_rich("try `topic sae` or *this*") == "try `topic sae` or \\*this\\*"
+    assert escape_rich("an odd ` backtick") == "an odd \\` backtick"
+
+
+def test_safe_url_allows_only_http_and_keeps_the_link_closed() -> None:
+    assert safe_url("javascript:alert(1)") is None
+    assert safe_url("data:text/html,hi") is None
+    assert safe_url("https://en.wikipedia.org/wiki/Probe_(disambiguation)") == \
+        "https://en.wikipedia.org/wiki/Probe_%28disambiguation%29"
+
+
+def test_items_render_as_numbered_lines_with_masked_links() -> None:
+    reply = Reply(title="Probing", text="Tools › Probing", items=(
+        Item(title="Tuned lens", links=(ItemLink("arxiv 2303", "https://arxiv.org/abs/2303.08112"),), starred=True,
+             detail="`tuned-lens`", notes=("a note",)),
+        Item(title="Evil", links=(ItemLink("click](https://evil.example)", "javascript:alert(1)"),)),
+    ))
+    embed = render_reply(reply).embed.to_dict()
+    description = embed["description"]
+    assert "**1.** 🌟 Tuned lens" in description
+    assert "[arxiv 2303](https://arxiv.org/abs/2303.08112)" in description
+    assert "`tuned-lens`" in description and "– a note" in description
+    assert "javascript" not in description
+    assert "click\\](https://evil.example)" in description  # the label's bracket is escaped: no link
+
+
+def test_long_replies_stay_within_discords_limits() -> None:
+    items = tuple(Item(title="t" * 300, links=(ItemLink("l", "https://example.com/" + "a" * 200),)) for _ in range(40))
+    fields = tuple(Field("f" * 300, "v" * 2000) for _ in range(30))
+    rendered = render_reply(Reply(title="x" * 400, items=items, fields=fields, footer="`f`" * 1000))
+    embed = rendered.embed
+    assert len(embed.title) <= 256 and len(embed.description) <= DESCRIPTION_LIMIT
+    assert len(embed.fields) <= 25 and all(len(f.value) <= 1024 for f in embed.fields)
+    assert len(embed) <= EMBED_TOTAL_LIMIT
+    assert "more" in embed.description.splitlines()[-1]
+    assert len(rendered.fallback) <= CONTENT_LIMIT
+
+
+def test_fallback_text_suppresses_previews_and_escapes() -> None:
+    reply = Reply(title="@everyone look", items=(Item(title="x", links=(ItemLink("a", "https://example.com"),)),))
+    fallback = render_reply(reply).fallback
+    assert "<https://example.com>" in fallback
+    assert "@everyone" not in fallback
+
+
+def test_posts_carry_their_key_and_colour() -> None:
+    post = Post(key="candidate:7", kind="candidate", reply=Reply(title="A paper", footer="candidate #7"))
+    embed = render_post(post).embed
+    assert embed.footer.text == "candidate #7 · candidate:7"
+    assert embed.colour is not None
+
+
+def test_nonce_is_deterministic_and_short() -> None:
+    assert post_nonce("candidate:1") == post_nonce("candidate:1") != post_nonce("candidate:2")
+    assert len(post_nonce("candidate:1")) <= 25 and post_nonce("candidate:1").isdigit()
+
+
+def test_page_custom_ids_carry_command_and_page_within_100_chars() -> None:
+    assert parse_page_custom_id(page_custom_id("search induction heads", 3)) == (3, "search induction heads")
+    assert len(page_custom_id("search " + "w" * 200, 2)) == 100
+    assert parse_page_custom_id("something:else") is None

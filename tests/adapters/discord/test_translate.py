@@ -1,0 +1,76 @@
+"""Documented reaction payloads -> neutral votes; catalogue -> autocomplete choices; no discord in the core."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import discord
+
+from bot.adapters.discord import translate
+from bot.catalogue.model import Entry, Topic
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "discord"
+BOT_ID = 1100000000000000001
+
+
+def raw_event(name: str, event_type: str, **changes: object) -> discord.RawReactionActionEvent:
+    data = {**json.loads((DATA / f"{name}.json").read_text(encoding="utf-8")), **changes}
+    emoji = discord.PartialEmoji.from_dict(data["emoji"])
+    return discord.RawReactionActionEvent(data, emoji, event_type)  # type: ignore[arg-type]
+
+
+def test_a_removal_becomes_a_withdrawn_vote_with_the_roles_looked_up() -> None:
+    payload = raw_event("reaction_remove", "REACTION_REMOVE")
+    vote = translate.vote_from_reaction(payload, bot_user_id=BOT_ID, roles=("1400000000000000001",),
+                                        gateway_position="session:42")
+    assert vote.platform == "discord" and vote.emoji == "white_check_mark" and vote.added is False
+    assert (vote.user_id, vote.channel_id, vote.message_id) == (
+        "1500000000000000001", "1300000000000000001", "1800000000000000001")
+    assert vote.roles == ("1400000000000000001",) and vote.is_bot is False
+    assert vote.event_id == "1800000000000000001:1500000000000000001:white_check_mark:remove:session:42"
+
+
+def test_the_bots_own_reaction_is_marked() -> None:
+    payload = raw_event("reaction_remove", "REACTION_REMOVE", user_id=str(BOT_ID))
+    assert translate.vote_from_reaction(payload, bot_user_id=BOT_ID).is_bot
+
+
+def test_custom_emoji_pass_through_by_name() -> None:
+    payload = raw_event("reaction_remove", "REACTION_REMOVE", emoji={"id": "41771983429993937", "name": "LUL"})
+    assert translate.vote_from_reaction(payload, bot_user_id=BOT_ID).emoji == "LUL"
+
+
+def test_re_adding_after_a_removal_is_a_new_event_but_a_replay_is_not() -> None:
+    first = translate.vote_event_id(1, 2, "white_check_mark", True, "s:5")
+    assert first != translate.vote_event_id(1, 2, "white_check_mark", True, "s:9")
+    assert first == translate.vote_event_id(1, 2, "white_check_mark", True, "s:5")
+
+
+def test_topic_choices_tell_same_named_topics_apart_by_path() -> None:
+    topics = [Topic("a-general", "General", parent="a"), Topic("b-general", "General", parent="b"),
+              Topic("probing", "Probing")]
+    paths = {"a-general": "Application › General", "b-general": "Component › General"}
+    assert translate.topic_choices(topics, paths) == [
+        ("Application › General", "a-general"), ("Component › General", "b-general"), ("Probing", "probing")]
+
+
+def test_paper_choices_cut_long_titles_and_answer_with_ids() -> None:
+    entries = [Entry(id=f"e{i}", title="A very long title " * 10) for i in range(30)]
+    choices = translate.paper_choices(entries)
+    assert len(choices) == 25
+    assert all(len(name) <= 100 for name, _ in choices) and choices[0][1] == "e0"
+
+
+def test_command_args_join_the_given_options() -> None:
+    assert translate.command_args({"name": "logit lens"}) == "logit lens"
+    assert translate.command_args({"count": None}) == ""
+    assert translate.command_args({"count": 5}) == "5"
+
+
+def test_the_core_and_the_adapter_package_do_not_import_discord() -> None:
+    code = ("import sys, bot.cli, bot.commands, bot.curation.pipeline, bot.adapters.discord; "
+            "sys.exit('discord' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
