@@ -1,0 +1,211 @@
+"""Curation on Slack, end to end: candidate posts, emoji votes, approval into a scratch copy of catalogue/.
+
+The real Curation (SQLite in tmp) and the real bolt app, Socket Mode client and AsyncWebClient, against the
+loopback fake Slack.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.catalogue.service import CatalogueService
+from bot.curation.pipeline import Curation
+from bot.model import Post, Reply, Vote
+from bot.settings import Maintainer
+from bot.store.db import Database
+from bot.store.intake import IntakeStore
+from tests.e2e.slack.conftest import DIGEST_CHANNEL, MAINTAINERS_CHANNEL, RecordingVotes, slack_settings
+from tests.fakes.slack_fake import BOT_USER_ID, reaction_event
+
+MAINTAINER_BY_ID = "U0MAINT01"
+MAINTAINER_BY_GROUP = "U0MAINT02"
+ADA_ON_SLACK, ADA_ON_DISCORD = "U0ADA0001", "111111111111111111"
+OUTSIDER = "U0OUTSIDE"
+MAINTAINER_GROUP = "S0MAINTS1"
+TITLE = "Linear probes find a truth direction in chat models"
+
+
+@pytest.fixture
+def settings(fake):
+    return slack_settings(
+        fake, approvals_needed=2, slack_maintainer_user_ids=[MAINTAINER_BY_ID],
+        slack_maintainer_usergroups=[MAINTAINER_GROUP],
+        maintainers=[Maintainer(name="ada", discord=[ADA_ON_DISCORD], slack=[ADA_ON_SLACK])],
+    )
+
+
+@pytest.fixture
+def curation(settings, catalogue_dir: Path, tmp_path: Path):
+    database = Database.open(f"sqlite:///{tmp_path / 'curation.db'}")
+    yield Curation(database, CatalogueService(catalogue_dir), settings)
+    database.close()
+
+
+def add_candidate(curation: Curation, title: str = TITLE) -> int:
+    paper, _ = IntakeStore(curation.db).record_paper(
+        keys=["arxiv:2611.00042"],
+        values={"canonical_id": "arxiv:2611.00042", "arxiv_id": "2611.00042", "title": title,
+                "authors": ["A. Researcher"], "abstract": "We find a truth direction with linear probes.",
+                "abs_url": "https://arxiv.org/abs/2611.00042", "pdf_url": "https://arxiv.org/pdf/2611.00042",
+                "links": [], "categories": ["cs.CL"], "score": 0.9,
+                "topics": [{"slug": "probing", "title": "Probing", "path": "Probing", "score": 0.9}],
+                "status": "candidate"},
+        feed="arxiv", item_id="2611.00042", now=curation.db.now())
+    return paper.id
+
+
+async def react(fake, user, ts, *, event_id, reaction="white_check_mark", kind="reaction_added", retry=0):
+    body = reaction_event(kind, user=user, reaction=reaction, channel=MAINTAINERS_CHANNEL, ts=ts, event_id=event_id)
+    envelope_id = await fake.push("events_api", body, retry_attempt=retry, retry_reason="timeout" if retry else "")
+    await fake.wait_ack(envelope_id)
+
+
+async def test_candidate_is_posted_with_metadata_and_voting_reactions(fake, start_adapter, settings, curation):
+    paper_id = add_candidate(curation)
+    curation.attach(await start_adapter(RecordingVotes(curation), settings=settings))
+    assert await curation.publish_pending() == 1
+    (post,) = fake.calls_to("chat.postMessage")
+    assert post.params["channel"] == MAINTAINERS_CHANNEL
+    assert post.params["unfurl_links"] is False and post.params["unfurl_media"] is False
+    assert post.params["metadata"] == {"event_type": "interp_bot_post",
+                                       "event_payload": {"key": f"candidate:{paper_id}", "kind": "candidate"}}
+    assert "link_names" not in post.params
+    assert post.params["blocks"][0]["text"]["text"] == f"*<https://arxiv.org/abs/2611.00042|{TITLE}>*"
+    assert [c.params["name"] for c in fake.calls_to("reactions.add")] == ["white_check_mark", "x", "one"]
+    assert await curation.publish_pending() == 0  # recorded: never posted twice
+    assert len(fake.calls_to("chat.postMessage")) == 1
+
+
+async def test_maintainer_votes_approve_and_the_entry_lands_in_the_catalogue(fake, start_adapter, settings,
+                                                                            curation, catalogue_dir):
+    fake.usergroups[MAINTAINER_GROUP] = [MAINTAINER_BY_GROUP]
+    paper_id = add_candidate(curation)
+    votes = RecordingVotes(curation)
+    curation.attach(await start_adapter(votes, settings=settings))
+    await curation.publish_pending()
+    ts = fake.messages[MAINTAINERS_CHANNEL][0].ts
+
+    # Slack echoes the bot's own pre-added reactions back as events; bolt drops them as self events.
+    await react(fake, BOT_USER_ID, ts, event_id="Ev0BOT")
+    await react(fake, OUTSIDER, ts, event_id="Ev0OUTSIDER")
+    # One maintainer's ✅, delivered three times (Slack retries with the same event_id).
+    for attempt in range(3):
+        await react(fake, MAINTAINER_BY_ID, ts, event_id="Ev0FIRST", retry=attempt)
+    outcomes = await votes.wait_for(4)
+    by_user = {}
+    for vote, outcome in zip(votes.votes, outcomes, strict=True):
+        by_user.setdefault(vote.user_id, []).append(outcome)
+    assert BOT_USER_ID not in by_user
+    assert [o.reason for o in by_user[OUTSIDER]] == ["not a maintainer"]
+    assert sorted(o.reason for o in by_user[MAINTAINER_BY_ID]) == ["counted", "duplicate event", "duplicate event"]
+    assert fake.calls_to("chat.update") == []  # one approval of the two needed
+
+    # A member of the maintainers' user group approves: the decision is taken.
+    await react(fake, MAINTAINER_BY_GROUP, ts, event_id="Ev0SECOND")
+    (update,) = await fake.wait_for_call("chat.update")
+    assert update.params["channel"] == MAINTAINERS_CHANNEL and update.params["ts"] == ts
+    assert update.params["blocks"][0]["text"]["text"].startswith("*<https://arxiv.org/abs/2611.00042|✅ Added: ")
+    assert len(fake.calls_to("usergroups.users.list")) == 1  # cached across the five lookups
+
+    decision = curation.store.decision(paper_id)
+    assert decision.decision == "approved" and sorted(decision.deciders) == \
+        [f"slack:{MAINTAINER_BY_ID}", f"slack:{MAINTAINER_BY_GROUP}"]
+    probing = [e for f in catalogue_dir.glob("*.yaml") for e in _entries(f) if e.get("title") == TITLE]
+    assert len(probing) == 1
+    assert TITLE in (catalogue_dir / "README.md").read_text(encoding="utf-8")
+
+
+async def test_a_removed_reaction_withdraws_the_vote(fake, start_adapter, settings, curation):
+    paper_id = add_candidate(curation)
+    votes = RecordingVotes(curation)
+    curation.attach(await start_adapter(votes, settings=settings))
+    await curation.publish_pending()
+    ts = fake.messages[MAINTAINERS_CHANNEL][0].ts
+    await react(fake, MAINTAINER_BY_ID, ts, event_id="Ev0ADD")
+    await votes.wait_for(1)
+    await react(fake, MAINTAINER_BY_ID, ts, event_id="Ev0REMOVE", kind="reaction_removed")
+    outcomes = await votes.wait_for(2)
+    assert [o.reason for o in outcomes] == ["counted", "withdrawn"]
+    with curation.db.transaction() as conn:
+        assert curation.store.votes(conn, paper_id) == []
+
+
+async def test_votes_from_discord_and_slack_add_up_per_person(fake, start_adapter, settings, curation):
+    paper_id = add_candidate(curation)
+    votes = RecordingVotes(curation)
+    curation.attach(await start_adapter(votes, settings=settings))
+    await curation.publish_pending()
+    ts = fake.messages[MAINTAINERS_CHANNEL][0].ts
+    # The same candidate was also posted on Discord, where ada approved it.
+    curation.store.record_post(key=f"candidate:{paper_id}", kind="candidate", paper_id=paper_id,
+                               platform="discord", channel_id="222", message_id="333")
+    discord_vote = await curation.handle_vote(Vote(platform="discord", user_id=ADA_ON_DISCORD, channel_id="222",
+                                                   message_id="333", emoji="white_check_mark", event_id="d-1"))
+    assert discord_vote.counted
+    # ada's ✅ on Slack is the same person: it does not count twice.
+    await react(fake, ADA_ON_SLACK, ts, event_id="Ev0ADA")
+    assert (await votes.wait_for(1))[0].reason == "unchanged"
+    assert curation.store.decision(paper_id) is None
+    # A second maintainer on Slack makes two: approved.
+    await react(fake, MAINTAINER_BY_ID, ts, event_id="Ev0MAINT")
+    assert (await votes.wait_for(2))[1].decision == "approved"
+    assert await fake.wait_for_call("chat.update")
+
+
+async def test_a_429_is_retried_after_its_retry_after_without_double_posting(fake, start_adapter, settings,
+                                                                           curation, fake_time):
+    add_candidate(curation)
+    curation.attach(await start_adapter(RecordingVotes(curation), settings=settings))
+    fake.rate_limit_next("chat.postMessage", retry_after=1)
+    assert await curation.publish_pending() == 1
+    assert fake.rate_limited == [("chat.postMessage", 1)]
+    assert 1.0 in fake_time.sleeps  # waited through the adapter's (injected, non-blocking) sleep
+    assert len(fake.calls_to("chat.postMessage")) == 1
+    assert len(fake.messages[MAINTAINERS_CHANNEL]) == 1
+
+
+async def test_after_a_crash_the_earlier_post_is_found_not_posted_again(fake, start_adapter, settings, curation):
+    paper_id = add_candidate(curation)
+    # Posted before the crash (with our metadata), but never recorded in the database.
+    earlier = fake.add_message(MAINTAINERS_CHANNEL, metadata={
+        "event_type": "interp_bot_post", "event_payload": {"key": f"candidate:{paper_id}", "kind": "candidate"}})
+    fake.add_message(MAINTAINERS_CHANNEL, text="someone chatting afterwards")
+    curation.attach(await start_adapter(RecordingVotes(curation), settings=settings))
+    assert await curation.publish_pending() == 1
+    assert fake.calls_to("chat.postMessage") == []
+    history = fake.calls_to("conversations.history")[0].params
+    assert history["channel"] == MAINTAINERS_CHANNEL and history["include_all_metadata"] in (True, "1", "true")
+    assert curation.store.post_for_key("slack", MAINTAINERS_CHANNEL, f"candidate:{paper_id}").message_id == earlier
+    assert {c.params["timestamp"] for c in fake.calls_to("reactions.add")} == {earlier}
+
+
+async def test_posts_to_a_channel_are_paced_and_the_digest_has_its_own_channel(fake, start_adapter, fake_time):
+    adapter = await start_adapter()
+    digest = Post(key="digest:2026-11-24", kind="digest", reply=Reply(title="interp-bot digest — 2026-11-24"))
+    ref = await adapter.publish(digest, "digest")
+    assert ref.channel_id == DIGEST_CHANNEL
+    await adapter.publish(Post(key="digest:2026-11-25", kind="digest", reply=Reply(title="next")), "digest")
+    assert fake_time.sleeps == [1.0]  # the second post waited a second, without blocking the loop
+    assert await adapter.publish(digest, "digest") == ref  # the same key again: found, not re-posted
+    assert len(fake.calls_to("chat.postMessage")) == 2
+
+
+def _entries(path: Path) -> list[dict]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    found: list[dict] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "title" in node and ("links" in node or "id" in node):
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(data)
+    return found

@@ -1,0 +1,96 @@
+"""HTTP mode: the real bolt app behind our aiohttp server, receiving signed requests over loopback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+
+from tests.e2e.slack.conftest import SIGNING_SECRET, RecordingVotes
+from tests.fakes.slack_fake import reaction_event, sample, sign
+
+BODY_MARKER = "BODY-MARKER-5d1e"
+
+
+@pytest.fixture
+async def http():
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def post(http, adapter, body: bytes, *, timestamp: str | None = None, signature: str | None = None,
+               content_type: str = "application/x-www-form-urlencoded", retry: int | None = None):
+    timestamp = str(int(time.time())) if timestamp is None else timestamp
+    headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp,
+               "X-Slack-Signature": signature if signature is not None else sign(SIGNING_SECRET, timestamp, body)}
+    if retry is not None:
+        headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+    async with http.post(f"http://127.0.0.1:{adapter.http_port}/slack/events", data=body, headers=headers) as r:
+        return r.status, await r.text()
+
+
+def command_body(fake, text: str, name: str) -> bytes:
+    return urlencode(sample("slash_command", text=text, response_url=fake.response_url(name))).encode()
+
+
+async def test_a_signed_slash_command_is_acked_and_answered(fake, start_adapter, http):
+    adapter = await start_adapter(mode="http")
+    status, _ = await post(http, adapter, command_body(fake, "topic probing", "http-probing"))
+    assert status == 200
+    await fake.wait_for(lambda: fake.responses)
+    name, body = fake.responses[0]
+    assert name == "http-probing" and body["blocks"][0]["text"]["text"] == "Probing"
+
+
+async def test_bad_signatures_and_stale_or_junk_timestamps_are_401_and_never_logged(fake, start_adapter, http,
+                                                                                 caplog):
+    caplog.set_level(logging.DEBUG)
+    adapter = await start_adapter(mode="http")
+    body = command_body(fake, f"search {BODY_MARKER}", "never")
+    now = int(time.time())
+
+    tampered = bytearray(body)
+    tampered[-1] ^= 0x01
+    stale = str(now - 301)
+    cases = {
+        "tampered by one byte": (bytes(tampered), str(now), sign(SIGNING_SECRET, str(now), body)),
+        "301 s old": (body, stale, sign(SIGNING_SECRET, stale, body)),
+        "junk timestamp": (body, "yesterday", sign(SIGNING_SECRET, "yesterday", body)),
+        "no timestamp": (body, "", sign(SIGNING_SECRET, "", body)),
+        "huge timestamp": (body, "9" * 40, sign(SIGNING_SECRET, "9" * 40, body)),
+        "wrong secret": (body, str(now), sign("not-the-secret", str(now), body)),
+        "no signature": (body, str(now), ""),
+    }
+    for case, (payload, timestamp, signature) in cases.items():
+        status, _ = await post(http, adapter, payload, timestamp=timestamp, signature=signature)
+        assert status == 401, case
+
+    assert fake.responses == []  # nothing reached the command handler
+    logged = caplog.text
+    assert "refused a request" in logged  # we do say that (and why) ...
+    assert BODY_MARKER not in logged and SIGNING_SECRET not in logged  # ... but never what it carried
+    assert "gIkuvaNzQIHg97ATvDxqgjtO" not in logged  # the payload's own token field
+
+
+async def test_url_verification_is_answered_for_signed_requests(fake, start_adapter, http):
+    adapter = await start_adapter(mode="http")
+    body = json.dumps({"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+                       "type": "url_verification"}).encode()
+    status, text = await post(http, adapter, body, content_type="application/json")
+    assert status == 200 and "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in text
+
+
+async def test_event_retries_are_acked_and_carry_the_same_event_id(fake, start_adapter, http):
+    votes = RecordingVotes()
+    adapter = await start_adapter(votes, mode="http")
+    body = json.dumps(reaction_event("reaction_added", user="U0MAINT01", reaction="white_check_mark",
+                                     channel="C0MAINTAIN", ts="1700000000.000001", event_id="Ev0RETRY")).encode()
+    for retry in (None, 1, 2):
+        status, _ = await post(http, adapter, body, content_type="application/json", retry=retry)
+        assert status == 200
+    await votes.wait_for(3)
+    assert {v.event_id for v in votes.votes} == {"Ev0RETRY"}  # the core counts an event id once

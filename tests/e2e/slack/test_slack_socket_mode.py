@@ -1,0 +1,121 @@
+"""/interp over Socket Mode: the real bolt app and Socket Mode client against the loopback fake Slack."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+
+from bot.adapters.slack.render import NEXT_PAGE_ACTION, PREVIOUS_PAGE_ACTION
+from bot.catalogue.model import Entry, Link
+from tests.fakes.slack_fake import sample
+
+ACK_DEADLINE = 3.0  # seconds Slack waits for an acknowledgement
+HOSTILE = "<!channel> <!here> <@U1> <https://evil.example|arxiv.org> Tom & Jerry"
+
+
+def mrkdwn_texts(node):
+    if isinstance(node, dict):
+        own = [node["text"]] if node.get("type") == "mrkdwn" else []
+        return own + [t for value in node.values() for t in mrkdwn_texts(value)]
+    if isinstance(node, list):
+        return [t for value in node for t in mrkdwn_texts(value)]
+    return []
+
+
+async def slash(fake, text, name):
+    envelope_id = await fake.push("slash_commands", sample("slash_command", text=text,
+                                                          response_url=fake.response_url(name)))
+    return envelope_id
+
+
+async def response(fake, name, index=0):
+    await fake.wait_for(lambda: len([r for r in fake.responses if r[0] == name]) > index)
+    return [body for n, body in fake.responses if n == name][index]
+
+
+async def test_topic_probing_is_acked_then_answered_with_the_probing_section(fake, start_adapter):
+    await start_adapter()
+    loop = asyncio.get_running_loop()
+    sent = loop.time()
+    envelope_id = await slash(fake, "topic probing", "probing")
+    ack = await fake.wait_ack(envelope_id)
+    assert loop.time() - sent < ACK_DEADLINE
+    assert ack == {"envelope_id": envelope_id}  # an empty ack: the answer goes through response_url
+
+    body = await response(fake, "probing")
+    assert body["response_type"] == "ephemeral"
+    assert body["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "Probing", "emoji": True}}
+    texts = mrkdwn_texts(body["blocks"])
+    assert any("Tools/Techniques/Methods › Probing" in t for t in texts)
+    assert any("*Enhancing Neural Network Transparency through Representation Analysis*" in t
+               and "<https://arxiv.org/abs/2310.01405|arxiv 2310>" in t for t in texts)
+    assert body["text"].startswith("Probing\n")  # the plain fallback
+    assert "link_names" not in body
+
+
+async def test_the_ack_goes_out_while_a_slow_answer_is_still_being_computed(fake, start_adapter, commands):
+    release = threading.Event()
+    execute = commands.execute
+
+    def slow_execute(*args, **kwargs):
+        release.wait(5)
+        return execute(*args, **kwargs)
+
+    commands.execute = slow_execute
+    await start_adapter()
+    envelope_id = await slash(fake, "topic probing", "slow")
+    await fake.wait_ack(envelope_id)
+    assert fake.responses == []  # acknowledged before the answer exists
+    release.set()
+    await response(fake, "slow")
+    assert fake.timeline.index(("ack", envelope_id)) < fake.timeline.index(("respond", "slow"))
+
+
+async def test_answers_in_channel_when_configured(fake, start_adapter):
+    await start_adapter(slack_ephemeral=False)
+    await slash(fake, "search induction heads", "public")
+    assert (await response(fake, "public"))["response_type"] == "in_channel"
+
+
+async def test_a_paging_click_replaces_the_answer_with_the_next_page(fake, start_adapter):
+    await start_adapter()
+    await slash(fake, "topic tools-techniques-methods", "paged")
+    first = await response(fake, "paged")
+    actions = first["blocks"][-1]
+    assert actions["type"] == "actions"
+    (next_button,) = actions["elements"]
+    assert next_button["action_id"] == NEXT_PAGE_ACTION
+
+    click = sample("block_actions", response_url=fake.response_url("paged-click"))
+    click["actions"] = [click["actions"][0] | {"action_id": next_button["action_id"], "value": next_button["value"]}]
+    envelope_id = await fake.push("interactive", click)
+    await fake.wait_ack(envelope_id)
+    second = await response(fake, "paged-click")
+    assert second["replace_original"] is True
+    assert "response_type" not in second
+    footer = second["blocks"][-2]["elements"][0]["text"]
+    assert "page 2/3" in footer
+    assert [b["action_id"] for b in second["blocks"][-1]["elements"]] == [PREVIOUS_PAGE_ACTION, NEXT_PAGE_ACTION]
+    first_titles = [t.splitlines()[0] for t in mrkdwn_texts(first["blocks"]) if t.startswith("*1.*")]
+    second_titles = [t.splitlines()[0] for t in mrkdwn_texts(second["blocks"]) if t.startswith("*1.*")]
+    assert first_titles and second_titles and first_titles != second_titles
+
+
+async def test_hostile_titles_and_notes_arrive_inert(fake, start_adapter, commands):
+    commands.catalogue.append(Entry(id="hostile-entry", title=HOSTILE, notes=(HOSTILE,),
+                                    links=(Link("arxiv 2401", "https://arxiv.org/abs/2401.00001"),
+                                           Link(HOSTILE, "https://arxiv.org/abs/2401.00002"))), "probing")
+    await start_adapter()
+    await slash(fake, "topic probing", "hostile")
+    body = await response(fake, "hostile")
+    texts = mrkdwn_texts(body["blocks"])
+    hostile = [t for t in texts if "Tom &amp; Jerry" in t]
+    assert hostile, texts
+    for text in [*texts, body["text"]]:
+        for sequence in re.findall(r"<[^>]*>", text):
+            assert re.fullmatch(r"<https://(arxiv\.org|openreview\.net)/[^|<>]*\|[^<>]*>", sequence), sequence
+        assert "<!channel>" not in text and "<!here>" not in text and "<@U1>" not in text
+    assert "&lt;!channel&gt; &lt;!here&gt; &lt;@U1&gt; &lt;https://evil.example|arxiv.org&gt; Tom &amp; Jerry" \
+        in hostile[0]
+    assert "<https://arxiv.org/abs/2401.00002|&lt;!channel&gt;" in hostile[0]
