@@ -78,8 +78,8 @@ class SlackAdapter:
         self.commands = commands
         self.curation = curation
         self.ephemeral = ephemeral
-        self._channels: dict[ChannelRole, str] = {"maintainers": maintainers_channel,
-                                                  "digest": digest_channel or maintainers_channel}
+        # No digest channel means no digest on Slack (as on Discord), never a fallback into the maintainers'.
+        self._channels: dict[ChannelRole, str] = {"maintainers": maintainers_channel, "digest": digest_channel}
         self._app_token = app_token
         self._signing_secret = signing_secret
         self._http_host, self._http_port = http_host, http_port
