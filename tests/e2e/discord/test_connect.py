@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from tests.e2e.discord.harness import Bot
-from tests.fakes.discord_fake import APP_ID, GUILD_ID, FakeDiscord
+from pathlib import Path
+
+from tests.e2e.discord.harness import Bot, make_settings
+from tests.fakes.discord_fake import APP_ID, GUILD_ID, MAINTAINERS_CHANNEL, FakeDiscord
 
 
 async def test_start_identifies_with_least_intents_and_syncs_to_the_dev_guild(fake: FakeDiscord, bot: Bot) -> None:
@@ -17,3 +19,19 @@ async def test_start_identifies_with_least_intents_and_syncs_to_the_dev_guild(fa
     assert {o["name"] for o in group["options"]} == {"topic", "search", "paper", "topics", "recent", "help"}
     topic = next(o for o in group["options"] if o["name"] == "topic")
     assert topic["options"][0]["autocomplete"] is True
+
+
+async def test_the_app_runs_the_discord_adapter_it_builds_by_name(fake: FakeDiscord, tmp_path: Path,
+                                                                  catalogue_dir: Path) -> None:
+    """`interp-bot run --adapter discord`: the composition root finds create_adapter and starts it."""
+    from bot.app import App
+
+    settings = make_settings(tmp_path, catalogue_dir, feeds_file=tmp_path / "no-feeds.yaml")
+    app = App(settings)
+    adapter = app.add_adapter("discord", ready_timeout=5.0, guild_ready_timeout=0.01)
+    try:
+        await app.start(scheduler=False)
+        assert adapter.channel_for("maintainers") == MAINTAINERS_CHANNEL
+        assert fake.identify is not None
+    finally:
+        await app.stop()
