@@ -211,13 +211,13 @@ class FakeSlack:
         return web.json_response(body)
 
     def _auth_test(self, params: dict[str, Any], token: str) -> dict[str, Any]:
-        if not token.startswith("xoxb-"):
+        if not token.startswith("xoxb-") or "revoked" in token:
             return {"ok": False, "error": "invalid_auth"}
         return {"ok": True, "url": "https://interp-fake.slack.com/", "team": "Interp", "user": "interp-bot",
                 "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
 
     def _apps_connections_open(self, params: dict[str, Any], token: str) -> dict[str, Any]:
-        if not token.startswith("xapp-"):
+        if not token.startswith("xapp-") or "revoked" in token:
             return {"ok": False, "error": "invalid_auth"}
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
 

@@ -163,15 +163,20 @@ class SlackAdapter:
         return app
 
     async def _start_socket_mode(self) -> None:
-        handler = AsyncSocketModeHandler(self.app, app_token=self._app_token, web_client=self.client)
+        # Ask for the websocket URL ourselves first: the SDK's connect() retries a refused app token forever,
+        # and start() must fail with a clear message instead.
         try:
-            # The SDK retries a failed connection forever; a bad app token must fail start() instead.
+            opened = await self.client.apps_connections_open(app_token=self._app_token)
+        except SlackApiError as exc:
+            raise AdapterError(f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error', exc)}): it must be an "
+                               "xapp- app-level token with connections:write, and Socket Mode must be on") from None
+        handler = AsyncSocketModeHandler(self.app, app_token=self._app_token, web_client=self.client)
+        handler.client.wss_uri = str(opened["url"])
+        try:
             await asyncio.wait_for(handler.connect_async(), timeout=self._connect_timeout)
-        except (TimeoutError, SlackApiError) as exc:
+        except TimeoutError:
             await handler.close_async()
-            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else "timed out"
-            raise AdapterError(f"Slack Socket Mode could not connect ({reason}); check SLACK_APP_TOKEN "
-                               "(an xapp- token with connections:write) and that Socket Mode is on") from None
+            raise AdapterError(f"Slack Socket Mode did not connect within {self._connect_timeout:.0f} s") from None
         self._socket = handler
 
     async def _start_http_mode(self) -> None:

@@ -145,9 +145,9 @@ async def test_votes_from_discord_and_slack_add_up_per_person(fake, start_adapte
     discord_vote = await curation.handle_vote(Vote(platform="discord", user_id=ADA_ON_DISCORD, channel_id="222",
                                                    message_id="333", emoji="white_check_mark", event_id="d-1"))
     assert discord_vote.counted
-    # ada's ✅ on Slack is the same person: it does not count twice.
+    # ada's ✅ on Slack is the same person: still one approval of the two needed.
     await react(fake, ADA_ON_SLACK, ts, event_id="Ev0ADA")
-    assert (await votes.wait_for(1))[0].reason == "unchanged"
+    assert (await votes.wait_for(1))[0].decision is None
     assert curation.store.decision(paper_id) is None
     # A second maintainer on Slack makes two: approved.
     await react(fake, MAINTAINER_BY_ID, ts, event_id="Ev0MAINT")

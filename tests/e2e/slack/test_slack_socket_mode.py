@@ -6,6 +6,9 @@ import asyncio
 import re
 import threading
 
+import pytest
+
+from bot.adapters.base import AdapterError
 from bot.adapters.slack.render import NEXT_PAGE_ACTION, PREVIOUS_PAGE_ACTION
 from bot.catalogue.model import Entry, Link
 from tests.fakes.slack_fake import sample
@@ -119,3 +122,11 @@ async def test_hostile_titles_and_notes_arrive_inert(fake, start_adapter, comman
     assert "&lt;!channel&gt; &lt;!here&gt; &lt;@U1&gt; &lt;https://evil.example|arxiv.org&gt; Tom &amp; Jerry" \
         in hostile[0]
     assert "<https://arxiv.org/abs/2401.00002|&lt;!channel&gt;" in hostile[0]
+
+
+async def test_refused_tokens_fail_start_with_a_clear_message(fake, start_adapter):
+    with pytest.raises(AdapterError, match=r"SLACK_APP_TOKEN \(invalid_auth\)"):
+        await start_adapter(slack_app_token="xapp-1-revoked-token")
+    with pytest.raises(AdapterError, match=r"SLACK_BOT_TOKEN: invalid_auth"):
+        await start_adapter(slack_bot_token="xoxb-revoked-token")
+    assert not fake.socket_connected.is_set()
