@@ -120,6 +120,25 @@ class Database:
 
     def migrate(self) -> int:
         """Bring the schema to SCHEMA_VERSION; safe to run from several processes at once."""
+        with self._migration_lock():
+            return self._migrate()
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        """Processes starting together on a new database (the compose services do) take turns: the first
+        migrates, the others then find the schema current. Without it, PostgreSQL fails the second CREATE
+        TABLE with a duplicate-key error. SQLite needs no lock: its DDL runs in a BEGIN IMMEDIATE transaction."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({_MIGRATION_LOCK_KEY})")
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_MIGRATION_LOCK_KEY})")
+
+    def _migrate(self) -> int:
         version = self.current_version()
         if version > SCHEMA_VERSION:
             raise StoreError(f"database schema {version} is newer than this interp-bot ({SCHEMA_VERSION}): upgrade")
@@ -179,8 +198,14 @@ def safe_url(url: str) -> str:
         return url.split(":", 1)[0] + "://…"
 
 
+_MIGRATION_LOCK_KEY = 0x696E7465  # any constant; "inte" in ASCII
+
+
 def _migration_1(database: Database) -> None:
-    schema.metadata.create_all(database.engine, checkfirst=True)
+    # In a write transaction: on SQLite a deferred one would fail at once ("database is locked") when a
+    # second process creates the tables at the same moment, instead of waiting its turn.
+    with database.transaction() as conn:
+        schema.metadata.create_all(conn, checkfirst=True)
 
 
 MIGRATIONS: dict[int, Callable[[Database], None]] = {1: _migration_1}
