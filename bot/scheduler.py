@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -50,7 +50,9 @@ def build_scheduler(app: Any, *, now: datetime | None = None) -> AsyncIOSchedule
     if app.intake is not None:
         for index, feed in enumerate(app.feeds.enabled):
             async def poll_one(feed: Any = feed) -> None:
-                await app.intake.poll([feed])
+                reports = await app.intake.poll([feed])
+                if any(report.candidates for report in reports):
+                    publish_soon(scheduler)
 
             scheduler.add_job(
                 leased(app, f"poll:{feed.name}", timedelta(seconds=app.intake.feed_deadline + 60), poll_one),
@@ -74,6 +76,14 @@ def build_scheduler(app: Any, *, now: datetime | None = None) -> AsyncIOSchedule
     scheduler.add_job(app.digest, CronTrigger(hour=hour, minute=minute, timezone=settings.timezone),
                       id="digest", name="daily digest")
     return scheduler
+
+
+def publish_soon(scheduler: AsyncIOScheduler) -> None:
+    """New candidates reach the maintainers now, not at the next minute's round; the publish job itself
+    still runs under its lease and max_instances=1, so this cannot post anything twice."""
+    for job in scheduler.get_jobs():
+        if job.id.startswith("publish:"):
+            job.modify(next_run_time=datetime.now(UTC))
 
 
 def next_runs(scheduler: AsyncIOScheduler) -> dict[str, datetime | None]:
