@@ -99,17 +99,27 @@ class TopicIndex:
         return TopicMatch(None, "ambiguous" if ranked and ranked[0][1] >= 78 else "unknown", suggestions)
 
     def complete(self, prefix: str, limit: int = 25) -> list[Topic]:
-        """Topics for an autocomplete box: prefix matches first, then typo-tolerant ones."""
+        """Topics for an autocomplete box, best first: title or slug prefix, alias prefix, a word inside
+        a name, then typo-tolerant matches."""
         q = fold(clean_query(prefix))
         if not q:
             return list(self._catalogue.topics[:limit])
-        result: list[str] = []
+        ranked: dict[str, int] = {}
         for name in self._name_list:
-            if name.startswith(q) or f" {q}" in f" {name}":
-                result.extend(s for s in self._names[name] if s not in result)
+            if name.startswith(q):
+                tier = 1 if name in self._alias_names else 0
+            elif f" {q}" in f" {name}":
+                tier = 2
+            else:
+                continue
+            for slug in self._names[name]:
+                ranked[slug] = min(ranked.get(slug, 9), tier)
         for name, _score, _ in process.extract(q, self._name_list, scorer=fuzz.WRatio, limit=limit, score_cutoff=70):
-            result.extend(s for s in self._names[name] if s not in result)
-        return list(self._topics(result))[:limit] if result else []
+            for slug in self._names[name]:
+                ranked.setdefault(slug, 3)
+        order = {t.slug: i for i, t in enumerate(self._catalogue.topics)}
+        best = sorted(ranked, key=lambda slug: (ranked[slug], order[slug]))
+        return [self._catalogue.topic(slug) for slug in best[:limit]]  # type: ignore[misc]
 
 
 # Field weights for BM25F-style scoring: a word in the title says more than one in a note.
@@ -217,9 +227,11 @@ class SearchIndex:
         best = process.extract(folded, self._titles, scorer=fuzz.token_sort_ratio, limit=5, score_cutoff=60)
         if best and best[0][1] >= 90 and (len(best) == 1 or best[0][1] - best[1][1] >= 3):
             return self._entries[best[0][2]], []
-        close = [self._entries[i] for _, _, i in best]
-        if not close:
-            close = [hit.entry for hit in self.search(q, limit=5)]
+        hits = self.search(q, limit=5)
+        # "paper tuned lens": a few words that pick out one entry clearly ahead of the rest.
+        if hits and (len(hits) == 1 or hits[0].score >= 1.4 * hits[1].score):
+            return hits[0].entry, []
+        close = [self._entries[i] for _, _, i in best] or [hit.entry for hit in hits]
         return None, close
 
     def complete_titles(self, prefix: str, limit: int = 25) -> list[Entry]:

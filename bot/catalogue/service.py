@@ -55,8 +55,7 @@ class CatalogueService:
     def append(self, entry: Entry, topic: str) -> Path:
         """Add one entry under `topic`, re-render the README, and serve the new list."""
         with self._lock:
-            path = append_entry(self.directory, entry, topic)
-            catalogue = load_catalogue(self.directory)
+            path, catalogue = append_entry(self.directory, entry, topic)
             self._index = CatalogueIndex.build(catalogue)
             self._fingerprint = self._stat()
         self.render()

@@ -110,8 +110,8 @@ class CurationStore:
         """Add or withdraw a vote; True if anything changed."""
         table = schema.votes
         if not added:
-            return bool(conn.execute(delete(table).where(table.c.paper_id == paper_id)
-                                     .where(table.c.person == person).where(table.c.emoji == emoji)).rowcount)
+            return bool(conn.execute(delete(table).where(table.c.paper_id == paper_id).where(table.c.person == person)
+                                     .where(table.c.emoji == emoji).where(table.c.platform == platform)).rowcount)
         try:
             with conn.begin_nested():
                 conn.execute(insert(table).values(paper_id=paper_id, person=person, emoji=emoji, platform=platform,

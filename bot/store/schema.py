@@ -106,7 +106,9 @@ votes = Table(
     Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     Column("person", String(200), primary_key=True),  # one person across platforms
     Column("emoji", String(100), primary_key=True),
-    Column("platform", String(20), nullable=False),
+    # Per platform, so withdrawing a Discord reaction leaves the same person's Slack one standing;
+    # the tally counts people, not rows.
+    Column("platform", String(20), primary_key=True),
     Column("user_id", String(100), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -107,7 +107,7 @@ def test_append_touches_only_the_new_entrys_lines(catalogue_dir: Path) -> None:
     (path).write_text(path.read_text().replace("- topic: sparse-coding", "# maintainers' comment stays\n"
                                                "- topic: sparse-coding"), encoding="utf-8")
     before = path.read_text().splitlines()
-    written = append_entry(catalogue_dir, NEW, "sparse-coding")
+    written, _ = append_entry(catalogue_dir, NEW, "sparse-coding")
     after = written.read_text().splitlines()
     assert written == path
     added = [line for line in difflib.ndiff(before, after) if line.startswith(("+ ", "- "))]

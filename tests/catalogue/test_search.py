@@ -1,0 +1,109 @@
+"""Topic resolution and search answer what a reader means: typos, nicknames, ambiguity."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.catalogue.search import CatalogueIndex
+from bot.catalogue.yaml_io import load_catalogue
+from tests.conftest import CATALOGUE
+
+
+@pytest.fixture(scope="module")
+def index() -> CatalogueIndex:
+    return CatalogueIndex.build(load_catalogue(CATALOGUE))
+
+
+@pytest.mark.parametrize(
+    ("query", "slug", "how"),
+    [
+        ("probing", "probing", "exact"),
+        ("Probing", "probing", "exact"),
+        ("probign", "probing", "fuzzy"),
+        ("sparse-coding", "sparse-coding", "exact"),
+        ("sae", "sparse-coding", "alias"),
+        ("SAEs", "sparse-coding", "alias"),
+        ("dictionary learning", "sparse-coding", "alias"),
+        ("superposition", "sparse-coding", "alias"),
+        ("logit lens", "embedding-projection", "alias"),
+        ("tuned lens", "embedding-projection", "alias"),
+        ("activation patching", "causal-intervention", "alias"),
+        ("path patching", "causal-intervention", "alias"),
+        ("causal tracing", "causal-intervention", "alias"),
+        ("ROME", "knowledge-editing", "alias"),
+        ("memit", "knowledge-editing", "alias"),
+        ("IOI", "function", "alias"),
+        ("induction heads", "attention", "alias"),
+        ("steering", "inference-time-intervention", "alias"),
+        ("CAA", "inference-time-intervention", "alias"),
+        ("grokking", "phase-transition-grokking", "alias"),
+        ("visualization", "visulization", "alias"),
+        ("Visulization", "visulization", "exact"),
+        ("component general", "component-general", "exact"),
+        ("sparse", "sparse-coding", "prefix"),
+        ("halucination", "hallucination", "fuzzy"),
+    ],
+)
+def test_topics_resolve_by_name_alias_prefix_and_typo(index: CatalogueIndex, query: str, slug: str, how: str) -> None:
+    match = index.topics.resolve(query)
+    assert match.topic is not None and match.topic.slug == slug
+    assert match.how == how
+
+
+def test_an_ambiguous_name_gives_ranked_suggestions(index: CatalogueIndex) -> None:
+    match = index.topics.resolve("general")
+    assert match.topic is None and match.how == "ambiguous"
+    assert [t.slug for t in match.suggestions] == [
+        "tools-techniques-methods-general", "task-solving-function-ability-general", "component-general",
+        "feature-representation-probing-based-general",
+    ]
+
+
+@pytest.mark.parametrize("query", ["", "   ", "zzzzqqq", "x" * 10_000, "\x00\x1b[31m", "🦄🦄"])
+def test_unknown_or_odd_input_never_raises(index: CatalogueIndex, query: str) -> None:
+    match = index.topics.resolve(query)
+    assert match.topic is None
+    assert index.search.search(query) == [] or query.strip()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_first"),
+    [
+        ("ROME", "Locating and Editing Factual Associations in GPT"),
+        ("induction heads", "In-context learning and induction heads"),
+        ("sparse autoencoders", "Sparse Autoencoders Find Highly Interpretable Features in Language Models"),
+        ("logit lens", "interpreting GPT: the logit lens"),
+        ("tuned lens", "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
+        ("indirect object identification", "Interpretability in the wild: a circuit for indirect object "
+                                           "identification in GPT-2 small"),
+        ("activaton patching best practices", "Towards Best Practices of Activation Patching in Language Models: "
+                                              "Metrics and Methods"),
+        ("TransformerLens", "TransformerLens"),
+        ("highest scores ICLR", "The Mechanistic Basis of Data Dependence and Abrupt Learning in an In-Context "
+                                "Classification Task"),
+    ],
+)
+def test_search_ranks_the_paper_people_mean_first(index: CatalogueIndex, query: str, expected_first: str) -> None:
+    hits = index.search.search(query)
+    assert hits and hits[0].entry.title == expected_first
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+
+
+def test_search_matches_venues_in_link_labels(index: CatalogueIndex) -> None:
+    titles = [hit.entry.title for hit in index.search.search("TMLR")]
+    assert titles == ["Finding Neurons in a Haystack: Case Studies with Sparse Probing"]
+
+
+def test_entries_are_found_by_id_title_acronym_and_typo(index: CatalogueIndex) -> None:
+    entry, _ = index.search.find_entry("rome")
+    assert entry is not None and entry.acronym == "ROME"
+    entry, _ = index.search.find_entry("eliciting latent predictions from transformers with the tuned lense")
+    assert entry is not None and "Tuned Lens" in entry.title
+    entry, close = index.search.find_entry("a paper nobody wrote about turnips")
+    assert entry is None
+
+
+def test_autocomplete_offers_topics_for_typos_and_aliases(index: CatalogueIndex) -> None:
+    assert index.topics.complete("prob")[0].slug == "probing"
+    assert "sparse-coding" in [t.slug for t in index.topics.complete("sae")]
+    assert index.search.complete_titles("towards mono")[0].title.startswith("Towards monosemanticity")

@@ -1,0 +1,203 @@
+"""The curation loop: votes become list entries, exactly once, whatever is replayed or raced."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.adapters.console import ConsoleAdapter
+from bot.catalogue.service import CatalogueService
+from bot.catalogue.yaml_io import load_catalogue
+from bot.curation.pipeline import Curation
+from bot.model import Vote
+from bot.settings import load_settings
+from bot.store.db import Database
+from bot.store.intake import IntakeStore
+
+TOPICS = [{"slug": "sparse-coding", "title": "Sparse Coding", "path": "…", "score": 0.8},
+          {"slug": "probing", "title": "Probing", "path": "…", "score": 0.3}]
+
+
+def add_candidate(database: Database, n: int, *, title: str | None = None) -> int:
+    """A candidate as the intake records it (the intake itself is tested in test_intake.py)."""
+    arxiv = f"2411.{10000 + n:05d}"
+    paper, _ = IntakeStore(database).record_paper(
+        keys=[f"arxiv:{arxiv}"],
+        values={"canonical_id": f"arxiv:{arxiv}", "arxiv_id": arxiv,
+                "title": title or f"Sparse Autoencoders Reveal Feature Family Number {n} in Language Models",
+                "authors": ["Ada Lovelace", "Alan Turing"], "abstract": "We train sparse autoencoders.",
+                "abs_url": f"https://arxiv.org/abs/{arxiv}", "pdf_url": f"https://arxiv.org/pdf/{arxiv}",
+                "links": [], "categories": ["cs.LG"], "published": None, "score": 0.9, "topics": TOPICS,
+                "status": "candidate", "listed_entry": None},
+        feed="arxiv-test", item_id=f"item-{n}", now=database.now())
+    return paper.id
+
+
+def settings_for(catalogue_dir: Path, database_url: str, **overrides: Any) -> Any:
+    from bot.settings import Maintainer
+
+    values = {
+        "catalogue_dir": catalogue_dir, "database_url": database_url, "approvals_needed": 2,
+        "maintainers": [Maintainer(name="alice", discord=["111"], slack=["U111"]),
+                        Maintainer(name="bob", discord=["222"], slack=["U222"])],
+        "discord_maintainer_role_ids": ["999"],
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture
+async def loop_parts(catalogue_dir: Path, database_url: str) -> AsyncIterator[tuple[Curation, io.StringIO]]:
+    settings = settings_for(catalogue_dir, database_url)
+    database = Database.open(database_url)
+    curation = Curation(database, CatalogueService(catalogue_dir), settings)
+    console_out = io.StringIO()
+    curation.attach(ConsoleAdapter(console_out))
+    yield curation, console_out
+    database.close()
+
+
+class Posted:
+    """Publishes candidates to the console adapter and makes a 'discord' and 'slack' post record,
+    as those adapters would, so reactions from either platform reach the candidate."""
+
+    def __init__(self, curation: Curation, paper_id: int):
+        self.paper_id = paper_id
+        for platform in ("discord", "slack"):
+            curation.store.record_post(key=f"candidate:{paper_id}", kind="candidate", paper_id=paper_id,
+                                       platform=platform, channel_id=f"{platform}-chan",
+                                       message_id=f"{platform}-msg-{paper_id}")
+
+    def vote(self, platform: str, user: str, emoji: str = "white_check_mark", *, added: bool = True,
+             event: str = "", roles: tuple[str, ...] = (), is_bot: bool = False) -> Vote:
+        return Vote(platform=platform, user_id=user, channel_id=f"{platform}-chan",
+                    message_id=f"{platform}-msg-{self.paper_id}", emoji=emoji, added=added,
+                    event_id=event or uuid.uuid4().hex, roles=roles,
+                    is_bot=is_bot)
+
+
+async def test_two_maintainers_across_platforms_approve_and_the_list_grows(loop_parts, catalogue_dir: Path) -> None:
+    curation, console_out = loop_parts
+    paper_id = add_candidate(curation.db, 1)
+    assert await curation.publish_pending() == 1
+    assert f"candidate #{paper_id}" in console_out.getvalue()
+    post = Posted(curation, paper_id)
+
+    first = await curation.handle_vote(post.vote("discord", "111"))
+    assert first.counted and first.decision is None
+    # alice again, from Slack: the same person, so still one approval
+    again = await curation.handle_vote(post.vote("slack", "U111"))
+    assert again.counted and again.decision is None
+    # ...and withdrawing her Discord reaction leaves her Slack one standing
+    assert (await curation.handle_vote(post.vote("discord", "111", added=False))).reason == "withdrawn"
+    final = await curation.handle_vote(post.vote("slack", "U222"))
+    assert final.decision == "approved"
+
+    catalogue = load_catalogue(catalogue_dir)
+    entry = catalogue.entry("sparse-autoencoders-reveal-feature-family-number-1")
+    assert entry is not None and entry.topics == ("sparse-coding",)
+    assert entry.approved_by == ("alice", "bob") and entry.links[0].label == "arxiv 2411"
+    assert "Sparse Autoencoders Reveal Feature Family Number 1" in (catalogue_dir / "README.md").read_text()
+    assert "✅ Added: Sparse Autoencoders Reveal Feature Family Number 1" in console_out.getvalue()
+    assert curation.catalogue.index.topics.resolve("sae").topic.slug == "sparse-coding"
+
+
+async def test_replays_non_maintainers_bots_and_withdrawals(loop_parts) -> None:
+    curation, _ = loop_parts
+    post = Posted(curation, add_candidate(curation.db, 2))
+    vote = post.vote("discord", "111", event="evt-1")
+    assert (await curation.handle_vote(vote)).counted
+    assert (await curation.handle_vote(vote)).reason == "duplicate event"  # Slack retry / gateway replay
+    assert (await curation.handle_vote(post.vote("discord", "555"))).reason == "not a maintainer"
+    assert (await curation.handle_vote(post.vote("discord", "111", is_bot=True))).reason == "bot's own reaction"
+    assert (await curation.handle_vote(post.vote("discord", "111", emoji="tada"))).reason == "not a voting emoji"
+    # alice withdraws, bob approves: still one approval, no decision
+    assert (await curation.handle_vote(post.vote("discord", "111", added=False))).reason == "withdrawn"
+    assert (await curation.handle_vote(post.vote("discord", "222"))).decision is None
+    # a role-holder counts too (Discord maintainer role)
+    outcome = await curation.handle_vote(post.vote("discord", "777", roles=("999",)))
+    assert outcome.decision == "approved"
+
+
+async def test_one_rejection_vetoes_and_topic_votes_choose_the_topic(loop_parts, catalogue_dir: Path) -> None:
+    curation, _ = loop_parts
+    rejected = Posted(curation, add_candidate(curation.db, 3))
+    assert (await curation.handle_vote(rejected.vote("discord", "111", emoji="x"))).decision == "rejected"
+    assert (await curation.handle_vote(rejected.vote("discord", "222"))).reason == "counted"  # no effect now
+
+    chosen = Posted(curation, add_candidate(curation.db, 4))
+    await curation.handle_vote(chosen.vote("slack", "U111", emoji="two"))
+    await curation.handle_vote(chosen.vote("slack", "U111"))
+    assert (await curation.handle_vote(chosen.vote("discord", "222"))).decision == "approved"
+    assert load_catalogue(catalogue_dir).entry("sparse-autoencoders-reveal-feature-family-number-4").topics == (
+        "probing",)
+
+
+async def test_simultaneous_approvals_write_exactly_one_entry(catalogue_dir: Path, database_url: str) -> None:
+    settings = settings_for(catalogue_dir, database_url, approvals_needed=1)
+    database = Database.open(database_url)
+    curations = [Curation(database, CatalogueService(catalogue_dir), settings, holder=f"p{i}") for i in (1, 2)]
+    runs = 100
+    for n in range(runs):
+        post = Posted(curations[0], add_candidate(database, 100 + n))
+        outcomes = await asyncio.gather(
+            curations[0].handle_vote(post.vote("discord", "111")),
+            curations[1].handle_vote(post.vote("slack", "U222")),
+        )
+        assert sum(1 for o in outcomes if o.decision == "approved") == 1
+    catalogue = load_catalogue(catalogue_dir)
+    added = [e for e in catalogue.entries if e.added]
+    assert len(added) == runs
+    assert len({e.id for e in added}) == runs
+    database.close()
+
+
+async def test_a_crash_between_decision_and_write_is_repaired_once(loop_parts, catalogue_dir: Path) -> None:
+    curation, _ = loop_parts
+    paper_id = add_candidate(curation.db, 5)
+    with curation.db.transaction() as conn:  # the decision committed, then the process died
+        curation.store.decide(conn, paper_id=paper_id, decision="approved", topic="sparse-coding",
+                              deciders=["alice", "bob"], entry_id=None, now=curation.db.now())
+    assert await curation.recover() == 1
+    assert await curation.recover() == 0
+    # died after writing the YAML but before recording it: the entry is recognised, not duplicated
+    paper_id = add_candidate(curation.db, 6)
+    with curation.db.transaction() as conn:
+        curation.store.decide(conn, paper_id=paper_id, decision="approved", topic="sparse-coding",
+                              deciders=["alice"], entry_id=None, now=curation.db.now())
+    decision = curation.store.decision(paper_id)
+    curation._write_entry(decision)
+    curation.store.mark_decision(paper_id, written=False)
+    await curation.recover()
+    titles = [e.title for e in load_catalogue(catalogue_dir).entries]
+    assert titles.count("Sparse Autoencoders Reveal Feature Family Number 6 in Language Models") == 1
+    assert titles.count("Sparse Autoencoders Reveal Feature Family Number 5 in Language Models") == 1
+
+
+async def test_console_decisions_and_expiry(loop_parts) -> None:
+    curation, _ = loop_parts
+    paper_id = add_candidate(curation.db, 7)
+    outcome = await curation.decide(paper_id, "approve", person="console:me", topic="logit lens")
+    assert outcome.decision == "approved"
+    assert curation.store.decision(paper_id).topic == "embedding-projection"
+    assert (await curation.decide(paper_id, "reject", person="console:me")).reason.endswith("already approved")
+    assert not (await curation.decide(424242, "approve", person="console:me")).counted
+    unknown = await curation.decide(add_candidate(curation.db, 8), "approve", person="x", topic="turnips")
+    assert "no topic 'turnips'" in unknown.reason
+
+
+async def test_hostile_titles_are_stored_and_written_as_plain_text(loop_parts, catalogue_dir: Path) -> None:
+    curation, _ = loop_parts
+    hostile = '!!python/object/apply:os.system ["echo pwned"] @everyone <!channel> [x](javascript:alert(1))'
+    paper_id = add_candidate(curation.db, 9, title=hostile)
+    await curation.decide(paper_id, "approve", person="console:me")
+    entry = next(e for e in load_catalogue(catalogue_dir).entries if e.title == hostile)
+    assert entry.title == hostile
+    readme = (catalogue_dir / "README.md").read_text()
+    assert "[x](javascript" not in readme and "\\[x\\]" in readme

@@ -1,0 +1,124 @@
+"""The command-line contract (docs/architecture.md): JSON shapes, exit codes, render --check, import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import SEED
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_topic_prints_the_section_with_links(capsys, catalogue_dir: Path) -> None:
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topic", "probing")
+    assert code == 0
+    assert "Enhancing Neural Network Transparency through Representation Analysis" in out
+    assert "https://arxiv.org/abs/2310.01405" in out
+
+
+def test_topic_json_has_the_documented_shape(capsys, catalogue_dir: Path) -> None:
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topic", "sae", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert set(data) == {"query", "topic", "entries", "suggestions"}
+    assert data["query"] == "sae"
+    assert data["topic"] == {"slug": "sparse-coding", "title": "Sparse Coding",
+                             "path": "Paper & Blog › By Topic › Tools/Techniques/Methods › Sparse Coding"}
+    entry = data["entries"][0]
+    assert set(entry) == {"id", "title", "kind", "links", "starred", "topics"}
+    assert entry["links"][0] == {"label": "Transformer Circuits Thread",
+                                 "url": "https://transformer-circuits.pub/2023/monosemantic-features"}
+
+
+def test_unknown_topic_json_is_null_with_suggestions_and_exit_1(capsys, catalogue_dir: Path) -> None:
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topic", "general", "--json")
+    data = json.loads(out)
+    assert code == 1 and data["topic"] is None and len(data["suggestions"]) == 4
+    assert set(data["suggestions"][0]) == {"slug", "title", "path"}
+
+
+def test_search_json_shape_and_limit(capsys, catalogue_dir: Path) -> None:
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "search", "attention", "--json", "--limit", "3")
+    data = json.loads(out)
+    assert code == 0 and data["query"] == "attention" and len(data["results"]) == 3
+    result = data["results"][0]
+    assert set(result) == {"entry", "topic", "score"}
+    assert result["topic"]["slug"] in result["entry"]["topics"]
+    assert isinstance(result["score"], float)
+
+
+def test_topics_json_lists_the_tree(capsys, catalogue_dir: Path) -> None:
+    _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topics", "--json")
+    topics = json.loads(out)["topics"]
+    assert len(topics) == 38 and topics[0]["slug"] == "tutorial"
+
+
+def test_render_check_passes_then_detects_staleness(capsys, catalogue_dir: Path) -> None:
+    assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--check")[0] == 0
+    library = catalogue_dir / "library.yaml"
+    library.write_text(library.read_text().replace("title: baukit", "title: baukit 2"))
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "render", "--check")
+    assert code == 1 and "stale" in err
+    assert run(capsys, "--catalogue", str(catalogue_dir), "render")[0] == 0
+    assert "**baukit 2**" in (catalogue_dir / "README.md").read_text()
+    assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--check")[0] == 0
+
+
+def test_an_invalid_catalogue_is_refused_with_file_and_line(capsys, catalogue_dir: Path) -> None:
+    (catalogue_dir / "video.yaml").write_text("- topic: video\n  entries:\n    - id: x\n      titel: y\n")
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "topic", "probing")
+    assert code == 1
+    assert "video.yaml:4: unknown entry key 'titel'" in err
+
+
+def test_import_markdown_builds_a_catalogue_and_refuses_to_overwrite(capsys, tmp_path: Path) -> None:
+    target = tmp_path / "fresh"
+    code, out, _ = run(capsys, "--catalogue", str(target), "import-markdown", str(SEED))
+    assert code == 0 and "93 entries (97 placements) in 38 topics" in out
+    assert (target / "README.md").is_file() and (target / "topics.yaml").is_file()
+    code, _, err = run(capsys, "--catalogue", str(target), "import-markdown", str(SEED))
+    assert code == 1 and "--force" in err
+    assert run(capsys, "--catalogue", str(target), "render", "--check")[0] == 0
+
+
+def test_no_command_prints_help(capsys) -> None:
+    code, out, _ = run(capsys)
+    assert code == 2 and "import-markdown" in out and "classify" in out
+
+
+def test_a_bad_setting_names_the_variable(capsys, catalogue_dir: Path, monkeypatch) -> None:
+    monkeypatch.setenv("INTERP_BOT_DIGEST_TIME", "25:99")
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "topic", "probing")
+    assert code == 3 and "INTERP_BOT_DIGEST_TIME" in err
+
+
+def test_console_answers_lines_from_stdin(tmp_path: Path, catalogue_dir: Path) -> None:
+    """The whole console through a real process, as a user pipes it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path}/c.db",
+         "console"],
+        input="topic probign\nsearch ROME\nnonsense words\nquit\n", capture_output=True, text=True, timeout=60,
+        cwd=tmp_path, env={"PATH": "", "HOME": str(tmp_path), "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Probing" in result.stdout and "(matched “probign”)" in result.stdout
+    assert "Locating and Editing Factual Associations in GPT (ROME)" in result.stdout
+    assert "Unknown command" in result.stdout
+
+
+def test_the_repository_catalogue_readme_is_current() -> None:
+    """CI runs `render --check` too; this keeps a stale README from landing at all."""
+    from bot.catalogue.service import CatalogueService
+    from tests.conftest import CATALOGUE
+
+    assert CatalogueService(CATALOGUE).readme_is_current()
