@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from typing import Any
 
@@ -30,7 +31,15 @@ def dispatch(args: argparse.Namespace, settings: Any) -> int:
         if isinstance(exc, FeedsError):
             print(f"interp-bot: {exc}", file=sys.stderr)
             return 1
-        raise
+        from bot.catalogue.errors import CatalogueError
+
+        if isinstance(exc, ConfigError | CatalogueError):
+            raise  # cli.main words these
+        # Anything else (Discord or Slack unreachable at start, a bug) is logged, not left to Python's
+        # traceback printer: the log handler redacts secrets from the message and the traceback.
+        logging.getLogger("bot.cli").critical("interp-bot %s failed: %s: %s", args.command, type(exc).__name__, exc,
+                                              exc_info=exc)
+        return 1
 
 
 def _classify(args: argparse.Namespace, settings: Any) -> int:
