@@ -180,7 +180,12 @@ def _run(args: argparse.Namespace, settings: Any) -> int:
         raise
     if "console" in names and sys.stdin.isatty():
         from bot.adapters.console.repl import run_with_app
+        from bot.logs import setup_logging
 
+        # The terminal belongs to the REPL: logs go to a file beside it instead of between answers.
+        log_file = open("interp-bot.log", "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+        setup_logging(settings, stream=log_file)
+        print("logs: interp-bot.log", file=sys.stderr)
         return run_with_app(app)
     asyncio.run(app.run_until_stopped())
     return 0
