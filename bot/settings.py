@@ -178,6 +178,14 @@ class Settings(BaseSettings):
             secret = getattr(self, name)
             if secret is not None and secret.get_secret_value():
                 values.append(secret.get_secret_value())
+        from urllib.parse import unquote, urlsplit
+
+        try:  # the database password too: a driver's error may quote the URL it was given
+            password = urlsplit(self.database_url).password
+        except ValueError:
+            password = None
+        if password:
+            values += {password, unquote(password)}
         return values
 
     @property
