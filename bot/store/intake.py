@@ -162,6 +162,9 @@ class IntakeStore:
                 links.append(tuple(link))
         feeds = list(existing.feeds) if feed in existing.feeds else [*existing.feeds, feed]
         changes: dict[str, Any] = {"links": [list(x) for x in links], "feeds": feeds}
+        if values.get("status") == "listed" and existing.status in ("seen", "candidate"):
+            # Another spelling of this work (the arXiv version of a forum post) is already on the list.
+            changes.update(status="listed", status_at=now, listed_entry=values.get("listed_entry"))
         if not existing.arxiv_id and values.get("arxiv_id"):
             changes["arxiv_id"] = values["arxiv_id"]
             changes["abs_url"], changes["pdf_url"] = values.get("abs_url", ""), values.get("pdf_url", "")

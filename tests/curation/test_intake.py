@@ -1,0 +1,149 @@
+"""A poll against a loopback server: good feeds yield candidates, bad ones are contained and backed off."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.catalogue.service import CatalogueService
+from bot.curation.fetch import Fetcher, user_agent
+from bot.curation.intake import Intake
+from bot.curation.pipeline import Curation
+from bot.curation.sources import FeedSpec
+from bot.settings import load_settings
+from bot.store.db import Database
+from tests.fakes.feed_server import FeedServer
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def parts(catalogue_dir: Path, database_url: str) -> AsyncIterator[dict[str, Any]]:
+    clock = Clock()
+    settings = load_settings(catalogue_dir=catalogue_dir, database_url=database_url, first_poll_max_items=10,
+                             allow_private_addresses=True)
+    database = Database.open(database_url, clock=clock)
+    catalogue = CatalogueService(catalogue_dir)
+    async with httpx.AsyncClient(headers={"User-Agent": user_agent("https://example.org")}) as client:
+        fetcher = Fetcher(client, allow_private=True, total_timeout=1.0, polite_hosts={})
+        intake = Intake(database, catalogue, fetcher, settings, feed_deadline=3.0)
+        yield {"intake": intake, "clock": clock, "curation": Curation(database, catalogue, settings),
+               "database": database}
+    database.close()
+
+
+def feed(server: FeedServer, name: str, path: str, kind: str = "forum_rss", **options: Any) -> FeedSpec:
+    return FeedSpec(name=name, url=server.url(path), kind=kind, **options)  # type: ignore[arg-type]
+
+
+def statuses(parts: dict[str, Any]) -> dict[str, str]:
+    return {p.title: p.status for p in parts["intake"].store.papers()}
+
+
+async def test_good_feeds_give_candidates_and_bad_ones_are_contained(parts, feed_server: FeedServer) -> None:
+    intake: Intake = parts["intake"]
+    feeds = [
+        feed(feed_server, "arxiv-cs-cl", "/feeds/arxiv-listing-rss2-cs-cl.xml", "arxiv_rss"),
+        feed(feed_server, "lesswrong", "/feeds/lesswrong-frontpage.xml"),
+        feed(feed_server, "overloaded", "/status/503?retry_after=7200", "rss"),
+        feed(feed_server, "hangs", "/slow", "rss"),
+        feed(feed_server, "garbage", "/garbage", "rss"),
+        feed(feed_server, "huge", "/huge?mb=50", "rss"),
+        feed(feed_server, "to-private", "/redirect?to=http://10.0.0.1/feed", "rss"),
+        feed(feed_server, "empty", "/feeds/reader-empty.atom", "rss"),
+    ]
+    reports = {r.feed: r for r in await intake.poll(feeds, force=True)}
+    assert reports["arxiv-cs-cl"].status == "ok" and reports["lesswrong"].status == "ok"
+    failed = {name for name, r in reports.items() if r.status == "failed"}
+    assert failed == {"overloaded", "hangs", "garbage", "huge", "to-private", "empty"}
+    assert "entries" in reports["empty"].error or "item" in reports["empty"].error
+
+    titles = statuses(parts)
+    assert titles["Patchscopes: A Unifying Framework for Inspecting Hidden Representations of Language Models"] \
+        == "candidate"
+    # Already on the list: the logit lens post. Replacements (new versions) in the listing are not new papers.
+    assert titles["interpreting GPT: the logit lens"] == "listed"
+    assert "Interpretability in the Wild: a Circuit for Indirect Object Identification in GPT-2 small" not in titles
+
+    # Failures are counted and backed off, honouring Retry-After; nothing else was lost.
+    state = intake.store.feed_state("overloaded")
+    assert state.consecutive_failures == 1 and state.last_error.startswith("HTTP 503")
+    assert state.next_poll_at >= parts["clock"].now + timedelta(seconds=7200)
+    assert intake.store.feed_state("lesswrong").consecutive_failures == 0
+
+
+async def test_the_next_poll_is_conditional_and_skips_feeds_not_yet_due(parts, feed_server: FeedServer) -> None:
+    intake: Intake = parts["intake"]
+    lesswrong = feed(feed_server, "lesswrong", "/feeds/lesswrong-frontpage.xml", interval_minutes=60)
+    assert (await intake.poll_feed(lesswrong)).status == "ok"
+    assert (await intake.poll_feed(lesswrong)).status == "skipped"  # not due for an hour
+    parts["clock"].now += timedelta(minutes=61)
+    assert (await intake.poll_feed(lesswrong)).status == "not_modified"
+    last = feed_server.requests_to("/feeds/lesswrong")[-1]
+    assert last.headers.get("If-None-Match") and last.headers["User-Agent"].startswith("interp-bot/")
+
+
+async def test_a_new_feed_puts_forward_only_its_newest_few(parts, feed_server: FeedServer) -> None:
+    intake: Intake = parts["intake"]
+    capped = feed(feed_server, "arxiv-cs-cl", "/feeds/arxiv-listing-rss2-cs-cl.xml", "arxiv_rss",
+                  first_poll_max_items=1)
+    report = await intake.poll_feed(capped)
+    assert report.candidates == 1
+    assert sum(1 for s in statuses(parts).values() if s == "candidate") == 1
+
+
+async def test_the_same_work_from_several_feeds_is_one_paper(parts, feed_server: FeedServer) -> None:
+    intake: Intake = parts["intake"]
+    for name, path in (("alignment-forum", "/feeds/alignment-forum.xml"),
+                       ("lesswrong", "/feeds/lesswrong-frontpage.xml")):
+        await intake.poll_feed(feed(feed_server, name, path))
+    papers = [p for p in intake.store.papers() if p.arxiv_id == "2309.08600"]
+    assert len(papers) == 1
+    assert set(papers[0].feeds) == {"alignment-forum", "lesswrong"}
+    # One candidate, however many places it was seen in.
+    assert [p.arxiv_id for p in intake.store.candidates()].count("2309.08600") == 1
+
+
+async def test_a_rejected_paper_does_not_come_back_as_a_crosspost(parts, feed_server: FeedServer) -> None:
+    intake: Intake = parts["intake"]
+    curation: Curation = parts["curation"]
+    await intake.poll_feed(feed(feed_server, "arxiv-cs-cl", "/feeds/arxiv-listing-rss2-cs-cl.xml", "arxiv_rss"))
+    patchscopes = next(p for p in intake.store.candidates() if p.title.startswith("Patchscopes"))
+    await curation.decide(patchscopes.id, "reject", person="console:me")
+    before = {p.id for p in intake.store.candidates()}
+    # the same paper again from another feed (the cs.CL listing in its older RDF format)
+    await intake.poll_feed(feed(feed_server, "arxiv-rdf", "/feeds/arxiv-listing-rdf-cs-cl.xml", "arxiv_rss"))
+    assert intake.store.paper(patchscopes.id).status == "rejected"
+    assert patchscopes.id not in {p.id for p in intake.store.candidates()}
+    assert {p.id for p in intake.store.candidates()} >= before - {patchscopes.id}
+
+
+async def test_yesterdays_batch_served_again_is_a_failure(parts, feed_server: FeedServer) -> None:
+    intake: Intake = parts["intake"]
+    listing = feed(feed_server, "arxiv-cs-cl", "/feeds/arxiv-listing-rss2-cs-cl.xml", "arxiv_rss")
+    assert (await intake.poll_feed(listing)).status == "ok"
+    state = intake.store.feed_state("arxiv-cs-cl")
+    from dataclasses import replace
+
+    intake.store.save_feed_state(replace(state, etag=None, last_modified=None))  # a mirror without validators
+    parts["clock"].now += timedelta(hours=31)
+    report = await intake.poll_feed(listing, force=True)
+    assert report.status == "failed" and "same batch" in report.error
+
+
+async def test_dry_run_stores_nothing(parts, feed_server: FeedServer) -> None:
+    intake: Intake = parts["intake"]
+    report = await intake.poll_feed(feed(feed_server, "lesswrong", "/feeds/lesswrong-frontpage.xml"), dry_run=True)
+    assert report.status == "ok" and report.scored
+    assert intake.store.papers() == [] and intake.store.feed_state("lesswrong").last_poll_at is None
