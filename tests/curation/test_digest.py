@@ -1,0 +1,72 @@
+"""The daily digest: grouped, linked, and exactly one per day per channel whatever runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.adapters.console import ConsoleAdapter
+from bot.catalogue.service import CatalogueService
+from bot.curation.digest import local_day, run_digest
+from bot.curation.pipeline import Curation
+from bot.store.db import Database
+from tests.curation.test_pipeline import add_candidate, settings_for
+
+
+def make(catalogue_dir: Path, database_url: str, holder: str, out: io.StringIO, **overrides) -> Curation:
+    settings = settings_for(catalogue_dir, database_url, **overrides)
+    curation = Curation(Database.open(database_url), CatalogueService(catalogue_dir), settings, holder=holder)
+    curation.attach(ConsoleAdapter(out))
+    return curation
+
+
+async def test_the_digest_lists_new_candidates_and_additions_with_links(catalogue_dir: Path, database_url: str) -> None:
+    out = io.StringIO()
+    curation = make(catalogue_dir, database_url, "a", out)
+    approved = add_candidate(curation.db, 1)
+    add_candidate(curation.db, 2)
+    await curation.decide(approved, "approve", person="console:alice")
+    result = await run_digest(curation, curation.settings, dry_run=True)
+    text = "\n".join(f"{i.title} {i.detail} {[link.url for link in i.links]}" for i in result.post.reply.items)
+    assert "Feature Family Number 1" in text and "added to" in text and "Sparse Coding" in text
+    assert "Feature Family Number 2" in text and "candidate #" in text
+    assert "https://arxiv.org/abs/2411.10002" in text
+    assert out.getvalue() == ""  # a dry run posts nothing
+    curation.db.close()
+
+
+async def test_exactly_one_digest_per_day_per_channel_across_processes(catalogue_dir: Path, database_url: str) -> None:
+    outputs = [io.StringIO(), io.StringIO()]
+    first = make(catalogue_dir, database_url, "process-1", outputs[0])
+    second = make(catalogue_dir, database_url, "process-2", outputs[1])
+    add_candidate(first.db, 3)
+    results = await asyncio.gather(run_digest(first, first.settings), run_digest(second, second.settings))
+    assert sum(len(r.posted_to) for r in results) == 1
+    assert sum(len(r.skipped) for r in results) == 1
+    again = await run_digest(first, first.settings)  # a restart later the same day
+    assert again.posted_to == () and again.skipped == ("console:terminal",)
+    day = local_day(first.db.now(), "UTC")
+    assert first.store.digest_count(day) == 1
+    assert sum(o.getvalue().count("interp-bot digest") for o in outputs) == 1
+    first.db.close()
+    second.db.close()
+
+
+async def test_an_empty_day_is_skipped_or_posted_as_configured(catalogue_dir: Path, database_url: str,
+                                                               tmp_path: Path) -> None:
+    quiet = io.StringIO()
+    curation = make(catalogue_dir, database_url, "a", quiet)
+    result = await run_digest(curation, curation.settings)
+    assert result.empty and result.posted_to == () and quiet.getvalue() == ""
+    curation.db.close()
+
+    chatty = io.StringIO()
+    curation = make(catalogue_dir, f"sqlite:///{tmp_path / 'chatty.db'}", "b", chatty, digest_on_empty="post",
+                    timezone="Pacific/Auckland")
+    result = await run_digest(curation, curation.settings)
+    assert result.posted_to == ("console:terminal",) and "Nothing new today." in chatty.getvalue()
+    assert result.day == datetime.now(UTC).astimezone(ZoneInfo("Pacific/Auckland")).date().isoformat()
+    curation.db.close()

@@ -1,0 +1,58 @@
+"""Settings: environment, .env and a YAML file; secrets only from the environment; errors name variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ConfigError, load_settings
+
+
+def test_defaults_run_without_any_configuration() -> None:
+    settings = load_settings()
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.discord_token is None and settings.approvals_needed == 2
+    assert settings.approve_emoji == ["white_check_mark", "+1"]
+
+
+def test_environment_lists_and_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTERP_BOT_DISCORD_MAINTAINER_ROLE_IDS", "123, 456")
+    monkeypatch.setenv("DISCORD_TOKEN", "secret-token-value")
+    monkeypatch.setenv("INTERP_BOT_MAINTAINERS", '[{"name": "alice", "discord": ["1"], "slack": "U1"}]')
+    settings = load_settings()
+    assert settings.discord_maintainer_role_ids == ["123", "456"]
+    assert settings.maintainers[0].slack == ["U1"]
+    assert "secret-token-value" not in repr(settings)
+    assert settings.secret_values() == ["secret-token-value"]
+
+
+def test_a_dotenv_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("INTERP_BOT_APPROVALS_NEEDED=3\nSLACK_BOT_TOKEN=xoxb-from-dotenv\n")
+    settings = load_settings()
+    assert settings.approvals_needed == 3
+    assert settings.slack_bot_token.get_secret_value() == "xoxb-from-dotenv"
+
+
+def test_missing_and_invalid_values_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigError, match="DISCORD_TOKEN, INTERP_BOT_DISCORD_MAINTAINERS_CHANNEL_ID"):
+        load_settings().require("discord_token", "discord_maintainers_channel_id")
+    monkeypatch.setenv("INTERP_BOT_TIMEZONE", "Mars/Olympus")
+    monkeypatch.setenv("INTERP_BOT_APPROVALS_NEEDED", "zero")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "INTERP_BOT_TIMEZONE" in str(info.value) and "INTERP_BOT_APPROVALS_NEEDED" in str(info.value)
+
+
+def test_a_yaml_config_file_holds_structure_but_never_secrets(tmp_path: Path, monkeypatch) -> None:
+    config = tmp_path / "interp-bot.yaml"
+    config.write_text("maintainers:\n  - name: alice\n    discord: ['1']\n    slack: ['U1']\napprovals_needed: 1\n")
+    monkeypatch.setenv("INTERP_BOT_CONFIG", str(config))
+    settings = load_settings()
+    assert settings.maintainers[0].name == "alice" and settings.approvals_needed == 1
+    config.write_text("discord_token: oops\n")
+    with pytest.raises(ConfigError, match="secrets"):
+        load_settings()
+    monkeypatch.setenv("INTERP_BOT_CONFIG", str(tmp_path / "missing.yaml"))
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings()
