@@ -11,18 +11,23 @@ How a paper is scored (all offline, pure Python, deterministic):
   "interpretable") count fully only next to a model cue (a language model, a transformer, GPT-2, ...); some
   contexts count against ("quantum circuit", "hash-table probing", "activation function", clinical data).
 * **Word model**: a binarised multinomial naive Bayes on word uni- and bigrams of titles. Positives are the
-  catalogue's entries and its topic titles and aliases; negatives are the background (below). Maintainers'
+  catalogue's entries, its topic titles and aliases, and the packaged positives (below); negatives are the
+  background (below). Maintainers'
   approvals are added as positives and rejections as negatives, each counting `LABEL_WEIGHT` times because they
   are the closest thing to the papers the bot will actually meet.
 * `score = sigmoid(bias + lexicon + nb)`; title evidence counts fully, summary evidence is damped and capped.
 
 Topic suggestions rank the catalogue's topics that hold entries by a tf-idf overlap between the paper and each
-topic's own text (its title and aliases, its entries' titles and notes, and approved labels filed under it).
+topic's own text (its title and aliases, its entries' titles and notes, the packaged positives filed under it, and
+approved labels filed under it).
 
 Background data (packaged in `relevance_data/`, provenance in its README.md):
 ``background.json`` holds the 114 distinct titles + abstracts of the real arXiv API responses in
 ``shared/fixtures/arxiv-api`` (captured by lukasschwab/arxiv.py, MIT), extracted once with feedparser;
-``ml_background.txt`` lists well-known real ML/NLP/vision/systems paper titles that are not about interpretability.
+``ml_background.txt`` lists well-known real ML/NLP/vision/systems paper titles that are not about interpretability,
+many of them near misses; ``positives.txt`` lists 360 real interpretability / analysis-of-LMs titles with topics.
+The combining knobs in ``lexicon.yaml`` (bias, nb_*, cue_absent_factor) and POSITIVE_TOPIC_WEIGHT were chosen by
+5-fold cross-validation on this training data (`python -m benchmarks.relevance_quality --cv`), not on the dev set.
 """
 
 from __future__ import annotations
@@ -43,8 +48,6 @@ from bot.curation.relevance_text import Lexicon, LexiconHits, iter_nonblank, ngr
 # Sections of the list that are not research topics: suggested only when the title says it is that kind.
 KIND_TOPICS = ("survey", "tutorial", "library", "video", "by-source")
 LABEL_WEIGHT = 3.0  # one maintainer decision counts as this many background or catalogue documents
-_NB_ALPHA = 0.5  # Laplace smoothing of the word model
-_NB_FEATURE_CAP = 2.5  # no single word may decide on its own: clip each feature's log-odds
 _TITLE_WORDS = 4.0  # content words of a typical title
 SUMMARY_WORDS = 160  # an abstract states its subject early; reading the rest costs time and adds no signal
 
@@ -95,6 +98,23 @@ def load_background() -> list[_Doc]:
     return docs
 
 
+@dataclass(frozen=True)
+class _Positive:
+    title: str
+    topic: str | None  # a slug of the list, or None where no single topic fits
+
+
+def load_positives() -> list[_Positive]:
+    """The packaged positives: real interpretability paper titles that are not on the list, most with a topic."""
+    out = []
+    for line in iter_nonblank(_data_text("positives.txt").splitlines()):
+        slug, _, title = line.partition(" | ")
+        if not title.strip():
+            raise ValueError(f"positives.txt: expected 'slug | title', got {line!r}")
+        out.append(_Positive(title.strip(), None if slug.strip() == "-" else slug.strip()))
+    return out
+
+
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
@@ -112,7 +132,9 @@ _Weighted = tuple[Sequence[str], float]  # a document's features and how many do
 class _NaiveBayes:
     """Binarised multinomial naive Bayes over title n-grams, reduced to one log-odds number per feature."""
 
-    def __init__(self, positives: Iterable[_Weighted], negatives: Iterable[_Weighted]):
+    def __init__(
+        self, positives: Iterable[_Weighted], negatives: Iterable[_Weighted], *, alpha: float, feature_cap: float
+    ):
         pos: Counter[str] = Counter()
         neg: Counter[str] = Counter()
         for feats, weight in positives:
@@ -123,13 +145,10 @@ class _NaiveBayes:
                 neg[f] += weight
         vocab = pos.keys() | neg.keys()
         v = len(vocab) or 1
-        pos_total = sum(pos.values()) + _NB_ALPHA * v
-        neg_total = sum(neg.values()) + _NB_ALPHA * v
+        pos_total = sum(pos.values()) + alpha * v
+        neg_total = sum(neg.values()) + alpha * v
         self.log_odds: dict[str, float] = {
-            f: _clip(
-                math.log((pos[f] + _NB_ALPHA) / pos_total) - math.log((neg[f] + _NB_ALPHA) / neg_total),
-                _NB_FEATURE_CAP,
-            )
+            f: _clip(math.log((pos[f] + alpha) / pos_total) - math.log((neg[f] + alpha) / neg_total), feature_cap)
             for f in sorted(vocab)
         }
 
@@ -154,7 +173,9 @@ class _TopicIndex:
     TITLE_WEIGHT = 2.0
     LABEL_TOPIC_WEIGHT = 2.0
 
-    def __init__(self, catalogue: Catalogue, labels: Sequence[Label]):
+    POSITIVE_TOPIC_WEIGHT = 2.0  # chosen by 5-fold cross-validation over the packaged positives (benchmark --cv)
+
+    def __init__(self, catalogue: Catalogue, labels: Sequence[Label], positives: Sequence[_Positive] = ()):
         profiles: dict[str, Counter[str]] = {}
         for topic in catalogue.topics:
             entries = catalogue.entries_under(topic.slug)
@@ -170,6 +191,11 @@ class _TopicIndex:
                 for f in ngram_features(words(" ".join((entry.title, entry.acronym, *entry.notes)))):
                     prof[f] += 1.0
             profiles[topic.slug] = prof
+        for pos in positives:
+            # Packaged real titles filed under a topic that holds entries: more of that topic's vocabulary.
+            if pos.topic in profiles:
+                for f in ngram_features(words(pos.title)):
+                    profiles[pos.topic][f] += self.POSITIVE_TOPIC_WEIGHT
         for label in labels:
             if label.relevant and label.topic and catalogue.topic(label.topic) is not None:
                 prof = profiles.setdefault(label.topic, Counter())
@@ -232,22 +258,48 @@ class RelevanceModel:
 
     @classmethod
     def build(cls, catalogue: Catalogue, labels: Iterable[Label] = (), *, threshold: float = 0.5) -> RelevanceModel:
+        return cls.assemble(
+            catalogue,
+            labels,
+            threshold=threshold,
+            lexicon=load_lexicon(),
+            positives=load_positives(),
+            background=[d.title for d in load_background()],
+        )
+
+    @classmethod
+    def assemble(
+        cls,
+        catalogue: Catalogue,
+        labels: Iterable[Label] = (),
+        *,
+        threshold: float,
+        lexicon: Lexicon,
+        positives: Sequence[_Positive],
+        background: Sequence[str],
+        entries: Iterable[str] | None = None,
+    ) -> RelevanceModel:
+        """`build` from explicit training data: what cross-validation (benchmarks/relevance_quality.py) varies.
+
+        `entries` are the catalogue titles the word model learns from (default: all of them); the topic index
+        always reads the whole catalogue.
+        """
         labels = tuple(labels)
-        positives: list[_Weighted] = []
-        for entry in catalogue.entries:
-            if "by-source" in entry.topics:
-                continue  # people and forums, not paper titles
-            positives.append((ngram_features(words(entry.title)), 1.0))
+        if entries is None:
+            entries = [e.title for e in catalogue.entries if "by-source" not in e.topics]  # people, not papers
+        pos: list[_Weighted] = [(ngram_features(words(t)), 1.0) for t in entries]
         for topic in catalogue.topics:
             if topic.slug in KIND_TOPICS:
                 continue
             for name in (topic.title, *topic.aliases):
-                positives.append((ngram_features(words(name)), 1.0))
-        negatives = [(ngram_features(words(d.title)), 1.0) for d in load_background()]
+                pos.append((ngram_features(words(name)), 1.0))
+        pos.extend((ngram_features(words(p.title)), 1.0) for p in positives)
+        neg: list[_Weighted] = [(ngram_features(words(t)), 1.0) for t in background]
         for label in labels:
             feats = ngram_features(words(label.title))
-            (positives if label.relevant else negatives).append((feats, LABEL_WEIGHT))
-        return cls(load_lexicon(), _NaiveBayes(positives, negatives), _TopicIndex(catalogue, labels), threshold)
+            (pos if label.relevant else neg).append((feats, LABEL_WEIGHT))
+        nb = _NaiveBayes(pos, neg, alpha=lexicon.nb_alpha, feature_cap=lexicon.nb_feature_cap)
+        return cls(lexicon, nb, _TopicIndex(catalogue, labels, positives), threshold)
 
     def _title_evidence(self, hits: LexiconHits, cue: bool, feats: Sequence[str]) -> float:
         lex = self._lexicon

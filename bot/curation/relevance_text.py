@@ -168,6 +168,8 @@ class Lexicon:
     nb_weight: float
     nb_cap: float
     summary_nb_weight: float
+    nb_alpha: float
+    nb_feature_cap: float
     kinds: Mapping[str, tuple[tuple[str, ...], ...]]
     _terms: _PhraseIndex = field(repr=False)
     _cues: _PhraseIndex = field(repr=False)
@@ -186,6 +188,8 @@ class Lexicon:
             nb_weight=float(data["nb_weight"]),
             nb_cap=float(data["nb_cap"]),
             summary_nb_weight=float(data["summary_nb_weight"]),
+            nb_alpha=float(data["nb_alpha"]),
+            nb_feature_cap=float(data["nb_feature_cap"]),
             kinds=kinds,
             _terms=_PhraseIndex(terms),
             _cues=_PhraseIndex(_phrase(t, 0.0, "cue") for t in data.get("cues", ())),

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.catalogue.text import fold
 from bot.catalogue.yaml_io import load_catalogue
-from bot.curation.relevance import Label, RelevanceModel, classify_stream
+from bot.curation.relevance import Label, RelevanceModel, classify_stream, load_background, load_lexicon, load_positives
 
 CATALOGUE_DIR = Path(__file__).resolve().parents[2] / "catalogue"
 
@@ -170,3 +171,41 @@ def test_build_and_scoring_are_fast(catalogue):
     model.score_many(titles)
     # The benchmark measures ~0.25 s; the bound leaves room for slow CI machines.
     assert time.perf_counter() - start < 2.0
+
+
+DEV_SET = CATALOGUE_DIR.parent / "benchmarks" / "data" / "relevance_dev.jsonl"
+
+
+def _dev_titles() -> set[str]:
+    with DEV_SET.open(encoding="utf-8") as fh:
+        return {fold(json.loads(line)["title"]) for line in fh if line.strip()}
+
+
+def test_packaged_positives_are_real_training_data_disjoint_from_the_dev_set_and_the_list(catalogue):
+    positives = load_positives()
+    assert len(positives) >= 300
+    titles = [fold(p.title) for p in positives]
+    assert len(set(titles)) == len(titles), "duplicate positives"
+    assert set(titles).isdisjoint(_dev_titles()), "a dev title is in the training positives"
+    assert set(titles).isdisjoint(fold(e.title) for e in catalogue.entries)
+    assert set(titles).isdisjoint(fold(d.title) for d in load_background())
+    for p in positives:  # every topic named is a topic of the list that holds entries
+        assert p.topic is None or catalogue.entries_under(p.topic), (p.title, p.topic)
+
+
+def test_packaged_background_is_disjoint_from_the_dev_set():
+    assert {fold(d.title) for d in load_background()}.isdisjoint(_dev_titles())
+
+
+def test_packaged_positives_teach_the_word_model_and_the_topics(catalogue, model):
+    title = "The emergence of number and syntax units in LSTM language models"  # a packaged positive (neuron)
+    without = RelevanceModel.assemble(
+        catalogue,
+        threshold=0.5,
+        lexicon=load_lexicon(),
+        positives=[],
+        background=[d.title for d in load_background()],
+    )
+    assert model.score(title).score > without.score(title).score
+    assert model.score(title).relevant
+    assert model.score(title).topics[0].slug == "neuron"
