@@ -12,8 +12,9 @@ Further commands (the maintainers' curation commands) plug in through `register`
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.catalogue.model import Entry, Topic
 from bot.catalogue.search import MAX_QUERY_CHARS, CatalogueIndex
@@ -129,10 +130,14 @@ class Commands:
 
     # ------------------------------------------------------------------ paging
 
-    def paged(self, reply: Reply, items: list[Item], page: int, command: str) -> Reply:
+    def paged(self, reply: Reply, items: Sequence[Any], page: int, command: str,
+              render: Callable[[Any], Item] | None = None) -> Reply:
+        """One page of `items`; `render` turns only that page's values into Items (long lists stay cheap)."""
         pages = max(1, -(-len(items) // self.page_size))
         page = min(max(1, page), pages)
         chunk = items[(page - 1) * self.page_size: page * self.page_size]
+        if render is not None:
+            chunk = [render(value) for value in chunk]
         footer = reply.footer
         if pages > 1:
             more = f"page {page}/{pages} · `{command} --page {page + 1}` for more" if page < pages else \
@@ -172,11 +177,10 @@ class Commands:
         recursive = not entries
         if recursive:
             entries = catalogue.entries_under(topic.slug, recursive=True)
-        items = []
-        for entry in entries:
-            home = entry.topics[0] if entry.topics else topic.slug
-            detail = catalogue.path_text(home) if recursive else ""
-            items.append(entry_item(index, entry, detail=detail))
+        def render(entry: Entry) -> Item:
+            detail = catalogue.path_text(entry.topics[0]) if recursive and entry.topics else ""
+            return entry_item(index, entry, detail=detail)
+
         subtopics = [catalogue.topic(s) for s in catalogue.children(topic.slug)]
         footer = ""
         if subtopics:
@@ -184,10 +188,10 @@ class Commands:
         text = catalogue.path_text(topic.slug)
         if match.how in ("alias", "fuzzy", "prefix"):
             text += f"  (matched “{request.args}”)"
-        if not items:
+        if not entries:
             text += "\nNothing listed here yet."
         reply = Reply(title=topic.title, text=text, footer=footer)
-        return self.paged(reply, items, request.page, f"topic {topic.slug}")
+        return self.paged(reply, entries, request.page, f"topic {topic.slug}", render)
 
     def _search(self, request: Request) -> Reply:
         if not request.args:
@@ -199,10 +203,11 @@ class Commands:
             hint = f" It is a topic, though: `topic {match.topic.slug}`." if match.topic else ""
             return Reply(title=f"Nothing found for “{request.args}”", kind="not_found",
                          text="Try fewer or different words, or `topics` to browse." + hint)
-        items = [entry_item(index, hit.entry, detail=index.catalogue.path_text(hit.entry.topics[0]))
-                 for hit in hits]
+        def render(hit: Any) -> Item:
+            return entry_item(index, hit.entry, detail=index.catalogue.path_text(hit.entry.topics[0]))
+
         reply = Reply(title=f"Search: {request.args}", text=f"{len(hits)} result{'s' * (len(hits) != 1)}")
-        return self.paged(reply, items, request.page, f"search {request.args}")
+        return self.paged(reply, hits, request.page, f"search {request.args}", render)
 
     def _paper(self, request: Request) -> Reply:
         if not request.args:

@@ -7,6 +7,7 @@ entries) and answer in well under a millisecond for the seed list: see benchmark
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -146,12 +147,17 @@ class SearchIndex:
             for token, weight in weighted.items():
                 postings[token][index] = weight
             lengths.append(sum(weighted.values()))
-        self._postings = dict(postings)
-        self._lengths = lengths
-        self._avg_length = (sum(lengths) / len(lengths)) if lengths else 1.0
         count = len(self._entries)
-        self._idf = {t: math.log(1 + (count - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self._postings.items()}
-        self._vocabulary = sorted(self._postings)
+        avg_length = (sum(lengths) / len(lengths)) if lengths else 1.0
+        # BM25 weight of each term in each entry, computed once: a query only adds numbers up.
+        self._weights: dict[str, dict[int, float]] = {}
+        for term, docs in postings.items():
+            idf = math.log(1 + (count - len(docs) + 0.5) / (len(docs) + 0.5))
+            self._weights[term] = {
+                doc: idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[doc] / avg_length))
+                for doc, tf in docs.items()
+            }
+        self._vocabulary = sorted(self._weights)
         self.expand = lru_cache(maxsize=4096)(self._expand)
 
     def _fields(self, entry: Entry) -> list[tuple[str, str]]:
@@ -166,8 +172,11 @@ class SearchIndex:
     def _expand(self, token: str) -> tuple[tuple[str, float], ...]:
         """The index terms a query word stands for: itself, longer forms (prefix), and near spellings."""
         found: dict[str, float] = {}
-        if token in self._postings:
-            found[token] = 1.0
+        for variant, factor in ((token, 1.0), (token + "s", 0.9), (token[:-1] if token.endswith("s") else "", 0.9)):
+            if variant in self._weights:
+                found.setdefault(variant, factor)
+        if found:  # a word the list uses: no need to guess at spellings
+            return tuple(found.items())
         if len(token) >= 3:
             for term, score, _ in process.extract(
                 token, self._vocabulary, scorer=fuzz.ratio, limit=4, score_cutoff=80 if len(token) >= 5 else 90
@@ -190,27 +199,26 @@ class SearchIndex:
         for word in dict.fromkeys(words):
             hit_docs: set[int] = set()
             for term, factor in self.expand(word):
-                idf = self._idf[term]
-                for doc, tf in self._postings[term].items():
-                    norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * self._lengths[doc] / self._avg_length))
-                    scores[doc] += factor * idf * norm
-                    hit_docs.add(doc)
+                weights = self._weights[term]
+                for doc, weight in weights.items():
+                    scores[doc] += factor * weight
+                hit_docs.update(weights)
             for doc in hit_docs:
                 matched[doc] += 1
         phrase = " ".join(words)
-        ranked = []
+        distinct = len(set(words))
+        final: dict[int, float] = {}
         for doc, score in scores.items():
-            coverage = matched[doc] / len(set(words))
-            score *= 0.5 + 0.5 * coverage  # entries matching every word beat ones matching a single word often
-            if phrase and phrase in self._titles[doc]:
+            score *= 0.5 + 0.5 * matched[doc] / distinct  # entries matching every word beat one matching one word
+            if phrase in self._titles[doc]:
                 score *= 1.5
             if self._acronyms[doc] and self._acronyms[doc] in words:  # "ROME" means the ROME paper
                 score *= 2.0
             if self._entries[doc].starred:
                 score *= 1.05
-            ranked.append(SearchHit(self._entries[doc], round(score, 4)))
-        ranked.sort(key=lambda hit: (-hit.score, hit.entry.title))
-        return ranked[:limit]
+            final[doc] = round(score, 4)
+        best = heapq.nsmallest(limit, final, key=lambda doc: (-final[doc], self._titles[doc]))
+        return [SearchHit(self._entries[doc], final[doc]) for doc in best]
 
     def find_entry(self, query: str) -> tuple[Entry | None, list[Entry]]:
         """An entry by id or title (typos forgiven); else (None, close candidates)."""

@@ -128,23 +128,26 @@ class Intake:
                 await asyncio.to_thread(self._record_success, feed, state, now, etag=state.etag,
                                         last_modified=state.last_modified, batch=state.last_batch)
             return FeedReport(feed.name, "not_modified")
+        report, batch = await asyncio.to_thread(self.process, feed, state, result.body, now, dry_run)
+        if not dry_run and report.status == "ok":
+            await asyncio.to_thread(self._record_success, feed, state, now, etag=result.etag,
+                                    last_modified=result.last_modified, batch=batch, items=report.items,
+                                    initialised=True)
+        return report
 
-        parsed = await asyncio.to_thread(parse_feed, result.body, feed.kind, feed=feed.name)
+    def process(self, feed: FeedSpec, state: FeedState, body: bytes, now: datetime,
+                dry_run: bool = False) -> tuple[FeedReport, str]:
+        """Parse, dedupe, score and store one fetched body (everything after the network)."""
+        parsed = parse_feed(body, feed.kind, feed=feed.name)
         for error in parsed.errors:
             log.warning("feed %s: parse error: %s", feed.name, error, extra={"feed": feed.name})
         papers = list(parsed.papers)[: feed.max_entries]
         problem = self._batch_problem(feed, state, parsed.total_items, parsed.errors, papers, now)
         if problem:
             if not dry_run:
-                await asyncio.to_thread(self._record_failure, feed, state, problem, None, now)
-            return FeedReport(feed.name, "failed", items=len(papers), error=problem)
-
-        report = await asyncio.to_thread(self._ingest, feed, state, papers, now, dry_run)
-        if not dry_run:
-            await asyncio.to_thread(self._record_success, feed, state, now, etag=result.etag,
-                                    last_modified=result.last_modified, batch=_batch_digest(papers),
-                                    items=len(papers), initialised=True)
-        return report
+                self._record_failure(feed, state, problem, None, now)
+            return FeedReport(feed.name, "failed", items=len(papers), error=problem), ""
+        return self._ingest(feed, state, papers, now, dry_run), _batch_digest(papers)
 
     def _batch_problem(self, feed: FeedSpec, state: FeedState, total_items: int, errors: tuple[str, ...],
                        papers: list[Paper], now: datetime) -> str:
@@ -165,7 +168,8 @@ class Intake:
         catalogue = self.catalogue.index.catalogue
         listed_index = ListIndex.from_catalogue(catalogue)
         model = self.relevance.model()
-        fresh = [p for p in papers if not self.store.item_seen(feed.name, p.item_id)]
+        seen_before = self.store.seen_items(feed.name, (p.item_id for p in papers))
+        fresh = [p for p in papers if p.item_id not in seen_before]
         scores = model.score_many((p.title, p.abstract) for p in fresh)
         first_poll = not state.initialised
         quota = feed.first_poll_max_items if feed.first_poll_max_items is not None \
@@ -191,12 +195,11 @@ class Intake:
         )
         if dry_run:
             return report
-        created_candidates = 0
-        for paper, relevance, status, listed in rows:
-            _paper, created = self.store.record_paper(
-                keys=paper_keys(paper), values=_paper_values(paper, relevance, status, listed), feed=feed.name,
-                item_id=paper.item_id, now=now)
-            created_candidates += created and status == "candidate"
+        recorded = self.store.record_batch(
+            [(paper_keys(paper), _paper_values(paper, relevance, status, listed), paper.item_id)
+             for paper, relevance, status, listed in rows], feed=feed.name, now=now)
+        created_candidates = sum(1 for (_, created), row in zip(recorded, rows, strict=True)
+                                 if created and row[2] == "candidate")
         return replace(report, candidates=created_candidates)
 
     def _record_success(self, feed: FeedSpec, state: FeedState, now: datetime, *, etag: str | None,

@@ -118,6 +118,74 @@ class IntakeStore:
                 .where(schema.feed_items.c.feed == feed).where(schema.feed_items.c.item_id == item_id)
             ).scalar_one() > 0
 
+    def seen_items(self, feed: str, item_ids: Iterable[str]) -> set[str]:
+        """Which of these item ids this feed has delivered before (one query per 500 ids)."""
+        ids = list(dict.fromkeys(item_ids))
+        seen: set[str] = set()
+        table = schema.feed_items
+        with self.db.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                seen.update(conn.execute(select(table.c.item_id).where(table.c.feed == feed)
+                                         .where(table.c.item_id.in_(chunk))).scalars())
+        return seen
+
+    def record_batch(self, rows: list[tuple[Iterable[str], dict[str, Any], str]], *, feed: str,
+                     now: datetime) -> list[tuple[StoredPaper | None, bool]]:
+        """Record a poll's papers (keys, values, item id) in one transaction; (paper, created) for each.
+
+        New papers are inserted in bulk; a paper sharing a key with a stored one (or an earlier one in
+        the batch) is merged as `record_paper` would. If another process races us on a key, the whole
+        batch falls back to one transaction per paper, which resolves the race by merging.
+        """
+        try:
+            return self._record_batch(rows, feed, now)
+        except IntegrityError:
+            return [self.record_paper(keys=k, values=v, feed=feed, item_id=i, now=now) for k, v, i in rows]
+
+    def _record_batch(self, rows: list[tuple[Iterable[str], dict[str, Any], str]], feed: str,
+                      now: datetime) -> list[tuple[StoredPaper | None, bool]]:
+        keyed = [(sorted(set(keys)), values, item_id) for keys, values, item_id in rows]
+        all_keys = sorted({k for keys, _, _ in keyed for k in keys})
+        results: list[tuple[StoredPaper | None, bool]] = []
+        with self.db.transaction() as conn:
+            existing: dict[str, int] = {}
+            for start in range(0, len(all_keys), 500):
+                chunk = all_keys[start:start + 500]
+                found = conn.execute(select(schema.paper_keys.c.key, schema.paper_keys.c.paper_id)
+                                     .where(schema.paper_keys.c.key.in_(chunk)))
+                existing.update((key, paper_id) for key, paper_id in found)
+            fresh: list[tuple[list[str], dict[str, Any], str]] = []
+            claimed: set[str] = set()
+            for keys, values, item_id in keyed:
+                if any(k in existing for k in keys) or any(k in claimed for k in keys):
+                    fresh.append((keys, values, item_id))  # merged below, after the bulk insert
+                    continue
+                claimed.update(keys)
+                fresh.append((keys, {**values, "_new": True}, item_id))
+            new_rows = [(keys, values, item_id) for keys, values, item_id in fresh if values.get("_new")]
+            if new_rows:
+                inserted = conn.execute(
+                    insert(schema.papers).returning(schema.papers.c.id, sort_by_parameter_order=True),
+                    [{**{k: v for k, v in values.items() if k != "_new"}, "feeds": [feed], "first_seen_at": now,
+                      "status_at": now} for _, values, _ in new_rows],
+                ).scalars().all()
+                key_rows, item_rows = [], []
+                for (keys, _, item_id), paper_id in zip(new_rows, inserted, strict=True):
+                    key_rows += [{"key": k, "paper_id": paper_id} for k in keys]
+                    item_rows.append({"feed": feed, "item_id": item_id, "paper_id": paper_id, "seen_at": now})
+                    existing.update({k: paper_id for k in keys})
+                conn.execute(insert(schema.paper_keys), key_rows)
+                conn.execute(insert(schema.feed_items), item_rows)
+            for keys, values, item_id in fresh:
+                if values.get("_new"):
+                    results.append((None, True))
+                    continue
+                paper = self.find_by_keys(conn, keys)
+                assert paper is not None
+                results.append((self._merge(conn, paper, keys, values, feed, item_id, now), False))
+        return results
+
     def record_paper(self, *, keys: Iterable[str], values: dict[str, Any], feed: str, item_id: str,
                      now: datetime) -> tuple[StoredPaper, bool]:
         """Insert a new paper or merge into the one sharing a key; return (paper, created).
