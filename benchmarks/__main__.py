@@ -1,0 +1,37 @@
+"""Run every benchmark, one after another, each in its own process so none warms another's caches.
+
+    python -m benchmarks            all of them
+    python -m benchmarks latency    only the named ones
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARKS = ("latency", "poll_throughput", "relevance_quality", "footprint")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(argv: list[str]) -> int:
+    wanted = argv or list(BENCHMARKS)
+    unknown = [name for name in wanted if name not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    failed = []
+    for name in wanted:
+        if not (ROOT / "benchmarks" / f"{name}.py").is_file():
+            print(f"== {name}: not present in this checkout", flush=True)
+            continue
+        print(f"== {name}", flush=True)
+        if subprocess.run([sys.executable, "-m", f"benchmarks.{name}"], cwd=ROOT).returncode:
+            failed.append(name)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
