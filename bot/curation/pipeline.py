@@ -280,22 +280,23 @@ class Curation:
         existing = next((e for e in catalogue.entries if source and e.source == source), None)
         if existing is None:
             entry = entry_for(paper, decision, {e.id for e in catalogue.entries})
-            self.catalogue.append(entry, decision.topic or "")
+            written = self.catalogue.append(entry, decision.topic or "")
             log.info("added %r to %s (approved by %s)", paper.title, decision.topic, ", ".join(decision.deciders))
-            self._git_commit(entry)
+            self._git_commit(entry, [written.name, "README.md"])
             entry_id = entry.id
         else:
             entry_id = existing.id  # written before a crash: do not write it twice
         self.store.mark_decision(decision.paper_id, written=True, entry_id=entry_id)
 
-    def _git_commit(self, entry: Entry) -> None:
+    def _git_commit(self, entry: Entry, files: list[str]) -> None:
+        """Commit exactly the files the approval wrote (never anything else a maintainer left staged)."""
         if not self.settings.git_commit:
             return
         directory = str(self.catalogue.directory)
         message = f"Add “{entry.title}” to the list\n\nApproved by {', '.join(entry.approved_by)} via interp-bot."
         try:
-            subprocess.run(["git", "-C", directory, "add", "--", "."], check=True, capture_output=True, timeout=30)
-            subprocess.run(["git", "-C", directory, "commit", "-m", message, "--", "."], check=True,
+            subprocess.run(["git", "-C", directory, "add", "--", *files], check=True, capture_output=True, timeout=30)
+            subprocess.run(["git", "-C", directory, "commit", "-m", message, "--", *files], check=True,
                            capture_output=True, timeout=30)
         except (subprocess.SubprocessError, OSError) as exc:
             log.warning("the entry is written, but `git commit` in %s failed: %s", directory, exc)

@@ -201,3 +201,43 @@ async def test_hostile_titles_are_stored_and_written_as_plain_text(loop_parts, c
     assert entry.title == hostile
     readme = (catalogue_dir / "README.md").read_text()
     assert "[x](javascript" not in readme and "\\[x\\]" in readme
+
+
+async def test_rejections_teach_the_relevance_model(loop_parts) -> None:
+    """Decisions are labels: after maintainers reject a kind of paper, the next poll's model scores it lower."""
+    from bot.curation.intake import RelevanceCache
+
+    curation, _ = loop_parts
+    cache = RelevanceCache(curation.catalogue, curation.store, threshold=0.5)
+    probe = "Sparse autoencoder features for protein language model structure prediction"
+    before = cache.model().score(probe).score
+    for n, title in enumerate([
+        "Sparse autoencoder features for protein folding language models",
+        "Sparse autoencoders on protein language models predict structure",
+        "Interpretable sparse autoencoder features of protein language models",
+    ]):
+        paper_id = add_candidate(curation.db, 300 + n, title=title)
+        await curation.decide(paper_id, "reject", person="console:alice")
+    after = cache.model().score(probe).score
+    assert after < before
+
+
+async def test_an_approval_can_be_committed_to_git(catalogue_dir: Path, database_url: str) -> None:
+    import subprocess
+
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-C", str(catalogue_dir)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "list"], check=True)
+    settings = settings_for(catalogue_dir, database_url, git_commit=True)
+    database = Database.open(database_url)
+    curation = Curation(database, CatalogueService(catalogue_dir), settings)
+    paper_id = add_candidate(database, 400)
+    await curation.decide(paper_id, "approve", person="console:alice")
+    log = subprocess.run(["git", "-C", str(catalogue_dir), "log", "-1", "--format=%B"], capture_output=True,
+                         text=True, check=True).stdout
+    assert "Sparse Autoencoders Reveal Feature Family Number 400" in log and "Approved by alice" in log
+    status = subprocess.run(["git", "-C", str(catalogue_dir), "status", "--porcelain", "--", "*.yaml", "README.md"],
+                            capture_output=True, text=True, check=True).stdout
+    assert status == ""
+    database.close()
