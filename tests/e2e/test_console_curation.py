@@ -37,10 +37,9 @@ async def test_poll_approve_in_console_then_find_it_everywhere(tmp_path: Path) -
     subprocess.run([*git, "commit", "-qm", "list"], cwd=tmp_path, check=True)
 
     async with FeedServer(FEEDS) as server:
-        (tmp_path / "feeds.yaml").write_text(
-            "feeds:\n"
-            f"  - name: arxiv-cs-cl\n    kind: arxiv_rss\n    url: {server.url('/feeds/arxiv-listing-rss2-cs-cl.xml')}\n"
-        )
+        listing = server.url("/feeds/arxiv-listing-rss2-cs-cl.xml")
+        feeds = f"feeds:\n  - name: arxiv-cs-cl\n    kind: arxiv_rss\n    url: {listing}\n"
+        (tmp_path / "feeds.yaml").write_text(feeds)
         code, out, err = await cli(tmp_path, "poll", "--once")
         assert code == 0, err
         assert "arxiv-cs-cl:" in out and "new candidate(s)" in out
