@@ -10,7 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.catalogue.model import Catalogue, Entry, Link
-from bot.catalogue.yaml_io import load_catalogue, write_catalogue
+from bot.catalogue.yaml_io import load_catalogue
+from bot.catalogue.yaml_write import write_catalogue
 
 REPO = Path(__file__).resolve().parents[1]
 VENUES = ("arxiv 2401", "ICLR 2024", "NeurIPS 2024", "ACL 2024", "EMNLP 2023", "openreview", "github", "blog")

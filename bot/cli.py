@@ -156,7 +156,8 @@ def _lookup(args: argparse.Namespace, settings: Any) -> int:
 
 def _import_markdown(args: argparse.Namespace) -> int:
     from bot.catalogue.markdown import MarkdownImportError, import_markdown, render_markdown
-    from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, atomic_write, load_catalogue, write_catalogue
+    from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, load_catalogue
+    from bot.catalogue.yaml_write import atomic_write, write_catalogue
     from bot.settings import load_settings
 
     target = Path(args.catalogue) if args.catalogue else load_settings().catalogue_dir

@@ -1,0 +1,236 @@
+"""Write the catalogue's YAML: the whole of it (the importer) or one appended entry (an approval).
+
+Files are emitted by hand rather than by ``yaml.dump`` so the layout is stable and diff-friendly, and an
+append edits text so comments and layout elsewhere survive. Every write is validated before it lands
+and lands atomically (temp file, fsync, rename) under a lock shared by all processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+
+from bot.catalogue.errors import CatalogueError, Problem
+from bot.catalogue.model import Catalogue, Entry
+from bot.catalogue.yaml_io import TOPICS_FILE, entry_files, load_catalogue
+
+# One writer at a time inside a process; the directory lock serialises across processes.
+_WRITE_LOCK = threading.Lock()
+
+def scalar(value: str) -> str:
+    """A YAML scalar for `value`: plain when that reads back unchanged, else double-quoted."""
+    if value and "\n" not in value and value == value.strip():
+        try:
+            if yaml.safe_load(f"k: {value}") == {"k": value} and not value.startswith(("*", "&", "!", "%", "@", "`")):
+                return value
+        except yaml.YAMLError:
+            pass
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    escaped = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in escaped)
+    return f'"{escaped}"'
+
+
+def entry_yaml(entry: Entry, indent: int = 4) -> str:
+    """The YAML lines of one entry as it stands in a block's `entries:` list."""
+    pad = " " * indent
+    lines = [f"{pad}- id: {entry.id}", f"{pad}  title: {scalar(entry.title)}"]
+    if entry.kind != "paper":
+        lines.append(f"{pad}  kind: {entry.kind}")
+    if entry.starred:
+        lines.append(f"{pad}  starred: true")
+    for key in ("acronym", "doi", "preface"):
+        value = getattr(entry, key)
+        if value:
+            lines.append(f"{pad}  {key}: {scalar(value)}")
+    if entry.authors:
+        lines.append(f"{pad}  authors:")
+        lines.extend(f"{pad}    - {scalar(a)}" for a in entry.authors)
+    if entry.links:
+        lines.append(f"{pad}  links:")
+        for link in entry.links:
+            lines.append(f"{pad}    - label: {scalar(link.label)}")
+            lines.append(f"{pad}      url: {scalar(link.url)}")
+    if entry.notes:
+        lines.append(f"{pad}  notes:")
+        lines.extend(f"{pad}    - {scalar(n)}" for n in entry.notes)
+    if entry.added:
+        lines.append(f"{pad}  added: {scalar(entry.added)}")
+    if entry.source:
+        lines.append(f"{pad}  source: {scalar(entry.source)}")
+    if entry.approved_by:
+        lines.append(f"{pad}  approved_by:")
+        lines.extend(f"{pad}    - {scalar(a)}" for a in entry.approved_by)
+    return "\n".join(lines) + "\n"
+
+
+def topics_yaml(catalogue: Catalogue) -> str:
+    out = [
+        "# The topic tree of the list, in the order it is rendered (see SCHEMA.md).",
+        "# Aliases are the names readers type: `/interp topic sae` finds Sparse Coding.",
+        f"title: {scalar(catalogue.title)}",
+        f"description: {scalar(catalogue.description)}",
+        "topics:",
+    ]
+
+    def walk(parent: str | None, indent: int) -> None:
+        pad = " " * indent
+        for slug in catalogue.children(parent):
+            topic = catalogue.topic(slug)
+            assert topic is not None
+            out.append(f"{pad}- slug: {topic.slug}")
+            out.append(f"{pad}  title: {scalar(topic.title)}")
+            if topic.description:
+                out.append(f"{pad}  description: {scalar(topic.description)}")
+            if topic.aliases:
+                out.append(f"{pad}  aliases: [{', '.join(scalar(a) for a in topic.aliases)}]")
+            if catalogue.children(slug):
+                out.append(f"{pad}  children:")
+                walk(slug, indent + 4)
+
+    walk(None, 2)
+    return "\n".join(out) + "\n"
+
+
+FILE_DEPTH = 3
+
+
+def section_of(catalogue: Catalogue, slug: str) -> str:
+    """The entry file a topic's block goes to: its ancestor at depth 3 (or itself when shallower).
+
+    For the seed list that is one file per section ("tutorial", "library", ...) and one per group of
+    "By Topic" ("tools-techniques-methods", "component", ...): each small enough to read at once.
+    """
+    topic = catalogue.topic(slug)
+    while topic is not None and topic.parent and topic.depth > FILE_DEPTH:
+        topic = catalogue.topic(topic.parent)
+    return topic.slug if topic else slug
+
+
+def write_catalogue(catalogue: Catalogue, directory: Path | str) -> list[Path]:
+    """Write a whole catalogue (used by the importer): topics.yaml plus one entry file per section."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = [directory / TOPICS_FILE]
+    atomic_write(directory / TOPICS_FILE, topics_yaml(catalogue))
+    files: dict[str, list[str]] = {}
+    for topic in catalogue.topics:
+        ids = catalogue.placement.get(topic.slug, ())
+        if not ids:
+            continue
+        lines = [f"- topic: {topic.slug}", "  entries:"]
+        for entry_id in ids:
+            entry = catalogue.entry(entry_id)
+            assert entry is not None
+            if entry.topics and entry.topics[0] == topic.slug:
+                lines.append(entry_yaml(entry).rstrip("\n"))
+            else:
+                lines.append(f"    - see: {entry_id}")
+        files.setdefault(section_of(catalogue, topic.slug), []).append("\n".join(lines))
+    for section, blocks in files.items():
+        topic = catalogue.topic(section)
+        header = (
+            f"# {topic.title if topic else section}: entries by topic, in list order (see SCHEMA.md).\n"
+            "# `see: ID` places an entry recorded under another topic here too.\n"
+        )
+        path = directory / f"{section}.yaml"
+        atomic_write(path, header + "\n\n".join(blocks) + "\n")
+        written.append(path)
+    return written
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write via a temp file in the same directory + fsync + rename: readers see old or new, never half."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def append_entry(directory: Path | str, entry: Entry, topic: str) -> tuple[Path, Catalogue]:
+    """Append one entry under `topic`, touching only the new entry's lines; return the file written
+    and the catalogue as it now is.
+
+    The text is edited, not re-dumped, so comments and layout elsewhere survive. The result is
+    validated before the atomic rename: a write that would break the catalogue never lands.
+    """
+    directory = Path(directory)
+    with _WRITE_LOCK, _directory_lock(directory):
+        catalogue = load_catalogue(directory)
+        if catalogue.topic(topic) is None:
+            raise CatalogueError([Problem(directory / TOPICS_FILE, None, f"no topic '{topic}'")])
+        if catalogue.entry(entry.id) is not None:
+            raise CatalogueError([Problem(directory, None, f"an entry with id '{entry.id}' already exists")])
+        path, text = _text_with_entry(directory, catalogue, entry, topic)
+        updated = load_catalogue(directory, pending={path.name: text})  # raises: a bad write never lands
+        atomic_write(path, text)
+        return path, updated
+
+
+@contextlib.contextmanager
+def _directory_lock(directory: Path) -> Iterator[None]:
+    """An exclusive lock on the catalogue shared by every process (two bots on one checkout)."""
+    lock_path = directory / ".interp-bot.lock"
+    with open(lock_path, "a+b") as handle:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: the in-process lock and the DB decision guard still hold
+            yield
+            return
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _text_with_entry(directory: Path, catalogue: Catalogue, entry: Entry, topic: str) -> tuple[Path, str]:
+    block_re = re.compile(rf"^- topic:\s*['\"]?{re.escape(topic)}['\"]?\s*$")
+    for path in entry_files(directory):
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        for index, line in enumerate(lines):
+            if block_re.match(line):
+                end = index + 1
+                last_content = index
+                while end < len(lines) and not lines[end].startswith("- "):
+                    if lines[end].strip() and not lines[end].lstrip().startswith("#"):
+                        last_content = end
+                    end += 1
+                insert_at = last_content + 1
+                if lines[last_content].strip() == "entries: []":
+                    lines[last_content] = "  entries:\n"
+                elif "entries:" not in "".join(lines[index:insert_at]):
+                    lines.insert(insert_at, "  entries:\n")
+                    insert_at += 1
+                if not lines[insert_at - 1].endswith("\n"):
+                    lines[insert_at - 1] += "\n"
+                lines.insert(insert_at, entry_yaml(entry))
+                return path, "".join(lines)
+    # No block for this topic yet: add one at the end of the section's file.
+    path = directory / f"{section_of(catalogue, topic)}.yaml"
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    if existing and not existing.endswith("\n"):
+        existing += "\n"
+    separator = "\n" if existing else ""
+    return path, f"{existing}{separator}- topic: {topic}\n  entries:\n{entry_yaml(entry)}"

@@ -1,0 +1,82 @@
+"""Appends touch only the new entry's lines, refuse duplicates, store hostile text plainly, survive kill -9."""
+
+from __future__ import annotations
+
+import difflib
+import multiprocessing
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from bot.catalogue.errors import CatalogueError
+from bot.catalogue.model import Entry, Link
+from bot.catalogue.yaml_io import load_catalogue
+from bot.catalogue.yaml_write import append_entry, entry_yaml
+
+NEW = Entry(
+    id="scaling-monosemanticity",
+    title="Scaling Monosemanticity: Extracting Interpretable Features from Claude 3 Sonnet",
+    links=(Link("Transformer Circuits Thread", "https://transformer-circuits.pub/2024/scaling-monosemanticity/"),),
+    added="2026-11-24", approved_by=("alice", "bob"), authors=("Adly Templeton",),
+)
+
+
+def test_append_touches_only_the_new_entrys_lines(catalogue_dir: Path) -> None:
+    path = catalogue_dir / "tools-techniques-methods.yaml"
+    (path).write_text(path.read_text().replace("- topic: sparse-coding", "# maintainers' comment stays\n"
+                                               "- topic: sparse-coding"), encoding="utf-8")
+    before = path.read_text().splitlines()
+    written, _ = append_entry(catalogue_dir, NEW, "sparse-coding")
+    after = written.read_text().splitlines()
+    assert written == path
+    added = [line for line in difflib.ndiff(before, after) if line.startswith(("+ ", "- "))]
+    assert all(line.startswith("+ ") for line in added)
+    assert [line[2:] for line in added] == entry_yaml(NEW).splitlines()
+    assert "# maintainers' comment stays" in after
+    catalogue = load_catalogue(catalogue_dir)
+    assert catalogue.placement["sparse-coding"][-1] == "scaling-monosemanticity"
+    assert catalogue.entry("scaling-monosemanticity").approved_by == ("alice", "bob")
+
+
+def test_append_refuses_a_second_copy_and_an_unknown_topic(catalogue_dir: Path) -> None:
+    append_entry(catalogue_dir, NEW, "sparse-coding")
+    with pytest.raises(CatalogueError, match="already exists"):
+        append_entry(catalogue_dir, NEW, "sparse-coding")
+    with pytest.raises(CatalogueError, match="no topic 'nope'"):
+        append_entry(catalogue_dir, Entry(id="x", title="X"), "nope")
+
+
+def test_hostile_titles_are_stored_as_plain_text(catalogue_dir: Path) -> None:
+    hostile = Entry(id="hostile", title='!!python/object:os.system "rm -rf /" @everyone <!channel> [x](javascript:1)',
+                    links=(Link("x: y # z", "https://example.org/?a=1#frag"),))
+    append_entry(catalogue_dir, hostile, "probing")
+    loaded = load_catalogue(catalogue_dir).entry("hostile")
+    assert loaded.title == hostile.title
+    assert loaded.links == hostile.links
+
+
+def _append_then_die(directory: str) -> None:
+    append_entry(Path(directory), NEW, "sparse-coding")
+
+
+def test_a_killed_writer_leaves_old_or_new_never_broken(catalogue_dir: Path) -> None:
+    """kill -9 at many points during the write: the file always parses and holds 0 or 1 copies."""
+    context = multiprocessing.get_context("fork")
+    outcomes = set()
+    for attempt in range(12):
+        process = context.Process(target=_append_then_die, args=(str(catalogue_dir),))
+        process.start()
+        # Kill at staggered moments: some before the rename, some after.
+        process.join(timeout=0.002 * attempt)
+        if process.is_alive():
+            os.kill(process.pid, signal.SIGKILL)
+        process.join()
+        catalogue = load_catalogue(catalogue_dir)  # never raises: old or new
+        copies = sum(1 for e in catalogue.entries if e.id == NEW.id)
+        assert copies in (0, 1)
+        outcomes.add(copies)
+        if copies:
+            break
+    assert not list(catalogue_dir.glob(".*.tmp"))[1:]  # at most the one temp file of the killed write
