@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+from operator import itemgetter
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -136,6 +137,11 @@ class SearchIndex:
         self._entries = list(catalogue.entries)
         self._titles = [fold(e.title) for e in self._entries]
         self._acronyms = [fold(e.acronym) for e in self._entries]
+        self._acronym_docs: dict[str, list[int]] = defaultdict(list)
+        for index, acronym in enumerate(self._acronyms):
+            if acronym:
+                self._acronym_docs[acronym].append(index)
+        self._starred_docs = {index for index, entry in enumerate(self._entries) if entry.starred}
         postings: dict[str, dict[int, float]] = defaultdict(dict)
         lengths: list[float] = []
         for index, entry in enumerate(self._entries):
@@ -207,18 +213,20 @@ class SearchIndex:
                 matched[doc] += 1
         phrase = " ".join(words)
         distinct = len(set(words))
-        final: dict[int, float] = {}
-        for doc, score in scores.items():
-            score *= 0.5 + 0.5 * matched[doc] / distinct  # entries matching every word beat one matching one word
-            if phrase in self._titles[doc]:
-                score *= 1.5
-            if self._acronyms[doc] and self._acronyms[doc] in words:  # "ROME" means the ROME paper
-                score *= 2.0
-            if self._entries[doc].starred:
-                score *= 1.05
-            final[doc] = round(score, 4)
-        best = heapq.nsmallest(limit, final, key=lambda doc: (-final[doc], self._titles[doc]))
-        return [SearchHit(self._entries[doc], final[doc]) for doc in best]
+        # Entries matching every word beat ones matching a single word often.
+        final = {doc: score * (0.5 + 0.5 * matched[doc] / distinct) for doc, score in scores.items()}
+        for doc, count in matched.items():
+            if count == distinct and phrase in self._titles[doc]:
+                final[doc] *= 1.5
+        for word in words:  # "ROME" means the ROME paper
+            for doc in self._acronym_docs.get(word, ()):
+                if doc in final:
+                    final[doc] *= 2.0
+        for doc in self._starred_docs & final.keys():
+            final[doc] *= 1.05
+        best = heapq.nlargest(limit, final.items(), key=itemgetter(1))
+        best.sort(key=lambda pair: (-round(pair[1], 4), self._titles[pair[0]]))
+        return [SearchHit(self._entries[doc], round(score, 4)) for doc, score in best]
 
     def find_entry(self, query: str) -> tuple[Entry | None, list[Entry]]:
         """An entry by id or title (typos forgiven); else (None, close candidates)."""
