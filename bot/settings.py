@@ -62,6 +62,7 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         populate_by_name=True,
+        env_ignore_empty=True,  # `DISCORD_TOKEN=` (as .env.example has it) means unset, not an empty token
     )
 
     # --- where things are
