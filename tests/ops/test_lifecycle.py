@@ -1,0 +1,82 @@
+"""`interp-bot run` as an operator meets it: starts headless, polls on schedule, stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.feed_server import FeedServer
+from tests.ops.support import CANDIDATE_FEEDS, BotProcess, bot_env, cli, wait_for, write_feeds
+
+pytestmark = pytest.mark.slow
+
+
+async def test_run_polls_then_stops_cleanly_on_sigterm(tmp_path: Path, feed_server: FeedServer) -> None:
+    feeds = write_feeds(tmp_path / "feeds.yaml", feed_server, CANDIDATE_FEEDS)
+    env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path / 'bot.db'}", feeds_file=feeds)
+    bot = BotProcess(env, tmp_path, "run", "--adapter", "console")
+    await bot.start()
+    try:
+        async def polled() -> dict | None:
+            status = await cli(env, tmp_path, "status", "--json")
+            assert status.returncode == 0, status.stderr
+            data = status.json()
+            done = all(feed["last_success"] for feed in data["feeds"])
+            return data if done else None
+
+        # The scheduler staggers first polls a few seconds after start; wait for them, not for a clock.
+        status = await wait_for(polled, limit=25, interval=0.5, what="every feed to be polled",
+                                alive=bot.running)
+        assert {feed["name"] for feed in status["feeds"]} == set(CANDIDATE_FEEDS)
+        assert all(f["consecutive_failures"] == 0 and f["next_poll"] for f in status["feeds"])
+        assert status["database"]["schema"] >= 1
+        assert len(feed_server.requests_to("/feeds/")) == len(CANDIDATE_FEEDS)
+
+        # "a few seconds": the whole shutdown (scheduler, adapters, HTTP client, database) fits in 5.
+        assert await bot.terminate(limit=5) == 0, bot.stderr
+    finally:
+        await bot.kill()
+    log = bot.stderr
+    assert "interp-bot running: adapters console, 2 feeds" in log
+    assert "bot.app: stopping" in log
+    assert "Traceback" not in log and " ERROR " not in log, log
+    status = (await cli(env, tmp_path, "status", "--json")).json()
+    assert status["pending_candidates"] > 0
+
+
+async def test_run_stops_cleanly_on_sigint(tmp_path: Path) -> None:
+    """Ctrl-C in a terminal (or `docker stop` with STOPSIGNAL SIGINT) is as clean as SIGTERM."""
+    env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path / 'bot.db'}")
+    bot = BotProcess(env, tmp_path, "run", "--adapter", "console")
+    await bot.start()
+    try:
+        await wait_for(lambda: "interp-bot running" in bot.stderr, limit=15, what="the bot to start",
+                       alive=bot.running)
+        assert bot.proc is not None
+        bot.proc.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(bot.proc.wait(), 5) == 0, bot.stderr
+    finally:
+        await bot.kill()
+    assert "bot.app: stopping" in bot.stderr
+    assert "Traceback" not in bot.stderr, bot.stderr
+
+
+async def test_run_refuses_to_start_on_an_invalid_catalogue(tmp_path: Path) -> None:
+    env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path / 'bot.db'}")
+    broken = Path(env["INTERP_BOT_CATALOGUE_DIR"]) / "survey.yaml"
+    broken.write_text("this: [is not, a catalogue\n", encoding="utf-8")
+    result = await cli(env, tmp_path, "run", "--adapter", "console", limit=20)
+    assert result.returncode != 0
+    assert "survey.yaml" in result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+
+
+async def test_run_names_the_unreachable_database(tmp_path: Path) -> None:
+    env = bot_env(tmp_path, database_url="postgresql://bot@127.0.0.1:1/interp")
+    result = await cli(env, tmp_path, "run", "--adapter", "console", limit=20)
+    assert result.returncode == 1
+    assert "cannot reach the database at postgresql+psycopg://bot@127.0.0.1:1/interp" in result.stderr
+    assert "Traceback" not in result.stderr, result.stderr

@@ -1,0 +1,185 @@
+"""Secrets never reach the output: every secret is a marker, every error path runs at DEBUG, no marker appears.
+
+Each case is the real command line in a child process, so everything that could print counts: our logs, the
+libraries' DEBUG logs (discord.py, slack_sdk, httpx, SQLAlchemy, psycopg), tracebacks and plain error messages.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import secrets
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.logs import setup_logging
+from bot.settings import load_settings
+from tests.fakes.discord_fake import FakeDiscord
+from tests.fakes.feed_server import FeedServer
+from tests.fakes.slack_fake import FakeSlack
+from tests.ops.support import Result, bot_env, cli, write_feeds
+
+TAG = "S3CR3T"  # in every marker, so even a truncated leak is caught
+RUN = secrets.token_hex(4)
+MARKERS = {
+    "DISCORD_TOKEN": f"{TAG}-discord-{RUN}",  # no token shape: only the configured-secret redaction can hide it
+    "SLACK_BOT_TOKEN": f"xoxb-{TAG}-slackbot-{RUN}",  # bolt insists on the prefixes
+    "SLACK_APP_TOKEN": f"xapp-{TAG}-slackapp-{RUN}",
+    "SLACK_SIGNING_SECRET": f"{TAG}-signing-{RUN}",
+}
+DB_PASSWORD = f"{TAG}-dbpass-{RUN}"
+UNREACHABLE_PG = f"postgresql://interp:{DB_PASSWORD}@127.0.0.1:1/interp"  # nothing listens on port 1
+DISCORD_REDIRECT = Path(__file__).with_name("discord_redirect.py")
+
+
+def assert_no_secret(result: Result) -> None:
+    output = result.stdout + result.stderr
+    assert TAG not in output, output
+    assert RUN not in output, output  # the random tail, in case a marker was cut before the tag
+
+
+@pytest.fixture
+async def discord_fake() -> AsyncIterator[FakeDiscord]:
+    fake = FakeDiscord()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def slack_fake() -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.stop()
+
+
+def env_for(tmp_path: Path, database_url: str | None = None, **settings: str) -> dict[str, str]:
+    env = bot_env(tmp_path, database_url=database_url or f"sqlite:///{tmp_path / 'bot.db'}",
+                  INTERP_BOT_LOG_LEVEL="DEBUG", **MARKERS)
+    env.update(settings)
+    return {k: v for k, v in env.items() if v}  # an empty value unsets that secret for the case
+
+
+async def run_discord(env: dict[str, str], cwd: Path, api: str, gateway: str, *args: str) -> Result:
+    """`interp-bot ARGS` with discord.py aimed at a loopback address (see discord_redirect.py)."""
+    env = {**env, "FAKE_DISCORD_API": api, "FAKE_DISCORD_GATEWAY": gateway}
+    return await cli(env, cwd, *args, launcher=[sys.executable, str(DISCORD_REDIRECT)])
+
+
+DISCORD_SETTINGS = {"INTERP_BOT_DISCORD_MAINTAINERS_CHANNEL_ID": "1300000000000000001"}
+
+
+async def test_discord_unreachable(tmp_path: Path) -> None:
+    result = await run_discord(env_for(tmp_path, **DISCORD_SETTINGS), tmp_path, "http://127.0.0.1:1/api/v10",
+                               "ws://127.0.0.1:1/gateway", "run", "--adapter", "discord")
+    assert result.returncode == 1
+    assert "interp-bot run failed: ClientConnectorError" in result.stderr
+    assert_no_secret(result)
+
+
+async def test_discord_refuses_the_token(tmp_path: Path, discord_fake: FakeDiscord) -> None:
+    discord_fake.fail_next("GET", "/users/@me", 401, {"message": "401: Unauthorized", "code": 0})
+    result = await run_discord(env_for(tmp_path, **DISCORD_SETTINGS), tmp_path, discord_fake.api_base,
+                               discord_fake.gateway_url, "run", "--adapter", "discord")
+    assert result.returncode != 0
+    assert "LoginFailure" in result.stderr or "token" in result.stderr.lower()
+    assert_no_secret(result)
+
+
+async def test_slack_revoked_tokens(tmp_path: Path, slack_fake: FakeSlack) -> None:
+    # "revoked" makes the fake answer invalid_auth; Socket Mode, so the signing secret is unset here.
+    env = env_for(tmp_path, SLACK_BOT_TOKEN=f"xoxb-revoked-{TAG}-{RUN}", SLACK_APP_TOKEN=f"xapp-revoked-{TAG}-{RUN}",
+                  SLACK_SIGNING_SECRET="", INTERP_BOT_SLACK_API_URL=slack_fake.api_url,
+                  INTERP_BOT_SLACK_MAINTAINERS_CHANNEL="C0MAINTAIN")
+    result = await cli(env, tmp_path, "run", "--adapter", "slack")
+    assert result.returncode != 0
+    assert slack_fake.calls, "the bot should have asked the fake Slack"
+    assert "invalid_auth" in result.stderr
+    assert_no_secret(result)
+
+
+async def test_slack_unreachable_and_contradictory_settings(tmp_path: Path) -> None:
+    unreachable = env_for(tmp_path, SLACK_SIGNING_SECRET="", INTERP_BOT_SLACK_API_URL="http://127.0.0.1:1/api/",
+                          INTERP_BOT_SLACK_MAINTAINERS_CHANNEL="C0MAINTAIN")
+    result = await cli(unreachable, tmp_path, "run", "--adapter", "slack")
+    assert result.returncode != 0
+    assert_no_secret(result)
+    # All four secrets at once: Socket Mode and HTTP mode both configured is a configuration error.
+    result = await cli(env_for(tmp_path, INTERP_BOT_SLACK_MAINTAINERS_CHANNEL="C0MAINTAIN"), tmp_path,
+                       "run", "--adapter", "slack")
+    assert result.returncode == 3 and "SLACK_SIGNING_SECRET" in result.stderr
+    assert_no_secret(result)
+
+
+@pytest.mark.parametrize("args", [("status",), ("status", "--json"), ("run", "--adapter", "console"),
+                                  ("candidates",)])
+async def test_unreachable_postgres_with_a_password(tmp_path: Path, args: tuple[str, ...]) -> None:
+    result = await cli(env_for(tmp_path, database_url=UNREACHABLE_PG), tmp_path, *args)
+    assert result.returncode == 1
+    assert "cannot reach the database at postgresql+psycopg://interp:***@127.0.0.1:1/interp" in result.stderr
+    assert_no_secret(result)
+
+
+async def test_failing_feeds(tmp_path: Path, feed_server: FeedServer) -> None:
+    feeds = write_feeds(tmp_path / "feeds.yaml", feed_server, {
+        "down": ("rss", "missing.xml"), "garbage": ("rss", "../garbage"), "ok": ("forum_rss", "alignment-forum.xml")})
+    feeds.write_text(feeds.read_text().replace("/feeds/../garbage", "/garbage"))
+    result = await cli(env_for(tmp_path, INTERP_BOT_FEEDS_FILE=str(feeds)), tmp_path, "poll", "--once")
+    assert "down: FAILED" in result.stdout and "garbage: FAILED" in result.stdout, result.stdout
+    assert_no_secret(result)
+
+
+@pytest.mark.parametrize("setting", ["INTERP_BOT_PAGE_SIZE", "INTERP_BOT_DIGEST_TIME", "INTERP_BOT_SLACK_MODE"])
+async def test_invalid_setting_holding_a_secret(tmp_path: Path, setting: str) -> None:
+    """An operator pastes a token into the wrong variable: the error names the variable, never echoes the value."""
+    result = await cli(env_for(tmp_path, **{setting: MARKERS["DISCORD_TOKEN"]}), tmp_path, "status")
+    assert result.returncode == 3
+    assert setting in result.stderr
+    assert_no_secret(result)
+
+
+async def test_json_logs_are_one_valid_object_per_line(tmp_path: Path, feed_server: FeedServer) -> None:
+    feeds = write_feeds(tmp_path / "feeds.yaml", feed_server, {"down": ("rss", "missing.xml")})
+    env = env_for(tmp_path, INTERP_BOT_FEEDS_FILE=str(feeds), INTERP_BOT_LOG_JSON="true", **DISCORD_SETTINGS)
+    poll = await cli(env, tmp_path, "poll", "--once")
+    crash = await run_discord(env, tmp_path, "http://127.0.0.1:1/api/v10", "ws://127.0.0.1:1/gateway",
+                              "run", "--adapter", "discord")
+    records = []
+    for result in (poll, crash):
+        assert_no_secret(result)
+        for line in result.stderr.splitlines():
+            record = json.loads(line)  # raises on anything that is not one JSON object per line
+            assert {"time", "level", "logger", "message"} <= record.keys()
+            records.append(record)
+    assert {"DEBUG", "INFO", "WARNING", "CRITICAL"} <= {r["level"] for r in records}
+    assert any(r.get("feed") == "down" for r in records)
+    failure = next(r for r in records if r["level"] == "CRITICAL")
+    assert "ClientConnectorError" in failure["message"] and "Traceback" in failure["exception"]
+
+
+@pytest.mark.parametrize("log_json", ["false", "true"])
+def test_the_redactor_hides_every_secret_from_any_logger(monkeypatch: pytest.MonkeyPatch, log_json: str) -> None:
+    """The proof that would fail without the filter: the paths above leak nothing even unfiltered (the SDKs
+    hide their own headers), so here records that do carry every secret go through the real handler."""
+    for name, value in {**MARKERS, "INTERP_BOT_DATABASE_URL": UNREACHABLE_PG, "INTERP_BOT_LOG_JSON": log_json}.items():
+        monkeypatch.setenv(name, value)
+    stream = io.StringIO()
+    handler = setup_logging(load_settings(log_level="DEBUG"), stream=stream)
+    try:
+        everything = [*MARKERS.values(), DB_PASSWORD]
+        for name in ("discord.http", "slack_sdk.web.async_base_client", "sqlalchemy.engine", "bot.app"):
+            logging.getLogger(name).warning("sending %s", everything)  # WARNING: SQLAlchemy pins its loggers there
+        try:
+            raise RuntimeError(f"cannot connect to {UNREACHABLE_PG} with {MARKERS['DISCORD_TOKEN']}")
+        except RuntimeError:
+            logging.getLogger("bot.cli").exception("failed with %s", MARKERS["SLACK_SIGNING_SECRET"])
+    finally:
+        logging.getLogger().removeHandler(handler)
+    output = stream.getvalue()
+    assert TAG not in output and RUN not in output, output
+    assert "cannot connect to postgresql://interp:[redacted]@127.0.0.1:1/interp" in output
+    assert output.count("[redacted]") >= 4 * len(everything) + 3
