@@ -1,0 +1,60 @@
+# syntax=docker/dockerfile:1
+# interp-bot: one image for every platform; `docker compose` runs it once per adapter (see docs/operations.md).
+#
+# Two stages: the build stage installs the package and its dependencies into a virtual environment; the
+# runtime stage copies only that environment, so pip's caches and anything a build needed stay behind.
+# Every dependency ships manylinux wheels (psycopg[binary] included), so nothing is compiled; if one ever needs a
+# compiler, install it in the build stage only.
+
+ARG PYTHON_VERSION=3.11
+
+FROM python:${PYTHON_VERSION}-slim-bookworm AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+WORKDIR /src
+# Dependencies first, from the metadata alone, so a code change does not reinstall them.
+COPY pyproject.toml README.md ./
+RUN mkdir bot && touch bot/__init__.py \
+    && pip install . \
+    && pip uninstall --yes interp-bot
+COPY bot ./bot
+RUN pip install --no-deps . \
+    && interp-bot --version
+
+FROM python:${PYTHON_VERSION}-slim-bookworm AS runtime
+# git only for INTERP_BOT_GIT_COMMIT=true (commit each approval); no compilers, no package caches.
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends git \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system --gid 10001 interp \
+    && useradd --system --uid 10001 --gid interp --home-dir /app --no-create-home --shell /usr/sbin/nologin interp \
+    && mkdir -p /app /data \
+    && chown interp:interp /app /data
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+# The list and the sources are baked in as a default; compose mounts the operator's checkout over them.
+COPY --chown=interp:interp catalogue ./catalogue
+COPY --chown=interp:interp feeds.yaml ./feeds.yaml
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    INTERP_BOT_CATALOGUE_DIR=/app/catalogue \
+    INTERP_BOT_FEEDS_FILE=/app/feeds.yaml \
+    INTERP_BOT_DATABASE_URL=sqlite:////data/interp-bot.db \
+    GIT_AUTHOR_NAME=interp-bot \
+    GIT_AUTHOR_EMAIL=interp-bot@localhost \
+    GIT_COMMITTER_NAME=interp-bot \
+    GIT_COMMITTER_EMAIL=interp-bot@localhost \
+    GIT_CONFIG_COUNT=1 \
+    GIT_CONFIG_KEY_0=safe.directory \
+    GIT_CONFIG_VALUE_0=*
+USER interp
+# SIGTERM (docker stop) ends `interp-bot run` cleanly: the job in flight finishes, connections close, exit 0.
+STOPSIGNAL SIGTERM
+# Healthy = the catalogue loads and the database answers at the current schema (`status` exits 1 otherwise).
+HEALTHCHECK --interval=60s --timeout=30s --start-period=60s --retries=3 \
+    CMD interp-bot --log-level WARNING status > /dev/null || exit 1
+ENTRYPOINT ["interp-bot"]
+CMD ["run"]
