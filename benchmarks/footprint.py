@@ -1,0 +1,176 @@
+"""Footprint: peak memory of a running bot, and cold start of a one-shot lookup.
+
+    python -m benchmarks.footprint [--runs 9] [--size 10000]
+
+1. Peak RSS (the kernel's VmHWM) of `interp-bot run` with a generated catalogue of --size entries, measured after
+   the bot has started, polled the loopback feeds, scored them against the whole catalogue and posted the
+   candidates: once with the console adapter, once with Discord and Slack both connected to the loopback fakes
+   (tests/fakes), through the real discord.py and slack-bolt. Target: <= 150 MB.
+2. Cold start of `interp-bot topic probing` (a new interpreter each run, real catalogue and the generated one):
+   median of --runs. Target: <= 1.5 s. The slowest imports are listed from `python -X importtime`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks.generated import write_generated  # noqa: E402
+from tests.fakes.discord_fake import DIGEST_CHANNEL, MAINTAINERS_CHANNEL, FakeDiscord  # noqa: E402
+from tests.fakes.feed_server import FeedServer  # noqa: E402
+from tests.fakes.slack_fake import FakeSlack  # noqa: E402
+
+RSS_TARGET_MB, START_TARGET_S = 150, 1.5
+FEEDS = {"lesswrong": ("forum_rss", "lesswrong-frontpage.xml"), "cs-cl": ("arxiv_rss", "arxiv-listing-rss2-cs-cl.xml"),
+         "arxiv-api": ("arxiv_api", "arxiv-api-testing-100.xml"), "alignment": ("forum_rss", "alignment-forum.xml")}
+DISCORD_LAUNCHER = REPO / "tests" / "ops" / "discord_redirect.py"  # discord.py aimed at the fake, then the CLI
+
+
+def kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise LookupError(field)
+
+
+def base_env(workdir: Path, catalogue: Path, feeds: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INTERP_BOT_", "DISCORD_", "SLACK_"))}
+    env.update(PYTHONUNBUFFERED="1", INTERP_BOT_CATALOGUE_DIR=str(catalogue), INTERP_BOT_FEEDS_FILE=str(feeds),
+               INTERP_BOT_DATABASE_URL=f"sqlite:///{workdir / 'bot.db'}", INTERP_BOT_ALLOW_PRIVATE_ADDRESSES="true",
+               INTERP_BOT_LOG_LEVEL="DEBUG")  # DEBUG: the scheduler says when each poll job has run
+    return env
+
+
+def all_posted(database: Path, platforms: int) -> bool:
+    """Every candidate posted on every platform: the steady state after the first polls."""
+    with sqlite3.connect(database) as conn:
+        candidates = conn.execute("SELECT count(*) FROM papers WHERE status = 'candidate'").fetchone()[0]
+        posts = conn.execute("SELECT count(*) FROM posts WHERE kind = 'candidate'").fetchone()[0]
+    return candidates > 0 and posts >= candidates * platforms
+
+
+async def peak_rss(name: str, command: list[str], env: dict[str, str], workdir: Path) -> tuple[float, float]:
+    """Run the bot until every first poll and the publishing after it are done; (peak, current) RSS in MB."""
+    platforms = command.count("--adapter")
+    log = workdir / f"{name}.log"
+    with log.open("wb") as sink:
+        proc = await asyncio.create_subprocess_exec(*command, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
+                                                    stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        polled = [re.compile(rf'Job "poll {name} \(trigger.*" executed successfully') for name in FEEDS]
+        while True:
+            text = log.read_text(errors="replace")
+            if all(p.search(text) for p in polled) and all_posted(workdir / "bot.db", platforms):
+                break
+            if proc.returncode is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{name}: the bot did not reach steady state; see {log}:\n{text[-3000:]}")
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(1)  # settle: anything the posts set off
+        print(f"   ({name}: steady after {time.monotonic() - deadline + 120:.0f} s)")
+        return kib(proc.pid, "VmHWM") / 1024, kib(proc.pid, "VmRSS") / 1024
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            await asyncio.wait_for(proc.wait(), 10)
+
+
+async def measure_run(catalogue: Path, tmp: Path) -> dict[str, tuple[float, float]]:
+    results = {}
+    async with FeedServer(REPO / "tests" / "data" / "feeds") as feeds_server:
+        feeds = tmp / "feeds.yaml"
+        feeds.write_text("feeds:\n" + "".join(
+            f"  - name: {name}\n    kind: {kind}\n    url: {feeds_server.url('/feeds/' + file)}\n"
+            f"    interval_minutes: 60\n" for name, (kind, file) in FEEDS.items()))
+        workdir = tmp / "console"
+        workdir.mkdir()
+        results["console"] = await peak_rss("console", [sys.executable, "-m", "bot", "run", "--adapter", "console"],
+                                            base_env(workdir, catalogue, feeds), workdir)
+        discord, slack = FakeDiscord(), await FakeSlack().start()
+        await discord.start()
+        try:
+            workdir = tmp / "chat"
+            workdir.mkdir()
+            env = base_env(workdir, catalogue, feeds) | {
+                "FAKE_DISCORD_API": discord.api_base, "FAKE_DISCORD_GATEWAY": discord.gateway_url,
+                "DISCORD_TOKEN": "fake-token", "INTERP_BOT_DISCORD_MAINTAINERS_CHANNEL_ID": MAINTAINERS_CHANNEL,
+                "INTERP_BOT_DISCORD_DIGEST_CHANNEL_ID": DIGEST_CHANNEL,
+                "SLACK_BOT_TOKEN": "xoxb-1111-2222-footprint", "SLACK_APP_TOKEN": "xapp-1-A0FOOT-3333-footprint",
+                "INTERP_BOT_SLACK_API_URL": slack.api_url, "INTERP_BOT_SLACK_MAINTAINERS_CHANNEL": "C0MAINTAIN",
+                "INTERP_BOT_SLACK_DIGEST_CHANNEL": "C0DIGEST1"}
+            command = [sys.executable, str(DISCORD_LAUNCHER), "run", "--adapter", "discord", "--adapter", "slack"]
+            results["discord + slack"] = await peak_rss("chat", command, env, workdir)
+            posted = len(discord.find("POST", r"/channels/\d+/messages")) + len(slack.calls_to("chat.postMessage"))
+            print(f"   (discord + slack: {posted} candidate posts reached the fakes)")
+        finally:
+            await discord.stop()
+            await slack.stop()
+    return results
+
+
+def cold_start(catalogue: Path, runs: int) -> list[float]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTERP_BOT_")}
+    env["INTERP_BOT_CATALOGUE_DIR"] = str(catalogue)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "bot", "topic", "probing"], cwd=REPO, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def slowest_imports(catalogue: Path, top: int = 8) -> list[tuple[float, str]]:
+    """Cumulative import time per top-level module of one cold run (python -X importtime)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTERP_BOT_")}
+    env["INTERP_BOT_CATALOGUE_DIR"] = str(catalogue)
+    stderr = subprocess.run([sys.executable, "-X", "importtime", "-m", "bot", "topic", "probing"], cwd=REPO, env=env,
+                            capture_output=True, text=True, check=True).stderr
+    rows = []
+    for line in stderr.splitlines():
+        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \|( *)(\S+)", line)
+        if match and len(match.group(2)) <= 1:  # top-level imports only: their time includes their children
+            rows.append((int(match.group(1)) / 1e6, match.group(3)))
+    return sorted(rows, reverse=True)[:top]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9, help="cold starts to take the median of (default 9)")
+    parser.add_argument("--size", type=int, default=10_000, help="generated catalogue size (default 10000)")
+    args = parser.parse_args(argv)
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="interp-footprint-") as name:
+        tmp = Path(name)
+        catalogue = write_generated(tmp / "catalogue", args.size)
+        print(f"peak RSS of `interp-bot run`, {args.size:,}-entry catalogue (target <= {RSS_TARGET_MB} MB):")
+        for adapters, (peak, now) in asyncio.run(measure_run(catalogue, tmp)).items():
+            ok &= peak <= RSS_TARGET_MB
+            print(f"   {adapters:<16} peak {peak:6.1f} MB   (RSS at the end {now:.1f} MB)")
+        print(f"cold start of `interp-bot topic probing`, median of {args.runs} (target <= {START_TARGET_S} s):")
+        for label, directory in (("real catalogue", REPO / "catalogue"), (f"{args.size:,} entries", catalogue)):
+            times = cold_start(directory, args.runs)
+            median = statistics.median(times)
+            ok &= label != "real catalogue" or median <= START_TARGET_S
+            print(f"   {label:<16} median {median:.3f} s   (min {min(times):.3f}, max {max(times):.3f})")
+        print("   slowest top-level imports (cumulative, real catalogue):")
+        for seconds, module in slowest_imports(REPO / "catalogue"):
+            print(f"     {seconds * 1000:7.1f} ms  {module}")
+    print("targets met" if ok else "TARGET MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
