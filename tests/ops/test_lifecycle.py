@@ -20,6 +20,11 @@ async def test_run_polls_then_stops_cleanly_on_sigterm(tmp_path: Path, feed_serv
     bot = BotProcess(env, tmp_path, "run", "--adapter", "console")
     await bot.start()
     try:
+        # `status` only once the bot has created the SQLite file: a CLI command racing the very first migration
+        # of a brand-new SQLite database can still meet "database is locked" (PostgreSQL takes turns).
+        await wait_for(lambda: "interp-bot running" in bot.stderr, limit=15, what="the bot to start",
+                       alive=bot.running)
+
         async def polled() -> dict | None:
             status = await cli(env, tmp_path, "status", "--json")
             assert status.returncode == 0, status.stderr
