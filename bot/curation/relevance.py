@@ -214,7 +214,13 @@ class _TopicIndex:
             for f, w in prof.items():
                 postings.setdefault(f, []).append((slug, w * idf[f] * idf[f] * scale))
         self._postings = {f: tuple(v) for f, v in postings.items()}
-        self._catalogue = catalogue
+        # The same postings with each weight already multiplied by the summary's factor (the same products
+        # `w * SUMMARY_WEIGHT` would give at scoring time, so sums come out bit for bit the same).
+        self._summary_postings = {
+            f: tuple((slug, w * self.SUMMARY_WEIGHT) for slug, w in v) for f, v in self._postings.items()
+        }
+        # Titles and paths of every topic, read once: a paper's suggestions are built from them.
+        self._names = {t.slug: (t.title, catalogue.path_text(t.slug)) for t in catalogue.topics}
 
     SUMMARY_WEIGHT = 0.25  # an abstract's words help place a paper but must not outvote its title
 
@@ -222,26 +228,31 @@ class _TopicIndex:
         self, title_feats: Iterable[str], summary_feats: Iterable[str], kinds: set[str], top: int
     ) -> tuple[TopicScore, ...]:
         raw: dict[str, float] = {}
-        for feats, factor in ((title_feats, 1.0), (summary_feats, self.SUMMARY_WEIGHT)):
+        get = raw.get
+        for feats, postings in ((title_feats, self._postings), (summary_feats, self._summary_postings)):
+            find = postings.get
             for f in feats:
-                for slug, w in self._postings.get(f, ()):
-                    raw[slug] = raw.get(slug, 0.0) + w * factor
+                found = find(f)
+                if found:
+                    for slug, w in found:
+                        raw[slug] = get(slug, 0.0) + w
+        return self.ranked(raw, kinds, top)
+
+    def ranked(self, raw: dict[str, float], kinds: set[str], top: int) -> tuple[TopicScore, ...]:
+        """The best `top` topics from raw overlaps (slug -> summed weights, as `rank` adds them up)."""
         research = {s: v for s, v in raw.items() if s not in KIND_TOPICS}
         best = max(research.values(), default=0.0)
-        ranked = dict(research)
+        ranked = research
+        names = self._names
         for slug in kinds:
-            if self._catalogue.topic(slug) is not None:
+            if slug in names:
                 # The title says "survey" (etc.): that section leads, the research topic follows.
                 ranked[slug] = best * 1.05 + raw.get(slug, 0.0) + 1e-6
         total = sum(ranked.values())
         if total <= 0:
             return ()
         order = sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-        cat = self._catalogue
-        return tuple(
-            TopicScore(slug, cat.topic(slug).title, cat.path_text(slug), round(v / total, 4))  # type: ignore[union-attr]
-            for slug, v in order
-        )
+        return tuple(TopicScore(slug, *names[slug], round(v / total, 4)) for slug, v in order)
 
 
 # --------------------------------------------------------------------------- the model
@@ -255,6 +266,13 @@ class RelevanceModel:
         self._nb = nb
         self._topics = topics
         self.threshold = threshold
+        # Everything a feature means to the model, found with one lookup per feature of a paper:
+        # feature -> (word-model log-odds or None, topic postings for a title, topic postings for a summary).
+        self._features: dict[str, tuple[float | None, tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]]
+        self._features = {
+            f: (nb.log_odds.get(f), topics._postings.get(f, ()), topics._summary_postings.get(f, ()))
+            for f in nb.log_odds.keys() | topics._postings.keys()
+        }
 
     @classmethod
     def build(cls, catalogue: Catalogue, labels: Iterable[Label] = (), *, threshold: float = 0.5) -> RelevanceModel:
@@ -301,9 +319,9 @@ class RelevanceModel:
         nb = _NaiveBayes(pos, neg, alpha=lexicon.nb_alpha, feature_cap=lexicon.nb_feature_cap)
         return cls(lexicon, nb, _TopicIndex(catalogue, labels, positives), threshold)
 
-    def _title_evidence(self, hits: LexiconHits, cue: bool, feats: Sequence[str]) -> float:
+    def _title_evidence(self, hits: LexiconHits, cue: bool, nb_sum: float) -> float:
         lex = self._lexicon
-        nb = lex.nb_weight * _clip(self._nb.evidence(feats)[0], lex.nb_cap)
+        nb = lex.nb_weight * _clip(nb_sum, lex.nb_cap)
         field = hits.cued + max(nb, 0.0)
         # Without a model named, field words are ambiguous ("linear probing" of hash tables, "circuits" in
         # hardware), and so is the word model's positive evidence, which it learned from the same words.
@@ -313,17 +331,32 @@ class RelevanceModel:
 
     def score(self, title: str, summary: str = "", *, top: int = 3) -> Relevance:
         lex = self._lexicon
+        look_up = self._features.get
+        # One pass over each text's known features adds up both the word model's evidence and the topics'
+        # overlaps, in feature order (the sums are the ones _NaiveBayes.evidence and _TopicIndex.rank make).
+        raw: dict[str, float] = {}
+        get = raw.get
         t_seq = words(title)
-        t_feats = ngram_features(t_seq)
+        t_nb = 0.0
+        for lo, postings, _ in filter(None, map(look_up, ngram_features(t_seq))):
+            if lo is not None:
+                t_nb += lo
+            for slug, w in postings:
+                raw[slug] = get(slug, 0.0) + w
         t_hits = lex.hits(t_seq)
         s_seq = words(summary, SUMMARY_WORDS) if summary else []
-        s_hits = lex.hits(s_seq) if s_seq else LexiconHits()
+        # The summary is searched for a model cue only when the title names none.
+        s_hits = lex.hits(s_seq, find_cue=not t_hits.cue) if s_seq else LexiconHits()
         cue = t_hits.cue or s_hits.cue
-        z = lex.bias + self._title_evidence(t_hits, cue, t_feats)
-        s_feats: list[str] = []
+        z = lex.bias + self._title_evidence(t_hits, cue, t_nb)
         if s_seq:
-            s_feats = ngram_features(s_seq)
-            nb_sum, known = self._nb.evidence(s_feats)
+            nb_sum, known = 0.0, 0
+            for lo, _, postings in filter(None, map(look_up, ngram_features(s_seq))):
+                if lo is not None:
+                    nb_sum += lo
+                    known += 1
+                for slug, w in postings:
+                    raw[slug] = get(slug, 0.0) + w
             # An abstract's word evidence is averaged, not summed: its length says nothing about its subject.
             nb_mean = nb_sum / known if known else 0.0
             s_lex = s_hits.strong + (s_hits.cued if cue else s_hits.cued * lex.cue_absent_factor) + s_hits.against
@@ -332,7 +365,7 @@ class RelevanceModel:
             # A mean is per word; scale it to a short title's worth of words before weighing it.
             z += lex.summary_nb_weight * _clip(nb_mean * _TITLE_WORDS, lex.nb_cap)
         p = round(_sigmoid(z), 4)  # rounded first so `relevant` always agrees with the score callers see
-        topics = self._topics.rank(t_feats, s_feats, lex.kind_of(t_seq), max(0, top))
+        topics = self._topics.ranked(raw, lex.kind_of(t_seq), max(0, top))
         return Relevance(p, p >= self.threshold, topics)
 
     def score_many(self, items: Iterable[tuple[str, str]]) -> list[Relevance]:

@@ -6,9 +6,11 @@ and deterministic: the same text always yields the same features, in the same or
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,32 +47,84 @@ def stem(word: str) -> str:
     return word
 
 
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Every ASCII character but [a-z0-9] becomes a space: on lower-cased ASCII text, `translate` with this table and
+# `split()` give the same words as a `[^a-z0-9]+` substitution, several times faster.
+_ASCII_NON_WORD = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum() or chr(c).isupper()})
+_CHARS_PER_WORD = 12  # a prefix this many characters per wanted word nearly always holds them all (see `words`)
+_CACHE_MAX = 1 << 17  # distinct words remembered by the per-word caches below before they start afresh
+
+
+class _PerWord(dict):  # type: ignore[type-arg]
+    """word -> compute(word), computed the first time a word is asked for (and forgotten in bulk when full)."""
+
+    def __init__(self, compute: Callable[[str], Any]):
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, word: str) -> Any:
+        value = self._compute(word)
+        if len(self) >= _CACHE_MAX:
+            self.clear()
+        self[word] = value
+        return value
+
+
+@functools.lru_cache(maxsize=_CACHE_MAX)
+def _stem(word: str) -> str:
+    """`stem`, remembered: a poll meets the same few thousand words over and over."""
+    return stem(word)
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _split(text: str) -> list[str]:
+    """`fold(text).split()`, without `fold`'s character-by-character loop."""
+    if text.isascii():
+        return text.lower().translate(_ASCII_NON_WORD).split()
+    decomposed = unicodedata.normalize("NFKD", text)
+    # fold drops the combining marks (accents) the decomposition split off: delete each distinct one at once.
+    marks = {ord(c): None for c in set(decomposed) if unicodedata.combining(c)}
+    return _WORD.findall((decomposed.translate(marks) if marks else decomposed).lower())
 
 
 def words(text: str, limit: int | None = None) -> list[str]:
     """Folded, stemmed words with nothing dropped: the sequence the lexicon's phrases are matched on.
 
-    `limit` keeps the first words only. ASCII text (nearly every title and abstract) skips the Unicode
-    decomposition `fold` needs for accents; both paths give the same words.
+    `limit` keeps the first words only, and only a prefix of a long text is read to find them. ASCII text
+    (nearly every title and abstract) skips the Unicode decomposition `fold` needs for accents; both paths give
+    the same words.
     """
-    folded = _NON_WORD.sub(" ", text.lower()) if text.isascii() else fold(text)
-    split = folded.split()
+    if limit is not None and limit > 0 and len(text) > _CHARS_PER_WORD * limit:
+        split = _split(text[: _CHARS_PER_WORD * limit])
+        # More words than wanted: the last one may have been cut by the prefix, the first `limit` were not
+        # (folding works character by character, so a prefix folds to a prefix of the whole text's words).
+        if len(split) > limit:
+            return list(map(_stem, split[:limit]))
+    split = _split(text)
     if limit is not None:
         split = split[:limit]
-    return [stem(w) for w in split]
+    return list(map(_stem, split))
+
+
+def _is_content(word: str) -> bool:
+    return word not in STOPWORDS and not _DIGITS.match(word)
+
+
+_CONTENT = _PerWord(_is_content)
 
 
 def content_words(seq: Sequence[str]) -> list[str]:
-    return [w for w in seq if w not in STOPWORDS and not _DIGITS.match(w)]
+    return list(filter(_CONTENT.__getitem__, seq))
 
 
 def ngram_features(seq: Sequence[str]) -> list[str]:
     """Distinct unigrams and adjacent bigrams of content words, in first-seen order."""
     content = content_words(seq)
-    feats = list(content)
-    feats.extend(f"{a} {b}" for a, b in itertools.pairwise(content))
-    return list(dict.fromkeys(feats))
+    feats = dict.fromkeys(content)
+    if len(content) > 1:
+        feats.update(dict.fromkeys(map(" ".join, itertools.pairwise(content))))
+    return list(feats)
 
 
 # --------------------------------------------------------------------------- lexicon
@@ -135,13 +189,35 @@ class _PhraseIndex:
                 raise ValueError(f"lexicon prefix {p.words[0]!r}* is shorter than three letters")
             buckets.setdefault(p.words[0][:3], []).append(p)
         self._prefixes = {k: tuple(v) for k, v in buckets.items()}
+        # What the scan asks of each word, remembered per word: can a phrase start here, and which phrase
+        # matches here when no multi-word phrase does (that answer depends on the word alone).
+        self._starts = _PerWord(lambda w: w in self._by_first or w[:3] in self._prefixes)
+        self._single = _PerWord(lambda w: self._match((w,), 0))
+        # first word -> (second words of its multi-word phrases, second-word prefixes of its two-word prefix
+        # phrases): a multi-word phrase can only match where the next word is one of these.
+        seconds: dict[str, tuple[set[str], list[str]]] = {}
+        for first, phrases in self._by_first.items():
+            for p in phrases:
+                if len(p.words) > 1:
+                    exact, prefix = seconds.setdefault(first, (set(), []))
+                    (prefix.append if len(p.words) == 2 and p.prefix else exact.add)(p.words[1])
+        self._seconds = {k: (frozenset(e), tuple(p)) for k, (e, p) in seconds.items()}
 
     def candidates(self, seq: Sequence[str]) -> list[int]:
-        """Positions where some phrase could start: a cheap filter so most words cost one set lookup."""
-        firsts, prefixes = self._by_first, self._prefixes
-        return [i for i, w in enumerate(seq) if w in firsts or w[:3] in prefixes]
+        """Positions where some phrase could start: a cheap filter so most words cost one dict lookup."""
+        return list(itertools.compress(range(len(seq)), map(self._starts.__getitem__, seq)))
 
     def match_at(self, seq: Sequence[str], i: int) -> _Phrase | None:
+        """The phrase matched at position i: the longest phrase starting there, else the best one-word reading."""
+        word = seq[i]
+        seconds = self._seconds.get(word)
+        if seconds is not None and i + 1 < len(seq):
+            following = seq[i + 1]
+            if following in seconds[0] or following.startswith(seconds[1]):
+                return self._match(seq, i)
+        return self._single[word]  # no multi-word phrase can start here: the word alone decides
+
+    def _match(self, seq: Sequence[str], i: int) -> _Phrase | None:
         best: _Phrase | None = None
         for p in self._by_first.get(seq[i], ()):
             if p.matches_at(seq, i):
@@ -173,6 +249,21 @@ class Lexicon:
     kinds: Mapping[str, tuple[tuple[str, ...], ...]]
     _terms: _PhraseIndex = field(repr=False)
     _cues: _PhraseIndex = field(repr=False)
+    # kinds by the first word of their cues: (first word -> ((slug, cue), ...)), and slugs with an empty cue
+    _kind_index: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(init=False, repr=False, compare=False)
+    _kinds_always: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        always: set[str] = set()
+        for slug, cues in self.kinds.items():
+            for cue in cues:
+                if cue:
+                    index.setdefault(cue[0], []).append((slug, cue))
+                else:
+                    always.add(slug)  # an empty cue is found in any text
+        object.__setattr__(self, "_kind_index", {k: tuple(v) for k, v in index.items()})
+        object.__setattr__(self, "_kinds_always", frozenset(always))
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Lexicon:
@@ -205,16 +296,25 @@ class Lexicon:
         match = self._cues.match_at
         return any(match(seq, i) is not None for i in self._cues.candidates(seq))
 
-    def hits(self, seq: Sequence[str]) -> LexiconHits:
-        """Sum the weights of the distinct phrases found in a word sequence, by group."""
+    def hits(self, seq: Sequence[str], *, find_cue: bool = True) -> LexiconHits:
+        """Sum the weights of the distinct phrases found in a word sequence, by group.
+
+        `find_cue=False` skips looking for a model cue (the result's `cue` is then False): for a caller that
+        already found one elsewhere.
+        """
+        cue = find_cue and self.has_cue(seq)
+        positions = self._terms.candidates(seq)
+        if not positions:
+            return LexiconHits(cue=cue) if cue else _NO_HITS
         seen: set[tuple[str, ...]] = set()
         totals = {"strong": 0.0, "cued": 0.0, "against": 0.0}
         terms: list[str] = []
         resume = 0  # phrases do not overlap: a match consumes its words
-        for i in self._terms.candidates(seq):
+        match = self._terms.match_at
+        for i in positions:
             if i < resume:
                 continue
-            p = self._terms.match_at(seq, i)
+            p = match(seq, i)
             if p is None:
                 continue
             resume = i + len(p.words)
@@ -223,18 +323,22 @@ class Lexicon:
             seen.add(p.words)
             totals[p.group] += p.weight
             terms.append(" ".join(p.words) + ("*" if p.prefix else ""))
-        return LexiconHits(totals["strong"], totals["cued"], totals["against"], self.has_cue(seq), tuple(terms))
+        return LexiconHits(totals["strong"], totals["cued"], totals["against"], cue, tuple(terms))
 
     def kind_of(self, seq: Sequence[str]) -> set[str]:
         """The non-research sections (survey, tutorial, ...) this text says it belongs to."""
-        found: set[str] = set()
-        for slug, cues in self.kinds.items():
-            for cue in cues:
-                n = len(cue)
-                if any(tuple(seq[i : i + n]) == cue for i in range(len(seq) - n + 1)):
+        found = set(self._kinds_always)
+        index = self._kind_index
+        if index.keys().isdisjoint(seq):
+            return found
+        for i, word in enumerate(seq):
+            for slug, cue in index.get(word, ()):
+                if slug not in found and tuple(seq[i : i + len(cue)]) == cue:
                     found.add(slug)
-                    break
         return found
+
+
+_NO_HITS = LexiconHits()
 
 
 def iter_nonblank(lines: Iterable[str]) -> Iterable[str]:
