@@ -7,6 +7,7 @@ preprint, a title with TeX in it. Everything here reduces those spellings to key
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -170,9 +171,16 @@ def collapse_whitespace(text: str) -> str:
     return " ".join(text.split())
 
 
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=8192)
 def normalise_title(title: str) -> str:
     """The form titles are matched in: TeX cleaned, Greek letters spelled out, case, accents and punctuation folded."""
     cleaned = clean_tex(title)
+    if cleaned.isascii():
+        # No Greek letter to spell out and nothing for Unicode to decompose: `fold` minus its NFKD step.
+        return " ".join(_NON_WORD.split(cleaned.lower())).strip()
     spelled = "".join(f" {_LETTER_NAMES[c]} " if c in _LETTER_NAMES else c for c in cleaned)
     return fold(spelled)
 
@@ -185,19 +193,24 @@ _MIN_TITLE_CHARS = 15
 
 def title_key(title: str) -> str | None:
     normalised = normalise_title(title)
-    if len(normalised.split()) < _MIN_TITLE_WORDS or len(normalised) < _MIN_TITLE_CHARS:
+    if len(normalised) < _MIN_TITLE_CHARS or len(normalised.split()) < _MIN_TITLE_WORDS:
         return None
     return f"title:{normalised}"
 
 
-def url_keys(url: str) -> set[str]:
-    """``arxiv:<id>`` for an arXiv URL, ``url:<canonical>`` for anything else."""
+@functools.lru_cache(maxsize=8192)
+def _url_keys(url: str) -> frozenset[str]:
     ident = arxiv_id(url) if "arxiv" in url.lower() else None
     if ident is not None:
-        return {f"arxiv:{ident[0]}"}
+        return frozenset((f"arxiv:{ident[0]}",))
     if not url.strip():
-        return set()
-    return {f"url:{canonical_url(url)}"}
+        return frozenset()
+    return frozenset((f"url:{canonical_url(url)}",))
+
+
+def url_keys(url: str) -> set[str]:
+    """``arxiv:<id>`` for an arXiv URL, ``url:<canonical>`` for anything else."""
+    return set(_url_keys(url))
 
 
 def paper_keys(paper: Paper) -> frozenset[str]:
@@ -208,10 +221,11 @@ def paper_keys(paper: Paper) -> frozenset[str]:
     if paper.canonical_id.startswith("arxiv:"):
         keys.add(paper.canonical_id)
     elif paper.canonical_id.startswith("url:"):
-        keys |= url_keys(paper.canonical_id.removeprefix("url:"))
-    for url in (paper.abs_url, paper.pdf_url, *(link_url for _, link_url in paper.links)):
+        keys |= _url_keys(paper.canonical_id.removeprefix("url:"))
+    # The links repeat the abs and pdf URLs: each distinct URL is read once.
+    for url in dict.fromkeys((paper.abs_url, paper.pdf_url, *(link_url for _, link_url in paper.links))):
         if url:
-            keys |= url_keys(url)
+            keys |= _url_keys(url)
     if (key := title_key(paper.title)) is not None:
         keys.add(key)
     return frozenset(keys)
@@ -228,6 +242,8 @@ class ListIndex:
         pairs = [(normalised, entry_id) for normalised, entry_id in titles if normalised]
         self._titles = [normalised for normalised, _ in pairs]
         self._title_entries = [entry_id for _, entry_id in pairs]
+        # token_sort_ratio is the plain ratio of the titles' words in sorted order: sort the list's side once.
+        self._sorted_titles = [_sorted_words(t) for t in self._titles]
 
     @classmethod
     def from_catalogue(cls, catalogue: Catalogue) -> ListIndex:
@@ -245,18 +261,27 @@ class ListIndex:
     def __len__(self) -> int:
         return len(self._title_entries)
 
-    def match(self, paper: Paper, *, fuzzy_threshold: float = 92.0) -> str | None:
-        """The id of the list entry this paper already is, or None. Exact keys first, then a fuzzy title match."""
-        keys = paper_keys(paper)
+    def match(self, paper: Paper, *, fuzzy_threshold: float = 92.0, keys: Iterable[str] | None = None) -> str | None:
+        """The id of the list entry this paper already is, or None. Exact keys first, then a fuzzy title match.
+
+        `keys` are the paper's `paper_keys(paper)`, for a caller that has computed them already.
+        """
+        keys = paper_keys(paper) if keys is None else keys
         # arXiv ids are the surest evidence, then URLs, then titles.
         for prefix in ("arxiv:", "url:", "title:"):
             for key in sorted(k for k in keys if k.startswith(prefix)):
                 if key in self._keys:
                     return self._keys[key]
-        normalised = normalise_title(paper.title)
-        if title_key(paper.title) is None or not self._titles:
+        # The title key (when the title is specific enough to have one) is "title:" + the normalised title.
+        normalised = next((k[6:] for k in keys if k.startswith("title:")), None)
+        if normalised is None or not self._titles:
             return None
         best = process.extractOne(
-            normalised, self._titles, scorer=fuzz.token_sort_ratio, score_cutoff=fuzzy_threshold
+            _sorted_words(normalised), self._sorted_titles, scorer=fuzz.ratio, score_cutoff=fuzzy_threshold
         )
         return self._title_entries[best[2]] if best else None
+
+
+def _sorted_words(normalised: str) -> str:
+    """What rapidfuzz's token_sort_ratio compares: the words sorted, joined by single spaces."""
+    return " ".join(sorted(normalised.split()))

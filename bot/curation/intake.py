@@ -178,9 +178,10 @@ class Intake:
             newest_first = sorted(range(len(fresh)), key=lambda i: fresh[i].published or now, reverse=True)
             allowed = {i for i in newest_first if scores[i].relevant}
             allowed = set(sorted(allowed, key=newest_first.index)[:quota])
+        key_sets = [paper_keys(p) for p in fresh]  # once per paper: for the list's index and for the store
         rows = []
         for i, (paper, relevance) in enumerate(zip(fresh, scores, strict=True)):
-            listed = listed_index.match(paper)
+            listed = listed_index.match(paper, keys=key_sets[i])
             if listed:
                 status = "listed"
             elif relevance.relevant and (not first_poll or i in allowed):
@@ -196,8 +197,8 @@ class Intake:
         if dry_run:
             return report
         recorded = self.store.record_batch(
-            [(paper_keys(paper), _paper_values(paper, relevance, status, listed), paper.item_id)
-             for paper, relevance, status, listed in rows], feed=feed.name, now=now)
+            [(keys, _paper_values(paper, relevance, status, listed), paper.item_id)
+             for keys, (paper, relevance, status, listed) in zip(key_sets, rows, strict=True)], feed=feed.name, now=now)
         created_candidates = sum(1 for (_, created), row in zip(recorded, rows, strict=True)
                                  if created and row[2] == "candidate")
         return replace(report, candidates=created_candidates)
