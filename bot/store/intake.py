@@ -165,11 +165,14 @@ class IntakeStore:
                 fresh.append((keys, {**values, "_new": True}, item_id))
             new_rows = [(keys, values, item_id) for keys, values, item_id in fresh if values.get("_new")]
             if new_rows:
-                inserted = conn.execute(
-                    insert(schema.papers).returning(schema.papers.c.id, sort_by_parameter_order=True),
+                # canonical_id is unique: the returned rows are matched to ours by it, in whatever order they
+                # come. (Asking for them in parameter order makes SQLAlchemy send SQLite one INSERT per row.)
+                returned = dict(conn.execute(
+                    insert(schema.papers).returning(schema.papers.c.canonical_id, schema.papers.c.id),
                     [{**{k: v for k, v in values.items() if k != "_new"}, "feeds": [feed], "first_seen_at": now,
                       "status_at": now} for _, values, _ in new_rows],
-                ).scalars().all()
+                ).all())
+                inserted = [returned[values["canonical_id"]] for _, values, _ in new_rows]
                 key_rows, item_rows = [], []
                 for (keys, _, item_id), paper_id in zip(new_rows, inserted, strict=True):
                     key_rows += [{"key": k, "paper_id": paper_id} for k in keys]
