@@ -32,10 +32,11 @@ The combining knobs in ``lexicon.yaml`` (bias, nb_*, cue_absent_factor) and POSI
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import TextIO
@@ -43,7 +44,7 @@ from typing import TextIO
 import yaml
 
 from bot.catalogue.model import Catalogue
-from bot.curation.relevance_text import Lexicon, LexiconHits, iter_nonblank, ngram_features, words
+from bot.curation.relevance_text import Lexicon, LexiconHits, content_words, iter_nonblank, ngram_features, words
 
 # Sections of the list that are not research topics: suggested only when the title says it is that kind.
 KIND_TOPICS = ("survey", "tutorial", "library", "video", "by-source")
@@ -127,6 +128,9 @@ def _clip(x: float, cap: float) -> float:
 
 
 _Weighted = tuple[Sequence[str], float]  # a document's features and how many documents it counts as
+# What one feature means to the model: word-model log-odds (None if unknown to it), topic postings for a title,
+# topic postings for a summary.
+_Meaning = tuple[float | None, tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]
 
 
 class _NaiveBayes:
@@ -266,13 +270,25 @@ class RelevanceModel:
         self._nb = nb
         self._topics = topics
         self.threshold = threshold
-        # Everything a feature means to the model, found with one lookup per feature of a paper:
-        # feature -> (word-model log-odds or None, topic postings for a title, topic postings for a summary).
-        self._features: dict[str, tuple[float | None, tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]]
-        self._features = {
-            f: (nb.log_odds.get(f), topics._postings.get(f, ()), topics._summary_postings.get(f, ()))
-            for f in nb.log_odds.keys() | topics._postings.keys()
-        }
+        # Everything a feature means to the model, found with one lookup per feature of a paper.
+        # Bigrams ("a b") are keyed by their word pair, so a paper's pairs are looked up without joining them.
+        self._unigrams: dict[str, _Meaning] = {}
+        self._bigrams: dict[tuple[str, str], _Meaning] = {}
+        for f in nb.log_odds.keys() | topics._postings.keys():
+            meaning = (nb.log_odds.get(f), topics._postings.get(f, ()), topics._summary_postings.get(f, ()))
+            first, _, second = f.partition(" ")
+            if second:
+                self._bigrams[(first, second)] = meaning
+            else:
+                self._unigrams[f] = meaning
+
+    def _known(self, seq: Sequence[str]) -> Iterator[_Meaning]:
+        """What the model knows of `ngram_features(seq)`, feature by feature in that order (unknown ones left out)."""
+        content = content_words(seq)
+        return itertools.chain(
+            filter(None, map(self._unigrams.get, dict.fromkeys(content))),
+            filter(None, map(self._bigrams.get, dict.fromkeys(itertools.pairwise(content)))),
+        )
 
     @classmethod
     def build(cls, catalogue: Catalogue, labels: Iterable[Label] = (), *, threshold: float = 0.5) -> RelevanceModel:
@@ -331,14 +347,13 @@ class RelevanceModel:
 
     def score(self, title: str, summary: str = "", *, top: int = 3) -> Relevance:
         lex = self._lexicon
-        look_up = self._features.get
         # One pass over each text's known features adds up both the word model's evidence and the topics'
         # overlaps, in feature order (the sums are the ones _NaiveBayes.evidence and _TopicIndex.rank make).
         raw: dict[str, float] = {}
         get = raw.get
         t_seq = words(title)
         t_nb = 0.0
-        for lo, postings, _ in filter(None, map(look_up, ngram_features(t_seq))):
+        for lo, postings, _ in self._known(t_seq):
             if lo is not None:
                 t_nb += lo
             for slug, w in postings:
@@ -351,7 +366,7 @@ class RelevanceModel:
         z = lex.bias + self._title_evidence(t_hits, cue, t_nb)
         if s_seq:
             nb_sum, known = 0.0, 0
-            for lo, _, postings in filter(None, map(look_up, ngram_features(s_seq))):
+            for lo, _, postings in self._known(s_seq):
                 if lo is not None:
                     nb_sum += lo
                     known += 1

@@ -6,7 +6,6 @@ and deterministic: the same text always yields the same features, in the same or
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 import unicodedata
@@ -69,10 +68,7 @@ class _PerWord(dict):  # type: ignore[type-arg]
         return value
 
 
-@functools.lru_cache(maxsize=_CACHE_MAX)
-def _stem(word: str) -> str:
-    """`stem`, remembered: a poll meets the same few thousand words over and over."""
-    return stem(word)
+_STEMS = _PerWord(stem)  # a poll meets the same few thousand words over and over
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -84,8 +80,9 @@ def _split(text: str) -> list[str]:
         return text.lower().translate(_ASCII_NON_WORD).split()
     decomposed = unicodedata.normalize("NFKD", text)
     # fold drops the combining marks (accents) the decomposition split off: delete each distinct one at once.
-    marks = {ord(c): None for c in set(decomposed) if unicodedata.combining(c)}
-    return _WORD.findall((decomposed.translate(marks) if marks else decomposed).lower())
+    for mark in [c for c in set(decomposed) if unicodedata.combining(c)]:
+        decomposed = decomposed.replace(mark, "")
+    return _WORD.findall(decomposed.lower())
 
 
 def words(text: str, limit: int | None = None) -> list[str]:
@@ -100,11 +97,11 @@ def words(text: str, limit: int | None = None) -> list[str]:
         # More words than wanted: the last one may have been cut by the prefix, the first `limit` were not
         # (folding works character by character, so a prefix folds to a prefix of the whole text's words).
         if len(split) > limit:
-            return list(map(_stem, split[:limit]))
+            return list(map(_STEMS.__getitem__, split[:limit]))
     split = _split(text)
     if limit is not None:
         split = split[:limit]
-    return list(map(_stem, split))
+    return list(map(_STEMS.__getitem__, split))
 
 
 def _is_content(word: str) -> bool:
