@@ -128,9 +128,8 @@ def _clip(x: float, cap: float) -> float:
 
 
 _Weighted = tuple[Sequence[str], float]  # a document's features and how many documents it counts as
-# What one feature means to the model: word-model log-odds (None if unknown to it), topic postings for a title,
-# topic postings for a summary.
-_Meaning = tuple[float | None, tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]
+# What one feature means to the model: word-model log-odds (None if unknown to it) and topic postings.
+_Meaning = tuple[float | None, tuple[tuple[str, float], ...]]
 
 
 class _NaiveBayes:
@@ -218,11 +217,6 @@ class _TopicIndex:
             for f, w in prof.items():
                 postings.setdefault(f, []).append((slug, w * idf[f] * idf[f] * scale))
         self._postings = {f: tuple(v) for f, v in postings.items()}
-        # The same postings with each weight already multiplied by the summary's factor (the same products
-        # `w * SUMMARY_WEIGHT` would give at scoring time, so sums come out bit for bit the same).
-        self._summary_postings = {
-            f: tuple((slug, w * self.SUMMARY_WEIGHT) for slug, w in v) for f, v in self._postings.items()
-        }
         # Titles and paths of every topic, read once: a paper's suggestions are built from them.
         self._names = {t.slug: (t.title, catalogue.path_text(t.slug)) for t in catalogue.topics}
 
@@ -233,13 +227,13 @@ class _TopicIndex:
     ) -> tuple[TopicScore, ...]:
         raw: dict[str, float] = {}
         get = raw.get
-        for feats, postings in ((title_feats, self._postings), (summary_feats, self._summary_postings)):
-            find = postings.get
+        find = self._postings.get
+        for feats, factor in ((title_feats, 1.0), (summary_feats, self.SUMMARY_WEIGHT)):
             for f in feats:
                 found = find(f)
                 if found:
                     for slug, w in found:
-                        raw[slug] = get(slug, 0.0) + w
+                        raw[slug] = get(slug, 0.0) + w * factor
         return self.ranked(raw, kinds, top)
 
     def ranked(self, raw: dict[str, float], kinds: set[str], top: int) -> tuple[TopicScore, ...]:
@@ -275,7 +269,7 @@ class RelevanceModel:
         self._unigrams: dict[str, _Meaning] = {}
         self._bigrams: dict[tuple[str, str], _Meaning] = {}
         for f in nb.log_odds.keys() | topics._postings.keys():
-            meaning = (nb.log_odds.get(f), topics._postings.get(f, ()), topics._summary_postings.get(f, ()))
+            meaning = (nb.log_odds.get(f), topics._postings.get(f, ()))
             first, _, second = f.partition(" ")
             if second:
                 self._bigrams[(first, second)] = meaning
@@ -353,7 +347,7 @@ class RelevanceModel:
         get = raw.get
         t_seq = words(title)
         t_nb = 0.0
-        for lo, postings, _ in self._known(t_seq):
+        for lo, postings in self._known(t_seq):
             if lo is not None:
                 t_nb += lo
             for slug, w in postings:
@@ -366,12 +360,13 @@ class RelevanceModel:
         z = lex.bias + self._title_evidence(t_hits, cue, t_nb)
         if s_seq:
             nb_sum, known = 0.0, 0
-            for lo, _, postings in self._known(s_seq):
+            factor = self._topics.SUMMARY_WEIGHT  # as _TopicIndex.rank weighs a summary's words
+            for lo, postings in self._known(s_seq):
                 if lo is not None:
                     nb_sum += lo
                     known += 1
                 for slug, w in postings:
-                    raw[slug] = get(slug, 0.0) + w
+                    raw[slug] = get(slug, 0.0) + w * factor
             # An abstract's word evidence is averaged, not summed: its length says nothing about its subject.
             nb_mean = nb_sum / known if known else 0.0
             s_lex = s_hits.strong + (s_hits.cued if cue else s_hits.cued * lex.cue_absent_factor) + s_hits.against
