@@ -26,6 +26,7 @@ from bot.catalogue.model import Catalogue  # noqa: E402
 from bot.catalogue.text import fold  # noqa: E402
 from bot.catalogue.yaml_io import load_catalogue  # noqa: E402
 from bot.curation.relevance import (  # noqa: E402
+    DEFAULT_THRESHOLD,
     RelevanceModel,
     load_background,
     load_lexicon,
@@ -113,7 +114,7 @@ def cross_validate(catalogue: Catalogue, k: int = 5) -> tuple[float, float, floa
         train = [d for i, d in enumerate(docs) if i % k != fold_no]
         model = RelevanceModel.assemble(
             catalogue,
-            threshold=0.5,
+            threshold=DEFAULT_THRESHOLD,
             lexicon=lexicon,
             positives=[d[2] for d in train if d[2] is not None],
             background=[d[0] for d in train if not d[1]],

@@ -52,6 +52,12 @@ LABEL_WEIGHT = 3.0  # one maintainer decision counts as this many background or 
 _TITLE_WORDS = 4.0  # content words of a typical title
 SUMMARY_WORDS = 160  # an abstract states its subject early; reading the rest costs time and adds no signal
 
+# The score at which a paper counts as relevant. The one number chosen on the dev set (which serves as the
+# validation set; the model's other knobs come from cross-validation on the training data): at 0.4 the dev set
+# gives precision 0.959 / recall 0.902 on titles alone, at 0.5 0.978 / 0.888. INTERP_BOT_RELEVANCE_THRESHOLD
+# overrides it for a deployment that prefers fewer misses or fewer false alarms.
+DEFAULT_THRESHOLD = 0.4
+
 
 @dataclass(frozen=True)
 class TopicScore:
@@ -285,7 +291,8 @@ class RelevanceModel:
         )
 
     @classmethod
-    def build(cls, catalogue: Catalogue, labels: Iterable[Label] = (), *, threshold: float = 0.5) -> RelevanceModel:
+    def build(cls, catalogue: Catalogue, labels: Iterable[Label] = (), *,
+              threshold: float = DEFAULT_THRESHOLD) -> RelevanceModel:
         return cls.assemble(
             catalogue,
             labels,
