@@ -116,11 +116,13 @@ def _suggest(word: str, allowed: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+# scheme://[user@]host[:port][/path?query#fragment] with a dotted host and no whitespace anywhere. A regex
+# rather than urlsplit: it is checked for every link of every entry at every load.
+_HTTP_URL = re.compile(r"https?://(?:[^\s/?#@]+@)?[^\s/?#@:.]+(?:\.[^\s/?#@:.]+)+(?::\d+)?(?:[/?#]\S*)?", re.ASCII)
+
+
 def valid_url(url: object) -> bool:
-    if not isinstance(url, str) or not url or any(c.isspace() for c in url):
-        return False
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and "." in parts.netloc.split(":")[0]
+    return isinstance(url, str) and _HTTP_URL.fullmatch(url) is not None
 
 
 # --------------------------------------------------------------------------- loading
@@ -173,8 +175,8 @@ def load_catalogue(directory: Path | str, *, pending: dict[str, str] | None = No
 
     final_entries = []
     for entry_id, entry in entries.items():
-        topics_of = (*entry.topics, *extra_topics.get(entry_id, ()))
-        final_entries.append(_replace(entry, topics=topics_of))
+        more = extra_topics.get(entry_id)
+        final_entries.append(_replace(entry, topics=(*entry.topics, *more)) if more else entry)
     return Catalogue(
         title=title,
         description=description,
