@@ -35,6 +35,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -135,7 +136,8 @@ def _clip(x: float, cap: float) -> float:
 
 _Weighted = tuple[Sequence[str], float]  # a document's features and how many documents it counts as
 # What one feature means to the model: word-model log-odds (None if unknown to it) and topic postings.
-_Meaning = tuple[float | None, tuple[tuple[str, float], ...]]
+_Postings = tuple[tuple[str, ...], "array[float]"]  # topic slugs and their weights, in step
+_Meaning = tuple[float | None, _Postings]
 
 
 class _NaiveBayes:
@@ -213,34 +215,24 @@ class _TopicIndex:
         n = len(profiles) or 1
         df = Counter(f for prof in profiles.values() for f in prof)
         idf = {f: math.log(1.0 + n / d) for f, d in df.items()}
-        # Inverted index feature -> ((slug, weight), ...): scoring touches only topics sharing a word with the paper.
-        postings: dict[str, list[tuple[str, float]]] = {}
+        # Inverted index feature -> (slugs, weights): scoring touches only topics sharing a word with the paper.
+        # Slugs and weights are kept apart (a tuple of interned strings and an array of doubles) because a
+        # large list has hundreds of thousands of postings and a (slug, weight) pair per posting costs 5x more.
+        slugs_of: dict[str, list[str]] = {}
+        weights_of: dict[str, array[float]] = {}
         for slug in sorted(profiles):
             prof = profiles[slug]
             norm = math.sqrt(sum((w * idf[f]) ** 2 for f, w in prof.items())) or 1.0
             # sqrt-dampened norm: topics with many entries should not drown, nor alias-only topics dominate.
             scale = 1.0 / math.sqrt(norm)
             for f, w in prof.items():
-                postings.setdefault(f, []).append((slug, w * idf[f] * idf[f] * scale))
-        self._postings = {f: tuple(v) for f, v in postings.items()}
+                slugs_of.setdefault(f, []).append(slug)
+                weights_of.setdefault(f, array("d")).append(w * idf[f] * idf[f] * scale)
+        self.postings: dict[str, _Postings] = {f: (tuple(slugs), weights_of[f]) for f, slugs in slugs_of.items()}
         # Titles and paths of every topic, read once: a paper's suggestions are built from them.
         self._names = {t.slug: (t.title, catalogue.path_text(t.slug)) for t in catalogue.topics}
 
     SUMMARY_WEIGHT = 0.25  # an abstract's words help place a paper but must not outvote its title
-
-    def rank(
-        self, title_feats: Iterable[str], summary_feats: Iterable[str], kinds: set[str], top: int
-    ) -> tuple[TopicScore, ...]:
-        raw: dict[str, float] = {}
-        get = raw.get
-        find = self._postings.get
-        for feats, factor in ((title_feats, 1.0), (summary_feats, self.SUMMARY_WEIGHT)):
-            for f in feats:
-                found = find(f)
-                if found:
-                    for slug, w in found:
-                        raw[slug] = get(slug, 0.0) + w * factor
-        return self.ranked(raw, kinds, top)
 
     def ranked(self, raw: dict[str, float], kinds: set[str], top: int) -> tuple[TopicScore, ...]:
         """The best `top` topics from raw overlaps (slug -> summed weights, as `rank` adds them up)."""
@@ -267,20 +259,22 @@ class RelevanceModel:
 
     def __init__(self, lexicon: Lexicon, nb: _NaiveBayes, topics: _TopicIndex, threshold: float):
         self._lexicon = lexicon
-        self._nb = nb
         self._topics = topics
         self.threshold = threshold
         # Everything a feature means to the model, found with one lookup per feature of a paper.
         # Bigrams ("a b") are keyed by their word pair, so a paper's pairs are looked up without joining them.
+        # The word model's and the topics' own tables are dropped afterwards: only this one is read.
         self._unigrams: dict[str, _Meaning] = {}
         self._bigrams: dict[tuple[str, str], _Meaning] = {}
-        for f in nb.log_odds.keys() | topics._postings.keys():
-            meaning = (nb.log_odds.get(f), topics._postings.get(f, ()))
+        no_topics: _Postings = ((), array("d"))
+        for f in nb.log_odds.keys() | topics.postings.keys():
+            meaning = (nb.log_odds.get(f), topics.postings.get(f, no_topics))
             first, _, second = f.partition(" ")
             if second:
                 self._bigrams[(first, second)] = meaning
             else:
                 self._unigrams[f] = meaning
+        topics.postings = {}
 
     def _known(self, seq: Sequence[str]) -> Iterator[_Meaning]:
         """What the model knows of `ngram_features(seq)`, feature by feature in that order (unknown ones left out)."""
@@ -357,7 +351,7 @@ class RelevanceModel:
         for lo, postings in self._known(t_seq):
             if lo is not None:
                 t_nb += lo
-            for slug, w in postings:
+            for slug, w in zip(*postings, strict=True):
                 raw[slug] = get(slug, 0.0) + w
         t_hits = lex.hits(t_seq)
         s_seq = words(summary, SUMMARY_WORDS) if summary else []
@@ -367,12 +361,12 @@ class RelevanceModel:
         z = lex.bias + self._title_evidence(t_hits, cue, t_nb)
         if s_seq:
             nb_sum, known = 0.0, 0
-            factor = self._topics.SUMMARY_WEIGHT  # as _TopicIndex.rank weighs a summary's words
+            factor = self._topics.SUMMARY_WEIGHT
             for lo, postings in self._known(s_seq):
                 if lo is not None:
                     nb_sum += lo
                     known += 1
-                for slug, w in postings:
+                for slug, w in zip(*postings, strict=True):
                     raw[slug] = get(slug, 0.0) + w * factor
             # An abstract's word evidence is averaged, not summed: its length says nothing about its subject.
             nb_mean = nb_sum / known if known else 0.0
