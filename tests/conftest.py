@@ -10,6 +10,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,31 +46,28 @@ def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
 
 
-def postgres_admin_url() -> str | None:
-    return os.environ.get(POSTGRES_ENV) or None
+@contextmanager
+def fresh_postgres(prefix: str = "interp_bot_test") -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards.
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
-    admin = postgres_admin_url()
+    Skips (visibly) when INTERP_BOT_TEST_POSTGRES_URL is unset; fails when it is set but the server cannot
+    be reached, because then CI's PostgreSQL tests would silently not run.
+    """
+    admin = os.environ.get(POSTGRES_ENV)
     if not admin:
-        pytest.skip(f"PostgreSQL not configured: set {POSTGRES_ENV} (e.g. postgresql://postgres@127.0.0.1/test)")
+        pytest.skip(f"PostgreSQL not configured: set {POSTGRES_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     from bot.store.db import normalise_url
 
     admin_url = make_url(normalise_url(admin))
-    name = f"interp_bot_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # configured but unreachable: that is a failure in CI, not a skip
+    except Exception as exc:
         engine.dispose()
         pytest.fail(f"{POSTGRES_ENV} is set but PostgreSQL is unreachable: {exc}")
     try:
@@ -78,3 +76,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    with fresh_postgres() as url:
+        yield url

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import discord
 import pytest
+import yarl
+from discord.gateway import DiscordWebSocket
 
-REPO = Path(__file__).resolve().parents[3]
-# pytest puts this folder, not the repository, on sys.path; the shared fakes live under tests/fakes.
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-import discord  # noqa: E402
-import yarl  # noqa: E402
-from discord.gateway import DiscordWebSocket  # noqa: E402
-
-from bot.adapters.discord import create_adapter  # noqa: E402
-from bot.catalogue.service import CatalogueService  # noqa: E402
-from bot.commands import Commands  # noqa: E402
-from bot.curation.pipeline import Curation  # noqa: E402
-from bot.store.db import Database  # noqa: E402
-from tests.e2e.discord.harness import Bot, VoteRecorder, make_settings  # noqa: E402
-from tests.fakes.discord_fake import FakeDiscord  # noqa: E402
+from bot.adapters.discord import create_adapter
+from bot.catalogue.service import CatalogueService
+from bot.commands import Commands
+from bot.curation.pipeline import Curation
+from bot.store.db import Database
+from tests.conftest import REPO
+from tests.e2e.discord.harness import Bot, VoteRecorder, make_settings
+from tests.fakes.discord_fake import FakeDiscord
 
 
 @pytest.fixture
