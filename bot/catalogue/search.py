@@ -7,14 +7,14 @@ entries) and answer in well under a millisecond for the seed list: see benchmark
 from __future__ import annotations
 
 import bisect
-from array import array
 import heapq
 import math
 import threading
-from operator import itemgetter
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Literal
 
 from rapidfuzz import fuzz, process

@@ -24,6 +24,7 @@ from bot.catalogue.yaml_io import TOPICS_FILE, entry_files, load_catalogue
 # One writer at a time inside a process; the directory lock serialises across processes.
 _WRITE_LOCK = threading.Lock()
 
+
 def scalar(value: str) -> str:
     """A YAML scalar for `value`: plain when that reads back unchanged, else double-quoted."""
     if value and "\n" not in value and value == value.strip():
@@ -31,7 +32,7 @@ def scalar(value: str) -> str:
             if yaml.safe_load(f"k: {value}") == {"k": value} and not value.startswith(("*", "&", "!", "%", "@", "`")):
                 return value
         except yaml.YAMLError:
-            pass
+            pass  # not readable as a plain scalar: quote it below
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
     escaped = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in escaped)
     return f'"{escaped}"'

@@ -245,7 +245,7 @@ class IntakeStore:
                 conn.execute(insert(schema.feed_items).values(feed=feed, item_id=item_id, paper_id=existing.id,
                                                               seen_at=now))
         except IntegrityError:
-            pass
+            pass  # this feed delivered this item before: already recorded
         row = conn.execute(select(schema.papers).where(schema.papers.c.id == existing.id)).one()
         return _paper(row)
 
