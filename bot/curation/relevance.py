@@ -40,12 +40,20 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import TextIO
+from typing import Any, TextIO
 
 import yaml
 
 from bot.catalogue.model import Catalogue
-from bot.curation.relevance_text import Lexicon, LexiconHits, content_words, iter_nonblank, ngram_features, words
+from bot.curation.relevance_text import (
+    Feature,
+    Lexicon,
+    LexiconHits,
+    content_words,
+    feature_keys,
+    iter_nonblank,
+    words,
+)
 
 # Sections of the list that are not research topics: suggested only when the title says it is that kind.
 KIND_TOPICS = ("survey", "tutorial", "library", "video", "by-source")
@@ -134,44 +142,40 @@ def _clip(x: float, cap: float) -> float:
 # --------------------------------------------------------------------------- word model
 
 
-_Weighted = tuple[Sequence[str], float]  # a document's features and how many documents it counts as
-# What one feature means to the model: word-model log-odds (None if unknown to it) and topic postings.
+_Weighted = tuple[Iterable[Feature], float]  # a document's features and how many documents it counts as
 _Postings = tuple[tuple[str, ...], "array[float]"]  # topic slugs and their weights, in step
+# What one feature means to the model: word-model log-odds (None if unknown to it) and topic postings.
 _Meaning = tuple[float | None, _Postings]
 
 
-class _NaiveBayes:
-    """Binarised multinomial naive Bayes over title n-grams, reduced to one log-odds number per feature."""
+def _log_odds(
+    positives: Iterable[_Weighted], negatives: Iterable[_Weighted], *, alpha: float, feature_cap: float
+) -> dict[Feature, float]:
+    """A binarised multinomial naive Bayes over title n-grams, reduced to one log-odds number per feature.
 
-    def __init__(
-        self, positives: Iterable[_Weighted], negatives: Iterable[_Weighted], *, alpha: float, feature_cap: float
-    ):
-        pos: Counter[str] = Counter()
-        neg: Counter[str] = Counter()
-        for feats, weight in positives:
-            for f in feats:
-                pos[f] += weight
-        for feats, weight in negatives:
-            for f in feats:
-                neg[f] += weight
-        vocab = pos.keys() | neg.keys()
-        v = len(vocab) or 1
-        pos_total = sum(pos.values()) + alpha * v
-        neg_total = sum(neg.values()) + alpha * v
-        self.log_odds: dict[str, float] = {
-            f: _clip(math.log((pos[f] + alpha) / pos_total) - math.log((neg[f] + alpha) / neg_total), feature_cap)
-            for f in sorted(vocab)
-        }
-
-    def evidence(self, feats: Iterable[str]) -> tuple[float, int]:
-        """Sum of log-odds of the known features, and how many were known."""
-        total, known = 0.0, 0
+    The documents are read one at a time as they come (a large list has tens of thousands), and the positives'
+    counts are overwritten with the log-odds in place, so no table is ever held twice.
+    """
+    pos: Counter[Feature] = Counter()
+    neg: Counter[Feature] = Counter()
+    for feats, weight in positives:
         for f in feats:
-            lo = self.log_odds.get(f)
-            if lo is not None:
-                total += lo
-                known += 1
-        return total, known
+            pos[f] += weight
+    for feats, weight in negatives:
+        for f in feats:
+            neg[f] += weight
+    v = (len(pos) + sum(1 for f in neg if f not in pos)) or 1  # the vocabulary's size
+    pos_total = sum(pos.values()) + alpha * v
+    neg_total = sum(neg.values()) + alpha * v
+    shared: dict[float, float] = {}  # a few hundred distinct values among tens of thousands of features: one each
+    for f, count in pos.items():
+        lo = _clip(math.log((count + alpha) / pos_total) - math.log((neg[f] + alpha) / neg_total), feature_cap)
+        pos[f] = shared.setdefault(lo, lo)
+    for f, count in neg.items():
+        if f not in pos:
+            lo = _clip(math.log((0 + alpha) / pos_total) - math.log((count + alpha) / neg_total), feature_cap)
+            pos[f] = shared.setdefault(lo, lo)
+    return pos
 
 
 # --------------------------------------------------------------------------- topics
@@ -186,56 +190,68 @@ class _TopicIndex:
 
     POSITIVE_TOPIC_WEIGHT = 2.0  # chosen by 5-fold cross-validation over the packaged positives (benchmark --cv)
 
-    def __init__(self, catalogue: Catalogue, labels: Sequence[Label], positives: Sequence[_Positive] = ()):
-        profiles: dict[str, Counter[str]] = {}
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        labels: Sequence[Label],
+        positives: Sequence[_Positive] = (),
+        canonical: dict[str, str] | None = None,
+    ):
+        canonical = {} if canonical is None else canonical
+
+        def features(text: str) -> dict[Feature, None]:
+            return feature_keys(words(text), canonical)
+
+        profiles: dict[str, Counter[Feature]] = {}
         for topic in catalogue.topics:
             entries = catalogue.entries_under(topic.slug)
             if not entries:
                 continue  # a pure container: papers go under its children
-            prof: Counter[str] = Counter()
-            for f in ngram_features(words(topic.title)):
+            prof: Counter[Feature] = Counter()
+            for f in features(topic.title):
                 prof[f] += self.TITLE_WEIGHT
             for alias in topic.aliases:
-                for f in ngram_features(words(alias)):
+                for f in features(alias):
                     prof[f] += self.ALIAS_WEIGHT
             for entry in entries:
-                for f in ngram_features(words(" ".join((entry.title, entry.acronym, *entry.notes)))):
+                for f in features(" ".join((entry.title, entry.acronym, *entry.notes))):
                     prof[f] += 1.0
             profiles[topic.slug] = prof
         for pos in positives:
             # Packaged real titles filed under a topic that holds entries: more of that topic's vocabulary.
             if pos.topic in profiles:
-                for f in ngram_features(words(pos.title)):
+                for f in features(pos.title):
                     profiles[pos.topic][f] += self.POSITIVE_TOPIC_WEIGHT
         for label in labels:
             if label.relevant and label.topic and catalogue.topic(label.topic) is not None:
                 prof = profiles.setdefault(label.topic, Counter())
-                for f in ngram_features(words(label.title)):
+                for f in features(label.title):
                     prof[f] += self.LABEL_TOPIC_WEIGHT
         n = len(profiles) or 1
         df = Counter(f for prof in profiles.values() for f in prof)
-        idf = {f: math.log(1.0 + n / d) for f, d in df.items()}
-        # Inverted index feature -> (slugs, weights): scoring touches only topics sharing a word with the paper.
-        # Slugs and weights are kept apart (a tuple of interned strings and an array of doubles) because a
-        # large list has hundreds of thousands of postings and a (slug, weight) pair per posting costs 5x more.
-        slugs_of: dict[str, list[str]] = {}
-        weights_of: dict[str, array[float]] = {}
+        idf_of = {d: math.log(1.0 + n / d) for d in set(df.values())}  # by document frequency: a few dozen values
+        # Inverted index feature -> (slug, weight, slug, weight, ...) in slug order: scoring touches only topics
+        # sharing a word with the paper. Flat while building (most features have one or two postings, and a
+        # weight is one of a few thousand values, each kept once); RelevanceModel packs them and lets this go.
+        postings: dict[Feature, tuple[str | float, ...]] = {}
+        shared: dict[float, float] = {}
         for slug in sorted(profiles):
-            prof = profiles[slug]
-            norm = math.sqrt(sum((w * idf[f]) ** 2 for f, w in prof.items())) or 1.0
+            prof = profiles.pop(slug)  # each profile is let go as soon as it is read
+            norm = math.sqrt(sum((w * idf_of[df[f]]) ** 2 for f, w in prof.items())) or 1.0
             # sqrt-dampened norm: topics with many entries should not drown, nor alias-only topics dominate.
             scale = 1.0 / math.sqrt(norm)
             for f, w in prof.items():
-                slugs_of.setdefault(f, []).append(slug)
-                weights_of.setdefault(f, array("d")).append(w * idf[f] * idf[f] * scale)
-        self.postings: dict[str, _Postings] = {f: (tuple(slugs), weights_of[f]) for f, slugs in slugs_of.items()}
+                idf = idf_of[df[f]]
+                weight = w * idf * idf * scale
+                postings[f] = (*postings.get(f, ()), slug, shared.setdefault(weight, weight))
+        self.postings = postings
         # Titles and paths of every topic, read once: a paper's suggestions are built from them.
         self._names = {t.slug: (t.title, catalogue.path_text(t.slug)) for t in catalogue.topics}
 
     SUMMARY_WEIGHT = 0.25  # an abstract's words help place a paper but must not outvote its title
 
     def ranked(self, raw: dict[str, float], kinds: set[str], top: int) -> tuple[TopicScore, ...]:
-        """The best `top` topics from raw overlaps (slug -> summed weights, as `rank` adds them up)."""
+        """The best `top` topics from raw overlaps (slug -> summed posting weights, as `score` adds them up)."""
         research = {s: v for s, v in raw.items() if s not in KIND_TOPICS}
         best = max(research.values(), default=0.0)
         ranked = research
@@ -257,24 +273,38 @@ class _TopicIndex:
 class RelevanceModel:
     """Scores papers for relevance to the list and suggests topics. Immutable once built."""
 
-    def __init__(self, lexicon: Lexicon, nb: _NaiveBayes, topics: _TopicIndex, threshold: float):
+    def __init__(self, lexicon: Lexicon, log_odds: dict[Feature, float], topics: _TopicIndex, threshold: float):
         self._lexicon = lexicon
         self._topics = topics
         self.threshold = threshold
-        # Everything a feature means to the model, found with one lookup per feature of a paper.
-        # Bigrams ("a b") are keyed by their word pair, so a paper's pairs are looked up without joining them.
-        # The word model's and the topics' own tables are dropped afterwards: only this one is read.
-        self._unigrams: dict[str, _Meaning] = {}
-        self._bigrams: dict[tuple[str, str], _Meaning] = {}
-        no_topics: _Postings = ((), array("d"))
-        for f in nb.log_odds.keys() | topics.postings.keys():
-            meaning = (nb.log_odds.get(f), topics.postings.get(f, no_topics))
-            first, _, second = f.partition(" ")
-            if second:
-                self._bigrams[(first, second)] = meaning
-            else:
-                self._unigrams[f] = meaning
-        topics.postings = {}
+        # Everything a feature means to the model, found with one lookup per feature of a paper. Bigrams ("a b")
+        # are keyed by their word pair, so a paper's pairs are looked up without joining them. The word model's
+        # table becomes this one in place, and the topics' postings are emptied into it, so neither is held twice.
+        # Few meanings are distinct (about 8,500 for the 50,000 features of a 10,000-entry list): each is kept once.
+        packed: dict[tuple[str | float, ...], _Postings] = {(): ((), array("d"))}
+        meanings: dict[tuple[float | None, tuple[str | float, ...]], _Meaning] = {}
+
+        def meaning(lo: float | None, flat: tuple[str | float, ...]) -> _Meaning:
+            found = meanings.get((lo, flat))
+            if found is None:
+                postings = packed.get(flat)
+                if postings is None:
+                    postings = packed[flat] = (flat[0::2], array("d", flat[1::2]))  # type: ignore[arg-type]
+                found = meanings[(lo, flat)] = (lo, postings)
+            return found
+
+        table: dict[Feature, Any] = log_odds
+        postings, topics.postings = topics.postings, {}
+        for f, lo in table.items():
+            table[f] = meaning(lo, postings.pop(f, ()))
+        while postings:
+            f, flat = postings.popitem()
+            table[f] = meaning(None, flat)
+        del postings
+        self._unigrams: dict[str, _Meaning] = {f: m for f, m in table.items() if isinstance(f, str)}
+        for f in self._unigrams:
+            del table[f]
+        self._bigrams: dict[tuple[str, str], _Meaning] = table
 
     def _known(self, seq: Sequence[str]) -> Iterator[_Meaning]:
         """What the model knows of `ngram_features(seq)`, feature by feature in that order (unknown ones left out)."""
@@ -315,20 +345,30 @@ class RelevanceModel:
         """
         labels = tuple(labels)
         if entries is None:
-            entries = [e.title for e in catalogue.entries if "by-source" not in e.topics]  # people, not papers
-        pos: list[_Weighted] = [(ngram_features(words(t)), 1.0) for t in entries]
-        for topic in catalogue.topics:
-            if topic.slug in KIND_TOPICS:
-                continue
-            for name in (topic.title, *topic.aliases):
-                pos.append((ngram_features(words(name)), 1.0))
-        pos.extend((ngram_features(words(p.title)), 1.0) for p in positives)
-        neg: list[_Weighted] = [(ngram_features(words(t)), 1.0) for t in background]
-        for label in labels:
-            feats = ngram_features(words(label.title))
-            (pos if label.relevant else neg).append((feats, LABEL_WEIGHT))
-        nb = _NaiveBayes(pos, neg, alpha=lexicon.nb_alpha, feature_cap=lexicon.nb_feature_cap)
-        return cls(lexicon, nb, _TopicIndex(catalogue, labels, positives), threshold)
+            entries = (e.title for e in catalogue.entries if "by-source" not in e.topics)  # people, not papers
+        canonical: dict[str, str] = {}  # one object per word for every table built here
+
+        def docs(texts: Iterable[str], weight: float = 1.0) -> Iterator[_Weighted]:
+            # Generated one document at a time: the word model counts each and lets it go.
+            return ((feature_keys(words(t), canonical), weight) for t in texts)
+
+        names = (n for t in catalogue.topics if t.slug not in KIND_TOPICS for n in (t.title, *t.aliases))
+        # The topics first: their postings are the smaller table to keep while the word model counts.
+        topics = _TopicIndex(catalogue, labels, positives, canonical)
+        log_odds = _log_odds(
+            itertools.chain(
+                docs(entries),
+                docs(names),
+                docs(p.title for p in positives),
+                docs((label.title for label in labels if label.relevant), LABEL_WEIGHT),
+            ),
+            itertools.chain(
+                docs(background), docs((label.title for label in labels if not label.relevant), LABEL_WEIGHT)
+            ),
+            alpha=lexicon.nb_alpha,
+            feature_cap=lexicon.nb_feature_cap,
+        )
+        return cls(lexicon, log_odds, topics, threshold)
 
     def _title_evidence(self, hits: LexiconHits, cue: bool, nb_sum: float) -> float:
         lex = self._lexicon
@@ -342,8 +382,8 @@ class RelevanceModel:
 
     def score(self, title: str, summary: str = "", *, top: int = 3) -> Relevance:
         lex = self._lexicon
-        # One pass over each text's known features adds up both the word model's evidence and the topics'
-        # overlaps, in feature order (the sums are the ones _NaiveBayes.evidence and _TopicIndex.rank make).
+        # One pass over each text's known features adds up, in feature order, both the word model's evidence
+        # (log-odds) and the topics' overlaps (postings).
         raw: dict[str, float] = {}
         get = raw.get
         t_seq = words(title)

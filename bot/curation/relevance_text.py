@@ -124,6 +124,21 @@ def ngram_features(seq: Sequence[str]) -> list[str]:
     return list(feats)
 
 
+Feature = str | tuple[str, str]  # a content word, or two adjacent ones: what the relevance model keys its tables by
+
+
+def feature_keys(seq: Sequence[str], canonical: dict[str, str]) -> dict[Feature, None]:
+    """`ngram_features(seq)` as the model's tables key them, in the same order: a bigram is its pair of words
+    rather than the joined string (words hold no spaces, so the two spellings correspond one to one), and each
+    word is the one object `canonical` holds for it, so the tables built from many texts share their words.
+    """
+    content = [canonical.setdefault(w, w) for w in content_words(seq)]
+    keys: dict[Feature, None] = dict.fromkeys(content)
+    if len(content) > 1:
+        keys.update(dict.fromkeys(itertools.pairwise(content)))
+    return keys
+
+
 # --------------------------------------------------------------------------- lexicon
 
 
