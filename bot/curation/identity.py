@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import unicodedata
+import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -193,9 +195,7 @@ _MIN_TITLE_CHARS = 15
 
 def title_key(title: str) -> str | None:
     normalised = normalise_title(title)
-    if len(normalised) < _MIN_TITLE_CHARS or len(normalised.split()) < _MIN_TITLE_WORDS:
-        return None
-    return f"title:{normalised}"
+    return f"title:{normalised}" if _specific(normalised) else None
 
 
 @functools.lru_cache(maxsize=8192)
@@ -235,28 +235,47 @@ def paper_keys(paper: Paper) -> frozenset[str]:
 
 
 class ListIndex:
-    """Answers "is this paper already on the list?" from the catalogue's links and titles."""
+    """Answers "is this paper already on the list?" from the catalogue's links and titles.
+
+    Kept small, since a list may have tens of thousands of entries: one string per entry for its title (the
+    title's words in sorted order, what the fuzzy match compares), and the link keys. A paper whose normalised
+    title has the same words as a listed title in the same order is that entry (the exact title match); in
+    another order, the fuzzy match scores it 100 and finds the first entry with those words, as the
+    `_by_words` table does without the scan.
+    """
 
     def __init__(self, keys: dict[str, str], titles: Iterable[tuple[str, str]]):
+        """`keys`: arXiv and URL keys -> entry id; `titles`: (normalised title, entry id) in the list's order."""
         self._keys = keys
-        pairs = [(normalised, entry_id) for normalised, entry_id in titles if normalised]
-        self._titles = [normalised for normalised, _ in pairs]
-        self._title_entries = [entry_id for _, entry_id in pairs]
-        # token_sort_ratio is the plain ratio of the titles' words in sorted order: sort the list's side once.
-        self._sorted_titles = [_sorted_words(t) for t in self._titles]
+        self._sorted_titles: list[str] = []  # each listed title's words, sorted: what fuzz.ratio compares
+        self._title_entries: list[str] = []  # in step
+        self._by_words: dict[str, str] = {}  # sorted words -> the first entry with them (titles with a title key)
+        # Where two listed titles have the same words in different orders (rare), the exact title decides.
+        self._exact: dict[str, str] = {}
+        first_title: dict[str, str] = {}  # sorted words -> that first entry's normalised title, while building
+        for normalised, entry_id in titles:
+            if not normalised:
+                continue
+            sorted_words = _sorted_words(normalised)
+            self._sorted_titles.append(sorted_words)
+            self._title_entries.append(entry_id)
+            if not _specific(normalised):
+                continue  # no title key: matched by the fuzzy scan alone
+            first = first_title.setdefault(sorted_words, normalised)
+            self._by_words.setdefault(sorted_words, entry_id)
+            if first != normalised:
+                self._exact.setdefault(first, self._by_words[sorted_words])
+                self._exact.setdefault(normalised, entry_id)
 
     @classmethod
     def from_catalogue(cls, catalogue: Catalogue) -> ListIndex:
+        # Uncached: the list's own links and titles would only push the papers' out of the caches.
         keys: dict[str, str] = {}
-        titles: list[tuple[str, str]] = []
         for entry in catalogue.entries:
             for link in entry.links:
-                for key in url_keys(link.url):
+                for key in _url_keys.__wrapped__(link.url):
                     keys.setdefault(key, entry.id)
-            if (key := title_key(entry.title)) is not None:
-                keys.setdefault(key, entry.id)
-            titles.append((normalise_title(entry.title), entry.id))
-        return cls(keys, titles)
+        return cls(keys, ((normalise_title.__wrapped__(entry.title), entry.id) for entry in catalogue.entries))
 
     def __len__(self) -> int:
         return len(self._title_entries)
@@ -264,22 +283,49 @@ class ListIndex:
     def match(self, paper: Paper, *, fuzzy_threshold: float = 92.0, keys: Iterable[str] | None = None) -> str | None:
         """The id of the list entry this paper already is, or None. Exact keys first, then a fuzzy title match.
 
-        `keys` are the paper's `paper_keys(paper)`, for a caller that has computed them already.
+        `keys` are the paper's `paper_keys(paper)`, for a caller that has computed them already. Only a paper
+        specific enough to have a title key is matched by title, and one whose title has a listed title's words
+        matches that entry (fuzz.ratio 100), whatever `fuzzy_threshold`.
         """
         keys = paper_keys(paper) if keys is None else keys
         # arXiv ids are the surest evidence, then URLs, then titles.
-        for prefix in ("arxiv:", "url:", "title:"):
+        for prefix in ("arxiv:", "url:"):
             for key in sorted(k for k in keys if k.startswith(prefix)):
                 if key in self._keys:
                     return self._keys[key]
         # The title key (when the title is specific enough to have one) is "title:" + the normalised title.
         normalised = next((k[6:] for k in keys if k.startswith("title:")), None)
-        if normalised is None or not self._titles:
+        if normalised is None or not self._title_entries:
             return None
-        best = process.extractOne(
-            _sorted_words(normalised), self._sorted_titles, scorer=fuzz.ratio, score_cutoff=fuzzy_threshold
-        )
+        sorted_words = _sorted_words(normalised)
+        listed = self._by_words.get(sorted_words)
+        if listed is not None:
+            return self._exact.get(normalised, listed)
+        best = process.extractOne(sorted_words, self._sorted_titles, scorer=fuzz.ratio, score_cutoff=fuzzy_threshold)
         return self._title_entries[best[2]] if best else None
+
+
+class ListIndexCache:
+    """The list's index, built once per catalogue object (the service loads a new one when the list changes)
+    rather than on every poll. Polls of several feeds run in threads at once: one builds, the others wait."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._catalogue: weakref.ref[Catalogue] | None = None
+        self._index: ListIndex | None = None
+
+    def index(self, catalogue: Catalogue) -> ListIndex:
+        with self._lock:
+            if self._index is None or self._catalogue is None or self._catalogue() is not catalogue:
+                self._index = None  # the old list's index goes before the new one is built
+                self._index = ListIndex.from_catalogue(catalogue)
+                self._catalogue = weakref.ref(catalogue)
+            return self._index
+
+
+def _specific(normalised: str) -> bool:
+    """Does this normalised title name one work (see `title_key`)?"""
+    return len(normalised) >= _MIN_TITLE_CHARS and len(normalised.split()) >= _MIN_TITLE_WORDS
 
 
 def _sorted_words(normalised: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.catalogue.service import CatalogueService
 from bot.curation.fetch import Fetcher, Validators, backoff_delay
-from bot.curation.identity import ListIndex, paper_keys
+from bot.curation.identity import ListIndexCache, paper_keys
 from bot.curation.parse import Paper, parse_feed
 from bot.curation.relevance import Label, RelevanceModel
 from bot.curation.sources import FeedSpec
@@ -82,6 +82,7 @@ class Intake:
         self.fetcher = fetcher
         self.settings = settings
         self.relevance = RelevanceCache(catalogue, CurationStore(database), settings.relevance_threshold)
+        self.listed = ListIndexCache()
         self.rng = rng or random.Random()
         self.feed_deadline = feed_deadline
 
@@ -166,7 +167,7 @@ class Intake:
     def _ingest(self, feed: FeedSpec, state: FeedState, papers: list[Paper], now: datetime,
                 dry_run: bool) -> FeedReport:
         catalogue = self.catalogue.index.catalogue
-        listed_index = ListIndex.from_catalogue(catalogue)
+        listed_index = self.listed.index(catalogue)
         model = self.relevance.model()
         seen_before = self.store.seen_items(feed.name, (p.item_id for p in papers))
         fresh = [p for p in papers if p.item_id not in seen_before]

@@ -10,6 +10,7 @@ import pytest
 from bot.catalogue.yaml_io import load_catalogue
 from bot.curation.identity import (
     ListIndex,
+    ListIndexCache,
     arxiv_id,
     arxiv_ids_in,
     canonical_url,
@@ -174,3 +175,24 @@ def test_a_crosspost_and_its_preprint_share_keys(feeds_dir):
     preprint = paper("Sparse Autoencoders Find Highly Interpretable Features in Language Models",
                      url="https://arxiv.org/abs/2309.08600v1", ident="2309.08600")
     assert paper_keys(crosspost) & paper_keys(preprint) == {"arxiv:2309.08600"}
+
+
+def test_titles_with_the_same_words_match_the_exact_title_first_then_the_first_listed(catalogue):
+    base = next(e for e in catalogue.entries if e.title.startswith("Eliciting Latent Predictions"))
+    first = replace(base, id="words-first", title="Circuits of Sparse Feature Steering", links=())
+    second = replace(base, id="words-second", title="Sparse Feature Circuits of Steering", links=())
+    index = ListIndex.from_catalogue(replace(catalogue, entries=(*catalogue.entries, first, second)))
+    assert index.match(paper("Sparse feature circuits of steering")) == "words-second"  # its exact title
+    assert index.match(paper("Circuits of sparse feature steering!")) == "words-first"
+    assert index.match(paper("Steering of Sparse Feature Circuits")) == "words-first"  # ratio 100 to both: first
+
+
+def test_the_list_index_is_built_once_per_catalogue(catalogue, monkeypatch):
+    built = []
+    original = ListIndex.from_catalogue.__func__
+    monkeypatch.setattr(ListIndex, "from_catalogue", classmethod(lambda cls, c: built.append(c) or original(cls, c)))
+    cache = ListIndexCache()
+    assert cache.index(catalogue) is cache.index(catalogue)
+    changed = replace(catalogue)
+    assert cache.index(changed) is not cache.index(catalogue)
+    assert len(built) == 3
