@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import logging
 import random
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -62,15 +63,17 @@ class RelevanceCache:
         self._threshold = threshold
         self._key: tuple[int, int] | None = None
         self._model: RelevanceModel | None = None
+        self._lock = threading.Lock()  # feeds are processed in threads at once: one builds, the others wait
 
     def model(self) -> RelevanceModel:
-        catalogue = self._catalogue.index.catalogue
-        labels = [Label(title=t, summary=s, relevant=r, topic=topic) for t, s, r, topic in self._store.labels()]
-        key = (id(catalogue), len(labels))
-        if self._model is None or key != self._key:
-            self._model = RelevanceModel.build(catalogue, labels, threshold=self._threshold)
-            self._key = key
-        return self._model
+        with self._lock:
+            catalogue = self._catalogue.index.catalogue
+            labels = [Label(title=t, summary=s, relevant=r, topic=topic) for t, s, r, topic in self._store.labels()]
+            key = (id(catalogue), len(labels))
+            if self._model is None or key != self._key:
+                self._model = RelevanceModel.build(catalogue, labels, threshold=self._threshold)
+                self._key = key
+            return self._model
 
 
 class Intake:
