@@ -12,6 +12,7 @@ import pytest
 from bot.catalogue.text import fold
 from bot.catalogue.yaml_io import load_catalogue
 from bot.curation.relevance import Label, RelevanceModel, classify_stream, load_background, load_lexicon, load_positives
+from bot.curation.relevance_text import feature_keys, ngram_features, words
 
 CATALOGUE_DIR = Path(__file__).resolve().parents[2] / "catalogue"
 
@@ -209,3 +210,18 @@ def test_packaged_positives_teach_the_word_model_and_the_topics(catalogue, model
     assert model.score(title).score > without.score(title).score
     assert model.score(title).relevant
     assert model.score(title).topics[0].slug == "neuron"
+
+
+def test_the_models_feature_keys_are_the_ngram_features_with_bigrams_as_word_pairs():
+    canonical: dict[str, str] = {}
+    for text in [
+        "Probing for syntax in the syntax of probing",
+        "Sparse autoencoders: sparse, autoencoders and 2 more sparse autoencoders",
+        "",
+        "one",
+        "Interprétabilité des modèles — a b c",
+    ]:
+        keys = feature_keys(words(text), canonical)
+        assert [" ".join(k) if isinstance(k, tuple) else k for k in keys] == ngram_features(words(text))
+    pairs = [k for k in feature_keys(words("sparse autoencoders sparse"), canonical) if isinstance(k, tuple)]
+    assert all(w is canonical[w] for pair in pairs for w in pair)  # one object per word across texts
