@@ -126,18 +126,19 @@ def _decide(args: argparse.Namespace, settings: Any) -> int:
     app = App(settings)
     person = args.as_user or settings.console_maintainer
 
-    async def main() -> Any:
+    async def main() -> tuple[Any, Any]:
         try:
-            return await app.curation.decide(args.id, args.decision, person=f"console:{person}", topic=args.topic)
+            outcome = await app.curation.decide(args.id, args.decision, person=f"console:{person}",
+                                                topic=args.topic)
+            return outcome, app.curation.store.decision(args.id)
         finally:
             await app.stop()
 
-    outcome = asyncio.run(main())
+    outcome, decision = asyncio.run(main())
     if not outcome.decision:
         print(f"interp-bot: {outcome.reason}", file=sys.stderr)
         return 1
     if outcome.decision == "approved":
-        decision = App(settings).curation.store.decision(args.id)
         print(f"candidate #{args.id} approved: added to {decision.topic} as `{decision.entry_id}`; "
               f"{settings.catalogue_dir}/README.md re-rendered")
     else:

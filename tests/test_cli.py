@@ -122,3 +122,26 @@ def test_the_repository_catalogue_readme_is_current() -> None:
     from tests.conftest import CATALOGUE
 
     assert CatalogueService(CATALOGUE).readme_is_current()
+
+
+def test_decide_from_a_shell(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
+    from bot.store.db import Database
+    from tests.curation.test_pipeline import add_candidate
+
+    db = f"sqlite:///{tmp_path / 'decide.db'}"
+    database = Database.open(db)
+    approve, reject = add_candidate(database, 1), add_candidate(database, 2)
+    database.close()
+    base = ("--catalogue", str(catalogue_dir), "--db", db, "decide")
+    code, out, _ = run(capsys, *base, str(approve), "approve", "--topic", "probing", "--as", "alice")
+    assert code == 0 and "approved: added to probing" in out
+    code, out, _ = run(capsys, *base, str(reject), "reject")
+    assert code == 0 and f"candidate #{reject} rejected" in out
+    code, _, err = run(capsys, *base, str(reject), "approve")
+    assert code == 1 and "already rejected" in err
+    code, _, err = run(capsys, *base, "999", "approve")
+    assert code == 1 and "no candidate #999" in err
+    from bot.catalogue.yaml_io import load_catalogue
+
+    entry = next(e for e in load_catalogue(catalogue_dir).entries if e.approved_by == ("alice",))
+    assert entry.topics == ("probing",)
