@@ -145,3 +145,21 @@ def test_decide_from_a_shell(capsys, catalogue_dir: Path, tmp_path: Path) -> Non
 
     entry = next(e for e in load_catalogue(catalogue_dir).entries if e.approved_by == ("alice",))
     assert entry.topics == ("probing",)
+
+
+def test_classify_reads_json_lines_and_answers_each(capsys, catalogue_dir: Path, monkeypatch) -> None:
+    import io
+
+    lines = [
+        {"title": "Sparse Autoencoders Find Interpretable Features in Llama 3", "summary": ""},
+        {"title": "Deep Residual Learning for Image Recognition", "summary": "We train very deep networks."},
+    ]
+    stdin = "\n".join(json.dumps(line) for line in lines) + "\nnot json\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "classify")
+    results = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and "1 input line(s)" in err  # the bad line is reported, the good ones still answered
+    assert results[0]["relevant"] is True and results[0]["topics"][0]["slug"] == "sparse-coding"
+    assert set(results[0]["topics"][0]) == {"slug", "title", "path", "score"}
+    assert results[1]["relevant"] is False and 0.0 <= results[1]["score"] <= 1.0
+    assert "error" in results[2]
