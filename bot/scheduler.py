@@ -63,7 +63,7 @@ def build_scheduler(app: Any, *, now: datetime | None = None) -> AsyncIOSchedule
             )
     for platform in app.curation.adapters:
         async def publish(platform: str = platform) -> None:
-            await app.curation.publish_pending()
+            await app.curation.publish_pending(platform)
 
         scheduler.add_job(leased(app, f"publish:{platform}", timedelta(minutes=5), publish),
                           IntervalTrigger(minutes=1), id=f"publish:{platform}", name=f"publish to {platform}",

@@ -102,11 +102,13 @@ class Curation:
 
     # ------------------------------------------------------------------ publishing
 
-    async def publish_pending(self) -> int:
-        """Post every open candidate not yet posted to each adapter's maintainers' channel."""
+    async def publish_pending(self, platform: str | None = None) -> int:
+        """Post every open candidate not yet posted to the maintainers' channel of each adapter (or only of
+        `platform`: each platform's publish job runs under its own lease and must not post for the others)."""
         posted = 0
         candidates = await asyncio.to_thread(self.papers.candidates)
-        for adapter in list(self.adapters.values()):
+        adapters = [a for a in self.adapters.values() if platform is None or a.platform == platform]
+        for adapter in adapters:
             channel = adapter.channel_for("maintainers")
             if not channel:
                 continue

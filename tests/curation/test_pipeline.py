@@ -241,3 +241,15 @@ async def test_an_approval_can_be_committed_to_git(catalogue_dir: Path, database
                             capture_output=True, text=True, check=True).stdout
     assert status == ""
     database.close()
+
+
+async def test_each_platforms_publish_job_posts_only_to_its_platform(loop_parts) -> None:
+    """Every platform's publish job runs under its own lease; one must never post for another (that raced
+    into double posts when two adapters ran in one process)."""
+    curation, console_out = loop_parts
+    paper_id = add_candidate(curation.db, 500)
+    assert await curation.publish_pending("discord") == 0  # no such adapter here: nothing posted anywhere
+    assert console_out.getvalue() == ""
+    assert await curation.publish_pending("console") == 1
+    assert f"candidate #{paper_id}" in console_out.getvalue()
+    assert await curation.publish_pending("console") == 0
