@@ -18,23 +18,18 @@ from bot.settings import ConfigError
 def dispatch(args: argparse.Namespace, settings: Any) -> int:
     handlers = {"classify": _classify, "poll": _poll, "candidates": _candidates, "decide": _decide,
                 "digest": _digest, "run": _run, "status": _status}
+    from bot.catalogue.errors import CatalogueError
+    from bot.curation.sources import FeedsError
     from bot.store.db import StoreError
 
     try:
         return handlers[args.command](args, settings)
-    except StoreError as exc:
+    except (StoreError, FeedsError) as exc:
         print(f"interp-bot: {exc}", file=sys.stderr)
         return 1
+    except (ConfigError, CatalogueError):
+        raise  # cli.main words these
     except Exception as exc:
-        from bot.curation.sources import FeedsError
-
-        if isinstance(exc, FeedsError):
-            print(f"interp-bot: {exc}", file=sys.stderr)
-            return 1
-        from bot.catalogue.errors import CatalogueError
-
-        if isinstance(exc, ConfigError | CatalogueError):
-            raise  # cli.main words these
         # Anything else (Discord or Slack unreachable at start, a bug) is logged, not left to Python's
         # traceback printer: the log handler redacts secrets from the message and the traceback.
         logging.getLogger("bot.cli").critical("interp-bot %s failed: %s: %s", args.command, type(exc).__name__, exc,

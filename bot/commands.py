@@ -11,6 +11,7 @@ Further commands (the maintainers' curation commands) plug in through `register`
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -20,7 +21,7 @@ from bot.catalogue.model import Entry, Topic
 from bot.catalogue.search import MAX_QUERY_CHARS, CatalogueIndex
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.text import strip_control
-from bot.model import Item, ItemLink, Reply
+from bot.model import Field, Item, ItemLink, Reply
 
 
 @dataclass(frozen=True)
@@ -219,8 +220,6 @@ class Commands:
             return Reply(title=f"No entry is called “{request.args}”", kind="not_found",
                          text="Closest matches:" if items else "Try `search` with a few words of the title.",
                          items=items)
-        from bot.model import Field
-
         catalogue = index.catalogue
         fields = [Field("Topics", "\n".join(catalogue.path_text(slug) for slug in entry.topics)),
                   Field("Kind", entry.kind)]
@@ -273,8 +272,6 @@ class Commands:
                      footer="Topic names forgive typos and know nicknames: sae, logit lens, ROME, IOI, grokking…")
 
     def _unknown(self, name: str, args: str) -> Reply:
-        import difflib
-
         close = difflib.get_close_matches(name.lower(), list(self.specs), n=1)
         hint = f"Did you mean `{close[0]} {args}`?".replace(" `", " `").rstrip() if close else ""
         if not close:

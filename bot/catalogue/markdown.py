@@ -114,7 +114,6 @@ def import_markdown(text: str) -> Catalogue:
     """Build a Catalogue from an awesome-list README."""
     text = repair_mojibake(text.replace("\r\n", "\n"))
     list_title, description_lines = "", []
-    headings: list[tuple[int, str, str | None]] = []  # (level, title, parent index as slug later)
     topic_rows: list[dict] = []  # {level, title, parent_row}
     drafts: dict[str, _Draft] = {}  # folded title -> draft
     order: list[str] = []
@@ -138,7 +137,6 @@ def import_markdown(text: str) -> Catalogue:
                 stack.pop()
             topic_rows.append({"level": level, "title": title, "parent": stack[-1] if stack else None})
             stack.append(len(topic_rows) - 1)
-            headings.append((level, title, None))
             continue
         if not topic_rows:
             if list_title:

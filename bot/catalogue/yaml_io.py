@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import replace
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -175,7 +176,7 @@ def load_catalogue(directory: Path | str, *, pending: dict[str, str] | None = No
     final_entries = []
     for entry_id, entry in entries.items():
         more = extra_topics.get(entry_id)
-        final_entries.append(_replace(entry, topics=(*entry.topics, *more)) if more else entry)
+        final_entries.append(replace(entry, topics=(*entry.topics, *more)) if more else entry)
     return Catalogue(
         title=title,
         description=description,
@@ -187,12 +188,6 @@ def load_catalogue(directory: Path | str, *, pending: dict[str, str] | None = No
 
 def entry_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.yaml") if p.name != TOPICS_FILE)
-
-
-def _replace(entry: Entry, **changes: Any) -> Entry:
-    from dataclasses import replace
-
-    return replace(entry, **changes)
 
 
 def _str_list(value: Any, path: Path, line: int | None, what: str, problems: list[Problem]) -> tuple[str, ...]:

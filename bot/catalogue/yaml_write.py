@@ -42,6 +42,12 @@ def entry_yaml(entry: Entry, indent: int = 4) -> str:
     """The YAML lines of one entry as it stands in a block's `entries:` list."""
     pad = " " * indent
     lines = [f"{pad}- id: {entry.id}", f"{pad}  title: {scalar(entry.title)}"]
+
+    def string_list(key: str, values: tuple[str, ...]) -> None:
+        if values:
+            lines.append(f"{pad}  {key}:")
+            lines.extend(f"{pad}    - {scalar(value)}" for value in values)
+
     if entry.kind != "paper":
         lines.append(f"{pad}  kind: {entry.kind}")
     if entry.starred:
@@ -50,24 +56,18 @@ def entry_yaml(entry: Entry, indent: int = 4) -> str:
         value = getattr(entry, key)
         if value:
             lines.append(f"{pad}  {key}: {scalar(value)}")
-    if entry.authors:
-        lines.append(f"{pad}  authors:")
-        lines.extend(f"{pad}    - {scalar(a)}" for a in entry.authors)
+    string_list("authors", entry.authors)
     if entry.links:
         lines.append(f"{pad}  links:")
         for link in entry.links:
             lines.append(f"{pad}    - label: {scalar(link.label)}")
             lines.append(f"{pad}      url: {scalar(link.url)}")
-    if entry.notes:
-        lines.append(f"{pad}  notes:")
-        lines.extend(f"{pad}    - {scalar(n)}" for n in entry.notes)
+    string_list("notes", entry.notes)
     if entry.added:
         lines.append(f"{pad}  added: {scalar(entry.added)}")
     if entry.source:
         lines.append(f"{pad}  source: {scalar(entry.source)}")
-    if entry.approved_by:
-        lines.append(f"{pad}  approved_by:")
-        lines.extend(f"{pad}    - {scalar(a)}" for a in entry.approved_by)
+    string_list("approved_by", entry.approved_by)
     return "\n".join(lines) + "\n"
 
 

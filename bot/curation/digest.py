@@ -39,7 +39,7 @@ def compose(curation: Curation, now: datetime, timezone: str) -> tuple[str, Post
     """Today's digest: what became a candidate or got listed in the last 24 hours."""
     day = local_day(now, timezone)
     since = now - timedelta(days=1)
-    candidates = [p for p in curation.papers.papers(status="candidate", since=since)]
+    candidates = curation.papers.papers(status="candidate", since=since)
     approved = []
     for decision in curation.store.decisions(since=since):
         if decision.decision == "approved":
