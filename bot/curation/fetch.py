@@ -111,7 +111,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     try:
         return max(float(value), 0.0)
     except ValueError:
-        pass
+        pass  # not delta-seconds: it may be an HTTP date
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
