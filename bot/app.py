@@ -15,8 +15,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.adapters.base import ChatAdapter
 from bot.catalogue.service import CatalogueService
+from bot.chat.adapter import ChatAdapter
 from bot.commands import Commands
 from bot.curation.pipeline import Curation, process_id
 from bot.settings import ConfigError, Settings

@@ -133,8 +133,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _lookup(args: argparse.Namespace, settings: Any) -> int:
     from bot.catalogue import jsonview
+    from bot.chat.text import render_text
     from bot.commands import Commands
-    from bot.render_text import render_text
 
     service = _catalogue_service(settings)
     query = " ".join(getattr(args, "query", []))

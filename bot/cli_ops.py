@@ -11,7 +11,7 @@ from typing import Any
 
 from bot import __version__
 from bot.app import App, configured_adapters
-from bot.render_text import render_text
+from bot.chat.text import render_text
 from bot.settings import ConfigError
 
 
@@ -105,8 +105,8 @@ def _candidates(args: argparse.Namespace, settings: Any) -> int:
             "first_seen": p.first_seen_at.isoformat(),
         } for p in papers], ensure_ascii=False, indent=2))
     else:
+        from bot.chat.values import Reply
         from bot.curation.commands import candidate_items
-        from bot.model import Reply
 
         items = candidate_items(app.curation)
         reply = Reply(title=f"{len(items)} pending candidate(s)", items=tuple(items),

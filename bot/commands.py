@@ -21,17 +21,7 @@ from bot.catalogue.model import Entry, Topic
 from bot.catalogue.search import MAX_QUERY_CHARS, CatalogueIndex
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.text import strip_control
-from bot.model import Field, Item, ItemLink, Reply
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who sent a command: maintainers may use the curation commands."""
-
-    platform: str
-    user_id: str
-    display_name: str = ""
-    is_maintainer: bool = False
+from bot.chat.values import Actor, Field, Item, Link, Reply
 
 
 @dataclass(frozen=True)
@@ -68,9 +58,9 @@ def topic_item(index: CatalogueIndex, topic: Topic) -> Item:
 
 
 def entry_item(index: CatalogueIndex, entry: Entry, *, detail: str = "") -> Item:
-    links = tuple(ItemLink(link.label, link.url) for link in entry.links)
+    links = entry.links
     if entry.doi:
-        links += (ItemLink("doi", f"https://doi.org/{entry.doi}"),)
+        links += (Link("doi", f"https://doi.org/{entry.doi}"),)
     title = f"{entry.title} ({entry.acronym})" if entry.acronym else entry.title
     return Item(title=title, links=links, starred=entry.starred, notes=entry.notes, detail=detail, ref=entry.id)
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.catalogue.service import CatalogueService
-from bot.commands import Actor, Commands
-from bot.render_text import render_text
+from bot.chat.text import render_text
+from bot.chat.values import Actor
+from bot.commands import Commands
 
 
 @pytest.fixture
@@ -88,8 +89,8 @@ def test_hostile_queries_are_echoed_inert(commands: Commands, hostile: str) -> N
 
 
 def test_maintainer_only_commands_refuse_others(commands: Commands) -> None:
+    from bot.chat.values import Reply
     from bot.commands import CommandSpec
-    from bot.model import Reply
 
     commands.register(CommandSpec("approve", "approve ID", "x", ("approve 1",), lambda r: Reply(title="done"),
                                   maintainers_only=True))

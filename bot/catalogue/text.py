@@ -1,4 +1,4 @@
-"""Small text helpers shared by the catalogue, search and curation: slugs and normalised titles."""
+"""Small text helpers shared by the catalogue, search and curation: slugs, normalised titles, URL checks."""
 
 from __future__ import annotations
 
@@ -41,3 +41,13 @@ def strip_control(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     return fold(text).split()
+
+
+# scheme://[user@]host[:port][/path?query#fragment] with a dotted host and no whitespace anywhere. A regex
+# rather than urlsplit: it is checked for every link of every entry at every load.
+_HTTP_URL = re.compile(r"https?://(?:[^\s/?#@]+@)?[^\s/?#@:.]+(?:\.[^\s/?#@:.]+)+(?::\d+)?(?:[/?#]\S*)?", re.ASCII)
+
+
+def valid_url(url: object) -> bool:
+    """Is this an absolute http(s) URL with a dotted host? (What the list accepts, and what chat makes clickable.)"""
+    return isinstance(url, str) and _HTTP_URL.fullmatch(url) is not None

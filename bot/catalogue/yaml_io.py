@@ -24,6 +24,7 @@ import yaml
 
 from bot.catalogue.errors import CatalogueError, Problem
 from bot.catalogue.model import KINDS, Catalogue, Entry, Link, Topic
+from bot.catalogue.text import valid_url
 
 TOPICS_FILE = "topics.yaml"
 README_FILE = "README.md"
@@ -114,15 +115,6 @@ def _item_node(node: yaml.Node | None, index: int) -> yaml.Node | None:
 def _suggest(word: str, allowed: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, sorted(allowed), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-# scheme://[user@]host[:port][/path?query#fragment] with a dotted host and no whitespace anywhere. A regex
-# rather than urlsplit: it is checked for every link of every entry at every load.
-_HTTP_URL = re.compile(r"https?://(?:[^\s/?#@]+@)?[^\s/?#@:.]+(?:\.[^\s/?#@:.]+)+(?::\d+)?(?:[/?#]\S*)?", re.ASCII)
-
-
-def valid_url(url: object) -> bool:
-    return isinstance(url, str) and _HTTP_URL.fullmatch(url) is not None
 
 
 # --------------------------------------------------------------------------- loading

@@ -13,10 +13,10 @@ import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bot import emoji
+from bot.chat import emoji
+from bot.chat.values import Item, Link, Reply
 from bot.commands import Commands, CommandSpec, Request
 from bot.curation.pipeline import Curation, VoteOutcome
-from bot.model import Item, ItemLink, Reply
 
 Runner = Callable[[Coroutine[Any, Any, Any]], Any]
 _TOPIC_OPTION = re.compile(r"\s--topic[=\s]+(\S+)")
@@ -27,7 +27,7 @@ def candidate_items(curation: Curation) -> list[Item]:
     items = []
     for paper in curation.papers.candidates():
         topics = ", ".join(f"{t['title']} ({t['score']:.2f})" for t in paper.topics) or "no topic"
-        links = tuple(ItemLink(label, url) for label, url in [("abs", paper.abs_url)] if url)
+        links = tuple(Link(label, url) for label, url in [("abs", paper.abs_url)] if url)
         items.append(Item(title=f"#{paper.id} {paper.title}", links=links,
                           detail=f"relevance {paper.score:.2f} · {topics} · from {', '.join(paper.feeds)}",
                           ref=str(paper.id)))

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.chat.values import Post
 from bot.curation.pipeline import Curation
 from bot.curation.posts import digest_post
-from bot.model import Post
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.model import Vote
+from bot.chat.values import Vote
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,11 @@ class Maintainers:
                     "slack": frozenset(settings.slack_maintainer_usergroups)},
             console_name=settings.console_maintainer,
         )
+
+    @classmethod
+    def none(cls) -> Maintainers:
+        """Nobody counts (an adapter built without maintainers configured)."""
+        return cls(named={}, user_ids={}, groups={})
 
     def person(self, platform: str, user_id: str, roles: tuple[str, ...] = ()) -> str | None:
         """The maintainer behind this user, or None if their votes must not count."""

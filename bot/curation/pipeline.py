@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bot.adapters.base import AdapterError, ChannelRole, ChatAdapter, PostRef
 from bot.catalogue.model import Entry, Link
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.text import entry_slug, slugify
+from bot.chat.adapter import AdapterError, ChannelRole, ChatAdapter, PostRef
+from bot.chat.values import Vote
 from bot.curation.identity import arxiv_abs_url, arxiv_id
 from bot.curation.maintainers import Maintainers
 from bot.curation.posts import VotingRules, candidate_post, decided_post
-from bot.model import Vote
 from bot.store.curation import CurationStore, Decision
 from bot.store.db import Database
 from bot.store.intake import IntakeStore, StoredPaper

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot import emoji
 from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.text import strip_control
-from bot.model import Field, Item, ItemLink, Post, Reply
+from bot.chat import emoji
+from bot.chat.values import Field, Item, Link, Post, Reply
 from bot.store.curation import Decision
 from bot.store.intake import StoredPaper
 
@@ -38,13 +38,13 @@ def _authors(paper: StoredPaper, limit: int = 6) -> str:
     return ", ".join(names)
 
 
-def _links(paper: StoredPaper) -> tuple[ItemLink, ...]:
-    links: list[ItemLink] = []
+def _links(paper: StoredPaper) -> tuple[Link, ...]:
+    links: list[Link] = []
     seen: set[str] = set()
     for label, url in [("abs", paper.abs_url), ("pdf", paper.pdf_url), *paper.links]:
         if url and url not in seen:
             seen.add(url)
-            links.append(ItemLink(label, url))
+            links.append(Link(label, url))
     return tuple(links)
 
 

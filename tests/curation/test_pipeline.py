@@ -14,8 +14,8 @@ import pytest
 from bot.adapters.console import ConsoleAdapter
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.yaml_io import load_catalogue
+from bot.chat.values import Vote
 from bot.curation.pipeline import Curation
-from bot.model import Vote
 from bot.settings import load_settings
 from bot.store.db import Database
 from bot.store.intake import IntakeStore

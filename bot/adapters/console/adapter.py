@@ -6,10 +6,10 @@ import sys
 import threading
 from typing import Any, TextIO
 
-from bot.adapters.base import ChannelRole, PostRef
-from bot.emoji import to_unicode
-from bot.model import Post
-from bot.render_text import render_text
+from bot.chat.adapter import ChannelRole, PostRef
+from bot.chat.emoji import to_unicode
+from bot.chat.text import render_text
+from bot.chat.values import Post
 
 CHANNEL = "terminal"
 

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.commands import Actor, Commands
-from bot.render_text import render_text
+from bot.chat.text import render_text
+from bot.chat.values import Actor
+from bot.commands import Commands
 
 BANNER = (
     "interp-bot console — the LLM interpretability reading list.\n"

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from bot.settings import ConfigError
 
 if TYPE_CHECKING:
-    from bot.adapters.discord.connection import DiscordAdapter, VoteHandler
+    from bot.adapters.discord.connection import DiscordAdapter
+    from bot.chat.adapter import VoteHandler
     from bot.commands import Commands
     from bot.settings import Settings
 

@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Protocol
+from typing import Any
 
 import discord
 from discord import app_commands
 
-from bot import emoji
-from bot.adapters.base import AdapterError, ChannelRole, PostRef
 from bot.adapters.discord import translate
 from bot.adapters.discord.render import NO_MENTIONS, PagerView, RenderedMessage, post_nonce, render_post, render_reply
+from bot.chat import emoji, runner
+from bot.chat.adapter import AdapterError, ChannelRole, PostRef, VoteHandler
+from bot.chat.values import Post, Reply
 from bot.commands import Commands
 from bot.curation.maintainers import Maintainers
-from bot.model import Post, Reply, Vote
 from bot.settings import ConfigError, Settings, env_name
 
 log = logging.getLogger(__name__)
@@ -44,12 +44,6 @@ POST_PERMISSIONS = {
     "add_reactions": ADD_REACTIONS,
     "read_message_history": READ_MESSAGE_HISTORY,
 }
-
-
-class VoteHandler(Protocol):
-    """What the adapter needs from curation: somewhere to hand a vote."""
-
-    async def handle_vote(self, vote: Vote) -> Any: ...
 
 
 def least_intents() -> discord.Intents:
@@ -158,7 +152,8 @@ class DiscordAdapter:
         """Run a command and reply; defer first if it has not finished well inside Discord's 3 seconds."""
         actor = translate.actor_for(interaction.user, self.maintainers)
         ephemeral = self.settings.discord_ephemeral
-        work = asyncio.create_task(asyncio.to_thread(self.commands.run, command, args, actor=actor))
+        work = asyncio.create_task(runner.answer(lambda: self.commands.run(command, args, actor=actor),
+                                                 f"{command} {args}"))
         if not await self._finishes_in_time(work):
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         reply = await work
@@ -178,7 +173,8 @@ class DiscordAdapter:
     async def turn_page(self, view: PagerView, interaction: discord.Interaction, page: int) -> None:
         """A paging button was pressed: re-run the reply's command for that page and update the message."""
         actor = translate.actor_for(interaction.user, self.maintainers)
-        work = asyncio.create_task(asyncio.to_thread(self.commands.execute, view.command, actor=actor, page=page))
+        work = asyncio.create_task(runner.answer(
+            lambda: self.commands.execute(view.command, actor=actor, page=page), view.command))
         if not await self._finishes_in_time(work):
             await interaction.response.defer()
         reply = await work

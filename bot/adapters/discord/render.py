@@ -13,12 +13,13 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import discord
 
-from bot.model import Item, ItemLink, Post, Reply
-from bot.render_text import STAR, render_text
+from bot.chat.render import clip, numbered, shows_suggestions
+from bot.chat.render import safe_url as shared_safe_url
+from bot.chat.text import STAR, render_text
+from bot.chat.values import Item, Link, Post, Reply
 
 log = logging.getLogger(__name__)
 
@@ -82,25 +83,17 @@ def plain(text: str) -> str:
 
 def safe_url(url: str) -> str | None:
     """An http(s) URL safe inside `[label](url)`, or None: other schemes must not become clickable links."""
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+    checked = shared_safe_url(url)
+    if checked is None:
         return None
     # Parentheses and angle brackets would end the masked link early.
-    return url.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+    return checked.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
 
 
-def masked_link(link: ItemLink) -> str:
+def masked_link(link: Link) -> str:
     label = escape_text(link.label) or "link"
     url = safe_url(link.url)
     return f"[{label}]({url})" if url else label
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def without_previews(text: str) -> str:
@@ -133,9 +126,9 @@ def item_text(item: Item, number: int | None) -> str:
 
 def description_for(reply: Reply) -> str:
     blocks = [escape_rich(reply.text)] if reply.text else []
-    numbered = reply.kind == "result" and len(reply.items) > 1
-    items = [item_text(item, 1 + offset if numbered else None) for offset, item in enumerate(reply.items)]
-    if reply.suggestions and not reply.items:
+    numbers = numbered(reply)
+    items = [item_text(item, 1 + offset if numbers else None) for offset, item in enumerate(reply.items)]
+    if shows_suggestions(reply):
         items.append("Did you mean: " + ", ".join(escape_text(s) for s in reply.suggestions))
     # Drop whole items rather than cut one in the middle of a masked link.
     used = sum(len(b) + 2 for b in blocks)

@@ -10,11 +10,10 @@ from collections.abc import Iterable, Mapping
 
 import discord
 
-from bot import emoji
 from bot.catalogue.model import Entry, Topic
-from bot.commands import Actor
+from bot.chat import emoji
+from bot.chat.values import Actor, Vote
 from bot.curation.maintainers import Maintainers
-from bot.model import Vote
 
 PLATFORM = "discord"
 CHOICE_LIMIT = 25  # Discord shows at most 25 autocomplete choices

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from bot.settings import ConfigError
 
 if TYPE_CHECKING:
-    from bot.adapters.slack.connection import SlackAdapter, VoteSink
+    from bot.adapters.slack.connection import SlackAdapter
+    from bot.chat.adapter import VoteHandler
     from bot.commands import Commands
     from bot.settings import Settings
 
@@ -50,15 +51,16 @@ def check_settings(settings: Settings) -> None:
         raise ConfigError("INTERP_BOT_SLACK_HTTP_PORT must be a port number from 1 to 65535")
 
 
-def create_adapter(settings: Settings, commands: Commands, curation: VoteSink | None, **options: Any) -> SlackAdapter:
+def create_adapter(settings: Settings, commands: Commands, curation: VoteHandler | None,
+                   **options: Any) -> SlackAdapter:
     """The Slack adapter for these settings; raises ConfigError for missing or contradictory tokens.
 
     `options` pass through to SlackAdapter (tests use them for the HTTP host/port, clock and sleep).
     """
     check_settings(settings)
     from bot.adapters.slack.connection import SlackAdapter
+    from bot.curation.maintainers import Maintainers
 
-    maintainer_ids = [*settings.slack_maintainer_user_ids, *(uid for m in settings.maintainers for uid in m.slack)]
     arguments: dict[str, Any] = {
         "bot_token": _secret(settings.slack_bot_token),
         "app_token": _secret(settings.slack_app_token),
@@ -67,7 +69,7 @@ def create_adapter(settings: Settings, commands: Commands, curation: VoteSink | 
         "http_port": settings.slack_http_port,
         "maintainers_channel": settings.slack_maintainers_channel,
         "digest_channel": settings.slack_digest_channel,
-        "maintainer_user_ids": tuple(maintainer_ids),
+        "maintainers": Maintainers.from_settings(settings),
         "maintainer_usergroups": tuple(settings.slack_maintainer_usergroups),
         "ephemeral": settings.slack_ephemeral,
         "api_url": settings.slack_api_url,

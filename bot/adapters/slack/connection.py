@@ -12,14 +12,13 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.base import AdapterError, ChannelRole, PostRef
 from bot.adapters.slack import translate
 from bot.adapters.slack.http_mode import SignedRequestServer
 from bot.adapters.slack.members import MaintainerDirectory
@@ -27,8 +26,11 @@ from bot.adapters.slack.pacing import ChannelPacer
 from bot.adapters.slack.posts import SlackPoster
 from bot.adapters.slack.render import PAGE_ACTION_PREFIX, fallback_text, reply_blocks
 from bot.adapters.slack.retry import RetryAfterHandler
+from bot.chat import runner
+from bot.chat.adapter import AdapterError, ChannelRole, PostRef, VoteHandler
+from bot.chat.values import Post, Reply
 from bot.commands import Commands
-from bot.model import Post, Reply, Vote
+from bot.curation.maintainers import Maintainers
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +43,6 @@ PAGE_ACTION = re.compile("^" + re.escape(PAGE_ACTION_PREFIX))
 Sleep = Callable[[float], Awaitable[None]]
 
 
-class VoteSink(Protocol):
-    """What the adapter needs from curation (bot.curation.pipeline.Curation fits)."""
-
-    async def handle_vote(self, vote: Vote) -> Any: ...
-
-
 class SlackAdapter:
     platform = PLATFORM
 
@@ -55,7 +51,7 @@ class SlackAdapter:
         *,
         bot_token: str,
         commands: Commands,
-        curation: VoteSink | None,
+        curation: VoteHandler | None,
         mode: str = "socket",
         app_token: str = "",
         signing_secret: str = "",
@@ -63,7 +59,7 @@ class SlackAdapter:
         http_port: int = 3000,
         maintainers_channel: str = "",
         digest_channel: str = "",
-        maintainer_user_ids: tuple[str, ...] = (),
+        maintainers: Maintainers | None = None,
         maintainer_usergroups: tuple[str, ...] = (),
         ephemeral: bool = True,
         api_url: str = "https://slack.com/api/",
@@ -90,8 +86,9 @@ class SlackAdapter:
                                      retry_handlers=[RetryAfterHandler(sleep=sleep)])
         pacer_args: dict[str, Any] = {"sleep": sleep} | ({"clock": clock} if clock else {})
         self.poster = SlackPoster(self.client, ChannelPacer(post_interval, **pacer_args))
-        self.directory = MaintainerDirectory(self.client, user_ids=maintainer_user_ids,
-                                             usergroups=maintainer_usergroups,
+        # Who counts is the core's rule (Maintainers); Slack only tells us which user groups a person is in.
+        self.maintainers = maintainers or Maintainers.none()
+        self.directory = MaintainerDirectory(self.client, usergroups=maintainer_usergroups,
                                              **({"clock": clock} if clock else {}))
         self.app = self._build_app()
         self._socket: AsyncSocketModeHandler | None = None
@@ -221,14 +218,11 @@ class SlackAdapter:
         log.debug("slack vote %s by %s on %s: %s", vote.emoji, vote.user_id, vote.message_id, outcome)
 
     async def _run(self, line: str, user_id: str, user_name: str, *, page: int | None = None) -> Reply:
-        actor = translate.actor(user_id, user_name, is_maintainer=await self.directory.is_maintainer(user_id))
-        try:
-            # In a thread: a slow search must not hold up the event loop, which still has to deliver the ack.
-            return await asyncio.to_thread(self.commands.execute, line, actor=actor, page=page)
-        except Exception:  # the grammar answers errors as replies; this is a bug, but the user still hears back
-            log.exception("command %r failed", line[:200])
-            return Reply(title="Something went wrong", kind="error",
-                         text="That command failed on our side; the maintainers have the details in the log.")
+        # Who may run maintainer commands is decided by the same rule that counts votes (the core's).
+        roles = await self.directory.roles_of(user_id)
+        actor = translate.actor(user_id, user_name,
+                                is_maintainer=self.maintainers.person(PLATFORM, user_id, roles) is not None)
+        return await runner.answer(lambda: self.commands.execute(line, actor=actor, page=page), line)
 
     async def _answer(self, respond: Any, reply: Reply, **options: Any) -> None:
         try:

@@ -1,4 +1,5 @@
-"""Who counts as a maintainer on Slack: listed user ids, or members of listed user groups.
+"""Which of the maintainers' Slack user groups a person belongs to (who counts is decided by the core's
+`Maintainers`, from these groups and the configured user ids).
 
 User-group membership comes from `usergroups.users.list` (scope usergroups:read), cached for a few minutes
 so a burst of reactions costs one call per group, and refreshed so a membership change takes effect
@@ -33,13 +34,11 @@ class MaintainerDirectory:
         self,
         client: Any,
         *,
-        user_ids: Iterable[str] = (),
         usergroups: Iterable[str] = (),
         ttl: float = MEMBERSHIP_TTL,
         clock: Callable[[], float] = time.monotonic,
     ):
         self._client = client
-        self.user_ids = frozenset(u for u in user_ids if u)
         self.usergroups = tuple(dict.fromkeys(g for g in usergroups if g))
         self._ttl = ttl
         self._clock = clock
@@ -55,9 +54,6 @@ class MaintainerDirectory:
             if user_id in await self._group_members(group):
                 roles.append(group)
         return tuple(roles)
-
-    async def is_maintainer(self, user_id: str) -> bool:
-        return user_id in self.user_ids or bool(await self.roles_of(user_id))
 
     async def _group_members(self, group: str) -> frozenset[str]:
         cached = self._members.get(group)

@@ -16,10 +16,10 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.adapters.base import AdapterError
 from bot.adapters.slack.pacing import ChannelPacer
 from bot.adapters.slack.render import fallback_text, post_blocks
-from bot.model import Post
+from bot.chat.adapter import AdapterError
+from bot.chat.values import Post
 
 log = logging.getLogger(__name__)
 

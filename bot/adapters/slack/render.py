@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
-from bot.model import Item, Post, Reply
-from bot.render_text import STAR, summary_text
+from bot.chat.render import clip, numbered, shows_suggestions
+from bot.chat.render import safe_url as shared_safe_url
+from bot.chat.text import STAR, summary_text
+from bot.chat.values import Item, Post, Reply
 
 # Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks): beyond them Slack rejects the message.
 HEADER_LIMIT = 150
@@ -47,16 +48,10 @@ def escape(text: str) -> str:
 
 def safe_url(url: str) -> str | None:
     """The URL ready to sit inside `<...|...>`, or None if it is not a plain http(s) URL."""
-    url = url.strip()
-    if not url or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+    checked = shared_safe_url(url)
+    if checked is None:
         return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    encoded = "".join(_URL_UNSAFE.get(ch, ch) for ch in url)
+    encoded = "".join(_URL_UNSAFE.get(ch, ch) for ch in checked)
     # Slack decodes &amp; throughout a message's text, URLs included; a raw `&lt;` in a query must stay literal.
     return encoded.replace("&", "&amp;")
 
@@ -79,13 +74,13 @@ def reply_blocks(reply: Reply, *, paging: bool = True) -> list[dict[str, Any]]:
     if reply.text:
         blocks.extend(_section(chunk) for chunk in _chunks(escape(reply.text).splitlines(), SECTION_LIMIT))
     # Numbered per page, like the console's text (a Reply does not say how long earlier pages were).
-    numbered = reply.kind == "result" and len(reply.items) > 1
+    numbers = numbered(reply)
     for offset, item in enumerate(reply.items):
-        blocks.append(_section(item_mrkdwn(item, 1 + offset if numbered else None)))
+        blocks.append(_section(item_mrkdwn(item, 1 + offset if numbers else None)))
     fields = [_field_text(f.name, f.value) for f in reply.fields]
     for start in range(0, len(fields), FIELDS_PER_SECTION):
         blocks.append({"type": "section", "fields": [_mrkdwn(f) for f in fields[start: start + FIELDS_PER_SECTION]]})
-    if reply.suggestions and not reply.items:
+    if shows_suggestions(reply):
         blocks.append(_context("Suggestions: " + ", ".join(escape(s) for s in reply.suggestions)))
     if reply.footer:
         blocks.append(_context(escape(reply.footer)))
@@ -108,12 +103,12 @@ def item_mrkdwn(item: Item, number: int | None = None) -> str:
     """One entry: bold title, its links, a detail line, and notes; within a section's 3000 characters."""
     prefix = f"*{number}.* " if number is not None else ""
     star = f"{STAR} " if item.starred else ""
-    lines = [f"{prefix}{star}*{escape(_clip(item.title, 500))}*"]
+    lines = [f"{prefix}{star}*{escape(clip(item.title, 500))}*"]
     if item.links:
-        lines.append(" · ".join(link(it.url, _clip(it.label, 80)) for it in item.links[:12]))
+        lines.append(" · ".join(link(it.url, clip(it.label, 80)) for it in item.links[:12]))
     if item.detail:
-        lines.append(escape(_clip(item.detail, 500)))
-    lines.extend(f"– {escape(_clip(note, 600))}" for note in item.notes)
+        lines.append(escape(clip(item.detail, 500)))
+    lines.extend(f"– {escape(clip(note, 600))}" for note in item.notes)
     return _fit(lines, SECTION_LIMIT)
 
 
@@ -165,14 +160,14 @@ def _title_block(reply: Reply) -> dict[str, Any]:
     target = safe_url(reply.url) if reply.url else None
     if target:
         # A header cannot hold a link; a bold linked title in a section can.
-        return _section(f"{mark}*<{target}|{escape(_clip(reply.title, 500))}>*")
+        return _section(f"{mark}*<{target}|{escape(clip(reply.title, 500))}>*")
     # plain_text is never parsed for mentions or links, so the title needs no escaping here.
-    return {"type": "header", "text": {"type": "plain_text", "text": _clip(mark + reply.title, HEADER_LIMIT),
+    return {"type": "header", "text": {"type": "plain_text", "text": clip(mark + reply.title, HEADER_LIMIT),
                                        "emoji": True}}
 
 
 def _field_text(name: str, value: str) -> str:
-    return _fit([f"*{escape(_clip(name, 100))}*", *escape(value).splitlines()], FIELD_LIMIT)
+    return _fit([f"*{escape(clip(name, 100))}*", *escape(value).splitlines()], FIELD_LIMIT)
 
 
 def _mrkdwn(text: str) -> dict[str, str]:
@@ -188,13 +183,8 @@ def _context(text: str) -> dict[str, Any]:
 
 
 def _button(text: str, action_id: str, value: str) -> dict[str, Any]:
-    return {"type": "button", "text": {"type": "plain_text", "text": _clip(text, BUTTON_TEXT_LIMIT), "emoji": True},
+    return {"type": "button", "text": {"type": "plain_text", "text": clip(text, BUTTON_TEXT_LIMIT), "emoji": True},
             "action_id": action_id, "value": value}
-
-
-def _clip(text: str, limit: int) -> str:
-    """Shorten raw (unescaped) text, so an escape sequence or a link is never cut in half."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _fit(lines: Iterable[str], limit: int) -> str:

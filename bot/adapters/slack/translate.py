@@ -11,10 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot import emoji
 from bot.adapters.slack.render import PAGE_ACTION_PREFIX, parse_page_value
-from bot.commands import Actor
-from bot.model import Vote
+from bot.chat import emoji
+from bot.chat.values import Actor, Vote
 
 PLATFORM = "slack"
 REACTION_EVENTS = {"reaction_added": True, "reaction_removed": False}

@@ -15,7 +15,7 @@ from bot.adapters.discord.render import (
     render_reply,
     safe_url,
 )
-from bot.model import Field, Item, ItemLink, Post, Reply
+from bot.chat.values import Field, Item, Link, Post, Reply
 
 
 def test_escape_text_neutralises_mentions_markdown_and_masked_links() -> None:
@@ -40,9 +40,9 @@ def test_safe_url_allows_only_http_and_keeps_the_link_closed() -> None:
 
 def test_items_render_as_numbered_lines_with_masked_links() -> None:
     reply = Reply(title="Probing", text="Tools › Probing", items=(
-        Item(title="Tuned lens", links=(ItemLink("arxiv 2303", "https://arxiv.org/abs/2303.08112"),), starred=True,
+        Item(title="Tuned lens", links=(Link("arxiv 2303", "https://arxiv.org/abs/2303.08112"),), starred=True,
              detail="`tuned-lens`", notes=("a note",)),
-        Item(title="Evil", links=(ItemLink("click](https://evil.example)", "javascript:alert(1)"),)),
+        Item(title="Evil", links=(Link("click](https://evil.example)", "javascript:alert(1)"),)),
     ))
     embed = render_reply(reply).embed.to_dict()
     description = embed["description"]
@@ -54,7 +54,7 @@ def test_items_render_as_numbered_lines_with_masked_links() -> None:
 
 
 def test_long_replies_stay_within_discords_limits() -> None:
-    items = tuple(Item(title="t" * 300, links=(ItemLink("l", "https://example.com/" + "a" * 200),)) for _ in range(40))
+    items = tuple(Item(title="t" * 300, links=(Link("l", "https://example.com/" + "a" * 200),)) for _ in range(40))
     fields = tuple(Field("f" * 300, "v" * 2000) for _ in range(30))
     rendered = render_reply(Reply(title="x" * 400, items=items, fields=fields, footer="`f`" * 1000))
     embed = rendered.embed
@@ -66,7 +66,7 @@ def test_long_replies_stay_within_discords_limits() -> None:
 
 
 def test_fallback_text_suppresses_previews_and_escapes() -> None:
-    reply = Reply(title="@everyone look", items=(Item(title="x", links=(ItemLink("a", "https://example.com"),)),))
+    reply = Reply(title="@everyone look", items=(Item(title="x", links=(Link("a", "https://example.com"),)),))
     fallback = render_reply(reply).fallback
     assert "<https://example.com>" in fallback
     assert "@everyone" not in fallback

@@ -15,7 +15,7 @@ from bot.adapters.slack.render import (
     reply_blocks,
     safe_url,
 )
-from bot.model import Field, Item, ItemLink, Post, Reply
+from bot.chat.values import Field, Item, Link, Post, Reply
 
 HOSTILE = "<!channel> <!here> <@U1> <https://evil.example|arxiv.org> R&D <#C1> <!subteam^S1>"
 
@@ -50,7 +50,7 @@ def test_escape_touches_exactly_three_characters():
 def test_hostile_text_stays_inert_everywhere():
     reply = Reply(title=HOSTILE, text=HOSTILE, footer=HOSTILE, suggestions=(HOSTILE,),
                   items=(Item(title=HOSTILE, detail=HOSTILE, notes=(HOSTILE,),
-                              links=(ItemLink(HOSTILE, "https://arxiv.org/abs/2401.00001"),)),
+                              links=(Link(HOSTILE, "https://arxiv.org/abs/2401.00001"),)),
                          Item(title="second")),
                   fields=(Field(HOSTILE, HOSTILE),))
     blocks = reply_blocks(reply)
@@ -121,7 +121,7 @@ def test_messages_stay_within_block_kit_limits():
 
 def test_entries_render_with_star_links_detail_and_notes():
     text = reply_blocks(Reply(title="T", items=(
-        Item(title="Tuned Lens", starred=True, links=(ItemLink("arxiv 2303", "https://arxiv.org/abs/2303.08112"),),
+        Item(title="Tuned Lens", starred=True, links=(Link("arxiv 2303", "https://arxiv.org/abs/2303.08112"),),
              detail="Probing › `probing`", notes=("a note",)), Item(title="x")), kind="result"))[1]["text"]["text"]
     assert text.splitlines() == ["*1.* 🌟 *Tuned Lens*", "<https://arxiv.org/abs/2303.08112|arxiv 2303>",
                                  "Probing › `probing`", "– a note"]

@@ -12,8 +12,8 @@ from pydantic import SecretStr
 
 from bot.adapters.discord.connection import DiscordAdapter
 from bot.catalogue.service import CatalogueService
+from bot.chat.values import Vote
 from bot.curation.pipeline import Curation, VoteOutcome
-from bot.model import Vote
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.intake import IntakeStore, StoredPaper

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bot.adapters.base import PostRef
+from bot.chat.adapter import PostRef
 from bot.curation.posts import digest_post
 from tests.e2e.discord.harness import APP_ID, Bot, embed_of, reaction
 from tests.fakes.discord_fake import ALICE, BOB, CAROL, DIGEST_CHANNEL, MAINTAINERS_CHANNEL, FakeDiscord

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.base import AdapterError
 from bot.adapters.discord import create_adapter
 from bot.catalogue.service import CatalogueService
+from bot.chat.adapter import AdapterError
 from bot.commands import Commands
 from bot.settings import ConfigError
 from tests.e2e.discord.harness import Bot, embed_of, make_settings

@@ -12,8 +12,8 @@ import pytest
 from bot.adapters.slack import create_adapter
 from bot.adapters.slack.connection import SlackAdapter
 from bot.catalogue.service import CatalogueService
+from bot.chat.values import Vote
 from bot.commands import Commands
-from bot.model import Vote
 from bot.settings import Settings
 from tests.fakes.slack_fake import FakeSlack, FakeTime
 

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from bot.catalogue.service import CatalogueService
+from bot.chat.values import Post, Reply, Vote
 from bot.curation.pipeline import Curation
-from bot.model import Post, Reply, Vote
 from bot.settings import Maintainer
 from bot.store.db import Database
 from bot.store.intake import IntakeStore

@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
-from bot.adapters.base import AdapterError
 from bot.adapters.slack.render import NEXT_PAGE_ACTION, PREVIOUS_PAGE_ACTION
 from bot.catalogue.model import Entry, Link
+from bot.chat.adapter import AdapterError
 from tests.fakes.slack_fake import sample
 
 ACK_DEADLINE = 3.0  # seconds Slack waits for an acknowledgement

@@ -9,13 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.catalogue.model import Link
+
+__all__ = ["Actor", "Field", "Item", "Link", "Post", "PostKind", "Reply", "ReplyKind", "Vote"]
+
 ReplyKind = Literal["result", "help", "usage", "not_found", "error", "info"]
-
-
-@dataclass(frozen=True, slots=True)
-class ItemLink:
-    label: str
-    url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +21,7 @@ class Item:
     """One line of an answer: usually a catalogue entry or a candidate paper."""
 
     title: str
-    links: tuple[ItemLink, ...] = ()
+    links: tuple[Link, ...] = ()
     starred: bool = False
     notes: tuple[str, ...] = ()
     detail: str = ""  # a short second line: topic path, score, authors...
@@ -58,6 +56,16 @@ class Reply:
         return self.page < self.pages
 
 
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who sent a command (translated in by an adapter): maintainers may use the curation commands."""
+
+    platform: str
+    user_id: str
+    display_name: str = ""
+    is_maintainer: bool = False
+
+
 PostKind = Literal["candidate", "digest", "decision"]
 
 
@@ -68,7 +76,7 @@ class Post:
     key: str  # idempotency key: "candidate:12", "digest:2026-11-24"
     kind: PostKind
     reply: Reply
-    reactions: tuple[str, ...] = ()  # emoji names (see bot.emoji) the bot pre-adds for voting
+    reactions: tuple[str, ...] = ()  # emoji names (see bot.chat.emoji) the bot pre-adds for voting
     candidate_id: int | None = None
     suppress_previews: bool = True
 
@@ -81,7 +89,7 @@ class Vote:
     user_id: str
     channel_id: str
     message_id: str
-    emoji: str  # canonical name from bot.emoji ("white_check_mark"); unknown emoji pass through
+    emoji: str  # canonical name from bot.chat.emoji ("white_check_mark"); unknown emoji pass through
     added: bool = True
     event_id: str = ""  # platform's id for this event, so a redelivery is recognised
     is_bot: bool = False

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.catalogue.text import strip_control
-from bot.model import Item, Reply
+from bot.chat.render import clip, numbered, shows_suggestions
+from bot.chat.values import Item, Reply
 
 STAR = "🌟"
 
@@ -31,12 +32,12 @@ def render_text(reply: Reply, *, urls: bool = True) -> str:
         lines.append(reply.text)
     if reply.items:
         lines.append("")
-        numbered = reply.kind == "result" and len(reply.items) > 1
+        numbers = numbered(reply)
         for offset, item in enumerate(reply.items):
-            lines.extend(item_lines(item, 1 + offset if numbered else None, urls=urls))
+            lines.extend(item_lines(item, 1 + offset if numbers else None, urls=urls))
     for field in reply.fields:
         lines.append(f"{field.name}: {field.value}")
-    if reply.suggestions and not reply.items:
+    if shows_suggestions(reply):
         lines.append("Suggestions: " + ", ".join(reply.suggestions))
     if reply.footer:
         lines += ["", reply.footer]
@@ -45,5 +46,4 @@ def render_text(reply: Reply, *, urls: bool = True) -> str:
 
 def summary_text(reply: Reply, limit: int = 3000) -> str:
     """A short fallback for platforms that want one (notifications, screen readers)."""
-    text = render_text(reply, urls=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clip(render_text(reply, urls=False), limit)

@@ -8,9 +8,9 @@ protocol and never imports a chat SDK.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
-from bot.model import Post
+from bot.chat.values import Post, Vote
 
 ChannelRole = Literal["maintainers", "digest"]
 
@@ -22,6 +22,12 @@ class PostRef:
     platform: str
     channel_id: str
     message_id: str
+
+
+class VoteHandler(Protocol):
+    """What an adapter hands the votes it translates to (bot.curation.pipeline.Curation fits)."""
+
+    async def handle_vote(self, vote: Vote) -> Any: ...
 
 
 class AdapterError(Exception):

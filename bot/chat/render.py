@@ -1,0 +1,40 @@
+"""Display rules every renderer (plain text, Discord embeds, Slack Block Kit) shares.
+
+Each renderer escapes for its own platform; what to show, when to number, and which links may become clickable
+is decided here once, so the platforms cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from bot.catalogue.text import valid_url
+from bot.chat.values import Reply
+
+
+def safe_url(url: str) -> str | None:
+    """The URL (stripped) if it may become a clickable link, else None.
+
+    Only absolute http(s) URLs with a dotted host and no whitespace or control characters qualify: a
+    `javascript:` or `file:` link, or one that would break out of a platform's link syntax with a newline, is
+    shown as its label alone. Platforms percent-encode their own delimiters on top of this.
+    """
+    url = url.strip()
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+        return None
+    return url if valid_url(url) else None
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, ending in "…" when cut (trailing space before it dropped)."""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 1)].rstrip() + "…"
+
+
+def numbered(reply: Reply) -> bool:
+    """Are the reply's items numbered? Results with more than one item are; single answers and help are not."""
+    return reply.kind == "result" and len(reply.items) > 1
+
+
+def shows_suggestions(reply: Reply) -> bool:
+    """Suggestions ("did you mean") are shown only when there is no answer to show instead."""
+    return bool(reply.suggestions) and not reply.items
