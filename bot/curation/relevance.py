@@ -40,7 +40,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, TextIO
+from typing import Any
 
 import yaml
 
@@ -421,37 +421,3 @@ class RelevanceModel:
 
     def score_many(self, items: Iterable[tuple[str, str]]) -> list[Relevance]:
         return [self.score(title, summary) for title, summary in items]
-
-
-def classify_stream(model: RelevanceModel, lines: Iterable[str], out: TextIO) -> int:
-    """`interp-bot classify`: JSON lines {"title", "summary"} in, one JSON result line out for each.
-
-    A bad line (not JSON, not an object, no title) gets {"error": ...} in its place, so outputs stay aligned with
-    inputs; returns how many lines were bad. Blank lines are skipped.
-    """
-    bad = 0
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            result: dict[str, object] = {"error": f"line {lineno}: invalid JSON ({exc.msg})"}
-        else:
-            title = item.get("title") if isinstance(item, dict) else None
-            summary = item.get("summary") if isinstance(item, dict) else None
-            if not isinstance(title, str) or not title.strip():
-                result = {"error": f"line {lineno}: no title"}
-            elif summary is not None and not isinstance(summary, str):
-                result = {"error": f"line {lineno}: summary is not text"}
-            else:
-                r = model.score(title, summary or "")
-                result = {
-                    "relevant": r.relevant,
-                    "score": r.score,
-                    "topics": [{"slug": t.slug, "title": t.title, "path": t.path, "score": t.score} for t in r.topics],
-                }
-        if "error" in result:
-            bad += 1
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
-    return bad

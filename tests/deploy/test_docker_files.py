@@ -174,7 +174,7 @@ def test_operations_guide_covers_the_operators_tasks_with_real_commands() -> Non
     headings = "\n".join(line.lower() for line in guide.splitlines() if line.startswith("#"))
     for topic in ("deploy", "configur", "back", "upgrad", "rotat", "sqlite", "several processes", "status", "log"):
         assert topic in headings, f"docs/operations.md has no section about {topic!r}"
-    from bot.cli import _parser
+    from bot.cli.main import _parser
 
     commands = set(_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
     code = " ".join(re.findall(r"```.*?```|`[^`\n]+`", guide, flags=re.S))  # commands, not prose

@@ -7,11 +7,12 @@ import asyncio
 import json
 import logging
 import sys
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TextIO
 
-from bot import __version__
 from bot.app import App, configured_adapters
 from bot.chat.text import render_text
+from bot.cli import output
 from bot.settings import ConfigError
 
 
@@ -39,7 +40,7 @@ def dispatch(args: argparse.Namespace, settings: Any) -> int:
 
 def _classify(args: argparse.Namespace, settings: Any) -> int:
     from bot.catalogue.service import CatalogueService
-    from bot.curation.relevance import Label, RelevanceModel, classify_stream
+    from bot.curation.relevance import Label, RelevanceModel
 
     catalogue = CatalogueService(settings.catalogue_dir).index.catalogue
     labels: list[Label] = []
@@ -99,11 +100,7 @@ def _candidates(args: argparse.Namespace, settings: Any) -> int:
     app = App(settings)
     papers = app.curation.papers.candidates()
     if args.json:
-        print(json.dumps([{
-            "id": p.id, "title": p.title, "score": p.score, "topics": list(p.topics), "authors": list(p.authors),
-            "url": p.abs_url or (p.links[0][1] if p.links else ""), "feeds": list(p.feeds),
-            "first_seen": p.first_seen_at.isoformat(),
-        } for p in papers], ensure_ascii=False, indent=2))
+        output.print_json([output.candidate_json(p) for p in papers])
     else:
         from bot.chat.values import Reply
         from bot.curation.commands import candidate_items
@@ -188,39 +185,13 @@ def _run(args: argparse.Namespace, settings: Any) -> int:
 
 
 def _status(args: argparse.Namespace, settings: Any) -> int:
-    from bot.store.db import safe_url
-
     app = App(settings)
-    feeds_by_name = {f.name: f for f in app.feeds.feeds} if app.feeds else {}
-    states = {s.name: s for s in app.curation.papers.feed_states()}
-    feeds = []
-    for name in sorted(set(feeds_by_name) | set(states)):
-        state = states.get(name)
-        spec = feeds_by_name.get(name)
-        feeds.append({
-            "name": name, "enabled": bool(spec and spec.enabled), "configured": spec is not None,
-            "last_poll": _iso(state.last_poll_at if state else None),
-            "last_success": _iso(state.last_success_at if state else None),
-            "last_error": state.last_error if state and state.consecutive_failures else None,
-            "consecutive_failures": state.consecutive_failures if state else 0,
-            "total_failures": state.total_failures if state else 0,
-            "next_poll": _iso(state.next_poll_at if state else None),
-        })
-    last = app.curation.store.last_digest()
-    data = {
-        "version": __version__,
-        "database": {"url": safe_url(settings.database_url), "schema": app.database.current_version()},
-        "catalogue": {"dir": str(settings.catalogue_dir), "entries": len(app.catalogue.index.catalogue.entries),
-                      "readme_current": app.catalogue.readme_is_current()},
-        "feeds": feeds,
-        "papers": app.curation.papers.count_by_status(),
-        "pending_candidates": len(app.curation.papers.candidates()),
-        "last_digest": {"channel": last[0], "day": last[1], "posted_at": _iso(last[2])} if last else None,
-        "adapters_configured": configured_adapters(settings),
-    }
-    app.database.close()
+    try:
+        data = output.status_json(app, configured_adapters(settings))
+    finally:
+        app.database.close()
     if args.json:
-        print(json.dumps(data, indent=2))
+        output.print_json(data)
         return 0
     print(f"interp-bot {data['version']}")
     print(f"database: {data['database']['url']} (schema v{data['database']['schema']})")
@@ -228,7 +199,9 @@ def _status(args: argparse.Namespace, settings: Any) -> int:
     stale = "" if catalogue["readme_current"] else " — README.md is stale: run `interp-bot render`"
     print(f"catalogue: {catalogue['dir']}, {catalogue['entries']} entries{stale}")
     print(f"pending candidates: {data['pending_candidates']}; papers by status: {data['papers'] or 'none yet'}")
-    print("last digest: " + (f"{last[1]} in {last[0]}" if last else "never"))
+    last = data["last_digest"]
+    print("last digest: " + (f"{last['day']} in {last['channel']}" if last else "never"))
+    feeds = data["feeds"]
     print("feeds:" if feeds else "feeds: none configured")
     for feed in feeds:
         health = f"FAILING x{feed['consecutive_failures']}: {feed['last_error']}" if feed["last_error"] else "ok"
@@ -238,5 +211,30 @@ def _status(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat(timespec="seconds") if value else None
+def classify_stream(model: Any, lines: Iterable[str], out: TextIO) -> int:
+    """`interp-bot classify`: JSON lines {"title", "summary"} in, one JSON result line out for each.
+
+    A bad line (not JSON, not an object, no title) gets {"error": ...} in its place, so outputs stay aligned with
+    inputs; returns how many lines were bad. Blank lines are skipped.
+    """
+    bad = 0
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            result: dict[str, object] = {"error": f"line {lineno}: invalid JSON ({exc.msg})"}
+        else:
+            title = item.get("title") if isinstance(item, dict) else None
+            summary = item.get("summary") if isinstance(item, dict) else None
+            if not isinstance(title, str) or not title.strip():
+                result = {"error": f"line {lineno}: no title"}
+            elif summary is not None and not isinstance(summary, str):
+                result = {"error": f"line {lineno}: summary is not text"}
+            else:
+                result = output.relevance_json(model.score(title, summary or ""))
+        if "error" in result:
+            bad += 1
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    return bad

@@ -1,4 +1,4 @@
-"""The `interp-bot` command line (the contract in docs/architecture.md: tests and benchmarks rely on it).
+"""`interp-bot`'s parser and main: global options, dispatch to lookups or operations, exit codes.
 
 Heavy imports (chat SDKs, SQLAlchemy, feedparser) happen inside the subcommands that need them, so a
 one-shot `interp-bot topic probing` starts fast.
@@ -7,15 +7,13 @@ one-shot `interp-bot topic probing` starts fast.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bot import __version__
-
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
+from bot.cli.exits import EXIT_CONFIG, EXIT_FAIL, EXIT_USAGE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,16 +77,6 @@ def _settings(args: argparse.Namespace) -> Any:
                          log_level=args.log_level)
 
 
-def _catalogue_service(settings: Any) -> Any:
-    from bot.catalogue.service import CatalogueService
-
-    return CatalogueService(settings.catalogue_dir)
-
-
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -111,91 +99,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    from bot.cli import lookups
+
     command = args.command
     if command == "import-markdown":
-        return _import_markdown(args)
+        return lookups.import_markdown(args)
     settings = _settings(args)
     from bot.logs import setup_logging
 
     setup_logging(settings, stream=sys.stderr)
     if command in {"topic", "search", "topics", "paper"}:
-        return _lookup(args, settings)
+        return lookups.lookup(args, settings)
     if command == "render":
-        return _render(args, settings)
+        return lookups.render(args, settings)
     if command == "console":
         from bot.adapters.console.repl import run_console
 
         return run_console(settings)
-    from bot import cli_ops
+    from bot.cli import operations
 
-    return cli_ops.dispatch(args, settings)
-
-
-def _lookup(args: argparse.Namespace, settings: Any) -> int:
-    from bot.catalogue import jsonview
-    from bot.chat.text import render_text
-    from bot.commands import Commands
-
-    service = _catalogue_service(settings)
-    query = " ".join(getattr(args, "query", []))
-    if getattr(args, "json", False):
-        index = service.index
-        if args.command == "topic":
-            data = jsonview.topic_result(index, query)
-        elif args.command == "search":
-            data = jsonview.search_result(index, query, limit=args.limit)
-        else:
-            data = jsonview.topics_result(index)
-        _print_json(data)
-        return EXIT_OK if args.command != "topic" or data["topic"] else EXIT_FAIL
-    commands = Commands(service, page_size=settings.page_size if args.command != "search" else args.limit)
-    reply = commands.run(args.command, query, page=getattr(args, "page", 1))
-    sys.stdout.write(render_text(reply))
-    return EXIT_OK if reply.kind in ("result", "info", "help") else EXIT_FAIL
-
-
-def _import_markdown(args: argparse.Namespace) -> int:
-    from bot.catalogue.markdown import MarkdownImportError, import_markdown, render_markdown
-    from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, load_catalogue
-    from bot.catalogue.yaml_write import atomic_write, write_catalogue
-    from bot.settings import load_settings
-
-    target = Path(args.catalogue) if args.catalogue else load_settings().catalogue_dir
-    if not args.file.is_file():
-        print(f"interp-bot: {args.file}: no such file", file=sys.stderr)
-        return EXIT_USAGE
-    if (target / TOPICS_FILE).exists() and not args.force:
-        print(f"interp-bot: {target} already holds a catalogue; use --force to replace it", file=sys.stderr)
-        return EXIT_FAIL
-    try:
-        catalogue = import_markdown(args.file.read_text(encoding="utf-8"))
-    except MarkdownImportError as exc:
-        print(f"interp-bot: {args.file}: {exc}", file=sys.stderr)
-        return EXIT_FAIL
-    if args.force:
-        for old in target.glob("*.yaml"):
-            old.unlink()
-    written = write_catalogue(catalogue, target)
-    loaded = load_catalogue(target)  # prove what we wrote is valid before claiming success
-    atomic_write(target / README_FILE, render_markdown(loaded))
-    placements = sum(len(ids) for ids in loaded.placement.values())
-    print(f"imported {len(loaded.entries)} entries ({placements} placements) in {len(loaded.topics)} topics "
-          f"into {len(written)} files under {target}/")
-    return EXIT_OK
-
-
-def _render(args: argparse.Namespace, settings: Any) -> int:
-    service = _catalogue_service(settings)
-    readme = Path(settings.catalogue_dir) / "README.md"
-    if args.check:
-        if service.readme_is_current():
-            print(f"{readme} is up to date")
-            return EXIT_OK
-        print(f"{readme} is stale: run `interp-bot render`", file=sys.stderr)
-        return EXIT_FAIL
-    changed = service.render()
-    print(f"{'wrote' if changed else 'unchanged:'} {readme}")
-    return EXIT_OK
+    return operations.dispatch(args, settings)
 
 
 if __name__ == "__main__":

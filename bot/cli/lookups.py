@@ -1,0 +1,83 @@
+"""Lookups and list files from the command line: the catalogue alone, no database, feeds or chat SDKs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.cli.exits import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+
+
+def catalogue_service(settings: Any) -> Any:
+    from bot.catalogue.service import CatalogueService
+
+    return CatalogueService(settings.catalogue_dir)
+
+
+def lookup(args: argparse.Namespace, settings: Any) -> int:
+    from bot.chat.text import render_text
+    from bot.cli import output
+    from bot.commands import Commands
+
+    service = catalogue_service(settings)
+    query = " ".join(getattr(args, "query", []))
+    if getattr(args, "json", False):
+        index = service.index
+        if args.command == "topic":
+            data = output.topic_result(index, query)
+        elif args.command == "search":
+            data = output.search_result(index, query, limit=args.limit)
+        else:
+            data = output.topics_result(index)
+        output.print_json(data)
+        return EXIT_OK if args.command != "topic" or data["topic"] else EXIT_FAIL
+    commands = Commands(service, page_size=settings.page_size if args.command != "search" else args.limit)
+    reply = commands.run(args.command, query, page=getattr(args, "page", 1))
+    sys.stdout.write(render_text(reply))
+    return EXIT_OK if reply.kind in ("result", "info", "help") else EXIT_FAIL
+
+
+def import_markdown(args: argparse.Namespace) -> int:
+    from bot.catalogue.markdown import MarkdownImportError, import_markdown, render_markdown
+    from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, load_catalogue
+    from bot.catalogue.yaml_write import atomic_write, write_catalogue
+    from bot.settings import load_settings
+
+    target = Path(args.catalogue) if args.catalogue else load_settings().catalogue_dir
+    if not args.file.is_file():
+        print(f"interp-bot: {args.file}: no such file", file=sys.stderr)
+        return EXIT_USAGE
+    if (target / TOPICS_FILE).exists() and not args.force:
+        print(f"interp-bot: {target} already holds a catalogue; use --force to replace it", file=sys.stderr)
+        return EXIT_FAIL
+    try:
+        catalogue = import_markdown(args.file.read_text(encoding="utf-8"))
+    except MarkdownImportError as exc:
+        print(f"interp-bot: {args.file}: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    if args.force:
+        for old in target.glob("*.yaml"):
+            old.unlink()
+    written = write_catalogue(catalogue, target)
+    loaded = load_catalogue(target)  # prove what we wrote is valid before claiming success
+    atomic_write(target / README_FILE, render_markdown(loaded))
+    placements = sum(len(ids) for ids in loaded.placement.values())
+    print(f"imported {len(loaded.entries)} entries ({placements} placements) in {len(loaded.topics)} topics "
+          f"into {len(written)} files under {target}/")
+    return EXIT_OK
+
+
+def render(args: argparse.Namespace, settings: Any) -> int:
+    service = catalogue_service(settings)
+    readme = Path(settings.catalogue_dir) / "README.md"
+    if args.check:
+        if service.readme_is_current():
+            print(f"{readme} is up to date")
+            return EXIT_OK
+        print(f"{readme} is stale: run `interp-bot render`", file=sys.stderr)
+        return EXIT_FAIL
+    changed = service.render()
+    print(f"{'wrote' if changed else 'unchanged:'} {readme}")
+    return EXIT_OK
