@@ -16,12 +16,12 @@ import feedparser
 
 from benchmarks.generated import REPO
 from bot.catalogue.service import CatalogueService
-from bot.curation.fetch import Fetcher
-from bot.curation.intake import Intake
-from bot.curation.sources import FeedSpec
+from bot.intake.fetch import Fetcher
+from bot.intake.poll import Intake
+from bot.intake.sources import FeedSpec
 from bot.settings import load_settings
 from bot.store.db import Database
-from bot.store.intake import FeedState
+from bot.store.papers import FeedState
 
 FIXTURE = REPO / "tests" / "data" / "feeds" / "arxiv-api-testing-100.xml"
 

@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:  # `python benchmarks/relevance_quality.py` from t
 from bot.catalogue.model import Catalogue  # noqa: E402
 from bot.catalogue.text import fold  # noqa: E402
 from bot.catalogue.yaml_io import load_catalogue  # noqa: E402
-from bot.curation.relevance import (  # noqa: E402
+from bot.intake.relevance import (  # noqa: E402
     DEFAULT_THRESHOLD,
     RelevanceModel,
     load_background,

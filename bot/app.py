@@ -53,7 +53,7 @@ class App:
         self.scheduler: Any = None
 
     def _load_feeds(self, *, required: bool) -> Any:
-        from bot.curation.sources import load_feeds
+        from bot.intake.sources import load_feeds
 
         path = self.settings.feeds_file
         if not path.is_file():
@@ -68,8 +68,8 @@ class App:
         """Create the one HTTP client and the intake (idempotent)."""
         if self.intake is not None or self.feeds is None:
             return
-        from bot.curation.fetch import Fetcher, make_client
-        from bot.curation.intake import Intake
+        from bot.intake.fetch import Fetcher, make_client
+        from bot.intake.poll import Intake
 
         self.http = make_client(self.settings.user_agent_contact)
         fetcher = Fetcher(self.http, allow_private=self.settings.allow_private_addresses)

@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     # --- intake
     allow_private_addresses: bool = False
     user_agent_contact: str = "https://github.com/interp-bot/interp-bot"
-    relevance_threshold: float = Field(0.4, ge=0.0, le=1.0)  # bot.curation.relevance.DEFAULT_THRESHOLD
+    relevance_threshold: float = Field(0.4, ge=0.0, le=1.0)  # bot.intake.relevance.DEFAULT_THRESHOLD
     first_poll_max_items: int = Field(3, ge=0)
     page_size: int = Field(8, ge=1, le=25)
 

@@ -20,7 +20,7 @@ def dispatch(args: argparse.Namespace, settings: Any) -> int:
     handlers = {"classify": _classify, "poll": _poll, "candidates": _candidates, "decide": _decide,
                 "digest": _digest, "run": _run, "status": _status}
     from bot.catalogue.errors import CatalogueError
-    from bot.curation.sources import FeedsError
+    from bot.intake.sources import FeedsError
     from bot.store.db import StoreError
 
     try:
@@ -40,7 +40,7 @@ def dispatch(args: argparse.Namespace, settings: Any) -> int:
 
 def _classify(args: argparse.Namespace, settings: Any) -> int:
     from bot.catalogue.service import CatalogueService
-    from bot.curation.relevance import Label, RelevanceModel
+    from bot.intake.relevance import Label, RelevanceModel
 
     catalogue = CatalogueService(settings.catalogue_dir).index.catalogue
     labels: list[Label] = []
@@ -103,7 +103,7 @@ def _candidates(args: argparse.Namespace, settings: Any) -> int:
         output.print_json([output.candidate_json(p) for p in papers])
     else:
         from bot.chat.values import Reply
-        from bot.curation.commands import candidate_items
+        from bot.curation.maintainer_commands import candidate_items
 
         items = candidate_items(app.curation)
         reply = Reply(title=f"{len(items)} pending candidate(s)", items=tuple(items),

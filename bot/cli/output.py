@@ -15,8 +15,8 @@ from bot.catalogue.search import CatalogueIndex
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.curation.relevance import Relevance
-    from bot.store.intake import StoredPaper
+    from bot.intake.relevance import Relevance
+    from bot.store.papers import StoredPaper
 
 
 def print_json(data: Any) -> None:

@@ -1,1 +1,2 @@
-"""Paper intake: feeds.yaml sources, polite fetching, parsing to Paper values, identity and dedupe."""
+"""Deciding papers: the state machine (votes, approve, reject, expire), the neutral posts maintainers see, the
+daily digest, who counts as a maintainer, and the maintainers' commands in the /interp grammar."""

@@ -22,12 +22,12 @@ from bot.catalogue.service import CatalogueService
 from bot.catalogue.text import entry_slug, slugify
 from bot.chat.adapter import AdapterError, ChannelRole, ChatAdapter, PostRef
 from bot.chat.values import Vote
-from bot.curation.identity import arxiv_abs_url, arxiv_id
 from bot.curation.maintainers import Maintainers
 from bot.curation.posts import VotingRules, candidate_post, decided_post
+from bot.intake.identity import arxiv_abs_url, arxiv_id
 from bot.store.curation import CurationStore, Decision
 from bot.store.db import Database
-from bot.store.intake import IntakeStore, StoredPaper
+from bot.store.papers import PaperStore, StoredPaper
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def entry_for(paper: StoredPaper, decision: Decision, taken_ids: set[str]) -> En
 class Curation:
     def __init__(self, database: Database, catalogue: CatalogueService, settings: Any, *, holder: str | None = None):
         self.db = database
-        self.papers = IntakeStore(database)
+        self.papers = PaperStore(database)
         self.store = CurationStore(database)
         self.catalogue = catalogue
         self.settings = settings

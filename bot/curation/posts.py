@@ -13,7 +13,7 @@ from bot.catalogue.text import strip_control
 from bot.chat import emoji
 from bot.chat.values import Field, Item, Link, Post, Reply
 from bot.store.curation import Decision
-from bot.store.intake import StoredPaper
+from bot.store.papers import StoredPaper
 
 ABSTRACT_CHARS = 400
 

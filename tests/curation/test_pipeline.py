@@ -18,7 +18,7 @@ from bot.chat.values import Vote
 from bot.curation.pipeline import Curation
 from bot.settings import load_settings
 from bot.store.db import Database
-from bot.store.intake import IntakeStore
+from bot.store.papers import PaperStore
 
 TOPICS = [{"slug": "sparse-coding", "title": "Sparse Coding", "path": "…", "score": 0.8},
           {"slug": "probing", "title": "Probing", "path": "…", "score": 0.3}]
@@ -27,7 +27,7 @@ TOPICS = [{"slug": "sparse-coding", "title": "Sparse Coding", "path": "…", "sc
 def add_candidate(database: Database, n: int, *, title: str | None = None) -> int:
     """A candidate as the intake records it (the intake itself is tested in test_intake.py)."""
     arxiv = f"2411.{10000 + n:05d}"
-    paper, _ = IntakeStore(database).record_paper(
+    paper, _ = PaperStore(database).record_paper(
         keys=[f"arxiv:{arxiv}"],
         values={"canonical_id": f"arxiv:{arxiv}", "arxiv_id": arxiv,
                 "title": title or f"Sparse Autoencoders Reveal Feature Family Number {n} in Language Models",
@@ -205,7 +205,7 @@ async def test_hostile_titles_are_stored_and_written_as_plain_text(loop_parts, c
 
 async def test_rejections_teach_the_relevance_model(loop_parts) -> None:
     """Decisions are labels: after maintainers reject a kind of paper, the next poll's model scores it lower."""
-    from bot.curation.intake import RelevanceCache
+    from bot.intake.poll import RelevanceCache
 
     curation, _ = loop_parts
     cache = RelevanceCache(curation.catalogue, curation.store, threshold=0.5)

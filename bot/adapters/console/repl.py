@@ -75,7 +75,7 @@ class _CurationLines:
         self._commands = commands
 
     def execute(self, line: str, *, actor: Actor | None = None) -> Any:
-        from bot.curation.commands import emoji_vote_line
+        from bot.curation.maintainer_commands import emoji_vote_line
 
         return self._commands.execute(emoji_vote_line(line) or line, actor=actor)
 
@@ -85,7 +85,7 @@ def run_console(settings: Any) -> int:
     import asyncio
 
     from bot.app import App
-    from bot.curation.commands import register_curation_commands
+    from bot.curation.maintainer_commands import register_curation_commands
 
     app = App(settings)
     app.add_adapter("console")
@@ -108,7 +108,7 @@ def run_with_app(app: Any) -> int:
     import asyncio
     import threading
 
-    from bot.curation.commands import register_curation_commands
+    from bot.curation.maintainer_commands import register_curation_commands
 
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()

@@ -23,7 +23,7 @@ from bot.adapters.slack import translate
 from bot.adapters.slack.http_mode import SignedRequestServer
 from bot.adapters.slack.members import MaintainerDirectory
 from bot.adapters.slack.pacing import ChannelPacer
-from bot.adapters.slack.posts import SlackPoster
+from bot.adapters.slack.poster import SlackPoster
 from bot.adapters.slack.render import PAGE_ACTION_PREFIX, fallback_text, reply_blocks
 from bot.adapters.slack.retry import RetryAfterHandler
 from bot.chat import runner

@@ -16,7 +16,7 @@ from bot.chat.values import Vote
 from bot.curation.pipeline import Curation, VoteOutcome
 from bot.settings import Settings
 from bot.store.db import Database
-from bot.store.intake import IntakeStore, StoredPaper
+from bot.store.papers import PaperStore, StoredPaper
 from tests.fakes.discord_fake import (
     APP_ID,
     CAROL,
@@ -79,7 +79,7 @@ class Bot:
 
     def add_candidate(self, title: str = "Linear probes find a truth direction in chat models") -> StoredPaper:
         number = next(_ids) % 100000
-        paper, _ = IntakeStore(self.database).record_paper(
+        paper, _ = PaperStore(self.database).record_paper(
             keys=[f"arxiv:2611.{number:05d}"],
             values={
                 "canonical_id": f"arxiv:2611.{number:05d}", "arxiv_id": f"2611.{number:05d}",

@@ -16,7 +16,7 @@ from bot.chat.values import Post, Reply, Vote
 from bot.curation.pipeline import Curation
 from bot.settings import Maintainer
 from bot.store.db import Database
-from bot.store.intake import IntakeStore
+from bot.store.papers import PaperStore
 from tests.e2e.slack.conftest import DIGEST_CHANNEL, MAINTAINERS_CHANNEL, RecordingVotes, slack_settings
 from tests.fakes.slack_fake import BOT_USER_ID, reaction_event
 
@@ -45,7 +45,7 @@ def curation(settings, catalogue_dir: Path, tmp_path: Path):
 
 
 def add_candidate(curation: Curation, title: str = TITLE) -> int:
-    paper, _ = IntakeStore(curation.db).record_paper(
+    paper, _ = PaperStore(curation.db).record_paper(
         keys=["arxiv:2611.00042"],
         values={"canonical_id": "arxiv:2611.00042", "arxiv_id": "2611.00042", "title": title,
                 "authors": ["A. Researcher"], "abstract": "We find a truth direction with linear probes.",

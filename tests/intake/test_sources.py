@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.curation.sources import FeedsError, FeedSpec, load_feeds
+from bot.intake.sources import FeedsError, FeedSpec, load_feeds
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -22,7 +22,7 @@ from bot.catalogue.text import fold
 
 if TYPE_CHECKING:
     from bot.catalogue.model import Catalogue
-    from bot.curation.parse import Paper
+    from bot.intake.parse import Paper
 
 # --------------------------------------------------------------------------- arXiv identifiers
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from bot import __version__
-from bot.curation.fetch import (
+from bot.intake.fetch import (
     Fetcher,
     FetchResult,
     Validators,
@@ -25,8 +25,8 @@ from bot.curation.fetch import (
     parse_retry_after,
     user_agent,
 )
-from bot.curation.parse import parse_feed
-from bot.curation.sources import FeedSpec
+from bot.intake.parse import parse_feed
+from bot.intake.sources import FeedSpec
 
 CONTACT = "https://github.com/interp-bot/interp-bot"
 LOOPBACK = ["127.0.0.0/8"]  # what a test server needs; everything else private stays refused

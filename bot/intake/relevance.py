@@ -45,7 +45,7 @@ from typing import Any
 import yaml
 
 from bot.catalogue.model import Catalogue
-from bot.curation.relevance_text import (
+from bot.intake.relevance_text import (
     Feature,
     Lexicon,
     LexiconHits,
@@ -100,7 +100,7 @@ class _Doc:
 
 
 def _data_text(name: str) -> str:
-    return resources.files("bot.curation").joinpath("relevance_data", name).read_text(encoding="utf-8")
+    return resources.files("bot.intake").joinpath("relevance_data", name).read_text(encoding="utf-8")
 
 
 def load_lexicon() -> Lexicon:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.curation.identity import paper_keys
-from bot.curation.parse import Paper, parse_feed
+from bot.intake.identity import paper_keys
+from bot.intake.parse import Paper, parse_feed
 
 
 def parse_file(feeds_dir, name: str, kind: str):

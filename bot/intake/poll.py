@@ -18,14 +18,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.catalogue.service import CatalogueService
-from bot.curation.fetch import Fetcher, Validators, backoff_delay
-from bot.curation.identity import ListIndexCache, paper_keys
-from bot.curation.parse import Paper, parse_feed
-from bot.curation.relevance import Label, RelevanceModel
-from bot.curation.sources import FeedSpec
+from bot.intake.fetch import Fetcher, Validators, backoff_delay
+from bot.intake.identity import ListIndexCache, paper_keys
+from bot.intake.parse import Paper, parse_feed
+from bot.intake.relevance import Label, RelevanceModel
+from bot.intake.sources import FeedSpec
 from bot.store.curation import CurationStore
 from bot.store.db import Database
-from bot.store.intake import FeedState, IntakeStore
+from bot.store.papers import FeedState, PaperStore
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class Intake:
     def __init__(self, database: Database, catalogue: CatalogueService, fetcher: Fetcher, settings: Any, *,
                  rng: random.Random | None = None, feed_deadline: float = 120.0):
         self.db = database
-        self.store = IntakeStore(database)
+        self.store = PaperStore(database)
         self.catalogue = catalogue
         self.fetcher = fetcher
         self.settings = settings

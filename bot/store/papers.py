@@ -69,7 +69,7 @@ def _paper(row: Any) -> StoredPaper:
     )
 
 
-class IntakeStore:
+class PaperStore:
     def __init__(self, database: Database):
         self.db = database
 

@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from bot.catalogue.service import CatalogueService
-from bot.curation.fetch import Fetcher, user_agent
-from bot.curation.intake import Intake
 from bot.curation.pipeline import Curation
-from bot.curation.sources import FeedSpec
+from bot.intake.fetch import Fetcher, user_agent
+from bot.intake.poll import Intake
+from bot.intake.sources import FeedSpec
 from bot.settings import load_settings
 from bot.store.db import Database
 from tests.fakes.feed_server import FeedServer

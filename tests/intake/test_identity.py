@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.catalogue.yaml_io import load_catalogue
-from bot.curation.identity import (
+from bot.intake.identity import (
     ListIndex,
     ListIndexCache,
     arxiv_id,
@@ -18,7 +18,7 @@ from bot.curation.identity import (
     normalise_title,
     paper_keys,
 )
-from bot.curation.parse import Paper, parse_feed
+from bot.intake.parse import Paper, parse_feed
 
 REPO = Path(__file__).resolve().parents[2]
 

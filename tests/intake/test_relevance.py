@@ -12,8 +12,8 @@ import pytest
 from bot.catalogue.text import fold
 from bot.catalogue.yaml_io import load_catalogue
 from bot.cli.operations import classify_stream
-from bot.curation.relevance import Label, RelevanceModel, load_background, load_lexicon, load_positives
-from bot.curation.relevance_text import feature_keys, ngram_features, words
+from bot.intake.relevance import Label, RelevanceModel, load_background, load_lexicon, load_positives
+from bot.intake.relevance_text import feature_keys, ngram_features, words
 
 CATALOGUE_DIR = Path(__file__).resolve().parents[2] / "catalogue"
 

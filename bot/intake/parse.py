@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-from bot.curation.identity import (
+from bot.intake.identity import (
     arxiv_abs_url,
     arxiv_id,
     arxiv_ids_in,

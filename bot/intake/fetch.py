@@ -30,7 +30,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from bot import __version__
-from bot.curation.sources import FeedSpec
+from bot.intake.sources import FeedSpec
 
 DEFAULT_POLITE_HOSTS: Mapping[str, float] = {"export.arxiv.org": 3.0, "rss.arxiv.org": 3.0, "arxiv.org": 3.0}
 _REDIRECTS = {301, 302, 303, 307, 308}
