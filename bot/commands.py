@@ -45,6 +45,30 @@ class CommandSpec:
     maintainers_only: bool = False
 
 
+@dataclass(frozen=True)
+class CommandHelp:
+    """What a command says about itself: one source for `help`, usage errors and Discord's command descriptions."""
+
+    usage: str
+    summary: str
+    examples: tuple[str, ...]
+    argument: str = ""  # what its argument is, for platforms that describe options (Discord)
+
+
+HELP: dict[str, CommandHelp] = {
+    "topic": CommandHelp("topic NAME", "List a topic's papers, tools and posts.",
+                         ("topic probing", "topic sae", "topic logit lens"),
+                         "A topic name, nickname (sae, logit lens) or slug"),
+    "search": CommandHelp("search WORDS", "Search titles, notes, venues and authors.",
+                          ("search induction heads", "search ROME"), "Words to look for, e.g. induction heads"),
+    "paper": CommandHelp("paper ID|TITLE", "Show one entry with its links and topics.", ("paper tuned lens",),
+                         "The entry's title or id"),
+    "topics": CommandHelp("topics", "Show the topic tree.", ("topics",)),
+    "recent": CommandHelp("recent [N]", "What joined the list lately.", ("recent", "recent 5"),
+                          "How many entries (1-100, default 10)"),
+    "help": CommandHelp("help [COMMAND]", "This help.", ("help", "help topic"), "A command to explain"),
+}
+
 ALIASES = {"t": "topic", "s": "search", "find": "search", "p": "paper", "ls": "topics", "list": "topics",
            "new": "recent", "?": "help", "h": "help", "-h": "help", "--help": "help"}
 _PAGE = re.compile(r"(?:^|\s)(?:--page[=\s]+|page\s+|p\.?\s*)(\d{1,4})\s*$", re.IGNORECASE)
@@ -70,19 +94,10 @@ class Commands:
         self.catalogue = catalogue
         self.page_size = page_size
         self.specs: dict[str, CommandSpec] = {}
-        for spec in (
-            CommandSpec("topic", "topic NAME", "List a topic's papers, tools and posts.",
-                        ("topic probing", "topic sae", "topic logit lens"), self._topic),
-            CommandSpec("search", "search WORDS", "Search titles, notes, venues and authors.",
-                        ("search induction heads", "search ROME"), self._search),
-            CommandSpec("paper", "paper ID|TITLE", "Show one entry with its links and topics.",
-                        ("paper tuned lens",), self._paper),
-            CommandSpec("topics", "topics", "Show the topic tree.", ("topics",), self._topics),
-            CommandSpec("recent", "recent [N]", "What joined the list lately.", ("recent", "recent 5"),
-                        self._recent),
-            CommandSpec("help", "help [COMMAND]", "This help.", ("help", "help topic"), self._help),
-        ):
-            self.register(spec)
+        handlers: dict[str, Handler] = {"topic": self._topic, "search": self._search, "paper": self._paper,
+                                        "topics": self._topics, "recent": self._recent, "help": self._help}
+        for name, text in HELP.items():
+            self.register(CommandSpec(name, text.usage, text.summary, text.examples, handlers[name]))
 
     def register(self, spec: CommandSpec) -> None:
         self.specs[spec.name] = spec

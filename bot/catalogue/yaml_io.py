@@ -18,13 +18,14 @@ import re
 from dataclasses import replace
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
 from bot.catalogue.errors import CatalogueError, Problem
 from bot.catalogue.model import KINDS, Catalogue, Entry, Link, Topic
 from bot.catalogue.text import valid_url
+from bot.yaml_nodes import YamlDocument, YamlSyntaxError, duplicate_keys, field_node, item_node, line_of
 
 TOPICS_FILE = "topics.yaml"
 README_FILE = "README.md"
@@ -38,78 +39,26 @@ ENTRY_KEYS = {
 LINK_KEYS = {"label", "url"}
 BLOCK_KEYS = {"topic", "entries"}
 
-# libyaml's safe loader when PyYAML was built with it (10x faster); both keep node marks for line numbers.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 # --------------------------------------------------------------------------- parsing with line numbers
 
 
-class _Doc:
-    """A YAML document parsed into Python values alongside its nodes, so errors can name lines."""
-
-    def __init__(self, path: Path, problems: list[Problem], text: str | None = None):
-        self.path = path
-        self.problems = problems
-        self.text = text
-
-    def load(self) -> tuple[Any, yaml.Node | None]:
-        try:
-            text = self.text if self.text is not None else self.path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            self.problems.append(Problem(self.path, None, f"not UTF-8 text ({exc.reason})"))
-            return None, None
-        try:
-            loader = _SAFE_LOADER(text)
-            try:
-                node = loader.get_single_node()
-                if node is None:
-                    return None, None
-                self._check_duplicate_keys(node)
-                data = loader.construct_document(node)
-            finally:
-                loader.dispose()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else None
-            what = " ".join(filter(None, [exc.context, exc.problem])) or str(exc)
-            self.problems.append(Problem(self.path, line, f"invalid YAML: {what}"))
-            return None, None
-        except yaml.YAMLError as exc:
-            self.problems.append(Problem(self.path, None, f"invalid YAML: {exc}"))
-            return None, None
-        return data, node
-
-    def _check_duplicate_keys(self, node: yaml.Node) -> None:
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    if key.value in seen:
-                        self.problems.append(Problem(self.path, line_of(key), f"duplicate key '{key.value}'"))
-                    seen.add(key.value)
-                self._check_duplicate_keys(value)
-        elif isinstance(node, yaml.SequenceNode):
-            for item in node.value:
-                self._check_duplicate_keys(item)
-
-
-def line_of(node: yaml.Node | None) -> int | None:
-    return node.start_mark.line + 1 if node is not None else None
-
-
-def _field_node(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                return v
-    return None
-
-
-def _item_node(node: yaml.Node | None, index: int) -> yaml.Node | None:
-    if isinstance(node, yaml.SequenceNode) and index < len(node.value):
-        return node.value[index]
-    return None
+def _load_yaml(path: Path, problems: list[Problem], text: str | None = None) -> tuple[Any, yaml.Node | None]:
+    """A file's data and root node; on failure (None, None) with the problem recorded, file and line."""
+    try:
+        text = text if text is not None else path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(path, None, f"not UTF-8 text ({exc.reason})"))
+        return None, None
+    try:
+        with YamlDocument(text) as doc:
+            if doc.root is None:
+                return None, None
+            duplicates = [Problem(path, line, f"duplicate key '{key}'") for line, key in duplicate_keys(doc.root)]
+            problems.extend(duplicates)
+            return doc.value(), doc.root
+    except YamlSyntaxError as exc:
+        problems.append(Problem(path, exc.line, exc.message))
+        return None, None
 
 
 def _suggest(word: str, allowed: Iterable[str]) -> str:
@@ -137,18 +86,16 @@ def load_catalogue(directory: Path | str, *, pending: dict[str, str] | None = No
     title, description, topics = _load_topics(topics_path, problems, pending.get(TOPICS_FILE))
     topic_slugs = {t.slug for t in topics}
 
-    entries: dict[str, Entry] = {}
-    entry_lines: dict[str, tuple[Path, int | None]] = {}
-    # (topic, entry_id or ("see", id)) in file order, resolved once all entries are known
-    raw_placement: list[tuple[str, str, Path, int | None, bool]] = []
+    reader = _EntryFiles(topic_slugs, problems)
     paths = entry_files(directory)
     paths += [directory / name for name in sorted(pending) if name != TOPICS_FILE and directory / name not in paths]
     for path in sorted(paths):
-        _load_entry_file(path, topic_slugs, entries, entry_lines, raw_placement, problems, pending.get(path.name))
+        reader.read(path, pending.get(path.name))
+    entries = reader.entries
 
     placement: dict[str, list[str]] = {t.slug: [] for t in topics}
     extra_topics: dict[str, list[str]] = {}
-    for topic, entry_id, path, line, is_ref in raw_placement:
+    for topic, entry_id, path, line, is_ref in reader.placements:
         if topic not in topic_slugs:
             continue  # already reported
         if entry_id not in entries:
@@ -194,7 +141,7 @@ def _str_list(value: Any, path: Path, line: int | None, what: str, problems: lis
 
 
 def _load_topics(path: Path, problems: list[Problem], text: str | None = None) -> tuple[str, str, list[Topic]]:
-    data, node = _Doc(path, problems, text).load()
+    data, node = _load_yaml(path, problems, text)
     if data is None:
         if not problems:
             problems.append(Problem(path, None, "empty file: expected 'title' and 'topics'"))
@@ -204,7 +151,7 @@ def _load_topics(path: Path, problems: list[Problem], text: str | None = None) -
         return "", "", []
     for key in data:
         if key not in {"title", "description", "topics"}:
-            problems.append(Problem(path, line_of(_field_node(node, str(key))), f"unknown key '{key}'"))
+            problems.append(Problem(path, line_of(field_node(node, str(key))), f"unknown key '{key}'"))
     title = data.get("title") or ""
     if not isinstance(title, str) or not title.strip():
         problems.append(Problem(path, line_of(node), "the list needs a 'title'"))
@@ -221,15 +168,15 @@ def _load_topics(path: Path, problems: list[Problem], text: str | None = None) -
             problems.append(Problem(path, line_of(items_node), "topics must be a list"))
             return
         for index, item in enumerate(items):
-            item_node = _item_node(items_node, index)
-            line = line_of(item_node)
+            topic_node = item_node(items_node, index)
+            line = line_of(topic_node)
             if not isinstance(item, dict):
                 problems.append(Problem(path, line, "a topic must be a mapping with 'slug' and 'title'"))
                 continue
             for key in item:
                 if key not in TOPIC_KEYS:
                     problems.append(
-                        Problem(path, line_of(_field_node(item_node, str(key))),
+                        Problem(path, line_of(field_node(topic_node, str(key))),
                                 f"unknown topic key '{key}'{_suggest(str(key), TOPIC_KEYS)}")
                     )
             slug, title_ = item.get("slug"), item.get("title")
@@ -249,7 +196,7 @@ def _load_topics(path: Path, problems: list[Problem], text: str | None = None) -
                 key = alias.strip().lower()
                 if key in seen_aliases and seen_aliases[key] != slug:
                     problems.append(
-                        Problem(path, line_of(_field_node(item_node, "aliases")),
+                        Problem(path, line_of(field_node(topic_node, "aliases")),
                                 f"alias '{alias}' of '{slug}' is already an alias of '{seen_aliases[key]}'")
                     )
                 seen_aliases[key] = slug
@@ -257,66 +204,83 @@ def _load_topics(path: Path, problems: list[Problem], text: str | None = None) -
                 Topic(slug=slug, title=title_.strip(), parent=parent, aliases=aliases,
                       description=str(item.get("description") or ""), depth=depth)
             )
-            walk(item.get("children"), _field_node(item_node, "children"), slug, depth + 1)
+            walk(item.get("children"), field_node(topic_node, "children"), slug, depth + 1)
 
-    walk(data.get("topics"), _field_node(node, "topics"), None, 1)
+    walk(data.get("topics"), field_node(node, "topics"), None, 1)
     if not topics and not problems:
         problems.append(Problem(path, line_of(node), "no topics defined"))
     return title, str(description), topics
 
 
-def _load_entry_file(
-    path: Path,
-    topic_slugs: set[str],
-    entries: dict[str, Entry],
-    entry_lines: dict[str, tuple[Path, int | None]],
-    placement: list[tuple[str, str, Path, int | None, bool]],
-    problems: list[Problem],
-    text: str | None = None,
-) -> None:
-    data, node = _Doc(path, problems, text).load()
-    if data is None:
-        return
-    if not isinstance(data, list):
-        problems.append(Problem(path, line_of(node), "expected a list of blocks '- topic: SLUG' with 'entries'"))
-        return
-    for index, block in enumerate(data):
-        block_node = _item_node(node, index)
+class Placement(NamedTuple):
+    """One line of an entry file that puts an entry under a topic, in file order: a full record (its home) or a
+    `see: ID` reference, resolved once every file has been read."""
+
+    topic: str
+    entry_id: str
+    path: Path
+    line: int | None
+    is_see: bool
+
+
+class _EntryFiles:
+    """Reads entry files one by one, collecting entries, their placements and every problem found."""
+
+    def __init__(self, topic_slugs: set[str], problems: list[Problem]):
+        self.topic_slugs = topic_slugs
+        self.problems = problems
+        self.entries: dict[str, Entry] = {}
+        self.placements: list[Placement] = []
+        self._first_seen: dict[str, tuple[Path, int | None]] = {}  # entry id -> where it is recorded
+
+    def read(self, path: Path, text: str | None = None) -> None:
+        problems = self.problems
+        data, node = _load_yaml(path, problems, text)
+        if data is None:
+            return
+        if not isinstance(data, list):
+            problems.append(Problem(path, line_of(node), "expected a list of blocks '- topic: SLUG' with 'entries'"))
+            return
+        for index, block in enumerate(data):
+            self._block(path, block, item_node(node, index))
+
+    def _block(self, path: Path, block: Any, block_node: yaml.Node | None) -> None:
+        problems = self.problems
         line = line_of(block_node)
         if not isinstance(block, dict):
             problems.append(Problem(path, line, "expected a block with 'topic' and 'entries'"))
-            continue
+            return
         for key in block:
             if key not in BLOCK_KEYS:
-                problems.append(Problem(path, line_of(_field_node(block_node, str(key))),
+                problems.append(Problem(path, line_of(field_node(block_node, str(key))),
                                         f"unknown key '{key}' in a topic block{_suggest(str(key), BLOCK_KEYS)}"))
         topic = block.get("topic")
-        if not isinstance(topic, str) or topic not in topic_slugs:
+        if not isinstance(topic, str) or topic not in self.topic_slugs:
             problems.append(Problem(path, line, f"topic {topic!r} is not in {TOPICS_FILE}"
-                                    f"{_suggest(str(topic), topic_slugs)}"))
-            continue
+                                    f"{_suggest(str(topic), self.topic_slugs)}"))
+            return
         items = block.get("entries") or []
-        items_node = _field_node(block_node, "entries")
+        items_node = field_node(block_node, "entries")
         if not isinstance(items, list):
             problems.append(Problem(path, line_of(items_node), "'entries' must be a list"))
-            continue
+            return
         for position, item in enumerate(items):
-            item_node = _item_node(items_node, position)
-            item_line = line_of(item_node)
+            item_at = item_node(items_node, position)
+            item_line = line_of(item_at)
             if isinstance(item, dict) and set(item) == {"see"}:
-                placement.append((topic, str(item["see"]), path, item_line, True))
+                self.placements.append(Placement(topic, str(item["see"]), path, item_line, True))
                 continue
-            entry = _parse_entry(item, item_node, path, topic, problems)
+            entry = _parse_entry(item, item_at, path, topic, problems)
             if entry is None:
                 continue
-            if entry.id in entries:
-                first = entry_lines[entry.id]
-                where = f"{first[0]}:{first[1]}"
-                problems.append(Problem(path, item_line, f"duplicate entry id '{entry.id}' (first at {where})"))
+            if entry.id in self.entries:
+                first_path, first_line = self._first_seen[entry.id]
+                problems.append(Problem(path, item_line,
+                                        f"duplicate entry id '{entry.id}' (first at {first_path}:{first_line})"))
                 continue
-            entries[entry.id] = entry
-            entry_lines[entry.id] = (path, item_line)
-            placement.append((topic, entry.id, path, item_line, False))
+            self.entries[entry.id] = entry
+            self._first_seen[entry.id] = (path, item_line)
+            self.placements.append(Placement(topic, entry.id, path, item_line, False))
 
 
 def _parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, problems: list[Problem]) -> Entry | None:
@@ -327,7 +291,7 @@ def _parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, prob
     before = len(problems)
     for key in item:
         if key not in ENTRY_KEYS:
-            problems.append(Problem(path, line_of(_field_node(node, str(key))),
+            problems.append(Problem(path, line_of(field_node(node, str(key))),
                                     f"unknown entry key '{key}'{_suggest(str(key), ENTRY_KEYS)}"))
     entry_id, title = item.get("id"), item.get("title")
     if not isinstance(title, str) or not title.strip():
@@ -336,16 +300,16 @@ def _parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, prob
         problems.append(Problem(path, line, f"entry id {entry_id!r} must be lower-case letters, digits, '-'"))
     kind = item.get("kind", "paper")
     if kind not in KINDS:
-        problems.append(Problem(path, line_of(_field_node(node, "kind")),
+        problems.append(Problem(path, line_of(field_node(node, "kind")),
                                 f"kind {kind!r} is not one of {', '.join(KINDS)}"))
     links: list[Link] = []
     raw_links = item.get("links") or []
-    links_node = _field_node(node, "links")
+    links_node = field_node(node, "links")
     if not isinstance(raw_links, list):
         problems.append(Problem(path, line_of(links_node), "'links' must be a list of {label, url}"))
         raw_links = []
     for index, raw in enumerate(raw_links):
-        link_line = line_of(_item_node(links_node, index))
+        link_line = line_of(item_node(links_node, index))
         if not isinstance(raw, dict):
             problems.append(Problem(path, link_line, "a link must be a mapping {label, url}"))
             continue
@@ -361,16 +325,16 @@ def _parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, prob
             links.append(Link(label=label, url=url))
     starred = item.get("starred", False)
     if not isinstance(starred, bool):
-        problems.append(Problem(path, line_of(_field_node(node, "starred")), "'starred' must be true or false"))
+        problems.append(Problem(path, line_of(field_node(node, "starred")), "'starred' must be true or false"))
     for key in ("acronym", "doi", "preface", "added", "source"):
         value = item.get(key, "")
         if not isinstance(value, str):
             # YAML turns a bare 2026-11-24 into a date: accept it for 'added'.
             if key == "added" and hasattr(value, "isoformat"):
                 continue
-            problems.append(Problem(path, line_of(_field_node(node, key)), f"'{key}' must be text"))
+            problems.append(Problem(path, line_of(field_node(node, key)), f"'{key}' must be text"))
     if item.get("source") and not valid_url(item.get("source")):
-        problems.append(Problem(path, line_of(_field_node(node, "source")), f"malformed URL {item.get('source')!r}"))
+        problems.append(Problem(path, line_of(field_node(node, "source")), f"malformed URL {item.get('source')!r}"))
     notes = _str_list(item.get("notes"), path, line, "'notes'", problems)
     authors = _str_list(item.get("authors"), path, line, "'authors'", problems)
     approved_by = _str_list(item.get("approved_by"), path, line, "'approved_by'", problems)

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot.yaml_nodes import YamlDocument, YamlSyntaxError
+
 FeedKind = Literal["arxiv_api", "arxiv_rss", "forum_rss", "rss"]
 FEED_KINDS: tuple[str, ...] = get_args(FeedKind)
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -77,7 +79,7 @@ class _FeedsReader:
     def __init__(self, path: Path):
         self.path = path
         self.problems: list[str] = []
-        self._loader: yaml.SafeLoader | None = None
+        self._doc: YamlDocument | None = None
 
     # ------------------------------------------------------------------ plumbing
 
@@ -86,8 +88,8 @@ class _FeedsReader:
         self.problems.append(f"{self.path}{line}: {message}")
 
     def scalar(self, node: yaml.Node) -> Any:
-        assert self._loader is not None
-        return self._loader.construct_object(node, deep=True)
+        assert self._doc is not None
+        return self._doc.value(node)
 
     def mapping(self, node: yaml.Node, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
         """Keys -> (key node, value node), reporting non-mappings and duplicate keys."""
@@ -117,16 +119,14 @@ class _FeedsReader:
             raise FeedsError([f"{self.path}: cannot read ({exc.strerror or exc})"]) from None
         except UnicodeDecodeError as exc:
             raise FeedsError([f"{self.path}: not UTF-8 text ({exc.reason})"]) from None
-        self._loader = yaml.SafeLoader(text)
         try:
-            root = self._loader.get_single_node()
-            config = self.config(root)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = f":{mark.line + 1}" if mark else ""
-            raise FeedsError([f"{self.path}{line}: invalid YAML: {exc.problem or exc.context}"]) from None
+            with YamlDocument(text) as self._doc:
+                config = self.config(self._doc.root)
+        except YamlSyntaxError as exc:
+            line = f":{exc.line}" if exc.line else ""
+            raise FeedsError([f"{self.path}{line}: {exc.message}"]) from None
         finally:
-            self._loader.dispose()
+            self._doc = None
         if self.problems:
             raise FeedsError(self.problems)
         return config

@@ -19,6 +19,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord import translate
+from bot.adapters.discord.client import InterpClient
 from bot.adapters.discord.render import NO_MENTIONS, PagerView, RenderedMessage, post_nonce, render_post, render_reply
 from bot.chat import emoji, runner
 from bot.chat.adapter import AdapterError, ChannelRole, PostRef, VoteHandler
@@ -44,13 +45,6 @@ POST_PERMISSIONS = {
     "add_reactions": ADD_REACTIONS,
     "read_message_history": READ_MESSAGE_HISTORY,
 }
-
-
-def least_intents() -> discord.Intents:
-    intents = discord.Intents.none()
-    intents.guilds = True
-    intents.guild_reactions = True
-    return intents
 
 
 class DiscordAdapter:
@@ -345,91 +339,3 @@ def _snowflake(value: str, setting: str) -> int:
 
 def _optional_snowflake(value: str, setting: str) -> int | None:
     return _snowflake(value, setting) if str(value).strip() else None
-
-
-# ---------------------------------------------------------------------------------------------- the client
-
-
-class InterpClient(discord.Client):
-    """discord.Client with the /interp command tree; forwards events to the adapter."""
-
-    def __init__(self, adapter: DiscordAdapter, *, guild_ready_timeout: float):
-        super().__init__(intents=least_intents(), allowed_mentions=NO_MENTIONS,
-                         guild_ready_timeout=guild_ready_timeout)
-        self.adapter = adapter
-        self._reaction_tasks: set[asyncio.Task[None]] = set()
-        self.tree = app_commands.CommandTree(self)
-        self.tree.add_command(InterpGroup(adapter))
-
-    async def setup_hook(self) -> None:
-        """Sync the commands: to each development guild (instant), else globally (production)."""
-        guild_ids = self.adapter.guild_ids
-        if guild_ids:
-            for guild_id in guild_ids:
-                guild = discord.Object(id=guild_id)
-                self.tree.copy_global_to(guild=guild)
-                await self.tree.sync(guild=guild)
-            log.info("discord: /interp synced to guild(s) %s", ", ".join(map(str, guild_ids)))
-        else:
-            await self.tree.sync()
-            log.info("discord: /interp synced globally (may take a while to appear)")
-
-    def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
-        """Hand raw reaction events to the adapter with their gateway position, read here because this runs
-        synchronously while the gateway parses the event (a listener task would run later, when the sequence
-        number may already belong to a newer event)."""
-        super().dispatch(event, *args, **kwargs)
-        if event in ("raw_reaction_add", "raw_reaction_remove") and args:
-            ws = self.ws
-            position = f"{ws.session_id}:{ws.sequence}" if ws is not None and ws.sequence is not None else ""
-            task = asyncio.create_task(self.adapter.on_reaction(args[0], position), name=f"discord-{event}")
-            self._reaction_tasks.add(task)
-            task.add_done_callback(self._reaction_tasks.discard)
-
-
-class InterpGroup(app_commands.Group):
-    """`/interp topic|search|paper|topics|recent|help`: typed options mapped onto the neutral grammar."""
-
-    def __init__(self, adapter: DiscordAdapter):
-        super().__init__(name="interp", description="Look things up in the LLM interpretability reading list")
-        self.adapter = adapter
-
-    @app_commands.command(name="topic", description="List a topic's papers, tools and posts")
-    @app_commands.describe(name="A topic name, nickname (sae, logit lens) or slug")
-    async def topic(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 200]) -> None:
-        await self.adapter.answer(interaction, "topic", translate.command_args({"name": name}))
-
-    @topic.autocomplete("name")
-    async def _topic_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return self.adapter.topic_choices(current)
-
-    @app_commands.command(name="search", description="Search titles, notes, venues and authors")
-    @app_commands.describe(query="Words to look for, e.g. induction heads")
-    async def search(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]) -> None:
-        await self.adapter.answer(interaction, "search", translate.command_args({"query": query}))
-
-    @app_commands.command(name="paper", description="Show one entry with its links and topics")
-    @app_commands.describe(title="The entry's title or id")
-    async def paper(self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 200]) -> None:
-        await self.adapter.answer(interaction, "paper", translate.command_args({"title": title}))
-
-    @paper.autocomplete("title")
-    async def _paper_titles(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return self.adapter.paper_choices(current)
-
-    @app_commands.command(name="topics", description="Show the topic tree")
-    async def topics(self, interaction: discord.Interaction) -> None:
-        await self.adapter.answer(interaction, "topics", "")
-
-    @app_commands.command(name="recent", description="What joined the list lately")
-    @app_commands.describe(count="How many entries (1-100, default 10)")
-    async def recent(self, interaction: discord.Interaction,
-                     count: app_commands.Range[int, 1, 100] | None = None) -> None:
-        await self.adapter.answer(interaction, "recent", translate.command_args({"count": count}))
-
-    @app_commands.command(name="help", description="How to use /interp")
-    @app_commands.describe(command="A command to explain")
-    @app_commands.choices(command=[app_commands.Choice(name=n, value=n)
-                                   for n in ("topic", "search", "paper", "topics", "recent")])
-    async def help(self, interaction: discord.Interaction, command: app_commands.Choice[str] | None = None) -> None:
-        await self.adapter.answer(interaction, "help", command.value if command else "")

@@ -1,0 +1,80 @@
+"""Feed bytes → normalised :class:`Paper` values.
+
+feedparser does the XML; this module decides what an item *is* for each kind of source:
+
+* ``arxiv_api``: arXiv API Atom (the 2026 format with ``https://arxiv.org/api/...`` ids and the older one).
+  arXiv's error document (one entry titled "Error") is an error, not a paper.
+* ``arxiv_rss``: the daily listing, RSS 2.0 with ``<arxiv:announce_type>`` (2024+) or the older RDF format whose
+  titles end "(arXiv:2303.08112v1 [cs.LG] CROSS LISTED)". Replacements are new versions of old papers, not news:
+  they are skipped and counted.
+* ``forum_rss``: LessWrong / Alignment Forum. Items are known by their guid (the post id) because dates move
+  when karma crosses a threshold. A post that is a linkpost for one arXiv paper is that paper.
+* ``rss``: any other RSS or Atom feed.
+
+Input is bytes only. Before feedparser sees them, any DOCTYPE is removed, and a document that declares
+entities is refused outright: entity expansion is how billion-laughs and external-entity attacks work.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import feedparser
+
+from bot.intake.parse import _fields as fields
+from bot.intake.parse._arxiv import is_arxiv_api_error, read_arxiv_api, read_arxiv_listing
+from bot.intake.parse._defuse import defuse
+from bot.intake.parse._forum import read_forum_post
+from bot.intake.parse._generic import read_generic
+from bot.intake.parse._html import repair_mojibake, strip_html
+from bot.intake.parse._paper import MAX_ABSTRACT_CHARS, REPLACEMENT_TYPES, Paper, ParseResult
+
+__all__ = ["MAX_ABSTRACT_CHARS", "REPLACEMENT_TYPES", "Paper", "ParseResult", "defuse", "parse_feed", "repair_mojibake",
+           "strip_html"]
+
+Reader = Callable[..., Paper | None]
+
+READERS: dict[str, Reader] = {
+    "arxiv_api": read_arxiv_api,
+    "arxiv_rss": read_arxiv_listing,
+    "forum_rss": read_forum_post,
+    "rss": read_generic,
+}
+
+
+def parse_feed(data: bytes, kind: str, *, feed: str) -> ParseResult:
+    """Parse one response body. Never raises for bad input: problems come back in ``errors``."""
+    if not isinstance(data, bytes | bytearray):
+        raise TypeError("parse_feed takes the response body as bytes, never a URL or a path")
+    safe, refusal = defuse(bytes(data))
+    if refusal:
+        return ParseResult(papers=(), errors=(refusal,))
+    # A stream, so feedparser cannot mistake the document for a URL or a file name.
+    parsed = feedparser.parse(io.BytesIO(safe), resolve_relative_uris=False, sanitize_html=True)
+    errors: list[str] = []
+    if parsed.bozo and not isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
+        # A declared charset that turned out wrong is repaired by feedparser's fallbacks: not an error.
+        errors.append(f"malformed feed: {fields.describe(parsed.get('bozo_exception'))}")
+    reader = READERS.get(kind)
+    if reader is None:
+        return ParseResult(papers=(), errors=(f"unknown feed kind {kind!r}",), total_items=len(parsed.entries))
+    papers: list[Paper] = []
+    skipped = 0
+    channel_date = fields.date(parsed.feed, "updated_parsed", "published_parsed")
+    for position, entry in enumerate(parsed.entries, start=1):
+        if kind == "arxiv_api" and is_arxiv_api_error(entry):
+            errors.append(f"arXiv API error: {fields.text(entry.get('summary', '')) or entry.get('id', '')}")
+            continue
+        try:
+            outcome = reader(entry, feed=feed, channel_date=channel_date)
+        except fields.ItemError as problem:
+            errors.append(f"item {position}: {problem}")
+            continue
+        if outcome is None:
+            skipped += 1
+        else:
+            papers.append(outcome)
+    if not parsed.entries and not parsed.get("version") and not errors:
+        errors.append("not a feed: no RSS or Atom document found")
+    return ParseResult(tuple(papers), tuple(errors), replacements_skipped=skipped, total_items=len(parsed.entries))

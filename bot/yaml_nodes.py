@@ -1,0 +1,104 @@
+"""YAML read with its line numbers, for files people edit by hand: the catalogue and feeds.yaml.
+
+Both readers validate values they take from the nodes, so every problem can name the line it is on. This module
+is the one place that parses YAML for them: only the safe loader (libyaml's when PyYAML has it, about ten times
+faster), duplicate keys found, syntax errors turned into a line and a sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any
+
+import yaml
+
+# libyaml's safe loader when PyYAML was built with it; both keep node marks for line numbers.
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YamlSyntaxError(Exception):
+    """The text is not YAML; `line` (1-based) is where the parser gave up, when it knows."""
+
+    def __init__(self, line: int | None, message: str):
+        self.line = line
+        self.message = message
+        super().__init__(f"line {line}: {message}" if line else message)
+
+
+def _syntax_error(exc: yaml.YAMLError) -> YamlSyntaxError:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        what = " ".join(filter(None, [exc.context, exc.problem])) or str(exc)
+        return YamlSyntaxError(mark.line + 1 if mark else None, f"invalid YAML: {what}")
+    return YamlSyntaxError(None, f"invalid YAML: {exc}")
+
+
+class YamlDocument:
+    """One YAML document: its root node (None for an empty file), and values constructed from nodes on demand.
+
+    Use as a context manager, or call `close()`: the loader holds the text until then.
+    """
+
+    def __init__(self, text: str):
+        self._loader = _SAFE_LOADER(text)
+        try:
+            self.root: yaml.Node | None = self._loader.get_single_node()
+        except yaml.YAMLError as exc:
+            self.close()
+            raise _syntax_error(exc) from None
+
+    def value(self, node: yaml.Node | None = None) -> Any:
+        """The Python value of `node` (default: the whole document), safe types only."""
+        node = self.root if node is None else node
+        if node is None:
+            return None
+        try:
+            return self._loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise _syntax_error(exc) from None
+
+    def close(self) -> None:
+        self._loader.dispose()
+
+    def __enter__(self) -> YamlDocument:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+def duplicate_keys(node: yaml.Node | None) -> Iterator[tuple[int | None, str]]:
+    """(line, key) for every key that repeats within one mapping, anywhere below `node`."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    yield line_of(key), key.value
+                seen.add(key.value)
+            yield from duplicate_keys(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from duplicate_keys(item)
+
+
+def line_of(node: yaml.Node | None) -> int | None:
+    """The 1-based line a node starts on."""
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def field_node(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    """The value node of `key` in a mapping node, or None."""
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return v
+    return None
+
+
+def item_node(node: yaml.Node | None, index: int) -> yaml.Node | None:
+    """The `index`th item node of a sequence node, or None."""
+    if isinstance(node, yaml.SequenceNode) and index < len(node.value):
+        return node.value[index]
+    return None
