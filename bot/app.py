@@ -15,11 +15,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from bot import errors
 from bot.catalogue.service import CatalogueService
 from bot.chat.adapter import ChatAdapter
 from bot.commands import Commands
 from bot.curation.pipeline import Curation, process_id
-from bot.settings import ConfigError, Settings
+from bot.errors import ConfigError
+from bot.settings import Settings
 from bot.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,7 @@ class App:
         path = self.settings.feeds_file
         if not path.is_file():
             if required:
-                raise ConfigError(f"feeds file {path} not found (set INTERP_BOT_FEEDS_FILE or use --feeds)")
+                raise ConfigError(errors.feeds_file_missing(path))
             return None
         return load_feeds(path)
 
@@ -79,7 +81,7 @@ class App:
 
     def add_adapter(self, name: str, **options: Any) -> ChatAdapter:
         if name not in ADAPTERS:
-            raise ConfigError(f"unknown adapter {name!r}: choose from {', '.join(ADAPTERS)}")
+            raise ConfigError(errors.unknown_adapter(name, ADAPTERS))
         module = importlib.import_module(f"bot.adapters.{name}")  # chat SDKs load only when used
         adapter = module.create_adapter(self.settings, self.commands, self.curation, **options)
         self.adapters.append(adapter)

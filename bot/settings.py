@@ -21,11 +21,10 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from bot import errors
+from bot.errors import ConfigError
+
 SECRET_NAMES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
-
-
-class ConfigError(Exception):
-    """A setting is missing or wrong; the message names the variable to set."""
 
 
 def _split_list(value: Any) -> Any:
@@ -170,7 +169,7 @@ class Settings(BaseSettings):
         """Fail fast naming the variable to set when a needed value is missing."""
         missing = [env_name(name) for name in fields if not _present(getattr(self, name))]
         if missing:
-            raise ConfigError(f"missing setting{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
+            raise ConfigError(errors.missing_settings(missing))
 
     def secret_values(self) -> list[str]:
         """Every secret's value, for the log redactor."""
@@ -199,10 +198,7 @@ class _NoSecretsYaml(YamlConfigSettingsSource):
         data = super().__call__()
         leaked = [key for key in data if key.upper() in SECRET_NAMES or key.endswith(("_token", "_secret"))]
         if leaked:
-            raise ConfigError(
-                f"{self.yaml_file_path}: secrets ({', '.join(leaked)}) belong in the environment or .env, "
-                "not in the config file"
-            )
+            raise ConfigError(errors.secrets_in_config_file(self.yaml_file_path, leaked))
         return data
 
 
@@ -222,7 +218,7 @@ def load_settings(**overrides: Any) -> Settings:
     """Build Settings, turning validation errors into a ConfigError that names each variable."""
     config_file = os.environ.get("INTERP_BOT_CONFIG")
     if config_file and not Path(config_file).is_file():
-        raise ConfigError(f"INTERP_BOT_CONFIG names {config_file}, which does not exist")
+        raise ConfigError(errors.config_file_missing(config_file))
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
@@ -230,4 +226,4 @@ def load_settings(**overrides: Any) -> Settings:
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else "?"
             lines.append(f"{env_name(name)}: {error['msg']}")
-        raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from None
+        raise ConfigError(errors.invalid_settings(lines)) from None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from bot.catalogue.aliases import DEFAULT_ALIASES
 from bot.catalogue.model import Catalogue, Entry, Link, Topic
 from bot.catalogue.text import entry_slug, fold, slugify
+from bot.errors import MarkdownImportError
 
 STAR = "🌟"
 # A UTF-8 lead byte read as Latin-1, then continuation bytes read as Windows-1252 (which maps some
@@ -33,12 +34,6 @@ _INNER_LINK = re.compile(r"^\[([^\]]*)\]\((.*)\)$")
 SECTION_KINDS = {"tutorial": "tutorial", "library": "library", "survey": "survey", "video": "video",
                  "by source": "source"}
 BLOG_LABELS = ("blog", "lesswrong", "transformer circuits thread", "alignment forum")
-
-
-class MarkdownImportError(ValueError):
-    def __init__(self, line: int, message: str):
-        super().__init__(f"line {line}: {message}")
-        self.line = line
 
 
 def repair_mojibake(text: str) -> str:

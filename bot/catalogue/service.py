@@ -9,12 +9,12 @@ import logging
 import threading
 from pathlib import Path
 
-from bot.catalogue.errors import CatalogueError
 from bot.catalogue.markdown import render_markdown
 from bot.catalogue.model import Entry
 from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.yaml_io import README_FILE, load_catalogue
 from bot.catalogue.yaml_write import append_entry, atomic_write
+from bot.errors import CatalogueError
 
 log = logging.getLogger(__name__)
 

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import replace
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
 
-from bot.catalogue.errors import CatalogueError, Problem
 from bot.catalogue.model import KINDS, Catalogue, Entry, Link, Topic
 from bot.catalogue.text import valid_url
+from bot.errors import CatalogueError, Problem
 from bot.yaml_nodes import YamlDocument, YamlSyntaxError, duplicate_keys, field_node, item_node, line_of
 
 TOPICS_FILE = "topics.yaml"

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.catalogue.errors import CatalogueError, Problem
 from bot.catalogue.model import Catalogue, Entry
 from bot.catalogue.yaml_io import TOPICS_FILE, entry_files, load_catalogue
+from bot.errors import CatalogueError, Problem
 
 # One writer at a time inside a process; the directory lock serialises across processes.
 _WRITE_LOCK = threading.Lock()

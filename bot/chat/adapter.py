@@ -30,10 +30,6 @@ class VoteHandler(Protocol):
     async def handle_vote(self, vote: Vote) -> Any: ...
 
 
-class AdapterError(Exception):
-    """A platform refused an operation for a reason retrying will not fix (permissions, unknown channel)."""
-
-
 @runtime_checkable
 class ChatAdapter(Protocol):
     platform: str

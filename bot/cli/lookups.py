@@ -40,9 +40,10 @@ def lookup(args: argparse.Namespace, settings: Any) -> int:
 
 
 def import_markdown(args: argparse.Namespace) -> int:
-    from bot.catalogue.markdown import MarkdownImportError, import_markdown, render_markdown
+    from bot.catalogue.markdown import import_markdown, render_markdown
     from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, load_catalogue
     from bot.catalogue.yaml_write import atomic_write, write_catalogue
+    from bot.errors import MarkdownImportError
     from bot.settings import load_settings
 
     target = Path(args.catalogue) if args.catalogue else load_settings().catalogue_dir

@@ -83,15 +83,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_USAGE
-    from bot.catalogue.errors import CatalogueError
-    from bot.settings import ConfigError
+    from bot.errors import ConfigError, InterpBotError
 
     try:
         return _dispatch(args)
     except ConfigError as exc:
         print(f"interp-bot: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    except CatalogueError as exc:
+    except InterpBotError as exc:  # catalogue, feeds, database, a platform that refused: the message says it all
         print(f"interp-bot: {exc}", file=sys.stderr)
         return EXIT_FAIL
     except KeyboardInterrupt:

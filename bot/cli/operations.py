@@ -13,23 +13,18 @@ from typing import Any, TextIO
 from bot.app import App, configured_adapters
 from bot.chat.text import render_text
 from bot.cli import output
-from bot.settings import ConfigError
+from bot.errors import ConfigError
 
 
 def dispatch(args: argparse.Namespace, settings: Any) -> int:
     handlers = {"classify": _classify, "poll": _poll, "candidates": _candidates, "decide": _decide,
                 "digest": _digest, "run": _run, "status": _status}
-    from bot.catalogue.errors import CatalogueError
-    from bot.intake.sources import FeedsError
-    from bot.store.db import StoreError
+    from bot.errors import InterpBotError
 
     try:
         return handlers[args.command](args, settings)
-    except (StoreError, FeedsError) as exc:
-        print(f"interp-bot: {exc}", file=sys.stderr)
-        return 1
-    except (ConfigError, CatalogueError):
-        raise  # cli.main words these
+    except InterpBotError:
+        raise  # cli.main words these: one line, no traceback
     except Exception as exc:
         # Anything else (Discord or Slack unreachable at start, a bug) is logged, not left to Python's
         # traceback printer: the log handler redacts secrets from the message and the traceback.

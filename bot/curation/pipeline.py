@@ -20,10 +20,11 @@ from typing import Any
 from bot.catalogue.model import Entry, Link
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.text import entry_slug, slugify
-from bot.chat.adapter import AdapterError, ChannelRole, ChatAdapter, PostRef
+from bot.chat.adapter import ChannelRole, ChatAdapter, PostRef
 from bot.chat.values import Vote
 from bot.curation.maintainers import Maintainers
 from bot.curation.posts import VotingRules, candidate_post, decided_post
+from bot.errors import AdapterError
 from bot.intake.identity import arxiv_abs_url, arxiv_id
 from bot.store.curation import CurationStore, Decision
 from bot.store.db import Database

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot.errors import FeedsError
 from bot.yaml_nodes import YamlDocument, YamlSyntaxError
 
 FeedKind = Literal["arxiv_api", "arxiv_rss", "forum_rss", "rss"]
@@ -61,14 +62,6 @@ class FeedsConfig:
     @property
     def enabled(self) -> tuple[FeedSpec, ...]:
         return tuple(f for f in self.feeds if f.enabled)
-
-
-class FeedsError(Exception):
-    """feeds.yaml is wrong. ``problems`` holds one ``file:line: what`` string per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = tuple(problems)
-        super().__init__("\n".join(problems))
 
 
 def load_feeds(path: Path) -> FeedsConfig:

@@ -15,15 +15,12 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from bot.errors import StoreError
 from bot.store import schema
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-
-
-class StoreError(Exception):
-    """The database is unreachable or not at a schema this version understands; the message says which."""
 
 
 def utc(value: datetime | None) -> datetime | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from bot.catalogue.search import CatalogueIndex
@@ -86,7 +88,7 @@ def test_unknown_or_odd_input_never_raises(index: CatalogueIndex, query: str) ->
 def test_search_ranks_the_paper_people_mean_first(index: CatalogueIndex, query: str, expected_first: str) -> None:
     hits = index.search.search(query)
     assert hits and hits[0].entry.title == expected_first
-    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+    assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
 
 
 def test_search_matches_venues_in_link_labels(index: CatalogueIndex) -> None:
@@ -99,7 +101,7 @@ def test_entries_are_found_by_id_title_acronym_and_typo(index: CatalogueIndex) -
     assert entry is not None and entry.acronym == "ROME"
     entry, _ = index.search.find_entry("eliciting latent predictions from transformers with the tuned lense")
     assert entry is not None and "Tuned Lens" in entry.title
-    entry, close = index.search.find_entry("a paper nobody wrote about turnips")
+    entry, _close = index.search.find_entry("a paper nobody wrote about turnips")
     assert entry is None
 
 

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
-import multiprocessing
-import os
-import signal
 from pathlib import Path
 
 import pytest
 
-from bot.catalogue.errors import CatalogueError
-from bot.catalogue.model import Entry, Link
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.yaml_io import load_catalogue
-from bot.catalogue.yaml_write import append_entry, entry_yaml
+from bot.errors import CatalogueError
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue.errors import CatalogueError
 from bot.catalogue.model import Entry, Link
 from bot.catalogue.yaml_io import load_catalogue
 from bot.catalogue.yaml_write import append_entry, entry_yaml
+from bot.errors import CatalogueError
 
 NEW = Entry(
     id="scaling-monosemanticity",

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.intake.sources import FeedsError, FeedSpec, load_feeds
+from bot.errors import FeedsError
+from bot.intake.sources import FeedSpec, load_feeds
 
 REPO = Path(__file__).resolve().parents[2]
 

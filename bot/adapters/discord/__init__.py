@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.settings import ConfigError
+from bot.errors import ConfigError
 
 if TYPE_CHECKING:
     from bot.adapters.discord.connection import DiscordAdapter

@@ -18,15 +18,17 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot import errors
 from bot.adapters.discord import translate
 from bot.adapters.discord.client import InterpClient
 from bot.adapters.discord.render import NO_MENTIONS, PagerView, RenderedMessage, post_nonce, render_post, render_reply
 from bot.chat import emoji, runner
-from bot.chat.adapter import AdapterError, ChannelRole, PostRef, VoteHandler
+from bot.chat.adapter import ChannelRole, PostRef, VoteHandler
 from bot.chat.values import Post, Reply
 from bot.commands import Commands
 from bot.curation.maintainers import Maintainers
-from bot.settings import ConfigError, Settings, env_name
+from bot.errors import AdapterError, ConfigError
+from bot.settings import Settings, env_name
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +109,7 @@ class DiscordAdapter:
             await client.login(self.settings.discord_token.get_secret_value())
         except discord.LoginFailure:
             await client.close()
-            raise ConfigError(f"{env_name('discord_token')} was rejected by Discord: check the bot token") from None
+            raise ConfigError(errors.discord_token_rejected(env_name("discord_token"))) from None
         except discord.HTTPException as exc:
             await client.close()
             raise AdapterError(f"could not log in to Discord: {exc}") from exc
@@ -123,7 +125,7 @@ class DiscordAdapter:
             failure = self._runner.exception() if self._runner in done else None
             await self.stop()
             if isinstance(failure, discord.PrivilegedIntentsRequired):
-                raise ConfigError("Discord refused the gateway intents; this bot needs no privileged intent")
+                raise ConfigError(errors.DISCORD_INTENTS_REFUSED)
             reason = f"the gateway connection failed: {failure}" if failure else \
                 f"no READY from the Discord gateway within {self.ready_timeout:g} s"
             raise AdapterError(f"Discord did not become ready: {reason}")
@@ -274,7 +276,7 @@ class DiscordAdapter:
         channel_id = self._channels.get(role)
         if not channel_id:
             setting = "discord_digest_channel_id" if role == "digest" else "discord_maintainers_channel_id"
-            raise ConfigError(f"missing setting: {env_name(setting)} (where to post the {role} posts)")
+            raise ConfigError(errors.missing_channel(env_name(setting), role))
         channel = self.client.get_channel(channel_id)
         if channel is None:
             channel = await self._fetch_channel(channel_id, role)
@@ -332,8 +334,7 @@ def _message_parts(rendered: RenderedMessage, *, embeds: bool) -> dict[str, Any]
 def _snowflake(value: str, setting: str) -> int:
     text = str(value).strip()
     if not text.isdigit():
-        raise ConfigError(f"{env_name(setting)}: {value!r} is not a Discord id (enable Developer Mode, "
-                          "then right-click → Copy ID)")
+        raise ConfigError(errors.not_a_discord_id(env_name(setting), value))
     return int(text)
 
 

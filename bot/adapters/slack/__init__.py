@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.settings import ConfigError
+from bot import errors
+from bot.errors import ConfigError
 
 if TYPE_CHECKING:
     from bot.adapters.slack.connection import SlackAdapter
@@ -27,28 +28,23 @@ def check_settings(settings: Settings) -> None:
     bot_token = _secret(settings.slack_bot_token)
     app_token, signing_secret = _secret(settings.slack_app_token), _secret(settings.slack_signing_secret)
     if not bot_token.startswith("xoxb-"):
-        raise ConfigError("SLACK_BOT_TOKEN must be the bot token (xoxb-...) from OAuth & Permissions")
+        raise ConfigError(errors.SLACK_BOT_TOKEN_KIND)
     if settings.slack_mode == "socket":
         if signing_secret and not app_token:
-            raise ConfigError("SLACK_SIGNING_SECRET is set but INTERP_BOT_SLACK_MODE is socket: set SLACK_APP_TOKEN "
-                              "for Socket Mode, or INTERP_BOT_SLACK_MODE=http to receive signed HTTP requests")
+            raise ConfigError(errors.SLACK_SOCKET_WITH_SIGNING_SECRET)
         if not app_token:
-            raise ConfigError("Socket Mode needs SLACK_APP_TOKEN (an xapp- app-level token with connections:write); "
-                              "or set INTERP_BOT_SLACK_MODE=http and SLACK_SIGNING_SECRET")
+            raise ConfigError(errors.SLACK_SOCKET_NEEDS_APP_TOKEN)
         if not app_token.startswith("xapp-"):
-            raise ConfigError("SLACK_APP_TOKEN must be an app-level token (xapp-...) with connections:write")
+            raise ConfigError(errors.SLACK_APP_TOKEN_KIND)
         if signing_secret:
-            raise ConfigError("both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are set: Socket Mode uses only the "
-                              "app token, HTTP mode only the signing secret; unset the one you do not use")
+            raise ConfigError(errors.SLACK_SOCKET_BOTH_SECRETS)
     else:
         if not signing_secret:
-            raise ConfigError("HTTP mode (INTERP_BOT_SLACK_MODE=http) needs SLACK_SIGNING_SECRET "
-                              "(Basic Information → App Credentials)")
+            raise ConfigError(errors.SLACK_HTTP_NEEDS_SIGNING_SECRET)
         if app_token:
-            raise ConfigError("both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are set: HTTP mode uses only the "
-                              "signing secret, Socket Mode only the app token; unset the one you do not use")
+            raise ConfigError(errors.SLACK_HTTP_BOTH_SECRETS)
     if not 1 <= settings.slack_http_port <= 65535 and settings.slack_mode == "http":
-        raise ConfigError("INTERP_BOT_SLACK_HTTP_PORT must be a port number from 1 to 65535")
+        raise ConfigError(errors.SLACK_HTTP_PORT_RANGE)
 
 
 def create_adapter(settings: Settings, commands: Commands, curation: VoteHandler | None,

@@ -27,10 +27,11 @@ from bot.adapters.slack.poster import SlackPoster
 from bot.adapters.slack.render import PAGE_ACTION_PREFIX, fallback_text, reply_blocks
 from bot.adapters.slack.retry import RetryAfterHandler
 from bot.chat import runner
-from bot.chat.adapter import AdapterError, ChannelRole, PostRef, VoteHandler
+from bot.chat.adapter import ChannelRole, PostRef, VoteHandler
 from bot.chat.values import Post, Reply
 from bot.commands import Commands
 from bot.curation.maintainers import Maintainers
+from bot.errors import AdapterError
 
 log = logging.getLogger(__name__)
 

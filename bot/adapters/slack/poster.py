@@ -18,8 +18,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.adapters.slack.pacing import ChannelPacer
 from bot.adapters.slack.render import fallback_text, post_blocks
-from bot.chat.adapter import AdapterError
 from bot.chat.values import Post
+from bot.errors import AdapterError
 
 log = logging.getLogger(__name__)
 

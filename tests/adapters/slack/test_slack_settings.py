@@ -1,7 +1,8 @@
 import pytest
 
 from bot.adapters.slack import check_settings, create_adapter
-from bot.settings import ConfigError, Settings
+from bot.errors import ConfigError
+from bot.settings import Settings
 
 BOT, APP, SECRET = "xoxb-1-2-abc", "xapp-1-A1-2-def", "8f742231b10e8888abcd99yyyzzz85a5"
 

@@ -10,9 +10,8 @@ import pytest
 
 from bot.adapters.discord import create_adapter
 from bot.catalogue.service import CatalogueService
-from bot.chat.adapter import AdapterError
 from bot.commands import Commands
-from bot.settings import ConfigError
+from bot.errors import AdapterError, ConfigError
 from tests.e2e.discord.harness import Bot, embed_of, make_settings
 from tests.fakes.discord_fake import BOT_ROLE, MAINTAINERS_CHANNEL, FakeDiscord
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.adapters.slack.render import NEXT_PAGE_ACTION, PREVIOUS_PAGE_ACTION
 from bot.catalogue.model import Entry, Link
-from bot.chat.adapter import AdapterError
+from bot.errors import AdapterError
 from tests.fakes.slack_fake import sample
 
 ACK_DEADLINE = 3.0  # seconds Slack waits for an acknowledgement

@@ -1,0 +1,147 @@
+"""One exception tree for everything interp-bot reports to a person, and the texts it reports.
+
+    InterpBotError            a problem a person can fix; `str(exc)` is the whole message, one line or a list
+     ├── ConfigError          a setting is missing or wrong; the message names the variable   (exit 3)
+     ├── CatalogueError       catalogue/ is invalid: every Problem, each with file and line   (exit 1)
+     │    └── MarkdownImportError   an awesome-list README that cannot be imported (line)
+     ├── FeedsError           feeds.yaml is invalid: every problem, each with file and line   (exit 1)
+     ├── StoreError           the database is unreachable or at a schema we do not know      (exit 1)
+     └── AdapterError         a chat platform refused an operation retrying will not fix      (logged)
+
+The command line catches InterpBotError alone and prints its message; anything else is a bug and is logged with
+its traceback (secrets redacted). Errors inside one feed item, one event or one post are not raised this far:
+they are logged and skipped where they happen, so the rest goes on.
+
+The texts that settings and the chat adapters report are below, in one place (as bolt keeps its in
+`logger/messages.py`); validation messages that quote a file's content are built where the content is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class InterpBotError(Exception):
+    """A problem a person can fix: the message says what and where."""
+
+
+class ConfigError(InterpBotError):
+    """A setting is missing or wrong; the message names the variable to set."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a file: where (file and line, when known) and what."""
+
+    file: Path | str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        return f"{where}: {self.message}"
+
+
+class CatalogueError(InterpBotError):
+    """The catalogue cannot be served: every problem found is listed, each with file and line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        count = len(problems)
+        head = f"the catalogue is invalid ({count} problem{'s' if count != 1 else ''}):"
+        super().__init__("\n  ".join([head, *map(str, problems)]))
+
+
+class MarkdownImportError(CatalogueError):
+    """An awesome-list README that cannot become a catalogue; `line` is where."""
+
+    def __init__(self, line: int, message: str):
+        self.line = line
+        self.message = message
+        InterpBotError.__init__(self, f"line {line}: {message}")
+        self.problems = [Problem("README", line, message)]
+
+
+class FeedsError(InterpBotError):
+    """feeds.yaml is wrong. `problems` holds one `file:line: what` string per problem."""
+
+    def __init__(self, problems: Iterable[str]):
+        self.problems = tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class StoreError(InterpBotError):
+    """The database is unreachable or not at a schema this version understands; the message says which."""
+
+
+class AdapterError(InterpBotError):
+    """A platform refused an operation for a reason retrying will not fix (permissions, unknown channel)."""
+
+
+# --------------------------------------------------------------------------- texts: settings
+
+
+def missing_settings(names: list[str]) -> str:
+    return f"missing setting{'s' if len(names) > 1 else ''}: {', '.join(names)}"
+
+
+def missing_channel(variable: str, role: str) -> str:
+    return f"missing setting: {variable} (where to post the {role} posts)"
+
+
+def secrets_in_config_file(path: object, keys: list[str]) -> str:
+    return f"{path}: secrets ({', '.join(keys)}) belong in the environment or .env, not in the config file"
+
+
+def config_file_missing(path: str) -> str:
+    return f"INTERP_BOT_CONFIG names {path}, which does not exist"
+
+
+def invalid_settings(lines: list[str]) -> str:
+    return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def feeds_file_missing(path: object) -> str:
+    return f"feeds file {path} not found (set INTERP_BOT_FEEDS_FILE or use --feeds)"
+
+
+def unknown_adapter(name: str, choices: Iterable[str]) -> str:
+    return f"unknown adapter {name!r}: choose from {', '.join(choices)}"
+
+
+# --------------------------------------------------------------------------- texts: Discord
+
+
+def discord_token_rejected(variable: str) -> str:
+    return f"{variable} was rejected by Discord: check the bot token"
+
+
+DISCORD_INTENTS_REFUSED = "Discord refused the gateway intents; this bot needs no privileged intent"
+
+
+def not_a_discord_id(variable: str, value: object) -> str:
+    return f"{variable}: {value!r} is not a Discord id (enable Developer Mode, then right-click → Copy ID)"
+
+
+# --------------------------------------------------------------------------- texts: Slack
+# (Messages naming secret variables, not secrets: S105 is a false alarm for every one of them.)
+
+SLACK_BOT_TOKEN_KIND = "SLACK_BOT_TOKEN must be the bot token (xoxb-...) from OAuth & Permissions"
+SLACK_SOCKET_WITH_SIGNING_SECRET = (
+    "SLACK_SIGNING_SECRET is set but INTERP_BOT_SLACK_MODE is socket: set SLACK_APP_TOKEN for Socket Mode, "
+    "or INTERP_BOT_SLACK_MODE=http to receive signed HTTP requests")
+SLACK_SOCKET_NEEDS_APP_TOKEN = (
+    "Socket Mode needs SLACK_APP_TOKEN (an xapp- app-level token with connections:write); "
+    "or set INTERP_BOT_SLACK_MODE=http and SLACK_SIGNING_SECRET")
+SLACK_APP_TOKEN_KIND = "SLACK_APP_TOKEN must be an app-level token (xapp-...) with connections:write"
+SLACK_SOCKET_BOTH_SECRETS = (
+    "both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are set: Socket Mode uses only the app token, HTTP mode only "
+    "the signing secret; unset the one you do not use")
+SLACK_HTTP_NEEDS_SIGNING_SECRET = (
+    "HTTP mode (INTERP_BOT_SLACK_MODE=http) needs SLACK_SIGNING_SECRET (Basic Information → App Credentials)")
+SLACK_HTTP_BOTH_SECRETS = (
+    "both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are set: HTTP mode uses only the signing secret, Socket Mode "
+    "only the app token; unset the one you do not use")
+SLACK_HTTP_PORT_RANGE = "INTERP_BOT_SLACK_HTTP_PORT must be a port number from 1 to 65535"
