@@ -13,7 +13,7 @@ import logging
 import signal
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import errors
 from bot.catalogue.service import CatalogueService
@@ -23,6 +23,14 @@ from bot.curation.pipeline import Curation, process_id
 from bot.errors import ConfigError
 from bot.settings import Settings
 from bot.store.db import Database
+
+if TYPE_CHECKING:
+    import httpx
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.curation.digest import DigestResult
+    from bot.intake.poll import Intake
+    from bot.intake.sources import FeedsConfig
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +57,12 @@ class App:
         self.commands = Commands(self.catalogue, page_size=settings.page_size)
         self.curation = Curation(self.database, self.catalogue, settings, holder=self.holder)
         self.feeds = self._load_feeds(required=feeds_required)
-        self.http: Any = None
-        self.intake: Any = None
+        self.http: httpx.AsyncClient | None = None  # the one HTTP client, made by open_intake()
+        self.intake: Intake | None = None
         self.adapters: list[ChatAdapter] = []
-        self.scheduler: Any = None
+        self.scheduler: AsyncIOScheduler | None = None
 
-    def _load_feeds(self, *, required: bool) -> Any:
+    def _load_feeds(self, *, required: bool) -> FeedsConfig | None:
         from bot.intake.sources import load_feeds
 
         path = self.settings.feeds_file
@@ -66,16 +74,17 @@ class App:
 
     # ------------------------------------------------------------------ intake
 
-    async def open_intake(self) -> None:
-        """Create the one HTTP client and the intake (idempotent)."""
+    async def open_intake(self) -> Intake | None:
+        """Create the one HTTP client and the intake (idempotent); None when no feeds file is configured."""
         if self.intake is not None or self.feeds is None:
-            return
+            return self.intake
         from bot.intake.fetch import Fetcher, make_client
         from bot.intake.poll import Intake
 
         self.http = make_client(self.settings.user_agent_contact)
         fetcher = Fetcher(self.http, allow_private=self.settings.allow_private_addresses)
         self.intake = Intake(self.database, self.catalogue, fetcher, self.settings)
+        return self.intake
 
     # ------------------------------------------------------------------ adapters
 
@@ -118,7 +127,7 @@ class App:
             self.http = None
         self.database.close()
 
-    async def digest(self, *, dry_run: bool = False) -> Any:
+    async def digest(self, *, dry_run: bool = False) -> DigestResult:
         from bot.curation.digest import run_digest
 
         return await run_digest(self.curation, self.settings, dry_run=dry_run)

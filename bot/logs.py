@@ -11,7 +11,10 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 REDACTED = "[redacted]"
 # Token shapes worth hiding even when we were not told about them (e.g. from a misconfigured variable).
@@ -58,7 +61,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
-def setup_logging(settings: Any, *, stream: TextIO | None = None) -> logging.Handler:
+def setup_logging(settings: Settings, *, stream: TextIO | None = None) -> logging.Handler:
     """Install one handler on the root logger (replacing ours from an earlier call)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(RedactingFilter(settings.secret_values()))

@@ -10,18 +10,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.intake.poll import Intake
 
 log = logging.getLogger(__name__)
 
 MISFIRE_GRACE_SECONDS = 600
 
 
-def leased(app: Any, name: str, ttl: timedelta, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+def leased(app: App, name: str, ttl: timedelta, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
     """Wrap a job so it runs only while this process holds the lease `name`."""
     import asyncio
 
@@ -40,22 +44,23 @@ def leased(app: Any, name: str, ttl: timedelta, job: Callable[[], Awaitable[Any]
     return run
 
 
-def build_scheduler(app: Any, *, now: datetime | None = None) -> AsyncIOScheduler:
+def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOScheduler:
     settings = app.settings
     scheduler = AsyncIOScheduler(
         timezone=settings.timezone,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
     )
     start = now or app.database.now()
-    if app.intake is not None:
-        for index, feed in enumerate(app.feeds.enabled):
-            async def poll_one(feed: Any = feed) -> None:
-                reports = await app.intake.poll([feed])
+    intake, feeds = app.intake, app.feeds
+    if intake is not None and feeds is not None:
+        for index, feed in enumerate(feeds.enabled):
+            async def poll_one(feed: Any = feed, intake: Intake = intake) -> None:
+                reports = await intake.poll([feed])
                 if any(report.candidates for report in reports):
                     publish_soon(scheduler)
 
             scheduler.add_job(
-                leased(app, f"poll:{feed.name}", timedelta(seconds=app.intake.feed_deadline + 60), poll_one),
+                leased(app, f"poll:{feed.name}", timedelta(seconds=intake.feed_deadline + 60), poll_one),
                 IntervalTrigger(minutes=feed.interval_minutes, jitter=30),
                 id=f"poll:{feed.name}", name=f"poll {feed.name}",
                 # Stagger the first round so a restart does not hit every site in the same second.

@@ -99,7 +99,7 @@ class TopicIndex:
         ranked = sorted(best_by_topic.items(), key=lambda kv: -kv[1])
         if ranked and ranked[0][1] >= 78 and (len(ranked) == 1 or ranked[0][1] - ranked[1][1] >= 6):
             return TopicMatch(self._catalogue.topic(ranked[0][0]), "fuzzy")
-        suggestions = tuple(self._catalogue.topic(slug) for slug, _ in ranked[:5])  # type: ignore[misc]
+        suggestions = tuple(t for slug, _ in ranked[:5] if (t := self._catalogue.topic(slug)) is not None)
         return TopicMatch(None, "ambiguous" if ranked and ranked[0][1] >= 78 else "unknown", suggestions)
 
     def complete(self, prefix: str, limit: int = 25) -> list[Topic]:

@@ -338,7 +338,7 @@ def _parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, prob
     notes = _str_list(item.get("notes"), path, line, "'notes'", problems)
     authors = _str_list(item.get("authors"), path, line, "'authors'", problems)
     approved_by = _str_list(item.get("approved_by"), path, line, "'approved_by'", problems)
-    if len(problems) > before:
+    if len(problems) > before or not isinstance(entry_id, str) or not isinstance(title, str):
         return None
     added = item.get("added", "")
     return Entry(

@@ -135,9 +135,9 @@ def write_catalogue(catalogue: Catalogue, directory: Path | str) -> list[Path]:
                 lines.append(f"    - see: {entry_id}")
         files.setdefault(section_of(catalogue, topic.slug), []).append("\n".join(lines))
     for section, blocks in files.items():
-        topic = catalogue.topic(section)
+        section_topic = catalogue.topic(section)
         header = (
-            f"# {topic.title if topic else section}: entries by topic, in list order (see SCHEMA.md).\n"
+            f"# {section_topic.title if section_topic else section}: entries by topic, in list order (see SCHEMA.md).\n"
             "# `see: ID` places an entry recorded under another topic here too.\n"
         )
         path = directory / f"{section}.yaml"

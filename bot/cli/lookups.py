@@ -5,18 +5,22 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.cli.exits import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 
+if TYPE_CHECKING:
+    from bot.catalogue.service import CatalogueService
+    from bot.settings import Settings
 
-def catalogue_service(settings: Any) -> Any:
+
+def catalogue_service(settings: Settings) -> CatalogueService:
     from bot.catalogue.service import CatalogueService
 
     return CatalogueService(settings.catalogue_dir)
 
 
-def lookup(args: argparse.Namespace, settings: Any) -> int:
+def lookup(args: argparse.Namespace, settings: Settings) -> int:
     from bot.chat.text import render_text
     from bot.cli import output
     from bot.commands import Commands
@@ -70,7 +74,7 @@ def import_markdown(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def render(args: argparse.Namespace, settings: Any) -> int:
+def render(args: argparse.Namespace, settings: Settings) -> int:
     service = catalogue_service(settings)
     readme = Path(settings.catalogue_dir) / "README.md"
     if args.check:

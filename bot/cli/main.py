@@ -10,10 +10,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.cli.exits import EXIT_CONFIG, EXIT_FAIL, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Any:
+def _settings(args: argparse.Namespace) -> Settings:
     from bot.settings import load_settings
 
     return load_settings(catalogue_dir=args.catalogue, database_url=args.db, feeds_file=args.feeds,

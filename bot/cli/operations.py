@@ -8,15 +8,18 @@ import json
 import logging
 import sys
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.app import App, configured_adapters
 from bot.chat.text import render_text
 from bot.cli import output
 from bot.errors import ConfigError
 
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
-def dispatch(args: argparse.Namespace, settings: Any) -> int:
+
+def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     handlers = {"classify": _classify, "poll": _poll, "candidates": _candidates, "decide": _decide,
                 "digest": _digest, "run": _run, "status": _status}
     from bot.errors import InterpBotError
@@ -33,7 +36,7 @@ def dispatch(args: argparse.Namespace, settings: Any) -> int:
         return 1
 
 
-def _classify(args: argparse.Namespace, settings: Any) -> int:
+def _classify(args: argparse.Namespace, settings: Settings) -> int:
     from bot.catalogue.service import CatalogueService
     from bot.intake.relevance import Label, RelevanceModel
 
@@ -56,17 +59,19 @@ def _classify(args: argparse.Namespace, settings: Any) -> int:
     return 1 if bad else 0
 
 
-def _poll(args: argparse.Namespace, settings: Any) -> int:
+def _poll(args: argparse.Namespace, settings: Settings) -> int:
     app = App(settings, feeds_required=True)
-    feeds = list(app.feeds.enabled)
+    config = app.feeds
+    assert config is not None  # feeds_required: App raised a ConfigError otherwise
+    feeds = list(config.enabled)
     if args.feed:
-        unknown = [name for name in args.feed if app.feeds.feed(name) is None]
+        unknown = [name for name in args.feed if config.feed(name) is None]
         if unknown:
-            names = ", ".join(f.name for f in app.feeds.feeds)
+            names = ", ".join(f.name for f in config.feeds)
             print(f"interp-bot: no feed named {', '.join(unknown)} in {settings.feeds_file} (feeds: {names})",
                   file=sys.stderr)
             return 2
-        feeds = [app.feeds.feed(name) for name in args.feed]
+        feeds = [f for name in args.feed if (f := config.feed(name)) is not None]
     if not feeds:
         print(f"interp-bot: no enabled feeds in {settings.feeds_file}", file=sys.stderr)
         return 1
@@ -77,9 +82,10 @@ def _poll(args: argparse.Namespace, settings: Any) -> int:
             print(f"    {score:.2f} {outcome:<9} {paper.title[:100]}")
 
     async def main() -> list[Any]:
-        await app.open_intake()
+        intake = await app.open_intake()
+        assert intake is not None  # the feeds file is there (feeds_required)
         try:
-            return await app.intake.poll(feeds, force=True, dry_run=args.dry_run, on_report=progress)
+            return await intake.poll(feeds, force=True, dry_run=args.dry_run, on_report=progress)
         finally:
             await app.stop()
 
@@ -91,7 +97,7 @@ def _poll(args: argparse.Namespace, settings: Any) -> int:
     return 1 if failed and len(failed) == len(reports) else 0
 
 
-def _candidates(args: argparse.Namespace, settings: Any) -> int:
+def _candidates(args: argparse.Namespace, settings: Settings) -> int:
     app = App(settings)
     papers = app.curation.papers.candidates()
     if args.json:
@@ -109,7 +115,7 @@ def _candidates(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def _decide(args: argparse.Namespace, settings: Any) -> int:
+def _decide(args: argparse.Namespace, settings: Settings) -> int:
     app = App(settings)
     person = args.as_user or settings.console_maintainer
 
@@ -133,7 +139,7 @@ def _decide(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def _digest(args: argparse.Namespace, settings: Any) -> int:
+def _digest(args: argparse.Namespace, settings: Settings) -> int:
     app = App(settings)
     names = configured_adapters(settings)
 
@@ -157,7 +163,7 @@ def _digest(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def _run(args: argparse.Namespace, settings: Any) -> int:
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     names = args.adapter or configured_adapters(settings)
     app = App(settings, feeds_required=False)
     try:
@@ -179,7 +185,7 @@ def _run(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def _status(args: argparse.Namespace, settings: Any) -> int:
+def _status(args: argparse.Namespace, settings: Settings) -> int:
     app = App(settings)
     try:
         data = output.status_json(app, configured_adapters(settings))

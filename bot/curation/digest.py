@@ -10,12 +10,15 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.chat.values import Post
 from bot.curation.pipeline import Curation
 from bot.curation.posts import digest_post
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,7 @@ def compose(curation: Curation, now: datetime, timezone: str) -> tuple[str, Post
     return day, post, not candidates and not approved
 
 
-async def run_digest(curation: Curation, settings: Any, *, dry_run: bool = False) -> DigestResult:
+async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = False) -> DigestResult:
     now = curation.db.now()
     day, post, empty = await asyncio.to_thread(compose, curation, now, settings.timezone)
     if dry_run:

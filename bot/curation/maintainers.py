@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.chat.values import Vote
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -17,7 +20,7 @@ class Maintainers:
     console_name: str = "console"
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Maintainers:
+    def from_settings(cls, settings: Settings) -> Maintainers:
         named: dict[tuple[str, str], str] = {}
         for person in settings.maintainers:
             for user_id in person.discord:

@@ -15,7 +15,7 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.catalogue.model import Entry, Link
 from bot.catalogue.service import CatalogueService
@@ -29,6 +29,9 @@ from bot.intake.identity import arxiv_abs_url, arxiv_id
 from bot.store.curation import CurationStore, Decision
 from bot.store.db import Database
 from bot.store.papers import PaperStore, StoredPaper
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +85,8 @@ def entry_for(paper: StoredPaper, decision: Decision, taken_ids: set[str]) -> En
 
 
 class Curation:
-    def __init__(self, database: Database, catalogue: CatalogueService, settings: Any, *, holder: str | None = None):
+    def __init__(self, database: Database, catalogue: CatalogueService, settings: Settings, *,
+                 holder: str | None = None):
         self.db = database
         self.papers = PaperStore(database)
         self.store = CurationStore(database)

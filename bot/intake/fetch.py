@@ -328,7 +328,7 @@ async def _getaddrinfo(host: str, port: int) -> list[str]:
 
 
 def _describe_http_error(exc: httpx.HTTPError) -> str:
-    kind = {
+    kinds: dict[type[Exception], str] = {
         httpx.ConnectTimeout: "connect timeout",
         httpx.ReadTimeout: "read timeout",
         httpx.WriteTimeout: "write timeout",
@@ -336,6 +336,7 @@ def _describe_http_error(exc: httpx.HTTPError) -> str:
         httpx.ConnectError: "cannot connect",
         httpx.RemoteProtocolError: "protocol error",
         httpx.ReadError: "read error",
-    }.get(type(exc), type(exc).__name__)
+    }
+    kind = kinds.get(type(exc), type(exc).__name__)
     detail = str(exc)
     return f"{kind}: {detail}" if detail else kind

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.catalogue.service import CatalogueService
 from bot.intake.fetch import Fetcher, Validators, backoff_delay
@@ -26,6 +26,9 @@ from bot.intake.sources import FeedSpec
 from bot.store.curation import CurationStore
 from bot.store.db import Database
 from bot.store.papers import FeedState, PaperStore
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +80,7 @@ class RelevanceCache:
 
 
 class Intake:
-    def __init__(self, database: Database, catalogue: CatalogueService, fetcher: Fetcher, settings: Any, *,
+    def __init__(self, database: Database, catalogue: CatalogueService, fetcher: Fetcher, settings: Settings, *,
                  rng: random.Random | None = None, feed_deadline: float = 120.0):
         self.db = database
         self.store = PaperStore(database)

@@ -62,7 +62,7 @@ def _paper(row: Any) -> StoredPaper:
     return StoredPaper(
         id=row.id, canonical_id=row.canonical_id, arxiv_id=row.arxiv_id, title=row.title,
         authors=tuple(row.authors or ()), abstract=row.abstract or "", abs_url=row.abs_url or "",
-        pdf_url=row.pdf_url or "", links=tuple(tuple(x) for x in row.links or ()),  # type: ignore[misc]
+        pdf_url=row.pdf_url or "", links=tuple(tuple(x) for x in row.links or ()),
         categories=tuple(row.categories or ()), feeds=tuple(row.feeds or ()), published=utc(row.published),
         first_seen_at=utc(row.first_seen_at), score=float(row.score), topics=tuple(row.topics or ()),  # type: ignore[arg-type]
         status=row.status, status_at=utc(row.status_at), listed_entry=row.listed_entry,  # type: ignore[arg-type]
@@ -80,7 +80,7 @@ class PaperStore:
             row = conn.execute(select(schema.feeds).where(schema.feeds.c.name == name)).mappings().first()
         if row is None:
             return FeedState(name=name)
-        values = {k: (utc(v) if isinstance(v, datetime) else v) for k, v in row.items()}
+        values: dict[str, Any] = {k: (utc(v) if isinstance(v, datetime) else v) for k, v in row.items()}
         return FeedState(**values)
 
     def feed_states(self) -> list[FeedState]:
@@ -167,7 +167,7 @@ class PaperStore:
             if new_rows:
                 # canonical_id is unique: the returned rows are matched to ours by it, in whatever order they
                 # come. (Asking for them in parameter order makes SQLAlchemy send SQLite one INSERT per row.)
-                returned = dict(conn.execute(
+                returned: dict[str, int] = dict(conn.execute(
                     insert(schema.papers).returning(schema.papers.c.canonical_id, schema.papers.c.id),
                     [{**{k: v for k, v in values.items() if k != "_new"}, "feeds": [feed], "first_seen_at": now,
                       "status_at": now} for _, values, _ in new_rows],

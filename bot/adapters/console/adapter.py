@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.chat.adapter import ChannelRole, PostRef
 from bot.chat.emoji import to_unicode
 from bot.chat.text import render_text
 from bot.chat.values import Post
+
+if TYPE_CHECKING:
+    from bot.chat.adapter import VoteHandler
+    from bot.commands import Commands
+    from bot.settings import Settings
 
 CHANNEL = "terminal"
 
@@ -45,5 +50,6 @@ class ConsoleAdapter:
         self._write(f"\n── update ──\n{render_text(post.reply)}\n")
 
 
-def create_adapter(settings: Any, commands: Any, curation: Any, **options: Any) -> ConsoleAdapter:
+def create_adapter(settings: Settings, commands: Commands, curation: VoteHandler | None,
+                   **options: Any) -> ConsoleAdapter:
     return ConsoleAdapter(options.get("stream"))

@@ -8,11 +8,15 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.chat.text import render_text
 from bot.chat.values import Actor
 from bot.commands import Commands
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.settings import Settings
 
 BANNER = (
     "interp-bot console — the LLM interpretability reading list.\n"
@@ -63,7 +67,7 @@ def repl(commands: Any, *, stdin: TextIO, stdout: TextIO, actor: Actor, interact
         stdout.flush()
 
 
-def _actor(settings: Any) -> Actor:
+def _actor(settings: Settings) -> Actor:
     return Actor(platform="console", user_id=settings.console_maintainer,
                  display_name=settings.console_maintainer, is_maintainer=True)
 
@@ -80,7 +84,7 @@ class _CurationLines:
         return self._commands.execute(emoji_vote_line(line) or line, actor=actor)
 
 
-def run_console(settings: Any) -> int:
+def run_console(settings: Settings) -> int:
     """`interp-bot console`: lookups plus the maintainers' curation commands; no scheduler, no network."""
     import asyncio
 
@@ -97,13 +101,13 @@ def run_console(settings: Any) -> int:
     # New candidates appear as posts, as they would in a maintainers' channel.
     asyncio.run(app.curation.publish_pending())
     try:
-        return repl(_CurationLines(app.commands), stdin=sys.stdin, stdout=sys.stdout,  # type: ignore[arg-type]
+        return repl(_CurationLines(app.commands), stdin=sys.stdin, stdout=sys.stdout,
                     actor=_actor(settings), interactive=False, prompt="interp> " if interactive else "")
     finally:
         app.database.close()
 
 
-def run_with_app(app: Any) -> int:
+def run_with_app(app: App) -> int:
     """`interp-bot run` with the console: the bot runs on an event loop thread, the REPL reads here."""
     import asyncio
     import threading
@@ -133,7 +137,7 @@ def run_with_app(app: Any) -> int:
     _enable_history()
     sys.stdout.write(BANNER)
     try:
-        return repl(_CurationLines(app.commands), stdin=sys.stdin, stdout=sys.stdout,  # type: ignore[arg-type]
+        return repl(_CurationLines(app.commands), stdin=sys.stdin, stdout=sys.stdout,
                     actor=_actor(app.settings), interactive=False, prompt="interp> ")
     except KeyboardInterrupt:
         return 0

@@ -265,7 +265,7 @@ class DiscordAdapter:
             channel = await self._fetch_channel(channel_id, "edit")
         rendered = render_post(post)
         try:
-            await channel.get_partial_message(int(ref.message_id)).edit(  # type: ignore[attr-defined]
+            await channel.get_partial_message(int(ref.message_id)).edit(
                 embed=rendered.embed, allowed_mentions=NO_MENTIONS)
         except discord.Forbidden as exc:
             raise self._refused(channel_id, SEND_MESSAGES, exc) from exc

@@ -208,8 +208,9 @@ class PagerView(discord.ui.View):
             label="Previous", style=discord.ButtonStyle.secondary)
         self.next_button: discord.ui.Button[PagerView] = discord.ui.Button(
             label="Next", style=discord.ButtonStyle.primary)
-        self.previous_button.callback = self._previous
-        self.next_button.callback = self._next
+        # discord.py's documented way to give a Button made at run time its handler.
+        self.previous_button.callback = self._previous  # type: ignore[method-assign]
+        self.next_button.callback = self._next  # type: ignore[method-assign]
         self.add_item(self.previous_button)
         self.add_item(self.next_button)
         self.show(reply)

@@ -51,23 +51,28 @@ def create_adapter(settings: Settings, commands: Commands, curation: VoteHandler
                    **options: Any) -> SlackAdapter:
     """The Slack adapter for these settings; raises ConfigError for missing or contradictory tokens.
 
-    `options` pass through to SlackAdapter (tests use them for the HTTP host/port, clock and sleep).
+    `options` override SlackOptions fields (tests use them for the HTTP host/port) or pass the clock and sleep.
     """
     check_settings(settings)
-    from bot.adapters.slack.connection import SlackAdapter
+    from dataclasses import fields, replace
+
+    from bot.adapters.slack.connection import SlackAdapter, SlackOptions
     from bot.curation.maintainers import Maintainers
 
-    arguments: dict[str, Any] = {
-        "bot_token": _secret(settings.slack_bot_token),
-        "app_token": _secret(settings.slack_app_token),
-        "signing_secret": _secret(settings.slack_signing_secret),
-        "mode": settings.slack_mode,
-        "http_port": settings.slack_http_port,
-        "maintainers_channel": settings.slack_maintainers_channel,
-        "digest_channel": settings.slack_digest_channel,
-        "maintainers": Maintainers.from_settings(settings),
-        "maintainer_usergroups": tuple(settings.slack_maintainer_usergroups),
-        "ephemeral": settings.slack_ephemeral,
-        "api_url": settings.slack_api_url,
-    }
-    return SlackAdapter(commands=commands, curation=curation, **(arguments | options))
+    configured = SlackOptions(
+        bot_token=_secret(settings.slack_bot_token),
+        app_token=_secret(settings.slack_app_token),
+        signing_secret=_secret(settings.slack_signing_secret),
+        mode=settings.slack_mode,
+        http_port=settings.slack_http_port,
+        maintainers_channel=settings.slack_maintainers_channel,
+        digest_channel=settings.slack_digest_channel,
+        maintainer_usergroups=tuple(settings.slack_maintainer_usergroups),
+        ephemeral=settings.slack_ephemeral,
+        api_url=settings.slack_api_url,
+    )
+    names = {f.name for f in fields(SlackOptions)}
+    configured = replace(configured, **{k: v for k, v in options.items() if k in names})
+    wiring = {k: v for k, v in options.items() if k not in names}  # clock, sleep
+    return SlackAdapter(configured, commands=commands, curation=curation,
+                        maintainers=Maintainers.from_settings(settings), **wiring)

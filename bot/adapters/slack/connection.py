@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
@@ -44,53 +46,58 @@ PAGE_ACTION = re.compile("^" + re.escape(PAGE_ACTION_PREFIX))
 Sleep = Callable[[float], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class SlackOptions:
+    """Everything the Slack adapter is configured with (built from Settings by `create_adapter`)."""
+
+    bot_token: str
+    mode: Literal["socket", "http"] = "socket"
+    app_token: str = ""  # Socket Mode
+    signing_secret: str = ""  # HTTP mode
+    http_host: str = "0.0.0.0"  # noqa: S104  # HTTP mode serves Slack from outside; the deployer picks the port
+    http_port: int = 3000
+    maintainers_channel: str = ""
+    digest_channel: str = ""
+    maintainer_usergroups: tuple[str, ...] = ()
+    ephemeral: bool = True
+    api_url: str = "https://slack.com/api/"
+    post_interval: float = 1.0  # seconds between posts in one channel (Slack's documented rate)
+    connect_timeout: float = CONNECT_TIMEOUT
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("socket", "http"):
+            raise ValueError(f"unknown Slack mode {self.mode!r}")
+
+
 class SlackAdapter:
     platform = PLATFORM
 
     def __init__(
         self,
+        options: SlackOptions,
         *,
-        bot_token: str,
         commands: Commands,
         curation: VoteHandler | None,
-        mode: str = "socket",
-        app_token: str = "",
-        signing_secret: str = "",
-        http_host: str = "0.0.0.0",  # noqa: S104  # HTTP mode serves Slack from outside; the deployer picks the port
-        http_port: int = 3000,
-        maintainers_channel: str = "",
-        digest_channel: str = "",
         maintainers: Maintainers | None = None,
-        maintainer_usergroups: tuple[str, ...] = (),
-        ephemeral: bool = True,
-        api_url: str = "https://slack.com/api/",
-        post_interval: float = 1.0,
-        clock: Callable[[], float] | None = None,
+        clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
-        connect_timeout: float = CONNECT_TIMEOUT,
     ):
-        if mode not in ("socket", "http"):
-            raise ValueError(f"unknown Slack mode {mode!r}")
-        self.mode = mode
+        self.options = options
+        self.mode = options.mode
         self.commands = commands
         self.curation = curation
-        self.ephemeral = ephemeral
+        self.ephemeral = options.ephemeral
         # No digest channel means no digest on Slack (as on Discord), never a fallback into the maintainers'.
-        self._channels: dict[ChannelRole, str] = {"maintainers": maintainers_channel, "digest": digest_channel}
-        self._app_token = app_token
-        self._signing_secret = signing_secret
-        self._http_host, self._http_port = http_host, http_port
-        self._connect_timeout = connect_timeout
+        self._channels: dict[ChannelRole, str] = {"maintainers": options.maintainers_channel,
+                                                  "digest": options.digest_channel}
         self.bot_user_id = ""
         # The retry handler honours 429 Retry-After with an asyncio sleep; every Web API call goes through it.
-        self.client = AsyncWebClient(token=bot_token, base_url=api_url,
+        self.client = AsyncWebClient(token=options.bot_token, base_url=options.api_url,
                                      retry_handlers=[RetryAfterHandler(sleep=sleep)])
-        pacer_args: dict[str, Any] = {"sleep": sleep} | ({"clock": clock} if clock else {})
-        self.poster = SlackPoster(self.client, ChannelPacer(post_interval, **pacer_args))
+        self.poster = SlackPoster(self.client, ChannelPacer(options.post_interval, clock=clock, sleep=sleep))
         # Who counts is the core's rule (Maintainers); Slack only tells us which user groups a person is in.
         self.maintainers = maintainers or Maintainers.none()
-        self.directory = MaintainerDirectory(self.client, usergroups=maintainer_usergroups,
-                                             **({"clock": clock} if clock else {}))
+        self.directory = MaintainerDirectory(self.client, usergroups=options.maintainer_usergroups, clock=clock)
         self.app = self._build_app()
         self._socket: AsyncSocketModeHandler | None = None
         self._http: SignedRequestServer | None = None
@@ -140,7 +147,7 @@ class SlackAdapter:
     @property
     def http_port(self) -> int:
         """The port HTTP mode listens on (the real one, when configured with 0)."""
-        return self._http.port if self._http is not None else self._http_port
+        return self._http.port if self._http is not None else self.options.http_port
 
     # ------------------------------------------------------------------ connection
 
@@ -148,7 +155,7 @@ class SlackAdapter:
         app = AsyncApp(
             client=self.client,  # carries the bot token, the base URL and the 429 handler
             # Socket Mode envelopes are authenticated by the app token's connection; bolt skips the check there.
-            signing_secret=self._signing_secret or None,
+            signing_secret=self.options.signing_secret or None,
             request_verification_enabled=self.mode == "http",
             # A logger of our own (level unset) makes bolt's loggers inherit "slack_bolt"'s level, which
             # bot.logs keeps at WARNING unless debugging; without it bolt copies the root level onto them.
@@ -164,25 +171,27 @@ class SlackAdapter:
         # Ask for the websocket URL ourselves first: the SDK's connect() retries a refused app token forever,
         # and start() must fail with a clear message instead.
         try:
-            opened = await self.client.apps_connections_open(app_token=self._app_token)
+            opened = await self.client.apps_connections_open(app_token=self.options.app_token)
         except SlackApiError as exc:
             raise AdapterError(f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error', exc)}): it must be an "
                                "xapp- app-level token with connections:write, and Socket Mode must be on") from None
-        handler = AsyncSocketModeHandler(self.app, app_token=self._app_token, web_client=self.client)
+        handler = AsyncSocketModeHandler(self.app, app_token=self.options.app_token, web_client=self.client)
         handler.client.wss_uri = str(opened["url"])
         try:
-            await asyncio.wait_for(handler.connect_async(), timeout=self._connect_timeout)
+            await asyncio.wait_for(handler.connect_async(), timeout=self.options.connect_timeout)
         except TimeoutError:
             await handler.close_async()
-            raise AdapterError(f"Slack Socket Mode did not connect within {self._connect_timeout:.0f} s") from None
+            raise AdapterError(
+                f"Slack Socket Mode did not connect within {self.options.connect_timeout:.0f} s") from None
         self._socket = handler
 
     async def _start_http_mode(self) -> None:
-        server = SignedRequestServer(self.app, self._signing_secret, host=self._http_host, port=self._http_port)
+        options = self.options
+        server = SignedRequestServer(self.app, options.signing_secret, host=options.http_host, port=options.http_port)
         try:
             await server.start()
         except OSError as exc:
-            raise AdapterError(f"Slack HTTP mode cannot listen on port {self._http_port}: {exc.strerror}") from None
+            raise AdapterError(f"Slack HTTP mode cannot listen on port {options.http_port}: {exc.strerror}") from None
         self._http = server
 
     # ------------------------------------------------------------------ listeners

@@ -48,7 +48,7 @@ class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
     ) -> None:
         if response is None:
             raise error  # type: ignore[misc]  # same contract as the parent: only responses are retried here
-        wait = retry_after_seconds(response.headers)
+        wait = retry_after_seconds(response.headers)  # type: ignore[arg-type]  # the SDK's own header mapping
         method = request.url.split("?", 1)[0].rsplit("/", 1)[-1]
         log.warning("Slack rate-limited %s; retrying in %.1f s (attempt %d)", method, wait,
                     state.current_attempt + 1)
