@@ -278,7 +278,7 @@ class Commands:
 
     def _unknown(self, name: str, args: str) -> Reply:
         close = difflib.get_close_matches(name.lower(), list(self.specs), n=1)
-        hint = f"Did you mean `{close[0]} {args}`?".replace(" `", " `").rstrip() if close else ""
+        hint = f"Did you mean `{f'{close[0]} {args}'.rstrip()}`?" if close else ""
         if not close:
             match = self.catalogue.index.topics.resolve(f"{name} {args}".strip())
             if match.topic is not None:

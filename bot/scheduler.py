@@ -89,7 +89,3 @@ def publish_soon(scheduler: AsyncIOScheduler) -> None:
     for job in scheduler.get_jobs():
         if job.id.startswith("publish:"):
             job.modify(next_run_time=datetime.now(UTC))
-
-
-def next_runs(scheduler: AsyncIOScheduler) -> dict[str, datetime | None]:
-    return {job.id: getattr(job, "next_run_time", None) for job in scheduler.get_jobs()}

@@ -8,20 +8,14 @@ headings that skip a level (`#### Function`), and papers repeated under several 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from bot.catalogue.aliases import DEFAULT_ALIASES
 from bot.catalogue.model import Catalogue, Entry, Link, Topic
-from bot.catalogue.text import entry_slug, fold, slugify
+from bot.catalogue.text import entry_slug, fold, repair_mojibake, slugify
 from bot.errors import MarkdownImportError
 
 STAR = "🌟"
-# A UTF-8 lead byte read as Latin-1, then continuation bytes read as Windows-1252 (which maps some
-# of 0x80-0x9f to letters such as Œ and Ÿ).
-_CP1252_CONTINUATION = (
-    "\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122"
-)
-_MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{_CP1252_CONTINUATION}]+")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^[*-]\s+(.*)$")
 _SUB_BULLET = re.compile(r"^\s{2,}[*-]\s+(.*)$")
@@ -34,19 +28,6 @@ _INNER_LINK = re.compile(r"^\[([^\]]*)\]\((.*)\)$")
 SECTION_KINDS = {"tutorial": "tutorial", "library": "library", "survey": "survey", "video": "video",
                  "by source": "source"}
 BLOG_LABELS = ("blog", "lesswrong", "transformer circuits thread", "alignment forum")
-
-
-def repair_mojibake(text: str) -> str:
-    """Undo UTF-8 bytes that were read as Windows-1252 (`ðŸŒŸ` -> `🌟`), leaving real text alone."""
-
-    def fix(match: re.Match[str]) -> str:
-        chunk = match.group(0)
-        try:
-            return chunk.encode("cp1252").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            return chunk
-
-    return _MOJIBAKE.sub(fix, text)
 
 
 @dataclass
@@ -308,10 +289,3 @@ def render_markdown(catalogue: Catalogue) -> str:
         if catalogue.placement.get(topic.slug):
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
-
-
-def with_entry(catalogue: Catalogue, entry: Entry, topic: str) -> Catalogue:
-    """A new catalogue with `entry` appended under `topic` (used to preview an approval)."""
-    placement = dict(catalogue.placement)
-    placement[topic] = (*placement.get(topic, ()), entry.id)
-    return replace(catalogue, entries=(*catalogue.entries, replace(entry, topics=(topic,))), placement=placement)

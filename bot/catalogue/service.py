@@ -9,6 +9,7 @@ import logging
 import threading
 from pathlib import Path
 
+from bot.catalogue import git
 from bot.catalogue.markdown import render_markdown
 from bot.catalogue.model import Entry
 from bot.catalogue.search import CatalogueIndex
@@ -53,13 +54,16 @@ class CatalogueService:
                     self._fingerprint = fingerprint
         return self._index
 
-    def append(self, entry: Entry, topic: str) -> Path:
-        """Add one entry under `topic`, re-render the README, and serve the new list."""
+    def append(self, entry: Entry, topic: str, *, commit_message: str | None = None) -> Path:
+        """Add one entry under `topic`, re-render the README, and serve the new list. With `commit_message`,
+        commit the entry's file and the README in the catalogue's git repository."""
         with self._lock:
             path, catalogue = append_entry(self.directory, entry, topic)
             self._index = CatalogueIndex.build(catalogue)
             self._fingerprint = self._stat()
         self.render()
+        if commit_message is not None:
+            git.commit(self.directory, [path.name, README_FILE], commit_message)
         return path
 
     def render(self) -> bool:

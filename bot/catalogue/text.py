@@ -1,4 +1,4 @@
-"""Small text helpers shared by the catalogue, search and curation: slugs, normalised titles, URL checks."""
+"""Small text helpers shared by the catalogue, search, intake and chat: slugs, folding, URL checks, mojibake."""
 
 from __future__ import annotations
 
@@ -51,3 +51,31 @@ _HTTP_URL = re.compile(r"https?://(?:[^\s/?#@]+@)?[^\s/?#@:.]+(?:\.[^\s/?#@:.]+)
 def valid_url(url: object) -> bool:
     """Is this an absolute http(s) URL with a dotted host? (What the list accepts, and what chat makes clickable.)"""
     return isinstance(url, str) and _HTTP_URL.fullmatch(url) is not None
+
+
+# A UTF-8 lead byte read as Latin-1, then continuation bytes read as Windows-1252 (which maps some
+# of 0x80-0x9f to letters such as Œ and Ÿ).
+_CP1252_CONTINUATION = (
+    "\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122"
+)
+_MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{_CP1252_CONTINUATION}]+")
+_MOJIBAKE_LEADS = frozenset(chr(c) for c in range(0xC2, 0xF5))
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 bytes that were read as Windows-1252 or Latin-1 upstream (`ðŸŒŸ` → `🌟`, `RamÃ­rez` →
+    `Ramírez`), piece by piece, leaving real text (and every piece that does not decode) alone."""
+    # Text without a possible lead character (all ASCII text, most other text) is returned unscanned.
+    if text.isascii() or _MOJIBAKE_LEADS.isdisjoint(text):
+        return text
+
+    def fix(match: re.Match[str]) -> str:
+        chunk = match.group(0)
+        for codec in ("cp1252", "latin-1"):  # latin-1 covers the five bytes cp1252 leaves undefined
+            try:
+                return chunk.encode(codec).decode("utf-8")
+            except UnicodeError:
+                continue
+        return chunk
+
+    return _MOJIBAKE.sub(fix, text)

@@ -12,7 +12,6 @@ import asyncio
 import logging
 import os
 import socket
-import subprocess
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,9 +22,10 @@ from bot.catalogue.text import entry_slug, slugify
 from bot.chat.adapter import ChannelRole, ChatAdapter, PostRef
 from bot.chat.values import Vote
 from bot.curation.maintainers import Maintainers
-from bot.curation.posts import VotingRules, candidate_post, decided_post
+from bot.curation.posts import VotingRules, candidate_key, candidate_post, decided_post
 from bot.errors import AdapterError
 from bot.intake.identity import arxiv_abs_url, arxiv_id
+from bot.intake.sites import site_label
 from bot.store.curation import CurationStore, Decision
 from bot.store.db import Database
 from bot.store.papers import PaperStore, StoredPaper
@@ -46,18 +46,6 @@ class VoteOutcome:
 
 def process_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-SITE_LABELS = {"lesswrong.com": "LessWrong", "alignmentforum.org": "Alignment Forum",
-               "transformer-circuits.pub": "Transformer Circuits Thread", "openreview.net": "openreview",
-               "github.com": "github"}
-
-
-def site_label(url: str, fallback: str = "") -> str:
-    from urllib.parse import urlsplit
-
-    host = urlsplit(url).netloc.lower().removeprefix("www.")
-    return SITE_LABELS.get(host) or (fallback if fallback and fallback not in ("abs", "link") else host or "link")
 
 
 def entry_for(paper: StoredPaper, decision: Decision, taken_ids: set[str]) -> Entry:
@@ -118,7 +106,7 @@ class Curation:
             if not channel:
                 continue
             for paper in candidates:
-                key = f"candidate:{paper.id}"
+                key = candidate_key(paper.id)
                 if await asyncio.to_thread(self.store.post_for_key, adapter.platform, channel, key):
                     continue
                 post = candidate_post(paper, self.catalogue.index, self.rules)
@@ -287,26 +275,16 @@ class Curation:
         existing = next((e for e in catalogue.entries if source and e.source == source), None)
         if existing is None:
             entry = entry_for(paper, decision, {e.id for e in catalogue.entries})
-            written = self.catalogue.append(entry, decision.topic or "")
+            message = None
+            if self.settings.git_commit:
+                message = (f"Add “{entry.title}” to the list\n\n"
+                           f"Approved by {', '.join(entry.approved_by)} via interp-bot.")
+            self.catalogue.append(entry, decision.topic or "", commit_message=message)
             log.info("added %r to %s (approved by %s)", paper.title, decision.topic, ", ".join(decision.deciders))
-            self._git_commit(entry, [written.name, "README.md"])
             entry_id = entry.id
         else:
             entry_id = existing.id  # written before a crash: do not write it twice
         self.store.mark_decision(decision.paper_id, written=True, entry_id=entry_id)
-
-    def _git_commit(self, entry: Entry, files: list[str]) -> None:
-        """Commit exactly the files the approval wrote (never anything else a maintainer left staged)."""
-        if not self.settings.git_commit:
-            return
-        directory = str(self.catalogue.directory)
-        message = f"Add “{entry.title}” to the list\n\nApproved by {', '.join(entry.approved_by)} via interp-bot."
-        try:
-            subprocess.run(["git", "-C", directory, "add", "--", *files], check=True, capture_output=True, timeout=30)
-            subprocess.run(["git", "-C", directory, "commit", "-m", message, "--", *files], check=True,
-                           capture_output=True, timeout=30)
-        except (subprocess.SubprocessError, OSError) as exc:
-            log.warning("the entry is written, but `git commit` in %s failed: %s", directory, exc)
 
     async def _announce(self, decision: Decision) -> None:
         paper = await asyncio.to_thread(self.papers.paper, decision.paper_id)

@@ -31,6 +31,7 @@ import httpx
 
 from bot import __version__
 from bot.intake.sources import FeedSpec
+from bot.pacing import KeyedPacer
 
 DEFAULT_POLITE_HOSTS: Mapping[str, float] = {"export.arxiv.org": 3.0, "rss.arxiv.org": 3.0, "arxiv.org": 3.0}
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -146,27 +147,6 @@ class _Refused(Exception):
     """A hop the fetcher will not make; the message is the user-facing reason."""
 
 
-class _HostGate:
-    """arXiv etiquette for one host: one request at a time, and ``spacing`` seconds between request starts."""
-
-    def __init__(self, spacing: float, clock: Callable[[], float], sleep: Callable[[float], Awaitable[None]]):
-        self._spacing = spacing
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = asyncio.Lock()
-        self._last_start: float | None = None
-
-    @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        async with self._lock:
-            if self._last_start is not None:
-                wait = self._last_start + self._spacing - self._clock()
-                if wait > 0:
-                    await self._sleep(wait)
-            self._last_start = self._clock()
-            yield
-
-
 class Fetcher:
     def __init__(
         self,
@@ -195,7 +175,7 @@ class Fetcher:
         self._sleep = sleep
         self._allowed_networks = tuple(ipaddress.ip_network(n, strict=False) for n in allow_networks)
         self._resolver = resolver or _getaddrinfo
-        self._gates: dict[str, _HostGate] = {}
+        self._gates: dict[str, KeyedPacer] = {}  # per polite host: its own interval
 
     async def fetch(self, feed: FeedSpec, validators: Validators = Validators()) -> FetchResult:
         url = feed.url
@@ -312,10 +292,10 @@ class Fetcher:
             return
         gate = self._gates.get(host)
         if gate is None:
-            gate = self._gates[host] = _HostGate(spacing, self._clock, self._sleep)
+            gate = self._gates[host] = KeyedPacer(spacing, since="start", clock=self._clock, sleep=self._sleep)
         # Waiting for our turn is politeness, not slowness: it does not count against the fetch's deadline.
         waited_from = loop.time()
-        async with gate.turn():
+        async with gate.turn(host):
             when = deadline.when()
             if when is not None:
                 deadline.reschedule(when + (loop.time() - waited_from))

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from rapidfuzz import fuzz, process
 
 from bot.catalogue.text import fold
+from bot.intake.sites import SITES
 
 if TYPE_CHECKING:
     from bot.catalogue.model import Catalogue
@@ -77,7 +78,6 @@ def arxiv_pdf_url(ident: str) -> str:
 
 # --------------------------------------------------------------------------- URLs
 
-_FORUM_HOSTS = {"lesswrong.com", "alignmentforum.org", "greaterwrong.com", "alignment-forum.greaterwrong.com"}
 _FORUM_POST = re.compile(r"^/posts/([A-Za-z0-9]+)(?:/|$)")
 _TRACKING_PARAMS = {"fbclid", "gclid", "ref", "ref_src", "source"}
 
@@ -102,7 +102,7 @@ def canonical_url(url: str) -> str:
         port = None
     netloc = f"{host}:{port}" if port else host
     path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
-    if host in _FORUM_HOSTS and (post := _FORUM_POST.match(path)):
+    if (known := SITES.get(host)) and known.lesswrong_posts and (post := _FORUM_POST.match(path)):
         return f"https://lesswrong.com/posts/{post.group(1)}"
     if host == "openreview.net" and path == "/pdf":
         path = "/forum"  # the PDF and the forum page of a submission share its id
@@ -206,11 +206,6 @@ def _url_keys(url: str) -> frozenset[str]:
     if not url.strip():
         return frozenset()
     return frozenset((f"url:{canonical_url(url)}",))
-
-
-def url_keys(url: str) -> set[str]:
-    """``arxiv:<id>`` for an arXiv URL, ``url:<canonical>`` for anything else."""
-    return set(_url_keys(url))
 
 
 def paper_keys(paper: Paper) -> frozenset[str]:

@@ -24,7 +24,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import translate
 from bot.adapters.slack.http_mode import SignedRequestServer
 from bot.adapters.slack.members import MaintainerDirectory
-from bot.adapters.slack.pacing import ChannelPacer
 from bot.adapters.slack.poster import SlackPoster
 from bot.adapters.slack.render import PAGE_ACTION_PREFIX, fallback_text, reply_blocks
 from bot.adapters.slack.retry import RetryAfterHandler
@@ -34,6 +33,7 @@ from bot.chat.values import Post, Reply
 from bot.commands import Commands
 from bot.curation.maintainers import Maintainers
 from bot.errors import AdapterError
+from bot.pacing import KeyedPacer
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class SlackAdapter:
         # The retry handler honours 429 Retry-After with an asyncio sleep; every Web API call goes through it.
         self.client = AsyncWebClient(token=options.bot_token, base_url=options.api_url,
                                      retry_handlers=[RetryAfterHandler(sleep=sleep)])
-        self.poster = SlackPoster(self.client, ChannelPacer(options.post_interval, clock=clock, sleep=sleep))
+        self.poster = SlackPoster(self.client, KeyedPacer(options.post_interval, since="end", clock=clock, sleep=sleep))
         # Who counts is the core's rule (Maintainers); Slack only tells us which user groups a person is in.
         self.maintainers = maintainers or Maintainers.none()
         self.directory = MaintainerDirectory(self.client, usergroups=options.maintainer_usergroups, clock=clock)

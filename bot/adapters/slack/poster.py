@@ -16,10 +16,10 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.adapters.slack.pacing import ChannelPacer
 from bot.adapters.slack.render import fallback_text, post_blocks
 from bot.chat.values import Post
 from bot.errors import AdapterError
+from bot.pacing import KeyedPacer
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def post_metadata(post: Post) -> dict[str, Any]:
 
 
 class SlackPoster:
-    def __init__(self, client: Any, pacer: ChannelPacer, *, history_limit: int = HISTORY_LIMIT):
+    def __init__(self, client: Any, pacer: KeyedPacer, *, history_limit: int = HISTORY_LIMIT):
         self._client = client
         self._pacer = pacer
         self._history_limit = history_limit

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.intake.identity import arxiv_abs_url, arxiv_id, arxiv_ids_in, arxiv_pdf_url, canonical_url
 from bot.intake.parse import _fields as fields
 from bot.intake.parse._paper import Paper
+from bot.intake.sites import site_label
 
 
 def read_forum_post(entry: Any, *, feed: str, channel_date: datetime | None) -> Paper | None:
@@ -53,14 +53,6 @@ _FORUM_BOILERPLATE = re.compile(
 _LINKPOST = re.compile(
     r"This is a linkpost for\s*(?:<a [^>]*href=\"([^\"]+)\"[^>]*>[^<]*</a>|([^\s<]+))", re.IGNORECASE
 )
-_SITE_LABELS = {
-    "lesswrong.com": "LessWrong",
-    "alignmentforum.org": "Alignment Forum",
-    "greaterwrong.com": "LessWrong",
-    "forum.effectivealtruism.org": "EA Forum",
-}
-
-
 def crossposted_arxiv_id(body_html: str) -> tuple[str, int | None] | None:
     """The arXiv paper a forum post is a crosspost of: its linkpost target, or the one arXiv paper it links.
 
@@ -76,6 +68,3 @@ def crossposted_arxiv_id(body_html: str) -> tuple[str, int | None] | None:
     return cited[0] if len(cited) == 1 else None
 
 
-def site_label(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
-    return _SITE_LABELS.get(host, host or "link")

@@ -8,8 +8,8 @@ from typing import Any
 from bot.intake.identity import arxiv_id, canonical_url
 from bot.intake.parse import _fields as fields
 from bot.intake.parse._arxiv import arxiv_paper
-from bot.intake.parse._forum import site_label
 from bot.intake.parse._paper import Paper
+from bot.intake.sites import site_label
 
 
 def read_generic(entry: Any, *, feed: str, channel_date: datetime | None) -> Paper | None:

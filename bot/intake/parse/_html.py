@@ -1,12 +1,14 @@
-"""HTML to plain text, and repair of UTF-8 text that was read as Latin-1 upstream."""
+"""HTML to plain text (and, re-exported for the readers, the one mojibake repair)."""
 
 from __future__ import annotations
 
-import re
 from html import unescape
 from html.parser import HTMLParser
 
+from bot.catalogue.text import repair_mojibake
 from bot.intake.identity import collapse_whitespace
+
+__all__ = ["repair_mojibake", "strip_html"]
 
 
 class _TextExtractor(HTMLParser):
@@ -35,22 +37,3 @@ def strip_html(html: str) -> str:
     extractor.feed(html)
     extractor.close()
     return collapse_whitespace("".join(extractor.parts))
-
-
-# UTF-8 read as Latin-1 somewhere upstream ("RamÃ­rez"): these pairs never occur in real text.
-_MOJIBAKE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|\u00e2\u20ac")
-
-
-def repair_mojibake(text: str) -> str:
-    # Every pair the pattern looks for starts with one of three characters: text without them (all ASCII
-    # text, most other text) is returned without scanning it with the regex.
-    if text.isascii() or ("\u00c2" not in text and "\u00c3" not in text and "\u00e2" not in text):
-        return text
-    if not _MOJIBAKE.search(text):
-        return text
-    for codec in ("cp1252", "latin-1"):
-        try:
-            return text.encode(codec).decode("utf-8")
-        except UnicodeError:
-            continue
-    return text

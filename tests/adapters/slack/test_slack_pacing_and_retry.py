@@ -1,14 +1,14 @@
 import asyncio
 import itertools
 
-from bot.adapters.slack.pacing import ChannelPacer
 from bot.adapters.slack.retry import MAX_WAIT, retry_after_seconds
+from bot.pacing import KeyedPacer
 from tests.fakes.slack_fake import FakeTime
 
 
 async def test_posts_to_one_channel_are_a_second_apart_and_channels_do_not_wait_for_each_other():
     time = FakeTime()
-    pacer = ChannelPacer(1.0, clock=time.clock, sleep=time.sleep)
+    pacer = KeyedPacer(1.0, since="end", clock=time.clock, sleep=time.sleep)
     posted = []
 
     async def post(channel):
