@@ -14,13 +14,15 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-# Dependencies first, from the metadata alone, so a code change does not reinstall them.
+# Dependencies first, pinned and hash-checked by requirements.lock (every extra: Discord, Slack, PostgreSQL),
+# so a code change does not reinstall them and every build gets the same versions. `uv pip compile` writes
+# the lock from pyproject.toml (see docs/operations.md, "Upgrading dependencies").
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 COPY pyproject.toml README.md ./
-RUN mkdir bot && touch bot/__init__.py \
-    && pip install . \
-    && pip uninstall --yes interp-bot
 COPY bot ./bot
-RUN pip install --no-deps . \
+RUN pip install --no-deps '.[all]' \
+    && pip check \
     && interp-bot --version
 
 FROM python:${PYTHON_VERSION}-slim-bookworm AS runtime

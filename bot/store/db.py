@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from bot import extras
 from bot.errors import StoreError
 from bot.store import schema
 
@@ -65,6 +66,8 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
+    if url.startswith("postgresql+psycopg"):
+        extras.require("postgres")
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 

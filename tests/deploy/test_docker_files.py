@@ -182,3 +182,41 @@ def test_operations_guide_covers_the_operators_tasks_with_real_commands() -> Non
     assert used and used <= commands, f"the guide names commands the CLI lacks: {used - commands}"
     for profile in BOTS:
         assert f"--profile {profile}" in guide or f"COMPOSE_PROFILES={profile}" in guide
+
+
+# ------------------------------------------------------------------ the lock file
+
+
+def locked_versions() -> dict[str, str]:
+    """name -> pinned version, from requirements.lock (`uv pip compile ... --generate-hashes`)."""
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in (REPO / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;\\]+)", line)
+        if match:
+            pins[canonicalize_name(match.group(1))] = match.group(2)
+    return pins
+
+
+def test_the_image_installs_exactly_the_locked_versions_of_every_extra() -> None:
+    """Every dependency the image needs (core + [all]) is pinned, within pyproject's ranges, with hashes."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    wanted = [*project["dependencies"], *(r for name in ("discord", "slack", "postgres") for r in extras[name])]
+    assert extras["all"] == ["interp-bot[discord,slack,postgres]"]
+    pins = locked_versions()
+    for text in wanted:
+        requirement = Requirement(text)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{requirement.name} is not in requirements.lock: re-run uv pip compile"
+        assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} is outside {requirement.specifier}"
+    lock = (REPO / "requirements.lock").read_text(encoding="utf-8")
+    assert lock.count("--hash=sha256:") >= len(pins)
+    build = " ".join(a for i, a in dockerfile_stages()[0] if i == "RUN")
+    assert "--require-hashes" in build and "-r requirements.lock" in build

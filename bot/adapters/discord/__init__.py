@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot import extras
 from bot.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ def create_adapter(settings: Settings, commands: Commands, curation: VoteHandler
     when curation is wired in but INTERP_BOT_DISCORD_MAINTAINERS_CHANNEL_ID is not set. `options` tune
     timeouts (ready_timeout, page_timeout, reply_deadline, guild_ready_timeout).
     """
+    extras.require("discord")
     settings.require("discord_token")
     if curation is not None:
         settings.require("discord_maintainers_channel_id")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot import errors
+from bot import errors, extras
 from bot.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ def create_adapter(settings: Settings, commands: Commands, curation: VoteHandler
 
     `options` override SlackOptions fields (tests use them for the HTTP host/port) or pass the clock and sleep.
     """
+    extras.require("slack")
     check_settings(settings)
     from dataclasses import fields, replace
 
