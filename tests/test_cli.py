@@ -43,14 +43,18 @@ def test_topic_json_has_the_documented_shape(capsys, catalogue_dir: Path) -> Non
 def test_unknown_topic_json_is_null_with_suggestions_and_exit_1(capsys, catalogue_dir: Path) -> None:
     code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topic", "general", "--json")
     data = json.loads(out)
-    assert code == 1 and data["topic"] is None and len(data["suggestions"]) == 4
+    assert code == 1
+    assert data["topic"] is None
+    assert len(data["suggestions"]) == 4
     assert set(data["suggestions"][0]) == {"slug", "title", "path"}
 
 
 def test_search_json_shape_and_limit(capsys, catalogue_dir: Path) -> None:
     code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "search", "attention", "--json", "--limit", "3")
     data = json.loads(out)
-    assert code == 0 and data["query"] == "attention" and len(data["results"]) == 3
+    assert code == 0
+    assert data["query"] == "attention"
+    assert len(data["results"]) == 3
     result = data["results"][0]
     assert set(result) == {"entry", "topic", "score"}
     assert result["topic"]["slug"] in result["entry"]["topics"]
@@ -60,7 +64,8 @@ def test_search_json_shape_and_limit(capsys, catalogue_dir: Path) -> None:
 def test_topics_json_lists_the_tree(capsys, catalogue_dir: Path) -> None:
     _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topics", "--json")
     topics = json.loads(out)["topics"]
-    assert len(topics) == 38 and topics[0]["slug"] == "tutorial"
+    assert len(topics) == 38
+    assert topics[0]["slug"] == "tutorial"
 
 
 def test_render_check_passes_then_detects_staleness(capsys, catalogue_dir: Path) -> None:
@@ -68,7 +73,8 @@ def test_render_check_passes_then_detects_staleness(capsys, catalogue_dir: Path)
     library = catalogue_dir / "library.yaml"
     library.write_text(library.read_text().replace("title: baukit", "title: baukit 2"))
     code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "render", "--check")
-    assert code == 1 and "stale" in err
+    assert code == 1
+    assert "stale" in err
     assert run(capsys, "--catalogue", str(catalogue_dir), "render")[0] == 0
     assert "**baukit 2**" in (catalogue_dir / "README.md").read_text()
     assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--check")[0] == 0
@@ -84,22 +90,28 @@ def test_an_invalid_catalogue_is_refused_with_file_and_line(capsys, catalogue_di
 def test_import_markdown_builds_a_catalogue_and_refuses_to_overwrite(capsys, tmp_path: Path) -> None:
     target = tmp_path / "fresh"
     code, out, _ = run(capsys, "--catalogue", str(target), "import-markdown", str(SEED))
-    assert code == 0 and "93 entries (97 placements) in 38 topics" in out
-    assert (target / "README.md").is_file() and (target / "topics.yaml").is_file()
+    assert code == 0
+    assert "93 entries (97 placements) in 38 topics" in out
+    assert (target / "README.md").is_file()
+    assert (target / "topics.yaml").is_file()
     code, _, err = run(capsys, "--catalogue", str(target), "import-markdown", str(SEED))
-    assert code == 1 and "--force" in err
+    assert code == 1
+    assert "--force" in err
     assert run(capsys, "--catalogue", str(target), "render", "--check")[0] == 0
 
 
 def test_no_command_prints_help(capsys) -> None:
     code, out, _ = run(capsys)
-    assert code == 2 and "import-markdown" in out and "classify" in out
+    assert code == 2
+    assert "import-markdown" in out
+    assert "classify" in out
 
 
 def test_a_bad_setting_names_the_variable(capsys, catalogue_dir: Path, monkeypatch) -> None:
     monkeypatch.setenv("INTERP_BOT_DIGEST_TIME", "25:99")
     code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "topic", "probing")
-    assert code == 3 and "INTERP_BOT_DIGEST_TIME" in err
+    assert code == 3
+    assert "INTERP_BOT_DIGEST_TIME" in err
 
 
 def test_console_answers_lines_from_stdin(tmp_path: Path, catalogue_dir: Path) -> None:
@@ -111,7 +123,8 @@ def test_console_answers_lines_from_stdin(tmp_path: Path, catalogue_dir: Path) -
         cwd=tmp_path, env={"PATH": "", "HOME": str(tmp_path), "PYTHONPATH": str(Path(__file__).parents[1])},
     )
     assert result.returncode == 0, result.stderr
-    assert "Probing" in result.stdout and "(matched “probign”)" in result.stdout
+    assert "Probing" in result.stdout
+    assert "(matched “probign”)" in result.stdout
     assert "Locating and Editing Factual Associations in GPT (ROME)" in result.stdout
     assert "Unknown command" in result.stdout
 
@@ -134,13 +147,17 @@ def test_decide_from_a_shell(capsys, catalogue_dir: Path, tmp_path: Path) -> Non
     database.close()
     base = ("--catalogue", str(catalogue_dir), "--db", db, "decide")
     code, out, _ = run(capsys, *base, str(approve), "approve", "--topic", "probing", "--as", "alice")
-    assert code == 0 and "approved: added to probing" in out
+    assert code == 0
+    assert "approved: added to probing" in out
     code, out, _ = run(capsys, *base, str(reject), "reject")
-    assert code == 0 and f"candidate #{reject} rejected" in out
+    assert code == 0
+    assert f"candidate #{reject} rejected" in out
     code, _, err = run(capsys, *base, str(reject), "approve")
-    assert code == 1 and "already rejected" in err
+    assert code == 1
+    assert "already rejected" in err
     code, _, err = run(capsys, *base, "999", "approve")
-    assert code == 1 and "no candidate #999" in err
+    assert code == 1
+    assert "no candidate #999" in err
     from bot.catalogue.yaml_io import load_catalogue
 
     entry = next(e for e in load_catalogue(catalogue_dir).entries if e.approved_by == ("alice",))
@@ -158,8 +175,11 @@ def test_classify_reads_json_lines_and_answers_each(capsys, catalogue_dir: Path,
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "classify")
     results = [json.loads(line) for line in out.splitlines()]
-    assert code == 1 and "1 input line(s)" in err  # the bad line is reported, the good ones still answered
-    assert results[0]["relevant"] is True and results[0]["topics"][0]["slug"] == "sparse-coding"
+    assert code == 1
+    assert "1 input line(s)" in err  # the bad line is reported, the good ones still answered
+    assert results[0]["relevant"] is True
+    assert results[0]["topics"][0]["slug"] == "sparse-coding"
     assert set(results[0]["topics"][0]) == {"slug", "title", "path", "score"}
-    assert results[1]["relevant"] is False and 0.0 <= results[1]["score"] <= 1.0
+    assert results[1]["relevant"] is False
+    assert 0.0 <= results[1]["score"] <= 1.0
     assert "error" in results[2]

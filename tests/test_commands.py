@@ -19,7 +19,8 @@ def commands(catalogue_dir: Path) -> Commands:
 
 def test_topic_lists_the_section_with_links(commands: Commands) -> None:
     reply = commands.execute("topic probing")
-    assert reply.kind == "result" and reply.title == "Probing"
+    assert reply.kind == "result"
+    assert reply.title == "Probing"
     assert reply.items[0].title == "Enhancing Neural Network Transparency through Representation Analysis"
     assert [link.label for link in reply.items[0].links] == ["arxiv 2310", "openreview"]
     text = render_text(reply)
@@ -33,10 +34,13 @@ def test_slash_prefix_aliases_and_case_are_accepted(commands: Commands) -> None:
 
 def test_long_answers_page_instead_of_being_cut(commands: Commands) -> None:
     first = commands.execute("topic component")
-    assert first.pages == 3 and first.page == 1 and len(first.items) == 5
+    assert first.pages == 3
+    assert first.page == 1
+    assert len(first.items) == 5
     assert "`topic component --page 2`" in first.footer
     second = commands.execute("topic component --page 2")
-    assert second.page == 2 and second.items[0].title != first.items[0].title
+    assert second.page == 2
+    assert second.items[0].title != first.items[0].title
     last = commands.run("topic", "component", page=99)
     assert last.page == last.pages == 3
     seen = [i.title for p in (1, 2, 3) for i in commands.run("topic", "component", page=p).items]
@@ -45,22 +49,27 @@ def test_long_answers_page_instead_of_being_cut(commands: Commands) -> None:
 
 def test_ambiguous_and_unknown_topics_suggest(commands: Commands) -> None:
     reply = commands.execute("topic general")
-    assert reply.kind == "not_found" and len(reply.items) == 4
+    assert reply.kind == "not_found"
+    assert len(reply.items) == 4
     assert all(item.ref.endswith("general") for item in reply.items)
     unknown = commands.execute("topic quantum chromodynamics")
-    assert unknown.kind == "not_found" and "topics" in unknown.text
+    assert unknown.kind == "not_found"
+    assert "topics" in unknown.text
 
 
 def test_search_paper_topics_recent_help(commands: Commands) -> None:
     assert commands.execute("search ROME").items[0].title.startswith("Locating and Editing Factual Associations")
     paper = commands.execute("paper tuned lens")
-    assert paper.kind == "result" and "Tuned Lens" in paper.title
+    assert paper.kind == "result"
+    assert "Tuned Lens" in paper.title
     assert any(f.name == "Topics" and "Embedding Projection" in f.value for f in paper.fields)
     topics = commands.execute("topics")
-    assert topics.pages > 1 and topics.items[0].title.startswith("Tutorial")
+    assert topics.pages > 1
+    assert topics.items[0].title.startswith("Tutorial")
     assert commands.execute("recent").kind == "info"
     help_reply = commands.execute("help")
-    assert help_reply.kind == "help" and "`topic NAME`" in help_reply.text
+    assert help_reply.kind == "help"
+    assert "`topic NAME`" in help_reply.text
     assert commands.execute("help search").kind == "usage"
 
 
@@ -83,7 +92,9 @@ def test_a_close_misspelling_of_a_command_is_suggested(commands: Commands) -> No
 def test_hostile_queries_are_echoed_inert(commands: Commands, hostile: str) -> None:
     reply = commands.execute(f"search {hostile}")
     text = render_text(reply)
-    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "\x1b" not in text
+    assert "\x07" not in text
+    assert "\u202e" not in text
     assert "`rm -rf`" not in text  # a query cannot open or close a code span
     assert len(text) < 3_000
 

@@ -34,9 +34,12 @@ async def test_jobs_are_configured_and_leased(catalogue_dir: Path, tmp_path: Pat
         assert set(jobs) == {"poll:lesswrong", "publish:console", "recover", "expire", "digest"}
         poll = jobs["poll:lesswrong"]
         assert poll.trigger.interval == timedelta(minutes=30)
-        assert poll.coalesce is True and poll.max_instances == 1 and poll.misfire_grace_time == MISFIRE_GRACE_SECONDS
+        assert poll.coalesce is True
+        assert poll.max_instances == 1
+        assert poll.misfire_grace_time == MISFIRE_GRACE_SECONDS
         assert str(jobs["digest"].trigger.timezone) == "Europe/Berlin"
-        assert "hour='7'" in str(jobs["digest"].trigger) and "minute='30'" in str(jobs["digest"].trigger)
+        assert "hour='7'" in str(jobs["digest"].trigger)
+        assert "minute='30'" in str(jobs["digest"].trigger)
 
         # Another process holds the feed's lease: this one skips the poll entirely.
         assert app.database.acquire_lease("poll:lesswrong", "other-process", timedelta(minutes=5))

@@ -13,7 +13,8 @@ from bot.settings import load_settings
 def test_defaults_run_without_any_configuration() -> None:
     settings = load_settings()
     assert settings.database_url.startswith("sqlite:///")
-    assert settings.discord_token is None and settings.approvals_needed == 2
+    assert settings.discord_token is None
+    assert settings.approvals_needed == 2
     assert settings.approve_emoji == ["white_check_mark", "+1"]
 
 
@@ -42,7 +43,8 @@ def test_missing_and_invalid_values_name_the_variable(monkeypatch: pytest.Monkey
     monkeypatch.setenv("INTERP_BOT_APPROVALS_NEEDED", "zero")
     with pytest.raises(ConfigError) as info:
         load_settings()
-    assert "INTERP_BOT_TIMEZONE" in str(info.value) and "INTERP_BOT_APPROVALS_NEEDED" in str(info.value)
+    assert "INTERP_BOT_TIMEZONE" in str(info.value)
+    assert "INTERP_BOT_APPROVALS_NEEDED" in str(info.value)
 
 
 def test_a_yaml_config_file_holds_structure_but_never_secrets(tmp_path: Path, monkeypatch) -> None:
@@ -50,7 +52,8 @@ def test_a_yaml_config_file_holds_structure_but_never_secrets(tmp_path: Path, mo
     config.write_text("maintainers:\n  - name: alice\n    discord: ['1']\n    slack: ['U1']\napprovals_needed: 1\n")
     monkeypatch.setenv("INTERP_BOT_CONFIG", str(config))
     settings = load_settings()
-    assert settings.maintainers[0].name == "alice" and settings.approvals_needed == 1
+    assert settings.maintainers[0].name == "alice"
+    assert settings.approvals_needed == 1
     config.write_text("discord_token: oops\n")
     with pytest.raises(ConfigError, match="secrets"):
         load_settings()

@@ -76,7 +76,8 @@ def test_odd_links_notes_and_stars_are_kept(seed_text: str, round_trip: str) -> 
     by_title = {e.title: e for e in catalogue.entries}
     nested = by_title["Interpreting Transformer's Attention Dynamic Memory and Visualizing the Semantic "
                       "Information Flow of GPT"]
-    assert nested.links[0].label == "arxiv 2305" and nested.links[0].url == "http://arxiv.org/abs/2305.13417"
+    assert nested.links[0].label == "arxiv 2305"
+    assert nested.links[0].url == "http://arxiv.org/abs/2305.13417"
     assert nested.doi == "10.48550/arXiv.2305.13417"
     assert by_title["Large Language Model Alignment: A Survey"].links[0].url == "https://arxiv.org/abs//2309.15025"
     assert by_title["Locating and Editing Factual Associations in GPT"].acronym == "ROME"
@@ -97,14 +98,16 @@ def test_headings_keep_the_lists_quirks(seed_text: str) -> None:
     # `#### Function` sits one level up, beside "Task Solving/Function/Ability", as in the seed.
     assert catalogue.topic("function").parent == "by-topic"
     generals = [t.slug for t in catalogue.topics if t.title == "General"]
-    assert len(generals) == 4 and len(set(generals)) == 4
+    assert len(generals) == 4
+    assert len(set(generals)) == 4
 
 
 def test_rendering_is_deterministic(seed_text: str, round_trip: str, tmp_path: Path) -> None:
     again = render_markdown(load_catalogue(tmp_path / "cat"))
     assert again == round_trip
     assert round_trip.startswith("# Awesome-LLM-Interpretability\n")
-    assert "## Contents" in round_trip and "- [Paper & Blog](#paper--blog)" in round_trip
+    assert "## Contents" in round_trip
+    assert "- [Paper & Blog](#paper--blog)" in round_trip
 
 
 def test_the_committed_catalogue_is_the_seed_import(seed_text: str, tmp_path: Path) -> None:
@@ -122,7 +125,8 @@ def test_markup_in_titles_is_rendered_inert() -> None:
     text = "# L\n\n## T\n\n* **Evil [click](javascript:alert(1)) <script>** [[x]](https://a.example/)\n"
     rendered = render_markdown(import_markdown(text))
     assert "[click](javascript" not in rendered
-    assert "\\[click\\]" in rendered and "\\<script\\>" in rendered
+    assert "\\[click\\]" in rendered
+    assert "\\<script\\>" in rendered
 
 
 def test_a_bad_line_names_its_line_number() -> None:

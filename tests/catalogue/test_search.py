@@ -48,13 +48,15 @@ def index() -> CatalogueIndex:
 )
 def test_topics_resolve_by_name_alias_prefix_and_typo(index: CatalogueIndex, query: str, slug: str, how: str) -> None:
     match = index.topics.resolve(query)
-    assert match.topic is not None and match.topic.slug == slug
+    assert match.topic is not None
+    assert match.topic.slug == slug
     assert match.how == how
 
 
 def test_an_ambiguous_name_gives_ranked_suggestions(index: CatalogueIndex) -> None:
     match = index.topics.resolve("general")
-    assert match.topic is None and match.how == "ambiguous"
+    assert match.topic is None
+    assert match.how == "ambiguous"
     assert [t.slug for t in match.suggestions] == [
         "tools-techniques-methods-general", "task-solving-function-ability-general", "component-general",
         "feature-representation-probing-based-general",
@@ -87,7 +89,8 @@ def test_unknown_or_odd_input_never_raises(index: CatalogueIndex, query: str) ->
 )
 def test_search_ranks_the_paper_people_mean_first(index: CatalogueIndex, query: str, expected_first: str) -> None:
     hits = index.search.search(query)
-    assert hits and hits[0].entry.title == expected_first
+    assert hits
+    assert hits[0].entry.title == expected_first
     assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
 
 
@@ -98,9 +101,11 @@ def test_search_matches_venues_in_link_labels(index: CatalogueIndex) -> None:
 
 def test_entries_are_found_by_id_title_acronym_and_typo(index: CatalogueIndex) -> None:
     entry, _ = index.search.find_entry("rome")
-    assert entry is not None and entry.acronym == "ROME"
+    assert entry is not None
+    assert entry.acronym == "ROME"
     entry, _ = index.search.find_entry("eliciting latent predictions from transformers with the tuned lense")
-    assert entry is not None and "Tuned Lens" in entry.title
+    assert entry is not None
+    assert "Tuned Lens" in entry.title
     entry, _close = index.search.find_entry("a paper nobody wrote about turnips")
     assert entry is None
 

@@ -46,7 +46,8 @@ def test_bad_yaml_syntax_names_the_line(catalogue_dir: Path) -> None:
     path = catalogue_dir / "survey.yaml"
     edit(path, "      kind: survey\n", "      kind: [survey\n")
     message = problems_of(catalogue_dir)
-    assert "survey.yaml:" in message and "invalid YAML" in message
+    assert "survey.yaml:" in message
+    assert "invalid YAML" in message
     number = int(message.split("survey.yaml:")[1].split(":")[0])
     assert abs(number - line_of(path, "kind: [survey")) <= 2
 

@@ -31,8 +31,11 @@ async def test_the_digest_lists_new_candidates_and_additions_with_links(catalogu
     await curation.decide(approved, "approve", person="console:alice")
     result = await run_digest(curation, curation.settings, dry_run=True)
     text = "\n".join(f"{i.title} {i.detail} {[link.url for link in i.links]}" for i in result.post.reply.items)
-    assert "Feature Family Number 1" in text and "added to" in text and "Sparse Coding" in text
-    assert "Feature Family Number 2" in text and "candidate #" in text
+    assert "Feature Family Number 1" in text
+    assert "added to" in text
+    assert "Sparse Coding" in text
+    assert "Feature Family Number 2" in text
+    assert "candidate #" in text
     assert "https://arxiv.org/abs/2411.10002" in text
     assert out.getvalue() == ""  # a dry run posts nothing
     curation.db.close()
@@ -47,7 +50,8 @@ async def test_exactly_one_digest_per_day_per_channel_across_processes(catalogue
     assert sum(len(r.posted_to) for r in results) == 1
     assert sum(len(r.skipped) for r in results) == 1
     again = await run_digest(first, first.settings)  # a restart later the same day
-    assert again.posted_to == () and again.skipped == ("console:terminal",)
+    assert again.posted_to == ()
+    assert again.skipped == ("console:terminal",)
     day = local_day(first.db.now(), "UTC")
     assert first.store.digest_count(day) == 1
     assert sum(o.getvalue().count("interp-bot digest") for o in outputs) == 1
@@ -60,13 +64,16 @@ async def test_an_empty_day_is_skipped_or_posted_as_configured(catalogue_dir: Pa
     quiet = io.StringIO()
     curation = make(catalogue_dir, database_url, "a", quiet)
     result = await run_digest(curation, curation.settings)
-    assert result.empty and result.posted_to == () and quiet.getvalue() == ""
+    assert result.empty
+    assert result.posted_to == ()
+    assert quiet.getvalue() == ""
     curation.db.close()
 
     chatty = io.StringIO()
     curation = make(catalogue_dir, f"sqlite:///{tmp_path / 'chatty.db'}", "b", chatty, digest_on_empty="post",
                     timezone="Pacific/Auckland")
     result = await run_digest(curation, curation.settings)
-    assert result.posted_to == ("console:terminal",) and "Nothing new today." in chatty.getvalue()
+    assert result.posted_to == ("console:terminal",)
+    assert "Nothing new today." in chatty.getvalue()
     assert result.day == datetime.now(UTC).astimezone(ZoneInfo("Pacific/Auckland")).date().isoformat()
     curation.db.close()

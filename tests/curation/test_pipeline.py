@@ -90,10 +90,12 @@ async def test_two_maintainers_across_platforms_approve_and_the_list_grows(loop_
     post = Posted(curation, paper_id)
 
     first = await curation.handle_vote(post.vote("discord", "111"))
-    assert first.counted and first.decision is None
+    assert first.counted
+    assert first.decision is None
     # alice again, from Slack: the same person, so still one approval
     again = await curation.handle_vote(post.vote("slack", "U111"))
-    assert again.counted and again.decision is None
+    assert again.counted
+    assert again.decision is None
     # ...and withdrawing her Discord reaction leaves her Slack one standing
     assert (await curation.handle_vote(post.vote("discord", "111", added=False))).reason == "withdrawn"
     final = await curation.handle_vote(post.vote("slack", "U222"))
@@ -101,8 +103,10 @@ async def test_two_maintainers_across_platforms_approve_and_the_list_grows(loop_
 
     catalogue = load_catalogue(catalogue_dir)
     entry = catalogue.entry("sparse-autoencoders-reveal-feature-family-number-1")
-    assert entry is not None and entry.topics == ("sparse-coding",)
-    assert entry.approved_by == ("alice", "bob") and entry.links[0].label == "arxiv 2411"
+    assert entry is not None
+    assert entry.topics == ("sparse-coding",)
+    assert entry.approved_by == ("alice", "bob")
+    assert entry.links[0].label == "arxiv 2411"
     assert "Sparse Autoencoders Reveal Feature Family Number 1" in (catalogue_dir / "README.md").read_text()
     assert "✅ Added: Sparse Autoencoders Reveal Feature Family Number 1" in console_out.getvalue()
     assert curation.catalogue.index.topics.resolve("sae").topic.slug == "sparse-coding"
@@ -200,7 +204,8 @@ async def test_hostile_titles_are_stored_and_written_as_plain_text(loop_parts, c
     entry = next(e for e in load_catalogue(catalogue_dir).entries if e.title == hostile)
     assert entry.title == hostile
     readme = (catalogue_dir / "README.md").read_text()
-    assert "[x](javascript" not in readme and "\\[x\\]" in readme
+    assert "[x](javascript" not in readme
+    assert "\\[x\\]" in readme
 
 
 async def test_rejections_teach_the_relevance_model(loop_parts) -> None:
@@ -236,7 +241,8 @@ async def test_an_approval_can_be_committed_to_git(catalogue_dir: Path, database
     await curation.decide(paper_id, "approve", person="console:alice")
     log = subprocess.run(["git", "-C", str(catalogue_dir), "log", "-1", "--format=%B"], capture_output=True,
                          text=True, check=True).stdout
-    assert "Sparse Autoencoders Reveal Feature Family Number 400" in log and "Approved by alice" in log
+    assert "Sparse Autoencoders Reveal Feature Family Number 400" in log
+    assert "Approved by alice" in log
     status = subprocess.run(["git", "-C", str(catalogue_dir), "status", "--porcelain", "--", "*.yaml", "README.md"],
                             capture_output=True, text=True, check=True).stdout
     assert status == ""

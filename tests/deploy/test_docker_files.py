@@ -34,7 +34,8 @@ def test_postgres_keeps_its_data_in_a_named_volume_and_reports_health(compose: d
     postgres = compose["services"]["postgres"]
     assert postgres["image"].startswith("postgres:")
     volume, target = postgres["volumes"][0].split(":")[:2]
-    assert target == "/var/lib/postgresql/data" and volume in compose["volumes"]
+    assert target == "/var/lib/postgresql/data"
+    assert volume in compose["volumes"]
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
     assert postgres["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?"), "never a literal"
     assert postgres["restart"] == "unless-stopped"
@@ -45,14 +46,18 @@ def test_each_platform_runs_the_same_image_once_postgres_is_healthy(compose: dic
     service = compose["services"][name]
     others = [compose["services"][other] for other in BOTS if other != name]
     assert all((o["build"], o["image"]) == (service["build"], service["image"]) for o in others)
-    assert service["build"] == "." and service["command"] == ["run", "--adapter", name]
+    assert service["build"] == "."
+    assert service["command"] == ["run", "--adapter", name]
     assert service["profiles"] == [name], "starts only when its profile is active (COMPOSE_PROFILES in .env)"
     assert service["env_file"] in (".env", [".env"])
     assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert "interp-bot" in " ".join(service["healthcheck"]["test"])
-    assert service["restart"] == "unless-stopped" and service.get("stop_signal", "SIGTERM") == "SIGTERM"
+    assert service["restart"] == "unless-stopped"
+    assert service.get("stop_signal", "SIGTERM") == "SIGTERM"
     url = service["environment"]["INTERP_BOT_DATABASE_URL"]
-    assert url.startswith("postgresql://") and "@postgres:5432/" in url and "${POSTGRES_PASSWORD:?" in url
+    assert url.startswith("postgresql://")
+    assert "@postgres:5432/" in url
+    assert "${POSTGRES_PASSWORD:?" in url
     mounts = {m.split(":")[1]: m.split(":")[0] for m in service["volumes"]}
     assert mounts["/app/catalogue"] == "./catalogue"
     assert service["environment"]["INTERP_BOT_CATALOGUE_DIR"] == "/app/catalogue"
@@ -96,14 +101,17 @@ def test_runtime_stage_has_no_build_tools_and_runs_as_a_user() -> None:
     runtime = dict_of(dockerfile_stages()[-1])
     installs = " ".join(a for i, a in dockerfile_stages()[-1] if i == "RUN") + "\n"
     assert not [tool for tool in BUILD_TOOLS if tool in installs]
-    assert "--no-install-recommends" in installs and "rm -rf /var/lib/apt/lists" in installs
+    assert "--no-install-recommends" in installs
+    assert "rm -rf /var/lib/apt/lists" in installs
     user = runtime["USER"]
-    assert user not in ("root", "0") and not user.startswith("0:")
+    assert user not in ("root", "0")
+    assert not user.startswith("0:")
 
 
 def test_runtime_stage_has_a_healthcheck_and_the_cli_as_entrypoint() -> None:
     runtime = dict_of(dockerfile_stages()[-1])
-    assert "interp-bot" in runtime["HEALTHCHECK"] and "--interval" in runtime["HEALTHCHECK"]
+    assert "interp-bot" in runtime["HEALTHCHECK"]
+    assert "--interval" in runtime["HEALTHCHECK"]
     assert json.loads(runtime["ENTRYPOINT"]) == ["interp-bot"]  # exec form: signals reach the bot
     assert json.loads(runtime["CMD"]) == ["run"]
     assert runtime.get("STOPSIGNAL", "SIGTERM") == "SIGTERM"
@@ -155,7 +163,8 @@ def test_env_example_documents_every_setting_with_secrets_empty() -> None:
             above = number - 1
             while above >= 0 and "=" in lines[above] and not lines[above].startswith("#"):
                 above -= 1
-            assert above >= 0 and lines[above].startswith("#"), f"line {number + 1} ({line}) has no comment"
+            assert above >= 0, f"line {number + 1} ({line}) has no comment"
+            assert lines[above].startswith("#"), f"line {number + 1} ({line}) has no comment"
 
 
 def test_env_example_values_are_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -179,7 +188,8 @@ def test_operations_guide_covers_the_operators_tasks_with_real_commands() -> Non
     commands = set(_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
     code = " ".join(re.findall(r"```.*?```|`[^`\n]+`", guide, flags=re.S))  # commands, not prose
     used = set(re.findall(r"interp-bot (?:--[a-z-]+ \S+ )*([a-z][a-z-]+)\b(?!:)", code))
-    assert used and used <= commands, f"the guide names commands the CLI lacks: {used - commands}"
+    assert used, f"the guide names commands the CLI lacks: {used - commands}"
+    assert used <= commands, f"the guide names commands the CLI lacks: {used - commands}"
     for profile in BOTS:
         assert f"--profile {profile}" in guide or f"COMPOSE_PROFILES={profile}" in guide
 
@@ -219,4 +229,5 @@ def test_the_image_installs_exactly_the_locked_versions_of_every_extra() -> None
     lock = (REPO / "requirements.lock").read_text(encoding="utf-8")
     assert lock.count("--hash=sha256:") >= len(pins)
     build = " ".join(a for i, a in dockerfile_stages()[0] if i == "RUN")
-    assert "--require-hashes" in build and "-r requirements.lock" in build
+    assert "--require-hashes" in build
+    assert "-r requirements.lock" in build

@@ -42,7 +42,8 @@ async def test_poll_approve_in_console_then_find_it_everywhere(tmp_path: Path) -
         (tmp_path / "feeds.yaml").write_text(feeds)
         code, out, err = await cli(tmp_path, "poll", "--once")
         assert code == 0, err
-        assert "arxiv-cs-cl:" in out and "new candidate(s)" in out
+        assert "arxiv-cs-cl:" in out
+        assert "new candidate(s)" in out
 
     code, out, _ = await cli(tmp_path, "candidates", "--json")
     candidates = json.loads(out)
@@ -62,13 +63,17 @@ async def test_poll_approve_in_console_then_find_it_everywhere(tmp_path: Path) -
 
     diff = subprocess.run(["git", "diff", "--numstat", "--", "catalogue/*.yaml"], cwd=tmp_path, capture_output=True,
                           text=True, check=True).stdout.split()
-    assert diff[1] == "0" and diff[2] == "catalogue/tools-techniques-methods.yaml"  # lines added, none removed
+    assert diff[1] == "0"
+    assert diff[2] == "catalogue/tools-techniques-methods.yaml"  # lines added, none removed
     added = subprocess.run(["git", "diff", "-U0", "--", "catalogue/tools-techniques-methods.yaml"], cwd=tmp_path,
                            capture_output=True, text=True, check=True).stdout
     assert "+      title: \"A Mechanistic Understanding of Alignment Algorithms" in added
 
     code, out, _ = await cli(tmp_path, "digest", "--dry-run")
-    assert code == 0 and chosen["title"] in out and "added to" in out
+    assert code == 0
+    assert chosen["title"] in out
+    assert "added to" in out
     code, out, _ = await cli(tmp_path, "status", "--json")
     status = json.loads(out)
-    assert status["papers"]["approved"] == 1 and status["feeds"][0]["name"] == "arxiv-cs-cl"
+    assert status["papers"]["approved"] == 1
+    assert status["feeds"][0]["name"] == "arxiv-cs-cl"

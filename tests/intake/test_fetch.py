@@ -54,9 +54,11 @@ def fetcher(client: httpx.AsyncClient, **options) -> Fetcher:
 
 async def test_fetch_sends_user_agent_and_returns_body_with_validators(client, feed_server, feeds_dir):
     result = await fetcher(client).fetch(spec(feed_server.url("/feeds/arxiv-api-testing-10.xml")))
-    assert result.status == "ok" and result.http_status == 200
+    assert result.status == "ok"
+    assert result.http_status == 200
     assert result.body == (feeds_dir / "arxiv-api-testing-10.xml").read_bytes()
-    assert result.etag and result.last_modified == "Fri, 24 May 2024 04:00:08 GMT"
+    assert result.etag
+    assert result.last_modified == "Fri, 24 May 2024 04:00:08 GMT"
     request = feed_server.requests[-1]
     assert request.headers["User-Agent"] == f"interp-bot/{__version__} (+{CONTACT})"
     assert "If-None-Match" not in request.headers
@@ -66,7 +68,9 @@ async def test_conditional_get_answers_not_modified(client, feed_server):
     feed = spec(feed_server.url("/feeds/arxiv-api-testing-10.xml"))
     first = await fetcher(client).fetch(feed)
     second = await fetcher(client).fetch(feed, first.validators)
-    assert second.status == "not_modified" and second.http_status == 304 and second.body == b""
+    assert second.status == "not_modified"
+    assert second.http_status == 304
+    assert second.body == b""
     assert second.etag == first.etag  # kept for the next poll
     assert feed_server.requests[-1].headers["If-None-Match"] == first.etag
     assert feed_server.requests[-1].headers["If-Modified-Since"] == first.last_modified
@@ -86,8 +90,10 @@ async def test_429_reports_retry_after_in_seconds(client, feed_server):
 async def test_503_reports_retry_after_given_as_a_date(client, feed_server):
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=600), usegmt=True)
     result = await fetcher(client).fetch(spec(feed_server.url(f"/status/503?retry_after={when}")))
-    assert result.status == "error" and result.error == "HTTP 503"
-    assert result.retry_after is not None and 590 <= result.retry_after <= 600
+    assert result.status == "error"
+    assert result.error == "HTTP 503"
+    assert result.retry_after is not None
+    assert 590 <= result.retry_after <= 600
 
 
 async def test_other_http_errors_have_no_retry_after(client, feed_server):
@@ -126,7 +132,8 @@ async def test_a_server_that_never_answers_costs_only_the_deadline(client, feed_
     loop = asyncio.get_running_loop()
     started = loop.time()
     result = await fetcher(client, total_timeout=0.3).fetch(spec(feed_server.url("/slow")))
-    assert result.status == "error" and "timed out after 0.3 s" in result.error
+    assert result.status == "error"
+    assert "timed out after 0.3 s" in result.error
     assert loop.time() - started < 1.5
 
 
@@ -136,7 +143,8 @@ async def test_one_slow_feed_does_not_delay_another(client, feed_server):
     slow = asyncio.create_task(shared.fetch(spec(feed_server.url("/slow"))))
     started = loop.time()
     fast = await shared.fetch(spec(feed_server.url("/feeds/arxiv-api-empty.xml")))
-    assert fast.status == "ok" and loop.time() - started < 0.4
+    assert fast.status == "ok"
+    assert loop.time() - started < 0.4
     assert (await slow).status == "error"
 
 
@@ -148,24 +156,29 @@ async def test_huge_and_endless_bodies_are_cut_at_the_cap_with_flat_memory(clien
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert result.status == "error" and result.error == "body exceeds 1 MB" and result.body == b""
+    assert result.status == "error"
+    assert result.error == "body exceeds 1 MB"
+    assert result.body == b""
     assert peak < 8_000_000  # the body is 50 MB or endless; we held about one cap's worth
 
 
 async def test_a_declared_oversize_body_is_refused_before_reading(client, feed_server):
     result = await fetcher(client, max_bytes=1_000_000).fetch(spec(feed_server.url("/huge?mb=50&declare=1")))
-    assert result.status == "error" and result.error == "body exceeds 1 MB"
+    assert result.status == "error"
+    assert result.error == "body exceeds 1 MB"
 
 
 async def test_garbage_and_truncated_bodies_fetch_but_parse_to_errors(client, feed_server):
     garbage = await fetcher(client).fetch(spec(feed_server.url("/garbage")))
     assert garbage.status == "ok"
     parsed = parse_feed(garbage.body, "arxiv_api", feed="test-feed")
-    assert parsed.papers == () and parsed.errors
+    assert parsed.papers == ()
+    assert parsed.errors
 
     truncated = await fetcher(client).fetch(spec(feed_server.url("/truncated/arxiv-api-testing-100.xml")))
     parsed = parse_feed(truncated.body, "arxiv_api", feed="test-feed")
-    assert parsed.errors and parsed.errors[0].startswith("malformed feed")
+    assert parsed.errors
+    assert parsed.errors[0].startswith("malformed feed")
     assert 0 < len(parsed.papers) < 100  # what came before the cut is kept
 
 
@@ -174,7 +187,8 @@ async def test_garbage_and_truncated_bodies_fetch_but_parse_to_errors(client, fe
 
 async def test_private_addresses_are_refused_without_a_request(client, feed_server):
     result = await Fetcher(client, total_timeout=0.5).fetch(spec(feed_server.url("/feeds/arxiv-api-empty.xml")))
-    assert result.status == "error" and result.error == "refused private address 127.0.0.1"
+    assert result.status == "error"
+    assert result.error == "refused private address 127.0.0.1"
     assert feed_server.requests == []
 
 
@@ -186,7 +200,8 @@ async def test_a_name_resolving_to_a_private_address_is_refused(client):
     assert result.error == "refused private address 10.1.2.3 for feeds.example.org"
     # The event loop's own resolver is used by default; "localhost" resolves without any network.
     result = await Fetcher(client).fetch(spec("http://localhost:9/feed"))
-    assert result.status == "error" and result.error.startswith("refused private address")
+    assert result.status == "error"
+    assert result.error.startswith("refused private address")
 
 
 async def test_allow_private_lets_loopback_through(client, feed_server):
@@ -198,7 +213,8 @@ async def test_allow_private_lets_loopback_through(client, feed_server):
 
 async def test_a_redirect_to_a_private_address_is_refused(client, feed_server):
     result = await fetcher(client).fetch(spec(feed_server.url("/redirect?to=http://10.0.0.1/feed")))
-    assert result.status == "error" and result.error == "refused private address 10.0.0.1"
+    assert result.status == "error"
+    assert result.error == "refused private address 10.0.0.1"
     assert result.final_url == "http://10.0.0.1/feed"
 
 
@@ -206,23 +222,27 @@ async def test_a_redirect_to_a_private_address_is_refused(client, feed_server):
 async def test_a_redirect_to_a_file_url_is_refused_even_when_private_is_allowed(client, feed_server, allow_private):
     f = fetcher(client, allow_private=allow_private)
     result = await f.fetch(spec(feed_server.url("/redirect?to=file:///etc/passwd")))
-    assert result.status == "error" and result.error == "refused non-http(s) URL file:///etc/passwd"
+    assert result.status == "error"
+    assert result.error == "refused non-http(s) URL file:///etc/passwd"
     assert b"root:" not in result.body
 
 
 async def test_redirects_are_followed_to_a_limit(client, feed_server):
     target = feed_server.url("/feeds/arxiv-api-empty.xml")
     followed = await fetcher(client).fetch(spec(feed_server.url(f"/redirect?to={target}")))
-    assert followed.status == "ok" and followed.final_url == target
+    assert followed.status == "ok"
+    assert followed.final_url == target
 
     looping = await fetcher(client, max_redirects=3).fetch(spec(feed_server.url("/redirect-loop")))
-    assert looping.status == "error" and looping.error == "more than 3 redirects"
+    assert looping.status == "error"
+    assert looping.error == "more than 3 redirects"
     assert len(feed_server.requests_to("/redirect-loop")) == 4
 
 
 async def test_connection_refused_is_an_error_result(client):
     result = await fetcher(client).fetch(spec("http://127.0.0.1:9/feed"))
-    assert result.status == "error" and result.error.startswith("cannot connect")
+    assert result.status == "error"
+    assert result.error.startswith("cannot connect")
 
 
 # --------------------------------------------------------------------------- etiquette
@@ -282,7 +302,8 @@ async def test_make_client_shares_one_configuration():
     async with make_client(CONTACT, connect_timeout=3, read_timeout=7) as shared:
         assert shared.follow_redirects is False
         assert shared.headers["User-Agent"] == user_agent(CONTACT) == f"interp-bot/{__version__} (+{CONTACT})"
-        assert shared.timeout.connect == 3 and shared.timeout.read == 7
+        assert shared.timeout.connect == 3
+        assert shared.timeout.read == 7
 
 
 def test_fetch_result_defaults():

@@ -64,7 +64,8 @@ async def test_good_feeds_give_candidates_and_bad_ones_are_contained(parts, feed
         feed(feed_server, "empty", "/feeds/reader-empty.atom", "rss"),
     ]
     reports = {r.feed: r for r in await intake.poll(feeds, force=True)}
-    assert reports["arxiv-cs-cl"].status == "ok" and reports["lesswrong"].status == "ok"
+    assert reports["arxiv-cs-cl"].status == "ok"
+    assert reports["lesswrong"].status == "ok"
     failed = {name for name, r in reports.items() if r.status == "failed"}
     assert failed == {"overloaded", "hangs", "garbage", "huge", "to-private", "empty"}
     assert "entries" in reports["empty"].error or "item" in reports["empty"].error
@@ -78,7 +79,8 @@ async def test_good_feeds_give_candidates_and_bad_ones_are_contained(parts, feed
 
     # Failures are counted and backed off, honouring Retry-After; nothing else was lost.
     state = intake.store.feed_state("overloaded")
-    assert state.consecutive_failures == 1 and state.last_error.startswith("HTTP 503")
+    assert state.consecutive_failures == 1
+    assert state.last_error.startswith("HTTP 503")
     assert state.next_poll_at >= parts["clock"].now + timedelta(seconds=7200)
     assert intake.store.feed_state("lesswrong").consecutive_failures == 0
 
@@ -91,7 +93,8 @@ async def test_the_next_poll_is_conditional_and_skips_feeds_not_yet_due(parts, f
     parts["clock"].now += timedelta(minutes=61)
     assert (await intake.poll_feed(lesswrong)).status == "not_modified"
     last = feed_server.requests_to("/feeds/lesswrong")[-1]
-    assert last.headers.get("If-None-Match") and last.headers["User-Agent"].startswith("interp-bot/")
+    assert last.headers.get("If-None-Match")
+    assert last.headers["User-Agent"].startswith("interp-bot/")
 
 
 async def test_a_new_feed_puts_forward_only_its_newest_few(parts, feed_server: FeedServer) -> None:
@@ -139,11 +142,14 @@ async def test_yesterdays_batch_served_again_is_a_failure(parts, feed_server: Fe
     intake.store.save_feed_state(replace(state, etag=None, last_modified=None))  # a mirror without validators
     parts["clock"].now += timedelta(hours=31)
     report = await intake.poll_feed(listing, force=True)
-    assert report.status == "failed" and "same batch" in report.error
+    assert report.status == "failed"
+    assert "same batch" in report.error
 
 
 async def test_dry_run_stores_nothing(parts, feed_server: FeedServer) -> None:
     intake: Intake = parts["intake"]
     report = await intake.poll_feed(feed(feed_server, "lesswrong", "/feeds/lesswrong-frontpage.xml"), dry_run=True)
-    assert report.status == "ok" and report.scored
-    assert intake.store.papers() == [] and intake.store.feed_state("lesswrong").last_poll_at is None
+    assert report.status == "ok"
+    assert report.scored
+    assert intake.store.papers() == []
+    assert intake.store.feed_state("lesswrong").last_poll_at is None

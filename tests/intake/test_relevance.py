@@ -155,11 +155,14 @@ def test_classify_stream_contract(model):
     assert len(results) == 5  # the blank line is skipped, every other line answered in order
     first = results[0]
     assert set(first) == {"relevant", "score", "topics"}
-    assert first["relevant"] is True and isinstance(first["score"], float)
+    assert first["relevant"] is True
+    assert isinstance(first["score"], float)
     assert first["topics"][0]["slug"] == "sparse-coding"
     assert set(first["topics"][0]) == {"slug", "title", "path", "score"}
-    assert "error" in results[1] and "JSON" in results[1]["error"]
-    assert "error" in results[2] and "title" in results[2]["error"]
+    assert "error" in results[1]
+    assert "JSON" in results[1]["error"]
+    assert "error" in results[2]
+    assert "title" in results[2]["error"]
     assert "error" in results[3]
     assert results[4]["relevant"] is False
 

@@ -23,13 +23,15 @@ def test_the_real_feeds_file_names_the_sources_the_issue_asks_for():
     by_kind: dict[str, list[FeedSpec]] = {}
     for feed in config.feeds:
         by_kind.setdefault(feed.kind, []).append(feed)
-        assert feed.interval_minutes >= 1 and feed.max_entries >= 1
+        assert feed.interval_minutes >= 1
+        assert feed.max_entries >= 1
 
     api_urls = " ".join(f.url for f in by_kind["arxiv_api"])
     assert all(f.host == "export.arxiv.org" for f in by_kind["arxiv_api"])
     for category in ("cs.CL", "cs.LG", "cs.AI"):
         assert f"cat:{category}" in api_urls
-    assert "interpretability" in api_urls and "sparse+autoencoder" in api_urls
+    assert "interpretability" in api_urls
+    assert "sparse+autoencoder" in api_urls
     assert all("sortBy=submittedDate" in f.url for f in by_kind["arxiv_api"])
 
     assert {f.url for f in by_kind["arxiv_rss"]} == {"https://rss.arxiv.org/rss/cs.CL", "https://rss.arxiv.org/rss/cs.LG"}
@@ -38,7 +40,8 @@ def test_the_real_feeds_file_names_the_sources_the_issue_asks_for():
 
     assert [site.url for site in config.without_feed] == ["https://transformer-circuits.pub/"]
     assert "no RSS" in config.without_feed[0].note
-    assert config.feed("alignment-forum") is not None and config.feed("nope") is None
+    assert config.feed("alignment-forum") is not None
+    assert config.feed("nope") is None
 
 
 def test_defaults_apply_to_omitted_fields(tmp_path):

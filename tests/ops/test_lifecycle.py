@@ -47,7 +47,8 @@ async def test_run_polls_then_stops_cleanly_on_sigterm(tmp_path: Path, feed_serv
     log = bot.stderr
     assert "interp-bot running: adapters console, 2 feeds" in log
     assert "bot.app: stopping" in log
-    assert "Traceback" not in log and " ERROR " not in log, log
+    assert "Traceback" not in log, log
+    assert " ERROR " not in log, log
     status = (await cli(env, tmp_path, "status", "--json")).json()
     assert status["pending_candidates"] > 0
 

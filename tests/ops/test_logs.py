@@ -111,7 +111,8 @@ async def test_slack_unreachable_and_contradictory_settings(tmp_path: Path) -> N
     # All four secrets at once: Socket Mode and HTTP mode both configured is a configuration error.
     result = await cli(env_for(tmp_path, INTERP_BOT_SLACK_MAINTAINERS_CHANNEL="C0MAINTAIN"), tmp_path,
                        "run", "--adapter", "slack")
-    assert result.returncode == 3 and "SLACK_SIGNING_SECRET" in result.stderr
+    assert result.returncode == 3
+    assert "SLACK_SIGNING_SECRET" in result.stderr
     assert_no_secret(result)
 
 
@@ -129,7 +130,8 @@ async def test_failing_feeds(tmp_path: Path, feed_server: FeedServer) -> None:
         "down": ("rss", "missing.xml"), "garbage": ("rss", "../garbage"), "ok": ("forum_rss", "alignment-forum.xml")})
     feeds.write_text(feeds.read_text().replace("/feeds/../garbage", "/garbage"))
     result = await cli(env_for(tmp_path, INTERP_BOT_FEEDS_FILE=str(feeds)), tmp_path, "poll", "--once")
-    assert "down: FAILED" in result.stdout and "garbage: FAILED" in result.stdout, result.stdout
+    assert "down: FAILED" in result.stdout, result.stdout
+    assert "garbage: FAILED" in result.stdout, result.stdout
     assert_no_secret(result)
 
 
@@ -158,7 +160,8 @@ async def test_json_logs_are_one_valid_object_per_line(tmp_path: Path, feed_serv
     assert {"DEBUG", "INFO", "WARNING", "CRITICAL"} <= {r["level"] for r in records}
     assert any(r.get("feed") == "down" for r in records)
     failure = next(r for r in records if r["level"] == "CRITICAL")
-    assert "ClientConnectorError" in failure["message"] and "Traceback" in failure["exception"]
+    assert "ClientConnectorError" in failure["message"]
+    assert "Traceback" in failure["exception"]
 
 
 @pytest.mark.parametrize("log_json", ["false", "true"])
@@ -180,6 +183,7 @@ def test_the_redactor_hides_every_secret_from_any_logger(monkeypatch: pytest.Mon
     finally:
         logging.getLogger().removeHandler(handler)
     output = stream.getvalue()
-    assert TAG not in output and RUN not in output, output
+    assert TAG not in output, output
+    assert RUN not in output, output
     assert "cannot connect to postgresql://interp:[redacted]@127.0.0.1:1/interp" in output
     assert output.count("[redacted]") >= 4 * len(everything) + 3

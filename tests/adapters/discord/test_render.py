@@ -20,10 +20,12 @@ from bot.chat.values import Field, Item, Link, Post, Reply
 
 def test_escape_text_neutralises_mentions_markdown_and_masked_links() -> None:
     text = escape_text("@everyone @here <@123456789012345678> **bold** [x](javascript:alert(1)) x](http://evil)")
-    assert "@everyone" not in text and "@here" not in text
+    assert "@everyone" not in text
+    assert "@here" not in text
     assert "<@123456789012345678>" not in text
     assert "**" not in text.replace("\\*", "")
-    assert "[x](" not in text and "x](" not in text
+    assert "[x](" not in text
+    assert "x](" not in text
 
 
 def test_escape_rich_keeps_code_spans_and_escapes_the_rest() -> None:
@@ -48,7 +50,8 @@ def test_items_render_as_numbered_lines_with_masked_links() -> None:
     description = embed["description"]
     assert "**1.** 🌟 Tuned lens" in description
     assert "[arxiv 2303](https://arxiv.org/abs/2303.08112)" in description
-    assert "`tuned-lens`" in description and "– a note" in description
+    assert "`tuned-lens`" in description
+    assert "– a note" in description
     assert "javascript" not in description
     assert "click\\](https://evil.example)" in description  # the label's bracket is escaped: no link
 
@@ -58,8 +61,10 @@ def test_long_replies_stay_within_discords_limits() -> None:
     fields = tuple(Field("f" * 300, "v" * 2000) for _ in range(30))
     rendered = render_reply(Reply(title="x" * 400, items=items, fields=fields, footer="`f`" * 1000))
     embed = rendered.embed
-    assert len(embed.title) <= 256 and len(embed.description) <= DESCRIPTION_LIMIT
-    assert len(embed.fields) <= 25 and all(len(f.value) <= 1024 for f in embed.fields)
+    assert len(embed.title) <= 256
+    assert len(embed.description) <= DESCRIPTION_LIMIT
+    assert len(embed.fields) <= 25
+    assert all(len(f.value) <= 1024 for f in embed.fields)
     assert len(embed) <= EMBED_TOTAL_LIMIT
     assert "more" in embed.description.splitlines()[-1]
     assert len(rendered.fallback) <= CONTENT_LIMIT
@@ -81,7 +86,8 @@ def test_posts_carry_their_key_and_colour() -> None:
 
 def test_nonce_is_deterministic_and_short() -> None:
     assert post_nonce("candidate:1") == post_nonce("candidate:1") != post_nonce("candidate:2")
-    assert len(post_nonce("candidate:1")) <= 25 and post_nonce("candidate:1").isdigit()
+    assert len(post_nonce("candidate:1")) <= 25
+    assert post_nonce("candidate:1").isdigit()
 
 
 def test_page_custom_ids_carry_command_and_page_within_100_chars() -> None:

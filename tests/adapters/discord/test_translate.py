@@ -26,10 +26,13 @@ def test_a_removal_becomes_a_withdrawn_vote_with_the_roles_looked_up() -> None:
     payload = raw_event("reaction_remove", "REACTION_REMOVE")
     vote = translate.vote_from_reaction(payload, bot_user_id=BOT_ID, roles=("1400000000000000001",),
                                         gateway_position="session:42")
-    assert vote.platform == "discord" and vote.emoji == "white_check_mark" and vote.added is False
+    assert vote.platform == "discord"
+    assert vote.emoji == "white_check_mark"
+    assert vote.added is False
     assert (vote.user_id, vote.channel_id, vote.message_id) == (
         "1500000000000000001", "1300000000000000001", "1800000000000000001")
-    assert vote.roles == ("1400000000000000001",) and vote.is_bot is False
+    assert vote.roles == ("1400000000000000001",)
+    assert vote.is_bot is False
     assert vote.event_id == "1800000000000000001:1500000000000000001:white_check_mark:remove:session:42"
 
 
@@ -61,7 +64,8 @@ def test_paper_choices_cut_long_titles_and_answer_with_ids() -> None:
     entries = [Entry(id=f"e{i}", title="A very long title " * 10) for i in range(30)]
     choices = translate.paper_choices(entries)
     assert len(choices) == 25
-    assert all(len(name) <= 100 for name, _ in choices) and choices[0][1] == "e0"
+    assert all(len(name) <= 100 for name, _ in choices)
+    assert choices[0][1] == "e0"
 
 
 def test_command_args_join_the_given_options() -> None:

@@ -60,14 +60,17 @@ def test_hostile_text_stays_inert_everywhere():
         # The only angle-bracket sequences left are links we built ourselves, to the catalogued URL.
         for sequence in control_sequences(text):
             assert sequence.startswith("<https://arxiv.org/abs/2401.00001|"), sequence
-        assert "<!channel>" not in text and "<@U1>" not in text and "<https://evil" not in text
+        assert "<!channel>" not in text
+        assert "<@U1>" not in text
+        assert "<https://evil" not in text
     assert any("&lt;!channel&gt;" in t for t in texts)
     assert "R&amp;D" in "".join(texts)
     fallback = fallback_text(reply)
     assert control_sequences(fallback) == []
     assert "&lt;!here&gt;" in fallback
     # the header is plain_text, which Slack never parses for mentions: the title may stay as written
-    assert blocks[0]["type"] == "header" and blocks[0]["text"]["type"] == "plain_text"
+    assert blocks[0]["type"] == "header"
+    assert blocks[0]["text"]["type"] == "plain_text"
     assert blocks[0]["text"]["text"].startswith("<!channel>")
 
 
@@ -93,8 +96,10 @@ def test_paging_buttons_carry_the_command_and_the_neighbouring_pages():
     actions = reply_blocks(reply)[-1]
     assert actions["type"] == "actions"
     prev, nxt = actions["elements"]
-    assert prev["action_id"] == PREVIOUS_PAGE_ACTION and parse_page_value(prev["value"]) == ("topic function", 1)
-    assert nxt["action_id"] == NEXT_PAGE_ACTION and parse_page_value(nxt["value"]) == ("topic function", 3)
+    assert prev["action_id"] == PREVIOUS_PAGE_ACTION
+    assert parse_page_value(prev["value"]) == ("topic function", 1)
+    assert nxt["action_id"] == NEXT_PAGE_ACTION
+    assert parse_page_value(nxt["value"]) == ("topic function", 3)
     assert all(b["type"] != "actions" for b in reply_blocks(Reply(title="T", pages=1, command="x")))
     assert all(b["type"] != "actions" for b in post_blocks(Post(key="k", kind="digest", reply=reply)))
 

@@ -33,8 +33,11 @@ def test_valid_configurations_build_an_adapter_without_connecting(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     socket = create_adapter(settings(slack_bot_token=BOT, slack_app_token=APP, slack_maintainers_channel="C1"),
                             commands=None, curation=None)
-    assert socket.mode == "socket" and socket.channel_for("maintainers") == "C1"
+    assert socket.mode == "socket"
+    assert socket.channel_for("maintainers") == "C1"
     assert socket.channel_for("digest") is None  # no digest channel configured: no digest on Slack
     http = create_adapter(settings(slack_bot_token=BOT, slack_signing_secret=SECRET, slack_mode="http",
                                    slack_digest_channel="C2"), commands=None, curation=None)
-    assert http.mode == "http" and http.channel_for("maintainers") is None and http.channel_for("digest") == "C2"
+    assert http.mode == "http"
+    assert http.channel_for("maintainers") is None
+    assert http.channel_for("digest") == "C2"

@@ -13,7 +13,9 @@ def test_reaction_added_becomes_a_vote_keyed_by_the_envelope_event_id():
 
 def test_reaction_removed_is_a_withdrawn_vote():
     vote = translate.vote_from_event(sample("reaction_removed"), bot_user_id="UBOTINTERP")
-    assert vote is not None and vote.added is False and vote.event_id == "Ev0REACT0002"
+    assert vote is not None
+    assert vote.added is False
+    assert vote.event_id == "Ev0REACT0002"
 
 
 def test_skin_tones_and_aliases_map_to_canonical_names():

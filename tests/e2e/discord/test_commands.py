@@ -48,7 +48,8 @@ async def test_topic_autocomplete_forgives_typos_and_knows_aliases(fake: FakeDis
     assert call.json["type"] == 8  # APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
     choices = call.json["data"]["choices"]
     assert choices[0]["value"] == expected
-    assert len(choices) <= 25 and all(len(c["name"]) <= 100 for c in choices)
+    assert len(choices) <= 25
+    assert all(len(c["name"]) <= 100 for c in choices)
 
 
 async def test_paper_autocomplete_offers_titles_and_answers_with_ids(fake: FakeDiscord, bot: Bot) -> None:
@@ -78,7 +79,8 @@ async def test_paging_buttons_turn_the_page_and_expire(fake: FakeDiscord, bot: B
     first = await fake.wait_for("POST", callback_path(interaction))
     (row,) = first.json["data"]["components"]
     previous, following = row["components"]
-    assert previous["disabled"] is True and following["disabled"] is False
+    assert previous["disabled"] is True
+    assert following["disabled"] is False
     assert following["custom_id"] == "interp:page:2:topics"
     assert "page 1/" in embed_of(first.json)["footer"]["text"]
 

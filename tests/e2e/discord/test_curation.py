@@ -33,7 +33,8 @@ async def test_candidate_post_is_an_embed_with_votes_pre_added_and_a_nonce(fake:
     message_id = await post_candidate(fake, bot)
     call = fake.find("POST", POSTS)[0]
     assert call.json["allowed_mentions"] == {"parse": []}
-    assert call.json["enforce_nonce"] is True and call.json["nonce"]
+    assert call.json["enforce_nonce"] is True
+    assert call.json["nonce"]
     embed = embed_of(call.json)
     assert embed["title"] == "Linear probes find a truth direction"
     assert any(field["name"] == "Suggested topics" and "Probing" in field["value"] for field in embed["fields"])
@@ -70,7 +71,8 @@ async def test_only_standing_maintainer_votes_count(fake: FakeDiscord, bot: Bot)
     # Discord echoes the bot's own pre-added reactions as events too; they never count.
     for _ in range(3):
         vote, outcome = await bot.votes.next(APP_ID)
-        assert vote.is_bot and outcome.reason == "bot's own reaction"
+        assert vote.is_bot
+        assert outcome.reason == "bot's own reaction"
     assert await react(user_id=CAROL, roles=()) == "not a maintainer"
     assert await react(user_id=ALICE) == "counted"
     # A removal carries no member: the adapter fetches Alice's roles (GET /guilds/{id}/members/{id}).

@@ -69,7 +69,8 @@ async def test_candidate_is_posted_with_metadata_and_voting_reactions(fake, star
     assert await curation.publish_pending() == 1
     (post,) = fake.calls_to("chat.postMessage")
     assert post.params["channel"] == MAINTAINERS_CHANNEL
-    assert post.params["unfurl_links"] is False and post.params["unfurl_media"] is False
+    assert post.params["unfurl_links"] is False
+    assert post.params["unfurl_media"] is False
     assert post.params["metadata"] == {"event_type": "interp_bot_post",
                                        "event_payload": {"key": f"candidate:{paper_id}", "kind": "candidate"}}
     assert "link_names" not in post.params
@@ -106,13 +107,15 @@ async def test_maintainer_votes_approve_and_the_entry_lands_in_the_catalogue(fak
     # A member of the maintainers' user group approves: the decision is taken.
     await react(fake, MAINTAINER_BY_GROUP, ts, event_id="Ev0SECOND")
     (update,) = await fake.wait_for_call("chat.update")
-    assert update.params["channel"] == MAINTAINERS_CHANNEL and update.params["ts"] == ts
+    assert update.params["channel"] == MAINTAINERS_CHANNEL
+    assert update.params["ts"] == ts
     assert update.params["blocks"][0]["text"]["text"].startswith("*<https://arxiv.org/abs/2611.00042|✅ Added: ")
     assert len(fake.calls_to("usergroups.users.list")) == 1  # cached across the five lookups
 
     decision = curation.store.decision(paper_id)
-    assert decision.decision == "approved" and sorted(decision.deciders) == \
-        [f"slack:{MAINTAINER_BY_ID}", f"slack:{MAINTAINER_BY_GROUP}"]
+    assert decision.decision == "approved"
+    assert (sorted(decision.deciders) == \
+        [f"slack:{MAINTAINER_BY_ID}", f"slack:{MAINTAINER_BY_GROUP}"])
     probing = [e for f in catalogue_dir.glob("*.yaml") for e in _entries(f) if e.get("title") == TITLE]
     assert len(probing) == 1
     assert TITLE in (catalogue_dir / "README.md").read_text(encoding="utf-8")
@@ -177,7 +180,8 @@ async def test_after_a_crash_the_earlier_post_is_found_not_posted_again(fake, st
     assert await curation.publish_pending() == 1
     assert fake.calls_to("chat.postMessage") == []
     history = fake.calls_to("conversations.history")[0].params
-    assert history["channel"] == MAINTAINERS_CHANNEL and history["include_all_metadata"] in (True, "1", "true")
+    assert history["channel"] == MAINTAINERS_CHANNEL
+    assert history["include_all_metadata"] in (True, "1", "true")
     assert curation.store.post_for_key("slack", MAINTAINERS_CHANNEL, f"candidate:{paper_id}").message_id == earlier
     assert {c.params["timestamp"] for c in fake.calls_to("reactions.add")} == {earlier}
 

@@ -102,7 +102,9 @@ async def test_a_paging_click_replaces_the_answer_with_the_next_page(fake, start
     assert [b["action_id"] for b in second["blocks"][-1]["elements"]] == [PREVIOUS_PAGE_ACTION, NEXT_PAGE_ACTION]
     first_titles = [t.splitlines()[0] for t in mrkdwn_texts(first["blocks"]) if t.startswith("*1.*")]
     second_titles = [t.splitlines()[0] for t in mrkdwn_texts(second["blocks"]) if t.startswith("*1.*")]
-    assert first_titles and second_titles and first_titles != second_titles
+    assert first_titles
+    assert second_titles
+    assert first_titles != second_titles
 
 
 async def test_hostile_titles_and_notes_arrive_inert(fake, start_adapter, commands):
@@ -118,7 +120,9 @@ async def test_hostile_titles_and_notes_arrive_inert(fake, start_adapter, comman
     for text in [*texts, body["text"]]:
         for sequence in re.findall(r"<[^>]*>", text):
             assert re.fullmatch(r"<https://(arxiv\.org|openreview\.net)/[^|<>]*\|[^<>]*>", sequence), sequence
-        assert "<!channel>" not in text and "<!here>" not in text and "<@U1>" not in text
+        assert "<!channel>" not in text
+        assert "<!here>" not in text
+        assert "<@U1>" not in text
     assert "&lt;!channel&gt; &lt;!here&gt; &lt;@U1&gt; &lt;https://evil.example|arxiv.org&gt; Tom &amp; Jerry" \
         in hostile[0]
     assert "<https://arxiv.org/abs/2401.00002|&lt;!channel&gt;" in hostile[0]

@@ -1,7 +1,9 @@
+"""One turn at a time per key, with a least interval: Slack's channels (from the end of a post) and arXiv's host
+(from the start of a request)."""
+
 import asyncio
 import itertools
 
-from bot.adapters.slack.retry import MAX_WAIT, retry_after_seconds
 from bot.pacing import KeyedPacer
 from tests.fakes.slack_fake import FakeTime
 
@@ -21,10 +23,15 @@ async def test_posts_to_one_channel_are_a_second_apart_and_channels_do_not_wait_
     assert len(time.sleeps) == 2  # C2 never waited
 
 
-def test_retry_after_parsing():
-    assert retry_after_seconds({"Retry-After": ["30"]}) == 30
-    assert retry_after_seconds({"retry-after": "2"}) == 2
-    assert retry_after_seconds({"Retry-After": ["soon"]}) == 1.0
-    assert retry_after_seconds({}) == 1.0
-    assert retry_after_seconds({"Retry-After": ["-5"]}) == 0
-    assert retry_after_seconds({"Retry-After": ["99999"]}) == MAX_WAIT
+async def test_since_start_spaces_the_starts_of_turns_however_long_each_takes():
+    time = FakeTime()
+    pacer = KeyedPacer(3.0, since="start", clock=time.clock, sleep=time.sleep)
+    started = []
+
+    async def request():
+        async with pacer.turn("export.arxiv.org"):
+            started.append(time.now)
+            await time.sleep(2.0)  # the request itself takes two seconds
+
+    await asyncio.gather(request(), request(), request())
+    assert [b - a for a, b in itertools.pairwise(started)] == [3.0, 3.0]

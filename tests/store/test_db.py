@@ -1,0 +1,81 @@
+"""The database itself: schema versions, leases, and errors that name the problem, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from bot.errors import StoreError
+from bot.store import schema
+from bot.store.db import SCHEMA_VERSION, Database, safe_url
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_a_new_database_is_migrated_to_the_current_schema(database_url: str) -> None:
+    database = Database.open(database_url)
+    try:
+        assert database.current_version() == SCHEMA_VERSION
+        assert database.migrate() == SCHEMA_VERSION  # a second run changes nothing
+    finally:
+        database.close()
+
+
+def test_an_unmigrated_database_is_refused_when_migration_is_off(database_url: str) -> None:
+    with pytest.raises(StoreError, match=rf"schema is version 0, this interp-bot needs {SCHEMA_VERSION}"):
+        Database.open(database_url, migrate=False)
+
+
+def test_a_newer_schema_is_refused_with_both_versions(database_url: str) -> None:
+    database = Database.open(database_url)
+    with database.transaction() as conn:
+        conn.execute(update(schema.schema_version).values(version=SCHEMA_VERSION + 1))
+    database.close()
+    with pytest.raises(StoreError, match=rf"schema {SCHEMA_VERSION + 1} is newer than this interp-bot"):
+        Database.open(database_url)
+
+
+def test_a_lease_has_one_holder_until_it_expires_or_is_released(database_url: str) -> None:
+    clock = Clock()
+    database = Database.open(database_url, clock=clock)
+    try:
+        ttl = timedelta(minutes=5)
+        assert database.acquire_lease("poll:arxiv", "host-a:1", ttl)
+        assert not database.acquire_lease("poll:arxiv", "host-b:2", ttl)  # held
+        assert database.acquire_lease("poll:arxiv", "host-a:1", ttl)  # the holder renews
+        assert database.acquire_lease("publish:slack", "host-b:2", ttl)  # another name is free
+        clock.now += ttl + timedelta(seconds=1)
+        assert database.acquire_lease("poll:arxiv", "host-b:2", ttl)  # expired: taken over
+        database.release_lease("poll:arxiv", "host-a:1")  # not the holder any more: no effect
+        assert not database.acquire_lease("poll:arxiv", "host-a:1", ttl)
+        database.release_lease("poll:arxiv", "host-b:2")
+        assert database.acquire_lease("poll:arxiv", "host-a:1", ttl)
+    finally:
+        database.close()
+
+
+def test_times_come_back_aware_in_utc(database_url: str) -> None:
+    clock = Clock()
+    database = Database.open(database_url, clock=clock)
+    try:
+        assert database.now() == clock.now
+        assert database.now().tzinfo is not None
+    finally:
+        database.close()
+
+
+def test_an_unreachable_database_is_named_without_its_password() -> None:
+    url = "postgresql://bot:s3cret-pw@127.0.0.1:1/interp"
+    with pytest.raises(StoreError) as caught:
+        Database.open(url)
+    assert "cannot reach the database at postgresql+psycopg://bot:***@127.0.0.1:1/interp" in str(caught.value)
+    assert "s3cret-pw" not in str(caught.value)
+    assert safe_url(url) == "postgresql+psycopg://bot:***@127.0.0.1:1/interp"
