@@ -218,8 +218,9 @@ def test_the_image_installs_exactly_the_locked_versions_of_every_extra() -> None
 
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     extras = project["optional-dependencies"]
-    wanted = [*project["dependencies"], *(r for name in ("discord", "slack", "postgres") for r in extras[name])]
-    assert extras["all"] == ["interp-bot[discord,slack,postgres]"]
+    wanted = [*project["dependencies"],
+              *(r for name in ("discord", "slack", "postgres", "github") for r in extras[name])]
+    assert extras["all"] == ["interp-bot[discord,slack,postgres,github]"]
     pins = locked_versions()
     for text in wanted:
         requirement = Requirement(text)
