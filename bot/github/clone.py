@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 IMPORT_BRANCH = "interp-bot/import"
+LOCK_FILE = ".interp-bot.lock"
 README_NAMES = ("README.md", "readme.md", "Readme.md", "README.markdown")
 
 
@@ -35,6 +36,7 @@ class InitResult:
     lines: list[str] = field(default_factory=list)
     imported: str | None = None  # the import's commit, to propose upstream
     readme: str = ""
+    subdir: str = "catalogue"
 
 
 def remote_for(settings: Settings, repo: str) -> Remote:
@@ -57,7 +59,7 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
     catalogue_dir = Path(settings.catalogue_dir).absolute()
     directory = (into or catalogue_dir.parent).absolute()
     subdir = catalogue_dir.name if into is None else "catalogue"
-    result = InitResult(directory, repo=repo)
+    result = InitResult(directory, repo=repo, subdir=subdir)
     git = Git(directory, remote)
     if (directory / ".git").exists():
         origin = git.origin_url()
@@ -70,6 +72,8 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
                               f"INTERP_BOT_CATALOGUE_DIR to DIR/{subdir} for a new DIR)")
         directory.parent.mkdir(parents=True, exist_ok=True)
         Git(directory.parent, remote).clone(directory)
+        with (directory / ".git" / "info" / "exclude").open("a", encoding="utf-8") as exclude:
+            exclude.write(f"{LOCK_FILE}\n")  # the catalogue's write lock is never part of the list
         result.lines.append(f"cloned {repo} into {directory}")
     catalogue = directory / subdir
     if (catalogue / TOPICS_FILE).is_file():
@@ -100,7 +104,7 @@ def _import_readme(git: Git, directory: Path, subdir: str, result: InitResult) -
 
 async def _propose_import(settings: Settings, git: Git, result: InitResult) -> None:
     """The import goes upstream like an approval: a pull request (or a push in push mode)."""
-    head, subdir = result.imported, Path(settings.catalogue_dir).name
+    head, subdir = result.imported, result.subdir
     assert head is not None
     if not git.remote.token:
         result.lines.append("no GITHUB_TOKEN: the import is committed in the clone only")

@@ -241,3 +241,23 @@ async def test_push_mode_commits_straight_to_the_default_branch(loop_factory) ->
     assert loop.github.log("main", since=before) == [
         "Add “Sparse Autoencoders Find Feature Family 1 in Language Models” to the list"]
     assert GitHubStore(loop.database).count_by_state() == {"merged": 1}
+
+
+async def test_github_mode_without_a_clone_says_how_to_make_one(tmp_path: Path, github: FakeGitHub) -> None:
+    from bot.app import App
+    from bot.errors import ConfigError
+    from tests.github.conftest import github_settings
+
+    with pytest.raises(ConfigError, match=r"is not a clone of interp-test/awesome-llm-interpretability: run "
+                                          r"`interp-bot init --from-github interp-test/awesome-llm-interpretability`"):
+        App(github_settings(tmp_path, github))
+
+
+async def test_the_clone_never_commits_the_catalogues_write_lock(loop: Loop, tmp_path: Path) -> None:
+    await loop.approve(1)  # the approval's write takes the lock file in the served catalogue
+    assert (loop.settings.catalogue_dir / ".interp-bot.lock").exists()
+    await loop.publisher.run_round()
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path / "list", capture_output=True, text=True,
+                            check=True).stdout
+    assert status == ""
+    assert ".interp-bot.lock" not in branch_files(loop.github, loop.github.pulls[1].head)
