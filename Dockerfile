@@ -26,14 +26,15 @@ RUN pip install --no-deps '.[all]' \
     && interp-bot --version
 
 FROM python:${PYTHON_VERSION}-slim-bookworm AS runtime
-# git only for INTERP_BOT_GIT_COMMIT=true (commit each approval); no compilers, no package caches.
+# git for GitHub mode (docs/github.md: clone, commit, push, fetch) and INTERP_BOT_GIT_COMMIT=true; no compilers, no
+# package caches.
 RUN apt-get update \
     && apt-get install --yes --no-install-recommends git \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 interp \
     && useradd --system --uid 10001 --gid interp --home-dir /app --no-create-home --shell /usr/sbin/nologin interp \
-    && mkdir -p /app /data \
-    && chown interp:interp /app /data
+    && mkdir -p /app /app/list /data \
+    && chown interp:interp /app /app/list /data
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 # The list and the sources are baked in as a default; compose mounts the operator's checkout over them.

@@ -29,8 +29,11 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     from bot.curation.digest import DigestResult
+    from bot.github.publisher import Publisher
+    from bot.intake.fetch import Fetcher
     from bot.intake.poll import Intake
     from bot.intake.sources import FeedsConfig
+    from bot.links import LinkReport
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +55,24 @@ class App:
                  feeds_required: bool = False):
         self.settings = settings
         self.holder = process_id()
+        if settings.github_enabled and not settings.catalogue_dir.is_dir():
+            raise ConfigError(errors.github_not_a_clone(settings.catalogue_dir, settings.github_repo))
         self.catalogue = CatalogueService(settings.catalogue_dir)  # raises on an invalid list: refuse to start
         self.database = Database.open(settings.database_url, clock=clock)
         self.commands = Commands(self.catalogue, page_size=settings.page_size)
         self.curation = Curation(self.database, self.catalogue, settings, holder=self.holder)
         self.feeds = self._load_feeds(required=feeds_required)
-        self.http: httpx.AsyncClient | None = None  # the one HTTP client, made by open_intake()
+        self.http: httpx.AsyncClient | None = None  # the one HTTP client, made by fetcher()
+        self._fetcher: Fetcher | None = None
         self.intake: Intake | None = None
         self.adapters: list[ChatAdapter] = []
         self.scheduler: AsyncIOScheduler | None = None
+        self.publisher: Publisher | None = None
+        if settings.github_enabled:  # the list lives on GitHub: approvals become pull requests (bot.github)
+            from bot.github.publisher import Publisher
+
+            self.publisher = Publisher(settings, self.curation)
+            self.curation.publisher = self.publisher
 
     def _load_feeds(self, *, required: bool) -> FeedsConfig | None:
         from bot.intake.sources import load_feeds
@@ -74,17 +86,37 @@ class App:
 
     # ------------------------------------------------------------------ intake
 
+    def fetcher(self) -> Fetcher:
+        """The one polite fetcher (and its HTTP client), shared by feeds and link checks: one arXiv pace."""
+        if self._fetcher is None:
+            from bot.intake.fetch import Fetcher, make_client
+
+            self.http = make_client(self.settings.user_agent_contact)
+            self._fetcher = Fetcher(self.http, allow_private=self.settings.allow_private_addresses)
+        return self._fetcher
+
     async def open_intake(self) -> Intake | None:
-        """Create the one HTTP client and the intake (idempotent); None when no feeds file is configured."""
+        """Create the intake (idempotent); None when no feeds file is configured."""
         if self.intake is not None or self.feeds is None:
             return self.intake
-        from bot.intake.fetch import Fetcher, make_client
         from bot.intake.poll import Intake
 
-        self.http = make_client(self.settings.user_agent_contact)
-        fetcher = Fetcher(self.http, allow_private=self.settings.allow_private_addresses)
-        self.intake = Intake(self.database, self.catalogue, fetcher, self.settings)
+        self.intake = Intake(self.database, self.catalogue, self.fetcher(), self.settings)
         return self.intake
+
+    async def check_links(self, *, post: bool = False) -> LinkReport:
+        """Check every link of the list now; with `post`, the report goes to the maintainers' channels."""
+        from bot.curation.digest import local_day
+        from bot.curation.notices import tell_maintainers
+        from bot.links import check_links, report_post
+        from bot.store.links import LinkStore
+
+        report = await check_links(self.catalogue.index.catalogue, self.fetcher(), LinkStore(self.database),
+                                   self.database.now)
+        notice = report_post(report, local_day(self.database.now(), self.settings.timezone))
+        if post and notice is not None:
+            await tell_maintainers(self.curation, notice)
+        return report
 
     # ------------------------------------------------------------------ adapters
 
@@ -125,6 +157,7 @@ class App:
         if self.http is not None:
             await self.http.aclose()
             self.http = None
+            self._fetcher = None
         self.database.close()
 
     async def digest(self, *, dry_run: bool = False) -> DigestResult:

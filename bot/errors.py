@@ -5,8 +5,10 @@
      ├── CatalogueError       catalogue/ is invalid: every Problem, each with file and line   (exit 1)
      │    └── MarkdownImportError   an awesome-list README that cannot be imported (line)
      ├── FeedsError           feeds.yaml is invalid: every problem, each with file and line   (exit 1)
+     │    └── GitHubAccessError     GITHUB_TOKEN cannot do what publishing needs on the repository
      ├── StoreError           the database is unreachable or at a schema we do not know      (exit 1)
-     └── AdapterError         a chat platform refused an operation retrying will not fix      (logged)
+     ├── AdapterError         a chat platform refused an operation retrying will not fix      (logged)
+     └── GitHubError          GitHub or git failed (unreachable, a push rejected): retried     (exit 1)
 
 The command line catches InterpBotError alone and prints its message; anything else is a bug and is logged with
 its traceback (secrets redacted). Errors inside one feed item, one event or one post are not raised this far:
@@ -80,6 +82,14 @@ class AdapterError(InterpBotError):
     """A platform refused an operation for a reason retrying will not fix (permissions, unknown channel)."""
 
 
+class GitHubError(InterpBotError):
+    """GitHub's API or a git command failed; the message (never holding the token) says which and why."""
+
+
+class GitHubAccessError(ConfigError):
+    """GITHUB_TOKEN is missing, wrong, or lacks a permission publishing needs; the message names the setting."""
+
+
 # --------------------------------------------------------------------------- texts: settings
 
 
@@ -145,3 +155,20 @@ SLACK_HTTP_BOTH_SECRETS = (
     "both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are set: HTTP mode uses only the signing secret, Socket Mode "
     "only the app token; unset the one you do not use")
 SLACK_HTTP_PORT_RANGE = "INTERP_BOT_SLACK_HTTP_PORT must be a port number from 1 to 65535"
+
+
+# --------------------------------------------------------------------------- texts: GitHub
+# (Messages naming the GITHUB_TOKEN variable, not the token: S105 is a false alarm here too.)
+
+GITHUB_TOKEN_SCOPES = ("a fine-grained token for that repository with Contents: Read and write and "
+                       "Pull requests: Read and write (docs/github.md)")
+GITHUB_NEEDS_TOKEN = f"INTERP_BOT_GITHUB_REPO is set but GITHUB_TOKEN is not: publishing needs {GITHUB_TOKEN_SCOPES}"
+
+
+def github_token_refused(repo: str, action: str, detail: str) -> str:
+    return f"GITHUB_TOKEN cannot {action} {repo} ({detail}): it needs {GITHUB_TOKEN_SCOPES}"
+
+
+def github_not_a_clone(directory: object, repo: str) -> str:
+    return (f"{directory} is not a clone of {repo}: run `interp-bot init --from-github {repo}` "
+            "(or point INTERP_BOT_CATALOGUE_DIR at the catalogue/ folder of a clone)")

@@ -1,4 +1,4 @@
-"""Optional dependencies: each chat platform and PostgreSQL is an extra, named when it is missing.
+"""Optional dependencies: each chat platform, PostgreSQL and GitHub publishing is an extra, named when it is missing.
 
 A console-only install (`pip install interp-bot`) runs lookups, curation in the terminal and SQLite without
 discord.py, slack-bolt, aiohttp or psycopg. Asking for what an extra provides without it installed is a
@@ -16,6 +16,7 @@ EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "discord": ("the Discord adapter", ("discord", "aiohttp")),
     "slack": ("the Slack adapter", ("slack_bolt", "slack_sdk", "aiohttp")),
     "postgres": ("a PostgreSQL database", ("psycopg",)),
+    "github": ("publishing to GitHub", ("githubkit",)),
 }
 
 

@@ -80,7 +80,39 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
     hour, minute = (int(part) for part in settings.digest_time.split(":"))
     scheduler.add_job(app.digest, CronTrigger(hour=hour, minute=minute, timezone=settings.timezone),
                       id="digest", name="daily digest")
+    add_list_jobs(app, scheduler, start)
     return scheduler
+
+
+def add_list_jobs(app: App, scheduler: AsyncIOScheduler, start: datetime) -> None:
+    """The list's own upkeep: the GitHub round (sync, follow, publish; it takes its own lease, as the command line's
+    `interp-bot github` does) and the weekly link check."""
+    publisher = app.publisher
+    if publisher is not None:
+        async def github_round() -> None:
+            from bot.errors import InterpBotError
+
+            try:
+                await publisher.run_round()
+            except InterpBotError as exc:  # said once to the maintainers by the publisher; logged each round
+                log.error("github: %s", exc)
+
+        scheduler.add_job(github_round, IntervalTrigger(minutes=app.settings.github_sync_minutes), id="github",
+                          name="sync with GitHub, follow and publish", next_run_time=start + timedelta(seconds=3))
+        publisher.kick = lambda: run_soon(scheduler, "github")
+
+    async def links() -> None:
+        await app.check_links(post=True)
+
+    scheduler.add_job(leased(app, "links", timedelta(hours=3), links),
+                      CronTrigger(day_of_week="mon", hour=4, minute=30, timezone=app.settings.timezone),
+                      id="links", name="weekly link check")
+
+
+def run_soon(scheduler: AsyncIOScheduler, job_id: str) -> None:
+    job = scheduler.get_job(job_id)
+    if job is not None:
+        job.modify(next_run_time=datetime.now(UTC))
 
 
 def publish_soon(scheduler: AsyncIOScheduler) -> None:

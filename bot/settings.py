@@ -1,7 +1,7 @@
 """One typed settings object, read from the environment, an optional `.env`, and an optional YAML file.
 
 Secrets keep the names their ecosystems use (DISCORD_TOKEN, SLACK_BOT_TOKEN, SLACK_APP_TOKEN,
-SLACK_SIGNING_SECRET) and come only from the environment or `.env`, never from the YAML file.
+SLACK_SIGNING_SECRET, GITHUB_TOKEN) and come only from the environment or `.env`, never from the YAML file.
 Everything else is INTERP_BOT_<NAME>; structured values (maintainers, emoji) may live in the YAML file
 named by INTERP_BOT_CONFIG.
 """
@@ -24,7 +24,8 @@ from pydantic_settings import (
 from bot import errors
 from bot.errors import ConfigError
 
-SECRET_NAMES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
+SECRET_NAMES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "GITHUB_TOKEN")
+GITHUB_REPO_RE = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
 
 
 def _split_list(value: Any) -> Any:
@@ -117,6 +118,14 @@ class Settings(BaseSettings):
     slack_ephemeral: bool = True
     slack_api_url: str = "https://slack.com/api/"
 
+    # --- github (docs/github.md)
+    github_repo: str = ""  # owner/name: setting it publishes approvals to that repository
+    github_token: SecretStr | None = Field(None, validation_alias=AliasChoices("GITHUB_TOKEN"))
+    github_mode: Literal["pull-request", "pull-request-each", "push"] = "pull-request"
+    github_sync_minutes: int = Field(5, ge=1, le=1440)
+    github_api_url: str = "https://api.github.com"
+    github_git_url: str = ""  # default https://github.com/OWNER/NAME.git; tests point it at a local remote
+
     @field_validator(
         "approve_emoji", "reject_emoji", "topic_emoji", "discord_guild_ids", "discord_maintainer_role_ids",
         "discord_maintainer_user_ids", "slack_maintainer_user_ids", "slack_maintainer_usergroups",
@@ -136,6 +145,16 @@ class Settings(BaseSettings):
         if not (0 <= hour < 24 and 0 <= minute < 60):
             raise ValueError("digest_time must be HH:MM, e.g. 09:00")
         return f"{hour:02d}:{minute:02d}"
+
+    @field_validator("github_repo")
+    @classmethod
+    def _owner_name(cls, value: str) -> str:
+        import re
+
+        value = value.strip().removeprefix("https://github.com/").removesuffix(".git").strip("/")
+        if value and not re.match(GITHUB_REPO_RE, value):
+            raise ValueError("must be OWNER/NAME, e.g. JShollaj/awesome-llm-interpretability")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -174,10 +193,14 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Every secret's value, for the log redactor."""
         values = []
-        for name in ("discord_token", "slack_bot_token", "slack_app_token", "slack_signing_secret"):
+        for name in ("discord_token", "slack_bot_token", "slack_app_token", "slack_signing_secret", "github_token"):
             secret = getattr(self, name)
             if secret is not None and secret.get_secret_value():
                 values.append(secret.get_secret_value())
+        if self.github_token is not None and self.github_token.get_secret_value():
+            from bot.github.auth import basic_credentials
+
+            values.append(basic_credentials(self.github_token.get_secret_value()))  # how git sends it
         from urllib.parse import unquote, urlsplit
 
         try:  # the database password too: a driver's error may quote the URL it was given
@@ -187,6 +210,10 @@ class Settings(BaseSettings):
         if password:
             values += {password, unquote(password)}
         return values
+
+    @property
+    def github_enabled(self) -> bool:
+        return bool(self.github_repo)
 
     @property
     def is_sqlite(self) -> bool:

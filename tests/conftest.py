@@ -26,7 +26,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     """No test reads the developer's .env, secrets or settings, or writes the repo's database."""
     for name in list(os.environ):
         if (name.startswith("INTERP_BOT_") and name != POSTGRES_ENV) or name in (
-            "DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"
+            "DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "GITHUB_TOKEN"
         ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("INTERP_BOT_DATABASE_URL", f"sqlite:///{tmp_path / 'default.db'}")

@@ -31,7 +31,7 @@ async def test_jobs_are_configured_and_leased(catalogue_dir: Path, tmp_path: Pat
         scheduler = build_scheduler(app)
         scheduler.start(paused=True)  # jobs take the scheduler's defaults when added to a started scheduler
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {"poll:lesswrong", "publish:console", "recover", "expire", "digest"}
+        assert set(jobs) == {"poll:lesswrong", "publish:console", "recover", "expire", "digest", "links"}
         poll = jobs["poll:lesswrong"]
         assert poll.trigger.interval == timedelta(minutes=30)
         assert poll.coalesce is True
@@ -49,5 +49,39 @@ async def test_jobs_are_configured_and_leased(catalogue_dir: Path, tmp_path: Pat
         await poll.func()
         assert len(server.requests_to("/feeds/lesswrong")) == 1
         assert app.intake.store.feed_state("lesswrong").last_success_at is not None
+        scheduler.shutdown(wait=False)
+        await app.stop()
+
+
+async def test_github_mode_adds_the_round_and_an_approval_runs_it_soon(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from pydantic import SecretStr
+
+    from bot.github.clone import init_from_github
+    from tests.fakes.github_fake import running_github
+
+    async with running_github(tmp_path, "github_pat_scheduler") as github:
+        settings = load_settings(catalogue_dir=tmp_path / "list" / "catalogue",
+                                 database_url=f"sqlite:///{tmp_path}/s.db", github_repo=github.repo,
+                                 github_token=SecretStr("github_pat_scheduler"),
+                                 github_api_url=github.api_url, github_git_url=github.git_url,
+                                 github_sync_minutes=10)
+        await init_from_github(settings, github.repo)
+        app = App(settings)
+        app.add_adapter("console")
+        start = datetime.now(UTC) + timedelta(days=1)  # the first round, were it not kicked
+        scheduler = build_scheduler(app, now=start)
+        scheduler.start(paused=True)
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert {"github", "links"} <= set(jobs)
+        assert jobs["github"].trigger.interval == timedelta(minutes=10)
+        assert "day_of_week='mon'" in str(jobs["links"].trigger)
+
+        assert app.publisher is not None and app.publisher.kick is not None
+        app.publisher.kick()  # what an approval does
+        assert scheduler.get_job("github").next_run_time < start  # due now, not at its next time
+        await scheduler.get_job("github").func()
+        assert github.calls, "the round talked to GitHub"
         scheduler.shutdown(wait=False)
         await app.stop()

@@ -60,3 +60,23 @@ def test_a_yaml_config_file_holds_structure_but_never_secrets(tmp_path: Path, mo
     monkeypatch.setenv("INTERP_BOT_CONFIG", str(tmp_path / "missing.yaml"))
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings()
+
+
+def test_github_settings_name_the_repository_and_keep_the_token_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.github.auth import basic_credentials
+
+    monkeypatch.setenv("GITHUB_TOKEN", "github_pat_secret-value")
+    monkeypatch.setenv("INTERP_BOT_GITHUB_REPO", "https://github.com/JShollaj/awesome-llm-interpretability.git")
+    settings = load_settings()
+    assert settings.github_repo == "JShollaj/awesome-llm-interpretability"
+    assert settings.github_mode == "pull-request"
+    assert "github_pat_secret-value" not in repr(settings)
+    # git sends the token base64-encoded in a header: that form is redacted from logs too
+    assert settings.secret_values() == ["github_pat_secret-value", basic_credentials("github_pat_secret-value")]
+
+    monkeypatch.setenv("INTERP_BOT_GITHUB_REPO", "not a repository")
+    monkeypatch.setenv("INTERP_BOT_GITHUB_MODE", "merge")
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+    assert "INTERP_BOT_GITHUB_REPO: Value error, must be OWNER/NAME" in str(raised.value)
+    assert "INTERP_BOT_GITHUB_MODE: Input should be 'pull-request', 'pull-request-each' or 'push'" in str(raised.value)

@@ -7,6 +7,7 @@ replaced whole (never mutated) when the list changes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 KINDS = ("paper", "blog", "library", "video", "tutorial", "survey", "source")
 
@@ -100,3 +101,22 @@ class Catalogue:
                 seen.add(entry_id)
                 result.append(self._entry_by_id[entry_id])  # type: ignore[attr-defined]
         return result
+
+
+def entry_to_data(entry: Entry) -> dict[str, Any]:
+    """An entry as plain JSON-able data (to store it, and to write it again elsewhere: a fresh branch)."""
+    return {
+        "id": entry.id, "title": entry.title, "kind": entry.kind,
+        "links": [{"label": link.label, "url": link.url} for link in entry.links], "starred": entry.starred,
+        "acronym": entry.acronym, "doi": entry.doi, "notes": list(entry.notes), "preface": entry.preface,
+        "topics": list(entry.topics), "added": entry.added, "source": entry.source,
+        "approved_by": list(entry.approved_by), "authors": list(entry.authors),
+    }
+
+
+def entry_from_data(data: dict[str, Any]) -> Entry:
+    values: dict[str, Any] = dict(data)
+    values["links"] = tuple(Link(str(link["label"]), str(link["url"])) for link in values.get("links") or ())
+    for key in ("notes", "topics", "approved_by", "authors"):
+        values[key] = tuple(values.get(key) or ())
+    return Entry(**values)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.catalogue import git
 from bot.catalogue.markdown import render_markdown
-from bot.catalogue.model import Entry
+from bot.catalogue.model import Catalogue, Entry
 from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.yaml_io import README_FILE, load_catalogue
 from bot.catalogue.yaml_write import append_entry, atomic_write
@@ -78,3 +78,26 @@ class CatalogueService:
     def readme_is_current(self) -> bool:
         readme = self.directory / README_FILE
         return readme.is_file() and readme.read_text(encoding="utf-8") == render_markdown(self.index.catalogue)
+
+
+def listed_as(catalogue: Catalogue, entry: Entry) -> Entry | None:
+    """The entry of `catalogue` that is `entry` (same id, same source, or a link in common), if any: how a
+    branch being rebuilt recognises a paper someone already added upstream."""
+    urls = {link.url.rstrip("/") for link in entry.links} | ({entry.source.rstrip("/")} if entry.source else set())
+    for candidate in catalogue.entries:
+        if candidate.id == entry.id or (entry.source and candidate.source == entry.source):
+            return candidate
+        if urls & {link.url.rstrip("/") for link in candidate.links}:
+            return candidate
+    return None
+
+
+def write_entry(directory: Path, entry: Entry, topic: str) -> list[str] | None:
+    """Append `entry` under `topic` in the catalogue at `directory` (a branch being built, not the live list) and
+    re-render its README. The names of the files written; None when the list there already holds the entry.
+    Raises CatalogueError when it cannot be added (the catalogue is invalid, the topic is gone)."""
+    if listed_as(load_catalogue(directory), entry) is not None:
+        return None
+    path, catalogue = append_entry(directory, entry, topic)
+    atomic_write(directory / README_FILE, render_markdown(catalogue))
+    return [path.name, README_FILE]

@@ -66,7 +66,7 @@ class Actor:
     is_maintainer: bool = False
 
 
-PostKind = Literal["candidate", "digest", "decision"]
+PostKind = Literal["candidate", "digest", "decision", "notice"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,14 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run chat adapters and the scheduler until stopped")
     p.add_argument("--adapter", action="append", choices=["console", "discord", "slack"],
                    help="adapter to run (repeatable; default: every configured one, else console)")
+    p = sub.add_parser("init", help="make the catalogue a clone of the list's GitHub repository")
+    p.add_argument("--from-github", metavar="OWNER/NAME", help="the list's repository (INTERP_BOT_GITHUB_REPO)")
+    p.add_argument("--into", type=Path, metavar="DIR",
+                   help="where to clone (default: the folder holding INTERP_BOT_CATALOGUE_DIR)")
+    sub.add_parser("github", help="one GitHub round now: sync the list, follow pull requests, publish approvals")
+    p = sub.add_parser("links", help="link health of the list (from the last check)")
+    p.add_argument("--check", action="store_true", help="check every link now (polite: this takes minutes)")
+    p.add_argument("--json", action="store_true")
     p = sub.add_parser("status", help="feeds, candidates, digest, database, version")
     p.add_argument("--json", action="store_true")
     return parser

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     handlers = {"classify": _classify, "poll": _poll, "candidates": _candidates, "decide": _decide,
-                "digest": _digest, "run": _run, "status": _status}
+                "digest": _digest, "run": _run, "status": _status, "init": _init, "github": _github,
+                "links": _links}
     from bot.errors import InterpBotError
 
     try:
@@ -133,7 +134,9 @@ def _decide(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     if outcome.decision == "approved":
         print(f"candidate #{args.id} approved: added to {decision.topic} as `{decision.entry_id}`; "
-              f"{settings.catalogue_dir}/README.md re-rendered")
+              f"{settings.catalogue_dir}/README.md re-rendered", flush=True)
+        if app.publisher is not None:  # the list lives on GitHub: propose it there now
+            return _github_round(App(settings))
     else:
         print(f"candidate #{args.id} {outcome.decision}")
     return 0
@@ -202,6 +205,15 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     print(f"pending candidates: {data['pending_candidates']}; papers by status: {data['papers'] or 'none yet'}")
     last = data["last_digest"]
     print("last digest: " + (f"{last['day']} in {last['channel']}" if last else "never"))
+    github = data["github"]
+    if github:
+        pulls = ", ".join(f"#{p['number']} {p['url']}" for p in github["open_pull_requests"]) or "none open"
+        print(f"github: {github['repo']} ({github['mode']}); approvals by state: {github['publications'] or 'none'}; "
+              f"pull requests: {pulls}")
+    links = data["links"]
+    print(f"links: {links['links']} in the list, " + (
+        f"checked {links['checked_at']}: {links['ok']} ok, {links['failing']} failing, {links['dead']} dead, "
+        f"{links['moved']} moved" if links["checked_at"] else "never checked (`interp-bot links --check`)"))
     feeds = data["feeds"]
     print("feeds:" if feeds else "feeds: none configured")
     for feed in feeds:
@@ -210,6 +222,74 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  {feed['name']:<28} {state:<8} last poll {feed['last_poll'] or 'never'} · next "
               f"{feed['next_poll'] or 'at start'} · failures {feed['total_failures']} · {health}")
     return 0
+
+
+def _init(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.github.clone import init_from_github
+
+    repo = args.from_github or settings.github_repo
+    if not repo:
+        raise ConfigError("missing setting: INTERP_BOT_GITHUB_REPO (or `init --from-github OWNER/NAME`)")
+    result = asyncio.run(init_from_github(settings, repo, args.into))
+    for line in result.lines:
+        print(line)
+    return 0
+
+
+def _github(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.github_enabled:
+        raise ConfigError("missing setting: INTERP_BOT_GITHUB_REPO (the list's repository, OWNER/NAME; "
+                          "see docs/github.md)")
+    return _github_round(App(settings))
+
+
+def _github_round(app: App) -> int:
+    """One GitHub round with the configured chat adapters connected, so its notices reach the maintainers."""
+    publisher = app.publisher
+    assert publisher is not None
+
+    async def main() -> Any:
+        try:
+            for name in configured_adapters(app.settings):
+                app.add_adapter(name)
+            for adapter in app.adapters:
+                await adapter.start()
+            return await publisher.run_round()
+        finally:
+            await app.stop()
+
+    report = asyncio.run(main())
+    for line in report.lines or ["nothing to do: the clone is in sync and every approval is published"]:
+        print(f"github: {line}")
+    for problem in report.problems:
+        print(f"interp-bot: {problem}", file=sys.stderr)
+    return 1 if report.problems else 0
+
+
+def _links(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.links import link_report
+    from bot.store.links import LinkStore
+
+    app = App(settings)
+
+    async def check() -> Any:
+        try:
+            return await app.check_links()
+        finally:
+            await app.stop()
+
+    if args.check:
+        print(f"checking {len(app.catalogue.index.catalogue.entries)} entries' links; arXiv allows one request "
+              "every 3 seconds, so this takes a while", file=sys.stderr, flush=True)
+        report = asyncio.run(check())
+    else:
+        report = link_report(app.catalogue.index.catalogue, LinkStore(app.database))
+        app.database.close()
+    if args.json:
+        output.print_json(output.links_json(report))
+    else:
+        sys.stdout.write(output.links_text(report))
+    return 1 if report.dead else 0
 
 
 def classify_stream(model: Any, lines: Iterable[str], out: TextIO) -> int:

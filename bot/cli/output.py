@@ -16,6 +16,7 @@ from bot.catalogue.search import CatalogueIndex
 if TYPE_CHECKING:
     from bot.app import App
     from bot.intake.relevance import Relevance
+    from bot.links import LinkHealth, LinkReport
     from bot.store.papers import StoredPaper
 
 
@@ -127,5 +128,75 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
         "pending_candidates": len(app.curation.papers.candidates()),
         "last_digest": {"channel": last[0], "day": last[1], "posted_at": iso(last[2])} if last else None,
         "adapters_configured": adapters_configured,
+        "github": github_json(app),
+        "links": links_counts_json(app),
     }
     return data
+
+
+def github_json(app: App) -> dict[str, Any] | None:
+    """`status`: the repository, approvals by publishing state, open pull requests (from the database alone)."""
+    if app.publisher is None:
+        return None
+    from bot.store.github import GitHubStore
+
+    store = GitHubStore(app.database)
+    return {
+        "repo": app.settings.github_repo, "mode": app.settings.github_mode,
+        "publications": store.count_by_state(),
+        "open_pull_requests": [{"number": pr.number, "url": pr.url, "branch": pr.branch}
+                               for pr in store.pull_requests(states=["open"])],
+    }
+
+
+def links_counts_json(app: App) -> dict[str, Any]:
+    """`status`: link health counts from the last check."""
+    from bot.links import link_report
+    from bot.store.links import LinkStore
+
+    report = link_report(app.catalogue.index.catalogue, LinkStore(app.database))
+    return {"checked_at": iso(report.checked_at), "links": len(report.links), "ok": report.ok,
+            "failing": len(report.failing), "dead": len(report.dead), "moved": len(report.moved),
+            "unchecked": report.unchecked}
+
+
+def _link_json(health: LinkHealth) -> dict[str, Any]:
+    state = health.state
+    return {
+        "url": health.url, "entries": [use.entry_id for use in health.uses],
+        "error": state.last_error if state else None,
+        "failing_since": iso(state.first_failed_at) if state else None,
+        "checks_failed": state.consecutive_failures if state else 0,
+        "moved_to": state.moved_to if state else None,
+    }
+
+
+def links_json(report: LinkReport) -> dict[str, Any]:
+    """`links --json`."""
+    return {
+        "checked_at": iso(report.checked_at), "links": len(report.links), "ok": report.ok,
+        "unchecked": report.unchecked, "dead": [_link_json(h) for h in report.dead],
+        "moved": [_link_json(h) for h in report.moved], "failing": [_link_json(h) for h in report.failing],
+    }
+
+
+def links_text(report: LinkReport) -> str:
+    """`links`: the same as plain lines (URLs and titles come from the list: control characters stripped)."""
+    from bot.catalogue.text import strip_control
+
+    lines = [f"{len(report.links)} links · " + (
+        f"checked {iso(report.checked_at)} · {report.ok} ok · {len(report.failing)} failing · {len(report.dead)} "
+        f"dead · {len(report.moved)} moved · {report.unchecked} not checked yet" if report.checked_at
+        else "never checked: `interp-bot links --check`")]
+    sections = (("dead (failing on consecutive checks over 7+ days)", report.dead),
+                ("moved permanently (suggested updates)", report.moved), ("failing (not dead yet)", report.failing))
+    for heading, group in sections:
+        if group:
+            lines.append(f"{heading}:")
+        for health in group:
+            state = health.state
+            titles = "; ".join(strip_control(use.title) for use in health.uses[:2])
+            detail = (f"→ {state.moved_to}" if heading.startswith("moved") else
+                      f"{state.last_error}, failing since {iso(state.first_failed_at)}") if state else ""
+            lines.append(f"  {strip_control(health.url)} {strip_control(detail)}\n      {titles}")
+    return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""The daily digest: new candidates and newly listed papers, exactly once per day per channel.
+"""The daily digest: new candidates, newly listed papers and merged pull requests, once per day per channel.
 
 "Exactly once" is a database guard (a claimed row per channel and day), not luck: a restart or a
 second process finds the claim and posts nothing.
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.chat.values import Post
 from bot.curation.pipeline import Curation
 from bot.curation.posts import digest_post
+from bot.store.github import GitHubStore
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -49,8 +50,9 @@ def compose(curation: Curation, now: datetime, timezone: str) -> tuple[str, Post
             paper = curation.papers.paper(decision.paper_id)
             if paper is not None:
                 approved.append((paper, decision))
-    post = digest_post(day, candidates, approved, curation.catalogue.index)
-    return day, post, not candidates and not approved
+    merged = GitHubStore(curation.db).merged_since(since)
+    post = digest_post(day, candidates, approved, curation.catalogue.index, merged)
+    return day, post, not candidates and not approved and not merged
 
 
 async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = False) -> DigestResult:

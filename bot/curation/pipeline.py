@@ -14,7 +14,7 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.catalogue.model import Entry, Link
 from bot.catalogue.service import CatalogueService
@@ -42,6 +42,12 @@ class VoteOutcome:
     reason: str
     candidate_id: int | None = None
     decision: str | None = None
+
+
+class ApprovalPublisher(Protocol):
+    """Told of each approval once its entry is written (bot.github.publisher.Publisher): must be idempotent."""
+
+    async def approved(self, paper_id: int) -> None: ...
 
 
 def process_id() -> str:
@@ -89,6 +95,7 @@ class Curation:
         self.holder = holder or process_id()
         self.adapters: dict[str, ChatAdapter] = {}
         self._reported_failures: set[tuple[str, str]] = set()
+        self.publisher: ApprovalPublisher | None = None  # set by the App when the list lives on GitHub
 
     def attach(self, adapter: ChatAdapter) -> None:
         self.adapters[adapter.platform] = adapter
@@ -266,6 +273,12 @@ class Curation:
             await asyncio.to_thread(self._write_entry, decision)
         if not decision.announced:
             await self._announce(decision)
+        publisher = self.publisher
+        if decision.decision == "approved" and publisher is not None:
+            try:
+                await publisher.approved(paper_id)
+            except Exception:  # the entry stays written and announced; only its publishing is lost, and logged
+                log.exception("could not record candidate #%d for publishing", paper_id)
 
     def _write_entry(self, decision: Decision) -> None:
         paper = self.papers.paper(decision.paper_id)
@@ -276,7 +289,7 @@ class Curation:
         if existing is None:
             entry = entry_for(paper, decision, {e.id for e in catalogue.entries})
             message = None
-            if self.settings.git_commit:
+            if self.settings.git_commit or self.settings.github_enabled:
                 message = (f"Add “{entry.title}” to the list\n\n"
                            f"Approved by {', '.join(entry.approved_by)} via interp-bot.")
             self.catalogue.append(entry, decision.topic or "", commit_message=message)

@@ -13,6 +13,7 @@ from bot.catalogue.text import strip_control
 from bot.chat import emoji
 from bot.chat.values import Field, Item, Link, Post, Reply
 from bot.store.curation import Decision
+from bot.store.github import StoredPublication, StoredPullRequest
 from bot.store.papers import StoredPaper
 
 ABSTRACT_CHARS = 400
@@ -110,9 +111,15 @@ def decided_post(paper: StoredPaper, decision: Decision, index: CatalogueIndex) 
 
 
 def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Sequence[tuple[StoredPaper, Decision]],
-                index: CatalogueIndex) -> Post:
-    """New candidates and newly listed papers, grouped by topic, with links."""
+                index: CatalogueIndex,
+                merged: Sequence[tuple[StoredPullRequest, Sequence[StoredPublication]]] = ()) -> Post:
+    """New candidates and newly listed papers, grouped by topic, with links; pull requests merged on GitHub."""
     items: list[Item] = []
+    for pull_request, publications in merged:
+        titles = "; ".join(str(p.entry.get("title", "")) for p in publications)
+        items.append(Item(title=f"Merged on GitHub: pull request #{pull_request.number}",
+                          links=(Link("github", pull_request.url),) if pull_request.url else (),
+                          detail=f"{len(publications)} paper(s) now on the list: {_short(titles, 300)}"))
     by_topic: dict[str, list[StoredPaper]] = {}
     for paper, decision in approved:
         by_topic.setdefault(decision.topic or "", []).append(paper)
@@ -130,6 +137,8 @@ def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Seque
                               ref=str(paper.id)))
     if items:
         text = f"{len(approved)} added to the list · {len(new_candidates)} new candidate(s) awaiting votes"
+        if merged:
+            text += f" · {len(merged)} pull request(s) merged on GitHub"
     else:
         text = "Nothing new today."
     reply = Reply(title=f"interp-bot digest — {day}", kind="info", text=text, items=tuple(items),

@@ -143,6 +143,17 @@ def is_public_address(address: IpAddress) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Probe:
+    """Whether a link answers (`Fetcher.probe`): its status, and where permanent redirects say it now lives."""
+
+    ok: bool
+    status: int | None = None
+    error: str = ""
+    moved_to: str | None = None  # the URL after the permanent (301/308) redirects the chain starts with
+    method: str = "HEAD"
+
+
 class _Refused(Exception):
     """A hop the fetcher will not make; the message is the user-facing reason."""
 
@@ -183,10 +194,7 @@ class Fetcher:
         try:
             async with asyncio.timeout(self._total_timeout) as deadline:
                 for _ in range(self._max_redirects + 1):
-                    self._check_scheme(url)
-                    await self._check_address(url)
-                    host = (urlsplit(url).hostname or "").lower()
-                    async with self._turn(host, deadline, loop):
+                    async with self._hop(url, deadline, loop):
                         result, location = await self._request(url, validators)
                     if location is None:
                         return result
@@ -283,6 +291,14 @@ class Fetcher:
                 raise _Refused(f"refused private address {address}" + (f" for {host}" if str(address) != host else ""))
 
     @asynccontextmanager
+    async def _hop(self, url: str, deadline: asyncio.Timeout, loop: asyncio.AbstractEventLoop) -> AsyncIterator[None]:
+        """One request of a redirect chain: the URL checked (scheme, address), then the host's turn taken."""
+        self._check_scheme(url)
+        await self._check_address(url)
+        async with self._turn((urlsplit(url).hostname or "").lower(), deadline, loop):
+            yield
+
+    @asynccontextmanager
     async def _turn(
         self, host: str, deadline: asyncio.Timeout, loop: asyncio.AbstractEventLoop
     ) -> AsyncIterator[None]:
@@ -300,6 +316,42 @@ class Fetcher:
             if when is not None:
                 deadline.reschedule(when + (loop.time() - waited_from))
             yield
+
+
+    # ------------------------------------------------------------------ link checks
+
+    async def probe(self, url: str) -> Probe:
+        """Is `url` alive? HEAD first, then GET when HEAD fails (many servers answer HEAD with 403, 404 or 405, or
+        not at all). Redirects are followed and checked like a fetch's; bodies are never read. Never raises."""
+        head = await self._probe(url, "HEAD")
+        return head if head.ok else await self._probe(url, "GET")
+
+    async def _probe(self, url: str, method: str) -> Probe:
+        loop = asyncio.get_running_loop()
+        moved_to: str | None = None
+        permanent = True  # every hop so far was permanent
+        try:
+            async with asyncio.timeout(self._total_timeout) as deadline:
+                for _ in range(self._max_redirects + 1):
+                    async with self._hop(url, deadline, loop), self._client.stream(method, url) as response:
+                        status = response.status_code
+                        location = response.headers.get("Location")
+                    if status in _REDIRECTS and location:
+                        url = urljoin(url, location)
+                        permanent = permanent and status in (301, 308)
+                        moved_to = url if permanent else moved_to
+                        continue
+                    ok = 200 <= status < 300
+                    return Probe(ok, status, "" if ok else f"HTTP {status}", moved_to, method)
+                return Probe(False, None, f"more than {self._max_redirects} redirects", None, method)
+        except TimeoutError:
+            return Probe(False, error=f"timed out after {self._total_timeout:g} s", method=method)
+        except _Refused as refused:
+            return Probe(False, error=str(refused), method=method)
+        except httpx.HTTPError as exc:
+            return Probe(False, error=_describe_http_error(exc), method=method)
+        except (OSError, ValueError) as exc:
+            return Probe(False, error=f"{type(exc).__name__}: {exc}", method=method)
 
 
 async def _getaddrinfo(host: str, port: int) -> list[str]:

@@ -21,7 +21,7 @@ from bot.store import schema
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -208,4 +208,11 @@ def _migration_1(database: Database) -> None:
         schema.metadata.create_all(conn, checkfirst=True)
 
 
-MIGRATIONS: dict[int, Callable[[Database], None]] = {1: _migration_1}
+def _migration_2_github_and_links(database: Database) -> None:
+    """Publishing approvals to GitHub (publications, pull_requests) and link health (link_checks)."""
+    with database.transaction() as conn:
+        schema.metadata.create_all(conn, checkfirst=True, tables=[
+            schema.publications, schema.pull_requests, schema.link_checks])
+
+
+MIGRATIONS: dict[int, Callable[[Database], None]] = {1: _migration_1, 2: _migration_2_github_and_links}

@@ -147,3 +147,46 @@ leases = Table(
     Column("holder", String(100), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
+
+# --------------------------------------------------------------------------- publishing to GitHub (bot.github)
+
+publications = Table(
+    "publications", metadata,
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("entry_id", String(200), nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("entry", JSON, nullable=False),  # the entry as approved: re-applied to a fresh branch
+    Column("approvers", JSON, nullable=False, default=list),  # [[name, platform], ...]
+    Column("branch", String(200), nullable=False, index=True),  # the pull request's branch (push: the default)
+    # pending (not on GitHub yet) | published (on the branch) | merged | closed (PR closed unmerged)
+    # | listed (the list upstream already holds it) | failed (cannot be added upstream: see note)
+    Column("state", String(20), nullable=False, index=True),
+    Column("note", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("state_at", DateTime(timezone=True), nullable=False),
+)
+
+pull_requests = Table(
+    "pull_requests", metadata,
+    Column("branch", String(200), primary_key=True),
+    Column("number", Integer),
+    Column("url", Text),
+    Column("state", String(20), nullable=False),  # building | open | merged | closed
+    Column("head_sha", String(64)),  # what this bot last pushed: anything else on the branch is someone else's
+    Column("base_sha", String(64)),  # the default branch's commit the branch was built on
+    Column("opened_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+)
+
+# --------------------------------------------------------------------------- link health (bot.links)
+
+link_checks = Table(
+    "link_checks", metadata,
+    Column("url", String(2000), primary_key=True),
+    Column("last_checked_at", DateTime(timezone=True), nullable=False),
+    Column("last_ok_at", DateTime(timezone=True)),
+    Column("first_failed_at", DateTime(timezone=True)),  # start of the current run of failures
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("moved_to", Text),  # a permanent redirect's target: a suggested update
+)

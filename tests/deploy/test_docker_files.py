@@ -64,6 +64,36 @@ def test_each_platform_runs_the_same_image_once_postgres_is_healthy(compose: dic
     assert not any(secret in service["environment"] for secret in SECRET_NAMES), "secrets come from .env only"
 
 
+@pytest.mark.parametrize("name", BOTS)
+def test_github_mode_runs_each_platform_on_a_clone_kept_in_a_volume(compose: dict[str, Any], name: str) -> None:
+    service = compose["services"][f"{name}-github"]
+    plain = compose["services"][name]
+    assert (service["build"], service["image"]) == (plain["build"], plain["image"])
+    assert service["command"] == ["run", "--adapter", name]
+    assert service["profiles"] == [f"{name}-github"]
+    mounts = {m.split(":")[1]: m.split(":")[0] for m in service["volumes"]}
+    assert mounts["/app/list"] in compose["volumes"], "the clone lives in a named volume"
+    assert service["environment"]["INTERP_BOT_CATALOGUE_DIR"] == "/app/list/catalogue"
+    assert service["depends_on"]["github-init"]["condition"] == "service_completed_successfully"
+    assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert service["environment"]["INTERP_BOT_DATABASE_URL"] == plain["environment"]["INTERP_BOT_DATABASE_URL"]
+    assert not any(secret in service["environment"] for secret in SECRET_NAMES), "secrets come from .env only"
+    assert service["restart"] == "unless-stopped"
+
+
+def test_github_init_clones_once_into_the_same_volume_before_either_bot(compose: dict[str, Any]) -> None:
+    init = compose["services"]["github-init"]
+    assert init["command"] == ["init"]  # the repository comes from INTERP_BOT_GITHUB_REPO in .env
+    assert set(init["profiles"]) == {f"{name}-github" for name in BOTS}
+    assert init["volumes"] == compose["services"]["discord-github"]["volumes"]
+    assert init["environment"]["INTERP_BOT_CATALOGUE_DIR"] == "/app/list/catalogue"
+    assert init["restart"] == "no"
+    assert init["healthcheck"] == {"disable": True}
+    runtime = " ".join(a for i, a in dockerfile_stages()[-1] if i == "RUN")
+    assert "/app/list" in runtime.split("chown", 1)[1], "a new named volume takes the image's owner: the bot user"
+    assert "git" in runtime.split("apt-get install", 1)[1].split("&&")[0]
+
+
 def test_every_variable_compose_substitutes_is_in_env_example() -> None:
     text = (REPO / "docker-compose.yml").read_text(encoding="utf-8")
     example = env_example()
@@ -192,6 +222,11 @@ def test_operations_guide_covers_the_operators_tasks_with_real_commands() -> Non
     assert used <= commands, f"the guide names commands the CLI lacks: {used - commands}"
     for profile in BOTS:
         assert f"--profile {profile}" in guide or f"COMPOSE_PROFILES={profile}" in guide
+    github_guide = (REPO / "docs" / "github.md").read_text(encoding="utf-8")
+    for profile in BOTS:
+        assert f"COMPOSE_PROFILES={profile}-github" in github_guide or f"--profile {profile}-github" in github_guide
+    code = " ".join(re.findall(r"```.*?```|`[^`\n]+`", github_guide, flags=re.S))
+    assert set(re.findall(r"interp-bot (?:--[a-z-]+ \S+ )*([a-z][a-z-]+)\b(?!:)", code)) <= commands
 
 
 # ------------------------------------------------------------------ the lock file
@@ -218,8 +253,9 @@ def test_the_image_installs_exactly_the_locked_versions_of_every_extra() -> None
 
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     extras = project["optional-dependencies"]
-    wanted = [*project["dependencies"], *(r for name in ("discord", "slack", "postgres") for r in extras[name])]
-    assert extras["all"] == ["interp-bot[discord,slack,postgres]"]
+    wanted = [*project["dependencies"],
+              *(r for name in ("discord", "slack", "postgres", "github") for r in extras[name])]
+    assert extras["all"] == ["interp-bot[discord,slack,postgres,github]"]
     pins = locked_versions()
     for text in wanted:
         requirement = Requirement(text)

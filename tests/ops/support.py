@@ -23,7 +23,7 @@ from tests.fakes.feed_server import FeedServer
 
 REPO = Path(__file__).resolve().parents[2]
 FEED_FILES = REPO / "tests" / "data" / "feeds"
-SECRET_NAMES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
+SECRET_NAMES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "GITHUB_TOKEN")
 
 # Captured feeds that put forward candidates against the real catalogue (found by `interp-bot poll`).
 CANDIDATE_FEEDS = {"lesswrong": ("forum_rss", "lesswrong-frontpage.xml"),

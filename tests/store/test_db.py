@@ -79,3 +79,26 @@ def test_an_unreachable_database_is_named_without_its_password() -> None:
     assert "cannot reach the database at postgresql+psycopg://bot:***@127.0.0.1:1/interp" in str(caught.value)
     assert "s3cret-pw" not in str(caught.value)
     assert safe_url(url) == "postgresql+psycopg://bot:***@127.0.0.1:1/interp"
+
+
+def test_a_version_1_database_gains_the_publishing_and_link_tables(database_url: str) -> None:
+    """An existing database (schema 1) migrates in place: the new tables appear, the old rows stay."""
+    from sqlalchemy import insert, inspect, select
+
+    from bot.store.db import make_engine
+
+    new_tables = {"publications", "pull_requests", "link_checks"}
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        schema.metadata.create_all(conn, tables=[t for t in schema.metadata.sorted_tables if t.name not in new_tables])
+        conn.execute(insert(schema.schema_version).values(id=1, version=1, migrated_at=datetime.now(UTC)))
+        conn.execute(insert(schema.leases).values(name="kept", holder="h", expires_at=datetime.now(UTC)))
+    engine.dispose()
+    database = Database.open(database_url)
+    try:
+        assert database.current_version() == SCHEMA_VERSION == 2
+        assert new_tables <= set(inspect(database.engine).get_table_names())
+        with database.engine.connect() as conn:
+            assert conn.execute(select(schema.leases.c.name)).scalars().all() == ["kept"]
+    finally:
+        database.close()

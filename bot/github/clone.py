@@ -1,0 +1,125 @@
+"""`interp-bot init --from-github OWNER/NAME`: a clone of the list's repository as the bot's catalogue.
+
+The clone goes to the folder that holds INTERP_BOT_CATALOGUE_DIR (or `--into DIR`). When the repository has no
+catalogue yet, its README is imported with the markdown importer, committed, and proposed upstream like any
+approval (a pull request, or a push in push mode): until it is merged the bot serves the imported list and
+publishes nothing else. Running init again on a finished clone changes nothing (compose runs it at every start).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.catalogue.markdown import import_markdown, render_markdown
+from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, load_catalogue
+from bot.catalogue.yaml_write import atomic_write, write_catalogue
+from bot.errors import ConfigError, GitHubError
+from bot.github.git import Git, Remote
+from bot.settings import GITHUB_REPO_RE
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+IMPORT_BRANCH = "interp-bot/import"
+LOCK_FILE = ".interp-bot.lock"
+README_NAMES = ("README.md", "readme.md", "Readme.md", "README.markdown")
+
+
+@dataclass
+class InitResult:
+    directory: Path
+    repo: str
+    lines: list[str] = field(default_factory=list)
+    imported: str | None = None  # the import's commit, to propose upstream
+    readme: str = ""
+    subdir: str = "catalogue"
+
+
+def remote_for(settings: Settings, repo: str) -> Remote:
+    token = settings.github_token.get_secret_value() if settings.github_token is not None else None
+    return Remote(settings.github_git_url or f"https://github.com/{repo}.git", token or None, repo)
+
+
+async def init_from_github(settings: Settings, repo: str, into: Path | None = None) -> InitResult:
+    result = await asyncio.to_thread(_clone, settings, repo, into)
+    if result.imported is not None:
+        await _propose_import(settings, Git(result.directory, remote_for(settings, result.repo)), result)
+    return result
+
+
+def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
+    repo = repo.strip().removeprefix("https://github.com/").removesuffix(".git").strip("/")
+    if not re.match(GITHUB_REPO_RE, repo):
+        raise ConfigError(f"--from-github {repo!r}: expected OWNER/NAME, e.g. JShollaj/awesome-llm-interpretability")
+    remote = remote_for(settings, repo)
+    catalogue_dir = Path(settings.catalogue_dir).absolute()
+    directory = (into or catalogue_dir.parent).absolute()
+    subdir = catalogue_dir.name if into is None else "catalogue"
+    result = InitResult(directory, repo=repo, subdir=subdir)
+    git = Git(directory, remote)
+    if (directory / ".git").exists():
+        origin = git.origin_url()
+        if origin != remote.url:
+            raise ConfigError(f"{directory} is already a clone of {origin}, not of {remote.url}")
+        result.lines.append(f"{directory} is already a clone of {repo}")
+    else:
+        if directory.exists() and any(directory.iterdir()):
+            raise ConfigError(f"{directory} is not empty: clone into an empty folder (--into DIR, or set "
+                              f"INTERP_BOT_CATALOGUE_DIR to DIR/{subdir} for a new DIR)")
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        Git(directory.parent, remote).clone(directory)
+        with (directory / ".git" / "info" / "exclude").open("a", encoding="utf-8") as exclude:
+            exclude.write(f"{LOCK_FILE}\n")  # the catalogue's write lock is never part of the list
+        result.lines.append(f"cloned {repo} into {directory}")
+    catalogue = directory / subdir
+    if (catalogue / TOPICS_FILE).is_file():
+        listed = load_catalogue(catalogue)  # raises CatalogueError (file and line) on an invalid list
+        result.lines.append(f"{catalogue} holds the list: {len(listed.entries)} entries in {len(listed.topics)} "
+                            "topics")
+        return result
+    _import_readme(git, directory, subdir, result)
+    return result
+
+
+def _import_readme(git: Git, directory: Path, subdir: str, result: InitResult) -> None:
+    readme = next((directory / name for name in README_NAMES if (directory / name).is_file()), None)
+    if readme is None:
+        raise GitHubError(f"{git.remote.repo} has neither {subdir}/{TOPICS_FILE} nor a README.md to import")
+    imported = import_markdown(readme.read_text(encoding="utf-8"))
+    catalogue = directory / subdir
+    write_catalogue(imported, catalogue)
+    listed = load_catalogue(catalogue)
+    atomic_write(catalogue / README_FILE, render_markdown(listed))
+    head = git.commit_all(f"Keep the list as data for interp-bot ({subdir}/)\n\nImported from {readme.name}: "
+                          f"{len(listed.entries)} entries in {len(listed.topics)} topics. {subdir}/README.md is "
+                          "rendered from the YAML.\n", [subdir])
+    result.lines.append(f"imported {len(listed.entries)} entries in {len(listed.topics)} topics from {readme.name} "
+                        f"into {catalogue}")
+    result.imported, result.readme = head, readme.name
+
+
+async def _propose_import(settings: Settings, git: Git, result: InitResult) -> None:
+    """The import goes upstream like an approval: a pull request (or a push in push mode)."""
+    head, subdir = result.imported, result.subdir
+    assert head is not None
+    if not git.remote.token:
+        result.lines.append("no GITHUB_TOKEN: the import is committed in the clone only")
+        return
+    from bot.github.api import GitHubApi
+
+    api = GitHubApi(git.remote.repo, git.remote.token, base_url=settings.github_api_url, user_agent="interp-bot")
+    default = await api.default_branch()
+    if settings.github_mode == "push":
+        await asyncio.to_thread(git.push, head, default)
+        result.lines.append(f"pushed the import to {default}")
+        return
+    await asyncio.to_thread(git.push, head, IMPORT_BRANCH, expect=None, force_if=True)
+    pull = await api.open_pull(IMPORT_BRANCH, default, "Keep the list as data for interp-bot",
+                               f"The list imported from `{result.readme}` into `{subdir}/` (YAML, one file per "
+                               f"section) with `{subdir}/README.md` rendered from it. Merge this before interp-bot "
+                               "can propose papers.")
+    result.lines.append(f"pull request #{pull.number} opened: {pull.url} (merge it before interp-bot can publish)")

@@ -1,0 +1,148 @@
+"""The git commands publishing needs, run in the clone (or a scratch worktree of it) with the token in the
+environment only. Every failure becomes a GitHubError (or GitHubAccessError when the remote refused the token)
+whose message has passed through the redactor: git never prints the token, and we make sure of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot import errors
+from bot.errors import GitHubAccessError, GitHubError
+from bot.github.auth import basic_credentials, git_environment
+
+log = logging.getLogger(__name__)
+
+# What git prints when the remote refused the credentials (HTTP 401/403) rather than the push itself.
+_REFUSED = re.compile(r"(returned error: 40[13]|Authentication failed|Permission to \S+ denied|"
+                      r"could not read Username|Write access to repository not granted|access denied)", re.I)
+_REJECTED = re.compile(r"\[(rejected|remote rejected)\]|stale info|non-fast-forward|fetch first", re.I)
+SCRATCH_PREFIX = "interp-bot-scratch-"
+
+
+class PushRejected(GitHubError):
+    """The remote refused a push because the branch is not where we expected (it moved): fetch and rebuild."""
+
+
+@dataclass(frozen=True)
+class Remote:
+    url: str  # never holds credentials
+    token: str | None
+    repo: str  # owner/name, for messages
+
+
+class Git:
+    """git in one directory (`root`, a clone or a scratch worktree of one)."""
+
+    def __init__(self, root: Path, remote: Remote, *, timeout: float = 120):
+        self.root = Path(root)
+        self.remote = remote
+        self.timeout = timeout
+
+    # ------------------------------------------------------------------ running
+
+    def _redact(self, text: str) -> str:
+        token = self.remote.token
+        if token:
+            text = text.replace(token, "[redacted]").replace(basic_credentials(token), "[redacted]")
+        return text.strip()
+
+    def run(self, *args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+        command = ["git", *args]
+        try:
+            result = subprocess.run(command, cwd=cwd or self.root, capture_output=True, text=True,
+                                    timeout=self.timeout, env=git_environment(self.remote.token, self.remote.url))
+        except subprocess.TimeoutExpired:
+            raise GitHubError(f"`git {args[0]}` timed out after {self.timeout:g} s") from None
+        except OSError as exc:
+            raise GitHubError(f"cannot run git: {exc}") from None
+        if check and result.returncode != 0:
+            raise self._failure(args, result)
+        return result
+
+    def _failure(self, args: Sequence[str], result: subprocess.CompletedProcess[str]) -> Exception:
+        detail = self._redact(result.stderr or result.stdout) or f"exit status {result.returncode}"
+        last = detail.splitlines()[-1] if detail else ""
+        if _REFUSED.search(detail):
+            action = "push to" if args[0] == "push" else "read"
+            return GitHubAccessError(errors.github_token_refused(self.remote.repo, action, f"git: {last}"))
+        if args[0] == "push" and _REJECTED.search(detail):
+            return PushRejected(f"git push was rejected: {last}")
+        return GitHubError(f"`git {' '.join(args[:2])}` failed: {detail}")
+
+    def out(self, *args: str) -> str:
+        return self.run(*args).stdout.strip()
+
+    # ------------------------------------------------------------------ reading
+
+    def rev(self, ref: str) -> str | None:
+        """The commit `ref` names, or None when there is no such ref."""
+        result = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+        return result.stdout.strip() or None
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        return self.run("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
+
+    def toplevel(self) -> Path:
+        return Path(self.out("rev-parse", "--show-toplevel"))
+
+    def changed_files(self) -> list[str]:
+        """Tracked files with changes not committed (the clone should have none)."""
+        lines = self.out("status", "--porcelain", "--untracked-files=no").splitlines()
+        return [line[3:] for line in lines if line.strip()]
+
+    def origin_url(self) -> str | None:
+        result = self.run("remote", "get-url", "origin", check=False)
+        return result.stdout.strip() or None
+
+    # ------------------------------------------------------------------ the remote
+
+    def clone(self, destination: Path) -> None:
+        self.run("clone", "--quiet", "--no-tags", self.remote.url, str(destination), cwd=destination.parent)
+
+    def fetch(self, default_branch: str, prefix: str) -> None:
+        """The default branch and the bot's own branches, pruning branches deleted upstream."""
+        self.run("fetch", "--quiet", "--prune", "--no-tags", "origin",
+                 f"+refs/heads/{default_branch}:refs/remotes/origin/{default_branch}",
+                 f"+refs/heads/{prefix}*:refs/remotes/origin/{prefix}*")
+
+    def push(self, commit: str, branch: str, *, expect: str | None = None, force_if: bool = False) -> None:
+        """Push `commit` to `branch`. A plain push only fast-forwards. With `force_if`, the branch is replaced only
+        while it still points at `expect` (or does not exist, when `expect` is None): never over a commit we have
+        not seen, so nobody else's work is lost."""
+        args = ["push", "--porcelain", "origin", f"{commit}:refs/heads/{branch}"]
+        if force_if:
+            args.insert(2, f"--force-with-lease=refs/heads/{branch}:{expect or ''}")
+        self.run(*args)
+
+    # ------------------------------------------------------------------ writing
+
+    def commit_all(self, message: str, paths: Sequence[str]) -> str:
+        self.run("add", "--", *paths)
+        self.run("commit", "--quiet", "--no-verify", "-m", message, "--", *paths)
+        return self.out("rev-parse", "HEAD")
+
+    def reset_hard(self, commit: str) -> None:
+        self.run("reset", "--quiet", "--hard", commit)
+
+    @contextlib.contextmanager
+    def scratch(self, commit: str) -> Iterator[Git]:
+        """A throwaway worktree at `commit` (detached) inside the clone's git directory, removed afterwards:
+        branches are built there, so the served working tree only ever moves between finished states."""
+        git_dir = Path(self.out("rev-parse", "--absolute-git-dir"))
+        path = git_dir / f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:10]}"
+        self.run("worktree", "add", "--quiet", "--detach", str(path), commit)
+        try:
+            yield Git(path, self.remote, timeout=self.timeout)
+        finally:
+            self.run("worktree", "remove", "--force", str(path), check=False)
+            shutil.rmtree(path, ignore_errors=True)
+            self.run("worktree", "prune", check=False)

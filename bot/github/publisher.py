@@ -1,0 +1,452 @@
+"""Publisher: approvals become commits on a branch of the list's GitHub repository and a pull request (or a push),
+the pull request is followed to its end, and the clone the bot serves from stays in sync with the default branch.
+
+One *round* (`run_round`, a scheduler job every INTERP_BOT_GITHUB_SYNC_MINUTES and right after an approval; the
+`interp-bot github` command) does, under the database lease "github":
+
+1. **sync**: fetch the default branch and the bot's branches; check the list upstream is valid (if not, report it
+   with file and line and keep serving the last valid list); move the served working tree to the default branch
+   plus the approvals not merged yet. A human's edit on GitHub reaches `topic` answers here.
+2. **follow**: each open pull request: merged → said once in the maintainers' channel (and in the next digest);
+   closed unmerged → its papers become `rejected upstream`, leave the served list, and are never proposed again.
+3. **publish**: each branch with approvals is built in a scratch worktree from the data stored at approval time,
+   one commit per paper. A branch only the bot has committed to is rebuilt on the default branch when that moved
+   (pushed with --force-with-lease, so only over what we fetched); a branch someone else committed to is only ever
+   added to. Then the pull request is opened, or its body updated.
+
+Branches are built from stored entries, not rebased text, so an upstream edit next to ours never conflicts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.catalogue.model import entry_from_data, entry_to_data
+from bot.catalogue.service import CatalogueService, write_entry
+from bot.catalogue.yaml_io import TOPICS_FILE, load_catalogue
+from bot.curation.digest import local_day
+from bot.curation.notices import tell_maintainers
+from bot.errors import CatalogueError, GitHubAccessError, GitHubError
+from bot.github import texts
+from bot.github.api import GitHubApi
+from bot.github.git import Git, Remote
+from bot.store.github import OPEN_STATES, GitHubStore, StoredPublication
+
+if TYPE_CHECKING:
+    from bot.chat.values import Post
+    from bot.curation.pipeline import Curation
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PREFIX = "interp-bot/"  # every branch the bot pushes
+DEFAULT = ":default"  # a publication's branch in push mode: the default branch, whatever its name
+LEASE = "github"
+LEASE_TTL = timedelta(minutes=15)
+NOTIFY_WINDOW = timedelta(days=3)  # merged / closed pull requests still notified (retries) for this long
+
+
+@dataclass
+class RoundReport:
+    """What one round did, for the command line and the logs."""
+
+    ran: bool = True
+    default_branch: str = ""
+    upstream: str = ""
+    upstream_valid: bool = True
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def say(self, line: str) -> None:
+        log.info("github: %s", line)
+        self.lines.append(line)
+
+
+@dataclass(frozen=True)
+class _Built:
+    head: str | None  # pushed commit, None when nothing was pushed
+    applied: list[int]
+    listed: list[int]
+    failed: list[tuple[int, str]]
+
+
+class Publisher:
+    def __init__(self, settings: Settings, curation: Curation, *, api: GitHubApi | None = None):
+        self.settings = settings
+        self.repo = settings.github_repo
+        self.mode = settings.github_mode
+        token = settings.github_token.get_secret_value() if settings.github_token is not None else None
+        self.remote = Remote(settings.github_git_url or f"https://github.com/{self.repo}.git", token or None, self.repo)
+        self.curation = curation
+        self.catalogue: CatalogueService = curation.catalogue
+        self.store = GitHubStore(curation.db)
+        self._api = api
+        self._lock = asyncio.Lock()
+        self._served: tuple[str, tuple[int, ...]] | None = None  # (upstream, approvals on top) last served
+        self._unusable: dict[str, list[str]] = {}  # upstream commits that cannot be served -> their problems
+        self._pending_notices: list[Post] = []
+        self.kick: Callable[[], None] | None = None  # the scheduler's "run the round soon"
+
+    # ------------------------------------------------------------------ parts
+
+    @property
+    def api(self) -> GitHubApi:
+        if self._api is None:
+            from bot import __version__, errors
+
+            token = self.remote.token
+            if not token:
+                raise GitHubAccessError(errors.GITHUB_NEEDS_TOKEN)
+            self._api = GitHubApi(self.repo, token, base_url=self.settings.github_api_url,
+                                  user_agent=f"interp-bot/{__version__} (+{self.settings.user_agent_contact})")
+        return self._api
+
+    def _clone(self) -> tuple[Git, str]:
+        """The clone's git and the catalogue's path inside it (e.g. "catalogue")."""
+        from bot import errors
+
+        directory = self.catalogue.directory
+        try:
+            root = Git(directory, self.remote).toplevel()
+        except GitHubError:
+            raise GitHubError(errors.github_not_a_clone(directory, self.repo)) from None
+        return Git(root, self.remote), directory.resolve().relative_to(root.resolve()).as_posix()
+
+    # ------------------------------------------------------------------ approvals
+
+    async def approved(self, paper_id: int) -> None:
+        """An approval's entry is written to the served list: remember it for GitHub (idempotent), publish soon."""
+        if await asyncio.to_thread(self._record, paper_id) and self.kick is not None:
+            self.kick()
+
+    def _record(self, paper_id: int) -> bool:
+        decision = self.curation.store.decision(paper_id)
+        if decision is None or decision.decision != "approved" or not decision.entry_id:
+            return False
+        if self.store.publication(paper_id) is not None:
+            return False
+        entry = self.catalogue.index.catalogue.entry(decision.entry_id)
+        if entry is None:
+            return False
+        platforms = self.store.approval_platforms(paper_id, self.settings.approve_emoji)
+        approvers = []
+        for person in decision.deciders:
+            prefix, _, name = person.rpartition(":")
+            for platform in platforms.get(person) or [prefix or "chat"]:
+                approvers.append((name, platform))
+        return self.store.add_publication(paper_id=paper_id, entry_id=entry.id, topic=decision.topic or "",
+                                          entry=entry_to_data(entry), approvers=approvers,
+                                          branch=self._branch_for(entry.id))
+
+    def _branch_for(self, entry_id: str) -> str:
+        if self.mode == "push":
+            return DEFAULT
+        if self.mode == "pull-request-each":
+            base = f"{PREFIX}{entry_id}"[:90]
+        else:
+            base = f"{PREFIX}{local_day(self.curation.db.now(), self.settings.timezone)}"
+        candidate, number = base, 1
+        while True:
+            pr = self.store.pull_request(candidate)
+            taken = pr is not None and (pr.state in ("merged", "closed") or self.mode == "pull-request-each")
+            if not taken:
+                return candidate
+            number += 1
+            candidate = f"{base}-{number}"
+
+    # ------------------------------------------------------------------ one round
+
+    async def run_round(self) -> RoundReport:
+        """Sync, follow, publish: see the module's docstring. Skipped while another process holds the lease."""
+        async with self._lock:
+            db = self.curation.db
+            holder = self.curation.holder
+            if not await asyncio.to_thread(db.acquire_lease, LEASE, holder, LEASE_TTL):
+                return RoundReport(ran=False, lines=["another interp-bot process is publishing; skipped"])
+            try:
+                return await self._round()
+            except GitHubAccessError as exc:
+                digest = hashlib.sha256(str(exc).encode()).hexdigest()[:16]
+                await self._notify(texts.problem_post(f"github-access:{digest}", "GitHub refused", str(exc)))
+                raise
+            finally:
+                await asyncio.to_thread(db.release_lease, LEASE, holder)
+
+    async def _round(self) -> RoundReport:
+        report = RoundReport()
+        report.default_branch = await self.api.default_branch()
+        report.upstream = await asyncio.to_thread(self._sync, report)
+        if self.mode != "push":
+            await self._follow(report)
+        if report.upstream_valid:  # nothing is built on an invalid list: it waits for the fix upstream
+            await self._publish(report)
+        await asyncio.to_thread(self._serve, report)
+        for post in await asyncio.to_thread(self._recent_outcomes):
+            await self._notify(post)
+        return report
+
+    async def _notify(self, post: Post) -> None:
+        try:
+            await tell_maintainers(self.curation, post)
+        except Exception:  # a notice that cannot be posted must not stop publishing; it is retried next round
+            log.exception("could not post the notice %s", post.key)
+
+    # ------------------------------------------------------------------ sync
+
+    def _sync(self, report: RoundReport) -> str:
+        git, _ = self._clone()
+        git.fetch(report.default_branch, PREFIX)
+        upstream = git.rev(f"refs/remotes/origin/{report.default_branch}")
+        if upstream is None:
+            raise GitHubError(f"{self.repo} has no branch {report.default_branch!r}")
+        report.upstream = upstream
+        self._serve(report)
+        return upstream
+
+    def _serve(self, report: RoundReport) -> None:
+        """Move the served working tree to upstream + the approvals not on it yet (unless upstream is invalid)."""
+        git, subdir = self._clone()
+        if report.upstream in self._unusable:  # known: keep serving what we serve; its problems once per report
+            report.upstream_valid = False
+            problems = self._unusable[report.upstream]
+            report.problems.extend(p for p in problems if p not in report.problems)
+            if problems:  # posted once per channel (the post's key): repeated only until it got through
+                self._notify_soon(texts.invalid_upstream_post(self.repo, report.default_branch, report.upstream,
+                                                              problems))
+            return
+        pending = self.store.publications(states=OPEN_STATES)
+        key = (report.upstream, tuple(p.paper_id for p in pending))
+        if key == self._served and not git.changed_files():
+            return
+        with git.scratch(report.upstream) as build:
+            directory = build.root / subdir
+            if not (directory / TOPICS_FILE).is_file():
+                self._unusable[report.upstream] = []  # not imported upstream yet: nothing wrong, nothing to serve
+                report.upstream_valid = False
+                report.say(f"{report.default_branch} has no {subdir}/ yet: serving the clone's import until the "
+                           "import's pull request is merged; nothing is published before")
+                return
+            try:
+                load_catalogue(directory)
+            except CatalogueError as exc:
+                problems = [_relative(str(problem), build.root) for problem in exc.problems]
+                self._unusable[report.upstream] = problems
+                report.problems.extend(problems)
+                report.upstream_valid = False
+                log.error("the list on GitHub (%s at %s) is invalid; still serving the last valid version:\n  %s",
+                          report.default_branch, report.upstream[:10], "\n  ".join(problems))
+                self._notify_soon(texts.invalid_upstream_post(self.repo, report.default_branch, report.upstream,
+                                                              problems))
+                return
+            for publication in pending:
+                self._apply(build, subdir, publication)
+            target = build.out("rev-parse", "HEAD")
+        dirty = git.changed_files()
+        if dirty:
+            log.warning("discarding uncommitted changes in the clone (%s): approvals are re-applied from the "
+                        "database, and the list's own edits belong on GitHub", ", ".join(dirty))
+        before = git.rev("HEAD")
+        git.reset_hard(target)
+        self._served = key
+        if before != target:
+            report.say(f"serving {report.default_branch} at {report.upstream[:10]}"
+                       + (f" + {len(pending)} approval(s) not merged yet" if pending else ""))
+
+    def _apply(self, build: Git, subdir: str, publication: StoredPublication) -> str:
+        """Write one approval into a scratch worktree and commit it: "applied", "listed" (already there), or the
+        reason it cannot be added."""
+        entry = entry_from_data(publication.entry)
+        try:
+            files = write_entry(build.root / subdir, entry, publication.topic)
+        except CatalogueError as exc:
+            return "; ".join(_relative(str(problem), build.root) for problem in exc.problems)
+        if files is None:
+            return "listed"
+        build.commit_all(texts.commit_message(publication), [f"{subdir}/{name}" for name in files])
+        return "applied"
+
+    def _notify_soon(self, post: Post) -> None:
+        """From a worker thread: the notice goes out at the end of the round (see _recent_outcomes)."""
+        self._pending_notices.append(post)
+
+    # ------------------------------------------------------------------ follow
+
+    async def _follow(self, report: RoundReport) -> None:
+        for pr in await asyncio.to_thread(self.store.pull_requests, states=["open"]):
+            if pr.number is None:
+                continue
+            info = await self.api.pull(pr.number)
+            now = self.curation.db.now()
+            if info.merged:
+                if await asyncio.to_thread(self.store.close_pull_request, pr.branch, "merged", info.merged_at or now):
+                    await asyncio.to_thread(self._merged, pr.branch)
+                    report.say(f"pull request #{pr.number} was merged: {info.url}")
+            elif info.state == "closed" and await asyncio.to_thread(self.store.close_pull_request, pr.branch,
+                                                                    "closed", now):
+                count = await asyncio.to_thread(self._closed, pr.branch)
+                report.say(f"pull request #{pr.number} was closed without merging: {count} paper(s) marked "
+                           "rejected upstream")
+
+    def _merged(self, branch: str) -> None:
+        published = self.store.publications(branch=branch, states=["published"])
+        self.store.set_publication_state([p.paper_id for p in published], "merged")
+        self._move_unpushed(branch)
+
+    def _closed(self, branch: str) -> int:
+        published = self.store.publications(branch=branch, states=["published"])
+        self.store.set_publication_state([p.paper_id for p in published], "closed", note="pull request closed")
+        now = self.curation.db.now()
+        for publication in published:
+            self.curation.papers.set_status(publication.paper_id, "rejected upstream", only_from=["approved"],
+                                            now=now)
+        self._move_unpushed(branch)
+        return len(published)
+
+    def _move_unpushed(self, branch: str) -> None:
+        """Approvals filed under a branch that ended before they were pushed get the next branch."""
+        unpushed = self.store.publications(branch=branch, states=["pending"])
+        if unpushed:
+            self.store.move_publications([p.paper_id for p in unpushed], self._branch_for(unpushed[0].entry_id))
+
+    def _recent_outcomes(self) -> list[Post]:
+        """Notices for pull requests merged or closed lately (posted once per channel: retried until they are),
+        and whatever the round found wrong."""
+        posts, self._pending_notices = list(self._pending_notices), []
+        since = self.curation.db.now() - NOTIFY_WINDOW
+        for pr in self.store.pull_requests(states=["merged", "closed"]):
+            if pr.number is None or pr.url is None or pr.closed_at is None or pr.closed_at < since:
+                continue
+            if pr.state == "merged":
+                posts.append(texts.merged_post(pr.number, pr.url, self.store.publications(branch=pr.branch,
+                                                                                          states=["merged"])))
+            else:
+                posts.append(texts.closed_post(pr.number, pr.url, self.store.publications(branch=pr.branch,
+                                                                                          states=["closed"])))
+        for publication in self.store.publications(states=["failed"]):
+            title = texts.one_line(str(publication.entry.get("title", "")), 120)
+            posts.append(texts.problem_post(f"github-failed:{publication.paper_id}",
+                                            f"“{title}” cannot be added to the list on GitHub",
+                                            f"{publication.note}. Approve it again under another topic if it "
+                                            "still belongs on the list."))
+        return posts
+
+    # ------------------------------------------------------------------ publish
+
+    async def _publish(self, report: RoundReport) -> None:
+        if self.mode == "push":
+            await asyncio.to_thread(self._push_default, report)
+            return
+        open_publications = await asyncio.to_thread(self.store.publications, states=OPEN_STATES)
+        for branch in dict.fromkeys(p.branch for p in open_publications):
+            pr = await asyncio.to_thread(self.store.pull_request, branch)
+            if pr is not None and pr.state in ("merged", "closed"):
+                await asyncio.to_thread(self._move_unpushed, branch)
+                continue
+            built = await asyncio.to_thread(self._build_branch, report, branch)
+            if built.head is not None:
+                report.say(f"pushed {branch} ({len(built.applied)} new commit(s))")
+            if built.head is not None or pr is None or pr.number is None:
+                await self._open_or_update(report, branch)
+
+    def _build_branch(self, report: RoundReport, branch: str) -> _Built:
+        git, subdir = self._clone()
+        publications = self.store.publications(branch=branch, states=OPEN_STATES)
+        remote_head = git.rev(f"refs/remotes/origin/{branch}")
+        if remote_head is None:
+            start, force, to_apply = report.upstream, True, publications
+        else:
+            foreign = self._foreign_commits(git, report.upstream, remote_head)
+            if not foreign and not git.is_ancestor(report.upstream, remote_head):
+                start, force, to_apply = report.upstream, True, publications  # only ours: rebuild on the new base
+            else:
+                if foreign:
+                    log.info("%s has %d commit(s) by someone else: adding to it, never rewriting it", branch, foreign)
+                start, force, to_apply = remote_head, False, [p for p in publications if p.state == "pending"]
+        applied: list[int] = []
+        listed: list[int] = []
+        failed: list[tuple[int, str]] = []
+        with git.scratch(start) as build:
+            for publication in to_apply:
+                outcome = self._apply(build, subdir, publication)
+                if outcome == "applied":
+                    applied.append(publication.paper_id)
+                elif outcome == "listed":
+                    (listed if start == report.upstream else applied).append(publication.paper_id)
+                else:
+                    failed.append((publication.paper_id, outcome))
+            head = build.out("rev-parse", "HEAD")
+            pushed = None
+            if head not in (start, report.upstream):
+                build.push(head, branch, expect=remote_head, force_if=force)
+                pushed = head
+        self.store.set_publication_state(applied, "published")
+        self.store.set_publication_state(listed, "listed", note="the list upstream already holds it")
+        for paper_id, reason in failed:
+            self.store.set_publication_state([paper_id], "failed", note=reason)
+        if pushed:
+            self.store.save_pull_request(branch, head_sha=pushed, **({"base_sha": report.upstream} if force else {}))
+        return _Built(pushed, applied, listed, failed)
+
+    @staticmethod
+    def _foreign_commits(git: Git, upstream: str, head: str) -> int:
+        """Commits on the branch (since it left the default branch) that the bot did not make."""
+        base = git.out("merge-base", upstream, head)
+        messages = git.out("log", "--format=%B%x00", f"{base}..{head}").split("\x00")
+        return sum(1 for message in messages if message.strip() and f"{texts.TRAILER}:" not in message)
+
+    async def _open_or_update(self, report: RoundReport, branch: str) -> None:
+        publications = await asyncio.to_thread(self.store.publications, branch=branch, states=["published"])
+        if not publications:
+            return
+        day = branch.removeprefix(PREFIX)[:10]
+        title = texts.pull_title(self.mode, day, publications)
+        body = texts.pull_body(publications, self.catalogue.index.catalogue)
+        pr = await asyncio.to_thread(self.store.pull_request, branch)
+        if pr is not None and pr.number is not None:
+            info = await self.api.update_pull(pr.number, title, body)
+            report.say(f"pull request #{info.number} updated: {len(publications)} paper(s), {info.url}")
+            return
+        found = await self.api.pull_for_branch(branch)  # opened by a run that crashed before recording it
+        if found is None or found.state != "open":
+            info = await self.api.open_pull(branch, report.default_branch, title, body)
+            report.say(f"pull request #{info.number} opened: {info.url}")
+        else:
+            info = await self.api.update_pull(found.number, title, body)
+        await asyncio.to_thread(self.store.save_pull_request, branch, number=info.number, url=info.url, state="open",
+                                opened_at=self.curation.db.now())
+
+    def _push_default(self, report: RoundReport) -> None:
+        git, subdir = self._clone()
+        pending = self.store.publications(states=["pending"])
+        if not pending:
+            return
+        applied: list[int] = []
+        listed: list[int] = []
+        with git.scratch(report.upstream) as build:
+            for publication in pending:
+                outcome = self._apply(build, subdir, publication)
+                if outcome == "applied":
+                    applied.append(publication.paper_id)
+                elif outcome == "listed":
+                    listed.append(publication.paper_id)
+                else:
+                    self.store.set_publication_state([publication.paper_id], "failed", note=outcome)
+            head = build.out("rev-parse", "HEAD")
+            if applied:
+                build.push(head, report.default_branch)  # a fast-forward or nothing: never forced
+                report.say(f"pushed {len(applied)} paper(s) to {report.default_branch}")
+        self.store.set_publication_state(applied, "merged", note=f"pushed to {report.default_branch}")
+        self.store.set_publication_state(listed, "listed", note="the list upstream already holds it")
+        report.upstream = head if applied else report.upstream
+
+
+def _relative(problem: str, root: Path) -> str:
+    """A problem's file as a path in the repository (catalogue/probing.yaml:12), not in a scratch directory."""
+    return problem.replace(f"{root.resolve()}/", "").replace(f"{root}/", "")

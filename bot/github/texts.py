@@ -1,0 +1,117 @@
+"""Every word publishing writes: commit messages, pull request titles and bodies (GitHub markdown), and the neutral
+posts maintainers read in chat. Titles come from feeds, so they are untrusted: escaped for markdown here (no
+@mentions, no injected links or HTML), and left to each chat renderer to escape for its platform.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.catalogue.model import Catalogue, entry_from_data
+from bot.catalogue.text import strip_control, valid_url
+from bot.chat.values import Item, Link, Post, Reply
+from bot.store.github import StoredPublication
+
+TRAILER = "Interp-Bot-Paper"  # on every commit the bot makes: commits without it on a branch are someone else's
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(strip_control(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def approvers_text(publication: StoredPublication) -> str:
+    return ", ".join(f"{name} ({platform})" for name, platform in publication.approvers) or "maintainers"
+
+
+def commit_message(publication: StoredPublication) -> str:
+    title = one_line(str(publication.entry.get("title", "")), 150)
+    return (f"Add “{title}” to the list\n\nApproved by {approvers_text(publication)} via interp-bot.\n\n"
+            f"{TRAILER}: {publication.paper_id}\n")
+
+
+def _markdown(text: str) -> str:
+    """Plain text that GitHub shows as itself: markdown and HTML escaped, @mentions and #refs defused."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(text))
+    return text.replace("@", "@\u2060")  # a word joiner after @: no one is pinged by a paper's title
+
+
+def _link_target(url: str) -> str | None:
+    url = url.strip()
+    if not valid_url(url):
+        return None
+    return url.replace("(", "%28").replace(")", "%29").replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+
+
+def pull_title(branch_kind: str, day: str, publications: Sequence[StoredPublication]) -> str:
+    if branch_kind == "pull-request-each" and publications:
+        return one_line(f"Add “{publications[0].entry.get('title', '')}” to the list", 120)
+    count = len(publications)
+    return f"Add {count} paper{'s' if count != 1 else ''} approved on {day}"
+
+
+def pull_body(publications: Sequence[StoredPublication], catalogue: Catalogue) -> str:
+    """The pull request's description: each paper, its topic, who approved it and on which platform."""
+    rows = ["| Paper | Topic | Approved by |", "|---|---|---|"]
+    for publication in publications:
+        entry = entry_from_data(publication.entry)
+        title = _markdown(entry.title)
+        target = next((t for t in (_link_target(link.url) for link in entry.links) if t), None)
+        paper = f"[{title}]({target})" if target else title
+        where = catalogue.path_text(publication.topic) if catalogue.topic(publication.topic) else publication.topic
+        rows.append(f"| {paper} | {_markdown(where)} | {_markdown(approvers_text(publication))} |")
+    return "\n".join([
+        "Papers the list's maintainers approved in chat, added by "
+        "[interp-bot](https://github.com/interp-bot/interp-bot).", "", *rows, "",
+        "Each paper is one commit that touches only its own entry's lines and the rendered README. "
+        "Merging lists them; closing this pull request without merging marks them *rejected upstream* and the bot "
+        "will not propose them again.", "",
+        "<!-- interp-bot rewrites this description as approvals arrive -->",
+    ])
+
+
+# --------------------------------------------------------------------------- posts in the maintainers' channel
+
+
+def _paper_items(publications: Sequence[StoredPublication]) -> tuple[Item, ...]:
+    items = []
+    for publication in publications:
+        entry = entry_from_data(publication.entry)
+        items.append(Item(title=entry.title, links=entry.links[:2],
+                          detail=f"approved by {approvers_text(publication)}", ref=publication.entry_id))
+    return tuple(items)
+
+
+def merged_post(number: int, url: str, publications: Sequence[StoredPublication]) -> Post:
+    count = len(publications)
+    reply = Reply(title=f"🎉 Merged on GitHub: pull request #{number}", kind="info", url=url,
+                  text=f"{count} paper{'s are' if count != 1 else ' is'} now on the list: {url}",
+                  items=(*_paper_items(publications),
+                         Item(title=f"Pull request #{number}", links=(Link("github", url),))),
+                  footer="interp-bot · github")
+    return Post(key=f"github-merged:{number}", kind="notice", reply=reply)
+
+
+def closed_post(number: int, url: str, publications: Sequence[StoredPublication]) -> Post:
+    reply = Reply(title=f"🚫 Closed without merging: pull request #{number}", kind="info", url=url,
+                  text="These papers are taken off the bot's list, marked rejected upstream, and will not be "
+                       f"proposed again: {url}",
+                  items=_paper_items(publications), footer="interp-bot · github")
+    return Post(key=f"github-closed:{number}", kind="notice", reply=reply)
+
+
+def invalid_upstream_post(repo: str, branch: str, commit: str, problems: Sequence[str]) -> Post:
+    shown = list(problems[:15]) + ([f"… and {len(problems) - 15} more"] if len(problems) > 15 else [])
+    reply = Reply(title=f"⚠️ The list on GitHub is invalid ({repo}, {branch} at {commit[:10]})", kind="error",
+                  text="interp-bot keeps serving the last valid list and publishes nothing until this is fixed "
+                       "upstream:\n" + "\n".join(f"• {problem}" for problem in shown),
+                  footer="interp-bot · github sync")
+    return Post(key=f"github-invalid:{commit[:40]}", kind="notice", reply=reply)
+
+
+def problem_post(key: str, title: str, text: str) -> Post:
+    """A problem maintainers must act on (a token without rights, an approval that no longer fits the list)."""
+    return Post(key=key[:100], kind="notice",
+                reply=Reply(title=f"⚠️ {title}", kind="error", text=text, footer="interp-bot · github"))

@@ -1,0 +1,140 @@
+"""The GitHub mode from a shell: the real `interp-bot` in child processes against the loopback GitHub, every log at
+DEBUG with git's own tracing on, and the token (raw or as git sends it) never in anything printed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from bot.github.auth import basic_credentials
+from bot.store.db import Database
+from bot.store.papers import PaperStore
+from tests.fakes.github_fake import FakeGitHub
+from tests.github.conftest import TOKEN, TOPICS
+from tests.ops.support import Result, bot_env, cli
+
+
+def github_env(tmp_path: Path, github: FakeGitHub, **extra: str) -> dict[str, str]:
+    return bot_env(tmp_path, database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+                   INTERP_BOT_CATALOGUE_DIR=str(tmp_path / "list" / "catalogue"),
+                   INTERP_BOT_GITHUB_REPO=github.repo, GITHUB_TOKEN=TOKEN,
+                   INTERP_BOT_GITHUB_API_URL=github.api_url, INTERP_BOT_GITHUB_GIT_URL=github.git_url,
+                   INTERP_BOT_LOG_LEVEL="DEBUG", GIT_TRACE="1", GIT_CURL_VERBOSE="1", GIT_TRACE_CURL="1", **extra)
+
+
+def assert_no_token(*results: Result) -> None:
+    for result in results:
+        output = result.stdout + result.stderr
+        assert TOKEN not in output
+        assert basic_credentials(TOKEN) not in output
+        assert TOKEN[-16:] not in output  # not even a part of it
+
+
+def add_candidate(tmp_path: Path) -> int:
+    database = Database.open(f"sqlite:///{tmp_path / 'bot.db'}")
+    paper, _ = PaperStore(database).record_paper(
+        keys=["arxiv:2411.30001"],
+        values={"canonical_id": "arxiv:2411.30001", "arxiv_id": "2411.30001",
+                "title": "Dictionary Features Of A Shell-Approved Paper", "authors": ["Ada Lovelace"],
+                "abstract": "Sparse dictionary features.", "abs_url": "https://arxiv.org/abs/2411.30001",
+                "pdf_url": "", "links": [], "categories": [], "published": None, "score": 0.9, "topics": TOPICS,
+                "status": "candidate", "listed_entry": None},
+        feed="arxiv-test", item_id="shell-1", now=database.now())
+    database.close()
+    return paper.id
+
+
+async def test_init_decide_merge_and_status_from_a_shell(tmp_path: Path, github: FakeGitHub) -> None:
+    env = github_env(tmp_path, github)
+    init = await cli(env, tmp_path, "init", "--from-github", github.repo)
+    assert init.returncode == 0, init.stderr
+    assert f"cloned {github.repo} into {tmp_path / 'list'}" in init.stdout
+    again = await cli(env, tmp_path, "init", "--from-github", github.repo)
+    assert again.returncode == 0, again.stderr
+    assert "is already a clone" in again.stdout
+
+    paper_id = add_candidate(tmp_path)
+    decide = await cli(env, tmp_path, "decide", str(paper_id), "approve", "--topic", "sparse-coding", "--as", "alice",
+                       limit=120)
+    assert decide.returncode == 0, decide.stderr
+    assert f"candidate #{paper_id} approved" in decide.stdout
+    assert "github: pull request #1 opened: https://github.com/interp-test/awesome-llm-interpretability/pull/1" in \
+        decide.stdout
+    assert "alice (console)" in github.pulls[1].body
+
+    status = await cli(env, tmp_path, "status", "--json")
+    data = status.json()
+    assert data["github"]["open_pull_requests"] == [
+        {"number": 1, "url": "https://github.com/interp-test/awesome-llm-interpretability/pull/1",
+         "branch": github.pulls[1].head}]
+    assert data["github"]["publications"] == {"published": 1}
+    assert data["links"]["checked_at"] is None
+
+    github.merge(1)
+    merged = await cli(env, tmp_path, "github", limit=120)
+    assert merged.returncode == 0, merged.stderr
+    assert "github: pull request #1 was merged" in merged.stdout
+    assert "Merged on GitHub: pull request #1" in merged.stdout  # the console is the maintainers' channel here
+    once = await cli(env, tmp_path, "github", limit=120)
+    assert "Merged on GitHub" not in once.stdout
+    topic = await cli(env, tmp_path, "topic", "sae", "--json")
+    assert "Dictionary Features Of A Shell-Approved Paper" in [e["title"] for e in topic.json()["entries"]]
+    plain = await cli(env, tmp_path, "status")
+    assert f"github: {github.repo} (pull-request); approvals by state: {{'merged': 1}}" in plain.stdout
+    assert_no_token(init, again, decide, status, merged, once, topic, plain)
+    remote = subprocess.run(["git", "remote", "-v"], cwd=tmp_path / "list", capture_output=True, text=True).stdout
+    assert TOKEN not in remote
+
+
+async def test_a_token_without_rights_is_one_line_naming_the_setting(tmp_path: Path, github: FakeGitHub) -> None:
+    env = github_env(tmp_path, github)
+    assert (await cli(env, tmp_path, "init", "--from-github", github.repo)).returncode == 0
+    paper_id = add_candidate(tmp_path)
+    github.tokens[TOKEN] = frozenset({"metadata", "pull_requests"})  # read-only contents
+    decide = await cli(env, tmp_path, "decide", str(paper_id), "approve", "--topic", "sparse-coding", limit=120)
+    assert decide.returncode == 3
+    errors = [line for line in decide.stderr.splitlines() if line.startswith("interp-bot:")]
+    assert len(errors) == 1, decide.stderr
+    assert errors[0].startswith(f"interp-bot: configuration error: GITHUB_TOKEN cannot push to {github.repo} (git: ")
+    assert "returned error: 403" in errors[0]
+    assert errors[0].endswith("it needs a fine-grained token for that repository with Contents: Read and write and "
+                              "Pull requests: Read and write (docs/github.md)")
+    assert "Traceback" not in decide.stderr
+    assert f"candidate #{paper_id} approved" in decide.stdout, "the approval itself stands"
+
+    github.tokens.clear()  # a revoked token
+    status = await cli(env, tmp_path, "github", limit=120)
+    assert status.returncode == 3
+    assert "GITHUB_TOKEN cannot read interp-test/awesome-llm-interpretability (GitHub: 401 Bad credentials)" in \
+        status.stderr
+    assert_no_token(decide, status)
+
+
+async def test_init_imports_the_readme_of_a_list_without_a_catalogue(tmp_path: Path) -> None:
+    from tests.conftest import SEED
+
+    github = FakeGitHub(tmp_path, token=TOKEN)
+    github.seed({"README.md": SEED.read_text(encoding="utf-8"), "LICENSE": "CC0\n"})
+    await github.start()
+    try:
+        env = github_env(tmp_path, github)
+        init = await cli(env, tmp_path, "init", "--from-github", github.repo, limit=120)
+        assert init.returncode == 0, init.stderr
+        assert "imported" in init.stdout
+        assert "from README.md into" in init.stdout
+        assert "pull request #1 opened" in init.stdout
+        assert github.pulls[1].head == "interp-bot/import"
+        assert "catalogue/topics.yaml" in subprocess.run(
+            ["git", "show", "--name-only", "--format=", "interp-bot/import"], cwd=github.bare, capture_output=True,
+            text=True, check=True).stdout
+        topic = await cli(env, tmp_path, "topic", "sae", "--json")
+        assert topic.returncode == 0
+        assert json.loads(topic.stdout)["topic"]["slug"] == "sparse-coding"
+        # Until the import is merged, a round serves the import and publishes nothing.
+        round_ = await cli(env, tmp_path, "github", limit=120)
+        assert round_.returncode == 0, round_.stderr
+        assert "has no catalogue/ yet" in round_.stdout
+        assert_no_token(init, topic, round_)
+    finally:
+        await github.stop()

@@ -1,0 +1,263 @@
+"""Approvals become pull requests on the list's repository, and their fate comes back: real git pushes to a bare
+repository over HTTP, the REST calls to the loopback GitHub."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot.github.publisher import PREFIX
+from bot.store.github import GitHubStore
+from tests.fakes.github_fake import FakeGitHub
+from tests.github.conftest import Loop
+
+
+def branch_files(github: FakeGitHub, branch: str) -> list[str]:
+    base = github.head(github.default_branch)
+    return subprocess.run(["git", "diff", "--name-only", f"{base}...{branch}"], cwd=github.bare, check=True,
+                          capture_output=True, text=True).stdout.split()
+
+
+async def test_two_approvals_in_a_day_make_one_pull_request_with_two_commits(loop: Loop) -> None:
+    github = loop.github
+    await loop.approve(1)
+    first = await loop.publisher.run_round()
+    assert any(line.startswith("pull request #1 opened") for line in first.lines), first.lines
+    await loop.approve(2)
+    await loop.publisher.run_round()
+
+    assert list(github.pulls) == [1], "the second approval updates the day's pull request"
+    pull = github.pulls[1]
+    assert pull.head.startswith(PREFIX)
+    assert pull.base == "main"
+    assert github.log(pull.head, since="main") == [
+        "Add “Sparse Autoencoders Find Feature Family 2 in Language Models” to the list",
+        "Add “Sparse Autoencoders Find Feature Family 1 in Language Models” to the list",
+    ]
+    assert sorted(branch_files(github, pull.head)) == ["catalogue/README.md", "catalogue/tools-techniques-methods.yaml"]
+    assert pull.title == f"Add 2 papers approved on {pull.head.removeprefix(PREFIX)}"
+    for n in (1, 2):
+        assert (f"[Sparse Autoencoders Find Feature Family {n} in Language Models]"
+                f"(https://arxiv.org/abs/2411.{20000 + n:05d})") in pull.body
+    assert "| Paper & Blog › By Topic › Tools/Techniques/Methods › Sparse Coding |" in pull.body
+    assert "alice (discord), bob (slack)" in pull.body
+    assert github.find("PATCH", f"/repos/{github.repo}/pulls/1"), "the body was updated with the second paper"
+
+
+async def test_each_request_carries_the_token_as_a_header_never_in_a_url(loop: Loop, tmp_path: Path) -> None:
+    from tests.github.conftest import TOKEN
+
+    await loop.approve(1)
+    await loop.publisher.run_round()
+    assert loop.github.git_requests, "git talked to the fake over HTTP"
+    for call in loop.github.calls + loop.github.git_requests:
+        assert TOKEN not in call.path
+        assert call.headers.get("Authorization"), call.path
+    config = (tmp_path / "list" / ".git" / "config").read_text()
+    assert TOKEN not in config
+    assert "extraheader" not in config.lower(), "the header lives in git's environment, not in the clone"
+
+
+async def test_a_merge_is_announced_once_and_reaches_the_digest(loop: Loop) -> None:
+    from bot.curation.digest import run_digest
+
+    await loop.approve(1)
+    await loop.publisher.run_round()
+    loop.github.merge(1)
+    report = await loop.publisher.run_round()
+    assert "pull request #1 was merged: https://github.com/interp-test/awesome-llm-interpretability/pull/1" in \
+        report.lines
+    await loop.publisher.run_round()
+    said = loop.console.getvalue()
+    assert said.count("Merged on GitHub: pull request #1") == 1
+    assert "https://github.com/interp-test/awesome-llm-interpretability/pull/1" in said
+    assert GitHubStore(loop.database).count_by_state() == {"merged": 1}
+
+    digest = await run_digest(loop.curation, loop.settings, dry_run=True)
+    titles = [item.title for item in digest.post.reply.items]
+    assert "Merged on GitHub: pull request #1" in titles
+    assert "1 pull request(s) merged on GitHub" in digest.post.reply.text
+
+
+async def test_a_closed_pull_request_is_undone_and_never_proposed_again(loop: Loop) -> None:
+    paper_id = await loop.approve(1)
+    title = "Sparse Autoencoders Find Feature Family 1 in Language Models"
+    await loop.publisher.run_round()
+    assert title in loop.topic_titles("sparse coding"), "an approval is served while its pull request is open"
+
+    loop.github.close(1)
+    report = await loop.publisher.run_round()
+    assert "pull request #1 was closed without merging: 1 paper(s) marked rejected upstream" in report.lines
+    assert title not in loop.topic_titles("sparse coding")
+    assert title not in (loop.settings.catalogue_dir / "tools-techniques-methods.yaml").read_text()
+    assert loop.curation.papers.paper(paper_id).status == "rejected upstream"
+    assert "Closed without merging: pull request #1" in loop.console.getvalue()
+    # The same paper in a later poll stays where it is: never a candidate again.
+    loop.add_candidate(1)
+    assert loop.curation.papers.paper(paper_id).status == "rejected upstream"
+    assert loop.curation.papers.candidates() == []
+
+
+async def test_a_human_edit_upstream_reaches_topic_answers_at_the_next_sync(loop: Loop) -> None:
+    def add_by_hand(work: Path) -> None:
+        path = work / "catalogue" / "tools-techniques-methods.yaml"
+        text = path.read_text()
+        anchor = "- topic: sparse-coding\n  entries:\n"
+        assert anchor in text
+        path.write_text(text.replace(anchor, anchor + "    - id: added-on-github\n      title: Added On GitHub By "
+                                                      "Hand\n      links:\n        - label: arxiv 2412\n          "
+                                                      "url: https://arxiv.org/abs/2412.00001\n", 1))
+
+    await loop.publisher.run_round()
+    assert "Added On GitHub By Hand" not in loop.topic_titles("sae")
+    loop.github.commit(add_by_hand, "Add a paper by hand")
+    await loop.publisher.run_round()
+    assert "Added On GitHub By Hand" in loop.topic_titles("sae")
+
+
+async def test_an_upstream_edit_next_to_ours_rebuilds_the_branch_on_the_new_default_branch(loop: Loop) -> None:
+    """GitHub would call the two appends a conflict; the bot rebuilds its branch from the stored entry instead."""
+    await loop.approve(1)
+    await loop.publisher.run_round()
+    pull = loop.github.pulls[1]
+    old_head = loop.github.head(pull.head)
+
+    def append_same_block(work: Path) -> None:
+        path = work / "catalogue" / "tools-techniques-methods.yaml"
+        lines = path.read_text().splitlines(keepends=True)
+        start = lines.index("- topic: sparse-coding\n")
+        end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("- topic:"))
+        while not lines[end - 1].strip():
+            end -= 1
+        lines.insert(end, "    - id: human-neighbour\n      title: A Human's Neighbouring Entry\n")
+        path.write_text("".join(lines))
+
+    loop.github.commit(append_same_block, "A human adds an entry at the end of Sparse Coding")
+    await loop.publisher.run_round()
+    new_head = loop.github.head(pull.head)
+    assert new_head != old_head
+    assert loop.github.log(pull.head, since="main") == [
+        "Add “Sparse Autoencoders Find Feature Family 1 in Language Models” to the list"]
+    text = loop.github.show("catalogue/tools-techniques-methods.yaml", pull.head)
+    assert "A Human's Neighbouring Entry" in text
+    assert "Sparse Autoencoders Find Feature Family 1 in Language Models" in text
+    titles = loop.topic_titles("sparse coding")
+    assert "A Human's Neighbouring Entry" in titles
+    assert "Sparse Autoencoders Find Feature Family 1 in Language Models" in titles
+
+
+async def test_someone_elses_commit_on_the_branch_is_never_force_pushed_over(loop: Loop) -> None:
+    await loop.approve(1)
+    await loop.publisher.run_round()
+    branch = loop.github.pulls[1].head
+
+    def fix_typo(work: Path) -> None:
+        path = work / "catalogue" / "tools-techniques-methods.yaml"
+        path.write_text(path.read_text().replace("Feature Family 1 in", "Feature Family 1 In"))
+
+    loop.github.commit(fix_typo, "Fix a typo in the bot's entry", branch=branch)
+    loop.github.commit(lambda work: (work / "NOTES.md").write_text("moved on\n"), "main moves on")
+    await loop.approve(2)
+    await loop.publisher.run_round()
+    assert loop.github.log(branch, since="main") == [
+        "Add “Sparse Autoencoders Find Feature Family 2 in Language Models” to the list",
+        "Fix a typo in the bot's entry",
+        "Add “Sparse Autoencoders Find Feature Family 1 in Language Models” to the list",
+    ]
+
+
+async def test_an_invalid_list_upstream_is_reported_with_file_and_line_and_the_last_valid_list_kept(
+        loop: Loop) -> None:
+    await loop.publisher.run_round()
+    served = loop.topic_titles("sae")
+
+    def break_it(work: Path) -> None:
+        path = work / "catalogue" / "tools-techniques-methods.yaml"
+        lines = path.read_text().splitlines(keepends=True)
+        lines[5] = "  - this: [is, not, closed\n"
+        path.write_text("".join(lines))
+
+    loop.github.commit(break_it, "An edit that breaks the YAML")
+    report = await loop.publisher.run_round()
+    assert report.problems
+    assert report.problems[0].startswith("catalogue/tools-techniques-methods.yaml:")
+    said = loop.console.getvalue()
+    assert "The list on GitHub is invalid" in said
+    assert "catalogue/tools-techniques-methods.yaml:" in said
+    assert loop.topic_titles("sae") == served
+    await loop.approve(1)
+    await loop.publisher.run_round()
+    assert loop.github.pulls == {}, "nothing is built on an invalid list"
+    assert said.count("The list on GitHub is invalid") == 1
+
+    loop.github.commit(lambda work: subprocess.run(["git", "revert", "--no-commit", "HEAD"], cwd=work, check=True,
+                                                   capture_output=True), "Revert the breaking edit")
+    await loop.publisher.run_round()
+    assert list(loop.github.pulls) == [1], "publishing resumes once the list is fixed"
+
+
+@pytest.mark.parametrize(("rights", "action"), [
+    (frozenset({"metadata", "pull_requests"}), "push to"),
+    (frozenset({"metadata", "contents"}), "open pull requests on"),
+])
+async def test_a_token_without_rights_gives_one_clear_error_naming_the_setting(
+        loop: Loop, rights: frozenset[str], action: str) -> None:
+    from bot.errors import GitHubAccessError
+    from tests.github.conftest import TOKEN
+
+    loop.github.tokens[TOKEN] = rights
+    await loop.approve(1)
+    with pytest.raises(GitHubAccessError) as raised:
+        await loop.publisher.run_round()
+    message = str(raised.value)
+    assert message.startswith(f"GITHUB_TOKEN cannot {action} {loop.github.repo} (")
+    assert "Contents: Read and write and Pull requests: Read and write" in message
+    assert TOKEN not in message
+    with pytest.raises(GitHubAccessError):
+        await loop.publisher.run_round()
+    assert loop.console.getvalue().count("GitHub refused") == 1, "the maintainers hear it once"
+
+
+async def test_one_pull_request_per_paper_in_pull_request_each_mode(loop_factory) -> None:  # type: ignore[no-untyped-def]
+    loop = await loop_factory(github_mode="pull-request-each")
+    await loop.approve(1)
+    await loop.approve(2)
+    await loop.publisher.run_round()
+    entries = [e.id for e in loop.catalogue.index.catalogue.entries if "feature-family" in e.id]
+    assert len(entries) == 2
+    assert sorted(p.head for p in loop.github.pulls.values()) == sorted(f"{PREFIX}{entry}" for entry in entries)
+    assert all(p.title.startswith("Add “Sparse Autoencoders") for p in loop.github.pulls.values())
+
+
+async def test_push_mode_commits_straight_to_the_default_branch(loop_factory) -> None:  # type: ignore[no-untyped-def]
+    loop = await loop_factory(github_mode="push")
+    before = loop.github.head("main")
+    await loop.approve(1)
+    report = await loop.publisher.run_round()
+    assert "pushed 1 paper(s) to main" in report.lines
+    assert loop.github.pulls == {}
+    assert loop.github.log("main", since=before) == [
+        "Add “Sparse Autoencoders Find Feature Family 1 in Language Models” to the list"]
+    assert GitHubStore(loop.database).count_by_state() == {"merged": 1}
+
+
+async def test_github_mode_without_a_clone_says_how_to_make_one(tmp_path: Path, github: FakeGitHub) -> None:
+    from bot.app import App
+    from bot.errors import ConfigError
+    from tests.github.conftest import github_settings
+
+    with pytest.raises(ConfigError, match=r"is not a clone of interp-test/awesome-llm-interpretability: run "
+                                          r"`interp-bot init --from-github interp-test/awesome-llm-interpretability`"):
+        App(github_settings(tmp_path, github))
+
+
+async def test_the_clone_never_commits_the_catalogues_write_lock(loop: Loop, tmp_path: Path) -> None:
+    await loop.approve(1)  # the approval's write takes the lock file in the served catalogue
+    assert (loop.settings.catalogue_dir / ".interp-bot.lock").exists()
+    await loop.publisher.run_round()
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path / "list", capture_output=True, text=True,
+                            check=True).stdout
+    assert status == ""
+    assert ".interp-bot.lock" not in branch_files(loop.github, loop.github.pulls[1].head)
