@@ -40,6 +40,8 @@ def entry_slug(title: str, max_words: int = 8) -> str:
 
 def strip_control(text: str) -> str:
     """Remove control and bidi-override characters that could garble a terminal or a chat message."""
+    if text.isascii() and text.isprintable():  # most text: nothing to remove, known without a regex
+        return text
     return _CONTROL.sub("", text)
 
 

@@ -53,7 +53,8 @@ def _quiet_reason(spec: FeedSpec | None, state: FeedState, now: datetime) -> str
         return ""
     last = state.last_new_item_at
     if last is None:
-        return "has brought no item yet"
+        # Items seen but no time recorded: a feed polled before this was recorded (schema 1), not a silent one.
+        return "" if state.items_seen else "has brought no item yet"
     silence = now - last
     if state.new_item_gap_seconds is not None and state.new_item_gaps_seen >= MIN_GAPS_FOR_USUAL:
         usual = max(state.new_item_gap_seconds, (spec.interval_minutes * 60) if spec else 0)

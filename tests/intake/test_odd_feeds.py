@@ -330,3 +330,19 @@ async def test_a_feed_silent_for_three_times_its_usual_gap_is_quiet(parts, feed_
     health = feed_health(spec, intake.store.feed_state("blog"), clock.now)
     assert (health.state, health.reason) == ("quiet", "no new item for 4 h (usually one every 1 h)")
     assert replace(state).last_new_item_at == health.since
+
+
+# --------------------------------------------------------------------------- 5. Retry-After, through a whole poll
+
+
+async def test_an_absurd_retry_after_backs_the_feed_off_for_a_week(parts, feed_server, caplog) -> None:
+    intake: Intake = parts["intake"]
+    for value in ("1e400", "999999999999"):
+        report = await intake.poll_feed(feed(feed_server, f"overloaded-{value}", f"/status/503?retry_after={value}",
+                                             "rss"), force=True)
+        assert (report.status, report.error) == ("failed", "HTTP 503")
+        state = intake.store.feed_state(f"overloaded-{value}")
+        assert state.next_poll_at == parts["clock"].now + timedelta(days=7)
+    assert "waiting 7 days instead" in caplog.text
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.exc_info]

@@ -53,7 +53,9 @@ def get(item: Any, key: str, default: Any = None) -> Any:
 def text(value: Any) -> str:
     """Plain text: HTML stripped, mojibake repaired, and no control, zero-width or bidi character left (they
     would reach a terminal, a log or a chat message, or make one title look like two)."""
-    return " ".join(strip_control(repair_mojibake(strip_html(str(value or "")))).split())
+    plain = repair_mojibake(strip_html(str(value or "")))  # whitespace collapsed already
+    cleaned = strip_control(plain)
+    return plain if cleaned is plain else " ".join(cleaned.split())
 
 
 def title(entry: Any, *, tex: bool = False) -> str:
