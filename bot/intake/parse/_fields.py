@@ -95,8 +95,8 @@ def bounded(paper: Paper) -> Paper:
     )
 
 
-def _digest(value: str) -> str:
-    return f"sha256:{hashlib.sha256(value.encode('utf-8')).hexdigest()[:32]}"
+def _digest(value: str, length: int = 32) -> str:
+    return f"sha256:{hashlib.sha256(value.encode('utf-8')).hexdigest()[:length]}"
 
 
 def split_authors(text: str) -> tuple[str, ...]:
@@ -140,7 +140,7 @@ def item_id(entry: Any, link: str) -> str:
         return explicit
     if link:
         return link
-    return _digest(str(entry.get("title", "")))
+    return _digest(str(entry.get("title", "")), 16)  # 16: the ids stored since the first release
 
 
 def date(container: Any, *keys: str) -> datetime | None:
