@@ -1,4 +1,4 @@
-"""Logging set-up: plain or JSON lines, with every secret redacted from every record.
+"""Logging set-up: plain or JSON lines, with every secret redacted and every control character removed.
 
 The redactor is a logging.Filter on the handlers, so it applies to our records and to those of
 discord.py, slack-bolt, httpx and SQLAlchemy alike, including exception tracebacks.
@@ -12,6 +12,8 @@ import re
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
+
+from bot.catalogue.text import strip_control
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -33,7 +35,9 @@ class RedactingFilter(logging.Filter):
         return _TOKEN_SHAPES.sub(REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        # Control characters go too: log messages quote feed titles, servers' errors and users' commands, and an
+        # ESC in one would drive the terminal of whoever reads the log.
+        message = strip_control(record.getMessage())
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         record.msg = self.redact(message)

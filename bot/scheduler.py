@@ -58,13 +58,18 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
                 reports = await intake.poll([feed])
                 if any(report.candidates for report in reports):
                     publish_soon(scheduler)
+                await run_when_due(scheduler, intake, feed.name)
 
+            # Each feed runs when it is due (its stored next poll, which back-off and Retry-After move too), not
+            # at a fixed time after start: a first run before it is due would skip it, and the next try would
+            # come a whole interval later (up to twice a 6-hour interval after a restart).
+            # Staggered, so a restart does not hit every site in the same second.
+            due = intake.store.feed_state(feed.name).next_poll_at
+            first = max(start + timedelta(seconds=5 + 3 * index), due or start)
             scheduler.add_job(
                 leased(app, f"poll:{feed.name}", timedelta(seconds=intake.feed_deadline + 60), poll_one),
                 IntervalTrigger(minutes=feed.interval_minutes, jitter=30),
-                id=f"poll:{feed.name}", name=f"poll {feed.name}",
-                # Stagger the first round so a restart does not hit every site in the same second.
-                next_run_time=start + timedelta(seconds=5 + 3 * index),
+                id=f"poll:{feed.name}", name=f"poll {feed.name}", next_run_time=first,
             )
     for platform in app.curation.adapters:
         async def publish(platform: str = platform) -> None:
@@ -113,6 +118,15 @@ def run_soon(scheduler: AsyncIOScheduler, job_id: str) -> None:
     job = scheduler.get_job(job_id)
     if job is not None:
         job.modify(next_run_time=datetime.now(UTC))
+
+async def run_when_due(scheduler: AsyncIOScheduler, intake: Intake, name: str) -> None:
+    """Move a feed's next run to its due time, as its last poll (or back-off) set it."""
+    import asyncio
+
+    due = (await asyncio.to_thread(intake.store.feed_state, name)).next_poll_at
+    job = scheduler.get_job(f"poll:{name}")
+    if due is not None and job is not None:
+        job.modify(next_run_time=max(due, intake.db.now() + timedelta(seconds=1)))
 
 
 def publish_soon(scheduler: AsyncIOScheduler) -> None:

@@ -13,15 +13,20 @@ from tests.fakes.feed_server import FeedServer
 FEEDS = Path(__file__).resolve().parent / "data" / "feeds"
 
 
+def two_feeds(path: Path, server: FeedServer, *, interval: int, second: str) -> Path:
+    """feeds.yaml: LessWrong every `interval` minutes, and a second RSS feed `second` ("name: x, enabled: false")."""
+    path.write_text(
+        "feeds:\n"
+        f"  - {{name: lesswrong, kind: forum_rss, url: '{server.url('/feeds/lesswrong-frontpage.xml')}',"
+        f" interval_minutes: {interval}}}\n"
+        f"  - {{{second}, kind: rss, url: '{server.url('/feeds/reader-full.rss')}'}}\n"
+    )
+    return path
+
+
 async def test_jobs_are_configured_and_leased(catalogue_dir: Path, tmp_path: Path) -> None:
     async with FeedServer(FEEDS) as server:
-        feeds_file = tmp_path / "feeds.yaml"
-        feeds_file.write_text(
-            "feeds:\n"
-            f"  - {{name: lesswrong, kind: forum_rss, url: '{server.url('/feeds/lesswrong-frontpage.xml')}',"
-            " interval_minutes: 30}\n"
-            f"  - {{name: paused, kind: rss, url: '{server.url('/feeds/reader-full.rss')}', enabled: false}}\n"
-        )
+        feeds_file = two_feeds(tmp_path / "feeds.yaml", server, interval=30, second="name: paused, enabled: false")
         settings = load_settings(catalogue_dir=catalogue_dir, database_url=f"sqlite:///{tmp_path}/s.db",
                                  feeds_file=feeds_file, allow_private_addresses=True, digest_time="07:30",
                                  timezone="Europe/Berlin")
@@ -83,5 +88,36 @@ async def test_github_mode_adds_the_round_and_an_approval_runs_it_soon(tmp_path:
         assert scheduler.get_job("github").next_run_time < start  # due now, not at its next time
         await scheduler.get_job("github").func()
         assert github.calls, "the round talked to GitHub"
+        scheduler.shutdown(wait=False)
+        await app.stop()
+
+
+async def test_each_feed_runs_at_its_due_time_after_a_restart(catalogue_dir: Path, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from bot.store.papers import FeedState
+
+    async with FeedServer(FEEDS) as server:
+        feeds_file = two_feeds(tmp_path / "feeds.yaml", server, interval=360,
+                               second="name: overdue, interval_minutes: 360")
+        settings = load_settings(catalogue_dir=catalogue_dir, database_url=f"sqlite:///{tmp_path}/s.db",
+                                 feeds_file=feeds_file, allow_private_addresses=True)
+        app = App(settings)
+        intake = await app.open_intake()
+        restart = datetime(2026, 11, 24, 1, 56, 12, tzinfo=UTC)
+        due = datetime(2026, 11, 24, 1, 57, 11, tzinfo=UTC)  # a minute after the restart
+        intake.store.save_feed_state(FeedState(name="lesswrong", last_poll_at=due - timedelta(hours=6),
+                                               next_poll_at=due, initialised=True))
+        intake.store.save_feed_state(FeedState(name="overdue", next_poll_at=restart - timedelta(hours=3)))
+        scheduler = build_scheduler(app, now=restart)
+        scheduler.start(paused=True)
+        # Not "5 seconds after start, then skipped as not due, then a whole interval later": at its due time.
+        assert scheduler.get_job("poll:lesswrong").next_run_time == due
+        assert scheduler.get_job("poll:overdue").next_run_time == restart + timedelta(seconds=8)  # staggered
+
+        await scheduler.get_job("poll:lesswrong").func()
+        polled = intake.store.feed_state("lesswrong")
+        assert polled.last_success_at is not None
+        assert scheduler.get_job("poll:lesswrong").next_run_time == polled.next_poll_at  # its next due time
         scheduler.shutdown(wait=False)
         await app.stop()

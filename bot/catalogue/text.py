@@ -6,7 +6,11 @@ import re
 import unicodedata
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+# C0/C1 controls (ESC starts a terminal escape, BEL rings), zero-width characters, bidi marks, overrides and
+# isolates, soft hyphen and BOM: invisible, yet they garble a terminal or make one title look like another.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 
 
 def fold(text: str) -> str:
@@ -36,7 +40,15 @@ def entry_slug(title: str, max_words: int = 8) -> str:
 
 def strip_control(text: str) -> str:
     """Remove control and bidi-override characters that could garble a terminal or a chat message."""
+    if text.isascii() and text.isprintable():  # most text: nothing to remove, known without a regex
+        return text
     return _CONTROL.sub("", text)
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """Text from outside as it may be logged, stored or printed: one line, no control characters, bounded."""
+    flat = " ".join(strip_control(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 2] + " …"
 
 
 def tokens(text: str) -> list[str]:

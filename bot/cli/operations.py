@@ -221,6 +221,7 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
         state = "enabled" if feed["enabled"] else "disabled"
         print(f"  {feed['name']:<28} {state:<8} last poll {feed['last_poll'] or 'never'} · next "
               f"{feed['next_poll'] or 'at start'} · failures {feed['total_failures']} · {health}")
+        print(feed_health_line(feed))
     return 0
 
 
@@ -290,6 +291,15 @@ def _links(args: argparse.Namespace, settings: Settings) -> int:
     else:
         sys.stdout.write(output.links_text(report))
     return 1 if report.dead else 0
+
+def feed_health_line(feed: dict[str, Any]) -> str:
+    """The second line of a feed in `status`: its health, since when and why, and when it last brought news."""
+    since = f" since {feed['health_since']}" if feed["health_since"] else ""
+    reason = f": {feed['health_reason']}" if feed["health_reason"] else ""
+    news = f"last new item {feed['last_new_item'] or 'never'}"
+    if feed["usual_gap_hours"] is not None:
+        news += f" (usually every {feed['usual_gap_hours']:g} h)"
+    return f"    {feed['health'].upper()}{since}{reason} · {news}"
 
 
 def classify_stream(model: Any, lines: Iterable[str], out: TextIO) -> int:

@@ -97,17 +97,23 @@ def candidate_json(paper: StoredPaper) -> dict[str, Any]:
 
 
 def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
-    """`status --json`: feeds (last poll, failures, next run), candidates, digest, database, version."""
+    """`status --json`: feeds (last poll, failures, next run, health), candidates, digest, database, version.
+
+    Each feed's `health` is "ok", "failing", "degraded", "quiet" or "never polled", with `health_since` and
+    `health_reason` (bot.intake.health); `last_new_item` is when it last brought an item it had not before."""
     from bot import __version__
+    from bot.intake.health import feed_health
     from bot.store.db import safe_url
 
     settings = app.settings
+    now = app.database.now()
     feeds_by_name = {f.name: f for f in app.feeds.feeds} if app.feeds else {}
     states = {s.name: s for s in app.curation.papers.feed_states()}
     feeds = []
     for name in sorted(set(feeds_by_name) | set(states)):
         state = states.get(name)
         spec = feeds_by_name.get(name)
+        health = feed_health(spec, state, now)
         feeds.append({
             "name": name, "enabled": bool(spec and spec.enabled), "configured": spec is not None,
             "last_poll": iso(state.last_poll_at if state else None),
@@ -116,6 +122,10 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
             "consecutive_failures": state.consecutive_failures if state else 0,
             "total_failures": state.total_failures if state else 0,
             "next_poll": iso(state.next_poll_at if state else None),
+            "health": health.state, "health_since": iso(health.since), "health_reason": health.reason or None,
+            "last_new_item": iso(state.last_new_item_at if state else None),
+            "usual_gap_hours": round(state.new_item_gap_seconds / 3600, 1)
+            if state and state.new_item_gap_seconds is not None else None,
         })
     last = app.curation.store.last_digest()
     data = {

@@ -4,11 +4,12 @@ One shared ``httpx.AsyncClient`` (see :func:`make_client`); a :class:`Fetcher` o
 
 * follows redirects itself, checking every hop: only http(s), and no private, loopback, link-local, reserved or
   multicast address (unless allowed), so a feed cannot point the bot at the machine's own network;
-* enforces a total deadline around the whole fetch, streaming included, and a byte cap while streaming, so a
-  server that never answers or never stops answering costs one feed its poll and nothing more;
+* enforces a total deadline around the whole fetch, streaming included, and a byte cap on the *decoded* stream
+  as it is decoded, layer by layer (``Content-Encoding: gzip, gzip`` included), so a server that never answers,
+  never stops answering or sends a decompression bomb costs one feed its poll and a few MB, nothing more;
 * sends conditional requests (ETag / Last-Modified) and reports 304 as "not_modified";
-* reports 429/503 with the server's Retry-After, and keeps arXiv's etiquette (one request at a time per host,
-  at least N seconds between request starts).
+* reports 429/503 with the server's Retry-After (capped at a week, and the cap logged), and keeps arXiv's
+  etiquette (one request at a time per host, at least N seconds between request starts).
 
 ``fetch`` never raises for network or HTTP trouble: it returns a :class:`FetchResult` with status "error".
 """
@@ -17,12 +18,16 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
+import math
 import random
+import re
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
@@ -33,10 +38,18 @@ from bot import __version__
 from bot.intake.sources import FeedSpec
 from bot.pacing import KeyedPacer
 
+log = logging.getLogger(__name__)
+
 DEFAULT_POLITE_HOSTS: Mapping[str, float] = {"export.arxiv.org": 3.0, "rss.arxiv.org": 3.0, "arxiv.org": 3.0}
 _REDIRECTS = {301, 302, 303, 307, 308}
 _THROTTLED = {429, 503}
 _ACCEPT = "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, */*;q=0.5"
+# Only what _Decoder undoes itself, with its cap on each layer (httpx's own decoders would inflate a whole chunk
+# at once, however large it becomes).
+_ACCEPT_ENCODING = "gzip, deflate"
+MAX_RETRY_AFTER_SECONDS = 7 * 24 * 3600.0  # a server asking for more is obeyed for a week, and that is logged
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the last 32 bits are the IPv4 address reached
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: a site's own translators, never public
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -60,6 +73,7 @@ class FetchResult:
     retry_after: float | None = None  # seconds, from Retry-After (delta-seconds or HTTP date)
     error: str = ""  # human-readable: "HTTP 503", "body exceeds 5 MB", "refused private address 10.0.0.1"
     final_url: str = ""
+    warnings: tuple[str, ...] = ()  # the body came, but not whole: "the gzip body ends early"
 
     @property
     def validators(self) -> Validators:
@@ -76,7 +90,7 @@ def make_client(contact_url: str, *, connect_timeout: float = 10, read_timeout: 
     Redirects are off: the Fetcher follows them itself so it can check each hop's address.
     """
     return httpx.AsyncClient(
-        headers={"User-Agent": user_agent(contact_url), "Accept": _ACCEPT},
+        headers={"User-Agent": user_agent(contact_url), "Accept": _ACCEPT, "Accept-Encoding": _ACCEPT_ENCODING},
         timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
         follow_redirects=False,
         limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
@@ -105,20 +119,25 @@ def backoff_delay(
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Retry-After as seconds from now: either delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    """Retry-After as seconds from now: either delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+
+    Uncapped (``1e400`` is infinity): the fetcher caps it at :data:`MAX_RETRY_AFTER_SECONDS` and says so.
+    """
     if not value:
         return None
     value = value.strip()
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
         pass  # not delta-seconds: it may be an HTTP date
+    else:
+        return None if math.isnan(seconds) else max(seconds, 0.0)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        current = time.time() if now is None else now
+        return max(when.timestamp() - current, 0.0)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    current = time.time() if now is None else now
-    return max(when.timestamp() - current, 0.0)
 
 
 def describe_size(n_bytes: int) -> str:
@@ -130,8 +149,16 @@ def describe_size(n_bytes: int) -> str:
 
 
 def is_public_address(address: IpAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Is this an address on the public internet? An IPv6 address that carries an IPv4 one (mapped, 6to4,
+    NAT64, Teredo) is judged by the address it reaches: 2002:a00:1:: is 10.0.0.1."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _NAT64_LOCAL:
+            return False
+        embedded = _embedded_ipv4(address)
+        if embedded and not all(is_public_address(inner) for inner in embedded):
+            return False
+        if embedded and address.teredo is None:
+            return True  # a translation of the (public) IPv4 address: the prefix itself says nothing more
     return not (
         address.is_private
         or address.is_loopback
@@ -152,6 +179,22 @@ class Probe:
     error: str = ""
     moved_to: str | None = None  # the URL after the permanent (301/308) redirects the chain starts with
     method: str = "HEAD"
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...]:
+    if address.ipv4_mapped is not None:
+        return (address.ipv4_mapped,)
+    if address.sixtofour is not None:
+        return (address.sixtofour,)
+    if address in _NAT64:
+        return (ipaddress.IPv4Address(int(address) & 0xFFFFFFFF),)
+    if address.teredo is not None:
+        return address.teredo  # (server, client); 2001::/32 itself is not global either
+    return ()
+
+
+# A host whose last label is a number is an IPv4 address to a browser (WHATWG URL), in whatever spelling:
+# "1.2.3.04", "0x7f.1", "2130706433". Only the plain dotted quad is unambiguous.
+_NUMERIC_LAST_LABEL = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
 
 
 class _Refused(Exception):
@@ -197,7 +240,7 @@ class Fetcher:
                     async with self._hop(url, deadline, loop):
                         result, location = await self._request(url, validators)
                     if location is None:
-                        return result
+                        return _cap_retry_after(result, feed.name)
                     url = location
                 return FetchResult("error", error=f"more than {self._max_redirects} redirects", final_url=url)
         except TimeoutError:
@@ -206,6 +249,8 @@ class Fetcher:
             return FetchResult("error", error=str(refused), final_url=url)
         except httpx.HTTPError as exc:
             return FetchResult("error", error=_describe_http_error(exc), final_url=url)
+        except httpx.InvalidURL as exc:  # not an HTTPError: httpx raises it before any request
+            return FetchResult("error", error=f"invalid URL {url}: {exc}", final_url=url)
         except (OSError, ValueError) as exc:  # socket trouble below httpx, malformed URLs
             return FetchResult("error", error=f"{type(exc).__name__}: {exc}", final_url=url)
 
@@ -242,32 +287,41 @@ class Fetcher:
             if not 200 <= status < 300:
                 return FetchResult("error", http_status=status, error=f"unexpected HTTP {status}",
                                    final_url=url), None
-            body = await self._read_capped(response)
+            body, warnings = await self._read_capped(response)
             return FetchResult("ok", body=body, http_status=status, etag=response.headers.get("ETag"),
-                               last_modified=response.headers.get("Last-Modified"), final_url=url), None
+                               last_modified=response.headers.get("Last-Modified"), final_url=url,
+                               warnings=warnings), None
 
-    async def _read_capped(self, response: httpx.Response) -> bytes:
-        too_big = _Refused(f"body exceeds {describe_size(self._max_bytes)}")
+    async def _read_capped(self, response: httpx.Response) -> tuple[bytes, tuple[str, ...]]:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self._max_bytes:
-            raise too_big
+            raise _Refused(f"body exceeds {describe_size(self._max_bytes)}")
+        decoder = _Decoder(response.headers.get("Content-Encoding", ""), self._max_bytes)
         body = bytearray()
-        # Decoded bytes are counted, so a small gzip bomb is cut off at the same cap as a large plain body.
-        async for chunk in response.aiter_bytes():
-            if len(body) + len(chunk) > self._max_bytes:
-                raise too_big
-            body += chunk
-        return bytes(body)
+        # The raw stream, decoded here: every layer's output is counted as it is produced, so a 2 kB bomb is cut
+        # off at the cap having held about the cap, as a large plain body is.
+        async for chunk in response.aiter_raw():
+            for piece in decoder.decode(chunk):
+                body += piece
+        for piece in decoder.finish():
+            body += piece
+        return bytes(body), decoder.warnings
 
     # ------------------------------------------------------------------ checks
 
     @staticmethod
-    def _check_scheme(url: str) -> None:
+    def _check_url(url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme.lower() not in ("http", "https"):
             raise _Refused(f"refused non-http(s) URL {url}")
-        if not parts.hostname:
+        host = parts.hostname
+        if not host:
             raise _Refused(f"refused URL without a host: {url}")
+        if ":" not in host and _NUMERIC_LAST_LABEL.match(host.rstrip(".").rsplit(".", 1)[-1]):
+            try:
+                ipaddress.IPv4Address(host)
+            except ValueError:
+                raise _Refused(f"refused ambiguous numeric address {host} (only a plain a.b.c.d is clear)") from None
 
     async def _check_address(self, url: str) -> None:
         if self._allow_private:
@@ -293,7 +347,7 @@ class Fetcher:
     @asynccontextmanager
     async def _hop(self, url: str, deadline: asyncio.Timeout, loop: asyncio.AbstractEventLoop) -> AsyncIterator[None]:
         """One request of a redirect chain: the URL checked (scheme, address), then the host's turn taken."""
-        self._check_scheme(url)
+        self._check_url(url)
         await self._check_address(url)
         async with self._turn((urlsplit(url).hostname or "").lower(), deadline, loop):
             yield
@@ -352,6 +406,98 @@ class Fetcher:
             return Probe(False, error=_describe_http_error(exc), method=method)
         except (OSError, ValueError) as exc:
             return Probe(False, error=f"{type(exc).__name__}: {exc}", method=method)
+
+def _cap_retry_after(result: FetchResult, feed: str) -> FetchResult:
+    if result.retry_after is None or result.retry_after <= MAX_RETRY_AFTER_SECONDS:
+        return result
+    log.warning("feed %s: the server asked us to wait %s s (Retry-After); waiting %d days instead", feed,
+                f"{result.retry_after:.0f}" if math.isfinite(result.retry_after) else "forever",
+                MAX_RETRY_AFTER_SECONDS // 86400, extra={"feed": feed})
+    return replace(result, retry_after=MAX_RETRY_AFTER_SECONDS)
+
+
+class _Layer:
+    """One Content-Encoding undone with zlib, its output bounded per call (``max_length``) and in total."""
+
+    _PIECE = 64 * 1024
+
+    def __init__(self, name: str, cap: int):
+        self.name = name
+        self._cap = cap
+        self._produced = 0
+        self._deflate_tried_raw = False
+        self._obj = self._new()
+
+    def _new(self) -> zlib._Decompress:
+        # gzip: the gzip wrapper; deflate: the zlib wrapper first (RFC 9110), raw deflate when a server sends that.
+        return zlib.decompressobj(16 + zlib.MAX_WBITS if self.name == "gzip" else zlib.MAX_WBITS)
+
+    @property
+    def complete(self) -> bool:
+        return self._obj.eof
+
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        while data:
+            try:
+                out = self._obj.decompress(data, self._PIECE)
+            except zlib.error as exc:
+                if self.name == "deflate" and not self._deflate_tried_raw and self._produced == 0:
+                    self._deflate_tried_raw = True
+                    self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                raise _Refused(f"undecodable {self.name} body: {exc}") from None
+            data = self._obj.unconsumed_tail
+            if out:
+                yield self._count(out)
+            if self._obj.eof:
+                data = self._obj.unused_data
+                if self.name != "gzip" or not data.strip(b"\x00"):
+                    return  # deflate has one stream; gzip may have several members, then padding
+                self._obj = self._new()
+
+    def finish(self) -> Iterator[bytes]:
+        out = self._obj.flush()
+        if out:
+            yield self._count(out)
+
+    def _count(self, out: bytes) -> bytes:
+        self._produced += len(out)
+        if self._produced > self._cap:
+            raise _Refused(f"body exceeds {describe_size(self._cap)} once decoded ({self.name})")
+        return out
+
+
+class _Decoder:
+    """``Content-Encoding: gzip, gzip`` undone layer by layer, the last-applied first."""
+
+    def __init__(self, header: str, cap: int):
+        names = [name.strip().lower() for name in header.split(",") if name.strip()]
+        names = ["gzip" if name == "x-gzip" else name for name in names if name != "identity"]
+        unsupported = [name for name in names if name not in ("gzip", "deflate")]
+        if unsupported:
+            raise _Refused(f"unsupported Content-Encoding {', '.join(unsupported)} (we ask for gzip or deflate)")
+        self._layers = [_Layer(name, cap) for name in reversed(names)]
+        self._cap = cap
+        self._total = 0
+        self.warnings: tuple[str, ...] = ()
+
+    def decode(self, data: bytes, start: int = 0) -> Iterator[bytes]:
+        if start == len(self._layers):
+            self._total += len(data)
+            if self._total > self._cap:
+                raise _Refused(f"body exceeds {describe_size(self._cap)}")
+            yield data
+            return
+        for piece in self._layers[start].decode(data):
+            yield from self.decode(piece, start + 1)
+
+    def finish(self) -> Iterator[bytes]:
+        for index, layer in enumerate(self._layers):
+            for piece in layer.finish():
+                yield from self.decode(piece, index + 1)
+        truncated = [layer.name for layer in self._layers if not layer.complete]
+        if truncated:
+            self.warnings = (f"the {truncated[0]} body ends early (truncated)",)
 
 
 async def _getaddrinfo(host: str, port: int) -> list[str]:

@@ -8,18 +8,23 @@ preprint, a title with TeX in it. Everything here reduces those spellings to key
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import threading
-import unicodedata
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rapidfuzz import fuzz, process
 
-from bot.catalogue.text import fold
+from bot.catalogue.text import fold, strip_control
 from bot.intake.sites import SITES
+from bot.intake.tex import clean_tex
+
+__all__ = ["GREEK", "ListIndex", "ListIndexCache", "arxiv_abs_url", "arxiv_id", "arxiv_ids_in", "arxiv_pdf_url",
+           "bounded_key", "canonical_url", "clean_tex", "collapse_whitespace", "normalise_title", "paper_keys",
+           "title_key", "url_key"]
 
 if TYPE_CHECKING:
     from bot.catalogue.model import Catalogue
@@ -123,50 +128,8 @@ GREEK = {
     "chi": "χ", "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ",
     "Pi": "Π", "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
 }
-_SYMBOLS = {
-    "ell": "ℓ", "infty": "∞", "times": "×", "to": "→", "rightarrow": "→", "leftarrow": "←", "leq": "≤",
-    "le": "≤", "geq": "≥", "ge": "≥", "neq": "≠", "approx": "≈", "sim": "~", "cdot": "·", "pm": "±",
-    "in": "∈", "ldots": "…", "dots": "…", "LaTeX": "LaTeX", "TeX": "TeX",
-}
-_ACCENTS = {"'": "\u0301", "`": "\u0300", '"': "\u0308", "^": "\u0302", "~": "\u0303", "=": "\u0304", "c": "\u0327"}
-_ACCENT = re.compile(r"""\\(['`"^~=]|c\s)\s*(?:\{\s*([A-Za-z])\s*\}|([A-Za-z]))""")
-_ESCAPED = re.compile(r"\\([&%_#$])")
-_COMMAND = re.compile(r"\\([A-Za-z]+)\*?\s*")
-_WRAPPERS = ("text", "math", "emph", "operatorname", "mbox", "bf", "it", "rm", "tt", "sf", "bm", "boldsymbol")
-_LETTER_NAMES = {char: name.lower() for name, char in GREEK.items()}
-
-
-def clean_tex(text: str) -> str:
-    """Readable text from the TeX that arXiv titles and abstracts carry.
-
-    ``$\\alpha$-masses`` → ``α-masses``, ``\\emph{sparse}`` → ``sparse``, ``Schr\\"odinger`` → ``Schrödinger``;
-    braces and math dollars go; unknown commands keep their name so no word is lost.
-    """
-    if "\\" not in text and "$" not in text and "{" not in text:
-        return text
-
-    def accent(match: re.Match[str]) -> str:
-        mark = _ACCENTS[match.group(1).strip()]
-        return unicodedata.normalize("NFC", (match.group(2) or match.group(3)) + mark)
-
-    def command(match: re.Match[str]) -> str:
-        name = match.group(1)
-        space = " " if match.group(0)[-1:].isspace() else ""
-        if name in GREEK:
-            return GREEK[name] + space
-        if name in _SYMBOLS:
-            return _SYMBOLS[name] + space
-        # \emph, \textbf, \mathrm, \mathcal ... wrap their argument: dropping the command keeps the word.
-        if name.startswith(_WRAPPERS):
-            return space
-        return name + space
-
-    text = _ACCENT.sub(accent, text)
-    text = _ESCAPED.sub(lambda m: "\x00" + m.group(1), text)  # protect \$ \& ... from the steps below
-    text = text.replace("\\\\", " ").replace("~", " ")
-    text = _COMMAND.sub(command, text)
-    text = text.replace("$", "").replace("{", "").replace("}", "").replace("\\", "")
-    return collapse_whitespace(text.replace("\x00", ""))
+# pylatexenc writes \epsilon and \phi as the lunate forms ϵ and ϕ: spelled out like the others.
+_LETTER_NAMES = {char: name.lower() for name, char in GREEK.items()} | {"ϵ": "epsilon", "ϕ": "phi", "ϑ": "theta"}
 
 
 def collapse_whitespace(text: str) -> str:
@@ -178,8 +141,9 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 @functools.lru_cache(maxsize=8192)
 def normalise_title(title: str) -> str:
-    """The form titles are matched in: TeX cleaned, Greek letters spelled out, case, accents and punctuation folded."""
-    cleaned = clean_tex(title)
+    """The form titles are matched in: TeX cleaned, Greek letters spelled out, case, accents and punctuation folded,
+    and zero-width and bidi characters gone (a zero-width space makes neither another title nor two words)."""
+    cleaned = clean_tex(strip_control(title))
     if cleaned.isascii():
         # No Greek letter to spell out and nothing for Unicode to decompose: `fold` minus its NFKD step.
         return " ".join(_NON_WORD.split(cleaned.lower())).strip()
@@ -195,7 +159,24 @@ _MIN_TITLE_CHARS = 15
 
 def title_key(title: str) -> str | None:
     normalised = normalise_title(title)
-    return f"title:{normalised}" if _specific(normalised) else None
+    return bounded_key(f"title:{normalised}") if _specific(normalised) else None
+
+
+# The store's key and canonical-id columns hold 300 characters; a longer key is stood for by its digest.
+MAX_KEY_CHARS = 300
+
+
+def bounded_key(key: str) -> str:
+    """`key` itself, or ``<kind>-sha256:<digest>`` when it is longer than a key may be (one spelling either way)."""
+    if len(key) <= MAX_KEY_CHARS:
+        return key
+    kind = key.split(":", 1)[0]
+    return f"{kind}-sha256:{hashlib.sha256(key.encode('utf-8')).hexdigest()}"
+
+
+def url_key(url: str) -> str:
+    """The dedupe key (and canonical id) of a non-arXiv URL."""
+    return bounded_key(f"url:{canonical_url(url)}")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -205,7 +186,7 @@ def _url_keys(url: str) -> frozenset[str]:
         return frozenset((f"arxiv:{ident[0]}",))
     if not url.strip():
         return frozenset()
-    return frozenset((f"url:{canonical_url(url)}",))
+    return frozenset((url_key(url),))
 
 
 def paper_keys(paper: Paper) -> frozenset[str]:
@@ -242,11 +223,18 @@ class ListIndex:
     def __init__(self, keys: dict[str, str], titles: Iterable[tuple[str, str]]):
         """`keys`: arXiv and URL keys -> entry id; `titles`: (normalised title, entry id) in the list's order."""
         self._keys = keys
+        # The entries whose arXiv ids are known (from their links, or learned): a paper with another arXiv id is
+        # another paper, however alike the titles.
+        self._arxiv_of: dict[str, set[str]] = {}
+        for key, entry_id in keys.items():
+            if key.startswith("arxiv:"):
+                self._arxiv_of.setdefault(entry_id, set()).add(key)
         self._sorted_titles: list[str] = []  # each listed title's words, sorted: what fuzz.ratio compares
         self._title_entries: list[str] = []  # in step
         self._by_words: dict[str, str] = {}  # sorted words -> the first entry with them (titles with a title key)
         # Where two listed titles have the same words in different orders (rare), the exact title decides.
         self._exact: dict[str, str] = {}
+        self._ambiguous: set[str] = set()  # sorted words that more than one listed title has
         first_title: dict[str, str] = {}  # sorted words -> that first entry's normalised title, while building
         for normalised, entry_id in titles:
             if not normalised:
@@ -259,17 +247,23 @@ class ListIndex:
             first = first_title.setdefault(sorted_words, normalised)
             self._by_words.setdefault(sorted_words, entry_id)
             if first != normalised:
+                self._ambiguous.add(sorted_words)
                 self._exact.setdefault(first, self._by_words[sorted_words])
                 self._exact.setdefault(normalised, entry_id)
 
     @classmethod
-    def from_catalogue(cls, catalogue: Catalogue) -> ListIndex:
+    def from_catalogue(cls, catalogue: Catalogue, learned: Mapping[str, str] | None = None) -> ListIndex:
+        """`learned`: arXiv id -> entry id, for entries the list gives no arXiv link (see `learnable`)."""
         # Uncached: the list's own links and titles would only push the papers' out of the caches.
         keys: dict[str, str] = {}
         for entry in catalogue.entries:
             for link in entry.links:
                 for key in _url_keys.__wrapped__(link.url):
                     keys.setdefault(key, entry.id)
+        listed = {entry.id for entry in catalogue.entries}
+        for ident, entry_id in (learned or {}).items():
+            if entry_id in listed:  # an entry removed from the list since takes its learned id with it
+                keys.setdefault(f"arxiv:{ident}", entry_id)
         return cls(keys, ((normalise_title.__wrapped__(entry.title), entry.id) for entry in catalogue.entries))
 
     def __len__(self) -> int:
@@ -288,6 +282,28 @@ class ListIndex:
             for key in sorted(k for k in keys if k.startswith(prefix)):
                 if key in self._keys:
                     return self._keys[key]
+        listed = self._by_title(keys, fuzzy_threshold)
+        if listed is None:
+            return None
+        known = self._arxiv_of.get(listed)
+        if known and any(k.startswith("arxiv:") for k in keys):
+            return None  # the entry is another arXiv paper (its id would have matched above)
+        return listed
+
+    def learnable(self, arxiv_id: str, title: str) -> str | None:
+        """The entry the arXiv paper `arxiv_id` certainly is by its title (the same words as one listed title, and
+        no other), when the list knows no arXiv id for that entry: the id worth remembering for it, so that a
+        linkpost citing the paper, titled otherwise, is recognised as listed too."""
+        normalised = normalise_title(title)
+        if not _specific(normalised) or f"arxiv:{arxiv_id}" in self._keys:
+            return None
+        sorted_words = _sorted_words(normalised)
+        listed = self._by_words.get(sorted_words)
+        if listed is None or sorted_words in self._ambiguous:
+            return None
+        return None if listed in self._arxiv_of else listed
+
+    def _by_title(self, keys: Iterable[str], fuzzy_threshold: float) -> str | None:
         # The title key (when the title is specific enough to have one) is "title:" + the normalised title.
         normalised = next((k[6:] for k in keys if k.startswith("title:")), None)
         if normalised is None or not self._title_entries:
@@ -308,13 +324,18 @@ class ListIndexCache:
         self._lock = threading.Lock()
         self._catalogue: weakref.ref[Catalogue] | None = None
         self._index: ListIndex | None = None
+        self._learned: dict[str, str] = {}
 
-    def index(self, catalogue: Catalogue) -> ListIndex:
+    def index(self, catalogue: Catalogue, learned: Mapping[str, str] | None = None) -> ListIndex:
+        """The index of this catalogue with these learned arXiv ids (rebuilt when either changed)."""
+        learned = dict(learned or {})
         with self._lock:
-            if self._index is None or self._catalogue is None or self._catalogue() is not catalogue:
+            if self._index is None or self._catalogue is None or self._catalogue() is not catalogue \
+                    or learned != self._learned:
                 self._index = None  # the old list's index goes before the new one is built
-                self._index = ListIndex.from_catalogue(catalogue)
+                self._index = ListIndex.from_catalogue(catalogue, learned)
                 self._catalogue = weakref.ref(catalogue)
+                self._learned = learned
             return self._index
 
 

@@ -18,7 +18,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.catalogue.service import CatalogueService
+from bot.catalogue.text import one_line
 from bot.intake.fetch import Fetcher, Validators, backoff_delay
+from bot.intake.health import usual_gap
 from bot.intake.identity import ListIndexCache, paper_keys
 from bot.intake.parse import Paper, parse_feed
 from bot.intake.relevance import Label, RelevanceModel
@@ -45,16 +47,19 @@ class FeedReport:
     listed: int = 0
     error: str = ""
     scored: tuple[tuple[Paper, float, str], ...] = ()  # (paper, score, outcome) for --dry-run output
+    degraded: str = ""  # parsed, but only in part: why
 
     def summary(self) -> str:
+        """One line for a terminal: the error and the reason come from outside, and are made safe to print."""
         if self.status == "failed":
-            return f"{self.feed}: FAILED — {self.error}"
+            return f"{self.feed}: FAILED — {one_line(self.error)}"
         if self.status == "skipped":
             return f"{self.feed}: not due yet"
         if self.status == "not_modified":
             return f"{self.feed}: not modified since the last poll"
         return (f"{self.feed}: {self.items} items, {self.new} new, {self.candidates} candidate(s), "
-                f"{self.listed} already on the list")
+                f"{self.listed} already on the list" + (f" — DEGRADED: {one_line(self.degraded)}"
+                                                        if self.degraded else ""))
 
 
 class RelevanceCache:
@@ -117,7 +122,7 @@ class Intake:
                 error = f"no answer within {self.feed_deadline:g} s"
                 log.warning("feed %s: %s", feed.name, error, extra={"feed": feed.name})
             else:
-                error = f"{type(exc).__name__}: {exc}"
+                error = one_line(f"{type(exc).__name__}: {exc}")
                 log.exception("feed %s failed", feed.name, extra={"feed": feed.name})
             if not dry_run:
                 await asyncio.to_thread(self._record_failure, feed, state, error, None, now)
@@ -126,43 +131,55 @@ class Intake:
     async def _poll(self, feed: FeedSpec, state: FeedState, now: datetime, dry_run: bool) -> FeedReport:
         result = await self.fetcher.fetch(feed, Validators(state.etag, state.last_modified))
         if result.status == "error":
-            log.warning("feed %s: %s", feed.name, result.error, extra={"feed": feed.name})
+            error = one_line(result.error)  # it may quote a server's Location header or reason
+            log.warning("feed %s: %s", feed.name, error, extra={"feed": feed.name})
             if not dry_run:
-                await asyncio.to_thread(self._record_failure, feed, state, result.error, result.retry_after, now)
-            return FeedReport(feed.name, "failed", error=result.error)
+                await asyncio.to_thread(self._record_failure, feed, state, error, result.retry_after, now)
+            return FeedReport(feed.name, "failed", error=error)
         if result.status == "not_modified":
-            if not dry_run:
+            if not dry_run:  # the same content as last time: as degraded (or not) as it was then
                 await asyncio.to_thread(self._record_success, feed, state, now, etag=state.etag,
-                                        last_modified=state.last_modified, batch=state.last_batch)
+                                        last_modified=state.last_modified, batch=state.last_batch,
+                                        degraded=state.degraded)
             return FeedReport(feed.name, "not_modified")
-        report, batch = await asyncio.to_thread(self.process, feed, state, result.body, now, dry_run)
+        report, batch = await asyncio.to_thread(self.process, feed, state, result.body, now, dry_run,
+                                                result.warnings)
         if not dry_run and report.status == "ok":
             await asyncio.to_thread(self._record_success, feed, state, now, etag=result.etag,
                                     last_modified=result.last_modified, batch=batch, items=report.items,
-                                    initialised=True)
+                                    initialised=True, new=report.new, degraded=report.degraded or None)
         return report
 
     def process(self, feed: FeedSpec, state: FeedState, body: bytes, now: datetime,
-                dry_run: bool = False) -> tuple[FeedReport, str]:
-        """Parse, dedupe, score and store one fetched body (everything after the network)."""
+                dry_run: bool = False, warnings: tuple[str, ...] = ()) -> tuple[FeedReport, str]:
+        """Parse, dedupe, score and store one fetched body (everything after the network).
+
+        `warnings` are the fetcher's (a truncated compressed body). A feed that parsed only in part is ingested
+        and reported degraded, with the first problem as the reason; one that parsed to nothing has failed."""
         parsed = parse_feed(body, feed.kind, feed=feed.name)
-        for error in parsed.errors:
-            log.warning("feed %s: parse error: %s", feed.name, error, extra={"feed": feed.name})
+        problems = (*(one_line(w) for w in warnings), *parsed.errors)
+        for problem in problems:
+            log.warning("feed %s: parse error: %s", feed.name, problem, extra={"feed": feed.name})
         papers = list(parsed.papers)[: feed.max_entries]
-        problem = self._batch_problem(feed, state, parsed.total_items, parsed.errors, papers, now)
-        if problem:
+        failure = self._batch_problem(feed, state, parsed.total_items, problems, papers, now)
+        if failure:
             if not dry_run:
-                self._record_failure(feed, state, problem, None, now)
-            return FeedReport(feed.name, "failed", items=len(papers), error=problem), ""
-        return self._ingest(feed, state, papers, now, dry_run), _batch_digest(papers)
+                self._record_failure(feed, state, failure, None, now)
+            return FeedReport(feed.name, "failed", items=len(papers), error=failure), ""
+        report = self._ingest(feed, state, papers, now, dry_run, parsed.skipped_identities)
+        if problems:
+            more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+            report = replace(report, degraded=one_line(problems[0] + more))
+        return report, _batch_digest(papers)
 
     def _batch_problem(self, feed: FeedSpec, state: FeedState, total_items: int, errors: tuple[str, ...],
                        papers: list[Paper], now: datetime) -> str:
         if not papers:
             if errors:
-                return f"unparseable feed: {errors[0]}"
-            weekend = now.weekday() >= 5
-            if total_items == 0 and not (feed.kind == "arxiv_rss" and weekend):
+                return errors[0]
+            # An empty daily listing is a quiet day, not a failure (`status` flags a quiet weekday); any other
+            # feed that parses to nothing is broken.
+            if total_items == 0 and feed.kind != "arxiv_rss":
                 return "the feed parsed to zero entries"
             return ""
         if feed.kind == "arxiv_rss" and state.last_batch == _batch_digest(papers) and state.last_batch_at \
@@ -171,9 +188,11 @@ class Intake:
         return ""
 
     def _ingest(self, feed: FeedSpec, state: FeedState, papers: list[Paper], now: datetime,
-                dry_run: bool) -> FeedReport:
+                dry_run: bool, skipped: tuple[tuple[str, str], ...] = ()) -> FeedReport:
+        """Dedupe, score and store fresh papers. `skipped`: (arXiv id, title) of items that are not news (a
+        replacement of a listed paper still tells its entry the arXiv id)."""
         catalogue = self.catalogue.index.catalogue
-        listed_index = self.listed.index(catalogue)
+        listed_index = self.listed.index(catalogue, self.store.listed_arxiv_ids())
         model = self.relevance.model()
         seen_before = self.store.seen_items(feed.name, (p.item_id for p in papers))
         fresh = [p for p in papers if p.item_id not in seen_before]
@@ -187,8 +206,11 @@ class Intake:
             allowed = set(sorted(allowed, key=newest_first.index)[:quota])
         key_sets = [paper_keys(p) for p in fresh]  # once per paper: for the list's index and for the store
         rows = []
+        learned = [(ident, entry) for ident, title in skipped if (entry := listed_index.learnable(ident, title))]
         for i, (paper, relevance) in enumerate(zip(fresh, scores, strict=True)):
             listed = listed_index.match(paper, keys=key_sets[i])
+            if listed and paper.arxiv_id and listed_index.learnable(paper.arxiv_id, paper.title) == listed:
+                learned.append((paper.arxiv_id, listed))  # the entry's arXiv id, for its linkposts to come
             if listed:
                 status = "listed"
             elif relevance.relevant and (not first_poll or i in allowed):
@@ -203,6 +225,8 @@ class Intake:
         )
         if dry_run:
             return report
+        if learned:
+            self.store.learn_listed_arxiv_ids(learned, now=now)
         recorded = self.store.record_batch(
             [(keys, _paper_values(paper, relevance, status, listed), paper.item_id)
              for keys, (paper, relevance, status, listed) in zip(key_sets, rows, strict=True)], feed=feed.name, now=now)
@@ -212,14 +236,21 @@ class Intake:
 
     def _record_success(self, feed: FeedSpec, state: FeedState, now: datetime, *, etag: str | None,
                         last_modified: str | None, batch: str | None, items: int = 0,
-                        initialised: bool | None = None) -> None:
+                        initialised: bool | None = None, new: int = 0, degraded: str | None = None) -> None:
         changed_batch = batch != state.last_batch
+        gap, gaps_seen = state.new_item_gap_seconds, state.new_item_gaps_seen
+        if new and state.last_new_item_at is not None:
+            gap = usual_gap(gap, (now - state.last_new_item_at).total_seconds())
+            gaps_seen += 1
         self.store.save_feed_state(replace(
             state, etag=etag, last_modified=last_modified, last_poll_at=now, last_success_at=now,
-            consecutive_failures=0, next_poll_at=now + timedelta(minutes=feed.interval_minutes),
+            consecutive_failures=0, failing_since=None, next_poll_at=now + timedelta(minutes=feed.interval_minutes),
             last_batch=batch, last_batch_at=now if changed_batch or not state.last_batch_at else state.last_batch_at,
             items_seen=state.items_seen + items,
             initialised=state.initialised if initialised is None else initialised or state.initialised,
+            degraded=degraded, degraded_since=(state.degraded_since or now) if degraded else None,
+            last_new_item_at=now if new else state.last_new_item_at, new_item_gap_seconds=gap,
+            new_item_gaps_seen=gaps_seen,
         ))
 
     def _record_failure(self, feed: FeedSpec, state: FeedState, error: str, retry_after: float | None,
@@ -228,7 +259,8 @@ class Intake:
         delay = backoff_delay(failures, base_seconds=feed.interval_minutes * 60, retry_after=retry_after,
                               rng=self.rng)
         self.store.save_feed_state(replace(
-            state, last_poll_at=now, last_error=error[:500], last_error_at=now, consecutive_failures=failures,
+            state, last_poll_at=now, last_error=one_line(error), last_error_at=now, consecutive_failures=failures,
+            failing_since=state.failing_since if state.consecutive_failures else now,
             total_failures=state.total_failures + 1, next_poll_at=now + timedelta(seconds=delay),
         ))
 

@@ -21,7 +21,7 @@ from bot.store import schema
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -208,11 +208,34 @@ def _migration_1(database: Database) -> None:
         schema.metadata.create_all(conn, checkfirst=True)
 
 
-def _migration_2_github_and_links(database: Database) -> None:
+def _migration_2_feed_health(database: Database) -> None:
+    """Feed health columns (failing, degraded, quiet: issue 12) and the arXiv ids learned for list entries.
+
+    A database created at version 1 lacks them; one created by this code's `_migration_1` (create_all from today's
+    tables) has them already, so each column is added only when missing.
+    """
+    with database.transaction() as conn:
+        present = {column["name"] for column in inspect(conn).get_columns("feeds")}
+        for name in ("failing_since", "degraded", "degraded_since", "last_new_item_at", "new_item_gap_seconds",
+                     "new_item_gaps_seen"):
+            if name in present:
+                continue
+            column = schema.feeds.c[name]
+            kind = column.type.compile(dialect=conn.dialect)
+            default = " NOT NULL DEFAULT 0" if name == "new_item_gaps_seen" else ""
+            conn.exec_driver_sql(f"ALTER TABLE feeds ADD COLUMN {name} {kind}{default}")
+        schema.listed_arxiv_ids.create(conn, checkfirst=True)
+
+
+def _migration_3_github_and_links(database: Database) -> None:
     """Publishing approvals to GitHub (publications, pull_requests) and link health (link_checks)."""
     with database.transaction() as conn:
         schema.metadata.create_all(conn, checkfirst=True, tables=[
             schema.publications, schema.pull_requests, schema.link_checks])
 
 
-MIGRATIONS: dict[int, Callable[[Database], None]] = {1: _migration_1, 2: _migration_2_github_and_links}
+MIGRATIONS: dict[int, Callable[[Database], None]] = {
+    1: _migration_1,
+    2: _migration_2_feed_health,
+    3: _migration_3_github_and_links,
+}

@@ -33,6 +33,12 @@ class FeedState:
     last_batch: str | None = None
     last_batch_at: datetime | None = None
     items_seen: int = 0
+    failing_since: datetime | None = None
+    degraded: str | None = None  # why the last poll that parsed anything parsed only part of it
+    degraded_since: datetime | None = None
+    last_new_item_at: datetime | None = None
+    new_item_gap_seconds: float | None = None  # the usual gap between new items (exponential average)
+    new_item_gaps_seen: int = 0
 
 
 @dataclass(frozen=True)
@@ -97,19 +103,55 @@ class PaperStore:
             if not done:
                 conn.execute(insert(schema.feeds).values(**values))
 
+    # ------------------------------------------------------------------ the list's learned arXiv ids
+
+    def listed_arxiv_ids(self) -> dict[str, str]:
+        """arXiv id -> list entry id, for entries whose arXiv id was learned from a certain title match."""
+        table = schema.listed_arxiv_ids
+        with self.db.engine.connect() as conn:
+            return {ident: entry for ident, entry in conn.execute(select(table.c.arxiv_id, table.c.entry_id))}
+
+    def learn_listed_arxiv_ids(self, pairs: Iterable[tuple[str, str]], *, now: datetime) -> None:
+        """Remember (arXiv id, entry id) pairs; an id already known keeps its first entry."""
+        table = schema.listed_arxiv_ids
+        with self.db.transaction() as conn:
+            known = set(conn.execute(select(table.c.arxiv_id)).scalars())
+            for ident, entry_id in dict(pairs).items():
+                if ident in known:
+                    continue
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(table).values(arxiv_id=ident, entry_id=entry_id, learned_at=now))
+                except IntegrityError:
+                    pass  # another process learned it at the same moment
+
     # ------------------------------------------------------------------ papers
 
     def find_by_keys(self, conn: Connection, keys: Iterable[str]) -> StoredPaper | None:
+        """The stored paper sharing a key with these, if any may be merged with them: two different arXiv ids are
+        two papers, whatever else they share (a title with zero-width characters, a URL)."""
         keys = list(keys)
         if not keys:
             return None
-        paper_id = conn.execute(
-            select(schema.paper_keys.c.paper_id).where(schema.paper_keys.c.key.in_(keys)).limit(1)
-        ).scalar()
+        owners = self._owners(conn, keys)
+        paper_id = _compatible_owner(keys, owners)
         if paper_id is None:
             return None
         row = conn.execute(select(schema.papers).where(schema.papers.c.id == paper_id)).first()
         return _paper(row) if row else None
+
+    @staticmethod
+    def _owners(conn: Connection, keys: list[str]) -> dict[str, tuple[int, str | None]]:
+        """key -> (paper id, that paper's arXiv id) for the keys already stored (500 at a time)."""
+        owners: dict[str, tuple[int, str | None]] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            found = conn.execute(
+                select(schema.paper_keys.c.key, schema.paper_keys.c.paper_id, schema.papers.c.arxiv_id)
+                .join(schema.papers, schema.papers.c.id == schema.paper_keys.c.paper_id)
+                .where(schema.paper_keys.c.key.in_(chunk)))
+            owners.update((key, (paper_id, arxiv)) for key, paper_id, arxiv in found)
+        return owners
 
     def item_seen(self, feed: str, item_id: str) -> bool:
         with self.db.engine.connect() as conn:
@@ -149,19 +191,15 @@ class PaperStore:
         all_keys = sorted({k for keys, _, _ in keyed for k in keys})
         results: list[tuple[StoredPaper | None, bool]] = []
         with self.db.transaction() as conn:
-            existing: dict[str, int] = {}
-            for start in range(0, len(all_keys), 500):
-                chunk = all_keys[start:start + 500]
-                found = conn.execute(select(schema.paper_keys.c.key, schema.paper_keys.c.paper_id)
-                                     .where(schema.paper_keys.c.key.in_(chunk)))
-                existing.update((key, paper_id) for key, paper_id in found)
+            owners = self._owners(conn, all_keys)
             fresh: list[tuple[list[str], dict[str, Any], str]] = []
-            claimed: set[str] = set()
             for keys, values, item_id in keyed:
-                if any(k in existing for k in keys) or any(k in claimed for k in keys):
+                if _compatible_owner(keys, owners) is not None:
                     fresh.append((keys, values, item_id))  # merged below, after the bulk insert
                     continue
-                claimed.update(keys)
+                # A new paper; keys another arXiv paper holds already (its title) stay that paper's.
+                keys = [k for k in keys if k not in owners]
+                owners.update((k, (-1, values.get("arxiv_id"))) for k in keys)  # claimed by this batch
                 fresh.append((keys, {**values, "_new": True}, item_id))
             new_rows = [(keys, values, item_id) for keys, values, item_id in fresh if values.get("_new")]
             if new_rows:
@@ -177,7 +215,6 @@ class PaperStore:
                 for (keys, _, item_id), paper_id in zip(new_rows, inserted, strict=True):
                     key_rows += [{"key": k, "paper_id": paper_id} for k in keys]
                     item_rows.append({"feed": feed, "item_id": item_id, "paper_id": paper_id, "seen_at": now})
-                    existing.update({k: paper_id for k in keys})
                 conn.execute(insert(schema.paper_keys), key_rows)
                 conn.execute(insert(schema.feed_items), item_rows)
             for keys, values, item_id in fresh:
@@ -203,6 +240,8 @@ class PaperStore:
                     if existing is not None:
                         paper = self._merge(conn, existing, keys, values, feed, item_id, now)
                         return paper, False
+                    held = self._owners(conn, keys)  # by another arXiv paper: not this one's to take
+                    keys = [k for k in keys if k not in held]
                     paper_id = conn.execute(
                         insert(schema.papers).values(**values, feeds=[feed], first_seen_at=now, status_at=now)
                         .returning(schema.papers.c.id)
@@ -288,3 +327,17 @@ class PaperStore:
         with self.db.engine.connect() as conn:
             rows = conn.execute(select(schema.papers.c.status, func.count()).group_by(schema.papers.c.status))
             return {status: count for status, count in rows}
+
+
+def _compatible_owner(keys: Iterable[str], owners: dict[str, tuple[int, str | None]]) -> int | None:
+    """The paper (id; -1 for one claimed earlier in the same batch) these keys belong to, or None: an owner of
+    the same arXiv key first, then any owner whose arXiv id does not contradict ours."""
+    keys = list(keys)
+    mine = next((k[6:] for k in keys if k.startswith("arxiv:")), None)
+    if mine is not None and (owner := owners.get(f"arxiv:{mine}")) is not None:
+        return owner[0]
+    for key in keys:
+        owner = owners.get(key)
+        if owner is not None and (mine is None or owner[1] is None or owner[1] == mine):
+            return owner[0]
+    return None

@@ -47,6 +47,24 @@ feeds = Table(
     Column("last_batch", String(64)),  # digest of the last batch's item ids: a stale feed serves it again
     Column("last_batch_at", DateTime(timezone=True)),
     Column("items_seen", Integer, nullable=False, default=0),
+    # Health beyond "did the last poll fail" (schema 2): when the current run of failures began; a poll that
+    # parsed with errors (degraded) and since when; when the feed last brought an item it had not brought
+    # before, and its usual gap between such items (an exponential average), to tell an unusually quiet feed.
+    Column("failing_since", DateTime(timezone=True)),
+    Column("degraded", Text),
+    Column("degraded_since", DateTime(timezone=True)),
+    Column("last_new_item_at", DateTime(timezone=True)),
+    Column("new_item_gap_seconds", Float),
+    Column("new_item_gaps_seen", Integer, nullable=False, default=0),
+)
+
+# arXiv ids learned for list entries that carry no arXiv link (schema 2): an arXiv paper whose title is certainly
+# a listed entry's gives that entry its id, so a forum linkpost citing the id, under another title, is recognised.
+listed_arxiv_ids = Table(
+    "listed_arxiv_ids", metadata,
+    Column("arxiv_id", String(40), primary_key=True),
+    Column("entry_id", String(200), nullable=False),
+    Column("learned_at", DateTime(timezone=True), nullable=False),
 )
 
 papers = Table(

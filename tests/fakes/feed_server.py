@@ -13,6 +13,8 @@ Misbehaviours (each a route, so one test can mix them):
 * ``/truncated/<file name>``: the first half of a feed file
 * ``/redirect?to=URL``: a 302 to any URL (``http://10.0.0.1/feed``, ``file:///etc/passwd``, ...)
 * ``/redirect-loop``: a 302 to itself
+* ``/served/<name>``: whatever bytes and headers a test gave :meth:`FeedServer.serve` (hostile documents,
+  ``Content-Encoding: gzip, gzip`` bombs, a feed that changes between polls), with ETag and 304 as for files
 
 Every request is recorded (path with query, headers, loop time of arrival) so tests can assert on the
 User-Agent, conditional headers and request spacing.
@@ -50,6 +52,7 @@ class FeedServer:
         self.requests: list[RecordedRequest] = []
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests the server was handling at once
+        self._served: dict[str, tuple[bytes, dict[str, str]]] = {}
         self._slow_release = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -67,6 +70,7 @@ class FeedServer:
         app.router.add_get("/truncated/{name}", self._truncated)
         app.router.add_get("/redirect", self._redirect)
         app.router.add_get("/redirect-loop", self._redirect_loop)
+        app.router.add_get("/served/{name}", self._serve_bytes)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, shutdown_timeout=0.5)
@@ -83,6 +87,12 @@ class FeedServer:
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
+
+    def serve(self, name: str, body: bytes, headers: dict[str, str] | None = None) -> str:
+        """Serve `body` as-is (no compression added, headers as given) at ``/served/<name>``; its URL.
+        Serving a new body under the same name replaces the old one, as a feed's next day does."""
+        self._served[name] = (body, dict(headers or {}))
+        return self.url(f"/served/{name}")
 
     def release_slow(self) -> None:
         self._slow_release.set()
@@ -110,7 +120,16 @@ class FeedServer:
         return path.read_bytes()
 
     async def _feed(self, request: web.Request) -> web.Response:
-        body = self._file(request.match_info["name"])
+        return self._conditional(request, self._file(request.match_info["name"]), {"Content-Type": "application/xml"})
+
+    async def _serve_bytes(self, request: web.Request) -> web.Response:
+        served = self._served.get(request.match_info["name"])
+        if served is None:
+            raise web.HTTPNotFound()
+        body, headers = served
+        return self._conditional(request, body, {"Content-Type": "application/xml", **headers})
+
+    def _conditional(self, request: web.Request, body: bytes, extra: dict[str, str]) -> web.Response:
         etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
         last_modified = format_datetime(LAST_MODIFIED, usegmt=True)
         headers = {"ETag": etag, "Last-Modified": last_modified}
@@ -120,7 +139,7 @@ class FeedServer:
             if_none_match is None and if_modified_since is not None and if_modified_since >= LAST_MODIFIED
         ):
             return web.Response(status=304, headers=headers)
-        return web.Response(body=body, headers=headers, content_type="application/xml")
+        return web.Response(body=body, headers={**headers, **extra})
 
     async def _status(self, request: web.Request) -> web.Response:
         headers = {}

@@ -1,12 +1,22 @@
-"""Fixtures for the intake tests: the feed data directory and a loopback feed server."""
+"""Fixtures for the intake tests: the feed data directory, a loopback feed server, and a whole intake on a clock."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
+from bot.catalogue.service import CatalogueService
+from bot.curation.pipeline import Curation
+from bot.intake.fetch import Fetcher, user_agent
+from bot.intake.poll import Intake
+from bot.intake.sources import FeedSpec
+from bot.settings import load_settings
+from bot.store.db import Database
 from tests.conftest import REPO
 from tests.fakes.feed_server import FeedServer
 
@@ -22,3 +32,30 @@ def feeds_dir() -> Path:
 async def feed_server() -> AsyncIterator[FeedServer]:
     async with FeedServer(FEEDS_DIR) as server:
         yield server
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def parts(catalogue_dir: Path, database_url: str) -> AsyncIterator[dict[str, Any]]:
+    clock = Clock()
+    settings = load_settings(catalogue_dir=catalogue_dir, database_url=database_url, first_poll_max_items=10,
+                             allow_private_addresses=True)
+    database = Database.open(database_url, clock=clock)
+    catalogue = CatalogueService(catalogue_dir)
+    async with httpx.AsyncClient(headers={"User-Agent": user_agent("https://example.org")}) as client:
+        fetcher = Fetcher(client, allow_private=True, total_timeout=1.0, polite_hosts={})
+        intake = Intake(database, catalogue, fetcher, settings, feed_deadline=3.0)
+        yield {"intake": intake, "clock": clock, "curation": Curation(database, catalogue, settings),
+               "database": database}
+    database.close()
+
+
+def feed(server: FeedServer, name: str, path: str, kind: str = "forum_rss", **options: Any) -> FeedSpec:
+    return FeedSpec(name=name, url=server.url(path), kind=kind, **options)  # type: ignore[arg-type]

@@ -118,6 +118,22 @@ def test_tex_is_cleaned_for_reading_and_for_matching():
     assert clean_tex(r"\emph{Sparse} Autoencoders {F}ind \textbf{Features}") == "Sparse Autoencoders Find Features"
     assert clean_tex(r"Schr\"odinger Bridges \& Co") == "Schrödinger Bridges & Co"
     assert clean_tex("No TeX at all: 100% plain") == "No TeX at all: 100% plain"
+
+
+@pytest.mark.parametrize(
+    ("tex", "text"),
+    [  # what the old hand-written cleaner made of real text (issue 12), and pylatexenc's reading
+        (r"$\ln\ln T$", "ln ln T"),
+        (r"Maru\v si\v c", "Marušič"),
+        (r"Jaros{\l}aw \.Zygierewicz", "Jarosław Żygierewicz"),
+        ("costs over $800", "costs over $800"),
+        (r"\begin{equation*} E = mc^2 \end{equation*}", "E = mc^2"),
+        (r"Fran\c cois and \'Alvaro", "François and Álvaro"),
+        (r"a $\sqrt{d}$-dimensional \textit{probe}", "a √(d)-dimensional probe"),
+    ],
+)
+def test_tex_is_read_as_tex(tex, text):
+    assert clean_tex(tex) == text
     assert normalise_title(r"Mass concentration for $\alpha$-masses") == "mass concentration for alpha masses"
     punctuated = "Eliciting Latent Predictions — from Transformers!"
     assert normalise_title(punctuated) == "eliciting latent predictions from transformers"
@@ -190,7 +206,8 @@ def test_titles_with_the_same_words_match_the_exact_title_first_then_the_first_l
 def test_the_list_index_is_built_once_per_catalogue(catalogue, monkeypatch):
     built = []
     original = ListIndex.from_catalogue.__func__
-    monkeypatch.setattr(ListIndex, "from_catalogue", classmethod(lambda cls, c: built.append(c) or original(cls, c)))
+    monkeypatch.setattr(ListIndex, "from_catalogue",
+                        classmethod(lambda cls, c, *rest: built.append(c) or original(cls, c, *rest)))
     cache = ListIndexCache()
     assert cache.index(catalogue) is cache.index(catalogue)
     changed = replace(catalogue)

@@ -2,49 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
-import httpx
-import pytest
-
-from bot.catalogue.service import CatalogueService
 from bot.curation.pipeline import Curation
-from bot.intake.fetch import Fetcher, user_agent
 from bot.intake.poll import Intake
-from bot.intake.sources import FeedSpec
-from bot.settings import load_settings
-from bot.store.db import Database
 from tests.fakes.feed_server import FeedServer
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-async def parts(catalogue_dir: Path, database_url: str) -> AsyncIterator[dict[str, Any]]:
-    clock = Clock()
-    settings = load_settings(catalogue_dir=catalogue_dir, database_url=database_url, first_poll_max_items=10,
-                             allow_private_addresses=True)
-    database = Database.open(database_url, clock=clock)
-    catalogue = CatalogueService(catalogue_dir)
-    async with httpx.AsyncClient(headers={"User-Agent": user_agent("https://example.org")}) as client:
-        fetcher = Fetcher(client, allow_private=True, total_timeout=1.0, polite_hosts={})
-        intake = Intake(database, catalogue, fetcher, settings, feed_deadline=3.0)
-        yield {"intake": intake, "clock": clock, "curation": Curation(database, catalogue, settings),
-               "database": database}
-    database.close()
-
-
-def feed(server: FeedServer, name: str, path: str, kind: str = "forum_rss", **options: Any) -> FeedSpec:
-    return FeedSpec(name=name, url=server.url(path), kind=kind, **options)  # type: ignore[arg-type]
+from tests.intake.conftest import feed
 
 
 def statuses(parts: dict[str, Any]) -> dict[str, str]:

@@ -96,9 +96,48 @@ def test_a_version_1_database_gains_the_publishing_and_link_tables(database_url:
     engine.dispose()
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 2
+        assert database.current_version() == SCHEMA_VERSION == 3
         assert new_tables <= set(inspect(database.engine).get_table_names())
         with database.engine.connect() as conn:
             assert conn.execute(select(schema.leases.c.name)).scalars().all() == ["kept"]
+    finally:
+        database.close()
+
+
+def test_a_schema_1_database_gains_the_feed_health_columns(database_url: str) -> None:
+    """A database made by the previous release: the feeds table as it was, version 1, a feed already polled."""
+    from sqlalchemy import Column, MetaData, Table, create_engine, insert, inspect
+
+    from bot.store.db import normalise_url
+    from bot.store.papers import FeedState, PaperStore
+
+    old_columns = ("name", "etag", "last_modified", "initialised", "last_poll_at", "last_success_at", "last_error",
+                   "last_error_at", "consecutive_failures", "total_failures", "next_poll_at", "last_batch",
+                   "last_batch_at", "items_seen")
+    old_feeds = Table("feeds", MetaData(), *(Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+                                             for c in schema.feeds.columns if c.name in old_columns))
+    engine = create_engine(normalise_url(database_url))
+    with engine.begin() as conn:
+        schema.metadata.create_all(conn, tables=[t for t in schema.metadata.sorted_tables
+                                                 if t.name not in ("feeds", "listed_arxiv_ids")])
+        old_feeds.create(conn)
+        conn.execute(insert(schema.schema_version).values(id=1, version=1, migrated_at=datetime.now(UTC)))
+        conn.execute(insert(old_feeds).values(name="lesswrong", initialised=True, consecutive_failures=0,
+                                              total_failures=2, items_seen=7))
+    engine.dispose()
+
+    database = Database.open(database_url)
+    try:
+        assert database.current_version() == SCHEMA_VERSION == 3
+        columns = {c["name"] for c in inspect(database.engine).get_columns("feeds")}
+        assert {"failing_since", "degraded", "degraded_since", "last_new_item_at", "new_item_gap_seconds",
+                "new_item_gaps_seen"} <= columns
+        store = PaperStore(database)
+        state = store.feed_state("lesswrong")
+        assert (state.items_seen, state.total_failures, state.new_item_gaps_seen, state.degraded) == (7, 2, 0, None)
+        store.save_feed_state(FeedState(name="lesswrong", degraded="malformed feed", new_item_gaps_seen=1))
+        assert store.feed_state("lesswrong").degraded == "malformed feed"
+        store.learn_listed_arxiv_ids([("2309.08600", "sparse-autoencoders")], now=datetime.now(UTC))
+        assert store.listed_arxiv_ids() == {"2309.08600": "sparse-autoencoders"}
     finally:
         database.close()

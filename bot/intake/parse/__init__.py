@@ -5,14 +5,17 @@ feedparser does the XML; this module decides what an item *is* for each kind of 
 * ``arxiv_api``: arXiv API Atom (the 2026 format with ``https://arxiv.org/api/...`` ids and the older one).
   arXiv's error document (one entry titled "Error") is an error, not a paper.
 * ``arxiv_rss``: the daily listing, RSS 2.0 with ``<arxiv:announce_type>`` (2024+) or the older RDF format whose
-  titles end "(arXiv:2303.08112v1 [cs.LG] CROSS LISTED)". Replacements are new versions of old papers, not news:
-  they are skipped and counted.
+  titles end "(arXiv:2303.08112v1 [cs.LG] CROSS LISTED)". Replacements are new versions of old papers, not news,
+  and neither is a paper first submitted months ago that is cross-listed today: both are skipped and counted.
+  arXiv's answer for a bad archive name (HTTP 200, a channel titled "Feed error for query") is an error.
 * ``forum_rss``: LessWrong / Alignment Forum. Items are known by their guid (the post id) because dates move
   when karma crosses a threshold. A post that is a linkpost for one arXiv paper is that paper.
 * ``rss``: any other RSS or Atom feed.
 
-Input is bytes only. Before feedparser sees them, any DOCTYPE is removed, and a document that declares
-entities is refused outright: entity expansion is how billion-laughs and external-entity attacks work.
+Input is bytes only. Before feedparser sees them they are decoded, checked and re-encoded as UTF-8 (``_defuse``):
+any DOCTYPE is removed, and a document that declares entities is refused outright, since entity expansion is how
+billion-laughs and external-entity attacks work. A bad item, or a bad field of one, costs that item or field, never
+the feed; every text field is bounded and free of control characters.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from collections.abc import Callable
 
 import feedparser
 
+from bot.catalogue.text import one_line
 from bot.intake.parse import _fields as fields
-from bot.intake.parse._arxiv import is_arxiv_api_error, read_arxiv_api, read_arxiv_listing
+from bot.intake.parse._arxiv import is_arxiv_api_error, listing_error, read_arxiv_api, read_arxiv_listing
 from bot.intake.parse._defuse import defuse
 from bot.intake.parse._forum import read_forum_post
 from bot.intake.parse._generic import read_generic
@@ -53,6 +57,8 @@ def parse_feed(data: bytes, kind: str, *, feed: str) -> ParseResult:
     # A stream, so feedparser cannot mistake the document for a URL or a file name.
     parsed = feedparser.parse(io.BytesIO(safe), resolve_relative_uris=False, sanitize_html=True)
     errors: list[str] = []
+    if kind == "arxiv_rss" and (problem := listing_error(parsed.feed)):
+        return ParseResult(papers=(), errors=(one_line(problem),), total_items=len(parsed.entries))
     if parsed.bozo and not isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
         # A declared charset that turned out wrong is repaired by feedparser's fallbacks: not an error.
         errors.append(f"malformed feed: {fields.describe(parsed.get('bozo_exception'))}")
@@ -60,7 +66,8 @@ def parse_feed(data: bytes, kind: str, *, feed: str) -> ParseResult:
     if reader is None:
         return ParseResult(papers=(), errors=(f"unknown feed kind {kind!r}",), total_items=len(parsed.entries))
     papers: list[Paper] = []
-    skipped = 0
+    skipped = old = 0
+    identities: list[tuple[str, str]] = []
     channel_date = fields.date(parsed.feed, "updated_parsed", "published_parsed")
     for position, entry in enumerate(parsed.entries, start=1):
         if kind == "arxiv_api" and is_arxiv_api_error(entry):
@@ -71,10 +78,23 @@ def parse_feed(data: bytes, kind: str, *, feed: str) -> ParseResult:
         except fields.ItemError as problem:
             errors.append(f"item {position}: {problem}")
             continue
+        except fields.NotNew as not_new:
+            if not_new.kind == "replacement":
+                skipped += 1
+            else:
+                old += 1
+            if not_new.identity is not None:
+                identities.append(not_new.identity)
+            continue
+        except Exception as exc:  # a stranger's item: whatever it breaks costs that item, never the feed
+            errors.append(f"item {position}: unreadable ({type(exc).__name__}: {exc})")
+            continue
         if outcome is None:
             skipped += 1
         else:
-            papers.append(outcome)
+            papers.append(fields.bounded(outcome))
     if not parsed.entries and not parsed.get("version") and not errors:
         errors.append("not a feed: no RSS or Atom document found")
-    return ParseResult(tuple(papers), tuple(errors), replacements_skipped=skipped, total_items=len(parsed.entries))
+    return ParseResult(tuple(papers), tuple(one_line(e) for e in errors), replacements_skipped=skipped,
+                       total_items=len(parsed.entries), old_crosslists_skipped=old,
+                       skipped_identities=tuple(identities))

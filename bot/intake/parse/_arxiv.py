@@ -6,8 +6,9 @@ import re
 from datetime import datetime
 from typing import Any
 
-from bot.intake.identity import arxiv_abs_url, arxiv_id, arxiv_pdf_url, clean_tex, collapse_whitespace
+from bot.intake.identity import arxiv_abs_url, arxiv_id, arxiv_pdf_url, clean_tex
 from bot.intake.parse import _fields as fields
+from bot.intake.parse._fields import NotNew
 from bot.intake.parse._paper import REPLACEMENT_TYPES, Paper
 
 
@@ -38,14 +39,17 @@ def read_arxiv_listing(entry: Any, *, feed: str, channel_date: datetime | None) 
     if prefix:
         announce_type = announce_type or prefix.group("type").lower()
         summary = summary[prefix.end():]
-    if announce_type in REPLACEMENT_TYPES:
-        return None
     ident = (
         arxiv_id(str(entry.get("id", ""))) or arxiv_id(str(entry.get("link", "")))
         or (arxiv_id(prefix.group("id")) if prefix else None)
     )
+    if announce_type in REPLACEMENT_TYPES:  # not news; but who it is may tell a listed entry its arXiv id
+        raise NotNew("replacement", identity=(ident[0], clean_tex(fields.text(title))) if ident else None)
     if ident is None:
         raise fields.ItemError(f"no arXiv id in {entry.get('link') or entry.get('id') or 'an item without link'}")
+    published = fields.date(entry, "published_parsed") or channel_date
+    if announce_type == "cross" and published is not None and _months_old(ident[0], published) > OLD_CROSSLIST_MONTHS:
+        raise NotNew("old cross-list", identity=(ident[0], clean_tex(fields.text(title))))
     version = ident[1]
     if version is None and rdf_title:
         version = (arxiv_id(rdf_title.group("id")) or (None, None))[1]
@@ -56,8 +60,32 @@ def read_arxiv_listing(entry: Any, *, feed: str, channel_date: datetime | None) 
         entry, (ident[0], version), feed=feed, item_id=str(entry.get("id") or entry.get("link")),
         title=title, abstract=fields.text(summary), authors=fields.split_authors(fields.text(entry.get("author", ""))),
         has_pdf=True, announce_type=announce_type or "new", categories=categories,
-        published=fields.date(entry, "published_parsed") or channel_date, updated=fields.date(entry, "updated_parsed"),
+        published=published, updated=fields.date(entry, "updated_parsed"),
     )
+
+
+# A cross-list of a paper first submitted more than this many months before the listing is not new work: arXiv
+# listed 2202.06515v3 as a "cross" on 28 Nov 2024. Two months leave room for a paper cross-listed soon after it
+# appeared at the end of a month.
+OLD_CROSSLIST_MONTHS = 2
+
+
+def _months_old(ident: str, listed: datetime) -> int:
+    """Months between the month an arXiv id was first submitted (its YYMM) and the listing's month."""
+    digits = ident.rsplit("/", 1)[-1][:4]
+    year, month = int(digits[:2]), int(digits[2:4])
+    year += 1900 if year >= 91 else 2000  # arXiv began in 1991; ids say YY
+    return (listed.year - year) * 12 + listed.month - month
+
+
+def listing_error(channel: Any) -> str | None:
+    """arXiv's answer to a bad archive name: HTTP 200 and a channel titled "Feed error for query: ..." with the
+    reason in its description, and no items. A typo in feeds.yaml would otherwise look like a quiet day forever."""
+    title = fields.text(fields.get(channel, "title", ""))
+    if not title.lower().startswith("feed error for query"):
+        return None
+    reason = fields.text(fields.get(channel, "description", "") or fields.get(channel, "subtitle", ""))
+    return f"arXiv answered with an error: {title}" + (f" — {reason}" if reason else "")
 
 
 _RDF_TITLE = re.compile(
@@ -85,7 +113,7 @@ def arxiv_paper(
     categories: tuple[str, ...] | None = None,
 ) -> Paper:
     paper_id, version = ident
-    clean_title = clean_tex(collapse_whitespace(title)) if title is not None else fields.title(entry, tex=True)
+    clean_title = clean_tex(fields.text(title)) if title is not None else fields.title(entry, tex=True)
     if not clean_title:
         raise fields.ItemError(f"arXiv {paper_id} has no title")
     abs_url = arxiv_abs_url(paper_id)

@@ -1,72 +1,112 @@
-"""Bytes made safe for the XML parser: no DOCTYPE, and never an entity declaration."""
+"""Bytes made safe for the XML parser: decoded first, then checked, then handed on as UTF-8.
+
+The check has to see the characters the parser will see. A byte-level search for ``<!DOCTYPE`` misses a document
+declared as cp037 (EBCDIC) or UTF-7 (``+ADwAIQ-DOCTYPE``), so the document is decoded here, checked as text, and
+re-encoded as UTF-8 with its declaration saying so: feedparser then parses exactly the text that was checked.
+Markup is looked for outside CDATA sections and comments only, so an item whose CDATA merely *mentions*
+``<!DOCTYPE`` is an ordinary item.
+"""
 
 from __future__ import annotations
 
+import codecs
 import re
 
-_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_XML_DECL_ENCODING = re.compile(rb"""^(<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""")
+REFUSED_ENTITIES = "refused: the document declares XML entities (a DOCTYPE with <!ENTITY>), which are never expanded"
+
+# "<!" opens every construct that matters here: CDATA and comments (skipped whole), DOCTYPE and ENTITY.
+_MARKUP = re.compile(r"<!(?:(?P<cdata>\[CDATA\[)|(?P<comment>--)|(?P<doctype>DOCTYPE)|(?P<entity>ENTITY))",
+                     re.IGNORECASE)
+_ENTITY = re.compile(r"<!ENTITY", re.IGNORECASE)
+_DECLARATION = re.compile(r"""^(\ufeff?\s*<\?xml[^>]*?encoding\s*=\s*)(["'])([^"']*)\2""")
+_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+
+# Byte order marks, then the first four bytes of "<?xm" in encodings that are not ASCII-compatible (XML 1.0,
+# appendix F). The declaration inside is then read in that family.
+_BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xef\xbb\xbf", "utf-8"),
+         (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"))
+_MARKERS = ((b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"), (b"\x00<\x00?", "utf-16-be"),
+            (b"<\x00?\x00", "utf-16-le"), (b"\x4c\x6f\xa7\x94", "cp037"))
 
 
 def defuse(data: bytes) -> tuple[bytes, str]:
-    """(bytes safe to parse, "") or (b"", why the document is refused).
+    """(UTF-8 bytes safe to parse, "") or (b"", why the document is refused).
 
-    A DOCTYPE that declares entities is refused; any other DOCTYPE (RSS 0.91's external DTD reference) is
-    removed so that no parser ever resolves it.
+    A DOCTYPE that declares entities, or an entity declared anywhere, is refused; any other DOCTYPE (RSS 0.91's
+    external DTD reference) is removed so that no parser ever resolves it.
     """
-    data = _as_ascii_compatible(data)
-    start = _DOCTYPE.search(data)
-    if start is None:
-        return data, ""
-    if _ENTITY.search(data):
-        return b"", "refused: the document declares XML entities (a DOCTYPE with <!ENTITY>), which are never expanded"
-    end = _doctype_end(data, start.start())
-    if end is None:
-        return b"", "refused: unterminated DOCTYPE declaration"
-    return data[: start.start()] + data[end:], ""
+    text = decode_document(data)
+    kept: list[str] = []
+    position = 0
+    search_from = 0
+    while (found := _MARKUP.search(text, search_from)) is not None:
+        if found.group("cdata") or found.group("comment"):
+            close = text.find("]]>" if found.group("cdata") else "-->", found.end())
+            # Unterminated: the rest is scanned as markup, which can only refuse more, never less.
+            search_from = found.end() if close < 0 else close + 3
+            continue
+        if found.group("entity"):
+            return b"", REFUSED_ENTITIES
+        end = _doctype_end(text, found.start())
+        if end is None:
+            return b"", "refused: unterminated DOCTYPE declaration"
+        if _ENTITY.search(text, found.start(), end):
+            return b"", REFUSED_ENTITIES
+        kept.append(text[position:found.start()])
+        position = search_from = end
+    kept.append(text[position:])
+    return _declare_utf8("".join(kept)).encode("utf-8"), ""
 
 
-def _doctype_end(data: bytes, start: int) -> int | None:
+def decode_document(data: bytes) -> str:
+    """The document's text, decoded as an XML parser would: BOM, then the declared encoding, then UTF-8, then
+    Windows-1252 (feedparser's own fallbacks), each accepted only if the text then starts with markup."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(codec, errors="replace")
+    family = next((codec for marker, codec in _MARKERS if data.startswith(marker)), None)
+    head = data[:400].decode(family, errors="replace").encode("ascii", errors="replace") if family else data[:400]
+    declared = _DECLARED.match(head)
+    candidates = [declared.group(1).decode("ascii")] if declared else []
+    candidates += [family] if family else ["utf-8", "cp1252"]
+    for codec in candidates:
+        try:
+            if family is None and _not_ascii_compatible(codec):
+                continue  # the bytes start "<?xml" in ASCII: a UTF-16 or EBCDIC declaration is a lie
+            text = data.decode(codec)
+        except (LookupError, UnicodeError):
+            continue
+        if text.lstrip("\ufeff \t\r\n").startswith("<") or not text.strip():
+            return text
+    return data.decode("latin-1")  # no encoding makes it markup: garbage, which the parser will say
+
+
+def _not_ascii_compatible(codec: str) -> bool:
+    try:
+        return codecs.encode("<?xml", codec, errors="strict") != b"<?xml"
+    except (LookupError, UnicodeError):
+        return True
+
+
+def _declare_utf8(text: str) -> str:
+    return _DECLARATION.sub(r"\1\2utf-8\2", text, count=1)
+
+
+def _doctype_end(text: str, start: int) -> int | None:
     """Index just past the DOCTYPE that starts at ``start``, internal subset (``[...]``) included."""
     in_subset = False
-    quote: int | None = None
-    for index in range(start + 2, len(data)):
-        byte = data[index]
+    quote: str | None = None
+    for index in range(start + 2, len(text)):
+        char = text[index]
         if quote is not None:
-            if byte == quote:
+            if char == quote:
                 quote = None
-        elif byte in b"\"'":
-            quote = byte
-        elif byte == ord("["):
+        elif char in "\"'":
+            quote = char
+        elif char == "[":
             in_subset = True
-        elif byte == ord("]"):
+        elif char == "]":
             in_subset = False
-        elif byte == ord(">") and not in_subset:
+        elif char == ">" and not in_subset:
             return index + 1
     return None
-
-
-def _as_ascii_compatible(data: bytes) -> bytes:
-    """UTF-16/32 documents re-encoded as UTF-8, so the byte-level checks above see their markup.
-
-    Every other encoding a feed may declare is ASCII-compatible, so ``<!DOCTYPE`` is found as bytes.
-    """
-    for bom, codec in (
-        (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
-        (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"),
-    ):
-        if data.startswith(bom):
-            return _reencode(data[len(bom):], codec)
-    for marker, codec in (
-        (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
-        (b"\x00<\x00?", "utf-16-be"), (b"<\x00?\x00", "utf-16-le"),
-    ):
-        if data.startswith(marker):
-            return _reencode(data, codec)
-    return data
-
-
-def _reencode(data: bytes, codec: str) -> bytes:
-    utf8 = data.decode(codec, errors="replace").encode("utf-8")
-    return _XML_DECL_ENCODING.sub(rb"\1\2utf-8\2", utf8, count=1)

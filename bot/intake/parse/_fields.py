@@ -6,17 +6,38 @@ import calendar
 import hashlib
 import re
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.catalogue.text import strip_control
 from bot.intake.identity import clean_tex
 from bot.intake.parse._html import repair_mojibake, strip_html
-from bot.intake.parse._paper import MAX_ABSTRACT_CHARS
+from bot.intake.parse._paper import (
+    MAX_ABSTRACT_CHARS,
+    MAX_AUTHOR_CHARS,
+    MAX_AUTHORS,
+    MAX_CATEGORIES,
+    MAX_ID_CHARS,
+    MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
+    Paper,
+)
 
 
 class ItemError(Exception):
     """This item cannot become a paper; the message says why."""
+
+
+class NotNew(Exception):
+    """This item is real but not new work: a replacement (a new version of an old paper), or a paper first
+    submitted long ago and cross-listed today. `identity` is its (arXiv id, title), worth knowing all the same."""
+
+    def __init__(self, kind: str, *, identity: tuple[str, str] | None = None):
+        super().__init__(kind)
+        self.kind = kind
+        self.identity = identity
 
 
 def get(item: Any, key: str, default: Any = None) -> Any:
@@ -30,7 +51,11 @@ def get(item: Any, key: str, default: Any = None) -> Any:
 
 
 def text(value: Any) -> str:
-    return repair_mojibake(strip_html(str(value or "")))
+    """Plain text: HTML stripped, mojibake repaired, and no control, zero-width or bidi character left (they
+    would reach a terminal, a log or a chat message, or make one title look like two)."""
+    plain = repair_mojibake(strip_html(str(value or "")))  # whitespace collapsed already
+    cleaned = strip_control(plain)
+    return plain if cleaned is plain else " ".join(cleaned.split())
 
 
 def title(entry: Any, *, tex: bool = False) -> str:
@@ -39,11 +64,39 @@ def title(entry: Any, *, tex: bool = False) -> str:
     return clean_tex(plain) if tex else plain
 
 
-def truncate(text: str) -> str:
-    if len(text) <= MAX_ABSTRACT_CHARS:
+def truncate(text: str, limit: int = MAX_ABSTRACT_CHARS) -> str:
+    """At most `limit` characters, cut at a word where there is one, ending " …" when cut."""
+    if len(text) <= limit:
         return text
-    cut = text[:MAX_ABSTRACT_CHARS].rsplit(" ", 1)[0]
+    cut = text[: limit - 2]
+    if " " in cut[limit // 2:]:
+        cut = cut.rsplit(" ", 1)[0]
     return cut + " …"
+
+
+def bounded(paper: Paper) -> Paper:
+    """The paper with every text field within its bound (a 986,019-character title is a hostile feed, and would
+    otherwise be stored, posted and approved into the list as it came). URLs are never cut: a cut URL is a broken
+    one, so an over-long link is dropped instead."""
+    if (len(paper.title) <= MAX_TITLE_CHARS and len(paper.abstract) <= MAX_ABSTRACT_CHARS
+            and len(paper.authors) <= MAX_AUTHORS and all(len(a) <= MAX_AUTHOR_CHARS for a in paper.authors)
+            and len(paper.categories) <= MAX_CATEGORIES and len(paper.item_id) <= MAX_ID_CHARS
+            and all(len(u) <= MAX_URL_CHARS for _, u in paper.links) and len(paper.pdf_url) <= MAX_URL_CHARS):
+        return paper
+    return replace(
+        paper,
+        title=truncate(paper.title, MAX_TITLE_CHARS),
+        abstract=truncate(paper.abstract),
+        authors=tuple(truncate(a, MAX_AUTHOR_CHARS) for a in paper.authors[:MAX_AUTHORS]),
+        categories=tuple(c[:40] for c in paper.categories[:MAX_CATEGORIES]),
+        item_id=paper.item_id if len(paper.item_id) <= MAX_ID_CHARS else _digest(paper.item_id),
+        links=tuple((truncate(label, 60), u) for label, u in paper.links if len(u) <= MAX_URL_CHARS),
+        pdf_url=paper.pdf_url if len(paper.pdf_url) <= MAX_URL_CHARS else "",
+    )
+
+
+def _digest(value: str, length: int = 32) -> str:
+    return f"sha256:{hashlib.sha256(value.encode('utf-8')).hexdigest()[:length]}"
 
 
 def split_authors(text: str) -> tuple[str, ...]:
@@ -72,7 +125,12 @@ def categories(entry: Any) -> tuple[str, ...]:
 def web_link(entry: Any) -> str:
     """The item's http(s) link; feedparser falls back to a guid like "urn:uuid:..." which is no link."""
     link = str(entry.get("link", "")).strip()
-    return link if urlsplit(link).scheme in ("http", "https") else ""
+    if len(link) > MAX_URL_CHARS:
+        raise ItemError(f"a link of {len(link):,} characters (at most {MAX_URL_CHARS:,})")
+    try:
+        return link if urlsplit(link).scheme in ("http", "https") else ""
+    except ValueError:  # "http://[::1" and other malformed URLs
+        return ""
 
 
 def item_id(entry: Any, link: str) -> str:
@@ -82,8 +140,7 @@ def item_id(entry: Any, link: str) -> str:
         return explicit
     if link:
         return link
-    digest = hashlib.sha256(str(entry.get("title", "")).encode("utf-8")).hexdigest()[:16]
-    return f"sha256:{digest}"
+    return _digest(str(entry.get("title", "")), 16)  # 16: the ids stored since the first release
 
 
 def date(container: Any, *keys: str) -> datetime | None:
@@ -92,7 +149,11 @@ def date(container: Any, *keys: str) -> datetime | None:
         value = dict.get(container, key) if isinstance(container, dict) else None
         if isinstance(value, time.struct_time):
             # feedparser normalises to UTC struct_time; timegm reads it as UTC.
-            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+            except (ValueError, OverflowError, OSError):
+                # "0000-00-00", or 9999-12-31T23:59:59-01:00 (year 10000 in UTC): this field is lost, not the item
+                return None
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.intake.identity import arxiv_id, canonical_url
+from bot.intake.identity import arxiv_id, url_key
 from bot.intake.parse import _fields as fields
 from bot.intake.parse._arxiv import arxiv_paper
 from bot.intake.parse._paper import Paper
@@ -26,7 +26,7 @@ def read_generic(entry: Any, *, feed: str, channel_date: datetime | None) -> Pap
             published=fields.date(entry, "published_parsed"), updated=fields.date(entry, "updated_parsed"),
         )
     return Paper(
-        canonical_id=f"url:{canonical_url(link)}",
+        canonical_id=url_key(link),
         title=title,
         authors=fields.authors(entry),
         abstract=fields.truncate(fields.text(entry.get("summary", ""))),

@@ -31,8 +31,18 @@ class ParseResult:
     errors: tuple[str, ...]
     replacements_skipped: int = 0
     total_items: int = 0
+    old_crosslists_skipped: int = 0  # arXiv listings: papers first submitted long ago, cross-listed today
+    skipped_identities: tuple[tuple[str, str], ...] = ()  # (arXiv id, title) of the items skipped as not new
 
 
 REPLACEMENT_TYPES = frozenset({"replace", "replace-cross"})
-# Forum posts carry their whole text; a candidate needs a summary, not the essay.
+# Bounds on what one item may store (checked at parse time, so nothing longer is stored, posted or approved).
+# Forum posts carry their whole text; a candidate needs a summary, not the essay. arXiv's own limits: titles well
+# under 300 characters, abstracts 1,920. Collaborations list thousands of authors: the first 50 are kept.
 MAX_ABSTRACT_CHARS = 2000
+MAX_TITLE_CHARS = 300
+MAX_AUTHORS = 50
+MAX_AUTHOR_CHARS = 100
+MAX_CATEGORIES = 20
+MAX_URL_CHARS = 1000
+MAX_ID_CHARS = 300

@@ -1,0 +1,80 @@
+"""The real `interp-bot` against odd feeds (issue 12): nothing a feed sends drives the terminal or the log, and
+`status` says which feeds are failing, degraded or quiet, and since when."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from tests.fakes.feed_server import FeedServer
+from tests.ops.support import FEED_FILES, bot_env, cli
+
+ESCAPES = ("\x1b", "\x07", "\x9b")  # ESC (CSI, OSC), BEL, and the 8-bit CSI
+
+
+def write_feeds(path: Path, feeds: dict[str, tuple[str, str]]) -> Path:
+    lines = ["feeds:"]
+    for name, (kind, url) in feeds.items():
+        lines += [f"  - name: {name}", f"    kind: {kind}", f"    url: {url}", "    interval_minutes: 60"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+async def test_terminal_escapes_from_feeds_reach_neither_stdout_nor_the_log(tmp_path: Path,
+                                                                           feed_server: FeedServer) -> None:
+    hostile_title = "Clear your screen\x1b[2J\x1b]0;owned\x07 with probing classifiers"
+    rss = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+           f"<item><title>{hostile_title}</title><link>https://example.org/escape</link><guid>e1</guid>"
+           "<description>Linear probes \x1b[31mred\x1b[0m find features.\x9b2J</description></item>"
+           "</channel></rss>").encode()
+    # arXiv's API error document, its message carrying the escapes the issue saw in the log.
+    error = (FEED_FILES / "arxiv-api-error.xml").read_text(encoding="utf-8").replace(
+        "incorrect id format for abc", "bad query \x1b[2J\x1b]0;title\x07").encode("utf-8")
+    feeds = write_feeds(tmp_path / "feeds.yaml", {
+        "escapes": ("rss", feed_server.serve("escapes", rss)),
+        "api-error": ("arxiv_api", feed_server.serve("api-error", error)),
+    })
+    env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path}/bot.db", feeds_file=feeds)
+    result = await cli(env, tmp_path, "poll", "--dry-run")
+    assert "Clear your screen[2J]0;owned with probing classifiers" in result.stdout  # the text, made inert
+    assert "parse error: arXiv API error: bad query [2J]0;title" in result.stderr
+    for escape in ESCAPES:
+        assert escape not in result.stdout, repr(escape)
+        assert escape not in result.stderr, repr(escape)
+
+
+async def test_status_names_failing_degraded_and_quiet_feeds_and_since_when(tmp_path: Path,
+                                                                           feed_server: FeedServer) -> None:
+    whole = (FEED_FILES / "arxiv-api-testing-100.xml").read_bytes()
+    packed = gzip.compress(whole)
+    feeds = write_feeds(tmp_path / "feeds.yaml", {
+        "typo": ("arxiv_rss", feed_server.url("/feeds/arxiv-listing-error-bad-archive.xml")),
+        "cut": ("arxiv_api", feed_server.serve("cut", packed[: len(packed) // 2], {"Content-Encoding": "gzip"})),
+        "empty-listing": ("arxiv_rss", feed_server.url("/feeds/arxiv-listing-empty.xml")),
+        "lesswrong": ("forum_rss", feed_server.url("/feeds/lesswrong-frontpage.xml")),
+    })
+    env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path}/bot.db", feeds_file=feeds)
+    await cli(env, tmp_path, "poll")
+    status = await cli(env, tmp_path, "status", "--json")
+    assert status.returncode == 0, status.stderr
+    health = {f["name"]: f for f in status.json()["feeds"]}
+    assert health["typo"]["health"] == "failing"
+    assert health["typo"]["health_reason"].startswith("arXiv answered with an error: Feed error for query")
+    assert health["typo"]["health_since"] == health["typo"]["last_poll"]
+    assert health["cut"]["health"] == "degraded"
+    assert health["cut"]["health_reason"].startswith("the gzip body ends early (truncated)")
+    assert health["cut"]["health_since"] == health["cut"]["last_poll"]
+    assert (health["empty-listing"]["health"], health["empty-listing"]["health_reason"]) == (
+        "quiet", "has brought no item yet")
+    assert health["lesswrong"]["health"] == "ok"
+    assert health["lesswrong"]["last_new_item"] == health["lesswrong"]["last_poll"]
+
+    text = await cli(env, tmp_path, "status")
+    lines = text.stdout.splitlines()
+    typo_at = next(i for i, line in enumerate(lines) if line.strip().startswith("typo "))
+    assert lines[typo_at + 1].startswith(f"    FAILING since {health['typo']['health_since']}: arXiv answered")
+    cut_at = next(i for i, line in enumerate(lines) if line.strip().startswith("cut "))
+    assert lines[cut_at + 1].startswith(f"    DEGRADED since {health['cut']['health_since']}: the gzip body")
+    assert "    QUIET: has brought no item yet · last new item never" in lines
+    assert json.dumps(health["lesswrong"]["last_new_item"]).strip('"') in text.stdout
