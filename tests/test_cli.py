@@ -100,6 +100,24 @@ def test_import_markdown_builds_a_catalogue_and_refuses_to_overwrite(capsys, tmp
     assert run(capsys, "--catalogue", str(target), "render", "--check")[0] == 0
 
 
+def test_render_refuses_an_emptied_entry_file_and_keeps_the_readme(capsys, catalogue_dir: Path) -> None:
+    readme = (catalogue_dir / "README.md").read_text(encoding="utf-8")
+    (catalogue_dir / "library.yaml").write_text("", encoding="utf-8")
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "render")
+    assert code == 1
+    assert "library.yaml:1: no topic blocks" in err
+    assert (catalogue_dir / "README.md").read_text(encoding="utf-8") == readme
+
+
+def test_an_alias_bomb_in_the_catalogue_fails_fast_with_file_and_line(capsys, catalogue_dir: Path) -> None:
+    from tests.catalogue.test_yaml_io import BILLION_LAUGHS
+
+    (catalogue_dir / "zz-bomb.yaml").write_text(BILLION_LAUGHS, encoding="utf-8")
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "topic", "probing")
+    assert code == 1
+    assert "zz-bomb.yaml:5: aliases here expand" in err
+
+
 def test_no_command_prints_help(capsys) -> None:
     code, out, _ = run(capsys)
     assert code == 2

@@ -14,7 +14,7 @@ from bot.catalogue.markdown import render_markdown
 from bot.catalogue.model import Entry
 from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.yaml_io import README_FILE, load_catalogue
-from bot.catalogue.yaml_write import append_entry, atomic_write
+from bot.catalogue.yaml_write import append_entry, atomic_write, write_lock
 from bot.errors import CatalogueError
 
 log = logging.getLogger(__name__)
@@ -67,13 +67,15 @@ class CatalogueService:
         return path
 
     def render(self) -> bool:
-        """Write README.md from the YAML; return True when it changed."""
-        text = render_markdown(self.index.catalogue)
-        readme = self.directory / README_FILE
-        if readme.is_file() and readme.read_text(encoding="utf-8") == text:
-            return False
-        atomic_write(readme, text)
-        return True
+        """Write README.md from the YAML as it is on disk now; return True when it changed. Under the catalogue's
+        write lock, so two processes never interleave their renders and a killed render's temp file is cleared."""
+        with write_lock(self.directory):
+            text = render_markdown(self.index.catalogue)
+            readme = self.directory / README_FILE
+            if readme.is_file() and readme.read_text(encoding="utf-8") == text:
+                return False
+            atomic_write(readme, text)
+            return True
 
     def readme_is_current(self) -> bool:
         readme = self.directory / README_FILE
