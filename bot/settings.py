@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     approvals_needed: int = Field(2, ge=1)
     rejections_needed: int = Field(1, ge=1)
     candidate_expiry_days: int = Field(14, ge=1)
-    maintainers: list[Maintainer] = []
+    maintainers: Annotated[list[Maintainer], NoDecode] = []
     console_maintainer: str = "console"
     git_commit: bool = False
 
@@ -125,6 +125,27 @@ class Settings(BaseSettings):
     @classmethod
     def _lists(cls, value: Any) -> Any:
         return _split_list(value)
+
+    @field_validator("maintainers", mode="before")
+    @classmethod
+    def _maintainer_list(cls, value: Any) -> Any:
+        """From the environment: a JSON or YAML list (JSON is YAML), e.g. `[{name: ada, discord: ['1234']}]`."""
+        if not isinstance(value, str):
+            return value
+        import yaml
+
+        try:
+            parsed = yaml.safe_load(value) if value.strip() else []
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at character {mark.column + 1}" if mark is not None and mark.line == 0 else ""
+            raise ValueError(f"not a JSON or YAML list{where} ({getattr(exc, 'problem', None) or exc}); expected "
+                             "e.g. [{name: ada, discord: ['1234'], slack: [U01]}]") from None
+        if parsed is None:
+            return []
+        if not isinstance(parsed, list):
+            raise ValueError("must be a list of {name, discord, slack}, e.g. [{name: ada, slack: [U01]}]")
+        return parsed
 
     @field_validator("digest_time")
     @classmethod

@@ -155,31 +155,107 @@ def test_the_repository_catalogue_readme_is_current() -> None:
     assert CatalogueService(CATALOGUE).readme_is_current()
 
 
-def test_decide_from_a_shell(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
+def _decide_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *titles: str) -> tuple[str, list[int]]:
+    """A database holding candidates with these titles, and two maintainers configured (as YAML, as the README
+    allows) with INTERP_BOT_APPROVALS_NEEDED at its default of 2."""
     from bot.store.db import Database
     from tests.curation.test_pipeline import add_candidate
 
+    monkeypatch.setenv("INTERP_BOT_MAINTAINERS", "[{name: alice, discord: ['111']}, {name: bob}]")
     db = f"sqlite:///{tmp_path / 'decide.db'}"
     database = Database.open(db)
-    approve, reject = add_candidate(database, 1), add_candidate(database, 2)
+    ids = [add_candidate(database, n, title=title or None) for n, title in enumerate(titles, 1)]
     database.close()
+    return db, ids
+
+
+def test_decide_is_one_maintainers_vote_and_force_is_a_recorded_override(capsys, catalogue_dir: Path,
+                                                                          tmp_path: Path, monkeypatch) -> None:
+    from bot.catalogue.yaml_io import load_catalogue
+
+    db, (voted, forced, rejected) = _decide_env(monkeypatch, tmp_path, "", "", "")
     base = ("--catalogue", str(catalogue_dir), "--db", db, "decide")
-    code, out, _ = run(capsys, *base, str(approve), "approve", "--topic", "probing", "--as", "alice")
+    code, out, _ = run(capsys, *base, str(voted), "approve", "--topic", "probing", "--as", "alice")
     assert code == 0
-    assert "approved: added to probing" in out
-    code, out, _ = run(capsys, *base, str(reject), "reject")
+    assert f"candidate #{voted}: alice's approve vote counted: 1 of 2 approvals needed; no decision yet" in out
+    code, out, _ = run(capsys, *base, str(voted), "approve", "--as", "bob")
     assert code == 0
-    assert f"candidate #{reject} rejected" in out
-    code, _, err = run(capsys, *base, str(reject), "approve")
+    assert f"candidate #{voted} approved: added to probing" in out  # alice's topic choice counted
+    entry = next(e for e in load_catalogue(catalogue_dir).entries if e.approved_by == ("alice", "bob"))
+    assert (entry.topics, entry.forced) == (("probing",), False)
+
+    code, _, err = run(capsys, *base, str(forced), "approve", "--as", "mallory")
+    assert code == 2
+    assert "--as mallory: not a configured maintainer (known: alice, bob, console" in err
+    code, out, _ = run(capsys, *base, str(forced), "approve", "--as", "alice", "--force")
+    assert code == 0
+    assert f"candidate #{forced} approved (forced: an override of the vote count)" in out
+    entry = next(e for e in load_catalogue(catalogue_dir).entries if e.approved_by == ("alice",))
+    assert entry.forced
+    assert "forced: true" in (catalogue_dir / "tools-techniques-methods.yaml").read_text(encoding="utf-8")
+
+    code, out, _ = run(capsys, *base, str(rejected), "reject")  # the console maintainer; one rejection suffices
+    assert code == 0
+    assert f"candidate #{rejected} rejected" in out
+    code, _, err = run(capsys, *base, str(rejected), "approve")
     assert code == 1
     assert "already rejected" in err
     code, _, err = run(capsys, *base, "999", "approve")
     assert code == 1
     assert "no candidate #999" in err
+
+
+@pytest.mark.parametrize("title", ["No", "1984", "null", "0x1F", "2024-01-01", "true"])
+def test_decide_lists_a_paper_whose_title_yaml_would_misread(capsys, catalogue_dir: Path, tmp_path: Path,
+                                                              monkeypatch, title: str) -> None:
     from bot.catalogue.yaml_io import load_catalogue
 
-    entry = next(e for e in load_catalogue(catalogue_dir).entries if e.approved_by == ("alice",))
-    assert entry.topics == ("probing",)
+    db, (paper_id,) = _decide_env(monkeypatch, tmp_path, title)
+    code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", db, "decide", str(paper_id), "approve",
+                         "--force")
+    assert code == 0, err
+    entry = next(e for e in load_catalogue(catalogue_dir).entries if e.title == title)
+    assert entry.id.startswith(f"{title.lower().replace('-', '-')}-")
+    assert f"as `{entry.id}`" in out
+    assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--check")[0] == 0
+
+
+def test_decide_finishes_an_approval_a_crash_interrupted(capsys, catalogue_dir: Path, tmp_path: Path,
+                                                         monkeypatch) -> None:
+    """Killed after the decision committed (nothing written), and killed after the YAML was written but before
+    the README was rendered: `decide` finishes both, once. (tests/ops/test_recovery.py kills real processes.)"""
+    from bot.catalogue.yaml_io import load_catalogue
+    from bot.catalogue.yaml_write import append_entry
+    from bot.curation.pipeline import entry_for
+    from bot.store.curation import CurationStore
+    from bot.store.db import Database
+    from bot.store.papers import PaperStore
+
+    db, (before_write, before_render) = _decide_env(monkeypatch, tmp_path, "", "")
+    database = Database.open(db)
+    store = CurationStore(database)
+    for paper_id in (before_write, before_render):
+        with database.transaction() as conn:
+            store.decide(conn, paper_id=paper_id, decision="approved", topic="probing", deciders=["alice", "bob"],
+                         entry_id=None, now=database.now())
+    decision = store.decision(before_render)
+    paper = PaperStore(database).paper(before_render)
+    append_entry(catalogue_dir, entry_for(paper, decision, set()), "probing")  # the YAML, but no README yet
+    database.close()
+    assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--check")[0] == 1
+
+    base = ("--catalogue", str(catalogue_dir), "--db", db, "decide")
+    for paper_id in (before_write, before_render):
+        code, out, err = run(capsys, *base, str(paper_id), "approve")
+        assert code == 0, err
+        assert f"candidate #{paper_id}: finished the approved decision a crash had interrupted" in out
+        code, _, err = run(capsys, *base, str(paper_id), "approve")
+        assert code == 1
+        assert "already approved" in err
+    titles = [e.title for e in load_catalogue(catalogue_dir).entries]
+    assert titles.count("Sparse Autoencoders Reveal Feature Family Number 1 in Language Models") == 1
+    assert titles.count("Sparse Autoencoders Reveal Feature Family Number 2 in Language Models") == 1
+    assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--check")[0] == 0
 
 
 def test_classify_reads_json_lines_and_answers_each(capsys, catalogue_dir: Path, monkeypatch) -> None:

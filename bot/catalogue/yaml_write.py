@@ -205,6 +205,13 @@ def append_entry(directory: Path | str, entry: Entry, topic: str) -> tuple[Path,
         return path, updated
 
 
+def entry_file_of(directory: Path | str, entry_id: str) -> Path | None:
+    """The entry file that records `entry_id` (its full record, not a `see:`), if any."""
+    record = re.compile(rf"^\s*- id:\s*['\"]?{re.escape(entry_id)}['\"]?\s*$", re.MULTILINE)
+    return next((path for path in entry_files(Path(directory)) if record.search(path.read_text(encoding="utf-8"))),
+                None)
+
+
 @contextlib.contextmanager
 def write_lock(directory: Path | str) -> Iterator[None]:
     """Held by every writer of the catalogue directory, in this process and in every other one. A temp file

@@ -116,23 +116,47 @@ def _candidates(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _decide(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.exits import EXIT_USAGE
+    from bot.curation.maintainers import Maintainers
+
+    name = args.as_user or settings.console_maintainer
+    maintainers = Maintainers.from_settings(settings)
+    if not maintainers.known(name):
+        known = ", ".join(sorted(maintainers.names | {settings.console_maintainer}))
+        print(f"interp-bot: --as {name}: not a configured maintainer (known: {known}; INTERP_BOT_MAINTAINERS "
+              "lists them)", file=sys.stderr)
+        return EXIT_USAGE
+    person = maintainers.person("console", name) or name
     app = App(settings)
-    person = args.as_user or settings.console_maintainer
 
     async def main() -> tuple[Any, Any]:
         try:
-            outcome = await app.curation.decide(args.id, args.decision, person=f"console:{person}",
-                                                topic=args.topic)
+            outcome = await app.curation.decide(args.id, args.decision, person=person, topic=args.topic,
+                                                force=args.force)
             return outcome, app.curation.store.decision(args.id)
         finally:
             await app.stop()
 
     outcome, decision = asyncio.run(main())
+    if outcome.error:
+        print(f"interp-bot: candidate #{args.id} is {outcome.decision}, but finishing it failed: {outcome.error}\n"
+              f"  fix that, then run `interp-bot decide {args.id} {args.decision}` again (or let the running bot "
+              "retry); `interp-bot status` lists it", file=sys.stderr)
+        return 1
     if not outcome.decision:
+        if outcome.counted:
+            print(f"candidate #{args.id}: {name}'s {args.decision} vote {outcome.reason} "
+                  "(`--force` decides now)")
+            return 0
         print(f"interp-bot: {outcome.reason}", file=sys.stderr)
         return 1
+    if outcome.reason.startswith("finished"):
+        print(f"candidate #{args.id}: {outcome.reason}")
+        if not outcome.counted:
+            return 1
     if outcome.decision == "approved":
-        print(f"candidate #{args.id} approved: added to {decision.topic} as `{decision.entry_id}`; "
+        forced = " (forced: an override of the vote count)" if decision.forced else ""
+        print(f"candidate #{args.id} approved{forced}: added to {decision.topic} as `{decision.entry_id}`; "
               f"{settings.catalogue_dir}/README.md re-rendered")
     else:
         print(f"candidate #{args.id} {outcome.decision}")
@@ -202,6 +226,14 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     print(f"pending candidates: {data['pending_candidates']}; papers by status: {data['papers'] or 'none yet'}")
     last = data["last_digest"]
     print("last digest: " + (f"{last['day']} in {last['channel']}" if last else "never"))
+    print("unfinished approvals:" if data["approvals_unfinished"] else "unfinished approvals: none")
+    for item in data["approvals_unfinished"]:
+        why = f"{item['attempts']} failed attempt(s): {item['error']}" if item["error"] else "not yet written"
+        print(f"  #{item['candidate']} {item['title']!r} {item['decision']} {item['decided_at']} — {why}")
+    print("posts failing:" if data["posts_failing"] else "posts failing: none")
+    for item in data["posts_failing"]:
+        print(f"  {item['platform']} {item['channel']} candidate #{item['candidate']} ({item['key']}): failed "
+              f"{item['attempts']}x, next try {item['next_attempt']} — {item['error']}")
     feeds = data["feeds"]
     print("feeds:" if feeds else "feeds: none configured")
     for feed in feeds:

@@ -117,6 +117,16 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
             "next_poll": iso(state.next_poll_at if state else None),
         })
     last = app.curation.store.last_digest()
+    store, papers = app.curation.store, app.curation.papers
+    unfinished = []
+    for decision in store.decisions(pending_write=True):
+        paper = papers.paper(decision.paper_id)
+        unfinished.append({"candidate": decision.paper_id, "title": paper.title if paper else None,
+                           "decision": decision.decision, "decided_at": iso(decision.decided_at),
+                           "attempts": decision.attempts, "error": decision.error})
+    failing = [{"platform": f.platform, "channel": f.channel_id, "key": f.key, "candidate": f.paper_id,
+                "attempts": f.attempts, "error": f.last_error, "failed_at": iso(f.failed_at),
+                "next_attempt": iso(f.next_attempt_at)} for f in store.post_failures()]
     data = {
         "version": __version__,
         "database": {"url": safe_url(settings.database_url), "schema": app.database.current_version()},
@@ -127,5 +137,9 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
         "pending_candidates": len(app.curation.papers.candidates()),
         "last_digest": {"channel": last[0], "day": last[1], "posted_at": iso(last[2])} if last else None,
         "adapters_configured": adapters_configured,
+        # Approvals decided but not yet in the catalogue (a crash, or an error `decide` and `run` retry).
+        "approvals_unfinished": unfinished,
+        # Posts a platform refused: retried with back-off while the others go on.
+        "posts_failing": failing,
     }
     return data

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, String, create_engine, event, insert, inspect, select, update
+from sqlalchemy import cast as sa_cast
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot import extras
@@ -21,7 +22,7 @@ from bot.store import schema
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -208,4 +209,26 @@ def _migration_1(database: Database) -> None:
         schema.metadata.create_all(conn, checkfirst=True)
 
 
-MIGRATIONS: dict[int, Callable[[Database], None]] = {1: _migration_1}
+def _migration_2_curation_recovery(database: Database) -> None:
+    """Issue 13: decisions remember an override and why finishing them failed; failing posts and adapter health
+    get tables; candidate posts are keyed by the paper's canonical id instead of its row number (a reset database
+    numbers papers afresh, and a new paper must never be taken for an old one's post)."""
+    from bot.store.curation import candidate_key
+
+    with database.transaction() as conn:
+        schema.metadata.create_all(conn, tables=[schema.post_failures, schema.adapter_health], checkfirst=True)
+        present = {column["name"] for column in inspect(conn).get_columns("decisions")}
+        for name, ddl in (("forced", "BOOLEAN NOT NULL DEFAULT FALSE"), ("error", "TEXT"),
+                          ("attempts", "INTEGER NOT NULL DEFAULT 0")):
+            if name not in present:
+                conn.exec_driver_sql(f"ALTER TABLE decisions ADD COLUMN {name} {ddl}")
+        rows = conn.execute(select(schema.posts.c.id, schema.papers.c.canonical_id)
+                            .join(schema.papers, schema.papers.c.id == schema.posts.c.paper_id)
+                            .where(schema.posts.c.kind == "candidate")
+                            .where(schema.posts.c.key == "candidate:" + sa_cast(schema.papers.c.id, String))).all()
+        for post_id, canonical_id in rows:
+            conn.execute(update(schema.posts).where(schema.posts.c.id == post_id)
+                         .values(key=candidate_key(canonical_id)))
+
+
+MIGRATIONS: dict[int, Callable[[Database], None]] = {1: _migration_1, 2: _migration_2_curation_recovery}

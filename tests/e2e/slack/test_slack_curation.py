@@ -6,6 +6,7 @@ loopback fake Slack.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,16 +45,24 @@ def curation(settings, catalogue_dir: Path, tmp_path: Path):
     database.close()
 
 
-def add_candidate(curation: Curation, title: str = TITLE) -> int:
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def add_candidate(curation: Curation, title: str = TITLE, arxiv: str = "2611.00042") -> int:
     paper, _ = PaperStore(curation.db).record_paper(
-        keys=["arxiv:2611.00042"],
-        values={"canonical_id": "arxiv:2611.00042", "arxiv_id": "2611.00042", "title": title,
+        keys=[f"arxiv:{arxiv}"],
+        values={"canonical_id": f"arxiv:{arxiv}", "arxiv_id": arxiv, "title": title,
                 "authors": ["A. Researcher"], "abstract": "We find a truth direction with linear probes.",
-                "abs_url": "https://arxiv.org/abs/2611.00042", "pdf_url": "https://arxiv.org/pdf/2611.00042",
+                "abs_url": f"https://arxiv.org/abs/{arxiv}", "pdf_url": f"https://arxiv.org/pdf/{arxiv}",
                 "links": [], "categories": ["cs.CL"], "score": 0.9,
                 "topics": [{"slug": "probing", "title": "Probing", "path": "Probing", "score": 0.9}],
                 "status": "candidate"},
-        feed="arxiv", item_id="2611.00042", now=curation.db.now())
+        feed="arxiv", item_id=arxiv, now=curation.db.now())
     return paper.id
 
 
@@ -64,7 +73,7 @@ async def react(fake, user, ts, *, event_id, reaction="white_check_mark", kind="
 
 
 async def test_candidate_is_posted_with_metadata_and_voting_reactions(fake, start_adapter, settings, curation):
-    paper_id = add_candidate(curation)
+    add_candidate(curation)
     curation.attach(await start_adapter(RecordingVotes(curation), settings=settings))
     assert await curation.publish_pending() == 1
     (post,) = fake.calls_to("chat.postMessage")
@@ -72,7 +81,7 @@ async def test_candidate_is_posted_with_metadata_and_voting_reactions(fake, star
     assert post.params["unfurl_links"] is False
     assert post.params["unfurl_media"] is False
     assert post.params["metadata"] == {"event_type": "interp_bot_post",
-                                       "event_payload": {"key": f"candidate:{paper_id}", "kind": "candidate"}}
+                                       "event_payload": {"key": "candidate:arxiv:2611.00042", "kind": "candidate"}}
     assert "link_names" not in post.params
     assert post.params["blocks"][0]["text"]["text"] == f"*<https://arxiv.org/abs/2611.00042|{TITLE}>*"
     assert [c.params["name"] for c in fake.calls_to("reactions.add")] == ["white_check_mark", "x", "one"]
@@ -174,7 +183,7 @@ async def test_after_a_crash_the_earlier_post_is_found_not_posted_again(fake, st
     paper_id = add_candidate(curation)
     # Posted before the crash (with our metadata), but never recorded in the database.
     earlier = fake.add_message(MAINTAINERS_CHANNEL, metadata={
-        "event_type": "interp_bot_post", "event_payload": {"key": f"candidate:{paper_id}", "kind": "candidate"}})
+        "event_type": "interp_bot_post", "event_payload": {"key": "candidate:arxiv:2611.00042", "kind": "candidate"}})
     fake.add_message(MAINTAINERS_CHANNEL, text="someone chatting afterwards")
     curation.attach(await start_adapter(RecordingVotes(curation), settings=settings))
     assert await curation.publish_pending() == 1
@@ -182,8 +191,64 @@ async def test_after_a_crash_the_earlier_post_is_found_not_posted_again(fake, st
     history = fake.calls_to("conversations.history")[0].params
     assert history["channel"] == MAINTAINERS_CHANNEL
     assert history["include_all_metadata"] in (True, "1", "true")
-    assert curation.store.post_for_key("slack", MAINTAINERS_CHANNEL, f"candidate:{paper_id}").message_id == earlier
+    assert curation.store.post_for_key("slack", MAINTAINERS_CHANNEL, "candidate:arxiv:2611.00042").paper_id == paper_id
+    assert curation.store.post_for_key("slack", MAINTAINERS_CHANNEL, "candidate:arxiv:2611.00042").message_id == earlier
     assert {c.params["timestamp"] for c in fake.calls_to("reactions.add")} == {earlier}
+
+
+async def test_after_a_database_reset_a_new_paper_is_not_taken_for_an_old_post(fake, start_adapter, settings,
+                                                                            curation, catalogue_dir, tmp_path):
+    """Posts are recognised by the paper's canonical id, not its row number: a fresh database's candidate #1 is
+    another paper than the old #1, and must get its own message (and a ✅ on the old one must decide nothing)."""
+    old_id = add_candidate(curation, "Paper A: probing the old database")
+    adapter = await start_adapter(RecordingVotes(curation), settings=settings)
+    curation.attach(adapter)
+    assert await curation.publish_pending() == 1
+    paper_a_ts = fake.messages[MAINTAINERS_CHANNEL][0].ts
+
+    fresh_db = Database.open(f"sqlite:///{tmp_path / 'reset.db'}")
+    fresh = Curation(fresh_db, CatalogueService(catalogue_dir), settings)
+    votes = RecordingVotes(fresh)
+    adapter.curation = votes
+    fresh.attach(adapter)
+    new_id = add_candidate(fresh, "Paper B: found after the reset", arxiv="2611.00777")
+    assert new_id == old_id  # the same row number, a different paper
+    assert await fresh.publish_pending() == 1
+    posts = fake.calls_to("chat.postMessage")
+    assert len(posts) == 2
+    assert "Paper B" in posts[1].params["text"]
+    paper_b_ts = fake.messages[MAINTAINERS_CHANNEL][1].ts
+    assert fresh.store.post_for_key("slack", MAINTAINERS_CHANNEL, "candidate:arxiv:2611.00777").message_id == \
+        paper_b_ts
+
+    await react(fake, MAINTAINER_BY_ID, paper_a_ts, event_id="Ev0ONOLD")
+    (outcome,) = await votes.wait_for(1)
+    assert outcome.reason == "not a candidate post"
+    assert fresh.papers.paper(new_id).status == "candidate"
+    fresh_db.close()
+
+
+async def test_one_failing_post_never_holds_up_the_others(fake, start_adapter, settings, catalogue_dir, tmp_path):
+    """Slack refuses one candidate's message: the other three are posted in the same round, the refused one is
+    counted and retried with back-off (not at every round), and posted once Slack takes it."""
+    clock = ManualClock()
+    database = Database.open(f"sqlite:///{tmp_path / 'failing.db'}", clock=clock)
+    curation = Curation(database, CatalogueService(catalogue_dir), settings)
+    for n in range(4):
+        add_candidate(curation, f"Candidate number {n} about linear probes", arxiv=f"2611.0010{n}")
+    curation.attach(await start_adapter(RecordingVotes(curation), settings=settings))
+    fake.fail_next("chat.postMessage", "invalid_blocks")
+    assert await curation.publish_pending() == 3
+    (failure,) = curation.store.post_failures()
+    assert (failure.platform, failure.attempts) == ("slack", 1)
+    assert "chat.postMessage in C0MAINTAIN failed: invalid_blocks" in failure.last_error
+    assert await curation.publish_pending() == 0  # backing off: not tried again at once
+    assert len(fake.calls_to("chat.postMessage")) == 4
+    clock.now += timedelta(minutes=1, seconds=1)
+    assert await curation.publish_pending() == 1
+    assert curation.store.post_failures() == []
+    assert len(fake.messages[MAINTAINERS_CHANNEL]) == 4
+    database.close()
 
 
 async def test_posts_to_a_channel_are_paced_and_the_digest_has_its_own_channel(fake, start_adapter, fake_time):
