@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from bot import errors
 from bot.catalogue.service import CatalogueService
-from bot.chat.adapter import ChatAdapter
+from bot.chat.adapter import AdapterHealth, ChatAdapter
 from bot.commands import Commands
 from bot.curation.pipeline import Curation, process_id
-from bot.errors import ConfigError
+from bot.errors import ConfigError, describe
 from bot.settings import Settings
 from bot.store.db import Database
+from bot.store.health import AdapterHealthStore
 
 if TYPE_CHECKING:
     import httpx
@@ -61,6 +62,7 @@ class App:
         self.intake: Intake | None = None
         self.adapters: list[ChatAdapter] = []
         self.scheduler: AsyncIOScheduler | None = None
+        self.health = AdapterHealthStore(self.database)
 
     def _load_feeds(self, *, required: bool) -> FeedsConfig | None:
         from bot.intake.sources import load_feeds
@@ -104,6 +106,9 @@ class App:
         for adapter in self.adapters:
             log.info("connecting %s", adapter.platform)
             await adapter.start()
+        await self.heartbeat()
+        # Posts that kept failing before this restart (the cause fixed, one hopes) are tried again now.
+        await asyncio.to_thread(self.curation.store.retry_failed_posts_now, [a.platform for a in self.adapters])
         await self.curation.recover()
         if scheduler:
             from bot.scheduler import build_scheduler
@@ -112,6 +117,15 @@ class App:
             self.scheduler.start()
         log.info("interp-bot running: adapters %s, %d feeds", ", ".join(a.platform for a in self.adapters) or "none",
                  len(self.feeds.enabled) if self.feeds else 0)
+
+    async def heartbeat(self) -> None:
+        """Write each adapter's connection state to the database (`status` and the health check read it)."""
+        for adapter in self.adapters:
+            try:
+                health = await adapter.health()
+            except Exception as exc:
+                health = AdapterHealth("down", describe(exc))
+            await asyncio.to_thread(self.health.record, adapter.platform, self.holder, health.state, health.error)
 
     async def stop(self) -> None:
         if self.scheduler is not None:
@@ -125,6 +139,11 @@ class App:
         if self.http is not None:
             await self.http.aclose()
             self.http = None
+        if self.adapters:
+            try:
+                await asyncio.to_thread(self.health.forget, self.holder)
+            except Exception as exc:  # the database may be what failed; stopping goes on
+                log.warning("could not clear this process's adapter health rows: %s", describe(exc))
         self.database.close()
 
     async def digest(self, *, dry_run: bool = False) -> DigestResult:

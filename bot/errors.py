@@ -80,6 +80,14 @@ class AdapterError(InterpBotError):
     """A platform refused an operation for a reason retrying will not fix (permissions, unknown channel)."""
 
 
+def describe(exc: BaseException) -> str:
+    """An exception as an operator reads it in a log line or `status`: our own errors by their message, any other
+    by its type too (a bare KeyError('type') says nothing without its name)."""
+    if isinstance(exc, InterpBotError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
 # --------------------------------------------------------------------------- texts: settings
 
 

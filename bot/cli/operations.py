@@ -215,9 +215,11 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
         data = output.status_json(app, configured_adapters(settings))
     finally:
         app.database.close()
+    # Non-zero while an adapter of a process on this machine is down: the container health check runs `status`.
+    code = 0 if data["adapters_healthy"] else 1
     if args.json:
         output.print_json(data)
-        return 0
+        return code
     print(f"interp-bot {data['version']}")
     print(f"database: {data['database']['url']} (schema v{data['database']['schema']})")
     catalogue = data["catalogue"]
@@ -234,6 +236,14 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     for item in data["posts_failing"]:
         print(f"  {item['platform']} {item['channel']} candidate #{item['candidate']} ({item['key']}): failed "
               f"{item['attempts']}x, next try {item['next_attempt']} — {item['error']}")
+    print("adapters:" if data["adapters"] else "adapters: none running")
+    for item in data["adapters"]:
+        if item["stale"]:
+            state = f"GONE? no heartbeat since {item['last_heard']}"
+        else:
+            state = f"{item['state'].upper() if item['state'] != 'up' else 'up'} since {item['since']}"
+        why = f": {item['error']}" if item["error"] and item["state"] != "up" else ""
+        print(f"  {item['platform']:<8} {state}{why} (process {item['process']})")
     feeds = data["feeds"]
     print("feeds:" if feeds else "feeds: none configured")
     for feed in feeds:
@@ -241,7 +251,7 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
         state = "enabled" if feed["enabled"] else "disabled"
         print(f"  {feed['name']:<28} {state:<8} last poll {feed['last_poll'] or 'never'} · next "
               f"{feed['next_poll'] or 'at start'} · failures {feed['total_failures']} · {health}")
-    return 0
+    return code
 
 
 def classify_stream(model: Any, lines: Iterable[str], out: TextIO) -> int:

@@ -27,7 +27,7 @@ from bot.chat.adapter import ChannelRole, ChatAdapter, PostRef
 from bot.chat.values import Vote
 from bot.curation.maintainers import Maintainers
 from bot.curation.posts import VotingRules, candidate_post, decided_post
-from bot.errors import AdapterError, CatalogueError
+from bot.errors import AdapterError, CatalogueError, describe
 from bot.intake.identity import arxiv_abs_url, arxiv_id
 from bot.intake.sites import site_label
 from bot.store.curation import CurationStore, Decision, candidate_key
@@ -61,13 +61,6 @@ class Standing:
     approvers: list[str]
     rejecters: list[str]
     topic_votes: dict[int, int]  # index into the paper's suggested topics -> people who chose it
-
-
-def describe(exc: BaseException) -> str:
-    """An exception as an operator reads it in `status`: our own errors by their message, others by type too."""
-    if isinstance(exc, AdapterError | CatalogueError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
 
 
 def process_id() -> str:

@@ -134,6 +134,8 @@ class FakeDiscord:
         self._sockets: list[_GatewaySocket] = []
         self._background: set[asyncio.Task[None]] = set()
         self.identify: dict[str, Any] | None = None
+        self.identifies = 0  # IDENTIFYs received: a new one after the first is a reconnection
+        self._identified = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -204,6 +206,16 @@ class FakeDiscord:
             return await asyncio.wait_for(future, within)
         finally:
             self._waiters = [(m, f) for m, f in self._waiters if f is not future]
+
+    async def wait_for_identifies(self, count: int, within: float = 5.0) -> None:
+        async with self._identified:
+            await asyncio.wait_for(self._identified.wait_for(lambda: self.identifies >= count), within)
+
+    async def close_gateway(self, code: int) -> None:
+        """End every gateway session with this close code (4004: authentication failed; discord.py does not
+        reconnect after it, and `client.connect()` ends with ConnectionClosed)."""
+        for socket in list(self._sockets):
+            await socket.ws.close(code=code)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a gateway DISPATCH to every connected client."""
@@ -413,6 +425,9 @@ class _GatewaySocket:
                 await self.send({"op": 11, "d": None, "s": None, "t": None})
             elif op == 2:
                 self.fake.identify = payload["d"]
+                self.fake.identifies += 1
+                async with self.fake._identified:
+                    self.fake._identified.notify_all()
                 ready = sample("ready")
                 ready["resume_gateway_url"] = self.fake.gateway_url
                 await self.dispatch("READY", ready)

@@ -28,7 +28,7 @@ from bot.adapters.slack.poster import SlackPoster
 from bot.adapters.slack.render import PAGE_ACTION_PREFIX, fallback_text, reply_blocks
 from bot.adapters.slack.retry import RetryAfterHandler
 from bot.chat import runner
-from bot.chat.adapter import ChannelRole, PostRef, VoteHandler
+from bot.chat.adapter import UP, AdapterHealth, ChannelRole, PostRef, VoteHandler
 from bot.chat.values import Post, Reply
 from bot.commands import Commands
 from bot.curation.maintainers import Maintainers
@@ -131,6 +131,15 @@ class SlackAdapter:
         http, self._http = self._http, None
         if http is not None:
             await http.stop()
+
+    async def health(self) -> AdapterHealth:
+        """HTTP mode is up while its server listens; Socket Mode while its websocket is connected (slack_sdk's
+        client reconnects a dropped one by itself, with back-off; meanwhile this says down)."""
+        if not self._started:
+            return AdapterHealth("down", "not started")
+        if self._socket is not None and not await self._socket.client.is_connected():
+            return AdapterHealth("down", "the Socket Mode connection is down; slack_sdk is reconnecting")
+        return UP
 
     async def publish(self, post: Post, role: ChannelRole) -> PostRef:
         channel = self.channel_for(role)
