@@ -6,6 +6,8 @@ loopback fake Slack.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,12 +16,13 @@ import yaml
 
 from bot.catalogue.service import CatalogueService
 from bot.chat.values import Post, Reply, Vote
+from bot.curation.maintainer_commands import register_curation_commands
 from bot.curation.pipeline import Curation
 from bot.settings import Maintainer
 from bot.store.db import Database
 from bot.store.papers import PaperStore
 from tests.e2e.slack.conftest import DIGEST_CHANNEL, MAINTAINERS_CHANNEL, RecordingVotes, slack_settings
-from tests.fakes.slack_fake import BOT_USER_ID, reaction_event
+from tests.fakes.slack_fake import BOT_USER_ID, reaction_event, sample
 
 MAINTAINER_BY_ID = "U0MAINT01"
 MAINTAINER_BY_GROUP = "U0MAINT02"
@@ -293,3 +296,29 @@ def _entries(path: Path) -> list[dict]:
 
     walk(data)
     return found
+
+
+async def test_who_may_run_maintainer_commands_is_who_counts_as_a_voter(fake, start_adapter, settings, curation):
+    """Issue 13, item 8: ada is a maintainer through the config's `maintainers:` list only (not in
+    INTERP_BOT_SLACK_MAINTAINER_USER_IDS). Her ✅ counts, so she may run the maintainers' commands too: Slack asks
+    the core's one rule, as Discord does. (Slack's own directory check refused her while counting her vote.)"""
+    add_candidate(curation)
+    votes = RecordingVotes(curation)
+    adapter = await start_adapter(votes, settings=settings)
+    curation.attach(adapter)
+    loop = asyncio.get_running_loop()
+    register_curation_commands(adapter.commands, curation,
+                               lambda work: asyncio.run_coroutine_threadsafe(work, loop).result(30))
+
+    async def ask(user: str, name: str) -> dict:
+        await fake.push("slash_commands", sample("slash_command", text="candidates", user_id=user,
+                                                 response_url=fake.response_url(name)))
+        await fake.wait_for(lambda: any(n == name for n, _ in fake.responses))
+        return next(body for n, body in fake.responses if n == name)
+
+    assert "Pending candidates" in (await ask(ADA_ON_SLACK, "ada"))["text"]
+    assert TITLE in json.dumps((await ask(ADA_ON_SLACK, "ada-again"))["blocks"])
+    assert "is for the list's maintainers" in (await ask(OUTSIDER, "outsider"))["text"]
+    assert await curation.publish_pending() == 1
+    await react(fake, ADA_ON_SLACK, fake.messages[MAINTAINERS_CHANNEL][0].ts, event_id="Ev0ADAVOTE")
+    assert [o.reason for o in await votes.wait_for(1)] == ["counted"]  # the same rule counts her vote
