@@ -56,6 +56,7 @@ class SlackOptions:
     signing_secret: str = ""  # HTTP mode
     http_host: str = "0.0.0.0"  # noqa: S104  # HTTP mode serves Slack from outside; the deployer picks the port
     http_port: int = 3000
+    http_body_timeout: float = 10.0  # HTTP mode: seconds a request may take to send its body
     maintainers_channel: str = ""
     digest_channel: str = ""
     maintainer_usergroups: tuple[str, ...] = ()
@@ -196,7 +197,8 @@ class SlackAdapter:
 
     async def _start_http_mode(self) -> None:
         options = self.options
-        server = SignedRequestServer(self.app, options.signing_secret, host=options.http_host, port=options.http_port)
+        server = SignedRequestServer(self.app, options.signing_secret, host=options.http_host, port=options.http_port,
+                                     body_timeout=options.http_body_timeout)
         try:
             await server.start()
         except OSError as exc:
