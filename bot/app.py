@@ -50,11 +50,13 @@ def configured_adapters(settings: Settings) -> list[str]:
 
 class App:
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None,
-                 feeds_required: bool = False):
+                 feeds_required: bool = False, read_only: bool = False):
+        """`read_only`: change nothing, not even the database's schema or a SQLite file's directory (`status`)."""
         self.settings = settings
         self.holder = process_id()
         self.catalogue = CatalogueService(settings.catalogue_dir)  # raises on an invalid list: refuse to start
-        self.database = Database.open(settings.database_url, clock=clock)
+        self.database = Database.open(settings.database_url, clock=clock, migrate=not read_only,
+                                      create=not read_only)
         self.commands = Commands(self.catalogue, page_size=settings.page_size)
         self.curation = Curation(self.database, self.catalogue, settings, holder=self.holder)
         self.feeds = self._load_feeds(required=feeds_required)

@@ -107,8 +107,19 @@ def config_file_missing(path: str) -> str:
     return f"INTERP_BOT_CONFIG names {path}, which does not exist"
 
 
+def config_file_unreadable(path: str, why: str) -> str:
+    return f"INTERP_BOT_CONFIG names {path}, which cannot be read: {why}"
+
+
 def invalid_settings(lines: list[str]) -> str:
+    if len(lines) == 1:
+        return lines[0]
     return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def bad_database_url(why: str) -> str:
+    return (f"INTERP_BOT_DATABASE_URL (or --db) {why}: expected sqlite:///FILE or "
+            "postgresql://USER:PASSWORD@HOST:PORT/DB")
 
 
 def feeds_file_missing(path: object) -> str:

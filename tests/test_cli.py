@@ -277,3 +277,59 @@ def test_classify_reads_json_lines_and_answers_each(capsys, catalogue_dir: Path,
     assert results[1]["relevant"] is False
     assert 0.0 <= results[1]["score"] <= 1.0
     assert "error" in results[2]
+
+
+@pytest.mark.parametrize(("variable", "value", "expected"), [
+    ("INTERP_BOT_MAINTAINERS", "[{name: ada", "INTERP_BOT_MAINTAINERS: not a JSON or YAML list"),
+    ("INTERP_BOT_MAINTAINERS", "ada, bob", "INTERP_BOT_MAINTAINERS: must be a list of {name, discord, slack}"),
+    ("INTERP_BOT_MAINTAINERS", '[{"nom": "ada"}]', "INTERP_BOT_MAINTAINERS: item 1 name: Field required"),
+    ("INTERP_BOT_DATABASE_URL", "notadb://x/y", "INTERP_BOT_DATABASE_URL (or --db) names a kind of database"),
+    ("INTERP_BOT_DATABASE_URL", "::::", "INTERP_BOT_DATABASE_URL (or --db) is not a database URL"),
+    ("INTERP_BOT_DATABASE_URL", "postgresql://u:pw@[::1", "INTERP_BOT_DATABASE_URL (or --db) is not a database"),
+])
+def test_a_malformed_setting_is_one_line_naming_the_variable(capsys, catalogue_dir: Path, monkeypatch,
+                                                             variable: str, value: str, expected: str) -> None:
+    monkeypatch.setenv(variable, value)
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "status")
+    assert code == 3
+    assert err.startswith(f"interp-bot: configuration error: {expected}")
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert ":pw@" not in err  # a URL's password is never repeated
+
+
+def test_an_empty_db_option_is_a_configuration_error(capsys, catalogue_dir: Path) -> None:
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", "", "status")
+    assert code == 3
+    assert err == "interp-bot: configuration error: INTERP_BOT_DATABASE_URL: is empty (here or in --db): give " \
+                  "sqlite:///FILE or postgresql://USER@HOST/DB\n"
+
+
+def test_a_config_file_of_invalid_yaml_names_the_file_and_line(capsys, catalogue_dir: Path, tmp_path: Path,
+                                                              monkeypatch) -> None:
+    config = tmp_path / "interp-bot.yaml"
+    config.write_text("approvals_needed: 1\nmaintainers: [\n  {name: ada\n", encoding="utf-8")
+    monkeypatch.setenv("INTERP_BOT_CONFIG", str(config))
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "topics")
+    assert code == 3
+    assert err.startswith(f"interp-bot: configuration error: INTERP_BOT_CONFIG names {config}, which cannot be "
+                          "read: line 4: invalid YAML")
+    assert "Traceback" not in err
+
+
+def test_interp_bot_config_set_in_dotenv_is_honoured(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
+    """.env.example lists INTERP_BOT_CONFIG, but only the real environment was read for it."""
+    (tmp_path / "interp-bot.yaml").write_text("page_size: 2\n", encoding="utf-8")
+    (tmp_path / ".env").write_text(f"INTERP_BOT_CONFIG={tmp_path / 'interp-bot.yaml'}\n", encoding="utf-8")
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topics")
+    assert code == 0
+    assert "page 1/19" in out
+
+
+def test_status_creates_nothing(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
+    """`status` looks: a SQLite URL in a directory that does not exist is reported, not created (nor migrated)."""
+    missing = tmp_path / "nonexistent" / "dir"
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{missing}/x.db", "status")
+    assert code == 1
+    assert f"no database at {missing}/x.db" in err
+    assert not (tmp_path / "nonexistent").exists()

@@ -210,7 +210,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:
-    app = App(settings)
+    app = App(settings, read_only=True)  # status looks; it creates and migrates nothing
     try:
         data = output.status_json(app, configured_adapters(settings))
     finally:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, String, create_engine, event, insert, inspect, select, update
 from sqlalchemy import cast as sa_cast
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 
-from bot import extras
-from bot.errors import StoreError
+from bot import errors, extras
+from bot.errors import ConfigError, StoreError
 from bot.store import schema
 
 log = logging.getLogger(__name__)
@@ -40,13 +41,27 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for `url`. With `create`, a SQLite file's directory is made (the file itself on first use);
+    without, a missing SQLite file is a StoreError and nothing is made (`status` changes nothing). A URL that names
+    no database we use is a ConfigError naming the setting, never a driver's traceback; the message does not
+    repeat the URL, which may hold a password."""
     url = normalise_url(url)
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    try:
+        backend = make_url(url).get_backend_name()
+        database = make_url(url).database or ""
+    except (ArgumentError, ValueError):
+        raise ConfigError(errors.bad_database_url("is not a database URL")) from None
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(errors.bad_database_url(f"names a kind of database interp-bot does not use ({backend})"))
+    if backend == "sqlite":
+        if database and database != ":memory:" and not database.startswith("file:"):
+            if create:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            elif not Path(database).is_file():
+                raise StoreError(f"no database at {database}: it is made when the bot first starts "
+                                 "(`interp-bot run`, or `interp-bot poll --once`)")
+        engine = _create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -69,7 +84,14 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql+psycopg"):
         extras.require("postgres")
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return _create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def _create_engine(url: str, **options: object) -> Engine:
+    try:
+        return create_engine(url, **options)
+    except (ArgumentError, NoSuchModuleError, ValueError, TypeError) as exc:
+        raise ConfigError(errors.bad_database_url(f"cannot be used ({type(exc).__name__})")) from None
 
 
 class Database:
@@ -80,10 +102,13 @@ class Database:
         self.clock = clock or (lambda: datetime.now(UTC))
 
     @classmethod
-    def open(cls, url: str, *, clock: Callable[[], datetime] | None = None, migrate: bool = True) -> Database:
-        database = cls(make_engine(url), clock)
+    def open(cls, url: str, *, clock: Callable[[], datetime] | None = None, migrate: bool = True,
+             create: bool = True) -> Database:
+        """Connect, and migrate to the current schema (or, with `migrate` off, refuse any other schema). With
+        `create` off nothing is made or changed: no SQLite directory or file, no migration (`status`)."""
+        database = cls(make_engine(url, create=create), clock)
         try:
-            if migrate:
+            if migrate and create:
                 database.migrate()
             else:
                 database.check_version()
@@ -116,7 +141,7 @@ class Database:
         if version != SCHEMA_VERSION:
             raise StoreError(
                 f"database schema is version {version}, this interp-bot needs {SCHEMA_VERSION}: "
-                "run `interp-bot status` (which migrates) or start the bot once to migrate"
+                "start the bot once (`interp-bot run`), or run `interp-bot poll --once`, to migrate it"
             )
 
     def migrate(self) -> int:
