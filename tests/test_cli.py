@@ -248,7 +248,7 @@ def test_decide_finishes_an_approval_a_crash_interrupted(capsys, catalogue_dir: 
     for paper_id in (before_write, before_render):
         code, out, err = run(capsys, *base, str(paper_id), "approve")
         assert code == 0, err
-        assert f"candidate #{paper_id}: finished the approved decision a crash had interrupted" in out
+        assert f"candidate #{paper_id}: finished the approved decision left unfinished" in out
         code, _, err = run(capsys, *base, str(paper_id), "approve")
         assert code == 1
         assert "already approved" in err

@@ -283,7 +283,8 @@ class Curation:
         (reactions, topic choices); with `force`, the decision now, recorded as an override of the vote count.
 
         A candidate whose decision a crash left half done (approved, entry not yet written) is finished here,
-        whoever asks: the maintainer at the shell should not need to know that only `run` used to do it."""
+        whoever asks: the maintainer at the shell should not need to know that only `run` used to do it. With
+        `topic`, an approval that cannot be written where it was filed is filed there instead."""
         if decision not in ("approve", "reject"):
             raise ValueError("decision must be approve or reject")
         index = self.catalogue.index
@@ -334,11 +335,14 @@ class Curation:
         if outcome.decision is None and not outcome.counted:
             unfinished = await asyncio.to_thread(self.store.decision, paper_id)
             if unfinished is not None and not unfinished.written:
+                if topic and status == unfinished.decision == "approved" and topic != unfinished.topic:
+                    # How an operator re-files an approval stuck on a topic that has left topics.yaml.
+                    await asyncio.to_thread(self.store.mark_decision, paper_id, topic=topic)
                 error = await self.finish(paper_id)
-                return VoteOutcome(unfinished.decision == status, f"finished the {unfinished.decision} decision "
-                                   "a crash had interrupted" + ("" if unfinished.decision == status else
-                                                                f": candidate #{paper_id} stays {unfinished.decision}"),
-                                   paper_id, unfinished.decision, error)
+                reason = f"finished the {unfinished.decision} decision left unfinished (a crash, or an error since " \
+                         "fixed)" + ("" if unfinished.decision == status else
+                                     f": candidate #{paper_id} stays {unfinished.decision}")
+                return VoteOutcome(unfinished.decision == status, reason, paper_id, unfinished.decision, error)
         return await self._finished(outcome)
 
     # ------------------------------------------------------------------ after a decision
