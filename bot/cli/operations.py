@@ -228,21 +228,25 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     print(f"pending candidates: {data['pending_candidates']}; papers by status: {data['papers'] or 'none yet'}")
     last = data["last_digest"]
     print("last digest: " + (f"{last['day']} in {last['channel']}" if last else "never"))
+    def one_line(text: str | None) -> str:
+        return " ".join((text or "").split())
+
     print("unfinished approvals:" if data["approvals_unfinished"] else "unfinished approvals: none")
     for item in data["approvals_unfinished"]:
-        why = f"{item['attempts']} failed attempt(s): {item['error']}" if item["error"] else "not yet written"
+        why = f"{item['attempts']} failed attempt(s): {one_line(item['error'])}" if item["error"] else \
+            "not yet written"
         print(f"  #{item['candidate']} {item['title']!r} {item['decision']} {item['decided_at']} — {why}")
     print("posts failing:" if data["posts_failing"] else "posts failing: none")
     for item in data["posts_failing"]:
         print(f"  {item['platform']} {item['channel']} candidate #{item['candidate']} ({item['key']}): failed "
-              f"{item['attempts']}x, next try {item['next_attempt']} — {item['error']}")
+              f"{item['attempts']}x, next try {item['next_attempt']} — {one_line(item['error'])}")
     print("adapters:" if data["adapters"] else "adapters: none running")
     for item in data["adapters"]:
         if item["stale"]:
             state = f"GONE? no heartbeat since {item['last_heard']}"
         else:
             state = f"{item['state'].upper() if item['state'] != 'up' else 'up'} since {item['since']}"
-        why = f": {item['error']}" if item["error"] and item["state"] != "up" else ""
+        why = f": {one_line(item['error'])}" if item["error"] and item["state"] != "up" else ""
         print(f"  {item['platform']:<8} {state}{why} (process {item['process']})")
     feeds = data["feeds"]
     print("feeds:" if feeds else "feeds: none configured")

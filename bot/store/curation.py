@@ -235,6 +235,8 @@ class CurationStore:
                                                      deciders=deciders, decided_at=now, entry_id=entry_id,
                                                      written=decision != "approved", announced=False,
                                                      forced=forced, attempts=0))
+        # A decided paper is never posted as a candidate again: its failing post, if any, is no longer pending.
+        conn.execute(delete(schema.post_failures).where(schema.post_failures.c.paper_id == paper_id))
         return True
 
     def decision(self, paper_id: int) -> Decision | None:

@@ -266,6 +266,14 @@ async def test_one_failing_post_never_holds_up_the_others(fake, start_adapter, s
     assert await curation.publish_pending() == 1
     assert curation.store.post_failures() == []
     assert len(fake.messages[MAINTAINERS_CHANNEL]) == 4
+
+    # A refused post whose candidate is then decided is no longer pending: status stops listing it.
+    fake.fail_next("chat.postMessage", "not_in_channel")
+    refused = add_candidate(curation, "A fifth candidate", arxiv="2611.00109")
+    assert await curation.publish_pending() == 0
+    assert [f.paper_id for f in curation.store.post_failures()] == [refused]
+    assert (await curation.decide(refused, "reject", person="console")).decision == "rejected"
+    assert curation.store.post_failures() == []
     database.close()
 
 
