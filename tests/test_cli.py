@@ -226,7 +226,7 @@ def test_decide_finishes_an_approval_a_crash_interrupted(capsys, catalogue_dir: 
     the README was rendered: `decide` finishes both, once. (tests/ops/test_recovery.py kills real processes.)"""
     from bot.catalogue.yaml_io import load_catalogue
     from bot.catalogue.yaml_write import append_entry
-    from bot.curation.pipeline import entry_for
+    from bot.curation.entries import entry_for
     from bot.store.curation import CurationStore
     from bot.store.db import Database
     from bot.store.papers import PaperStore

@@ -304,7 +304,7 @@ async def test_recovery_renders_the_readme_a_crash_left_stale(loop_parts, catalo
     """Killed between writing the YAML and rendering the README: recovery finds the entry (no second copy) and
     renders the README (it used to mark the approval written and leave `render --check` failing)."""
     from bot.catalogue.yaml_write import append_entry
-    from bot.curation.pipeline import entry_for
+    from bot.curation.entries import entry_for
 
     curation, _ = loop_parts
     paper_id = add_candidate(curation.db, 22)

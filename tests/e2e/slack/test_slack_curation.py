@@ -16,6 +16,7 @@ import yaml
 
 from bot.catalogue.service import CatalogueService
 from bot.chat.values import Post, Reply, Vote
+from bot.cli import main
 from bot.curation.maintainer_commands import register_curation_commands
 from bot.curation.pipeline import Curation
 from bot.settings import Maintainer
@@ -246,7 +247,8 @@ async def test_a_candidate_with_a_4000_character_link_is_posted_with_the_others(
     assert {c.params["channel"] for c in fake.calls_to("chat.postMessage")} == {MAINTAINERS_CHANNEL}
 
 
-async def test_one_failing_post_never_holds_up_the_others(fake, start_adapter, settings, catalogue_dir, tmp_path):
+async def test_one_failing_post_never_holds_up_the_others(fake, start_adapter, settings, catalogue_dir, tmp_path,
+                                                          capsys):
     """Slack refuses one candidate's message: the other three are posted in the same round, the refused one is
     counted and retried with back-off (not at every round), and posted once Slack takes it."""
     clock = ManualClock()
@@ -262,6 +264,11 @@ async def test_one_failing_post_never_holds_up_the_others(fake, start_adapter, s
     assert "chat.postMessage in C0MAINTAIN failed: invalid_blocks" in failure.last_error
     assert await curation.publish_pending() == 0  # backing off: not tried again at once
     assert len(fake.calls_to("chat.postMessage")) == 4
+    assert main(["--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path / 'failing.db'}", "status",
+                 "--json"]) == 0
+    (shown,) = json.loads(capsys.readouterr().out)["posts_failing"]
+    assert (shown["platform"], shown["attempts"], shown["candidate"]) == ("slack", 1, failure.paper_id)
+    assert "invalid_blocks" in shown["error"]
     clock.now += timedelta(minutes=1, seconds=1)
     assert await curation.publish_pending() == 1
     assert curation.store.post_failures() == []
