@@ -56,7 +56,8 @@ ENV PATH=/opt/venv/bin:$PATH \
 USER interp
 # SIGTERM (docker stop) ends `interp-bot run` cleanly: the job in flight finishes, connections close, exit 0.
 STOPSIGNAL SIGTERM
-# Healthy = the catalogue loads and the database answers at the current schema (`status` exits 1 otherwise).
+# Healthy = the catalogue loads, the database answers at the current schema, and every chat adapter this container
+# runs reports its connection up in its heartbeat (`status` exits 1 otherwise: a container's hostname is its own).
 HEALTHCHECK --interval=60s --timeout=30s --start-period=60s --retries=3 \
     CMD interp-bot --log-level WARNING status > /dev/null || exit 1
 ENTRYPOINT ["interp-bot"]

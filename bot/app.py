@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from bot import errors
 from bot.catalogue.service import CatalogueService
-from bot.chat.adapter import ChatAdapter
+from bot.chat.adapter import AdapterHealth, ChatAdapter
 from bot.commands import Commands
 from bot.curation.pipeline import Curation, process_id
-from bot.errors import ConfigError
+from bot.errors import ConfigError, describe
 from bot.settings import Settings
 from bot.store.db import Database
+from bot.store.health import AdapterHealthStore
 
 if TYPE_CHECKING:
     import httpx
@@ -52,13 +53,15 @@ def configured_adapters(settings: Settings) -> list[str]:
 
 class App:
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None,
-                 feeds_required: bool = False):
+                 feeds_required: bool = False, read_only: bool = False):
+        """`read_only`: change nothing, not even the database's schema or a SQLite file's directory (`status`)."""
         self.settings = settings
         self.holder = process_id()
         if settings.github_enabled and not settings.catalogue_dir.is_dir():
             raise ConfigError(errors.github_not_a_clone(settings.catalogue_dir, settings.github_repo))
         self.catalogue = CatalogueService(settings.catalogue_dir)  # raises on an invalid list: refuse to start
-        self.database = Database.open(settings.database_url, clock=clock)
+        self.database = Database.open(settings.database_url, clock=clock, migrate=not read_only,
+                                      create=not read_only)
         self.commands = Commands(self.catalogue, page_size=settings.page_size)
         self.curation = Curation(self.database, self.catalogue, settings, holder=self.holder)
         self.feeds = self._load_feeds(required=feeds_required)
@@ -73,6 +76,8 @@ class App:
 
             self.publisher = Publisher(settings, self.curation)
             self.curation.publisher = self.publisher
+
+        self.health = AdapterHealthStore(self.database)
 
     def _load_feeds(self, *, required: bool) -> FeedsConfig | None:
         from bot.intake.sources import load_feeds
@@ -136,6 +141,9 @@ class App:
         for adapter in self.adapters:
             log.info("connecting %s", adapter.platform)
             await adapter.start()
+        await self.heartbeat()
+        # Posts that kept failing before this restart (the cause fixed, one hopes) are tried again now.
+        await asyncio.to_thread(self.curation.store.retry_failed_posts_now, [a.platform for a in self.adapters])
         await self.curation.recover()
         if scheduler:
             from bot.scheduler import build_scheduler
@@ -144,6 +152,15 @@ class App:
             self.scheduler.start()
         log.info("interp-bot running: adapters %s, %d feeds", ", ".join(a.platform for a in self.adapters) or "none",
                  len(self.feeds.enabled) if self.feeds else 0)
+
+    async def heartbeat(self) -> None:
+        """Write each adapter's connection state to the database (`status` and the health check read it)."""
+        for adapter in self.adapters:
+            try:
+                health = await adapter.health()
+            except Exception as exc:
+                health = AdapterHealth("down", describe(exc))
+            await asyncio.to_thread(self.health.record, adapter.platform, self.holder, health.state, health.error)
 
     async def stop(self) -> None:
         if self.scheduler is not None:
@@ -158,6 +175,12 @@ class App:
             await self.http.aclose()
             self.http = None
             self._fetcher = None
+
+        if self.adapters:
+            try:
+                await asyncio.to_thread(self.health.forget, self.holder)
+            except Exception as exc:  # the database may be what failed; stopping goes on
+                log.warning("could not clear this process's adapter health rows: %s", describe(exc))
         self.database.close()
 
     async def digest(self, *, dry_run: bool = False) -> DigestResult:

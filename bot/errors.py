@@ -89,6 +89,13 @@ class GitHubError(InterpBotError):
 class GitHubAccessError(ConfigError):
     """GITHUB_TOKEN is missing, wrong, or lacks a permission publishing needs; the message names the setting."""
 
+def describe(exc: BaseException) -> str:
+    """An exception as an operator reads it in a log line or `status`: our own errors by their message, any other
+    by its type too (a bare KeyError('type') says nothing without its name)."""
+    if isinstance(exc, InterpBotError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
 
 # --------------------------------------------------------------------------- texts: settings
 
@@ -109,8 +116,19 @@ def config_file_missing(path: str) -> str:
     return f"INTERP_BOT_CONFIG names {path}, which does not exist"
 
 
+def config_file_unreadable(path: str, why: str) -> str:
+    return f"INTERP_BOT_CONFIG names {path}, which cannot be read: {why}"
+
+
 def invalid_settings(lines: list[str]) -> str:
+    if len(lines) == 1:
+        return lines[0]
     return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def bad_database_url(why: str) -> str:
+    return (f"INTERP_BOT_DATABASE_URL (or --db) {why}: expected sqlite:///FILE or "
+            "postgresql://USER:PASSWORD@HOST:PORT/DB")
 
 
 def feeds_file_missing(path: object) -> str:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MISFIRE_GRACE_SECONDS = 600
+HEARTBEAT_SECONDS = 30  # bot.cli.output.STALE_AFTER: four missed beats make a process look gone
 
 
 def leased(app: App, name: str, ttl: timedelta, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
@@ -78,6 +79,9 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
         scheduler.add_job(leased(app, f"publish:{platform}", timedelta(minutes=5), publish),
                           IntervalTrigger(minutes=1), id=f"publish:{platform}", name=f"publish to {platform}",
                           next_run_time=start + timedelta(seconds=2))
+    # Every process beats for its own adapters: no lease.
+    scheduler.add_job(app.heartbeat, IntervalTrigger(seconds=HEARTBEAT_SECONDS), id="heartbeat",
+                      name="adapter health", next_run_time=start + timedelta(seconds=HEARTBEAT_SECONDS))
     scheduler.add_job(leased(app, "recover", timedelta(minutes=5), app.curation.recover), IntervalTrigger(minutes=2),
                       id="recover", name="finish interrupted decisions", next_run_time=start + timedelta(seconds=1))
     scheduler.add_job(leased(app, "expire", timedelta(minutes=5), app.curation.expire), IntervalTrigger(hours=1),

@@ -15,10 +15,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    YamlConfigSettingsSource,
+    SettingsError,
 )
 
 from bot import errors
@@ -88,7 +89,7 @@ class Settings(BaseSettings):
     approvals_needed: int = Field(2, ge=1)
     rejections_needed: int = Field(1, ge=1)
     candidate_expiry_days: int = Field(14, ge=1)
-    maintainers: list[Maintainer] = []
+    maintainers: Annotated[list[Maintainer], NoDecode] = []
     console_maintainer: str = "console"
     git_commit: bool = False
 
@@ -135,6 +136,35 @@ class Settings(BaseSettings):
     def _lists(cls, value: Any) -> Any:
         return _split_list(value)
 
+    @field_validator("maintainers", mode="before")
+    @classmethod
+    def _maintainer_list(cls, value: Any) -> Any:
+        """From the environment: a JSON or YAML list (JSON is YAML), e.g. `[{name: ada, discord: ['1234']}]`."""
+        if not isinstance(value, str):
+            return value
+        import yaml
+
+        try:
+            parsed = yaml.safe_load(value) if value.strip() else []
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at character {mark.column + 1}" if mark is not None and mark.line == 0 else ""
+            raise ValueError(f"not a JSON or YAML list{where} ({getattr(exc, 'problem', None) or exc}); expected "
+                             "e.g. [{name: ada, discord: ['1234'], slack: [U01]}]") from None
+        if parsed is None:
+            return []
+        if not isinstance(parsed, list):
+            raise ValueError("must be a list of {name, discord, slack}, e.g. [{name: ada, slack: [U01]}]")
+        return parsed
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        # The rest of the URL is checked where the engine is made (bot.store.db), without importing SQLAlchemy here.
+        if not value.strip():
+            raise ValueError("is empty (here or in --db): give sqlite:///FILE or postgresql://USER@HOST/DB")
+        return value.strip()
+
     @field_validator("digest_time")
     @classmethod
     def _hh_mm(cls, value: str) -> str:
@@ -177,9 +207,11 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources = [init_settings, env_settings, dotenv_settings]
-        config_file = os.environ.get("INTERP_BOT_CONFIG")
+        # The config file may be named in .env as well as in the environment (.env.example lists it there).
+        dotenv_values = getattr(dotenv_settings, "env_vars", {})
+        config_file = os.environ.get("INTERP_BOT_CONFIG") or dotenv_values.get("interp_bot_config")
         if config_file:
-            sources.append(_NoSecretsYaml(settings_cls, yaml_file=config_file))
+            sources.append(InitSettingsSource(settings_cls, init_kwargs=_config_file_values(config_file)))
         return tuple(sources)
 
     # ------------------------------------------------------------------ helpers
@@ -220,13 +252,30 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
-class _NoSecretsYaml(YamlConfigSettingsSource):
-    def __call__(self) -> dict[str, Any]:
-        data = super().__call__()
-        leaked = [key for key in data if key.upper() in SECRET_NAMES or key.endswith(("_token", "_secret"))]
-        if leaked:
-            raise ConfigError(errors.secrets_in_config_file(self.yaml_file_path, leaked))
-        return data
+def _config_file_values(path: str) -> dict[str, Any]:
+    """The settings in INTERP_BOT_CONFIG's YAML file, read like the catalogue (bot.yaml_nodes: line numbers, no
+    alias bombs); secrets are refused there."""
+    from bot.yaml_nodes import YamlDocument, YamlSyntaxError
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(errors.config_file_missing(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(errors.config_file_unreadable(path, str(exc))) from None
+    try:
+        with YamlDocument(text) as document:
+            data = document.value()
+    except YamlSyntaxError as exc:
+        raise ConfigError(errors.config_file_unreadable(path, str(exc))) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(errors.config_file_unreadable(path, "expected a mapping of setting names to values"))
+    leaked = [key for key in map(str, data) if key.upper() in SECRET_NAMES or key.endswith(("_token", "_secret"))]
+    if leaked:
+        raise ConfigError(errors.secrets_in_config_file(path, leaked))
+    return {str(key): value for key, value in data.items()}
 
 
 def _present(value: Any) -> bool:
@@ -243,14 +292,17 @@ def env_name(field_name: str) -> str:
 
 def load_settings(**overrides: Any) -> Settings:
     """Build Settings, turning validation errors into a ConfigError that names each variable."""
-    config_file = os.environ.get("INTERP_BOT_CONFIG")
-    if config_file and not Path(config_file).is_file():
-        raise ConfigError(errors.config_file_missing(config_file))
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else "?"
-            lines.append(f"{env_name(name)}: {error['msg']}")
+            # Where in a structured value (INTERP_BOT_MAINTAINERS item 2, name), then pydantic's words.
+            inside = " ".join(f"item {part + 1}" if isinstance(part, int) else str(part) for part in error["loc"][1:])
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{env_name(name)}: {inside + ': ' if inside else ''}{message}")
         raise ConfigError(errors.invalid_settings(lines)) from None
+    except SettingsError as exc:  # a value pydantic-settings could not even decode (a JSON field's bad JSON)
+        cause = exc.__cause__ or exc
+        raise ConfigError(errors.invalid_settings([f"{exc}: {cause}"])) from None

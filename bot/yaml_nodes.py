@@ -2,7 +2,9 @@
 
 Both readers validate values they take from the nodes, so every problem can name the line it is on. This module
 is the one place that parses YAML for them: only the safe loader (libyaml's when PyYAML has it, about ten times
-faster), duplicate keys found, syntax errors turned into a line and a sentence.
+faster), duplicate keys found, syntax errors turned into a line and a sentence, and aliases bounded: a few lines of
+nested `&a [*b, *b, ...]` ("billion laughs") would otherwise expand to billions of values and hold every command for
+minutes before it fails.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ import yaml
 
 # libyaml's safe loader when PyYAML was built with it; both keep node marks for line numbers.
 _SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# How many values aliases may add to a document beyond the ones written out. A `<<: *defaults` per feed adds a
+# handful each; a billion-laughs document adds millions after a few lines.
+MAX_ALIAS_EXPANSION = 10_000
 
 
 class YamlSyntaxError(Exception):
@@ -47,6 +53,11 @@ class YamlDocument:
         except yaml.YAMLError as exc:
             self.close()
             raise _syntax_error(exc) from None
+        try:
+            _check_aliases(self.root)
+        except YamlSyntaxError:
+            self.close()
+            raise
 
     def value(self, node: yaml.Node | None = None) -> Any:
         """The Python value of `node` (default: the whole document), safe types only."""
@@ -66,6 +77,45 @@ class YamlDocument:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_aliases(root: yaml.Node | None) -> None:
+    """Refuse a document whose aliases expand too far, or contain themselves, before anything expands them.
+
+    An alias is the anchored node itself, shared, so a node's expanded size is 1 + its children's sizes, each
+    counted once per use. Without aliases that equals the number of distinct nodes; the excess is what aliases
+    add. Walked without recursion (a document may nest deeply) and in time linear in the distinct nodes.
+    """
+    if root is None:
+        return
+    sizes: dict[int, int] = {}
+    path: set[int] = set()  # the nodes being expanded, from the root down: seeing one again is a cycle
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            path.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            if sizes[key] > len(sizes) + MAX_ALIAS_EXPANSION:
+                raise YamlSyntaxError(line_of(node), f"aliases here expand to more than {MAX_ALIAS_EXPANSION:,} "
+                                                     "values (a 'billion laughs' document): write the values out")
+            continue
+        if key in sizes:
+            continue
+        if key in path:
+            raise YamlSyntaxError(line_of(node), "an alias refers to the value that contains it")
+        path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
 
 
 def duplicate_keys(node: yaml.Node | None) -> Iterator[tuple[int | None, str]]:

@@ -100,6 +100,24 @@ def test_import_markdown_builds_a_catalogue_and_refuses_to_overwrite(capsys, tmp
     assert run(capsys, "--catalogue", str(target), "render", "--check")[0] == 0
 
 
+def test_render_refuses_an_emptied_entry_file_and_keeps_the_readme(capsys, catalogue_dir: Path) -> None:
+    readme = (catalogue_dir / "README.md").read_text(encoding="utf-8")
+    (catalogue_dir / "library.yaml").write_text("", encoding="utf-8")
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "render")
+    assert code == 1
+    assert "library.yaml:1: no topic blocks" in err
+    assert (catalogue_dir / "README.md").read_text(encoding="utf-8") == readme
+
+
+def test_an_alias_bomb_in_the_catalogue_fails_fast_with_file_and_line(capsys, catalogue_dir: Path) -> None:
+    from tests.catalogue.test_yaml_io import BILLION_LAUGHS
+
+    (catalogue_dir / "zz-bomb.yaml").write_text(BILLION_LAUGHS, encoding="utf-8")
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "topic", "probing")
+    assert code == 1
+    assert "zz-bomb.yaml:5: aliases here expand" in err
+
+
 def test_no_command_prints_help(capsys) -> None:
     code, out, _ = run(capsys)
     assert code == 2
@@ -137,31 +155,107 @@ def test_the_repository_catalogue_readme_is_current() -> None:
     assert CatalogueService(CATALOGUE).readme_is_current()
 
 
-def test_decide_from_a_shell(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
+def _decide_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *titles: str) -> tuple[str, list[int]]:
+    """A database holding candidates with these titles, and two maintainers configured (as YAML, as the README
+    allows) with INTERP_BOT_APPROVALS_NEEDED at its default of 2."""
     from bot.store.db import Database
     from tests.curation.test_pipeline import add_candidate
 
+    monkeypatch.setenv("INTERP_BOT_MAINTAINERS", "[{name: alice, discord: ['111']}, {name: bob}]")
     db = f"sqlite:///{tmp_path / 'decide.db'}"
     database = Database.open(db)
-    approve, reject = add_candidate(database, 1), add_candidate(database, 2)
+    ids = [add_candidate(database, n, title=title or None) for n, title in enumerate(titles, 1)]
     database.close()
+    return db, ids
+
+
+def test_decide_is_one_maintainers_vote_and_force_is_a_recorded_override(capsys, catalogue_dir: Path,
+                                                                          tmp_path: Path, monkeypatch) -> None:
+    from bot.catalogue.yaml_io import load_catalogue
+
+    db, (voted, forced, rejected) = _decide_env(monkeypatch, tmp_path, "", "", "")
     base = ("--catalogue", str(catalogue_dir), "--db", db, "decide")
-    code, out, _ = run(capsys, *base, str(approve), "approve", "--topic", "probing", "--as", "alice")
+    code, out, _ = run(capsys, *base, str(voted), "approve", "--topic", "probing", "--as", "alice")
     assert code == 0
-    assert "approved: added to probing" in out
-    code, out, _ = run(capsys, *base, str(reject), "reject")
+    assert f"candidate #{voted}: alice's approve vote counted: 1 of 2 approvals needed; no decision yet" in out
+    code, out, _ = run(capsys, *base, str(voted), "approve", "--as", "bob")
     assert code == 0
-    assert f"candidate #{reject} rejected" in out
-    code, _, err = run(capsys, *base, str(reject), "approve")
+    assert f"candidate #{voted} approved: added to probing" in out  # alice's topic choice counted
+    entry = next(e for e in load_catalogue(catalogue_dir).entries if e.approved_by == ("alice", "bob"))
+    assert (entry.topics, entry.forced) == (("probing",), False)
+
+    code, _, err = run(capsys, *base, str(forced), "approve", "--as", "mallory")
+    assert code == 2
+    assert "--as mallory: not a configured maintainer (known: alice, bob, console" in err
+    code, out, _ = run(capsys, *base, str(forced), "approve", "--as", "alice", "--force")
+    assert code == 0
+    assert f"candidate #{forced} approved (forced: an override of the vote count)" in out
+    entry = next(e for e in load_catalogue(catalogue_dir).entries if e.approved_by == ("alice",))
+    assert entry.forced
+    assert "forced: true" in (catalogue_dir / "tools-techniques-methods.yaml").read_text(encoding="utf-8")
+
+    code, out, _ = run(capsys, *base, str(rejected), "reject")  # the console maintainer; one rejection suffices
+    assert code == 0
+    assert f"candidate #{rejected} rejected" in out
+    code, _, err = run(capsys, *base, str(rejected), "approve")
     assert code == 1
     assert "already rejected" in err
     code, _, err = run(capsys, *base, "999", "approve")
     assert code == 1
     assert "no candidate #999" in err
+
+
+@pytest.mark.parametrize("title", ["No", "1984", "null", "0x1F", "2024-01-01", "true"])
+def test_decide_lists_a_paper_whose_title_yaml_would_misread(capsys, catalogue_dir: Path, tmp_path: Path,
+                                                              monkeypatch, title: str) -> None:
     from bot.catalogue.yaml_io import load_catalogue
 
-    entry = next(e for e in load_catalogue(catalogue_dir).entries if e.approved_by == ("alice",))
-    assert entry.topics == ("probing",)
+    db, (paper_id,) = _decide_env(monkeypatch, tmp_path, title)
+    code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", db, "decide", str(paper_id), "approve",
+                         "--force")
+    assert code == 0, err
+    entry = next(e for e in load_catalogue(catalogue_dir).entries if e.title == title)
+    assert entry.id.startswith(f"{title.lower().replace('-', '-')}-")
+    assert f"as `{entry.id}`" in out
+    assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--check")[0] == 0
+
+
+def test_decide_finishes_an_approval_a_crash_interrupted(capsys, catalogue_dir: Path, tmp_path: Path,
+                                                         monkeypatch) -> None:
+    """Killed after the decision committed (nothing written), and killed after the YAML was written but before
+    the README was rendered: `decide` finishes both, once. (tests/ops/test_recovery.py kills real processes.)"""
+    from bot.catalogue.yaml_io import load_catalogue
+    from bot.catalogue.yaml_write import append_entry
+    from bot.curation.entries import entry_for
+    from bot.store.curation import CurationStore
+    from bot.store.db import Database
+    from bot.store.papers import PaperStore
+
+    db, (before_write, before_render) = _decide_env(monkeypatch, tmp_path, "", "")
+    database = Database.open(db)
+    store = CurationStore(database)
+    for paper_id in (before_write, before_render):
+        with database.transaction() as conn:
+            store.decide(conn, paper_id=paper_id, decision="approved", topic="probing", deciders=["alice", "bob"],
+                         entry_id=None, now=database.now())
+    decision = store.decision(before_render)
+    paper = PaperStore(database).paper(before_render)
+    append_entry(catalogue_dir, entry_for(paper, decision, set()), "probing")  # the YAML, but no README yet
+    database.close()
+    assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--check")[0] == 1
+
+    base = ("--catalogue", str(catalogue_dir), "--db", db, "decide")
+    for paper_id in (before_write, before_render):
+        code, out, err = run(capsys, *base, str(paper_id), "approve")
+        assert code == 0, err
+        assert f"candidate #{paper_id}: finished the approved decision left unfinished" in out
+        code, _, err = run(capsys, *base, str(paper_id), "approve")
+        assert code == 1
+        assert "already approved" in err
+    titles = [e.title for e in load_catalogue(catalogue_dir).entries]
+    assert titles.count("Sparse Autoencoders Reveal Feature Family Number 1 in Language Models") == 1
+    assert titles.count("Sparse Autoencoders Reveal Feature Family Number 2 in Language Models") == 1
+    assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--check")[0] == 0
 
 
 def test_classify_reads_json_lines_and_answers_each(capsys, catalogue_dir: Path, monkeypatch) -> None:
@@ -183,3 +277,59 @@ def test_classify_reads_json_lines_and_answers_each(capsys, catalogue_dir: Path,
     assert results[1]["relevant"] is False
     assert 0.0 <= results[1]["score"] <= 1.0
     assert "error" in results[2]
+
+
+@pytest.mark.parametrize(("variable", "value", "expected"), [
+    ("INTERP_BOT_MAINTAINERS", "[{name: ada", "INTERP_BOT_MAINTAINERS: not a JSON or YAML list"),
+    ("INTERP_BOT_MAINTAINERS", "ada, bob", "INTERP_BOT_MAINTAINERS: must be a list of {name, discord, slack}"),
+    ("INTERP_BOT_MAINTAINERS", '[{"nom": "ada"}]', "INTERP_BOT_MAINTAINERS: item 1 name: Field required"),
+    ("INTERP_BOT_DATABASE_URL", "notadb://x/y", "INTERP_BOT_DATABASE_URL (or --db) names a kind of database"),
+    ("INTERP_BOT_DATABASE_URL", "::::", "INTERP_BOT_DATABASE_URL (or --db) is not a database URL"),
+    ("INTERP_BOT_DATABASE_URL", "postgresql://u:pw@[::1", "INTERP_BOT_DATABASE_URL (or --db) is not a database"),
+])
+def test_a_malformed_setting_is_one_line_naming_the_variable(capsys, catalogue_dir: Path, monkeypatch,
+                                                             variable: str, value: str, expected: str) -> None:
+    monkeypatch.setenv(variable, value)
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "status")
+    assert code == 3
+    assert err.startswith(f"interp-bot: configuration error: {expected}")
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert ":pw@" not in err  # a URL's password is never repeated
+
+
+def test_an_empty_db_option_is_a_configuration_error(capsys, catalogue_dir: Path) -> None:
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", "", "status")
+    assert code == 3
+    assert err == "interp-bot: configuration error: INTERP_BOT_DATABASE_URL: is empty (here or in --db): give " \
+                  "sqlite:///FILE or postgresql://USER@HOST/DB\n"
+
+
+def test_a_config_file_of_invalid_yaml_names_the_file_and_line(capsys, catalogue_dir: Path, tmp_path: Path,
+                                                              monkeypatch) -> None:
+    config = tmp_path / "interp-bot.yaml"
+    config.write_text("approvals_needed: 1\nmaintainers: [\n  {name: ada\n", encoding="utf-8")
+    monkeypatch.setenv("INTERP_BOT_CONFIG", str(config))
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "topics")
+    assert code == 3
+    assert err.startswith(f"interp-bot: configuration error: INTERP_BOT_CONFIG names {config}, which cannot be "
+                          "read: line 4: invalid YAML")
+    assert "Traceback" not in err
+
+
+def test_interp_bot_config_set_in_dotenv_is_honoured(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
+    """.env.example lists INTERP_BOT_CONFIG, but only the real environment was read for it."""
+    (tmp_path / "interp-bot.yaml").write_text("page_size: 2\n", encoding="utf-8")
+    (tmp_path / ".env").write_text(f"INTERP_BOT_CONFIG={tmp_path / 'interp-bot.yaml'}\n", encoding="utf-8")
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topics")
+    assert code == 0
+    assert "page 1/19" in out
+
+
+def test_status_creates_nothing(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
+    """`status` looks: a SQLite URL in a directory that does not exist is reported, not created (nor migrated)."""
+    missing = tmp_path / "nonexistent" / "dir"
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{missing}/x.db", "status")
+    assert code == 1
+    assert f"no database at {missing}/x.db" in err
+    assert not (tmp_path / "nonexistent").exists()

@@ -78,5 +78,5 @@ def test_github_settings_name_the_repository_and_keep_the_token_secret(monkeypat
     monkeypatch.setenv("INTERP_BOT_GITHUB_MODE", "merge")
     with pytest.raises(ConfigError) as raised:
         load_settings()
-    assert "INTERP_BOT_GITHUB_REPO: Value error, must be OWNER/NAME" in str(raised.value)
+    assert "INTERP_BOT_GITHUB_REPO: must be OWNER/NAME" in str(raised.value)
     assert "INTERP_BOT_GITHUB_MODE: Input should be 'pull-request', 'pull-request-each' or 'push'" in str(raised.value)

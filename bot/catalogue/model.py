@@ -47,6 +47,8 @@ class Entry:
     source: str = ""  # where the bot found it (feed item URL)
     approved_by: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
+    # Listed by one maintainer's override (`decide --force`, a chat `approve`) rather than by the vote count.
+    forced: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from bot.catalogue.markdown import render_markdown
 from bot.catalogue.model import Catalogue, Entry
 from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.yaml_io import README_FILE, load_catalogue
-from bot.catalogue.yaml_write import append_entry, atomic_write
+from bot.catalogue.yaml_write import append_entry, atomic_write, entry_file_of, write_lock
 from bot.errors import CatalogueError
 
 log = logging.getLogger(__name__)
@@ -66,14 +66,24 @@ class CatalogueService:
             git.commit(self.directory, [path.name, README_FILE], commit_message)
         return path
 
+    def finish_append(self, entry_id: str, *, commit_message: str | None = None) -> None:
+        """What `append` does after the entry is in its file, for an append a crash cut short: render the README
+        and, with `commit_message`, commit the entry's file and the README (each a no-op when already done)."""
+        self.render()
+        if commit_message is not None:
+            path = entry_file_of(self.directory, entry_id)
+            git.commit(self.directory, [*([path.name] if path else []), README_FILE], commit_message)
+
     def render(self) -> bool:
-        """Write README.md from the YAML; return True when it changed."""
-        text = render_markdown(self.index.catalogue)
-        readme = self.directory / README_FILE
-        if readme.is_file() and readme.read_text(encoding="utf-8") == text:
-            return False
-        atomic_write(readme, text)
-        return True
+        """Write README.md from the YAML as it is on disk now; return True when it changed. Under the catalogue's
+        write lock, so two processes never interleave their renders and a killed render's temp file is cleared."""
+        with write_lock(self.directory):
+            text = render_markdown(self.index.catalogue)
+            readme = self.directory / README_FILE
+            if readme.is_file() and readme.read_text(encoding="utf-8") == text:
+                return False
+            atomic_write(readme, text)
+            return True
 
     def readme_is_current(self) -> bool:
         readme = self.directory / README_FILE

@@ -34,7 +34,7 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TOPIC_KEYS = {"slug", "title", "aliases", "description", "children"}
 ENTRY_KEYS = {
     "id", "title", "kind", "links", "starred", "acronym", "doi", "notes", "preface",
-    "authors", "added", "source", "approved_by",
+    "authors", "added", "source", "approved_by", "forced",
 }
 LINK_KEYS = {"label", "url"}
 BLOCK_KEYS = {"topic", "entries"}
@@ -235,8 +235,15 @@ class _EntryFiles:
 
     def read(self, path: Path, text: str | None = None) -> None:
         problems = self.problems
+        before = len(problems)
         data, node = _load_yaml(path, problems, text)
-        if data is None:
+        if data is None and len(problems) > before:
+            return  # unreadable: already reported
+        if data is None or data == []:
+            # An emptied file would silently drop its entries from the README: refuse it. A file meant to go
+            # is deleted; one meant to hold nothing yet has a block with `entries: []`.
+            problems.append(Problem(path, line_of(node) or 1, "no topic blocks: the file is empty (delete it if "
+                                    "its entries should go, or give it a block '- topic: SLUG' with 'entries: []')"))
             return
         if not isinstance(data, list):
             problems.append(Problem(path, line_of(node), "expected a list of blocks '- topic: SLUG' with 'entries'"))
@@ -283,6 +290,15 @@ class _EntryFiles:
             self.placements.append(Placement(topic, entry.id, path, item_line, False))
 
 
+def _bad_id(entry_id: Any, id_node: yaml.Node | None) -> str:
+    written = id_node.value if isinstance(id_node, yaml.ScalarNode) else None
+    if entry_id is not None and not isinstance(entry_id, str) and isinstance(written, str) and SLUG_RE.match(written):
+        # `id: no` is YAML's false, `id: 1984` a number: the text is a fine id, it only needs quotes.
+        return (f"entry id {written} is read by YAML as {type(entry_id).__name__} {entry_id!r}, not as text: "
+                f'quote it (id: "{written}")')
+    return f"entry id {entry_id!r} must be lower-case letters, digits, '-'"
+
+
 def _parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, problems: list[Problem]) -> Entry | None:
     line = line_of(node)
     if not isinstance(item, dict):
@@ -297,7 +313,7 @@ def _parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, prob
     if not isinstance(title, str) or not title.strip():
         problems.append(Problem(path, line, f"entry {entry_id or ''} has no title".replace("  ", " ")))
     if not isinstance(entry_id, str) or not SLUG_RE.match(entry_id):
-        problems.append(Problem(path, line, f"entry id {entry_id!r} must be lower-case letters, digits, '-'"))
+        problems.append(Problem(path, line, _bad_id(entry_id, field_node(node, "id"))))
     kind = item.get("kind", "paper")
     if kind not in KINDS:
         problems.append(Problem(path, line_of(field_node(node, "kind")),
@@ -323,9 +339,10 @@ def _parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, prob
             problems.append(Problem(path, link_line, f"malformed URL {url!r}: expected an absolute http(s) URL"))
         if isinstance(label, str) and isinstance(url, str):
             links.append(Link(label=label, url=url))
-    starred = item.get("starred", False)
-    if not isinstance(starred, bool):
-        problems.append(Problem(path, line_of(field_node(node, "starred")), "'starred' must be true or false"))
+    starred, forced = item.get("starred", False), item.get("forced", False)
+    for key, flag in (("starred", starred), ("forced", forced)):
+        if not isinstance(flag, bool):
+            problems.append(Problem(path, line_of(field_node(node, key)), f"'{key}' must be true or false"))
     for key in ("acronym", "doi", "preface", "added", "source"):
         value = item.get(key, "")
         if not isinstance(value, str):
@@ -346,5 +363,5 @@ def _parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, prob
         acronym=item.get("acronym", "") or "", doi=item.get("doi", "") or "", notes=notes,
         preface=item.get("preface", "") or "", topics=(topic,),
         added=added.isoformat() if hasattr(added, "isoformat") else str(added or ""),
-        source=item.get("source", "") or "", approved_by=approved_by, authors=authors,
+        source=item.get("source", "") or "", approved_by=approved_by, authors=authors, forced=forced,
     )

@@ -1,8 +1,10 @@
 """Write the catalogue's YAML: the whole of it (the importer) or one appended entry (an approval).
 
 Files are emitted by hand rather than by ``yaml.dump`` so the layout is stable and diff-friendly, and an
-append edits text so comments and layout elsewhere survive. Every write is validated before it lands
-and lands atomically (temp file, fsync, rename) under a lock shared by all processes.
+append edits text so comments and layout elsewhere survive. Every scalar goes through `scalar`, which quotes
+whatever YAML would otherwise read as something else (`No` as false, `1984` as a number, `2024-01-01` as a
+date). Every write is validated before it lands and lands atomically (temp file, fsync, rename) under a lock
+shared by all processes (`write_lock`), which also clears the temp files of writers that were killed.
 """
 
 from __future__ import annotations
@@ -25,14 +27,21 @@ from bot.errors import CatalogueError, Problem
 _WRITE_LOCK = threading.Lock()
 
 
+def reads_back_plain(value: str) -> bool:
+    """Does `value`, written unquoted, read back as this very string? (`no`, `1984`, `0x1f`, `null`,
+    `2024-01-01` do not: YAML reads them as a boolean, numbers, nothing and a date.)"""
+    if not value or "\n" in value or value != value.strip() or value.startswith(("*", "&", "!", "%", "@", "`")):
+        return False
+    try:
+        return bool(yaml.safe_load(f"k: {value}") == {"k": value})
+    except yaml.YAMLError:
+        return False  # not readable as a plain scalar at all
+
+
 def scalar(value: str) -> str:
     """A YAML scalar for `value`: plain when that reads back unchanged, else double-quoted."""
-    if value and "\n" not in value and value == value.strip():
-        try:
-            if yaml.safe_load(f"k: {value}") == {"k": value} and not value.startswith(("*", "&", "!", "%", "@", "`")):
-                return value
-        except yaml.YAMLError:
-            pass  # not readable as a plain scalar: quote it below
+    if reads_back_plain(value):
+        return value
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
     escaped = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in escaped)
     return f'"{escaped}"'
@@ -41,7 +50,7 @@ def scalar(value: str) -> str:
 def entry_yaml(entry: Entry, indent: int = 4) -> str:
     """The YAML lines of one entry as it stands in a block's `entries:` list."""
     pad = " " * indent
-    lines = [f"{pad}- id: {entry.id}", f"{pad}  title: {scalar(entry.title)}"]
+    lines = [f"{pad}- id: {scalar(entry.id)}", f"{pad}  title: {scalar(entry.title)}"]
 
     def string_list(key: str, values: tuple[str, ...]) -> None:
         if values:
@@ -52,6 +61,8 @@ def entry_yaml(entry: Entry, indent: int = 4) -> str:
         lines.append(f"{pad}  kind: {entry.kind}")
     if entry.starred:
         lines.append(f"{pad}  starred: true")
+    if entry.forced:
+        lines.append(f"{pad}  forced: true")
     for key in ("acronym", "doi", "preface"):
         value = getattr(entry, key)
         if value:
@@ -85,7 +96,7 @@ def topics_yaml(catalogue: Catalogue) -> str:
         for slug in catalogue.children(parent):
             topic = catalogue.topic(slug)
             assert topic is not None
-            out.append(f"{pad}- slug: {topic.slug}")
+            out.append(f"{pad}- slug: {scalar(topic.slug)}")
             out.append(f"{pad}  title: {scalar(topic.title)}")
             if topic.description:
                 out.append(f"{pad}  description: {scalar(topic.description)}")
@@ -118,6 +129,11 @@ def write_catalogue(catalogue: Catalogue, directory: Path | str) -> list[Path]:
     """Write a whole catalogue (used by the importer): topics.yaml plus one entry file per section."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    with write_lock(directory):
+        return _write_catalogue(catalogue, directory)
+
+
+def _write_catalogue(catalogue: Catalogue, directory: Path) -> list[Path]:
     written = [directory / TOPICS_FILE]
     atomic_write(directory / TOPICS_FILE, topics_yaml(catalogue))
     files: dict[str, list[str]] = {}
@@ -125,14 +141,14 @@ def write_catalogue(catalogue: Catalogue, directory: Path | str) -> list[Path]:
         ids = catalogue.placement.get(topic.slug, ())
         if not ids:
             continue
-        lines = [f"- topic: {topic.slug}", "  entries:"]
+        lines = [f"- topic: {scalar(topic.slug)}", "  entries:"]
         for entry_id in ids:
             entry = catalogue.entry(entry_id)
             assert entry is not None
             if entry.topics and entry.topics[0] == topic.slug:
                 lines.append(entry_yaml(entry).rstrip("\n"))
             else:
-                lines.append(f"    - see: {entry_id}")
+                lines.append(f"    - see: {scalar(entry_id)}")
         files.setdefault(section_of(catalogue, topic.slug), []).append("\n".join(lines))
     for section, blocks in files.items():
         section_topic = catalogue.topic(section)
@@ -177,7 +193,7 @@ def append_entry(directory: Path | str, entry: Entry, topic: str) -> tuple[Path,
     validated before the atomic rename: a write that would break the catalogue never lands.
     """
     directory = Path(directory)
-    with _WRITE_LOCK, _directory_lock(directory):
+    with write_lock(directory):
         catalogue = load_catalogue(directory)
         if catalogue.topic(topic) is None:
             raise CatalogueError([Problem(directory / TOPICS_FILE, None, f"no topic '{topic}'")])
@@ -187,6 +203,30 @@ def append_entry(directory: Path | str, entry: Entry, topic: str) -> tuple[Path,
         updated = load_catalogue(directory, pending={path.name: text})  # raises: a bad write never lands
         atomic_write(path, text)
         return path, updated
+
+
+def entry_file_of(directory: Path | str, entry_id: str) -> Path | None:
+    """The entry file that records `entry_id` (its full record, not a `see:`), if any."""
+    record = re.compile(rf"^\s*- id:\s*['\"]?{re.escape(entry_id)}['\"]?\s*$", re.MULTILINE)
+    return next((path for path in entry_files(Path(directory)) if record.search(path.read_text(encoding="utf-8"))),
+                None)
+
+
+@contextlib.contextmanager
+def write_lock(directory: Path | str) -> Iterator[None]:
+    """Held by every writer of the catalogue directory, in this process and in every other one. A temp file
+    found while holding it therefore belongs to a writer that died between creating it and renaming it over the
+    real file (kill -9, a power cut): it is removed, so killed writers never pile up litter."""
+    directory = Path(directory)
+    with _WRITE_LOCK, _directory_lock(directory):
+        for leftover in directory.glob(".*.tmp"):
+            if _TEMP_NAME.fullmatch(leftover.name):
+                leftover.unlink(missing_ok=True)
+        yield
+
+
+# What atomic_write's mkstemp names look like: ".<file name>.<random>.tmp".
+_TEMP_NAME = re.compile(r"\..+\.[A-Za-z0-9_]+\.tmp")
 
 
 @contextlib.contextmanager
@@ -234,4 +274,4 @@ def _text_with_entry(directory: Path, catalogue: Catalogue, entry: Entry, topic:
     if existing and not existing.endswith("\n"):
         existing += "\n"
     separator = "\n" if existing else ""
-    return path, f"{existing}{separator}- topic: {topic}\n  entries:\n{entry_yaml(entry)}"
+    return path, f"{existing}{separator}- topic: {scalar(topic)}\n  entries:\n{entry_yaml(entry)}"

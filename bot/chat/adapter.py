@@ -13,6 +13,19 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from bot.chat.values import Post, Vote
 
 ChannelRole = Literal["maintainers", "digest"]
+ConnectionState = Literal["up", "connecting", "down"]
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterHealth:
+    """Is the adapter's connection to its platform working? The app writes it to the database every half
+    minute, where `interp-bot status` and the container health check read it."""
+
+    state: ConnectionState
+    error: str | None = None  # why it is down (or was, while reconnecting)
+
+
+UP = AdapterHealth("up")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +55,9 @@ class ChatAdapter(Protocol):
 
     async def stop(self) -> None:
         """Disconnect cleanly; idempotent."""
+
+    async def health(self) -> AdapterHealth:
+        """The connection's state now. An adapter that loses its connection reconnects by itself, with back-off."""
 
     async def publish(self, post: Post, role: ChannelRole) -> PostRef:
         """Send a post to the role's channel (pre-adding post.reactions). Must not double-post a key:

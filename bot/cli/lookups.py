@@ -46,7 +46,7 @@ def lookup(args: argparse.Namespace, settings: Settings) -> int:
 def import_markdown(args: argparse.Namespace) -> int:
     from bot.catalogue.markdown import import_markdown, render_markdown
     from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, load_catalogue
-    from bot.catalogue.yaml_write import atomic_write, write_catalogue
+    from bot.catalogue.yaml_write import atomic_write, write_catalogue, write_lock
     from bot.errors import MarkdownImportError
     from bot.settings import load_settings
 
@@ -67,7 +67,8 @@ def import_markdown(args: argparse.Namespace) -> int:
             old.unlink()
     written = write_catalogue(catalogue, target)
     loaded = load_catalogue(target)  # prove what we wrote is valid before claiming success
-    atomic_write(target / README_FILE, render_markdown(loaded))
+    with write_lock(target):
+        atomic_write(target / README_FILE, render_markdown(loaded))
     placements = sum(len(ids) for ids in loaded.placement.values())
     print(f"imported {len(loaded.entries)} entries ({placements} placements) in {len(loaded.topics)} topics "
           f"into {len(written)} files under {target}/")

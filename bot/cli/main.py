@@ -58,11 +58,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--feed", action="append", metavar="NAME", help="only this feed (repeatable)")
     p = sub.add_parser("candidates", help="pending candidates, best first")
     p.add_argument("--json", action="store_true")
-    p = sub.add_parser("decide", help="a maintainer's decision on a candidate")
+    p = sub.add_parser("decide", help="a maintainer's vote on a candidate (or, with --force, the decision)",
+                       description="One maintainer's vote, counted with the reactions already cast; the candidate "
+                                   "is decided when INTERP_BOT_APPROVALS_NEEDED (or _REJECTIONS_NEEDED) is reached. "
+                                   "Also finishes an approval a crash left half done.")
     p.add_argument("id", type=int)
     p.add_argument("decision", choices=["approve", "reject"])
     p.add_argument("--topic", metavar="SLUG", help="topic to file an approved paper under")
-    p.add_argument("--as", dest="as_user", metavar="USER", help="maintainer name recorded as the decider")
+    p.add_argument("--as", dest="as_user", metavar="MAINTAINER",
+                   help="who votes: a name from INTERP_BOT_MAINTAINERS (default INTERP_BOT_CONSOLE_MAINTAINER)")
+    p.add_argument("--force", action="store_true",
+                   help="decide now whatever the vote count (recorded as an override in the entry and commit)")
     p = sub.add_parser("digest", help="compose (and post) the digest now")
     p.add_argument("--dry-run", action="store_true", help="print it, post nothing, record nothing")
     p = sub.add_parser("run", help="run chat adapters and the scheduler until stopped")

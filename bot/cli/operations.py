@@ -117,23 +117,47 @@ def _candidates(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _decide(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.exits import EXIT_USAGE
+    from bot.curation.maintainers import Maintainers
+
+    name = args.as_user or settings.console_maintainer
+    maintainers = Maintainers.from_settings(settings)
+    if not maintainers.known(name):
+        known = ", ".join(sorted(maintainers.names | {settings.console_maintainer}))
+        print(f"interp-bot: --as {name}: not a configured maintainer (known: {known}; INTERP_BOT_MAINTAINERS "
+              "lists them)", file=sys.stderr)
+        return EXIT_USAGE
+    person = maintainers.person("console", name) or name
     app = App(settings)
-    person = args.as_user or settings.console_maintainer
 
     async def main() -> tuple[Any, Any]:
         try:
-            outcome = await app.curation.decide(args.id, args.decision, person=f"console:{person}",
-                                                topic=args.topic)
+            outcome = await app.curation.decide(args.id, args.decision, person=person, topic=args.topic,
+                                                force=args.force)
             return outcome, app.curation.store.decision(args.id)
         finally:
             await app.stop()
 
     outcome, decision = asyncio.run(main())
+    if outcome.error:
+        print(f"interp-bot: candidate #{args.id} is {outcome.decision}, but finishing it failed: {outcome.error}\n"
+              f"  fix that, then run `interp-bot decide {args.id} {args.decision}` again (or let the running bot "
+              "retry); `interp-bot status` lists it", file=sys.stderr)
+        return 1
     if not outcome.decision:
+        if outcome.counted:
+            print(f"candidate #{args.id}: {name}'s {args.decision} vote {outcome.reason} "
+                  "(`--force` decides now)")
+            return 0
         print(f"interp-bot: {outcome.reason}", file=sys.stderr)
         return 1
+    if outcome.reason.startswith("finished"):
+        print(f"candidate #{args.id}: {outcome.reason}")
+        if not outcome.counted:
+            return 1
     if outcome.decision == "approved":
-        print(f"candidate #{args.id} approved: added to {decision.topic} as `{decision.entry_id}`; "
+        forced = " (forced: an override of the vote count)" if decision.forced else ""
+        print(f"candidate #{args.id} approved{forced}: added to {decision.topic} as `{decision.entry_id}`; "
               f"{settings.catalogue_dir}/README.md re-rendered", flush=True)
         if app.publisher is not None:  # the list lives on GitHub: propose it there now
             return _github_round(App(settings))
@@ -189,14 +213,16 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:
-    app = App(settings)
+    app = App(settings, read_only=True)  # status looks; it creates and migrates nothing
     try:
         data = output.status_json(app, configured_adapters(settings))
     finally:
         app.database.close()
+    # Non-zero while an adapter of a process on this machine is down: the container health check runs `status`.
+    code = 0 if data["adapters_healthy"] else 1
     if args.json:
         output.print_json(data)
-        return 0
+        return code
     print(f"interp-bot {data['version']}")
     print(f"database: {data['database']['url']} (schema v{data['database']['schema']})")
     catalogue = data["catalogue"]
@@ -214,6 +240,26 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     print(f"links: {links['links']} in the list, " + (
         f"checked {links['checked_at']}: {links['ok']} ok, {links['failing']} failing, {links['dead']} dead, "
         f"{links['moved']} moved" if links["checked_at"] else "never checked (`interp-bot links --check`)"))
+    def one_line(text: str | None) -> str:
+        return " ".join((text or "").split())
+
+    print("unfinished approvals:" if data["approvals_unfinished"] else "unfinished approvals: none")
+    for item in data["approvals_unfinished"]:
+        why = f"{item['attempts']} failed attempt(s): {one_line(item['error'])}" if item["error"] else \
+            "not yet written"
+        print(f"  #{item['candidate']} {item['title']!r} {item['decision']} {item['decided_at']} — {why}")
+    print("posts failing:" if data["posts_failing"] else "posts failing: none")
+    for item in data["posts_failing"]:
+        print(f"  {item['platform']} {item['channel']} candidate #{item['candidate']} ({item['key']}): failed "
+              f"{item['attempts']}x, next try {item['next_attempt']} — {one_line(item['error'])}")
+    print("adapters:" if data["adapters"] else "adapters: none running")
+    for item in data["adapters"]:
+        if item["stale"]:
+            state = f"GONE? no heartbeat since {item['last_heard']}"
+        else:
+            state = f"{item['state'].upper() if item['state'] != 'up' else 'up'} since {item['since']}"
+        why = f": {one_line(item['error'])}" if item["error"] and item["state"] != "up" else ""
+        print(f"  {item['platform']:<8} {state}{why} (process {item['process']})")
     feeds = data["feeds"]
     print("feeds:" if feeds else "feeds: none configured")
     for feed in feeds:
@@ -222,7 +268,7 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  {feed['name']:<28} {state:<8} last poll {feed['last_poll'] or 'never'} · next "
               f"{feed['next_poll'] or 'at start'} · failures {feed['total_failures']} · {health}")
         print(feed_health_line(feed))
-    return 0
+    return code
 
 
 def _init(args: argparse.Namespace, settings: Settings) -> int:

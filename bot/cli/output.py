@@ -7,7 +7,8 @@ heavier types are only named for the type checker, so a one-shot lookup imports 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import socket
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.catalogue.model import Entry, Topic
@@ -96,6 +97,30 @@ def candidate_json(paper: StoredPaper) -> dict[str, Any]:
     }
 
 
+# A process whose heartbeat (every 30 s, bot.scheduler) is older than this has stopped or hangs.
+STALE_AFTER = timedelta(minutes=2)
+
+
+def adapters_json(app: App) -> tuple[list[dict[str, Any]], bool]:
+    """Every running process's adapters as their heartbeats report them, and whether those of processes on this
+    machine are all well: per platform, the freshest report from this host must be `up` (or `connecting`) and
+    fresh. That is what the container health check needs (a container's hostname is its own), and a restarted
+    process's fresh report outweighs the one its killed predecessor left."""
+    now = app.database.now()
+    host = socket.gethostname()
+    adapters, healthy, seen_here = [], True, set()
+    for record in app.health.records():  # per platform, freshest first
+        stale = now - record.updated_at > STALE_AFTER
+        this_host = record.holder.rsplit(":", 1)[0] == host
+        adapters.append({"platform": record.platform, "process": record.holder, "state": record.state,
+                         "since": iso(record.since), "error": record.error, "last_heard": iso(record.updated_at),
+                         "stale": stale, "this_host": this_host})
+        if this_host and record.platform not in seen_here:
+            seen_here.add(record.platform)
+            healthy = healthy and not stale and record.state != "down"
+    return adapters, healthy
+
+
 def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
     """`status --json`: feeds (last poll, failures, next run, health), candidates, digest, database, version.
 
@@ -128,6 +153,17 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
             if state and state.new_item_gap_seconds is not None else None,
         })
     last = app.curation.store.last_digest()
+    store, papers = app.curation.store, app.curation.papers
+    unfinished = []
+    for decision in store.decisions(pending_write=True):
+        paper = papers.paper(decision.paper_id)
+        unfinished.append({"candidate": decision.paper_id, "title": paper.title if paper else None,
+                           "decision": decision.decision, "decided_at": iso(decision.decided_at),
+                           "attempts": decision.attempts, "error": decision.error})
+    failing = [{"platform": f.platform, "channel": f.channel_id, "key": f.key, "candidate": f.paper_id,
+                "attempts": f.attempts, "error": f.last_error, "failed_at": iso(f.failed_at),
+                "next_attempt": iso(f.next_attempt_at)} for f in store.post_failures()]
+    adapters, adapters_healthy = adapters_json(app)
     data = {
         "version": __version__,
         "database": {"url": safe_url(settings.database_url), "schema": app.database.current_version()},
@@ -140,6 +176,15 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
         "adapters_configured": adapters_configured,
         "github": github_json(app),
         "links": links_counts_json(app),
+
+        # Approvals decided but not yet in the catalogue (a crash, or an error `decide` and `run` retry).
+        "approvals_unfinished": unfinished,
+        # Posts a platform refused: retried with back-off while the others go on.
+        "posts_failing": failing,
+        # Chat connections of running processes, from their heartbeats; `status` exits 1 unless this machine's
+        # are up (the container health check).
+        "adapters": adapters,
+        "adapters_healthy": adapters_healthy,
     }
     return data
 

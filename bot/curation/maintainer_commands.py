@@ -1,7 +1,7 @@
 """Maintainers' curation commands, registered into the /interp grammar where maintainers type.
 
     candidates                      pending candidates, best first
-    approve ID [--topic SLUG]       decide now (the maintainer's override of the vote count)
+    approve ID [--topic SLUG]       decide now (the maintainer's override of the vote count, recorded as such)
     reject ID
     :white_check_mark: ID           vote with the same emoji names as reactions (`:x: ID`, `:one: ID`)
     vote EMOJI ID [--remove]        the same, spelled out; --remove withdraws it
@@ -35,6 +35,9 @@ def candidate_items(curation: Curation) -> list[Item]:
 
 
 def _outcome_reply(action: str, paper_id: int, outcome: VoteOutcome, curation: Curation) -> Reply:
+    if outcome.error:
+        return Reply(title=f"Candidate #{paper_id} {outcome.decision}, but not finished", kind="error",
+                     text=f"{outcome.error}\nIt is retried every few minutes; `interp-bot status` lists it.")
     if outcome.decision == "approved":
         decision = curation.store.decision(paper_id)
         where = curation.catalogue.index.catalogue.path_text(decision.topic) if decision and decision.topic else ""
@@ -51,7 +54,9 @@ def _outcome_reply(action: str, paper_id: int, outcome: VoteOutcome, curation: C
 def register_curation_commands(commands: Commands, curation: Curation, run: Runner) -> None:
     def person(request: Request) -> str:
         actor = request.actor
-        return curation.maintainers.person(actor.platform, actor.user_id) or actor.user_id if actor else "console"
+        if actor is None:
+            return curation.maintainers.person("console", "") or "console"
+        return curation.maintainers.person(actor.platform, actor.user_id) or actor.user_id
 
     def candidates(request: Request) -> Reply:
         items = candidate_items(curation)
@@ -69,7 +74,9 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
             rest = _TOPIC_OPTION.sub("", " " + request.args).strip().lstrip("#")
             if not rest.isdigit():
                 return commands.usage(kind, f"{kind} needs a candidate number")
-            outcome = run(curation.decide(int(rest), kind, person=person(request), topic=topic))
+            platform = request.actor.platform if request.actor else "console"
+            outcome = run(curation.decide(int(rest), kind, person=person(request), topic=topic, force=True,
+                                          platform=platform))
             return _outcome_reply(kind, int(rest), outcome, curation)
         return handler
 

@@ -17,7 +17,8 @@ class Maintainers:
     named: dict[tuple[str, str], str]
     user_ids: dict[str, frozenset[str]]  # platform -> user ids that count (named under their id)
     groups: dict[str, frozenset[str]]  # platform -> role ids (Discord) / user-group ids (Slack)
-    console_name: str = "console"
+    console_name: str = "console"  # who sits at this terminal (INTERP_BOT_CONSOLE_MAINTAINER)
+    names: frozenset[str] = frozenset()  # the people of the config's `maintainers:` list
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Maintainers:
@@ -34,6 +35,7 @@ class Maintainers:
             groups={"discord": frozenset(settings.discord_maintainer_role_ids),
                     "slack": frozenset(settings.slack_maintainer_usergroups)},
             console_name=settings.console_maintainer,
+            names=frozenset(person.name for person in settings.maintainers),
         )
 
     @classmethod
@@ -44,13 +46,19 @@ class Maintainers:
     def person(self, platform: str, user_id: str, roles: tuple[str, ...] = ()) -> str | None:
         """The maintainer behind this user, or None if their votes must not count."""
         if platform == "console":
-            return f"console:{user_id or self.console_name}"
+            # A configured person is the same person at the terminal as on Discord and Slack: one vote.
+            at_terminal = user_id or self.console_name
+            return at_terminal if at_terminal in self.names else f"console:{at_terminal}"
         name = self.named.get((platform, user_id))
         if name:
             return name
         if user_id in self.user_ids.get(platform, ()) or set(roles) & self.groups.get(platform, frozenset()):
             return f"{platform}:{user_id}"
         return None
+
+    def known(self, name: str) -> bool:
+        """May a shell or console act as `name`? A configured maintainer, or the configured console maintainer."""
+        return name in self.names or name == self.console_name
 
     def person_for_vote(self, vote: Vote) -> str | None:
         if vote.is_bot:

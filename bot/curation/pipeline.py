@@ -3,7 +3,10 @@
 Every transition is one database transaction guarded so that a replayed event, a restart, a Slack
 retry or a second process changes nothing the second time. Writing the catalogue happens after the
 decision commits and is itself idempotent (the entry id is derived from the paper), so a crash between
-the two is repaired by `recover()` on the next start without a second copy of the entry.
+the two is finished by whoever meets the decision next (`recover()` at start and every few minutes, a
+`decide` on that candidate) without a second copy of the entry. Nothing here lets one bad candidate stop
+the others: a post that fails is retried with back-off while the rest are posted, and an approval that
+cannot be written is reported (log, `status`) and retried while the bot goes on.
 """
 
 from __future__ import annotations
@@ -16,17 +19,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.catalogue.model import Entry, Link
 from bot.catalogue.service import CatalogueService
-from bot.catalogue.text import entry_slug, slugify
 from bot.chat.adapter import ChannelRole, ChatAdapter, PostRef
 from bot.chat.values import Vote
+from bot.curation.entries import entry_for
 from bot.curation.maintainers import Maintainers
-from bot.curation.posts import VotingRules, candidate_key, candidate_post, decided_post
-from bot.errors import AdapterError
-from bot.intake.identity import arxiv_abs_url, arxiv_id
-from bot.intake.sites import site_label
-from bot.store.curation import CurationStore, Decision
+from bot.curation.posts import VotingRules, candidate_post, decided_post
+from bot.errors import AdapterError, CatalogueError, describe
+from bot.store.curation import CurationStore, Decision, candidate_key
 from bot.store.db import Database
 from bot.store.papers import PaperStore, StoredPaper
 
@@ -36,12 +36,27 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# A round of posting stops after this many failures in a row: then the channel itself is unusable (missing
+# permission, bot not invited), and every further post would fail the same way.
+FAILURES_IN_A_ROW = 3
+
+
 @dataclass(frozen=True)
 class VoteOutcome:
     counted: bool
     reason: str
     candidate_id: int | None = None
     decision: str | None = None
+    error: str | None = None  # the decision stands, but finishing it failed (it is retried; `status` shows it)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The votes standing on a candidate, counted per person."""
+
+    approvers: list[str]
+    rejecters: list[str]
+    topic_votes: dict[int, int]  # index into the paper's suggested topics -> people who chose it
 
 
 class ApprovalPublisher(Protocol):
@@ -52,30 +67,6 @@ class ApprovalPublisher(Protocol):
 
 def process_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def entry_for(paper: StoredPaper, decision: Decision, taken_ids: set[str]) -> Entry:
-    """The catalogue entry an approved paper becomes. Its id depends only on the paper, so a retry
-    after a crash recognises an entry it already wrote."""
-    base = entry_slug(paper.title) or f"paper-{paper.id}"
-    entry_id = base if base not in taken_ids else f"{base}-{slugify(paper.arxiv_id or str(paper.id))}"
-    links: list[Link] = []
-    if paper.arxiv_id:  # labelled like the seed list: "arxiv 2309"
-        label = f"arxiv {paper.arxiv_id[:4]}" if paper.arxiv_id[:4].isdigit() else "arxiv"
-        links.append(Link(label, arxiv_abs_url(paper.arxiv_id)))
-    for label, url in [("", paper.abs_url), *paper.links]:
-        if not url or url == paper.pdf_url or (paper.arxiv_id and arxiv_id(url)):
-            continue  # the pdf and other spellings of the arXiv link add nothing
-        if url not in {link.url for link in links}:
-            links.append(Link(site_label(url, label), url))
-    forum_only = not paper.arxiv_id and any(
-        word in label.lower() for label, _ in paper.links for word in ("lesswrong", "alignment forum"))
-    return Entry(
-        id=entry_id, title=paper.title, kind="blog" if forum_only else "paper", links=tuple(links),
-        authors=paper.authors[:20], added=decision.decided_at.date().isoformat(),
-        source=paper.abs_url or (paper.links[0][1] if paper.links else ""),
-        approved_by=tuple(name.split(":", 1)[-1] for name in decision.deciders), topics=(decision.topic or "",),
-    )
 
 
 class Curation:
@@ -104,7 +95,10 @@ class Curation:
 
     async def publish_pending(self, platform: str | None = None) -> int:
         """Post every open candidate not yet posted to the maintainers' channel of each adapter (or only of
-        `platform`: each platform's publish job runs under its own lease and must not post for the others)."""
+        `platform`: each platform's publish job runs under its own lease and must not post for the others).
+
+        A post that fails is counted, logged and retried with back-off (`status` lists it) while the candidates
+        after it are posted; only several failures in a row (the channel itself is unusable) end the round."""
         posted = 0
         candidates = await asyncio.to_thread(self.papers.candidates)
         adapters = [a for a in self.adapters.values() if platform is None or a.platform == platform]
@@ -112,36 +106,60 @@ class Curation:
             channel = adapter.channel_for("maintainers")
             if not channel:
                 continue
+            failures_in_a_row = 0
             for paper in candidates:
-                key = candidate_key(paper.id)
+                key = candidate_key(paper.canonical_id)
                 if await asyncio.to_thread(self.store.post_for_key, adapter.platform, channel, key):
                     continue
-                post = candidate_post(paper, self.catalogue.index, self.rules)
-                ref = await self.publish_to(adapter, post, "maintainers")
-                if ref is None:
-                    break  # the channel is unusable: logged once, try again next round
+                failed = await asyncio.to_thread(self.store.post_failure, adapter.platform, channel, key)
+                if failed is not None and failed.next_attempt_at > self.db.now():
+                    continue  # backing off; the others go on
+                try:
+                    ref = await adapter.publish(candidate_post(paper, self.catalogue.index, self.rules), "maintainers")
+                except Exception as exc:
+                    await self._post_failed(adapter.platform, channel, key, paper, exc)
+                    failures_in_a_row += 1
+                    if failures_in_a_row >= FAILURES_IN_A_ROW:
+                        log.warning("%s: %d posts in a row failed; the rest wait for the next round",
+                                    adapter.platform, failures_in_a_row)
+                        break
+                    continue
+                failures_in_a_row = 0
                 await asyncio.to_thread(self.store.record_post, key=key, kind="candidate", paper_id=paper.id,
                                         platform=ref.platform, channel_id=ref.channel_id, message_id=ref.message_id)
+                if failed is not None:
+                    await asyncio.to_thread(self.store.clear_post_failure, adapter.platform, channel, key)
+                    log.info("%s: candidate #%d posted after %d failed attempt(s)", adapter.platform, paper.id,
+                             failed.attempts)
                 posted += 1
         return posted
+
+    async def _post_failed(self, platform: str, channel: str, key: str, paper: StoredPaper,
+                           exc: Exception) -> None:
+        failure = await asyncio.to_thread(self.store.record_post_failure, platform=platform, channel_id=channel,
+                                          key=key, paper_id=paper.id, error=describe(exc))
+        wait = (failure.next_attempt_at - failure.failed_at).total_seconds() / 60
+        # Our own AdapterError says what to fix; anything else is a bug worth its traceback, once.
+        trace = exc if failure.attempts == 1 and not isinstance(exc, AdapterError) else None
+        log.error("%s: could not post candidate #%d (%s): %s; failed %d time(s), next try in %g min",
+                  platform, paper.id, key, describe(exc), failure.attempts, wait, exc_info=trace)
 
     async def publish_to(self, adapter: ChatAdapter, post: Any, role: ChannelRole) -> PostRef | None:
         try:
             return await adapter.publish(post, role)
-        except AdapterError as exc:
-            marker = (adapter.platform, str(exc))
+        except Exception as exc:
+            marker = (adapter.platform, describe(exc))
             if marker not in self._reported_failures:
                 self._reported_failures.add(marker)
-                log.error("%s: cannot post to the %s channel: %s", adapter.platform, role, exc)
+                log.error("%s: cannot post to the %s channel: %s", adapter.platform, role, describe(exc),
+                          exc_info=None if isinstance(exc, AdapterError) else exc)
             return None
 
     # ------------------------------------------------------------------ votes
 
     async def handle_vote(self, vote: Vote) -> VoteOutcome:
         outcome = await asyncio.to_thread(self._apply_vote, vote)
-        if outcome.decision:
-            await self.complete(outcome.candidate_id)  # type: ignore[arg-type]
-        return outcome
+        return await self._finished(outcome)
 
     def _classify(self, emoji_name: str) -> tuple[str, int | None] | None:
         if emoji_name in self.rules.approve:
@@ -162,6 +180,7 @@ class Curation:
             paper_id = self.store.paper_for_message(conn, vote.platform, vote.channel_id, vote.message_id)
             if paper_id is None:
                 return VoteOutcome(False, "not a candidate post")
+            self.store.lock_paper(conn, paper_id)
             if vote.event_id and not self.store.first_time(conn, f"{vote.platform}:{vote.event_id}"):
                 return VoteOutcome(False, "duplicate event", paper_id)
             changed = self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=vote.emoji,
@@ -177,6 +196,7 @@ class Curation:
             if self._classify(emoji_name) is None:
                 return VoteOutcome(False, "not a voting emoji")
             with self.db.transaction() as conn:
+                self.store.lock_paper(conn, paper_id)
                 if self.papers.paper(paper_id, conn) is None:
                     return VoteOutcome(False, "no such candidate")
                 changed = self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=emoji_name,
@@ -184,39 +204,38 @@ class Curation:
                 decision = self._tally(conn, paper_id) if changed else None
             return VoteOutcome(changed, "counted" if changed else "unchanged", paper_id, decision)
 
-        outcome = await asyncio.to_thread(apply)
-        if outcome.decision:
-            await self.complete(paper_id)
-        return outcome
+        return await self._finished(await asyncio.to_thread(apply))
+
+    def _standing(self, conn: Any, paper: StoredPaper) -> Standing:
+        standing = Standing([], [], {})
+        for person, emoji_name in self.store.votes(conn, paper.id):
+            kind = self._classify(emoji_name)
+            if kind is None:
+                continue
+            if kind[0] == "approve" and person not in standing.approvers:
+                standing.approvers.append(person)
+            elif kind[0] == "reject" and person not in standing.rejecters:
+                standing.rejecters.append(person)
+            elif kind[0] == "topic" and kind[1] is not None and kind[1] < len(paper.topics):
+                standing.topic_votes[kind[1]] = standing.topic_votes.get(kind[1], 0) + 1
+        return standing
 
     def _tally(self, conn: Any, paper_id: int) -> str | None:
         """Decide if the standing votes reach a threshold; the decision is taken inside this transaction."""
         paper = self.papers.paper(paper_id, conn)
         if paper is None or paper.status != "candidate":
             return None
-        approvers: list[str] = []
-        rejecters: list[str] = []
-        topic_votes: dict[int, int] = {}
-        for person, emoji_name in self.store.votes(conn, paper_id):
-            kind = self._classify(emoji_name)
-            if kind is None:
-                continue
-            if kind[0] == "approve" and person not in approvers:
-                approvers.append(person)
-            elif kind[0] == "reject" and person not in rejecters:
-                rejecters.append(person)
-            elif kind[0] == "topic" and kind[1] is not None and kind[1] < len(paper.topics):
-                topic_votes[kind[1]] = topic_votes.get(kind[1], 0) + 1
+        standing = self._standing(conn, paper)
         now = self.db.now()
-        if len(rejecters) >= self.rules.rejections_needed:
+        if len(standing.rejecters) >= self.rules.rejections_needed:
             return "rejected" if self.store.decide(conn, paper_id=paper_id, decision="rejected", topic=None,
-                                                   deciders=rejecters, entry_id=None, now=now) else None
-        if len(approvers) >= self.rules.approvals_needed:
-            topic = self._chosen_topic(paper, topic_votes)
+                                                   deciders=standing.rejecters, entry_id=None, now=now) else None
+        if len(standing.approvers) >= self.rules.approvals_needed:
+            topic = self._chosen_topic(paper, standing.topic_votes)
             if topic is None:
                 return None  # approved in spirit, but nowhere to file it: waits for a topic vote
             return "approved" if self.store.decide(conn, paper_id=paper_id, decision="approved", topic=topic,
-                                                   deciders=approvers, entry_id=None, now=now) else None
+                                                   deciders=standing.approvers, entry_id=None, now=now) else None
         return None
 
     def _chosen_topic(self, paper: StoredPaper, topic_votes: dict[int, int]) -> str | None:
@@ -230,8 +249,15 @@ class Curation:
 
     # ------------------------------------------------------------------ direct decisions
 
-    async def decide(self, paper_id: int, decision: str, *, person: str, topic: str | None = None) -> VoteOutcome:
-        """A maintainer's explicit decision (console `approve 12`, `interp-bot decide 12 approve`)."""
+    async def decide(self, paper_id: int, decision: str, *, person: str, topic: str | None = None,
+                     force: bool = False, platform: str = "console") -> VoteOutcome:
+        """A maintainer's decision from a shell or a chat command: one vote, counted with the votes already cast
+        (reactions, topic choices); with `force`, the decision now, recorded as an override of the vote count.
+
+        A candidate whose decision a crash left half done (approved, entry not yet written) is finished here,
+        whoever asks: the maintainer at the shell should not need to know that only `run` used to do it. With
+        `topic`, an approval that cannot be written where it was filed is filed there instead. `platform` is where
+        the maintainer typed it (the console and `interp-bot decide` are "console"; a chat command its platform)."""
         if decision not in ("approve", "reject"):
             raise ValueError("decision must be approve or reject")
         index = self.catalogue.index
@@ -240,29 +266,86 @@ class Curation:
             if match.topic is None:
                 return VoteOutcome(False, f"no topic '{topic}' (see `topics`)", paper_id)
             topic = match.topic.slug
+        emoji_names = self.rules.approve if decision == "approve" else self.rules.reject
+        status = "approved" if decision == "approve" else "rejected"
 
         def apply() -> VoteOutcome:
-            paper = self.papers.paper(paper_id)
-            if paper is None:
-                return VoteOutcome(False, f"no candidate #{paper_id}", paper_id)
-            if paper.status != "candidate":
-                return VoteOutcome(False, f"candidate #{paper_id} is already {paper.status}", paper_id)
-            chosen = topic or self._chosen_topic(paper, {})
-            if decision == "approve" and chosen is None:
-                return VoteOutcome(False, "no topic suggested: give one with --topic SLUG", paper_id)
-            status = "approved" if decision == "approve" else "rejected"
             with self.db.transaction() as conn:
+                self.store.lock_paper(conn, paper_id)
+                paper = self.papers.paper(paper_id, conn)
+                if paper is None:
+                    return VoteOutcome(False, f"no candidate #{paper_id}", paper_id)
+                if paper.status != "candidate":
+                    return VoteOutcome(False, f"candidate #{paper_id} is already {paper.status}", paper_id)
+                # The maintainer's own vote first (a topic they name among the suggestions is a topic vote too)...
+                if emoji_names:
+                    self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=emoji_names[0],
+                                        platform=platform, user_id=person, added=True)
+                suggested = [t["slug"] for t in paper.topics]
+                if topic in suggested and suggested.index(topic) < len(self.rules.topic_choices):
+                    self.store.set_vote(conn, paper_id=paper_id, person=person, platform=platform, user_id=person,
+                                        emoji=self.rules.topic_choices[suggested.index(topic)], added=True)
+                standing = self._standing(conn, paper)
+                voters = standing.approvers if status == "approved" else standing.rejecters
+                needed = self.rules.approvals_needed if status == "approved" else self.rules.rejections_needed
+                chosen = topic or self._chosen_topic(paper, standing.topic_votes)
+                if status == "approved" and chosen is None:
+                    return VoteOutcome(True, "counted; no topic suggested: give one with --topic SLUG", paper_id)
+                if len(voters) < needed and not force:
+                    noun = "approval" if status == "approved" else "rejection"
+                    note = f"; --topic {topic} counts only with the deciding vote" if topic and topic not in \
+                        suggested else ""
+                    return VoteOutcome(True, f"counted: {len(voters)} of {needed} {noun}s needed; no decision "
+                                             f"yet{note}", paper_id)
+                # ...then the decision, if the votes (or the override) carry it.
                 won = self.store.decide(conn, paper_id=paper_id, decision=status,
-                                        topic=chosen if status == "approved" else None, deciders=[person],
-                                        entry_id=None, now=self.db.now())
+                                        topic=chosen if status == "approved" else None,
+                                        deciders=voters or [person], entry_id=None, now=self.db.now(),
+                                        forced=len(voters) < needed)
             return VoteOutcome(won, "decided" if won else "decided elsewhere first", paper_id, status if won else None)
 
         outcome = await asyncio.to_thread(apply)
-        if outcome.decision:
-            await self.complete(paper_id)
-        return outcome
+        if outcome.decision is None and not outcome.counted:
+            unfinished = await asyncio.to_thread(self.store.decision, paper_id)
+            if unfinished is not None and not unfinished.written:
+                if topic and status == unfinished.decision == "approved" and topic != unfinished.topic:
+                    # How an operator re-files an approval stuck on a topic that has left topics.yaml.
+                    await asyncio.to_thread(self.store.mark_decision, paper_id, topic=topic)
+                error = await self.finish(paper_id)
+                reason = f"finished the {unfinished.decision} decision left unfinished (a crash, or an error since " \
+                         "fixed)" + ("" if unfinished.decision == status else
+                                     f": candidate #{paper_id} stays {unfinished.decision}")
+                return VoteOutcome(unfinished.decision == status, reason, paper_id, unfinished.decision, error)
+        return await self._finished(outcome)
 
     # ------------------------------------------------------------------ after a decision
+
+    async def _finished(self, outcome: VoteOutcome) -> VoteOutcome:
+        """Finish a decision the outcome just took; its error (if any) goes with the outcome, not up the stack:
+        the decision stands and is retried, and the vote or command that took it still gets its answer."""
+        if outcome.decision and outcome.candidate_id is not None:
+            error = await self.finish(outcome.candidate_id)
+            if error is not None:
+                return VoteOutcome(outcome.counted, outcome.reason, outcome.candidate_id, outcome.decision, error)
+        return outcome
+
+    async def finish(self, paper_id: int) -> str | None:
+        """`complete`, with a failure recorded on the decision (for `status`) and logged instead of raised.
+        Returns the error, or None when the decision is now written (and announced where this process can)."""
+        try:
+            await self.complete(paper_id)
+        except Exception as exc:
+            error = describe(exc)
+            decision = await asyncio.to_thread(self.store.decision, paper_id)
+            await asyncio.to_thread(self.store.record_decision_failure, paper_id, error)
+            repeated = decision is not None and decision.error == error
+            log.log(logging.WARNING if repeated else logging.ERROR,
+                    "the %s decision on candidate #%d is not finished: %s; it is retried every few minutes "
+                    "(`interp-bot status` lists it, docs/operations.md says how to clear it)",
+                    decision.decision if decision else "", paper_id, error,
+                    exc_info=None if repeated or isinstance(exc, CatalogueError) else exc)
+            return error
+        return None
 
     async def complete(self, paper_id: int) -> None:
         """Write the catalogue for an approval, then edit the posts: both idempotent, both resumable."""
@@ -286,18 +369,22 @@ class Curation:
         catalogue = self.catalogue.index.catalogue
         source = paper.abs_url or (paper.links[0][1] if paper.links else "")
         existing = next((e for e in catalogue.entries if source and e.source == source), None)
+        entry = existing or entry_for(paper, decision, {e.id for e in catalogue.entries})
+        message = None
+        if self.settings.git_commit or self.settings.github_enabled:
+            how = (f"Approved by {', '.join(entry.approved_by)} as an override of the vote count "
+                   f"(`interp-bot decide --force` or a chat `approve`), via interp-bot.") if decision.forced else \
+                f"Approved by {', '.join(entry.approved_by)} via interp-bot."
+            message = f"Add “{entry.title}” to the list\n\n{how}"
         if existing is None:
-            entry = entry_for(paper, decision, {e.id for e in catalogue.entries})
-            message = None
-            if self.settings.git_commit or self.settings.github_enabled:
-                message = (f"Add “{entry.title}” to the list\n\n"
-                           f"Approved by {', '.join(entry.approved_by)} via interp-bot.")
             self.catalogue.append(entry, decision.topic or "", commit_message=message)
-            log.info("added %r to %s (approved by %s)", paper.title, decision.topic, ", ".join(decision.deciders))
-            entry_id = entry.id
+            log.info("added %r to %s (approved by %s%s)", paper.title, decision.topic, ", ".join(decision.deciders),
+                     ", forced" if decision.forced else "")
         else:
-            entry_id = existing.id  # written before a crash: do not write it twice
-        self.store.mark_decision(decision.paper_id, written=True, entry_id=entry_id)
+            # Written before a crash: not a second copy; but the crash may have come before the README was
+            # rendered or the commit made, so both are finished now (each does nothing when already done).
+            self.catalogue.finish_append(entry.id, commit_message=message)
+        self.store.mark_decision(decision.paper_id, written=True, entry_id=entry.id, error=None)
 
     async def _announce(self, decision: Decision) -> None:
         paper = await asyncio.to_thread(self.papers.paper, decision.paper_id)
@@ -314,8 +401,9 @@ class Curation:
                 continue
             try:
                 await adapter.edit(PostRef(stored.platform, stored.channel_id, stored.message_id), post)
-            except AdapterError as exc:
-                log.warning("%s: could not edit the post of candidate #%d: %s", stored.platform, paper.id, exc)
+            except Exception as exc:  # the decision stands; the edit is retried with the next recover()
+                log.warning("%s: could not edit the post of candidate #%d: %s", stored.platform, paper.id,
+                            describe(exc))
                 complete = False
                 continue
             await asyncio.to_thread(self.store.mark_post_edited, stored.platform, stored.channel_id,
@@ -324,12 +412,16 @@ class Curation:
             await asyncio.to_thread(self.store.mark_decision, decision.paper_id, announced=True)
 
     async def recover(self) -> int:
-        """Finish decisions a crash interrupted (entry not written, posts not edited)."""
+        """Finish decisions a crash interrupted (entry not written, posts not edited). One that fails is logged,
+        recorded for `status` and left for the next round; the others are finished all the same, and the bot
+        starts either way. Returns how many were finished."""
         pending = await asyncio.to_thread(self.store.decisions, pending_write=True)
         pending += [d for d in await asyncio.to_thread(self.store.decisions, pending_announce=True) if d not in pending]
+        finished = 0
         for decision in pending:
-            await self.complete(decision.paper_id)
-        return len(pending)
+            if await self.finish(decision.paper_id) is None:
+                finished += 1
+        return finished
 
     async def expire(self) -> int:
         """Close candidates nobody decided on within the configured number of days."""
@@ -347,5 +439,5 @@ class Curation:
 
         ids = await asyncio.to_thread(apply)
         for paper_id in ids:
-            await self.complete(paper_id)
+            await self.finish(paper_id)
         return len(ids)

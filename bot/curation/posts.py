@@ -12,7 +12,7 @@ from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.text import strip_control
 from bot.chat import emoji
 from bot.chat.values import Field, Item, Link, Post, Reply
-from bot.store.curation import Decision
+from bot.store.curation import Decision, candidate_key
 from bot.store.github import StoredPublication, StoredPullRequest
 from bot.store.papers import StoredPaper
 
@@ -26,10 +26,6 @@ class VotingRules:
     topic_choices: tuple[str, ...]
     approvals_needed: int
     rejections_needed: int
-
-
-def candidate_key(paper_id: int) -> str:
-    return f"candidate:{paper_id}"
 
 
 def _authors(paper: StoredPaper, limit: int = 6) -> str:
@@ -86,11 +82,11 @@ def candidate_post(paper: StoredPaper, index: CatalogueIndex, rules: VotingRules
         text=_short(paper.abstract, ABSTRACT_CHARS),
         items=(Item(title=_authors(paper) or "authors unknown", links=_links(paper)),),
         fields=tuple(fields),
-        footer=f"candidate #{paper.id} · {candidate_key(paper.id)}",
+        footer=f"candidate #{paper.id} · {candidate_key(paper.canonical_id)}",
         url=paper.abs_url or (paper.links[0][1] if paper.links else ""),
     )
     reactions = (*rules.approve[:1], *rules.reject[:1], *rules.topic_choices[: len(paper.topics)])
-    return Post(key=candidate_key(paper.id), kind="candidate", reply=reply, reactions=reactions,
+    return Post(key=candidate_key(paper.canonical_id), kind="candidate", reply=reply, reactions=reactions,
                 candidate_id=paper.id)
 
 
@@ -107,7 +103,7 @@ def decided_post(paper: StoredPaper, decision: Decision, index: CatalogueIndex) 
     reply = Reply(title=title, kind="info", text=text, items=(Item(title=_authors(paper), links=_links(paper)),),
                   footer=f"candidate #{paper.id} · {decision.decision} {decision.decided_at:%Y-%m-%d}",
                   url=paper.abs_url)
-    return Post(key=candidate_key(paper.id), kind="decision", reply=reply, candidate_id=paper.id)
+    return Post(key=candidate_key(paper.canonical_id), kind="decision", reply=reply, candidate_id=paper.id)
 
 
 def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Sequence[tuple[StoredPaper, Decision]],

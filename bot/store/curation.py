@@ -7,6 +7,7 @@ conditional UPDATE moved the paper out of `candidate`.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,17 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.store import schema
 from bot.store.db import Database, utc
+
+KEY_LIMIT = 100  # posts.key
+
+
+def candidate_key(canonical_id: str) -> str:
+    """The idempotency key of a paper's candidate post: its canonical id (`candidate:arxiv:2309.08600`), never its
+    row number, which a reset database hands to a different paper. Long URL ids are hashed to fit the column."""
+    key = f"candidate:{canonical_id}"
+    if len(key) <= KEY_LIMIT:
+        return key
+    return f"candidate:sha256:{hashlib.sha256(canonical_id.encode()).hexdigest()[:40]}"
 
 
 @dataclass(frozen=True)
@@ -43,12 +55,42 @@ class Decision:
     entry_id: str | None
     written: bool
     announced: bool
+    forced: bool = False
+    error: str | None = None  # why finishing it last failed
+    attempts: int = 0  # how often finishing it has failed
 
 
 def _decision(row: Any) -> Decision:
     return Decision(paper_id=row.paper_id, decision=row.decision, topic=row.topic, deciders=tuple(row.deciders or ()),
                     decided_at=utc(row.decided_at), entry_id=row.entry_id, written=bool(row.written),  # type: ignore[arg-type]
-                    announced=bool(row.announced))
+                    announced=bool(row.announced), forced=bool(row.forced), error=row.error,
+                    attempts=int(row.attempts or 0))
+
+
+@dataclass(frozen=True)
+class PostFailure:
+    platform: str
+    channel_id: str
+    key: str
+    paper_id: int | None
+    attempts: int
+    last_error: str
+    failed_at: datetime
+    next_attempt_at: datetime
+
+
+def _failure(row: Any) -> PostFailure:
+    return PostFailure(row.platform, row.channel_id, row.key, row.paper_id, row.attempts, row.last_error,
+                       utc(row.failed_at), utc(row.next_attempt_at))  # type: ignore[arg-type]
+
+
+RETRY_FIRST = timedelta(minutes=1)
+RETRY_MOST = timedelta(hours=1)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a post that has failed `attempts` times waits: 1, 2, 4 ... minutes, at most an hour."""
+    return min(RETRY_FIRST * 2 ** max(0, min(attempts - 1, 16)), RETRY_MOST)
 
 
 class CurationStore:
@@ -86,6 +128,58 @@ class CurationStore:
             conn.execute(update(schema.posts).where(schema.posts.c.platform == platform)
                          .where(schema.posts.c.channel_id == channel_id)
                          .where(schema.posts.c.message_id == message_id).values(edited=True))
+
+    # ------------------------------------------------------------------ failing posts
+
+    def post_failure(self, platform: str, channel_id: str, key: str) -> PostFailure | None:
+        table = schema.post_failures
+        with self.db.engine.connect() as conn:
+            row = conn.execute(select(table).where(table.c.platform == platform).where(table.c.channel_id == channel_id)
+                               .where(table.c.key == key)).first()
+        return _failure(row) if row is not None else None
+
+    def record_post_failure(self, *, platform: str, channel_id: str, key: str, paper_id: int | None,
+                            error: str) -> PostFailure:
+        """Count one more failure of a post and schedule its next attempt (exponential back-off)."""
+        table = schema.post_failures
+        now = self.db.now()
+        with self.db.transaction() as conn:
+            match = ((table.c.platform == platform) & (table.c.channel_id == channel_id) & (table.c.key == key))
+            attempts = (conn.execute(select(table.c.attempts).where(match)).scalar() or 0) + 1
+            values = {"paper_id": paper_id, "attempts": attempts, "last_error": error[:2000], "failed_at": now,
+                      "next_attempt_at": now + retry_delay(attempts)}
+            if attempts == 1:
+                conn.execute(insert(table).values(platform=platform, channel_id=channel_id, key=key, **values))
+            else:
+                conn.execute(update(table).where(match).values(**values))
+        failure = self.post_failure(platform, channel_id, key)
+        assert failure is not None
+        return failure
+
+    def clear_post_failure(self, platform: str, channel_id: str, key: str) -> None:
+        table = schema.post_failures
+        with self.db.transaction() as conn:
+            conn.execute(delete(table).where(table.c.platform == platform).where(table.c.channel_id == channel_id)
+                         .where(table.c.key == key))
+
+    def post_failures(self) -> list[PostFailure]:
+        table = schema.post_failures
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(select(table).order_by(table.c.failed_at, table.c.key)).all()
+        return [_failure(r) for r in rows]
+
+    def retry_failed_posts_now(self, platforms: list[str]) -> int:
+        """Make every failing post of these platforms due at once (a restart after fixing the cause)."""
+        table = schema.post_failures
+        with self.db.transaction() as conn:
+            return int(conn.execute(update(table).where(table.c.platform.in_(platforms))
+                                    .values(next_attempt_at=self.db.now())).rowcount or 0)
+
+    def lock_paper(self, conn: Connection, paper_id: int) -> None:
+        """Serialise the votes on one paper until this transaction ends. Without it, two maintainers approving at
+        once on PostgreSQL each count only their own uncommitted vote, and neither sees the second approval that
+        would decide. (SQLite's write transactions are serial anyway.)"""
+        conn.execute(select(schema.papers.c.id).where(schema.papers.c.id == paper_id).with_for_update())
 
     def paper_for_message(self, conn: Connection, platform: str, channel_id: str, message_id: str) -> int | None:
         query = (select(schema.posts.c.paper_id).where(schema.posts.c.platform == platform)
@@ -130,7 +224,7 @@ class CurationStore:
     # ------------------------------------------------------------------ decisions
 
     def decide(self, conn: Connection, *, paper_id: int, decision: str, topic: str | None, deciders: list[str],
-               entry_id: str | None, now: datetime) -> bool:
+               entry_id: str | None, now: datetime, forced: bool = False) -> bool:
         """Move the paper out of `candidate` and record why; False if someone else decided first."""
         moved = conn.execute(update(schema.papers).where(schema.papers.c.id == paper_id)
                              .where(schema.papers.c.status == "candidate")
@@ -139,7 +233,10 @@ class CurationStore:
             return False
         conn.execute(insert(schema.decisions).values(paper_id=paper_id, decision=decision, topic=topic,
                                                      deciders=deciders, decided_at=now, entry_id=entry_id,
-                                                     written=decision != "approved", announced=False))
+                                                     written=decision != "approved", announced=False,
+                                                     forced=forced, attempts=0))
+        # A decided paper is never posted as a candidate again: its failing post, if any, is no longer pending.
+        conn.execute(delete(schema.post_failures).where(schema.post_failures.c.paper_id == paper_id))
         return True
 
     def decision(self, paper_id: int) -> Decision | None:
@@ -162,6 +259,13 @@ class CurationStore:
     def mark_decision(self, paper_id: int, **flags: Any) -> None:
         with self.db.transaction() as conn:
             conn.execute(update(schema.decisions).where(schema.decisions.c.paper_id == paper_id).values(**flags))
+
+    def record_decision_failure(self, paper_id: int, error: str) -> None:
+        """Finishing this decision failed again: remember why (for `status`) and how often."""
+        table = schema.decisions
+        with self.db.transaction() as conn:
+            conn.execute(update(table).where(table.c.paper_id == paper_id)
+                         .values(error=error[:2000], attempts=table.c.attempts + 1))
 
     def labels(self) -> list[tuple[str, str, bool, str | None]]:
         """(title, abstract, relevant, topic) for every maintainer decision: the relevance model's training data."""

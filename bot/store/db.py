@@ -12,16 +12,18 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import Connection, Engine, String, create_engine, event, insert, inspect, select, update
+from sqlalchemy import cast as sa_cast
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 
-from bot import extras
-from bot.errors import StoreError
+from bot import errors, extras
+from bot.errors import ConfigError, StoreError
 from bot.store import schema
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -39,13 +41,27 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for `url`. With `create`, a SQLite file's directory is made (the file itself on first use);
+    without, a missing SQLite file is a StoreError and nothing is made (`status` changes nothing). A URL that names
+    no database we use is a ConfigError naming the setting, never a driver's traceback; the message does not
+    repeat the URL, which may hold a password."""
     url = normalise_url(url)
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    try:
+        backend = make_url(url).get_backend_name()
+        database = make_url(url).database or ""
+    except (ArgumentError, ValueError):
+        raise ConfigError(errors.bad_database_url("is not a database URL")) from None
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(errors.bad_database_url(f"names a kind of database interp-bot does not use ({backend})"))
+    if backend == "sqlite":
+        if database and database != ":memory:" and not database.startswith("file:"):
+            if create:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            elif not Path(database).is_file():
+                raise StoreError(f"no database at {database}: it is made when the bot first starts "
+                                 "(`interp-bot run`, or `interp-bot poll --once`)")
+        engine = _create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -68,7 +84,14 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql+psycopg"):
         extras.require("postgres")
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return _create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def _create_engine(url: str, **options: object) -> Engine:
+    try:
+        return create_engine(url, **options)
+    except (ArgumentError, NoSuchModuleError, ValueError, TypeError) as exc:
+        raise ConfigError(errors.bad_database_url(f"cannot be used ({type(exc).__name__})")) from None
 
 
 class Database:
@@ -79,10 +102,13 @@ class Database:
         self.clock = clock or (lambda: datetime.now(UTC))
 
     @classmethod
-    def open(cls, url: str, *, clock: Callable[[], datetime] | None = None, migrate: bool = True) -> Database:
-        database = cls(make_engine(url), clock)
+    def open(cls, url: str, *, clock: Callable[[], datetime] | None = None, migrate: bool = True,
+             create: bool = True) -> Database:
+        """Connect, and migrate to the current schema (or, with `migrate` off, refuse any other schema). With
+        `create` off nothing is made or changed: no SQLite directory or file, no migration (`status`)."""
+        database = cls(make_engine(url, create=create), clock)
         try:
-            if migrate:
+            if migrate and create:
                 database.migrate()
             else:
                 database.check_version()
@@ -115,7 +141,7 @@ class Database:
         if version != SCHEMA_VERSION:
             raise StoreError(
                 f"database schema is version {version}, this interp-bot needs {SCHEMA_VERSION}: "
-                "run `interp-bot status` (which migrates) or start the bot once to migrate"
+                "start the bot once (`interp-bot run`), or run `interp-bot poll --once`, to migrate it"
             )
 
     def migrate(self) -> int:
@@ -234,8 +260,31 @@ def _migration_3_github_and_links(database: Database) -> None:
             schema.publications, schema.pull_requests, schema.link_checks])
 
 
+def _migration_4_curation_recovery(database: Database) -> None:
+    """Issue 13: decisions remember an override and why finishing them failed; failing posts and adapter health
+    get tables; candidate posts are keyed by the paper's canonical id instead of its row number (a reset database
+    numbers papers afresh, and a new paper must never be taken for an old one's post)."""
+    from bot.store.curation import candidate_key
+
+    with database.transaction() as conn:
+        schema.metadata.create_all(conn, tables=[schema.post_failures, schema.adapter_health], checkfirst=True)
+        present = {column["name"] for column in inspect(conn).get_columns("decisions")}
+        for name, ddl in (("forced", "BOOLEAN NOT NULL DEFAULT FALSE"), ("error", "TEXT"),
+                          ("attempts", "INTEGER NOT NULL DEFAULT 0")):
+            if name not in present:
+                conn.exec_driver_sql(f"ALTER TABLE decisions ADD COLUMN {name} {ddl}")
+        rows = conn.execute(select(schema.posts.c.id, schema.papers.c.canonical_id)
+                            .join(schema.papers, schema.papers.c.id == schema.posts.c.paper_id)
+                            .where(schema.posts.c.kind == "candidate")
+                            .where(schema.posts.c.key == "candidate:" + sa_cast(schema.papers.c.id, String))).all()
+        for post_id, canonical_id in rows:
+            conn.execute(update(schema.posts).where(schema.posts.c.id == post_id)
+                         .values(key=candidate_key(canonical_id)))
+
+
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: _migration_1,
     2: _migration_2_feed_health,
     3: _migration_3_github_and_links,
+    4: _migration_4_curation_recovery,
 }

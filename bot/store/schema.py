@@ -147,6 +147,37 @@ decisions = Table(
     Column("entry_id", String(200)),
     Column("written", Boolean, nullable=False, default=False),  # entry is in catalogue/
     Column("announced", Boolean, nullable=False, default=False),  # posts edited to show it
+    # One maintainer's override (`decide --force`, a chat `approve`), not the vote count (schema v2).
+    Column("forced", Boolean, nullable=False, default=False),
+    # Why finishing it (writing the entry) last failed, and how often it has: shown by `status` (schema v2).
+    Column("error", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+)
+
+# A post that failed (Slack invalid_blocks, a missing permission): retried with back-off, shown by `status`, and
+# skipped meanwhile so it never holds up the posts after it (schema v2).
+post_failures = Table(
+    "post_failures", metadata,
+    Column("platform", String(20), primary_key=True),
+    Column("channel_id", String(100), primary_key=True),
+    Column("key", String(100), primary_key=True),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE")),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=False),
+    Column("failed_at", DateTime(timezone=True), nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+)
+
+# Each running process's chat connections, written by its heartbeat: `status` and the container health check read
+# them (schema v2).
+adapter_health = Table(
+    "adapter_health", metadata,
+    Column("platform", String(20), primary_key=True),
+    Column("holder", String(100), primary_key=True),  # host:pid of the process running it
+    Column("state", String(20), nullable=False),  # up | connecting | down
+    Column("since", DateTime(timezone=True), nullable=False),
+    Column("last_error", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 digests = Table(

@@ -88,3 +88,37 @@ def test_a_broken_edit_while_running_keeps_the_last_valid_list(catalogue_dir: Pa
     before = service.index
     (catalogue_dir / "library.yaml").write_text("- topic: [broken\n", encoding="utf-8")
     assert service.index is before  # still serving, not crashing
+
+
+def test_an_emptied_entry_file_is_refused_not_dropped_from_the_readme(catalogue_dir: Path) -> None:
+    (catalogue_dir / "library.yaml").write_text("# emptied by mistake\n", encoding="utf-8")
+    assert "library.yaml:1: no topic blocks: the file is empty" in problems_of(catalogue_dir)
+    (catalogue_dir / "video.yaml").write_text("[]\n", encoding="utf-8")
+    assert "video.yaml:1: no topic blocks" in problems_of(catalogue_dir)
+
+
+BILLION_LAUGHS = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"
+    for prev, name in zip(["", *"abcdefgh"], "abcdefghi", strict=True))
+
+
+def test_an_alias_bomb_is_refused_at_once_with_file_and_line(catalogue_dir: Path) -> None:
+    """Nine lines that expand to 9**9 values: refused before anything expands them (it took 47 s to fail)."""
+    assert len(BILLION_LAUGHS.splitlines()) == 9
+    (catalogue_dir / "zz-bomb.yaml").write_text(BILLION_LAUGHS, encoding="utf-8")
+    message = problems_of(catalogue_dir)
+    assert "zz-bomb.yaml:5: aliases here expand to more than 10,000 values" in message
+
+
+def test_an_alias_that_contains_itself_is_refused(catalogue_dir: Path) -> None:
+    (catalogue_dir / "zz-loop.yaml").write_text("- &block\n  topic: probing\n  entries: [*block]\n",
+                                                encoding="utf-8")
+    assert "zz-loop.yaml:1: an alias refers to the value that contains it" in problems_of(catalogue_dir)
+
+
+def test_an_id_yaml_reads_as_a_boolean_says_to_quote_it(catalogue_dir: Path) -> None:
+    path = catalogue_dir / "library.yaml"
+    text = path.read_text(encoding="utf-8")
+    first_id = text.split("- id: ", 1)[1].split("\n", 1)[0]
+    edit(path, f"- id: {first_id}\n", "- id: no\n")
+    assert 'entry id no is read by YAML as bool False, not as text: quote it (id: "no")' in problems_of(catalogue_dir)

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.catalogue.model import Entry, Link
+from bot.catalogue.service import CatalogueService
+from bot.catalogue.text import slugify
 from bot.catalogue.yaml_io import load_catalogue
 from bot.catalogue.yaml_write import append_entry, entry_yaml
 from bot.errors import CatalogueError
@@ -79,4 +81,31 @@ def test_a_killed_writer_leaves_old_or_new_never_broken(catalogue_dir: Path) -> 
         outcomes.add(copies)
         if copies:
             break
-    assert not list(catalogue_dir.glob(".*.tmp"))[1:]  # at most the one temp file of the killed write
+    # Each writer clears the temp files killed writers left (under the lock, no live writer has one): at most the
+    # last killed write's remains, and the next write (here a render) clears that too.
+    assert not list(catalogue_dir.glob(".*.tmp"))[1:]
+    CatalogueService(catalogue_dir).render()
+    assert list(catalogue_dir.glob(".*.tmp")) == []
+
+
+def test_temp_files_of_killed_writers_are_cleared_by_the_next_write(catalogue_dir: Path) -> None:
+    """What kill -9 between mkstemp and rename leaves behind (two of them, as two killed writers would)."""
+    litter = [catalogue_dir / ".tools-techniques-methods.yaml.k3j_9x2a.tmp", catalogue_dir / ".README.md.a81bq0zz.tmp"]
+    for path in litter:
+        path.write_text("- topic: half-written", encoding="utf-8")
+    append_entry(catalogue_dir, NEW, "sparse-coding")
+    assert [path for path in litter if path.exists()] == []
+
+
+# Titles that YAML reads as something other than text when written bare, and the ids they slug to.
+YAML_LOOKALIKES = ["No", "1984", "null", "true", "0x1F", "2024-01-01", "~", "on", "1e3", "12:30"]
+
+
+@pytest.mark.parametrize("text", YAML_LOOKALIKES)
+def test_ids_and_titles_yaml_would_misread_are_written_so_they_read_back_as_text(catalogue_dir: Path,
+                                                                                 text: str) -> None:
+    entry_id = slugify(text) or "tilde"
+    append_entry(catalogue_dir, Entry(id=entry_id, title=text, approved_by=(text,)), "probing")
+    loaded = load_catalogue(catalogue_dir).entry(entry_id)
+    assert loaded is not None
+    assert (loaded.id, loaded.title, loaded.approved_by) == (entry_id, text, (text,))

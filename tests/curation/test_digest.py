@@ -28,7 +28,7 @@ async def test_the_digest_lists_new_candidates_and_additions_with_links(catalogu
     curation = make(catalogue_dir, database_url, "a", out)
     approved = add_candidate(curation.db, 1)
     add_candidate(curation.db, 2)
-    await curation.decide(approved, "approve", person="console:alice")
+    await curation.decide(approved, "approve", person="console:alice", force=True)
     result = await run_digest(curation, curation.settings, dry_run=True)
     text = "\n".join(f"{i.title} {i.detail} {[link.url for link in i.links]}" for i in result.post.reply.items)
     assert "Feature Family Number 1" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -143,18 +144,23 @@ async def test_one_rejection_vetoes_and_topic_votes_choose_the_topic(loop_parts,
         "probing",)
 
 
-async def test_simultaneous_approvals_write_exactly_one_entry(catalogue_dir: Path, database_url: str) -> None:
-    settings = settings_for(catalogue_dir, database_url, approvals_needed=1)
+@pytest.mark.parametrize("approvals_needed", [1, 2])
+async def test_simultaneous_approvals_decide_once_and_write_exactly_one_entry(catalogue_dir: Path, database_url: str,
+                                                                               approvals_needed: int) -> None:
+    """Two maintainers approve at the same moment. One approval needed: exactly one of them takes the decision.
+    Two needed: each transaction must see the other's vote (on PostgreSQL each used to count only its own, and
+    the candidate stayed undecided)."""
+    settings = settings_for(catalogue_dir, database_url, approvals_needed=approvals_needed)
     database = Database.open(database_url)
     curations = [Curation(database, CatalogueService(catalogue_dir), settings, holder=f"p{i}") for i in (1, 2)]
-    runs = 100
+    runs = 60
     for n in range(runs):
         post = Posted(curations[0], add_candidate(database, 100 + n))
         outcomes = await asyncio.gather(
             curations[0].handle_vote(post.vote("discord", "111")),
             curations[1].handle_vote(post.vote("slack", "U222")),
         )
-        assert sum(1 for o in outcomes if o.decision == "approved") == 1
+        assert sorted(str(o.decision) for o in outcomes) == ["None", "approved"], n
     catalogue = load_catalogue(catalogue_dir)
     added = [e for e in catalogue.entries if e.added]
     assert len(added) == runs
@@ -187,7 +193,7 @@ async def test_a_crash_between_decision_and_write_is_repaired_once(loop_parts, c
 async def test_console_decisions_and_expiry(loop_parts) -> None:
     curation, _ = loop_parts
     paper_id = add_candidate(curation.db, 7)
-    outcome = await curation.decide(paper_id, "approve", person="console:me", topic="logit lens")
+    outcome = await curation.decide(paper_id, "approve", person="console:me", topic="logit lens", force=True)
     assert outcome.decision == "approved"
     assert curation.store.decision(paper_id).topic == "embedding-projection"
     assert (await curation.decide(paper_id, "reject", person="console:me")).reason.endswith("already approved")
@@ -200,7 +206,7 @@ async def test_hostile_titles_are_stored_and_written_as_plain_text(loop_parts, c
     curation, _ = loop_parts
     hostile = '!!python/object/apply:os.system ["echo pwned"] @everyone <!channel> [x](javascript:alert(1))'
     paper_id = add_candidate(curation.db, 9, title=hostile)
-    await curation.decide(paper_id, "approve", person="console:me")
+    await curation.decide(paper_id, "approve", person="console:me", force=True)
     entry = next(e for e in load_catalogue(catalogue_dir).entries if e.title == hostile)
     assert entry.title == hostile
     readme = (catalogue_dir / "README.md").read_text()
@@ -238,11 +244,11 @@ async def test_an_approval_can_be_committed_to_git(catalogue_dir: Path, database
     database = Database.open(database_url)
     curation = Curation(database, CatalogueService(catalogue_dir), settings)
     paper_id = add_candidate(database, 400)
-    await curation.decide(paper_id, "approve", person="console:alice")
+    await curation.decide(paper_id, "approve", person="alice", force=True)
     log = subprocess.run(["git", "-C", str(catalogue_dir), "log", "-1", "--format=%B"], capture_output=True,
                          text=True, check=True).stdout
     assert "Sparse Autoencoders Reveal Feature Family Number 400" in log
-    assert "Approved by alice" in log
+    assert "Approved by alice as an override of the vote count" in log  # one of the two approvals needed: forced
     status = subprocess.run(["git", "-C", str(catalogue_dir), "status", "--porcelain", "--", "*.yaml", "README.md"],
                             capture_output=True, text=True, check=True).stdout
     assert status == ""
@@ -259,3 +265,55 @@ async def test_each_platforms_publish_job_posts_only_to_its_platform(loop_parts)
     assert await curation.publish_pending("console") == 1
     assert f"candidate #{paper_id}" in console_out.getvalue()
     assert await curation.publish_pending("console") == 0
+
+
+async def test_recovery_reports_an_approval_it_cannot_finish_and_finishes_the_rest(loop_parts, catalogue_dir: Path,
+                                                                                 caplog, capsys) -> None:
+    """One approval that cannot be written (its topic was removed from topics.yaml since) must not stop the others,
+    nor the bot's start: it is logged, kept for the next round, and `status` names it with the reason."""
+    import logging
+
+    from bot.cli import main
+
+    curation, _ = loop_parts
+    stuck, fine = add_candidate(curation.db, 20), add_candidate(curation.db, 21)
+    for paper_id, topic in ((stuck, "a-topic-since-removed"), (fine, "probing")):
+        with curation.db.transaction() as conn:
+            curation.store.decide(conn, paper_id=paper_id, decision="approved", topic=topic, deciders=["alice"],
+                                  entry_id=None, now=curation.db.now())
+    caplog.set_level(logging.ERROR)
+    assert await curation.recover() == 1
+    assert await curation.recover() == 0  # still stuck, still reported, nothing else to do
+    assert f"the approved decision on candidate #{stuck} is not finished" in caplog.text
+    assert "no topic 'a-topic-since-removed'" in caplog.text
+    assert curation.store.decision(fine).written
+    decision = curation.store.decision(stuck)
+    assert (decision.written, decision.attempts) == (False, 2)
+
+    code = main(["--catalogue", str(catalogue_dir), "--db", str(curation.db.engine.url.render_as_string(False)),
+                 "status", "--json"])
+    status = json.loads(capsys.readouterr().out)
+    assert code == 0
+    (unfinished,) = status["approvals_unfinished"]
+    assert unfinished["candidate"] == stuck
+    assert unfinished["attempts"] == 2
+    assert "no topic 'a-topic-since-removed'" in unfinished["error"]
+
+
+async def test_recovery_renders_the_readme_a_crash_left_stale(loop_parts, catalogue_dir: Path) -> None:
+    """Killed between writing the YAML and rendering the README: recovery finds the entry (no second copy) and
+    renders the README (it used to mark the approval written and leave `render --check` failing)."""
+    from bot.catalogue.yaml_write import append_entry
+    from bot.curation.entries import entry_for
+
+    curation, _ = loop_parts
+    paper_id = add_candidate(curation.db, 22)
+    with curation.db.transaction() as conn:
+        curation.store.decide(conn, paper_id=paper_id, decision="approved", topic="probing", deciders=["alice"],
+                              entry_id=None, now=curation.db.now())
+    entry = entry_for(curation.papers.paper(paper_id), curation.store.decision(paper_id), set())
+    append_entry(catalogue_dir, entry, "probing")
+    assert not curation.catalogue.readme_is_current()
+    assert await curation.recover() == 1
+    assert curation.catalogue.readme_is_current()
+    assert [e.id for e in load_catalogue(catalogue_dir).entries].count(entry.id) == 1

@@ -77,3 +77,46 @@ async def test_poll_approve_in_console_then_find_it_everywhere(tmp_path: Path) -
     status = json.loads(out)
     assert status["papers"]["approved"] == 1
     assert status["feeds"][0]["name"] == "arxiv-cs-cl"
+
+
+async def test_console_votes_count_as_the_configured_person_and_topic_votes_survive_approve(tmp_path: Path,
+                                                                                           monkeypatch) -> None:
+    """alice at the terminal is alice on Discord: one approval, not two. Her `:two:` topic choice still counts when
+    she then approves directly (it used to be dropped for the first suggestion)."""
+    from bot.chat.values import Vote
+    from bot.curation.pipeline import Curation
+    from bot.settings import Maintainer, Settings
+    from bot.store.db import Database
+    from tests.curation.test_pipeline import TOPICS, add_candidate
+
+    shutil.copytree(CATALOGUE, tmp_path / "catalogue")
+    maintainers = '[{"name": "alice", "discord": ["111"]}]'
+    database = Database.open(f"sqlite:///{tmp_path / 'bot.db'}")
+    paper_id = add_candidate(database, 4)
+    settings = Settings(_env_file=None, catalogue_dir=tmp_path / "catalogue", approvals_needed=2,
+                        maintainers=[Maintainer(name="alice", discord=["111"])])
+    from bot.catalogue.service import CatalogueService
+
+    curation = Curation(database, CatalogueService(tmp_path / "catalogue"), settings)
+    curation.store.record_post(key="candidate:x", kind="candidate", paper_id=paper_id, platform="discord",
+                               channel_id="222", message_id="333")
+    outcome = await curation.handle_vote(Vote(platform="discord", user_id="111", channel_id="222", message_id="333",
+                                              emoji="white_check_mark", event_id="d-1"))
+    assert outcome.counted
+
+    monkeypatch.setenv("INTERP_BOT_MAINTAINERS", maintainers)
+    monkeypatch.setenv("INTERP_BOT_CONSOLE_MAINTAINER", "alice")
+    code, out, err = await cli(tmp_path, "console", stdin=f":white_check_mark: {paper_id}\n:two: {paper_id}\n")
+    assert code == 0, err
+    assert out.count(f"Vote recorded on candidate #{paper_id}") == 2
+    with database.transaction() as conn:
+        assert {person for person, _ in curation.store.votes(conn, paper_id)} == {"alice"}
+    assert curation.papers.paper(paper_id).status == "candidate"  # one person's approval of the two needed
+
+    code, out, err = await cli(tmp_path, "console", stdin=f"approve {paper_id}\n")
+    assert code == 0, err
+    assert f"Candidate #{paper_id} approved" in out
+    decision = curation.store.decision(paper_id)
+    assert decision.topic == TOPICS[1]["slug"]
+    assert decision.deciders == ("alice",)
+    database.close()

@@ -66,6 +66,50 @@ class CannedError:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+# https://discord.com/developers/docs/resources/message#embed-object-embed-limits, plus the 2048-character URL
+# limit Discord's form validation applies to embed URLs and the 2000-character message content.
+EMBED_LIMITS = {"title": 256, "description": 4096, "fields": 25, "field_name": 256, "field_value": 1024,
+                "footer": 2048, "author": 256, "total": 6000, "url": 2048, "content": 2000}
+
+
+def embed_problems(embed: dict[str, Any]) -> list[str]:
+    """Every limit this embed breaks (empty when Discord would accept it)."""
+    problems = []
+
+    def check(what: str, text: str | None, limit: str) -> None:
+        if text is not None and len(text) > EMBED_LIMITS[limit]:
+            problems.append(f"{what}: {len(text)} characters, more than {EMBED_LIMITS[limit]}")
+
+    check("title", embed.get("title"), "title")
+    check("description", embed.get("description"), "description")
+    check("url", embed.get("url"), "url")
+    check("footer", (embed.get("footer") or {}).get("text"), "footer")
+    check("author", (embed.get("author") or {}).get("name"), "author")
+    fields = embed.get("fields") or []
+    if len(fields) > EMBED_LIMITS["fields"]:
+        problems.append(f"{len(fields)} fields, more than {EMBED_LIMITS['fields']}")
+    for field_ in fields:
+        check("field name", field_.get("name"), "field_name")
+        check("field value", field_.get("value"), "field_value")
+        if not field_.get("name") or not field_.get("value"):
+            problems.append("a field without a name or value")
+    total = sum(len(embed.get(key) or "") for key in ("title", "description")) + len(
+        (embed.get("footer") or {}).get("text") or "") + len((embed.get("author") or {}).get("name") or "") + sum(
+        len(f.get("name") or "") + len(f.get("value") or "") for f in fields)
+    if total > EMBED_LIMITS["total"]:
+        problems.append(f"embed total {total} characters, more than {EMBED_LIMITS['total']}")
+    return problems
+
+
+def message_problems(body: dict[str, Any]) -> list[str]:
+    if isinstance(body.get("data"), dict):  # an interaction callback carries the message in `data`
+        body = body["data"]
+    problems = [problem for embed in body.get("embeds") or [] for problem in embed_problems(embed)]
+    if len(body.get("content") or "") > EMBED_LIMITS["content"]:
+        problems.append(f"content longer than {EMBED_LIMITS['content']} characters")
+    return problems
+
+
 def _json(payload: Any, status: int, headers: dict[str, str] | None = None) -> web.Response:
     # Exactly "application/json", as Discord sends it: discord.py parses the body only for that content type.
     return web.Response(body=json.dumps(payload).encode(), status=status,
@@ -90,6 +134,8 @@ class FakeDiscord:
         self._sockets: list[_GatewaySocket] = []
         self._background: set[asyncio.Task[None]] = set()
         self.identify: dict[str, Any] | None = None
+        self.identifies = 0  # IDENTIFYs received: a new one after the first is a reconnection
+        self._identified = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -161,6 +207,16 @@ class FakeDiscord:
         finally:
             self._waiters = [(m, f) for m, f in self._waiters if f is not future]
 
+    async def wait_for_identifies(self, count: int, within: float = 5.0) -> None:
+        async with self._identified:
+            await asyncio.wait_for(self._identified.wait_for(lambda: self.identifies >= count), within)
+
+    async def close_gateway(self, code: int) -> None:
+        """End every gateway session with this close code (4004: authentication failed; discord.py does not
+        reconnect after it, and `client.connect()` ends with ConnectionClosed)."""
+        for socket in list(self._sockets):
+            await socket.ws.close(code=code)
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a gateway DISPATCH to every connected client."""
         for socket in list(self._sockets):
@@ -199,6 +255,10 @@ class FakeDiscord:
             if error.method == request.method and error.pattern.fullmatch(path):
                 self._errors.remove(error)
                 return _json(error.body, error.status, error.headers)
+        problems = message_problems(body) if isinstance(body, dict) and request.method in ("POST", "PATCH") else []
+        if problems:  # Discord's answer to a message over its limits: 400, "Invalid Form Body", nothing sent
+            errors = {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": problem} for problem in problems]}
+            return _json({"message": "Invalid Form Body", "code": 50035, "errors": {"embeds": errors}}, 400)
         status, payload = self._answer(request.method, path, body)
         if status == 204:
             return web.Response(status=204)
@@ -365,6 +425,9 @@ class _GatewaySocket:
                 await self.send({"op": 11, "d": None, "s": None, "t": None})
             elif op == 2:
                 self.fake.identify = payload["d"]
+                self.fake.identifies += 1
+                async with self.fake._identified:
+                    self.fake._identified.notify_all()
                 ready = sample("ready")
                 ready["resume_gateway_url"] = self.fake.gateway_url
                 await self.dispatch("READY", ready)

@@ -77,6 +77,7 @@ class FakeSlack:
         self.rate_limited: list[tuple[str, int]] = []  # the 429s served: (method, Retry-After)
         self.socket_connected = asyncio.Event()
         self._rate_limit_next: dict[str, list[int]] = {}
+        self._fail_next: dict[str, list[str]] = {}
         self._ts = itertools.count(1)
         self._envelopes = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -112,6 +113,10 @@ class FakeSlack:
         return f"http://127.0.0.1:{self.port}/respond/{name}"
 
     # ------------------------------------------------------------------ test controls
+
+    def fail_next(self, method: str, error: str) -> None:
+        """Answer the next call of `method` with {"ok": false, "error": error}, as Slack refuses a call."""
+        self._fail_next.setdefault(method, []).append(error)
 
     def rate_limit_next(self, method: str, retry_after: int = 1) -> None:
         """Answer the next call of `method` with 429 and this Retry-After."""
@@ -206,7 +211,14 @@ class FakeSlack:
                                      headers={"Retry-After": str(retry_after)})
         self.calls.append(ApiCall(method, params, token))
         handler = getattr(self, "_" + method.replace(".", "_"), None)
-        body = handler(params, token) if handler else {"ok": False, "error": "unknown_method"}
+        if self._fail_next.get(method):
+            body = {"ok": False, "error": self._fail_next[method].pop(0)}
+        elif method in ("chat.postMessage", "chat.update") and block_kit_problems(_decoded(params.get("blocks")) or []):
+            # What Slack answers for a message over a Block Kit limit: nothing is posted.
+            body = {"ok": False, "error": "invalid_blocks",
+                    "errors": block_kit_problems(_decoded(params.get("blocks")) or [])}
+        else:
+            body = handler(params, token) if handler else {"ok": False, "error": "unknown_method"}
         await self._record("api", method)
         return web.json_response(body)
 
@@ -265,6 +277,58 @@ class FakeSlack:
 
     def _find(self, channel: str, ts: str) -> Message | None:
         return next((m for m in self.messages.get(channel, []) if m.ts == ts), None)
+
+
+# ---------------------------------------------------------------------- Block Kit limits, as Slack enforces them
+
+# https://docs.slack.dev/reference/block-kit/blocks and .../block-elements: beyond these Slack answers
+# invalid_blocks and posts nothing.
+BLOCK_LIMITS = {"blocks": 50, "header": 150, "section": 3000, "section_field": 2000, "section_fields": 10,
+                "context_elements": 10, "context_text": 3000, "button_text": 75, "button_value": 2000,
+                "action_id": 255, "block_id": 255, "actions_elements": 25}
+
+
+def block_kit_problems(blocks: list[dict[str, Any]]) -> list[str]:
+    """Every Block Kit limit these blocks break (empty when Slack would accept them)."""
+    problems = []
+    if len(blocks) > BLOCK_LIMITS["blocks"]:
+        problems.append(f"more than {BLOCK_LIMITS['blocks']} blocks")
+
+    def check(what: str, text: str, limit: str) -> None:
+        if len(text) > BLOCK_LIMITS[limit]:
+            problems.append(f"{what}: {len(text)} characters, more than {BLOCK_LIMITS[limit]}")
+        if not text:
+            problems.append(f"{what}: empty text")
+
+    for number, block in enumerate(blocks):
+        kind = block.get("type")
+        if len(block.get("block_id", "")) > BLOCK_LIMITS["block_id"]:
+            problems.append(f"block {number}: block_id too long")
+        if kind == "header":
+            check(f"block {number} header", block["text"]["text"], "header")
+        elif kind == "section":
+            if "text" in block:
+                check(f"block {number} section", block["text"]["text"], "section")
+            fields = block.get("fields", [])
+            if len(fields) > BLOCK_LIMITS["section_fields"]:
+                problems.append(f"block {number}: more than {BLOCK_LIMITS['section_fields']} fields")
+            for field_ in fields:
+                check(f"block {number} field", field_["text"], "section_field")
+        elif kind == "context":
+            if len(block["elements"]) > BLOCK_LIMITS["context_elements"]:
+                problems.append(f"block {number}: more than {BLOCK_LIMITS['context_elements']} context elements")
+            for element in block["elements"]:
+                check(f"block {number} context", element["text"], "context_text")
+        elif kind == "actions":
+            if len(block["elements"]) > BLOCK_LIMITS["actions_elements"]:
+                problems.append(f"block {number}: too many elements")
+            for element in block["elements"]:
+                check(f"block {number} button", element["text"]["text"], "button_text")
+                check(f"block {number} button value", element.get("value", "-"), "button_value")
+                check(f"block {number} action_id", element.get("action_id", "-"), "action_id")
+        else:
+            problems.append(f"block {number}: unknown type {kind!r}")
+    return problems
 
 
 # ---------------------------------------------------------------------- helpers for the Slack tests

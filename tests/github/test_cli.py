@@ -20,7 +20,8 @@ def github_env(tmp_path: Path, github: FakeGitHub, **extra: str) -> dict[str, st
                    INTERP_BOT_CATALOGUE_DIR=str(tmp_path / "list" / "catalogue"),
                    INTERP_BOT_GITHUB_REPO=github.repo, GITHUB_TOKEN=TOKEN,
                    INTERP_BOT_GITHUB_API_URL=github.api_url, INTERP_BOT_GITHUB_GIT_URL=github.git_url,
-                   INTERP_BOT_LOG_LEVEL="DEBUG", GIT_TRACE="1", GIT_CURL_VERBOSE="1", GIT_TRACE_CURL="1", **extra)
+                   INTERP_BOT_LOG_LEVEL="DEBUG", GIT_TRACE="1", GIT_CURL_VERBOSE="1", GIT_TRACE_CURL="1",
+                   INTERP_BOT_MAINTAINERS='[{"name": "alice"}]', **extra)
 
 
 def assert_no_token(*results: Result) -> None:
@@ -56,7 +57,7 @@ async def test_init_decide_merge_and_status_from_a_shell(tmp_path: Path, github:
 
     paper_id = add_candidate(tmp_path)
     decide = await cli(env, tmp_path, "decide", str(paper_id), "approve", "--topic", "sparse-coding", "--as", "alice",
-                       limit=120)
+                       "--force", limit=120)
     assert decide.returncode == 0, decide.stderr
     assert f"candidate #{paper_id} approved" in decide.stdout
     assert "github: pull request #1 opened: https://github.com/interp-test/awesome-llm-interpretability/pull/1" in \
@@ -92,7 +93,8 @@ async def test_a_token_without_rights_is_one_line_naming_the_setting(tmp_path: P
     assert (await cli(env, tmp_path, "init", "--from-github", github.repo)).returncode == 0
     paper_id = add_candidate(tmp_path)
     github.tokens[TOKEN] = frozenset({"metadata", "pull_requests"})  # read-only contents
-    decide = await cli(env, tmp_path, "decide", str(paper_id), "approve", "--topic", "sparse-coding", limit=120)
+    decide = await cli(env, tmp_path, "decide", str(paper_id), "approve", "--topic", "sparse-coding", "--force",
+                       limit=120)
     assert decide.returncode == 3
     errors = [line for line in decide.stderr.splitlines() if line.startswith("interp-bot:")]
     assert len(errors) == 1, decide.stderr

@@ -51,6 +51,7 @@ async def test_two_processes_poll_post_decide_and_digest_once(tmp_path: Path, fe
     digest_at = (datetime.now(UTC) + timedelta(hours=12)).strftime("%H:%M")
     # One catalogue for both, as the compose services share one mount.
     env = bot_env(tmp_path, database_url=postgres_url, feeds_file=feeds, INTERP_BOT_DIGEST_TIME=digest_at,
+                  INTERP_BOT_MAINTAINERS="[{name: ada}, {name: grace}]",
                   INTERP_BOT_LOG_LEVEL="DEBUG")  # DEBUG: APScheduler reports each job it ran
     # What one process alone puts forward (a SQLite reference): two processes must agree with it.
     reference = await cli({**env, "INTERP_BOT_DATABASE_URL": f"sqlite:///{tmp_path / 'ref.db'}"}, tmp_path,
@@ -81,12 +82,15 @@ async def test_two_processes_poll_post_decide_and_digest_once(tmp_path: Path, fe
         assert sorted(p.paper_id for p in posts) == sorted(c.id for c in candidates)
         assert sum(bot.stdout.count(POSTED) for bot in bots) == len(candidates)
 
-        # A maintainer approves from two shells at once: one decision, one catalogue entry.
+        # Two maintainers approve from two shells at once (two approvals are needed): neither vote is lost to the
+        # other's transaction, so exactly one of them takes the decision; one catalogue entry.
         paper_id = candidates[0].id
         decisions = await asyncio.gather(*(cli(env, tmp_path, "decide", str(paper_id), "approve", "--as", who)
                                            for who in ("ada", "grace")))
-        assert sorted(d.returncode for d in decisions) == [0, 1], [d.stderr for d in decisions]
-        assert "already approved" in next(d.stderr for d in decisions if d.returncode)
+        assert [d.returncode for d in decisions] == [0, 0], [d.stderr for d in decisions]
+        outputs = [d.stdout for d in decisions]
+        assert sum(f"candidate #{paper_id} approved:" in out for out in outputs) == 1, outputs
+        assert sum("vote counted: 1 of 2 approvals needed" in out for out in outputs) == 1, outputs
         entry_id = query(postgres_url, f"SELECT entry_id FROM decisions WHERE paper_id = {paper_id}")[0][0]
         assert entries_named(Path(env["INTERP_BOT_CATALOGUE_DIR"]), entry_id) == 1
 

@@ -6,7 +6,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.chat.adapter import ChannelRole, PostRef
+from bot.chat.adapter import UP, AdapterHealth, ChannelRole, PostRef
 from bot.chat.emoji import to_unicode
 from bot.chat.text import render_text
 from bot.chat.values import Post
@@ -34,6 +34,9 @@ class ConsoleAdapter:
 
     async def stop(self) -> None:
         return None
+
+    async def health(self) -> AdapterHealth:
+        return UP  # the terminal needs no connection
 
     def _write(self, text: str) -> None:
         with self._lock:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot import extras
 from bot.errors import ConfigError
@@ -17,12 +17,12 @@ __all__ = ["ConfigError", "create_adapter"]
 
 
 def create_adapter(settings: Settings, commands: Commands, curation: VoteHandler | None = None,
-                   **options: float) -> DiscordAdapter:
+                   **options: Any) -> DiscordAdapter:
     """Build the Discord adapter (not yet connected: the app calls `start()`).
 
     Raises ConfigError naming the variable when DISCORD_TOKEN is missing or an id setting is malformed, and
     when curation is wired in but INTERP_BOT_DISCORD_MAINTAINERS_CHANNEL_ID is not set. `options` tune
-    timeouts (ready_timeout, page_timeout, reply_deadline, guild_ready_timeout).
+    timeouts (ready_timeout, page_timeout, reply_deadline, guild_ready_timeout) and the reconnection back-off's sleep.
     """
     extras.require("discord")
     settings.require("discord_token")

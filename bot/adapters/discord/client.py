@@ -1,9 +1,16 @@
-"""The discord.py client: least-privilege intents, the /interp command tree, raw reaction events to the adapter."""
+"""The discord.py client: least-privilege intents, the /interp command tree, raw reaction events to the adapter.
+
+One event discord.py cannot read must not end the gateway connection: a parser that raises does so inside
+`client.connect()`, which then returns with the exception, and every later command and vote would go unheard.
+Every gateway parser is therefore wrapped: fields real payloads are known to lack get Discord's documented
+defaults first, and anything still unreadable is logged with its event type and skipped.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -25,6 +32,29 @@ def least_intents() -> discord.Intents:
     return intents
 
 
+# Fields discord.py 2.7 requires that real gateway payloads go without, and the values Discord documents for them
+# when absent: a real interaction of March 2025 has no attachment_size_limit (tests/data/discord/README.md),
+# reactions before 2024 had no type, and members no flags.
+_EVENT_DEFAULTS: dict[str, dict[str, Any]] = {
+    "INTERACTION_CREATE": {"attachment_size_limit": 10 * 1024 * 1024},  # the upload limit of a server without boosts
+    "MESSAGE_REACTION_ADD": {"type": 0},  # a normal (not burst) reaction
+    "MESSAGE_REACTION_REMOVE": {"type": 0},
+}
+_MEMBER_DEFAULTS: dict[str, Any] = {"flags": 0}
+
+
+def with_defaults(event: str, data: Any) -> Any:
+    """The payload with the documented defaults filled in where discord.py needs a field the payload lacks."""
+    if not isinstance(data, dict):
+        return data
+    for key, value in _EVENT_DEFAULTS.get(event, {}).items():
+        data.setdefault(key, value)
+    if isinstance(data.get("member"), dict):
+        for key, value in _MEMBER_DEFAULTS.items():
+            data["member"].setdefault(key, value)
+    return data
+
+
 class InterpClient(discord.Client):
     """discord.Client with the /interp command tree; forwards events to the adapter."""
 
@@ -32,9 +62,22 @@ class InterpClient(discord.Client):
         super().__init__(intents=least_intents(), allowed_mentions=NO_MENTIONS,
                          guild_ready_timeout=guild_ready_timeout)
         self.adapter = adapter
+        self.last_event = ""  # the type of the gateway event being handled, for the log when the connection fails
         self._reaction_tasks: set[asyncio.Task[None]] = set()
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(InterpGroup(adapter))
+        parsers: dict[str, Callable[[Any], None]] = self._connection.parsers
+        for event, parse in list(parsers.items()):
+            parsers[event] = self._tolerant(event, parse)
+
+    def _tolerant(self, event: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
+        def tolerant_parse(data: Any) -> None:
+            try:
+                parse(with_defaults(event, data))
+            except Exception as exc:
+                self.adapter.skipped_event(event, exc)
+
+        return tolerant_parse
 
     async def setup_hook(self) -> None:
         """Sync the commands: to each development guild (instant), else globally (production)."""
@@ -54,7 +97,9 @@ class InterpClient(discord.Client):
         synchronously while the gateway parses the event (a listener task would run later, when the sequence
         number may already belong to a newer event)."""
         super().dispatch(event, *args, **kwargs)
-        if event in ("raw_reaction_add", "raw_reaction_remove") and args:
+        if event == "socket_event_type" and args:
+            self.last_event = str(args[0])
+        elif event in ("raw_reaction_add", "raw_reaction_remove") and args:
             ws = self.ws
             position = f"{ws.session_id}:{ws.sequence}" if ws is not None and ws.sequence is not None else ""
             task = asyncio.create_task(self.adapter.on_reaction(args[0], position), name=f"discord-{event}")

@@ -6,13 +6,16 @@ votes as *raw* reaction events, which Discord sends for every message, cached or
 posted before a restart still counts.
 
 discord.py owns the connection: its reconnect/resume loop and its per-route rate limiter (which sleeps out a
-429's retry_after) are used as they are. We run it as a task inside the application's own event loop.
+429's retry_after) are used as they are. We run it as a task inside the application's own event loop, watched by a
+ConnectionSupervisor: when `client.connect()` ends with an error discord.py does not recover from, the failure is
+logged, the adapter reports itself down, and a fresh client reconnects with back-off.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -23,11 +26,12 @@ from bot.adapters.discord import translate
 from bot.adapters.discord.client import InterpClient
 from bot.adapters.discord.render import NO_MENTIONS, PagerView, RenderedMessage, post_nonce, render_post, render_reply
 from bot.chat import emoji, runner
-from bot.chat.adapter import ChannelRole, PostRef, VoteHandler
+from bot.chat.adapter import AdapterHealth, ChannelRole, PostRef, VoteHandler
+from bot.chat.supervise import ConnectionSupervisor
 from bot.chat.values import Post, Reply
 from bot.commands import Commands
 from bot.curation.maintainers import Maintainers
-from bot.errors import AdapterError, ConfigError
+from bot.errors import AdapterError, ConfigError, describe
 from bot.settings import Settings, env_name
 
 log = logging.getLogger(__name__)
@@ -65,6 +69,7 @@ class DiscordAdapter:
         page_timeout: float = 600.0,
         reply_deadline: float = 1.5,
         guild_ready_timeout: float = 2.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ):
         settings.require("discord_token")
         self.settings = settings
@@ -86,6 +91,9 @@ class DiscordAdapter:
         self._client: InterpClient | None = None
         self._runner: asyncio.Task[None] | None = None
         self._reported: set[tuple[int, str]] = set()
+        self.supervisor = ConnectionSupervisor(PLATFORM, self._connect, sleep=sleep,
+                                                handling=lambda: self._client.last_event if self._client else "")
+        self.skipped_events: dict[str, int] = {}  # event type -> how many discord.py could not read
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -100,8 +108,23 @@ class DiscordAdapter:
         return str(channel_id) if channel_id else None
 
     async def start(self) -> None:
-        if self._runner is not None and not self._runner.done():
+        if self.supervisor.running:
             return
+        await self.supervisor.start()
+
+    async def health(self) -> AdapterHealth:
+        return self.supervisor.health
+
+    def skipped_event(self, event: str, exc: Exception) -> None:
+        """discord.py could not read a gateway event: it is skipped, the connection goes on (client.py)."""
+        first = event not in self.skipped_events
+        self.skipped_events[event] = self.skipped_events.get(event, 0) + 1
+        log.warning("discord: skipped a %s event that discord.py could not read (%s); the connection goes on",
+                    event, describe(exc), exc_info=exc if first else None)
+
+    async def _connect(self) -> asyncio.Task[None]:
+        """Log in with a fresh client and connect; return the task that runs the gateway once it is READY."""
+        await self._close_client()
         client = InterpClient(self, guild_ready_timeout=self._guild_ready_timeout)
         self._client = client
         assert self.settings.discord_token is not None  # checked in __init__
@@ -116,14 +139,14 @@ class DiscordAdapter:
         except BaseException:
             await client.close()
             raise
-        self._runner = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
+        runner = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
+        self._runner = runner
         ready = asyncio.create_task(client.wait_until_ready())
-        done, _ = await asyncio.wait({ready, self._runner}, timeout=self.ready_timeout,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({ready, runner}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED)
         if ready not in done:
             ready.cancel()
-            failure = self._runner.exception() if self._runner in done else None
-            await self.stop()
+            failure = runner.exception() if runner in done else None
+            await self._close_client()
             if isinstance(failure, discord.PrivilegedIntentsRequired):
                 raise ConfigError(errors.DISCORD_INTENTS_REFUSED)
             reason = f"the gateway connection failed: {failure}" if failure else \
@@ -131,8 +154,13 @@ class DiscordAdapter:
             raise AdapterError(f"Discord did not become ready: {reason}")
         log.info("discord: connected as %s (%s) to %d guild(s)", client.user, client.user and client.user.id,
                  len(client.guilds))
+        return runner
 
     async def stop(self) -> None:
+        await self.supervisor.stop()
+        await self._close_client()
+
+    async def _close_client(self) -> None:
         client, runner = self._client, self._runner
         self._runner = None
         if client is not None and not client.is_closed():

@@ -35,6 +35,7 @@ FOOTER_LIMIT = 2048
 EMBED_TOTAL_LIMIT = 6000
 CONTENT_LIMIT = 2000
 CUSTOM_ID_LIMIT = 100
+URL_LIMIT = 2048  # Discord refuses a longer embed URL with "Invalid Form Body" (and the whole message with it)
 
 KIND_COLOURS: dict[str, int] = {
     "result": 0x5865F2,  # blurple
@@ -72,7 +73,7 @@ def escape_rich(text: str) -> str:
         if position % 2:
             out.append(f"`{part}`" if part.strip() else "")
         else:
-            out.append(escape_text(part))
+            out.append(escape_text(part) if part else "")
     return "".join(out)
 
 
@@ -112,65 +113,79 @@ class RenderedMessage:
     fallback: str  # escaped plain text, previews suppressed, within the 2000-character limit
 
 
+# Text is cut to the limit before escaping as well as after: escaping only lengthens it, so what lies past the limit
+# could never be shown, and escaping megabytes of it (a hostile title) would only cost time.
+
+
 def item_text(item: Item, number: int | None) -> str:
     star = f"{STAR} " if item.starred else ""
     prefix = f"**{number}.** " if number is not None else "• "
-    lines = [f"{prefix}{star}{escape_text(item.title)}"]
+    lines = [f"{prefix}{star}{escape_text(clip(item.title, DESCRIPTION_LIMIT))}"]
     if item.links:
         lines.append(" · ".join(masked_link(link) for link in item.links))
     if item.detail:
-        lines.append(escape_rich(item.detail))
-    lines.extend(f"– {escape_text(note)}" for note in item.notes)
+        lines.append(escape_rich(clip(item.detail, DESCRIPTION_LIMIT)))
+    lines.extend(f"– {escape_text(clip(note, DESCRIPTION_LIMIT))}" for note in item.notes)
     return "\n".join(lines)
 
 
 def description_for(reply: Reply) -> str:
-    blocks = [escape_rich(reply.text)] if reply.text else []
+    blocks = [escape_rich(clip(reply.text, DESCRIPTION_LIMIT))] if reply.text else []
     numbers = numbered(reply)
-    items = [item_text(item, 1 + offset if numbers else None) for offset, item in enumerate(reply.items)]
+    parts: list[tuple[Item, int | None] | str] = [
+        (item, 1 + offset if numbers else None) for offset, item in enumerate(reply.items)]
     if shows_suggestions(reply):
-        items.append("Did you mean: " + ", ".join(escape_text(s) for s in reply.suggestions))
+        parts.append("Did you mean: " + ", ".join(escape_text(clip(s, 200)) for s in reply.suggestions))
     # Drop whole items rather than cut one in the middle of a masked link.
     used = sum(len(b) + 2 for b in blocks)
     kept: list[str] = []
-    for text in items:
+    for part in parts:
+        text = part if isinstance(part, str) else item_text(*part)
         if used + len(text) + 2 > DESCRIPTION_LIMIT - 40:
-            kept.append(f"…and {len(items) - len(kept)} more")
+            kept.append(f"…and {len(parts) - len(kept)} more")
             break
         kept.append(text)
         used += len(text) + 2
     return clip("\n\n".join(blocks + kept), DESCRIPTION_LIMIT)
 
 
-def render_reply(reply: Reply, *, colour: int | None = None) -> RenderedMessage:
+def render_reply(reply: Reply, *, colour: int | None = None, footer: str | None = None) -> RenderedMessage:
+    """A reply as an embed within every limit Discord has, for any input: over-long parts are cut, a link too long
+    to be the title's URL is left off, and when the whole would exceed 6,000 characters fields go first, then the
+    description is cut. `footer` replaces the reply's own."""
+    url = safe_url(reply.url) if reply.url else None
     embed = discord.Embed(
-        title=clip(escape_text(reply.title), TITLE_LIMIT) or None,
+        title=clip(escape_text(clip(reply.title, TITLE_LIMIT)), TITLE_LIMIT) or None,
         description=description_for(reply) or None,
         colour=colour if colour is not None else KIND_COLOURS.get(reply.kind, KIND_COLOURS["info"]),
-        url=safe_url(reply.url) if reply.url else None,
+        url=url if url and len(url) <= URL_LIMIT else None,
     )
     for field in reply.fields[:FIELD_COUNT_LIMIT]:
-        embed.add_field(name=clip(escape_text(field.name), FIELD_NAME_LIMIT) or "\u200b",
-                        value=clip(escape_text(field.value), FIELD_VALUE_LIMIT) or "\u200b", inline=False)
-    if reply.footer:
-        embed.set_footer(text=clip(plain(reply.footer), FOOTER_LIMIT))
+        embed.add_field(name=clip(escape_text(clip(field.name, FIELD_NAME_LIMIT)), FIELD_NAME_LIMIT) or "\u200b",
+                        value=clip(escape_text(clip(field.value, FIELD_VALUE_LIMIT)), FIELD_VALUE_LIMIT)
+                        or "\u200b", inline=False)
+    footer = plain(reply.footer) if footer is None else footer
+    if footer:
+        embed.set_footer(text=clip(footer, FOOTER_LIMIT))
     while len(embed) > EMBED_TOTAL_LIMIT and embed.fields:
         embed.remove_field(-1)
+    if len(embed) > EMBED_TOTAL_LIMIT and embed.description:
+        embed.description = clip(embed.description, len(embed.description) - (len(embed) - EMBED_TOTAL_LIMIT))
     return RenderedMessage(embed=embed, fallback=fallback_content(reply))
 
 
 def fallback_content(reply: Reply) -> str:
     """The reply as message content, for channels where the bot lacks Embed Links."""
-    return clip(without_previews(escape_text(render_text(reply))), CONTENT_LIMIT)
+    return clip(without_previews(escape_text(clip(render_text(reply), CONTENT_LIMIT))), CONTENT_LIMIT)
 
 
 def render_post(post: Post) -> RenderedMessage:
     """A candidate or digest: the key goes in the footer so a post can be traced back to its candidate."""
     colour = POST_COLOURS.get(post.kind) if post.reply.kind == "result" else None
-    rendered = render_reply(post.reply, colour=colour)
     footer = plain(post.reply.footer)
-    rendered.embed.set_footer(text=clip(f"{footer} · {post.key}" if footer else post.key, FOOTER_LIMIT))
-    return rendered
+    # The key stays whole (a post is traced back by it): the reply's own footer gives way.
+    footer = f"{clip(footer, FOOTER_LIMIT - len(post.key) - 3)} · {post.key}" if footer else post.key
+    return render_reply(post.reply, colour=colour, footer=footer)
 
 
 def post_nonce(key: str) -> str:

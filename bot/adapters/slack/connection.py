@@ -28,7 +28,7 @@ from bot.adapters.slack.poster import SlackPoster
 from bot.adapters.slack.render import PAGE_ACTION_PREFIX, fallback_text, reply_blocks
 from bot.adapters.slack.retry import RetryAfterHandler
 from bot.chat import runner
-from bot.chat.adapter import ChannelRole, PostRef, VoteHandler
+from bot.chat.adapter import UP, AdapterHealth, ChannelRole, PostRef, VoteHandler
 from bot.chat.values import Post, Reply
 from bot.commands import Commands
 from bot.curation.maintainers import Maintainers
@@ -56,6 +56,7 @@ class SlackOptions:
     signing_secret: str = ""  # HTTP mode
     http_host: str = "0.0.0.0"  # noqa: S104  # HTTP mode serves Slack from outside; the deployer picks the port
     http_port: int = 3000
+    http_body_timeout: float = 10.0  # HTTP mode: seconds a request may take to send its body
     maintainers_channel: str = ""
     digest_channel: str = ""
     maintainer_usergroups: tuple[str, ...] = ()
@@ -132,6 +133,15 @@ class SlackAdapter:
         if http is not None:
             await http.stop()
 
+    async def health(self) -> AdapterHealth:
+        """HTTP mode is up while its server listens; Socket Mode while its websocket is connected (slack_sdk's
+        client reconnects a dropped one by itself, with back-off; meanwhile this says down)."""
+        if not self._started:
+            return AdapterHealth("down", "not started")
+        if self._socket is not None and not await self._socket.client.is_connected():
+            return AdapterHealth("down", "the Socket Mode connection is down; slack_sdk is reconnecting")
+        return UP
+
     async def publish(self, post: Post, role: ChannelRole) -> PostRef:
         channel = self.channel_for(role)
         if not channel:
@@ -187,7 +197,8 @@ class SlackAdapter:
 
     async def _start_http_mode(self) -> None:
         options = self.options
-        server = SignedRequestServer(self.app, options.signing_secret, host=options.http_host, port=options.http_port)
+        server = SignedRequestServer(self.app, options.signing_secret, host=options.http_host, port=options.http_port,
+                                     body_timeout=options.http_body_timeout)
         try:
             await server.start()
         except OSError as exc:

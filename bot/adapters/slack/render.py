@@ -159,11 +159,15 @@ def _title_block(reply: Reply) -> dict[str, Any]:
     mark = _KIND_MARK.get(reply.kind, "")
     target = safe_url(reply.url) if reply.url else None
     if target:
-        # A header cannot hold a link; a bold linked title in a section can.
-        return _section(f"{mark}*<{target}|{escape(clip(reply.title, 500))}>*")
-    # plain_text is never parsed for mentions or links, so the title needs no escaping here.
-    return {"type": "header", "text": {"type": "plain_text", "text": clip(mark + reply.title, HEADER_LIMIT),
-                                       "emoji": True}}
+        # A header cannot hold a link; a bold linked title in a section can, while it fits. A link too long for
+        # the section (a ~4,000-character URL made Slack refuse the whole message) leaves a plain header.
+        linked = f"{mark}*<{target}|{escape(clip(reply.title, 500)) or 'link'}>*"
+        if len(linked) <= SECTION_LIMIT:
+            return _section(linked)
+    # plain_text is never parsed for mentions or links, so the title needs no escaping here; Slack refuses an
+    # empty or blank one.
+    title = clip(mark + " ".join(reply.title.split()), HEADER_LIMIT) or "…"
+    return {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}
 
 
 def _field_text(name: str, value: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+
 from bot.adapters.discord.render import (
     CONTENT_LIMIT,
     DESCRIPTION_LIMIT,
@@ -16,6 +18,8 @@ from bot.adapters.discord.render import (
     safe_url,
 )
 from bot.chat.values import Field, Item, Link, Post, Reply
+from tests.adapters.replies import posts, replies
+from tests.fakes.discord_fake import message_problems
 
 
 def test_escape_text_neutralises_mentions_markdown_and_masked_links() -> None:
@@ -94,3 +98,28 @@ def test_page_custom_ids_carry_command_and_page_within_100_chars() -> None:
     assert parse_page_custom_id(page_custom_id("search induction heads", 3)) == (3, "search induction heads")
     assert len(page_custom_id("search " + "w" * 200, 2)) == 100
     assert parse_page_custom_id("something:else") is None
+
+
+PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                          HealthCheck.data_too_large])
+
+
+@PROPERTY
+@given(reply=replies)
+def test_every_reply_fits_every_discord_limit(reply: Reply) -> None:
+    rendered = render_reply(reply)
+    assert message_problems({"embeds": [rendered.embed.to_dict()]}) == []
+    assert message_problems({"content": rendered.fallback}) == []
+
+
+@PROPERTY
+@given(post=posts)
+def test_every_post_fits_every_discord_limit(post: Post) -> None:
+    assert message_problems({"embeds": [render_post(post).embed.to_dict()]}) == []
+
+
+def test_a_4000_character_link_is_not_the_embeds_url() -> None:
+    long_url = "https://www.lesswrong.com/posts/" + "x" * 4000
+    embed = render_post(Post(key="candidate:url:x", kind="candidate", reply=Reply(title="A title", url=long_url)))
+    assert message_problems({"embeds": [embed.embed.to_dict()]}) == []
+    assert embed.embed.title == "A title"

@@ -1,6 +1,8 @@
 import json
 import re
 
+from hypothesis import HealthCheck, given, settings
+
 from bot.adapters.slack.render import (
     MAX_BLOCKS,
     NEXT_PAGE_ACTION,
@@ -16,6 +18,8 @@ from bot.adapters.slack.render import (
     safe_url,
 )
 from bot.chat.values import Field, Item, Link, Post, Reply
+from tests.adapters.replies import posts, replies
+from tests.fakes.slack_fake import block_kit_problems
 
 HOSTILE = "<!channel> <!here> <@U1> <https://evil.example|arxiv.org> R&D <#C1> <!subteam^S1>"
 
@@ -130,3 +134,23 @@ def test_entries_render_with_star_links_detail_and_notes():
              detail="Probing › `probing`", notes=("a note",)), Item(title="x")), kind="result"))[1]["text"]["text"]
     assert text.splitlines() == ["*1.* 🌟 *Tuned Lens*", "<https://arxiv.org/abs/2303.08112|arxiv 2303>",
                                  "Probing › `probing`", "– a note"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(reply=replies)
+def test_every_reply_fits_every_block_kit_limit(reply) -> None:
+    assert block_kit_problems(reply_blocks(reply)) == []
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(post=posts)
+def test_every_post_fits_every_block_kit_limit(post) -> None:
+    assert block_kit_problems(post_blocks(post)) == []
+
+
+def test_a_4000_character_link_still_fits_the_title_section() -> None:
+    """The candidate that stopped all Slack posting: its title section rendered at 4,033 characters."""
+    long_url = "https://www.lesswrong.com/posts/" + "x" * 4000
+    blocks = post_blocks(Post(key="candidate:url:x", kind="candidate", reply=Reply(title="A title", url=long_url)))
+    assert block_kit_problems(blocks) == []
+    assert "A title" in json.dumps(blocks)

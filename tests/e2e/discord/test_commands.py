@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.commands import HELP, CommandSpec
 from tests.e2e.discord.harness import APP_ID, Bot, autocomplete, button, embed_of, slash
 from tests.fakes.discord_fake import FakeDiscord
 
@@ -98,3 +99,22 @@ async def test_paging_buttons_turn_the_page_and_expire(fake: FakeDiscord, bot: B
     expired = await fake.wait_for("PATCH", rf"/webhooks/{APP_ID}/{click['token']}/messages/@original")
     (row,) = expired.json["components"]
     assert all(component["disabled"] for component in row["components"])
+
+
+async def test_a_command_that_crashes_still_gets_an_error_reply(fake: FakeDiscord, bot: Bot,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 13, item 9: a bug in a command (here a handler that raises, plugged in through the grammar's own
+    `register`) left the interaction unanswered on Discord, "The application did not respond"; Slack answered."""
+    def broken(_request: object) -> None:
+        raise RuntimeError("a bug in the topic handler")
+
+    topic = HELP["topic"]
+    bot.adapter.commands.register(CommandSpec("topic", topic.usage, topic.summary, topic.examples, broken))
+    interaction = slash("topic", {"name": (3, "probing")})
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    call = await fake.wait_for("POST", callback_path(interaction))
+    embed = embed_of(call.json)
+    assert embed["title"] == "Something went wrong"
+    assert "failed on our side" in embed["description"]
+    assert "command 'topic probing' failed" in caplog.text
+    assert "RuntimeError: a bug in the topic handler" in caplog.text

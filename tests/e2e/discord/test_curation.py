@@ -7,6 +7,7 @@ import yaml
 
 from bot.chat.adapter import PostRef
 from bot.curation.posts import digest_post
+from bot.store import schema
 from tests.e2e.discord.harness import APP_ID, Bot, embed_of, reaction
 from tests.fakes.discord_fake import ALICE, BOB, CAROL, DIGEST_CHANNEL, MAINTAINERS_CHANNEL, FakeDiscord
 
@@ -41,6 +42,18 @@ async def test_candidate_post_is_an_embed_with_votes_pre_added_and_a_nonce(fake:
     assert "candidate:" in embed["footer"]["text"]
     reacted = fake.find("PUT", rf"/channels/{MAINTAINERS_CHANNEL}/messages/{message_id}/reactions/[^/]+/@me")
     assert [c.path.split("/")[-2] for c in reacted] == ["✅", "❌", "1️⃣"]
+
+
+async def test_a_candidate_with_a_4000_character_link_is_posted(fake: FakeDiscord, bot: Bot) -> None:
+    """Discord refuses an embed URL over 2,048 characters (the fake does too): the link is left off the title."""
+    paper = bot.add_candidate("A post with an enormous link")
+    with bot.database.transaction() as conn:
+        conn.execute(schema.papers.update().where(schema.papers.c.id == paper.id)
+                     .values(abs_url="https://www.lesswrong.com/posts/abc/" + "long-slug-" * 400))
+    assert await bot.curation.publish_pending() == 1
+    call = await fake.wait_for("POST", POSTS)
+    assert embed_of(call.json)["title"] == "A post with an enormous link"
+    assert "url" not in embed_of(call.json)
 
 
 async def test_a_maintainers_check_mark_approves_edits_the_post_and_lists_the_paper(fake: FakeDiscord,

@@ -80,10 +80,10 @@ async def start_adapter(fake: FakeSlack, commands: Commands, fake_time: FakeTime
     started: list[SlackAdapter] = []
 
     async def start(curation: Any = None, *, mode: str = "socket", settings: Settings | None = None,
-                    **values: Any) -> SlackAdapter:
+                    options: dict[str, Any] | None = None, **values: Any) -> SlackAdapter:
         adapter = create_adapter(settings or slack_settings(fake, mode, **values), commands, curation,
                                  http_host="127.0.0.1", http_port=0,  # a free loopback port
-                                 clock=fake_time.clock, sleep=fake_time.sleep)
+                                 clock=fake_time.clock, sleep=fake_time.sleep, **(options or {}))
         await adapter.start()
         started.append(adapter)
         return adapter

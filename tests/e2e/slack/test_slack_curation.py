@@ -6,6 +6,9 @@ loopback fake Slack.
 
 from __future__ import annotations
 
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,12 +16,14 @@ import yaml
 
 from bot.catalogue.service import CatalogueService
 from bot.chat.values import Post, Reply, Vote
+from bot.cli import main
+from bot.curation.maintainer_commands import register_curation_commands
 from bot.curation.pipeline import Curation
 from bot.settings import Maintainer
 from bot.store.db import Database
 from bot.store.papers import PaperStore
 from tests.e2e.slack.conftest import DIGEST_CHANNEL, MAINTAINERS_CHANNEL, RecordingVotes, slack_settings
-from tests.fakes.slack_fake import BOT_USER_ID, reaction_event
+from tests.fakes.slack_fake import BOT_USER_ID, reaction_event, sample
 
 MAINTAINER_BY_ID = "U0MAINT01"
 MAINTAINER_BY_GROUP = "U0MAINT02"
@@ -44,16 +49,24 @@ def curation(settings, catalogue_dir: Path, tmp_path: Path):
     database.close()
 
 
-def add_candidate(curation: Curation, title: str = TITLE) -> int:
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def add_candidate(curation: Curation, title: str = TITLE, arxiv: str = "2611.00042", url: str = "") -> int:
     paper, _ = PaperStore(curation.db).record_paper(
-        keys=["arxiv:2611.00042"],
-        values={"canonical_id": "arxiv:2611.00042", "arxiv_id": "2611.00042", "title": title,
+        keys=[f"arxiv:{arxiv}"],
+        values={"canonical_id": f"arxiv:{arxiv}", "arxiv_id": arxiv, "title": title,
                 "authors": ["A. Researcher"], "abstract": "We find a truth direction with linear probes.",
-                "abs_url": "https://arxiv.org/abs/2611.00042", "pdf_url": "https://arxiv.org/pdf/2611.00042",
+                "abs_url": url or f"https://arxiv.org/abs/{arxiv}", "pdf_url": f"https://arxiv.org/pdf/{arxiv}",
                 "links": [], "categories": ["cs.CL"], "score": 0.9,
                 "topics": [{"slug": "probing", "title": "Probing", "path": "Probing", "score": 0.9}],
                 "status": "candidate"},
-        feed="arxiv", item_id="2611.00042", now=curation.db.now())
+        feed="arxiv", item_id=arxiv, now=curation.db.now())
     return paper.id
 
 
@@ -64,7 +77,7 @@ async def react(fake, user, ts, *, event_id, reaction="white_check_mark", kind="
 
 
 async def test_candidate_is_posted_with_metadata_and_voting_reactions(fake, start_adapter, settings, curation):
-    paper_id = add_candidate(curation)
+    add_candidate(curation)
     curation.attach(await start_adapter(RecordingVotes(curation), settings=settings))
     assert await curation.publish_pending() == 1
     (post,) = fake.calls_to("chat.postMessage")
@@ -72,7 +85,7 @@ async def test_candidate_is_posted_with_metadata_and_voting_reactions(fake, star
     assert post.params["unfurl_links"] is False
     assert post.params["unfurl_media"] is False
     assert post.params["metadata"] == {"event_type": "interp_bot_post",
-                                       "event_payload": {"key": f"candidate:{paper_id}", "kind": "candidate"}}
+                                       "event_payload": {"key": "candidate:arxiv:2611.00042", "kind": "candidate"}}
     assert "link_names" not in post.params
     assert post.params["blocks"][0]["text"]["text"] == f"*<https://arxiv.org/abs/2611.00042|{TITLE}>*"
     assert [c.params["name"] for c in fake.calls_to("reactions.add")] == ["white_check_mark", "x", "one"]
@@ -174,7 +187,7 @@ async def test_after_a_crash_the_earlier_post_is_found_not_posted_again(fake, st
     paper_id = add_candidate(curation)
     # Posted before the crash (with our metadata), but never recorded in the database.
     earlier = fake.add_message(MAINTAINERS_CHANNEL, metadata={
-        "event_type": "interp_bot_post", "event_payload": {"key": f"candidate:{paper_id}", "kind": "candidate"}})
+        "event_type": "interp_bot_post", "event_payload": {"key": "candidate:arxiv:2611.00042", "kind": "candidate"}})
     fake.add_message(MAINTAINERS_CHANNEL, text="someone chatting afterwards")
     curation.attach(await start_adapter(RecordingVotes(curation), settings=settings))
     assert await curation.publish_pending() == 1
@@ -182,8 +195,93 @@ async def test_after_a_crash_the_earlier_post_is_found_not_posted_again(fake, st
     history = fake.calls_to("conversations.history")[0].params
     assert history["channel"] == MAINTAINERS_CHANNEL
     assert history["include_all_metadata"] in (True, "1", "true")
-    assert curation.store.post_for_key("slack", MAINTAINERS_CHANNEL, f"candidate:{paper_id}").message_id == earlier
+    assert curation.store.post_for_key("slack", MAINTAINERS_CHANNEL, "candidate:arxiv:2611.00042").paper_id == paper_id
+    assert curation.store.post_for_key("slack", MAINTAINERS_CHANNEL, "candidate:arxiv:2611.00042").message_id == earlier
     assert {c.params["timestamp"] for c in fake.calls_to("reactions.add")} == {earlier}
+
+
+async def test_after_a_database_reset_a_new_paper_is_not_taken_for_an_old_post(fake, start_adapter, settings,
+                                                                            curation, catalogue_dir, tmp_path):
+    """Posts are recognised by the paper's canonical id, not its row number: a fresh database's candidate #1 is
+    another paper than the old #1, and must get its own message (and a ✅ on the old one must decide nothing)."""
+    old_id = add_candidate(curation, "Paper A: probing the old database")
+    adapter = await start_adapter(RecordingVotes(curation), settings=settings)
+    curation.attach(adapter)
+    assert await curation.publish_pending() == 1
+    paper_a_ts = fake.messages[MAINTAINERS_CHANNEL][0].ts
+
+    fresh_db = Database.open(f"sqlite:///{tmp_path / 'reset.db'}")
+    fresh = Curation(fresh_db, CatalogueService(catalogue_dir), settings)
+    votes = RecordingVotes(fresh)
+    adapter.curation = votes
+    fresh.attach(adapter)
+    new_id = add_candidate(fresh, "Paper B: found after the reset", arxiv="2611.00777")
+    assert new_id == old_id  # the same row number, a different paper
+    assert await fresh.publish_pending() == 1
+    posts = fake.calls_to("chat.postMessage")
+    assert len(posts) == 2
+    assert "Paper B" in posts[1].params["text"]
+    paper_b_ts = fake.messages[MAINTAINERS_CHANNEL][1].ts
+    assert fresh.store.post_for_key("slack", MAINTAINERS_CHANNEL, "candidate:arxiv:2611.00777").message_id == \
+        paper_b_ts
+
+    await react(fake, MAINTAINER_BY_ID, paper_a_ts, event_id="Ev0ONOLD")
+    (outcome,) = await votes.wait_for(1)
+    assert outcome.reason == "not a candidate post"
+    assert fresh.papers.paper(new_id).status == "candidate"
+    fresh_db.close()
+
+
+async def test_a_candidate_with_a_4000_character_link_is_posted_with_the_others(fake, start_adapter, settings,
+                                                                               curation):
+    """Its title section rendered at 4,033 characters, Slack answered invalid_blocks, and no candidate was posted
+    over three rounds. (The fake refuses blocks over Slack's limits, as Slack does.)"""
+    long_link = "https://www.lesswrong.com/posts/abc/" + "a-very-long-slug-" * 235
+    assert len(long_link) > 4000
+    add_candidate(curation, "A post with an enormous link", arxiv="2611.00200", url=long_link)
+    for n in range(3):
+        add_candidate(curation, f"Ordinary candidate {n}", arxiv=f"2611.0030{n}")
+    curation.attach(await start_adapter(RecordingVotes(curation), settings=settings))
+    assert await curation.publish_pending() == 4
+    assert curation.store.post_failures() == []
+    assert {c.params["channel"] for c in fake.calls_to("chat.postMessage")} == {MAINTAINERS_CHANNEL}
+
+
+async def test_one_failing_post_never_holds_up_the_others(fake, start_adapter, settings, catalogue_dir, tmp_path,
+                                                          capsys):
+    """Slack refuses one candidate's message: the other three are posted in the same round, the refused one is
+    counted and retried with back-off (not at every round), and posted once Slack takes it."""
+    clock = ManualClock()
+    database = Database.open(f"sqlite:///{tmp_path / 'failing.db'}", clock=clock)
+    curation = Curation(database, CatalogueService(catalogue_dir), settings)
+    for n in range(4):
+        add_candidate(curation, f"Candidate number {n} about linear probes", arxiv=f"2611.0010{n}")
+    curation.attach(await start_adapter(RecordingVotes(curation), settings=settings))
+    fake.fail_next("chat.postMessage", "invalid_blocks")
+    assert await curation.publish_pending() == 3
+    (failure,) = curation.store.post_failures()
+    assert (failure.platform, failure.attempts) == ("slack", 1)
+    assert "chat.postMessage in C0MAINTAIN failed: invalid_blocks" in failure.last_error
+    assert await curation.publish_pending() == 0  # backing off: not tried again at once
+    assert len(fake.calls_to("chat.postMessage")) == 4
+    assert main(["--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path / 'failing.db'}", "status",
+                 "--json"]) == 0
+    (shown,) = json.loads(capsys.readouterr().out)["posts_failing"]
+    assert (shown["platform"], shown["attempts"], shown["candidate"]) == ("slack", 1, failure.paper_id)
+    assert "invalid_blocks" in shown["error"]
+    clock.now += timedelta(minutes=1, seconds=1)
+    assert await curation.publish_pending() == 1
+    assert curation.store.post_failures() == []
+    assert len(fake.messages[MAINTAINERS_CHANNEL]) == 4
+
+    # A refused post whose candidate is then decided is no longer pending: status stops listing it.
+    fake.fail_next("chat.postMessage", "not_in_channel")
+    refused = add_candidate(curation, "A fifth candidate", arxiv="2611.00109")
+    assert await curation.publish_pending() == 0
+    assert [f.paper_id for f in curation.store.post_failures()] == [refused]
+    assert (await curation.decide(refused, "reject", person="console")).decision == "rejected"
+    assert curation.store.post_failures() == []
+    database.close()
 
 
 async def test_posts_to_a_channel_are_paced_and_the_digest_has_its_own_channel(fake, start_adapter, fake_time):
@@ -213,3 +311,29 @@ def _entries(path: Path) -> list[dict]:
 
     walk(data)
     return found
+
+
+async def test_who_may_run_maintainer_commands_is_who_counts_as_a_voter(fake, start_adapter, settings, curation):
+    """Issue 13, item 8: ada is a maintainer through the config's `maintainers:` list only (not in
+    INTERP_BOT_SLACK_MAINTAINER_USER_IDS). Her ✅ counts, so she may run the maintainers' commands too: Slack asks
+    the core's one rule, as Discord does. (Slack's own directory check refused her while counting her vote.)"""
+    add_candidate(curation)
+    votes = RecordingVotes(curation)
+    adapter = await start_adapter(votes, settings=settings)
+    curation.attach(adapter)
+    loop = asyncio.get_running_loop()
+    register_curation_commands(adapter.commands, curation,
+                               lambda work: asyncio.run_coroutine_threadsafe(work, loop).result(30))
+
+    async def ask(user: str, name: str) -> dict:
+        await fake.push("slash_commands", sample("slash_command", text="candidates", user_id=user,
+                                                 response_url=fake.response_url(name)))
+        await fake.wait_for(lambda: any(n == name for n, _ in fake.responses))
+        return next(body for n, body in fake.responses if n == name)
+
+    assert "Pending candidates" in (await ask(ADA_ON_SLACK, "ada"))["text"]
+    assert TITLE in json.dumps((await ask(ADA_ON_SLACK, "ada-again"))["blocks"])
+    assert "is for the list's maintainers" in (await ask(OUTSIDER, "outsider"))["text"]
+    assert await curation.publish_pending() == 1
+    await react(fake, ADA_ON_SLACK, fake.messages[MAINTAINERS_CHANNEL][0].ts, event_id="Ev0ADAVOTE")
+    assert [o.reason for o in await votes.wait_for(1)] == ["counted"]  # the same rule counts her vote

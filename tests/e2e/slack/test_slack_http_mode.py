@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -97,3 +98,84 @@ async def test_event_retries_are_acked_and_carry_the_same_event_id(fake, start_a
         assert status == 200
     await votes.wait_for(3)
     assert {v.event_id for v in votes.votes} == {"Ev0RETRY"}  # the core counts an event id once
+
+
+# ---------------------------------------------------------------------- bad bytes never make a 500 (issue 13, item 10)
+
+NOT_UTF8 = b"text=\xff\xfe\xfa&user_id=U0READER1"
+
+
+async def test_a_non_utf8_body_with_a_wrong_signature_is_401_not_500(fake, start_adapter, http, caplog):
+    """The signature check decoded the body before comparing: UnicodeDecodeError, a 500 and an ERROR traceback."""
+    caplog.set_level(logging.INFO)
+    adapter = await start_adapter(mode="http")
+    now = str(int(time.time()))
+    status, _ = await post(http, adapter, NOT_UTF8, timestamp=now, signature=sign("not-the-secret", now, NOT_UTF8))
+    assert status == 401
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (NOT_UTF8, "application/x-www-form-urlencoded"),
+    (b"{not json", "application/json"),
+    (b"[1, 2, 3]", "application/json"),
+    (b'"a string"', "application/json"),
+    (b"payload=not-json", "application/x-www-form-urlencoded"),
+    (b"payload=%5B1%2C2%5D", "application/x-www-form-urlencoded"),  # payload=[1,2]
+    (b"payload=%7B%22type%22%3A+5%7D", "application/x-www-form-urlencoded"),  # payload={"type": 5}
+], ids=["not utf-8", "bad json", "json array", "json string", "payload not json", "payload array",
+        "payload type not text"])
+async def test_signed_but_malformed_bodies_are_400_not_500(fake, start_adapter, http, caplog, body, content_type):
+    caplog.set_level(logging.INFO)
+    adapter = await start_adapter(mode="http")
+    status, _ = await post(http, adapter, body, content_type=content_type)
+    assert status == 400
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    status, _ = await post(http, adapter, command_body(fake, "topic probing", "after"))  # and it goes on
+    assert status == 200
+
+
+async def open_request(port: int, *, sent: bytes = b"payload=", length: int = 1000) -> asyncio.StreamWriter:
+    """A request whose body never finishes: the headers promise `length` bytes, far fewer come."""
+    _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                 f"Content-Length: {length}\r\nX-Slack-Request-Timestamp: {int(time.time())}\r\n"
+                 f"X-Slack-Signature: v0=00\r\n\r\n".encode() + sent)
+    await writer.drain()
+    return writer
+
+
+async def test_a_body_that_never_finishes_is_answered_408_after_the_read_timeout(fake, start_adapter):
+    adapter = await start_adapter(mode="http", options={"http_body_timeout": 0.3})
+    reader, writer = await asyncio.open_connection("127.0.0.1", adapter.http_port)
+    writer.write(f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+                 f"X-Slack-Request-Timestamp: {int(time.time())}\r\n\r\npayload=".encode())
+    await writer.drain()
+    status_line = await asyncio.wait_for(reader.readline(), 5)
+    assert status_line.startswith(b"HTTP/1.1 408")
+    writer.close()
+
+
+async def test_unfinished_requests_do_not_hold_up_shutdown(fake, start_adapter):
+    """Three requests that never finish their body held SIGTERM shutdown for 20 s and more."""
+    adapter = await start_adapter(mode="http", options={"http_body_timeout": 30.0})
+    writers = [await open_request(adapter.http_port) for _ in range(3)]
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.wait_for(adapter.stop(), 10)
+    assert loop.time() - started < 3
+    for writer in writers:
+        writer.close()
+
+
+async def test_aborted_connections_are_not_logged_as_errors(fake, start_adapter, http, caplog):
+    """150 clients that hang up mid-body logged 150 ERROR tracebacks."""
+    caplog.set_level(logging.DEBUG)
+    adapter = await start_adapter(mode="http", options={"http_body_timeout": 5.0})
+    for _ in range(150):
+        writer = await open_request(adapter.http_port)
+        writer.transport.abort()  # a reset, not a clean close
+    status, _ = await post(http, adapter, command_body(fake, "topic probing", "after-aborts"))
+    assert status == 200  # and the server still answers
+    await adapter.stop()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

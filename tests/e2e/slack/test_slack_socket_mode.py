@@ -134,3 +134,11 @@ async def test_refused_tokens_fail_start_with_a_clear_message(fake, start_adapte
     with pytest.raises(AdapterError, match=r"SLACK_BOT_TOKEN: invalid_auth"):
         await start_adapter(slack_bot_token="xoxb-revoked-token")
     assert not fake.socket_connected.is_set()
+
+
+async def test_health_is_up_while_the_socket_is_connected(fake, start_adapter):
+    """What the heartbeat writes for `status` and the container health check."""
+    adapter = await start_adapter()
+    assert (await adapter.health()).state == "up"
+    await adapter.stop()
+    assert (await adapter.health()).state == "down"
