@@ -44,7 +44,7 @@ def entry_json(entry: Entry) -> dict[str, Any]:
 
 def topic_result(index: CatalogueIndex, query: str) -> dict[str, Any]:
     match = index.topics.resolve(query)
-    entries: list[Entry] = []
+    entries: tuple[Entry, ...] = ()
     if match.topic is not None:
         entries = index.catalogue.entries_under(match.topic.slug) or index.catalogue.entries_under(
             match.topic.slug, recursive=True
