@@ -30,7 +30,7 @@ def test_topic_json_has_the_documented_shape(capsys, catalogue_dir: Path) -> Non
     code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topic", "sae", "--json")
     data = json.loads(out)
     assert code == 0
-    assert set(data) == {"query", "topic", "entries", "suggestions"}
+    assert set(data) == {"query", "topic", "entries", "suggestions", "related", "see_also"}
     assert data["query"] == "sae"
     assert data["topic"] == {"slug": "sparse-coding", "title": "Sparse Coding",
                              "path": "Paper & Blog › By Topic › Tools/Techniques/Methods › Sparse Coding"}
@@ -183,3 +183,30 @@ def test_classify_reads_json_lines_and_answers_each(capsys, catalogue_dir: Path,
     assert results[1]["relevant"] is False
     assert 0.0 <= results[1]["score"] <= 1.0
     assert "error" in results[2]
+
+
+def test_paper_json_has_the_documented_shape(capsys, catalogue_dir: Path) -> None:
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "paper", "arXiv:2312.06681", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert set(data) == {"query", "entry", "closest"}
+    assert data["entry"]["title"] == "Steering Llama 2 via Contrastive Activation Addition"
+    assert data["closest"] == []
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "paper", "toy", "models", "of", "superposition",
+                       "--json")
+    data = json.loads(out)
+    assert code == 1
+    assert data["entry"] is None
+    assert data["closest"][0]["title"].startswith("A Toy Model of Universality")
+
+
+def test_topic_json_points_elsewhere_and_answers_a_miss_with_entries(capsys, catalogue_dir: Path) -> None:
+    _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topic", "circuits", "--json")
+    data = json.loads(out)
+    assert "A mathematical framework for transformer circuits" in [e["title"] for e in data["see_also"]]
+    assert set(data["related"][0]) == {"slug", "title", "path"}
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topic", "how do LLMs store facts", "--json")
+    data = json.loads(out)
+    assert code == 1
+    assert data["topic"] is None
+    assert data["see_also"][0]["title"] == "Summing Up the Facts: Additive Mechanisms behind Factual Recall in LLMs"

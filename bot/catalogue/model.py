@@ -52,7 +52,7 @@ class Entry:
 class Catalogue:
     """A validated catalogue: topics in list order, entries, and per-topic placement.
 
-    What lookups derive from the tree (the entries below a container, their counts) is
+    What lookups derive from the tree (the entries below a container, their counts, a topic's display name) is
     computed once per catalogue on first use and kept: a catalogue never changes, so an answer about a section
     holding 10,000 entries costs what the answer shows, not a walk over every entry below it.
     """
@@ -69,9 +69,12 @@ class Catalogue:
         object.__setattr__(self, "_entry_by_id", {e.id: e for e in self.entries})
         object.__setattr__(self, "_order", {t.slug: i for i, t in enumerate(self.topics)})
         children: dict[str | None, list[str]] = {}
+        titles: dict[str, int] = {}
         for t in self.topics:
             children.setdefault(t.parent, []).append(t.slug)
+            titles[t.title.casefold()] = titles.get(t.title.casefold(), 0) + 1
         object.__setattr__(self, "_children", {k: tuple(v) for k, v in children.items()})
+        object.__setattr__(self, "_shared_titles", frozenset(k for k, n in titles.items() if n > 1))
         # Filled on first use; a race between two threads computes the same value twice, harmlessly.
         object.__setattr__(self, "_under", {})
 
@@ -99,6 +102,17 @@ class Catalogue:
 
     def path_text(self, slug: str) -> str:
         return " › ".join(self.path(slug))
+
+    def display_title(self, slug: str) -> str:
+        """A topic's title, or "Parent › Title" when several topics share the title (the list has four
+        "General"s)."""
+        topic = self.topic(slug)
+        if topic is None:
+            return slug
+        parent = self.topic(topic.parent) if topic.parent else None
+        if parent is not None and topic.title.casefold() in self._shared_titles:  # type: ignore[attr-defined]
+            return f"{parent.title} › {topic.title}"
+        return topic.title
 
     def entries_under(self, slug: str, *, recursive: bool = False) -> tuple[Entry, ...]:
         """The entries standing under a topic in list order; with `recursive`, those of its subtopics too (each

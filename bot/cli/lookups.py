@@ -33,10 +33,13 @@ def lookup(args: argparse.Namespace, settings: Settings) -> int:
             data = output.topic_result(index, query)
         elif args.command == "search":
             data = output.search_result(index, query, limit=args.limit)
+        elif args.command == "paper":
+            data = output.paper_result(index, query)
         else:
             data = output.topics_result(index)
         output.print_json(data)
-        return EXIT_OK if args.command != "topic" or data["topic"] else EXIT_FAIL
+        found = data["topic"] if args.command == "topic" else data["entry"] if args.command == "paper" else True
+        return EXIT_OK if found else EXIT_FAIL
     commands = Commands(service, page_size=settings.page_size if args.command != "search" else args.limit)
     reply = commands.run(args.command, query, page=getattr(args, "page", 1))
     sys.stdout.write(render_text(reply))

@@ -51,7 +51,7 @@ async def test_topic_probing_is_acked_then_answered_with_the_probing_section(fak
     assert body["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "Probing", "emoji": True}}
     texts = mrkdwn_texts(body["blocks"])
     assert any("Tools/Techniques/Methods › Probing" in t for t in texts)
-    assert any("*Enhancing Neural Network Transparency through Representation Analysis*" in t
+    assert any("*Enhancing Neural Network Transparency through Representation Analysis (RepE)*" in t
                and "<https://arxiv.org/abs/2310.01405|arxiv 2310>" in t for t in texts)
     assert body["text"].startswith("Probing\n")  # the plain fallback
     assert "link_names" not in body
