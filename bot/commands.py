@@ -111,9 +111,10 @@ def see_also_fields(index: CatalogueIndex, see: SeeAlso) -> tuple[Field, ...]:
 
 
 class Commands:
-    def __init__(self, catalogue: CatalogueService, *, page_size: int = 8):
+    def __init__(self, catalogue: CatalogueService, *, page_size: int = 8, search_limit: int = 100):
         self.catalogue = catalogue
         self.page_size = page_size
+        self.search_limit = search_limit  # the most results `search` keeps (chat pages through them)
         self.specs: dict[str, CommandSpec] = {}
         handlers: dict[str, Handler] = {"topic": self._topic, "search": self._search, "paper": self._paper,
                                         "topics": self._topics, "recent": self._recent, "help": self._help}
@@ -170,7 +171,8 @@ class Commands:
             more = f"page {page}/{pages} · `{command} --page {page + 1}` for more" if page < pages else \
                 f"page {page}/{pages}"
             footer = f"{footer} · {more}" if footer else more
-        return replace(reply, items=tuple(chunk), page=page, pages=pages, command=command, footer=footer)
+        return replace(reply, items=tuple(chunk), page=page, pages=pages, command=command, footer=footer,
+                       first_number=1 + (page - 1) * self.page_size)
 
     # ------------------------------------------------------------------ handlers
 
@@ -242,7 +244,9 @@ class Commands:
         if not request.args:
             return self.usage("search", "Search for what?")
         index = self.catalogue.index
-        hits = index.search.search(request.args, limit=100)
+        hits = index.search.search(request.args, limit=self.search_limit + 1)
+        cut = len(hits) > self.search_limit
+        hits = hits[: self.search_limit]
         if not hits:
             match = index.topics.resolve(request.args)
             hint = f" It is a topic, though: `topic {match.topic.slug}`." if match.topic else ""
@@ -251,7 +255,8 @@ class Commands:
         def render(hit: Any) -> Item:
             return entry_item(index, hit.entry, detail=index.catalogue.path_text(hit.entry.topics[0]))
 
-        reply = Reply(title=f"Search: {request.args}", text=f"{len(hits)} result{'s' * (len(hits) != 1)}")
+        count = f"the best {len(hits)} results" if cut else f"{len(hits)} result{'s' * (len(hits) != 1)}"
+        reply = Reply(title=f"Search: {request.args}", text=count)
         return self.paged(reply, hits, request.page, f"search {request.args}", render)
 
     def _paper(self, request: Request) -> Reply:
@@ -313,6 +318,8 @@ class Commands:
         if wanted and wanted in self.specs:
             spec = self.specs[wanted]
             return self.usage(spec.name, f"help: {spec.name}")
+        if wanted:
+            return self._unknown(request.args, "")
         lines = []
         for spec in self.specs.values():
             who = " (maintainers)" if spec.maintainers_only else ""

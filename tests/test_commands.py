@@ -251,6 +251,21 @@ def test_a_topic_answer_ends_with_related_sections_and_entries_elsewhere(command
     assert text.index("Enhancing Neural Network Transparency") < text.index("Related sections:")
 
 
+# ------------------------------------------------------------------ help, paging
+
+def test_help_for_an_unknown_command_says_so(commands: Commands) -> None:
+    reply = commands.execute("help nosuch")
+    assert reply.title == "Unknown command “nosuch”"
+    assert "`topic NAME`" in reply.text
+
+
+def test_numbering_runs_on_across_pages(commands: Commands) -> None:
+    second = commands.execute("topics --page 2")
+    text = render_text(second)
+    assert " 6. " in text.splitlines()[3]  # five to a page here: the second page starts at 6
+    assert second.first_number == 6
+
+
 def test_suggestions_say_which_general(commands: Commands) -> None:
     reply = commands.execute("topic generl")
     assert "Component › General" in reply.suggestions

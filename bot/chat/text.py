@@ -34,7 +34,7 @@ def render_text(reply: Reply, *, urls: bool = True) -> str:
         lines.append("")
         numbers = numbered(reply)
         for offset, item in enumerate(reply.items):
-            lines.extend(item_lines(item, 1 + offset if numbers else None, urls=urls))
+            lines.extend(item_lines(item, reply.first_number + offset if numbers else None, urls=urls))
     for field in reply.fields:
         if "\n" in field.value:  # a list of lines: under its name, indented
             lines += ["", f"{field.name}:", *(f"  {line}" for line in field.value.splitlines())]

@@ -21,27 +21,36 @@ def catalogue_service(settings: Settings) -> CatalogueService:
 
 
 def lookup(args: argparse.Namespace, settings: Settings) -> int:
+    """topic, search, topics, paper, recent: the chat grammar's answer as text, or the documented JSON."""
     from bot.chat.text import render_text
     from bot.cli import output
     from bot.commands import Commands
 
     service = catalogue_service(settings)
+    command = args.command
     query = " ".join(getattr(args, "query", []))
     if getattr(args, "json", False):
         index = service.index
-        if args.command == "topic":
+        if command == "topic":
             data = output.topic_result(index, query)
-        elif args.command == "search":
-            data = output.search_result(index, query, limit=args.limit)
-        elif args.command == "paper":
+            found = data["topic"] is not None
+        elif command == "search":
+            data, found = output.search_result(index, query, limit=args.limit), True
+        elif command == "paper":
             data = output.paper_result(index, query)
+            found = data["entry"] is not None
         else:
-            data = output.topics_result(index)
+            data, found = output.topics_result(index), True
         output.print_json(data)
-        found = data["topic"] if args.command == "topic" else data["entry"] if args.command == "paper" else True
         return EXIT_OK if found else EXIT_FAIL
-    commands = Commands(service, page_size=settings.page_size if args.command != "search" else args.limit)
-    reply = commands.run(args.command, query, page=getattr(args, "page", 1))
+    page_size = settings.page_size
+    if command == "search":  # --limit: the most results, all on one page
+        page_size = args.limit
+    elif command == "topics" and args.page is None:  # a terminal shows the whole tree at once
+        page_size = max(1, len(service.index.catalogue.topics))
+    commands = Commands(service, page_size=page_size, search_limit=getattr(args, "limit", 100))
+    argument = str(args.count) if command == "recent" else query
+    reply = commands.run(command, argument, page=getattr(args, "page", None) or 1)
     sys.stdout.write(render_text(reply))
     return EXIT_OK if reply.kind in ("result", "info", "help") else EXIT_FAIL
 

@@ -127,7 +127,8 @@ def item_text(item: Item, number: int | None) -> str:
 def description_for(reply: Reply) -> str:
     blocks = [escape_rich(reply.text)] if reply.text else []
     numbers = numbered(reply)
-    items = [item_text(item, 1 + offset if numbers else None) for offset, item in enumerate(reply.items)]
+    items = [item_text(item, reply.first_number + offset if numbers else None)
+             for offset, item in enumerate(reply.items)]
     if shows_suggestions(reply):
         items.append("Did you mean: " + ", ".join(escape_text(s) for s in reply.suggestions))
     # Drop whole items rather than cut one in the middle of a masked link.
