@@ -294,3 +294,17 @@ def test_candidates_none_and_which_general(capsys, catalogue_dir: Path, tmp_path
     _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--db", db, "candidates")
     assert out.splitlines()[0] == "1 pending candidate"
     assert "Component › General (0.24)" in out
+
+
+def test_render_the_awesome_style_to_stdout_or_a_file(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "render", "--style", "awesome")
+    assert code == 0
+    assert out.startswith("# Awesome LLM Interpretability [![Awesome](https://awesome.re/badge.svg)]")
+    target = tmp_path / "readme.md"
+    assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--style", "awesome", "--output",
+               str(target))[0] == 0
+    assert target.read_text() == out
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "render", "--style", "awesome", "--output",
+                       str(target), "--check")
+    assert code == 0
+    assert "is up to date" in out

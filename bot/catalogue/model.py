@@ -63,6 +63,9 @@ class Catalogue:
     entries: tuple[Entry, ...]
     # topic slug -> entry ids in the order they stand under that topic
     placement: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # (topic slug, entry id) placements the list shows by title alone, without the entry's links (the seed lists
+    # "In-context learning and induction heads" that way once, and its links under the other topic)
+    unlinked: frozenset[tuple[str, str]] = frozenset()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_topic_by_slug", {t.slug: t for t in self.topics})

@@ -132,7 +132,8 @@ def write_catalogue(catalogue: Catalogue, directory: Path | str) -> list[Path]:
             if entry.topics and entry.topics[0] == topic.slug:
                 lines.append(entry_yaml(entry).rstrip("\n"))
             else:
-                lines.append(f"    - see: {entry_id}")
+                unlinked = "\n      links: false" if (topic.slug, entry_id) in catalogue.unlinked else ""
+                lines.append(f"    - see: {entry_id}{unlinked}")
         files.setdefault(section_of(catalogue, topic.slug), []).append("\n".join(lines))
     for section, blocks in files.items():
         section_topic = catalogue.topic(section)

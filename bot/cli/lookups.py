@@ -87,14 +87,23 @@ def import_markdown(args: argparse.Namespace) -> int:
 
 
 def render(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the list as markdown: the list's own style into catalogue/README.md, or the awesome style."""
     service = catalogue_service(settings)
-    readme = Path(settings.catalogue_dir) / "README.md"
+    output = args.output or ("-" if args.style == "awesome" else str(Path(settings.catalogue_dir) / "README.md"))
+    if output == "-":
+        if args.check:
+            print("interp-bot: render --check compares a file: name it with --output FILE", file=sys.stderr)
+            return EXIT_USAGE
+        sys.stdout.write(service.rendered(args.style))
+        return EXIT_OK
+    target = Path(output)
     if args.check:
-        if service.readme_is_current():
-            print(f"{readme} is up to date")
+        if service.is_current(target, args.style):
+            print(f"{target} is up to date")
             return EXIT_OK
-        print(f"{readme} is stale: run `interp-bot render`", file=sys.stderr)
+        style = " --style awesome" if args.style == "awesome" else ""
+        print(f"{target} is stale: run `interp-bot render{style}`", file=sys.stderr)
         return EXIT_FAIL
-    changed = service.render()
-    print(f"{'wrote' if changed else 'unchanged:'} {readme}")
+    changed = service.render(target, args.style)
+    print(f"{'wrote' if changed else 'unchanged:'} {target}")
     return EXIT_OK

@@ -67,7 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--force", action="store_true", help="overwrite an existing catalogue")
     p = sub.add_parser("render", help="write catalogue/README.md from the YAML")
-    p.add_argument("--check", action="store_true", help="exit 1 if README.md is stale, write nothing")
+    p.add_argument("--check", action="store_true", help="exit 1 if the file is stale, write nothing")
+    p.add_argument("--style", choices=["list", "awesome"], default="list",
+                   help="list: the list's own style, catalogue/README.md (default); awesome: the awesome lists' "
+                        "conventions, as awesome-lint checks them")
+    p.add_argument("--output", metavar="FILE", help="where to write ('-': standard output; default "
+                                                    "catalogue/README.md, or standard output for --style awesome)")
     p = sub.add_parser("poll", help="poll the feeds in feeds.yaml now")
     p.add_argument("--once", action="store_true", help="one round, then exit (the default from a shell)")
     p.add_argument("--dry-run", action="store_true", help="fetch and score, store nothing")

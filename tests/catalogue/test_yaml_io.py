@@ -88,3 +88,24 @@ def test_a_broken_edit_while_running_keeps_the_last_valid_list(catalogue_dir: Pa
     before = service.index
     (catalogue_dir / "library.yaml").write_text("- topic: [broken\n", encoding="utf-8")
     assert service.index is before  # still serving, not crashing
+
+
+def test_a_placement_by_title_alone_round_trips(catalogue_dir: Path, tmp_path: Path) -> None:
+    """`see: ID` with `links: false`: the list shows the entry there by title, its links where it is recorded."""
+    from bot.catalogue.markdown import render_markdown
+    from bot.catalogue.yaml_write import write_catalogue
+
+    catalogue = load_catalogue(catalogue_dir)
+    assert ("in-context-learning", "in-context-learning-and-induction-heads") in catalogue.unlinked
+    readme = render_markdown(catalogue)
+    assert "* 🌟**In-context learning and induction heads**\n" in readme
+    assert readme.count("](https://transformer-circuits.pub/2022/in-context-learning-and-induction-heads/") == 1
+    write_catalogue(catalogue, tmp_path / "again")
+    assert render_markdown(load_catalogue(tmp_path / "again")) == readme
+
+
+def test_links_beside_see_must_be_true_or_false(catalogue_dir: Path) -> None:
+    path = catalogue_dir / "function.yaml"
+    edit(path, "      links: false\n", "      links: no thanks\n")
+    assert f"function.yaml:{line_of(path, 'links: no thanks')}: 'links' beside 'see' must be true or false" in \
+        problems_of(catalogue_dir)
