@@ -168,12 +168,16 @@ class SearchIndex:
         # item): the field-weighted term frequencies first, turned into BM25 weights in place below.
         self._weights: dict[str, tuple[array[int], array[float]]] = {}
         lengths = array("d")
+        # A topic's words are the same for every entry under it: read once per topic, not once per entry.
+        topic_words = {t.slug: self._words(" ".join([t.title, *t.aliases])) for t in catalogue.topics}
         for index, entry in enumerate(self._entries):
             weighted: dict[str, float] = defaultdict(float)
             for field_name, text in self._fields(entry):
-                for token in fold(text).split():
-                    if token not in STOPWORDS:
-                        weighted[token] += FIELD_WEIGHTS[field_name]
+                for token in self._words(text):
+                    weighted[token] += FIELD_WEIGHTS[field_name]
+            for slug in entry.topics:
+                for token in topic_words.get(slug, ()):
+                    weighted[token] += FIELD_WEIGHTS["topics"]
             for token, weight in weighted.items():
                 docs, weights = self._weights.get(token) or self._weights.setdefault(token, (array("I"), array("d")))
                 docs.append(index)
@@ -192,14 +196,14 @@ class SearchIndex:
         self._links: dict[Key, list[int]] | None = None
         self._links_lock = threading.Lock()
 
-    def _fields(self, entry: Entry) -> list[tuple[str, str]]:
-        fields = [("title", entry.title), ("acronym", entry.acronym), ("notes", " ".join(entry.notes)),
-                  ("labels", " ".join(link.label for link in entry.links)), ("authors", " ".join(entry.authors))]
-        for slug in entry.topics:
-            topic = self._catalogue.topic(slug)
-            if topic is not None:
-                fields.append(("topics", " ".join([topic.title, *topic.aliases])))
-        return fields
+    @staticmethod
+    def _fields(entry: Entry) -> list[tuple[str, str]]:
+        return [("title", entry.title), ("acronym", entry.acronym), ("notes", " ".join(entry.notes)),
+                ("labels", " ".join(link.label for link in entry.links)), ("authors", " ".join(entry.authors))]
+
+    @staticmethod
+    def _words(text: str) -> list[str]:
+        return [token for token in fold(text).split() if token not in STOPWORDS]
 
     def _expand(self, token: str) -> tuple[tuple[str, float], ...]:
         """The index terms a query word stands for: itself, longer forms (prefix), and near spellings."""
