@@ -32,16 +32,20 @@ class Terminal:
                                         close_fds=True)
         os.close(child)
         self.screen = b""
+        self.answered = 0  # cursor-position questions answered (one may arrive split over two reads)
 
     def type(self, keys: str) -> None:
         os.write(self.fd, keys.encode())
 
-    def wait_for(self, condition: Callable[[str], bool], limit: float = 60) -> str:
-        """Read what the program writes until `condition` holds for the text on screen (escapes removed)."""
+    def wait_for(self, condition: Callable[[str], bool], limit: float = 60, *, fail: bool = True) -> str | None:
+        """Read what the program writes until `condition` holds for the text on screen (escapes removed); at the
+        deadline fail the test, or with `fail=False` return None."""
         deadline = time.monotonic() + limit
         while not condition(self.text):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                if not fail:
+                    return None
                 pytest.fail(f"the console never showed what was expected; screen:\n{self.text[-3000:]}")
             ready, _, _ = select.select([self.fd], [], [], remaining)
             if not ready:
@@ -50,9 +54,10 @@ class Terminal:
                 chunk = os.read(self.fd, 65536)
             except OSError:  # the program ended
                 break
-            if b"\x1b[6n" in chunk:  # "where is the cursor?": a terminal answers
-                os.write(self.fd, b"\x1b[1;1R")
             self.screen += chunk
+            while self.answered < self.screen.count(b"\x1b[6n"):  # "where is the cursor?": a terminal answers
+                os.write(self.fd, b"\x1b[1;1R")
+                self.answered += 1
         return self.text
 
     @property
@@ -77,7 +82,8 @@ def answered(words: str) -> Callable[[str], bool]:
 
 
 @pytest.fixture
-def terminal(tmp_path: Path, catalogue_dir: Path) -> Iterator[Terminal]:
+def console(tmp_path: Path, catalogue_dir: Path) -> Iterator[Callable[[], Terminal]]:
+    """Starts `interp-bot console` in a terminal of its own, as often as a test asks; two candidates pending."""
     database_url = f"sqlite:///{tmp_path / 'bot.db'}"
     database = Database.open(database_url)
     add_candidate(database, 1, title="A Pending Candidate About Sparse Autoencoders")
@@ -85,24 +91,28 @@ def terminal(tmp_path: Path, catalogue_dir: Path) -> Iterator[Terminal]:
     database.close()
     env = {**os.environ, "HOME": str(tmp_path), "TERM": "xterm", "PYTHONPATH": str(REPO),
            "INTERP_BOT_CATALOGUE_DIR": str(catalogue_dir), "INTERP_BOT_DATABASE_URL": database_url}
-    term = Terminal([sys.executable, "-m", "bot", "console"], env, tmp_path)
-    try:
-        yield term
-    finally:
+    started: list[Terminal] = []
+
+    def start() -> Terminal:
+        started.append(Terminal([sys.executable, "-m", "bot", "console"], env, tmp_path))
+        return started[-1]
+
+    yield start
+    for term in started:
         if term.process.poll() is None:
             term.process.kill()
         term.close()
 
 
-def test_the_console_edits_lines_keeps_history_and_shows_answers_only(terminal: Terminal, tmp_path: Path) -> None:
+def test_the_console_shows_answers_only_and_keeps_its_history(console: Callable[[], Terminal],
+                                                               tmp_path: Path) -> None:
+    terminal = console()
     start = terminal.wait_for(lambda text: "interp>" in text)
+    assert start is not None
     assert "2 candidates waiting for a decision: `candidates` lists them." in start
     assert "A Pending Candidate About Sparse Autoencoders" not in start  # a count, not every post
     terminal.type("topic probign\r")
     terminal.wait_for(answered("Related sections:"))
-    terminal.type("\x1b[A\r")  # Up arrow: the same line again, not "^[[A"
-    screen = terminal.wait_for(lambda text: text.count("Related sections:") == 2 and answered("")(text))
-    assert "^[[A" not in screen
     terminal.type("approve 1 --topic sparse-coding\r")
     terminal.wait_for(answered("Candidate #1 approved"))
     terminal.type("quit\r")
@@ -112,3 +122,20 @@ def test_the_console_edits_lines_keeps_history_and_shows_answers_only(terminal: 
         (tmp_path / "interp-bot.log").read_text()
     assert "added 'A Pending Candidate" not in terminal.text
     assert "+topic probign" in (tmp_path / ".interp_bot_history").read_text()
+
+    # The next session: Up arrow recalls the lines typed before, from the history file, not "^[[A". The editor
+    # loads the history in the background as the prompt starts: a key pressed before that finds nothing yet, so
+    # press it until the last line typed ("quit") shows, then twice more for the first.
+    again = console()
+    again.wait_for(lambda text: "interp>" in text)
+    for _ in range(12):
+        again.type("\x1b[A")
+        if again.wait_for(lambda text: "interp> quit" in text, 5, fail=False):
+            break
+    again.type("\x1b[A\x1b[A")
+    again.type("\r")
+    screen = again.wait_for(answered("Related sections:"))
+    assert screen is not None
+    assert "^[[A" not in screen
+    again.type("quit\r")
+    assert again.close() == 0
