@@ -18,9 +18,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.catalogue.model import Entry, Topic
-from bot.catalogue.search import MAX_QUERY_CHARS, CatalogueIndex
+from bot.catalogue.related import SeeAlso
+from bot.catalogue.search import MAX_QUERY_CHARS, CatalogueIndex, TopicMatch
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.text import strip_control
+from bot.chat.text import STAR
 from bot.chat.values import Actor, Field, Item, Link, Reply
 
 
@@ -61,8 +63,9 @@ HELP: dict[str, CommandHelp] = {
                          "A topic name, nickname (sae, logit lens) or slug"),
     "search": CommandHelp("search WORDS", "Search titles, notes, venues and authors.",
                           ("search induction heads", "search ROME"), "Words to look for, e.g. induction heads"),
-    "paper": CommandHelp("paper ID|TITLE", "Show one entry with its links and topics.", ("paper tuned lens",),
-                         "The entry's title or id"),
+    "paper": CommandHelp("paper ID|TITLE|LINK", "Show one entry with its links and topics.",
+                         ("paper tuned lens", "paper IOI", "paper 2303.08112"),
+                         "The entry's title, acronym, arXiv id or link"),
     "topics": CommandHelp("topics", "Show the topic tree.", ("topics",)),
     "recent": CommandHelp("recent [N]", "What joined the list lately.", ("recent", "recent 5"),
                           "How many entries (1-100, default 10)"),
@@ -74,11 +77,14 @@ ALIASES = {"t": "topic", "s": "search", "find": "search", "p": "paper", "ls": "t
 _PAGE = re.compile(r"(?:^|\s)(?:--page[=\s]+|page\s+|p\.?\s*)(\d{1,4})\s*$", re.IGNORECASE)
 
 
+def entries_text(count: int) -> str:
+    return f"{count} {'entry' if count == 1 else 'entries'}"
+
+
 def topic_item(index: CatalogueIndex, topic: Topic) -> Item:
-    count = len(index.catalogue.entries_under(topic.slug, recursive=True))
+    count = index.catalogue.count_under(topic.slug)
     detail = index.catalogue.path_text(topic.slug)
-    noun = "entry" if count == 1 else "entries"
-    return Item(title=topic.title, detail=f"{detail} · `{topic.slug}` · {count} {noun}", ref=topic.slug)
+    return Item(title=topic.title, detail=f"{detail} · `{topic.slug}` · {entries_text(count)}", ref=topic.slug)
 
 
 def entry_item(index: CatalogueIndex, entry: Entry, *, detail: str = "") -> Item:
@@ -89,10 +95,26 @@ def entry_item(index: CatalogueIndex, entry: Entry, *, detail: str = "") -> Item
     return Item(title=title, links=links, starred=entry.starred, notes=entry.notes, detail=detail, ref=entry.id)
 
 
+def see_also_fields(index: CatalogueIndex, see: SeeAlso) -> tuple[Field, ...]:
+    """A topic answer's last words: where else in the list to look."""
+    catalogue = index.catalogue
+    fields = []
+    if see.sections:
+        fields.append(Field("Related sections", "\n".join(
+            f"{catalogue.display_title(t.slug)} · {entries_text(catalogue.count_under(t.slug))}"
+            for t in see.sections)))
+    if see.entries:
+        fields.append(Field("See also", "\n".join(
+            f"{STAR + ' ' if e.starred else ''}{e.title} — {catalogue.display_title(e.topics[0])}"
+            for e in see.entries)))
+    return tuple(fields)
+
+
 class Commands:
-    def __init__(self, catalogue: CatalogueService, *, page_size: int = 8):
+    def __init__(self, catalogue: CatalogueService, *, page_size: int = 8, search_limit: int = 100):
         self.catalogue = catalogue
         self.page_size = page_size
+        self.search_limit = search_limit  # the most results `search` keeps (chat pages through them)
         self.specs: dict[str, CommandSpec] = {}
         handlers: dict[str, Handler] = {"topic": self._topic, "search": self._search, "paper": self._paper,
                                         "topics": self._topics, "recent": self._recent, "help": self._help}
@@ -149,7 +171,8 @@ class Commands:
             more = f"page {page}/{pages} · `{command} --page {page + 1}` for more" if page < pages else \
                 f"page {page}/{pages}"
             footer = f"{footer} · {more}" if footer else more
-        return replace(reply, items=tuple(chunk), page=page, pages=pages, command=command, footer=footer)
+        return replace(reply, items=tuple(chunk), page=page, pages=pages, command=command, footer=footer,
+                       first_number=1 + (page - 1) * self.page_size)
 
     # ------------------------------------------------------------------ handlers
 
@@ -164,25 +187,14 @@ class Commands:
         index = self.catalogue.index
         match = index.topics.resolve(request.args)
         if match.topic is None:
-            suggestions = tuple(t.title if t.title.lower() != "general" else index.catalogue.path_text(t.slug)
-                                for t in match.suggestions)
-            if match.how == "ambiguous":
-                title = f"“{request.args}” could mean {len(match.suggestions)} topics"
-                text = "Pick one with `topic SLUG`:"
-            else:
-                title = f"No topic matches “{request.args}”"
-                text = "Try `topics` for the whole tree, or `search` for words in titles."
-                if match.suggestions:
-                    text = "Did you mean one of these? " + text
-            items = tuple(topic_item(index, t) for t in match.suggestions)
-            return Reply(title=title, kind="not_found", text=text, items=items, suggestions=suggestions,
-                         command=f"topic {request.args}")
+            return self._no_topic(request, match)
         topic = match.topic
         catalogue = index.catalogue
         entries = catalogue.entries_under(topic.slug)
         recursive = not entries
         if recursive:
             entries = catalogue.entries_under(topic.slug, recursive=True)
+
         def render(entry: Entry) -> Item:
             detail = catalogue.path_text(entry.topics[0]) if recursive and entry.topics else ""
             return entry_item(index, entry, detail=detail)
@@ -196,14 +208,45 @@ class Commands:
             text += f"  (matched “{request.args}”)"
         if not entries:
             text += "\nNothing listed here yet."
-        reply = Reply(title=topic.title, text=text, footer=footer)
-        return self.paged(reply, entries, request.page, f"topic {topic.slug}", render)
+        reply = self.paged(Reply(title=topic.title, text=text, footer=footer), entries, request.page,
+                           f"topic {topic.slug}", render)
+        if reply.page == 1:  # the answer ends with where else to look
+            reply = replace(reply, fields=see_also_fields(index, index.neighbours.for_match(match, request.args)))
+        return reply
+
+    def _no_topic(self, request: Request, match: TopicMatch) -> Reply:
+        """No topic by that name: the topics it could mean, else what the list holds about it."""
+        index = self.catalogue.index
+        names = tuple(index.catalogue.display_title(t.slug) for t in match.suggestions)
+        topic_items = tuple(topic_item(index, t) for t in match.suggestions)
+        if match.how == "ambiguous":
+            return Reply(title=f"“{request.args}” could mean {len(match.suggestions)} topics", kind="not_found",
+                         text="Pick one with `topic SLUG`:", items=topic_items, suggestions=names,
+                         command=f"topic {request.args}")
+        hits = index.search.search(request.args, limit=self.page_size + 1)
+        close = f"Did you mean {' or '.join(f'“{name}”' for name in names[:3])}? " if names else ""
+        if hits:
+            items = tuple(entry_item(index, hit.entry, detail=index.catalogue.path_text(hit.entry.topics[0]))
+                          for hit in hits[: self.page_size])
+            more = f"`search {request.args}` for more · " if len(hits) > self.page_size else ""
+            return Reply(title=f"No topic is called “{request.args}”", kind="not_found",
+                         text=f"{close}Entries that mention it, from a search of the list:", items=items,
+                         footer=f"{more}`topics` for the whole tree", command=f"topic {request.args}")
+        if names:
+            return Reply(title=f"No topic matches “{request.args}”", kind="not_found",
+                         text="Did you mean one of these? Or try `topics` for the whole tree.", items=topic_items,
+                         suggestions=names, command=f"topic {request.args}")
+        return Reply(title=f"Nothing on the list matches “{request.args}”", kind="not_found",
+                     text="No topic has that name and no entry mentions it. Try `topics` for the whole tree.",
+                     command=f"topic {request.args}")
 
     def _search(self, request: Request) -> Reply:
         if not request.args:
             return self.usage("search", "Search for what?")
         index = self.catalogue.index
-        hits = index.search.search(request.args, limit=100)
+        hits = index.search.search(request.args, limit=self.search_limit + 1)
+        cut = len(hits) > self.search_limit
+        hits = hits[: self.search_limit]
         if not hits:
             match = index.topics.resolve(request.args)
             hint = f" It is a topic, though: `topic {match.topic.slug}`." if match.topic else ""
@@ -212,18 +255,23 @@ class Commands:
         def render(hit: Any) -> Item:
             return entry_item(index, hit.entry, detail=index.catalogue.path_text(hit.entry.topics[0]))
 
-        reply = Reply(title=f"Search: {request.args}", text=f"{len(hits)} result{'s' * (len(hits) != 1)}")
+        count = f"the best {len(hits)} results" if cut else f"{len(hits)} result{'s' * (len(hits) != 1)}"
+        reply = Reply(title=f"Search: {request.args}", text=count)
         return self.paged(reply, hits, request.page, f"search {request.args}", render)
 
     def _paper(self, request: Request) -> Reply:
         if not request.args:
             return self.usage("paper", "Which paper?")
         index = self.catalogue.index
-        entry, close = index.search.find_entry(request.args)
+        match = index.finder.find(request.args)
+        entry = match.entry
         if entry is None:
-            items = tuple(entry_item(index, e, detail=f"`paper {e.id}`") for e in close)
-            return Reply(title=f"No entry is called “{request.args}”", kind="not_found",
-                         text="Closest matches:" if items else "Try `search` with a few words of the title.",
+            items = tuple(entry_item(index, e, detail=f"`paper {e.id}`") for e in match.closest)
+            if match.how == "several":
+                return Reply(title=f"“{request.args}” names {len(items)} entries", kind="not_found",
+                             text="Pick one:", items=items)
+            return Reply(title=f"“{request.args}” is not on the list", kind="not_found",
+                         text="Closest entries:" if items else "Try `search` with a few words of the title.",
                          items=items)
         catalogue = index.catalogue
         fields = [Field("Topics", "\n".join(catalogue.path_text(slug) for slug in entry.topics)),
@@ -233,14 +281,16 @@ class Commands:
         if entry.added:
             by = f" (approved by {', '.join(entry.approved_by)})" if entry.approved_by else ""
             fields.append(Field("Added", entry.added + by))
-        return Reply(title=entry.title, text=entry.preface, items=(entry_item(index, entry),), fields=tuple(fields),
+        found_by = f"(found by its {match.how})" if match.how in ("link", "acronym", "title words") else ""
+        text = "\n".join(filter(None, [entry.preface, found_by]))
+        return Reply(title=entry.title, text=text, items=(entry_item(index, entry),), fields=tuple(fields),
                      footer=f"id: {entry.id}", url=entry.links[0].url if entry.links else "")
 
     def _topics(self, request: Request) -> Reply:
         index = self.catalogue.index
         items = []
         for topic in index.catalogue.topics:
-            count = len(index.catalogue.entries_under(topic.slug, recursive=True))
+            count = index.catalogue.count_under(topic.slug)
             indent = "  " * (topic.depth - 1)
             aliases = f" — also: {', '.join(topic.aliases[:4])}" if topic.aliases else ""
             items.append(Item(title=f"{indent}{topic.title} ({count})", detail=f"`{topic.slug}`{aliases}",
@@ -268,6 +318,8 @@ class Commands:
         if wanted and wanted in self.specs:
             spec = self.specs[wanted]
             return self.usage(spec.name, f"help: {spec.name}")
+        if wanted:
+            return self._unknown(request.args, "")
         lines = []
         for spec in self.specs.values():
             who = " (maintainers)" if spec.maintainers_only else ""

@@ -139,6 +139,15 @@ def unknown_adapter(name: str, choices: Iterable[str]) -> str:
     return f"unknown adapter {name!r}: choose from {', '.join(choices)}"
 
 
+# --------------------------------------------------------------------------- texts: the network
+
+
+def unreachable(exc: OSError) -> str:
+    """A connection that failed at start (no network, a name that does not resolve, a refused port), in one
+    line: the library's own words say which host; the rest is what to check."""
+    return f"{exc or type(exc).__name__} (is the network up, and the host reachable from here?)"
+
+
 # --------------------------------------------------------------------------- texts: Discord
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.conftest import SEED
+from tests.conftest import REPO, SEED
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -30,7 +31,7 @@ def test_topic_json_has_the_documented_shape(capsys, catalogue_dir: Path) -> Non
     code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topic", "sae", "--json")
     data = json.loads(out)
     assert code == 0
-    assert set(data) == {"query", "topic", "entries", "suggestions"}
+    assert set(data) == {"query", "topic", "entries", "suggestions", "related", "see_also"}
     assert data["query"] == "sae"
     assert data["topic"] == {"slug": "sparse-coding", "title": "Sparse Coding",
                              "path": "Paper & Blog › By Topic › Tools/Techniques/Methods › Sparse Coding"}
@@ -321,9 +322,9 @@ def test_interp_bot_config_set_in_dotenv_is_honoured(capsys, catalogue_dir: Path
     """.env.example lists INTERP_BOT_CONFIG, but only the real environment was read for it."""
     (tmp_path / "interp-bot.yaml").write_text("page_size: 2\n", encoding="utf-8")
     (tmp_path / ".env").write_text(f"INTERP_BOT_CONFIG={tmp_path / 'interp-bot.yaml'}\n", encoding="utf-8")
-    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topics")
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topic", "feature-representation-probing-based")
     assert code == 0
-    assert "page 1/19" in out
+    assert "page 1/5" in out  # nine entries, two a page: the config file's page_size
 
 
 def test_status_creates_nothing(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
@@ -333,3 +334,126 @@ def test_status_creates_nothing(capsys, catalogue_dir: Path, tmp_path: Path) -> 
     assert code == 1
     assert f"no database at {missing}/x.db" in err
     assert not (tmp_path / "nonexistent").exists()
+
+def test_paper_json_has_the_documented_shape(capsys, catalogue_dir: Path) -> None:
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "paper", "arXiv:2312.06681", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert set(data) == {"query", "entry", "closest"}
+    assert data["entry"]["title"] == "Steering Llama 2 via Contrastive Activation Addition"
+    assert data["closest"] == []
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "paper", "toy", "models", "of", "superposition",
+                       "--json")
+    data = json.loads(out)
+    assert code == 1
+    assert data["entry"] is None
+    assert data["closest"][0]["title"].startswith("A Toy Model of Universality")
+
+
+def test_topic_json_points_elsewhere_and_answers_a_miss_with_entries(capsys, catalogue_dir: Path) -> None:
+    _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topic", "circuits", "--json")
+    data = json.loads(out)
+    assert "A mathematical framework for transformer circuits" in [e["title"] for e in data["see_also"]]
+    assert set(data["related"][0]) == {"slug", "title", "path"}
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topic", "how do LLMs store facts", "--json")
+    data = json.loads(out)
+    assert code == 1
+    assert data["topic"] is None
+    assert data["see_also"][0]["title"] == "Summing Up the Facts: Additive Mechanisms behind Factual Recall in LLMs"
+
+
+def test_topics_shows_the_whole_tree_and_accepts_the_paging_it_hints(capsys, catalogue_dir: Path) -> None:
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topics")
+    assert code == 0
+    assert "Hallucination" in out  # the last of 38
+    assert "--page" not in out
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--log-level", "WARNING", "topics", "--page", "2")
+    assert code == 0
+    assert out.splitlines()[3].startswith(" 9. ")  # eight to a page: numbering runs on
+    assert "`topics --page 3` for more" in out
+
+
+@pytest.mark.parametrize("limit", ["0", "-3", "many"])
+def test_search_limit_must_be_a_positive_number(capsys, catalogue_dir: Path, limit: str) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--catalogue", str(catalogue_dir), "search", "attention", "--limit", limit])
+    assert exit_.value.code == 2
+    assert "usage: interp-bot search" in capsys.readouterr().err
+
+
+def test_search_limit_means_the_most_results_in_text_and_json(capsys, catalogue_dir: Path) -> None:
+    _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "search", "attention", "--limit", "3")
+    assert "the best 3 results" in out
+    assert " 3. " in out
+    assert " 4. " not in out
+    assert "--page" not in out
+    _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "search", "attention", "--limit", "3", "--json")
+    assert len(json.loads(out)["results"]) == 3
+
+
+def test_recent_is_a_command_too(capsys, catalogue_dir: Path) -> None:
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "recent", "5")
+    assert code == 0
+    assert "Nothing has joined the list through the bot yet." in out
+
+
+@pytest.mark.parametrize("args", [("search", "attention", "--json"), ("topic", "probing"), ("topics",)])
+def test_a_reader_that_stops_reading_gets_no_traceback(tmp_path: Path, catalogue_dir: Path, args: tuple) -> None:
+    """`interp-bot search attention --json | head -1`: the pipe closes before everything is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first byte
+    result = subprocess.run([sys.executable, "-m", "bot", "--catalogue", str(catalogue_dir), *args],
+                            stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    os.close(write_end)
+    assert "Traceback" not in result.stderr
+    assert "BrokenPipeError" not in result.stderr
+    assert result.returncode == 141
+
+
+def test_digest_with_nothing_new_says_so_and_never_claims_a_post(capsys, catalogue_dir: Path) -> None:
+    code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "--log-level", "WARNING", "digest")
+    assert code == 0
+    assert "nothing new since yesterday, so no digest today" in err
+    code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "--log-level", "WARNING", "digest")
+    assert "was already done: there was nothing to post" in err
+    assert "already posted" not in err
+    _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--log-level", "WARNING", "status")
+    assert "last digest: never" in out
+
+
+def test_candidates_none_and_which_general(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
+    from bot.store.db import Database
+    from bot.store.papers import PaperStore
+
+    db = f"sqlite:///{tmp_path / 'candidates.db'}"
+    _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--db", db, "candidates")
+    assert out.splitlines()[0] == "No pending candidates"
+    assert "None:" not in out
+    database = Database.open(db)
+    PaperStore(database).record_paper(
+        keys=["arxiv:2411.00001"],
+        values={"canonical_id": "arxiv:2411.00001", "arxiv_id": "2411.00001",
+                "title": "Self-Repair in Residual Streams", "authors": ["Ada Lovelace"], "abstract": "", "abs_url": "https://arxiv.org/abs/2411.00001",
+                "pdf_url": "", "links": [], "categories": [], "published": None, "score": 0.7,
+                "topics": [{"slug": "component-general", "title": "General", "path": "…", "score": 0.24}],
+                "status": "candidate", "listed_entry": None},
+        feed="arxiv-test", item_id="item-1", now=database.now())
+    database.close()
+    _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--db", db, "candidates")
+    assert out.splitlines()[0] == "1 pending candidate"
+    assert "Component › General (0.24)" in out
+
+
+def test_render_the_awesome_style_to_stdout_or_a_file(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "render", "--style", "awesome")
+    assert code == 0
+    assert out.startswith("# Awesome LLM Interpretability [![Awesome](https://awesome.re/badge.svg)]")
+    target = tmp_path / "readme.md"
+    assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--style", "awesome", "--output",
+               str(target))[0] == 0
+    assert target.read_text() == out
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "render", "--style", "awesome", "--output",
+                       str(target), "--check")
+    assert code == 0
+    assert "is up to date" in out

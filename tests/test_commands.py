@@ -21,7 +21,7 @@ def test_topic_lists_the_section_with_links(commands: Commands) -> None:
     reply = commands.execute("topic probing")
     assert reply.kind == "result"
     assert reply.title == "Probing"
-    assert reply.items[0].title == "Enhancing Neural Network Transparency through Representation Analysis"
+    assert reply.items[0].title == "Enhancing Neural Network Transparency through Representation Analysis (RepE)"
     assert [link.label for link in reply.items[0].links] == ["arxiv 2310", "openreview"]
     text = render_text(reply)
     assert "https://arxiv.org/abs/2310.01405" in text
@@ -108,3 +108,164 @@ def test_maintainer_only_commands_refuse_others(commands: Commands) -> None:
     reader = Actor("discord", "1", is_maintainer=False)
     assert commands.execute("approve 1", actor=reader).kind == "error"
     assert commands.execute("approve 1", actor=Actor("console", "me", is_maintainer=True)).title == "done"
+
+
+# ------------------------------------------------------------------ paper: the paper asked for, or clearly none
+
+CAA = "Steering Llama 2 via Contrastive Activation Addition"
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("2303.08112", "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
+        ("2312.06681", CAA),
+        ("2312.06681v2", CAA),
+        ("arXiv:2312.06681", CAA),
+        ("https://arxiv.org/abs/2312.06681", CAA),
+        ("https://arxiv.org/pdf/2312.06681v1.pdf", CAA),
+        ("https://arxiv.org/html/2312.06681v1", CAA),
+        ("2310.01405", "Enhancing Neural Network Transparency through Representation Analysis"),
+        ("https://arxiv.org/abs//2309.15025", "Large Language Model Alignment: A Survey"),
+        ("NpsVSN6o4ul", "Interpretability in the wild: a circuit for indirect object identification in GPT-2 small"),
+        ("https://openreview.net/pdf?id=NpsVSN6o4ul",
+         "Interpretability in the wild: a circuit for indirect object identification in GPT-2 small"),
+        ("10.1145/3639372", "Explainability for Large Language Models: A Survey"),
+        ("https://doi.org/10.48550/arXiv.2305.13417",
+         "Interpreting Transformer's Attention Dynamic Memory and Visualizing the Semantic Information Flow of GPT"),
+        ("2023.emnlp-main.751", "Dissecting Recall of Factual Associations in Auto-Regressive Language Models"),
+        ("https://aclanthology.org/2023.emnlp-main.751.pdf",
+         "Dissecting Recall of Factual Associations in Auto-Regressive Language Models"),
+        ("https://github.com/kmeng01/rome", "Locating and Editing Factual Associations in GPT"),
+    ],
+)
+def test_paper_finds_an_entry_by_any_form_of_its_links(commands: Commands, query: str, title: str) -> None:
+    reply = commands.execute(f"paper {query}")
+    assert reply.kind == "result", render_text(reply)
+    assert reply.title == title
+
+
+@pytest.mark.parametrize("query", ["2303.08112", "https://arxiv.org/pdf/2312.06681v1.pdf", "10.1145/3639372"])
+def test_search_finds_an_entry_by_its_link(commands: Commands, query: str) -> None:
+    reply = commands.execute(f"search {query}")
+    assert len(reply.items) == 1
+    assert commands.execute(f"paper {query}").title in reply.items[0].title
+
+
+@pytest.mark.parametrize(
+    ("query", "closest"),
+    [
+        ("toy models of superposition", "A Toy Model of Universality"),  # not on the list
+        ("Scaling Monosemanticity", "Towards monosemanticity"),  # not on the list either
+        ("MEMIT", "Locating and Editing Factual Associations in GPT"),  # ROME's sequel is not listed
+    ],
+)
+def test_paper_not_on_the_list_says_so_and_offers_the_closest(commands: Commands, query: str, closest: str) -> None:
+    reply = commands.execute(f"paper {query}")
+    assert reply.kind == "not_found"
+    assert reply.title == f"“{query}” is not on the list"
+    assert any(item.title.startswith(closest) for item in reply.items)
+
+
+def test_paper_by_words_of_exactly_one_title(commands: Commands) -> None:
+    reply = commands.execute("paper tuned lens")
+    assert reply.title == "Eliciting Latent Predictions from Transformers with the Tuned Lens"
+    assert commands.execute("paper grokking").kind == "not_found"  # two titles hold the word: the reader picks
+
+
+@pytest.mark.parametrize(
+    ("acronym", "title"),
+    [
+        ("IOI", "Interpretability in the wild: a circuit for indirect object identification in GPT-2 small"),
+        ("ACDC", "Towards Automated Circuit Discovery for Mechanistic Interpretability"),
+        ("RepE", "Enhancing Neural Network Transparency through Representation Analysis"),
+        ("CAA", CAA),
+        ("ITI", "Inference-Time Intervention: Eliciting Truthful Answers from a Language Model"),
+        ("DAS", "Finding Alignments Between Interpretable Causal Variables and Distributed Neural Representations"),
+        ("ROME", "Locating and Editing Factual Associations in GPT"),
+    ],
+)
+def test_acronyms_name_their_paper_and_outrank_topic_aliases(commands: Commands, acronym: str, title: str) -> None:
+    assert commands.execute(f"paper {acronym}").title == title
+    # IOI, ACDC, CAA, ITI and DAS are also aliases of the topics these papers stand under: the paper comes first.
+    assert commands.execute(f"search {acronym}").items[0].title.startswith(title)
+
+
+# ------------------------------------------------------------------ topic: nicknames, questions, neighbours
+
+@pytest.mark.parametrize(
+    ("query", "topic"),
+    [
+        ("crosscoders", "Sparse Coding"), ("causal scrubbing", "Causal Intervention"), ("elk", "General"),
+        ("ccs", "General"), ("world models", "Linearity"), ("othello", "Linearity"), ("feature attribution", "Survey"),
+        ("integrated gradients", "Survey"), ("automated interpretability", "Automation"),
+        ("refusal", "Inference-Time Intervention"), ("attribution graphs", "Automation"),
+        ("knowledge neurons", "Factual Knowledge"),
+    ],
+)
+def test_the_fields_nicknames_name_topics(commands: Commands, query: str, topic: str) -> None:
+    reply = commands.execute(f"topic {query}")
+    assert reply.kind == "result"
+    assert reply.title == topic
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("mech interp", "Mechanistic Interpretability Quickstart Guide"),
+        ("mechanistic interpretability", "Mechanistic Interpretability Quickstart Guide"),
+        ("interp", "Neuron to Graph: Interpreting Language Model Neurons at Scale (N2G)"),
+        ("how do LLMs store facts", "Summing Up the Facts: Additive Mechanisms behind Factual Recall in LLMs"),
+        ("sparse probing", "Finding Neurons in a Haystack: Case Studies with Sparse Probing"),
+    ],
+)
+def test_no_topic_answers_with_what_the_list_holds(commands: Commands, query: str, expected: str) -> None:
+    reply = commands.execute(f"topic {query}")
+    assert reply.title == f"No topic is called “{query}”"
+    assert "from a search of the list" in reply.text
+    assert expected in [item.title for item in reply.items]
+
+
+def test_did_you_mean_only_when_close(commands: Commands) -> None:
+    cafe = render_text(commands.execute("topic café"))
+    assert "Inference-Time Intervention" not in cafe
+    assert "Did you mean" not in cafe
+    assert "Nothing on the list matches “café”" in cafe
+    assert commands.execute("topic probign").title == "Probing"
+    assert commands.execute("topic mechanistic interpretability").title != "Automation"
+
+
+def field(reply: object, name: str) -> str:
+    return next((f.value for f in reply.fields if f.name == name), "")  # type: ignore[attr-defined]
+
+
+def test_a_topic_answer_ends_with_related_sections_and_entries_elsewhere(commands: Commands) -> None:
+    probing = commands.execute("topic probing")
+    assert "Feature Representation/Probing-based · 9 entries" in field(probing, "Related sections")
+    assert "Finding Neurons in a Haystack: Case Studies with Sparse Probing — Neuron" in field(probing, "See also")
+    circuits = commands.execute("topic circuits")
+    assert circuits.title == "Function"
+    assert "🌟 A mathematical framework for transformer circuits — Tools/Techniques/Methods › General" in \
+        field(circuits, "See also")
+    text = render_text(probing)
+    assert text.index("Enhancing Neural Network Transparency") < text.index("Related sections:")
+
+
+# ------------------------------------------------------------------ help, paging
+
+def test_help_for_an_unknown_command_says_so(commands: Commands) -> None:
+    reply = commands.execute("help nosuch")
+    assert reply.title == "Unknown command “nosuch”"
+    assert "`topic NAME`" in reply.text
+
+
+def test_numbering_runs_on_across_pages(commands: Commands) -> None:
+    second = commands.execute("topics --page 2")
+    text = render_text(second)
+    assert " 6. " in text.splitlines()[3]  # five to a page here: the second page starts at 6
+    assert second.first_number == 6
+
+
+def test_suggestions_say_which_general(commands: Commands) -> None:
+    reply = commands.execute("topic generl")
+    assert "Component › General" in reply.suggestions

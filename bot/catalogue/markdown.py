@@ -8,14 +8,17 @@ headings that skip a level (`#### Function`), and papers repeated under several 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.catalogue.aliases import DEFAULT_ALIASES
+from bot.catalogue.identifiers import arxiv_id
 from bot.catalogue.model import Catalogue, Entry, Link, Topic
 from bot.catalogue.text import entry_slug, fold, repair_mojibake, slugify
 from bot.errors import MarkdownImportError
 
 STAR = "🌟"
+TOC_DEPTH = 2  # awesome lists' tables of contents go two levels deep
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^[*-]\s+(.*)$")
 _SUB_BULLET = re.compile(r"^\s{2,}[*-]\s+(.*)$")
@@ -23,7 +26,8 @@ _NOTE_LINE = re.compile(r"^\*\s*Note:\s*(.*?)\s*\*$")
 _TITLE = re.compile(r"^\*\*(.+?)\*\*")
 _ACRONYM = re.compile(r"^\(\*(.+?)\*\)")
 _LINK_LABEL = re.compile(r"^\[\[(.+?)\]\]\(")
-_INNER_LINK = re.compile(r"^\[([^\]]*)\]\((.*)\)$")
+_INNER_LINK = re.compile(r"^\[(?P<doi>[^\]]*)\]\((?P<url>.*)\)$")
+_TITLED_LINK = re.compile(r"""^(?P<url>\S+)\s+(?P<quote>['"])(?P<doi>(?:\\.|(?!(?P=quote)).)*)(?P=quote)$""")
 
 SECTION_KINDS = {"tutorial": "tutorial", "library": "library", "survey": "survey", "video": "video",
                  "by source": "source"}
@@ -41,6 +45,7 @@ class _Draft:
     notes: list[str] = field(default_factory=list)
     preface: str = ""
     topics: list[str] = field(default_factory=list)
+    bare: list[str] = field(default_factory=list)  # topics where the list shows it without links
 
 
 def _parse_links(rest: str, line_no: int) -> tuple[list[Link], str]:
@@ -60,9 +65,9 @@ def _parse_links(rest: str, line_no: int) -> tuple[list[Link], str]:
         if depth:
             raise MarkdownImportError(line_no, f"unclosed '(' in the link {label!r}")
         target = rest[match.end(): index - 1].strip()
-        inner = _INNER_LINK.match(target)
-        if inner:  # [[label]]([text](url)): the text is a DOI in the seed; the URL is the link.
-            doi, target = inner.group(1).strip(), inner.group(2).strip()
+        inner = _INNER_LINK.match(target) or _TITLED_LINK.match(target)
+        if inner:  # [[label]]([DOI](url)) as in the seed, or [[label]](url "DOI") as rendered: the URL is the link.
+            doi, target = re.sub(r"\\(.)", r"\1", inner.group("doi")).strip(), inner.group("url").strip()
         links.append(Link(label=label, url=target))
         rest = rest[index:].strip()
     return links, doi
@@ -161,6 +166,8 @@ def import_markdown(text: str) -> Catalogue:
         if key not in placement[topic_index]:
             placement[topic_index].append(key)
         draft.topics.append(str(topic_index))
+        if not links:
+            draft.bare.append(str(topic_index))
         last = draft
 
     if not topic_rows:
@@ -182,15 +189,22 @@ def import_markdown(text: str) -> Catalogue:
     taken: set[str] = set()
     entry_ids: dict[str, str] = {}
     entries = []
+    unlinked: set[tuple[str, str]] = set()
     for key in order:
         draft = drafts[key]
         entry_id = _entry_id(draft.title, taken)
         taken.add(entry_id)
         entry_ids[key] = entry_id
+        topic_slugs = list(dict.fromkeys(slugs[int(t)] for t in draft.topics))
+        bare = {slugs[int(t)] for t in draft.bare}
+        if draft.links and bare:
+            # Listed once by title alone and once with its links: the full record lives where the links are.
+            topic_slugs.sort(key=lambda slug: slug in bare)
+            unlinked |= {(slug, entry_id) for slug in bare}
         entries.append(Entry(
             id=entry_id, title=draft.title, kind=draft.kind, links=tuple(draft.links), starred=draft.starred,
             acronym=draft.acronym, doi=draft.doi, notes=tuple(draft.notes), preface=draft.preface,
-            topics=tuple(dict.fromkeys(slugs[int(t)] for t in draft.topics)),
+            topics=tuple(topic_slugs),
         ))
     return Catalogue(
         title=list_title or "Awesome list",
@@ -198,6 +212,7 @@ def import_markdown(text: str) -> Catalogue:
         topics=tuple(topics),
         entries=tuple(entries),
         placement={slugs[i]: tuple(entry_ids[k] for k in keys) for i, keys in placement.items()},
+        unlinked=frozenset(unlinked),
     )
 
 
@@ -245,21 +260,71 @@ def github_anchor(title: str, used: dict[str, int]) -> str:
     return anchor if count == 0 else f"{anchor}-{count}"
 
 
-def render_entry(entry: Entry) -> list[str]:
+def _doi_link(entry: Entry) -> Link | None:
+    """The arXiv link an arXiv DOI belongs to. The DOI names the same paper, so it is not a second link (the seed
+    wrote it as the link's text, `[[arxiv 2305]]([10.48550/arXiv.2305.13417](http://...))`, which GitHub renders
+    as a broken link); it becomes the link's title: `[[arxiv 2305]](http://... '10.48550/arXiv.2305.13417')`."""
+    ident = arxiv_id(entry.doi) if entry.doi.lower().startswith("10.48550/") else None
+    return next((link for link in entry.links if ident and arxiv_id(link.url) == ident), None)
+
+
+def render_entry(entry: Entry, *, linked: bool = True) -> list[str]:
+    """One bullet (and its notes); without `linked`, the title alone, as the list shows a repeated entry."""
     star = STAR if entry.starred else ""
     parts = [f"* {star}**{md_escape(entry.title)}**"]
     if entry.acronym:
         parts.append(f"(*{md_escape(entry.acronym)}*)")
-    parts.extend(f"[[{md_escape(link.label)}]]({md_url(link.url)})" for link in entry.links)
-    if entry.doi:
+    if not linked:
+        return [" ".join(parts)]
+    titled = _doi_link(entry)
+    for link in entry.links:
+        title = " '" + entry.doi.replace("'", "\\'") + "'" if link is titled else ""
+        parts.append(f"[[{md_escape(link.label)}]]({md_url(link.url)}{title})")
+    if entry.doi and titled is None:
         parts.append(f"[[doi]](https://doi.org/{md_url(entry.doi)})")
     lines = [" ".join(parts)]
     lines.extend(f"  * {md_escape(note)}" for note in entry.notes)
     return lines
 
 
+def contents(catalogue: Catalogue, anchors: dict[str, str], marker: str) -> list[str]:
+    """The table of contents: sections and their subsections (two levels, as awesome lists keep it)."""
+    return [f"{'  ' * (t.depth - 1)}{marker} [{md_escape(t.title)}](#{anchors[t.slug]})"
+            for t in catalogue.topics if t.depth <= TOC_DEPTH]
+
+
+def local_contents(catalogue: Catalogue, topic: Topic, anchors: dict[str, str]) -> list[str]:
+    """Under a subsection whose own subsections the table of contents leaves out ("By Topic"): a paragraph that
+    links to each of them ("[Component](#component): [General](#general-2), [Attention](#attention) · ...").
+    A paragraph, not a list: awesome lists keep lists for entries."""
+    if topic.depth != TOC_DEPTH or not catalogue.children(topic.slug):
+        return []
+
+    def link(slug: str) -> str:
+        sub = catalogue.topic(slug)
+        assert sub is not None
+        return f"[{md_escape(sub.title)}](#{anchors[slug]})"
+
+    def below(slug: str) -> str:
+        parts = [link(child) + (f" ({below(child)})" if catalogue.children(child) else "")
+                 for child in catalogue.children(slug)]
+        return ", ".join(parts)
+
+    groups = []
+    for child in catalogue.children(topic.slug):
+        groups.append(f"{link(child)}: {below(child)}" if catalogue.children(child) else link(child))
+    return [" · ".join(groups), ""]
+
+
+def heading_anchors(catalogue: Catalogue) -> dict[str, str]:
+    used: dict[str, int] = {"contents": 1}
+    return {t.slug: github_anchor(t.title, used) for t in catalogue.topics}
+
+
 def render_markdown(catalogue: Catalogue) -> str:
-    """The awesome list as GitHub-flavoured markdown. Deterministic: same catalogue, same bytes."""
+    """The awesome list as GitHub-flavoured markdown, in the seed list's own style. Deterministic: same catalogue,
+    same bytes."""
+    anchors = heading_anchors(catalogue)
     out = [f"# {catalogue.title}", ""]
     if catalogue.description:
         out += [catalogue.description, ""]
@@ -270,22 +335,33 @@ def render_markdown(catalogue: Catalogue) -> str:
         "",
         "## Contents",
         "",
+        *contents(catalogue, anchors, "*"),
+        "",
     ]
-    used: dict[str, int] = {"contents": 1}
-    anchors = {t.slug: github_anchor(t.title, used) for t in catalogue.topics}
+    out += sections(catalogue, anchors, lambda entry, topic: render_entry(
+        entry, linked=(topic, entry.id) not in catalogue.unlinked))
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def sections(catalogue: Catalogue, anchors: dict[str, str],
+             entry_lines: Callable[[Entry, str], list[str]]) -> list[str]:
+    """Every topic in list order: its heading, what it holds, and its entries as `entry_lines(entry, topic slug)`
+    writes them (each style its own way), with the list's notes before the entries they introduce."""
+    out: list[str] = []
     for topic in catalogue.topics:
-        out.append(f"{'  ' * (topic.depth - 1)}- [{md_escape(topic.title)}](#{anchors[topic.slug]})")
-    out.append("")
-    for topic in catalogue.topics:
-        out += [f"{'#' * (topic.depth + 1)} {topic.title}", ""]
+        out += [f"{'#' * (topic.depth + 1)} {topic.title}", "", *local_contents(catalogue, topic, anchors)]
         if topic.description:
             out += [md_escape(topic.description), ""]
-        for entry_id in catalogue.placement.get(topic.slug, ()):
+        placed = catalogue.placement.get(topic.slug, ())
+        for entry_id in placed:
             entry = catalogue.entry(entry_id)
             assert entry is not None
             if entry.preface and entry.topics[0] == topic.slug:
+                # A paragraph of its own: right after a bullet, it would be read as part of that bullet.
+                if out and out[-1]:
+                    out.append("")
                 out += [f"*Note: {md_escape(entry.preface)}*", ""]
-            out += render_entry(entry)
-        if catalogue.placement.get(topic.slug):
+            out += entry_lines(entry, topic.slug)
+        if placed:
             out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+    return out

@@ -53,7 +53,12 @@ class Entry:
 
 @dataclass(frozen=True)
 class Catalogue:
-    """A validated catalogue: topics in list order, entries, and per-topic placement."""
+    """A validated catalogue: topics in list order, entries, and per-topic placement.
+
+    What lookups derive from the tree (the entries below a container, their counts, a topic's display name) is
+    computed once per catalogue on first use and kept: a catalogue never changes, so an answer about a section
+    holding 10,000 entries costs what the answer shows, not a walk over every entry below it.
+    """
 
     title: str
     description: str
@@ -61,14 +66,23 @@ class Catalogue:
     entries: tuple[Entry, ...]
     # topic slug -> entry ids in the order they stand under that topic
     placement: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # (topic slug, entry id) placements the list shows by title alone, without the entry's links (the seed lists
+    # "In-context learning and induction heads" that way once, and its links under the other topic)
+    unlinked: frozenset[tuple[str, str]] = frozenset()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_topic_by_slug", {t.slug: t for t in self.topics})
         object.__setattr__(self, "_entry_by_id", {e.id: e for e in self.entries})
+        object.__setattr__(self, "_order", {t.slug: i for i, t in enumerate(self.topics)})
         children: dict[str | None, list[str]] = {}
+        titles: dict[str, int] = {}
         for t in self.topics:
             children.setdefault(t.parent, []).append(t.slug)
+            titles[t.title.casefold()] = titles.get(t.title.casefold(), 0) + 1
         object.__setattr__(self, "_children", {k: tuple(v) for k, v in children.items()})
+        object.__setattr__(self, "_shared_titles", frozenset(k for k, n in titles.items() if n > 1))
+        # Filled on first use; a race between two threads computes the same value twice, harmlessly.
+        object.__setattr__(self, "_under", {})
 
     def topic(self, slug: str) -> Topic | None:
         return self._topic_by_slug.get(slug)  # type: ignore[attr-defined]
@@ -78,6 +92,10 @@ class Catalogue:
 
     def children(self, slug: str | None) -> tuple[str, ...]:
         return self._children.get(slug, ())  # type: ignore[attr-defined]
+
+    def position(self, slug: str) -> int:
+        """Where a topic stands in the list (for sorting topics into list order)."""
+        return self._order[slug]  # type: ignore[attr-defined]
 
     def path(self, slug: str) -> tuple[str, ...]:
         """Titles from the top-level section down to this topic."""
@@ -91,18 +109,35 @@ class Catalogue:
     def path_text(self, slug: str) -> str:
         return " › ".join(self.path(slug))
 
-    def entries_under(self, slug: str, *, recursive: bool = False) -> list[Entry]:
-        ids = list(self.placement.get(slug, ()))
-        if recursive:
-            for child in self.children(slug):
-                ids.extend(e.id for e in self.entries_under(child, recursive=True))
-        seen: set[str] = set()
-        result = []
-        for entry_id in ids:
-            if entry_id not in seen:
-                seen.add(entry_id)
-                result.append(self._entry_by_id[entry_id])  # type: ignore[attr-defined]
-        return result
+    def display_title(self, slug: str) -> str:
+        """A topic's title, or "Parent › Title" when several topics share the title (the list has four
+        "General"s)."""
+        topic = self.topic(slug)
+        if topic is None:
+            return slug
+        parent = self.topic(topic.parent) if topic.parent else None
+        if parent is not None and topic.title.casefold() in self._shared_titles:  # type: ignore[attr-defined]
+            return f"{parent.title} › {topic.title}"
+        return topic.title
+
+    def entries_under(self, slug: str, *, recursive: bool = False) -> tuple[Entry, ...]:
+        """The entries standing under a topic in list order; with `recursive`, those of its subtopics too (each
+        entry once). Computed once per topic."""
+        key = (slug, recursive)
+        under: dict[tuple[str, bool], tuple[Entry, ...]] = self._under  # type: ignore[attr-defined]
+        found = under.get(key)
+        if found is None:
+            ids = list(self.placement.get(slug, ()))
+            if recursive:
+                for child in self.children(slug):
+                    ids.extend(e.id for e in self.entries_under(child, recursive=True))
+            by_id = self._entry_by_id  # type: ignore[attr-defined]
+            found = under[key] = tuple(by_id[entry_id] for entry_id in dict.fromkeys(ids))
+        return found
+
+    def count_under(self, slug: str) -> int:
+        """How many distinct entries stand under a topic and its subtopics."""
+        return len(self.entries_under(slug, recursive=True))
 
 
 def entry_to_data(entry: Entry) -> dict[str, Any]:

@@ -12,22 +12,33 @@ import math
 import threading
 from array import array
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from rapidfuzz import fuzz, process
 
+from bot.catalogue.identifiers import Key, doi_keys, link_keys, query_keys
 from bot.catalogue.model import Catalogue, Entry, Topic
 from bot.catalogue.text import fold
+
+if TYPE_CHECKING:
+    from bot.catalogue.find import EntryFinder
+    from bot.catalogue.related import Neighbours
 
 STOPWORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "by", "do", "does", "for", "from", "how", "in", "into", "is", "it",
     "its", "of", "on", "or", "the", "to", "via", "what", "when", "where", "which", "who", "why", "with",
 })
 MAX_QUERY_CHARS = 200  # longer queries are cut: nobody types more, and it bounds the work per request
+# A topic name this close (rapidfuzz ratio, 0-100) to what was typed is worth a "did you mean"; below it, a
+# suggestion is noise ("café" is 57 from the alias "caa").
+SUGGEST_AT = 72
+WORD_TYPO_AT = 80  # ...and each word typed at least this close to one of the name's words
 
+T = TypeVar("T")
 Resolution = Literal["exact", "alias", "prefix", "fuzzy", "ambiguous", "unknown"]
 
 
@@ -46,6 +57,13 @@ class SearchHit:
 
 def clean_query(query: str) -> str:
     return " ".join(query.split())[:MAX_QUERY_CHARS]
+
+
+def _typo_of(query: str, name: str) -> bool:
+    """Could `query` be `name` mistyped? Each word typed must be close to a word of the name: a whole-string
+    ratio alone lets one long shared word carry a different first word."""
+    words = name.split()
+    return all(any(fuzz.ratio(typed, word) >= WORD_TYPO_AT for word in words) for typed in query.split())
 
 
 class TopicIndex:
@@ -70,8 +88,8 @@ class TopicIndex:
         self._name_list = sorted(self._names)
 
     def _topics(self, slugs: set[str] | list[str]) -> tuple[Topic, ...]:
-        order = {t.slug: i for i, t in enumerate(self._catalogue.topics)}
-        return tuple(self._catalogue.topic(s) for s in sorted(set(slugs), key=order.__getitem__))  # type: ignore[misc]
+        catalogue = self._catalogue
+        return tuple(catalogue.topic(s) for s in sorted(set(slugs), key=catalogue.position))  # type: ignore[misc]
 
     def resolve(self, query: str) -> TopicMatch:
         q = fold(clean_query(query))
@@ -91,9 +109,11 @@ class TopicIndex:
                 return TopicMatch(self._catalogue.topic(slug), "prefix")
             if len(prefixed) > 1:
                 return TopicMatch(None, "ambiguous", self._topics(prefixed)[:8])
-        scored = process.extract(q, self._name_list, scorer=fuzz.ratio, limit=12, score_cutoff=55)
+        scored = process.extract(q, self._name_list, scorer=fuzz.ratio, limit=12, score_cutoff=SUGGEST_AT)
         best_by_topic: dict[str, float] = {}
         for name, score, _ in scored:
+            if not _typo_of(q, name):
+                continue  # "mechanistic interpretability" is not a misspelling of "automated interpretability"
             for slug in self._names[name]:
                 best_by_topic[slug] = max(best_by_topic.get(slug, 0.0), score)
         ranked = sorted(best_by_topic.items(), key=lambda kv: -kv[1])
@@ -121,14 +141,14 @@ class TopicIndex:
         for name, _score, _ in process.extract(q, self._name_list, scorer=fuzz.WRatio, limit=limit, score_cutoff=70):
             for slug in self._names[name]:
                 ranked.setdefault(slug, 3)
-        order = {t.slug: i for i, t in enumerate(self._catalogue.topics)}
-        best = sorted(ranked, key=lambda slug: (ranked[slug], order[slug]))
+        best = sorted(ranked, key=lambda slug: (ranked[slug], self._catalogue.position(slug)))
         return [self._catalogue.topic(slug) for slug in best[:limit]]  # type: ignore[misc]
 
 
 # Field weights for BM25F-style scoring: a word in the title says more than one in a note.
 FIELD_WEIGHTS = {"title": 3.0, "acronym": 3.0, "authors": 1.5, "labels": 1.0, "notes": 1.0, "topics": 0.6}
 K1, B = 1.2, 0.75
+SHORT_FORM = range(4, 8)  # word lengths that may stand for longer words, even when the list uses them as they are
 
 
 class SearchIndex:
@@ -148,12 +168,16 @@ class SearchIndex:
         # item): the field-weighted term frequencies first, turned into BM25 weights in place below.
         self._weights: dict[str, tuple[array[int], array[float]]] = {}
         lengths = array("d")
+        # A topic's words are the same for every entry under it: read once per topic, not once per entry.
+        topic_words = {t.slug: self._words(" ".join([t.title, *t.aliases])) for t in catalogue.topics}
         for index, entry in enumerate(self._entries):
             weighted: dict[str, float] = defaultdict(float)
             for field_name, text in self._fields(entry):
-                for token in fold(text).split():
-                    if token not in STOPWORDS:
-                        weighted[token] += FIELD_WEIGHTS[field_name]
+                for token in self._words(text):
+                    weighted[token] += FIELD_WEIGHTS[field_name]
+            for slug in entry.topics:
+                for token in topic_words.get(slug, ()):
+                    weighted[token] += FIELD_WEIGHTS["topics"]
             for token, weight in weighted.items():
                 docs, weights = self._weights.get(token) or self._weights.setdefault(token, (array("I"), array("d")))
                 docs.append(index)
@@ -168,15 +192,18 @@ class SearchIndex:
                 weights[i] = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[doc] / avg_length))
         self._vocabulary = sorted(self._weights)
         self.expand = lru_cache(maxsize=4096)(self._expand)
+        # Link keys (arXiv ids, DOIs, OpenReview ids, URLs) -> entries: built on the first query that names one.
+        self._links: dict[Key, list[int]] | None = None
+        self._links_lock = threading.Lock()
 
-    def _fields(self, entry: Entry) -> list[tuple[str, str]]:
-        fields = [("title", entry.title), ("acronym", entry.acronym), ("notes", " ".join(entry.notes)),
-                  ("labels", " ".join(link.label for link in entry.links)), ("authors", " ".join(entry.authors))]
-        for slug in entry.topics:
-            topic = self._catalogue.topic(slug)
-            if topic is not None:
-                fields.append(("topics", " ".join([topic.title, *topic.aliases])))
-        return fields
+    @staticmethod
+    def _fields(entry: Entry) -> list[tuple[str, str]]:
+        return [("title", entry.title), ("acronym", entry.acronym), ("notes", " ".join(entry.notes)),
+                ("labels", " ".join(link.label for link in entry.links)), ("authors", " ".join(entry.authors))]
+
+    @staticmethod
+    def _words(text: str) -> list[str]:
+        return [token for token in fold(text).split() if token not in STOPWORDS]
 
     def _expand(self, token: str) -> tuple[tuple[str, float], ...]:
         """The index terms a query word stands for: itself, longer forms (prefix), and near spellings."""
@@ -184,22 +211,36 @@ class SearchIndex:
         for variant, factor in ((token, 1.0), (token + "s", 0.9), (token[:-1] if token.endswith("s") else "", 0.9)):
             if variant in self._weights:
                 found.setdefault(variant, factor)
-        if found:  # a word the list uses: no need to guess at spellings
-            return tuple(found.items())
-        if len(token) >= 3:
+        if not found and len(token) >= 3:  # not a word the list uses: a misspelling of one?
             for term, score, _ in process.extract(
                 token, self._vocabulary, scorer=fuzz.ratio, limit=4, score_cutoff=80 if len(token) >= 5 else 90
             ):
                 found.setdefault(term, 0.6 * score / 100)
-            if not found:
-                start = bisect.bisect_left(self._vocabulary, token)
-                for term in self._vocabulary[start:start + 8]:
-                    if not term.startswith(token):
-                        break
-                    found.setdefault(term, 0.7)
+        if SHORT_FORM.start <= len(token) < SHORT_FORM.stop or (len(token) >= 3 and not found):
+            # A short form of longer words: "interp" is interpretability, interpreting...; "mech", mechanistic.
+            start = bisect.bisect_left(self._vocabulary, token)
+            for term in self._vocabulary[start:start + 8]:
+                if not term.startswith(token):
+                    break
+                found.setdefault(term, 0.7)
         return tuple(found.items())
 
+    def by_link(self, query: str) -> list[Entry]:
+        """The entries one of whose links (or DOI) the query names in any spelling; [] when it names none."""
+        keys = query_keys(clean_query(query))
+        if not keys:
+            return []
+        if self._links is None:
+            with self._links_lock:
+                if self._links is None:
+                    self._links = _link_index(self._entries)
+        docs = {doc for key in keys for doc in self._links.get(key, ())}
+        return [self._entries[doc] for doc in sorted(docs)]
+
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        linked = self.by_link(query)
+        if linked:  # "2303.08112", "https://arxiv.org/pdf/2303.08112v2": the paper itself, nothing else
+            return [SearchHit(entry, 100.0) for entry in linked[:limit]]
         words = [w for w in fold(clean_query(query)).split() if w not in STOPWORDS]
         if not words:
             return []
@@ -221,37 +262,18 @@ class SearchIndex:
         for doc, count in matched.items():
             if count == distinct and phrase in self._titles[doc]:
                 final[doc] *= 1.5
-        for word in words:  # "ROME" means the ROME paper
-            for doc in self._acronym_docs.get(word, ()):
-                if doc in final:
-                    final[doc] *= 2.0
         for doc in self._starred_docs & final.keys():
             final[doc] *= 1.05
+        # "IOI" names the IOI paper: an entry whose acronym was typed ranks above every entry that only shares
+        # words or a topic alias with the query.
+        named = {doc for word in words for doc in self._acronym_docs.get(word, ()) if doc in final}
+        if named:
+            ceiling = max(final.values())
+            for doc in named:
+                final[doc] = max(2.0 * final[doc], ceiling * 1.01 + final[doc] / 100)
         best = heapq.nlargest(limit, final.items(), key=itemgetter(1))
         best.sort(key=lambda pair: (-round(pair[1], 4), self._titles[pair[0]]))
         return [SearchHit(self._entries[doc], round(score, 4)) for doc, score in best]
-
-    def find_entry(self, query: str) -> tuple[Entry | None, list[Entry]]:
-        """An entry by id or title (typos forgiven); else (None, close candidates)."""
-        q = clean_query(query)
-        entry = self._catalogue.entry(q.strip().lower())
-        if entry is not None:
-            return entry, []
-        folded = fold(q)
-        if not folded:
-            return None, []
-        for index, (title, acronym) in enumerate(zip(self._titles, self._acronyms, strict=True)):
-            if folded in (title, acronym):
-                return self._entries[index], []
-        best = process.extract(folded, self._titles, scorer=fuzz.token_sort_ratio, limit=5, score_cutoff=60)
-        if best and best[0][1] >= 90 and (len(best) == 1 or best[0][1] - best[1][1] >= 3):
-            return self._entries[best[0][2]], []
-        hits = self.search(q, limit=5)
-        # "paper tuned lens": a few words that pick out one entry clearly ahead of the rest.
-        if hits and (len(hits) == 1 or hits[0].score >= 1.4 * hits[1].score):
-            return hits[0].entry, []
-        close = [self._entries[i] for _, _, i in best] or [hit.entry for hit in hits]
-        return None, close
 
     def complete_titles(self, prefix: str, limit: int = 25) -> list[Entry]:
         q = fold(clean_query(prefix))
@@ -262,27 +284,63 @@ class SearchIndex:
         return (starts + rest)[:limit]
 
 
+def _link_index(entries: list[Entry]) -> dict[Key, list[int]]:
+    index: dict[Key, list[int]] = defaultdict(list)
+    for doc, entry in enumerate(entries):
+        keys = doi_keys(entry.doi) if entry.doi else set()
+        for link in entry.links:
+            keys |= link_keys(link.url)
+        for key in keys:
+            index[key].append(doc)
+    return dict(index)
+
+
 class CatalogueIndex:
     """A catalogue with its indexes: what every lookup needs, rebuilt together when the list changes.
 
-    The full-text index is built on first use: a one-shot `interp-bot topic` never needs it, and at 10,000
-    entries it is most of the start-up time.
+    Only topic resolution is built at once; the full-text index, the paper finder and the topics' neighbours are
+    built on first use: a one-shot `interp-bot topic` never needs the first two, and at 10,000 entries the
+    full-text index is most of the start-up time.
     """
 
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
         self.topics = TopicIndex(catalogue)
         self._search: SearchIndex | None = None
-        self._lock = threading.Lock()
+        self._finder: EntryFinder | None = None
+        self._neighbours: Neighbours | None = None
+        self._lock = threading.RLock()  # the finder's build asks for the search index inside its own
 
     @classmethod
     def build(cls, catalogue: Catalogue) -> CatalogueIndex:
         return cls(catalogue)
 
+    def _once(self, attribute: str, build: Callable[[], T]) -> T:
+        """The index part kept in `attribute`, built by the first caller (adapters look things up from worker
+        threads: the others wait for it rather than build it again)."""
+        value = getattr(self, attribute)
+        if value is None:
+            with self._lock:
+                value = getattr(self, attribute)
+                if value is None:
+                    value = build()
+                    setattr(self, attribute, value)
+        return value
+
     @property
     def search(self) -> SearchIndex:
-        if self._search is None:
-            with self._lock:  # adapters look things up from worker threads
-                if self._search is None:
-                    self._search = SearchIndex(self.catalogue)
-        return self._search
+        return self._once("_search", lambda: SearchIndex(self.catalogue))
+
+    @property
+    def finder(self) -> EntryFinder:
+        """`paper QUERY`: one entry by id, link, acronym or title, or the closest ones."""
+        from bot.catalogue.find import EntryFinder  # it builds on this module's search
+
+        return self._once("_finder", lambda: EntryFinder(self.catalogue, self.search))
+
+    @property
+    def neighbours(self) -> Neighbours:
+        """What a topic answer points to elsewhere in the list: related sections, matching entries."""
+        from bot.catalogue.related import Neighbours  # it builds on this module's search
+
+        return self._once("_neighbours", lambda: Neighbours(self))

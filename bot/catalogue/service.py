@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import Literal
 
 from bot.catalogue import git
 from bot.catalogue.markdown import render_markdown
@@ -18,6 +19,8 @@ from bot.catalogue.yaml_write import append_entry, atomic_write, entry_file_of, 
 from bot.errors import CatalogueError
 
 log = logging.getLogger(__name__)
+
+Style = Literal["list", "awesome"]
 
 
 class CatalogueService:
@@ -74,20 +77,33 @@ class CatalogueService:
             path = entry_file_of(self.directory, entry_id)
             git.commit(self.directory, [*([path.name] if path else []), README_FILE], commit_message)
 
-    def render(self) -> bool:
-        """Write README.md from the YAML as it is on disk now; return True when it changed. Under the catalogue's
-        write lock, so two processes never interleave their renders and a killed render's temp file is cleared."""
+    def rendered(self, style: Style = "list") -> str:
+        """The list as markdown: in its own style (the README), or as an awesome list."""
+        catalogue = self.index.catalogue
+        if style == "awesome":
+            from bot.catalogue.awesome import render_awesome
+
+            return render_awesome(catalogue)
+        return render_markdown(catalogue)
+
+    def render(self, target: Path | None = None, style: Style = "list") -> bool:
+        """Write the rendered list (default: README.md in the list's style); return True when it changed. Under the
+        catalogue's write lock, so two processes never interleave their renders and a killed render's temp file is
+        cleared."""
+        target = target or self.directory / README_FILE
         with write_lock(self.directory):
-            text = render_markdown(self.index.catalogue)
-            readme = self.directory / README_FILE
-            if readme.is_file() and readme.read_text(encoding="utf-8") == text:
+            text = self.rendered(style)
+            if target.is_file() and target.read_text(encoding="utf-8") == text:
                 return False
-            atomic_write(readme, text)
+            atomic_write(target, text)
             return True
 
+    def is_current(self, target: Path | None = None, style: Style = "list") -> bool:
+        target = target or self.directory / README_FILE
+        return target.is_file() and target.read_text(encoding="utf-8") == self.rendered(style)
+
     def readme_is_current(self) -> bool:
-        readme = self.directory / README_FILE
-        return readme.is_file() and readme.read_text(encoding="utf-8") == render_markdown(self.index.catalogue)
+        return self.is_current()
 
 
 def listed_as(catalogue: Catalogue, entry: Entry) -> Entry | None:

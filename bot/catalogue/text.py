@@ -15,9 +15,10 @@ _CONTROL = re.compile(
 
 def fold(text: str) -> str:
     """Lower-case, accent-free, punctuation-free form used for matching ("Probing-based" -> "probing based")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(_NON_WORD.split(ascii_only.lower())).strip()
+    if not text.isascii():  # most text is: decomposing it character by character would change nothing
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_NON_WORD.split(text.lower())).strip()
 
 
 def slugify(text: str, *, max_words: int | None = None) -> str:

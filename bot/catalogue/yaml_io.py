@@ -5,7 +5,8 @@ Layout of a catalogue directory:
 * ``topics.yaml`` — the list's title and description and the topic tree (``children`` nest).
 * any other ``*.yaml`` — entry files: a sequence of blocks ``{topic: SLUG, entries: [...]}``. An entry
   is either a full record (its *home* topic is the block it stands in) or ``{see: ENTRY_ID}``, which
-  places an entry recorded elsewhere under this topic too, at this position.
+  places an entry recorded elsewhere under this topic too, at this position (``links: false`` beside it: listed
+  there by title alone).
 
 Only ``yaml.SafeLoader`` is used. Every problem found is reported together, each with file and line.
 Writing lives in ``bot.catalogue.yaml_write``.
@@ -14,6 +15,7 @@ Writing lives in ``bot.catalogue.yaml_write``.
 from __future__ import annotations
 
 import difflib
+import gc
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -38,6 +40,7 @@ ENTRY_KEYS = {
 }
 LINK_KEYS = {"label", "url"}
 BLOCK_KEYS = {"topic", "entries"}
+SEE_KEYS = {"see", "links"}
 
 # --------------------------------------------------------------------------- parsing with line numbers
 
@@ -74,8 +77,18 @@ def load_catalogue(directory: Path | str, *, pending: dict[str, str] | None = No
 
     `pending` maps file names to text not yet written, so a write can be validated before it lands.
     """
-    directory = Path(directory)
-    pending = pending or {}
+    # A load allocates millions of objects that all live on; the cyclic garbage collector would walk them again
+    # and again (half the time of a 100,000-entry load) and find nothing to free. Paused, the load is linear.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_catalogue(Path(directory), pending or {})
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_catalogue(directory: Path, pending: dict[str, str]) -> Catalogue:
     problems: list[Problem] = []
     topics_path = directory / TOPICS_FILE
     if not directory.is_dir():
@@ -93,9 +106,12 @@ def load_catalogue(directory: Path | str, *, pending: dict[str, str] | None = No
         reader.read(path, pending.get(path.name))
     entries = reader.entries
 
-    placement: dict[str, list[str]] = {t.slug: [] for t in topics}
+    # Dicts keep placement order and answer "placed here already?" in constant time (a list would make a load
+    # quadratic in the size of a topic).
+    placement: dict[str, dict[str, None]] = {t.slug: {} for t in topics}
     extra_topics: dict[str, list[str]] = {}
-    for topic, entry_id, path, line, is_ref in reader.placements:
+    unlinked: set[tuple[str, str]] = set()
+    for topic, entry_id, path, line, is_ref, linked in reader.placements:
         if topic not in topic_slugs:
             continue  # already reported
         if entry_id not in entries:
@@ -105,9 +121,11 @@ def load_catalogue(directory: Path | str, *, pending: dict[str, str] | None = No
         if entry_id in placement[topic]:
             problems.append(Problem(path, line, f"entry '{entry_id}' is placed under topic '{topic}' twice"))
             continue
-        placement[topic].append(entry_id)
+        placement[topic][entry_id] = None
         if is_ref:
             extra_topics.setdefault(entry_id, []).append(topic)
+        if not linked:
+            unlinked.add((topic, entry_id))
 
     if problems:
         raise CatalogueError(problems)
@@ -122,6 +140,7 @@ def load_catalogue(directory: Path | str, *, pending: dict[str, str] | None = No
         topics=tuple(topics),
         entries=tuple(final_entries),
         placement={k: tuple(v) for k, v in placement.items()},
+        unlinked=frozenset(unlinked),
     )
 
 
@@ -221,6 +240,7 @@ class Placement(NamedTuple):
     path: Path
     line: int | None
     is_see: bool
+    linked: bool = True  # False: listed here by title alone (`see: ID` with `links: false`)
 
 
 class _EntryFiles:
@@ -274,8 +294,13 @@ class _EntryFiles:
         for position, item in enumerate(items):
             item_at = item_node(items_node, position)
             item_line = line_of(item_at)
-            if isinstance(item, dict) and set(item) == {"see"}:
-                self.placements.append(Placement(topic, str(item["see"]), path, item_line, True))
+            if isinstance(item, dict) and "see" in item and set(item) <= SEE_KEYS:
+                linked = item.get("links", True)
+                if not isinstance(linked, bool):
+                    problems.append(Problem(path, line_of(field_node(item_at, "links")),
+                                            "'links' beside 'see' must be true or false"))
+                    continue
+                self.placements.append(Placement(topic, str(item["see"]), path, item_line, True, linked))
                 continue
             entry = _parse_entry(item, item_at, path, topic, problems)
             if entry is None:

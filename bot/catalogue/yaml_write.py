@@ -148,7 +148,8 @@ def _write_catalogue(catalogue: Catalogue, directory: Path) -> list[Path]:
             if entry.topics and entry.topics[0] == topic.slug:
                 lines.append(entry_yaml(entry).rstrip("\n"))
             else:
-                lines.append(f"    - see: {scalar(entry_id)}")
+                unlinked = "\n      links: false" if (topic.slug, entry_id) in catalogue.unlinked else ""
+                lines.append(f"    - see: {scalar(entry_id)}{unlinked}")
         files.setdefault(section_of(catalogue, topic.slug), []).append("\n".join(lines))
     for section, blocks in files.items():
         section_topic = catalogue.topic(section)

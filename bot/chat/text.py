@@ -34,9 +34,12 @@ def render_text(reply: Reply, *, urls: bool = True) -> str:
         lines.append("")
         numbers = numbered(reply)
         for offset, item in enumerate(reply.items):
-            lines.extend(item_lines(item, 1 + offset if numbers else None, urls=urls))
+            lines.extend(item_lines(item, reply.first_number + offset if numbers else None, urls=urls))
     for field in reply.fields:
-        lines.append(f"{field.name}: {field.value}")
+        if "\n" in field.value:  # a list of lines: under its name, indented
+            lines += ["", f"{field.name}:", *(f"  {line}" for line in field.value.splitlines())]
+        else:
+            lines.append(f"{field.name}: {field.value}")
     if shows_suggestions(reply):
         lines.append("Suggestions: " + ", ".join(reply.suggestions))
     if reply.footer:

@@ -47,6 +47,7 @@ class Reply:
     suggestions: tuple[str, ...] = ()  # e.g. topic names when a lookup was ambiguous
     page: int = 1
     pages: int = 1
+    first_number: int = 1  # the number of this page's first item: numbering runs on across pages
     # The command that produced this reply, without a page: adapters re-run it with page±1.
     command: str = ""
     url: str = ""  # a link for the title, when there is one

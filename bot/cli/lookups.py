@@ -21,24 +21,36 @@ def catalogue_service(settings: Settings) -> CatalogueService:
 
 
 def lookup(args: argparse.Namespace, settings: Settings) -> int:
+    """topic, search, topics, paper, recent: the chat grammar's answer as text, or the documented JSON."""
     from bot.chat.text import render_text
     from bot.cli import output
     from bot.commands import Commands
 
     service = catalogue_service(settings)
+    command = args.command
     query = " ".join(getattr(args, "query", []))
     if getattr(args, "json", False):
         index = service.index
-        if args.command == "topic":
+        if command == "topic":
             data = output.topic_result(index, query)
-        elif args.command == "search":
-            data = output.search_result(index, query, limit=args.limit)
+            found = data["topic"] is not None
+        elif command == "search":
+            data, found = output.search_result(index, query, limit=args.limit), True
+        elif command == "paper":
+            data = output.paper_result(index, query)
+            found = data["entry"] is not None
         else:
-            data = output.topics_result(index)
+            data, found = output.topics_result(index), True
         output.print_json(data)
-        return EXIT_OK if args.command != "topic" or data["topic"] else EXIT_FAIL
-    commands = Commands(service, page_size=settings.page_size if args.command != "search" else args.limit)
-    reply = commands.run(args.command, query, page=getattr(args, "page", 1))
+        return EXIT_OK if found else EXIT_FAIL
+    page_size = settings.page_size
+    if command == "search":  # --limit: the most results, all on one page
+        page_size = args.limit
+    elif command == "topics" and args.page is None:  # a terminal shows the whole tree at once
+        page_size = max(1, len(service.index.catalogue.topics))
+    commands = Commands(service, page_size=page_size, search_limit=getattr(args, "limit", 100))
+    argument = str(args.count) if command == "recent" else query
+    reply = commands.run(command, argument, page=getattr(args, "page", None) or 1)
     sys.stdout.write(render_text(reply))
     return EXIT_OK if reply.kind in ("result", "info", "help") else EXIT_FAIL
 
@@ -76,14 +88,23 @@ def import_markdown(args: argparse.Namespace) -> int:
 
 
 def render(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the list as markdown: the list's own style into catalogue/README.md, or the awesome style."""
     service = catalogue_service(settings)
-    readme = Path(settings.catalogue_dir) / "README.md"
+    output = args.output or ("-" if args.style == "awesome" else str(Path(settings.catalogue_dir) / "README.md"))
+    if output == "-":
+        if args.check:
+            print("interp-bot: render --check compares a file: name it with --output FILE", file=sys.stderr)
+            return EXIT_USAGE
+        sys.stdout.write(service.rendered(args.style))
+        return EXIT_OK
+    target = Path(output)
     if args.check:
-        if service.readme_is_current():
-            print(f"{readme} is up to date")
+        if service.is_current(target, args.style):
+            print(f"{target} is up to date")
             return EXIT_OK
-        print(f"{readme} is stale: run `interp-bot render`", file=sys.stderr)
+        style = " --style awesome" if args.style == "awesome" else ""
+        print(f"{target} is stale: run `interp-bot render{style}`", file=sys.stderr)
         return EXIT_FAIL
-    changed = service.render()
-    print(f"{'wrote' if changed else 'unchanged:'} {readme}")
+    changed = service.render(target, args.style)
+    print(f"{'wrote' if changed else 'unchanged:'} {target}")
     return EXIT_OK

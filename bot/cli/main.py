@@ -7,16 +7,28 @@ one-shot `interp-bot topic probing` starts fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import __version__
-from bot.cli.exits import EXIT_CONFIG, EXIT_FAIL, EXIT_USAGE
+from bot.cli.exits import EXIT_CONFIG, EXIT_FAIL, EXIT_PIPE, EXIT_USAGE
 
 if TYPE_CHECKING:
     from bot.settings import Settings
+
+
+def _count(text: str) -> int:
+    """A whole number of 1 or more (a page, a number of results): anything else is a usage error."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,25 +45,34 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("console", help="interactive lookups (and curation) in this terminal")
-    for name, helptext in (("topic", "list a topic's entries"), ("search", "ranked full-text search")):
-        p = sub.add_parser(name, help=helptext)
-        p.add_argument("query", nargs="+", help="topic name/alias/slug" if name == "topic" else "words")
-        p.add_argument("--json", action="store_true", help="machine-readable output")
-        if name == "search":
-            p.add_argument("--limit", type=int, default=20, help="most results to show (default 20)")
-        else:
-            p.add_argument("--page", type=int, default=1, help="page of a long answer")
+    p = sub.add_parser("topic", help="list a topic's entries")
+    p.add_argument("query", nargs="+", help="topic name, alias or slug")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--page", type=_count, default=1, help="page of a long answer")
+    p = sub.add_parser("search", help="ranked full-text search")
+    p.add_argument("query", nargs="+", help="words, or a paper's arXiv id, DOI or link")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--limit", type=_count, default=20, help="the most results to show (default 20)")
     p = sub.add_parser("topics", help="the topic tree")
-    p.add_argument("--json", action="store_true")
-    p = sub.add_parser("paper", help="one entry by id or title")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--page", type=_count, help="one page of the tree, as chat shows it (default: the whole tree)")
+    p = sub.add_parser("paper", help="one entry by id, title, acronym, arXiv id, DOI or link")
     p.add_argument("query", nargs="+")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = sub.add_parser("recent", help="what joined the list lately")
+    p.add_argument("count", nargs="?", type=_count, default=10, help="how many entries (default 10)")
     p = sub.add_parser("classify", help="score papers read as JSON lines on stdin")
     p.add_argument("--json", action="store_true", help="(the default and only output format)")
     p = sub.add_parser("import-markdown", help="build catalogue/ from an awesome-list README")
     p.add_argument("file", type=Path)
     p.add_argument("--force", action="store_true", help="overwrite an existing catalogue")
     p = sub.add_parser("render", help="write catalogue/README.md from the YAML")
-    p.add_argument("--check", action="store_true", help="exit 1 if README.md is stale, write nothing")
+    p.add_argument("--check", action="store_true", help="exit 1 if the file is stale, write nothing")
+    p.add_argument("--style", choices=["list", "awesome"], default="list",
+                   help="list: the list's own style, catalogue/README.md (default); awesome: the awesome lists' "
+                        "conventions, as awesome-lint checks them")
+    p.add_argument("--output", metavar="FILE", help="where to write ('-': standard output; default "
+                                                    "catalogue/README.md, or standard output for --style awesome)")
     p = sub.add_parser("poll", help="poll the feeds in feeds.yaml now")
     p.add_argument("--once", action="store_true", help="one round, then exit (the default from a shell)")
     p.add_argument("--dry-run", action="store_true", help="fetch and score, store nothing")
@@ -72,8 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("digest", help="compose (and post) the digest now")
     p.add_argument("--dry-run", action="store_true", help="print it, post nothing, record nothing")
     p = sub.add_parser("run", help="run chat adapters and the scheduler until stopped")
-    p.add_argument("--adapter", action="append", choices=["console", "discord", "slack"],
-                   help="adapter to run (repeatable; default: every configured one, else console)")
+    p.add_argument("--adapter", action="extend", nargs="+", choices=["console", "discord", "slack"],
+                   metavar="NAME", help="adapters to run: console, discord, slack (`--adapter discord slack` or "
+                                        "repeated; default: every configured one, else console)")
     p = sub.add_parser("init", help="make the catalogue a clone of the list's GitHub repository")
     p.add_argument("--from-github", metavar="OWNER/NAME", help="the list's repository (INTERP_BOT_GITHUB_REPO)")
     p.add_argument("--into", type=Path, metavar="DIR",
@@ -103,7 +125,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.errors import ConfigError, InterpBotError
 
     try:
-        return _dispatch(args)
+        code = _dispatch(args)
+        sys.stdout.flush()  # inside the try: a reader that went away is noticed here, not at exit
+        return code
+    except BrokenPipeError:
+        _stop_writing()
+        return EXIT_PIPE
     except ConfigError as exc:
         print(f"interp-bot: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -112,6 +139,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
+
+
+def _stop_writing() -> None:
+    """The reader of our output went away (`interp-bot search x | head -1`): say nothing more, not even the
+    interpreter's complaint when it flushes stdout at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -124,7 +159,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     from bot.logs import setup_logging
 
     setup_logging(settings, stream=sys.stderr)
-    if command in {"topic", "search", "topics", "paper"}:
+    if command in {"topic", "search", "topics", "paper", "recent"}:
         return lookups.lookup(args, settings)
     if command == "render":
         return lookups.render(args, settings)

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bot import errors
 from bot.app import App, configured_adapters
 from bot.chat.text import render_text
 from bot.cli import output
@@ -27,8 +28,20 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         return handlers[args.command](args, settings)
-    except InterpBotError:
+    except (InterpBotError, BrokenPipeError):
         raise  # cli.main words these: one line, no traceback
+    except OSError as exc:
+        # Discord or Slack unreachable at start (no network, DNS, a refused connection): the reason is the whole
+        # story, and a traceback through aiohttp would bury it (it is logged when debugging). JSON logs get it as
+        # a record, so their stream stays one object a line.
+        message = f"interp-bot: {args.command}: {errors.unreachable(exc)}"
+        cli_log = logging.getLogger("bot.cli")
+        if settings.log_json:
+            cli_log.critical(message, exc_info=exc if cli_log.isEnabledFor(logging.DEBUG) else None)
+        else:
+            cli_log.debug("the connection that failed", exc_info=exc)
+            print(message, file=sys.stderr)
+        return 1
     except Exception as exc:
         # Anything else (Discord or Slack unreachable at start, a bug) is logged, not left to Python's
         # traceback printer: the log handler redacts secrets from the message and the traceback.
@@ -108,9 +121,12 @@ def _candidates(args: argparse.Namespace, settings: Settings) -> int:
         from bot.curation.maintainer_commands import candidate_items
 
         items = candidate_items(app.curation)
-        reply = Reply(title=f"{len(items)} pending candidate(s)", items=tuple(items),
-                      text="" if items else "None: `interp-bot poll --once` looks for new papers.",
-                      footer="`interp-bot decide ID approve|reject [--topic SLUG]`" if items else "")
+        if items:
+            reply = Reply(title=f"{len(items)} pending candidate{'s' * (len(items) != 1)}", items=tuple(items),
+                          footer="`interp-bot decide ID approve|reject [--topic SLUG]`")
+        else:
+            reply = Reply(title="No pending candidates", kind="info",
+                          text="`interp-bot poll --once` looks for new papers.")
         sys.stdout.write(render_text(reply))
     app.database.close()
     return 0
@@ -182,11 +198,18 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
             await app.stop()
 
     result = asyncio.run(main())
-    if args.dry_run or "console" not in names:
+    if args.dry_run or ("console" not in names and not result.empty):
         sys.stdout.write(render_text(result.post.reply))
     if not args.dry_run:
+        for channel in result.unposted:
+            print(f"{channel}: nothing new since yesterday, so no digest today ({result.day}); "
+                  "INTERP_BOT_DIGEST_ON_EMPTY=post sends one anyway", file=sys.stderr)
         for channel in result.skipped:
-            print(f"{channel}: today's digest ({result.day}) was already posted", file=sys.stderr)
+            # Claimed by an earlier run: with something to post, it is (being) posted; with nothing new now and
+            # nothing posted today, the earlier run found nothing too.
+            nothing = result.empty and not result.posted_today
+            done = "was already done: there was nothing to post" if nothing else "was already posted"
+            print(f"{channel}: today's digest ({result.day}) {done}", file=sys.stderr)
     return 0
 
 
@@ -201,12 +224,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         raise
     if "console" in names and sys.stdin.isatty():
         from bot.adapters.console.repl import run_with_app
-        from bot.logs import setup_logging
 
-        # The terminal belongs to the REPL: logs go to a file beside it instead of between answers.
-        log_file = open("interp-bot.log", "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
-        setup_logging(settings, stream=log_file)
-        print("logs: interp-bot.log", file=sys.stderr)
         return run_with_app(app)
     asyncio.run(app.run_until_stopped())
     return 0

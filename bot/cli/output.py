@@ -45,18 +45,35 @@ def entry_json(entry: Entry) -> dict[str, Any]:
 
 
 def topic_result(index: CatalogueIndex, query: str) -> dict[str, Any]:
+    """`topic --json`: the topic and its entries, the sections related to it and the best matching entries
+    elsewhere ("see_also"); with no topic, the close topic names ("suggestions") and, in "see_also", the entries
+    a search of the list finds for the query."""
     match = index.topics.resolve(query)
-    entries: list[Entry] = []
+    entries: tuple[Entry, ...] = ()
+    related: tuple[Topic, ...] = ()
     if match.topic is not None:
         entries = index.catalogue.entries_under(match.topic.slug) or index.catalogue.entries_under(
             match.topic.slug, recursive=True
         )
+        see = index.neighbours.for_match(match, query)
+        related, elsewhere = see.sections, [*see.entries]
+    else:
+        elsewhere = [hit.entry for hit in index.search.search(query, limit=20)] if match.how == "unknown" else []
     return {
         "query": query,
         "topic": topic_json(index, match.topic) if match.topic else None,
         "entries": [entry_json(e) for e in entries],
         "suggestions": [topic_json(index, t) for t in match.suggestions],
+        "related": [topic_json(index, t) for t in related],
+        "see_also": [entry_json(e) for e in elsewhere],
     }
+
+
+def paper_result(index: CatalogueIndex, query: str) -> dict[str, Any]:
+    """`paper --json`: the entry the query names, or null and the closest entries."""
+    match = index.finder.find(query)
+    return {"query": query, "entry": entry_json(match.entry) if match.entry else None,
+            "closest": [entry_json(e) for e in match.closest]}
 
 
 def search_result(index: CatalogueIndex, query: str, *, limit: int = 20) -> dict[str, Any]:

@@ -32,7 +32,9 @@ class DigestResult:
     post: Post
     empty: bool
     posted_to: tuple[str, ...] = ()
-    skipped: tuple[str, ...] = ()  # channels that already had today's digest
+    skipped: tuple[str, ...] = ()  # channels whose digest for today was already done (posted, or found empty)
+    unposted: tuple[str, ...] = ()  # channels not posted to because there was nothing new (digest_on_empty=skip)
+    posted_today: bool = False  # a digest for today has been posted somewhere, by this run or an earlier one
 
 
 def local_day(now: datetime, timezone: str) -> str:
@@ -60,7 +62,7 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
     day, post, empty = await asyncio.to_thread(compose, curation, now, settings.timezone)
     if dry_run:
         return DigestResult(day, post, empty)
-    posted, skipped = [], []
+    posted, skipped, unposted = [], [], []
     for adapter in list(curation.adapters.values()):
         channel = adapter.channel_for("digest")
         if not channel:
@@ -72,6 +74,7 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
             continue
         if empty and settings.digest_on_empty == "skip":
             await asyncio.to_thread(curation.store.finish_digest, channel_key, day, "empty")
+            unposted.append(channel_key)
             continue
         ref = await curation.publish_to(adapter, post, "digest")
         if ref is None:
@@ -80,4 +83,5 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
                                 platform=ref.platform, channel_id=ref.channel_id, message_id=ref.message_id)
         await asyncio.to_thread(curation.store.finish_digest, channel_key, day, "posted")
         posted.append(channel_key)
-    return DigestResult(day, post, empty, tuple(posted), tuple(skipped))
+    posted_today = bool(posted) or bool(skipped and await asyncio.to_thread(curation.store.digest_count, day))
+    return DigestResult(day, post, empty, tuple(posted), tuple(skipped), tuple(unposted), posted_today)

@@ -17,6 +17,7 @@ from bot.chat import emoji
 from bot.chat.values import Item, Link, Reply
 from bot.commands import Commands, CommandSpec, Request
 from bot.curation.pipeline import Curation, VoteOutcome
+from bot.curation.posts import topic_name
 
 Runner = Callable[[Coroutine[Any, Any, Any]], Any]
 _TOPIC_OPTION = re.compile(r"\s--topic[=\s]+(\S+)")
@@ -25,8 +26,9 @@ _EMOJI_VOTE = re.compile(r"^:([\w+\-]+):\s+#?(\d+)\s*(--remove)?$")
 
 def candidate_items(curation: Curation) -> list[Item]:
     items = []
+    index = curation.catalogue.index
     for paper in curation.papers.candidates():
-        topics = ", ".join(f"{t['title']} ({t['score']:.2f})" for t in paper.topics) or "no topic"
+        topics = ", ".join(f"{topic_name(t, index)} ({t['score']:.2f})" for t in paper.topics) or "no topic"
         links = tuple(Link(label, url) for label, url in [("abs", paper.abs_url)] if url)
         items.append(Item(title=f"#{paper.id} {paper.title}", links=links,
                           detail=f"relevance {paper.score:.2f} · {topics} · from {', '.join(paper.feeds)}",

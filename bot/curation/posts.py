@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.text import strip_control
@@ -50,10 +51,18 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def topic_lines(paper: StoredPaper, rules: VotingRules) -> str:
+def topic_name(topic: dict[str, Any], index: CatalogueIndex) -> str:
+    """A suggested topic as maintainers can tell it apart: "Component › General", not one of four "General"s."""
+    slug = topic.get("slug")
+    if isinstance(slug, str) and index.catalogue.topic(slug) is not None:
+        return index.catalogue.display_title(slug)
+    return str(topic.get("title") or slug or "?")
+
+
+def topic_lines(paper: StoredPaper, rules: VotingRules, index: CatalogueIndex) -> str:
     lines = []
     for choice, topic in zip(rules.topic_choices, paper.topics, strict=False):
-        lines.append(f"{emoji.to_unicode(choice)} {topic['title']} ({topic['score']:.2f})")
+        lines.append(f"{emoji.to_unicode(choice)} {topic_name(topic, index)} ({topic['score']:.2f})")
     return "\n".join(lines) or "none suggested"
 
 
@@ -68,7 +77,7 @@ def candidate_post(paper: StoredPaper, index: CatalogueIndex, rules: VotingRules
     reject = emoji.to_unicode(rules.reject[0]) if rules.reject else "reject"
     choices = "".join(emoji.to_unicode(c) for c in rules.topic_choices[: len(paper.topics)])
     fields = [
-        Field("Suggested topics", topic_lines(paper, rules)),
+        Field("Suggested topics", topic_lines(paper, rules, index)),
         Field("Relevance", f"{paper.score:.2f}"),
         Field("Source", ", ".join(paper.feeds) or "manual"),
         Field("Vote", f"{approve} approve ({rules.approvals_needed} needed) · {reject} reject"
@@ -125,7 +134,7 @@ def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Seque
             items.append(Item(title=paper.title, links=_links(paper), detail=f"added to {where}", ref=str(paper.id)))
     grouped: dict[str, list[StoredPaper]] = {}
     for paper in new_candidates:
-        grouped.setdefault(paper.topics[0]["title"] if paper.topics else "Unsorted", []).append(paper)
+        grouped.setdefault(topic_name(paper.topics[0], index) if paper.topics else "Unsorted", []).append(paper)
     for topic_title, papers in grouped.items():
         for paper in papers:
             items.append(Item(title=paper.title, links=_links(paper),

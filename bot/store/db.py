@@ -180,7 +180,10 @@ class Database:
                             conn.execute(insert(schema.schema_version).values(**row))
                     except IntegrityError:
                         pass  # another process migrated at the same moment
-            log.info("database migrated to schema version %d", target)
+            log.debug("database migrated to schema version %d", target)
+        if version < SCHEMA_VERSION:  # one line for the operator, however many steps it took
+            log.info("database migrated to schema version %d%s", SCHEMA_VERSION,
+                     f" (from {version})" if version else "")
         return SCHEMA_VERSION
 
     # ------------------------------------------------------------------ leases

@@ -15,11 +15,13 @@ from bot.errors import MarkdownImportError
 
 BULLET = re.compile(r"^\* (.*)$")
 HEADING = re.compile(r"^(#{2,6}) (.+)$")
-LINK = re.compile(r"\[\[(.+?)\]\]\((?:\[[^\]]*\]\()?([^()\s]+)\)?\)")
+# A seed link: `[[label]](url)`, or `[[label]]([DOI](url))` with a DOI as the target's text.
+LINK = re.compile(r"\[\[(.+?)\]\]\((?:\[([^\]]*)\]\()?([^()\s]+)\)?\)")
 
 
-def seed_bullets(text: str) -> list[tuple[str, bool, list[tuple[str, str]]]]:
-    """(title, starred, links) of every top-level bullet, read independently of the importer."""
+def seed_bullets(text: str) -> list[tuple[str, bool, list[tuple[str, str, str]]]]:
+    """(title, starred, links as (label, DOI, url)) of every top-level bullet, read independently of the
+    importer."""
     bullets = []
     for line in repair_mojibake(text).splitlines():
         match = BULLET.match(line)
@@ -66,8 +68,10 @@ def test_round_trip_holds_every_entry_link_and_heading_in_order(seed_text: str, 
         position = round_trip.index(needle, position)
         line_end = round_trip.index("\n", position)
         rendered = round_trip[position:line_end]
-        for label, url in links:
-            assert f"[[{label}]]({url})" in rendered, (title, label, url)
+        for label, doi, url in links:
+            # A DOI the seed wrote as a link's text is that link's title: a link GitHub can follow.
+            title_attribute = f" '{doi}'" if doi else ""
+            assert f"[[{label}]]({url}{title_attribute})" in rendered, (title, label, url)
         position = line_end
 
 
@@ -107,7 +111,7 @@ def test_rendering_is_deterministic(seed_text: str, round_trip: str, tmp_path: P
     assert again == round_trip
     assert round_trip.startswith("# Awesome-LLM-Interpretability\n")
     assert "## Contents" in round_trip
-    assert "- [Paper & Blog](#paper--blog)" in round_trip
+    assert "* [Paper & Blog](#paper--blog)" in round_trip
 
 
 def test_the_committed_catalogue_is_the_seed_import(seed_text: str, tmp_path: Path) -> None:

@@ -100,14 +100,13 @@ def test_search_matches_venues_in_link_labels(index: CatalogueIndex) -> None:
 
 
 def test_entries_are_found_by_id_title_acronym_and_typo(index: CatalogueIndex) -> None:
-    entry, _ = index.search.find_entry("rome")
-    assert entry is not None
-    assert entry.acronym == "ROME"
-    entry, _ = index.search.find_entry("eliciting latent predictions from transformers with the tuned lense")
-    assert entry is not None
-    assert "Tuned Lens" in entry.title
-    entry, _close = index.search.find_entry("a paper nobody wrote about turnips")
-    assert entry is None
+    found = index.finder.find("rome")
+    assert found.entry is not None
+    assert found.entry.acronym == "ROME"
+    found = index.finder.find("eliciting latent predictions from transformers with the tuned lense")
+    assert found.entry is not None
+    assert "Tuned Lens" in found.entry.title
+    assert index.finder.find("a paper nobody wrote about turnips").entry is None
 
 
 def test_autocomplete_offers_topics_for_typos_and_aliases(index: CatalogueIndex) -> None:

@@ -122,3 +122,23 @@ def test_an_id_yaml_reads_as_a_boolean_says_to_quote_it(catalogue_dir: Path) -> 
     first_id = text.split("- id: ", 1)[1].split("\n", 1)[0]
     edit(path, f"- id: {first_id}\n", "- id: no\n")
     assert 'entry id no is read by YAML as bool False, not as text: quote it (id: "no")' in problems_of(catalogue_dir)
+
+def test_a_placement_by_title_alone_round_trips(catalogue_dir: Path, tmp_path: Path) -> None:
+    """`see: ID` with `links: false`: the list shows the entry there by title, its links where it is recorded."""
+    from bot.catalogue.markdown import render_markdown
+    from bot.catalogue.yaml_write import write_catalogue
+
+    catalogue = load_catalogue(catalogue_dir)
+    assert ("in-context-learning", "in-context-learning-and-induction-heads") in catalogue.unlinked
+    readme = render_markdown(catalogue)
+    assert "* 🌟**In-context learning and induction heads**\n" in readme
+    assert readme.count("](https://transformer-circuits.pub/2022/in-context-learning-and-induction-heads/") == 1
+    write_catalogue(catalogue, tmp_path / "again")
+    assert render_markdown(load_catalogue(tmp_path / "again")) == readme
+
+
+def test_links_beside_see_must_be_true_or_false(catalogue_dir: Path) -> None:
+    path = catalogue_dir / "function.yaml"
+    edit(path, "      links: false\n", "      links: no thanks\n")
+    assert f"function.yaml:{line_of(path, 'links: no thanks')}: 'links' beside 'see' must be true or false" in \
+        problems_of(catalogue_dir)

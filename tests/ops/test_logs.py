@@ -77,7 +77,7 @@ async def test_discord_unreachable(tmp_path: Path) -> None:
     result = await run_discord(env_for(tmp_path, **DISCORD_SETTINGS), tmp_path, "http://127.0.0.1:1/api/v10",
                                "ws://127.0.0.1:1/gateway", "run", "--adapter", "discord")
     assert result.returncode == 1
-    assert "interp-bot run failed: ClientConnectorError" in result.stderr
+    assert "interp-bot: run: Cannot connect to host 127.0.0.1:1" in result.stderr
     assert_no_secret(result)
 
 
@@ -160,8 +160,8 @@ async def test_json_logs_are_one_valid_object_per_line(tmp_path: Path, feed_serv
     assert {"DEBUG", "INFO", "WARNING", "CRITICAL"} <= {r["level"] for r in records}
     assert any(r.get("feed") == "down" for r in records)
     failure = next(r for r in records if r["level"] == "CRITICAL")
-    assert "ClientConnectorError" in failure["message"]
-    assert "Traceback" in failure["exception"]
+    assert "interp-bot: run: Cannot connect to host 127.0.0.1:1" in failure["message"]
+    assert "Traceback" in failure["exception"]  # at DEBUG, the connection's traceback too
 
 
 @pytest.mark.parametrize("log_json", ["false", "true"])

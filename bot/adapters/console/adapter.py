@@ -23,7 +23,7 @@ class ConsoleAdapter:
     platform = "console"
 
     def __init__(self, stream: TextIO | None = None):
-        self._stream = stream or sys.stdout
+        self._stream = stream  # None: whatever sys.stdout is when writing (the line editor redirects it)
         self._lock = threading.Lock()  # the REPL thread and the event loop both write
 
     def channel_for(self, role: ChannelRole) -> str | None:
@@ -40,8 +40,9 @@ class ConsoleAdapter:
 
     def _write(self, text: str) -> None:
         with self._lock:
-            self._stream.write(text)
-            self._stream.flush()
+            stream = self._stream or sys.stdout
+            stream.write(text)
+            stream.flush()
 
     async def publish(self, post: Post, role: ChannelRole) -> PostRef:
         votes = " ".join(f"{to_unicode(name)} :{name}:" for name in post.reactions)

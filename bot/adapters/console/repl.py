@@ -1,13 +1,12 @@
-"""The console adapter: the same /interp grammar in a terminal, with history and help.
+"""The console adapter: the same /interp grammar in a terminal (a real line editor: bot.adapters.console.editor).
 
 Runs without any chat account, token or network: `interp-bot console`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.chat.text import render_text
@@ -15,56 +14,64 @@ from bot.chat.values import Actor
 from bot.commands import Commands
 
 if TYPE_CHECKING:
+    from prompt_toolkit import PromptSession
+
     from bot.app import App
     from bot.settings import Settings
 
 BANNER = (
     "interp-bot console — the LLM interpretability reading list.\n"
     "Try: topic probing · topic sae · search induction heads · paper ROME · topics · help · quit\n"
+    "Tab completes commands and topic names; arrows recall earlier lines.\n"
 )
-HISTORY_FILE = Path.home() / ".interp_bot_history"
+PROMPT = "interp> "
+LOG_FILE = "interp-bot.log"
+
+Reader = Callable[[], "str | None"]  # the next line typed, None at the end of input
 
 
-def _enable_history() -> None:
-    try:
-        import readline
-    except ImportError:  # Windows without pyreadline: the console still works, without history
-        return
-    with contextlib.suppress(OSError):
-        readline.read_history_file(HISTORY_FILE)
-    readline.set_history_length(1000)
-    import atexit
-
-    def save() -> None:
-        with contextlib.suppress(OSError):
-            readline.write_history_file(HISTORY_FILE)
-
-    atexit.register(save)
-
-
-def repl(commands: Any, *, stdin: TextIO, stdout: TextIO, actor: Actor, interactive: bool,
-         prompt: str = "") -> int:
-    """Read lines, answer each; `quit`, `exit` or end of input stops. Returns an exit code."""
-    if interactive:
-        stdout.write(BANNER)
-        prompt = prompt or "interp> "
-    while True:
-        if prompt:
-            stdout.write(prompt)
-            stdout.flush()
+def piped_lines(stdin: TextIO) -> Reader:
+    """Lines from a pipe or a file, as they come."""
+    def read() -> str | None:
         line = stdin.readline()
-        if not line:
-            if prompt:
-                stdout.write("\n")
-            return 0
+        return line if line else None
+    return read
+
+
+def edited_lines(session: PromptSession[str]) -> Reader:
+    """Lines from the line editor: Ctrl-C abandons the line being typed, Ctrl-D ends the session."""
+    def read() -> str | None:
+        while True:
+            try:
+                return session.prompt(PROMPT)
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                return None
+    return read
+
+
+def repl(commands: Any, read: Reader, *, stdout: TextIO, actor: Actor) -> int:
+    """Answer each line; `quit`, `exit` or the end of input stops. Returns an exit code."""
+    while (line := read()) is not None:
         line = line.strip()
         if not line:
             continue
         if line.lower() in {"quit", "exit", ":q"}:
-            return 0
+            break
         reply = commands.execute(line, actor=actor)
         stdout.write(render_text(reply) + "\n")
         stdout.flush()
+    return 0
+
+
+def terminal_logs(settings: Settings) -> None:
+    """The terminal belongs to the conversation: log lines go to a file beside it, not between answers."""
+    from bot.logs import setup_logging
+
+    log_file = open(LOG_FILE, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    setup_logging(settings, stream=log_file)
+    print(f"logs: {LOG_FILE}", file=sys.stderr)
 
 
 def _actor(settings: Settings) -> Actor:
@@ -91,27 +98,38 @@ def run_console(settings: Settings) -> int:
     from bot.app import App
     from bot.curation.maintainer_commands import register_curation_commands
 
+    terminal = sys.stdin.isatty() and sys.stdout.isatty()
+    if terminal:
+        terminal_logs(settings)
     app = App(settings)
     app.add_adapter("console")
     register_curation_commands(app.commands, app.curation, asyncio.run)
-    interactive = sys.stdin.isatty()
-    if interactive:
-        _enable_history()
-        sys.stdout.write(BANNER)
-    # New candidates appear as posts, as they would in a maintainers' channel.
-    asyncio.run(app.curation.publish_pending())
     try:
-        return repl(_CurationLines(app.commands), stdin=sys.stdin, stdout=sys.stdout,
-                    actor=_actor(settings), interactive=False, prompt="interp> " if interactive else "")
+        if terminal:
+            from bot.adapters.console.editor import line_editor
+
+            sys.stdout.write(BANNER)
+            pending = len(app.curation.papers.candidates())
+            if pending:  # a count, not every candidate before the first answer
+                sys.stdout.write(f"{pending} candidate{'s' * (pending != 1)} waiting for a decision: "
+                                 "`candidates` lists them.\n")
+            read = edited_lines(line_editor(app.commands))
+        else:
+            read = piped_lines(sys.stdin)
+        return repl(_CurationLines(app.commands), read, stdout=sys.stdout, actor=_actor(settings))
     finally:
         app.database.close()
 
 
 def run_with_app(app: App) -> int:
-    """`interp-bot run` with the console: the bot runs on an event loop thread, the REPL reads here."""
+    """`interp-bot run` with the console in a terminal: the bot runs on an event loop thread, the line editor
+    reads here, and posts from the bot appear above the prompt."""
     import asyncio
     import threading
 
+    from prompt_toolkit.patch_stdout import patch_stdout
+
+    from bot.adapters.console.editor import line_editor
     from bot.curation.maintainer_commands import register_curation_commands
 
     loop = asyncio.new_event_loop()
@@ -126,6 +144,7 @@ def run_with_app(app: App) -> int:
         await stop.wait()
         await app.stop()
 
+    terminal_logs(app.settings)
     thread = threading.Thread(target=loop.run_until_complete, args=(main(),), name="interp-bot-loop", daemon=True)
     thread.start()
     ready.wait()
@@ -134,13 +153,11 @@ def run_with_app(app: App) -> int:
         return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=120)
 
     register_curation_commands(app.commands, app.curation, run_on_loop)
-    _enable_history()
     sys.stdout.write(BANNER)
     try:
-        return repl(_CurationLines(app.commands), stdin=sys.stdin, stdout=sys.stdout,
-                    actor=_actor(app.settings), interactive=False, prompt="interp> ")
-    except KeyboardInterrupt:
-        return 0
+        with patch_stdout():
+            return repl(_CurationLines(app.commands), edited_lines(line_editor(app.commands)), stdout=sys.stdout,
+                        actor=_actor(app.settings))
     finally:
         loop.call_soon_threadsafe(stop.set)
         thread.join(timeout=10)

@@ -59,6 +59,11 @@ class InterpClient(discord.Client):
     """discord.Client with the /interp command tree; forwards events to the adapter."""
 
     def __init__(self, adapter: DiscordAdapter, *, guild_ready_timeout: float):
+        # The bot never joins a voice channel: discord.py's warnings that voice's libraries (PyNaCl, davey) are
+        # missing are noise at every start. Flags of discord.py's own, read once by Client.__init__.
+        for flag in ("warn_nacl", "warn_dave"):
+            if hasattr(discord.VoiceClient, flag):
+                setattr(discord.VoiceClient, flag, False)
         super().__init__(intents=least_intents(), allowed_mentions=NO_MENTIONS,
                          guild_ready_timeout=guild_ready_timeout)
         self.adapter = adapter

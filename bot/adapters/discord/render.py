@@ -133,7 +133,7 @@ def description_for(reply: Reply) -> str:
     blocks = [escape_rich(clip(reply.text, DESCRIPTION_LIMIT))] if reply.text else []
     numbers = numbered(reply)
     parts: list[tuple[Item, int | None] | str] = [
-        (item, 1 + offset if numbers else None) for offset, item in enumerate(reply.items)]
+        (item, reply.first_number + offset if numbers else None) for offset, item in enumerate(reply.items)]
     if shows_suggestions(reply):
         parts.append("Did you mean: " + ", ".join(escape_text(clip(s, 200)) for s in reply.suggestions))
     # Drop whole items rather than cut one in the middle of a masked link.

@@ -162,6 +162,11 @@ class SlackAdapter:
     # ------------------------------------------------------------------ connection
 
     def _build_app(self) -> AsyncApp:
+        bolt_log = logging.getLogger("slack_bolt.interp_bot")
+        # bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that our client (which carries
+        # that very token) makes it unused: true, expected, and nothing an operator can act on.
+        if not any(isinstance(f, _NotTheUnusedTokenWarning) for f in bolt_log.filters):
+            bolt_log.addFilter(_NotTheUnusedTokenWarning())
         app = AsyncApp(
             client=self.client,  # carries the bot token, the base URL and the 429 handler
             # Socket Mode envelopes are authenticated by the app token's connection; bolt skips the check there.
@@ -169,7 +174,7 @@ class SlackAdapter:
             request_verification_enabled=self.mode == "http",
             # A logger of our own (level unset) makes bolt's loggers inherit "slack_bolt"'s level, which
             # bot.logs keeps at WARNING unless debugging; without it bolt copies the root level onto them.
-            logger=logging.getLogger("slack_bolt.interp_bot"),
+            logger=bolt_log,
         )
         app.command(ANY_SLASH_COMMAND)(self._on_command)
         app.action(PAGE_ACTION)(self._on_page)
@@ -250,3 +255,8 @@ class SlackAdapter:
             await respond(text=fallback_text(reply), blocks=reply_blocks(reply), **options)
         except Exception as exc:  # a dead response_url (older than 30 min) must not crash the listener
             log.warning("could not answer a Slack command through its response_url: %s", type(exc).__name__)
+
+
+class _NotTheUnusedTokenWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()

@@ -73,10 +73,10 @@ def reply_blocks(reply: Reply, *, paging: bool = True) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [_title_block(reply)]
     if reply.text:
         blocks.extend(_section(chunk) for chunk in _chunks(escape(reply.text).splitlines(), SECTION_LIMIT))
-    # Numbered per page, like the console's text (a Reply does not say how long earlier pages were).
+    # Numbered like the console's text: on from the previous page.
     numbers = numbered(reply)
     for offset, item in enumerate(reply.items):
-        blocks.append(_section(item_mrkdwn(item, 1 + offset if numbers else None)))
+        blocks.append(_section(item_mrkdwn(item, reply.first_number + offset if numbers else None)))
     fields = [_field_text(f.name, f.value) for f in reply.fields]
     for start in range(0, len(fields), FIELDS_PER_SECTION):
         blocks.append({"type": "section", "fields": [_mrkdwn(f) for f in fields[start: start + FIELDS_PER_SECTION]]})

@@ -1,0 +1,94 @@
+"""One entry for `paper QUERY`: the paper asked for, or clearly none.
+
+An answer is the entry only when the query names it: its id, any spelling of one of its links (arXiv id, URL, DOI,
+OpenReview or ACL Anthology id), its acronym, its title (typos forgiven), or words that stand in its title and in no
+other. Anything looser ("toy models of superposition", which is not on the list, against "A Toy Model of
+Universality", which is) is not an answer but the closest entries, for the reader to judge.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.catalogue.model import Catalogue, Entry
+from bot.catalogue.search import STOPWORDS, SearchIndex, clean_query
+from bot.catalogue.text import fold
+
+How = Literal["id", "link", "acronym", "title", "title words", "typo", "several", "none"]
+CLOSEST = 5
+TYPO_AT = 90  # token_sort_ratio of a whole title, with a margin over the next title
+
+
+@dataclass(frozen=True)
+class EntryMatch:
+    entry: Entry | None
+    how: How
+    closest: tuple[Entry, ...] = ()  # when there is no entry: the nearest ones (or every entry a link names)
+
+
+def _word(token: str) -> str:
+    """Singular-ish form, so "models" finds "Model"."""
+    return token[:-1] if len(token) > 3 and token.endswith("s") and not token.endswith("ss") else token
+
+
+def _words(text: str) -> set[str]:
+    return {_word(token) for token in fold(text).split() if token not in STOPWORDS}
+
+
+class EntryFinder:
+    """Exact ways of naming an entry, built once per catalogue (on the first `paper` lookup)."""
+
+    def __init__(self, catalogue: Catalogue, search: SearchIndex):
+        self._catalogue = catalogue
+        self._search = search
+        self._entries = list(catalogue.entries)
+        self._titles = [fold(e.title) for e in self._entries]
+        self._by_name: dict[str, list[int]] = defaultdict(list)  # folded title or acronym -> entries
+        self._acronyms: set[str] = set()
+        self._title_words: dict[str, set[int]] = defaultdict(set)
+        for doc, entry in enumerate(self._entries):
+            self._by_name[self._titles[doc]].append(doc)
+            if entry.acronym:
+                self._by_name[fold(entry.acronym)].append(doc)
+                self._acronyms.add(fold(entry.acronym))
+            for word in _words(entry.title) | _words(entry.acronym):
+                self._title_words[word].add(doc)
+
+    def find(self, query: str) -> EntryMatch:
+        q = clean_query(query)
+        folded = fold(q)
+        if not folded:
+            return EntryMatch(None, "none")
+        entry = self._catalogue.entry(q.strip().lower())
+        if entry is not None:
+            return EntryMatch(entry, "id")
+        linked = self._search.by_link(q)
+        if len(linked) == 1:
+            return EntryMatch(linked[0], "link")
+        if linked:  # two entries share that link (the list's two getting-started guides share one page)
+            return EntryMatch(None, "several", tuple(linked))
+        named = self._by_name.get(folded, [])
+        if len(named) == 1:
+            return EntryMatch(self._entries[named[0]], "acronym" if folded in self._acronyms else "title")
+        if named:
+            return EntryMatch(None, "several", tuple(self._entries[doc] for doc in named))
+        typo = process.extract(folded, self._titles, scorer=fuzz.token_sort_ratio, limit=2, score_cutoff=TYPO_AT)
+        if typo and (len(typo) == 1 or typo[0][1] - typo[1][1] >= 3):
+            return EntryMatch(self._entries[typo[0][2]], "typo")
+        words = _words(q)
+        holders = set.intersection(*(self._title_words.get(w, set()) for w in words)) if words else set()
+        if len(holders) == 1:  # "tuned lens": words of one title and of no other
+            return EntryMatch(self._entries[holders.pop()], "title words")
+        return EntryMatch(None, "none", self.closest(q, holders))
+
+    def closest(self, query: str, holders: set[int]) -> tuple[Entry, ...]:
+        """Entries whose titles hold every word first, then the best search hits."""
+        ranked = [self._entries[doc] for doc in sorted(holders)]
+        for hit in self._search.search(query, limit=CLOSEST):
+            if hit.entry not in ranked:
+                ranked.append(hit.entry)
+        return tuple(ranked[:CLOSEST])

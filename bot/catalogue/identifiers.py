@@ -1,0 +1,87 @@
+"""The identifiers a link or a reader's query carries, reduced to keys that compare equal.
+
+A reader asks for a listed paper by any spelling of any of its links: `2303.08112`, `arXiv:2312.06681v2`,
+`https://arxiv.org/pdf/2312.06681v1.pdf`, the OpenReview id `NpsVSN6o4ul`, the DOI `10.1145/3639372`, the ACL
+Anthology id `2023.emnlp-main.751`, or the URL of its GitHub repository. Each becomes a key such as
+`("arxiv", "2312.06681")`; an entry's keys come from its links and DOI. Matching is exact on keys, so a word that
+merely looks like an id cannot find the wrong paper.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+Key = tuple[str, str]
+
+# New-style arXiv ids (YYMM.NNNNN) and old-style ones (archive/YYMMNNN), each with an optional version.
+_ARXIV_ID = r"(?P<arxiv>\d{2}(?:0[1-9]|1[0-2])\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?"
+# ...in an arXiv URL (abs, pdf, html; doubled slashes as in the list's "abs//2309.15025"), arXiv's DOI, or after
+# an "arXiv:" prefix. A bare id is matched separately, as the whole query.
+_ARXIV_IN_TEXT = re.compile(
+    rf"(?:arxiv\.org/+(?:abs|pdf|html|format)/+|10\.48550/arxiv\.|arxiv:\s*){_ARXIV_ID}(?!\d)", re.IGNORECASE)
+_ARXIV_BARE = re.compile(rf"{_ARXIV_ID}(?:\.pdf)?", re.IGNORECASE)
+_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
+_ACL_PATH = re.compile(r"^/(?P<id>\d{4}\.[a-z0-9-]+\.\d+|[A-Z]\d{2}-\d{4})(?:\.pdf)?/?$", re.IGNORECASE)
+_ACL_BARE = re.compile(r"\d{4}\.[a-z0-9-]+\.\d+|[A-Z]\d{2}-\d{4}", re.IGNORECASE)
+# OpenReview note ids are short runs of letters, digits, '-' and '_': only ever looked up as a whole query.
+_OPENREVIEW_BARE = re.compile(r"[A-Za-z0-9_-]{8,14}")
+_URL = re.compile(r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:[/?#]\S*)?$", re.IGNORECASE)
+
+
+def arxiv_id(text: str) -> str | None:
+    """The arXiv id (without version) a URL, DOI or `arXiv:` reference names, or a bare id; else None."""
+    text = text.strip()
+    match = _ARXIV_IN_TEXT.search(text) or _ARXIV_BARE.fullmatch(text)
+    return match.group("arxiv").lower() if match else None
+
+
+def link_keys(url: str) -> set[Key]:
+    """Every key a link of the list stands for."""
+    keys: set[Key] = set()
+    ident = arxiv_id(url)
+    if ident:
+        keys.add(("arxiv", ident))
+    doi = _DOI.search(url)
+    if doi:
+        keys |= doi_keys(doi.group(1))
+    try:
+        parts = urlsplit(url.strip() if "//" in url else f"//{url.strip()}")
+    except ValueError:
+        return keys
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if host == "openreview.net":
+        for note in parse_qs(parts.query).get("id", []):
+            keys.add(("openreview", note))
+    elif host == "aclanthology.org" and (acl := _ACL_PATH.match(parts.path)):
+        keys.add(("acl", acl.group("id").lower()))
+    path = re.sub(r"/{2,}", "/", parts.path).removesuffix("/index.html").rstrip("/")
+    if host:
+        keys.add(("url", f"{host}{path}{'?' + parts.query if parts.query else ''}".lower()))
+    return keys
+
+
+def doi_keys(doi: str) -> set[Key]:
+    doi = doi.strip().rstrip(".").lower()
+    keys: set[Key] = {("doi", doi)}
+    ident = arxiv_id(doi)
+    if ident:
+        keys.add(("arxiv", ident))
+    return keys
+
+
+def query_keys(query: str) -> set[Key]:
+    """The keys a reader's query may stand for: a link in any spelling, or a bare id of any kind."""
+    query = query.strip().strip("<>")
+    if not query or " " in query:
+        return set()
+    keys: set[Key] = set()
+    if _URL.match(query) or "/" in query or ":" in query:
+        keys |= link_keys(query)
+    if (bare := arxiv_id(query)) is not None:
+        keys.add(("arxiv", bare))
+    if _ACL_BARE.fullmatch(query):
+        keys.add(("acl", query.lower()))
+    if _OPENREVIEW_BARE.fullmatch(query):
+        keys.add(("openreview", query))
+    return keys

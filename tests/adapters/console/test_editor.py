@@ -1,0 +1,60 @@
+"""The console's line editor, driven by the bytes a terminal sends: completion and history."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from bot.adapters.console.editor import CommandCompleter, line_editor
+from bot.catalogue.service import CatalogueService
+from bot.commands import Commands
+
+
+@pytest.fixture
+def commands(catalogue_dir: Path) -> Commands:
+    return Commands(CatalogueService(catalogue_dir))
+
+
+def completions(commands: Commands, text: str) -> list[str]:
+    found = CommandCompleter(commands).get_completions(Document(text), CompleteEvent(completion_requested=True))
+    return [c.text for c in found]
+
+
+def test_commands_topics_and_entries_complete(commands: Commands) -> None:
+    assert completions(commands, "to") == ["topic", "topics"]
+    assert completions(commands, "topic prob")[0] == "probing"
+    assert "sparse-coding" in completions(commands, "t sae")
+    assert completions(commands, "help sea") == ["search"]
+    assert completions(commands, "paper towards mono")[0] == \
+        "towards-monosemanticity-decomposing-language-models-with-dictionary-learning"
+
+
+async def until(condition: Callable[[], bool], limit: float = 10) -> None:
+    """Let the editor's event loop run until `condition` holds (completion runs as a task of its own)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not condition():
+        assert loop.time() < deadline, "the editor never got there"
+        await asyncio.sleep(0)
+
+
+async def test_tab_completes_and_up_recalls_the_history_file(commands: Commands, tmp_path: Path) -> None:
+    history = tmp_path / ".interp_bot_history"
+    with create_pipe_input() as keys:
+        session = line_editor(commands, history=history, input=keys, output=DummyOutput())
+        answer = asyncio.create_task(session.prompt_async("interp> "))
+        keys.send_text("topic sparse-c\t")
+        await until(lambda: session.default_buffer.text == "topic sparse-coding")
+        keys.send_text("\r")
+        assert await answer == "topic sparse-coding"
+        answer = asyncio.create_task(session.prompt_async("interp> "))
+        keys.send_text("\x1b[A\r")  # Up arrow, Enter: the line again
+        assert await answer == "topic sparse-coding"
+    assert "+topic sparse-coding" in history.read_text()

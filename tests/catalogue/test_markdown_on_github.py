@@ -1,0 +1,169 @@
+"""The rendered list as GitHub shows it: rendered by cmark-gfm (GitHub's own renderer, through `cmarkgfm`), then
+read back as HTML. Headings, the table of contents' anchors, and every entry, link and note of the seed where the
+seed puts them."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import cmarkgfm
+import pytest
+
+from bot.catalogue.markdown import import_markdown, render_markdown
+from bot.catalogue.text import repair_mojibake
+from bot.catalogue.yaml_io import load_catalogue
+from bot.catalogue.yaml_write import write_catalogue
+from tests.conftest import CATALOGUE
+
+
+class Page(HTMLParser):
+    """What a reader sees, in order: headings, top-level bullets (title, links, sub-bullets) and top-level
+    paragraphs, each under the heading it follows."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.headings: list[str] = []
+        self.blocks: list[tuple[str, str, object]] = []  # (heading, kind, content)
+        self._heading: list[str] | None = None
+        self._lists = 0  # <ul> depth
+        self._item: dict | None = None
+        self._paragraph: list[str] | None = None
+        self._in_strong = False
+        self._in_sub_item: list[str] | None = None
+        self.feed(html)
+
+    @property
+    def section(self) -> str:
+        return self.headings[-1] if self.headings else ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if re.fullmatch(r"h[1-6]", tag):
+            self._heading = []
+        elif tag == "ul":
+            self._lists += 1
+        elif tag == "li" and self._lists == 1:
+            self._item = {"title": "", "links": [], "notes": [], "text": []}
+        elif tag == "li" and self._item is not None:
+            self._in_sub_item = []
+        elif tag == "strong" and self._item is not None and self._lists == 1:
+            self._in_strong = True
+        elif tag == "a" and self._item is not None and self._lists == 1:
+            self._item["links"].append(dict(attrs).get("href"))
+        elif tag == "a" and self._paragraph is not None:
+            self._paragraph.append(f"<{dict(attrs).get('href')}>")
+        elif tag == "p" and self._lists == 0:
+            self._paragraph = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if re.fullmatch(r"h[1-6]", tag) and self._heading is not None:
+            self.headings.append("".join(self._heading).strip())
+            self._heading = None
+        elif tag == "ul":
+            self._lists -= 1
+        elif tag == "li" and self._lists == 1 and self._item is not None:
+            self.blocks.append((self.section, "item", self._item))
+            self._item = None
+        elif tag == "li" and self._in_sub_item is not None and self._item is not None:
+            self._item["notes"].append("".join(self._in_sub_item).strip())
+            self._in_sub_item = None
+        elif tag == "strong":
+            self._in_strong = False
+        elif tag == "p" and self._paragraph is not None:
+            self.blocks.append((self.section, "paragraph", "".join(self._paragraph).strip()))
+            self._paragraph = None
+
+    def handle_data(self, data: str) -> None:
+        if self._heading is not None:
+            self._heading.append(data)
+        if self._in_sub_item is not None:
+            self._in_sub_item.append(data)
+        elif self._item is not None:
+            self._item["text"].append(data)
+            if self._in_strong:
+                self._item["title"] += data
+        if self._paragraph is not None:
+            self._paragraph.append(data)
+
+
+def github(markdown: str) -> Page:
+    return Page(cmarkgfm.github_flavored_markdown_to_html(markdown))
+
+
+def github_anchor(text: str, seen: dict[str, int]) -> str:
+    """GitHub's heading ids, as github-slugger makes them: lower case, punctuation but '-' dropped, spaces to '-',
+    a repeat suffixed -1, -2, ..."""
+    slug = re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
+    count = seen.get(slug, 0)
+    seen[slug] = count + 1
+    return slug if count == 0 else f"{slug}-{count}"
+
+
+@pytest.fixture(scope="module")
+def seed_page() -> Page:
+    from tests.conftest import SEED
+
+    return github(repair_mojibake(SEED.read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from tests.conftest import SEED
+
+    directory = tmp_path_factory.mktemp("catalogue")
+    write_catalogue(import_markdown(SEED.read_text(encoding="utf-8")), directory)
+    return render_markdown(load_catalogue(directory))
+
+
+def test_the_note_after_a_bullet_is_a_paragraph_of_its_own(rendered: str) -> None:
+    page = github(rendered)
+    note = "Note: These Alignment surveys discuss the relation between Interpretability and LLM Alignment."
+    assert ("Survey", "paragraph", note) in page.blocks
+    items = [content for _, kind, content in page.blocks if kind == "item"]
+    assert not any(note in "".join(item["text"]) for item in items)  # not folded into the bullet before it
+
+
+def test_every_contents_link_leads_to_a_heading_and_every_section_has_one(rendered: str) -> None:
+    page = github(rendered)
+    seen: dict[str, int] = {}
+    anchors = [github_anchor(heading, seen) for heading in page.headings]
+    links = re.findall(r"\]\(#([^)]+)\)", rendered)
+    assert [link for link in links if link not in anchors] == []
+    sections = anchors[2:]  # all but the list's title and "Contents"
+    assert len(sections) == 38
+    assert sorted(links) == sorted(sections)  # the contents (two levels) and "By Topic"'s own index: each once
+
+
+def test_every_entry_link_and_note_stands_where_the_seed_puts_it(seed_page: Page, rendered: str) -> None:
+    ours = github(rendered)
+
+    def body(page: Page) -> list[tuple[str, str, object]]:
+        """Entries and notes under each heading; the rendered list's own additions (its contents, a count line,
+        the generated-file comment) are not the seed's."""
+        kept = []
+        for section, kind, content in page.blocks:
+            if kind == "item" and section != "Contents":
+                item = dict(content)  # type: ignore[call-overload]
+                kept.append((section, "item", (item["title"], tuple(item["links"]), tuple(item["notes"]))))
+            elif kind == "paragraph" and str(content).startswith("Note:"):
+                kept.append((section, "note", content))
+        return kept
+
+    assert [h for h in ours.headings if h != "Contents"] == seed_page.headings
+    seed_body, our_body = body(seed_page), body(ours)
+    assert len(our_body) == len(seed_body) == 97 + 1  # 97 bullets and one note
+    for theirs, mine in zip(seed_body, our_body, strict=True):
+        if theirs[1] == "item":
+            title, links, notes = theirs[2]  # type: ignore[misc]
+            # The seed's `[[arxiv 2305]]([DOI](url))` is a broken link on GitHub; ours is the url itself.
+            links = tuple(re.sub(r"^%5B[^%]*%5D\((.*)\)$", r"\1", link) for link in links)
+            assert mine == (theirs[0], "item", (title, links, notes)), theirs
+        else:
+            assert mine == theirs
+
+
+def test_the_committed_readme_is_what_github_shows_of_the_list() -> None:
+    page = github((CATALOGUE / "README.md").read_text(encoding="utf-8"))
+    hrefs = [href for _, kind, item in page.blocks if kind == "item" for href in item["links"]]  # type: ignore[index]
+    assert all(href.startswith(("https://", "http://", "#")) for href in hrefs), hrefs
+    assert "http://arxiv.org/abs/2305.13417" in hrefs

@@ -1,0 +1,28 @@
+"""What a user sees when `interp-bot run` cannot start: one clear line, not a traceback through aiohttp."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tests.ops.support import bot_env, cli
+
+DISCORD_REDIRECT = Path(__file__).with_name("discord_redirect.py")
+CLOSED = "127.0.0.1:1"  # nothing listens on port 1: what a machine without a network gets, minus the DNS step
+
+
+async def test_chat_platforms_out_of_reach_fail_in_one_line(tmp_path: Path) -> None:
+    env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+                  DISCORD_TOKEN="MTA.not.real", INTERP_BOT_DISCORD_MAINTAINERS_CHANNEL_ID="1300000000000000001",
+                  SLACK_BOT_TOKEN="xoxb-1-2-not-real", SLACK_APP_TOKEN="xapp-1-A1-2-not-real",
+                  INTERP_BOT_SLACK_MAINTAINERS_CHANNEL="C0MAINTAIN", INTERP_BOT_SLACK_API_URL=f"http://{CLOSED}/api/",
+                  FAKE_DISCORD_API=f"http://{CLOSED}/api/v10", FAKE_DISCORD_GATEWAY=f"ws://{CLOSED}/gateway")
+    # One flag naming both adapters, as `--adapter discord slack`; the default log level (INFO).
+    result = await cli(env, tmp_path, "run", "--adapter", "discord", "slack",
+                       launcher=[sys.executable, str(DISCORD_REDIRECT)])
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert lines[-1].startswith(f"interp-bot: run: Cannot connect to host {CLOSED}"), result.stderr
+    assert "voice will NOT be supported" not in result.stderr  # the bot never joins voice: no PyNaCl/davey noise
+    assert len(lines) <= 4, result.stderr  # a few INFO lines of the start, then the reason
