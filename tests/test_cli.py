@@ -419,7 +419,7 @@ def test_digest_with_nothing_new_says_so_and_never_claims_a_post(capsys, catalog
     assert "was already done: there was nothing to post" in err
     assert "already posted" not in err
     _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--log-level", "WARNING", "status")
-    assert "last digest: never" in out
+    assert "Digest      never posted" in out
 
 
 def test_candidates_none_and_which_general(capsys, catalogue_dir: Path, tmp_path: Path) -> None:

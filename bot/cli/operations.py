@@ -241,51 +241,9 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         output.print_json(data)
         return code
-    print(f"interp-bot {data['version']}")
-    print(f"database: {data['database']['url']} (schema v{data['database']['schema']})")
-    catalogue = data["catalogue"]
-    stale = "" if catalogue["readme_current"] else " — README.md is stale: run `interp-bot render`"
-    print(f"catalogue: {catalogue['dir']}, {catalogue['entries']} entries{stale}")
-    print(f"pending candidates: {data['pending_candidates']}; papers by status: {data['papers'] or 'none yet'}")
-    last = data["last_digest"]
-    print("last digest: " + (f"{last['day']} in {last['channel']}" if last else "never"))
-    github = data["github"]
-    if github:
-        pulls = ", ".join(f"#{p['number']} {p['url']}" for p in github["open_pull_requests"]) or "none open"
-        print(f"github: {github['repo']} ({github['mode']}); approvals by state: {github['publications'] or 'none'}; "
-              f"pull requests: {pulls}")
-    links = data["links"]
-    print(f"links: {links['links']} in the list, " + (
-        f"checked {links['checked_at']}: {links['ok']} ok, {links['failing']} failing, {links['dead']} dead, "
-        f"{links['moved']} moved" if links["checked_at"] else "never checked (`interp-bot links --check`)"))
-    def one_line(text: str | None) -> str:
-        return " ".join((text or "").split())
+    from bot.cli.status_text import render_status
 
-    print("unfinished approvals:" if data["approvals_unfinished"] else "unfinished approvals: none")
-    for item in data["approvals_unfinished"]:
-        why = f"{item['attempts']} failed attempt(s): {one_line(item['error'])}" if item["error"] else \
-            "not yet written"
-        print(f"  #{item['candidate']} {item['title']!r} {item['decision']} {item['decided_at']} — {why}")
-    print("posts failing:" if data["posts_failing"] else "posts failing: none")
-    for item in data["posts_failing"]:
-        print(f"  {item['platform']} {item['channel']} candidate #{item['candidate']} ({item['key']}): failed "
-              f"{item['attempts']}x, next try {item['next_attempt']} — {one_line(item['error'])}")
-    print("adapters:" if data["adapters"] else "adapters: none running")
-    for item in data["adapters"]:
-        if item["stale"]:
-            state = f"GONE? no heartbeat since {item['last_heard']}"
-        else:
-            state = f"{item['state'].upper() if item['state'] != 'up' else 'up'} since {item['since']}"
-        why = f": {one_line(item['error'])}" if item["error"] and item["state"] != "up" else ""
-        print(f"  {item['platform']:<8} {state}{why} (process {item['process']})")
-    feeds = data["feeds"]
-    print("feeds:" if feeds else "feeds: none configured")
-    for feed in feeds:
-        health = f"FAILING x{feed['consecutive_failures']}: {feed['last_error']}" if feed["last_error"] else "ok"
-        state = "enabled" if feed["enabled"] else "disabled"
-        print(f"  {feed['name']:<28} {state:<8} last poll {feed['last_poll'] or 'never'} · next "
-              f"{feed['next_poll'] or 'at start'} · failures {feed['total_failures']} · {health}")
-        print(feed_health_line(feed))
+    sys.stdout.write(render_status(data, settings.timezone))
     return code
 
 
@@ -355,16 +313,6 @@ def _links(args: argparse.Namespace, settings: Settings) -> int:
     else:
         sys.stdout.write(output.links_text(report))
     return 1 if report.dead else 0
-
-def feed_health_line(feed: dict[str, Any]) -> str:
-    """The second line of a feed in `status`: its health, since when and why, and when it last brought news."""
-    since = f" since {feed['health_since']}" if feed["health_since"] else ""
-    reason = f": {feed['health_reason']}" if feed["health_reason"] else ""
-    news = f"last new item {feed['last_new_item'] or 'never'}"
-    if feed["usual_gap_hours"] is not None:
-        news += f" (usually every {feed['usual_gap_hours']:g} h)"
-    return f"    {feed['health'].upper()}{since}{reason} · {news}"
-
 
 def classify_stream(model: Any, lines: Iterable[str], out: TextIO) -> int:
     """`interp-bot classify`: JSON lines {"title", "summary"} in, one JSON result line out for each.

@@ -82,7 +82,7 @@ async def test_init_decide_merge_and_status_from_a_shell(tmp_path: Path, github:
     topic = await cli(env, tmp_path, "topic", "sae", "--json")
     assert "Dictionary Features Of A Shell-Approved Paper" in [e["title"] for e in topic.json()["entries"]]
     plain = await cli(env, tmp_path, "status")
-    assert f"github: {github.repo} (pull-request); approvals by state: {{'merged': 1}}" in plain.stdout
+    assert f"GitHub      {github.repo} (pull-request) · approvals: 1 merged" in plain.stdout
     assert_no_token(init, again, decide, status, merged, once, topic, plain)
     remote = subprocess.run(["git", "remote", "-v"], cwd=tmp_path / "list", capture_output=True, text=True).stdout
     assert TOKEN not in remote

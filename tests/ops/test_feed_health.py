@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import gzip
-import json
 from pathlib import Path
 
 from tests.fakes.feed_server import FeedServer
@@ -72,9 +71,21 @@ async def test_status_names_failing_degraded_and_quiet_feeds_and_since_when(tmp_
 
     text = await cli(env, tmp_path, "status")
     lines = text.stdout.splitlines()
-    typo_at = next(i for i, line in enumerate(lines) if line.strip().startswith("typo "))
-    assert lines[typo_at + 1].startswith(f"    FAILING since {health['typo']['health_since']}: arXiv answered")
-    cut_at = next(i for i, line in enumerate(lines) if line.strip().startswith("cut "))
-    assert lines[cut_at + 1].startswith(f"    DEGRADED since {health['cut']['health_since']}: the gzip body")
-    assert "    QUIET: has brought no item yet · last new item never" in lines
-    assert json.dumps(health["lesswrong"]["last_new_item"]).strip('"') in text.stdout
+
+    def row(name: str) -> int:
+        return next(i for i, line in enumerate(lines) if line.startswith(f"  {name} "))
+
+    def minute(iso: str) -> str:  # status shows times to the minute, in the configured zone (UTC here)
+        return iso[:16].replace("T", " ")
+
+    assert " FAILING " in lines[row("typo")]
+    assert lines[row("typo") + 1].startswith(f"      since {minute(health['typo']['health_since'])}: arXiv answered")
+    assert " DEGRADED " in lines[row("cut")]
+    assert lines[row("cut") + 1].startswith(f"      since {minute(health['cut']['health_since'])}: the gzip body")
+    assert " QUIET " in lines[row("empty-listing")]
+    assert lines[row("empty-listing") + 1] == "      has brought no item yet"
+    assert " ok " in lines[row("lesswrong")]
+    assert minute(health["lesswrong"]["last_new_item"]) in lines[row("lesswrong")]
+    header = next(line for line in lines if line.startswith("  name "))
+    for name in ("typo", "cut", "empty-listing", "lesswrong"):  # one column each, aligned under its heading
+        assert lines[row(name)].index(" 20") == header.index("last poll") - 1

@@ -1,0 +1,134 @@
+"""`interp-bot status` as text: what an operator reads first (is anything wrong?), then the details, aligned.
+
+Everything shown comes from `status --json` (bot.cli.output.status_json); this only lays it out. Times are shown
+in the configured time zone to the minute; reasons that came from outside (a feed's error, a platform's answer)
+are one line each, control characters already stripped where they were stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.catalogue.text import strip_control
+
+LABEL = 12  # width of the section labels on the left
+
+
+def when(value: str | None, zone: ZoneInfo, never: str = "never") -> str:
+    """An ISO time from the JSON as `2026-12-06 05:13` in the operator's zone."""
+    if not value:
+        return never
+    return datetime.fromisoformat(value).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def counts(by_name: Mapping[str, int] | None, empty: str = "none") -> str:
+    """{'seen': 12, 'candidate': 2} as `2 candidate · 12 seen` (largest last, as a reader scans for the rare)."""
+    if not by_name:
+        return empty
+    return " · ".join(f"{n} {name}" for name, n in sorted(by_name.items(), key=lambda kv: (kv[1], kv[0])))
+
+
+def one_line(text: str | None, limit: int = 160) -> str:
+    flat = " ".join(strip_control(text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
+    """Rows as left-aligned columns (the last column is not padded)."""
+    if not rows:
+        return []
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return [(indent + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
+            .rstrip() if len(row) > 1 else indent + row[0] for row in rows]
+
+
+def section(label: str, summary: str, details: Iterable[str] = ()) -> list[str]:
+    return [f"{label:<{LABEL}}{summary}", *details]
+
+
+def render_status(data: Mapping[str, Any], timezone: str) -> str:
+    zone = ZoneInfo(timezone)
+    lines: list[str] = []
+    database, catalogue = data["database"], data["catalogue"]
+    lines.append(f"interp-bot {data['version']} · times in {timezone}")
+    lines += section("Database", f"{database['url']} (schema {database['schema']})")
+    readme = "README current" if catalogue["readme_current"] else "README.md is STALE: run `interp-bot render`"
+    lines += section("Catalogue", f"{catalogue['dir']} · {catalogue['entries']} entries · {readme}")
+    papers = counts(data["papers"], "none yet")
+    lines += section("Candidates", f"{data['pending_candidates']} pending · papers: {papers}")
+    digest = data["last_digest"]
+    lines += section("Digest", f"last {digest['day']} in {digest['channel']}" if digest else "never posted")
+
+    adapters = data["adapters"]
+    rows = []
+    for item in adapters:
+        if item["stale"]:
+            state, since = "GONE?", f"no heartbeat since {when(item['last_heard'], zone)}"
+        else:
+            state = item["state"] if item["state"] == "up" else item["state"].upper()  # trouble in capitals
+            since = f"since {when(item['since'], zone)}"
+        why = one_line(item["error"]) if item["error"] and item["state"] != "up" else ""
+        rows.append([item["platform"], state, since, f"process {item['process']}" + (f" — {why}" if why else "")])
+    configured = ", ".join(data["adapters_configured"]) or "none"
+    summary = "none running" if not adapters else ("all up" if data["adapters_healthy"] else "NOT ALL UP")
+    lines += section("Adapters", f"{summary} (configured: {configured})", table(rows))
+
+    unfinished = data["approvals_unfinished"]
+    lines += section("Approvals", f"{len(unfinished)} UNFINISHED" if unfinished else "none unfinished", [
+        f"  #{item['candidate']} {one_line(item['title'], 70)} — {item['decision']} {when(item['decided_at'], zone)}; "
+        + (f"{item['attempts']} failed attempt(s): {one_line(item['error'])}" if item["error"] else "not yet written")
+        for item in unfinished])
+    failing = data["posts_failing"]
+    lines += section("Posts", f"{len(failing)} FAILING" if failing else "none failing", table([
+        [item["platform"], item["channel"], f"#{item['candidate']}", f"failed {item['attempts']}x",
+         f"next try {when(item['next_attempt'], zone)} — {one_line(item['error'])}"] for item in failing]))
+
+    links = data["links"]
+    if links["checked_at"]:
+        dead = f"{links['dead']} DEAD" if links["dead"] else "0 dead"
+        summary = (f"{links['links']} in the list · checked {when(links['checked_at'], zone)}: {links['ok']} ok · "
+                   f"{links['failing']} failing · {dead} · {links['moved']} moved")
+    else:
+        summary = f"{links['links']} in the list · never checked (`interp-bot links --check`)"
+    lines += section("Links", summary)
+    github = data.get("github")
+    if github:
+        pulls = ", ".join(f"#{p['number']} {p['url']}" for p in github["open_pull_requests"]) or "none open"
+        lines += section("GitHub", f"{github['repo']} ({github['mode']}) · approvals: "
+                                   f"{counts(github['publications'])} · pull requests: {pulls}")
+
+    feeds = data["feeds"]
+    lines += section("Feeds", feed_summary(feeds) if feeds else "none configured")
+    rows = [["name", "health", "last poll", "next poll", "last new item", "failures"]]
+    notes: dict[int, str] = {}
+    for feed in feeds:
+        health = feed["health"].upper() if feed["health"] != "ok" else "ok"
+        if not feed["enabled"]:
+            health = "disabled"
+        gap = f" (every ~{feed['usual_gap_hours']:g} h)" if feed["usual_gap_hours"] is not None else ""
+        rows.append([feed["name"], health, when(feed["last_poll"], zone),
+                     when(feed["next_poll"], zone, "at start") if feed["enabled"] else "-",
+                     when(feed["last_new_item"], zone) + gap, str(feed["total_failures"])])
+        if feed["health"] not in ("ok", "never polled") and feed["enabled"]:
+            since = f"since {when(feed['health_since'], zone)}: " if feed["health_since"] else ""
+            notes[len(rows) - 1] = f"      {since}{one_line(feed['health_reason'])}"
+    if feeds:
+        for index, line in enumerate(table(rows)):
+            lines.append(line)
+            if index in notes:
+                lines.append(notes[index])
+    return "\n".join(lines) + "\n"
+
+
+def feed_summary(feeds: Sequence[Mapping[str, Any]]) -> str:
+    enabled = [f for f in feeds if f["enabled"]]
+    by_health: dict[str, int] = {}
+    for feed in enabled:
+        by_health[feed["health"]] = by_health.get(feed["health"], 0) + 1
+    trouble = {k: v for k, v in by_health.items() if k not in ("ok", "never polled")}
+    head = f"{len(enabled)} enabled, {len(feeds) - len(enabled)} disabled"
+    return head + (" · " + " · ".join(f"{n} {state.upper()}" for state, n in sorted(trouble.items())) if trouble
+                   else " · all ok")

@@ -1,0 +1,30 @@
+"""`interp-bot status` as an operator reads it: trouble named first and in capitals, aligned columns, local times,
+counts instead of raw dicts. The input is a `status --json` document; the expected text is a file beside it."""
+
+from __future__ import annotations
+
+import json
+
+from bot.cli.status_text import render_status
+from tests.conftest import REPO
+
+DATA = REPO / "tests" / "data" / "status"
+
+
+def test_a_troubled_deployment_reads_as_the_expected_text() -> None:
+    data = json.loads((DATA / "troubled.json").read_text(encoding="utf-8"))
+    assert render_status(data, "Europe/Berlin") == (DATA / "troubled.txt").read_text(encoding="utf-8")
+
+
+def test_no_python_reprs_and_every_feed_row_lines_up() -> None:
+    text = render_status(json.loads((DATA / "troubled.json").read_text(encoding="utf-8")), "UTC")
+    assert "{" not in text
+    assert "None" not in text
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("  name "))
+    rows = [line for line in lines if line.startswith("  ") and line.split()[0] in
+            ("arxiv-listing-cs-cl", "lesswrong-frontpage", "alignment-forum", "lesswrong-curated")]
+    assert len(rows) == 4
+    for column in ("health", "last poll", "next poll", "last new item", "failures"):
+        at = header.index(column)
+        assert all(row[at - 2:at] == "  " and row[at] != " " for row in rows), column
