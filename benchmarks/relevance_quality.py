@@ -22,16 +22,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python benchmarks/relevance_quality.py` from the root
     sys.path.insert(0, str(ROOT))
 
-from bot.catalogue.model import Catalogue  # noqa: E402
-from bot.catalogue.text import fold  # noqa: E402
-from bot.catalogue.yaml_io import load_catalogue  # noqa: E402
-from bot.intake.relevance import (  # noqa: E402
+from benchmarks.old_relevance.model import (  # noqa: E402
     DEFAULT_THRESHOLD,
     RelevanceModel,
     load_background,
     load_lexicon,
     load_positives,
 )
+from bot.catalogue.model import Catalogue  # noqa: E402
+from bot.catalogue.text import fold  # noqa: E402
+from bot.catalogue.yaml_io import load_catalogue  # noqa: E402
 
 DEV_SET = ROOT / "benchmarks" / "data" / "relevance_dev.jsonl"
 # What a maintainer would type into a feed filter without a model.

@@ -96,7 +96,7 @@ def test_a_version_1_database_gains_the_publishing_and_link_tables(database_url:
     engine.dispose()
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 4
+        assert database.current_version() == SCHEMA_VERSION == 5
         assert new_tables <= set(inspect(database.engine).get_table_names())
         with database.engine.connect() as conn:
             assert conn.execute(select(schema.leases.c.name)).scalars().all() == ["kept"]
@@ -128,7 +128,7 @@ def test_a_schema_1_database_gains_the_feed_health_columns(database_url: str) ->
 
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 4
+        assert database.current_version() == SCHEMA_VERSION == 5
         columns = {c["name"] for c in inspect(database.engine).get_columns("feeds")}
         assert {"failing_since", "degraded", "degraded_since", "last_new_item_at", "new_item_gap_seconds",
                 "new_item_gaps_seen"} <= columns
