@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--feed", action="append", metavar="NAME", help="only this feed (repeatable)")
     p = sub.add_parser("candidates", help="pending candidates, best first")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--all", action="store_true", help="also the relevant papers the daily budget held back")
     p = sub.add_parser("lessons", help="the decisions the relevance model learns from; forget or restore one",
                        description="Every approval and rejection teaches the relevance model. --forget ID makes it "
                                    "forget one (the decision itself stands); --restore ID teaches it again.")

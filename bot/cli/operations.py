@@ -100,16 +100,19 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
 def _candidates(args: argparse.Namespace, settings: Settings) -> int:
     app = App(settings)
     papers = app.curation.papers.candidates()
+    held_back = app.curation.papers.held_back() if args.all else []
     if args.json:
-        output.print_json([output.candidate_json(p) for p in papers])
+        output.print_json([output.candidate_json(p) for p in papers + held_back])
     else:
         from bot.chat.values import Reply
         from bot.curation.maintainer_commands import candidate_items
 
-        items = candidate_items(app.curation)
-        reply = Reply(title=f"{len(items)} pending candidate(s)", items=tuple(items),
+        items = candidate_items(app.curation) + output.held_back_items(held_back)
+        title = f"{len(papers)} pending candidate(s)" + (f", {len(held_back)} held back by the daily budget"
+                                                         if args.all else "")
+        reply = Reply(title=title, items=tuple(items),
                       text="" if items else "None: `interp-bot poll --once` looks for new papers.",
-                      footer="`interp-bot decide ID approve|reject [--topic SLUG]`" if items else "")
+                      footer="`interp-bot decide ID approve|reject [--topic SLUG]`" if papers else "")
         sys.stdout.write(render_text(reply))
     app.database.close()
     return 0

@@ -17,6 +17,7 @@ from bot.catalogue.text import one_line
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.chat.values import Item
     from bot.intake.relevance import Relevance
     from bot.links import LinkHealth, LinkReport
     from bot.store.curation import Lesson
@@ -91,12 +92,23 @@ def relevance_json(relevance: Relevance) -> dict[str, Any]:
 
 
 def candidate_json(paper: StoredPaper) -> dict[str, Any]:
-    """One element of `candidates --json`."""
+    """One element of `candidates --json` (`held_back`: kept `seen` by the daily budget, listed by `--all`)."""
     return {
         "id": paper.id, "title": paper.title, "score": paper.score, "topics": list(paper.topics),
         "authors": list(paper.authors), "url": paper.abs_url or (paper.links[0][1] if paper.links else ""),
         "feeds": list(paper.feeds), "first_seen": paper.first_seen_at.isoformat(),
+        "held_back": paper.held_back_at is not None and paper.status == "seen",
     }
+
+
+def held_back_items(papers: list[StoredPaper]) -> list[Item]:
+    """`candidates --all`: the papers the daily budget held back, as list items."""
+    from bot.chat.values import Item, Link
+
+    return [Item(title=f"#{p.id} {p.title}", links=tuple(Link("abs", url) for url in [p.abs_url] if url),
+                 detail=f"held back {p.held_back_at:%Y-%m-%d} by the daily budget · relevance {p.score:.2f} · "
+                        f"{', '.join(t['title'] for t in p.topics) or 'no topic'}", ref=str(p.id))
+            for p in papers if p.held_back_at is not None]
 
 
 def _lessons_used(lessons: list[Lesson], most: int) -> set[int]:
