@@ -37,7 +37,7 @@ from bot.catalogue.text import fold  # noqa: E402
 from bot.catalogue.yaml_io import load_catalogue  # noqa: E402
 from bot.intake.relevance import RelevanceModel, train  # noqa: E402
 from bot.intake.relevance import evaluation as ev  # noqa: E402
-from bot.intake.relevance.decisions import Decision  # noqa: E402
+from bot.intake.relevance.decisions import MAX_LESSONS, Decision  # noqa: E402
 from bot.intake.relevance.scorer import Scorer  # noqa: E402
 from bot.intake.relevance.training_data import Doc  # noqa: E402
 
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     old_scores = np.array([old.score(t, a).score for t, a in pairs])
     keyword = np.array([keyword_filter(t, a) for t, a in pairs])
     speed = {name: papers_per_second(fn, pairs) for name, fn in
-             (("new", model.score), ("old", old.score), ("keyword", keyword_filter))}
+             (("new", model.score), ("scorer", model.scorer.score), ("old", old.score), ("keyword", keyword_filter))}
 
     print("\n| model (title + abstract) | precision | recall | false candidates / 1,000 | papers/s |")
     print("|---|---:|---:|---:|---:|")
@@ -171,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{rank['top_precision']:.3f}, mean AP {rank['mean_day_AP']:.3f}; previous model: "
           f"{np.mean(old_scores[old_scores >= OLD_THRESHOLD] >= 0.99):.0%} of its candidates score ≥ 0.99")
 
+    print(f"throughput: the scorer alone {speed['scorer']:,.0f} papers/s; with topic suggestions (above) "
+          f"{speed['new']:,.0f}")
     new_topics = topic_accuracy(lambda title: [t.slug for t in model.score(title).topics])
     old_topics = topic_accuracy(lambda title: [t.slug for t in old.score(title).topics])
     print(f"topics (dev set titles with a topic): top-1 / top-3 {new_topics[0]:.3f} / {new_topics[1]:.3f}; "
@@ -181,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---:|")
     print(decisions_line(Scorer.load(), "shipped model (trained on these papers)"))
     print(decisions_line(honest_base(stream, extras, calibration), "base fitted without any of the two kinds"))
+    many = [Decision(d.title, d.summary, bool(d.label)) for d in stream[:MAX_LESSONS]]
+    start = time.perf_counter()
+    Scorer.load().with_decisions(many)
+    print(f"\nrefit with {MAX_LESSONS} decisions (the cap): {time.perf_counter() - start:.2f} s")
     return 0
 
 
