@@ -2,6 +2,7 @@
 
     python -m benchmarks            all of them
     python -m benchmarks latency    only the named ones
+    python -m benchmarks relevance  (relevance_quality; it needs the [train] extra)
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import sys
 from pathlib import Path
 
 BENCHMARKS = ("latency", "poll_throughput", "relevance_quality", "footprint")
+ALIASES = {"relevance": "relevance_quality"}
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(argv: list[str]) -> int:
-    wanted = argv or list(BENCHMARKS)
+    wanted = [ALIASES.get(name, name) for name in argv] or list(BENCHMARKS)
     unknown = [name for name in wanted if name not in BENCHMARKS]
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}", file=sys.stderr)

@@ -37,11 +37,11 @@ def test_the_core_never_imports_a_chat_sdk() -> None:
     assert offenders == []
 
 
-def test_a_one_shot_lookup_loads_no_chat_sdk_database_or_feed_parser(catalogue_dir: Path) -> None:
+def test_a_one_shot_lookup_loads_no_chat_sdk_database_feed_parser_or_relevance_model(catalogue_dir: Path) -> None:
     code = (
         "import sys; from bot.cli import main; main(['--catalogue', sys.argv[1], 'topic', 'probing']);"
-        "heavy = [m for m in ('discord', 'slack_bolt', 'slack_sdk', 'sqlalchemy', 'feedparser', 'apscheduler')"
-        " if m in sys.modules]; print('HEAVY', heavy)"
+        "heavy = [m for m in ('discord', 'slack_bolt', 'slack_sdk', 'sqlalchemy', 'feedparser', 'apscheduler',"
+        " 'bot.intake.relevance', 'sklearn', 'numpy') if m in sys.modules]; print('HEAVY', heavy)"
     )
     result = subprocess.run([sys.executable, "-c", code, str(catalogue_dir)], capture_output=True, text=True,
                             timeout=60, cwd=BOT.parent)

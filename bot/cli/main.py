@@ -79,6 +79,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--feed", action="append", metavar="NAME", help="only this feed (repeatable)")
     p = sub.add_parser("candidates", help="pending candidates, best first")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--all", action="store_true", help="also the relevant papers the daily budget held back")
+    p = sub.add_parser("lessons", help="the decisions the relevance model learns from; forget or restore one",
+                       description="Every approval and rejection teaches the relevance model. --forget ID makes it "
+                                   "forget one (the decision itself stands); --restore ID teaches it again.")
+    p.add_argument("--json", action="store_true")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--forget", type=int, metavar="ID", help="forget the lesson of the decision on candidate ID")
+    group.add_argument("--restore", type=int, metavar="ID", help="learn again from the decision on candidate ID")
     p = sub.add_parser("decide", help="a maintainer's vote on a candidate (or, with --force, the decision)",
                        description="One maintainer's vote, counted with the reactions already cast; the candidate "
                                    "is decided when INTERP_BOT_APPROVALS_NEEDED (or _REJECTIONS_NEEDED) is reached. "

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    handlers = {"classify": _classify, "poll": _poll, "candidates": _candidates, "decide": _decide,
+    handlers = {"classify": _classify, "poll": _poll, "candidates": _candidates, "lessons": _lessons, "decide": _decide,
                 "digest": _digest, "run": _run, "status": _status, "init": _init, "github": _github,
                 "links": _links}
     from bot.errors import InterpBotError
@@ -52,19 +52,18 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 def _classify(args: argparse.Namespace, settings: Settings) -> int:
     from bot.catalogue.service import CatalogueService
-    from bot.intake.relevance import Label, RelevanceModel
+    from bot.intake.relevance import Label, RelevanceModel, labels_from
 
     catalogue = CatalogueService(settings.catalogue_dir).index.catalogue
     labels: list[Label] = []
-    try:  # decisions already taken sharpen the model; classify still works without a database
+    try:  # decisions already taken teach the model; classify still works without a database
         from bot.store.curation import CurationStore
         from bot.store.db import Database
 
         database = Database.open(settings.database_url, migrate=False)
-        labels = [Label(title=t, summary=s, relevant=r, topic=topic) for t, s, r, topic in
-                  CurationStore(database).labels()]
+        labels = labels_from(CurationStore(database).lessons(forgotten=False))
         database.close()
-    except Exception:  # no database yet (or unreachable): the catalogue alone is the training set
+    except Exception:  # no database yet (or unreachable): the shipped model alone
         labels = []
     model = RelevanceModel.build(catalogue, labels, threshold=settings.relevance_threshold)
     bad = classify_stream(model, sys.stdin, sys.stdout)
@@ -114,21 +113,52 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
 def _candidates(args: argparse.Namespace, settings: Settings) -> int:
     app = App(settings)
     papers = app.curation.papers.candidates()
+    held_back = app.curation.papers.held_back() if args.all else []
     if args.json:
-        output.print_json([output.candidate_json(p) for p in papers])
+        output.print_json([output.candidate_json(p) for p in papers + held_back])
     else:
         from bot.chat.values import Reply
         from bot.curation.maintainer_commands import candidate_items
 
-        items = candidate_items(app.curation)
+        items = candidate_items(app.curation) + output.held_back_items(held_back)
         if items:
-            reply = Reply(title=f"{len(items)} pending candidate{'s' * (len(items) != 1)}", items=tuple(items),
-                          footer="`interp-bot decide ID approve|reject [--topic SLUG]`")
+            title = f"{len(papers)} pending candidate{'s' * (len(papers) != 1)}" + (
+                f", {len(held_back)} held back by the daily budget" if args.all else "")
+            reply = Reply(title=title, items=tuple(items),
+                          footer="`interp-bot decide ID approve|reject [--topic SLUG]`" if papers else "")
         else:
-            reply = Reply(title="No pending candidates", kind="info",
+            reply = Reply(title="No pending candidates" + (", none held back" if args.all else ""), kind="info",
                           text="`interp-bot poll --once` looks for new papers.")
         sys.stdout.write(render_text(reply))
     app.database.close()
+    return 0
+
+
+def _lessons(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.intake.relevance.decisions import MAX_LESSONS
+    from bot.store.curation import CurationStore
+    from bot.store.db import Database
+
+    database = Database.open(settings.database_url)
+    try:
+        store = CurationStore(database)
+        if args.forget is not None or args.restore is not None:
+            paper_id = args.forget if args.forget is not None else args.restore
+            forget = args.forget is not None
+            lesson = next((x for x in store.lessons() if x.paper_id == paper_id), None)
+            if lesson is None or not store.forget_lesson(paper_id, forget):
+                print(f"interp-bot: candidate #{paper_id} has no approval or rejection to learn from "
+                      "(`interp-bot lessons` lists them)", file=sys.stderr)
+                return 1
+            print(output.lesson_change_text(lesson, forget))
+            return 0
+        lessons = store.lessons()
+    finally:
+        database.close()
+    if args.json:
+        output.print_json(output.lessons_json(lessons, MAX_LESSONS))
+    else:
+        sys.stdout.write(output.lessons_text(lessons, MAX_LESSONS))
     return 0
 
 

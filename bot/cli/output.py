@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from bot.catalogue.model import Entry, Topic
 from bot.catalogue.search import CatalogueIndex
+from bot.catalogue.text import one_line
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.chat.values import Item
     from bot.intake.relevance import Relevance
     from bot.links import LinkHealth, LinkReport
+    from bot.store.curation import Lesson
     from bot.store.papers import StoredPaper
 
 
@@ -106,12 +109,61 @@ def relevance_json(relevance: Relevance) -> dict[str, Any]:
 
 
 def candidate_json(paper: StoredPaper) -> dict[str, Any]:
-    """One element of `candidates --json`."""
+    """One element of `candidates --json` (`held_back`: kept `seen` by the daily budget, listed by `--all`)."""
     return {
         "id": paper.id, "title": paper.title, "score": paper.score, "topics": list(paper.topics),
         "authors": list(paper.authors), "url": paper.abs_url or (paper.links[0][1] if paper.links else ""),
         "feeds": list(paper.feeds), "first_seen": paper.first_seen_at.isoformat(),
+        "held_back": paper.held_back_at is not None and paper.status == "seen",
     }
+
+
+def held_back_items(papers: list[StoredPaper]) -> list[Item]:
+    """`candidates --all`: the papers the daily budget held back, as list items."""
+    from bot.chat.values import Item, Link
+
+    return [Item(title=f"#{p.id} {p.title}", links=tuple(Link("abs", url) for url in [p.abs_url] if url),
+                 detail=f"held back {p.held_back_at:%Y-%m-%d} by the daily budget · relevance {p.score:.2f} · "
+                        f"{', '.join(t['title'] for t in p.topics) or 'no topic'}", ref=str(p.id))
+            for p in papers if p.held_back_at is not None]
+
+
+def _lessons_used(lessons: list[Lesson], most: int) -> set[int]:
+    """The paper ids whose lessons the model uses: the `most` most recent of those not forgotten."""
+    kept = [x.paper_id for x in lessons if not x.forgotten]
+    return set(kept[-most:]) if most > 0 else set()
+
+
+def lessons_json(lessons: list[Lesson], most: int) -> list[dict[str, Any]]:
+    """`lessons --json`: every approval and rejection, oldest first; `used` says whether the model learns from it."""
+    used = _lessons_used(lessons, most)
+    return [{"id": x.paper_id, "title": x.title, "decision": x.decision, "topic": x.topic,
+             "decided_at": iso(x.decided_at), "forgotten": x.forgotten, "used": x.paper_id in used}
+            for x in lessons]
+
+
+def lessons_text(lessons: list[Lesson], most: int) -> str:
+    if not lessons:
+        return "No lessons yet: the model learns from maintainers' approvals and rejections.\n"
+    used = _lessons_used(lessons, most)
+    forgotten = sum(x.forgotten for x in lessons)
+    lines = [f"{len(used)} lesson(s) the relevance model learns from, oldest first"
+             + (f"; {forgotten} forgotten" if forgotten else "") + ":"]
+    for x in lessons:
+        state = "FORGOTTEN" if x.forgotten else "learned" if x.paper_id in used else f"too old (only the {most} " \
+            "most recent are used)"
+        lines.append(f"  #{x.paper_id:<6} {x.decision:<17} {x.decided_at:%Y-%m-%d}  {state:<9}  {one_line(x.title)}")
+    lines.append("`interp-bot lessons --forget ID` makes the model forget one (the decision stands); "
+                 "`--restore ID` teaches it again.")
+    return "\n".join(lines) + "\n"
+
+
+def lesson_change_text(lesson: Lesson, forget: bool) -> str:
+    what = f"the {lesson.decision} of #{lesson.paper_id} {one_line(lesson.title)!r}"
+    if forget:
+        return (f"forgotten: the relevance model no longer learns from {what}; the decision itself stands "
+                "(`interp-bot lessons --restore " + f"{lesson.paper_id}` undoes this)")
+    return f"restored: the relevance model learns from {what} again"
 
 
 # A process whose heartbeat (every 30 s, bot.scheduler) is older than this has stopped or hangs.

@@ -42,7 +42,8 @@ def local_day(now: datetime, timezone: str) -> str:
 
 
 def compose(curation: Curation, now: datetime, timezone: str) -> tuple[str, Post, bool]:
-    """Today's digest: what became a candidate or got listed in the last 24 hours."""
+    """Today's digest: what became a candidate or got listed in the last 24 hours, and how many relevant papers the
+    daily candidate budget held back."""
     day = local_day(now, timezone)
     since = now - timedelta(days=1)
     candidates = curation.papers.papers(status="candidate", since=since)
@@ -53,8 +54,9 @@ def compose(curation: Curation, now: datetime, timezone: str) -> tuple[str, Post
             if paper is not None:
                 approved.append((paper, decision))
     merged = GitHubStore(curation.db).merged_since(since)
-    post = digest_post(day, candidates, approved, curation.catalogue.index, merged)
-    return day, post, not candidates and not approved and not merged
+    held_back = len(curation.papers.held_back(since=since))
+    post = digest_post(day, candidates, approved, curation.catalogue.index, merged, held_back=held_back)
+    return day, post, not candidates and not approved and not merged and not held_back
 
 
 async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = False) -> DigestResult:

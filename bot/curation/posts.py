@@ -117,8 +117,10 @@ def decided_post(paper: StoredPaper, decision: Decision, index: CatalogueIndex) 
 
 def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Sequence[tuple[StoredPaper, Decision]],
                 index: CatalogueIndex,
-                merged: Sequence[tuple[StoredPullRequest, Sequence[StoredPublication]]] = ()) -> Post:
-    """New candidates and newly listed papers, grouped by topic, with links; pull requests merged on GitHub."""
+                merged: Sequence[tuple[StoredPullRequest, Sequence[StoredPublication]]] = (),
+                *, held_back: int = 0) -> Post:
+    """New candidates and newly listed papers, grouped by topic, with links; pull requests merged on GitHub; how many
+    relevant papers the daily budget held back."""
     items: list[Item] = []
     for pull_request, publications in merged:
         titles = "; ".join(str(p.entry.get("title", "")) for p in publications)
@@ -140,8 +142,11 @@ def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Seque
             items.append(Item(title=paper.title, links=_links(paper),
                               detail=f"candidate #{paper.id} · {topic_title} · relevance {paper.score:.2f}",
                               ref=str(paper.id)))
-    if items:
+    if items or held_back:
         text = f"{len(approved)} added to the list · {len(new_candidates)} new candidate(s) awaiting votes"
+        if held_back:
+            text += (f" · {held_back} more relevant paper(s) held back by the daily budget (`interp-bot candidates "
+                     "--all` lists them)")
         if merged:
             text += f" · {len(merged)} pull request(s) merged on GitHub"
     else:

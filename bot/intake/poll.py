@@ -14,8 +14,9 @@ import random
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.text import one_line
@@ -23,11 +24,12 @@ from bot.intake.fetch import Fetcher, Validators, backoff_delay
 from bot.intake.health import usual_gap
 from bot.intake.identity import ListIndexCache, paper_keys
 from bot.intake.parse import Paper, parse_feed
-from bot.intake.relevance import Label, RelevanceModel
+from bot.intake.relevance import RelevanceModel, labels_from
+from bot.intake.relevance.scorer import Scorer
 from bot.intake.sources import FeedSpec
 from bot.store.curation import CurationStore
 from bot.store.db import Database
-from bot.store.papers import FeedState, PaperStore
+from bot.store.papers import CandidateBudget, FeedState, PaperStore
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -48,6 +50,7 @@ class FeedReport:
     error: str = ""
     scored: tuple[tuple[Paper, float, str], ...] = ()  # (paper, score, outcome) for --dry-run output
     degraded: str = ""  # parsed, but only in part: why
+    held_back: int = 0  # relevant, but over the day's candidate budget: stored `seen`
 
     def summary(self) -> str:
         """One line for a terminal: the error and the reason come from outside, and are made safe to print."""
@@ -57,29 +60,35 @@ class FeedReport:
             return f"{self.feed}: not due yet"
         if self.status == "not_modified":
             return f"{self.feed}: not modified since the last poll"
-        return (f"{self.feed}: {self.items} items, {self.new} new, {self.candidates} candidate(s), "
+        held = f" ({self.held_back} more held back by the daily budget)" if self.held_back else ""
+        return (f"{self.feed}: {self.items} items, {self.new} new, {self.candidates} candidate(s){held}, "
                 f"{self.listed} already on the list" + (f" — DEGRADED: {one_line(self.degraded)}"
                                                         if self.degraded else ""))
 
 
 class RelevanceCache:
-    """Rebuilds the relevance model only when the catalogue or the maintainers' decisions changed."""
+    """Rebuilds the relevance model only when the catalogue or the maintainers' decisions (the lessons not
+    forgotten) changed; the shipped scorer is read from its file once."""
 
     def __init__(self, catalogue: CatalogueService, curation_store: CurationStore, threshold: float):
         self._catalogue = catalogue
         self._store = curation_store
         self._threshold = threshold
-        self._key: tuple[int, int] | None = None
+        self._key: tuple[int, tuple[tuple[int, str, str | None], ...]] | None = None
         self._model: RelevanceModel | None = None
+        self._scorer: Scorer | None = None
         self._lock = threading.Lock()  # feeds are processed in threads at once: one builds, the others wait
 
     def model(self) -> RelevanceModel:
         with self._lock:
             catalogue = self._catalogue.index.catalogue
-            labels = [Label(title=t, summary=s, relevant=r, topic=topic) for t, s, r, topic in self._store.labels()]
-            key = (id(catalogue), len(labels))
+            lessons = self._store.lessons(forgotten=False)
+            key = (id(catalogue), tuple((lesson.paper_id, lesson.decision, lesson.topic) for lesson in lessons))
             if self._model is None or key != self._key:
-                self._model = RelevanceModel.build(catalogue, labels, threshold=self._threshold)
+                if self._scorer is None:
+                    self._scorer = Scorer.load()
+                self._model = RelevanceModel.build(catalogue, labels_from(lessons), threshold=self._threshold,
+                                                   scorer=self._scorer)
                 self._key = key
             return self._model
 
@@ -218,21 +227,22 @@ class Intake:
             else:
                 status = "seen"
             rows.append((paper, relevance, status, listed))
+        budget = CandidateBudget(start_of_day(now, self.settings.timezone), self.settings.max_candidates_per_day)
         report = FeedReport(
             feed.name, "ok", items=len(papers), new=len(fresh),
             candidates=sum(1 for r in rows if r[2] == "candidate"), listed=sum(1 for r in rows if r[2] == "listed"),
-            scored=tuple((p, rel.score, status) for p, rel, status, _ in rows) if dry_run else (),
         )
         if dry_run:
-            return report
+            return _dry_run_report(report, rows, budget.limit - self.store.candidates_since(budget.since))
         if learned:
             self.store.learn_listed_arxiv_ids(learned, now=now)
         recorded = self.store.record_batch(
             [(keys, _paper_values(paper, relevance, status, listed), paper.item_id)
-             for keys, (paper, relevance, status, listed) in zip(key_sets, rows, strict=True)], feed=feed.name, now=now)
+             for keys, (paper, relevance, status, listed) in zip(key_sets, rows, strict=True)], feed=feed.name, now=now,
+            budget=budget)
         created_candidates = sum(1 for (_, created), row in zip(recorded, rows, strict=True)
-                                 if created and row[2] == "candidate")
-        return replace(report, candidates=created_candidates)
+                                 if created and row[2] == "candidate" and row[0].canonical_id not in budget.held_back)
+        return replace(report, candidates=created_candidates, held_back=len(budget.held_back))
 
     def _record_success(self, feed: FeedSpec, state: FeedState, now: datetime, *, etag: str | None,
                         last_modified: str | None, batch: str | None, items: int = 0,
@@ -263,6 +273,22 @@ class Intake:
             failing_since=state.failing_since if state.consecutive_failures else now,
             total_failures=state.total_failures + 1, next_poll_at=now + timedelta(seconds=delay),
         ))
+
+
+def start_of_day(now: datetime, timezone: str) -> datetime:
+    """Midnight of `now`'s day in `timezone` (the day the candidate budget counts in), in UTC as the store keeps
+    times (SQLite compares them as written)."""
+    local = now.astimezone(ZoneInfo(timezone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def _dry_run_report(report: FeedReport, rows: list[tuple[Paper, Any, str, str | None]], left: int) -> FeedReport:
+    """What a real poll would do, the day's budget included (the best of the batch first)."""
+    wanted = sorted((i for i, row in enumerate(rows) if row[2] == "candidate"), key=lambda i: -rows[i][1].score)
+    held = set(wanted[max(0, left):])
+    scored = tuple((paper, rel.score, "held back" if i in held else status)
+                   for i, (paper, rel, status, _) in enumerate(rows))
+    return replace(report, candidates=report.candidates - len(held), held_back=len(held), scored=scored)
 
 
 def _batch_digest(papers: list[Paper]) -> str:

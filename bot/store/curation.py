@@ -68,6 +68,23 @@ def _decision(row: Any) -> Decision:
 
 
 @dataclass(frozen=True)
+class Lesson:
+    """A decision as the relevance model learns from it."""
+
+    paper_id: int
+    title: str
+    abstract: str
+    decision: str  # approved | rejected | rejected upstream (approved here, its pull request closed unmerged)
+    topic: str | None
+    decided_at: datetime
+    forgotten: bool  # a maintainer told the model to forget it (`interp-bot lessons --forget`)
+
+    @property
+    def relevant(self) -> bool:
+        return self.decision == "approved"
+
+
+@dataclass(frozen=True)
 class PostFailure:
     platform: str
     channel_id: str
@@ -267,14 +284,32 @@ class CurationStore:
             conn.execute(update(table).where(table.c.paper_id == paper_id)
                          .values(error=error[:2000], attempts=table.c.attempts + 1))
 
-    def labels(self) -> list[tuple[str, str, bool, str | None]]:
-        """(title, abstract, relevant, topic) for every maintainer decision: the relevance model's training data."""
-        query = (select(schema.papers.c.title, schema.papers.c.abstract, schema.decisions.c.decision,
-                        schema.decisions.c.topic)
-                 .join(schema.decisions, schema.decisions.c.paper_id == schema.papers.c.id)
-                 .where(schema.decisions.c.decision.in_(["approved", "rejected"])))
+    def lessons(self, *, forgotten: bool | None = None) -> list[Lesson]:
+        """What the relevance model learns from: every approval and rejection, oldest first. A paper approved here
+        but whose pull request was closed unmerged (`rejected upstream`) is a rejection. `forgotten`: only the
+        lessons a maintainer told the model to forget (True) or only the rest (False)."""
+        papers, decisions = schema.papers, schema.decisions
+        query = (select(papers.c.id, papers.c.title, papers.c.abstract, papers.c.status, decisions.c.decision,
+                        decisions.c.topic, decisions.c.decided_at, decisions.c.lesson_forgotten)
+                 .join(decisions, decisions.c.paper_id == papers.c.id)
+                 .where(decisions.c.decision.in_(["approved", "rejected"]))
+                 .order_by(decisions.c.decided_at, papers.c.id))
+        if forgotten is not None:
+            query = query.where(decisions.c.lesson_forgotten.is_(forgotten))
         with self.db.engine.connect() as conn:
-            return [(r.title, r.abstract or "", r.decision == "approved", r.topic) for r in conn.execute(query)]
+            return [Lesson(paper_id=r.id, title=r.title, abstract=r.abstract or "",
+                           decision="rejected upstream" if r.status == "rejected upstream" else r.decision,
+                           topic=r.topic, decided_at=utc(r.decided_at), forgotten=bool(r.lesson_forgotten))  # type: ignore[arg-type]
+                    for r in conn.execute(query)]
+
+    def forget_lesson(self, paper_id: int, forgotten: bool = True) -> bool:
+        """Tell the relevance model to forget (or, with False, to learn again) what it learned from the decision on
+        this paper; the decision itself stays. False when the paper has no approval or rejection."""
+        table = schema.decisions
+        with self.db.transaction() as conn:
+            return bool(conn.execute(update(table).where(table.c.paper_id == paper_id)
+                                     .where(table.c.decision.in_(["approved", "rejected"]))
+                                     .values(lesson_forgotten=forgotten)).rowcount)
 
     # ------------------------------------------------------------------ digests
 

@@ -23,7 +23,7 @@ from bot.store import schema
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -285,9 +285,31 @@ def _migration_4_curation_recovery(database: Database) -> None:
                          .values(key=candidate_key(canonical_id)))
 
 
+def _migration_5_relevance_lessons_and_budget(database: Database) -> None:
+    """Issue 11: a decision's lesson can be forgotten (decisions.lesson_forgotten); the daily candidate budget
+    counts papers by when they became candidates (papers.candidate_at: for the papers already past that point,
+    when they were first seen, which is when the intake made them candidates) and marks the ones it held back."""
+    with database.transaction() as conn:
+        present = {column["name"] for column in inspect(conn).get_columns("decisions")}
+        if "lesson_forgotten" not in present:
+            conn.exec_driver_sql("ALTER TABLE decisions ADD COLUMN lesson_forgotten BOOLEAN NOT NULL DEFAULT FALSE")
+        present = {column["name"] for column in inspect(conn).get_columns("papers")}
+        kind = schema.papers.c.candidate_at.type.compile(dialect=conn.dialect)
+        for name in ("candidate_at", "held_back_at"):
+            if name not in present:
+                conn.exec_driver_sql(f"ALTER TABLE papers ADD COLUMN {name} {kind}")
+        conn.execute(update(schema.papers).where(schema.papers.c.candidate_at.is_(None))
+                     .where(schema.papers.c.status.in_(["candidate", "approved", "rejected", "expired",
+                                                        "rejected upstream"]))
+                     .values(candidate_at=schema.papers.c.first_seen_at))
+        if not any(index["name"] == "ix_papers_candidate_at" for index in inspect(conn).get_indexes("papers")):
+            conn.exec_driver_sql("CREATE INDEX ix_papers_candidate_at ON papers (candidate_at)")
+
+
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: _migration_1,
     2: _migration_2_feed_health,
     3: _migration_3_github_and_links,
     4: _migration_4_curation_recovery,
+    5: _migration_5_relevance_lessons_and_budget,
 }

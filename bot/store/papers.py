@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store import schema
@@ -62,6 +62,20 @@ class StoredPaper:
     status_at: datetime
     listed_entry: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    held_back_at: datetime | None = None  # the daily candidate budget held it back (it stays `seen`)
+
+
+@dataclass
+class CandidateBudget:
+    """At most `limit` papers become candidates from `since` (the start of the local day) on, the highest-scoring
+    of each batch first. The store fills `held_back` with the canonical ids it kept `seen` for want of budget."""
+
+    since: datetime
+    limit: int
+    held_back: set[str] = field(default_factory=set)
+
+
+_BUDGET_LOCK_KEY = 0x62756467  # "budg": PostgreSQL transactions choosing candidates take turns
 
 
 def _paper(row: Any) -> StoredPaper:
@@ -72,6 +86,7 @@ def _paper(row: Any) -> StoredPaper:
         categories=tuple(row.categories or ()), feeds=tuple(row.feeds or ()), published=utc(row.published),
         first_seen_at=utc(row.first_seen_at), score=float(row.score), topics=tuple(row.topics or ()),  # type: ignore[arg-type]
         status=row.status, status_at=utc(row.status_at), listed_entry=row.listed_entry,  # type: ignore[arg-type]
+        held_back_at=utc(row.held_back_at),
     )
 
 
@@ -173,20 +188,31 @@ class PaperStore:
         return seen
 
     def record_batch(self, rows: list[tuple[Iterable[str], dict[str, Any], str]], *, feed: str,
-                     now: datetime) -> list[tuple[StoredPaper | None, bool]]:
+                     now: datetime, budget: CandidateBudget | None = None) -> list[tuple[StoredPaper | None, bool]]:
         """Record a poll's papers (keys, values, item id) in one transaction; (paper, created) for each.
 
         New papers are inserted in bulk; a paper sharing a key with a stored one (or an earlier one in
         the batch) is merged as `record_paper` would. If another process races us on a key, the whole
         batch falls back to one transaction per paper, which resolves the race by merging.
+
+        With a `budget`, new papers wanting to be candidates beyond it are stored `seen` and marked held back.
         """
         try:
-            return self._record_batch(rows, feed, now)
+            return self._record_batch(rows, feed, now, budget)
         except IntegrityError:
-            return [self.record_paper(keys=k, values=v, feed=feed, item_id=i, now=now) for k, v, i in rows]
+            if budget is not None:
+                budget.held_back.clear()
+            # The best first, so a budget still goes to them; the results in the rows' order.
+            order = sorted(range(len(rows)), key=lambda n: -float(rows[n][1].get("score", 0.0)))
+            results: dict[int, tuple[StoredPaper | None, bool]] = {}
+            for n in order:
+                keys, values, item_id = rows[n]
+                results[n] = self.record_paper(keys=keys, values=values, feed=feed, item_id=item_id, now=now,
+                                               budget=budget)
+            return [results[n] for n in range(len(rows))]
 
     def _record_batch(self, rows: list[tuple[Iterable[str], dict[str, Any], str]], feed: str,
-                      now: datetime) -> list[tuple[StoredPaper | None, bool]]:
+                      now: datetime, budget: CandidateBudget | None) -> list[tuple[StoredPaper | None, bool]]:
         keyed = [(sorted(set(keys)), values, item_id) for keys, values, item_id in rows]
         all_keys = sorted({k for keys, _, _ in keyed for k in keys})
         results: list[tuple[StoredPaper | None, bool]] = []
@@ -202,6 +228,7 @@ class PaperStore:
                 owners.update((k, (-1, values.get("arxiv_id"))) for k in keys)  # claimed by this batch
                 fresh.append((keys, {**values, "_new": True}, item_id))
             new_rows = [(keys, values, item_id) for keys, values, item_id in fresh if values.get("_new")]
+            self._admit_candidates(conn, [values for _, values, _ in new_rows], budget, now)
             if new_rows:
                 # canonical_id is unique: the returned rows are matched to ours by it, in whatever order they
                 # come. (Asking for them in parameter order makes SQLAlchemy send SQLite one INSERT per row.)
@@ -227,7 +254,7 @@ class PaperStore:
         return results
 
     def record_paper(self, *, keys: Iterable[str], values: dict[str, Any], feed: str, item_id: str,
-                     now: datetime) -> tuple[StoredPaper, bool]:
+                     now: datetime, budget: CandidateBudget | None = None) -> tuple[StoredPaper, bool]:
         """Insert a new paper or merge into the one sharing a key; return (paper, created).
 
         Runs in one transaction; a unique-key race with another process falls back to the merge.
@@ -242,6 +269,8 @@ class PaperStore:
                         return paper, False
                     held = self._owners(conn, keys)  # by another arXiv paper: not this one's to take
                     keys = [k for k in keys if k not in held]
+                    values = dict(values)
+                    self._admit_candidates(conn, [values], budget, now)
                     paper_id = conn.execute(
                         insert(schema.papers).values(**values, feeds=[feed], first_seen_at=now, status_at=now)
                         .returning(schema.papers.c.id)
@@ -254,6 +283,48 @@ class PaperStore:
             except IntegrityError:
                 continue  # someone else inserted the same paper or key: merge on the next attempt
         raise RuntimeError(f"could not record paper {values.get('canonical_id')} after 3 attempts")
+
+    def _admit_candidates(self, conn: Connection, rows: list[dict[str, Any]], budget: CandidateBudget | None,
+                          now: datetime) -> None:
+        """Stamp the new papers that become candidates (`candidate_at`); with a budget, only as many as today has
+        left, the highest-scoring first, and the rest stay `seen`, held back. Inside the inserting transaction,
+        so two feeds polled at once (or two processes) cannot both spend the same budget."""
+        for values in rows:  # a bulk insert needs the same columns in every row
+            values.setdefault("candidate_at", None)
+            values.setdefault("held_back_at", None)
+        wanted = [values for values in rows if values.get("status") == "candidate"]
+        if not wanted:
+            return
+        left = len(wanted)
+        if budget is not None:
+            if conn.dialect.name == "postgresql":  # SQLite's write transactions are serial already
+                conn.execute(text(f"SELECT pg_advisory_xact_lock({_BUDGET_LOCK_KEY})"))
+            spent = conn.execute(select(func.count()).select_from(schema.papers)
+                                 .where(schema.papers.c.candidate_at >= budget.since)).scalar_one()
+            left = max(0, budget.limit - spent)
+        for rank, values in enumerate(sorted(wanted, key=lambda v: (-float(v.get("score", 0.0)), v["canonical_id"]))):
+            if rank < left:
+                values["candidate_at"] = now
+            else:
+                values.update(status="seen", held_back_at=now)
+                if budget is not None:
+                    budget.held_back.add(values["canonical_id"])
+
+    def candidates_since(self, since: datetime) -> int:
+        """How many papers became candidates from `since` on (the day's budget spent so far)."""
+        with self.db.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(schema.papers)
+                                    .where(schema.papers.c.candidate_at >= since)).scalar_one())
+
+    def held_back(self, *, since: datetime | None = None) -> list[StoredPaper]:
+        """Papers the daily budget kept back (still `seen`), best first."""
+        query = (select(schema.papers).where(schema.papers.c.status == "seen")
+                 .where(schema.papers.c.held_back_at.is_not(None)))
+        if since is not None:
+            query = query.where(schema.papers.c.held_back_at >= since)
+        with self.db.engine.connect() as conn:
+            return [_paper(row) for row in conn.execute(query.order_by(schema.papers.c.score.desc(),
+                                                                       schema.papers.c.id))]
 
     def _merge(self, conn: Connection, existing: StoredPaper, keys: list[str], values: dict[str, Any],
                feed: str, item_id: str, now: datetime) -> StoredPaper:

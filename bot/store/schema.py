@@ -88,6 +88,10 @@ papers = Table(
     Column("status", String(20), nullable=False, index=True),
     Column("status_at", DateTime(timezone=True), nullable=False),
     Column("listed_entry", String(200)),
+    # The daily candidate budget (schema 5): when the paper became a candidate (a day's count), or when the
+    # budget held it back (it stays `seen`, with its score; `candidates --all` shows it).
+    Column("candidate_at", DateTime(timezone=True), index=True),
+    Column("held_back_at", DateTime(timezone=True)),
 )
 
 paper_keys = Table(
@@ -152,6 +156,9 @@ decisions = Table(
     # Why finishing it (writing the entry) last failed, and how often it has: shown by `status` (schema v2).
     Column("error", Text),
     Column("attempts", Integer, nullable=False, default=0),
+    # A maintainer told the relevance model to forget what it learned from this decision (`interp-bot lessons
+    # --forget`), without changing the decision itself (schema 5).
+    Column("lesson_forgotten", Boolean, nullable=False, default=False),
 )
 
 # A post that failed (Slack invalid_blocks, a missing permission): retried with back-off, shown by `status`, and

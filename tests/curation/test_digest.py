@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -77,3 +78,45 @@ async def test_an_empty_day_is_skipped_or_posted_as_configured(catalogue_dir: Pa
     assert "Nothing new today." in chatty.getvalue()
     assert result.day == datetime.now(UTC).astimezone(ZoneInfo("Pacific/Auckland")).date().isoformat()
     curation.db.close()
+
+
+def _paper_values(n: int, score: float) -> dict:
+    arxiv = f"2411.{20000 + n:05d}"
+    return {"canonical_id": f"arxiv:{arxiv}", "arxiv_id": arxiv, "title": f"Steering vectors, part {n}",
+            "authors": ["Ada Lovelace"], "abstract": "We steer a language model.", "abs_url": f"https://arxiv.org/abs/{arxiv}",
+            "pdf_url": "", "links": [], "categories": ["cs.CL"], "published": None, "score": score,
+            "topics": [{"slug": "probing", "title": "Probing", "path": "…", "score": 0.5}], "status": "candidate",
+            "listed_entry": None}
+
+
+async def test_the_digest_and_candidates_all_show_what_the_daily_budget_held_back(
+        catalogue_dir: Path, database_url: str, capsys) -> None:
+    from datetime import timedelta
+
+    from bot.cli import main
+    from bot.store.papers import CandidateBudget
+
+    curation = make(catalogue_dir, database_url, "a", io.StringIO())
+    now = curation.db.now()
+    budget = CandidateBudget(since=now - timedelta(hours=1), limit=1)
+    scores = [0.5, 0.97, 0.8, 0.6]
+    curation.papers.record_batch([([f"arxiv:2411.{20000 + n:05d}"], _paper_values(n, s), f"item-{n}")
+                                  for n, s in enumerate(scores)], feed="arxiv-cs-cl", now=now, budget=budget)
+    assert [p.title for p in curation.papers.candidates()] == ["Steering vectors, part 1"]  # the best one
+    result = await run_digest(curation, curation.settings, dry_run=True)
+    assert "1 new candidate(s) awaiting votes" in result.post.reply.text
+    assert "3 more relevant paper(s) held back by the daily budget (`interp-bot candidates --all` lists them)" \
+        in result.post.reply.text
+    curation.db.close()
+
+    code = main(["--catalogue", str(catalogue_dir), "--db", database_url, "candidates", "--all", "--json"])
+    listed = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [(p["title"][-6:], p["score"], p["held_back"]) for p in listed] == [
+        ("part 1", 0.97, False), ("part 2", 0.8, True), ("part 3", 0.6, True), ("part 0", 0.5, True)]
+    main(["--catalogue", str(catalogue_dir), "--db", database_url, "candidates", "--all"])
+    text = capsys.readouterr().out
+    assert "1 pending candidate, 3 held back by the daily budget" in text
+    assert "held back " in text and "by the daily budget · relevance 0.80" in text
+    main(["--catalogue", str(catalogue_dir), "--db", database_url, "candidates", "--json"])
+    assert len(json.loads(capsys.readouterr().out)) == 1

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import io
 import json
-import time
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from bot.catalogue.text import fold
 from bot.catalogue.yaml_io import load_catalogue
 from bot.cli.operations import classify_stream
-from bot.intake.relevance import Label, RelevanceModel, load_background, load_lexicon, load_positives
-from bot.intake.relevance_text import feature_keys, ngram_features, words
+from bot.intake.relevance import DEFAULT_THRESHOLD, Label, RelevanceModel
+from bot.intake.relevance.decisions import Decision
+from bot.intake.relevance.scorer import Scorer
+from bot.settings import Settings
 
-CATALOGUE_DIR = Path(__file__).resolve().parents[2] / "catalogue"
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE_DIR = ROOT / "catalogue"
+# Two whole listing days of the relevance corpus' stream, every paper labelled (tests/data/README.md).
+STREAM_SLICE = ROOT / "tests" / "data" / "relevance" / "stream-2025-05-22-and-2025-12-09.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +31,12 @@ def catalogue():
 @pytest.fixture(scope="module")
 def model(catalogue):
     return RelevanceModel.build(catalogue)
+
+
+@pytest.fixture(scope="module")
+def stream() -> list[dict]:
+    with STREAM_SLICE.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
 
 
 # Real titles, none of them on the list.
@@ -48,23 +59,40 @@ def test_interpretability_papers_are_relevant_with_a_sensible_topic(model, title
     assert result.topics[0].slug == topic, [t.slug for t in result.topics]
 
 
-@pytest.mark.parametrize(
-    "title",
-    [
-        "Attention Is All You Need",  # "attention" in an architecture paper
-        "Deep Residual Learning for Image Recognition",
-        "Linear Probing Revisited: Tombstones Mark the Demise of Primary Clustering",  # hash tables
-        "Parameterized quantum circuits as machine learning models",
-        "TabNet: Attentive Interpretable Tabular Learning",
-        "Rich feature hierarchies for accurate object detection and semantic segmentation",
-        "Medusa: Simple LLM Inference Acceleration Framework with Multiple Decoding Heads",
-        "Searching for Activation Functions",
-        "Large Language Models Encode Clinical Knowledge",
-    ],
-)
-def test_unrelated_papers_are_not_relevant(model, title):
-    result = model.score(title)
-    assert not result.relevant, (title, result.score)
+def test_a_real_days_listing_keeps_its_regression_floor(model, stream):
+    """Two real listing days (429 papers, 23 in scope), title + abstract, at the shipped threshold.
+
+    In-sample: the shipped model was trained on the whole stream these days come from, so this is a floor that
+    catches a broken tokeniser, scorer or model file, not a measure of quality (`python -m benchmarks relevance`
+    gives the out-of-fold figures)."""
+    predicted = [model.score(r["title"], r["summary"]).relevant for r in stream]
+    tp = sum(1 for r, p in zip(stream, predicted, strict=True) if p and r["label"])
+    fp = sum(1 for r, p in zip(stream, predicted, strict=True) if p and not r["label"])
+    positives = sum(r["label"] for r in stream)
+    assert positives == 23
+    assert tp / positives >= 0.85, (tp, positives)
+    assert tp / (tp + fp) >= 0.85, (tp, fp)
+    assert 1000 * fp / len(stream) <= 8
+
+
+@pytest.mark.parametrize(("arxiv_id", "why"), [
+    ("2512.05836", "LLM pipeline whose output networks experts rate for clinical interpretability"),
+    ("2512.05402", "'circuits' in Bitcoin mining hardware"),
+    ("2505.15774", "context compression keeping 'latent representations' of tokens"),
+])
+def test_papers_that_merely_use_the_fields_words_are_not_candidates(model, stream, arxiv_id, why):
+    paper = next(r for r in stream if r["arxiv_id"] == arxiv_id)
+    assert paper["label"] == 0
+    result = model.score(paper["title"], paper["summary"])
+    assert not result.relevant, (why, result.score)
+
+
+def test_scores_rank_a_days_papers(model, stream):
+    """The top of a day's scores is the best of it: every in-scope paper of 2025-12-09 outranks most of the day."""
+    day = [r for r in stream if r["date"] == "2025-12-09"]
+    ranked = sorted(day, key=lambda r: -model.score(r["title"], r["summary"]).score)
+    top = ranked[: 2 * sum(r["label"] for r in day)]
+    assert sum(r["label"] for r in top) == sum(r["label"] for r in day)
 
 
 def test_result_shape_scores_in_unit_interval_and_at_most_top_topics(model, catalogue):
@@ -75,7 +103,7 @@ def test_result_shape_scores_in_unit_interval_and_at_most_top_topics(model, cata
     ]:
         result = model.score(title, summary)
         assert 0.0 <= result.score <= 1.0
-        assert result.relevant == (result.score >= 0.5)
+        assert result.relevant == (result.score >= DEFAULT_THRESHOLD)
         assert len(result.topics) <= 3
         assert [t.score for t in result.topics] == sorted((t.score for t in result.topics), reverse=True)
         for t in result.topics:
@@ -108,6 +136,10 @@ def test_threshold_decides_relevant(catalogue, model):
         assert never.score(title).score == always.score(title).score == model.score(title).score
 
 
+def test_the_settings_default_threshold_is_the_shipped_models():
+    assert Scorer.load().threshold == DEFAULT_THRESHOLD == Settings.model_fields["relevance_threshold"].default
+
+
 def test_summary_can_carry_a_vague_title(model):
     title = "Looking inside"
     summary = "We train sparse autoencoders on the residual stream of GPT-2 and find monosemantic features."
@@ -115,14 +147,15 @@ def test_summary_can_carry_a_vague_title(model):
     assert model.score(title, summary).relevant
 
 
-def test_rejected_kind_of_paper_scores_lower_after_rebuilding(catalogue, model):
-    kind = "Probing the limits of {} in large language model serving"
-    rejected = [Label(kind.format(x), "", relevant=False) for x in ("latency", "throughput", "batching", "caching")]
-    retrained = RelevanceModel.build(catalogue, rejected)
-    unseen = kind.format("memory bandwidth")
-    assert retrained.score(unseen).score < model.score(unseen).score
-    # and a clearly relevant paper is untouched in kind
-    assert retrained.score("Sparse autoencoders find interpretable features in language models").relevant
+def test_a_lesson_is_a_pure_function_of_the_decision_set(stream):
+    """Leaving a decision out undoes its lesson exactly: nothing accumulates in the scorer."""
+    base = Scorer.load()
+    decided = [Decision(r["title"], r["summary"], bool(r["label"])) for r in stream[:6]]
+    papers = [(r["title"], r["summary"]) for r in stream[6:60]]
+    learned = base.with_decisions(decided)
+    assert learned.score_many(papers) != base.score_many(papers)
+    assert learned.with_decisions([]).score_many(papers) == base.score_many(papers)
+    assert learned.with_decisions(decided[:3]).score_many(papers) == base.with_decisions(decided[:3]).score_many(papers)
 
 
 def test_approved_paper_raises_its_topic_for_similar_text(catalogue, model):
@@ -146,7 +179,8 @@ def test_classify_stream_contract(model):
         json.dumps({"summary": "no title here"}),
         "",
         json.dumps(["a", "list"]),
-        json.dumps({"title": "Mistral 7B"}),
+        json.dumps({"title": "Mistral 7B", "summary": "We introduce Mistral 7B, a 7-billion-parameter language model "
+                    "engineered for superior performance and efficiency."}),
     ]
     out = io.StringIO()
     bad = classify_stream(model, lines, out)
@@ -167,65 +201,14 @@ def test_classify_stream_contract(model):
     assert results[4]["relevant"] is False
 
 
-def test_build_and_scoring_are_fast(catalogue):
-    start = time.perf_counter()
-    model = RelevanceModel.build(catalogue)
-    assert time.perf_counter() - start < 0.5
-    titles = [(f"Paper {i}: sparse autoencoders on the residual stream of a transformer", "") for i in range(2000)]
-    start = time.perf_counter()
-    model.score_many(titles)
-    # The benchmark measures ~0.25 s; the bound leaves room for slow CI machines.
-    assert time.perf_counter() - start < 2.0
-
-
-DEV_SET = CATALOGUE_DIR.parent / "benchmarks" / "data" / "relevance_dev.jsonl"
-
-
-def _dev_titles() -> set[str]:
-    with DEV_SET.open(encoding="utf-8") as fh:
-        return {fold(json.loads(line)["title"]) for line in fh if line.strip()}
-
-
-def test_packaged_positives_are_real_training_data_disjoint_from_the_dev_set_and_the_list(catalogue):
-    positives = load_positives()
-    assert len(positives) >= 300
-    titles = [fold(p.title) for p in positives]
-    assert len(set(titles)) == len(titles), "duplicate positives"
-    assert set(titles).isdisjoint(_dev_titles()), "a dev title is in the training positives"
-    assert set(titles).isdisjoint(fold(e.title) for e in catalogue.entries)
-    assert set(titles).isdisjoint(fold(d.title) for d in load_background())
-    for p in positives:  # every topic named is a topic of the list that holds entries
-        assert p.topic is None or catalogue.entries_under(p.topic), (p.title, p.topic)
-
-
-def test_packaged_background_is_disjoint_from_the_dev_set():
-    assert {fold(d.title) for d in load_background()}.isdisjoint(_dev_titles())
-
-
-def test_packaged_positives_teach_the_word_model_and_the_topics(catalogue, model):
-    title = "The emergence of number and syntax units in LSTM language models"  # a packaged positive (neuron)
-    without = RelevanceModel.assemble(
-        catalogue,
-        threshold=0.5,
-        lexicon=load_lexicon(),
-        positives=[],
-        background=[d.title for d in load_background()],
-    )
-    assert model.score(title).score > without.score(title).score
-    assert model.score(title).relevant
-    assert model.score(title).topics[0].slug == "neuron"
-
-
-def test_the_models_feature_keys_are_the_ngram_features_with_bigrams_as_word_pairs():
-    canonical: dict[str, str] = {}
-    for text in [
-        "Probing for syntax in the syntax of probing",
-        "Sparse autoencoders: sparse, autoencoders and 2 more sparse autoencoders",
-        "",
-        "one",
-        "Interprétabilité des modèles — a b c",
-    ]:
-        keys = feature_keys(words(text), canonical)
-        assert [" ".join(k) if isinstance(k, tuple) else k for k in keys] == ngram_features(words(text))
-    pairs = [k for k in feature_keys(words("sparse autoencoders sparse"), canonical) if isinstance(k, tuple)]
-    assert all(w is canonical[w] for pair in pairs for w in pair)  # one object per word across texts
+def test_classify_runs_on_the_standard_library_alone(catalogue_dir: Path, tmp_path: Path):
+    """The runtime never imports the training extra (scikit-learn, numpy, scipy)."""
+    code = ("import io, sys; sys.stdin = io.StringIO(sys.argv[2]); from bot.cli import main; "
+            "code = main(['--catalogue', sys.argv[1], '--db', 'sqlite:///' + sys.argv[3], 'classify']); "
+            "print('HEAVY', [m for m in ('sklearn', 'numpy', 'scipy') if m in sys.modules]); sys.exit(code)")
+    line = json.dumps({"title": "Steering vectors in the residual stream of Llama", "summary": ""})
+    result = subprocess.run([sys.executable, "-c", code, str(catalogue_dir), line, str(tmp_path / "none.db")],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[0])["relevant"] is True
+    assert "HEAVY []" in result.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -96,7 +97,7 @@ def test_a_version_1_database_gains_the_publishing_and_link_tables(database_url:
     engine.dispose()
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 4
+        assert database.current_version() == SCHEMA_VERSION == 5
         assert new_tables <= set(inspect(database.engine).get_table_names())
         with database.engine.connect() as conn:
             assert conn.execute(select(schema.leases.c.name)).scalars().all() == ["kept"]
@@ -128,7 +129,7 @@ def test_a_schema_1_database_gains_the_feed_health_columns(database_url: str) ->
 
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 4
+        assert database.current_version() == SCHEMA_VERSION == 5
         columns = {c["name"] for c in inspect(database.engine).get_columns("feeds")}
         assert {"failing_since", "degraded", "degraded_since", "last_new_item_at", "new_item_gap_seconds",
                 "new_item_gaps_seen"} <= columns
@@ -139,5 +140,52 @@ def test_a_schema_1_database_gains_the_feed_health_columns(database_url: str) ->
         assert store.feed_state("lesswrong").degraded == "malformed feed"
         store.learn_listed_arxiv_ids([("2309.08600", "sparse-autoencoders")], now=datetime.now(UTC))
         assert store.listed_arxiv_ids() == {"2309.08600": "sparse-autoencoders"}
+    finally:
+        database.close()
+
+
+def test_a_schema_4_database_gains_lessons_and_the_candidate_budget(database_url: str) -> None:
+    """A database of the previous release: decisions without `lesson_forgotten`, papers without `candidate_at` and
+    `held_back_at`. After the migration every old decision is a lesson, and today's earlier candidates count
+    against today's budget (they became candidates when first seen)."""
+    from sqlalchemy import Column, MetaData, Table, create_engine, insert
+
+    from bot.store.curation import CurationStore
+    from bot.store.db import normalise_url
+    from bot.store.papers import PaperStore
+
+    old = MetaData()
+    new_columns = {"lesson_forgotten", "candidate_at", "held_back_at"}
+
+    def without_new(table: Any) -> Any:
+        return Table(table.name, old, *(Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+                                        for c in table.columns if c.name not in new_columns))
+
+    old_papers, old_decisions = without_new(schema.papers), without_new(schema.decisions)
+    seen_at = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    engine = create_engine(normalise_url(database_url))
+    with engine.begin() as conn:
+        old_papers.create(conn)  # first: the other tables refer to it
+        schema.metadata.create_all(conn, tables=[t for t in schema.metadata.sorted_tables
+                                                 if t.name not in ("papers", "decisions")])
+        old_decisions.create(conn)
+        conn.execute(insert(schema.schema_version).values(id=1, version=4, migrated_at=datetime.now(UTC)))
+        for n, status in enumerate(("approved", "seen", "candidate"), 1):
+            conn.execute(insert(old_papers).values(id=n, canonical_id=f"arxiv:2411.0000{n}", title=f"Paper {n}",
+                                                   authors=[], abstract="", abs_url="", pdf_url="", links=[],
+                                                   categories=[], feeds=[], first_seen_at=seen_at, score=0.9,
+                                                   topics=[], status=status, status_at=seen_at))
+        conn.execute(insert(old_decisions).values(paper_id=1, decision="approved", topic="probing", deciders=["a"],
+                                                  decided_at=seen_at, written=True, announced=True, forced=False,
+                                                  attempts=0))
+    engine.dispose()
+
+    database = Database.open(database_url)
+    try:
+        assert database.current_version() == SCHEMA_VERSION == 5
+        assert [(x.paper_id, x.decision, x.forgotten) for x in CurationStore(database).lessons()] == \
+            [(1, "approved", False)]
+        assert PaperStore(database).candidates_since(seen_at) == 2  # the approved one and the pending one
+        assert PaperStore(database).held_back() == []
     finally:
         database.close()

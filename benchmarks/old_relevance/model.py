@@ -44,8 +44,7 @@ from typing import Any
 
 import yaml
 
-from bot.catalogue.model import Catalogue
-from bot.intake.relevance_text import (
+from benchmarks.old_relevance.text import (
     Feature,
     Lexicon,
     LexiconHits,
@@ -54,6 +53,7 @@ from bot.intake.relevance_text import (
     iter_nonblank,
     words,
 )
+from bot.catalogue.model import Catalogue
 
 # Sections of the list that are not research topics: suggested only when the title says it is that kind.
 KIND_TOPICS = ("survey", "tutorial", "library", "video", "by-source")
@@ -100,7 +100,7 @@ class _Doc:
 
 
 def _data_text(name: str) -> str:
-    return resources.files("bot.intake").joinpath("relevance_data", name).read_text(encoding="utf-8")
+    return resources.files("benchmarks.old_relevance").joinpath("data", name).read_text(encoding="utf-8")
 
 
 def load_lexicon() -> Lexicon:

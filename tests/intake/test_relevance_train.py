@@ -1,0 +1,62 @@
+"""Training the relevance model (the [train] extra): reproducible, served exactly, blind to the held-out months.
+
+A small corpus made of the two real listing days in tests/data/relevance (the real corpus is not in the repository);
+the all-archives listing in tests/data/feeds gives the extra negatives, as it does for the shipped model.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.intake.relevance import training_data
+from bot.intake.relevance.scorer import Scorer
+from bot.intake.relevance.train import main
+
+DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
+STREAM = DATA / "relevance" / "stream-2025-05-22-and-2025-12-09.jsonl"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "relevance-corpus"
+    folder.mkdir()
+    shutil.copy(STREAM, folder / "stream.jsonl")
+    positives = [{"arxiv_id": "2309.08600", "title": "Sparse Autoencoders Find Highly Interpretable Features in "
+                  "Language Models", "summary": "", "source": "test"},
+                 {"arxiv_id": "2507.01234", "title": "A paper from the held-out months", "summary": "",
+                  "source": "test"}]
+    (folder / "positives.jsonl").write_text("".join(json.dumps(p) + "\n" for p in positives), encoding="utf-8")
+    return folder
+
+
+def test_retraining_writes_the_same_bytes_and_the_scorer_serves_them(corpus: Path, catalogue_dir: Path,
+                                                                       tmp_path: Path, capsys) -> None:
+    out = tmp_path / "model.json.gz"
+    args = ["--corpus", str(corpus), "--catalogue", str(catalogue_dir), "--out", str(out), "--folds", "2"]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "parity: max |scorer - scikit-learn| over 500 papers" in printed
+    scorer = Scorer.load(out)
+    assert 0.0 < scorer.threshold < 1.0
+    assert scorer.model["meta"]["data"]["stream_papers"] == 429
+    assert main([*args, "--check"]) == 0
+    assert f"{out}: identical" in capsys.readouterr().out
+
+
+def test_no_paper_from_the_held_out_months_is_trained_on(corpus: Path, catalogue_dir: Path) -> None:
+    stream = training_data.load_stream(corpus)
+    extras, stats = training_data.load_extra_positives(corpus, catalogue_dir, stream)
+    assert stats["dropped_held_out"] == 1
+    assert "2507.01234" not in {d.arxiv_id for d in extras}
+    training_data.check_held_out(stream + extras)
+    with pytest.raises(AssertionError, match=r"2510\.00001"):
+        training_data.check_held_out([training_data.Doc("t", "", 0, "", arxiv_id="2510.00001")])
+    with (corpus / "stream.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"arxiv_id": "2506.00002", "title": "t", "summary": "", "date": "2025-06-02",
+                             "label": 0, "borderline": False}) + "\n")
+    with pytest.raises(ValueError, match=r"held-out arXiv id 2506\.00002"):
+        training_data.load_stream(corpus)
