@@ -128,6 +128,8 @@ class Settings(BaseSettings):
     github_sync_minutes: int = Field(5, ge=1, le=1440)
     github_api_url: str = "https://api.github.com"
     github_git_url: str = ""  # default https://github.com/OWNER/NAME.git; tests point it at a local remote
+    # The repository's front page, kept rendered from the catalogue (readers see it first); "" leaves it alone.
+    github_readme: str = "README.md"
 
     @field_validator(
         "approve_emoji", "reject_emoji", "topic_emoji", "discord_guild_ids", "discord_maintainer_role_ids",

@@ -118,12 +118,16 @@ def listed_as(catalogue: Catalogue, entry: Entry) -> Entry | None:
     return None
 
 
-def write_entry(directory: Path, entry: Entry, topic: str) -> list[str] | None:
+def write_entry(directory: Path, entry: Entry, topic: str, *, front_page: Path | None = None) -> list[Path] | None:
     """Append `entry` under `topic` in the catalogue at `directory` (a branch being built, not the live list) and
-    re-render its README. The names of the files written; None when the list there already holds the entry.
-    Raises CatalogueError when it cannot be added (the catalogue is invalid, the topic is gone)."""
+    re-render its README, and `front_page` too when given (a repository's own README, which readers see first).
+    The files written; None when the list there already holds the entry. Raises CatalogueError when it cannot be
+    added (the catalogue is invalid, the topic is gone)."""
     if listed_as(load_catalogue(directory), entry) is not None:
         return None
     path, catalogue = append_entry(directory, entry, topic)
-    atomic_write(directory / README_FILE, render_markdown(catalogue))
-    return [path.name, README_FILE]
+    text = render_markdown(catalogue)
+    written = [path, directory / README_FILE]
+    for target in written[1:] + ([front_page] if front_page is not None else []):
+        atomic_write(target, text)
+    return written + ([front_page] if front_page is not None else [])

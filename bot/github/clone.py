@@ -81,11 +81,11 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
         result.lines.append(f"{catalogue} holds the list: {len(listed.entries)} entries in {len(listed.topics)} "
                             "topics")
         return result
-    _import_readme(git, directory, subdir, result)
+    _import_readme(git, directory, subdir, result, front_page=settings.github_readme)
     return result
 
 
-def _import_readme(git: Git, directory: Path, subdir: str, result: InitResult) -> None:
+def _import_readme(git: Git, directory: Path, subdir: str, result: InitResult, *, front_page: str) -> None:
     readme = next((directory / name for name in README_NAMES if (directory / name).is_file()), None)
     if readme is None:
         raise GitHubError(f"{git.remote.repo} has neither {subdir}/{TOPICS_FILE} nor a README.md to import")
@@ -93,10 +93,16 @@ def _import_readme(git: Git, directory: Path, subdir: str, result: InitResult) -
     catalogue = directory / subdir
     write_catalogue(imported, catalogue)
     listed = load_catalogue(catalogue)
-    atomic_write(catalogue / README_FILE, render_markdown(listed))
+    rendered = render_markdown(listed)
+    atomic_write(catalogue / README_FILE, rendered)
+    paths = [subdir]
+    if front_page:  # the page readers see, rendered from the same data from now on (every entry kept, in order)
+        atomic_write(directory / front_page, rendered)
+        paths.append(front_page)
+    also = f" and {front_page} are" if front_page else " is"
     head = git.commit_all(f"Keep the list as data for interp-bot ({subdir}/)\n\nImported from {readme.name}: "
-                          f"{len(listed.entries)} entries in {len(listed.topics)} topics. {subdir}/README.md is "
-                          "rendered from the YAML.\n", [subdir])
+                          f"{len(listed.entries)} entries in {len(listed.topics)} topics. {subdir}/README.md{also} "
+                          "rendered from the YAML.\n", paths)
     result.lines.append(f"imported {len(listed.entries)} entries in {len(listed.topics)} topics from {readme.name} "
                         f"into {catalogue}")
     result.imported, result.readme = head, readme.name
@@ -120,6 +126,7 @@ async def _propose_import(settings: Settings, git: Git, result: InitResult) -> N
     await asyncio.to_thread(git.push, head, IMPORT_BRANCH, expect=None, force_if=True)
     pull = await api.open_pull(IMPORT_BRANCH, default, "Keep the list as data for interp-bot",
                                f"The list imported from `{result.readme}` into `{subdir}/` (YAML, one file per "
-                               f"section) with `{subdir}/README.md` rendered from it. Merge this before interp-bot "
-                               "can propose papers.")
+                               f"section) with `{subdir}/README.md`"
+                               + (f" and `{settings.github_readme}`" if settings.github_readme else "")
+                               + " rendered from it. Merge this before interp-bot can propose papers.")
     result.lines.append(f"pull request #{pull.number} opened: {pull.url} (merge it before interp-bot can publish)")

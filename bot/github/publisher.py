@@ -264,12 +264,14 @@ class Publisher:
         reason it cannot be added."""
         entry = entry_from_data(publication.entry)
         try:
-            files = write_entry(build.root / subdir, entry, publication.topic)
+            files = write_entry(build.root / subdir, entry, publication.topic,
+                                front_page=build.root / self.settings.github_readme if self.settings.github_readme
+                                else None)
         except CatalogueError as exc:
             return "; ".join(_relative(str(problem), build.root) for problem in exc.problems)
         if files is None:
             return "listed"
-        build.commit_all(texts.commit_message(publication), [f"{subdir}/{name}" for name in files])
+        build.commit_all(texts.commit_message(publication), [str(path.relative_to(build.root)) for path in files])
         return "applied"
 
     def _notify_soon(self, post: Post) -> None:

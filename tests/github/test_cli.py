@@ -127,9 +127,12 @@ async def test_init_imports_the_readme_of_a_list_without_a_catalogue(tmp_path: P
         assert "from README.md into" in init.stdout
         assert "pull request #1 opened" in init.stdout
         assert github.pulls[1].head == "interp-bot/import"
-        assert "catalogue/topics.yaml" in subprocess.run(
-            ["git", "show", "--name-only", "--format=", "interp-bot/import"], cwd=github.bare, capture_output=True,
-            text=True, check=True).stdout
+        imported = subprocess.run(["git", "show", "--name-only", "--format=", "interp-bot/import"], cwd=github.bare,
+                                  capture_output=True, text=True, check=True).stdout.split()
+        assert "catalogue/topics.yaml" in imported
+        assert "README.md" in imported  # the front page readers see is rendered from the same data from now on
+        assert github.show("README.md", "interp-bot/import") == github.show("catalogue/README.md", "interp-bot/import")
+        assert "`README.md` rendered from it" in github.pulls[1].body
         topic = await cli(env, tmp_path, "topic", "sae", "--json")
         assert topic.returncode == 0
         assert json.loads(topic.stdout)["topic"]["slug"] == "sparse-coding"

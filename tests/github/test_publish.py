@@ -36,7 +36,11 @@ async def test_two_approvals_in_a_day_make_one_pull_request_with_two_commits(loo
         "Add “Sparse Autoencoders Find Feature Family 2 in Language Models” to the list",
         "Add “Sparse Autoencoders Find Feature Family 1 in Language Models” to the list",
     ]
-    assert sorted(branch_files(github, pull.head)) == ["catalogue/README.md", "catalogue/tools-techniques-methods.yaml"]
+    assert sorted(branch_files(github, pull.head)) == [
+        "README.md", "catalogue/README.md", "catalogue/tools-techniques-methods.yaml"]
+    front_page = github.show("README.md", pull.head)  # what readers see on GitHub: the list, with both papers
+    assert front_page == github.show("catalogue/README.md", pull.head)
+    assert "Sparse Autoencoders Find Feature Family 2 in Language Models" in front_page
     assert pull.title == f"Add 2 papers approved on {pull.head.removeprefix(PREFIX)}"
     for n in (1, 2):
         assert (f"[Sparse Autoencoders Find Feature Family {n} in Language Models]"
@@ -261,3 +265,12 @@ async def test_the_clone_never_commits_the_catalogues_write_lock(loop: Loop, tmp
                             check=True).stdout
     assert status == ""
     assert ".interp-bot.lock" not in branch_files(loop.github, loop.github.pulls[1].head)
+
+
+async def test_an_empty_github_readme_setting_leaves_the_front_page_alone(loop_factory) -> None:  # type: ignore[no-untyped-def]
+    loop = await loop_factory(github_readme="")
+    await loop.approve(1)
+    await loop.publisher.run_round()
+    pull = loop.github.pulls[1]
+    assert sorted(branch_files(loop.github, pull.head)) == [
+        "catalogue/README.md", "catalogue/tools-techniques-methods.yaml"]
