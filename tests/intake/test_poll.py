@@ -124,7 +124,7 @@ async def budgeted_intake(parts: dict[str, Any], **settings: Any) -> Intake:
     """The fixture's intake (same database, catalogue, fetcher and clock) with other settings."""
     intake: Intake = parts["intake"]
     values = {**intake.settings.model_dump(), "first_poll_max_items": 100, **settings}
-    return Intake(intake.db, intake.catalogue, intake.fetcher, load_settings(**values), feed_deadline=3.0)
+    return Intake(intake.db, intake.catalogue, intake.fetcher, load_settings(**values))
 
 
 async def test_a_days_candidates_are_capped_best_first_and_the_rest_held_back(parts, feed_server: FeedServer) -> None:
