@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import re
 import threading
 import weakref
@@ -218,6 +219,10 @@ class ListIndex:
     title has the same words as a listed title in the same order is that entry (the exact title match); in
     another order, the fuzzy match scores it 100 and finds the first entry with those words, as the
     `_by_words` table does without the scan.
+
+    The fuzzy match scores only the listed titles that share words with the paper's (see `_candidates`), not
+    every title on the list: a poll of 2,000 papers against 10,000 entries would otherwise score 20 million
+    pairs. `benchmarks/list_match.py` checks that it finds exactly what scoring every title finds.
     """
 
     def __init__(self, keys: dict[str, str], titles: Iterable[tuple[str, str]]):
@@ -236,10 +241,14 @@ class ListIndex:
         self._exact: dict[str, str] = {}
         self._ambiguous: set[str] = set()  # sorted words that more than one listed title has
         first_title: dict[str, str] = {}  # sorted words -> that first entry's normalised title, while building
+        postings: dict[str, list[int]] = {}  # word key -> positions of the titles with it, while building
         for normalised, entry_id in titles:
             if not normalised:
                 continue
             sorted_words = _sorted_words(normalised)
+            position = len(self._sorted_titles)
+            for key in {_word_key(word) for word in normalised.split()}:
+                postings.setdefault(key, []).append(position)
             self._sorted_titles.append(sorted_words)
             self._title_entries.append(entry_id)
             if not _specific(normalised):
@@ -250,6 +259,10 @@ class ListIndex:
                 self._ambiguous.add(sorted_words)
                 self._exact.setdefault(first, self._by_words[sorted_words])
                 self._exact.setdefault(normalised, entry_id)
+        # Most words of a big list are in one title: a bare position is a fraction of a one-element set's size.
+        self._titles_with: dict[str, int | frozenset[int]] = {
+            key: positions[0] if len(positions) == 1 else frozenset(positions) for key, positions in postings.items()
+        }
 
     @classmethod
     def from_catalogue(cls, catalogue: Catalogue, learned: Mapping[str, str] | None = None) -> ListIndex:
@@ -312,8 +325,30 @@ class ListIndex:
         listed = self._by_words.get(sorted_words)
         if listed is not None:
             return self._exact.get(normalised, listed)
-        best = process.extractOne(sorted_words, self._sorted_titles, scorer=fuzz.ratio, score_cutoff=fuzzy_threshold)
-        return self._title_entries[best[2]] if best else None
+        # In the list's order, so that of equally good titles the first wins, as in a scan of the whole list.
+        positions = sorted(self._candidates(normalised))
+        best = process.extractOne(sorted_words, [self._sorted_titles[i] for i in positions], scorer=fuzz.ratio,
+                                  score_cutoff=fuzzy_threshold)
+        return self._title_entries[positions[best[2]]] if best else None
+
+    def _candidates(self, normalised: str) -> set[int] | frozenset[int]:
+        """The listed titles worth scoring against this one: those with at least two of its four rarest words
+        that are on the list at all (or its one such word).
+
+        A title within fuzz.ratio 92 of the paper's differs from it by a few characters, so it keeps most of the
+        paper's words intact: the rarest listed words single it out without the common ones ("language",
+        "models") that half the list shares. A word of the paper's that no listed title has (its typo, "Towards")
+        picks nothing and is passed over. Words are compared without a plural "s", the commonest variation.
+        """
+        titles_with = self._titles_with
+        # The rarest first; ties broken by the word itself, so the same paper always picks the same candidates.
+        listed = sorted((1 if isinstance(titles, int) else len(titles), key, titles)
+                        for key in {_word_key(word) for word in normalised.split()}
+                        if (titles := titles_with.get(key)) is not None)[:_RARE_WORDS]
+        sets = [frozenset((titles,)) if isinstance(titles, int) else titles for _, _, titles in listed]
+        if len(sets) < 2:
+            return sets[0] if sets else frozenset()
+        return set().union(*(first & second for first, second in itertools.combinations(sets, 2)))
 
 
 class ListIndexCache:
@@ -342,6 +377,16 @@ class ListIndexCache:
 def _specific(normalised: str) -> bool:
     """Does this normalised title name one work (see `title_key`)?"""
     return len(normalised) >= _MIN_TITLE_CHARS and len(normalised.split()) >= _MIN_TITLE_WORDS
+
+
+# How many of a paper's rarest listed words pick the titles its fuzzy match scores (two of them in common). Four
+# lose none of the matches a scan of the whole list finds (benchmarks/list_match.py); three lose some.
+_RARE_WORDS = 4
+
+
+def _word_key(word: str) -> str:
+    """A word as the candidate index keys it: "autoencoders" and "autoencoder" alike."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
 def _sorted_words(normalised: str) -> str:

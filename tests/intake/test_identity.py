@@ -213,3 +213,32 @@ def test_the_list_index_is_built_once_per_catalogue(catalogue, monkeypatch):
     changed = replace(catalogue)
     assert cache.index(changed) is not cache.index(catalogue)
     assert len(built) == 3
+
+
+def test_a_big_list_of_look_alike_titles_still_finds_the_paper_and_only_it(catalogue):
+    """Among 5,000 listed titles made of the real list's words (the common ones shared by thousands), a paper
+    whose title differs from a listed one by a plural, a typo or a dropped word is that entry, and one that merely
+    shares its common words is none. Only titles sharing the paper's rarer words are scored: this keeps them."""
+    import random
+    from collections import Counter
+
+    rng = random.Random(3)
+    # The crowd shares the list's common words; a word only one real title has ("copy") stays that rare.
+    counts = Counter(w for e in catalogue.entries for w in set(normalise_title(e.title).split()))
+    words = sorted(w for w, n in counts.items() if n > 1)
+    base = catalogue.entries[0]
+    crowd = tuple(replace(base, id=f"crowd-{n}", links=(),
+                          title=" ".join(rng.choice(words) for _ in range(rng.randint(5, 12))))
+                  for n in range(5000))
+    index = ListIndex.from_catalogue(replace(catalogue, entries=(*catalogue.entries, *crowd)))
+    tuned_lens = next(e.id for e in catalogue.entries if e.title.startswith("Eliciting Latent Predictions"))
+    induction = next(e.id for e in catalogue.entries if e.title == "In-context learning and induction heads")
+    assert index.match(paper("Eliciting Latent Prediction from Transformer with the Tuned Lens")) == tuned_lens
+    assert index.match(paper("Eliciting Latent Predictions from Transformers with the Tunned Lens")) == tuned_lens
+    assert index.match(paper("Eliciting Latent Predictions from Transformers with Tuned Lens")) == tuned_lens
+    # Its rarest listed word is another entry's ("Copy Suppression: …"): the others still find it.
+    assert index.match(paper("Eliciting Latent Predictions from Transformers with the Tuned Lens Copy")) == tuned_lens
+    assert index.match(paper("In-Context Learning and Induction Head")) == induction
+    assert index.match(paper("Latent Predictions of Language Models with Sparse Features")) is None
+    crowded = crowd[1234]
+    assert index.match(paper(crowded.title.replace(" ", "  ") + "s")) == crowded.id
