@@ -5,9 +5,10 @@ the same bytes. Target: one poll of 2,000 entries ≤ 1.5× feedparser alone, on
     python -m benchmarks.poll_throughput [--rounds 5] [--big-rounds 3] [--entries 500,2000,8000] [--sizes 93,10000]
 
 Built not to flatter:
-* every measurement of every (list size, feed size) cell runs once a round, all of them in a fresh random order each
-  round, so a busy moment of the shared machine hurts every column alike; the ratio is taken round by round, in
-  wall time and in the thread's CPU time (on two cores shared with other jobs, wall time also counts their slices);
+* every measurement of every feed size runs once a round, all of them in a fresh random order each round (each list
+  in a process of its own), so a busy moment of the shared machine hurts every column alike; the ratio is taken
+  round by round, in wall time and in the thread's CPU time (on two cores shared with other jobs, wall time also
+  counts their slices);
 * `gc.collect()` before every timed run, and the per-text caches (titles, TeX, relevance words) emptied: the feed
   repeats the fixture's 100 abstracts, and a real day's papers would not find them from the last round;
 * "poll" is a first sight of every paper, into a fresh SQLite database each time; "second poll" processes the same
@@ -27,6 +28,8 @@ import itertools
 import random
 import re
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -274,23 +277,30 @@ def main() -> None:
     parser.add_argument("--sizes", default="93,10000", help="list sizes (93 is the real list)")
     parser.add_argument("--seed", type=int, default=16)
     args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if len(sizes) > 1:
+        # One process per list: a poll's own garbage collections walk the whole heap, and a bot keeping the real
+        # list holds no 10,000-entry catalogue beside it.
+        for size in sizes:
+            print(f"\n== list of {size:,} entries", flush=True)
+            options = [f"--{name.replace('_', '-')}={value}" for name, value in vars(args).items() if name != "sizes"]
+            subprocess.run([sys.executable, "-m", "benchmarks.poll_throughput", f"--sizes={size}", *options],
+                           cwd=REPO, check=True)
+        return
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
+        size = sizes[0]
+        directory = REPO / "catalogue" if size <= 93 else write_generated(scratch / "catalogue", size)
+        listed = ListUnderTest.load(directory, scratch)
         cells = []
-        for size in (int(s) for s in args.sizes.split(",")):
-            base = scratch / str(size)
-            base.mkdir()
-            directory = REPO / "catalogue" if size <= 93 else write_generated(base / "catalogue", size)
-            listed = ListUnderTest.load(directory, base)
-            for entries in (int(e) for e in args.entries.split(",")):
-                data, planted = big_atom(entries, listed.papers, seed=args.seed)
-                rounds = args.rounds if entries <= TARGET_ENTRIES else min(args.rounds, args.big_rounds)
-                cell = Cell(listed, entries, data, planted, base, rounds)
-                cell.prepare_second_poll()
-                cells.append(cell)
+        for entries in (int(e) for e in args.entries.split(",")):
+            data, planted = big_atom(entries, listed.papers, seed=args.seed)
+            rounds = args.rounds if entries <= TARGET_ENTRIES else min(args.rounds, args.big_rounds)
+            cell = Cell(listed, entries, data, planted, scratch, rounds)
+            cell.prepare_second_poll()
+            cells.append(cell)
         measure(cells, args.seed)
         report(cells)
-
 
 if __name__ == "__main__":
     main()
