@@ -56,7 +56,6 @@ def parse_feed(data: bytes, kind: str, *, feed: str) -> ParseResult:
         return ParseResult(papers=(), errors=(refusal,))
     # A stream, so feedparser cannot mistake the document for a URL or a file name.
     parsed = feedparser.parse(io.BytesIO(safe), resolve_relative_uris=False, sanitize_html=True)
-    del safe  # parsed: a copy of the body (when defuse had to change it) is not needed for the entries
     errors: list[str] = []
     if kind == "arxiv_rss" and (problem := listing_error(parsed.feed)):
         return ParseResult(papers=(), errors=(one_line(problem),), total_items=len(parsed.entries))
@@ -70,13 +69,7 @@ def parse_feed(data: bytes, kind: str, *, feed: str) -> ParseResult:
     skipped = old = 0
     identities: list[tuple[str, str]] = []
     channel_date = fields.date(parsed.feed, "updated_parsed", "published_parsed")
-    # Each entry is let go once read, so feedparser's entries shrink as the papers grow instead of both being
-    # held whole at the end (reversed: popping from the end of a list is free).
-    entries = parsed.pop("entries", [])
-    total = len(entries)
-    entries.reverse()
-    for position in range(1, total + 1):
-        entry = entries.pop()
+    for position, entry in enumerate(parsed.entries, start=1):
         if kind == "arxiv_api" and is_arxiv_api_error(entry):
             errors.append(f"arXiv API error: {fields.text(entry.get('summary', '')) or entry.get('id', '')}")
             continue
@@ -100,7 +93,8 @@ def parse_feed(data: bytes, kind: str, *, feed: str) -> ParseResult:
             skipped += 1
         else:
             papers.append(fields.bounded(outcome))
-    if not total and not parsed.get("version") and not errors:
+    if not parsed.entries and not parsed.get("version") and not errors:
         errors.append("not a feed: no RSS or Atom document found")
     return ParseResult(tuple(papers), tuple(one_line(e) for e in errors), replacements_skipped=skipped,
-                       total_items=total, old_crosslists_skipped=old, skipped_identities=tuple(identities))
+                       total_items=len(parsed.entries), old_crosslists_skipped=old,
+                       skipped_identities=tuple(identities))
