@@ -100,7 +100,7 @@ async def measure_run(catalogue: Path, tmp: Path, runs: int) -> dict[str, list[t
     """(peak, end) RSS in KiB of each run, per adapter set; every run a fresh process and database."""
     results: dict[str, list[tuple[int, int]]] = {"console": [], "discord + slack": []}
     async with FeedServer(REPO / "tests" / "data" / "feeds") as feeds_server:
-        api_url = feeds_server.serve("arxiv-api-2000.xml", big_atom(API_ENTRIES))
+        api_url = feeds_server.serve("arxiv-api-2000.xml", big_atom(API_ENTRIES)[0])
         feeds = tmp / "feeds.yaml"
         feeds.write_text("feeds:\n" + "".join(
             f"  - name: {name}\n    kind: {kind}\n    url: {feeds_server.url('/feeds/' + file) if file else api_url}\n"
