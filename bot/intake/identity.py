@@ -230,10 +230,8 @@ class ListIndex:
         self._keys = keys
         # The entries whose arXiv ids are known (from their links, or learned): a paper with another arXiv id is
         # another paper, however alike the titles.
-        self._arxiv_of: dict[str, set[str]] = {}
-        for key, entry_id in keys.items():
-            if key.startswith("arxiv:"):
-                self._arxiv_of.setdefault(entry_id, set()).add(key)
+        # (Which ids they are is in `keys`: a set per entry would cost 2 MB at 10,000 entries.)
+        self._with_arxiv_id: set[str] = {entry_id for key, entry_id in keys.items() if key.startswith("arxiv:")}
         self._sorted_titles: list[str] = []  # each listed title's words, sorted: what fuzz.ratio compares
         self._title_entries: list[str] = []  # in step
         self._by_words: dict[str, str] = {}  # sorted words -> the first entry with them (titles with a title key)
@@ -298,8 +296,7 @@ class ListIndex:
         listed = self._by_title(keys, fuzzy_threshold)
         if listed is None:
             return None
-        known = self._arxiv_of.get(listed)
-        if known and any(k.startswith("arxiv:") for k in keys):
+        if listed in self._with_arxiv_id and any(k.startswith("arxiv:") for k in keys):
             return None  # the entry is another arXiv paper (its id would have matched above)
         return listed
 
@@ -314,7 +311,7 @@ class ListIndex:
         listed = self._by_words.get(sorted_words)
         if listed is None or sorted_words in self._ambiguous:
             return None
-        return None if listed in self._arxiv_of else listed
+        return None if listed in self._with_arxiv_id else listed
 
     def _by_title(self, keys: Iterable[str], fuzzy_threshold: float) -> str | None:
         # The title key (when the title is specific enough to have one) is "title:" + the normalised title.
@@ -392,3 +389,9 @@ def _word_key(word: str) -> str:
 def _sorted_words(normalised: str) -> str:
     """What rapidfuzz's token_sort_ratio compares: the words sorted, joined by single spaces."""
     return " ".join(sorted(normalised.split()))
+
+
+def clear_caches() -> None:
+    """Forget the titles and links normalised so far (after a poll: the next one brings new papers)."""
+    normalise_title.cache_clear()
+    _url_keys.cache_clear()

@@ -129,3 +129,8 @@ def _convert(span: str) -> str:
     except Exception:  # pylatexenc is tolerant, yet fails on some real abstracts: never let that stop a feed
         converted = source.replace("$", "").replace("{", "").replace("}", "").replace("\\", "")
     return converted
+
+
+def clear_caches() -> None:
+    """Forget the converted TeX spans (after a poll: the next day's abstracts bring their own)."""
+    _convert.cache_clear()

@@ -76,6 +76,7 @@ class CandidateBudget:
 
 
 _BUDGET_LOCK_KEY = 0x62756467  # "budg": PostgreSQL transactions choosing candidates take turns
+_INSERT_SLICE = 250  # new papers per INSERT statement of a batch
 
 
 def _paper(row: Any) -> StoredPaper:
@@ -229,21 +230,10 @@ class PaperStore:
                 fresh.append((keys, {**values, "_new": True}, item_id))
             new_rows = [(keys, values, item_id) for keys, values, item_id in fresh if values.get("_new")]
             self._admit_candidates(conn, [values for _, values, _ in new_rows], budget, now)
-            if new_rows:
-                # canonical_id is unique: the returned rows are matched to ours by it, in whatever order they
-                # come. (Asking for them in parameter order makes SQLAlchemy send SQLite one INSERT per row.)
-                returned: dict[str, int] = dict(conn.execute(
-                    insert(schema.papers).returning(schema.papers.c.canonical_id, schema.papers.c.id),
-                    [{**{k: v for k, v in values.items() if k != "_new"}, "feeds": [feed], "first_seen_at": now,
-                      "status_at": now} for _, values, _ in new_rows],
-                ).all())
-                inserted = [returned[values["canonical_id"]] for _, values, _ in new_rows]
-                key_rows, item_rows = [], []
-                for (keys, _, item_id), paper_id in zip(new_rows, inserted, strict=True):
-                    key_rows += [{"key": k, "paper_id": paper_id} for k in keys]
-                    item_rows.append({"feed": feed, "item_id": item_id, "paper_id": paper_id, "seen_at": now})
-                conn.execute(insert(schema.paper_keys), key_rows)
-                conn.execute(insert(schema.feed_items), item_rows)
+            # In slices, inside the one transaction: the statement's parameters for a whole 2,000-paper poll at once
+            # were the poll's memory peak (issue 16), and a slice costs no more round trips than SQLAlchemy's own.
+            for start in range(0, len(new_rows), _INSERT_SLICE):
+                self._insert_new(conn, new_rows[start:start + _INSERT_SLICE], feed, now)
             for keys, values, item_id in fresh:
                 if values.get("_new"):
                     results.append((None, True))
@@ -252,6 +242,24 @@ class PaperStore:
                 assert paper is not None
                 results.append((self._merge(conn, paper, keys, values, feed, item_id, now), False))
         return results
+
+    @staticmethod
+    def _insert_new(conn: Connection, new_rows: list[tuple[list[str], dict[str, Any], str]], feed: str,
+                    now: datetime) -> None:
+        # canonical_id is unique: the returned rows are matched to ours by it, in whatever order they come.
+        # (Asking for them in parameter order makes SQLAlchemy send SQLite one INSERT per row.)
+        returned: dict[str, int] = dict(conn.execute(
+            insert(schema.papers).returning(schema.papers.c.canonical_id, schema.papers.c.id),
+            [{**{k: v for k, v in values.items() if k != "_new"}, "feeds": [feed], "first_seen_at": now,
+              "status_at": now} for _, values, _ in new_rows],
+        ).all())
+        inserted = [returned[values["canonical_id"]] for _, values, _ in new_rows]
+        key_rows, item_rows = [], []
+        for (keys, _, item_id), paper_id in zip(new_rows, inserted, strict=True):
+            key_rows += [{"key": k, "paper_id": paper_id} for k in keys]
+            item_rows.append({"feed": feed, "item_id": item_id, "paper_id": paper_id, "seen_at": now})
+        conn.execute(insert(schema.paper_keys), key_rows)
+        conn.execute(insert(schema.feed_items), item_rows)
 
     def record_paper(self, *, keys: Iterable[str], values: dict[str, Any], feed: str, item_id: str,
                      now: datetime, budget: CandidateBudget | None = None) -> tuple[StoredPaper, bool]:
