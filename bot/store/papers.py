@@ -139,7 +139,13 @@ class PaperStore:
                     with conn.begin_nested():
                         conn.execute(insert(table).values(arxiv_id=ident, entry_id=entry_id, learned_at=now))
                 except IntegrityError:
-                    pass  # another process learned it at the same moment
+                    continue  # another process learned it at the same moment (and marks the paper)
+                # A paper stored before the list's entry was known to be it (a crosspost read before the listing
+                # that told us) is that entry: listed, as if the feeds had come in the other order.
+                conn.execute(update(schema.papers)
+                             .where(schema.papers.c.arxiv_id == ident)
+                             .where(schema.papers.c.status.in_(("seen", "candidate")))
+                             .values(status="listed", status_at=now, listed_entry=entry_id))
 
     # ------------------------------------------------------------------ papers
 

@@ -165,3 +165,28 @@ async def test_a_dry_run_shows_what_the_budget_would_hold_back(parts, feed_serve
     assert [o for o, _ in outcomes].count("held back") == 2
     assert [o for o, _ in outcomes].count("candidate") == 1
     assert intake.store.papers() == []
+
+
+async def test_the_same_papers_are_put_forward_whichever_feed_is_read_first(parts, feed_server: FeedServer,
+                                                                            tmp_path) -> None:
+    """The SAE paper is on the list without an arXiv link, in the cs.CL listing (as a replacement, which tells us
+    its arXiv id) and in a LessWrong crosspost. Two processes race for the feeds, so either may be read first: the
+    crosspost is `listed` either way, never a candidate for a paper already on the list."""
+    from bot.store.db import Database
+
+    def statuses_of(intake: Intake) -> dict[str, str]:
+        return {p.canonical_id: p.status for p in intake.store.papers()}
+
+    listing = feed(feed_server, "arxiv-cs-cl", "/feeds/arxiv-listing-rss2-cs-cl.xml", "arxiv_rss")
+    forum = feed(feed_server, "lesswrong", "/feeds/lesswrong-frontpage.xml")
+    listing_first = await budgeted_intake(parts, first_poll_max_items=1)
+    for spec in (listing, forum):
+        assert (await listing_first.poll_feed(spec)).status == "ok"
+
+    other = Database.open(f"sqlite:///{tmp_path / 'other.db'}", clock=parts["clock"])
+    forum_first = Intake(other, listing_first.catalogue, listing_first.fetcher, listing_first.settings)
+    for spec in (forum, listing):
+        assert (await forum_first.poll_feed(spec)).status == "ok"
+    assert statuses_of(listing_first) == statuses_of(forum_first)
+    assert statuses_of(forum_first)["arxiv:2309.08600"] == "listed"
+    other.close()
