@@ -5,6 +5,7 @@ Deterministic (seeded), valid per bot.catalogue.yaml_io.load_catalogue, spread o
 
 from __future__ import annotations
 
+import argparse
 import random
 from dataclasses import replace
 from pathlib import Path
@@ -43,3 +44,15 @@ def write_generated(directory: Path, size: int) -> Path:
     write_catalogue(generated_catalogue(size), directory)
     load_catalogue(directory)
     return directory
+
+
+def size_list(text: str) -> list[int]:
+    """argparse type for --sizes / --entries: "93,10000" -> [93, 10000], and a usage error for anything else."""
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive whole numbers separated by commas, such as 93,10000; "
+                                         f"got {text!r}")
+    return sizes

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from rapidfuzz import process
 
-from benchmarks.generated import REPO, write_generated
+from benchmarks.generated import REPO, size_list, write_generated
 from bot.catalogue.model import Catalogue
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.text import fold
@@ -151,13 +151,13 @@ def measure(directory: Path, rounds: int, seed: int) -> tuple[float, int, Sample
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5, help="rounds over every query set (default 5)")
-    parser.add_argument("--sizes", default="93,10000,100000", help="list sizes (93 is the real list)")
+    parser.add_argument("--sizes", type=size_list, default="93,10000,100000", help="list sizes (93 is the real list)")
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     print(f"{'':<31}{'wall time, ms':^35}  {'CPU time, ms':^35}")
     print(f"{'entries':>8}  {'operation':<16} {'n':>5}" + f" {'min':>8} {'median':>8} {'p99':>8} {'max':>8} " * 2)
     with tempfile.TemporaryDirectory() as scratch:
-        for size in (int(s) for s in args.sizes.split(",")):
+        for size in args.sizes:
             directory = REPO / "catalogue" if size <= 93 else write_generated(Path(scratch) / str(size), size)
             load, count, samples = measure(directory, args.rounds, args.seed)
             print(f"{count:>8}  {'load':<16} {1:>5} {load * 1000:>8.0f}  ({load / count * 1e6:.0f} µs an entry)")

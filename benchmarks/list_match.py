@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from benchmarks.generated import REPO, write_generated
+from benchmarks.generated import REPO, size_list, write_generated
 from bot.catalogue.model import Catalogue
 from bot.catalogue.yaml_io import load_catalogue
 from bot.intake.identity import ListIndex, paper_keys
@@ -131,11 +131,11 @@ def run(catalogue: Catalogue, real: list[str], rounds: int, rng: random.Random) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--sizes", default="93,10000", help="list sizes; 93 is the real list")
+    parser.add_argument("--sizes", type=size_list, default="93,10000", help="list sizes; 93 is the real list")
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     args = parser.parse_args()
     real = real_titles(args.shared)
-    for size in (int(s) for s in args.sizes.split(",")):
+    for size in args.sizes:
         rng = random.Random(size)
         if size <= 93:
             run(load_catalogue(REPO / "catalogue"), real, args.rounds, rng)

