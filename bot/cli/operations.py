@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot import errors
+from bot import allocator, errors
 from bot.app import App, configured_adapters
 from bot.chat.text import render_text
 from bot.cli import output
@@ -73,6 +73,7 @@ def _classify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _poll(args: argparse.Namespace, settings: Settings) -> int:
+    allocator.keep_big_buffers_mapped()  # before the catalogue and the feeds are read: see bot/allocator.py
     app = App(settings, feeds_required=True)
     config = app.feeds
     assert config is not None  # feeds_required: App raised a ConfigError otherwise
@@ -245,6 +246,7 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     names = args.adapter or configured_adapters(settings)
+    allocator.keep_big_buffers_mapped()  # before the catalogue and the feeds are read: see bot/allocator.py
     app = App(settings, feeds_required=False)
     try:
         for name in dict.fromkeys(names):

@@ -9,25 +9,11 @@ the bot's steady size instead of the last poll's high-water mark.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import functools
 import gc
-from collections.abc import Callable
 
+from bot import allocator
 from bot.intake import identity, tex
 from bot.intake.relevance import text as relevance_text
-
-
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's malloc_trim, or None on a C library without it (musl, macOS): then only the caches are emptied."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim: Callable[[int], int] = libc.malloc_trim
-    except (OSError, AttributeError):
-        return None
-    return trim
 
 
 def release_after_poll() -> None:
@@ -36,6 +22,4 @@ def release_after_poll() -> None:
     tex.clear_caches()
     relevance_text.clear_caches()
     gc.collect()
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
+    allocator.trim()
