@@ -72,6 +72,7 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA cache_size=-512")
             cursor.close()
 
         @event.listens_for(engine, "begin")
