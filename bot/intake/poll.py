@@ -255,12 +255,15 @@ class Intake:
             return _dry_run_report(report, rows, budget.limit - self.store.candidates_since(budget.since))
         if learned:
             self.store.learn_listed_arxiv_ids(learned, now=now)
-        recorded = self.store.record_batch(
-            [(keys, _paper_values(paper, relevance, status, listed), paper.item_id)
-             for keys, (paper, relevance, status, listed) in zip(key_sets, rows, strict=True)], feed=feed.name, now=now,
-            budget=budget)
-        created_candidates = sum(1 for (_, created), row in zip(recorded, rows, strict=True)
-                                 if created and row[2] == "candidate" and row[0].canonical_id not in budget.held_back)
+        batch = [(keys, _paper_values(paper, relevance, status, listed), paper.item_id)
+                 for keys, (paper, relevance, status, listed) in zip(key_sets, rows, strict=True)]
+        wanted = [paper.canonical_id if status == "candidate" else None for paper, _, status, _ in rows]
+        # The rows to store hold all that is stored: the scores and their topic objects go before the insert, the
+        # poll's peak (issue 16).
+        del rows, scores, key_sets
+        recorded = self.store.record_batch(batch, feed=feed.name, now=now, budget=budget)
+        created_candidates = sum(1 for (_, created), canonical_id in zip(recorded, wanted, strict=True)
+                                 if created and canonical_id is not None and canonical_id not in budget.held_back)
         return replace(report, candidates=created_candidates, held_back=len(budget.held_back))
 
     def _record_success(self, feed: FeedSpec, state: FeedState, now: datetime, *, etag: str | None,
@@ -316,10 +319,12 @@ def _batch_digest(papers: list[Paper]) -> str:
 
 def _paper_values(paper: Paper, relevance: Any, status: str, listed: str | None) -> dict[str, Any]:
     return {
+        # The paper's own tuples, not list copies: the JSON columns store them as the same arrays, and a 2,000-paper
+        # poll holds every row at once (issue 16).
         "canonical_id": paper.canonical_id, "arxiv_id": paper.arxiv_id, "title": paper.title,
-        "authors": list(paper.authors), "abstract": paper.abstract, "abs_url": paper.abs_url,
-        "pdf_url": paper.pdf_url, "links": [list(link) for link in paper.links],
-        "categories": list(paper.categories), "published": paper.published, "score": round(relevance.score, 4),
+        "authors": paper.authors, "abstract": paper.abstract, "abs_url": paper.abs_url,
+        "pdf_url": paper.pdf_url, "links": paper.links,
+        "categories": paper.categories, "published": paper.published, "score": round(relevance.score, 4),
         "topics": [{"slug": t.slug, "title": t.title, "path": t.path, "score": round(t.score, 4)}
                    for t in relevance.topics],
         "status": status, "listed_entry": listed,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -76,7 +76,7 @@ class CandidateBudget:
 
 
 _BUDGET_LOCK_KEY = 0x62756467  # "budg": PostgreSQL transactions choosing candidates take turns
-_INSERT_SLICE = 250  # new papers per INSERT statement of a batch
+_INSERT_SLICE = 100  # new papers per INSERT statement of a batch
 
 
 def _paper(row: Any) -> StoredPaper:
@@ -194,7 +194,7 @@ class PaperStore:
                                          .where(table.c.item_id.in_(chunk))).scalars())
         return seen
 
-    def record_batch(self, rows: list[tuple[Iterable[str], dict[str, Any], str]], *, feed: str,
+    def record_batch(self, rows: Sequence[tuple[Iterable[str], dict[str, Any], str]], *, feed: str,
                      now: datetime, budget: CandidateBudget | None = None) -> list[tuple[StoredPaper | None, bool]]:
         """Record a poll's papers (keys, values, item id) in one transaction; (paper, created) for each.
 
@@ -218,30 +218,30 @@ class PaperStore:
                                                budget=budget)
             return [results[n] for n in range(len(rows))]
 
-    def _record_batch(self, rows: list[tuple[Iterable[str], dict[str, Any], str]], feed: str,
+    def _record_batch(self, rows: Sequence[tuple[Iterable[str], dict[str, Any], str]], feed: str,
                       now: datetime, budget: CandidateBudget | None) -> list[tuple[StoredPaper | None, bool]]:
         keyed = [(sorted(set(keys)), values, item_id) for keys, values, item_id in rows]
         all_keys = sorted({k for keys, _, _ in keyed for k in keys})
         results: list[tuple[StoredPaper | None, bool]] = []
         with self.db.transaction() as conn:
             owners = self._owners(conn, all_keys)
-            fresh: list[tuple[list[str], dict[str, Any], str]] = []
+            fresh: list[tuple[list[str], dict[str, Any], str, bool]] = []  # (keys, values, item id, new)
             for keys, values, item_id in keyed:
                 if _compatible_owner(keys, owners) is not None:
-                    fresh.append((keys, values, item_id))  # merged below, after the bulk insert
+                    fresh.append((keys, values, item_id, False))  # merged below, after the bulk insert
                     continue
                 # A new paper; keys another arXiv paper holds already (its title) stay that paper's.
                 keys = [k for k in keys if k not in owners]
                 owners.update((k, (-1, values.get("arxiv_id"))) for k in keys)  # claimed by this batch
-                fresh.append((keys, {**values, "_new": True}, item_id))
-            new_rows = [(keys, values, item_id) for keys, values, item_id in fresh if values.get("_new")]
+                fresh.append((keys, values, item_id, True))
+            new_rows = [(keys, values, item_id) for keys, values, item_id, new in fresh if new]
             self._admit_candidates(conn, [values for _, values, _ in new_rows], budget, now)
             # In slices, inside the one transaction: the statement's parameters for a whole 2,000-paper poll at once
             # were the poll's memory peak (issue 16), and a slice costs no more round trips than SQLAlchemy's own.
             for start in range(0, len(new_rows), _INSERT_SLICE):
                 self._insert_new(conn, new_rows[start:start + _INSERT_SLICE], feed, now)
-            for keys, values, item_id in fresh:
-                if values.get("_new"):
+            for keys, values, item_id, new in fresh:
+                if new:
                     results.append((None, True))
                     continue
                 paper = self.find_by_keys(conn, keys)
@@ -256,8 +256,7 @@ class PaperStore:
         # (Asking for them in parameter order makes SQLAlchemy send SQLite one INSERT per row.)
         returned: dict[str, int] = dict(conn.execute(
             insert(schema.papers).returning(schema.papers.c.canonical_id, schema.papers.c.id),
-            [{**{k: v for k, v in values.items() if k != "_new"}, "feeds": [feed], "first_seen_at": now,
-              "status_at": now} for _, values, _ in new_rows],
+            [{**values, "feeds": [feed], "first_seen_at": now, "status_at": now} for _, values, _ in new_rows],
         ).all())
         inserted = [returned[values["canonical_id"]] for _, values, _ in new_rows]
         key_rows, item_rows = [], []

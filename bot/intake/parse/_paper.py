@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paper:
     canonical_id: str  # "arxiv:2301.05062" (no version) or "url:<canonical url>"
     title: str  # whitespace collapsed, TeX cleaned

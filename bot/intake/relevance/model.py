@@ -24,7 +24,7 @@ from bot.intake.relevance.topics import ApprovedTitle, TopicIndex, TopicScore
 DEFAULT_THRESHOLD = 0.343418
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Relevance:
     score: float  # the calibrated probability that the paper belongs on the list, rounded to 4 places
     relevant: bool  # score >= threshold

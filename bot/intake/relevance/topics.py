@@ -33,7 +33,7 @@ Feature = str | tuple[str, str]  # a content word, or two adjacent ones
 _Postings = tuple[tuple[str, ...], "array[float]"]  # topic slugs and their weights, in step
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TopicScore:
     slug: str
     title: str
