@@ -33,6 +33,15 @@ TRICKY = {
     "UTF-7, markup in disguise": b'<?xml version="1.0" encoding="UTF-7"?>+ADw-+ACE-ENTITY a +ACI-b+ACI-+AD4-<rss/>',
     "UTF-16": '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r [<!ENTITY a "b">]><r/>'.encode("utf-16"),
     "text before the markup": b"hello <rss/>",
+    "an encoding name with a space": b'<?xml version="1.0" encoding="x y"?><rss/>',
+    "UTF-8 then another encoding declared": b'<?xml version="1.0" encoding="utf-8" encoding="latin-1"?><rss/>',
+    "mismatched quotes": b"<?xml version=\"1.0\" encoding='utf-8\"?><rss/>",
+    "a no-break space before the equals sign": '<?xml encoding\u00a0="latin-1"?><rss>é</rss>'.encode(),
+    "a dotless i in ENTITY": '<?xml version="1.0"?><rss><!ENTıTY a "b"></rss>'.encode(),
+    "a dotted capital I in ENTITY": '<rss><!ENTİTY a "b"></rss>'.encode(),
+    "UTF-16 without a byte order mark": '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><r/>'.encode("utf-16-le"),
+    "a declaration beyond the head": b"<?xml" + b" " * 5000 + b'encoding="latin-1"?><rss/>',
+    "no '>' in the head": b"<?xml version" + b"x" * 5000,
     "nothing": b"",
 }
 
@@ -58,12 +67,14 @@ def test_a_real_utf8_feed_is_handed_back_unchanged_and_a_hostile_one_still_refus
 
 _PIECES = st.sampled_from([
     "<rss>", "</rss>", "<item>", "<![CDATA[", "]]>", "<!--", "-->", "<!DOCTYPE rss", "<!doctype", "<!ENTITY",
-    "<!EnTiTy", "[", "]", ">", '"', "'", "café", "é", "∀x", "😀", "text", " ", "\n", "<", "!", "-",
+    "<!EnTiTy", "[", "]", ">", '"', "'", "café", "é", "∀x", "😀", "text", " ", "\n", "<", "!", "-", "ı", "İ",
+    "<?xml ", "encoding=", '"utf-8"', "'UTF-8'", '"latin-1"', "\u00a0", "\x1c", "<!ENTıTY", "\x00",
 ])
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_PIECES, max_size=25), st.sampled_from(["", HEAD.decode(), '<?xml version="1.0"?>']),
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PIECES, max_size=25),
+       st.sampled_from(["", HEAD.decode(), '<?xml version="1.0"?>', '<?xml encoding="x"?>', "<\x00?\x00"]),
        st.booleans())
 def test_any_document_of_markup_pieces_gets_the_same_answer_both_ways(pieces: list[str], head: str,
                                                                        break_utf8: bool) -> None:
