@@ -46,6 +46,7 @@ HP: dict[str, Any] = {
     "scales": {"title": 0.7, "abstract": 1.5, "cue": 0.15},
     "extra_weight": 0.3,  # each extra (mostly title-only) positive counts this much
     "extra_neg_weight": 1.0,  # each extra negative (other arXiv archives) counts this much
+    "borderline_weight": 0.5,  # a stream paper labelled as a judgement call (`borderline`) counts this much
     "min_df": 2,
     "top_k": {"title": 2000, "abstract": 4000},  # vocabulary kept per block after a first fit (by |coefficient|)
 }
@@ -127,7 +128,7 @@ class Pipeline:
 
 def weights(docs: Sequence[data.Doc], stream: bool) -> Any:
     if stream:
-        return np.ones(len(docs))
+        return np.array([HP["borderline_weight"] if d.borderline else 1.0 for d in docs])
     return np.array([HP["extra_weight"] if d.label else HP["extra_neg_weight"] for d in docs])
 
 
