@@ -13,10 +13,11 @@ the same entries at a tenth of the cost; this module decides what an item *is* f
   when karma crosses a threshold. A post that is a linkpost for one arXiv paper is that paper.
 * ``rss``: any other RSS or Atom feed.
 
-Input is bytes only. Before either parser sees them they are decoded, checked and re-encoded as UTF-8 (``_defuse``):
-any DOCTYPE is removed, and a document that declares entities is refused outright, since entity expansion is how
-billion-laughs and external-entity attacks work. A bad item, or a bad field of one, costs that item or field, never
-the feed; every text field is bounded and free of control characters.
+Input is bytes only. Before either parser sees them they are checked, as text or, for a plain UTF-8 document, as
+bytes, and handed on as UTF-8 (``_defuse``): any DOCTYPE is removed, and a document that declares entities is
+refused outright, since entity expansion is how billion-laughs and external-entity attacks work. A bad item, or a
+bad field of one, costs that item or field, never the feed; every text field is bounded and free of control
+characters.
 """
 
 from __future__ import annotations

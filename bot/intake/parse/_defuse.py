@@ -5,6 +5,11 @@ declared as cp037 (EBCDIC) or UTF-7 (``+ADwAIQ-DOCTYPE``), so the document is de
 re-encoded as UTF-8 with its declaration saying so: feedparser then parses exactly the text that was checked.
 Markup is looked for outside CDATA sections and comments only, so an item whose CDATA merely *mentions*
 ``<!DOCTYPE`` is an ordinary item.
+
+The exception is the common case, a document that is plainly UTF-8 already (`_plain_utf8`): there every ASCII
+character is its own byte, so the same scan runs on the bytes, and the body is handed on as it came without a
+decoded copy of it (issue 16). Whatever is less plain, or holds a DOCTYPE or an entity, takes the text path
+(`defuse_text`), and tests/intake/test_defuse.py holds the two to the same answer.
 """
 
 from __future__ import annotations
