@@ -60,3 +60,39 @@ def test_no_paper_from_the_held_out_months_is_trained_on(corpus: Path, catalogue
                              "label": 0, "borderline": False}) + "\n")
     with pytest.raises(ValueError, match=r"held-out arXiv id 2506\.00002"):
         training_data.load_stream(corpus)
+
+
+def _candidate(arxiv_id: str, title: str, categories: list[str], label: int = 0) -> str:
+    return json.dumps({"arxiv_id": arxiv_id, "title": title, "summary": "An abstract.", "categories": categories,
+                       "date": "2025-05-21", "label": label, "borderline": False, "note": "test",
+                       "source": "test"}) + "\n"
+
+
+def test_labelled_candidates_add_only_new_papers_of_the_streams_fields(corpus: Path, tmp_path: Path) -> None:
+    stream = training_data.load_stream(corpus)
+    known = stream[0]
+    path = tmp_path / "candidates.jsonl"
+    path.write_text(_candidate("2505.99001", "Sparse Feature Circuits in a Small Model", ["cs.CL"], 1)
+                    + _candidate(known.arxiv_id, "another title, same paper", ["cs.CL"])
+                    + _candidate("2505.99002", known.title.upper(), ["cs.LG"])
+                    + _candidate("2505.99003", "Probing Spin Chains", ["quant-ph"])
+                    + _candidate("2505.99001", "Sparse Feature Circuits in a Small Model", ["cs.CL"], 1),
+                    encoding="utf-8")
+    read = training_data.load_candidates(path, stream)
+    assert [(d.arxiv_id, d.label, d.source) for d in read] == [("2505.99001", 1, "candidate")]
+    path.write_text(_candidate("2509.00001", "A paper from the held-out months", ["cs.CL"]), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"held-out arXiv id 2509\.00001"):
+        training_data.load_candidates(path, stream)
+
+
+def test_the_shipped_candidates_are_labelled_with_a_reason_and_a_source() -> None:
+    from bot.intake.relevance.train import DEFAULT_CANDIDATES
+
+    rows = [json.loads(line) for line in DEFAULT_CANDIDATES.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) > 300
+    assert not [r["arxiv_id"] for r in rows if training_data.held_out_id(r["arxiv_id"])]
+    assert len({r["arxiv_id"] for r in rows}) == len(rows)
+    for r in rows:
+        assert r["label"] in (0, 1) and isinstance(r["borderline"], bool), r["arxiv_id"]
+        assert r["note"] and r["summary"] and r["source"].startswith("zzhaozeng/daily-arXiv-ai-enhanced:data/"), r
+        assert not r["date"].startswith(("2025-06", "2025-07", "2025-08", "2025-09", "2025-10")), r

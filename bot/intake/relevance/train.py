@@ -47,6 +47,7 @@ HP: dict[str, Any] = {
     "extra_weight": 0.3,  # each extra (mostly title-only) positive counts this much
     "extra_neg_weight": 1.0,  # each extra negative (other arXiv archives) counts this much
     "borderline_weight": 0.5,  # a stream paper labelled as a judgement call (`borderline`) counts this much
+    "candidate_weight": 1.0,  # a labelled candidate of a further listing day counts as a stream paper, times this
     "min_df": 2,
     "top_k": {"title": 2000, "abstract": 4000},  # vocabulary kept per block after a first fit (by |coefficient|)
 }
@@ -56,6 +57,7 @@ HELD_OUT_PRIOR = 0.026  # the held-out stream's base rate: precision is also rep
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_OUT = Path(__file__).resolve().parent / "model.json.gz"
 DEFAULT_LISTING = ROOT / "tests" / "data" / "feeds" / "arxiv-listing-2024-11-28-all.xml"
+DEFAULT_CANDIDATES = Path(__file__).resolve().parent / "stream-candidates.jsonl"
 
 Pair = tuple[str, str]  # (title, summary)
 
@@ -127,18 +129,29 @@ class Pipeline:
 
 
 def weights(docs: Sequence[data.Doc], stream: bool) -> Any:
-    if stream:
-        return np.array([HP["borderline_weight"] if d.borderline else 1.0 for d in docs])
-    return np.array([HP["extra_weight"] if d.label else HP["extra_neg_weight"] for d in docs])
+    def weight(d: data.Doc) -> float:
+        read = HP["borderline_weight"] if d.borderline else 1.0  # a paper read and labelled by the corpus's rule
+        if stream:
+            return read
+        if d.source == "candidate":
+            return read * HP["candidate_weight"]
+        return HP["extra_weight"] if d.label else HP["extra_neg_weight"]
+
+    return np.array([weight(d) for d in docs])
 
 
-def load(corpus: Path, catalogue: Path, listing: Path) -> tuple[list[data.Doc], list[data.Doc], dict[str, int]]:
-    """The stream (evaluated) and the extras (train only: positives, then negatives), held-out ids checked."""
+def load(corpus: Path, catalogue: Path, listing: Path, candidates: Path | None = DEFAULT_CANDIDATES
+         ) -> tuple[list[data.Doc], list[data.Doc], dict[str, int]]:
+    """The stream (evaluated) and the extras (train only: labelled candidates, positives, then negatives), each
+    paper once, held-out ids checked."""
     stream = data.load_stream(corpus)
-    extras, stats = data.load_extra_positives(corpus, catalogue, stream)
-    negatives = data.load_extra_negatives(listing, stream)
+    read = data.load_candidates(candidates, stream) if candidates is not None else []
+    extras, stats = data.load_extra_positives(corpus, catalogue, stream + read)
+    negatives = data.load_extra_negatives(listing, stream + read)
+    stats["candidates"] = len(read)
+    stats["candidate_positives"] = sum(d.label for d in read)
     stats["extra_negatives"] = len(negatives)
-    extras = extras + negatives
+    extras = read + extras + negatives
     data.check_held_out(stream + extras)
     return stream, extras, stats
 
@@ -252,12 +265,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the list's YAML (default catalogue/)")
     parser.add_argument("--listing", type=Path, default=DEFAULT_LISTING,
                         help="the all-archives arXiv listing whose other fields give extra negatives")
+    parser.add_argument("--candidates", type=Path, default=DEFAULT_CANDIDATES,
+                        help="labelled keyword candidates of further listing days (default: the file beside train.py)")
+    parser.add_argument("--no-candidates", dest="candidates", action="store_const", const=None,
+                        help="train without the labelled candidates")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="model file to write (default: the packaged one)")
     parser.add_argument("--folds", type=int, default=None, help="days dealt into N folds (default: leave-one-day-out)")
     parser.add_argument("--check", action="store_true", help="write nothing: exit 1 unless retraining gives --out")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    stream, extras, stats = load(args.corpus, args.catalogue, args.listing)
+    stream, extras, stats = load(args.corpus, args.catalogue, args.listing, args.candidates)
     print(f"data: {len(stream)} stream papers, extras {stats}")
     memo: dict[Pair, Parsed] = {}
     cv = "leave-one-day-out" if args.folds is None else f"{args.folds} day-grouped folds"
@@ -271,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             for k, v in HP.items()},
         "data": {"stream_papers": len(stream), "stream_positives": int(sum(d.label for d in stream)),
                  "stream_days": len({d.date for d in stream}), **stats},
-        "data_sha256_16": data.data_hashes(args.corpus, args.catalogue),
+        "data_sha256_16": data.data_hashes(args.corpus, args.catalogue, args.candidates),
         "held_out_rule": "no arXiv id 2506-2510 used from any source",
         "cv_oof": calibration["summary"],
         "calibrated_on": "pooled OOF raw scores of the stream (base rate 3.37%)",

@@ -4,6 +4,8 @@
   (`stream.jsonl` of the relevance corpus; its README gives the labelling rule and the sources).
 * Extra positives, never evaluated on: papers from curated interpretability lists (`positives.jsonl`) and the
   list's own paper entries (titles only), deduplicated against the stream and each other.
+* Labelled candidates, never evaluated on: the keyword candidates of 51 further real listing days, each read and
+  labelled by the corpus's rule (`stream-candidates.jsonl` beside this module; README.md gives provenance).
 * Extra negatives, never evaluated on: the items of a real all-archives arXiv listing (2024-11-28) outside
   cs.CL / cs.LG / cs.AI: physics, maths, EE and other fields, where "probing", "circuit" and "superposition"
   mean something else. Its 67 items that mention a language model were read: all out of scope (README.md).
@@ -71,6 +73,25 @@ def load_stream(corpus: Path) -> list[Doc]:
         if held_out_id(r["arxiv_id"]):
             raise ValueError(f"{corpus / 'stream.jsonl'}: held-out arXiv id {r['arxiv_id']}")
         out.append(Doc(r["title"], r["summary"], int(r["label"]), r["date"], bool(r["borderline"]), "stream",
+                       r["arxiv_id"], r.get("note", "")))
+    return out
+
+
+def load_candidates(path: Path, stream: list[Doc]) -> list[Doc]:
+    """The labelled keyword candidates of further listing days: each paper once, none already in the stream (by
+    id or title), only the stream's categories. A held-out id is refused, as in the stream."""
+    stream_ids = {d.arxiv_id for d in stream}
+    titles = {norm_title(d.title) for d in stream}
+    out = []
+    for r in _jsonl(path):
+        if held_out_id(r["arxiv_id"]):
+            raise ValueError(f"{path}: held-out arXiv id {r['arxiv_id']}")
+        title = norm_title(r["title"])
+        if r["arxiv_id"] in stream_ids or title in titles or not set(r["categories"]) & set(STREAM_CATEGORIES):
+            continue
+        stream_ids.add(r["arxiv_id"])
+        titles.add(title)
+        out.append(Doc(r["title"], r["summary"], int(r["label"]), "", bool(r["borderline"]), "candidate",
                        r["arxiv_id"], r.get("note", "")))
     return out
 
@@ -152,8 +173,10 @@ def check_held_out(docs: Iterable[Doc]) -> None:
         raise AssertionError(f"held-out arXiv ids (2506-2510) in the training data: {', '.join(bad[:10])}")
 
 
-def data_hashes(corpus: Path, catalogue: Path) -> dict[str, str]:
+def data_hashes(corpus: Path, catalogue: Path, candidates: Path | None = None) -> dict[str, str]:
     """A short sha256 of every file the model was trained from (recorded in the model file)."""
     files = [(corpus.name, corpus / name) for name in ("stream.jsonl", "positives.jsonl")]
+    if candidates is not None:
+        files.append((candidates.parent.name, candidates))
     files += [(catalogue.name, path) for path in sorted(catalogue.glob("*.yaml"))]
     return {f"{folder}/{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()[:16] for folder, path in files}
