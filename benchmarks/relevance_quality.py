@@ -8,7 +8,9 @@ Run from the repository root (needs the [train] extra: the shipped model is re-f
 
 The stream (the relevance corpus' stream.jsonl: 7,385 real cs.CL / cs.LG / cs.AI papers of 37 listing days, 3.4 %
 in scope) is scored out of fold, folds grouped by listing day, exactly as the model was chosen: each fold trains
-on the other days (and the train-only extras) with `bot.intake.relevance.train`. The keyword filter and the
+on the other days (and the train-only extras) with `bot.intake.relevance.train`. The same model trained without the
+labelled candidates of further listing days (the model shipped before them) is scored the same way, in the same
+run (`--no-baseline` skips it). The keyword filter and the
 previous model (benchmarks/old_relevance, never trained on the stream) score it as they are. Throughput is
 `RelevanceModel.score` (what `classify` and the intake run, topics included) on title + abstract, one process.
 The decisions line replays the 5-rejections scenario of tests/intake/test_relevance_lessons.py.
@@ -58,6 +60,20 @@ def row(name: str, y: Any, predicted: Any, speed: float | None) -> str:
     m = ev.at_threshold(y, predicted.astype(float), 0.5)
     rate = f"{speed:,.0f}" if speed else "–"
     return f"| {name} | {m['P']:.3f} | {m['R']:.3f} | {m['fp_per_1000']:.1f} | {rate} |"
+
+
+def model_rows(name: str, y: Any, calibration: dict[str, Any], speed: float | None) -> list[str]:
+    """Out of fold: at the shipped threshold, with calibration and threshold fitted without the day, at recall 0.90."""
+    p, s = calibration["p"], calibration["summary"]
+    honest = s["honest_nested"]
+    precision, recall, th, _, fp = ev.sweep(y, p)
+    i = int(np.where(recall >= 0.90)[0][0])
+    return [row(f"{name}, threshold {calibration['threshold']:.3f} (out of fold)", y, p >= calibration["threshold"],
+                speed),
+            f"| … calibration and threshold also fitted without the day scored | {honest['P']:.3f} | "
+            f"{honest['R']:.3f} | {honest['fp_per_1000']:.1f} | |",
+            f"| … at recall ≥ 0.90 (threshold {th[i]:.3f}) | {precision[i]:.3f} | {recall[i]:.3f} | "
+            f"{1000 * fp[i] / len(y):.1f} | |"]
 
 
 def papers_per_second(score: Callable[[str, str], Any], pairs: Sequence[tuple[str, str]]) -> float:
@@ -124,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--catalogue", type=Path, default=ROOT / "catalogue")
     parser.add_argument("--listing", type=Path, default=train.DEFAULT_LISTING)
     parser.add_argument("--folds", type=int, default=None, help="days dealt into N folds (default: one per day)")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the same model trained without the labelled candidates (halves the time)")
     args = parser.parse_args(argv)
     from benchmarks.old_relevance.model import DEFAULT_THRESHOLD as OLD_THRESHOLD
     from benchmarks.old_relevance.model import RelevanceModel as OldModel
@@ -152,15 +170,15 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\n| model (title + abstract) | precision | recall | false candidates / 1,000 | papers/s |")
     print("|---|---:|---:|---:|---:|")
-    shipped = p >= calibration["threshold"]
-    print(row(f"shipped model, threshold {calibration['threshold']:.3f} (out of fold)", y, shipped, speed["new"]))
-    honest = s["honest_nested"]
-    print(f"| … calibration and threshold also fitted without the day scored | {honest['P']:.3f} | "
-          f"{honest['R']:.3f} | {honest['fp_per_1000']:.1f} | |")
-    precision, recall, th, _, fp = ev.sweep(y, p)
-    i = int(np.where(recall >= 0.90)[0][0])
-    print(f"| … at recall ≥ 0.90 (threshold {th[i]:.3f}) | {precision[i]:.3f} | {recall[i]:.3f} | "
-          f"{1000 * fp[i] / len(y):.1f} | |")
+    print("\n".join(model_rows("shipped model", y, calibration, speed["new"])))
+    before = None
+    if not args.no_baseline:
+        without = [d for d in extras if d.source != "candidate"]
+        calibration_before = train.calibrate(stream, train.out_of_fold(stream, without, args.folds), cv)
+        print("\n".join(model_rows("the same without the labelled candidates (shipped before)", y,
+                                    calibration_before, None)))
+        before = (calibration_before["summary"]["PR_AUC"],
+                  ev.per_day_ranking(y, calibration_before["p"], [d.date for d in stream]))
     print(row(f"previous model (lexicon + naive Bayes), threshold {OLD_THRESHOLD}", y, old_scores >= OLD_THRESHOLD,
               speed["old"]))
     print(row("previous model, threshold 0.99", y, old_scores >= 0.99, None))
@@ -171,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{rank['top_precision']:.3f}, mean AP {rank['mean_day_AP']:.3f}; previous model: "
           f"{np.mean(old_scores[old_scores >= OLD_THRESHOLD] >= 0.99):.0%} of its candidates score ≥ 0.99")
 
+    if before is not None:
+        print(f"without the labelled candidates: PR-AUC {before[0]:.3f}; per day: precision of the top min(5, k) "
+              f"{before[1]['top_precision']:.3f}, mean AP {before[1]['mean_day_AP']:.3f}")
     print(f"throughput: the scorer alone {speed['scorer']:,.0f} papers/s; with topic suggestions (above) "
           f"{speed['new']:,.0f}")
     new_topics = topic_accuracy(lambda title: [t.slug for t in model.score(title).topics])
