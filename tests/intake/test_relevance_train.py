@@ -96,3 +96,29 @@ def test_the_shipped_candidates_are_labelled_with_a_reason_and_a_source() -> Non
         assert r["label"] in (0, 1) and isinstance(r["borderline"], bool), r["arxiv_id"]
         assert r["note"] and r["summary"] and r["source"].startswith("zzhaozeng/daily-arXiv-ai-enhanced:data/"), r
         assert not r["date"].startswith(("2025-06", "2025-07", "2025-08", "2025-09", "2025-10")), r
+
+
+def test_a_bad_candidates_file_is_named_with_its_line(corpus: Path, tmp_path: Path, catalogue_dir: Path,
+                                                       capsys) -> None:
+    stream = training_data.load_stream(corpus)
+    path = tmp_path / "candidates.jsonl"
+    path.write_text(_candidate("2505.99001", "A title", ["cs.CL"]) + '{"arxiv_id": "2505.99002", "title": "t"}\n',
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match=r"candidates\.jsonl:2: missing field\(s\) summary, label, borderline"):
+        training_data.load_candidates(path, stream)
+    path.write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"candidates\.jsonl:1: not a JSON object"):
+        training_data.load_candidates(path, stream)
+    with pytest.raises(SystemExit) as exited:
+        main(["--corpus", str(corpus), "--catalogue", str(catalogue_dir), "--candidates", str(tmp_path / "none")])
+    assert exited.value.code == 2
+    assert "--candidates:" in capsys.readouterr().err
+
+
+def test_training_without_the_candidates_records_none(corpus: Path, catalogue_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "model.json.gz"
+    assert main(["--corpus", str(corpus), "--catalogue", str(catalogue_dir), "--out", str(out), "--folds", "2",
+                 "--no-candidates"]) == 0
+    data = Scorer.load(out).model["meta"]["data"]
+    assert data["candidates"] == 0
+    assert not any("stream-candidates" in name for name in Scorer.load(out).model["meta"]["data_sha256_16"])

@@ -273,6 +273,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=None, help="days dealt into N folds (default: leave-one-day-out)")
     parser.add_argument("--check", action="store_true", help="write nothing: exit 1 unless retraining gives --out")
     args = parser.parse_args(argv)
+    for option, path in (("--corpus", args.corpus / "stream.jsonl"), ("--candidates", args.candidates)):
+        if path is not None and not path.is_file():
+            parser.error(f"{option}: {path} is not a file")
     started = time.perf_counter()
     stream, extras, stats = load(args.corpus, args.catalogue, args.listing, args.candidates)
     print(f"data: {len(stream)} stream papers, extras {stats}")

@@ -60,16 +60,28 @@ class Doc:
     note: str = ""
 
 
-def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+_LABELLED_FIELDS = ("arxiv_id", "title", "summary", "label", "borderline")
+
+
+def _jsonl(path: Path, required: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+    """One object per line; a line that is not JSON, or lacks a required field, names the file and the line."""
     with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: not a JSON object: {exc.msg}") from None
+            missing = [name for name in required if name not in row]
+            if missing:
+                raise ValueError(f"{path}:{number}: missing field(s) {', '.join(missing)}")
+            yield row
 
 
 def load_stream(corpus: Path) -> list[Doc]:
     out = []
-    for r in _jsonl(corpus / "stream.jsonl"):
+    for r in _jsonl(corpus / "stream.jsonl", (*_LABELLED_FIELDS, "date")):
         if held_out_id(r["arxiv_id"]):
             raise ValueError(f"{corpus / 'stream.jsonl'}: held-out arXiv id {r['arxiv_id']}")
         out.append(Doc(r["title"], r["summary"], int(r["label"]), r["date"], bool(r["borderline"]), "stream",
@@ -83,7 +95,7 @@ def load_candidates(path: Path, stream: list[Doc]) -> list[Doc]:
     stream_ids = {d.arxiv_id for d in stream}
     titles = {norm_title(d.title) for d in stream}
     out = []
-    for r in _jsonl(path):
+    for r in _jsonl(path, (*_LABELLED_FIELDS, "categories")):
         if held_out_id(r["arxiv_id"]):
             raise ValueError(f"{path}: held-out arXiv id {r['arxiv_id']}")
         title = norm_title(r["title"])
