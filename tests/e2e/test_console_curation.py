@@ -47,15 +47,15 @@ async def test_poll_approve_in_console_then_find_it_everywhere(tmp_path: Path) -
 
     code, out, _ = await cli(tmp_path, "candidates", "--json")
     candidates = json.loads(out)
-    chosen = next(c for c in candidates if c["title"].startswith("A Mechanistic Understanding of Alignment"))
+    chosen = next(c for c in candidates if c["title"].startswith("Patchscopes"))
 
     session = f"candidates\napprove {chosen['id']} --topic sparse-coding\ntopic sparse-coding\nquit\n"
     code, out, err = await cli(tmp_path, "console", stdin=session)
     assert code == 0, err
     assert f"Candidate #{chosen['id']} approved" in out
     topic_part = out.split("Candidate #")[1]
-    assert "A Mechanistic Understanding of Alignment Algorithms: A Case Study on DPO and Toxicity" in topic_part
-    assert "https://arxiv.org/abs/2401.01967" in topic_part
+    assert "Patchscopes: A Unifying Framework for Inspecting Hidden Representations of Language Models" in topic_part
+    assert "https://arxiv.org/abs/2401.06102" in topic_part
 
     code, out, _ = await cli(tmp_path, "topic", "sae", "--json")
     assert chosen["title"] in [e["title"] for e in json.loads(out)["entries"]]
@@ -67,7 +67,7 @@ async def test_poll_approve_in_console_then_find_it_everywhere(tmp_path: Path) -
     assert diff[2] == "catalogue/tools-techniques-methods.yaml"  # lines added, none removed
     added = subprocess.run(["git", "diff", "-U0", "--", "catalogue/tools-techniques-methods.yaml"], cwd=tmp_path,
                            capture_output=True, text=True, check=True).stdout
-    assert "+      title: \"A Mechanistic Understanding of Alignment Algorithms" in added
+    assert "+      title: \"Patchscopes: A Unifying Framework" in added  # quoted: the title has a colon
 
     code, out, _ = await cli(tmp_path, "digest", "--dry-run")
     assert code == 0

@@ -4,7 +4,7 @@
   (`stream.jsonl` of the relevance corpus; its README gives the labelling rule and the sources).
 * Extra positives, never evaluated on: papers from curated interpretability lists (`positives.jsonl`) and the
   list's own paper entries (titles only), deduplicated against the stream and each other.
-* Labelled candidates, never evaluated on: the keyword candidates of 51 further real listing days, each read and
+* Labelled candidates, never evaluated on: the keyword candidates of 108 further real listing days, each read and
   labelled by the corpus's rule (`stream-candidates.jsonl` beside this module; README.md gives provenance).
 * Extra negatives, never evaluated on: the items of a real all-archives arXiv listing (2024-11-28) outside
   cs.CL / cs.LG / cs.AI: physics, maths, EE and other fields, where "probing", "circuit" and "superposition"
