@@ -82,8 +82,10 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
     # Every process beats for its own adapters: no lease.
     scheduler.add_job(app.heartbeat, IntervalTrigger(seconds=HEARTBEAT_SECONDS), id="heartbeat",
                       name="adapter health", next_run_time=start + timedelta(seconds=HEARTBEAT_SECONDS))
+    # App.start has just run a recovery round itself, so the first scheduled one waits a whole interval: a second
+    # round a second after start only counted one more failed attempt of the same stuck approval.
     scheduler.add_job(leased(app, "recover", timedelta(minutes=5), app.curation.recover), IntervalTrigger(minutes=2),
-                      id="recover", name="finish interrupted decisions", next_run_time=start + timedelta(seconds=1))
+                      id="recover", name="finish interrupted decisions", next_run_time=start + timedelta(minutes=2))
     scheduler.add_job(leased(app, "expire", timedelta(minutes=5), app.curation.expire), IntervalTrigger(hours=1),
                       id="expire", name="expire old candidates")
     hour, minute = (int(part) for part in settings.digest_time.split(":"))
