@@ -26,7 +26,6 @@ The slope per doubling of the data is what says whether labelling more days is w
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -62,14 +61,8 @@ def sample_days(days: Sequence[str], share: float, rng: np.random.Generator) -> 
     return set(rng.choice(days, size=k, replace=False).tolist())
 
 
-def candidate_days(path: Path) -> dict[str, str]:
-    """arXiv id → the listing day a labelled candidate was read from."""
-    with path.open(encoding="utf-8") as fh:
-        return {r["arxiv_id"]: r["date"] for r in map(json.loads, fh)}
-
-
 def curve_point(stream: Sequence[Doc], extras: Sequence[Doc], folds: int, share: float, curve: str, seed: int,
-                day_of: dict[str, str], memo: dict[Any, Any]) -> tuple[float, float]:
+                memo: dict[Any, Any]) -> tuple[float, float]:
     """Pooled out-of-fold PR-AUC and precision at recall 0.90, training on `share` of the stream days (curve
     `stream`) or of the candidate days (curve `candidates`)."""
     rng = np.random.default_rng(seed)
@@ -84,45 +77,53 @@ def curve_point(stream: Sequence[Doc], extras: Sequence[Doc], folds: int, share:
             keep = sample_days({d.date for d in docs}, share, rng)
             docs = [d for d in docs if d.date in keep]
         else:
-            keep = sample_days({day_of[d.arxiv_id] for d in read}, share, rng)
-            fold_extras = [d for d in read if day_of[d.arxiv_id] in keep] + others
+            keep = sample_days({d.date for d in read}, share, rng)
+            fold_extras = [d for d in read if d.date in keep] + others
         pipe = train.fit(docs, fold_extras, memo)
         z[test_idx] = pipe.decision([(stream[j].title, stream[j].summary) for j in test_idx])
     return float(average_precision_score(y, z)), precision_at_recall(y, z)
 
 
 def on_candidates_point(stream: Sequence[Doc], extras: Sequence[Doc], share: float, seed: int,
-                        day_of: dict[str, str], memo: dict[Any, Any], folds: int = 6) -> tuple[float, float]:
+                        memo: dict[Any, Any], folds: int = 6) -> tuple[float, float]:
     """Average precision and ROC-AUC of the labelled candidates, each scored by a model that never saw its listing
     day, trained on the stream and on `share` of the other candidate days."""
     rng = np.random.default_rng(seed)
     read = [d for d in extras if d.source == "candidate"]
     others = [d for d in extras if d.source != "candidate"]
-    days = sorted({day_of[d.arxiv_id] for d in read})
+    days = sorted({d.date for d in read})
     fold_of = {day: i % folds for i, day in enumerate(days)}
     y = np.array([d.label for d in read])
     z = np.zeros(len(read))
     for fold in range(folds):
-        test = np.array([fold_of[day_of[d.arxiv_id]] == fold for d in read])
+        test = np.array([fold_of[d.date] == fold for d in read])
         keep = sample_days([day for day in days if fold_of[day] != fold], share, rng)
-        pipe = train.fit(stream, [d for d in read if day_of[d.arxiv_id] in keep] + others, memo)
+        pipe = train.fit(stream, [d for d in read if d.date in keep] + others, memo)
         z[test] = pipe.decision([(d.title, d.summary) for d, t in zip(read, test, strict=True) if t])
     return float(average_precision_score(y, z)), float(roc_auc_score(y, z))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=default_corpus())
-    parser.add_argument("--candidates", type=Path, default=train.DEFAULT_CANDIDATES)
-    parser.add_argument("--folds", type=int, default=8, help="days dealt into N folds (default 8)")
-    parser.add_argument("--draws", type=int, default=3, help="random draws per share (default 3)")
-    parser.add_argument("--curve", choices=("stream", "candidates", "on-candidates", "all"), default="all")
+    parser.add_argument("--corpus", type=Path, default=default_corpus(),
+                        help="the relevance corpus (default: ../shared/relevance-corpus)")
+    parser.add_argument("--candidates", type=Path, default=train.DEFAULT_CANDIDATES,
+                        help="labelled keyword candidates of further listing days (default: the packaged file)")
+    parser.add_argument("--folds", type=int, default=8, help="stream days dealt into N folds (default 8, at least 2)")
+    parser.add_argument("--draws", type=int, default=3, help="random draws per share (default 3, at least 1)")
+    parser.add_argument("--curve", choices=("stream", "candidates", "on-candidates", "all"), default="all",
+                        help="which learning curve to draw (default: all three)")
     args = parser.parse_args(argv)
+    if args.folds < 2 or args.draws < 1:
+        parser.error("--folds must be at least 2 and --draws at least 1")
+    for option, path in (("--corpus", args.corpus / "stream.jsonl"), ("--candidates", args.candidates)):
+        if not path.is_file():
+            parser.error(f"{option}: {path} is not a file")
 
     stream, extras, stats = train.load(args.corpus, ROOT / "catalogue", train.DEFAULT_LISTING, args.candidates)
-    day_of = candidate_days(args.candidates)
+    candidate_days = {d.date for d in extras if d.source == "candidate"}
     print(f"stream: {len(stream)} papers of {len({d.date for d in stream})} days; labelled candidates: "
-          f"{stats['candidates']} papers of {len(set(day_of.values()))} days; {args.folds} folds, "
+          f"{stats['candidates']} papers of {len(candidate_days)} days; {args.folds} folds, "
           f"{args.draws} draws per share")
     memo: dict[Any, Any] = {}
     curves = ("stream", "candidates", "on-candidates") if args.curve == "all" else (args.curve,)
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             print("|---:|---|---|")
             for share in (0.0, 0.25, 0.5, 1.0):
                 draws = 1 if share in (0.0, 1.0) else args.draws
-                ap, auc = np.array([on_candidates_point(stream, extras, share, seed, day_of, memo)
+                ap, auc = np.array([on_candidates_point(stream, extras, share, seed, memo)
                                     for seed in range(draws)]).T
                 print(f"| {share:.0%} | {ap.mean():.3f} ({ap.min():.3f}–{ap.max():.3f}) | "
                       f"{auc.mean():.3f} ({auc.min():.3f}–{auc.max():.3f}) |", flush=True)
@@ -144,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         for share in shares:
             started = time.perf_counter()
             draws = 1 if share in (0.0, 1.0) else args.draws  # nothing random to draw
-            points = [curve_point(stream, extras, args.folds, share, curve, seed, day_of, memo)
+            points = [curve_point(stream, extras, args.folds, share, curve, seed, memo)
                       for seed in range(draws)]
             auc, p90 = np.array(points).T
             print(f"| {share:.0%} | {auc.mean():.3f} ({auc.min():.3f}–{auc.max():.3f}) | "

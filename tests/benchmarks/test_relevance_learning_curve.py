@@ -1,13 +1,14 @@
-"""The learning-curve benchmark's day sampling: a share of whole listing days, none at share 0, reproducible."""
+"""The learning-curve benchmark: a share of whole listing days, none at share 0, reproducible; bad options get usage
+help."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from benchmarks.relevance_learning_curve import candidate_days, sample_days
+from benchmarks.relevance_learning_curve import main, sample_days
 
 DAYS = [f"2026-01-{d:02d}" for d in range(1, 21)]
 
@@ -24,8 +25,13 @@ def test_share_zero_draws_no_day_and_a_tiny_share_still_draws_one() -> None:
     assert len(sample_days(DAYS, 0.01, np.random.default_rng(0))) == 1
 
 
-def test_candidate_days_map_each_labelled_candidate_to_its_listing_day(tmp_path: Path) -> None:
-    path = tmp_path / "candidates.jsonl"
-    rows = [{"arxiv_id": "2601.00001", "date": "2026-01-05"}, {"arxiv_id": "2601.00002", "date": "2026-01-07"}]
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    assert candidate_days(path) == {"2601.00001": "2026-01-05", "2601.00002": "2026-01-07"}
+def test_a_missing_file_or_an_impossible_option_is_a_usage_error(tmp_path: Path, capsys) -> None:
+    (tmp_path / "stream.jsonl").write_text("", encoding="utf-8")
+    for argv, message in ((["--corpus", str(tmp_path / "nowhere")], "--corpus:"),
+                          (["--corpus", str(tmp_path), "--candidates", str(tmp_path / "none.jsonl")], "--candidates:"),
+                          (["--folds", "1"], "--folds must be at least 2"),
+                          (["--draws", "0"], "--draws at least 1")):
+        with pytest.raises(SystemExit) as exited:
+            main(argv)
+        assert exited.value.code == 2
+        assert message in capsys.readouterr().err

@@ -80,6 +80,7 @@ def test_labelled_candidates_add_only_new_papers_of_the_streams_fields(corpus: P
                     encoding="utf-8")
     read = training_data.load_candidates(path, stream)
     assert [(d.arxiv_id, d.label, d.source) for d in read] == [("2505.99001", 1, "candidate")]
+    assert read[0].date == "2025-05-21"  # its listing day: the learning-curve benchmark samples candidates by day
     path.write_text(_candidate("2509.00001", "A paper from the held-out months", ["cs.CL"]), encoding="utf-8")
     with pytest.raises(ValueError, match=r"held-out arXiv id 2509\.00001"):
         training_data.load_candidates(path, stream)

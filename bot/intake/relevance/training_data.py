@@ -53,7 +53,7 @@ class Doc:
     title: str
     summary: str
     label: int
-    date: str  # the listing day for stream papers, "" for extras
+    date: str  # the listing day of stream papers and labelled candidates, "" for the other extras
     borderline: bool = False
     source: str = ""
     arxiv_id: str = ""
@@ -95,7 +95,7 @@ def load_candidates(path: Path, stream: list[Doc]) -> list[Doc]:
     stream_ids = {d.arxiv_id for d in stream}
     titles = {norm_title(d.title) for d in stream}
     out = []
-    for r in _jsonl(path, (*_LABELLED_FIELDS, "categories")):
+    for r in _jsonl(path, (*_LABELLED_FIELDS, "categories", "date")):
         if held_out_id(r["arxiv_id"]):
             raise ValueError(f"{path}: held-out arXiv id {r['arxiv_id']}")
         title = norm_title(r["title"])
@@ -103,7 +103,7 @@ def load_candidates(path: Path, stream: list[Doc]) -> list[Doc]:
             continue
         stream_ids.add(r["arxiv_id"])
         titles.add(title)
-        out.append(Doc(r["title"], r["summary"], int(r["label"]), "", bool(r["borderline"]), "candidate",
+        out.append(Doc(r["title"], r["summary"], int(r["label"]), r["date"], bool(r["borderline"]), "candidate",
                        r["arxiv_id"], r.get("note", "")))
     return out
 
