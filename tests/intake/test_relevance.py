@@ -87,6 +87,40 @@ def test_papers_that_merely_use_the_fields_words_are_not_candidates(model, strea
     assert not result.relevant, (why, result.score)
 
 
+def _without_gate(scorer: Scorer) -> Scorer:
+    return Scorer({**scorer.model, "gate": None})
+
+
+def test_a_paper_that_never_pairs_the_fields_words_with_a_language_model_takes_the_scope_gate(stream):
+    """The list's scope is interpretability *of a language model*. A kernel-PCA paper says "feature" and
+    "activation" but names no language model, so it takes the gate's penalty, and the explanation says so."""
+    scorer = Scorer.load()
+    paper = next(r for r in stream if r["arxiv_id"] == "2505.15284")
+    assert scorer.gate_penalty > 0
+    title, summary = paper["title"], paper["summary"]
+    assert scorer.raw(title, summary) == pytest.approx(_without_gate(scorer).raw(title, summary) - scorer.gate_penalty)
+    assert ("gate:no scope cue", -scorer.gate_penalty) in scorer.explain(title, summary, top=50)
+
+
+def test_the_fields_words_beside_a_language_model_pass_the_gate(stream):
+    """In-scope papers carry the scope cue, "mechanistic" beside "large reasoning models" included: the gate leaves
+    their scores alone, and every in-scope paper of the two days passes it."""
+    scorer, ungated = Scorer.load(), _without_gate(Scorer.load())
+    mechanistic = next(r for r in stream if r["arxiv_id"] == "2505.15276")
+    assert "Mechanistic Analysis" in mechanistic["title"]
+    for r in (r for r in stream if r["label"]):
+        assert scorer.raw(r["title"], r["summary"]) == ungated.raw(r["title"], r["summary"]), r["title"]
+    assert scorer.score(mechanistic["title"], mechanistic["summary"]) >= scorer.threshold
+
+
+def test_a_model_file_without_a_gate_scores_as_its_weights_say(stream):
+    """Older model files have no "gate": they load, and no paper is penalised."""
+    ungated = _without_gate(Scorer.load())
+    assert ungated.gate_penalty == 0
+    paper = next(r for r in stream if r["arxiv_id"] == "2505.15284")
+    assert all(not name.startswith("gate:") for name, _ in ungated.explain(paper["title"], paper["summary"], top=50))
+
+
 def test_scores_rank_a_days_papers(model, stream):
     """The top of a day's scores is the best of it: every in-scope paper of 2025-12-09 outranks most of the day."""
     day = [r for r in stream if r["date"] == "2025-12-09"]

@@ -10,7 +10,8 @@ centred on the shipped weights w0:
   the decided papers, not the many near-zero words they also contain.
 * V is projected off the mean in-scope paper mu (V' = V - V mu mu' V / mu' V mu): the average positive's score is
   held fixed, so rejecting one kind of paper does not drag every positive down through shared words ("LLM").
-* Bias and calibration stay fixed, so the threshold keeps its meaning.
+* Bias, the scope gate's penalty and calibration stay fixed, so the threshold keeps its meaning: an approved
+  paper without the scope cue is learned through its words, and the gate still holds for other papers.
 
 The minimiser is w = w0 + V' sum_d beta_d x_d: a new paper moves by its V'-similarity to the decided papers. beta
 is found by damped Newton in n = #decisions dimensions, then expanded to weight changes; scoring speed is
@@ -23,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.intake.relevance.features import parse
 from bot.intake.relevance.scorer import Key, Scorer, sigmoid
 
 MAX_LESSONS = 150  # the most recent decisions a refit learns from (~0.5 s in pure Python on this machine)
@@ -69,7 +71,8 @@ def weight_changes(base: Scorer, decisions: Sequence[Decision], knobs: Knobs, *,
     """The MAP weight changes (feature -> delta) for these decisions; see the module's docstring."""
     a_cal, b_cal = base.platt
     s2 = knobs.prior_sd * knobs.prior_sd
-    xs = [base.vector(d.title, d.summary) for d in decisions]
+    parsed = [parse(d.title, d.summary, base.config) for d in decisions]
+    xs = [base.vector_parsed(p) for p in parsed]
     ys = [1.0 if d.relevant else 0.0 for d in decisions]
     n = len(xs)
     mu = base.positive_mean()
@@ -79,7 +82,7 @@ def weight_changes(base: Scorer, decisions: Sequence[Decision], knobs: Knobs, *,
             if k not in var:
                 w0 = base.weight(k)
                 var[k] = s2 * (w0 * w0 + knobs.prior_floor)
-    z0 = [base.bias + sum(v * base.weight(k) for k, v in x.items()) for x in xs]
+    z0 = [base.raw_parsed(p) for p in parsed]  # bias + w0 . x - gate
     vx = [{k: v * var[k] for k, v in x.items()} for x in xs]
     kernel = [[0.0] * n for _ in range(n)]
     for i in range(n):

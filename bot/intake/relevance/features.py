@@ -10,6 +10,10 @@ training and serving can never disagree on what a feature is.
 * Cue flags: an interpretability phrase (specific, like "activation patching", or general, like "probing") in
   the title or abstract, and whether a language model is mentioned anywhere. Their weights are small; they
   mostly help "circuit" in a language-model paper apart from "circuit" in a hardware one.
+* The scope cue (`SCOPE_FLAGS`): a specific phrase, or a general one with a language model mentioned. The list's
+  scope is a conjunction, interpretability *of a language model*, and a linear model only adds words up: an
+  explainable-AI paper on seismic data or an LLM benchmark without one interpretability term can pile up enough
+  words to pass. A paper without the scope cue takes the model file's fixed "gate" penalty (scorer.py).
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from typing import Any
 from bot.intake.relevance.text import PerWord, content_words, stem, words
 
 # Cue phrases, on stemmed words. A trailing '*' marks a prefix on the last word. Part of the model: retrain after
-# any change.
+# any change. Since the scope gate (SCOPE_FLAGS) rests on them, they lean inclusive: a missing word ("mechanistic",
+# "Claude", "reasoning model") costs an in-scope paper the gate's penalty, an extra one only lets a paper through.
 _SPECIFIC = """mechanistic interpretab* | sparse autoencoder | sparse autoencod* | sae | saes | superposition |
     logit len | tuned len | attention head | steering vector | activation steering | activation patching |
     path patching | causal tracing | knowledge editing | model editing | grokking | dictionary learning |
@@ -34,10 +39,11 @@ _GENERAL = """interpretab* | explainab* | explanation | probe | probing | circui
     internal representation | internal state | intermediate layer | attention pattern | attention weight |
     attention map | mechanism | attribution | saliency | activation | representation | layer | internal |
     latent | feature | subspace | direction | faithful* | localiz* | localis* | edit* | in context learning |
-    training dynamic | emergent"""
+    training dynamic | emergent | mechanistic* | explain* | interpret* | internal* | influence function | lesion*"""
 _LANGUAGE_MODEL = """language model | llm | llms | lm | lms | transformer | gpt | bert | llama | mllm | vlm | chatgpt |
-    gemma | mistral | qwen | pythia | roberta | t5 | gpt2 | multimodal large | vision language model |
-    chain of thought | cot | token | in context"""
+    gemma | mistral | qwen | pythia | roberta | t5 | gpt2 | claude | gemini | deepseek | olmo | mixtral | vicuna |
+    llava | multimodal large | vision language model | chain of thought | cot | token | in context | reasoning model |
+    lrm | lrms | multilingual | lvlm | nmt | encoder | moe | mixture of expert"""
 
 Phrase = tuple[str, ...]
 
@@ -143,6 +149,11 @@ def cue_flags(title_cues: Mapping[str, str], abstract_cues: Mapping[str, str]) -
     if "lm" in in_abstract:
         out.append("a_lm")
     return out
+
+
+# The cue flags of which a paper needs one to escape the scope gate (a specific phrase; a general one beside a
+# language-model mention). Training writes them into the model file with the penalty.
+SCOPE_FLAGS = ("a_gen+lm", "a_spec", "t_gen+lm", "t_spec")
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,11 @@
     scorer.with_decisions([Decision(...)])     # the same model, refitted to maintainers' decisions
 
 The model file is written by `python -m bot.intake.relevance.train` (scikit-learn, offline): two l2-normalised
-sublinear tf x idf blocks (title, abstract), each scaled, plus cue flags; z = bias + w . x; p = sigmoid(A z + B)
-(Platt scaling fitted on out-of-fold scores). This module reproduces scikit-learn's scores to ~1e-6.
+sublinear tf x idf blocks (title, abstract), each scaled, plus cue flags; z = bias + w . x - gate;
+p = sigmoid(A z + B) (Platt scaling fitted on out-of-fold scores). `gate` is the model file's fixed penalty for a
+paper without any of its scope flags (features.SCOPE_FLAGS: no interpretability phrase, or no language model
+beside a general one); a model file without a "gate" has none. This module reproduces scikit-learn's scores to
+~1e-6.
 """
 
 from __future__ import annotations
@@ -86,6 +89,9 @@ class Scorer:
         self.platt = (float(model["platt"][0]), float(model["platt"][1]))  # p = sigmoid(A z + B)
         self.scale = {k: float(v) for k, v in model["block_scale"].items()}
         self.bias = float(model["bias"])
+        gate = model.get("gate") or {}
+        self.gate_flags = frozenset(gate.get("flags", ()))
+        self.gate_penalty = float(gate.get("penalty", 0.0))
         if _tables is None:
             blocks = model["blocks"]
             title, abstract = ({f: (float(idf), float(w)) for f, idf, w in
@@ -118,7 +124,13 @@ class Scorer:
             w = cue.get(f)
             if w is not None:
                 z += scale["cue"] * w
-        return z
+        return z - self.gate(parsed)
+
+    def gate(self, parsed: Parsed) -> float:
+        """The scope gate's penalty to z: the model file's, when the paper has none of its scope flags."""
+        if self.gate_penalty and self.gate_flags.isdisjoint(parsed.cue):
+            return self.gate_penalty
+        return 0.0
 
     def raw(self, title: str, summary: str = "") -> float:
         return self.raw_parsed(parse(title, summary, self.config))
@@ -153,7 +165,7 @@ class Scorer:
         return feature in (self.cue if block == "cue" else self.title if block == "title" else self.abstract)
 
     def vector_parsed(self, parsed: Parsed) -> dict[Key, float]:
-        """The paper's sparse feature vector x in weight space (block scales folded in): z = bias + w . x."""
+        """The paper's sparse feature vector x in weight space (block scales folded in): z = bias + w . x - gate."""
         scale = self.scale
         x: dict[Key, float] = {}
         for block, feats, table in (("title", parsed.title, self.title), ("abstract", parsed.abstract, self.abstract)):
@@ -169,7 +181,10 @@ class Scorer:
 
     def explain(self, title: str, summary: str = "", top: int = 8) -> list[tuple[str, float]]:
         """The features that moved this paper's score most: ("block:feature", contribution to z)."""
-        contributions = [(f"{b}:{f}", v * self.weight((b, f))) for (b, f), v in self.vector(title, summary).items()]
+        parsed = parse(title, summary, self.config)
+        contributions = [(f"{b}:{f}", v * self.weight((b, f))) for (b, f), v in self.vector_parsed(parsed).items()]
+        if self.gate(parsed):
+            contributions.append(("gate:no scope cue", -self.gate(parsed)))
         return sorted(contributions, key=lambda kv: -abs(kv[1]))[:top]
 
     def positive_mean(self) -> dict[Key, float]:

@@ -33,7 +33,7 @@ except ImportError:  # pragma: no cover - the message is the point
 
 from bot.intake.relevance import evaluation as ev
 from bot.intake.relevance import training_data as data
-from bot.intake.relevance.features import FeatureConfig, Parsed, parse
+from bot.intake.relevance.features import SCOPE_FLAGS, FeatureConfig, Parsed, parse
 from bot.intake.relevance.scorer import FORMAT, Scorer, logit, sigmoid
 
 SEED = 0
@@ -50,6 +50,9 @@ HP: dict[str, Any] = {
     "candidate_weight": 1.0,  # a labelled candidate of a further listing day counts as a stream paper, times this
     "min_df": 2,
     "top_k": {"title": 2000, "abstract": 4000},  # vocabulary kept per block after a first fit (by |coefficient|)
+    # Subtracted from z for a paper without the scope cue (features.SCOPE_FLAGS). Fixed, not fitted: the training
+    # papers without the cue are easy negatives already, so a fitted weight stays small (the research's fifth round).
+    "gate_penalty": 3.0,
 }
 DECISIONS = {"weight": 30.0, "prior_sd": 1.0, "prior_floor": 0.01}  # decisions.py; chosen by the research's demo
 HELD_OUT_PRIOR = 0.026  # the held-out stream's base rate: precision is also reported as it would be there
@@ -64,7 +67,7 @@ Pair = tuple[str, str]  # (title, summary)
 
 class Pipeline:
     """Vectorise (title tf-idf | abstract tf-idf | cue flags), keep the strongest vocabulary, fit a class-weighted
-    logistic regression."""
+    logistic regression; its decision less the scope gate's penalty is the score."""
 
     def __init__(self, memo: dict[Pair, Parsed] | None = None):
         self.memo: dict[Pair, Parsed] = {} if memo is None else memo
@@ -113,8 +116,10 @@ class Pipeline:
         return self
 
     def decision(self, pairs: Sequence[Pair]) -> Any:
-        return self.lr.decision_function(self._stack(self.vt.transform(pairs), self.va.transform(pairs),
-                                                     self.vc.transform(pairs)))
+        z = self.lr.decision_function(self._stack(self.vt.transform(pairs), self.va.transform(pairs),
+                                                  self.vc.transform(pairs)))
+        gated = np.array([set(SCOPE_FLAGS).isdisjoint(self._parsed(d).cue) for d in pairs], dtype=bool)
+        return z - HP["gate_penalty"] * gated
 
     def export(self) -> dict[str, Any]:
         coef = self.lr.coef_[0]
@@ -125,7 +130,8 @@ class Pipeline:
                             "idf": [round(float(x), 6) for x in v.idf_], "coef": [round(float(x), 6) for x in c]}
         cue_names = self.vc.get_feature_names_out()
         blocks["cue"] = {str(f): round(float(x), 6) for f, x in zip(cue_names, coef[nt + na:], strict=True)}
-        return {"blocks": blocks, "bias": float(self.lr.intercept_[0]), "block_scale": dict(HP["scales"])}
+        return {"blocks": blocks, "bias": float(self.lr.intercept_[0]), "block_scale": dict(HP["scales"]),
+                "gate": {"flags": list(SCOPE_FLAGS), "penalty": HP["gate_penalty"]}}
 
 
 def weights(docs: Sequence[data.Doc], stream: bool) -> Any:
