@@ -9,8 +9,8 @@ Run from the repository root (needs the [train] extra: the shipped model is re-f
 The stream (the relevance corpus' stream.jsonl: 7,385 real cs.CL / cs.LG / cs.AI papers of 37 listing days, 3.4 %
 in scope) is scored out of fold, folds grouped by listing day, exactly as the model was chosen: each fold trains
 on the other days (and the train-only extras) with `bot.intake.relevance.train`. The same model trained without the
-labelled candidates of further listing days (the model shipped before them) is scored the same way, in the same
-run (`--no-baseline` skips it). The keyword filter and the
+labelled candidates of further listing days (what they add) is scored the same way, in the same run
+(`--no-baseline` skips it). The keyword filter and the
 previous model (benchmarks/old_relevance, never trained on the stream) score it as they are. Throughput is
 `RelevanceModel.score` (what `classify` and the intake run, topics included) on title + abstract, one process.
 The decisions line replays the 5-rejections scenario of tests/intake/test_relevance_lessons.py.
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_baseline:
         without = [d for d in extras if d.source != "candidate"]
         calibration_before = train.calibrate(stream, train.out_of_fold(stream, without, args.folds), cv)
-        print("\n".join(model_rows("the same without the labelled candidates (shipped before)", y,
+        print("\n".join(model_rows("the same without the labelled candidates", y,
                                     calibration_before, None)))
         before = (calibration_before["summary"]["PR_AUC"],
                   ev.per_day_ranking(y, calibration_before["p"], [d.date for d in stream]))
