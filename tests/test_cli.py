@@ -280,6 +280,21 @@ def test_classify_reads_json_lines_and_answers_each(capsys, catalogue_dir: Path,
     assert "error" in results[2]
 
 
+def test_classify_explain_says_why(capsys, catalogue_dir: Path, monkeypatch) -> None:
+    import io
+
+    from bot.intake.relevance.scorer import Scorer
+
+    line = {"title": "Deep Residual Learning for Image Recognition", "summary": "We train very deep networks."}
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(line) + "\n"))
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "classify", "--explain")
+    (result,) = [json.loads(text) for text in out.splitlines()]
+    assert code == 0
+    assert result["relevant"] is False
+    penalty = Scorer.load().gate_penalty
+    assert {"feature": "gate:no scope cue", "log_odds": -penalty} in result["why"]  # no language model in it
+
+
 @pytest.mark.parametrize(("variable", "value", "expected"), [
     ("INTERP_BOT_MAINTAINERS", "[{name: ada", "INTERP_BOT_MAINTAINERS: not a JSON or YAML list"),
     ("INTERP_BOT_MAINTAINERS", "ada, bob", "INTERP_BOT_MAINTAINERS: must be a list of {name, discord, slack}"),

@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("count", nargs="?", type=_count, default=10, help="how many entries (default 10)")
     p = sub.add_parser("classify", help="score papers read as JSON lines on stdin")
     p.add_argument("--json", action="store_true", help="(the default and only output format)")
+    p.add_argument("--explain", action="store_true",
+                   help='add "why": the features that moved each score most, in log-odds (the scope gate among them)')
     p = sub.add_parser("import-markdown", help="build catalogue/ from an awesome-list README")
     p.add_argument("file", type=Path)
     p.add_argument("--force", action="store_true", help="overwrite an existing catalogue")

@@ -66,7 +66,7 @@ def _classify(args: argparse.Namespace, settings: Settings) -> int:
     except Exception:  # no database yet (or unreachable): the shipped model alone
         labels = []
     model = RelevanceModel.build(catalogue, labels, threshold=settings.relevance_threshold)
-    bad = classify_stream(model, sys.stdin, sys.stdout)
+    bad = classify_stream(model, sys.stdin, sys.stdout, explain=args.explain)
     if bad:
         print(f"interp-bot: {bad} input line(s) were not valid JSON objects with a title", file=sys.stderr)
     return 1 if bad else 0
@@ -346,11 +346,11 @@ def _links(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.write(output.links_text(report))
     return 1 if report.dead else 0
 
-def classify_stream(model: Any, lines: Iterable[str], out: TextIO) -> int:
+def classify_stream(model: Any, lines: Iterable[str], out: TextIO, *, explain: bool = False) -> int:
     """`interp-bot classify`: JSON lines {"title", "summary"} in, one JSON result line out for each.
 
     A bad line (not JSON, not an object, no title) gets {"error": ...} in its place, so outputs stay aligned with
-    inputs; returns how many lines were bad. Blank lines are skipped.
+    inputs; returns how many lines were bad. Blank lines are skipped. `explain` adds "why" to each result.
     """
     bad = 0
     for lineno, line in enumerate(lines, 1):
@@ -369,6 +369,8 @@ def classify_stream(model: Any, lines: Iterable[str], out: TextIO) -> int:
                 result = {"error": f"line {lineno}: summary is not text"}
             else:
                 result = output.relevance_json(model.score(title, summary or ""))
+                if explain:
+                    result["why"] = output.why_json(model.scorer.explain(title, summary or ""))
         if "error" in result:
             bad += 1
         out.write(json.dumps(result, ensure_ascii=False) + "\n")

@@ -108,6 +108,12 @@ def relevance_json(relevance: Relevance) -> dict[str, Any]:
     }
 
 
+def why_json(contributions: list[tuple[str, float]]) -> list[dict[str, Any]]:
+    """`classify --explain`: what moved a score most, largest first, in log-odds before calibration ("block:feature";
+    `gate:no scope cue` is the scope gate's penalty)."""
+    return [{"feature": name, "log_odds": round(value, 3)} for name, value in contributions]
+
+
 def candidate_json(paper: StoredPaper) -> dict[str, Any]:
     """One element of `candidates --json` (`held_back`: kept `seen` by the daily budget, listed by `--all`)."""
     return {

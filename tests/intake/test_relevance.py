@@ -235,6 +235,27 @@ def test_classify_stream_contract(model):
     assert results[4]["relevant"] is False
 
 
+def test_classify_explains_a_score_when_asked(model, stream):
+    """`classify --explain`: each result says what moved its score, the scope gate included; plain `classify`
+    output is unchanged."""
+    gated = next(r for r in stream if r["arxiv_id"] == "2505.15284")  # kernel PCA: no language model
+    lines = [json.dumps({"title": gated["title"], "summary": gated["summary"]}),
+             json.dumps({"title": "Sparse Autoencoders Find Highly Interpretable Directions in Language Models"})]
+    plain, explained = io.StringIO(), io.StringIO()
+    assert classify_stream(model, lines, plain) == 0
+    assert classify_stream(model, lines, explained, explain=True) == 0
+    plain_results = [json.loads(line) for line in plain.getvalue().splitlines()]
+    results = [json.loads(line) for line in explained.getvalue().splitlines()]
+    assert all("why" not in r for r in plain_results)
+    assert [{k: v for k, v in r.items() if k != "why"} for r in results] == plain_results
+    gate = {"feature": "gate:no scope cue", "log_odds": -model.scorer.gate_penalty}
+    assert gate in results[0]["why"]
+    assert gate not in results[1]["why"]
+    sae = results[1]["why"]
+    assert sae[0]["log_odds"] > 0 and any("sparse" in w["feature"] for w in sae), sae
+    assert [abs(w["log_odds"]) for w in sae] == sorted((abs(w["log_odds"]) for w in sae), reverse=True)
+
+
 def test_classify_runs_on_the_standard_library_alone(catalogue_dir: Path, tmp_path: Path):
     """The runtime never imports the training extra (scikit-learn, numpy, scipy)."""
     code = ("import io, sys; sys.stdin = io.StringIO(sys.argv[2]); from bot.cli import main; "
