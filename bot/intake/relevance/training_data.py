@@ -63,7 +63,7 @@ class Doc:
 _LABELLED_FIELDS = ("arxiv_id", "title", "summary", "label", "borderline")
 
 
-def _jsonl(path: Path, required: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+def read_jsonl(path: Path, required: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
     """One object per line; a line that is not JSON, or lacks a required field, names the file and the line."""
     with path.open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, 1):
@@ -73,6 +73,8 @@ def _jsonl(path: Path, required: tuple[str, ...] = ()) -> Iterator[dict[str, Any
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}:{number}: not a JSON object: {exc.msg}") from None
+            if not isinstance(row, dict):
+                raise ValueError(f"{path}:{number}: not a JSON object")
             missing = [name for name in required if name not in row]
             if missing:
                 raise ValueError(f"{path}:{number}: missing field(s) {', '.join(missing)}")
@@ -81,7 +83,7 @@ def _jsonl(path: Path, required: tuple[str, ...] = ()) -> Iterator[dict[str, Any
 
 def load_stream(corpus: Path) -> list[Doc]:
     out = []
-    for r in _jsonl(corpus / "stream.jsonl", (*_LABELLED_FIELDS, "date")):
+    for r in read_jsonl(corpus / "stream.jsonl", (*_LABELLED_FIELDS, "date")):
         if held_out_id(r["arxiv_id"]):
             raise ValueError(f"{corpus / 'stream.jsonl'}: held-out arXiv id {r['arxiv_id']}")
         out.append(Doc(r["title"], r["summary"], int(r["label"]), r["date"], bool(r["borderline"]), "stream",
@@ -95,7 +97,7 @@ def load_candidates(path: Path, stream: list[Doc]) -> list[Doc]:
     stream_ids = {d.arxiv_id for d in stream}
     titles = {norm_title(d.title) for d in stream}
     out = []
-    for r in _jsonl(path, (*_LABELLED_FIELDS, "categories", "date")):
+    for r in read_jsonl(path, (*_LABELLED_FIELDS, "categories", "date")):
         if held_out_id(r["arxiv_id"]):
             raise ValueError(f"{path}: held-out arXiv id {r['arxiv_id']}")
         title = norm_title(r["title"])
@@ -138,7 +140,7 @@ def load_extra_positives(corpus: Path, catalogue: Path, stream: list[Doc]) -> tu
     stream_ids = {d.arxiv_id for d in stream}
     stream_titles = {norm_title(d.title) for d in stream}
     listed = [Doc(r["title"], r.get("summary", ""), 1, "", False, "positives", r["arxiv_id"])
-              for r in _jsonl(corpus / "positives.jsonl")]
+              for r in read_jsonl(corpus / "positives.jsonl")]
     titles = load_catalogue_titles(catalogue)
     stats = {"positives_read": len(listed), "catalogue_read": len(titles), "dropped_in_stream": 0, "dropped_dup": 0,
              "dropped_held_out": 0}
