@@ -5,8 +5,8 @@ Run from the repository root (needs the [train] extra for scikit-learn's metrics
     python -m benchmarks.relevance_fresh
     python -m benchmarks.relevance_fresh --model other.json.gz    # also score another model file, side by side
 
-`benchmarks/data/fresh-candidates-2026.jsonl` holds the keyword candidates of 37 zzhaozeng/daily-arXiv-ai-enhanced
-listing days (2026-02-23 to 2026-06-17), labelled by the corpus's rule after the shipped model and its scope gate
+`benchmarks/data/fresh-candidates-2026.jsonl` holds the keyword candidates of 42 zzhaozeng/daily-arXiv-ai-enhanced
+listing days (2026-02-23 to 2026-06-18), labelled by the corpus's rule after the shipped model and its scope gate
 were chosen (bot/intake/relevance/README.md, "Fresh days"). Every one uses the field's words, so these are the hard
 papers of each day, not whole days: the figures are about ranking the hard cases (average precision, ROC-AUC,
 precision at a recall, all among candidates), and about what the scope gate costs (in-scope papers without the
