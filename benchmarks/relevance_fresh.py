@@ -28,7 +28,6 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 from sklearn.metrics import average_precision_score, roc_auc_score  # noqa: E402
 
-from benchmarks.relevance_learning_curve import precision_at_recall  # noqa: E402
 from bot.intake.relevance import evaluation as ev  # noqa: E402
 from bot.intake.relevance.features import parse  # noqa: E402
 from bot.intake.relevance.scorer import Scorer  # noqa: E402
@@ -47,25 +46,24 @@ def load(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def figures(scorer: Scorer, rows: Sequence[dict[str, Any]]) -> dict[str, float]:
-    """Ranking figures among the candidates, the model's own threshold, and the papers its scope gate penalises."""
+def figures(scorer: Scorer, rows: Sequence[dict[str, Any]]) -> tuple[dict[str, float], Any]:
+    """Ranking figures among the candidates, the model's own threshold, and the papers its scope gate penalises;
+    and the raw scores they came from."""
     y = np.array([r["label"] for r in rows])
     parsed = [parse(r["title"], r["summary"], scorer.config) for r in rows]
     z = np.array([scorer.raw_parsed(p) for p in parsed])
-    relevant = np.array([scorer.relevant(scorer.calibrate(v)) for v in z])
+    at_threshold = ev.at_threshold(y, np.array([scorer.calibrate(v) for v in z]), scorer.threshold)
     gated = np.array([scorer.gate(p) > 0 for p in parsed])
     day = ev.per_day_ranking(y, z, [r["date"] for r in rows])
     return {"AP": float(average_precision_score(y, z)), "ROC": float(roc_auc_score(y, z)),
-            "P@R0.90": precision_at_recall(y, z, 0.90), "P@R0.80": precision_at_recall(y, z, 0.80),
-            "P": float(y[relevant].mean()) if relevant.any() else 0.0, "R": float(relevant[y == 1].mean()),
-            "gated in scope": int((gated & (y == 1)).sum()), "top": day["top_precision"]}
+            "P@R0.90": ev.at_recall(y, z, 0.90)["P"], "P@R0.80": ev.at_recall(y, z, 0.80)["P"],
+            "P": at_threshold["P"], "R": at_threshold["R"],
+            "gated in scope": int((gated & (y == 1)).sum()), "top": day["top_precision"]}, z
 
 
-def day_bootstrap(rows: Sequence[dict[str, Any]], a: Scorer, b: Scorer, draws: int = 1000) -> tuple[float, float]:
-    """90 % interval of the average-precision difference b - a, resampling whole listing days."""
+def day_bootstrap(rows: Sequence[dict[str, Any]], za: Any, zb: Any, draws: int = 1000) -> tuple[float, float]:
+    """90 % interval of the average-precision difference of scores zb over za, resampling whole listing days."""
     y = np.array([r["label"] for r in rows])
-    za = np.array([a.raw(r["title"], r["summary"]) for r in rows])
-    zb = np.array([b.raw(r["title"], r["summary"]) for r in rows])
     days = np.array([r["date"] for r in rows])
     unique = np.unique(days)
     by_day = {d: np.where(days == d)[0] for d in unique}
@@ -101,12 +99,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("| model | AP | ROC-AUC | P at R 0.90 | P at R 0.80 | P / R at its threshold | in scope but gated | "
           "top min(5, k) per day |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    scores = {}
     for name, scorer in models.items():
-        f = figures(scorer, rows)
+        f, scores[name] = figures(scorer, rows)
         print(f"| {name} | {f['AP']:.3f} | {f['ROC']:.3f} | {f['P@R0.90']:.3f} | {f['P@R0.80']:.3f} | "
               f"{f['P']:.3f} / {f['R']:.3f} | {f['gated in scope']} of {sum(y)} | {f['top']:.3f} |")
     if args.model is not None:
-        low, high = day_bootstrap(rows, models["shipped"], models[str(args.model)])
+        low, high = day_bootstrap(rows, scores["shipped"], scores[str(args.model)])
         print(f"AP difference ({args.model} - shipped), 90 % day-bootstrap interval: {low:+.3f} to {high:+.3f}")
     return 0
 

@@ -47,11 +47,6 @@ from bot.intake.relevance.training_data import Doc  # noqa: E402
 SHARES = (0.25, 0.5, 0.75, 1.0)
 
 
-def precision_at_recall(y: Any, s: Any, target: float = 0.90) -> float:
-    precision, recall, _, _, _ = ev.sweep(y, s)
-    return float(precision[int(np.where(recall >= target)[0][0])])
-
-
 def sample_days(days: Sequence[str], share: float, rng: np.random.Generator) -> set[str]:
     """A random `share` of the days (at least one unless the share is 0), drawn without replacement."""
     days = sorted(days)
@@ -81,7 +76,7 @@ def curve_point(stream: Sequence[Doc], extras: Sequence[Doc], folds: int, share:
             fold_extras = [d for d in read if d.date in keep] + others
         pipe = train.fit(docs, fold_extras, memo)
         z[test_idx] = pipe.decision([(stream[j].title, stream[j].summary) for j in test_idx])
-    return float(average_precision_score(y, z)), precision_at_recall(y, z)
+    return float(average_precision_score(y, z)), ev.at_recall(y, z, 0.90)["P"]
 
 
 def on_candidates_point(stream: Sequence[Doc], extras: Sequence[Doc], share: float, seed: int,

@@ -66,14 +66,13 @@ def model_rows(name: str, y: Any, calibration: dict[str, Any], speed: float | No
     """Out of fold: at the shipped threshold, with calibration and threshold fitted without the day, at recall 0.90."""
     p, s = calibration["p"], calibration["summary"]
     honest = s["honest_nested"]
-    precision, recall, th, _, fp = ev.sweep(y, p)
-    i = int(np.where(recall >= 0.90)[0][0])
+    high = ev.at_recall(y, p, 0.90)
     return [row(f"{name}, threshold {calibration['threshold']:.3f} (out of fold)", y, p >= calibration["threshold"],
                 speed),
             f"| … calibration and threshold also fitted without the day scored | {honest['P']:.3f} | "
             f"{honest['R']:.3f} | {honest['fp_per_1000']:.1f} | |",
-            f"| … at recall ≥ 0.90 (threshold {th[i]:.3f}) | {precision[i]:.3f} | {recall[i]:.3f} | "
-            f"{1000 * fp[i] / len(y):.1f} | |"]
+            f"| … at recall ≥ 0.90 (threshold {high['t']:.3f}) | {high['P']:.3f} | {high['R']:.3f} | "
+            f"{high['fp_per_1000']:.1f} | |"]
 
 
 def papers_per_second(score: Callable[[str, str], Any], pairs: Sequence[tuple[str, str]]) -> float:

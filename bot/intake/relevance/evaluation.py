@@ -48,6 +48,15 @@ def sweep(y: Array, s: Array) -> tuple[Array, Array, Array, Array, Array]:
     return tp / (tp + fp), tp / max(1, ys.sum()), th, tp, fp
 
 
+def at_recall(y: Array, s: Array, target: float) -> dict[str, float]:
+    """The highest threshold whose recall reaches `target`: that threshold, its precision and recall, and false
+    candidates per 1,000 papers."""
+    precision, recall, th, _, fp = sweep(y, s)
+    i = int(np.where(recall >= target)[0][0])
+    return {"t": float(th[i]), "P": float(precision[i]), "R": float(recall[i]),
+            "fp_per_1000": 1000.0 * float(fp[i]) / len(y)}
+
+
 def max_f1_threshold(y: Array, p: Array) -> float:
     """The score with the best F1, as scored papers pass it (the raw maximum, no margin)."""
     precision, recall, th, _, _ = sweep(y, p)

@@ -183,8 +183,9 @@ class Scorer:
         """The features that moved this paper's score most: ("block:feature", contribution to z)."""
         parsed = parse(title, summary, self.config)
         contributions = [(f"{b}:{f}", v * self.weight((b, f))) for (b, f), v in self.vector_parsed(parsed).items()]
-        if self.gate(parsed):
-            contributions.append(("gate:no scope cue", -self.gate(parsed)))
+        penalty = self.gate(parsed)
+        if penalty:
+            contributions.append(("gate:no scope cue", -penalty))
         return sorted(contributions, key=lambda kv: -abs(kv[1]))[:top]
 
     def positive_mean(self) -> dict[Key, float]:

@@ -63,6 +63,7 @@ DEFAULT_LISTING = ROOT / "tests" / "data" / "feeds" / "arxiv-listing-2024-11-28-
 DEFAULT_CANDIDATES = Path(__file__).resolve().parent / "stream-candidates.jsonl"
 
 Pair = tuple[str, str]  # (title, summary)
+_SCOPE = frozenset(SCOPE_FLAGS)
 
 
 class Pipeline:
@@ -118,7 +119,7 @@ class Pipeline:
     def decision(self, pairs: Sequence[Pair]) -> Any:
         z = self.lr.decision_function(self._stack(self.vt.transform(pairs), self.va.transform(pairs),
                                                   self.vc.transform(pairs)))
-        gated = np.array([set(SCOPE_FLAGS).isdisjoint(self._parsed(d).cue) for d in pairs], dtype=bool)
+        gated = np.array([_SCOPE.isdisjoint(self._parsed(d).cue) for d in pairs], dtype=bool)
         return z - HP["gate_penalty"] * gated
 
     def export(self) -> dict[str, Any]:
@@ -252,11 +253,10 @@ def report(stream: Sequence[data.Doc], z: Any, calibration: Mapping[str, Any]) -
              f"  honest (calibration and threshold from the other days): P={s['honest_nested']['P']:.3f} "
              f"R={s['honest_nested']['R']:.3f} FP/1000={s['honest_nested']['fp_per_1000']:.1f}",
              "operating points:"]
-    precision, recall, th, _, fp = ev.sweep(y, p)
     for target in (0.95, 0.90, 0.85, 0.80, 0.75, 0.70):
-        i = np.where(recall >= target)[0][0]
-        lines.append(f"  R>={target:.2f}: threshold {th[i]:.4f} P={precision[i]:.3f} R={recall[i]:.3f} "
-                     f"FP/1000={1000 * fp[i] / len(y):.1f}")
+        point = ev.at_recall(y, p, target)
+        lines.append(f"  R>={target:.2f}: threshold {point['t']:.4f} P={point['P']:.3f} R={point['R']:.3f} "
+                     f"FP/1000={point['fp_per_1000']:.1f}")
     rank = ev.per_day_ranking(y, p, [d.date for d in stream])
     lines.append(f"Brier {ev.brier(y, p):.4f} (base rate alone {ev.brier(y, np.full(len(y), y.mean())):.4f}); "
                  f"per day: top precision {rank['top_precision']:.3f}, mean AP {rank['mean_day_AP']:.3f}")
