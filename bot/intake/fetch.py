@@ -25,8 +25,7 @@ import random
 import re
 import socket
 import time
-import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
@@ -36,6 +35,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from bot import __version__
+from bot.intake.addresses import is_public_address
+from bot.intake.decoding import BodyDecoder, Refused, describe_size
 from bot.intake.sources import FeedSpec
 from bot.pacing import KeyedPacer
 
@@ -45,14 +46,11 @@ DEFAULT_POLITE_HOSTS: Mapping[str, float] = {"export.arxiv.org": 3.0, "rss.arxiv
 _REDIRECTS = {301, 302, 303, 307, 308}
 _THROTTLED = {429, 503}
 _ACCEPT = "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, */*;q=0.5"
-# Only what _Decoder undoes itself, with its cap on each layer (httpx's own decoders would inflate a whole chunk
+# Only what BodyDecoder undoes itself, with its cap on each layer (httpx's own decoders would inflate a whole chunk
 # at once, however large it becomes).
 _ACCEPT_ENCODING = "gzip, deflate"
 MAX_RETRY_AFTER_SECONDS = 7 * 24 * 3600.0  # a server asking for more is obeyed for a week, and that is logged
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the last 32 bits are the IPv4 address reached
-_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: a site's own translators, never public
 
-IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
@@ -141,36 +139,6 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
 
 
-def describe_size(n_bytes: int) -> str:
-    if n_bytes >= 1_000_000 and n_bytes % 1_000_000 == 0:
-        return f"{n_bytes // 1_000_000} MB"
-    if n_bytes >= 1000 and n_bytes % 1000 == 0:
-        return f"{n_bytes // 1000} kB"
-    return f"{n_bytes} bytes"
-
-
-def is_public_address(address: IpAddress) -> bool:
-    """Is this an address on the public internet? An IPv6 address that carries an IPv4 one (mapped, 6to4,
-    NAT64, Teredo) is judged by the address it reaches: 2002:a00:1:: is 10.0.0.1."""
-    if isinstance(address, ipaddress.IPv6Address):
-        if address in _NAT64_LOCAL:
-            return False
-        embedded = _embedded_ipv4(address)
-        if embedded and not all(is_public_address(inner) for inner in embedded):
-            return False
-        if embedded and address.teredo is None:
-            return True  # a translation of the (public) IPv4 address: the prefix itself says nothing more
-    return not (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_reserved
-        or address.is_multicast
-        or address.is_unspecified
-        or not address.is_global
-    )
-
-
 @dataclass(frozen=True)
 class Probe:
     """Whether a link answers (`Fetcher.probe`): its status, and where permanent redirects say it now lives."""
@@ -181,25 +149,10 @@ class Probe:
     moved_to: str | None = None  # the URL after the permanent (301/308) redirects the chain starts with
     method: str = "HEAD"
 
-def _embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...]:
-    if address.ipv4_mapped is not None:
-        return (address.ipv4_mapped,)
-    if address.sixtofour is not None:
-        return (address.sixtofour,)
-    if address in _NAT64:
-        return (ipaddress.IPv4Address(int(address) & 0xFFFFFFFF),)
-    if address.teredo is not None:
-        return address.teredo  # (server, client); 2001::/32 itself is not global either
-    return ()
-
 
 # A host whose last label is a number is an IPv4 address to a browser (WHATWG URL), in whatever spelling:
 # "1.2.3.04", "0x7f.1", "2130706433". Only the plain dotted quad is unambiguous.
 _NUMERIC_LAST_LABEL = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
-
-
-class _Refused(Exception):
-    """A hop the fetcher will not make; the message is the user-facing reason."""
 
 
 class Fetcher:
@@ -246,7 +199,7 @@ class Fetcher:
                 return FetchResult("error", error=f"more than {self._max_redirects} redirects", final_url=url)
         except TimeoutError:
             return FetchResult("error", error=f"timed out after {self._total_timeout:g} s", final_url=url)
-        except _Refused as refused:
+        except Refused as refused:
             return FetchResult("error", error=str(refused), final_url=url)
         except httpx.HTTPError as exc:
             return FetchResult("error", error=_describe_http_error(exc), final_url=url)
@@ -296,8 +249,8 @@ class Fetcher:
     async def _read_capped(self, response: httpx.Response) -> tuple[bytes, tuple[str, ...]]:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self._max_bytes:
-            raise _Refused(f"body exceeds {describe_size(self._max_bytes)}")
-        decoder = _Decoder(response.headers.get("Content-Encoding", ""), self._max_bytes)
+            raise Refused(f"body exceeds {describe_size(self._max_bytes)}")
+        decoder = BodyDecoder(response.headers.get("Content-Encoding", ""), self._max_bytes)
         # BytesIO, not a bytearray: its getvalue() hands over the buffer it grew, where bytes(bytearray) copies it,
         # and the two copies of a 4.6 MB body were the bot's memory peak (issue 16).
         body = io.BytesIO()
@@ -316,15 +269,15 @@ class Fetcher:
     def _check_url(url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme.lower() not in ("http", "https"):
-            raise _Refused(f"refused non-http(s) URL {url}")
+            raise Refused(f"refused non-http(s) URL {url}")
         host = parts.hostname
         if not host:
-            raise _Refused(f"refused URL without a host: {url}")
+            raise Refused(f"refused URL without a host: {url}")
         if ":" not in host and _NUMERIC_LAST_LABEL.match(host.rstrip(".").rsplit(".", 1)[-1]):
             try:
                 ipaddress.IPv4Address(host)
             except ValueError:
-                raise _Refused(f"refused ambiguous numeric address {host} (only a plain a.b.c.d is clear)") from None
+                raise Refused(f"refused ambiguous numeric address {host} (only a plain a.b.c.d is clear)") from None
 
     async def _check_address(self, url: str) -> None:
         if self._allow_private:
@@ -338,14 +291,14 @@ class Fetcher:
             try:
                 addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in await self._resolver(host, port)]
             except OSError as exc:
-                raise _Refused(f"cannot resolve {host}: {exc}") from None
+                raise Refused(f"cannot resolve {host}: {exc}") from None
         if not addresses:
-            raise _Refused(f"cannot resolve {host}")
+            raise Refused(f"cannot resolve {host}")
         # Every address must be acceptable: the connection may use any of them.
         # (The connection resolves the name again; a DNS answer that changes in between is not caught here.)
         for address in addresses:
             if not is_public_address(address) and not any(address in net for net in self._allowed_networks):
-                raise _Refused(f"refused private address {address}" + (f" for {host}" if str(address) != host else ""))
+                raise Refused(f"refused private address {address}" + (f" for {host}" if str(address) != host else ""))
 
     @asynccontextmanager
     async def _hop(self, url: str, deadline: asyncio.Timeout, loop: asyncio.AbstractEventLoop) -> AsyncIterator[None]:
@@ -403,7 +356,7 @@ class Fetcher:
                 return Probe(False, None, f"more than {self._max_redirects} redirects", None, method)
         except TimeoutError:
             return Probe(False, error=f"timed out after {self._total_timeout:g} s", method=method)
-        except _Refused as refused:
+        except Refused as refused:
             return Probe(False, error=str(refused), method=method)
         except httpx.HTTPError as exc:
             return Probe(False, error=_describe_http_error(exc), method=method)
@@ -417,90 +370,6 @@ def _cap_retry_after(result: FetchResult, feed: str) -> FetchResult:
                 f"{result.retry_after:.0f}" if math.isfinite(result.retry_after) else "forever",
                 MAX_RETRY_AFTER_SECONDS // 86400, extra={"feed": feed})
     return replace(result, retry_after=MAX_RETRY_AFTER_SECONDS)
-
-
-class _Layer:
-    """One Content-Encoding undone with zlib, its output bounded per call (``max_length``) and in total."""
-
-    _PIECE = 64 * 1024
-
-    def __init__(self, name: str, cap: int):
-        self.name = name
-        self._cap = cap
-        self._produced = 0
-        self._deflate_tried_raw = False
-        self._obj = self._new()
-
-    def _new(self) -> zlib._Decompress:
-        # gzip: the gzip wrapper; deflate: the zlib wrapper first (RFC 9110), raw deflate when a server sends that.
-        return zlib.decompressobj(16 + zlib.MAX_WBITS if self.name == "gzip" else zlib.MAX_WBITS)
-
-    @property
-    def complete(self) -> bool:
-        return self._obj.eof
-
-    def decode(self, data: bytes) -> Iterator[bytes]:
-        while data:
-            try:
-                out = self._obj.decompress(data, self._PIECE)
-            except zlib.error as exc:
-                if self.name == "deflate" and not self._deflate_tried_raw and self._produced == 0:
-                    self._deflate_tried_raw = True
-                    self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
-                    continue
-                raise _Refused(f"undecodable {self.name} body: {exc}") from None
-            data = self._obj.unconsumed_tail
-            if out:
-                yield self._count(out)
-            if self._obj.eof:
-                data = self._obj.unused_data
-                if self.name != "gzip" or not data.strip(b"\x00"):
-                    return  # deflate has one stream; gzip may have several members, then padding
-                self._obj = self._new()
-
-    def finish(self) -> Iterator[bytes]:
-        out = self._obj.flush()
-        if out:
-            yield self._count(out)
-
-    def _count(self, out: bytes) -> bytes:
-        self._produced += len(out)
-        if self._produced > self._cap:
-            raise _Refused(f"body exceeds {describe_size(self._cap)} once decoded ({self.name})")
-        return out
-
-
-class _Decoder:
-    """``Content-Encoding: gzip, gzip`` undone layer by layer, the last-applied first."""
-
-    def __init__(self, header: str, cap: int):
-        names = [name.strip().lower() for name in header.split(",") if name.strip()]
-        names = ["gzip" if name == "x-gzip" else name for name in names if name != "identity"]
-        unsupported = [name for name in names if name not in ("gzip", "deflate")]
-        if unsupported:
-            raise _Refused(f"unsupported Content-Encoding {', '.join(unsupported)} (we ask for gzip or deflate)")
-        self._layers = [_Layer(name, cap) for name in reversed(names)]
-        self._cap = cap
-        self._total = 0
-        self.warnings: tuple[str, ...] = ()
-
-    def decode(self, data: bytes, start: int = 0) -> Iterator[bytes]:
-        if start == len(self._layers):
-            self._total += len(data)
-            if self._total > self._cap:
-                raise _Refused(f"body exceeds {describe_size(self._cap)}")
-            yield data
-            return
-        for piece in self._layers[start].decode(data):
-            yield from self.decode(piece, start + 1)
-
-    def finish(self) -> Iterator[bytes]:
-        for index, layer in enumerate(self._layers):
-            for piece in layer.finish():
-                yield from self.decode(piece, index + 1)
-        truncated = [layer.name for layer in self._layers if not layer.complete]
-        if truncated:
-            self.warnings = (f"the {truncated[0]} body ends early (truncated)",)
 
 
 async def _getaddrinfo(host: str, port: int) -> list[str]:

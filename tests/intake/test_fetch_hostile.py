@@ -4,7 +4,6 @@ unparseable hosts, and absurd Retry-After values. Served on loopback, real bytes
 from __future__ import annotations
 
 import gzip
-import ipaddress
 import tracemalloc
 import zlib
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from bot.intake.fetch import MAX_RETRY_AFTER_SECONDS, Fetcher, is_public_address, make_client, parse_retry_after
+from bot.intake.fetch import MAX_RETRY_AFTER_SECONDS, Fetcher, make_client, parse_retry_after
 from bot.intake.sources import FeedSpec
 
 LOOPBACK = ["127.0.0.0/8"]
@@ -121,12 +120,6 @@ async def test_an_encoding_we_did_not_ask_for_is_an_error(client, feed_server):
 async def test_ipv6_addresses_are_judged_by_the_ipv4_address_they_carry(client, feed_server, target, reason):
     result = await fetcher(client).fetch(spec(feed_server.url(f"/redirect?to={target}")))
     assert (result.status, result.error) == ("error", reason)
-
-
-def test_translations_of_public_ipv4_addresses_stay_public():
-    assert is_public_address(ipaddress.ip_address("2002:808:808::1"))  # 6to4 of 8.8.8.8
-    assert is_public_address(ipaddress.ip_address("64:ff9b::808:808"))  # NAT64 of 8.8.8.8
-    assert not is_public_address(ipaddress.ip_address("64:ff9b:1::808:808"))  # a site's own NAT64
 
 
 @pytest.mark.parametrize("allow_private", [False, True])
