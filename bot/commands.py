@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.catalogue.identifiers import names_a_link
 from bot.catalogue.model import Entry, Topic
 from bot.catalogue.related import SeeAlso
 from bot.catalogue.search import MAX_QUERY_CHARS, CatalogueIndex, TopicMatch
@@ -74,6 +75,10 @@ HELP: dict[str, CommandHelp] = {
 
 ALIASES = {"t": "topic", "s": "search", "find": "search", "p": "paper", "ls": "topics", "list": "topics",
            "new": "recent", "?": "help", "h": "help", "-h": "help", "--help": "help"}
+# A link or id no entry has is not proof the paper is missing: many entries link only their venue page
+# (OpenReview, ACL Anthology) or a blog post.
+UNLINKED_HINT = ("Many entries link only their venue page or a blog post, not arXiv, so the paper may still be "
+                 "here under another link. Try `search` with a few words of its title.")
 _PAGE = re.compile(r"(?:^|\s)(?:--page[=\s]+|page\s+|p\.?\s*)(\d{1,4})\s*$", re.IGNORECASE)
 
 
@@ -250,8 +255,9 @@ class Commands:
         if not hits:
             match = index.topics.resolve(request.args)
             hint = f" It is a topic, though: `topic {match.topic.slug}`." if match.topic else ""
-            return Reply(title=f"Nothing found for “{request.args}”", kind="not_found",
-                         text="Try fewer or different words, or `topics` to browse." + hint)
+            advice = (UNLINKED_HINT if names_a_link(request.args)
+                      else "Try fewer or different words, or `topics` to browse.")
+            return Reply(title=f"Nothing found for “{request.args}”", kind="not_found", text=advice + hint)
         def render(hit: Any) -> Item:
             return entry_item(index, hit.entry, detail=index.catalogue.path_text(hit.entry.topics[0]))
 
@@ -270,6 +276,8 @@ class Commands:
             if match.how == "several":
                 return Reply(title=f"“{request.args}” names {len(items)} entries", kind="not_found",
                              text="Pick one:", items=items)
+            if match.how == "unlinked":
+                return Reply(title=f"No entry links to “{request.args}”", kind="not_found", text=UNLINKED_HINT)
             return Reply(title=f"“{request.args}” is not on the list", kind="not_found",
                          text="Closest entries:" if items else "Try `search` with a few words of the title.",
                          items=items)

@@ -167,6 +167,29 @@ def test_paper_not_on_the_list_says_so_and_offers_the_closest(commands: Commands
     assert any(item.title.startswith(closest) for item in reply.items)
 
 
+# arXiv ids from the real cs.CL listing of 2024-11-28 (tests/data/feeds), a DOI and a host: none is on the list.
+@pytest.mark.parametrize("query", ["2411.17700", "https://arxiv.org/abs/2411.17701v2", "arXiv:2411.17702",
+                                   "10.1145/3639999", "openreview.net"])
+def test_a_link_no_entry_has_is_not_called_missing(commands: Commands, query: str) -> None:
+    """Many entries link only their venue page: an arXiv id the list lacks does not mean the paper is not on it,
+    and the words of a URL would only find unrelated entries."""
+    reply = commands.execute(f"paper {query}")
+    assert reply.kind == "not_found"
+    assert reply.title == f"No entry links to “{query}”"
+    assert "not on the list" not in render_text(reply)
+    assert reply.items == ()
+    assert "`search` with a few words of its title" in reply.text
+    searched = commands.execute(f"search {query}")
+    assert (searched.kind, searched.items) == ("not_found", ())
+    assert "`search` with a few words of its title" in searched.text
+
+
+@pytest.mark.parametrize("query", ["gpt-3.5", "llama2.0"])
+def test_version_numbers_are_words_not_links(commands: Commands, query: str) -> None:
+    reply = commands.execute(f"paper {query}")
+    assert reply.title == f"“{query}” is not on the list"
+
+
 def test_paper_by_words_of_exactly_one_title(commands: Commands) -> None:
     reply = commands.execute("paper tuned lens")
     assert reply.title == "Eliciting Latent Predictions from Transformers with the Tuned Lens"

@@ -14,11 +14,12 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
+from bot.catalogue.identifiers import names_a_link
 from bot.catalogue.model import Catalogue, Entry
 from bot.catalogue.search import STOPWORDS, SearchIndex, clean_query
 from bot.catalogue.text import fold
 
-How = Literal["id", "link", "acronym", "title", "title words", "typo", "several", "none"]
+How = Literal["id", "link", "acronym", "title", "title words", "typo", "several", "unlinked", "none"]
 CLOSEST = 5
 TYPO_AT = 90  # token_sort_ratio of a whole title, with a margin over the next title
 
@@ -83,6 +84,8 @@ class EntryFinder:
         holders = set.intersection(*(self._title_words.get(w, set()) for w in words)) if words else set()
         if len(holders) == 1:  # "tuned lens": words of one title and of no other
             return EntryMatch(self._entries[holders.pop()], "title words")
+        if names_a_link(q):  # a link no entry has: the words of a URL or an id would only find noise
+            return EntryMatch(None, "unlinked")
         return EntryMatch(None, "none", self.closest(q, holders))
 
     def closest(self, query: str, holders: set[int]) -> tuple[Entry, ...]:

@@ -70,6 +70,18 @@ def doi_keys(doi: str) -> set[Key]:
     return keys
 
 
+def names_a_link(query: str) -> bool:
+    """Is the query plainly a link or an id (a URL, a DOI, an arXiv or ACL Anthology id), not words? A bare
+    OpenReview id is left out: it cannot be told from a long word."""
+    query = query.strip().strip("<>")
+    if not query or " " in query:
+        return False
+    if "/" in query or ":" in query or arxiv_id(query) or _ACL_BARE.fullmatch(query):
+        return True
+    # "openreview.net" is a host, "gpt-3.5" and "llama2.0" are not: a host ends in a word of letters
+    return bool(_URL.match(query) and re.search(r"\.[a-z]{2,}$", query.split("/", 1)[0], re.IGNORECASE))
+
+
 def query_keys(query: str) -> set[Key]:
     """The keys a reader's query may stand for: a link in any spelling, or a bare id of any kind."""
     query = query.strip().strip("<>")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 from rapidfuzz import fuzz, process
 
-from bot.catalogue.identifiers import Key, doi_keys, link_keys, query_keys
+from bot.catalogue.identifiers import Key, doi_keys, link_keys, names_a_link, query_keys
 from bot.catalogue.model import Catalogue, Entry, Topic
 from bot.catalogue.text import fold
 
@@ -241,6 +241,8 @@ class SearchIndex:
         linked = self.by_link(query)
         if linked:  # "2303.08112", "https://arxiv.org/pdf/2303.08112v2": the paper itself, nothing else
             return [SearchHit(entry, 100.0) for entry in linked[:limit]]
+        if names_a_link(query):  # a link no entry has: "arxiv", "abs" and "org" would find every arXiv entry
+            return []
         words = [w for w in fold(clean_query(query)).split() if w not in STOPWORDS]
         if not words:
             return []
