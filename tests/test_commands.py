@@ -169,7 +169,8 @@ def test_paper_not_on_the_list_says_so_and_offers_the_closest(commands: Commands
 
 # arXiv ids from the real cs.CL listing of 2024-11-28 (tests/data/feeds), a DOI and a host: none is on the list.
 @pytest.mark.parametrize("query", ["2411.17700", "https://arxiv.org/abs/2411.17701v2", "arXiv:2411.17702",
-                                   "10.1145/3639999", "openreview.net"])
+                                   "10.1145/3639999", "doi:10.1145/3639999", "openreview.net",
+                                   "https://openreview.net/forum?id=notAnEntry1"])
 def test_a_link_no_entry_has_is_not_called_missing(commands: Commands, query: str) -> None:
     """Many entries link only their venue page: an arXiv id the list lacks does not mean the paper is not on it,
     and the words of a URL would only find unrelated entries."""
@@ -184,8 +185,8 @@ def test_a_link_no_entry_has_is_not_called_missing(commands: Commands, query: st
     assert "`search` with a few words of its title" in searched.text
 
 
-@pytest.mark.parametrize("query", ["gpt-3.5", "llama2.0"])
-def test_version_numbers_are_words_not_links(commands: Commands, query: str) -> None:
+@pytest.mark.parametrize("query", ["gpt-3.5", "llama2.0", "RLHF/DPO"])
+def test_version_numbers_and_slashed_words_are_words_not_links(commands: Commands, query: str) -> None:
     reply = commands.execute(f"paper {query}")
     assert reply.title == f"“{query}” is not on the list"
 

@@ -76,10 +76,11 @@ def names_a_link(query: str) -> bool:
     query = query.strip().strip("<>")
     if not query or " " in query:
         return False
-    if "/" in query or ":" in query or arxiv_id(query) or _ACL_BARE.fullmatch(query):
+    if arxiv_id(query) or _DOI.match(query.removeprefix("doi:")) or _ACL_BARE.fullmatch(query):
         return True
-    # "openreview.net" is a host, "gpt-3.5" and "llama2.0" are not: a host ends in a word of letters
-    return bool(_URL.match(query) and re.search(r"\.[a-z]{2,}$", query.split("/", 1)[0], re.IGNORECASE))
+    # "openreview.net/forum?id=x" has a host; "gpt-3.5", "llama2.0" and "RLHF/DPO" do not: a host ends in letters
+    host = re.sub(r"^(?:https?://)?(?:www\.)?", "", query, flags=re.IGNORECASE).split("/", 1)[0].split("?", 1)[0]
+    return bool(_URL.match(query) and re.search(r"\.[a-z]{2,}$", host, re.IGNORECASE))
 
 
 def query_keys(query: str) -> set[Key]:
