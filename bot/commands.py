@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.catalogue.identifiers import names_a_link
+from bot.catalogue.identifiers import arxiv_id, names_a_link
 from bot.catalogue.model import Entry, Topic
 from bot.catalogue.related import SeeAlso
 from bot.catalogue.search import MAX_QUERY_CHARS, CatalogueIndex, TopicMatch
@@ -284,12 +284,15 @@ class Commands:
         catalogue = index.catalogue
         fields = [Field("Topics", "\n".join(catalogue.path_text(slug) for slug in entry.topics)),
                   Field("Kind", entry.kind)]
+        if entry.arxiv:  # the paper's arXiv id, where its links are the venue's
+            fields.append(Field("arXiv", f"https://arxiv.org/abs/{entry.arxiv}"))
         if entry.authors:
             fields.append(Field("Authors", ", ".join(entry.authors)))
         if entry.added:
             by = f" (approved by {', '.join(entry.approved_by)})" if entry.approved_by else ""
             fields.append(Field("Added", entry.added + by))
-        found_by = f"(found by its {match.how})" if match.how in ("link", "acronym", "title words") else ""
+        how = "arXiv id" if match.how == "link" and arxiv_id(request.args) else match.how
+        found_by = f"(found by its {how})" if match.how in ("link", "acronym", "title words") else ""
         text = "\n".join(filter(None, [entry.preface, found_by]))
         return Reply(title=entry.title, text=text, items=(entry_item(index, entry),), fields=tuple(fields),
                      footer=f"id: {entry.id}", url=entry.links[0].url if entry.links else "")

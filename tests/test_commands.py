@@ -137,6 +137,10 @@ CAA = "Steering Llama 2 via Contrastive Activation Addition"
         ("https://aclanthology.org/2023.emnlp-main.751.pdf",
          "Dissecting Recall of Factual Associations in Auto-Regressive Language Models"),
         ("https://github.com/kmeng01/rome", "Locating and Editing Factual Associations in GPT"),
+        # arXiv ids the list gives beside a venue link (`arxiv:`, from other curated lists: catalogue/SCHEMA.md)
+        ("2202.05262", "Locating and Editing Factual Associations in GPT"),
+        ("https://arxiv.org/pdf/2211.00593v2",
+         "Interpretability in the wild: a circuit for indirect object identification in GPT-2 small"),
     ],
 )
 def test_paper_finds_an_entry_by_any_form_of_its_links(commands: Commands, query: str, title: str) -> None:
@@ -165,6 +169,14 @@ def test_paper_not_on_the_list_says_so_and_offers_the_closest(commands: Commands
     assert reply.kind == "not_found"
     assert reply.title == f"“{query}” is not on the list"
     assert any(item.title.startswith(closest) for item in reply.items)
+
+
+def test_a_paper_found_by_its_arxiv_id_shows_the_arxiv_link(commands: Commands) -> None:
+    reply = commands.execute("paper arXiv:2202.05262")
+    assert reply.title == "Locating and Editing Factual Associations in GPT"
+    assert "(found by its arXiv id)" in reply.text
+    assert ("arXiv", "https://arxiv.org/abs/2202.05262") in [(f.name, f.value) for f in reply.fields]
+    assert commands.execute("search 2202.05262").items[0].title.startswith("Locating and Editing")
 
 
 # arXiv ids from the real cs.CL listing of 2024-11-28 (tests/data/feeds), a DOI and a host: none is on the list.

@@ -38,6 +38,9 @@ class Entry:
     starred: bool = False
     acronym: str = ""
     doi: str = ""
+    # The paper's arXiv id when none of its links carries one (the list links the venue page): lookups and the
+    # intake's "already listed" find the entry by it. Not rendered.
+    arxiv: str = ""
     notes: tuple[str, ...] = ()
     # A remark printed before the entry in the list (the seed's `*Note: ...*` lines).
     preface: str = ""
@@ -145,7 +148,8 @@ def entry_to_data(entry: Entry) -> dict[str, Any]:
     return {
         "id": entry.id, "title": entry.title, "kind": entry.kind,
         "links": [{"label": link.label, "url": link.url} for link in entry.links], "starred": entry.starred,
-        "acronym": entry.acronym, "doi": entry.doi, "notes": list(entry.notes), "preface": entry.preface,
+        "acronym": entry.acronym, "doi": entry.doi, "arxiv": entry.arxiv, "notes": list(entry.notes),
+        "preface": entry.preface,
         "topics": list(entry.topics), "added": entry.added, "source": entry.source,
         "approved_by": list(entry.approved_by), "authors": list(entry.authors),
     }

@@ -290,6 +290,8 @@ def _link_index(entries: list[Entry]) -> dict[Key, list[int]]:
     index: dict[Key, list[int]] = defaultdict(list)
     for doc, entry in enumerate(entries):
         keys = doi_keys(entry.doi) if entry.doi else set()
+        if entry.arxiv:
+            keys.add(("arxiv", entry.arxiv))
         for link in entry.links:
             keys |= link_keys(link.url)
         for key in keys:

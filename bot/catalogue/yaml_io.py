@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from bot.catalogue.identifiers import arxiv_id
 from bot.catalogue.model import KINDS, Catalogue, Entry, Link, Topic
 from bot.catalogue.text import valid_url
 from bot.errors import CatalogueError, Problem
@@ -35,7 +36,7 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 TOPIC_KEYS = {"slug", "title", "aliases", "description", "children"}
 ENTRY_KEYS = {
-    "id", "title", "kind", "links", "starred", "acronym", "doi", "notes", "preface",
+    "id", "title", "kind", "links", "starred", "acronym", "doi", "arxiv", "notes", "preface",
     "authors", "added", "source", "approved_by", "forced",
 }
 LINK_KEYS = {"label", "url"}
@@ -315,6 +316,16 @@ class _EntryFiles:
             self.placements.append(Placement(topic, entry.id, path, item_line, False))
 
 
+def _bad_arxiv(value: Any, node: yaml.Node | None) -> str | None:
+    written = node.value if isinstance(node, yaml.ScalarNode) else repr(value)
+    if not isinstance(value, str):
+        # A bare 2202.05262 is a number to YAML (and 2202.05260 would lose its last digit).
+        return f"'arxiv' must be text: quote it (arxiv: \"{written}\")"
+    if arxiv_id(value) != value:
+        return f"'arxiv' must be a bare arXiv id without its version, such as \"2202.05262\", not {value!r}"
+    return None
+
+
 def _bad_id(entry_id: Any, id_node: yaml.Node | None) -> str:
     written = id_node.value if isinstance(id_node, yaml.ScalarNode) else None
     if entry_id is not None and not isinstance(entry_id, str) and isinstance(written, str) and SLUG_RE.match(written):
@@ -375,6 +386,8 @@ def _parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, prob
             if key == "added" and hasattr(value, "isoformat"):
                 continue
             problems.append(Problem(path, line_of(field_node(node, key)), f"'{key}' must be text"))
+    if "arxiv" in item and (problem := _bad_arxiv(item["arxiv"], field_node(node, "arxiv"))):
+        problems.append(Problem(path, line_of(field_node(node, "arxiv")), problem))
     if item.get("source") and not valid_url(item.get("source")):
         problems.append(Problem(path, line_of(field_node(node, "source")), f"malformed URL {item.get('source')!r}"))
     notes = _str_list(item.get("notes"), path, line, "'notes'", problems)
@@ -385,7 +398,8 @@ def _parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, prob
     added = item.get("added", "")
     return Entry(
         id=entry_id, title=" ".join(title.split()), kind=kind, links=tuple(links), starred=starred,
-        acronym=item.get("acronym", "") or "", doi=item.get("doi", "") or "", notes=notes,
+        acronym=item.get("acronym", "") or "", doi=item.get("doi", "") or "", arxiv=item.get("arxiv", "") or "",
+        notes=notes,
         preface=item.get("preface", "") or "", topics=(topic,),
         added=added.isoformat() if hasattr(added, "isoformat") else str(added or ""),
         source=item.get("source", "") or "", approved_by=approved_by, authors=authors, forced=forced,

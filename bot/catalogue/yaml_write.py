@@ -63,7 +63,7 @@ def entry_yaml(entry: Entry, indent: int = 4) -> str:
         lines.append(f"{pad}  starred: true")
     if entry.forced:
         lines.append(f"{pad}  forced: true")
-    for key in ("acronym", "doi", "preface"):
+    for key in ("acronym", "doi", "arxiv", "preface"):
         value = getattr(entry, key)
         if value:
             lines.append(f"{pad}  {key}: {scalar(value)}")

@@ -271,6 +271,8 @@ class ListIndex:
             for link in entry.links:
                 for key in _url_keys.__wrapped__(link.url):
                     keys.setdefault(key, entry.id)
+            if entry.arxiv:
+                keys.setdefault(f"arxiv:{entry.arxiv}", entry.id)
         listed = {entry.id for entry in catalogue.entries}
         for ident, entry_id in (learned or {}).items():
             if entry_id in listed:  # an entry removed from the list since takes its learned id with it

@@ -68,6 +68,13 @@ def test_bad_yaml_syntax_names_the_line(catalogue_dir: Path) -> None:
         ("library.yaml", "title: TransformerLens", "title: !!python/object:os.system echo",
          "could not determine a constructor"),
         ("library.yaml", "title: baukit", "title: baukit\n      title: again", "duplicate key 'title'"),
+        # A bare 2202.05262 is a number to YAML; a version or a URL is not the bare id lookups index.
+        ("application.yaml", 'arxiv: "2202.05262"', "arxiv: 2202.05262",
+         '\'arxiv\' must be text: quote it (arxiv: "2202.05262")'),
+        ("application.yaml", 'arxiv: "2202.05262"', 'arxiv: "2202.05262v5"',
+         "'arxiv' must be a bare arXiv id without its version"),
+        ("application.yaml", 'arxiv: "2202.05262"', "arxiv: https://arxiv.org/abs/2202.05262",
+         "'arxiv' must be a bare arXiv id without its version"),
     ],
 )
 def test_each_kind_of_mistake_is_reported(catalogue_dir: Path, file: str, old: str, new: str, expected: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue.model import Entry, Link
+from bot.catalogue.model import Entry, Link, entry_from_data, entry_to_data
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.text import slugify
 from bot.catalogue.yaml_io import load_catalogue
@@ -109,3 +109,15 @@ def test_ids_and_titles_yaml_would_misread_are_written_so_they_read_back_as_text
     loaded = load_catalogue(catalogue_dir).entry(entry_id)
     assert loaded is not None
     assert (loaded.id, loaded.title, loaded.approved_by) == (entry_id, text, (text,))
+
+
+def test_an_arxiv_id_beside_the_venue_link_is_written_and_read_back(catalogue_dir: Path) -> None:
+    """`arxiv:` is quoted (bare, YAML would read a number) and survives the write, the store and a fresh branch."""
+    entry = Entry(id="steering-by-venue", title="A Paper Listed by Its Venue Page", arxiv="2312.06681",
+                  links=(Link("ICLR 2024", "https://openreview.net/forum?id=abcdefgh"),))
+    assert '      arxiv: "2312.06681"' in entry_yaml(entry)
+    append_entry(catalogue_dir, entry, "probing")
+    loaded = load_catalogue(catalogue_dir).entry("steering-by-venue")
+    assert loaded is not None and loaded.arxiv == "2312.06681"
+    assert entry_from_data(entry_to_data(loaded)) == loaded
+

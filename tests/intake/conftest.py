@@ -59,3 +59,14 @@ async def parts(catalogue_dir: Path, database_url: str) -> AsyncIterator[dict[st
 
 def feed(server: FeedServer, name: str, path: str, kind: str = "forum_rss", **options: Any) -> FeedSpec:
     return FeedSpec(name=name, url=server.url(path), kind=kind, **options)  # type: ignore[arg-type]
+
+
+def forget_arxiv_field(catalogue_dir: Path, arxiv_id: str) -> None:
+    """Make the list's entry one whose arXiv id the list does not give (only its venue's link), as the seed had it."""
+    for path in catalogue_dir.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        if f'arxiv: "{arxiv_id}"' in text:
+            path.write_text("\n".join(line for line in text.split("\n") if f'arxiv: "{arxiv_id}"' not in line),
+                            encoding="utf-8")
+            return
+    raise AssertionError(f"no entry gives the arXiv id {arxiv_id}")

@@ -12,7 +12,7 @@ from bot.intake.health import feed_health
 from bot.intake.poll import Intake
 from bot.intake.sources import FeedSpec
 from tests.fakes.feed_server import FeedServer
-from tests.intake.conftest import FEEDS_DIR, feed
+from tests.intake.conftest import FEEDS_DIR, feed, forget_arxiv_field
 
 
 def served(server: FeedServer, name: str, body: bytes, kind: str = "rss", headers: dict[str, str] | None = None,
@@ -267,7 +267,20 @@ async def test_a_long_forum_post_whose_prose_says_linkpost(parts, feed_server) -
 SAE_ENTRY = "sparse-autoencoders-find-highly-interpretable-features-in-language"  # listed with an OpenReview link
 
 
-async def test_a_linkpost_of_a_listed_paper_is_recognised_through_the_arxiv_id(parts, feed_server) -> None:
+async def test_a_linkpost_of_a_listed_paper_is_recognised_through_the_arxiv_id_the_list_gives(parts,
+                                                                                             feed_server) -> None:
+    intake: Intake = parts["intake"]
+    # The list gives the SAE paper's arXiv id (`arxiv:`) beside its OpenReview link: nothing needs learning.
+    await intake.poll_feed(feed(feed_server, "arxiv-cs-cl", "/feeds/arxiv-listing-rss2-cs-cl.xml", "arxiv_rss"))
+    assert "2309.08600" not in intake.store.listed_arxiv_ids()
+    await intake.poll_feed(feed(feed_server, "lesswrong", "/feeds/lesswrong-frontpage.xml"))
+    post = next(p for p in intake.store.papers() if p.title.endswith("Directions in Language Models"))
+    assert (post.status, post.listed_entry) == ("listed", SAE_ENTRY)
+
+
+async def test_a_linkpost_of_a_listed_paper_is_recognised_through_the_arxiv_id(parts, feed_server,
+                                                                                catalogue_dir) -> None:
+    forget_arxiv_field(catalogue_dir, "2309.08600")
     intake: Intake = parts["intake"]
     # The cs.CL listing carries 2309.08600 as a replacement (not news), under the list's own title.
     listing = feed(feed_server, "arxiv-cs-cl", "/feeds/arxiv-listing-rss2-cs-cl.xml", "arxiv_rss")
@@ -280,7 +293,8 @@ async def test_a_linkpost_of_a_listed_paper_is_recognised_through_the_arxiv_id(p
     assert all(p.arxiv_id != "2309.08600" for p in intake.store.candidates())
 
 
-async def test_an_arxiv_id_is_learned_only_from_a_certain_title(parts, feed_server) -> None:
+async def test_an_arxiv_id_is_learned_only_from_a_certain_title(parts, feed_server, catalogue_dir) -> None:
+    forget_arxiv_field(catalogue_dir, "2309.08600")
     intake: Intake = parts["intake"]
     exact = api_entry_for("2309.08600", "Sparse Autoencoders Find Highly Interpretable Features in Language Models",
                           "We use sparse autoencoders to find features.")

@@ -127,6 +127,8 @@ def load_catalogue_titles(catalogue: Path) -> list[Doc]:
                     continue
                 urls = " ".join(str(link.get("url", "")) for link in e.get("links", []) or [])
                 ids = _ARXIV_IN_URL.findall(urls + " " + str(e.get("source", "")))
+                if e.get("arxiv"):  # the id the list gives beside a venue link
+                    ids.append(str(e["arxiv"]))
                 if any(held_out_id(i) for i in ids):
                     continue
                 out.append(Doc(e["title"], "", 1, "", False, f"catalogue:{path.name}#{e['id']}",
