@@ -21,7 +21,7 @@ from bot.intake.relevance.topics import ApprovedTitle, TopicIndex, TopicScore
 # The shipped model's threshold (model.json.gz "threshold": the maximum-F1 point of its out-of-fold scores):
 # precision 0.806, recall 0.767, 6.2 false candidates per 1,000 papers, out of fold on the training stream.
 # INTERP_BOT_RELEVANCE_THRESHOLD overrides it (the settings' default is this number).
-DEFAULT_THRESHOLD = 0.381671
+DEFAULT_THRESHOLD = 0.381684
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,9 @@ from typing import Any
 
 try:
     import numpy as np
+    import scipy
     import scipy.sparse as sp
+    import sklearn
     from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 except ImportError:  # pragma: no cover - the message is the point
@@ -292,7 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report(stream, z, calibration))
     pipe = fit(stream, extras, memo)
     meta = {
-        "trained_with": f"scikit-learn LogisticRegression(liblinear), seed {SEED}",
+        # `--check` reproduces the bytes with these versions; others can move the last digit of a few weights.
+        "trained_with": f"scikit-learn {sklearn.__version__} LogisticRegression(liblinear), seed {SEED}; "
+                        f"numpy {np.__version__}, scipy {scipy.__version__}",
         "hyperparameters": {k: (v if k != "class_weight" else {str(a): b for a, b in v.items()})
                             for k, v in HP.items()},
         "data": {"stream_papers": len(stream), "stream_positives": int(sum(d.label for d in stream)),
