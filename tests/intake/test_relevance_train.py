@@ -10,11 +10,13 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from bot.intake.relevance import training_data
 from bot.intake.relevance.scorer import Scorer
-from bot.intake.relevance.train import main
+from bot.intake.relevance.train import main, nb_scale
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
 STREAM = DATA / "relevance" / "stream-2025-05-22-and-2025-12-09.jsonl"
@@ -45,6 +47,18 @@ def test_retraining_writes_the_same_bytes_and_the_scorer_serves_them(corpus: Pat
     assert scorer.model["meta"]["data"]["stream_papers"] == 429
     assert main([*args, "--check"]) == 0
     assert f"{out}: identical" in capsys.readouterr().out
+
+
+def test_a_word_that_separates_the_classes_is_scaled_up_and_a_word_both_use_alike_is_not() -> None:
+    # Columns: a word only in-scope papers use, a word every paper uses, a word only the others use.
+    present = sp.csr_matrix([[0.4, 0.2, 0.0], [0.7, 0.1, 0.0], [0.0, 0.3, 0.5], [0.0, 0.6, 0.9]])
+    in_scope = np.array([1, 1, 0, 0])
+    scale = nb_scale(present, in_scope, np.ones(4), alpha=1.0)
+    assert scale[1] == pytest.approx(1.0)  # no evidence either way: regularised as before
+    assert scale[0] == pytest.approx(1.0 + np.log(3.0)) == pytest.approx(scale[2])  # (2 + 1) / (0 + 1), either way
+    # A paper of weight 0 (as the fit weighs it) is not evidence: the same as leaving it out.
+    weighted = nb_scale(present, in_scope, np.array([1.0, 0.0, 1.0, 1.0]), alpha=1.0)
+    assert weighted == pytest.approx(nb_scale(present[[0, 2, 3]], in_scope[[0, 2, 3]], np.ones(3), alpha=1.0))
 
 
 def test_no_paper_from_the_held_out_months_is_trained_on(corpus: Path, catalogue_dir: Path) -> None:
