@@ -72,9 +72,9 @@ _SCOPE = frozenset(SCOPE_FLAGS)
 
 
 def nb_scale(x: Any, y: Any, w: Any, alpha: float) -> Any:
-    """1 + |log-count ratio| of each column: how much likelier a paper holding the feature is in scope than not
-    (naive Bayes over binary presence, weighted like the fit, add-alpha smoothed). Wang and Manning (2012) scale by
-    the ratio itself; here that ranked no better than no scaling at all."""
+    """1 + |log-count ratio| of each column: the log of the feature's share of all feature occurrences in in-scope
+    papers over its share in the others (naive Bayes over binary presence, weighted like the fit, add-alpha
+    smoothed). Wang and Manning (2012) scale by the ratio itself; here that ranked no better than no scaling at all."""
     present = (x > 0).astype(np.float64)
     in_scope = present.T @ (w * (y == 1)) + alpha
     out_of_scope = present.T @ (w * (y == 0)) + alpha
