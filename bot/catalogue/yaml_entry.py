@@ -1,0 +1,131 @@
+"""One entry of an entry file, checked field by field: every problem with its file and line (``bot.catalogue.yaml_io``
+reads the files, the topic tree and the blocks; this reads what a block's ``entries`` hold)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.catalogue.identifiers import arxiv_id
+from bot.catalogue.model import KINDS, Entry, Link
+from bot.catalogue.text import valid_url
+from bot.errors import Problem
+from bot.yaml_nodes import field_node, item_node, line_of
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ENTRY_KEYS = {
+    "id", "title", "kind", "links", "starred", "acronym", "doi", "arxiv", "notes", "preface",
+    "authors", "added", "source", "approved_by", "forced",
+}
+LINK_KEYS = {"label", "url"}
+
+
+def suggest(word: str, allowed: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(allowed), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def str_list(value: Any, path: Path, line: int | None, what: str, problems: list[Problem]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    problems.append(Problem(path, line, f"{what} must be a list of strings"))
+    return ()
+
+
+def _bad_arxiv(value: Any, node: yaml.Node | None) -> str | None:
+    written = node.value if isinstance(node, yaml.ScalarNode) else repr(value)
+    if not isinstance(value, str):
+        # A bare 2202.05262 is a number to YAML (and 2202.05260 would lose its last digit).
+        return f"'arxiv' must be text: quote it (arxiv: \"{written}\")"
+    if arxiv_id(value) != value:
+        return f"'arxiv' must be a bare arXiv id without its version, such as \"2202.05262\", not {value!r}"
+    return None
+
+
+def _bad_id(entry_id: Any, id_node: yaml.Node | None) -> str:
+    written = id_node.value if isinstance(id_node, yaml.ScalarNode) else None
+    if entry_id is not None and not isinstance(entry_id, str) and isinstance(written, str) and SLUG_RE.match(written):
+        # `id: no` is YAML's false, `id: 1984` a number: the text is a fine id, it only needs quotes.
+        return (f"entry id {written} is read by YAML as {type(entry_id).__name__} {entry_id!r}, not as text: "
+                f'quote it (id: "{written}")')
+    return f"entry id {entry_id!r} must be lower-case letters, digits, '-'"
+
+
+def parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, problems: list[Problem]) -> Entry | None:
+    line = line_of(node)
+    if not isinstance(item, dict):
+        problems.append(Problem(path, line, "an entry must be a mapping (id, title, links, ...) or 'see: ID'"))
+        return None
+    before = len(problems)
+    for key in item:
+        if key not in ENTRY_KEYS:
+            problems.append(Problem(path, line_of(field_node(node, str(key))),
+                                    f"unknown entry key '{key}'{suggest(str(key), ENTRY_KEYS)}"))
+    entry_id, title = item.get("id"), item.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problems.append(Problem(path, line, f"entry {entry_id or ''} has no title".replace("  ", " ")))
+    if not isinstance(entry_id, str) or not SLUG_RE.match(entry_id):
+        problems.append(Problem(path, line, _bad_id(entry_id, field_node(node, "id"))))
+    kind = item.get("kind", "paper")
+    if kind not in KINDS:
+        problems.append(Problem(path, line_of(field_node(node, "kind")),
+                                f"kind {kind!r} is not one of {', '.join(KINDS)}"))
+    links: list[Link] = []
+    raw_links = item.get("links") or []
+    links_node = field_node(node, "links")
+    if not isinstance(raw_links, list):
+        problems.append(Problem(path, line_of(links_node), "'links' must be a list of {label, url}"))
+        raw_links = []
+    for index, raw in enumerate(raw_links):
+        link_line = line_of(item_node(links_node, index))
+        if not isinstance(raw, dict):
+            problems.append(Problem(path, link_line, "a link must be a mapping {label, url}"))
+            continue
+        unknown = set(raw) - LINK_KEYS
+        if unknown:
+            problems.append(Problem(path, link_line, f"unknown link key(s): {', '.join(sorted(map(str, unknown)))}"))
+        label, url = raw.get("label"), raw.get("url")
+        if not isinstance(label, str) or not label.strip():
+            problems.append(Problem(path, link_line, "link without a label"))
+        if not valid_url(url):
+            problems.append(Problem(path, link_line, f"malformed URL {url!r}: expected an absolute http(s) URL"))
+        if isinstance(label, str) and isinstance(url, str):
+            links.append(Link(label=label, url=url))
+    starred, forced = item.get("starred", False), item.get("forced", False)
+    for key, flag in (("starred", starred), ("forced", forced)):
+        if not isinstance(flag, bool):
+            problems.append(Problem(path, line_of(field_node(node, key)), f"'{key}' must be true or false"))
+    for key in ("acronym", "doi", "preface", "added", "source"):
+        value = item.get(key, "")
+        if not isinstance(value, str):
+            # YAML turns a bare 2026-11-24 into a date: accept it for 'added'.
+            if key == "added" and hasattr(value, "isoformat"):
+                continue
+            problems.append(Problem(path, line_of(field_node(node, key)), f"'{key}' must be text"))
+    if "arxiv" in item and (problem := _bad_arxiv(item["arxiv"], field_node(node, "arxiv"))):
+        problems.append(Problem(path, line_of(field_node(node, "arxiv")), problem))
+    if item.get("source") and not valid_url(item.get("source")):
+        problems.append(Problem(path, line_of(field_node(node, "source")), f"malformed URL {item.get('source')!r}"))
+    notes = str_list(item.get("notes"), path, line, "'notes'", problems)
+    authors = str_list(item.get("authors"), path, line, "'authors'", problems)
+    approved_by = str_list(item.get("approved_by"), path, line, "'approved_by'", problems)
+    if len(problems) > before or not isinstance(entry_id, str) or not isinstance(title, str):
+        return None
+    added = item.get("added", "")
+    return Entry(
+        id=entry_id, title=" ".join(title.split()), kind=kind, links=tuple(links), starred=starred,
+        acronym=item.get("acronym", "") or "", doi=item.get("doi", "") or "", arxiv=item.get("arxiv", "") or "",
+        notes=notes,
+        preface=item.get("preface", "") or "", topics=(topic,),
+        added=added.isoformat() if hasattr(added, "isoformat") else str(added or ""),
+        source=item.get("source", "") or "", approved_by=approved_by, authors=authors, forced=forced,
+    )
