@@ -27,6 +27,8 @@ _ACL_BARE = re.compile(r"\d{4}\.[a-z0-9-]+\.\d+|[A-Z]\d{2}-\d{4}", re.IGNORECASE
 # OpenReview note ids are short runs of letters, digits, '-' and '_': only ever looked up as a whole query.
 _OPENREVIEW_BARE = re.compile(r"[A-Za-z0-9_-]{8,14}")
 _URL = re.compile(r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:[/?#]\S*)?$", re.IGNORECASE)
+_SCHEME_AND_WWW = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
+_ENDS_IN_TLD = re.compile(r"\.[a-z]{2,}$", re.IGNORECASE)
 
 
 def arxiv_id(text: str) -> str | None:
@@ -79,8 +81,8 @@ def names_a_link(query: str) -> bool:
     if arxiv_id(query) or _DOI.match(query.removeprefix("doi:")) or _ACL_BARE.fullmatch(query):
         return True
     # "openreview.net/forum?id=x" has a host; "gpt-3.5", "llama2.0" and "RLHF/DPO" do not: a host ends in letters
-    host = re.sub(r"^(?:https?://)?(?:www\.)?", "", query, flags=re.IGNORECASE).split("/", 1)[0].split("?", 1)[0]
-    return bool(_URL.match(query) and re.search(r"\.[a-z]{2,}$", host, re.IGNORECASE))
+    host = _SCHEME_AND_WWW.sub("", query).split("/", 1)[0].split("?", 1)[0]
+    return bool(_URL.match(query) and _ENDS_IN_TLD.search(host))
 
 
 def query_keys(query: str) -> set[Key]:
