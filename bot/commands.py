@@ -312,7 +312,8 @@ class Commands:
     def _recent(self, request: Request) -> Reply:
         count = 10
         if request.args:
-            if not request.args.isdigit() or not 1 <= int(request.args) <= 100:
+            # ASCII digits only: "²" passes str.isdigit() but int() refuses it.
+            if not re.fullmatch(r"[0-9]{1,3}", request.args) or not 1 <= int(request.args) <= 100:
                 return self.usage("recent", f"“{request.args}” is not a number from 1 to 100")
             count = int(request.args)
         index = self.catalogue.index

@@ -148,6 +148,27 @@ def test_console_answers_lines_from_stdin(tmp_path: Path, catalogue_dir: Path) -
     assert "Unknown command" in result.stdout
 
 
+def test_console_numbers_nobody_can_use_get_answers_and_the_session_goes_on(tmp_path: Path, catalogue_dir: Path
+                                                                          ) -> None:
+    """Numbers that str.isdigit() accepts but int() does not, and numbers larger than any database integer, each
+    used to end the console (and with it a `run --adapter console` bot) with a traceback."""
+    lines = ["recent ²", "approve ²", "reject ①", "approve 99999999999999999999999",
+             "vote x 99999999999999999999999", ":white_check_mark: 99999999999999999999999", "topic probing"]
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path}/c.db",
+         "console"],
+        input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=60,
+        cwd=tmp_path, env={"PATH": "", "HOME": str(tmp_path), "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "“²” is not a number from 1 to 100" in result.stdout
+    assert "approve needs a candidate number" in result.stdout
+    assert "reject needs a candidate number" in result.stdout
+    assert result.stdout.count("no candidate #99999999999999999999999") == 3
+    assert "Paper & Blog › By Topic › Tools/Techniques/Methods › Probing" in result.stdout
+
+
 def test_the_repository_catalogue_readme_is_current() -> None:
     """CI runs `render --check` too; this keeps a stale README from landing at all."""
     from bot.catalogue.service import CatalogueService

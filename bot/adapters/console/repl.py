@@ -5,10 +5,12 @@ Runs without any chat account, token or network: `interp-bot console`.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bot.chat.runner import answer_sync
 from bot.chat.text import render_text
 from bot.chat.values import Actor
 from bot.commands import Commands
@@ -59,7 +61,8 @@ def repl(commands: Any, read: Reader, *, stdout: TextIO, actor: Actor) -> int:
             continue
         if line.lower() in {"quit", "exit", ":q"}:
             break
-        reply = commands.execute(line, actor=actor)
+        # One failing line is logged and answered; the session, and the bot behind it, go on.
+        reply = answer_sync(functools.partial(commands.execute, line, actor=actor), line)
         stdout.write(render_text(reply) + "\n")
         stdout.flush()
     return 0

@@ -1,0 +1,44 @@
+"""The console's loop: every line gets an answer, and no line ends the session."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.console.repl import piped_lines, repl
+from bot.catalogue.service import CatalogueService
+from bot.chat.values import Actor, Reply
+from bot.commands import Commands, CommandSpec, Request
+
+ME = Actor(platform="console", user_id="me", display_name="me", is_maintainer=True)
+
+
+def session(commands: Commands, text: str) -> str:
+    out = io.StringIO()
+    assert repl(commands, piped_lines(io.StringIO(text)), stdout=out, actor=ME) == 0
+    return out.getvalue()
+
+
+def test_a_command_that_fails_is_answered_and_the_next_line_still_is(
+        catalogue_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    commands = Commands(CatalogueService(catalogue_dir))
+
+    def broken(request: Request) -> Reply:  # a command added later (as curation adds its own) with a bug in it
+        raise KeyError(request.args)
+
+    commands.register(CommandSpec("broken", "broken", "Fails.", ("broken",), broken))
+    with caplog.at_level(logging.ERROR):
+        out = session(commands, "broken now\ntopic probing\n")
+    assert "Something went wrong" in out
+    assert "Probing" in out.split("Something went wrong", 1)[1]
+    assert "command 'broken now' failed" in caplog.text
+
+
+def test_unicode_digits_get_usage_help(catalogue_dir: Path) -> None:
+    """"²" and "①" are digits to str.isdigit() but not to int(): they used to end the session with a traceback."""
+    out = session(Commands(CatalogueService(catalogue_dir)), "recent ²\nrecent ①\nrecent 3\n")
+    assert out.count("is not a number from 1 to 100") == 2
+    assert "Recently added" in out or "Nothing has joined the list" in out
