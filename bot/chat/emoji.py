@@ -31,13 +31,17 @@ for _name, _char in _UNICODE_BY_NAME.items():
 
 TOPIC_CHOICES = ("one", "two", "three", "four", "five")
 
+# Fitzpatrick modifiers U+1F3FB-U+1F3FF: Discord adds a user's chosen skin tone to 👍 and 👎 by itself, so a
+# thumbs up from that user arrives as "👍🏽" and must still be the one "+1" vote (Slack sends "+1::skin-tone-4").
+_SKIN_TONES = dict.fromkeys(range(0x1F3FB, 0x1F400))
+
 
 def to_name(emoji: str) -> str:
-    """`✅`, `:white_check_mark:` or `white_check_mark` -> `white_check_mark`; Slack skin tones dropped."""
+    """`✅`, `:white_check_mark:` or `white_check_mark` -> `white_check_mark`; skin tones dropped (both platforms')."""
     emoji = emoji.strip()
     if emoji in _NAME_BY_UNICODE:
         return _NAME_BY_UNICODE[emoji]
-    stripped = emoji.replace("\ufe0f", "")
+    stripped = emoji.replace("\ufe0f", "").translate(_SKIN_TONES)
     if stripped in _NAME_BY_UNICODE:
         return _NAME_BY_UNICODE[stripped]
     name = emoji.strip(":").split("::", 1)[0]

@@ -46,6 +46,17 @@ def test_custom_emoji_pass_through_by_name() -> None:
     assert translate.vote_from_reaction(payload, bot_user_id=BOT_ID).emoji == "LUL"
 
 
+def test_a_thumb_in_any_skin_tone_is_the_same_vote() -> None:
+    """Discord applies a user's default skin tone to 👍 by itself; such a maintainer's votes used to be lost as
+    "not a voting emoji"."""
+    for tone in "\U0001F3FB\U0001F3FC\U0001F3FD\U0001F3FE\U0001F3FF":
+        for thumb, name in (("👍", "+1"), ("👎", "-1")):
+            payload = raw_event("reaction_add", "REACTION_ADD", emoji={"id": None, "name": thumb + tone})
+            vote = translate.vote_from_reaction(payload, bot_user_id=BOT_ID)
+            assert vote.emoji == name, repr(thumb + tone)
+            assert vote.event_id.split(":")[2] == name  # one event id per vote, whatever the tone
+
+
 def test_re_adding_after_a_removal_is_a_new_event_but_a_replay_is_not() -> None:
     first = translate.vote_event_id(1, 2, "white_check_mark", True, "s:5")
     assert first != translate.vote_event_id(1, 2, "white_check_mark", True, "s:9")
