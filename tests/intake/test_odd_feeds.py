@@ -129,6 +129,37 @@ async def test_a_partial_parse_is_stored_and_shown_degraded_until_a_whole_one(pa
     assert feed_health(malformed, intake.store.feed_state("malformed"), parts["clock"].now).state != "degraded"
 
 
+async def test_a_reference_to_no_character_costs_that_character_not_the_feed(parts, feed_server) -> None:
+    """`&#x110000;`, a surrogate or an absurdly long reference in one summary of a real arXiv API answer made
+    feedparser raise, which failed the whole feed on every poll until the item left it."""
+    intake: Intake = parts["intake"]
+    refs = ("&#x110000;", "&#1114112;", "&#99999999999999999999;", "&#xD800;", "&#1;")
+    for n, bad in enumerate(refs):
+        body = api_entry_for(f"2411.0000{n}", f"Probing flaw {n}", f"Flawed {bad} text.")
+        report = await intake.poll_feed(served(feed_server, f"charref-{n}", body, "arxiv_api"))
+        assert (report.status, report.new, report.degraded) == ("ok", 1, ""), (bad, report.error)
+    abstracts = {title: paper.abstract for title, paper in by_title(intake).items()}
+    assert abstracts == {"Probing flaw 0": "Flawed \ufffd text.", "Probing flaw 1": "Flawed \ufffd text.",
+                         "Probing flaw 2": "Flawed \ufffd text.", "Probing flaw 3": "Flawed \ufffd text.",
+                         "Probing flaw 4": "Flawed text."}
+
+
+async def test_unicode_whitespace_in_a_namespace_costs_nothing(parts, feed_server) -> None:
+    """`xmlns:x="urn:a\u00a0b"` (or a raw 0xA0 byte in a feed read as cp1252) made feedparser raise: xml.sax
+    splits the namespace from the name at any whitespace."""
+    intake: Intake = parts["intake"]
+    for n, space in enumerate(("\u00a0", "\u2003", "\u3000")):
+        body = rss(item(f"Probing paper {n}", f"https://example.org/ns-{n}", "An abstract.", "<x:y>1</x:y>"))
+        body = body.replace('<rss version="2.0">', f'<rss version="2.0" xmlns:x="urn:a{space}b">')
+        report = await intake.poll_feed(served(feed_server, f"namespace-{n}", body.encode()))
+        assert (report.status, report.new) == ("ok", 1), report.error
+    cp1252 = rss(item("Probing paper 3", "https://example.org/ns-3"), encoding="windows-1252").encode("cp1252")
+    cp1252 = cp1252.replace(b'<rss version="2.0">', b'<rss version="2.0" xmlns:x="urn:a\xa0b">')
+    report = await intake.poll_feed(served(feed_server, "namespace-cp1252", cp1252))
+    assert (report.status, report.new) == ("ok", 1), report.error
+    assert sorted(by_title(intake)) == [f"Probing paper {n}" for n in range(4)]
+
+
 # --------------------------------------------------------------------------- 8. sizes
 
 

@@ -338,3 +338,14 @@ def test_parse_takes_bytes_never_a_path_or_url(tmp_path):
     result = parse_feed(str(secret).encode(), "rss", feed="x")  # the bytes of a path are just bytes
     assert result.papers == ()
     assert result.errors
+
+
+def test_mending_leaves_a_clean_real_feed_as_it_came(feeds_dir):
+    """`mend` runs before every feedparser parse: a body without its two flaws is handed on, not copied."""
+    from bot.intake.parse._repair import mend
+
+    for name in ("lesswrong-frontpage.xml", "arxiv-listing-2024-11-28-all.xml", "reader-full.atom"):
+        body = (feeds_dir / name).read_bytes()
+        assert mend(body) is body, name
+    flawed = b'<rss xmlns:x="urn:a\xc2\xa0b"><item><title>&#x110000;&#65;&#0;</title></item></rss>'
+    assert mend(flawed) == b'<rss xmlns:x="urn:a%C2%A0b"><item><title>&#xFFFD;&#65;</title></item></rss>'

@@ -15,7 +15,8 @@ the same entries at a tenth of the cost; this module decides what an item *is* f
 
 Input is bytes only. Before either parser sees them they are checked, as text or, for a plain UTF-8 document, as
 bytes, and handed on as UTF-8 (``_defuse``): any DOCTYPE is removed, and a document that declares entities is
-refused outright, since entity expansion is how billion-laughs and external-entity attacks work. A bad item, or a
+refused outright, since entity expansion is how billion-laughs and external-entity attacks work. Two flaws that
+make feedparser raise are mended first (``_repair``), and anything else it raises is the feed's error. A bad item, or a
 bad field of one, costs that item or field, never the feed; every text field is bounded and free of control
 characters.
 """
@@ -36,6 +37,7 @@ from bot.intake.parse._forum import read_forum_post
 from bot.intake.parse._generic import read_generic
 from bot.intake.parse._html import repair_mojibake, strip_html
 from bot.intake.parse._paper import MAX_ABSTRACT_CHARS, REPLACEMENT_TYPES, Paper, ParseResult
+from bot.intake.parse._repair import mend
 
 __all__ = ["MAX_ABSTRACT_CHARS", "REPLACEMENT_TYPES", "Paper", "ParseResult", "defuse", "parse_feed", "repair_mojibake",
            "strip_html"]
@@ -65,8 +67,11 @@ def parse_feed(data: bytes, kind: str, *, feed: str) -> ParseResult:
 
 
 def _feedparser_document(safe: bytes) -> FastDocument:
-    # A stream, so feedparser cannot mistake the document for a URL or a file name.
-    parsed = feedparser.parse(io.BytesIO(safe), resolve_relative_uris=False, sanitize_html=True)
+    try:
+        # A stream, so feedparser cannot mistake the document for a URL or a file name.
+        parsed = feedparser.parse(io.BytesIO(mend(safe)), resolve_relative_uris=False, sanitize_html=True)
+    except Exception as crash:
+        return FastDocument({}, [], "", f"unreadable feed: {fields.describe(crash)}")
     problem = ""
     if parsed.bozo and not isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
         # A declared charset that turned out wrong is repaired by feedparser's fallbacks: not an error.
