@@ -24,7 +24,15 @@ from discord import app_commands
 from bot import errors
 from bot.adapters.discord import translate
 from bot.adapters.discord.client import InterpClient
-from bot.adapters.discord.render import NO_MENTIONS, PagerView, RenderedMessage, post_nonce, render_post, render_reply
+from bot.adapters.discord.render import (
+    NO_MENTIONS,
+    PagerView,
+    RenderedMessage,
+    post_nonce,
+    render_post,
+    render_post_messages,
+    render_reply,
+)
 from bot.chat import emoji, runner
 from bot.chat.adapter import AdapterHealth, ChannelRole, PostRef, VoteHandler
 from bot.chat.supervise import ConnectionSupervisor
@@ -271,20 +279,26 @@ class DiscordAdapter:
         retry after a crash between send and record gets the earlier message back instead of a second one."""
         channel = await self._channel(role)
         self._check_permissions(channel, with_reactions=bool(post.reactions))
-        rendered = render_post(post)
-        try:
-            message = await channel.send(embed=rendered.embed, nonce=post_nonce(post.key),
-                                         allowed_mentions=NO_MENTIONS)
-        except discord.Forbidden as exc:
-            raise self._refused(channel.id, SEND_MESSAGES, exc) from exc
-        except discord.NotFound as exc:
-            raise self._refused(channel.id, VIEW_CHANNEL, exc) from exc
+        # Usually one message; a digest too long for one embed continues in more (render_post_messages), each
+        # with a nonce of its own, so a retry gets each earlier message back. The post is known by the first.
+        first, *more = render_post_messages(post)
+        message = await self._send(channel, first, post_nonce(post.key))
+        for part, rendered in enumerate(more, 2):
+            await self._send(channel, rendered, post_nonce(f"{post.key}#{part}"))
         for name in post.reactions:
             try:
                 await message.add_reaction(emoji.to_unicode(name))
             except discord.Forbidden as exc:
                 raise self._refused(channel.id, ADD_REACTIONS, exc) from exc
         return PostRef(PLATFORM, str(channel.id), str(message.id))
+
+    async def _send(self, channel: discord.TextChannel, rendered: RenderedMessage, nonce: str) -> discord.Message:
+        try:
+            return await channel.send(embed=rendered.embed, nonce=nonce, allowed_mentions=NO_MENTIONS)
+        except discord.Forbidden as exc:
+            raise self._refused(channel.id, SEND_MESSAGES, exc) from exc
+        except discord.NotFound as exc:
+            raise self._refused(channel.id, VIEW_CHANNEL, exc) from exc
 
     async def edit(self, ref: PostRef, post: Post) -> None:
         channel_id = int(ref.channel_id)

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import discord
 
@@ -130,6 +130,11 @@ def item_text(item: Item, number: int | None) -> str:
 
 
 def description_for(reply: Reply) -> str:
+    return _description(reply)[0]
+
+
+def _description(reply: Reply) -> tuple[str, int]:
+    """The embed's description, and how many of the reply's items it shows whole."""
     blocks = [escape_rich(clip(reply.text, DESCRIPTION_LIMIT))] if reply.text else []
     numbers = numbered(reply)
     parts: list[tuple[Item, int | None] | str] = [
@@ -139,6 +144,7 @@ def description_for(reply: Reply) -> str:
     # Drop whole items rather than cut one in the middle of a masked link.
     used = sum(len(b) + 2 for b in blocks)
     kept: list[str] = []
+    shown = 0
     for part in parts:
         text = part if isinstance(part, str) else item_text(*part)
         if used + len(text) + 2 > DESCRIPTION_LIMIT - 40:
@@ -146,7 +152,8 @@ def description_for(reply: Reply) -> str:
             break
         kept.append(text)
         used += len(text) + 2
-    return clip("\n\n".join(blocks + kept), DESCRIPTION_LIMIT)
+        shown += not isinstance(part, str)
+    return clip("\n\n".join(blocks + kept), DESCRIPTION_LIMIT), shown
 
 
 def render_reply(reply: Reply, *, colour: int | None = None, footer: str | None = None) -> RenderedMessage:
@@ -186,6 +193,36 @@ def render_post(post: Post) -> RenderedMessage:
     # The key stays whole (a post is traced back by it): the reply's own footer gives way.
     footer = f"{clip(footer, FOOTER_LIMIT - len(post.key) - 3)} · {post.key}" if footer else post.key
     return render_reply(post.reply, colour=colour, footer=footer)
+
+
+POST_MESSAGES_LIMIT = 5  # a post longer than this many embeds counts what is left in the last one
+
+
+def render_post_messages(post: Post) -> list[RenderedMessage]:
+    """A post as one message, or, when its items do not fit one embed's description (a busy day's digest, ~17
+    papers a message), as several: the first as `render_post` makes it, the others continuing its items under the
+    same title. Papers are never dropped below POST_MESSAGES_LIMIT messages (~85 papers)."""
+    shown = _description(post.reply)[1]
+    if shown >= len(post.reply.items):
+        return [render_post(post)]
+    pages = [replace(post.reply, items=post.reply.items[:shown])]
+    rest = post.reply.items[shown:]
+    numbering = post.reply.first_number + shown
+    while rest:
+        page = replace(post.reply, text="", items=rest, first_number=numbering, url="", fields=())
+        if len(pages) < POST_MESSAGES_LIMIT - 1:
+            _, fits = _description(page)
+            page = replace(page, items=rest[:max(fits, 1)])
+        pages.append(page)
+        rest = rest[len(page.items):]
+        numbering += len(page.items)
+    messages = []
+    for number, page in enumerate(pages, 1):
+        part = f"{number}/{len(pages)}"
+        if number > 1:
+            page = replace(page, title=f"{clip(post.reply.title, TITLE_LIMIT - 20)} (continued, {part})")
+        messages.append(render_post(replace(post, key=f"{post.key} · {part}", reply=page)))
+    return messages
 
 
 def post_nonce(key: str) -> str:

@@ -8,12 +8,14 @@ from bot.adapters.discord.render import (
     CONTENT_LIMIT,
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
+    POST_MESSAGES_LIMIT,
     escape_rich,
     escape_text,
     page_custom_id,
     parse_page_custom_id,
     post_nonce,
     render_post,
+    render_post_messages,
     render_reply,
     safe_url,
 )
@@ -116,6 +118,38 @@ def test_every_reply_fits_every_discord_limit(reply: Reply) -> None:
 @given(post=posts)
 def test_every_post_fits_every_discord_limit(post: Post) -> None:
     assert message_problems({"embeds": [render_post(post).embed.to_dict()]}) == []
+    for message in render_post_messages(post):
+        assert message_problems({"embeds": [message.embed.to_dict()]}) == []
+
+
+def digest_of(count: int) -> Post:
+    items = tuple(Item(title=f"Paper number {n}: sparse features of a mid-sized language model, measured again",
+                       links=(Link("arxiv", f"https://arxiv.org/abs/2411.{n:05d}"),
+                              Link("pdf", f"https://arxiv.org/pdf/2411.{n:05d}")),
+                       detail=f"candidate #{n} · Sparse Coding · relevance 0.91", ref=str(n)) for n in range(count))
+    return Post(key="digest:2026-11-24", kind="digest",
+                reply=Reply(title="interp-bot digest — 2026-11-24", kind="info", text=f"{count} new", items=items))
+
+
+def test_a_digest_that_fits_one_embed_is_one_message_as_before() -> None:
+    post = digest_of(5)
+    (message,) = render_post_messages(post)
+    assert message.embed.to_dict() == render_post(post).embed.to_dict()
+
+
+def test_a_long_digest_is_cut_only_past_the_last_message_and_says_how_many_are_left() -> None:
+    post = digest_of(400)
+    messages = render_post_messages(post)
+    assert len(messages) == POST_MESSAGES_LIMIT
+    descriptions = [m.embed.description or "" for m in messages]
+    shown = [line for d in descriptions for line in d.split("\n") if line.startswith("• ")]
+    assert shown == [line for line in shown if "Paper number" in line]
+    numbers = [int(line.split("Paper number ")[1].split(":")[0]) for line in shown]
+    assert numbers == list(range(len(numbers)))  # in order, none twice, none skipped
+    assert descriptions[-1].endswith(f"…and {400 - len(numbers)} more")
+    assert all("more" not in d.rsplit("\n", 1)[-1] for d in descriptions[:-1])
+    assert [m.embed.footer.text for m in messages] == [f"digest:2026-11-24 · {n}/{POST_MESSAGES_LIMIT}"
+                                                      for n in range(1, POST_MESSAGES_LIMIT + 1)]
 
 
 def test_a_4000_character_link_is_not_the_embeds_url() -> None:

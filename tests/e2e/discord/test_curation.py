@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import discord
 import pytest
 import yaml
 
@@ -142,6 +143,38 @@ async def test_digest_goes_to_the_digest_channel(fake: FakeDiscord, bot: Bot) ->
     call = await fake.wait_for("POST", rf"/channels/{DIGEST_CHANNEL}/messages")
     assert embed_of(call.json)["title"] == "interp-bot digest — 2026-11-24"
     assert call.json["allowed_mentions"] == {"parse": []}
+
+
+async def test_a_busy_days_digest_continues_in_more_messages_and_drops_no_paper(fake: FakeDiscord, bot: Bot
+                                                                               ) -> None:
+    """40 new candidates with real titles (a whole day's listing) do not fit one embed: they used to end in "…and 22
+    more", papers never announced. Each is now in one of the digest's messages, in order; a retry posts nothing new."""
+    from bot.intake.parse import parse_feed
+    from tests.intake.conftest import FEEDS_DIR
+
+    listing = parse_feed((FEEDS_DIR / "arxiv-listing-2024-11-28-all.xml").read_bytes(), "arxiv_rss", feed="all")
+    titles = [paper.title for paper in listing.papers[:40]]
+    assert len(titles) == 40
+    for title in titles:
+        bot.add_candidate(title)
+    post = digest_post("2026-11-24", bot.curation.papers.candidates(), [], bot.catalogue.index)
+    ref = await bot.adapter.publish(post, "digest")
+    sent = [m for m in fake.messages.values() if m["channel_id"] == DIGEST_CHANNEL]
+    assert ref.message_id == sent[0]["id"]
+    assert 2 <= len(sent) <= 4
+    embeds = [embed_of(m) for m in sent]
+    assert embeds[0]["title"] == "interp-bot digest — 2026-11-24"
+    assert [e["title"] for e in embeds[1:]] == [f"interp-bot digest — 2026-11-24 (continued, {n}/{len(sent)})"
+                                               for n in range(2, len(sent) + 1)]
+    text = "\n".join(e["description"] for e in embeds)
+    assert "more" not in text.split("\n")[-1]
+    shown = [line for line in text.split("\n") if line.startswith("• ")]
+    assert len(shown) == 40
+    positions = [text.index(discord.utils.escape_markdown(title)) for title in sorted(titles, key=titles.index)]
+    assert len(set(positions)) == 40
+    again = await bot.adapter.publish(post, "digest")  # a crash between send and record: the same messages
+    assert again == ref
+    assert len([m for m in fake.messages.values() if m["channel_id"] == DIGEST_CHANNEL]) == len(sent)
 
 
 def test_yaml_is_untouched_in_the_repository() -> None:
