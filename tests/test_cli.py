@@ -165,8 +165,18 @@ def test_console_numbers_nobody_can_use_get_answers_and_the_session_goes_on(tmp_
     assert "“²” is not a number from 1 to 100" in result.stdout
     assert "approve needs a candidate number" in result.stdout
     assert "reject needs a candidate number" in result.stdout
-    assert result.stdout.count("no candidate #99999999999999999999999") == 3
+    assert result.stdout.count("Nothing changed for candidate #99999999999999999999999") == 3
+    assert result.stdout.count("no candidate #99999999999999999999999") == 1  # the approval; the votes:
+    assert result.stdout.count("no such candidate") == 2
     assert "Paper & Blog › By Topic › Tools/Techniques/Methods › Probing" in result.stdout
+
+
+def test_decide_on_a_number_no_database_holds_says_so(capsys, tmp_path: Path, catalogue_dir: Path) -> None:
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path}/d.db",
+                       "decide", "99999999999999999999999", "approve")
+    assert code == 1
+    assert err.strip().endswith("\ninterp-bot: no candidate #99999999999999999999999")
+    assert "Traceback" not in err
 
 
 def test_the_repository_catalogue_readme_is_current() -> None:

@@ -181,7 +181,7 @@ def _decide(args: argparse.Namespace, settings: Settings) -> int:
         try:
             outcome = await app.curation.decide(args.id, args.decision, person=person, topic=args.topic,
                                                 force=args.force)
-            return outcome, app.curation.store.decision(args.id)
+            return outcome, app.curation.store.decision(args.id) if outcome.decision else None
         finally:
             await app.stop()
 

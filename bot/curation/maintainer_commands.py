@@ -22,7 +22,6 @@ from bot.curation.posts import topic_name
 Runner = Callable[[Coroutine[Any, Any, Any]], Any]
 _TOPIC_OPTION = re.compile(r"\s--topic[=\s]+(\S+)")
 _EMOJI_VOTE = re.compile(r"^:([\w+\-]+):\s+#?([0-9]+)\s*(--remove)?$")
-_LARGEST_ID = 2**63 - 1  # a database integer; a larger typed number cannot name a candidate
 
 
 def candidate_items(curation: Curation) -> list[Item]:
@@ -54,12 +53,6 @@ def _outcome_reply(action: str, paper_id: int, outcome: VoteOutcome, curation: C
     return Reply(title=f"Nothing changed for candidate #{paper_id}", kind="error", text=outcome.reason)
 
 
-def _no_such_candidate(number: str) -> Reply:
-    """What an unknown candidate number gets (as `_outcome_reply` words it), for numbers no database holds."""
-    shown = number[:24] + "…" * (len(number) > 24)
-    return Reply(title=f"Nothing changed for candidate #{shown}", kind="error", text=f"no candidate #{shown}")
-
-
 def register_curation_commands(commands: Commands, curation: Curation, run: Runner) -> None:
     def person(request: Request) -> str:
         actor = request.actor
@@ -83,8 +76,6 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
             rest = _TOPIC_OPTION.sub("", " " + request.args).strip().lstrip("#")
             if not re.fullmatch(r"[0-9]+", rest):  # ASCII: "²" passes str.isdigit() but int() refuses it
                 return commands.usage(kind, f"{kind} needs a candidate number")
-            if int(rest) > _LARGEST_ID:
-                return _no_such_candidate(rest)
             platform = request.actor.platform if request.actor else "console"
             outcome = run(curation.decide(int(rest), kind, person=person(request), topic=topic, force=True,
                                           platform=platform))
@@ -96,8 +87,6 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
         if not match:
             return commands.usage("vote", "vote needs an emoji and a candidate number")
         name, paper_id, remove = emoji.to_name(match.group(1)), int(match.group(2)), bool(match.group(3))
-        if paper_id > _LARGEST_ID:
-            return _no_such_candidate(match.group(2))
         outcome = run(curation.vote(paper_id, name, person(request), added=not remove))
         return _outcome_reply("vote", paper_id, outcome, curation)
 

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 # A round of posting stops after this many failures in a row: then the channel itself is unusable (missing
 # permission, bot not invited), and every further post would fail the same way.
 FAILURES_IN_A_ROW = 3
+LARGEST_ID = 2**63 - 1  # a database integer: a larger number typed at a shell or in chat names no candidate
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,8 @@ class Curation:
         def apply() -> VoteOutcome:
             if self._classify(emoji_name) is None:
                 return VoteOutcome(False, "not a voting emoji")
+            if not 0 < paper_id <= LARGEST_ID:
+                return VoteOutcome(False, "no such candidate")
             with self.db.transaction() as conn:
                 self.store.lock_paper(conn, paper_id)
                 if self.papers.paper(paper_id, conn) is None:
@@ -260,6 +263,8 @@ class Curation:
         the maintainer typed it (the console and `interp-bot decide` are "console"; a chat command its platform)."""
         if decision not in ("approve", "reject"):
             raise ValueError("decision must be approve or reject")
+        if not 0 < paper_id <= LARGEST_ID:
+            return VoteOutcome(False, f"no candidate #{paper_id}", paper_id)
         index = self.catalogue.index
         if topic is not None and index.catalogue.topic(topic) is None:
             match = index.topics.resolve(topic)
