@@ -152,6 +152,8 @@ class App:
             self.scheduler.start()
         log.info("interp-bot running: adapters %s, %d feeds", ", ".join(a.platform for a in self.adapters) or "none",
                  len(self.feeds.enabled) if self.feeds else 0)
+        if scheduler and self.feeds is None:  # allowed (a lookups-only bot), but never by accident unnoticed
+            log.warning("%s: nothing will be polled", errors.feeds_file_missing(self.settings.feeds_file))
 
     async def heartbeat(self) -> None:
         """Write each adapter's connection state to the database (`status` and the health check read it)."""

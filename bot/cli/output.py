@@ -245,6 +245,7 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
         "catalogue": {"dir": str(settings.catalogue_dir), "entries": len(app.catalogue.index.catalogue.entries),
                       "readme_current": app.catalogue.readme_is_current()},
         "feeds": feeds,
+        "feeds_file": {"path": str(settings.feeds_file), "found": app.feeds is not None},
         "papers": app.curation.papers.count_by_status(),
         "pending_candidates": len(app.curation.papers.candidates()),
         "last_digest": {"channel": last[0], "day": last[1], "posted_at": iso(last[2])} if last else None,

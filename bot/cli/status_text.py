@@ -101,7 +101,10 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
                                    f"{counts(github['publications'])} · pull requests: {pulls}")
 
     feeds = data["feeds"]
-    lines += section("Feeds", feed_summary(feeds) if feeds else "none configured")
+    summary = feed_summary(feeds) if feeds else "none configured"
+    if not data["feeds_file"]["found"]:
+        summary = f"FEEDS FILE {data['feeds_file']['path']} NOT FOUND: nothing is polled · {summary}"
+    lines += section("Feeds", summary)
     rows = [["name", "health", "last poll", "next poll", "last new item", "failures"]]
     notes: dict[int, str] = {}
     for feed in feeds:

@@ -28,3 +28,11 @@ def test_no_python_reprs_and_every_feed_row_lines_up() -> None:
     for column in ("health", "last poll", "next poll", "last new item", "failures"):
         at = header.index(column)
         assert all(row[at - 2:at] == "  " and row[at] != " " for row in rows), column
+
+
+def test_a_missing_feeds_file_is_said_first_in_the_feeds_line() -> None:
+    """`run` without its feeds file polls nothing (a lookups-only bot may mean to); status must not read "all ok"."""
+    data = json.loads((DATA / "troubled.json").read_text(encoding="utf-8"))
+    data["feeds_file"] = {"path": "/srv/interp-bot/feeds.yml", "found": False}
+    feeds_line = next(line for line in render_status(data, "UTC").splitlines() if line.startswith("Feeds"))
+    assert "FEEDS FILE /srv/interp-bot/feeds.yml NOT FOUND: nothing is polled · " in feeds_line

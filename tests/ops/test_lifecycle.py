@@ -46,6 +46,7 @@ async def test_run_polls_then_stops_cleanly_on_sigterm(tmp_path: Path, feed_serv
         await bot.kill()
     log = bot.stderr
     assert "interp-bot running: adapters console, 2 feeds" in log
+    assert "nothing will be polled" not in log
     assert "bot.app: stopping" in log
     assert "Traceback" not in log, log
     assert " ERROR " not in log, log
@@ -68,6 +69,9 @@ async def test_run_stops_cleanly_on_sigint(tmp_path: Path) -> None:
         await bot.kill()
     assert "bot.app: stopping" in bot.stderr
     assert "Traceback" not in bot.stderr, bot.stderr
+    # This bot was given no feeds file: allowed, but said at start, not left for someone to find out.
+    assert (f"WARNING bot.app: feeds file {env['INTERP_BOT_FEEDS_FILE']} not found (set INTERP_BOT_FEEDS_FILE or use "
+            "--feeds): nothing will be polled") in " ".join(bot.stderr.split())
 
 
 async def test_run_refuses_to_start_on_an_invalid_catalogue(tmp_path: Path) -> None:
