@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -164,10 +165,17 @@ def _write_catalogue(catalogue: Catalogue, directory: Path) -> list[Path]:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write via a temp file in the same directory + fsync + rename: readers see old or new, never half."""
+    """Write via a temp file in the same directory + fsync + rename: readers see old or new, never half. The file
+    keeps its permissions, or a new one gets what the umask gives (mkstemp's own 0600 would lock other readers out
+    of a shared catalogue: a web server serving the README, a second user, a volume mounted into a container)."""
     path = Path(path)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
@@ -184,6 +192,21 @@ def atomic_write(path: Path, text: str) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _umask() -> int:
+    """The process's umask, read without setting it (os.umask can only be read by changing it, which another
+    thread creating a file at that moment would see); the set-and-restore fallback outside Linux."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def append_entry(directory: Path | str, entry: Entry, topic: str) -> tuple[Path, Catalogue]:

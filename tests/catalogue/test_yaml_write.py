@@ -14,7 +14,7 @@ from bot.catalogue.model import Entry, Link, entry_from_data, entry_to_data
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.text import slugify
 from bot.catalogue.yaml_io import load_catalogue
-from bot.catalogue.yaml_write import append_entry, entry_yaml
+from bot.catalogue.yaml_write import append_entry, atomic_write, entry_yaml
 from bot.errors import CatalogueError
 
 NEW = Entry(
@@ -40,6 +40,25 @@ def test_append_touches_only_the_new_entrys_lines(catalogue_dir: Path) -> None:
     catalogue = load_catalogue(catalogue_dir)
     assert catalogue.placement["sparse-coding"][-1] == "scaling-monosemanticity"
     assert catalogue.entry("scaling-monosemanticity").approved_by == ("alice", "bob")
+
+
+def test_an_approval_keeps_the_files_permissions_and_a_new_file_follows_the_umask(catalogue_dir: Path) -> None:
+    """Writes go through mkstemp, which makes 0600 files: a catalogue other users or a web server read used to
+    become unreadable to them after the first approval."""
+    path = catalogue_dir / "tools-techniques-methods.yaml"
+    readme = catalogue_dir / "README.md"
+    path.chmod(0o644)
+    readme.chmod(0o640)
+    assert CatalogueService(catalogue_dir).append(NEW, "sparse-coding") == path  # an approval: YAML, then README
+    assert "Scaling Monosemanticity" in readme.read_text(encoding="utf-8")
+    assert oct(path.stat().st_mode & 0o777) == oct(0o644)
+    assert oct(readme.stat().st_mode & 0o777) == oct(0o640)
+    previous = os.umask(0o027)
+    try:
+        atomic_write(catalogue_dir / "new.md", "text\n")
+    finally:
+        os.umask(previous)
+    assert oct((catalogue_dir / "new.md").stat().st_mode & 0o777) == oct(0o640)
 
 
 def test_append_refuses_a_second_copy_and_an_unknown_topic(catalogue_dir: Path) -> None:
