@@ -258,6 +258,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from bot.adapters.console.repl import run_with_app
 
         return run_with_app(app)
+    if "console" in names:  # a service (a container, a pipe): the console shows posts and reads nothing
+        logging.getLogger("bot.cli").info("stdin is not a terminal: the console adapter prints posts and reads no "
+                                          "commands (`interp-bot console` answers piped commands)")
     asyncio.run(app.run_until_stopped())
     return 0
 

@@ -69,6 +69,8 @@ async def test_run_stops_cleanly_on_sigint(tmp_path: Path) -> None:
         await bot.kill()
     assert "bot.app: stopping" in bot.stderr
     assert "Traceback" not in bot.stderr, bot.stderr
+    # Run as a service (stdin not a terminal), the console reads nothing: said, so a piped command is not a mystery.
+    assert "the console adapter prints posts and reads no commands (`interp-bot console` answers piped" in bot.stderr
     # This bot was given no feeds file: allowed, but said at start, not left for someone to find out.
     assert (f"WARNING bot.app: feeds file {env['INTERP_BOT_FEEDS_FILE']} not found (set INTERP_BOT_FEEDS_FILE or use "
             "--feeds): nothing will be polled") in " ".join(bot.stderr.split())
