@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -99,6 +100,28 @@ def test_import_markdown_builds_a_catalogue_and_refuses_to_overwrite(capsys, tmp
     assert code == 1
     assert "--force" in err
     assert run(capsys, "--catalogue", str(target), "render", "--check")[0] == 0
+
+
+def test_import_markdown_names_what_is_wrong_with_the_file(capsys, tmp_path: Path) -> None:
+    latin1 = tmp_path / "list.md"
+    latin1.write_bytes(SEED.read_text(encoding="utf-8").replace("Probing", "Pr\u00f6bing").encode("latin-1", "replace"))
+    code, _, err = run(capsys, "--catalogue", str(tmp_path / "fresh"), "import-markdown", str(latin1))
+    assert code == 1
+    assert re.search(rf"interp-bot: {re.escape(str(latin1))}: not UTF-8 text \(byte 0x[0-9a-f]{{2}} at offset \d+\); "
+                     "save it as UTF-8", err), err
+    assert "Traceback" not in err
+    code, _, err = run(capsys, "--catalogue", str(tmp_path / "fresh"), "import-markdown", str(tmp_path))
+    assert code == 2
+    assert err.strip() == f"interp-bot: {tmp_path}: a directory, not a markdown file"
+    assert not (tmp_path / "fresh").exists()
+
+
+def test_render_to_a_place_it_cannot_write_says_why(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
+    for target, why in ((tmp_path / "missing" / "list.md", "No such file or directory"), (tmp_path, "Is a directory")):
+        code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "render", "--output", str(target))
+        assert code == 1
+        assert err.strip().endswith(f"interp-bot: cannot write {target}: {why}"), err
+        assert "Traceback" not in err
 
 
 def test_render_refuses_an_emptied_entry_file_and_keeps_the_readme(capsys, catalogue_dir: Path) -> None:

@@ -64,13 +64,18 @@ def import_markdown(args: argparse.Namespace) -> int:
 
     target = Path(args.catalogue) if args.catalogue else load_settings().catalogue_dir
     if not args.file.is_file():
-        print(f"interp-bot: {args.file}: no such file", file=sys.stderr)
+        why = "a directory, not a markdown file" if args.file.is_dir() else "no such file"
+        print(f"interp-bot: {args.file}: {why}", file=sys.stderr)
         return EXIT_USAGE
     if (target / TOPICS_FILE).exists() and not args.force:
         print(f"interp-bot: {target} already holds a catalogue; use --force to replace it", file=sys.stderr)
         return EXIT_FAIL
     try:
         catalogue = import_markdown(args.file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        print(f"interp-bot: {args.file}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+              "save it as UTF-8 and import it again", file=sys.stderr)
+        return EXIT_FAIL
     except MarkdownImportError as exc:
         print(f"interp-bot: {args.file}: {exc}", file=sys.stderr)
         return EXIT_FAIL
@@ -105,6 +110,10 @@ def render(args: argparse.Namespace, settings: Settings) -> int:
         style = " --style awesome" if args.style == "awesome" else ""
         print(f"{target} is stale: run `interp-bot render{style}`", file=sys.stderr)
         return EXIT_FAIL
-    changed = service.render(target, args.style)
+    try:
+        changed = service.render(target, args.style)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+        print(f"interp-bot: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAIL
     print(f"{'wrote' if changed else 'unchanged:'} {target}")
     return EXIT_OK
