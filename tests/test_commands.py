@@ -141,6 +141,14 @@ CAA = "Steering Llama 2 via Contrastive Activation Addition"
         ("2202.05262", "Locating and Editing Factual Associations in GPT"),
         ("https://arxiv.org/pdf/2211.00593v2",
          "Interpretability in the wild: a circuit for indirect object identification in GPT-2 small"),
+        # as references are written, and the paper pages readers copy links from
+        ("arXiv: 2202.05262", "Locating and Editing Factual Associations in GPT"),
+        ("doi: 10.1145/3639372", "Explainability for Large Language Models: A Survey"),
+        ("https://huggingface.co/papers/2202.05262", "Locating and Editing Factual Associations in GPT"),
+        ("https://www.alphaxiv.org/abs/2312.06681v2", CAA),
+        ("https://www.alphaxiv.org/overview/2312.06681", CAA),
+        ("https://www.semanticscholar.org/arxiv/2303.08112",
+         "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
     ],
 )
 def test_paper_finds_an_entry_by_any_form_of_its_links(commands: Commands, query: str, title: str) -> None:

@@ -16,10 +16,14 @@ Key = tuple[str, str]
 
 # New-style arXiv ids (YYMM.NNNNN) and old-style ones (archive/YYMMNNN), each with an optional version.
 _ARXIV_ID = r"(?P<arxiv>\d{2}(?:0[1-9]|1[0-2])\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?"
-# ...in an arXiv URL (abs, pdf, html; doubled slashes as in the list's "abs//2309.15025"), arXiv's DOI, or after
-# an "arXiv:" prefix. A bare id is matched separately, as the whole query.
+# ...in an arXiv URL (abs, pdf, html; doubled slashes as in the list's "abs//2309.15025"), in the URL of a page
+# that is one arXiv paper's on a site readers paste from (Hugging Face papers, alphaXiv, Semantic Scholar's arXiv
+# route), in arXiv's DOI, or after an "arXiv:" prefix. A bare id is matched separately, as the whole query.
 _ARXIV_IN_TEXT = re.compile(
-    rf"(?:arxiv\.org/+(?:abs|pdf|html|format)/+|10\.48550/arxiv\.|arxiv:\s*){_ARXIV_ID}(?!\d)", re.IGNORECASE)
+    r"(?:arxiv\.org/+(?:abs|pdf|html|format)/+|(?:huggingface\.co/papers|alphaxiv\.org/(?:abs|overview|pdf)"
+    rf"|semanticscholar\.org/arxiv)/+|10\.48550/arxiv\.|arxiv:\s*){_ARXIV_ID}(?!\d)", re.IGNORECASE)
+# "arXiv: 2202.05262" and "doi: 10.x/y", as people write references: one token once the space is gone.
+_PREFIX_SPACE = re.compile(r"^(arxiv|doi)\s*:\s+", re.IGNORECASE)
 _ARXIV_BARE = re.compile(rf"{_ARXIV_ID}(?:\.pdf)?", re.IGNORECASE)
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
 _ACL_PATH = re.compile(r"^/(?P<id>\d{4}\.[a-z0-9-]+\.\d+|[A-Z]\d{2}-\d{4})(?:\.pdf)?/?$", re.IGNORECASE)
@@ -72,10 +76,15 @@ def doi_keys(doi: str) -> set[Key]:
     return keys
 
 
+def _one_token(query: str) -> str:
+    """The query as one token: "<url>" unwrapped, and "arXiv: 2202.05262" or "doi: 10.x/y" without the space."""
+    return _PREFIX_SPACE.sub(r"\1:", query.strip().strip("<>"))
+
+
 def names_a_link(query: str) -> bool:
     """Is the query plainly a link or an id (a URL, a DOI, an arXiv or ACL Anthology id), not words? A bare
     OpenReview id is left out: it cannot be told from a long word."""
-    query = query.strip().strip("<>")
+    query = _one_token(query)
     if not query or " " in query:
         return False
     if arxiv_id(query) or _DOI.match(query.removeprefix("doi:")) or _ACL_BARE.fullmatch(query):
@@ -87,7 +96,7 @@ def names_a_link(query: str) -> bool:
 
 def query_keys(query: str) -> set[Key]:
     """The keys a reader's query may stand for: a link in any spelling, or a bare id of any kind."""
-    query = query.strip().strip("<>")
+    query = _one_token(query)
     if not query or " " in query:
         return set()
     keys: set[Key] = set()

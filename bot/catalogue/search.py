@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+import re
 import threading
 from array import array
 from collections import defaultdict
@@ -31,7 +32,11 @@ if TYPE_CHECKING:
 STOPWORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "by", "do", "does", "for", "from", "how", "in", "into", "is", "it",
     "its", "of", "on", "or", "the", "to", "via", "what", "when", "where", "which", "who", "why", "with",
+    "s", "t",  # what folding leaves of "model's" and "don't"
 })
+# One thing under two names: a reader's word finds entries that use the other ("NeurIPS" papers are labelled "NIPS").
+SAME_AS: dict[str, tuple[str, ...]] = {"neurips": ("nips",), "nips": ("neurips",)}
+_LETTERS_THEN_DIGITS = re.compile(r"([a-z]+)(\d+)")
 MAX_QUERY_CHARS = 200  # longer queries are cut: nobody types more, and it bounds the work per request
 # A topic name this close (rapidfuzz ratio, 0-100) to what was typed is worth a "did you mean"; below it, a
 # suggestion is noise ("café" is 57 from the alias "caa").
@@ -205,10 +210,22 @@ class SearchIndex:
     def _words(text: str) -> list[str]:
         return [token for token in fold(text).split() if token not in STOPWORDS]
 
+    def _query_words(self, query: str) -> list[str]:
+        """The query's words as the index spells them: "gpt2" is "gpt 2" when the list only writes "GPT-2"."""
+        words: list[str] = []
+        for word in fold(clean_query(query)).split():
+            split = _LETTERS_THEN_DIGITS.fullmatch(word)
+            if split and word not in self._weights and all(part in self._weights for part in split.groups()):
+                words.extend(split.groups())
+            elif word not in STOPWORDS:
+                words.append(word)
+        return words
+
     def _expand(self, token: str) -> tuple[tuple[str, float], ...]:
         """The index terms a query word stands for: itself, longer forms (prefix), and near spellings."""
         found: dict[str, float] = {}
-        for variant, factor in ((token, 1.0), (token + "s", 0.9), (token[:-1] if token.endswith("s") else "", 0.9)):
+        for variant, factor in ((token, 1.0), (token + "s", 0.9), (token[:-1] if token.endswith("s") else "", 0.9),
+                                *((same, 1.0) for same in SAME_AS.get(token, ()))):
             if variant in self._weights:
                 found.setdefault(variant, factor)
         if not found and len(token) >= 3:  # not a word the list uses: a misspelling of one?
@@ -243,7 +260,7 @@ class SearchIndex:
             return [SearchHit(entry, 100.0) for entry in linked[:limit]]
         if names_a_link(query):  # a link no entry has: "arxiv", "abs" and "org" would find every arXiv entry
             return []
-        words = [w for w in fold(clean_query(query)).split() if w not in STOPWORDS]
+        words = self._query_words(query)
         if not words:
             return []
         scores: dict[int, float] = defaultdict(float)

@@ -99,6 +99,23 @@ def test_search_matches_venues_in_link_labels(index: CatalogueIndex) -> None:
     assert titles == ["Finding Neurons in a Haystack: Case Studies with Sparse Probing"]
 
 
+def test_a_venue_or_model_spelled_another_way_finds_the_same_entries(index: CatalogueIndex) -> None:
+    """The list labels NeurIPS papers "NIPS 2023" and writes "GPT-2"; readers type "NeurIPS" and "gpt2"."""
+    def titles(query: str) -> list[str]:
+        return [hit.entry.title for hit in index.search.search(query)]
+
+    assert titles("NeurIPS")
+    assert sorted(titles("NeurIPS")) == sorted(titles("NIPS"))
+    assert titles("neurips 2023") == titles("nips 2023")
+    assert titles("gpt2") == titles("GPT-2")
+    assert "Interpretability in the wild: a circuit for indirect object identification in GPT-2 small" in titles("gpt2")
+
+
+def test_what_folding_leaves_of_possessives_finds_nothing(index: CatalogueIndex) -> None:
+    assert index.search.search("s") == []  # "Transformer's" folds to "transformer s": no entry is about "s"
+    assert index.search.search("t") == []
+
+
 def test_entries_are_found_by_id_title_acronym_and_typo(index: CatalogueIndex) -> None:
     found = index.finder.find("rome")
     assert found.entry is not None
