@@ -120,6 +120,10 @@ def config_file_unreadable(path: str, why: str) -> str:
     return f"INTERP_BOT_CONFIG names {path}, which cannot be read: {why}"
 
 
+def config_file_unknown_settings(path: str, problems: list[str]) -> str:
+    return f"INTERP_BOT_CONFIG file {path}: " + "; ".join(problems)
+
+
 def invalid_settings(lines: list[str]) -> str:
     if len(lines) == 1:
         return lines[0]

@@ -9,6 +9,7 @@ named by INTERP_BOT_CONFIG.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -26,6 +27,10 @@ from bot import errors
 from bot.errors import ConfigError
 
 SECRET_NAMES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "GITHUB_TOKEN")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+ENV_PREFIX = "INTERP_BOT_"
+# Read by the test suite, not by the bot: never reported as a setting that does not exist.
+_NOT_SETTINGS_PREFIXES = ("INTERP_BOT_TEST_",)
 GITHUB_REPO_RE = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
 
 
@@ -161,6 +166,15 @@ class Settings(BaseSettings):
             raise ValueError("must be a list of {name, discord, slack}, e.g. [{name: ada, slack: [U01]}]")
         return parsed
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: Any) -> Any:
+        level = str(value).strip().upper()
+        level = "WARNING" if level == "WARN" else level
+        if level not in LOG_LEVELS:
+            raise ValueError(f"{value!r} is no log level: use {', '.join(LOG_LEVELS)}")
+        return level
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
@@ -279,7 +293,27 @@ def _config_file_values(path: str) -> dict[str, Any]:
     leaked = [key for key in map(str, data) if key.upper() in SECRET_NAMES or key.endswith(("_token", "_secret"))]
     if leaked:
         raise ConfigError(errors.secrets_in_config_file(path, leaked))
+    unknown = [key for key in map(str, data) if key not in Settings.model_fields]
+    if unknown:  # a typo here would otherwise leave the default in force, silently
+        raise ConfigError(errors.config_file_unknown_settings(path, [
+            f"{key!r} is not a setting{_did_you_mean(key, Settings.model_fields)}" for key in unknown]))
     return {str(key): value for key, value in data.items()}
+
+
+def _did_you_mean(name: str, known: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """INTERP_BOT_* variables that name no setting, each with the setting it may have meant: a mistyped name
+    leaves the default in force without a word otherwise."""
+    environ = os.environ if environ is None else environ
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    return [f"{name} is not a setting{_did_you_mean(name, known)}" for name in sorted(environ)
+            if name.startswith(ENV_PREFIX) and name not in known and not name.startswith(_NOT_SETTINGS_PREFIXES)]
 
 
 def _present(value: Any) -> bool:
@@ -294,6 +328,19 @@ def env_name(field_name: str) -> str:
     return f"INTERP_BOT_{field_name.upper()}"
 
 
+def _source_of(name: str) -> str:
+    """Where a setting's bad value came from, as the operator would look for it: the variable, unless the
+    environment does not set it and the INTERP_BOT_CONFIG file does."""
+    config = os.environ.get("INTERP_BOT_CONFIG")
+    if config and env_name(name) not in os.environ:
+        try:
+            if name in _config_file_values(config):
+                return f"{config}: {name}"
+        except ConfigError:
+            pass
+    return env_name(name)
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build Settings, turning validation errors into a ConfigError that names each variable."""
     try:
@@ -305,7 +352,7 @@ def load_settings(**overrides: Any) -> Settings:
             # Where in a structured value (INTERP_BOT_MAINTAINERS item 2, name), then pydantic's words.
             inside = " ".join(f"item {part + 1}" if isinstance(part, int) else str(part) for part in error["loc"][1:])
             message = str(error["msg"]).removeprefix("Value error, ")
-            lines.append(f"{env_name(name)}: {inside + ': ' if inside else ''}{message}")
+            lines.append(f"{_source_of(name)}: {inside + ': ' if inside else ''}{message}")
         raise ConfigError(errors.invalid_settings(lines)) from None
     except SettingsError as exc:  # a value pydantic-settings could not even decode (a JSON field's bad JSON)
         cause = exc.__cause__ or exc

@@ -156,6 +156,16 @@ def test_a_bad_setting_names_the_variable(capsys, catalogue_dir: Path, monkeypat
     assert "INTERP_BOT_DIGEST_TIME" in err
 
 
+def test_a_mistyped_variable_is_warned_about_and_the_answer_still_comes(capsys, catalogue_dir: Path,
+                                                                         monkeypatch) -> None:
+    monkeypatch.setenv("INTERP_BOT_APROVALS_NEEDED", "1")
+    code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "topic", "probing")
+    assert code == 0
+    assert "Probing" in out
+    assert ("WARNING bot.settings: INTERP_BOT_APROVALS_NEEDED is not a setting (did you mean "
+            "INTERP_BOT_APPROVALS_NEEDED?); it is ignored") in err
+
+
 def test_console_answers_lines_from_stdin(tmp_path: Path, catalogue_dir: Path) -> None:
     """The whole console through a real process, as a user pipes it."""
     result = subprocess.run(

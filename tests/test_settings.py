@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
-from bot.settings import load_settings
+from bot.settings import load_settings, unknown_variables
 
 
 def test_defaults_run_without_any_configuration() -> None:
@@ -59,6 +59,43 @@ def test_a_yaml_config_file_holds_structure_but_never_secrets(tmp_path: Path, mo
         load_settings()
     monkeypatch.setenv("INTERP_BOT_CONFIG", str(tmp_path / "missing.yaml"))
     with pytest.raises(ConfigError, match="does not exist"):
+        load_settings()
+
+
+def test_a_log_level_is_one_logging_knows(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings(log_level="warn").log_level == "WARNING"
+    monkeypatch.setenv("INTERP_BOT_LOG_LEVEL", "debug")
+    assert load_settings().log_level == "DEBUG"
+    monkeypatch.setenv("INTERP_BOT_LOG_LEVEL", "LOUD")
+    with pytest.raises(ConfigError, match="INTERP_BOT_LOG_LEVEL: 'LOUD' is no log level: use DEBUG, INFO, WARNING"):
+        load_settings()
+
+
+def test_a_mistyped_setting_is_named_with_the_one_it_may_mean(tmp_path: Path, monkeypatch) -> None:
+    """A typo leaves the default in force: the environment's is warned about (other programs' variables may share
+    the prefix in a shared environment, tests' own are left alone), the config file's refused."""
+    environ = {"INTERP_BOT_APROVALS_NEEDED": "3", "INTERP_BOT_DATABASE_URL": "sqlite:///x.db",
+               "INTERP_BOT_TEST_POSTGRES_URL": "postgresql://x", "INTERP_BOT_NONSENSE": "1", "PATH": "/bin"}
+    assert unknown_variables(environ) == [
+        "INTERP_BOT_APROVALS_NEEDED is not a setting (did you mean INTERP_BOT_APPROVALS_NEEDED?)",
+        "INTERP_BOT_NONSENSE is not a setting"]
+    config = tmp_path / "interp-bot.yaml"
+    config.write_text("aprovals_needed: 1\n")
+    monkeypatch.setenv("INTERP_BOT_CONFIG", str(config))
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert str(info.value) == (f"INTERP_BOT_CONFIG file {config}: 'aprovals_needed' is not a setting "
+                               "(did you mean approvals_needed?)")
+
+
+def test_a_bad_value_in_the_config_file_is_named_as_the_files(tmp_path: Path, monkeypatch) -> None:
+    config = tmp_path / "interp-bot.yaml"
+    config.write_text("maintainers: 5\n")
+    monkeypatch.setenv("INTERP_BOT_CONFIG", str(config))
+    with pytest.raises(ConfigError, match=f"{config}: maintainers: "):
+        load_settings()
+    monkeypatch.setenv("INTERP_BOT_MAINTAINERS", "7")  # the environment wins, and is named when it is the culprit
+    with pytest.raises(ConfigError, match="INTERP_BOT_MAINTAINERS: "):
         load_settings()
 
 

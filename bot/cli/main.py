@@ -7,6 +7,7 @@ one-shot `interp-bot topic probing` starts fast.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -169,6 +170,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     from bot.logs import setup_logging
 
     setup_logging(settings, stream=sys.stderr)
+    from bot.settings import unknown_variables
+
+    for problem in unknown_variables():
+        logging.getLogger("bot.settings").warning("%s; it is ignored", problem)
     if command in {"topic", "search", "topics", "paper", "recent"}:
         return lookups.lookup(args, settings)
     if command == "render":
