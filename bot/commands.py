@@ -326,12 +326,14 @@ class Commands:
         return self.paged(Reply(title="Recently added"), items, request.page, f"recent {count}")
 
     def _help(self, request: Request) -> Reply:
-        wanted = ALIASES.get(request.args.lower(), request.args.lower()) if request.args else ""
+        # `help topic probing` is help on `topic`: the command is the first word, as on any command line.
+        first = request.args.split(" ", 1)[0].lower().lstrip("/")
+        wanted = ALIASES.get(first, first)
         if wanted and wanted in self.specs:
             spec = self.specs[wanted]
             return self.usage(spec.name, f"help: {spec.name}")
         if wanted:
-            return self._unknown(request.args, "")
+            return self._unknown(first, "")
         lines = []
         for spec in self.specs.values():
             who = " (maintainers)" if spec.maintainers_only else ""

@@ -303,6 +303,14 @@ def test_help_for_an_unknown_command_says_so(commands: Commands) -> None:
     assert "`topic NAME`" in reply.text
 
 
+def test_help_on_a_command_is_about_its_first_word(commands: Commands) -> None:
+    """`help topic probing` (as people copy a command line) used to answer "Unknown command 'topic probing'"."""
+    for line in ("help  topic  probing", "help /topic", "help TOPIC extra words"):
+        reply = commands.execute(line)
+        assert reply.title == "help: topic", line
+        assert "`topic NAME`" in render_text(reply)
+
+
 def test_numbering_runs_on_across_pages(commands: Commands) -> None:
     second = commands.execute("topics --page 2")
     text = render_text(second)

@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--catalogue", metavar="DIR", help="catalogue directory (INTERP_BOT_CATALOGUE_DIR)")
     parser.add_argument("--db", metavar="URL", help="database URL (INTERP_BOT_DATABASE_URL)")
     parser.add_argument("--feeds", metavar="FILE", help="feeds file (INTERP_BOT_FEEDS_FILE)")
-    parser.add_argument("--log-level", metavar="LEVEL", help="DEBUG, INFO, WARNING... (INTERP_BOT_LOG_LEVEL)")
+    parser.add_argument("--log-level", metavar="LEVEL",
+                        help="DEBUG, INFO, WARNING, ERROR or CRITICAL (INTERP_BOT_LOG_LEVEL; default INFO)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("console", help="interactive lookups (and curation) in this terminal")
@@ -58,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--page", type=_count, help="one page of the tree, as chat shows it (default: the whole tree)")
     p = sub.add_parser("paper", help="one entry by id, title, acronym, arXiv id, DOI or link")
-    p.add_argument("query", nargs="+")
+    p.add_argument("query", nargs="+", help="an entry id, a title, an acronym (IOI), an arXiv id, a DOI or a link")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = sub.add_parser("recent", help="what joined the list lately")
     p.add_argument("count", nargs="?", type=_count, default=10, help="how many entries (default 10)")
@@ -67,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", action="store_true",
                    help='add "why": the features that moved each score most, in log-odds (the scope gate among them)')
     p = sub.add_parser("import-markdown", help="build catalogue/ from an awesome-list README")
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=Path, help="the list's README in markdown, UTF-8")
     p.add_argument("--force", action="store_true", help="overwrite an existing catalogue")
     p = sub.add_parser("render", help="write catalogue/README.md from the YAML")
     p.add_argument("--check", action="store_true", help="exit 1 if the file is stale, write nothing")
@@ -81,12 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="fetch and score, store nothing")
     p.add_argument("--feed", action="append", metavar="NAME", help="only this feed (repeatable)")
     p = sub.add_parser("candidates", help="pending candidates, best first")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--all", action="store_true", help="also the relevant papers the daily budget held back")
     p = sub.add_parser("lessons", help="the decisions the relevance model learns from; forget or restore one",
                        description="Every approval and rejection teaches the relevance model. --forget ID makes it "
                                    "forget one (the decision itself stands); --restore ID teaches it again.")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--forget", type=int, metavar="ID", help="forget the lesson of the decision on candidate ID")
     group.add_argument("--restore", type=int, metavar="ID", help="learn again from the decision on candidate ID")
@@ -94,8 +95,8 @@ def _parser() -> argparse.ArgumentParser:
                        description="One maintainer's vote, counted with the reactions already cast; the candidate "
                                    "is decided when INTERP_BOT_APPROVALS_NEEDED (or _REJECTIONS_NEEDED) is reached. "
                                    "Also finishes an approval a crash left half done.")
-    p.add_argument("id", type=int)
-    p.add_argument("decision", choices=["approve", "reject"])
+    p.add_argument("id", type=int, help="the candidate's number (`interp-bot candidates` lists them)")
+    p.add_argument("decision", choices=["approve", "reject"], help="approve or reject")
     p.add_argument("--topic", metavar="SLUG", help="topic to file an approved paper under")
     p.add_argument("--as", dest="as_user", metavar="MAINTAINER",
                    help="who votes: a name from INTERP_BOT_MAINTAINERS (default INTERP_BOT_CONSOLE_MAINTAINER)")
@@ -114,9 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("github", help="one GitHub round now: sync the list, follow pull requests, publish approvals")
     p = sub.add_parser("links", help="link health of the list (from the last check)")
     p.add_argument("--check", action="store_true", help="check every link now (polite: this takes minutes)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p = sub.add_parser("status", help="feeds, candidates, digest, database, version")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output (exit 1 while an adapter here is down)")
     return parser
 
 
