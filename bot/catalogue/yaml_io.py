@@ -82,6 +82,10 @@ def _load_catalogue(directory: Path, pending: dict[str, str]) -> Catalogue:
         raise CatalogueError([Problem(topics_path, None, "missing: the topic tree lives in this file")])
 
     title, description, topics = _load_topics(topics_path, problems, pending.get(TOPICS_FILE))
+    if problems:
+        # Every entry file is checked against the tree: one broken line in topics.yaml would otherwise bury itself
+        # under an "unknown topic" for each topic block it took with it (30 of them for one bad indent).
+        raise CatalogueError(problems)
     topic_slugs = {t.slug for t in topics}
 
     reader = _EntryFiles(topic_slugs, problems)

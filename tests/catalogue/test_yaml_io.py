@@ -84,6 +84,15 @@ def test_each_kind_of_mistake_is_reported(catalogue_dir: Path, file: str, old: s
     assert f"{file}:" in message
 
 
+def test_a_broken_topics_file_is_the_one_problem_reported(catalogue_dir: Path) -> None:
+    """Its topics gone, every entry file's topic blocks would be "not in topics.yaml": 30 problems for one line."""
+    edit(catalogue_dir / "topics.yaml", "slug: video", "slug: [video")
+    message = problems_of(catalogue_dir)
+    assert message.count("\n") == 1, message  # "(1 problem):" and the one line
+    assert "topics.yaml:" in message
+    assert "invalid YAML" in message
+
+
 def test_the_service_refuses_to_start_on_an_invalid_catalogue(catalogue_dir: Path) -> None:
     edit(catalogue_dir / "library.yaml", "title: baukit", "title: ''")
     with pytest.raises(CatalogueError, match="has no title"):
