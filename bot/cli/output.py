@@ -224,7 +224,7 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
             "next_poll": iso(state.next_poll_at if state else None),
             "health": health.state, "health_since": iso(health.since), "health_reason": health.reason or None,
             "last_new_item": iso(state.last_new_item_at if state else None),
-            "usual_gap_hours": round(state.new_item_gap_seconds / 3600, 1)
+            "usual_gap_hours": round(state.new_item_gap_seconds / 3600, 2)
             if state and state.new_item_gap_seconds is not None else None,
         })
     last = app.curation.store.last_digest()

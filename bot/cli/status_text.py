@@ -111,7 +111,7 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
         health = feed["health"].upper() if feed["health"] != "ok" else "ok"
         if not feed["enabled"]:
             health = "disabled"
-        gap = f" (every ~{feed['usual_gap_hours']:g} h)" if feed["usual_gap_hours"] is not None else ""
+        gap = f" (every ~{usual_gap(feed['usual_gap_hours'])})" if feed["usual_gap_hours"] is not None else ""
         rows.append([feed["name"], health, when(feed["last_poll"], zone),
                      when(feed["next_poll"], zone, "at start") if feed["enabled"] else "-",
                      when(feed["last_new_item"], zone) + gap, str(feed["total_failures"])])
@@ -124,6 +124,11 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
             if index in notes:
                 lines.append(notes[index])
     return "\n".join(lines) + "\n"
+
+
+def usual_gap(hours: float) -> str:
+    """"24 h", "3.5 h"; under an hour in minutes ("~0 h" said nothing of a feed that brings items every few)."""
+    return f"{round(hours, 1):g} h" if hours >= 1 else f"{max(1, round(hours * 60))} min"
 
 
 def feed_summary(feeds: Sequence[Mapping[str, Any]]) -> str:

@@ -36,3 +36,13 @@ def test_a_missing_feeds_file_is_said_first_in_the_feeds_line() -> None:
     data["feeds_file"] = {"path": "/srv/interp-bot/feeds.yml", "found": False}
     feeds_line = next(line for line in render_status(data, "UTC").splitlines() if line.startswith("Feeds"))
     assert "FEEDS FILE /srv/interp-bot/feeds.yml NOT FOUND: nothing is polled · " in feeds_line
+
+
+def test_a_feed_that_brings_items_every_few_minutes_says_so() -> None:
+    data = json.loads((DATA / "troubled.json").read_text(encoding="utf-8"))
+    data["feeds"][0]["usual_gap_hours"] = 0.08
+    data["feeds"][1]["usual_gap_hours"] = 0.0
+    text = render_status(data, "UTC")
+    assert "(every ~5 min)" in text
+    assert "(every ~1 min)" in text
+    assert "~0 h" not in text
