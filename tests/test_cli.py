@@ -60,6 +60,10 @@ def test_search_json_shape_and_limit(capsys, catalogue_dir: Path) -> None:
     result = data["results"][0]
     assert set(result) == {"entry", "topic", "score"}
     assert result["topic"]["slug"] in result["entry"]["topics"]
+    # Nothing found exits 1 with and without --json (it used to be 0 with it), and the JSON still comes.
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "search", "xyzzy", "--json")
+    assert (code, json.loads(out)["results"]) == (1, [])
+    assert run(capsys, "--catalogue", str(catalogue_dir), "search", "xyzzy")[0] == 1
     assert isinstance(result["score"], float)
 
 

@@ -35,7 +35,8 @@ def lookup(args: argparse.Namespace, settings: Settings) -> int:
             data = output.topic_result(index, query)
             found = data["topic"] is not None
         elif command == "search":
-            data, found = output.search_result(index, query, limit=args.limit), True
+            data = output.search_result(index, query, limit=args.limit)
+            found = bool(data["results"])  # as the text answer: no result exits 1, like grep
         elif command == "paper":
             data = output.paper_result(index, query)
             found = data["entry"] is not None
