@@ -36,6 +36,9 @@ STOPWORDS = frozenset({
 })
 # One thing under two names: a reader's word finds entries that use the other ("NeurIPS" papers are labelled "NIPS").
 SAME_AS: dict[str, tuple[str, ...]] = {"neurips": ("nips",), "nips": ("neurips",)}
+# A query of at least this many distinct words leaves out those that more than this share of the entries hold.
+COMMON_WORDS_FROM = 4
+COMMON_SHARE = 0.2
 _LETTERS_THEN_DIGITS = re.compile(r"([a-z]+)(\d+)")
 MAX_QUERY_CHARS = 200  # longer queries are cut: nobody types more, and it bounds the work per request
 # A topic name this close (rapidfuzz ratio, 0-100) to what was typed is worth a "did you mean"; below it, a
@@ -221,6 +224,16 @@ class SearchIndex:
                 words.append(word)
         return words
 
+    def _distinctive(self, words: list[str]) -> list[str]:
+        """A long query (a paper's whole title, as a candidate post asks for its nearest entries) without the words
+        that a good part of the list shares: "large language models" would otherwise outweigh "logit lens" by
+        number alone. Short queries, and a long one that is little else, are left whole."""
+        if len(set(words)) < COMMON_WORDS_FROM:
+            return words
+        ceiling = COMMON_SHARE * len(self._entries)
+        kept = [w for w in words if w not in self._weights or len(self._weights[w][0]) <= ceiling]
+        return kept if len(set(kept)) >= 2 else words
+
     def _expand(self, token: str) -> tuple[tuple[str, float], ...]:
         """The index terms a query word stands for: itself, longer forms (prefix), and near spellings."""
         found: dict[str, float] = {}
@@ -263,6 +276,7 @@ class SearchIndex:
         words = self._query_words(query)
         if not words:
             return []
+        words = self._distinctive(words)
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, int] = defaultdict(int)
         for word in dict.fromkeys(words):

@@ -111,6 +111,23 @@ def test_a_venue_or_model_spelled_another_way_finds_the_same_entries(index: Cata
     assert "Interpretability in the wild: a circuit for indirect object identification in GPT-2 small" in titles("gpt2")
 
 
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        # Real arXiv-style titles, as a candidate post asks for the nearest entries: the shared phrase wins over
+        # "large language models", which a third of the list holds.
+        ("Logit lens analysis of residual stream features in large language models",
+         {"interpreting GPT: the logit lens", "Exploring the Residual Stream of Transformers"}),
+        ("Circuit discovery in large language models with attribution patching",
+         {"Towards Automated Circuit Discovery for Mechanistic Interpretability"}),
+    ],
+)
+def test_a_whole_title_finds_entries_by_its_distinctive_words(index: CatalogueIndex, title: str,
+                                                               expected: set[str]) -> None:
+    top = [hit.entry.title for hit in index.search.search(title, limit=len(expected))]
+    assert set(top) == expected
+
+
 def test_what_folding_leaves_of_possessives_finds_nothing(index: CatalogueIndex) -> None:
     assert index.search.search("s") == []  # "Transformer's" folds to "transformer s": no entry is about "s"
     assert index.search.search("t") == []
