@@ -46,6 +46,7 @@ class CommandSpec:
     examples: tuple[str, ...]
     handler: Handler
     maintainers_only: bool = False
+    options: tuple[str, ...] = ()  # the --options its arguments may hold (--page is every command's)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ ALIASES = {"t": "topic", "s": "search", "find": "search", "p": "paper", "ls": "t
 UNLINKED_HINT = ("Many entries link only their venue page or a blog post, not arXiv, so the paper may still be "
                  "here under another link. Try `search` with a few words of its title.")
 _PAGE = re.compile(r"(?:^|\s)(?:--page[=\s]+|page\s+|p\.?\s*)(\d{1,4})\s*$", re.IGNORECASE)
+_PAGE_OPTION = re.compile(r"(?:^|\s)--page[=\s]+(\d{1,4})(?=\s|$)", re.IGNORECASE)  # anywhere: `topic --page 2 x`
+_OPTION = re.compile(r"(?:^|\s)(--?[a-z][\w-]*)", re.IGNORECASE)
 
 
 def entries_text(count: int) -> str:
@@ -138,10 +141,10 @@ class Commands:
             text = text[len("/interp"):].strip()
         if not text:
             return self._help(Request("help", ""))
-        page_match = _PAGE.search(text)
+        page_match = _PAGE.search(text) or _PAGE_OPTION.search(text)
         if page_match and page is None:
             page = int(page_match.group(1))
-            text = text[: page_match.start()].strip()
+            text = f"{text[: page_match.start()]} {text[page_match.end():]}".strip()
         name, _, args = text.partition(" ")
         return self.run(name, args, actor=actor, page=page or 1)
 
@@ -159,7 +162,24 @@ class Commands:
         if len(args) > MAX_QUERY_CHARS * 5:
             return Reply(title="That is too long", kind="usage",
                          text=f"Queries are limited to {MAX_QUERY_CHARS} characters. Usage: `{spec.usage}`")
+        if problem := self._option_problem(spec, args):
+            return self.usage(spec.name, problem)
         return spec.handler(Request(spec.name, args, max(1, page), actor))
+
+    @staticmethod
+    def _option_problem(spec: CommandSpec, args: str) -> str:
+        """What is wrong with an --option the command does not take: it would otherwise be searched for as words
+        (`search induction heads --limit 3`) or looked up as part of a name."""
+        for found in _OPTION.finditer(args):
+            option = found.group(1).lower()
+            if option in ("--help", "-h"):
+                return f"help: {spec.name}"
+            if option == "--page":
+                return "--page takes a page number, e.g. --page 2"
+            if option.startswith("--") and option not in spec.options:
+                takes = f" (it takes {', '.join(spec.options)})" if spec.options else ""
+                return f"{spec.name} has no {option} option{takes}"
+        return ""
 
     # ------------------------------------------------------------------ paging
 
@@ -167,14 +187,14 @@ class Commands:
               render: Callable[[Any], Item] | None = None) -> Reply:
         """One page of `items`; `render` turns only that page's values into Items (long lists stay cheap)."""
         pages = max(1, -(-len(items) // self.page_size))
-        page = min(max(1, page), pages)
+        asked, page = page, min(max(1, page), pages)
         chunk = items[(page - 1) * self.page_size: page * self.page_size]
         if render is not None:
             chunk = [render(value) for value in chunk]
         footer = reply.footer
         if pages > 1:
             more = f"page {page}/{pages} · `{command} --page {page + 1}` for more" if page < pages else \
-                f"page {page}/{pages}"
+                f"page {page}/{pages}" + (f" (there is no page {asked})" if asked > pages else "")
             footer = f"{footer} · {more}" if footer else more
         return replace(reply, items=tuple(chunk), page=page, pages=pages, command=command, footer=footer,
                        first_number=1 + (page - 1) * self.page_size)

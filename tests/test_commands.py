@@ -311,6 +311,29 @@ def test_help_on_a_command_is_about_its_first_word(commands: Commands) -> None:
         assert "`topic NAME`" in render_text(reply)
 
 
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("search induction heads --limit 3", "search has no --limit option"),  # used to search for "--limit 3"
+        ("topics --page abc", "--page takes a page number, e.g. --page 2"),  # used to show page 1 as if asked
+        ("search --help", "help: search"),
+        ("paper -h", "help: paper"),
+    ],
+)
+def test_an_option_a_command_does_not_take_gets_its_usage(commands: Commands, line: str, title: str) -> None:
+    reply = commands.execute(line)
+    assert (reply.kind, reply.title) == ("usage", title)
+
+
+def test_page_may_come_anywhere_and_a_page_past_the_end_says_so(commands: Commands) -> None:
+    before, after = commands.execute("search --page 2 language models"), commands.execute("search language models p2")
+    assert before.page == after.page == 2
+    assert before.items == after.items
+    last = commands.execute("topics --page 99")
+    assert last.page == last.pages < 99
+    assert last.footer.endswith(f"page {last.pages}/{last.pages} (there is no page 99)")
+
+
 def test_numbering_runs_on_across_pages(commands: Commands) -> None:
     second = commands.execute("topics --page 2")
     text = render_text(second)

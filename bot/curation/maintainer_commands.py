@@ -94,11 +94,12 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
         CommandSpec("candidates", "candidates", "Pending candidates, best first.", ("candidates",), candidates,
                     maintainers_only=True),
         CommandSpec("approve", "approve ID [--topic SLUG]", "Add a candidate to the list now.",
-                    ("approve 12", "approve 12 --topic sparse-coding"), decide("approve"), maintainers_only=True),
+                    ("approve 12", "approve 12 --topic sparse-coding"), decide("approve"), maintainers_only=True,
+                    options=("--topic",)),
         CommandSpec("reject", "reject ID", "Reject a candidate.", ("reject 12",), decide("reject"),
                     maintainers_only=True),
         CommandSpec("vote", "vote EMOJI ID [--remove]", "Vote like a reaction (or type `:white_check_mark: 12`).",
-                    ("vote white_check_mark 12", ":one: 12"), vote, maintainers_only=True),
+                    ("vote white_check_mark 12", ":one: 12"), vote, maintainers_only=True, options=("--remove",)),
     ):
         commands.register(spec)
 
