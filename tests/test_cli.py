@@ -170,6 +170,14 @@ def test_a_mistyped_variable_is_warned_about_and_the_answer_still_comes(capsys, 
             "INTERP_BOT_APPROVALS_NEEDED?); it is ignored") in err
 
 
+def test_recent_takes_1_to_100_and_says_so_like_any_bad_number(capsys, catalogue_dir: Path) -> None:
+    for count, why in (("0", "must be 1 or more, not 0"), ("1000", "must be 100 or less, not 1000")):
+        with pytest.raises(SystemExit) as exit_info:
+            run(capsys, "--catalogue", str(catalogue_dir), "recent", count)
+        assert exit_info.value.code == 2
+        assert f"interp-bot recent: error: argument count: {why}" in capsys.readouterr().err
+
+
 def test_console_answers_lines_from_stdin(tmp_path: Path, catalogue_dir: Path) -> None:
     """The whole console through a real process, as a user pipes it."""
     result = subprocess.run(

@@ -21,6 +21,14 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 
+def _recent_count(text: str) -> int:
+    """`recent N`: 1 to 100, the bound chat has, said the way argparse says every other bad number."""
+    value = _count(text)
+    if value > 100:
+        raise argparse.ArgumentTypeError(f"must be 100 or less, not {value}")
+    return value
+
+
 def _count(text: str) -> int:
     """A whole number of 1 or more (a page, a number of results): anything else is a usage error."""
     try:
@@ -62,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="+", help="an entry id, a title, an acronym (IOI), an arXiv id, a DOI or a link")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = sub.add_parser("recent", help="what joined the list lately")
-    p.add_argument("count", nargs="?", type=_count, default=10, help="how many entries (default 10)")
+    p.add_argument("count", nargs="?", type=_recent_count, default=10, help="how many entries, 1 to 100 (default 10)")
     p = sub.add_parser("classify", help="score papers read as JSON lines on stdin")
     p.add_argument("--json", action="store_true", help="(the default and only output format)")
     p.add_argument("--explain", action="store_true",
