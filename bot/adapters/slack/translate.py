@@ -73,8 +73,8 @@ def vote_from_event(body: Mapping[str, Any], *, bot_user_id: str, roles: tuple[s
     same id and the core counts them once.
     """
     event = body.get("event")
-    if not isinstance(event, Mapping) or event.get("type") not in REACTION_EVENTS:
-        return None
+    if not isinstance(event, Mapping) or _text(event.get("type")) not in REACTION_EVENTS:
+        return None  # (_text: a list or an object as "type" is no reaction, and cannot be looked up in a dict)
     item = event.get("item")
     if not isinstance(item, Mapping) or item.get("type") != "message":
         return None  # reactions on files and file comments are not votes

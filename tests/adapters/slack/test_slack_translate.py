@@ -41,6 +41,10 @@ def test_non_message_items_and_malformed_events_are_not_votes():
     body = sample("reaction_added")
     body["event"] = body["event"] | {"user": None}
     assert translate.vote_from_event(body, bot_user_id="UB") is None
+    for odd_type in (["reaction_added"], {"reaction_added": True}, None, 7):  # used to raise TypeError (unhashable)
+        body = sample("reaction_added")
+        body["event"] = body["event"] | {"type": odd_type}
+        assert translate.vote_from_event(body, bot_user_id="UB") is None
 
 
 def test_slash_command_fields():
