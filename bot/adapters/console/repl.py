@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.chat.runner import answer_sync
 from bot.chat.text import render_text
-from bot.chat.values import Actor
+from bot.chat.values import Actor, Reply
 from bot.commands import Commands
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ BANNER = (
     "Tab completes commands and topic names; arrows recall earlier lines.\n"
 )
 PROMPT = "interp> "
+QUIT_WORDS = ("quit", "exit", ":q")
 LOG_FILE = "interp-bot.log"
 
 Reader = Callable[[], "str | None"]  # the next line typed, None at the end of input
@@ -59,7 +60,7 @@ def repl(commands: Any, read: Reader, *, stdout: TextIO, actor: Actor) -> int:
         line = line.strip()
         if not line:
             continue
-        if line.lower() in {"quit", "exit", ":q"}:
+        if line.lower() in QUIT_WORDS:
             break
         # One failing line is logged and answered; the session, and the bot behind it, go on.
         reply = answer_sync(functools.partial(commands.execute, line, actor=actor), line)
@@ -91,6 +92,9 @@ class _CurationLines:
     def execute(self, line: str, *, actor: Actor | None = None) -> Any:
         from bot.curation.maintainer_commands import emoji_vote_line
 
+        if " ".join(line.lower().split()) in {f"help {word}" for word in QUIT_WORDS}:  # the banner names it
+            return Reply(title="help: quit", kind="usage",
+                         text="`quit` (or `exit`, `:q`, Ctrl-D) ends the console session.")
         return self._commands.execute(emoji_vote_line(line) or line, actor=actor)
 
 
