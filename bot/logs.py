@@ -78,8 +78,7 @@ def setup_logging(settings: Settings, *, stream: TextIO | None = None) -> loggin
         root.removeHandler(old)
     handler._interp_bot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
-    level = str(settings.log_level).upper()
-    root.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
+    root.setLevel(settings.log_level)  # a name logging knows (checked by Settings)
     # Chatty libraries stay at WARNING unless we debug.
     if root.level > logging.DEBUG:
         for name in ("httpx", "httpcore", "discord.gateway", "discord.client", "slack_bolt", "apscheduler"):

@@ -27,7 +27,6 @@ from bot import errors
 from bot.errors import ConfigError
 
 SECRET_NAMES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "GITHUB_TOKEN")
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENV_PREFIX = "INTERP_BOT_"
 # Read by the test suite, not by the bot: never reported as a setting that does not exist.
 _NOT_SETTINGS_PREFIXES = ("INTERP_BOT_TEST_",)
@@ -169,10 +168,11 @@ class Settings(BaseSettings):
     @field_validator("log_level", mode="before")
     @classmethod
     def _log_level(cls, value: Any) -> Any:
+        import logging
+
         level = str(value).strip().upper()
-        level = "WARNING" if level == "WARN" else level
-        if level not in LOG_LEVELS:
-            raise ValueError(f"{value!r} is no log level: use {', '.join(LOG_LEVELS)}")
+        if level not in logging.getLevelNamesMapping():  # WARN, FATAL and NOTSET are names logging knows too
+            raise ValueError(f"{value!r} is no log level: use DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
 
     @field_validator("database_url")
@@ -180,7 +180,7 @@ class Settings(BaseSettings):
     def _database_url(cls, value: str) -> str:
         # The rest of the URL is checked where the engine is made (bot.store.db), without importing SQLAlchemy here.
         if not value.strip():
-            raise ValueError("is empty (here or in --db): give sqlite:///FILE or postgresql://USER@HOST/DB")
+            raise ValueError("is empty: give sqlite:///FILE or postgresql://USER@HOST/DB")
         return value.strip()
 
     @field_validator("digest_time")
@@ -307,13 +307,42 @@ def _did_you_mean(name: str, known: Any) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
-def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
-    """INTERP_BOT_* variables that name no setting, each with the setting it may have meant: a mistyped name
-    leaves the default in force without a word otherwise."""
+def unknown_variables(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> list[str]:
+    """INTERP_BOT_* variables, in the environment or `.env`, that name no setting, each with the setting it may
+    have meant: a mistyped name leaves the default in force without a word otherwise. Compared as pydantic reads
+    them, whatever the case; a secret is read only under its own name (DISCORD_TOKEN), so INTERP_BOT_DISCORD_TOKEN
+    is no setting either."""
     environ = os.environ if environ is None else environ
-    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
-    return [f"{name} is not a setting{_did_you_mean(name, known)}" for name in sorted(environ)
-            if name.startswith(ENV_PREFIX) and name not in known and not name.startswith(_NOT_SETTINGS_PREFIXES)]
+    names = set(environ)
+    if dotenv is not None and dotenv.is_file():
+        from dotenv import dotenv_values
+
+        names |= set(dotenv_values(dotenv))
+    known = {variable.upper() for variable in _setting_variables()}
+    problems = []
+    for name in sorted(names):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in known or upper.startswith(_NOT_SETTINGS_PREFIXES):
+            continue
+        secret = upper.removeprefix(ENV_PREFIX)
+        hint = f" (the secret is read as {secret}, without the prefix)" if secret in SECRET_NAMES else \
+            _did_you_mean(upper, known)
+        problems.append(f"{name} is not a setting{hint}")
+    return problems
+
+
+def _setting_variables() -> list[str]:
+    """Every variable name a setting is read from: its alias when it has one (the secrets), else INTERP_BOT_NAME."""
+    variables = []
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            variables += [str(choice) for choice in alias.choices]
+        elif isinstance(alias, str):
+            variables.append(alias)
+        else:
+            variables.append(f"{ENV_PREFIX}{name.upper()}")
+    return variables
 
 
 def _present(value: Any) -> bool:
@@ -328,17 +357,33 @@ def env_name(field_name: str) -> str:
     return f"INTERP_BOT_{field_name.upper()}"
 
 
-def _source_of(name: str) -> str:
-    """Where a setting's bad value came from, as the operator would look for it: the variable, unless the
-    environment does not set it and the INTERP_BOT_CONFIG file does."""
-    config = os.environ.get("INTERP_BOT_CONFIG")
-    if config and env_name(name) not in os.environ:
+# The command-line flags that override a setting (bot.cli.main passes them to load_settings).
+_FLAGS = {"catalogue_dir": "--catalogue", "database_url": "--db", "feeds_file": "--feeds", "log_level": "--log-level"}
+
+
+def _source_of(name: str, overrides: Mapping[str, Any]) -> str:
+    """Where a setting's bad value came from, in the order the sources are read: a command-line flag, the
+    environment, `.env`, then the INTERP_BOT_CONFIG file (which `.env` may name)."""
+    variable = env_name(name)
+    if overrides.get(name) is not None:
+        return f"{_FLAGS.get(name, name)} (or {variable})"
+    if variable in os.environ:
+        return variable
+    dotenv: dict[str, Any] = {}
+    if Path(".env").is_file():
+        from dotenv import dotenv_values
+
+        dotenv = {key.upper(): value for key, value in dotenv_values(".env").items()}
+    if variable in dotenv:
+        return f".env: {variable}"
+    config = os.environ.get("INTERP_BOT_CONFIG") or dotenv.get("INTERP_BOT_CONFIG")
+    if config:
         try:
             if name in _config_file_values(config):
                 return f"{config}: {name}"
         except ConfigError:
             pass
-    return env_name(name)
+    return variable
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -352,7 +397,7 @@ def load_settings(**overrides: Any) -> Settings:
             # Where in a structured value (INTERP_BOT_MAINTAINERS item 2, name), then pydantic's words.
             inside = " ".join(f"item {part + 1}" if isinstance(part, int) else str(part) for part in error["loc"][1:])
             message = str(error["msg"]).removeprefix("Value error, ")
-            lines.append(f"{_source_of(name)}: {inside + ': ' if inside else ''}{message}")
+            lines.append(f"{_source_of(name, overrides)}: {inside + ': ' if inside else ''}{message}")
         raise ConfigError(errors.invalid_settings(lines)) from None
     except SettingsError as exc:  # a value pydantic-settings could not even decode (a JSON field's bad JSON)
         cause = exc.__cause__ or exc

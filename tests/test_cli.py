@@ -395,7 +395,7 @@ def test_a_malformed_setting_is_one_line_naming_the_variable(capsys, catalogue_d
 def test_an_empty_db_option_is_a_configuration_error(capsys, catalogue_dir: Path) -> None:
     code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", "", "status")
     assert code == 3
-    assert err == "interp-bot: configuration error: INTERP_BOT_DATABASE_URL: is empty (here or in --db): give " \
+    assert err == "interp-bot: configuration error: --db (or INTERP_BOT_DATABASE_URL): is empty: give " \
                   "sqlite:///FILE or postgresql://USER@HOST/DB\n"
 
 

@@ -63,12 +63,15 @@ def test_a_yaml_config_file_holds_structure_but_never_secrets(tmp_path: Path, mo
 
 
 def test_a_log_level_is_one_logging_knows(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert load_settings(log_level="warn").log_level == "WARNING"
+    assert load_settings(log_level="warn").log_level == "WARN"  # logging's own alias of WARNING
     monkeypatch.setenv("INTERP_BOT_LOG_LEVEL", "debug")
     assert load_settings().log_level == "DEBUG"
     monkeypatch.setenv("INTERP_BOT_LOG_LEVEL", "LOUD")
     with pytest.raises(ConfigError, match="INTERP_BOT_LOG_LEVEL: 'LOUD' is no log level: use DEBUG, INFO, WARNING"):
         load_settings()
+    monkeypatch.setenv("INTERP_BOT_LOG_LEVEL", "INFO")  # the flag is what was wrong, and is named
+    with pytest.raises(ConfigError, match=r"--log-level \(or INTERP_BOT_LOG_LEVEL\): 'LOUD' is no log level"):
+        load_settings(log_level="LOUD")
 
 
 def test_a_mistyped_setting_is_named_with_the_one_it_may_mean(tmp_path: Path, monkeypatch) -> None:
@@ -79,6 +82,11 @@ def test_a_mistyped_setting_is_named_with_the_one_it_may_mean(tmp_path: Path, mo
     assert unknown_variables(environ) == [
         "INTERP_BOT_APROVALS_NEEDED is not a setting (did you mean INTERP_BOT_APPROVALS_NEEDED?)",
         "INTERP_BOT_NONSENSE is not a setting"]
+    # A secret is read under its own name only; case does not matter to pydantic, so not here either; .env counts.
+    (tmp_path / ".env").write_text("INTERP_BOT_DIGEST_TIEM=08:00\n", encoding="utf-8")
+    assert unknown_variables({"INTERP_BOT_DISCORD_TOKEN": "x", "interp_bot_log_level": "INFO"}) == [
+        "INTERP_BOT_DIGEST_TIEM is not a setting (did you mean INTERP_BOT_DIGEST_TIME?)",
+        "INTERP_BOT_DISCORD_TOKEN is not a setting (the secret is read as DISCORD_TOKEN, without the prefix)"]
     config = tmp_path / "interp-bot.yaml"
     config.write_text("aprovals_needed: 1\n")
     monkeypatch.setenv("INTERP_BOT_CONFIG", str(config))
@@ -96,6 +104,11 @@ def test_a_bad_value_in_the_config_file_is_named_as_the_files(tmp_path: Path, mo
         load_settings()
     monkeypatch.setenv("INTERP_BOT_MAINTAINERS", "7")  # the environment wins, and is named when it is the culprit
     with pytest.raises(ConfigError, match="INTERP_BOT_MAINTAINERS: "):
+        load_settings()
+    monkeypatch.delenv("INTERP_BOT_MAINTAINERS")
+    monkeypatch.delenv("INTERP_BOT_CONFIG")  # the file named in .env, as .env.example does it
+    (tmp_path / ".env").write_text(f"INTERP_BOT_CONFIG={config}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"{config}: maintainers: "):
         load_settings()
 
 
