@@ -162,6 +162,9 @@ class Commands:
         if len(args) > MAX_QUERY_CHARS * 5:
             return Reply(title="That is too long", kind="usage",
                          text=f"Queries are limited to {MAX_QUERY_CHARS} characters. Usage: `{spec.usage}`")
+        if page_option := _PAGE_OPTION.search(args):  # typed into a slash command's text option, say
+            page = int(page_option.group(1)) if page == 1 else page
+            args = f"{args[:page_option.start()]} {args[page_option.end():]}".strip()
         if problem := self._option_problem(spec, args):
             return self.usage(spec.name, problem)
         return spec.handler(Request(spec.name, args, max(1, page), actor))
@@ -192,7 +195,7 @@ class Commands:
         if render is not None:
             chunk = [render(value) for value in chunk]
         footer = reply.footer
-        if pages > 1:
+        if pages > 1 or asked > pages:
             more = f"page {page}/{pages} · `{command} --page {page + 1}` for more" if page < pages else \
                 f"page {page}/{pages}" + (f" (there is no page {asked})" if asked > pages else "")
             footer = f"{footer} · {more}" if footer else more

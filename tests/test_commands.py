@@ -332,6 +332,10 @@ def test_page_may_come_anywhere_and_a_page_past_the_end_says_so(commands: Comman
     last = commands.execute("topics --page 99")
     assert last.page == last.pages < 99
     assert last.footer.endswith(f"page {last.pages}/{last.pages} (there is no page 99)")
+    only = commands.execute("search induction heads --page 5")  # one page of results: said all the same
+    assert only.footer.endswith("page 1/1 (there is no page 5)")
+    # What a slash command's text option carries reaches `run` whole: --page there is a page, not a usage error.
+    assert commands.run("search", "language models --page 2").page == 2
 
 
 def test_numbering_runs_on_across_pages(commands: Commands) -> None:

@@ -82,9 +82,10 @@ def _load_catalogue(directory: Path, pending: dict[str, str]) -> Catalogue:
         raise CatalogueError([Problem(topics_path, None, "missing: the topic tree lives in this file")])
 
     title, description, topics = _load_topics(topics_path, problems, pending.get(TOPICS_FILE))
-    if problems:
-        # Every entry file is checked against the tree: one broken line in topics.yaml would otherwise bury itself
-        # under an "unknown topic" for each topic block it took with it (30 of them for one bad indent).
+    if problems and not topics:
+        # Every entry file is checked against the tree: a topics.yaml that did not load would bury its own problem
+        # under an "unknown topic" for each topic block of every entry file (30 of them for one bad indent). A tree
+        # that loaded with smaller problems is checked against as usual, so one round shows every mistake.
         raise CatalogueError(problems)
     topic_slugs = {t.slug for t in topics}
 

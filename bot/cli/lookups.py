@@ -113,7 +113,7 @@ def render(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_FAIL
     try:
         changed = service.render(target, args.style)
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+    except OSError as exc:  # a missing folder, a directory, no permission, a read-only or full disk
         print(f"interp-bot: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAIL
     print(f"{'wrote' if changed else 'unchanged:'} {target}")

@@ -93,6 +93,14 @@ def test_a_broken_topics_file_is_the_one_problem_reported(catalogue_dir: Path) -
     assert "invalid YAML" in message
 
 
+def test_a_tree_that_loads_with_a_small_problem_still_has_the_entry_files_checked(catalogue_dir: Path) -> None:
+    edit(catalogue_dir / "topics.yaml", "slug: video", "slug: survey")
+    edit(catalogue_dir / "library.yaml", "url: https://github.com/alan-cooney/CircuitsVis", "url: not-a-url")
+    message = problems_of(catalogue_dir)
+    assert "duplicate topic slug 'survey'" in message
+    assert "library.yaml:" in message and "malformed URL 'not-a-url'" in message  # the same round, not the next
+
+
 def test_the_service_refuses_to_start_on_an_invalid_catalogue(catalogue_dir: Path) -> None:
     edit(catalogue_dir / "library.yaml", "title: baukit", "title: ''")
     with pytest.raises(CatalogueError, match="has no title"):

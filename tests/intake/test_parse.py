@@ -347,8 +347,8 @@ def test_mending_leaves_a_clean_real_feed_as_it_came(feeds_dir):
     for name in ("lesswrong-frontpage.xml", "arxiv-listing-2024-11-28-all.xml", "reader-full.atom"):
         body = (feeds_dir / name).read_bytes()
         assert mend(body) is body, name
-    flawed = b'<rss xmlns:x="urn:a\xc2\xa0b"><item><title>&#x110000;&#65;&#0;</title></item></rss>'
-    assert mend(flawed) == b'<rss xmlns:x="urn:a%C2%A0b"><item><title>&#xFFFD;&#65;</title></item></rss>'
+    flawed = b'<rss xmlns:x="urn:a\xc2\xa0b"><item><title>&#x110000;&#65;&#0;&#0000000065;</title></item></rss>'
+    assert mend(flawed) == b'<rss xmlns:x="urn:a%C2%A0b"><item><title>&#xFFFD;&#65;&#0000000065;</title></item></rss>'
 
 
 def test_footnotes_leave_a_forum_summary_even_among_unclosed_ones():

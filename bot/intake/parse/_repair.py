@@ -30,7 +30,7 @@ def _is_xml_char(code: int) -> bool:
 
 
 def _mend_charref(found: re.Match[bytes]) -> bytes:
-    digits = found.group(1) or found.group(2)
+    digits = (found.group(1) or found.group(2)).lstrip(b"0") or b"0"  # "&#0000000065;" is a valid "A"
     if len(digits) > 8:
         return _REPLACEMENT_REF  # far beyond U+10FFFF, and too long for the loose parser's int
     code = int(digits, 16) if found.group(1) else int(digits)
