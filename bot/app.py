@@ -13,14 +13,14 @@ import logging
 import signal
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot import errors
 from bot.catalogue.service import CatalogueService
 from bot.chat.adapter import AdapterHealth, ChatAdapter
 from bot.commands import Commands
 from bot.curation.pipeline import Curation, process_id
-from bot.errors import ConfigError, describe
+from bot.errors import ConfigError, FeedsError, describe
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.health import AdapterHealthStore
@@ -51,10 +51,16 @@ def configured_adapters(settings: Settings) -> list[str]:
     return names or ["console"]
 
 
+FeedsNeed = Literal["required", "optional", "unused"]
+
+
 class App:
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None,
-                 feeds_required: bool = False, read_only: bool = False):
-        """`read_only`: change nothing, not even the database's schema or a SQLite file's directory (`status`)."""
+                 feeds: FeedsNeed = "unused", read_only: bool = False):
+        """`feeds`: "required" (poll: a missing or broken feeds file is an error), "optional" (run: a missing one is
+        allowed and warned about, a broken one is an error), "unused" (every other command: neither stops it, and a
+        broken one is kept in `feeds_problem` for `status`; a maintainer mid-typo can still decide and look up).
+        `read_only`: change nothing, not even the database's schema or a SQLite file's directory (`status`)."""
         self.settings = settings
         self.holder = process_id()
         if settings.github_enabled and not settings.catalogue_dir.is_dir():
@@ -64,7 +70,8 @@ class App:
                                       create=not read_only)
         self.commands = Commands(self.catalogue, page_size=settings.page_size)
         self.curation = Curation(self.database, self.catalogue, settings, holder=self.holder)
-        self.feeds = self._load_feeds(required=feeds_required)
+        self.feeds_problem = ""
+        self.feeds = self._load_feeds(feeds)
         self.http: httpx.AsyncClient | None = None  # the one HTTP client, made by fetcher()
         self._fetcher: Fetcher | None = None
         self.intake: Intake | None = None
@@ -79,15 +86,21 @@ class App:
 
         self.health = AdapterHealthStore(self.database)
 
-    def _load_feeds(self, *, required: bool) -> FeedsConfig | None:
+    def _load_feeds(self, need: FeedsNeed) -> FeedsConfig | None:
         from bot.intake.sources import load_feeds
 
         path = self.settings.feeds_file
         if not path.is_file():
-            if required:
+            if need == "required":
                 raise ConfigError(errors.feeds_file_missing(path))
             return None
-        return load_feeds(path)
+        try:
+            return load_feeds(path)
+        except FeedsError as problem:
+            if need != "unused":
+                raise
+            self.feeds_problem = "; ".join(problem.problems)
+            return None
 
     # ------------------------------------------------------------------ intake
 

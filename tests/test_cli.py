@@ -178,6 +178,25 @@ def test_recent_takes_1_to_100_and_says_so_like_any_bad_number(capsys, catalogue
         assert f"interp-bot recent: error: argument count: {why}" in capsys.readouterr().err
 
 
+def test_a_broken_feeds_file_stops_poll_and_run_but_not_a_maintainers_decision(capsys, catalogue_dir: Path,
+                                                                                 tmp_path: Path) -> None:
+    """Mid-typo in feeds.yaml, a maintainer can still list, decide and look up; status says what is wrong."""
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - name: x\n    url: [broken\n", encoding="utf-8")
+    base = ("--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path}/f.db", "--feeds", str(feeds))
+    for command in (("poll", "--once"), ("run", "--adapter", "console")):
+        code, _, err = run(capsys, *base, *command)
+        assert code == 1, command
+        assert f"{feeds}:4: invalid YAML" in err
+    code, out, _ = run(capsys, *base, "candidates")
+    assert (code, out.splitlines()[0]) == (0, "No pending candidates")
+    assert run(capsys, *base, "decide", "1", "approve")[2].strip().endswith("no candidate #1")
+    code, out, _ = run(capsys, *base, "status", "--json")
+    assert json.loads(out)["feeds_file"]["problem"].startswith(f"{feeds}:4: invalid YAML")
+    code, out, _ = run(capsys, *base, "status")
+    assert f"FEEDS FILE INVALID: {feeds}:4: invalid YAML" in out
+
+
 def test_console_answers_lines_from_stdin(tmp_path: Path, catalogue_dir: Path) -> None:
     """The whole console through a real process, as a user pipes it."""
     result = subprocess.run(

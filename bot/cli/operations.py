@@ -74,9 +74,9 @@ def _classify(args: argparse.Namespace, settings: Settings) -> int:
 
 def _poll(args: argparse.Namespace, settings: Settings) -> int:
     allocator.keep_big_buffers_mapped()  # before the catalogue and the feeds are read: see bot/allocator.py
-    app = App(settings, feeds_required=True)
+    app = App(settings, feeds="required")
     config = app.feeds
-    assert config is not None  # feeds_required: App raised a ConfigError otherwise
+    assert config is not None  # feeds="required": App raised a ConfigError otherwise
     feeds = list(config.enabled)
     if args.feed:
         unknown = [name for name in args.feed if config.feed(name) is None]
@@ -97,7 +97,7 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
 
     async def main() -> list[Any]:
         intake = await app.open_intake()
-        assert intake is not None  # the feeds file is there (feeds_required)
+        assert intake is not None  # the feeds file is there (feeds="required")
         try:
             return await intake.poll(feeds, force=True, dry_run=args.dry_run, on_report=progress)
         finally:
@@ -247,7 +247,7 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     names = args.adapter or configured_adapters(settings)
     allocator.keep_big_buffers_mapped()  # before the catalogue and the feeds are read: see bot/allocator.py
-    app = App(settings, feeds_required=False)
+    app = App(settings, feeds="optional")
     try:
         for name in dict.fromkeys(names):
             app.add_adapter(name)

@@ -104,6 +104,8 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
     summary = feed_summary(feeds) if feeds else "none configured"
     if not data["feeds_file"]["found"]:
         summary = f"FEEDS FILE {data['feeds_file']['path']} NOT FOUND: nothing is polled · {summary}"
+    elif data["feeds_file"].get("problem"):
+        summary = f"FEEDS FILE INVALID: {one_line(data['feeds_file']['problem'])} · {summary}"
     lines += section("Feeds", summary)
     rows = [["name", "health", "last poll", "next poll", "last new item", "failures"]]
     notes: dict[int, str] = {}
