@@ -70,6 +70,15 @@ def process_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _not_open(paper: StoredPaper) -> str:
+    """Why a paper takes no vote or decision."""
+    if paper.status == "seen" and paper.held_back_at is not None:
+        return f"#{paper.id} was held back by the daily budget: `approve {paper.id}` or `reject {paper.id}` decides it"
+    if paper.status == "seen":
+        return f"#{paper.id} is not a candidate: the intake scored it below the relevance threshold"
+    return f"candidate #{paper.id} is already {paper.status}"
+
+
 class Curation:
     def __init__(self, database: Database, catalogue: CatalogueService, settings: Settings, *,
                  holder: str | None = None):
@@ -200,8 +209,11 @@ class Curation:
                 return VoteOutcome(False, "no such candidate")
             with self.db.transaction() as conn:
                 self.store.lock_paper(conn, paper_id)
-                if self.papers.paper(paper_id, conn) is None:
+                paper = self.papers.paper(paper_id, conn)
+                if paper is None:
                     return VoteOutcome(False, "no such candidate")
+                if paper.status != "candidate":  # a vote on it would be stored and never count
+                    return VoteOutcome(False, _not_open(paper), paper_id)
                 changed = self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=emoji_name,
                                               platform="console", user_id=person, added=added)
                 decision = self._tally(conn, paper_id) if changed else None
@@ -280,8 +292,11 @@ class Curation:
                 paper = self.papers.paper(paper_id, conn)
                 if paper is None:
                     return VoteOutcome(False, f"no candidate #{paper_id}", paper_id)
+                # `candidates --all` shows what the daily budget held back: a maintainer may decide those too.
+                if paper.held_back_at is not None and self.store.promote_held_back(conn, paper_id, self.db.now()):
+                    paper = self.papers.paper(paper_id, conn) or paper
                 if paper.status != "candidate":
-                    return VoteOutcome(False, f"candidate #{paper_id} is already {paper.status}", paper_id)
+                    return VoteOutcome(False, _not_open(paper), paper_id)
                 # The maintainer's own vote first (a topic they name among the suggestions is a topic vote too)...
                 if emoji_names:
                     self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=emoji_names[0],

@@ -256,6 +256,14 @@ class CurationStore:
         conn.execute(delete(schema.post_failures).where(schema.post_failures.c.paper_id == paper_id))
         return True
 
+    def promote_held_back(self, conn: Connection, paper_id: int, now: datetime) -> bool:
+        """A paper the daily budget held back (`seen`, relevant) becomes a candidate: a maintainer chose to decide
+        it. False when it is not such a paper."""
+        return bool(conn.execute(update(schema.papers).where(schema.papers.c.id == paper_id)
+                                 .where(schema.papers.c.status == "seen")
+                                 .where(schema.papers.c.held_back_at.is_not(None))
+                                 .values(status="candidate", status_at=now)).rowcount)
+
     def decision(self, paper_id: int) -> Decision | None:
         with self.db.engine.connect() as conn:
             row = conn.execute(select(schema.decisions).where(schema.decisions.c.paper_id == paper_id)).first()

@@ -120,3 +120,20 @@ async def test_the_digest_and_candidates_all_show_what_the_daily_budget_held_bac
     assert "held back " in text and "by the daily budget · relevance 0.80" in text
     main(["--catalogue", str(catalogue_dir), "--db", database_url, "candidates", "--json"])
     assert len(json.loads(capsys.readouterr().out)) == 1
+
+    # What `--all` shows can be decided: a maintainer's approval promotes a held-back paper and counts as usual.
+    held = {p["title"][-6:]: p["id"] for p in listed}
+    curation = make(catalogue_dir, database_url, "a", io.StringIO())
+    outcome = await curation.vote(held["part 2"], "white_check_mark", "console:alice")
+    assert (outcome.counted, outcome.reason) == (
+        False, f"#{held['part 2']} was held back by the daily budget: `approve {held['part 2']}` or "
+               f"`reject {held['part 2']}` decides it")
+    outcome = await curation.decide(held["part 2"], "reject", person="console:alice", force=True)
+    assert (outcome.decision, outcome.reason) == ("rejected", "decided")
+    assert [p.title[-6:] for p in curation.papers.held_back()] == ["part 3", "part 0"]  # the rest stay held back
+    curation.papers.record_batch([(["arxiv:2411.29999"], _paper_values(9, 0.1) | {"status": "seen"}, "item-9")],
+                                 feed="arxiv-cs-cl", now=now)
+    seen = next(p for p in curation.papers.papers() if p.title.endswith("part 9"))
+    outcome = await curation.decide(seen.id, "approve", person="console:alice", force=True)
+    assert outcome.reason == f"#{seen.id} is not a candidate: the intake scored it below the relevance threshold"
+    curation.db.close()

@@ -197,6 +197,11 @@ async def test_console_decisions_and_expiry(loop_parts) -> None:
     assert outcome.decision == "approved"
     assert curation.store.decision(paper_id).topic == "embedding-projection"
     assert (await curation.decide(paper_id, "reject", person="console:me")).reason.endswith("already approved")
+    # A console vote on it used to be stored and answered "counted; no decision yet", though it could never count.
+    late = await curation.vote(paper_id, "x", "console:me")
+    assert (late.counted, late.reason) == (False, f"candidate #{paper_id} is already approved")
+    with curation.db.engine.connect() as conn:
+        assert ("console:me", "x") not in curation.store.votes(conn, paper_id)
     assert not (await curation.decide(424242, "approve", person="console:me")).counted
     unknown = await curation.decide(add_candidate(curation.db, 8), "approve", person="x", topic="turnips")
     assert "no topic 'turnips'" in unknown.reason
