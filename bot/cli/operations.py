@@ -7,7 +7,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import allocator, errors
@@ -66,7 +66,7 @@ def _classify(args: argparse.Namespace, settings: Settings) -> int:
     except Exception:  # no database yet (or unreachable): the shipped model alone
         labels = []
     model = RelevanceModel.build(catalogue, labels, threshold=settings.relevance_threshold)
-    bad = classify_stream(model, sys.stdin, sys.stdout, explain=args.explain)
+    bad = classify_stream(model, bounded_lines(sys.stdin), sys.stdout, explain=args.explain)
     if bad:
         print(f"interp-bot: {bad} input line(s) were not valid JSON objects with a title", file=sys.stderr)
     return 1 if bad else 0
@@ -349,6 +349,20 @@ def _links(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.write(output.links_text(report))
     return 1 if report.dead else 0
 
+# A paper's title and abstract are a few kB; a line this long is not one, and is not read whole.
+CLASSIFY_LINE_LIMIT = 1_000_000
+
+
+def bounded_lines(stream: TextIO, limit: int = CLASSIFY_LINE_LIMIT) -> Iterator[str]:
+    """The stream's lines, each cut just past `limit` characters with the rest of it skipped unread into memory:
+    one 100 MB line must not take 1.5 GB to be told it is too long."""
+    while line := stream.readline(limit + 1):
+        if len(line) > limit and not line.endswith("\n"):
+            while (rest := stream.readline(limit)) and not rest.endswith("\n"):
+                pass
+        yield line
+
+
 def classify_stream(model: Any, lines: Iterable[str], out: TextIO, *, explain: bool = False) -> int:
     """`interp-bot classify`: JSON lines {"title", "summary"} in, one JSON result line out for each.
 
@@ -357,12 +371,18 @@ def classify_stream(model: Any, lines: Iterable[str], out: TextIO, *, explain: b
     """
     bad = 0
     for lineno, line in enumerate(lines, 1):
+        if lineno == 1:
+            line = line.removeprefix("\ufeff")  # a byte order mark, as some editors and PowerShell write
         if not line.strip():
             continue
         try:
+            if len(line) > CLASSIFY_LINE_LIMIT:
+                raise ValueError(f"longer than {CLASSIFY_LINE_LIMIT:,} characters")
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             result: dict[str, object] = {"error": f"line {lineno}: invalid JSON ({exc.msg})"}
+        except (ValueError, RecursionError) as exc:  # too long, nested too deep, a number of 5,000 digits
+            result = {"error": f"line {lineno}: not read ({str(exc) or type(exc).__name__})"}
         else:
             title = item.get("title") if isinstance(item, dict) else None
             summary = item.get("summary") if isinstance(item, dict) else None

@@ -235,6 +235,28 @@ def test_classify_stream_contract(model):
     assert results[4]["relevant"] is False
 
 
+def test_classify_answers_hostile_lines_with_errors_and_goes_on(model):
+    """A line nested 100,000 deep (RecursionError), a 5,000-digit number (int's limit) and an over-long line each
+    stopped classify with a traceback, the lines after them never read; a byte order mark made line 1 an error."""
+    title = json.dumps({"title": "Sparse Autoencoders Find Highly Interpretable Directions"})
+    lines = ["\ufeff" + title, "[" * 100_000, '{"title": "x", "n": ' + "9" * 5000 + "}",
+             json.dumps({"title": "y" * 1_100_000}), title]
+    out = io.StringIO()
+    assert classify_stream(model, lines, out) == 3
+    results = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert results[0]["relevant"] is True and results[4] == results[0]
+    assert results[1]["error"].startswith("line 2: not read (maximum recursion depth exceeded")
+    assert results[2]["error"].startswith("line 3: not read (Exceeds the limit (4300 digits)")
+    assert results[3]["error"] == "line 4: not read (longer than 1,000,000 characters)"
+
+
+def test_classify_reads_an_over_long_line_without_holding_it() -> None:
+    from bot.cli.operations import bounded_lines
+
+    stream = io.StringIO("a" * 25 + "\n" + "b" * 3 + "\n" + "c" * 40)
+    assert list(bounded_lines(stream, limit=10)) == ["a" * 11, "bbb\n", "c" * 11]
+
+
 def test_classify_explains_a_score_when_asked(model, stream):
     """`classify --explain`: each result says what moved its score, the scope gate included; plain `classify`
     output is unchanged."""
