@@ -179,12 +179,15 @@ class _FeedsReader:
         if kind is not None and kind not in FEED_KINDS:
             self.problem(fields["kind"][1], f"feed {label}: unknown kind {kind!r} (one of: {', '.join(FEED_KINDS)})")
         values: dict[str, Any] = {}
-        for key, minimum in (("interval_minutes", 1), ("max_entries", 1), ("first_poll_max_items", 0)):
+        # Upper bounds too: a month between polls is the longest that means anything, and a larger number overflowed
+        # the scheduler's date arithmetic on every poll instead of being refused here.
+        for key, minimum, maximum in (("interval_minutes", 1, 43_200), ("max_entries", 1, 100_000),
+                                      ("first_poll_max_items", 0, 100_000)):
             if key in fields:
                 value_node = fields[key][1]
                 if key == "first_poll_max_items" and value_node.tag == "tag:yaml.org,2002:null":
                     continue
-                values[key] = self.integer(value_node, key, minimum)
+                values[key] = self.integer(value_node, key, minimum, maximum)
         if "enabled" in fields:
             enabled = self.scalar(fields["enabled"][1])
             if not isinstance(enabled, bool):
@@ -205,19 +208,27 @@ class _FeedsReader:
         url = self.text(node, "url")
         if url is None:
             return None
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
+        except ValueError as exc:
+            self.problem(node, f"bad URL {url!r}: {exc}")
+            return None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             self.problem(node, f"bad URL {url!r}: expected http:// or https:// with a host")
             return None
         return url
 
-    def integer(self, node: yaml.Node, key: str, minimum: int) -> int | None:
+    def integer(self, node: yaml.Node, key: str, minimum: int, maximum: int) -> int | None:
         value = self.scalar(node) if isinstance(node, yaml.ScalarNode) else None
         if isinstance(value, bool) or not isinstance(value, int):
             self.problem(node, f"{key} must be a whole number, not {value!r}")
             return None
         if value < minimum:
             self.problem(node, f"{key} must be at least {minimum}, not {value}")
+            return None
+        if value > maximum:
+            self.problem(node, f"{key} must be at most {maximum:,}, not {value:,}")
             return None
         return value
 

@@ -78,6 +78,13 @@ def test_every_problem_is_reported_with_its_line(tmp_path):
             "    kind: rss",
             "    url: https://example.org/feed",
             "    enabled: maybe",                        # 22
+            "  - name: bad-port",
+            "    kind: rss",
+            "    url: http://127.0.0.1:99999/feed",      # 25: accepted, then every poll failed with a traceback
+            "  - name: once-a-century",
+            "    kind: rss",
+            "    url: https://example.org/feed",
+            "    interval_minutes: 6000000000",          # 29: overflowed the scheduler's dates on every poll
             "",
         ]),
     )
@@ -91,6 +98,8 @@ def test_every_problem_is_reported_with_its_line(tmp_path):
         17: "interval_minutes must be at least 1",
         18: "unknown key 'colour'",
         22: "enabled must be true or false",
+        25: "bad URL 'http://127.0.0.1:99999/feed': Port out of range 0-65535",
+        29: "interval_minutes must be at most 43,200, not 6,000,000,000",
     }
     for line, text in expected.items():
         assert any(p.startswith(f"{path}:{line}: ") and text in p for p in problems), (line, problems)
