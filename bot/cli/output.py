@@ -164,8 +164,17 @@ def lessons_text(lessons: list[Lesson], most: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+_DECISION_NOUNS = {"approved": "approval", "rejected": "rejection", "rejected upstream": "rejection upstream"}
+
+
 def lesson_change_text(lesson: Lesson, forget: bool) -> str:
-    what = f"the {lesson.decision} of #{lesson.paper_id} {one_line(lesson.title)!r}"
+    """What `lessons --forget/--restore` did; `lesson` as it was before (saying so when nothing changed)."""
+    what = f"the {_DECISION_NOUNS.get(lesson.decision, lesson.decision)} of #{lesson.paper_id} " \
+           f"{one_line(lesson.title)!r}"
+    if forget and lesson.forgotten:
+        return f"already forgotten: the relevance model does not learn from {what}"
+    if not forget and not lesson.forgotten:
+        return f"not forgotten: the relevance model already learns from {what}"
     if forget:
         return (f"forgotten: the relevance model no longer learns from {what}; the decision itself stands "
                 "(`interp-bot lessons --restore " + f"{lesson.paper_id}` undoes this)")

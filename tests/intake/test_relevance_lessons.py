@@ -101,6 +101,11 @@ def test_five_rejections_teach_the_model_a_kind_of_paper_while_an_approved_kind_
         code, out = cli("lessons", "--forget", str(paper_id))
         assert code == 0
         assert "the decision itself stands" in out
+        noun = "rejection" if paper_id in rejected else "approval"
+        assert out.startswith(f"forgotten: the relevance model no longer learns from the {noun} of #{paper_id} ")
+    twice = cli("lessons", "--forget", str(rejected[0]))  # used to claim "forgotten" again
+    assert twice[1].startswith(f"already forgotten: the relevance model does not learn from the rejection of "
+                               f"#{rejected[0]} ")
     assert cli.scores(new_editing) == editing_before
     code, out = cli("candidates", "--json")
     assert json.loads(out) == []  # still decided: nothing came back as a candidate
@@ -112,6 +117,8 @@ def test_five_rejections_teach_the_model_a_kind_of_paper_while_an_approved_kind_
     for paper_id in rejected + approved:
         assert cli("lessons", "--restore", str(paper_id))[0] == 0
     assert cli.scores(new_editing) == editing_after
+    assert cli("lessons", "--restore", str(approved[0]))[1].startswith(
+        f"not forgotten: the relevance model already learns from the approval of #{approved[0]} ")
 
 
 def test_forgetting_a_paper_without_a_decision_says_so(cli):
