@@ -175,6 +175,8 @@ def _decide(args: argparse.Namespace, settings: Settings) -> int:
               "lists them)", file=sys.stderr)
         return EXIT_USAGE
     person = maintainers.person("console", name) or name
+    if args.topic and args.decision == "reject":
+        print(f"interp-bot: --topic {args.topic} is ignored: a rejected paper is filed nowhere", file=sys.stderr)
     app = App(settings)
 
     async def main() -> tuple[Any, Any]:

@@ -22,6 +22,7 @@ from bot.curation.posts import topic_name
 Runner = Callable[[Coroutine[Any, Any, Any]], Any]
 _TOPIC_OPTION = re.compile(r"\s--topic[=\s]+(\S+)")
 _EMOJI_VOTE = re.compile(r"^:([\w+\-]+):\s+#?([0-9]+)\s*(--remove)?$")
+_TYPED_EMOJI_VOTE = re.compile(r"^(\S{1,8})\s+#?([0-9]+)\s*(--remove)?$")
 
 
 def candidate_items(curation: Curation) -> list[Item]:
@@ -105,8 +106,13 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
 
 
 def emoji_vote_line(line: str) -> str | None:
-    """`:white_check_mark: 12` -> `vote white_check_mark 12`; None for other lines."""
+    """`:white_check_mark: 12` (or the emoji itself, `✅ 12`, as a terminal's emoji picker types it) ->
+    `vote white_check_mark 12`; None for other lines."""
     match = _EMOJI_VOTE.match(line.strip())
-    if not match:
-        return None
-    return f"vote {match.group(1)} {match.group(2)}{' --remove' if match.group(3) else ''}"
+    if match:
+        return f"vote {match.group(1)} {match.group(2)}{' --remove' if match.group(3) else ''}"
+    typed = _TYPED_EMOJI_VOTE.match(line.strip())
+    # An emoji the bot has a name for (words such as "thumbsup 12" stay words: they may be commands)
+    if typed and not typed.group(1).isascii() and (name := emoji.to_name(typed.group(1))) != typed.group(1):
+        return f"vote {name} {typed.group(2)}{' --remove' if typed.group(3) else ''}"
+    return None

@@ -106,7 +106,8 @@ async def test_console_votes_count_as_the_configured_person_and_topic_votes_surv
 
     monkeypatch.setenv("INTERP_BOT_MAINTAINERS", maintainers)
     monkeypatch.setenv("INTERP_BOT_CONSOLE_MAINTAINER", "alice")
-    code, out, err = await cli(tmp_path, "console", stdin=f":white_check_mark: {paper_id}\n:two: {paper_id}\n")
+    # The emoji's name, or the emoji itself as a terminal's picker types it (which used to be "Unknown command").
+    code, out, err = await cli(tmp_path, "console", stdin=f"✅ {paper_id}\n:two: {paper_id}\n")
     assert code == 0, err
     assert out.count(f"Vote recorded on candidate #{paper_id}") == 2
     with database.transaction() as conn:
