@@ -28,8 +28,7 @@ from bot.errors import ConfigError
 
 SECRET_NAMES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "GITHUB_TOKEN")
 ENV_PREFIX = "INTERP_BOT_"
-# Read by the test suite, not by the bot: never reported as a setting that does not exist.
-_NOT_SETTINGS_PREFIXES = ("INTERP_BOT_TEST_",)
+
 GITHUB_REPO_RE = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"
 
 
@@ -296,53 +295,15 @@ def _config_file_values(path: str) -> dict[str, Any]:
     unknown = [key for key in map(str, data) if key not in Settings.model_fields]
     if unknown:  # a typo here would otherwise leave the default in force, silently
         raise ConfigError(errors.config_file_unknown_settings(path, [
-            f"{key!r} is not a setting{_did_you_mean(key, Settings.model_fields)}" for key in unknown]))
+            f"{key!r} is not a setting{did_you_mean(key, Settings.model_fields)}" for key in unknown]))
     return {str(key): value for key, value in data.items()}
 
 
-def _did_you_mean(name: str, known: Any) -> str:
+def did_you_mean(name: str, known: Any) -> str:
     import difflib
 
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
     return f" (did you mean {close[0]}?)" if close else ""
-
-
-def unknown_variables(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> list[str]:
-    """INTERP_BOT_* variables, in the environment or `.env`, that name no setting, each with the setting it may
-    have meant: a mistyped name leaves the default in force without a word otherwise. Compared as pydantic reads
-    them, whatever the case; a secret is read only under its own name (DISCORD_TOKEN), so INTERP_BOT_DISCORD_TOKEN
-    is no setting either."""
-    environ = os.environ if environ is None else environ
-    names = set(environ)
-    if dotenv is not None and dotenv.is_file():
-        from dotenv import dotenv_values
-
-        names |= set(dotenv_values(dotenv))
-    known = {variable.upper() for variable in _setting_variables()}
-    problems = []
-    for name in sorted(names):
-        upper = name.upper()
-        if not upper.startswith(ENV_PREFIX) or upper in known or upper.startswith(_NOT_SETTINGS_PREFIXES):
-            continue
-        secret = upper.removeprefix(ENV_PREFIX)
-        hint = f" (the secret is read as {secret}, without the prefix)" if secret in SECRET_NAMES else \
-            _did_you_mean(upper, known)
-        problems.append(f"{name} is not a setting{hint}")
-    return problems
-
-
-def _setting_variables() -> list[str]:
-    """Every variable name a setting is read from: its alias when it has one (the secrets), else INTERP_BOT_NAME."""
-    variables = []
-    for name, field in Settings.model_fields.items():
-        alias = field.validation_alias
-        if isinstance(alias, AliasChoices):
-            variables += [str(choice) for choice in alias.choices]
-        elif isinstance(alias, str):
-            variables.append(alias)
-        else:
-            variables.append(f"{ENV_PREFIX}{name.upper()}")
-    return variables
 
 
 def _present(value: Any) -> bool:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.unknown_settings import unknown_variables
 from bot.errors import ConfigError
-from bot.settings import load_settings, unknown_variables
+from bot.settings import load_settings
 
 
 def test_defaults_run_without_any_configuration() -> None:

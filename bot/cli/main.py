@@ -179,7 +179,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     from bot.logs import setup_logging
 
     setup_logging(settings, stream=sys.stderr)
-    from bot.settings import unknown_variables
+    from bot.cli.unknown_settings import unknown_variables
 
     for problem in unknown_variables():
         logging.getLogger("bot.settings").warning("%s; it is ignored", problem)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import sys
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from bot import allocator, errors
 from bot.app import App, configured_adapters
@@ -21,7 +19,9 @@ if TYPE_CHECKING:
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    handlers = {"classify": _classify, "poll": _poll, "candidates": _candidates, "lessons": _lessons, "decide": _decide,
+    from bot.cli.classify import classify
+
+    handlers = {"classify": classify, "poll": _poll, "candidates": _candidates, "lessons": _lessons, "decide": _decide,
                 "digest": _digest, "run": _run, "status": _status, "init": _init, "github": _github,
                 "links": _links}
     from bot.errors import InterpBotError
@@ -48,28 +48,6 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         logging.getLogger("bot.cli").critical("interp-bot %s failed: %s: %s", args.command, type(exc).__name__, exc,
                                               exc_info=exc)
         return 1
-
-
-def _classify(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.catalogue.service import CatalogueService
-    from bot.intake.relevance import Label, RelevanceModel, labels_from
-
-    catalogue = CatalogueService(settings.catalogue_dir).index.catalogue
-    labels: list[Label] = []
-    try:  # decisions already taken teach the model; classify still works without a database
-        from bot.store.curation import CurationStore
-        from bot.store.db import Database
-
-        database = Database.open(settings.database_url, migrate=False)
-        labels = labels_from(CurationStore(database).lessons(forgotten=False))
-        database.close()
-    except Exception:  # no database yet (or unreachable): the shipped model alone
-        labels = []
-    model = RelevanceModel.build(catalogue, labels, threshold=settings.relevance_threshold)
-    bad = classify_stream(model, bounded_lines(sys.stdin), sys.stdout, explain=args.explain)
-    if bad:
-        print(f"interp-bot: {bad} input line(s) were not valid JSON objects with a title", file=sys.stderr)
-    return 1 if bad else 0
 
 
 def _poll(args: argparse.Namespace, settings: Settings) -> int:
@@ -350,53 +328,3 @@ def _links(args: argparse.Namespace, settings: Settings) -> int:
     else:
         sys.stdout.write(output.links_text(report))
     return 1 if report.dead else 0
-
-# A paper's title and abstract are a few kB; a line this long is not one, and is not read whole.
-CLASSIFY_LINE_LIMIT = 1_000_000
-
-
-def bounded_lines(stream: TextIO, limit: int = CLASSIFY_LINE_LIMIT) -> Iterator[str]:
-    """The stream's lines, each cut just past `limit` characters with the rest of it skipped unread into memory:
-    one 100 MB line must not take 1.5 GB to be told it is too long."""
-    while line := stream.readline(limit + 1):
-        if len(line) > limit and not line.endswith("\n"):
-            while (rest := stream.readline(limit)) and not rest.endswith("\n"):
-                pass
-        yield line
-
-
-def classify_stream(model: Any, lines: Iterable[str], out: TextIO, *, explain: bool = False) -> int:
-    """`interp-bot classify`: JSON lines {"title", "summary"} in, one JSON result line out for each.
-
-    A bad line (not JSON, not an object, no title) gets {"error": ...} in its place, so outputs stay aligned with
-    inputs; returns how many lines were bad. Blank lines are skipped. `explain` adds "why" to each result.
-    """
-    bad = 0
-    for lineno, line in enumerate(lines, 1):
-        if lineno == 1:
-            line = line.removeprefix("\ufeff")  # a byte order mark, as some editors and PowerShell write
-        if not line.strip():
-            continue
-        try:
-            if len(line) > CLASSIFY_LINE_LIMIT:
-                raise ValueError(f"longer than {CLASSIFY_LINE_LIMIT:,} characters")
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            result: dict[str, object] = {"error": f"line {lineno}: invalid JSON ({exc.msg})"}
-        except (ValueError, RecursionError) as exc:  # too long, nested too deep, a number of 5,000 digits
-            result = {"error": f"line {lineno}: not read ({str(exc) or type(exc).__name__})"}
-        else:
-            title = item.get("title") if isinstance(item, dict) else None
-            summary = item.get("summary") if isinstance(item, dict) else None
-            if not isinstance(title, str) or not title.strip():
-                result = {"error": f"line {lineno}: no title"}
-            elif summary is not None and not isinstance(summary, str):
-                result = {"error": f"line {lineno}: summary is not text"}
-            else:
-                result = output.relevance_json(model.score(title, summary or ""))
-                if explain:
-                    result["why"] = output.why_json(model.scorer.explain(title, summary or ""))
-        if "error" in result:
-            bad += 1
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
-    return bad

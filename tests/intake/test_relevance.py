@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.catalogue.yaml_io import load_catalogue
-from bot.cli.operations import classify_stream
+from bot.cli.classify import classify_stream
 from bot.intake.relevance import DEFAULT_THRESHOLD, Label, RelevanceModel
 from bot.intake.relevance.decisions import Decision
 from bot.intake.relevance.scorer import Scorer
@@ -251,7 +251,7 @@ def test_classify_answers_hostile_lines_with_errors_and_goes_on(model):
 
 
 def test_classify_reads_an_over_long_line_without_holding_it() -> None:
-    from bot.cli.operations import bounded_lines
+    from bot.cli.classify import bounded_lines
 
     stream = io.StringIO("a" * 25 + "\n" + "b" * 3 + "\n" + "c" * 40)
     assert list(bounded_lines(stream, limit=10)) == ["a" * 11, "bbb\n", "c" * 11]
