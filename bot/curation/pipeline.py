@@ -72,8 +72,6 @@ def process_id() -> str:
 
 def _not_open(paper: StoredPaper) -> str:
     """Why a paper takes no vote or decision."""
-    if paper.status == "seen" and paper.held_back_at is not None:
-        return f"#{paper.id} was held back by the daily budget: `approve {paper.id}` or `reject {paper.id}` decides it"
     if paper.status == "seen":
         return f"#{paper.id} is not a candidate: the intake scored it below the relevance threshold"
     return f"candidate #{paper.id} is already {paper.status}"
@@ -212,6 +210,7 @@ class Curation:
                 paper = self.papers.paper(paper_id, conn)
                 if paper is None:
                     return VoteOutcome(False, "no such candidate")
+                paper = self._promoted(conn, paper)
                 if paper.status != "candidate":  # a vote on it would be stored and never count
                     return VoteOutcome(False, _not_open(paper), paper_id)
                 changed = self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=emoji_name,
@@ -220,6 +219,14 @@ class Curation:
             return VoteOutcome(changed, "counted" if changed else "unchanged", paper_id, decision)
 
         return await self._finished(await asyncio.to_thread(apply))
+
+    def _promoted(self, conn: Any, paper: StoredPaper) -> StoredPaper:
+        """`candidates --all` shows what the daily budget held back: a maintainer's vote or decision on one of those
+        makes it a candidate first (inside the caller's transaction, the paper locked)."""
+        if paper.status == "seen" and paper.held_back_at is not None \
+                and self.store.promote_held_back(conn, paper.id, self.db.now()):
+            return self.papers.paper(paper.id, conn) or paper
+        return paper
 
     def _standing(self, conn: Any, paper: StoredPaper) -> Standing:
         standing = Standing([], [], {})
@@ -292,9 +299,7 @@ class Curation:
                 paper = self.papers.paper(paper_id, conn)
                 if paper is None:
                     return VoteOutcome(False, f"no candidate #{paper_id}", paper_id)
-                # `candidates --all` shows what the daily budget held back: a maintainer may decide those too.
-                if paper.held_back_at is not None and self.store.promote_held_back(conn, paper_id, self.db.now()):
-                    paper = self.papers.paper(paper_id, conn) or paper
+                paper = self._promoted(conn, paper)
                 if paper.status != "candidate":
                     return VoteOutcome(False, _not_open(paper), paper_id)
                 # The maintainer's own vote first (a topic they name among the suggestions is a topic vote too)...
@@ -450,7 +455,7 @@ class Curation:
         def apply() -> list[int]:
             expired = []
             for paper in self.papers.candidates():
-                if paper.first_seen_at < cutoff:
+                if (paper.candidate_at or paper.first_seen_at) < cutoff:  # a promoted paper: from its promotion
                     with self.db.transaction() as conn:
                         if self.store.decide(conn, paper_id=paper.id, decision="expired", topic=None, deciders=[],
                                              entry_id=None, now=self.db.now()):

@@ -258,11 +258,12 @@ class CurationStore:
 
     def promote_held_back(self, conn: Connection, paper_id: int, now: datetime) -> bool:
         """A paper the daily budget held back (`seen`, relevant) becomes a candidate: a maintainer chose to decide
-        it. False when it is not such a paper."""
+        it. It counts against today's budget and expires from today (`candidate_at`). False when it is not such a
+        paper."""
         return bool(conn.execute(update(schema.papers).where(schema.papers.c.id == paper_id)
                                  .where(schema.papers.c.status == "seen")
                                  .where(schema.papers.c.held_back_at.is_not(None))
-                                 .values(status="candidate", status_at=now)).rowcount)
+                                 .values(status="candidate", status_at=now, candidate_at=now)).rowcount)
 
     def decision(self, paper_id: int) -> Decision | None:
         with self.db.engine.connect() as conn:

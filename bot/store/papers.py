@@ -63,6 +63,7 @@ class StoredPaper:
     listed_entry: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     held_back_at: datetime | None = None  # the daily candidate budget held it back (it stays `seen`)
+    candidate_at: datetime | None = None  # when it became a candidate (put forward, or a held-back one promoted)
 
 
 @dataclass
@@ -87,7 +88,7 @@ def _paper(row: Any) -> StoredPaper:
         categories=tuple(row.categories or ()), feeds=tuple(row.feeds or ()), published=utc(row.published),
         first_seen_at=utc(row.first_seen_at), score=float(row.score), topics=tuple(row.topics or ()),  # type: ignore[arg-type]
         status=row.status, status_at=utc(row.status_at), listed_entry=row.listed_entry,  # type: ignore[arg-type]
-        held_back_at=utc(row.held_back_at),
+        held_back_at=utc(row.held_back_at), candidate_at=utc(row.candidate_at),
     )
 
 

@@ -121,16 +121,25 @@ async def test_the_digest_and_candidates_all_show_what_the_daily_budget_held_bac
     main(["--catalogue", str(catalogue_dir), "--db", database_url, "candidates", "--json"])
     assert len(json.loads(capsys.readouterr().out)) == 1
 
-    # What `--all` shows can be decided: a maintainer's approval promotes a held-back paper and counts as usual.
+    # What `--all` shows can be decided: a maintainer's vote or decision promotes a held-back paper, which then
+    # counts as usual, against today's budget, and expires counted from its promotion.
     held = {p["title"][-6:]: p["id"] for p in listed}
     curation = make(catalogue_dir, database_url, "a", io.StringIO())
+    later = now + timedelta(days=20)  # a maintainer goes through `--all` weeks later
+    curation.db.clock = lambda: later
     outcome = await curation.vote(held["part 2"], "white_check_mark", "console:alice")
-    assert (outcome.counted, outcome.reason) == (
-        False, f"#{held['part 2']} was held back by the daily budget: `approve {held['part 2']}` or "
-               f"`reject {held['part 2']}` decides it")
-    outcome = await curation.decide(held["part 2"], "reject", person="console:alice", force=True)
+    assert (outcome.counted, outcome.reason, outcome.decision) == (True, "counted", None)
+    promoted = curation.papers.paper(held["part 2"])
+    assert (promoted.status, promoted.candidate_at) == ("candidate", later)
+    assert curation.papers.candidates_since(later) == 1  # it counts against that day's budget
+    expiry = timedelta(days=curation.settings.candidate_expiry_days)
+    curation.db.clock = lambda: later + expiry - timedelta(minutes=1)
+    assert await curation.expire() == 1  # part 1, a candidate since `now`; the promoted one runs from `later`
+    assert curation.papers.paper(held["part 1"]).status == "expired"
+    assert curation.papers.paper(held["part 2"]).status == "candidate"
+    outcome = await curation.decide(held["part 3"], "reject", person="console:alice", force=True)
     assert (outcome.decision, outcome.reason) == ("rejected", "decided")
-    assert [p.title[-6:] for p in curation.papers.held_back()] == ["part 3", "part 0"]  # the rest stay held back
+    assert [p.title[-6:] for p in curation.papers.held_back()] == ["part 0"]  # the rest stay held back
     curation.papers.record_batch([(["arxiv:2411.29999"], _paper_values(9, 0.1) | {"status": "seen"}, "item-9")],
                                  feed="arxiv-cs-cl", now=now)
     seen = next(p for p in curation.papers.papers() if p.title.endswith("part 9"))
