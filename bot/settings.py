@@ -225,8 +225,7 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources = [init_settings, env_settings, dotenv_settings]
         # The config file may be named in .env as well as in the environment (.env.example lists it there).
-        dotenv_values = getattr(dotenv_settings, "env_vars", {})
-        config_file = os.environ.get("INTERP_BOT_CONFIG") or dotenv_values.get("interp_bot_config")
+        config_file = config_file_named(getattr(dotenv_settings, "env_vars", {}))
         if config_file:
             sources.append(InitSettingsSource(settings_cls, init_kwargs=_config_file_values(config_file)))
         return tuple(sources)
@@ -322,22 +321,33 @@ def env_name(field_name: str) -> str:
 _FLAGS = {"catalogue_dir": "--catalogue", "database_url": "--db", "feeds_file": "--feeds", "log_level": "--log-level"}
 
 
+def read_dotenv(path: Path = Path(".env")) -> dict[str, str]:
+    """`.env`'s non-empty values by upper-case name, as the settings read them (empty means unset)."""
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return {key.upper(): value for key, value in dotenv_values(path).items() if value}
+
+
+def config_file_named(dotenv: Mapping[str, Any]) -> str | None:
+    """The INTERP_BOT_CONFIG file: named in the environment, or else in `.env` (.env.example lists it there)."""
+    return os.environ.get("INTERP_BOT_CONFIG") or next(
+        (value for key, value in dotenv.items() if key.upper() == "INTERP_BOT_CONFIG" and value), None)
+
+
 def _source_of(name: str, overrides: Mapping[str, Any]) -> str:
     """Where a setting's bad value came from, in the order the sources are read: a command-line flag, the
-    environment, `.env`, then the INTERP_BOT_CONFIG file (which `.env` may name)."""
+    environment, `.env`, then the INTERP_BOT_CONFIG file (which `.env` may name). Empty values are unset."""
     variable = env_name(name)
     if overrides.get(name) is not None:
         return f"{_FLAGS.get(name, name)} (or {variable})"
-    if variable in os.environ:
+    if os.environ.get(variable):
         return variable
-    dotenv: dict[str, Any] = {}
-    if Path(".env").is_file():
-        from dotenv import dotenv_values
-
-        dotenv = {key.upper(): value for key, value in dotenv_values(".env").items()}
-    if variable in dotenv:
+    dotenv = read_dotenv()
+    if dotenv.get(variable):
         return f".env: {variable}"
-    config = os.environ.get("INTERP_BOT_CONFIG") or dotenv.get("INTERP_BOT_CONFIG")
+    config = config_file_named(dotenv)
     if config:
         try:
             if name in _config_file_values(config):

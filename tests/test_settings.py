@@ -83,11 +83,14 @@ def test_a_mistyped_setting_is_named_with_the_one_it_may_mean(tmp_path: Path, mo
     assert unknown_variables(environ) == [
         "INTERP_BOT_APROVALS_NEEDED is not a setting (did you mean INTERP_BOT_APPROVALS_NEEDED?)",
         "INTERP_BOT_NONSENSE is not a setting"]
-    # A secret is read under its own name only; case does not matter to pydantic, so not here either; .env counts.
+    # Names pydantic reads are not warned about: any case, and a secret's prefixed name (populate_by_name), which
+    # really is read; .env's names are checked too.
     (tmp_path / ".env").write_text("INTERP_BOT_DIGEST_TIEM=08:00\n", encoding="utf-8")
     assert unknown_variables({"INTERP_BOT_DISCORD_TOKEN": "x", "interp_bot_log_level": "INFO"}) == [
-        "INTERP_BOT_DIGEST_TIEM is not a setting (did you mean INTERP_BOT_DIGEST_TIME?)",
-        "INTERP_BOT_DISCORD_TOKEN is not a setting (the secret is read as DISCORD_TOKEN, without the prefix)"]
+        "INTERP_BOT_DIGEST_TIEM is not a setting (did you mean INTERP_BOT_DIGEST_TIME?)"]
+    monkeypatch.setenv("INTERP_BOT_DISCORD_TOKEN", "read-under-the-prefixed-name-too")
+    (tmp_path / ".env").unlink()
+    assert load_settings().discord_token.get_secret_value() == "read-under-the-prefixed-name-too"
     config = tmp_path / "interp-bot.yaml"
     config.write_text("aprovals_needed: 1\n")
     monkeypatch.setenv("INTERP_BOT_CONFIG", str(config))
@@ -107,9 +110,9 @@ def test_a_bad_value_in_the_config_file_is_named_as_the_files(tmp_path: Path, mo
     with pytest.raises(ConfigError, match="INTERP_BOT_MAINTAINERS: "):
         load_settings()
     monkeypatch.delenv("INTERP_BOT_MAINTAINERS")
-    monkeypatch.delenv("INTERP_BOT_CONFIG")  # the file named in .env, as .env.example does it
-    (tmp_path / ".env").write_text(f"INTERP_BOT_CONFIG={config}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=f"{config}: maintainers: "):
+    monkeypatch.delenv("INTERP_BOT_CONFIG")  # the file named in .env, as .env.example does it, with empty lines
+    (tmp_path / ".env").write_text(f"INTERP_BOT_CONFIG={config}\nINTERP_BOT_MAINTAINERS=\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"{config}: maintainers: "):  # an empty value is unset: not the culprit
         load_settings()
 
 

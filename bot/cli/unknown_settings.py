@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import AliasChoices
 
-from bot.settings import ENV_PREFIX, SECRET_NAMES, Settings, did_you_mean
+from bot.settings import ENV_PREFIX, Settings, did_you_mean, read_dotenv
 
 # Read by the test suite, not by the bot: never reported as a setting that does not exist.
 _NOT_SETTINGS_PREFIXES = ("INTERP_BOT_TEST_",)
@@ -21,33 +21,22 @@ def unknown_variables(environ: Mapping[str, str] | None = None, dotenv: Path | N
     them, whatever the case; a secret is read only under its own name (DISCORD_TOKEN), so INTERP_BOT_DISCORD_TOKEN
     is no setting either."""
     environ = os.environ if environ is None else environ
-    names = set(environ)
-    if dotenv is not None and dotenv.is_file():
-        from dotenv import dotenv_values
-
-        names |= set(dotenv_values(dotenv))
+    names = set(environ) | (set(read_dotenv(dotenv)) if dotenv is not None else set())
     known = {variable.upper() for variable in _setting_variables()}
-    problems = []
-    for name in sorted(names):
-        upper = name.upper()
-        if not upper.startswith(ENV_PREFIX) or upper in known or upper.startswith(_NOT_SETTINGS_PREFIXES):
-            continue
-        secret = upper.removeprefix(ENV_PREFIX)
-        hint = f" (the secret is read as {secret}, without the prefix)" if secret in SECRET_NAMES else \
-            did_you_mean(upper, known)
-        problems.append(f"{name} is not a setting{hint}")
-    return problems
+    return [f"{name} is not a setting{did_you_mean(name.upper(), known)}" for name in sorted(names)
+            if name.upper().startswith(ENV_PREFIX) and name.upper() not in known
+            and not name.upper().startswith(_NOT_SETTINGS_PREFIXES)]
 
 
 def _setting_variables() -> list[str]:
-    """Every variable name a setting is read from: its alias when it has one (the secrets), else INTERP_BOT_NAME."""
+    """Every variable name a setting is read from: INTERP_BOT_NAME, and its alias when it has one (a secret's own
+    name, DISCORD_TOKEN; with populate_by_name the prefixed name is read too)."""
     variables = []
     for name, field in Settings.model_fields.items():
+        variables.append(f"{ENV_PREFIX}{name.upper()}")
         alias = field.validation_alias
         if isinstance(alias, AliasChoices):
             variables += [str(choice) for choice in alias.choices]
         elif isinstance(alias, str):
             variables.append(alias)
-        else:
-            variables.append(f"{ENV_PREFIX}{name.upper()}")
     return variables
