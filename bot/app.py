@@ -56,7 +56,7 @@ FeedsNeed = Literal["required", "optional", "unused"]
 
 class App:
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None,
-                 feeds: FeedsNeed = "unused", read_only: bool = False):
+                 feeds: FeedsNeed = "optional", read_only: bool = False):
         """`feeds`: "required" (poll: a missing or broken feeds file is an error), "optional" (run: a missing one is
         allowed and warned about, a broken one is an error), "unused" (every other command: neither stops it, and a
         broken one is kept in `feeds_problem` for `status`; a maintainer mid-typo can still decide and look up).

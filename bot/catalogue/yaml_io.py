@@ -89,7 +89,9 @@ def _load_catalogue(directory: Path, pending: dict[str, str]) -> Catalogue:
         raise CatalogueError(problems)
     topic_slugs = {t.slug for t in topics}
 
-    reader = _EntryFiles(topic_slugs, problems)
+    # A tree with problems may have dropped topics (a bad parent slug takes its subtree): blocks under the dropped
+    # ones are skipped, not reported as "not in topics.yaml", which would bury the tree's own problem again.
+    reader = _EntryFiles(topic_slugs, problems, tree_is_whole=not problems)
     paths = entry_files(directory)
     paths += [directory / name for name in sorted(pending) if name != TOPICS_FILE and directory / name not in paths]
     for path in sorted(paths):
@@ -225,9 +227,10 @@ class Placement(NamedTuple):
 class _EntryFiles:
     """Reads entry files one by one, collecting entries, their placements and every problem found."""
 
-    def __init__(self, topic_slugs: set[str], problems: list[Problem]):
+    def __init__(self, topic_slugs: set[str], problems: list[Problem], *, tree_is_whole: bool = True):
         self.topic_slugs = topic_slugs
         self.problems = problems
+        self.tree_is_whole = tree_is_whole
         self.entries: dict[str, Entry] = {}
         self.placements: list[Placement] = []
         self._first_seen: dict[str, tuple[Path, int | None]] = {}  # entry id -> where it is recorded
@@ -262,8 +265,9 @@ class _EntryFiles:
                                         f"unknown key '{key}' in a topic block{suggest(str(key), BLOCK_KEYS)}"))
         topic = block.get("topic")
         if not isinstance(topic, str) or topic not in self.topic_slugs:
-            problems.append(Problem(path, line, f"topic {topic!r} is not in {TOPICS_FILE}"
-                                    f"{suggest(str(topic), self.topic_slugs)}"))
+            if self.tree_is_whole:
+                problems.append(Problem(path, line, f"topic {topic!r} is not in {TOPICS_FILE}"
+                                        f"{suggest(str(topic), self.topic_slugs)}"))
             return
         items = block.get("entries") or []
         items_node = field_node(block_node, "entries")

@@ -48,6 +48,12 @@ def to_name(emoji: str) -> str:
     return {"thumbsup": "+1", "thumbsdown": "-1"}.get(name, name)
 
 
+def unicode_name(text: str) -> str | None:
+    """The canonical name of an emoji character the bot knows (any skin tone, with or without VS16); else None."""
+    text = text.strip()
+    return _NAME_BY_UNICODE.get(text) or _NAME_BY_UNICODE.get(text.replace("\ufe0f", "").translate(_SKIN_TONES))
+
+
 def to_unicode(name: str) -> str:
     """The unicode character for a canonical name (for Discord); the name itself if unknown."""
     return _UNICODE_BY_NAME.get(to_name(name), name)

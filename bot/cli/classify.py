@@ -64,7 +64,7 @@ def classify_stream(model: Any, lines: Iterable[str], out: TextIO, *, explain: b
         if not line.strip():
             continue
         try:
-            if len(line) > CLASSIFY_LINE_LIMIT:
+            if len(line.rstrip("\r\n")) > CLASSIFY_LINE_LIMIT:
                 raise ValueError(f"longer than {CLASSIFY_LINE_LIMIT:,} characters")
             item = json.loads(line)
         except json.JSONDecodeError as exc:

@@ -90,7 +90,7 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _candidates(args: argparse.Namespace, settings: Settings) -> int:
-    app = App(settings)
+    app = App(settings, feeds="unused")
     papers = app.curation.papers.candidates()
     held_back = app.curation.papers.held_back() if args.all else []
     if args.json:
@@ -155,7 +155,7 @@ def _decide(args: argparse.Namespace, settings: Settings) -> int:
     person = maintainers.person("console", name) or name
     if args.topic and args.decision == "reject":
         print(f"interp-bot: --topic {args.topic} is ignored: a rejected paper is filed nowhere", file=sys.stderr)
-    app = App(settings)
+    app = App(settings, feeds="unused")
 
     async def main() -> tuple[Any, Any]:
         try:
@@ -187,14 +187,14 @@ def _decide(args: argparse.Namespace, settings: Settings) -> int:
         print(f"candidate #{args.id} approved{forced}: added to {decision.topic} as `{decision.entry_id}`; "
               f"{settings.catalogue_dir}/README.md re-rendered", flush=True)
         if app.publisher is not None:  # the list lives on GitHub: propose it there now
-            return _github_round(App(settings))
+            return _github_round(App(settings, feeds="unused"))
     else:
         print(f"candidate #{args.id} {outcome.decision}")
     return 0
 
 
 def _digest(args: argparse.Namespace, settings: Settings) -> int:
-    app = App(settings)
+    app = App(settings, feeds="unused")
     names = configured_adapters(settings)
 
     async def main() -> Any:
@@ -246,7 +246,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:
-    app = App(settings, read_only=True)  # status looks; it creates and migrates nothing
+    app = App(settings, feeds="unused", read_only=True)  # status looks; it creates and migrates nothing
     try:
         data = output.status_json(app, configured_adapters(settings))
     finally:
@@ -278,7 +278,7 @@ def _github(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.github_enabled:
         raise ConfigError("missing setting: INTERP_BOT_GITHUB_REPO (the list's repository, OWNER/NAME; "
                           "see docs/github.md)")
-    return _github_round(App(settings))
+    return _github_round(App(settings, feeds="unused"))
 
 
 def _github_round(app: App) -> int:
@@ -308,7 +308,7 @@ def _links(args: argparse.Namespace, settings: Settings) -> int:
     from bot.links import link_report
     from bot.store.links import LinkStore
 
-    app = App(settings)
+    app = App(settings, feeds="unused")
 
     async def check() -> Any:
         try:

@@ -112,7 +112,7 @@ def emoji_vote_line(line: str) -> str | None:
     if match:
         return f"vote {match.group(1)} {match.group(2)}{' --remove' if match.group(3) else ''}"
     typed = _TYPED_EMOJI_VOTE.match(line.strip())
-    # An emoji the bot has a name for (words such as "thumbsup 12" stay words: they may be commands)
-    if typed and not typed.group(1).isascii() and (name := emoji.to_name(typed.group(1))) != typed.group(1):
+    # Only an emoji character the bot knows: words ("thumbsup 12", "é: 3") stay words, they may be commands.
+    if typed and (name := emoji.unicode_name(typed.group(1))) is not None:
         return f"vote {name} {typed.group(2)}{' --remove' if typed.group(3) else ''}"
     return None

@@ -93,6 +93,16 @@ def test_a_broken_topics_file_is_the_one_problem_reported(catalogue_dir: Path) -
     assert "invalid YAML" in message
 
 
+def test_a_bad_parent_slug_is_reported_without_its_subtrees_knock_on_errors(catalogue_dir: Path) -> None:
+    """A bad slug drops the topic and its subtree; the entry files' blocks under them are not each reported."""
+    edit(catalogue_dir / "topics.yaml", "slug: tools-techniques-methods", "slug: Tools-techniques-methods")
+    edit(catalogue_dir / "library.yaml", "url: https://github.com/alan-cooney/CircuitsVis", "url: not-a-url")
+    message = problems_of(catalogue_dir)
+    assert "topics.yaml:" in message
+    assert "is not in topics.yaml" not in message
+    assert "malformed URL 'not-a-url'" in message  # what else is wrong still shows in the same round
+
+
 def test_a_tree_that_loads_with_a_small_problem_still_has_the_entry_files_checked(catalogue_dir: Path) -> None:
     edit(catalogue_dir / "topics.yaml", "slug: video", "slug: survey")
     edit(catalogue_dir / "library.yaml", "url: https://github.com/alan-cooney/CircuitsVis", "url: not-a-url")

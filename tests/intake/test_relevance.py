@@ -248,6 +248,10 @@ def test_classify_answers_hostile_lines_with_errors_and_goes_on(model):
     assert results[1]["error"].startswith("line 2: not read (maximum recursion depth exceeded")
     assert results[2]["error"].startswith("line 3: not read (Exceeds the limit (4300 digits)")
     assert results[3]["error"] == "line 4: not read (longer than 1,000,000 characters)"
+    exactly = json.dumps({"title": "Sparse autoencoders", "summary": "z" * 10})
+    exactly = exactly[:-1] + " " * (1_000_000 - len(exactly)) + "}"  # 1,000,000 characters and its newline
+    assert len(exactly) == 1_000_000
+    assert classify_stream(model, [exactly + "\n"], io.StringIO()) == 0
 
 
 def test_classify_reads_an_over_long_line_without_holding_it() -> None:

@@ -108,7 +108,7 @@ def run_console(settings: Settings) -> int:
     terminal = sys.stdin.isatty() and sys.stdout.isatty()
     if terminal:
         terminal_logs(settings)
-    app = App(settings)
+    app = App(settings, feeds="unused")  # lookups and decisions: a feeds.yaml being edited must not stop them
     app.add_adapter("console")
     register_curation_commands(app.commands, app.curation, asyncio.run)
     try:
