@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 REDACTED = "[redacted]"
 # Token shapes worth hiding even when we were not told about them (e.g. from a misconfigured variable).
-_TOKEN_SHAPES = re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{8,})\b")
+# Token shapes hidden even when the value is not one we were given (another workspace's, a pasted one): Slack's,
+# and GitHub's (classic ghp_/gho_/ghu_/ghs_/ghr_ and fine-grained github_pat_).
+_TOKEN_SHAPES = re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{8,}|gh[pousr]_[A-Za-z0-9]{20,}"
+                           r"|github_pat_[A-Za-z0-9_]{20,})")
 
 
 class RedactingFilter(logging.Filter):

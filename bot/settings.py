@@ -164,6 +164,14 @@ class Settings(BaseSettings):
             raise ValueError("must be a list of {name, discord, slack}, e.g. [{name: ada, slack: [U01]}]")
         return parsed
 
+    @field_validator("discord_token", "slack_bot_token", "slack_app_token", "slack_signing_secret", "github_token",
+                     mode="before")
+    @classmethod
+    def _secret_text(cls, value: Any) -> Any:
+        """A secret as written to a file usually ends in a newline: it would make an illegal HTTP header (whose
+        error message then quoted the token), and never match what the log redactor looks for."""
+        return value.strip() if isinstance(value, str) else value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _log_level(cls, value: Any) -> Any:

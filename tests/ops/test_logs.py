@@ -187,3 +187,23 @@ def test_the_redactor_hides_every_secret_from_any_logger(monkeypatch: pytest.Mon
     assert RUN not in output, output
     assert "cannot connect to postgresql://interp:[redacted]@127.0.0.1:1/interp" in output
     assert output.count("[redacted]") >= 4 * len(everything) + 3
+
+
+def test_a_secret_read_from_a_file_with_its_newline_is_used_and_hidden_as_a_token(monkeypatch: pytest.MonkeyPatch
+                                                                                   ) -> None:
+    """`GITHUB_TOKEN=$(cat token-file)` keeps no newline, but a secret mounted or pasted with one did: an illegal
+    HTTP header, whose error quoted the token as bytes (`b'token github_pat_…\\n'`) past the redactor."""
+    token = "github_pat_" + "A1b2C3d4E5" * 4
+    monkeypatch.setenv("GITHUB_TOKEN", token + "\n")
+    settings = load_settings(log_level="DEBUG")
+    assert settings.github_token is not None and settings.github_token.get_secret_value() == token
+    stream = io.StringIO()
+    handler = setup_logging(settings, stream=stream)
+    try:
+        logging.getLogger("httpcore").debug("Illegal header value %r", f"token {token}\n".encode())
+        logging.getLogger("bot.github").warning("a server echoed %s", "ghp_" + "Z9y8X7w6V5" * 4)  # not ours: a shape
+    finally:
+        logging.getLogger().removeHandler(handler)
+    output = stream.getvalue()
+    assert token not in output and "ghp_Z9y8" not in output
+    assert output.count("[redacted]") == 2
