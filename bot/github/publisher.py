@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.catalogue.model import entry_from_data, entry_to_data
-from bot.catalogue.service import CatalogueService, write_entry
+from bot.catalogue.service import CatalogueService, listed_as, write_entry
 from bot.catalogue.yaml_io import TOPICS_FILE, load_catalogue
 from bot.curation.digest import local_day
 from bot.curation.notices import tell_maintainers
@@ -288,18 +288,61 @@ class Publisher:
             now = self.curation.db.now()
             if info.merged:
                 if await asyncio.to_thread(self.store.close_pull_request, pr.branch, "merged", info.merged_at or now):
-                    await asyncio.to_thread(self._merged, pr.branch)
-                    report.say(f"pull request #{pr.number} was merged: {info.url}")
+                    removed = await asyncio.to_thread(self._merged, pr.branch, report.default_branch, pr.number)
+                    report.say(f"pull request #{pr.number} was merged: {info.url}"
+                               + (f" ({removed} approved paper(s) were not in it)" if removed else ""))
             elif info.state == "closed" and await asyncio.to_thread(self.store.close_pull_request, pr.branch,
                                                                     "closed", now):
                 count = await asyncio.to_thread(self._closed, pr.branch)
                 report.say(f"pull request #{pr.number} was closed without merging: {count} paper(s) marked "
                            "rejected upstream")
 
-    def _merged(self, branch: str) -> None:
+    def _merged(self, branch: str, default_branch: str, number: int) -> int:
+        """The papers the merged pull request brought onto the list are merged; any it no longer held (a reviewer
+        took one out, someone rewrote the branch) are not announced as on the list: they are rejected upstream, as
+        a closed pull request's are, and the maintainers are told. Returns how many were not in it."""
         published = self.store.publications(branch=branch, states=["published"])
-        self.store.set_publication_state([p.paper_id for p in published], "merged")
+        missing = self._not_on(default_branch, published)
+        self.store.set_publication_state([p.paper_id for p in published if p not in missing], "merged")
+        if missing:
+            self.store.set_publication_state([p.paper_id for p in missing], "closed",
+                                             note=f"not in pull request #{number} when it was merged")
+            now = self.curation.db.now()
+            for publication in missing:
+                self.curation.papers.set_status(publication.paper_id, "rejected upstream", only_from=["approved"],
+                                                now=now)
+            titles = "; ".join(texts.one_line(str(p.entry.get("title", "")), 120) for p in missing)
+            self._notify_soon(texts.problem_post(
+                f"github-missing:{number}", f"Pull request #{number} was merged without {len(missing)} approved "
+                f"paper(s)", f"Not on {default_branch} after the merge (taken out in review, or the branch was "
+                f"rewritten): {titles}. They are marked rejected upstream; add one by hand on GitHub if it "
+                "belongs on the list."))
         self._move_unpushed(branch)
+        return len(missing)
+
+    def _not_on(self, default_branch: str, publications: list[StoredPublication]) -> list[StoredPublication]:
+        """The publications whose entries the default branch's list does not hold, fetched again when some seem
+        missing (the merge may have landed after this round's fetch). An upstream list that does not load cannot
+        tell: then none are called missing."""
+        if not publications:
+            return []
+        git, subdir = self._clone()
+        missing: list[StoredPublication] = []
+        for attempt in range(2):
+            if attempt:
+                git.fetch(default_branch, PREFIX)
+            upstream = git.rev(f"refs/remotes/origin/{default_branch}")
+            if upstream is None:
+                return []
+            with git.scratch(upstream) as build:
+                try:
+                    catalogue = load_catalogue(build.root / subdir)
+                except CatalogueError:
+                    return []
+            missing = [p for p in publications if listed_as(catalogue, entry_from_data(p.entry)) is None]
+            if not missing:
+                return []
+        return missing
 
     def _closed(self, branch: str) -> int:
         published = self.store.publications(branch=branch, states=["published"])

@@ -85,6 +85,39 @@ async def test_a_merge_is_announced_once_and_reaches_the_digest(loop: Loop) -> N
     assert "1 pull request(s) merged on GitHub" in digest.post.reply.text
 
 
+async def test_a_paper_taken_out_of_the_pull_request_is_not_announced_as_on_the_list(loop: Loop) -> None:
+    """A reviewer removes one of two papers from the bot's branch, then merges: the bot used to mark both merged and
+    say '2 papers are now on the list'."""
+    kept, dropped = await loop.approve(1), await loop.approve(2)
+    await loop.publisher.run_round()
+    branch = loop.github.pulls[1].head
+
+    def take_out_family_2(work: Path) -> None:
+        path = work / "catalogue" / "tools-techniques-methods.yaml"
+        lines = path.read_text().splitlines(keepends=True)
+        title = next(i for i, line in enumerate(lines) if "Feature Family 2 in Language Models" in line)
+        start = max(i for i in range(title + 1) if lines[i].lstrip().startswith("- id:"))
+        indent = len(lines[start]) - len(lines[start].lstrip())
+        end = next((i for i in range(start + 1, len(lines))
+                    if lines[i].strip() and len(lines[i]) - len(lines[i].lstrip()) <= indent), len(lines))
+        path.write_text("".join(lines[:start] + lines[end:]))
+
+    loop.github.commit(take_out_family_2, "Not this one", branch=branch)
+    loop.github.merge(1)
+    report = await loop.publisher.run_round()
+    assert "pull request #1 was merged: https://github.com/interp-test/awesome-llm-interpretability/pull/1 " \
+           "(1 approved paper(s) were not in it)" in report.lines
+    said = loop.console.getvalue()
+    assert "1 paper is now on the list" in said
+    assert "Pull request #1 was merged without 1 approved paper(s)" in said
+    assert "Sparse Autoencoders Find Feature Family 2 in Language Models. They are marked rejected upstream" in said
+    assert GitHubStore(loop.database).count_by_state() == {"merged": 1, "closed": 1}
+    assert loop.curation.papers.paper(kept).status == "approved"
+    assert loop.curation.papers.paper(dropped).status == "rejected upstream"
+    await loop.publisher.run_round()
+    assert loop.console.getvalue().count("was merged without") == 1  # said once
+
+
 async def test_a_closed_pull_request_is_undone_and_never_proposed_again(loop: Loop) -> None:
     paper_id = await loop.approve(1)
     title = "Sparse Autoencoders Find Feature Family 1 in Language Models"
