@@ -378,8 +378,9 @@ class Publisher:
             title = texts.one_line(str(publication.entry.get("title", "")), 120)
             posts.append(texts.problem_post(f"github-failed:{publication.paper_id}",
                                             f"“{title}” cannot be added to the list on GitHub",
-                                            f"{publication.note}. Approve it again under another topic if it "
-                                            "still belongs on the list."))
+                                            f"{publication.note}. The approval stands but is not proposed again; "
+                                            "if the paper belongs on the list, add it on GitHub by hand (the bot "
+                                            "serves the list from there)."))
         return posts
 
     # ------------------------------------------------------------------ publish

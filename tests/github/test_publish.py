@@ -118,6 +118,30 @@ async def test_a_paper_taken_out_of_the_pull_request_is_not_announced_as_on_the_
     assert loop.console.getvalue().count("was merged without") == 1  # said once
 
 
+async def test_an_approval_that_cannot_join_its_branch_is_reported_with_advice_that_works(loop: Loop) -> None:
+    """A reviewer breaks the YAML on the bot's branch; the next approval cannot be added there. The notice used to
+    say 'approve it again under another topic', which `decide` refuses for a paper already approved."""
+    await loop.approve(1)
+    await loop.publisher.run_round()
+    branch = loop.github.pulls[1].head
+
+    def break_yaml(work: Path) -> None:
+        path = work / "catalogue" / "tools-techniques-methods.yaml"
+        path.write_text(path.read_text() + "\n  - topic: [unclosed\n")
+
+    loop.github.commit(break_yaml, "A slip in review", branch=branch)
+    second = await loop.approve(2)
+    await loop.publisher.run_round()
+    publication = GitHubStore(loop.database).publication(second)
+    assert publication is not None and publication.state == "failed"
+    assert "tools-techniques-methods.yaml" in (publication.note or "")
+    said = loop.console.getvalue()
+    assert ("“Sparse Autoencoders Find Feature Family 2 in Language Models” cannot be added to the list on "
+            "GitHub") in said
+    assert "add it on GitHub by hand" in said
+    assert "Approve it again" not in said
+
+
 async def test_a_closed_pull_request_is_undone_and_never_proposed_again(loop: Loop) -> None:
     paper_id = await loop.approve(1)
     title = "Sparse Autoencoders Find Feature Family 1 in Language Models"
