@@ -82,8 +82,8 @@ def setup_logging(settings: Settings, *, stream: TextIO | None = None) -> loggin
     handler._interp_bot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(settings.log_level)  # a name logging knows (checked by Settings)
-    # Chatty libraries stay at WARNING unless we debug.
-    if root.level > logging.DEBUG:
-        for name in ("httpx", "httpcore", "discord.gateway", "discord.client", "slack_bolt", "apscheduler"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+    # Chatty libraries stay at WARNING unless we debug (and follow the root again when we do, should logging be set
+    # up a second time in one process).
+    for name in ("httpx", "httpcore", "discord.gateway", "discord.client", "slack_bolt", "apscheduler"):
+        logging.getLogger(name).setLevel(logging.WARNING if root.level > logging.DEBUG else logging.NOTSET)
     return handler
