@@ -17,6 +17,9 @@ TRAILER = "Interp-Bot-Paper"  # on every commit the bot makes: commits without i
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
 
 
+_ISSUE_REF = re.compile(r"#(?=\d)")
+
+
 def one_line(text: str, limit: int = 200) -> str:
     text = " ".join(strip_control(text).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -26,8 +29,14 @@ def approvers_text(publication: StoredPublication) -> str:
     return ", ".join(f"{name} ({platform})" for name, platform in publication.approvers) or "maintainers"
 
 
+def _inert(text: str) -> str:
+    """A title as plain text that GitHub acts on nowhere: no @mention pings, and no "#12" (so no "Closes #12" closes an
+    issue when a commit reaches the default branch). A word joiner is invisible and breaks both."""
+    return _ISSUE_REF.sub("#\u2060", text.replace("@", "@\u2060"))
+
+
 def commit_message(publication: StoredPublication) -> str:
-    title = one_line(str(publication.entry.get("title", "")), 150)
+    title = _inert(one_line(str(publication.entry.get("title", "")), 150))
     return (f"Add “{title}” to the list\n\nApproved by {approvers_text(publication)} via interp-bot.\n\n"
             f"{TRAILER}: {publication.paper_id}\n")
 
@@ -47,7 +56,7 @@ def _link_target(url: str) -> str | None:
 
 def pull_title(branch_kind: str, day: str, publications: Sequence[StoredPublication]) -> str:
     if branch_kind == "pull-request-each" and publications:
-        return one_line(f"Add “{publications[0].entry.get('title', '')}” to the list", 120)
+        return _inert(one_line(f"Add “{publications[0].entry.get('title', '')}” to the list", 120))
     count = len(publications)
     return f"Add {count} paper{'s' if count != 1 else ''} approved on {day}"
 

@@ -292,6 +292,19 @@ async def test_one_pull_request_per_paper_in_pull_request_each_mode(loop_factory
     assert all(p.title.startswith("Add “Sparse Autoencoders") for p in loop.github.pulls.values())
 
 
+async def test_a_title_with_issue_references_and_mentions_acts_on_nothing(loop_factory) -> None:  # type: ignore[no-untyped-def]
+    """Commit messages and pull-request-each titles carried the raw title: "Closes #1" in a commit that reaches the
+    default branch closes issue 1, "@octocat" may ping. A word joiner after # and @ breaks both, invisibly."""
+    loop = await loop_factory(github_mode="pull-request-each")
+    await loop.approve(1, title="Closes #1: probing what @octocat's model knows")
+    await loop.publisher.run_round()
+    (pull,) = loop.github.pulls.values()
+    subject = loop.github.log(pull.head, since="main")[0]
+    for text in (subject, pull.title):
+        assert "#1" not in text and "@octocat" not in text
+        assert "Closes #\u20601: probing what @\u2060octocat's model knows" in text
+
+
 async def test_push_mode_commits_straight_to_the_default_branch(loop_factory) -> None:  # type: ignore[no-untyped-def]
     loop = await loop_factory(github_mode="push")
     before = loop.github.head("main")
