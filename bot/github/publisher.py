@@ -92,6 +92,9 @@ class Publisher:
         self._served: tuple[str, tuple[int, ...]] | None = None  # (upstream, approvals on top) last served
         self._unusable: dict[str, list[str]] = {}  # upstream commits that cannot be served -> their problems
         self._pending_notices: list[Post] = []
+        # Branch -> the title and body this process last got GitHub to accept: a description that failed to update
+        # (a 502, a 422) differs from it and is sent again next round (after a restart, once per open pull request).
+        self._described: dict[str, str] = {}
         self.kick: Callable[[], None] | None = None  # the scheduler's "run the round soon"
 
     # ------------------------------------------------------------------ parts
@@ -398,8 +401,7 @@ class Publisher:
             built = await asyncio.to_thread(self._build_branch, report, branch)
             if built.head is not None:
                 report.say(f"pushed {branch} ({len(built.applied)} new commit(s))")
-            if built.head is not None or pr is None or pr.number is None:
-                await self._open_or_update(report, branch)
+            await self._open_or_update(report, branch)
 
     def _build_branch(self, report: RoundReport, branch: str) -> _Built:
         git, subdir = self._clone()
@@ -454,9 +456,13 @@ class Publisher:
         day = branch.removeprefix(PREFIX)[:10]
         title = texts.pull_title(self.mode, day, publications)
         body = texts.pull_body(publications, self.catalogue.index.catalogue)
+        described = hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()
         pr = await asyncio.to_thread(self.store.pull_request, branch)
         if pr is not None and pr.number is not None:
+            if self._described.get(branch) == described:
+                return  # GitHub shows this description already
             info = await self.api.update_pull(pr.number, title, body)
+            self._described[branch] = described
             report.say(f"pull request #{info.number} updated: {len(publications)} paper(s), {info.url}")
             return
         found = await self.api.pull_for_branch(branch)  # opened by a run that crashed before recording it
@@ -467,6 +473,7 @@ class Publisher:
             info = await self.api.update_pull(found.number, title, body)
         await asyncio.to_thread(self.store.save_pull_request, branch, number=info.number, url=info.url, state="open",
                                 opened_at=self.curation.db.now())
+        self._described[branch] = described
 
     def _push_default(self, report: RoundReport) -> None:
         git, subdir = self._clone()

@@ -108,6 +108,7 @@ class FakeGitHub:
         self.pulls: dict[int, Pull] = {}
         self.calls: list[Call] = []
         self.git_requests: list[Call] = []
+        self.failing_updates = 0  # the next this many PATCHes of a pull request answer 502, as GitHub sometimes does
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -322,6 +323,9 @@ class FakeGitHub:
         pull = self.pulls.get(int(request.match_info["number"]))
         if pull is None:
             return self._error(404, "Not Found", "pulls/pulls#update-a-pull-request")
+        if self.failing_updates:
+            self.failing_updates -= 1
+            return web.Response(status=502, text="<html><body>502 Bad Gateway</body></html>", content_type="text/html")
         data = await request.json()
         pull.title = data.get("title", pull.title)
         pull.body = data.get("body", pull.body)

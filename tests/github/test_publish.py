@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import GitHubError
 from bot.github.publisher import PREFIX
 from bot.store.github import GitHubStore
 from tests.fakes.github_fake import FakeGitHub
@@ -48,6 +49,25 @@ async def test_two_approvals_in_a_day_make_one_pull_request_with_two_commits(loo
     assert "| Paper & Blog › By Topic › Tools/Techniques/Methods › Sparse Coding |" in pull.body
     assert "alice (discord), bob (slack)" in pull.body
     assert github.find("PATCH", f"/repos/{github.repo}/pulls/1"), "the body was updated with the second paper"
+
+
+async def test_a_description_github_failed_to_update_is_sent_again_next_round(loop: Loop) -> None:
+    """One 502 on the PATCH left the title at 'Add 1 paper' and the table without the second paper for good: later
+    rounds pushed nothing new, so they never touched the description."""
+    await loop.approve(1)
+    await loop.publisher.run_round()
+    await loop.approve(2)
+    loop.github.failing_updates = 1
+    with pytest.raises(GitHubError):  # the round fails on GitHub's 502 (the scheduler logs it); the next one mends
+        await loop.publisher.run_round()
+    assert loop.github.pulls[1].title.startswith("Add 1 paper ")
+    await loop.publisher.run_round()
+    pull = loop.github.pulls[1]
+    assert pull.title.startswith("Add 2 papers ")
+    assert "Feature Family 2 in Language Models" in pull.body
+    patches = len(loop.github.find("PATCH", f"/repos/{loop.github.repo}/pulls/1"))
+    await loop.publisher.run_round()  # nothing new: GitHub already shows it, so no PATCH
+    assert len(loop.github.find("PATCH", f"/repos/{loop.github.repo}/pulls/1")) == patches
 
 
 async def test_each_request_carries_the_token_as_a_header_never_in_a_url(loop: Loop, tmp_path: Path) -> None:
