@@ -141,7 +141,7 @@ class Commands:
             text = text[len("/interp"):].strip()
         if not text:
             return self._help(Request("help", ""))
-        page_match = _PAGE.search(text) or _PAGE_OPTION.search(text)
+        page_match = _PAGE.search(text)  # "p 2" or "page 2" at the end; `--page N` anywhere is run()'s
         if page_match and page is None:
             page = int(page_match.group(1))
             text = f"{text[: page_match.start()]} {text[page_match.end():]}".strip()

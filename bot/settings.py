@@ -8,6 +8,7 @@ named by INTERP_BOT_CONFIG.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -61,7 +62,7 @@ class Maintainer(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="INTERP_BOT_",
+        env_prefix=ENV_PREFIX,
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
@@ -164,8 +165,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a list of {name, discord, slack}, e.g. [{name: ada, slack: [U01]}]")
         return parsed
 
-    @field_validator("discord_token", "slack_bot_token", "slack_app_token", "slack_signing_secret", "github_token",
-                     mode="before")
+    @field_validator(*(name.lower() for name in SECRET_NAMES), mode="before")
     @classmethod
     def _secret_text(cls, value: Any) -> Any:
         """A secret as written to a file usually ends in a newline: it would make an illegal HTTP header (whose
@@ -322,7 +322,7 @@ def _present(value: Any) -> bool:
 def env_name(field_name: str) -> str:
     if field_name.upper() in SECRET_NAMES:
         return field_name.upper()
-    return f"INTERP_BOT_{field_name.upper()}"
+    return f"{ENV_PREFIX}{field_name.upper()}"
 
 
 # The command-line flags that override a setting (bot.cli.main passes them to load_settings).
@@ -356,12 +356,10 @@ def _source_of(name: str, overrides: Mapping[str, Any]) -> str:
     if dotenv.get(variable):
         return f".env: {variable}"
     config = config_file_named(dotenv)
-    if config:
-        try:
-            if name in _config_file_values(config):
-                return f"{config}: {name}"
-        except ConfigError:
-            pass
+    # A config file that cannot be read has said so already, naming itself: here it only cannot be the source.
+    with contextlib.suppress(ConfigError):
+        if config and name in _config_file_values(config):
+            return f"{config}: {name}"
     return variable
 
 

@@ -198,12 +198,12 @@ def _umask() -> int:
     """The process's umask, read without setting it (os.umask can only be read by changing it, which another
     thread creating a file at that moment would see); the set-and-restore fallback outside Linux."""
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        status = ""
+    for line in status.splitlines():
+        if line.startswith("Umask:"):
+            return int(line.split()[1], 8)
     current = os.umask(0o022)
     os.umask(current)
     return current

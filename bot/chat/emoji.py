@@ -38,13 +38,9 @@ _SKIN_TONES = dict.fromkeys(range(0x1F3FB, 0x1F400))
 
 def to_name(emoji: str) -> str:
     """`✅`, `:white_check_mark:` or `white_check_mark` -> `white_check_mark`; skin tones dropped (both platforms')."""
-    emoji = emoji.strip()
-    if emoji in _NAME_BY_UNICODE:
-        return _NAME_BY_UNICODE[emoji]
-    stripped = emoji.replace("\ufe0f", "").translate(_SKIN_TONES)
-    if stripped in _NAME_BY_UNICODE:
-        return _NAME_BY_UNICODE[stripped]
-    name = emoji.strip(":").split("::", 1)[0]
+    if (known := unicode_name(emoji)) is not None:
+        return known
+    name = emoji.strip().strip(":").split("::", 1)[0]
     return {"thumbsup": "+1", "thumbsdown": "-1"}.get(name, name)
 
 

@@ -46,8 +46,9 @@ def bounded_lines(stream: TextIO, limit: int = CLASSIFY_LINE_LIMIT) -> Iterator[
     one 100 MB line must not take 1.5 GB to be told it is too long."""
     while line := stream.readline(limit + 1):
         if len(line) > limit and not line.endswith("\n"):
-            while (rest := stream.readline(limit)) and not rest.endswith("\n"):
-                pass
+            for rest in iter(lambda: stream.readline(limit), ""):  # the rest of this line, a piece at a time
+                if rest.endswith("\n"):
+                    break
         yield line
 
 

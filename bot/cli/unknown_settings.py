@@ -18,8 +18,7 @@ _NOT_SETTINGS_PREFIXES = ("INTERP_BOT_TEST_",)
 def unknown_variables(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> list[str]:
     """INTERP_BOT_* variables, in the environment or `.env`, that name no setting, each with the setting it may
     have meant: a mistyped name leaves the default in force without a word otherwise. Compared as pydantic reads
-    them, whatever the case; a secret is read only under its own name (DISCORD_TOKEN), so INTERP_BOT_DISCORD_TOKEN
-    is no setting either."""
+    them, whatever the case (see `_setting_variables` for the names it reads)."""
     environ = os.environ if environ is None else environ
     names = set(environ) | (set(read_dotenv(dotenv)) if dotenv is not None else set())
     known = {variable.upper() for variable in _setting_variables()}

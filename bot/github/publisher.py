@@ -94,7 +94,7 @@ class Publisher:
         self._pending_notices: list[Post] = []
         # Branch -> the title and body this process last got GitHub to accept: a description that failed to update
         # (a 502, a 422) differs from it and is sent again next round (after a restart, once per open pull request).
-        self._described: dict[str, str] = {}
+        self._described: dict[str, tuple[str, str]] = {}
         self.kick: Callable[[], None] | None = None  # the scheduler's "run the round soon"
 
     # ------------------------------------------------------------------ parts
@@ -308,12 +308,7 @@ class Publisher:
         missing = self._not_on(default_branch, published)
         self.store.set_publication_state([p.paper_id for p in published if p not in missing], "merged")
         if missing:
-            self.store.set_publication_state([p.paper_id for p in missing], "closed",
-                                             note=f"not in pull request #{number} when it was merged")
-            now = self.curation.db.now()
-            for publication in missing:
-                self.curation.papers.set_status(publication.paper_id, "rejected upstream", only_from=["approved"],
-                                                now=now)
+            self._rejected_upstream(missing, f"not in pull request #{number} when it was merged")
             titles = "; ".join(texts.one_line(str(p.entry.get("title", "")), 120) for p in missing)
             self._notify_soon(texts.problem_post(
                 f"github-missing:{number}", f"Pull request #{number} was merged without {len(missing)} approved "
@@ -349,13 +344,17 @@ class Publisher:
 
     def _closed(self, branch: str) -> int:
         published = self.store.publications(branch=branch, states=["published"])
-        self.store.set_publication_state([p.paper_id for p in published], "closed", note="pull request closed")
-        now = self.curation.db.now()
-        for publication in published:
-            self.curation.papers.set_status(publication.paper_id, "rejected upstream", only_from=["approved"],
-                                            now=now)
+        self._rejected_upstream(published, "pull request closed")
         self._move_unpushed(branch)
         return len(published)
+
+    def _rejected_upstream(self, publications: list[StoredPublication], note: str) -> None:
+        """These approvals did not reach the list on GitHub: closed, and their papers never proposed again."""
+        self.store.set_publication_state([p.paper_id for p in publications], "closed", note=note)
+        now = self.curation.db.now()
+        for publication in publications:
+            self.curation.papers.set_status(publication.paper_id, "rejected upstream", only_from=["approved"],
+                                            now=now)
 
     def _move_unpushed(self, branch: str) -> None:
         """Approvals filed under a branch that ended before they were pushed get the next branch."""
@@ -456,7 +455,7 @@ class Publisher:
         day = branch.removeprefix(PREFIX)[:10]
         title = texts.pull_title(self.mode, day, publications)
         body = texts.pull_body(publications, self.catalogue.index.catalogue)
-        described = hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()
+        described = (title, body)
         pr = await asyncio.to_thread(self.store.pull_request, branch)
         if pr is not None and pr.number is not None:
             if self._described.get(branch) == described:
