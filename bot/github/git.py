@@ -21,6 +21,8 @@ from bot.github.auth import basic_credentials, git_environment
 
 log = logging.getLogger(__name__)
 
+PREFIX = "interp-bot/"  # every branch the bot pushes (fetched with the default branch)
+
 # What git prints when the remote refused the credentials (HTTP 401/403) rather than the push itself.
 _REFUSED = re.compile(r"(returned error: 40[13]|Authentication failed|Permission to \S+ denied|"
                       r"could not read Username|Write access to repository not granted|access denied)", re.I)

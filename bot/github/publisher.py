@@ -8,7 +8,8 @@ One *round* (`run_round`, a scheduler job every INTERP_BOT_GITHUB_SYNC_MINUTES a
    with file and line and keep serving the last valid list); move the served working tree to the default branch
    plus the approvals not merged yet. A human's edit on GitHub reaches `topic` answers here.
 2. **follow**: each open pull request: merged → said once in the maintainers' channel (and in the next digest);
-   closed unmerged → its papers become `rejected upstream`, leave the served list, and are never proposed again.
+   closed unmerged → its papers become `rejected upstream`, leave the served list, and are never proposed again
+   (bot.github.follow).
 3. **publish**: each branch with approvals is built in a scratch worktree from the data stored at approval time,
    one commit per paper. A branch only the bot has committed to is rebuilt on the default branch when that moved
    (pushed with --force-with-lease, so only over what we fetched); a branch someone else committed to is only ever
@@ -29,14 +30,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.catalogue.model import entry_from_data, entry_to_data
-from bot.catalogue.service import CatalogueService, listed_as, write_entry
+from bot.catalogue.service import CatalogueService, write_entry
 from bot.catalogue.yaml_io import TOPICS_FILE, load_catalogue
 from bot.curation.digest import local_day
 from bot.curation.notices import tell_maintainers
 from bot.errors import CatalogueError, GitHubAccessError, GitHubError
 from bot.github import texts
 from bot.github.api import GitHubApi
-from bot.github.git import Git, Remote
+from bot.github.follow import FollowsPullRequests
+from bot.github.git import PREFIX, Git, Remote
 from bot.store.github import OPEN_STATES, GitHubStore, StoredPublication
 
 if TYPE_CHECKING:
@@ -46,11 +48,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PREFIX = "interp-bot/"  # every branch the bot pushes
 DEFAULT = ":default"  # a publication's branch in push mode: the default branch, whatever its name
 LEASE = "github"
 LEASE_TTL = timedelta(minutes=15)
-NOTIFY_WINDOW = timedelta(days=3)  # merged / closed pull requests still notified (retries) for this long
 
 
 @dataclass
@@ -77,7 +77,7 @@ class _Built:
     failed: list[tuple[int, str]]
 
 
-class Publisher:
+class Publisher(FollowsPullRequests):
     def __init__(self, settings: Settings, curation: Curation, *, api: GitHubApi | None = None):
         self.settings = settings
         self.repo = settings.github_repo
@@ -281,111 +281,13 @@ class Publisher:
         """From a worker thread: the notice goes out at the end of the round (see _recent_outcomes)."""
         self._pending_notices.append(post)
 
-    # ------------------------------------------------------------------ follow
-
-    async def _follow(self, report: RoundReport) -> None:
-        for pr in await asyncio.to_thread(self.store.pull_requests, states=["open"]):
-            if pr.number is None:
-                continue
-            info = await self.api.pull(pr.number)
-            now = self.curation.db.now()
-            if info.merged:
-                if await asyncio.to_thread(self.store.close_pull_request, pr.branch, "merged", info.merged_at or now):
-                    removed = await asyncio.to_thread(self._merged, pr.branch, report.default_branch, pr.number)
-                    report.say(f"pull request #{pr.number} was merged: {info.url}"
-                               + (f" ({removed} approved paper(s) were not in it)" if removed else ""))
-            elif info.state == "closed" and await asyncio.to_thread(self.store.close_pull_request, pr.branch,
-                                                                    "closed", now):
-                count = await asyncio.to_thread(self._closed, pr.branch)
-                report.say(f"pull request #{pr.number} was closed without merging: {count} paper(s) marked "
-                           "rejected upstream")
-
-    def _merged(self, branch: str, default_branch: str, number: int) -> int:
-        """The papers the merged pull request brought onto the list are merged; any it no longer held (a reviewer
-        took one out, someone rewrote the branch) are not announced as on the list: they are rejected upstream, as
-        a closed pull request's are, and the maintainers are told. Returns how many were not in it."""
-        published = self.store.publications(branch=branch, states=["published"])
-        missing = self._not_on(default_branch, published)
-        self.store.set_publication_state([p.paper_id for p in published if p not in missing], "merged")
-        if missing:
-            self._rejected_upstream(missing, f"not in pull request #{number} when it was merged")
-            titles = "; ".join(texts.one_line(str(p.entry.get("title", "")), 120) for p in missing)
-            self._notify_soon(texts.problem_post(
-                f"github-missing:{number}", f"Pull request #{number} was merged without {len(missing)} approved "
-                f"paper(s)", f"Not on {default_branch} after the merge (taken out in review, or the branch was "
-                f"rewritten): {titles}. They are marked rejected upstream; add one by hand on GitHub if it "
-                "belongs on the list."))
-        self._move_unpushed(branch)
-        return len(missing)
-
-    def _not_on(self, default_branch: str, publications: list[StoredPublication]) -> list[StoredPublication]:
-        """The publications whose entries the default branch's list does not hold, fetched again when some seem
-        missing (the merge may have landed after this round's fetch). An upstream list that does not load cannot
-        tell: then none are called missing."""
-        if not publications:
-            return []
-        git, subdir = self._clone()
-        missing: list[StoredPublication] = []
-        for attempt in range(2):
-            if attempt:
-                git.fetch(default_branch, PREFIX)
-            upstream = git.rev(f"refs/remotes/origin/{default_branch}")
-            if upstream is None:
-                return []
-            with git.scratch(upstream) as build:
-                try:
-                    catalogue = load_catalogue(build.root / subdir)
-                except CatalogueError:
-                    return []
-            missing = [p for p in publications if listed_as(catalogue, entry_from_data(p.entry)) is None]
-            if not missing:
-                return []
-        return missing
-
-    def _closed(self, branch: str) -> int:
-        published = self.store.publications(branch=branch, states=["published"])
-        self._rejected_upstream(published, "pull request closed")
-        self._move_unpushed(branch)
-        return len(published)
-
-    def _rejected_upstream(self, publications: list[StoredPublication], note: str) -> None:
-        """These approvals did not reach the list on GitHub: closed, and their papers never proposed again."""
-        self.store.set_publication_state([p.paper_id for p in publications], "closed", note=note)
-        now = self.curation.db.now()
-        for publication in publications:
-            self.curation.papers.set_status(publication.paper_id, "rejected upstream", only_from=["approved"],
-                                            now=now)
+    # ------------------------------------------------------------------ publish
 
     def _move_unpushed(self, branch: str) -> None:
         """Approvals filed under a branch that ended before they were pushed get the next branch."""
         unpushed = self.store.publications(branch=branch, states=["pending"])
         if unpushed:
             self.store.move_publications([p.paper_id for p in unpushed], self._branch_for(unpushed[0].entry_id))
-
-    def _recent_outcomes(self) -> list[Post]:
-        """Notices for pull requests merged or closed lately (posted once per channel: retried until they are),
-        and whatever the round found wrong."""
-        posts, self._pending_notices = list(self._pending_notices), []
-        since = self.curation.db.now() - NOTIFY_WINDOW
-        for pr in self.store.pull_requests(states=["merged", "closed"]):
-            if pr.number is None or pr.url is None or pr.closed_at is None or pr.closed_at < since:
-                continue
-            if pr.state == "merged":
-                posts.append(texts.merged_post(pr.number, pr.url, self.store.publications(branch=pr.branch,
-                                                                                          states=["merged"])))
-            else:
-                posts.append(texts.closed_post(pr.number, pr.url, self.store.publications(branch=pr.branch,
-                                                                                          states=["closed"])))
-        for publication in self.store.publications(states=["failed"]):
-            title = texts.one_line(str(publication.entry.get("title", "")), 120)
-            posts.append(texts.problem_post(f"github-failed:{publication.paper_id}",
-                                            f"“{title}” cannot be added to the list on GitHub",
-                                            f"{publication.note}. The approval stands but is not proposed again; "
-                                            "if the paper belongs on the list, add it on GitHub by hand (the bot "
-                                            "serves the list from there)."))
-        return posts
-
-    # ------------------------------------------------------------------ publish
 
     async def _publish(self, report: RoundReport) -> None:
         if self.mode == "push":

@@ -1,0 +1,147 @@
+"""The publisher's second step, *follow* (bot.github.publisher): each open pull request's fate read back from
+GitHub. Merged: its papers are on the list, said once, and any a reviewer took out (or a rewritten branch lost) are
+rejected upstream and named. Closed unmerged: its papers are rejected upstream, leave the served list and are never
+proposed again. The notices go out at the end of the round (`_recent_outcomes`), retried until posted."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from bot.catalogue.model import entry_from_data
+from bot.catalogue.service import listed_as
+from bot.catalogue.yaml_io import load_catalogue
+from bot.errors import CatalogueError
+from bot.github import texts
+from bot.github.git import PREFIX
+
+if TYPE_CHECKING:
+    from bot.chat.values import Post
+    from bot.curation.pipeline import Curation
+    from bot.github.api import GitHubApi
+    from bot.github.git import Git
+    from bot.github.publisher import RoundReport
+    from bot.store.github import GitHubStore, StoredPublication
+
+NOTIFY_WINDOW = timedelta(days=3)  # merged / closed pull requests still notified (retries) for this long
+
+
+class _Publisher(Protocol):
+    """What following needs of the publisher it is part of."""
+
+    store: GitHubStore
+    curation: Curation
+    _pending_notices: list[Post]
+
+    @property
+    def api(self) -> GitHubApi: ...
+    def _clone(self) -> tuple[Git, str]: ...
+    def _notify_soon(self, post: Post) -> None: ...
+    def _move_unpushed(self, branch: str) -> None: ...
+    def _merged(self, branch: str, default_branch: str, number: int) -> int: ...
+    def _closed(self, branch: str) -> int: ...
+    def _not_on(self, default_branch: str, publications: list[StoredPublication]) -> list[StoredPublication]: ...
+    def _rejected_upstream(self, publications: list[StoredPublication], note: str) -> None: ...
+
+
+class FollowsPullRequests:
+    """Mixed into Publisher: the follow step and its notices."""
+
+    async def _follow(self: _Publisher, report: RoundReport) -> None:
+        for pr in await asyncio.to_thread(self.store.pull_requests, states=["open"]):
+            if pr.number is None:
+                continue
+            info = await self.api.pull(pr.number)
+            now = self.curation.db.now()
+            if info.merged:
+                if await asyncio.to_thread(self.store.close_pull_request, pr.branch, "merged", info.merged_at or now):
+                    removed = await asyncio.to_thread(self._merged, pr.branch, report.default_branch, pr.number)
+                    report.say(f"pull request #{pr.number} was merged: {info.url}"
+                               + (f" ({removed} approved paper(s) were not in it)" if removed else ""))
+            elif info.state == "closed" and await asyncio.to_thread(self.store.close_pull_request, pr.branch,
+                                                                    "closed", now):
+                count = await asyncio.to_thread(self._closed, pr.branch)
+                report.say(f"pull request #{pr.number} was closed without merging: {count} paper(s) marked "
+                           "rejected upstream")
+
+    def _merged(self: _Publisher, branch: str, default_branch: str, number: int) -> int:
+        """The papers the merged pull request brought onto the list are merged; any it no longer held (a reviewer
+        took one out, someone rewrote the branch) are not announced as on the list: they are rejected upstream, as
+        a closed pull request's are, and the maintainers are told. Returns how many were not in it."""
+        published = self.store.publications(branch=branch, states=["published"])
+        missing = self._not_on(default_branch, published)
+        self.store.set_publication_state([p.paper_id for p in published if p not in missing], "merged")
+        if missing:
+            self._rejected_upstream(missing, f"not in pull request #{number} when it was merged")
+            titles = "; ".join(texts.one_line(str(p.entry.get("title", "")), 120) for p in missing)
+            self._notify_soon(texts.problem_post(
+                f"github-missing:{number}", f"Pull request #{number} was merged without {len(missing)} approved "
+                f"paper(s)", f"Not on {default_branch} after the merge (taken out in review, or the branch was "
+                f"rewritten): {titles}. They are marked rejected upstream; add one by hand on GitHub if it "
+                "belongs on the list."))
+        self._move_unpushed(branch)
+        return len(missing)
+
+    def _not_on(self: _Publisher, default_branch: str, publications: list[StoredPublication]
+                ) -> list[StoredPublication]:
+        """The publications whose entries the default branch's list does not hold, fetched again when some seem
+        missing (the merge may have landed after this round's fetch). An upstream list that does not load cannot
+        tell: then none are called missing."""
+        if not publications:
+            return []
+        git, subdir = self._clone()
+        missing: list[StoredPublication] = []
+        for attempt in range(2):
+            if attempt:
+                git.fetch(default_branch, PREFIX)
+            upstream = git.rev(f"refs/remotes/origin/{default_branch}")
+            if upstream is None:
+                return []
+            with git.scratch(upstream) as build:
+                try:
+                    catalogue = load_catalogue(build.root / subdir)
+                except CatalogueError:
+                    return []
+            missing = [p for p in publications if listed_as(catalogue, entry_from_data(p.entry)) is None]
+            if not missing:
+                return []
+        return missing
+
+    def _closed(self: _Publisher, branch: str) -> int:
+        published = self.store.publications(branch=branch, states=["published"])
+        self._rejected_upstream(published, "pull request closed")
+        self._move_unpushed(branch)
+        return len(published)
+
+    def _rejected_upstream(self: _Publisher, publications: list[StoredPublication], note: str) -> None:
+        """These approvals did not reach the list on GitHub: closed, and their papers never proposed again."""
+        self.store.set_publication_state([p.paper_id for p in publications], "closed", note=note)
+        now = self.curation.db.now()
+        for publication in publications:
+            self.curation.papers.set_status(publication.paper_id, "rejected upstream", only_from=["approved"],
+                                            now=now)
+
+    def _recent_outcomes(self: _Publisher) -> list[Post]:
+        """Notices for pull requests merged or closed lately (posted once per channel: retried until they are),
+        and whatever the round found wrong."""
+        posts: list[Post] = list(self._pending_notices)
+        self._pending_notices.clear()
+        since = self.curation.db.now() - NOTIFY_WINDOW
+        for pr in self.store.pull_requests(states=["merged", "closed"]):
+            if pr.number is None or pr.url is None or pr.closed_at is None or pr.closed_at < since:
+                continue
+            if pr.state == "merged":
+                posts.append(texts.merged_post(pr.number, pr.url, self.store.publications(branch=pr.branch,
+                                                                                          states=["merged"])))
+            else:
+                posts.append(texts.closed_post(pr.number, pr.url, self.store.publications(branch=pr.branch,
+                                                                                          states=["closed"])))
+        for publication in self.store.publications(states=["failed"]):
+            title = texts.one_line(str(publication.entry.get("title", "")), 120)
+            posts.append(texts.problem_post(f"github-failed:{publication.paper_id}",
+                                            f"“{title}” cannot be added to the list on GitHub",
+                                            f"{publication.note}. The approval stands but is not proposed again; "
+                                            "if the paper belongs on the list, add it on GitHub by hand (the bot "
+                                            "serves the list from there)."))
+        return posts
