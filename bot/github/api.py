@@ -3,7 +3,8 @@
     GET   /repos/{owner}/{repo}                 the default branch, and whether the token sees the repository
     GET   /repos/{owner}/{repo}/pulls?head=...  the pull request of a branch, if one was opened before
     POST  /repos/{owner}/{repo}/pulls           open one
-    PATCH /repos/{owner}/{repo}/pulls/{n}       update its title and body as approvals arrive
+    PATCH /repos/{owner}/{repo}/pulls/{n}       update its title and body as approvals arrive; close it when
+                                                nothing in it is left to add
     GET   /repos/{owner}/{repo}/pulls/{n}       follow it: open, merged or closed
 
 A refusal (401, 403 without rate limiting, 404 on the repository) is a GitHubAccessError naming GITHUB_TOKEN and
@@ -110,6 +111,12 @@ class GitHubApi:
     async def update_pull(self, number: int, title: str, body: str) -> PullRequestInfo:
         response = await self._call("update pull requests on", self._gh.rest.pulls.async_update(
             self.owner, self.name, number, title=title, body=body))
+        return _pull(response.json())
+
+    async def close_pull(self, number: int, body: str) -> PullRequestInfo:
+        """Close a pull request unmerged, its description saying why."""
+        response = await self._call("close pull requests on", self._gh.rest.pulls.async_update(
+            self.owner, self.name, number, body=body, state="closed"))
         return _pull(response.json())
 
     async def pull(self, number: int) -> PullRequestInfo:

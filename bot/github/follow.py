@@ -1,7 +1,9 @@
 """The publisher's second step, *follow* (bot.github.publisher): each open pull request's fate read back from
 GitHub. Merged: its papers are on the list, said once, and any a reviewer took out (or a rewritten branch lost) are
 rejected upstream and named. Closed unmerged: its papers are rejected upstream, leave the served list and are never
-proposed again. The notices go out at the end of the round (`_recent_outcomes`), retried until posted."""
+proposed again, unless the pull request is reopened on GitHub (looked for during REOPEN_WINDOW after the close):
+then they are approved again and followed as before. The notices go out at the end of the round
+(`_recent_outcomes`), retried until posted."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from bot.store.github import GitHubStore, StoredPublication
 
 NOTIFY_WINDOW = timedelta(days=3)  # merged / closed pull requests still notified (retries) for this long
+REOPEN_WINDOW = timedelta(days=30)  # a pull request closed unmerged is read again (one call a round) this long
 
 
 class _Publisher(Protocol):
@@ -43,12 +46,15 @@ class _Publisher(Protocol):
     def _closed(self, branch: str) -> int: ...
     def _not_on(self, default_branch: str, publications: list[StoredPublication]) -> list[StoredPublication]: ...
     def _rejected_upstream(self, publications: list[StoredPublication], note: str) -> None: ...
+    def _reopened(self, branch: str, number: int, url: str) -> int: ...
+    async def _follow_closed(self, report: RoundReport) -> None: ...
 
 
 class FollowsPullRequests:
     """Mixed into Publisher: the follow step and its notices."""
 
     async def _follow(self: _Publisher, report: RoundReport) -> None:
+        await self._follow_closed(report)  # first: one reopened and merged since is then followed as open
         for pr in await asyncio.to_thread(self.store.pull_requests, states=["open"]):
             if pr.number is None:
                 continue
@@ -64,6 +70,30 @@ class FollowsPullRequests:
                 count = await asyncio.to_thread(self._closed, pr.branch)
                 report.say(f"pull request #{pr.number} was closed without merging: {count} paper(s) marked "
                            "rejected upstream")
+
+    async def _follow_closed(self: _Publisher, report: RoundReport) -> None:
+        """Pull requests closed unmerged lately, read again: one reopened on GitHub (and perhaps merged since) takes
+        its papers back from "rejected upstream"."""
+        since = self.curation.db.now() - REOPEN_WINDOW
+        for pr in await asyncio.to_thread(self.store.pull_requests, states=["closed"]):
+            if pr.number is None or pr.closed_at is None or pr.closed_at < since:
+                continue
+            info = await self.api.pull(pr.number)
+            if info.state == "open" or info.merged:
+                count = await asyncio.to_thread(self._reopened, pr.branch, pr.number, info.url)
+                report.say(f"pull request #{pr.number} was reopened: {count} paper(s) approved again")
+
+    def _reopened(self: _Publisher, branch: str, number: int, url: str) -> int:
+        if not self.store.reopen_pull_request(branch):
+            return 0
+        closed = self.store.publications(branch=branch, states=["closed"])
+        self.store.set_publication_state([p.paper_id for p in closed], "published", only_from=["closed"])
+        now = self.curation.db.now()
+        for publication in closed:
+            self.curation.papers.set_status(publication.paper_id, "approved", only_from=["rejected upstream"],
+                                            now=now)
+        self._notify_soon(texts.reopened_post(number, url, closed))
+        return len(closed)
 
     def _merged(self: _Publisher, branch: str, default_branch: str, number: int) -> int:
         """The papers the merged pull request brought onto the list are merged; any it no longer held (a reviewer

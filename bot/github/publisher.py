@@ -13,7 +13,9 @@ One *round* (`run_round`, a scheduler job every INTERP_BOT_GITHUB_SYNC_MINUTES a
 3. **publish**: each branch with approvals is built in a scratch worktree from the data stored at approval time,
    one commit per paper. A branch only the bot has committed to is rebuilt on the default branch when that moved
    (pushed with --force-with-lease, so only over what we fetched); a branch someone else committed to is only ever
-   added to. Then the pull request is opened, or its body updated.
+   added to. Then the pull request is opened, or its body updated. A rebuild that leaves nothing to add (each
+   paper reached the list another way, or no longer fits it) closes the pull request, saying why: merging its old
+   commits would list a paper twice.
 
 Branches are built from stored entries, not rebased text, so an upstream edit next to ours never conflicts.
 """
@@ -39,7 +41,7 @@ from bot.github import texts
 from bot.github.api import GitHubApi
 from bot.github.follow import FollowsPullRequests
 from bot.github.git import PREFIX, Git, Remote
-from bot.store.github import OPEN_STATES, GitHubStore, StoredPublication
+from bot.store.github import ENDED_PULL_STATES, OPEN_STATES, GitHubStore, StoredPublication
 
 if TYPE_CHECKING:
     from bot.chat.values import Post
@@ -75,6 +77,7 @@ class _Built:
     applied: list[int]
     listed: list[int]
     failed: list[tuple[int, str]]
+    emptied: bool  # rebuilt on the default branch with nothing left to add: the pull request has nothing to offer
 
 
 class Publisher(FollowsPullRequests):
@@ -158,7 +161,7 @@ class Publisher(FollowsPullRequests):
         candidate, number = base, 1
         while True:
             pr = self.store.pull_request(candidate)
-            taken = pr is not None and (pr.state in ("merged", "closed") or self.mode == "pull-request-each")
+            taken = pr is not None and (pr.state in ENDED_PULL_STATES or self.mode == "pull-request-each")
             if not taken:
                 return candidate
             number += 1
@@ -296,13 +299,16 @@ class Publisher(FollowsPullRequests):
         open_publications = await asyncio.to_thread(self.store.publications, states=OPEN_STATES)
         for branch in dict.fromkeys(p.branch for p in open_publications):
             pr = await asyncio.to_thread(self.store.pull_request, branch)
-            if pr is not None and pr.state in ("merged", "closed"):
+            if pr is not None and pr.state in ENDED_PULL_STATES:
                 await asyncio.to_thread(self._move_unpushed, branch)
                 continue
             built = await asyncio.to_thread(self._build_branch, report, branch)
             if built.head is not None:
                 report.say(f"pushed {branch} ({len(built.applied)} new commit(s))")
-            await self._open_or_update(report, branch)
+            if built.emptied:
+                await self._withdraw(report, branch)
+            else:
+                await self._open_or_update(report, branch)
 
     def _build_branch(self, report: RoundReport, branch: str) -> _Built:
         git, subdir = self._clone()
@@ -341,7 +347,7 @@ class Publisher(FollowsPullRequests):
             self.store.set_publication_state([paper_id], "failed", note=reason)
         if pushed:
             self.store.save_pull_request(branch, head_sha=pushed, **({"base_sha": report.upstream} if force else {}))
-        return _Built(pushed, applied, listed, failed)
+        return _Built(pushed, applied, listed, failed, emptied=remote_head is not None and force and not applied)
 
     @staticmethod
     def _foreign_commits(git: Git, upstream: str, head: str) -> int:
@@ -375,6 +381,19 @@ class Publisher(FollowsPullRequests):
         await asyncio.to_thread(self.store.save_pull_request, branch, number=info.number, url=info.url, state="open",
                                 opened_at=self.curation.db.now())
         self._described[branch] = described
+
+    async def _withdraw(self, report: RoundReport, branch: str) -> None:
+        """The branch, rebuilt on the default branch, has nothing left to add: its open pull request still shows
+        the old commits, whose merge would list a paper twice (or write into a topic that is gone). Close it, its
+        description saying what became of each paper; the branch is not reused."""
+        pr = await asyncio.to_thread(self.store.pull_request, branch)
+        if pr is None or pr.number is None or pr.state != "open":
+            return
+        ended = await asyncio.to_thread(self.store.publications, branch=branch, states=["listed", "failed"])
+        info = await self.api.close_pull(pr.number, texts.withdrawn_body(ended))
+        if await asyncio.to_thread(self.store.close_pull_request, branch, "withdrawn", self.curation.db.now()):
+            self._described.pop(branch, None)
+            report.say(f"pull request #{info.number} closed: nothing in it is left to add ({info.url})")
 
     def _push_default(self, report: RoundReport) -> None:
         git, subdir = self._clone()

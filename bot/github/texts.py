@@ -61,16 +61,35 @@ def pull_title(branch_kind: str, day: str, publications: Sequence[StoredPublicat
     return f"Add {count} paper{'s' if count != 1 else ''} approved on {day}"
 
 
+def _paper_cell(publication: StoredPublication) -> str:
+    """The paper's title in a markdown table, linked to its first valid link."""
+    entry = entry_from_data(publication.entry)
+    title = _markdown(entry.title)
+    target = next((t for t in (_link_target(link.url) for link in entry.links) if t), None)
+    return f"[{title}]({target})" if target else title
+
+
+def withdrawn_body(publications: Sequence[StoredPublication]) -> str:
+    """The description of a pull request the bot closed because nothing in it was left to add."""
+    rows = ["| Paper | What became of it |", "|---|---|"]
+    for publication in publications:
+        fate = ("already on the list: it reached the default branch another way" if publication.state == "listed"
+                else f"cannot be added: {publication.note or 'it no longer fits the list'}")
+        rows.append(f"| {_paper_cell(publication)} | {_markdown(fate)} |")
+    return "\n".join([
+        "interp-bot closed this pull request: rebuilt on the default branch, it has nothing left to add, and "
+        "merging its earlier commits would list a paper twice.", "", *rows, "",
+        "Later approvals go to a new pull request.",
+    ])
+
+
 def pull_body(publications: Sequence[StoredPublication], catalogue: Catalogue) -> str:
     """The pull request's description: each paper, its topic, who approved it and on which platform."""
     rows = ["| Paper | Topic | Approved by |", "|---|---|---|"]
     for publication in publications:
-        entry = entry_from_data(publication.entry)
-        title = _markdown(entry.title)
-        target = next((t for t in (_link_target(link.url) for link in entry.links) if t), None)
-        paper = f"[{title}]({target})" if target else title
         where = catalogue.path_text(publication.topic) if catalogue.topic(publication.topic) else publication.topic
-        rows.append(f"| {paper} | {_markdown(where)} | {_markdown(approvers_text(publication))} |")
+        rows.append(f"| {_paper_cell(publication)} | {_markdown(where)} | "
+                    f"{_markdown(approvers_text(publication))} |")
     return "\n".join([
         "Papers the list's maintainers approved in chat, added by "
         "[interp-bot](https://github.com/interp-bot/interp-bot).", "", *rows, "",
@@ -103,12 +122,22 @@ def merged_post(number: int, url: str, publications: Sequence[StoredPublication]
     return Post(key=f"github-merged:{number}", kind="notice", reply=reply)
 
 
+def _outcome_post(key: str, title: str, text: str, url: str, publications: Sequence[StoredPublication]) -> Post:
+    reply = Reply(title=title, kind="info", url=url, text=text, items=_paper_items(publications),
+                  footer="interp-bot · github")
+    return Post(key=key, kind="notice", reply=reply)
+
+
 def closed_post(number: int, url: str, publications: Sequence[StoredPublication]) -> Post:
-    reply = Reply(title=f"🚫 Closed without merging: pull request #{number}", kind="info", url=url,
-                  text="These papers are taken off the bot's list, marked rejected upstream, and will not be "
-                       f"proposed again: {url}",
-                  items=_paper_items(publications), footer="interp-bot · github")
-    return Post(key=f"github-closed:{number}", kind="notice", reply=reply)
+    return _outcome_post(f"github-closed:{number}", f"🚫 Closed without merging: pull request #{number}",
+                         "These papers are taken off the bot's list, marked rejected upstream, and will not be "
+                         f"proposed again: {url}", url, publications)
+
+
+def reopened_post(number: int, url: str, publications: Sequence[StoredPublication]) -> Post:
+    return _outcome_post(f"github-reopened:{number}", f"↩️ Reopened on GitHub: pull request #{number}",
+                         "These papers are approved again, back on the bot's list, and wait for the pull "
+                         f"request's merge: {url}", url, publications)
 
 
 def invalid_upstream_post(repo: str, branch: str, commit: str, problems: Sequence[str]) -> Post:

@@ -19,6 +19,9 @@ from bot.store.db import Database, utc
 
 # A publication still waiting for its pull request's fate (or, in push mode, for its push).
 OPEN_STATES = ("pending", "published")
+# A pull request that has ended: merged, closed unmerged by a person, or withdrawn (closed by the bot because
+# nothing in it was left to add). Its branch is never reused.
+ENDED_PULL_STATES = ("merged", "closed", "withdrawn")
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class StoredPullRequest:
     branch: str
     number: int | None
     url: str | None
-    state: str  # building | open | merged | closed
+    state: str  # building | open | merged | closed | withdrawn
     head_sha: str | None
     base_sha: str | None
     opened_at: datetime | None
@@ -172,6 +175,13 @@ class GitHubStore:
             return bool(conn.execute(update(table).where(table.c.branch == branch)
                                      .where(table.c.state.in_(["open", "building"]))
                                      .values(state=state, closed_at=closed_at)).rowcount)
+
+    def reopen_pull_request(self, branch: str) -> bool:
+        """A pull request closed unmerged is open again on GitHub: True only for the call that recorded it."""
+        table = schema.pull_requests
+        with self.db.transaction() as conn:
+            return bool(conn.execute(update(table).where(table.c.branch == branch).where(table.c.state == "closed")
+                                     .values(state="open", closed_at=None)).rowcount)
 
     def merged_since(self, since: datetime) -> list[tuple[StoredPullRequest, list[StoredPublication]]]:
         """Pull requests merged since `since`, each with its papers: the digest's "now on GitHub" part."""

@@ -227,7 +227,7 @@ pull_requests = Table(
     Column("branch", String(200), primary_key=True),
     Column("number", Integer),
     Column("url", Text),
-    Column("state", String(20), nullable=False),  # building | open | merged | closed
+    Column("state", String(20), nullable=False),  # building | open | merged | closed | withdrawn
     Column("head_sha", String(64)),  # what this bot last pushed: anything else on the branch is someone else's
     Column("base_sha", String(64)),  # the default branch's commit the branch was built on
     Column("opened_at", DateTime(timezone=True)),

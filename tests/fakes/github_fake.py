@@ -212,6 +212,11 @@ class FakeGitHub:
     def close(self, number: int) -> None:
         self.pulls[number].state = "closed"
 
+    def reopen(self, number: int) -> None:
+        """A maintainer presses "Reopen pull request" on one closed unmerged."""
+        assert not self.pulls[number].merged
+        self.pulls[number].state = "open"
+
     # ------------------------------------------------------------------ wire
 
     @web.middleware
@@ -327,8 +332,11 @@ class FakeGitHub:
             self.failing_updates -= 1
             return web.Response(status=502, text="<html><body>502 Bad Gateway</body></html>", content_type="text/html")
         data = await request.json()
+        if data.get("state", pull.state) not in ("open", "closed"):
+            return self._error(422, "Validation Failed", "pulls/pulls#update-a-pull-request")
         pull.title = data.get("title", pull.title)
         pull.body = data.get("body", pull.body)
+        pull.state = data.get("state", pull.state)
         return web.json_response(self._pull_json(pull, sample("pull-request-documented")))
 
     async def _git(self, request: web.Request) -> web.StreamResponse:

@@ -181,6 +181,95 @@ async def test_a_closed_pull_request_is_undone_and_never_proposed_again(loop: Lo
     assert loop.curation.papers.candidates() == []
 
 
+async def test_a_closed_pull_request_reopened_and_merged_puts_its_papers_back_on_the_list(loop: Loop) -> None:
+    paper_id = await loop.approve(1)
+    title = "Sparse Autoencoders Find Feature Family 1 in Language Models"
+    await loop.publisher.run_round()
+    loop.github.close(1)
+    await loop.publisher.run_round()
+    assert loop.curation.papers.paper(paper_id).status == "rejected upstream"
+
+    loop.github.reopen(1)
+    report = await loop.publisher.run_round()
+    assert "pull request #1 was reopened: 1 paper(s) approved again" in report.lines
+    assert loop.curation.papers.paper(paper_id).status == "approved"
+    assert title in loop.topic_titles("sparse coding"), "served again while the pull request is open"
+    assert "Reopened on GitHub: pull request #1" in loop.console.getvalue()
+
+    loop.github.merge(1)
+    report = await loop.publisher.run_round()
+    assert any(line.startswith("pull request #1 was merged") for line in report.lines), report.lines
+    assert loop.curation.papers.paper(paper_id).status == "approved"
+    assert "Merged on GitHub: pull request #1" in loop.console.getvalue()
+    assert loop.topic_titles("sparse coding").count(title) == 1
+
+
+async def test_a_pull_request_reopened_and_merged_between_two_rounds_is_announced_as_merged(loop: Loop) -> None:
+    paper_id = await loop.approve(1)
+    await loop.publisher.run_round()
+    loop.github.close(1)
+    await loop.publisher.run_round()
+    loop.github.reopen(1)
+    loop.github.merge(1)
+    report = await loop.publisher.run_round()
+    assert "pull request #1 was reopened: 1 paper(s) approved again" in report.lines
+    assert any(line.startswith("pull request #1 was merged") for line in report.lines), report.lines
+    publication = GitHubStore(loop.database).publication(paper_id)
+    assert publication is not None and publication.state == "merged"
+    assert loop.curation.papers.paper(paper_id).status == "approved"
+
+
+async def test_a_pull_request_whose_paper_was_added_by_hand_upstream_is_closed_not_left_to_duplicate_it(
+        loop: Loop) -> None:
+    """Someone adds the approved paper on the default branch themselves (here: the branch's own file, copied). The
+    open pull request's commit would add it a second time if merged."""
+    title = "Sparse Autoencoders Find Feature Family 1 in Language Models"
+    paper_id = await loop.approve(1)
+    await loop.publisher.run_round()
+    pull = loop.github.pulls[1]
+    path = "catalogue/tools-techniques-methods.yaml"
+    theirs = loop.github.show(path, pull.head)
+    loop.github.commit(lambda work: (work / path).write_text(theirs), "Add the SAE paper by hand")
+
+    report = await loop.publisher.run_round()
+    assert "pull request #1 closed: nothing in it is left to add (https://github.com/" in " ".join(report.lines)
+    assert pull.state == "closed" and not pull.merged
+    assert "already on the list" in pull.body and "Feature Family 1" in pull.body
+    publication = GitHubStore(loop.database).publication(paper_id)
+    assert publication is not None and publication.state == "listed"
+    assert loop.topic_titles("sparse coding").count(title) == 1
+    assert "rejected upstream" not in loop.console.getvalue().lower()
+
+    # The next approval opens a new pull request on a new branch; the closed one is never reused or reopened.
+    await loop.approve(2)
+    report = await loop.publisher.run_round()
+    assert sorted(loop.github.pulls) == [1, 2]
+    assert loop.github.pulls[2].head != pull.head and loop.github.pulls[2].state == "open"
+    assert pull.state == "closed"
+    assert loop.github.log(loop.github.pulls[2].head, since="main") == [
+        "Add “Sparse Autoencoders Find Feature Family 2 in Language Models” to the list"]
+
+
+async def test_a_pull_request_keeps_the_papers_not_yet_on_the_list_when_one_was_added_by_hand(loop: Loop) -> None:
+    await loop.approve(1)
+    await loop.approve(2)
+    await loop.publisher.run_round()
+    pull = loop.github.pulls[1]
+    entry = ("    - id: added-by-hand\n      title: Sparse Autoencoders Find Feature Family 1 in Language Models\n"
+             "      links:\n        - label: arXiv\n          url: https://arxiv.org/abs/2411.20001\n")
+
+    def add_by_hand(work: Path) -> None:
+        path = work / "catalogue" / "tools-techniques-methods.yaml"
+        anchor = "- topic: sparse-coding\n  entries:\n"
+        path.write_text(path.read_text().replace(anchor, anchor + entry, 1))
+
+    loop.github.commit(add_by_hand, "Add one paper by hand")
+    await loop.publisher.run_round()
+    assert pull.state == "open"
+    assert loop.github.log(pull.head, since="main") == [
+        "Add “Sparse Autoencoders Find Feature Family 2 in Language Models” to the list"]
+
+
 async def test_a_human_edit_upstream_reaches_topic_answers_at_the_next_sync(loop: Loop) -> None:
     def add_by_hand(work: Path) -> None:
         path = work / "catalogue" / "tools-techniques-methods.yaml"
