@@ -297,7 +297,11 @@ def _github_round(app: App) -> int:
             await app.stop()
 
     report = asyncio.run(main())
-    for line in report.lines or ["nothing to do: the clone is in sync and every approval is published"]:
+    if report.problems:  # "nothing to do" would be false: approvals wait for the list upstream to be fixed
+        fallback = "published nothing: the list on GitHub is invalid (below); approvals wait until it is fixed"
+    else:
+        fallback = "nothing to do: the clone is in sync and every approval is published"
+    for line in report.lines or [fallback]:
         print(f"github: {line}")
     for problem in report.problems:
         print(f"interp-bot: {problem}", file=sys.stderr)

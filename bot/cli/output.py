@@ -276,17 +276,25 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
 
 
 def github_json(app: App) -> dict[str, Any] | None:
-    """`status`: the repository, approvals by publishing state, open pull requests (from the database alone)."""
+    """`status`: the repository, approvals by publishing state, open pull requests, the last round's outcome
+    (`problem` null when it did all it had to) and a round in progress (from the database alone)."""
     if app.publisher is None:
         return None
+    from bot.github.publisher import LEASE
     from bot.store.github import GitHubStore
+    from bot.store.jobs import JobRunStore
 
     store = GitHubStore(app.database)
+    last = JobRunStore(app.database).last(LEASE)
+    held = app.database.lease_holder(LEASE)
     return {
         "repo": app.settings.github_repo, "mode": app.settings.github_mode,
         "publications": store.count_by_state(),
         "open_pull_requests": [{"number": pr.number, "url": pr.url, "branch": pr.branch}
                                for pr in store.pull_requests(states=["open"])],
+        "last_round": {"started_at": iso(last.started_at), "finished_at": iso(last.finished_at),
+                       "problem": last.problem} if last else None,
+        "round_in_progress": {"holder": held[0], "lease_expires_at": iso(held[1])} if held else None,
     }
 
 

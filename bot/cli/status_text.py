@@ -97,8 +97,17 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
     github = data.get("github")
     if github:
         pulls = ", ".join(f"#{p['number']} {p['url']}" for p in github["open_pull_requests"]) or "none open"
+        last = github.get("last_round")
+        if last is None:
+            rounds = "no round yet"
+        elif last["problem"]:
+            rounds = f"LAST ROUND {when(last['finished_at'], zone)} HIT A PROBLEM: {one_line(last['problem'])}"
+        else:
+            rounds = f"last round {when(last['finished_at'], zone)} ok"
+        if github.get("round_in_progress"):
+            rounds += f" · a round is running ({github['round_in_progress']['holder']})"
         lines += section("GitHub", f"{github['repo']} ({github['mode']}) · approvals: "
-                                   f"{counts(github['publications'])} · pull requests: {pulls}")
+                                   f"{counts(github['publications'])} · pull requests: {pulls} · {rounds}")
 
     feeds = data["feeds"]
     summary = feed_summary(feeds) if feeds else "none configured"

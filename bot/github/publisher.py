@@ -36,12 +36,13 @@ from bot.catalogue.service import CatalogueService, write_entry
 from bot.catalogue.yaml_io import TOPICS_FILE, load_catalogue
 from bot.curation.digest import local_day
 from bot.curation.notices import tell_maintainers
-from bot.errors import CatalogueError, GitHubAccessError, GitHubError
+from bot.errors import CatalogueError, GitHubAccessError, GitHubError, InterpBotError
 from bot.github import texts
 from bot.github.api import GitHubApi
 from bot.github.follow import FollowsPullRequests
 from bot.github.git import PREFIX, Git, Remote
 from bot.store.github import ENDED_PULL_STATES, OPEN_STATES, GitHubStore, StoredPublication
+from bot.store.jobs import JobRunStore
 
 if TYPE_CHECKING:
     from bot.chat.values import Post
@@ -175,14 +176,25 @@ class Publisher(FollowsPullRequests):
             db = self.curation.db
             holder = self.curation.holder
             if not await asyncio.to_thread(db.acquire_lease, LEASE, holder, LEASE_TTL):
-                return RoundReport(ran=False, lines=["another interp-bot process is publishing; skipped"])
+                held = await asyncio.to_thread(db.lease_holder, LEASE)
+                by = f" ({held[0]}, until {held[1]:%H:%M} UTC at the latest)" if held else ""
+                return RoundReport(ran=False, lines=[f"another interp-bot process is publishing{by}; skipped"])
+            started = db.now()
+            problem: str | None = "stopped before it finished"
             try:
-                return await self._round()
+                report = await self._round()
+                problem = _round_problem(report)
+                return report
             except GitHubAccessError as exc:
-                digest = hashlib.sha256(str(exc).encode()).hexdigest()[:16]
-                await self._notify(texts.problem_post(f"github-access:{digest}", "GitHub refused", str(exc)))
+                problem = str(exc)
+                digest = hashlib.sha256(problem.encode()).hexdigest()[:16]
+                await self._notify(texts.problem_post(f"github-access:{digest}", "GitHub refused", problem))
+                raise
+            except Exception as exc:  # recorded for `status`; the scheduler logs it
+                problem = str(exc) if isinstance(exc, InterpBotError) else f"{type(exc).__name__}: {exc}"
                 raise
             finally:
+                await asyncio.to_thread(JobRunStore(db).record, LEASE, started, problem)
                 await asyncio.to_thread(db.release_lease, LEASE, holder)
 
     async def _round(self) -> RoundReport:
@@ -418,6 +430,15 @@ class Publisher(FollowsPullRequests):
         self.store.set_publication_state(applied, "merged", note=f"pushed to {report.default_branch}")
         self.store.set_publication_state(listed, "listed", note="the list upstream already holds it")
         report.upstream = head if applied else report.upstream
+
+
+def _round_problem(report: RoundReport) -> str | None:
+    """What held a finished round back, for `status` (None: it did all it had to)."""
+    if not report.problems:
+        return None
+    more = f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""
+    return (f"the list on GitHub ({report.default_branch} at {report.upstream[:10]}) is invalid, nothing is "
+            f"published until it is fixed: {report.problems[0]}{more}")
 
 
 def _relative(problem: str, root: Path) -> str:

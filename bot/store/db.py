@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, String, create_engine, event, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, String, Table, create_engine, event, insert, inspect, select, update
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
@@ -23,7 +24,7 @@ from bot.store import schema
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -209,6 +210,30 @@ class Database:
             except IntegrityError:
                 return False
 
+    def upsert(self, table: Table, key: dict[str, Any], values: dict[str, Any], *,
+               defaults: dict[str, Any] | None = None) -> None:
+        """Set `values` on the row with `key`, inserting it (with `defaults` beneath `values`) if there is none;
+        a row inserted at the same moment by another process is updated instead."""
+        where = [table.c[name] == value for name, value in key.items()]
+        with self.transaction() as conn:
+            if conn.execute(update(table).where(*where).values(**values)).rowcount:
+                return
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(table).values(**key, **{**(defaults or {}), **values}))
+            except IntegrityError:
+                conn.execute(update(table).where(*where).values(**values))
+
+    def lease_holder(self, name: str) -> tuple[str, datetime] | None:
+        """Who holds `name`, and until when (None when no live holder does)."""
+        table = schema.leases
+        with self.engine.connect() as conn:
+            row = conn.execute(select(table.c.holder, table.c.expires_at).where(table.c.name == name)).first()
+        expires = utc(row.expires_at) if row is not None else None
+        if row is None or expires is None or expires < self.now():
+            return None
+        return row.holder, expires
+
     def release_lease(self, name: str, holder: str) -> None:
         table = schema.leases
         with self.transaction() as conn:
@@ -307,10 +332,18 @@ def _migration_5_relevance_lessons_and_budget(database: Database) -> None:
             conn.exec_driver_sql("CREATE INDEX ix_papers_candidate_at ON papers (candidate_at)")
 
 
+def _migration_6_job_runs(database: Database) -> None:
+    """`status` shows the last GitHub round's outcome (job_runs): an invalid list upstream or a refused token was
+    only in the logs."""
+    with database.transaction() as conn:
+        schema.metadata.create_all(conn, tables=[schema.job_runs], checkfirst=True)
+
+
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: _migration_1,
     2: _migration_2_feed_health,
     3: _migration_3_github_and_links,
     4: _migration_4_curation_recovery,
     5: _migration_5_relevance_lessons_and_budget,
+    6: _migration_6_job_runs,
 }

@@ -158,15 +158,7 @@ class GitHubStore:
 
     def save_pull_request(self, branch: str, **values: Any) -> None:
         """Insert or update the branch's row with `values`."""
-        table = schema.pull_requests
-        with self.db.transaction() as conn:
-            if conn.execute(update(table).where(table.c.branch == branch).values(**values)).rowcount:
-                return
-            try:
-                with conn.begin_nested():
-                    conn.execute(insert(table).values(branch=branch, **{"state": "building", **values}))
-            except IntegrityError:  # inserted at the same moment elsewhere: update it instead
-                conn.execute(update(table).where(table.c.branch == branch).values(**values))
+        self.db.upsert(schema.pull_requests, {"branch": branch}, values, defaults={"state": "building"})
 
     def close_pull_request(self, branch: str, state: str, closed_at: datetime) -> bool:
         """Move an open pull request to merged / closed; True only for the call that did it (announce once)."""

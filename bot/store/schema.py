@@ -204,6 +204,15 @@ leases = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
+# The last run of each scheduled job whose outcome `status` shows (the GitHub round): one row per job.
+job_runs = Table(
+    "job_runs", metadata,
+    Column("name", String(50), primary_key=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("problem", Text),  # None: the run did all it had to
+)
+
 # --------------------------------------------------------------------------- publishing to GitHub (bot.github)
 
 publications = Table(

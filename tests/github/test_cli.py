@@ -4,6 +4,7 @@ DEBUG with git's own tracing on, and the token (raw or as git sends it) never in
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -83,6 +84,7 @@ async def test_init_decide_merge_and_status_from_a_shell(tmp_path: Path, github:
     assert "Dictionary Features Of A Shell-Approved Paper" in [e["title"] for e in topic.json()["entries"]]
     plain = await cli(env, tmp_path, "status")
     assert f"GitHub      {github.repo} (pull-request) · approvals: 1 merged" in plain.stdout
+    assert re.search(r"pull requests: none open · last round \d{4}-\d\d-\d\d \d\d:\d\d ok\n", plain.stdout)
     assert_no_token(init, again, decide, status, merged, once, topic, plain)
     remote = subprocess.run(["git", "remote", "-v"], cwd=tmp_path / "list", capture_output=True, text=True).stdout
     assert TOKEN not in remote
@@ -110,7 +112,35 @@ async def test_a_token_without_rights_is_one_line_naming_the_setting(tmp_path: P
     assert status.returncode == 3
     assert "GITHUB_TOKEN cannot read interp-test/awesome-llm-interpretability (GitHub: 401 Bad credentials)" in \
         status.stderr
-    assert_no_token(decide, status)
+    shown = await cli(env, tmp_path, "status")
+    assert re.search(r"LAST ROUND [-\d: ]+ HIT A PROBLEM: GITHUB_TOKEN cannot read interp-test/awesome-llm-"
+                     r"interpretability \(GitHub: 401 Bad credentials\)", shown.stdout), shown.stdout
+    assert_no_token(decide, status, shown)
+
+
+async def test_an_invalid_list_upstream_is_not_called_nothing_to_do_and_shows_in_status(
+        tmp_path: Path, github: FakeGitHub) -> None:
+    env = github_env(tmp_path, github)
+    assert (await cli(env, tmp_path, "init", "--from-github", github.repo)).returncode == 0
+
+    def break_it(work: Path) -> None:
+        path = work / "catalogue" / "tools-techniques-methods.yaml"
+        path.write_text(path.read_text() + "\n  - topic: [unclosed\n")
+
+    broken = github.commit(break_it, "An edit that breaks the YAML")
+    round_ = await cli(env, tmp_path, "github", limit=120)
+    assert round_.returncode == 1
+    assert "github: published nothing: the list on GitHub is invalid (below); approvals wait until it is fixed" \
+        in round_.stdout
+    assert "nothing to do" not in round_.stdout
+    assert "interp-bot: catalogue/tools-techniques-methods.yaml:" in round_.stderr
+    data = (await cli(env, tmp_path, "status", "--json")).json()["github"]
+    assert data["last_round"]["problem"].startswith(
+        f"the list on GitHub (main at {broken[:10]}) is invalid, nothing is published until it is fixed: "
+        "catalogue/tools-techniques-methods.yaml:")
+    assert data["round_in_progress"] is None
+    plain = await cli(env, tmp_path, "status")
+    assert "HIT A PROBLEM: the list on GitHub (main at" in plain.stdout
 
 
 async def test_init_imports_the_readme_of_a_list_without_a_catalogue(tmp_path: Path) -> None:

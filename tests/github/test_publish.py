@@ -368,6 +368,32 @@ async def test_an_invalid_list_upstream_is_reported_with_file_and_line_and_the_l
     assert list(loop.github.pulls) == [1], "publishing resumes once the list is fixed"
 
 
+async def test_a_round_while_another_process_publishes_names_it_and_status_shows_it(loop: Loop) -> None:
+    from datetime import timedelta
+
+    from bot.cli.output import github_json
+
+    assert loop.database.acquire_lease("github", "other-host:4242", timedelta(minutes=15))
+    until = (loop.database.now() + timedelta(minutes=15)).strftime("%H:%M")
+    report = await loop.publisher.run_round()
+    assert not report.ran
+    assert report.lines == [f"another interp-bot process is publishing (other-host:4242, until {until} UTC at the "
+                            "latest); skipped"]
+
+    class Shown:  # what `status` reads: the settings, the database and whether publishing is on
+        settings, database, publisher = loop.settings, loop.database, loop.publisher
+
+    data = github_json(Shown)  # type: ignore[arg-type]
+    assert data is not None
+    assert data["round_in_progress"]["holder"] == "other-host:4242"
+    assert data["last_round"] is None, "a skipped round is not a round"
+    loop.database.release_lease("github", "other-host:4242")
+    await loop.publisher.run_round()
+    data = github_json(Shown)  # type: ignore[arg-type]
+    assert data is not None and data["round_in_progress"] is None
+    assert data["last_round"]["problem"] is None
+
+
 @pytest.mark.parametrize(("rights", "action"), [
     (frozenset({"metadata", "pull_requests"}), "push to"),
     (frozenset({"metadata", "contents"}), "open pull requests on"),

@@ -88,7 +88,7 @@ def test_a_version_1_database_gains_the_publishing_and_link_tables(database_url:
 
     from bot.store.db import make_engine
 
-    new_tables = {"publications", "pull_requests", "link_checks"}
+    new_tables = {"publications", "pull_requests", "link_checks", "job_runs"}
     engine = make_engine(database_url)
     with engine.begin() as conn:
         schema.metadata.create_all(conn, tables=[t for t in schema.metadata.sorted_tables if t.name not in new_tables])
@@ -97,7 +97,7 @@ def test_a_version_1_database_gains_the_publishing_and_link_tables(database_url:
     engine.dispose()
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 5
+        assert database.current_version() == SCHEMA_VERSION == 6
         assert new_tables <= set(inspect(database.engine).get_table_names())
         with database.engine.connect() as conn:
             assert conn.execute(select(schema.leases.c.name)).scalars().all() == ["kept"]
@@ -129,7 +129,7 @@ def test_a_schema_1_database_gains_the_feed_health_columns(database_url: str) ->
 
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 5
+        assert database.current_version() == SCHEMA_VERSION == 6
         columns = {c["name"] for c in inspect(database.engine).get_columns("feeds")}
         assert {"failing_since", "degraded", "degraded_since", "last_new_item_at", "new_item_gap_seconds",
                 "new_item_gaps_seen"} <= columns
@@ -182,7 +182,7 @@ def test_a_schema_4_database_gains_lessons_and_the_candidate_budget(database_url
 
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 5
+        assert database.current_version() == SCHEMA_VERSION == 6
         assert [(x.paper_id, x.decision, x.forgotten) for x in CurationStore(database).lessons()] == \
             [(1, "approved", False)]
         assert PaperStore(database).candidates_since(seen_at) == 2  # the approved one and the pending one

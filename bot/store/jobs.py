@@ -1,0 +1,35 @@
+"""The last run of a scheduled job, for `status`: when it ran and what stopped it, if anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.store import schema
+from bot.store.db import Database, utc
+
+
+@dataclass(frozen=True)
+class JobRun:
+    name: str
+    started_at: datetime
+    finished_at: datetime
+    problem: str | None  # None: the run did all it had to
+
+
+class JobRunStore:
+    def __init__(self, database: Database):
+        self.db = database
+
+    def record(self, name: str, started_at: datetime, problem: str | None) -> None:
+        self.db.upsert(schema.job_runs, {"name": name},
+                       {"started_at": started_at, "finished_at": self.db.now(), "problem": problem})
+
+    def last(self, name: str) -> JobRun | None:
+        with self.db.engine.connect() as conn:
+            row = conn.execute(select(schema.job_runs).where(schema.job_runs.c.name == name)).first()
+        if row is None:
+            return None
+        return JobRun(row.name, utc(row.started_at), utc(row.finished_at), row.problem)  # type: ignore[arg-type]
