@@ -9,13 +9,9 @@ One *round* (`run_round`, a scheduler job every INTERP_BOT_GITHUB_SYNC_MINUTES a
    plus the approvals not merged yet. A human's edit on GitHub reaches `topic` answers here.
 2. **follow**: each open pull request: merged → said once in the maintainers' channel (and in the next digest);
    closed unmerged → its papers become `rejected upstream`, leave the served list, and are never proposed again
-   (bot.github.follow).
-3. **publish**: each branch with approvals is built in a scratch worktree from the data stored at approval time,
-   one commit per paper. A branch only the bot has committed to is rebuilt on the default branch when that moved
-   (pushed with --force-with-lease, so only over what we fetched); a branch someone else committed to is only ever
-   added to. Then the pull request is opened, or its body updated. A rebuild that leaves nothing to add (each
-   paper reached the list another way, or no longer fits it) closes the pull request, saying why: merging its old
-   commits would list a paper twice.
+   unless it is reopened (bot.github.follow).
+3. **publish**: each branch with approvals is built from the data stored at approval time, one commit per paper,
+   and its pull request opened, updated, or closed when nothing in it is left to add (bot.github.branches).
 
 Branches are built from stored entries, not rebased text, so an upstream edit next to ours never conflicts.
 """
@@ -39,6 +35,7 @@ from bot.curation.notices import tell_maintainers
 from bot.errors import CatalogueError, GitHubAccessError, GitHubError, InterpBotError
 from bot.github import texts
 from bot.github.api import GitHubApi
+from bot.github.branches import PublishesBranches
 from bot.github.follow import FollowsPullRequests
 from bot.github.git import PREFIX, Git, Remote
 from bot.store.github import ENDED_PULL_STATES, OPEN_STATES, GitHubStore, StoredPublication
@@ -72,16 +69,7 @@ class RoundReport:
         self.lines.append(line)
 
 
-@dataclass(frozen=True)
-class _Built:
-    head: str | None  # pushed commit, None when nothing was pushed
-    applied: list[int]
-    listed: list[int]
-    failed: list[tuple[int, str]]
-    emptied: bool  # rebuilt on the default branch with nothing left to add: the pull request has nothing to offer
-
-
-class Publisher(FollowsPullRequests):
+class Publisher(FollowsPullRequests, PublishesBranches):
     def __init__(self, settings: Settings, curation: Curation, *, api: GitHubApi | None = None):
         self.settings = settings
         self.repo = settings.github_repo
@@ -303,133 +291,6 @@ class Publisher(FollowsPullRequests):
         unpushed = self.store.publications(branch=branch, states=["pending"])
         if unpushed:
             self.store.move_publications([p.paper_id for p in unpushed], self._branch_for(unpushed[0].entry_id))
-
-    async def _publish(self, report: RoundReport) -> None:
-        if self.mode == "push":
-            await asyncio.to_thread(self._push_default, report)
-            return
-        open_publications = await asyncio.to_thread(self.store.publications, states=OPEN_STATES)
-        for branch in dict.fromkeys(p.branch for p in open_publications):
-            pr = await asyncio.to_thread(self.store.pull_request, branch)
-            if pr is not None and pr.state in ENDED_PULL_STATES:
-                await asyncio.to_thread(self._move_unpushed, branch)
-                continue
-            built = await asyncio.to_thread(self._build_branch, report, branch)
-            if built.head is not None:
-                report.say(f"pushed {branch} ({len(built.applied)} new commit(s))")
-            if built.emptied:
-                await self._withdraw(report, branch)
-            else:
-                await self._open_or_update(report, branch)
-
-    def _build_branch(self, report: RoundReport, branch: str) -> _Built:
-        git, subdir = self._clone()
-        publications = self.store.publications(branch=branch, states=OPEN_STATES)
-        remote_head = git.rev(f"refs/remotes/origin/{branch}")
-        if remote_head is None:
-            start, force, to_apply = report.upstream, True, publications
-        else:
-            foreign = self._foreign_commits(git, report.upstream, remote_head)
-            if not foreign and not git.is_ancestor(report.upstream, remote_head):
-                start, force, to_apply = report.upstream, True, publications  # only ours: rebuild on the new base
-            else:
-                if foreign:
-                    log.info("%s has %d commit(s) by someone else: adding to it, never rewriting it", branch, foreign)
-                start, force, to_apply = remote_head, False, [p for p in publications if p.state == "pending"]
-        applied: list[int] = []
-        listed: list[int] = []
-        failed: list[tuple[int, str]] = []
-        with git.scratch(start) as build:
-            for publication in to_apply:
-                outcome = self._apply(build, subdir, publication)
-                if outcome == "applied":
-                    applied.append(publication.paper_id)
-                elif outcome == "listed":
-                    (listed if start == report.upstream else applied).append(publication.paper_id)
-                else:
-                    failed.append((publication.paper_id, outcome))
-            head = build.out("rev-parse", "HEAD")
-            pushed = None
-            if head not in (start, report.upstream):
-                build.push(head, branch, expect=remote_head, force_if=force)
-                pushed = head
-        self.store.set_publication_state(applied, "published")
-        self.store.set_publication_state(listed, "listed", note="the list upstream already holds it")
-        for paper_id, reason in failed:
-            self.store.set_publication_state([paper_id], "failed", note=reason)
-        if pushed:
-            self.store.save_pull_request(branch, head_sha=pushed, **({"base_sha": report.upstream} if force else {}))
-        return _Built(pushed, applied, listed, failed, emptied=remote_head is not None and force and not applied)
-
-    @staticmethod
-    def _foreign_commits(git: Git, upstream: str, head: str) -> int:
-        """Commits on the branch (since it left the default branch) that the bot did not make."""
-        base = git.out("merge-base", upstream, head)
-        messages = git.out("log", "--format=%B%x00", f"{base}..{head}").split("\x00")
-        return sum(1 for message in messages if message.strip() and f"{texts.TRAILER}:" not in message)
-
-    async def _open_or_update(self, report: RoundReport, branch: str) -> None:
-        publications = await asyncio.to_thread(self.store.publications, branch=branch, states=["published"])
-        if not publications:
-            return
-        day = branch.removeprefix(PREFIX)[:10]
-        title = texts.pull_title(self.mode, day, publications)
-        body = texts.pull_body(publications, self.catalogue.index.catalogue)
-        described = (title, body)
-        pr = await asyncio.to_thread(self.store.pull_request, branch)
-        if pr is not None and pr.number is not None:
-            if self._described.get(branch) == described:
-                return  # GitHub shows this description already
-            info = await self.api.update_pull(pr.number, title, body)
-            self._described[branch] = described
-            report.say(f"pull request #{info.number} updated: {len(publications)} paper(s), {info.url}")
-            return
-        found = await self.api.pull_for_branch(branch)  # opened by a run that crashed before recording it
-        if found is None or found.state != "open":
-            info = await self.api.open_pull(branch, report.default_branch, title, body)
-            report.say(f"pull request #{info.number} opened: {info.url}")
-        else:
-            info = await self.api.update_pull(found.number, title, body)
-        await asyncio.to_thread(self.store.save_pull_request, branch, number=info.number, url=info.url, state="open",
-                                opened_at=self.curation.db.now())
-        self._described[branch] = described
-
-    async def _withdraw(self, report: RoundReport, branch: str) -> None:
-        """The branch, rebuilt on the default branch, has nothing left to add: its open pull request still shows
-        the old commits, whose merge would list a paper twice (or write into a topic that is gone). Close it, its
-        description saying what became of each paper; the branch is not reused."""
-        pr = await asyncio.to_thread(self.store.pull_request, branch)
-        if pr is None or pr.number is None or pr.state != "open":
-            return
-        ended = await asyncio.to_thread(self.store.publications, branch=branch, states=["listed", "failed"])
-        info = await self.api.close_pull(pr.number, texts.withdrawn_body(ended))
-        if await asyncio.to_thread(self.store.close_pull_request, branch, "withdrawn", self.curation.db.now()):
-            self._described.pop(branch, None)
-            report.say(f"pull request #{info.number} closed: nothing in it is left to add ({info.url})")
-
-    def _push_default(self, report: RoundReport) -> None:
-        git, subdir = self._clone()
-        pending = self.store.publications(states=["pending"])
-        if not pending:
-            return
-        applied: list[int] = []
-        listed: list[int] = []
-        with git.scratch(report.upstream) as build:
-            for publication in pending:
-                outcome = self._apply(build, subdir, publication)
-                if outcome == "applied":
-                    applied.append(publication.paper_id)
-                elif outcome == "listed":
-                    listed.append(publication.paper_id)
-                else:
-                    self.store.set_publication_state([publication.paper_id], "failed", note=outcome)
-            head = build.out("rev-parse", "HEAD")
-            if applied:
-                build.push(head, report.default_branch)  # a fast-forward or nothing: never forced
-                report.say(f"pushed {len(applied)} paper(s) to {report.default_branch}")
-        self.store.set_publication_state(applied, "merged", note=f"pushed to {report.default_branch}")
-        self.store.set_publication_state(listed, "listed", note="the list upstream already holds it")
-        report.upstream = head if applied else report.upstream
 
 
 def _round_problem(report: RoundReport) -> str | None:
