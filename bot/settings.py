@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     allow_private_addresses: bool = False
     user_agent_contact: str = "https://github.com/interp-bot/interp-bot"
     # The shipped model's threshold (bot.intake.relevance.DEFAULT_THRESHOLD; a test holds them equal).
-    relevance_threshold: float = Field(0.395135, ge=0.0, le=1.0)
+    relevance_threshold: float = Field(0.395133, ge=0.0, le=1.0)
     max_candidates_per_day: int = Field(10, ge=0)  # a day in `timezone`; the best first, the rest held back
     first_poll_max_items: int = Field(3, ge=0)
     page_size: int = Field(8, ge=1, le=25)

@@ -21,7 +21,7 @@ from bot.intake.relevance.topics import ApprovedTitle, TopicIndex, TopicScore
 # The shipped model's threshold (model.json.gz "threshold": the maximum-F1 point of its out-of-fold scores):
 # precision 0.828, recall 0.795, 5.6 false candidates per 1,000 papers, out of fold on the training stream.
 # INTERP_BOT_RELEVANCE_THRESHOLD overrides it (the settings' default is this number).
-DEFAULT_THRESHOLD = 0.395135
+DEFAULT_THRESHOLD = 0.395133
 
 
 @dataclass(frozen=True, slots=True)
