@@ -189,8 +189,7 @@ class Publisher(FollowsPullRequests, PublishesBranches):
         report = RoundReport()
         report.default_branch = await self.api.default_branch()
         report.upstream = await asyncio.to_thread(self._sync, report)
-        if self.mode != "push":
-            await self._follow(report)
+        await self._follow(report)  # in push mode too: pull requests opened before a switch to it still end
         if report.upstream_valid:  # nothing is built on an invalid list: it waits for the fix upstream
             await self._publish(report)
         await asyncio.to_thread(self._serve, report)

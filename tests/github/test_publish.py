@@ -452,6 +452,34 @@ async def test_push_mode_commits_straight_to_the_default_branch(loop_factory) ->
     assert GitHubStore(loop.database).count_by_state() == {"merged": 1}
 
 
+@pytest.mark.parametrize("outcome", ["merged", "closed"])
+async def test_a_pull_request_opened_before_a_switch_to_push_mode_is_still_followed(
+        loop_factory, outcome: str) -> None:  # type: ignore[no-untyped-def]
+    before = await loop_factory()
+    paper_id = await before.approve(1)
+    await before.publisher.run_round()
+    assert before.github.pulls[1].state == "open"
+
+    after = await loop_factory(github_mode="push")  # the same database and clone, restarted in push mode
+    if outcome == "merged":
+        after.github.merge(1)
+    else:
+        after.github.close(1)
+    report = await after.publisher.run_round()
+    publication = GitHubStore(after.database).publication(paper_id)
+    assert publication is not None
+    title = "Sparse Autoencoders Find Feature Family 1 in Language Models"
+    if outcome == "merged":
+        assert any(line.startswith("pull request #1 was merged") for line in report.lines), report.lines
+        assert publication.state == "merged"
+        assert title in after.topic_titles("sparse coding")
+    else:
+        assert "pull request #1 was closed without merging: 1 paper(s) marked rejected upstream" in report.lines
+        assert publication.state == "closed"
+        assert after.curation.papers.paper(paper_id).status == "rejected upstream"
+        assert title not in after.topic_titles("sparse coding"), "no longer served: it is not on the list"
+
+
 async def test_github_mode_without_a_clone_says_how_to_make_one(tmp_path: Path, github: FakeGitHub) -> None:
     from bot.app import App
     from bot.errors import ConfigError
