@@ -8,7 +8,8 @@
     GET   /repos/{owner}/{repo}/pulls/{n}       follow it: open, merged or closed
 
 A refusal (401, 403 without rate limiting, 404 on the repository) is a GitHubAccessError naming GITHUB_TOKEN and
-the permission it lacks; anything else is a GitHubError. Neither ever quotes the token.
+the permission it lacks; anything else is a GitHubError: a spent rate limit says until when, a 5xx that the trouble
+is GitHub's, a 422 its reasons (errors[]). Neither ever quotes the token, even where GitHub's own words would.
 
 Responses are read as JSON for the few fields used, not through githubkit's generated models: those are strict,
 and a real repository payload that lacks a field the newest API version documents (`has_discussions`, in the one
@@ -18,11 +19,13 @@ recorded in tests/data/github) fails their validation, while the fields we need 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import errors, extras
+from bot.catalogue.text import strip_control
 from bot.errors import GitHubAccessError, GitHubError
+from bot.logs import RedactingFilter
 
 if TYPE_CHECKING:
     from githubkit import GitHub
@@ -39,6 +42,27 @@ class PullRequestInfo:
     head_sha: str
     title: str
     body: str
+
+
+def _said(text: Any, limit: int = 300) -> str:
+    """Words from GitHub's answer, on one line and bounded (it is the server's text, not ours)."""
+    flat = " ".join(strip_control(str(text or "")).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _until(headers: Any) -> str:
+    """" until 14:05 UTC" from GitHub's rate-limit headers (x-ratelimit-reset, an epoch; or retry-after, seconds),
+    or nothing when neither is there or readable."""
+    try:
+        if headers.get("x-ratelimit-reset"):
+            at = datetime.fromtimestamp(int(headers["x-ratelimit-reset"]), UTC)
+        elif headers.get("retry-after"):
+            at = datetime.now(UTC) + timedelta(seconds=int(headers["retry-after"]))
+        else:
+            return ""
+    except (ValueError, OverflowError, OSError):
+        return ""
+    return f" until {at:%H:%M} UTC"
 
 
 def _pull(data: Any) -> PullRequestInfo:
@@ -62,6 +86,7 @@ class GitHubApi:
 
         self.repo = repo
         self.owner, self.name = repo.split("/", 1)
+        self._token = token
         self._gh: GitHub[Any] = GitHub(token, base_url=base_url, user_agent=user_agent, timeout=timeout,
                                        http_cache=False, auto_retry=False)
 
@@ -78,13 +103,28 @@ class GitHubApi:
     def _refusal(self, action: str, response: Any) -> Exception:
         status = response.status_code
         try:
-            message = str(response.json().get("message", "")).strip()
+            data = response.json()
         except ValueError:
-            message = ""
-        detail = f"GitHub: {status}" + (f" {message}" if message else "")
-        limited = response.headers.get("x-ratelimit-remaining") == "0" or "rate limit" in message.lower()
+            data = None
+        data = data if isinstance(data, dict) else {}
+        message = _said(data.get("message"))
+        # A 422's reason is in errors[] ("A pull request already exists for ..."), its message only says
+        # "Validation Failed".
+        reasons = [_said(e.get("message") or " ".join(str(e[k]) for k in ("resource", "field", "code") if e.get(k)))
+                   for e in data.get("errors") or [] if isinstance(e, dict)]
+        detail = f"GitHub: {status}" + (f" {message}" if message else "") + (
+            f": {'; '.join(r for r in reasons if r)}" if any(reasons) else "")
+        detail = RedactingFilter([self._token]).redact(detail)  # GitHub's words, printed and logged as they are
+        headers = response.headers
+        limited = headers.get("x-ratelimit-remaining") == "0" or "rate limit" in message.lower() or status == 429
+        if limited:
+            return GitHubError(f"GitHub's rate limit stops this token from doing more{_until(headers)} ({detail}): "
+                               f"could not {action} {self.repo}; a later round tries again")
         if status == 401 or (status == 403 and not limited) or (status == 404 and action == "read"):
             return GitHubAccessError(errors.github_token_refused(self.repo, action, detail))
+        if status >= 500:
+            return GitHubError(f"GitHub failed to {action} {self.repo} ({detail}): trouble on GitHub's side; a "
+                               "later round tries again")
         return GitHubError(f"GitHub refused to {action} {self.repo} ({detail})")
 
     # ------------------------------------------------------------------ calls

@@ -109,6 +109,7 @@ class FakeGitHub:
         self.calls: list[Call] = []
         self.git_requests: list[Call] = []
         self.failing_updates = 0  # the next this many PATCHes of a pull request answer 502, as GitHub sometimes does
+        self.rate_limit_reset: int | None = None  # set: every REST call answers 403, the rate limit spent until then
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -250,14 +251,25 @@ class FakeGitHub:
         return None
 
     @staticmethod
-    def _error(status: int, message: str, docs: str) -> web.Response:
-        body = {"message": message, "documentation_url": f"https://docs.github.com/rest/{docs}", "status": str(status)}
-        return web.json_response(body, status=status)
+    def _error(status: int, message: str, docs: str, errors: list[dict[str, str]] | None = None,
+               headers: dict[str, str] | None = None) -> web.Response:
+        """GitHub's error body; a 422 carries its reasons in `errors` (its message only says "Validation Failed")."""
+        body: dict[str, Any] = {"message": message, "documentation_url": f"https://docs.github.com/rest/{docs}",
+                                "status": str(status)}
+        if errors is not None:
+            body["errors"] = errors
+        return web.json_response(body, status=status, headers=headers)
 
     def _authorised(self, request: web.Request, right: str) -> web.Response | None:
         rights = self._rights(request)
         if rights is None:
             return self._error(401, "Bad credentials", "overview/troubleshooting-the-rest-api")
+        if self.rate_limit_reset is not None:  # GitHub's primary rate limit, as it answers it
+            return self._error(403, "API rate limit exceeded for user ID 1.",
+                               "overview/rate-limits-for-the-rest-api", headers={
+                                   "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0",
+                                   "x-ratelimit-used": "5000", "x-ratelimit-reset": str(self.rate_limit_reset),
+                                   "x-ratelimit-resource": "core"})
         if right not in rights:
             return self._error(403, "Resource not accessible by personal access token",
                                "pulls/pulls#create-a-pull-request")
@@ -304,10 +316,12 @@ class FakeGitHub:
             return refused
         data = await request.json()
         if self.head(data["head"]) is None:
-            return self._error(422, "Validation Failed", "pulls/pulls#create-a-pull-request")
+            return self._error(422, "Validation Failed", "pulls/pulls#create-a-pull-request",
+                               [{"resource": "PullRequest", "field": "head", "code": "invalid"}])
         if any(p.head == data["head"] and p.state == "open" for p in self.pulls.values()):
-            return self._error(422, f"A pull request already exists for {OWNER}:{data['head']}.",
-                               "pulls/pulls#create-a-pull-request")
+            return self._error(422, "Validation Failed", "pulls/pulls#create-a-pull-request",
+                               [{"resource": "PullRequest", "code": "custom",
+                                 "message": f"A pull request already exists for {OWNER}:{data['head']}."}])
         number = max(self.pulls, default=0) + 1
         self.pulls[number] = Pull(number, data["head"], data["base"], data["title"], data.get("body") or "")
         return web.json_response(self._pull_json(self.pulls[number], sample("pull-request-documented")), status=201)

@@ -42,3 +42,52 @@ async def test_refusals_name_the_token_and_other_failures_do_not(github: FakeGit
     offline = GitHubApi(github.repo, TOKEN, base_url="http://127.0.0.1:1", user_agent="t")
     with pytest.raises(GitHubError, match=r"^cannot reach GitHub to read interp-test/awesome-llm-interpretability"):
         await offline.default_branch()
+
+
+async def test_a_spent_rate_limit_says_until_when_and_is_not_blamed_on_the_token(github: FakeGitHub) -> None:
+    from datetime import UTC, datetime
+
+    reset = datetime(2026, 12, 6, 14, 5, tzinfo=UTC)
+    github.rate_limit_reset = int(reset.timestamp())
+    api = GitHubApi(github.repo, TOKEN, base_url=github.api_url, user_agent="t")
+    with pytest.raises(GitHubError) as raised:
+        await api.default_branch()
+    assert not isinstance(raised.value, GitHubAccessError), "a spent limit is not a token without rights"
+    assert str(raised.value) == (
+        "GitHub's rate limit stops this token from doing more until 14:05 UTC (GitHub: 403 API rate limit exceeded "
+        "for user ID 1.): could not read interp-test/awesome-llm-interpretability; a later round tries again")
+
+
+async def test_a_validation_failure_gives_githubs_reason_not_only_validation_failed(github: FakeGitHub) -> None:
+    api = GitHubApi(github.repo, TOKEN, base_url=github.api_url, user_agent="t")
+    with pytest.raises(GitHubError) as raised:
+        await api.open_pull("no-such-branch", "main", "A title", "A body")
+    assert str(raised.value) == ("GitHub refused to open pull requests on interp-test/awesome-llm-interpretability "
+                                 "(GitHub: 422 Validation Failed: PullRequest head invalid)")
+
+
+async def test_githubs_own_words_never_carry_the_token(tmp_path: Path) -> None:
+    """A server (or a proxy before it) that echoes the request in its error: the CLI prints this text as it is."""
+    from aiohttp import web
+
+    async def echo(request: web.Request) -> web.Response:
+        other = "github_pat_11OTHERTOKEN0000000000_abcdefghijklmnopqr"
+        return web.json_response({"message": f"Bad request: {request.headers.get('Authorization')}",
+                                  "errors": [{"message": f"token {other}"}]}, status=400)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", echo)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        api = GitHubApi("interp-test/list", TOKEN, base_url=f"http://127.0.0.1:{port}", user_agent="t")
+        with pytest.raises(GitHubError) as raised:
+            await api.default_branch()
+    finally:
+        await runner.cleanup()
+    assert TOKEN not in str(raised.value)
+    assert "github_pat_11OTHERTOKEN" not in str(raised.value)
+    assert "GitHub: 400 Bad request: token [redacted]: token [redacted]" in str(raised.value)
