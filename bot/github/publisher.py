@@ -32,7 +32,7 @@ from bot.catalogue.service import CatalogueService, write_entry
 from bot.catalogue.yaml_io import TOPICS_FILE, load_catalogue
 from bot.curation.digest import local_day
 from bot.curation.notices import tell_maintainers
-from bot.errors import CatalogueError, GitHubAccessError, GitHubError, InterpBotError
+from bot.errors import CatalogueError, ConfigError, GitHubAccessError, GitHubError, InterpBotError
 from bot.github import texts
 from bot.github.api import GitHubApi
 from bot.github.branches import PublishesBranches
@@ -88,6 +88,7 @@ class Publisher(FollowsPullRequests, PublishesBranches):
         # (a 502, a 422) differs from it and is sent again next round (after a restart, once per open pull request).
         self._described: dict[str, tuple[str, str]] = {}
         self.kick: Callable[[], None] | None = None  # the scheduler's "run the round soon"
+        self._checked_root: Path | None = None  # the clone whose origin was found to be the configured remote
 
     # ------------------------------------------------------------------ parts
 
@@ -112,7 +113,18 @@ class Publisher(FollowsPullRequests, PublishesBranches):
             root = Git(directory, self.remote).toplevel()
         except GitHubError:
             raise GitHubError(errors.github_not_a_clone(directory, self.repo)) from None
-        return Git(root, self.remote), directory.resolve().relative_to(root.resolve()).as_posix()
+        git = Git(root, self.remote)
+        if root != self._checked_root:  # once per clone: the token is sent only to the configured URL
+            origin = git.origin_url()
+            # An ssh origin authenticates itself (a hand-made clone); an http(s) one gets the token only if it is
+            # the configured URL, and would otherwise read as a token GitHub refused.
+            if origin != self.remote.url and (origin is None or origin.startswith(("http://", "https://"))):
+                raise ConfigError(f"the clone {root} fetches from {origin}, but the bot publishes to "
+                                  f"{self.remote.url} (INTERP_BOT_GITHUB_REPO / INTERP_BOT_GITHUB_GIT_URL): point it "
+                                  f"there with `git -C {root} remote set-url origin {self.remote.url}`, or clone "
+                                  "again with `interp-bot init`")
+            self._checked_root = root
+        return git, directory.resolve().relative_to(root.resolve()).as_posix()
 
     # ------------------------------------------------------------------ approvals
 

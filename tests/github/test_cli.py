@@ -173,3 +173,15 @@ async def test_init_imports_the_readme_of_a_list_without_a_catalogue(tmp_path: P
         assert_no_token(init, topic, round_)
     finally:
         await github.stop()
+
+
+async def test_init_without_a_token_says_it_is_not_set(tmp_path: Path, github: FakeGitHub) -> None:
+    env = github_env(tmp_path, github)
+    del env["GITHUB_TOKEN"]
+    init = await cli(env, tmp_path, "init", "--from-github", github.repo)
+    assert init.returncode == 3
+    errors = [line for line in init.stderr.splitlines() if line.startswith("interp-bot:")]
+    assert len(errors) == 1, init.stderr
+    assert errors[0].startswith(f"interp-bot: configuration error: GITHUB_TOKEN is not set, and {github.repo} cannot "
+                                "be read without it (git: ")
+    assert errors[0].endswith("Pull requests: Read and write (docs/github.md)")

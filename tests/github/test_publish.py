@@ -507,3 +507,21 @@ async def test_an_empty_github_readme_setting_leaves_the_front_page_alone(loop_f
     pull = loop.github.pulls[1]
     assert sorted(branch_files(loop.github, pull.head)) == [
         "catalogue/README.md", "catalogue/tools-techniques-methods.yaml"]
+
+
+async def test_a_clone_fetching_from_another_url_is_named_not_blamed_on_the_token(loop: Loop) -> None:
+    """INTERP_BOT_GITHUB_GIT_URL changed after `init`: the token is sent only to the configured URL, so the clone's
+    fetches would be refused, and the error used to say GITHUB_TOKEN cannot read the repository."""
+    from bot.errors import ConfigError
+
+    root = loop.settings.catalogue_dir.parent
+    old = loop.github.git_url
+    subprocess.run(["git", "remote", "set-url", "origin", old.replace("127.0.0.1", "localhost")], cwd=root, check=True)
+    with pytest.raises(ConfigError) as raised:
+        await loop.publisher.run_round()
+    assert str(raised.value) == (
+        f"the clone {root} fetches from {old.replace('127.0.0.1', 'localhost')}, but the bot publishes to {old} "
+        "(INTERP_BOT_GITHUB_REPO / INTERP_BOT_GITHUB_GIT_URL): point it there with "
+        f"`git -C {root} remote set-url origin {old}`, or clone again with `interp-bot init`")
+    subprocess.run(["git", "remote", "set-url", "origin", old], cwd=root, check=True)
+    assert (await loop.publisher.run_round()).ran
