@@ -525,3 +525,34 @@ async def test_a_clone_fetching_from_another_url_is_named_not_blamed_on_the_toke
         f"`git -C {root} remote set-url origin {old}`, or clone again with `interp-bot init`")
     subprocess.run(["git", "remote", "set-url", "origin", old], cwd=root, check=True)
     assert (await loop.publisher.run_round()).ran
+
+
+async def test_a_pull_request_whose_paper_lost_its_topic_upstream_is_closed_saying_why(loop: Loop) -> None:
+    """The Sparse Coding topic is removed on the default branch while the pull request adding a paper to it is open:
+    the paper cannot be added any more, and the old commit, merged, would write into a topic that is gone."""
+    import re
+
+    paper_id = await loop.approve(1)
+    await loop.publisher.run_round()
+    pull = loop.github.pulls[1]
+
+    def remove_sparse_coding(work: Path) -> None:
+        path = work / "catalogue" / "tools-techniques-methods.yaml"
+        lines = path.read_text().splitlines(keepends=True)
+        start = lines.index("- topic: sparse-coding\n")
+        end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("- topic:"))
+        path.write_text("".join(lines[:start] + lines[end:]))
+        topics = work / "catalogue" / "topics.yaml"
+        topics.write_text(re.sub(r" +- slug: sparse-coding\n +title: Sparse Coding\n +aliases: \[[^\]]*\]\n", "",
+                                 topics.read_text()))
+
+    loop.github.commit(remove_sparse_coding, "Fold Sparse Coding into other topics")
+    report = await loop.publisher.run_round()
+    assert not report.problems, "the list upstream is valid without the topic"
+    assert any(line.startswith("pull request #1 closed: nothing in it is left to add") for line in report.lines)
+    assert pull.state == "closed" and not pull.merged
+    assert "cannot be added: " in pull.body and "sparse-coding" in pull.body
+    publication = GitHubStore(loop.database).publication(paper_id)
+    assert publication is not None and publication.state == "failed"
+    assert "“Sparse Autoencoders Find Feature Family 1 in Language Models” cannot be added to the list on GitHub" \
+        in loop.console.getvalue()
