@@ -77,8 +77,9 @@ def withdrawn_body(publications: Sequence[StoredPublication]) -> str:
                 else f"cannot be added: {publication.note or 'it no longer fits the list'}")
         rows.append(f"| {_paper_cell(publication)} | {_markdown(fate)} |")
     return "\n".join([
-        "interp-bot closed this pull request: rebuilt on the default branch, it has nothing left to add, and "
-        "merging its earlier commits would list a paper twice.", "", *rows, "",
+        "interp-bot closed this pull request: rebuilt on the default branch, it has nothing left to add (below), "
+        "so its earlier commits should not be merged: they would list a paper twice, or write into a topic that "
+        "is gone.", "", *rows, "",
         "Later approvals go to a new pull request.",
     ])
 
