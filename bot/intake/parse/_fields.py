@@ -158,8 +158,12 @@ def date(container: Any, *keys: str) -> datetime | None:
 
 
 def describe(exc: Any) -> str:
+    """feedparser's complaint for `status` and logs: an XML error as "not well-formed (invalid token) at line 2,
+    column 0" (its str() starts "<unknown>:2:0:", the name of a file there is none of)."""
     if exc is None:
         return "unknown problem"
-    line = getattr(exc, "getLineNumber", None)
+    line, column, message = (getattr(exc, name, None) for name in ("getLineNumber", "getColumnNumber", "getMessage"))
+    if callable(line) and callable(column) and callable(message):
+        return f"{message()} at line {line()}, column {column()}"
     where = f" (line {line()})" if callable(line) else ""
     return f"{str(exc) or type(exc).__name__}{where}"
