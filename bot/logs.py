@@ -84,6 +84,7 @@ def setup_logging(settings: Settings, *, stream: TextIO | None = None) -> loggin
     root.setLevel(settings.log_level)  # a name logging knows (checked by Settings)
     # Chatty libraries stay at WARNING unless we debug (and follow the root again when we do, should logging be set
     # up a second time in one process).
-    for name in ("httpx", "httpcore", "discord.gateway", "discord.client", "slack_bolt", "apscheduler"):
+    # pylatexenc says "Ignoring parse error (tolerant parsing mode)" at INFO for many a real abstract's TeX.
+    for name in ("httpx", "httpcore", "discord.gateway", "discord.client", "slack_bolt", "apscheduler", "pylatexenc"):
         logging.getLogger(name).setLevel(logging.WARNING if root.level > logging.DEBUG else logging.NOTSET)
     return handler

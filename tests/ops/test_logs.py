@@ -207,3 +207,18 @@ def test_a_secret_read_from_a_file_with_its_newline_is_used_and_hidden_as_a_toke
     output = stream.getvalue()
     assert token not in output and "ghp_Z9y8" not in output
     assert output.count("[redacted]") == 2
+
+
+def test_a_poll_at_info_does_not_print_pylatexenc_tolerating_an_abstracts_tex() -> None:
+    from bot.intake.tex import clean_tex
+
+    stream = io.StringIO()
+    handler = setup_logging(load_settings(log_level="INFO"), stream=stream)
+    try:
+        cleaned = clean_tex(r"We bound it by $\mathcal{O}(n}$ in the worst case")  # a brace closing nothing
+        logging.getLogger("bot.intake").info("polled")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert cleaned.startswith("We bound it by 𝒪(n")
+    assert "polled" in stream.getvalue()
+    assert "tolerant parsing" not in stream.getvalue()
