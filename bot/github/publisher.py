@@ -194,7 +194,10 @@ class Publisher(FollowsPullRequests, PublishesBranches):
                 problem = str(exc) if isinstance(exc, InterpBotError) else f"{type(exc).__name__}: {exc}"
                 raise
             finally:
-                await asyncio.to_thread(JobRunStore(db).record, LEASE, started, problem)
+                try:
+                    await asyncio.to_thread(JobRunStore(db).record, LEASE, started, problem)
+                except Exception:  # status misses one round; the lease must still go
+                    log.exception("could not record the GitHub round's outcome for `status`")
                 await asyncio.to_thread(db.release_lease, LEASE, holder)
 
     async def _round(self) -> RoundReport:
