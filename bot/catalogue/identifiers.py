@@ -10,7 +10,11 @@ merely looks like an id cannot find the wrong paper.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
+
+if TYPE_CHECKING:
+    from bot.catalogue.model import Entry
 
 Key = tuple[str, str]
 
@@ -64,6 +68,16 @@ def link_keys(url: str) -> set[Key]:
     path = re.sub(r"/{2,}", "/", parts.path).removesuffix("/index.html").rstrip("/")
     if host:
         keys.add(("url", f"{host}{path}{'?' + parts.query if parts.query else ''}".lower()))
+    return keys
+
+
+def entry_keys(entry: Entry) -> set[Key]:
+    """Every key an entry of the list stands for: its links', its DOI's and its `arxiv` id's."""
+    keys = doi_keys(entry.doi) if entry.doi else set()
+    if entry.arxiv:
+        keys.add(("arxiv", entry.arxiv))
+    for link in entry.links:
+        keys |= link_keys(link.url)
     return keys
 
 

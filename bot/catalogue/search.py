@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 from rapidfuzz import fuzz, process
 
-from bot.catalogue.identifiers import Key, doi_keys, link_keys, names_a_link, query_keys
+from bot.catalogue.identifiers import Key, entry_keys, names_a_link, query_keys
 from bot.catalogue.model import Catalogue, Entry, Topic
 from bot.catalogue.text import fold
 
@@ -320,12 +320,7 @@ class SearchIndex:
 def _link_index(entries: list[Entry]) -> dict[Key, list[int]]:
     index: dict[Key, list[int]] = defaultdict(list)
     for doc, entry in enumerate(entries):
-        keys = doi_keys(entry.doi) if entry.doi else set()
-        if entry.arxiv:
-            keys.add(("arxiv", entry.arxiv))
-        for link in entry.links:
-            keys |= link_keys(link.url)
-        for key in keys:
+        for key in entry_keys(entry):
             index[key].append(doc)
     return dict(index)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from bot.catalogue import git
+from bot.catalogue.identifiers import entry_keys, link_keys
 from bot.catalogue.markdown import render_markdown
 from bot.catalogue.model import Catalogue, Entry
 from bot.catalogue.search import CatalogueIndex
@@ -107,13 +108,14 @@ class CatalogueService:
 
 
 def listed_as(catalogue: Catalogue, entry: Entry) -> Entry | None:
-    """The entry of `catalogue` that is `entry` (same id, same source, or a link in common), if any: how a
-    branch being rebuilt recognises a paper someone already added upstream."""
-    urls = {link.url.rstrip("/") for link in entry.links} | ({entry.source.rstrip("/")} if entry.source else set())
+    """The entry of `catalogue` that is `entry` (same id, same source, or an identifier in common: an arXiv id in
+    any spelling of its link, a DOI, an OpenReview id, a URL up to scheme, www and case), if any: how a branch being
+    rebuilt recognises a paper someone already added upstream, whichever link they gave it."""
+    keys = entry_keys(entry) | (link_keys(entry.source) if entry.source else set())
     for candidate in catalogue.entries:
         if candidate.id == entry.id or (entry.source and candidate.source == entry.source):
             return candidate
-        if urls & {link.url.rstrip("/") for link in candidate.links}:
+        if keys & entry_keys(candidate):
             return candidate
     return None
 

@@ -556,3 +556,28 @@ async def test_a_pull_request_whose_paper_lost_its_topic_upstream_is_closed_sayi
     assert publication is not None and publication.state == "failed"
     assert "“Sparse Autoencoders Find Feature Family 1 in Language Models” cannot be added to the list on GitHub" \
         in loop.console.getvalue()
+
+
+@pytest.mark.parametrize(("arxiv", "url"), [
+    (None, "https://arxiv.org/abs/2411.20001v2"), (None, "http://arxiv.org/pdf/2411.20001"),
+    (None, "https://www.arxiv.org/abs/2411.20001"), ("2411.20001", "https://openreview.net/forum?id=SaeFamily1"),
+])
+async def test_a_paper_added_by_hand_is_known_by_any_spelling_of_its_arxiv_id(
+        loop: Loop, arxiv: str | None, url: str) -> None:
+    await loop.approve(1)  # its link is https://arxiv.org/abs/2411.20001
+    await loop.publisher.run_round()
+    pull = loop.github.pulls[1]
+    entry = ("    - id: added-by-hand\n      title: SPARSE AUTOENCODERS FIND FEATURE FAMILY 1 IN LANGUAGE MODELS\n"
+             + (f'      arxiv: "{arxiv}"\n' if arxiv else "")
+             + f"      links:\n        - label: paper\n          url: {url}\n")
+
+    def add_by_hand(work: Path) -> None:
+        path = work / "catalogue" / "tools-techniques-methods.yaml"
+        anchor = "- topic: sparse-coding\n  entries:\n"
+        path.write_text(path.read_text().replace(anchor, anchor + entry, 1))
+
+    loop.github.commit(add_by_hand, "Add the paper by hand, with another spelling of its link")
+    await loop.publisher.run_round()
+    assert pull.state == "closed", "its one paper is on the list already: merging would list it twice"
+    titles = [t.lower() for t in loop.topic_titles("sparse coding")]
+    assert titles.count("sparse autoencoders find feature family 1 in language models") == 1
