@@ -2,9 +2,9 @@
 worktree from the entries stored at approval time, one commit per paper, and its pull request opened or its
 description updated. A branch only the bot has committed to is rebuilt on the default branch when that moved
 (pushed with --force-with-lease, so only over what we fetched); one someone else committed to is only ever added to.
-A rebuild that leaves nothing to add (each paper reached the list another way, or no longer fits it) closes the pull
-request, saying why: merging its old commits would list a paper twice. In push mode, approvals go straight onto the
-default branch, fast-forward only."""
+An open pull request left with nothing to add (each paper reached the list another way, or no longer fits it) is
+closed, saying why there and in the maintainers' channel: merging its old commits would list a paper twice. In push
+mode, approvals go straight onto the default branch, fast-forward only."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bot.store.github import ENDED_PULL_STATES, OPEN_STATES
 
 if TYPE_CHECKING:
     from bot.catalogue.service import CatalogueService
+    from bot.chat.values import Post
     from bot.curation.pipeline import Curation
     from bot.github.api import GitHubApi
     from bot.github.git import Git
@@ -34,7 +35,6 @@ class _Built:
     applied: list[int]
     listed: list[int]
     failed: list[tuple[int, str]]
-    emptied: bool  # rebuilt on the default branch with nothing left to add: the pull request has nothing to offer
 
 
 class _Publisher(Protocol):
@@ -58,6 +58,7 @@ class _Publisher(Protocol):
     async def _open_or_update(self, report: RoundReport, branch: str) -> None: ...
     async def _withdraw(self, report: RoundReport, branch: str) -> None: ...
     def _push_default(self, report: RoundReport) -> None: ...
+    def _notify_soon(self, post: Post) -> None: ...
 
 
 class PublishesBranches:
@@ -76,10 +77,13 @@ class PublishesBranches:
             built = await asyncio.to_thread(self._build_branch, report, branch)
             if built.head is not None:
                 report.say(f"pushed {branch} ({len(built.applied)} new commit(s))")
-            if built.emptied:
-                await self._withdraw(report, branch)
-            else:
-                await self._open_or_update(report, branch)
+            await self._open_or_update(report, branch)
+        # An open pull request with nothing left to add: its branch rebuilt empty just now, or in a round whose
+        # close failed (a 502, a rate limit), which is why this looks at every open one and not at this round's.
+        for pr in await asyncio.to_thread(self.store.pull_requests, states=["open"]):
+            if pr.number is not None and not await asyncio.to_thread(self.store.publications, branch=pr.branch,
+                                                                     states=OPEN_STATES):
+                await self._withdraw(report, pr.branch)
 
     def _build_branch(self: _Publisher, report: RoundReport, branch: str) -> _Built:
         git, subdir = self._clone()
@@ -118,7 +122,7 @@ class PublishesBranches:
             self.store.set_publication_state([paper_id], "failed", note=reason)
         if pushed:
             self.store.save_pull_request(branch, head_sha=pushed, **({"base_sha": report.upstream} if force else {}))
-        return _Built(pushed, applied, listed, failed, emptied=remote_head is not None and force and not applied)
+        return _Built(pushed, applied, listed, failed)
 
     @staticmethod
     def _foreign_commits(git: Git, upstream: str, head: str) -> int:
@@ -165,6 +169,7 @@ class PublishesBranches:
         if await asyncio.to_thread(self.store.close_pull_request, branch, "withdrawn", self.curation.db.now()):
             self._described.pop(branch, None)
             report.say(f"pull request #{info.number} closed: nothing in it is left to add ({info.url})")
+            self._notify_soon(texts.withdrawn_post(info.number, info.url, ended))
 
     def _push_default(self: _Publisher, report: RoundReport) -> None:
         git, subdir = self._clone()

@@ -141,6 +141,12 @@ def reopened_post(number: int, url: str, publications: Sequence[StoredPublicatio
                          f"request's merge: {url}", url, publications)
 
 
+def withdrawn_post(number: int, url: str, publications: Sequence[StoredPublication]) -> Post:
+    return _outcome_post(f"github-withdrawn:{number}", f"🧹 Closed by interp-bot: pull request #{number}",
+                         "Nothing in it is left to add: its papers reached the list another way (or no longer fit "
+                         f"it), and merging its old commits would list them twice: {url}", url, publications)
+
+
 def invalid_upstream_post(repo: str, branch: str, commit: str, problems: Sequence[str]) -> Post:
     shown = list(problems[:15]) + ([f"… and {len(problems) - 15} more"] if len(problems) > 15 else [])
     reply = Reply(title=f"⚠️ The list on GitHub is invalid ({repo}, {branch} at {commit[:10]})", kind="error",

@@ -581,3 +581,24 @@ async def test_a_paper_added_by_hand_is_known_by_any_spelling_of_its_arxiv_id(
     assert pull.state == "closed", "its one paper is on the list already: merging would list it twice"
     titles = [t.lower() for t in loop.topic_titles("sparse coding")]
     assert titles.count("sparse autoencoders find feature family 1 in language models") == 1
+
+
+async def test_a_close_that_failed_is_sent_again_so_the_pull_request_cannot_list_a_paper_twice(loop: Loop) -> None:
+    paper_id = await loop.approve(1)
+    await loop.publisher.run_round()
+    pull = loop.github.pulls[1]
+    path = "catalogue/tools-techniques-methods.yaml"
+    theirs = loop.github.show(path, pull.head)
+    loop.github.commit(lambda work: (work / path).write_text(theirs), "Add the SAE paper by hand")
+    loop.github.failing_updates = 1  # the PATCH that closes it answers 502
+
+    with pytest.raises(GitHubError, match="GitHub failed to close pull requests on .*: trouble on GitHub's side"):
+        await loop.publisher.run_round()
+    assert pull.state == "open"
+    publication = GitHubStore(loop.database).publication(paper_id)
+    assert publication is not None and publication.state == "listed"
+
+    report = await loop.publisher.run_round()
+    assert any(line.startswith("pull request #1 closed: nothing in it is left to add") for line in report.lines)
+    assert pull.state == "closed" and not pull.merged
+    assert "Closed by interp-bot: pull request #1" in loop.console.getvalue()
