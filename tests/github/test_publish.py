@@ -11,7 +11,7 @@ import pytest
 from bot.errors import GitHubError
 from bot.github.publisher import PREFIX
 from bot.store.github import GitHubStore
-from tests.fakes.github_fake import FakeGitHub
+from tests.fakes.github_fake import FakeGitHub, Pull
 from tests.github.conftest import Loop
 
 
@@ -219,17 +219,24 @@ async def test_a_pull_request_reopened_and_merged_between_two_rounds_is_announce
     assert loop.curation.papers.paper(paper_id).status == "approved"
 
 
-async def test_a_pull_request_whose_paper_was_added_by_hand_upstream_is_closed_not_left_to_duplicate_it(
-        loop: Loop) -> None:
-    """Someone adds the approved paper on the default branch themselves (here: the branch's own file, copied). The
-    open pull request's commit would add it a second time if merged."""
-    title = "Sparse Autoencoders Find Feature Family 1 in Language Models"
+async def approved_then_added_by_hand(loop: Loop) -> tuple[int, Pull]:
+    """Paper 1 approved and proposed; then someone adds it on the default branch themselves (here: the branch's own
+    file, copied)."""
     paper_id = await loop.approve(1)
     await loop.publisher.run_round()
     pull = loop.github.pulls[1]
     path = "catalogue/tools-techniques-methods.yaml"
     theirs = loop.github.show(path, pull.head)
     loop.github.commit(lambda work: (work / path).write_text(theirs), "Add the SAE paper by hand")
+    return paper_id, pull
+
+
+async def test_a_pull_request_whose_paper_was_added_by_hand_upstream_is_closed_not_left_to_duplicate_it(
+        loop: Loop) -> None:
+    """Someone adds the approved paper on the default branch themselves (here: the branch's own file, copied). The
+    open pull request's commit would add it a second time if merged."""
+    title = "Sparse Autoencoders Find Feature Family 1 in Language Models"
+    paper_id, pull = await approved_then_added_by_hand(loop)
 
     report = await loop.publisher.run_round()
     assert "pull request #1 closed: nothing in it is left to add (https://github.com/" in " ".join(report.lines)
@@ -584,15 +591,10 @@ async def test_a_paper_added_by_hand_is_known_by_any_spelling_of_its_arxiv_id(
 
 
 async def test_a_close_that_failed_is_sent_again_so_the_pull_request_cannot_list_a_paper_twice(loop: Loop) -> None:
-    paper_id = await loop.approve(1)
-    await loop.publisher.run_round()
-    pull = loop.github.pulls[1]
-    path = "catalogue/tools-techniques-methods.yaml"
-    theirs = loop.github.show(path, pull.head)
-    loop.github.commit(lambda work: (work / path).write_text(theirs), "Add the SAE paper by hand")
+    paper_id, pull = await approved_then_added_by_hand(loop)
     loop.github.failing_updates = 1  # the PATCH that closes it answers 502
 
-    with pytest.raises(GitHubError, match="GitHub failed to close pull requests on .*: trouble on GitHub's side"):
+    with pytest.raises(GitHubError, match=r"GitHub failed to close pull requests on .*: trouble on GitHub.s side"):
         await loop.publisher.run_round()
     assert pull.state == "open"
     publication = GitHubStore(loop.database).publication(paper_id)
