@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.github import texts
 from bot.github.git import PREFIX
-from bot.store.github import ENDED_PULL_STATES, OPEN_STATES
+from bot.store.github import DEFAULT, ENDED_PULL_STATES, OPEN_STATES
 
 if TYPE_CHECKING:
     from bot.catalogue.service import CatalogueService
@@ -52,6 +52,7 @@ class _Publisher(Protocol):
     def _clone(self) -> tuple[Git, str]: ...
     def _apply(self, build: Git, subdir: str, publication: StoredPublication) -> str: ...
     def _move_unpushed(self, branch: str) -> None: ...
+    def _branch_for(self, entry_id: str) -> str: ...
     def _build_branch(self, report: RoundReport, branch: str) -> _Built: ...
     @staticmethod
     def _foreign_commits(git: Git, upstream: str, head: str) -> int: ...
@@ -69,6 +70,12 @@ class PublishesBranches:
             await asyncio.to_thread(self._push_default, report)
             return
         open_publications = await asyncio.to_thread(self.store.publications, states=OPEN_STATES)
+        stranded = [p for p in open_publications if p.branch == DEFAULT]
+        if stranded:  # approved in push mode and not pushed before the switch: each gets this mode's branch
+            for publication in stranded:
+                await asyncio.to_thread(self.store.move_publications, [publication.paper_id],
+                                        self._branch_for(publication.entry_id))
+            open_publications = await asyncio.to_thread(self.store.publications, states=OPEN_STATES)
         for branch in dict.fromkeys(p.branch for p in open_publications):
             pr = await asyncio.to_thread(self.store.pull_request, branch)
             if pr is not None and pr.state in ENDED_PULL_STATES:

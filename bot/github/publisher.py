@@ -38,7 +38,7 @@ from bot.github.api import GitHubApi
 from bot.github.branches import PublishesBranches
 from bot.github.follow import FollowsPullRequests
 from bot.github.git import PREFIX, Git, Remote
-from bot.store.github import ENDED_PULL_STATES, OPEN_STATES, GitHubStore, StoredPublication
+from bot.store.github import DEFAULT, ENDED_PULL_STATES, OPEN_STATES, GitHubStore, StoredPublication
 from bot.store.jobs import JobRunStore
 
 if TYPE_CHECKING:
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT = ":default"  # a publication's branch in push mode: the default branch, whatever its name
 LEASE = "github"
 LEASE_TTL = timedelta(minutes=15)
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.store import schema
 from bot.store.db import Database, utc
 
+DEFAULT = ":default"  # a publication's branch in push mode: the default branch, whatever its name
 # A publication still waiting for its pull request's fate (or, in push mode, for its push).
 OPEN_STATES = ("pending", "published")
 # A pull request that has ended: merged, closed unmerged by a person, or withdrawn (closed by the bot because

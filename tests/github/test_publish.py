@@ -11,8 +11,8 @@ import pytest
 from bot.errors import GitHubError
 from bot.github.publisher import PREFIX
 from bot.store.github import GitHubStore
-from tests.fakes.github_fake import FakeGitHub, Pull
-from tests.github.conftest import Loop
+from tests.fakes.github_fake import RIGHTS, FakeGitHub, Pull
+from tests.github.conftest import TOKEN, Loop
 
 
 def branch_files(github: FakeGitHub, branch: str) -> list[str]:
@@ -71,8 +71,6 @@ async def test_a_description_github_failed_to_update_is_sent_again_next_round(lo
 
 
 async def test_each_request_carries_the_token_as_a_header_never_in_a_url(loop: Loop, tmp_path: Path) -> None:
-    from tests.github.conftest import TOKEN
-
     await loop.approve(1)
     await loop.publisher.run_round()
     assert loop.github.git_requests, "git talked to the fake over HTTP"
@@ -408,8 +406,6 @@ async def test_a_round_while_another_process_publishes_names_it_and_status_shows
 async def test_a_token_without_rights_gives_one_clear_error_naming_the_setting(
         loop: Loop, rights: frozenset[str], action: str) -> None:
     from bot.errors import GitHubAccessError
-    from tests.github.conftest import TOKEN
-
     loop.github.tokens[TOKEN] = rights
     await loop.approve(1)
     with pytest.raises(GitHubAccessError) as raised:
@@ -604,3 +600,22 @@ async def test_a_close_that_failed_is_sent_again_so_the_pull_request_cannot_list
     assert any(line.startswith("pull request #1 closed: nothing in it is left to add") for line in report.lines)
     assert pull.state == "closed" and not pull.merged
     assert "Closed by interp-bot: pull request #1" in loop.console.getvalue()
+
+
+async def test_an_approval_not_pushed_before_a_switch_from_push_mode_goes_to_a_pull_request(
+        loop_factory) -> None:  # type: ignore[no-untyped-def]
+    from bot.errors import GitHubAccessError
+
+    pushing = await loop_factory(github_mode="push")
+    paper_id = await pushing.approve(1)
+    pushing.github.tokens[TOKEN] = frozenset({"metadata", "pull_requests"})  # the push is refused
+    with pytest.raises(GitHubAccessError):
+        await pushing.publisher.run_round()
+    assert GitHubStore(pushing.database).publication(paper_id).state == "pending"  # type: ignore[union-attr]
+
+    pushing.github.tokens[TOKEN] = RIGHTS
+    proposing = await loop_factory()  # restarted in pull-request mode
+    report = await proposing.publisher.run_round()
+    assert any(line.startswith("pull request #1 opened") for line in report.lines), report.lines
+    assert proposing.github.log(proposing.github.pulls[1].head, since="main") == [
+        "Add “Sparse Autoencoders Find Feature Family 1 in Language Models” to the list"]
