@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from bot.github.api import GitHubApi
     from bot.github.git import Git
     from bot.github.publisher import RoundReport
-    from bot.store.github import GitHubStore, StoredPublication
+    from bot.store.github import GitHubStore, StoredPublication, StoredPullRequest
 
 NOTIFY_WINDOW = timedelta(days=3)  # merged / closed pull requests still notified (retries) for this long
 REOPEN_WINDOW = timedelta(days=30)  # a pull request closed unmerged is read again (one call a round) this long
@@ -46,7 +46,7 @@ class _Publisher(Protocol):
     def _closed(self, branch: str) -> int: ...
     def _not_on(self, default_branch: str, publications: list[StoredPublication]) -> list[StoredPublication]: ...
     def _rejected_upstream(self, publications: list[StoredPublication], note: str) -> None: ...
-    def _reopened(self, branch: str, number: int, url: str) -> int: ...
+    def _reopened(self, pr: StoredPullRequest, url: str) -> int: ...
     async def _follow_closed(self, report: RoundReport) -> None: ...
 
 
@@ -72,27 +72,35 @@ class FollowsPullRequests:
                            "rejected upstream")
 
     async def _follow_closed(self: _Publisher, report: RoundReport) -> None:
-        """Pull requests closed unmerged lately, read again: one reopened on GitHub (and perhaps merged since) takes
-        its papers back from "rejected upstream"."""
+        """Pull requests closed unmerged lately, read again: one a person closed and reopened on GitHub (and perhaps
+        merged since) takes its papers back from "rejected upstream". One the bot withdrew stays withdrawn (its
+        papers are on the list already), but a reopen is worth a warning: merging it would list them twice."""
         since = self.curation.db.now() - REOPEN_WINDOW
-        for pr in await asyncio.to_thread(self.store.pull_requests, states=["closed"]):
+        for pr in await asyncio.to_thread(self.store.pull_requests, states=["closed", "withdrawn"]):
             if pr.number is None or pr.closed_at is None or pr.closed_at < since:
                 continue
             info = await self.api.pull(pr.number)
-            if info.state == "open" or info.merged:
-                count = await asyncio.to_thread(self._reopened, pr.branch, pr.number, info.url)
-                report.say(f"pull request #{pr.number} was reopened: {count} paper(s) approved again")
+            if info.state != "open" and not info.merged:
+                continue
+            if pr.state == "withdrawn":
+                ended = await asyncio.to_thread(self.store.publications, branch=pr.branch)
+                self._notify_soon(texts.withdrawn_reopened_post(pr.number, info.url, info.merged, pr.closed_at,
+                                                                ended))
+                continue
+            count = await asyncio.to_thread(self._reopened, pr, info.url)
+            report.say(f"pull request #{pr.number} was reopened: {count} paper(s) approved again")
 
-    def _reopened(self: _Publisher, branch: str, number: int, url: str) -> int:
-        if not self.store.reopen_pull_request(branch):
+    def _reopened(self: _Publisher, pr: StoredPullRequest, url: str) -> int:
+        if not self.store.reopen_pull_request(pr.branch):
             return 0
-        closed = self.store.publications(branch=branch, states=["closed"])
+        closed = self.store.publications(branch=pr.branch, states=["closed"])
         self.store.set_publication_state([p.paper_id for p in closed], "published", only_from=["closed"])
         now = self.curation.db.now()
         for publication in closed:
             self.curation.papers.set_status(publication.paper_id, "approved", only_from=["rejected upstream"],
                                             now=now)
-        self._notify_soon(texts.reopened_post(number, url, closed))
+        assert pr.number is not None and pr.closed_at is not None
+        self._notify_soon(texts.reopened_post(pr.number, url, pr.closed_at, closed))
         return len(closed)
 
     def _merged(self: _Publisher, branch: str, default_branch: str, number: int) -> int:
@@ -165,8 +173,8 @@ class FollowsPullRequests:
                 posts.append(texts.merged_post(pr.number, pr.url, self.store.publications(branch=pr.branch,
                                                                                           states=["merged"])))
             else:
-                posts.append(texts.closed_post(pr.number, pr.url, self.store.publications(branch=pr.branch,
-                                                                                          states=["closed"])))
+                posts.append(texts.closed_post(pr.number, pr.url, pr.closed_at,
+                                               self.store.publications(branch=pr.branch, states=["closed"])))
         for publication in self.store.publications(states=["failed"]):
             title = texts.one_line(str(publication.entry.get("title", "")), 120)
             posts.append(texts.problem_post(f"github-failed:{publication.paper_id}",

@@ -193,6 +193,11 @@ class Publisher(FollowsPullRequests, PublishesBranches):
                 problem = str(exc) if isinstance(exc, InterpBotError) else f"{type(exc).__name__}: {exc}"
                 raise
             finally:
+                # A round that failed still says what it found before (a reopen it recorded, a problem): those
+                # notices live in memory, and a one-shot `interp-bot github` would lose them at exit.
+                pending, self._pending_notices = self._pending_notices, []
+                for post in pending:
+                    await self._notify(post)
                 try:
                     await asyncio.to_thread(JobRunStore(db).record, LEASE, started, problem)
                 except Exception:  # status misses one round; the lease must still go

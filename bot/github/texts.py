@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot.catalogue.model import Catalogue, entry_from_data
 from bot.catalogue.text import strip_control, valid_url
@@ -129,16 +130,36 @@ def _outcome_post(key: str, title: str, text: str, url: str, publications: Seque
     return Post(key=key, kind="notice", reply=reply)
 
 
-def closed_post(number: int, url: str, publications: Sequence[StoredPublication]) -> Post:
-    return _outcome_post(f"github-closed:{number}", f"🚫 Closed without merging: pull request #{number}",
+def closed_post(number: int, url: str, closed_at: datetime, publications: Sequence[StoredPublication]) -> Post:
+    # Keyed by the close too: a pull request closed, reopened and closed again is said closed again.
+    return _outcome_post(f"github-closed:{number}:{closed_at:%Y%m%dT%H%M%S.%f}",
+                         f"🚫 Closed without merging: pull request #{number}",
                          "These papers are taken off the bot's list, marked rejected upstream, and will not be "
                          f"proposed again: {url}", url, publications)
 
 
-def reopened_post(number: int, url: str, publications: Sequence[StoredPublication]) -> Post:
-    return _outcome_post(f"github-reopened:{number}", f"↩️ Reopened on GitHub: pull request #{number}",
+def reopened_post(number: int, url: str, closed_at: datetime, publications: Sequence[StoredPublication]) -> Post:
+    """`closed_at`: when it had been closed (each reopen is its own notice)."""
+    return _outcome_post(f"github-reopened:{number}:{closed_at:%Y%m%dT%H%M%S.%f}",
+                         f"↩️ Reopened on GitHub: pull request #{number}",
                          "These papers are approved again, back on the bot's list, and wait for the pull "
                          f"request's merge: {url}", url, publications)
+
+
+def withdrawn_reopened_post(number: int, url: str, merged: bool, closed_at: datetime,
+                            publications: Sequence[StoredPublication]) -> Post:
+    """A pull request the bot withdrew (nothing left to add), reopened by a person: merging it lists twice."""
+    if merged:
+        title, text = (f"⚠️ Merged although withdrawn: pull request #{number}",
+                       "interp-bot had closed it because its papers were on the list already; merged, it may have "
+                       f"listed them twice. Check the list for duplicates: {url}")
+    else:
+        title, text = (f"⚠️ Reopened, but nothing in it is left to add: pull request #{number}",
+                       "interp-bot had closed it because its papers are on the list already (or no longer fit "
+                       f"it); merging it would list them twice. Close it again: {url}")
+    return Post(key=f"github-withdrawn-{'merged' if merged else 'reopened'}:{number}:{closed_at:%Y%m%dT%H%M%S.%f}",
+                kind="notice", reply=Reply(title=title, kind="error", url=url, text=text,
+                                           items=_paper_items(publications), footer="interp-bot · github"))
 
 
 def withdrawn_post(number: int, url: str, publications: Sequence[StoredPublication]) -> Post:

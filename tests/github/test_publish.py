@@ -619,3 +619,49 @@ async def test_an_approval_not_pushed_before_a_switch_from_push_mode_goes_to_a_p
     assert any(line.startswith("pull request #1 opened") for line in report.lines), report.lines
     assert proposing.github.log(proposing.github.pulls[1].head, since="main") == [
         "Add “Sparse Autoencoders Find Feature Family 1 in Language Models” to the list"]
+
+
+async def test_closed_reopened_and_closed_again_is_said_each_time(loop: Loop) -> None:
+    paper_id = await loop.approve(1)
+    await loop.publisher.run_round()
+    loop.github.close(1)
+    await loop.publisher.run_round()
+    loop.github.reopen(1)
+    await loop.publisher.run_round()
+    loop.github.close(1)
+    await loop.publisher.run_round()
+    said = loop.console.getvalue()
+    assert said.count("Closed without merging: pull request #1") == 2, "the last word is that it is closed"
+    assert said.count("Reopened on GitHub: pull request #1") == 1
+    assert loop.curation.papers.paper(paper_id).status == "rejected upstream"
+
+
+async def test_a_reopen_is_said_even_when_the_round_that_saw_it_fails(loop_factory) -> None:  # type: ignore[no-untyped-def]
+    first = await loop_factory()
+    paper_id = await first.approve(1)
+    await first.publisher.run_round()
+    first.github.close(1)
+    await first.publisher.run_round()
+    first.github.reopen(1)
+    restarted = await loop_factory()  # a new process: it sends the description again, and that PATCH fails
+    restarted.github.failing_updates = 1
+    with pytest.raises(GitHubError):
+        await restarted.publisher.run_round()
+    assert restarted.curation.papers.paper(paper_id).status == "approved"
+    assert "Reopened on GitHub: pull request #1" in restarted.console.getvalue()
+
+
+async def test_a_withdrawn_pull_request_reopened_by_a_person_gets_a_warning_not_a_merge_notice(loop: Loop) -> None:
+    await approved_then_added_by_hand(loop)
+    await loop.publisher.run_round()
+    assert loop.github.pulls[1].state == "closed"
+    loop.github.reopen(1)
+    await loop.publisher.run_round()
+    said = loop.console.getvalue()
+    assert "Reopened, but nothing in it is left to add: pull request #1" in said
+    assert "Reopened on GitHub" not in said
+    loop.github.merge(1)
+    await loop.publisher.run_round()
+    said = loop.console.getvalue()
+    assert "Merged although withdrawn: pull request #1" in said
+    assert "Merged on GitHub: pull request #1" not in said
