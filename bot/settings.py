@@ -211,6 +211,21 @@ class Settings(BaseSettings):
             raise ValueError("must be OWNER/NAME, e.g. JShollaj/awesome-llm-interpretability")
         return value
 
+    @field_validator("github_git_url", "github_api_url")
+    @classmethod
+    def _no_credentials(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        value = value.strip()
+        try:
+            userinfo = urlsplit(value).netloc.rpartition("@")[0]
+        except ValueError:
+            raise ValueError("is not a URL") from None
+        if userinfo:  # never quoted: it would be the token
+            raise ValueError("must not carry credentials (user:token@): the token goes in GITHUB_TOKEN only, so it "
+                             "never lands in the clone's .git/config or in a log")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:

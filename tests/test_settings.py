@@ -134,3 +134,14 @@ def test_github_settings_name_the_repository_and_keep_the_token_secret(monkeypat
         load_settings()
     assert "INTERP_BOT_GITHUB_REPO: must be OWNER/NAME" in str(raised.value)
     assert "INTERP_BOT_GITHUB_MODE: Input should be 'pull-request', 'pull-request-each' or 'push'" in str(raised.value)
+
+
+def test_a_token_inside_the_git_url_is_refused_without_being_quoted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """It would be written into the clone's .git/config, where the docs promise no token ever is."""
+    monkeypatch.setenv("INTERP_BOT_GITHUB_REPO", "JShollaj/awesome-llm-interpretability")
+    monkeypatch.setenv("INTERP_BOT_GITHUB_GIT_URL",
+                       "https://x-access-token:github_pat_INURL000@github.com/JShollaj/awesome-llm-interpretability.git")
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+    assert "INTERP_BOT_GITHUB_GIT_URL: must not carry credentials (user:token@)" in str(raised.value)
+    assert "github_pat_INURL000" not in str(raised.value)

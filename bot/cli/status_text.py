@@ -101,11 +101,14 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
         if last is None:
             rounds = "no round yet"
         elif last["problem"]:
-            rounds = f"LAST ROUND {when(last['finished_at'], zone)} HIT A PROBLEM: {one_line(last['problem'])}"
+            # Whole (up to a long paragraph): the remedy is at the end of these messages.
+            rounds = f"LAST ROUND {when(last['finished_at'], zone)} HIT A PROBLEM: {one_line(last['problem'], 600)}"
         else:
             rounds = f"last round {when(last['finished_at'], zone)} ok"
-        if github.get("round_in_progress"):
-            rounds += f" · a round is running ({github['round_in_progress']['holder']})"
+        running = github.get("round_in_progress")
+        if running:
+            rounds += (f" · a round is running ({running['holder']}, its lease ends "
+                       f"{when(running['lease_expires_at'], zone)} at the latest)")
         lines += section("GitHub", f"{github['repo']} ({github['mode']}) · approvals: "
                                    f"{counts(github['publications'])} · pull requests: {pulls} · {rounds}")
 

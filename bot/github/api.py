@@ -116,7 +116,10 @@ class GitHubApi:
             f": {'; '.join(r for r in reasons if r)}" if any(reasons) else "")
         detail = RedactingFilter([self._token]).redact(detail)  # GitHub's words, printed and logged as they are
         headers = response.headers
-        limited = headers.get("x-ratelimit-remaining") == "0" or "rate limit" in message.lower() or status == 429
+        # A spent allowance, not a missing right: GitHub's words, or its headers (unless the words say "not
+        # accessible", which a token without a right gets whatever its allowance).
+        limited = status == 429 or "rate limit" in message.lower() or (
+            headers.get("x-ratelimit-remaining") == "0" and "not accessible" not in message.lower())
         if limited:
             return GitHubError(f"GitHub's rate limit stops this token from doing more{_until(headers)} ({detail}): "
                                f"could not {action} {self.repo}; a later round tries again")

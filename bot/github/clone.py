@@ -64,7 +64,9 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
     if (directory / ".git").exists():
         origin = git.origin_url()
         if origin != remote.url:
-            raise ConfigError(f"{directory} is already a clone of {origin}, not of {remote.url}")
+            raise ConfigError(f"{directory} is already a clone of {origin}, not of {remote.url}: point it there with "
+                              f"`git -C {directory} remote set-url origin {remote.url}`, or clone into another "
+                              "folder (--into DIR)")
         result.lines.append(f"{directory} is already a clone of {repo}")
     else:
         if directory.exists() and any(directory.iterdir()):

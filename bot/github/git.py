@@ -77,7 +77,7 @@ class Git:
             action = "push to" if args[0] == "push" else "read"
             if not self.remote.token:  # nothing was refused: nothing was sent
                 return GitHubAccessError(f"GITHUB_TOKEN is not set, and {self.remote.repo} cannot be read without "
-                                         f"it (git: {last}): set it to a token with {errors.GITHUB_TOKEN_SCOPES}")
+                                         f"it (git: {last}): set it to {errors.GITHUB_TOKEN_SCOPES}")
             return GitHubAccessError(errors.github_token_refused(self.remote.repo, action, f"git: {last}"))
         if args[0] == "push" and _REJECTED.search(detail):
             return PushRejected(f"git push was rejected: {last}")

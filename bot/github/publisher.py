@@ -187,7 +187,8 @@ class Publisher(FollowsPullRequests, PublishesBranches):
             except GitHubAccessError as exc:
                 problem = str(exc)
                 digest = hashlib.sha256(problem.encode()).hexdigest()[:16]
-                await self._notify(texts.problem_post(f"github-access:{digest}", "GitHub refused", problem))
+                await self._notify(texts.problem_post(f"github-access:{digest}", "Publishing to GitHub is stopped",
+                                                      problem))
                 raise
             except Exception as exc:  # recorded for `status`; the scheduler logs it
                 problem = str(exc) if isinstance(exc, InterpBotError) else f"{type(exc).__name__}: {exc}"

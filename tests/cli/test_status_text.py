@@ -46,3 +46,15 @@ def test_a_feed_that_brings_items_every_few_minutes_says_so() -> None:
     assert "(every ~5 min)" in text
     assert "(every ~1 min)" in text
     assert "~0 h" not in text
+
+
+def test_a_github_round_in_progress_shows_whose_and_until_when_and_a_long_problem_keeps_its_remedy() -> None:
+    data = json.loads((DATA / "troubled.json").read_text(encoding="utf-8"))
+    remedy = "point it there with `git -C /srv/list remote set-url origin https://github.com/o/n.git`"
+    data["github"]["last_round"]["problem"] = ("the clone /srv/list fetches from https://github.com/old/n.git, but "
+                                               "the bot publishes to https://github.com/o/n.git (INTERP_BOT_GITHUB_"
+                                               f"REPO / INTERP_BOT_GITHUB_GIT_URL): {remedy}")
+    data["github"]["round_in_progress"] = {"holder": "host-b:4242", "lease_expires_at": "2026-12-04T09:15:00+00:00"}
+    line = next(line for line in render_status(data, "Europe/Berlin").splitlines() if line.startswith("GitHub"))
+    assert line.endswith(f"{remedy} · a round is running (host-b:4242, its lease ends 2026-12-04 10:15 at the "
+                         "latest)")

@@ -110,6 +110,7 @@ class FakeGitHub:
         self.git_requests: list[Call] = []
         self.failing_updates = 0  # the next this many PATCHes of a pull request answer 502, as GitHub sometimes does
         self.rate_limit_reset: int | None = None  # set: every REST call answers 403, the rate limit spent until then
+        self.rate_limit_headers = False  # set: a refusal for a missing right also says the allowance is spent
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -271,8 +272,9 @@ class FakeGitHub:
                                    "x-ratelimit-used": "5000", "x-ratelimit-reset": str(self.rate_limit_reset),
                                    "x-ratelimit-resource": "core"})
         if right not in rights:
+            spent = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1796567100"}
             return self._error(403, "Resource not accessible by personal access token",
-                               "pulls/pulls#create-a-pull-request")
+                               "pulls/pulls#create-a-pull-request", headers=spent if self.rate_limit_headers else None)
         return None
 
     async def _repository(self, request: web.Request) -> web.Response:

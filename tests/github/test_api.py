@@ -91,3 +91,12 @@ async def test_githubs_own_words_never_carry_the_token(tmp_path: Path) -> None:
     assert TOKEN not in str(raised.value)
     assert "github_pat_11OTHERTOKEN" not in str(raised.value)
     assert "GitHub: 400 Bad request: token [redacted]: token [redacted]" in str(raised.value)
+
+
+async def test_a_missing_right_is_not_taken_for_a_rate_limit_when_the_allowance_is_also_spent(
+        github: FakeGitHub) -> None:
+    github.tokens[TOKEN] = frozenset({"metadata"})
+    github.rate_limit_headers = True  # GitHub sends x-ratelimit-* on every answer, refusals included
+    api = GitHubApi(github.repo, TOKEN, base_url=github.api_url, user_agent="t")
+    with pytest.raises(GitHubAccessError, match=r"^GITHUB_TOKEN cannot open pull requests on"):
+        await api.open_pull("interp-bot/x", "main", "t", "b")

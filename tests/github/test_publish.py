@@ -416,7 +416,7 @@ async def test_a_token_without_rights_gives_one_clear_error_naming_the_setting(
     assert TOKEN not in message
     with pytest.raises(GitHubAccessError):
         await loop.publisher.run_round()
-    assert loop.console.getvalue().count("GitHub refused") == 1, "the maintainers hear it once"
+    assert loop.console.getvalue().count("Publishing to GitHub is stopped") == 1, "the maintainers hear it once"
 
 
 async def test_one_pull_request_per_paper_in_pull_request_each_mode(loop_factory) -> None:  # type: ignore[no-untyped-def]
@@ -665,3 +665,17 @@ async def test_a_withdrawn_pull_request_reopened_by_a_person_gets_a_warning_not_
     said = loop.console.getvalue()
     assert "Merged although withdrawn: pull request #1" in said
     assert "Merged on GitHub: pull request #1" not in said
+
+
+async def test_init_on_a_clone_of_another_url_says_how_to_point_it(loop: Loop) -> None:
+    from bot.errors import ConfigError
+    from bot.github.clone import init_from_github
+
+    moved = loop.github.git_url.replace("127.0.0.1", "localhost")
+    settings = loop.settings.model_copy(update={"github_git_url": moved})
+    root = loop.settings.catalogue_dir.parent.absolute()
+    with pytest.raises(ConfigError) as raised:
+        await init_from_github(settings, loop.github.repo)
+    assert str(raised.value) == (f"{root} is already a clone of {loop.github.git_url}, not of {moved}: point it there "
+                                 f"with `git -C {root} remote set-url origin {moved}`, or clone into another folder "
+                                 "(--into DIR)")
