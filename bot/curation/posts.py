@@ -130,10 +130,14 @@ def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Seque
     by_topic: dict[str, list[StoredPaper]] = {}
     for paper, decision in approved:
         by_topic.setdefault(decision.topic or "", []).append(paper)
+    written = {paper.id for paper, decision in approved if decision.written}
     for topic, papers in by_topic.items():
         where = index.catalogue.path_text(topic) if topic and index.catalogue.topic(topic) else "the list"
         for paper in papers:
-            items.append(Item(title=paper.title, links=_links(paper), detail=f"added to {where}", ref=str(paper.id)))
+            # An approval whose entry could not be written yet is not on the list: said so, never "added".
+            detail = f"added to {where}" if paper.id in written else \
+                f"approved for {where}, not on the list yet (`interp-bot status` says why)"
+            items.append(Item(title=paper.title, links=_links(paper), detail=detail, ref=str(paper.id)))
     grouped: dict[str, list[StoredPaper]] = {}
     for paper in new_candidates:
         grouped.setdefault(topic_name(paper.topics[0], index) if paper.topics else "Unsorted", []).append(paper)
@@ -143,7 +147,9 @@ def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Seque
                               detail=f"candidate #{paper.id} · {topic_title} · relevance {paper.score:.2f}",
                               ref=str(paper.id)))
     if items or held_back:
-        text = f"{len(approved)} added to the list · {len(new_candidates)} new candidate(s) awaiting votes"
+        text = f"{len(written)} added to the list · {len(new_candidates)} new candidate(s) awaiting votes"
+        if len(written) < len(approved):
+            text += f" · {len(approved) - len(written)} approved but not on the list yet"
         if held_back:
             text += (f" · {held_back} more relevant paper(s) held back by the daily budget (`interp-bot candidates "
                      "--all` lists them)")

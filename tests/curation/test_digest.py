@@ -42,6 +42,23 @@ async def test_the_digest_lists_new_candidates_and_additions_with_links(catalogu
     curation.db.close()
 
 
+async def test_an_approval_not_written_yet_is_not_announced_as_added(catalogue_dir: Path, database_url: str) -> None:
+    """The digest is posted once a day: calling a paper added while its entry could not be written (a broken YAML
+    file) would stay false for good."""
+    out = io.StringIO()
+    curation = make(catalogue_dir, database_url, "a", out)
+    approved = add_candidate(curation.db, 1)
+    (catalogue_dir / "survey.yaml").write_text("- topic: [unclosed\n", encoding="utf-8")
+    outcome = await curation.decide(approved, "approve", person="console:alice", force=True)
+    assert outcome.decision == "approved" and outcome.error
+    result = await run_digest(curation, curation.settings, dry_run=True)
+    assert result.post.reply.text.startswith("0 added to the list · ")
+    assert "1 approved but not on the list yet" in result.post.reply.text
+    item = next(i for i in result.post.reply.items if "Feature Family Number 1" in i.title)
+    assert item.detail.endswith("not on the list yet (`interp-bot status` says why)")
+    curation.db.close()
+
+
 async def test_exactly_one_digest_per_day_per_channel_across_processes(catalogue_dir: Path, database_url: str) -> None:
     outputs = [io.StringIO(), io.StringIO()]
     first = make(catalogue_dir, database_url, "process-1", outputs[0])
