@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     topic_emoji: IdList = ["one", "two", "three"]
     approvals_needed: int = Field(2, ge=1)
     rejections_needed: int = Field(1, ge=1)
-    candidate_expiry_days: int = Field(14, ge=1)
+    candidate_expiry_days: int = Field(14, ge=1, le=36500)  # a century: dates beyond that overflow
     maintainers: Annotated[list[Maintainer], NoDecode] = []
     console_maintainer: str = "console"
     git_commit: bool = False
@@ -350,7 +350,21 @@ def read_dotenv(path: Path = Path(".env")) -> dict[str, str]:
         return {}
     from dotenv import dotenv_values
 
+    _readable_as_utf8(path)
     return {key.upper(): value for key, value in dotenv_values(path).items() if value}
+
+
+def _readable_as_utf8(path: Path) -> None:
+    """A settings file saved in another encoding (Latin-1, Notepad's UTF-16) is named, with where it goes wrong,
+    instead of a UnicodeDecodeError traceback from whichever reader meets it first."""
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: line {line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save it as "
+                          "UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
 
 def config_file_named(dotenv: Mapping[str, Any]) -> str | None:
@@ -380,6 +394,8 @@ def _source_of(name: str, overrides: Mapping[str, Any]) -> str:
 
 def load_settings(**overrides: Any) -> Settings:
     """Build Settings, turning validation errors into a ConfigError that names each variable."""
+    if Path(".env").is_file():
+        _readable_as_utf8(Path(".env"))
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:

@@ -569,3 +569,33 @@ def test_render_the_awesome_style_to_stdout_or_a_file(capsys, catalogue_dir: Pat
                        str(target), "--check")
     assert code == 0
     assert "is up to date" in out
+
+
+def test_a_dotenv_not_saved_as_utf8_is_named_in_one_line(capsys, catalogue_dir: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_bytes(b"INTERP_BOT_APPROVALS_NEEDED=2\nINTERP_BOT_TIMEZONE=Europe/Berl\xe9n\n")
+    code, _out, err = run(capsys, "--catalogue", str(catalogue_dir), "topic", "probing")
+    assert code == 3
+    assert err == "interp-bot: configuration error: .env: line 2: not UTF-8 text (byte 0xe9); save it as UTF-8\n"
+    (tmp_path / ".env").write_text("INTERP_BOT_APPROVALS_NEEDED=2\n", encoding="utf-16")  # Notepad's "Unicode"
+    code, _out, err = run(capsys, "--catalogue", str(catalogue_dir), "topic", "probing")
+    assert code == 3 and err.startswith("interp-bot: configuration error: .env: line 1: not UTF-8 text (byte 0xff)")
+
+
+def test_a_file_at_the_database_path_that_is_not_a_database_is_one_line(capsys, catalogue_dir: Path,
+                                                                         tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    path.write_text("these are my notes, not a database\n" * 200)
+    code, _out, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{path}", "status")
+    assert code == 1
+    assert err == (f"interp-bot: the database at sqlite:///{path} cannot be used: file is not a database\n")
+    assert path.read_text().startswith("these are my notes"), "nothing written into it"
+
+
+def test_an_expiry_too_far_to_count_is_refused_at_start(capsys, catalogue_dir: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTERP_BOT_CANDIDATE_EXPIRY_DAYS", "100000000")  # meant as "never": dates stop at 9999
+    code, _out, err = run(capsys, "--catalogue", str(catalogue_dir), "candidates")
+    assert code == 3
+    assert "INTERP_BOT_CANDIDATE_EXPIRY_DAYS: Input should be less than or equal to 36500" in err

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, String, Table, create_engine, event, insert, inspect, select, update
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, NoSuchModuleError, OperationalError
 
 from bot import errors, extras
 from bot.errors import ConfigError, StoreError
@@ -116,6 +116,8 @@ class Database:
                 database.check_version()
         except OperationalError as exc:
             raise StoreError(f"cannot reach the database at {safe_url(url)}: {exc.orig}") from None
+        except DatabaseError as exc:  # SQLite's "file is not a database": some other file at that path
+            raise StoreError(f"the database at {safe_url(url)} cannot be used: {exc.orig}") from None
         return database
 
     def now(self) -> datetime:
