@@ -149,6 +149,11 @@ CAA = "Steering Llama 2 via Contrastive Activation Addition"
         ("https://www.alphaxiv.org/overview/2312.06681", CAA),
         ("https://www.semanticscholar.org/arxiv/2303.08112",
          "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
+        # the list links LessWrong; the Alignment Forum and GreaterWrong serve the same post under the same id
+        ("https://www.alignmentforum.org/posts/AcKRB8wDpdaN6v6ru/interpreting-gpt-the-logit-lens",
+         "interpreting GPT: the logit lens"),
+        ("https://www.greaterwrong.com/posts/AcKRB8wDpdaN6v6ru", "interpreting GPT: the logit lens"),
+        ("lesswrong.com/posts/AcKRB8wDpdaN6v6ru/a-renamed-slug", "interpreting GPT: the logit lens"),
     ],
 )
 def test_paper_finds_an_entry_by_any_form_of_its_links(commands: Commands, query: str, title: str) -> None:

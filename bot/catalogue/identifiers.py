@@ -13,6 +13,8 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
+from bot.intake.sites import SITES  # the sites table (standard library only): which sites share LessWrong's posts
+
 if TYPE_CHECKING:
     from bot.catalogue.model import Entry
 
@@ -37,6 +39,7 @@ _OPENREVIEW_BARE = re.compile(r"[A-Za-z0-9_-]{8,14}")
 _URL = re.compile(r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:[/?#]\S*)?$", re.IGNORECASE)
 _SCHEME_AND_WWW = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
 _ENDS_IN_TLD = re.compile(r"\.[a-z]{2,}$", re.IGNORECASE)
+_FORUM_POST = re.compile(r"^/+posts/+([A-Za-z0-9]{8,})(?:/|$)")
 
 
 def arxiv_id(text: str) -> str | None:
@@ -60,6 +63,9 @@ def link_keys(url: str) -> set[Key]:
     except ValueError:
         return keys
     host = (parts.hostname or "").lower().removeprefix("www.")
+    site = SITES.get(host)
+    if site is not None and site.lesswrong_posts and (post := _FORUM_POST.match(parts.path)):
+        keys.add(("lesswrong", post.group(1)))  # LessWrong, the Alignment Forum, GreaterWrong: one post, one id
     if host == "openreview.net":
         for note in parse_qs(parts.query).get("id", []):
             keys.add(("openreview", note))
