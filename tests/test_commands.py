@@ -353,3 +353,29 @@ def test_numbering_runs_on_across_pages(commands: Commands) -> None:
 def test_suggestions_say_which_general(commands: Commands) -> None:
     reply = commands.execute("topic generl")
     assert "Component › General" in reply.suggestions
+
+
+def test_a_title_two_entries_nearly_share_names_both_rather_than_none(catalogue_dir: Path) -> None:
+    """A post added beside the talk of the same name: the reader asked for something on the list twice over."""
+    path = catalogue_dir / "video.yaml"
+    text = path.read_text(encoding="utf-8")
+    first = text.index("    - id:")
+    path.write_text(text[:first] + "    - id: concrete-open-problems-introduction\n      title: \"Concrete Open "
+                    "Problems in Mechanistic Interpretability: Introduction\"\n      links:\n        - label: blog\n"
+                    "          url: https://example.org/concrete-open-problems-introduction\n" + text[first:],
+                    encoding="utf-8")
+    reply = Commands(CatalogueService(catalogue_dir)).execute("paper Concrete Open Problems in Mechanistic "
+                                                              "Interpretability")
+    assert reply.title == "“Concrete Open Problems in Mechanistic Interpretability” names 2 entries"
+    assert sorted(item.title for item in reply.items) == [
+        "Concrete Open Problems in Mechanistic Interpretability: Introduction",
+        "Concrete Open Problems in Mechanistic Interpretability: Neel Nanda at SERI MATS"]
+
+
+@pytest.mark.parametrize(("query", "title"), [("transformer lens", "TransformerLens"),
+                                              ("Transformer Lens", "TransformerLens"),
+                                              ("tuned lens", "Eliciting Latent Predictions from Transformers with "
+                                                             "the Tuned Lens")])
+def test_a_name_written_as_two_words_finds_the_one_word_title(commands: Commands, query: str, title: str) -> None:
+    """'transformer lens' found the Tuned Lens paper (both words are in its title) instead of the library."""
+    assert commands.execute(f"paper {query}").title == title

@@ -72,7 +72,8 @@ class EntryFinder:
             return EntryMatch(linked[0], "link")
         if linked:  # two entries share that link (the list's two getting-started guides share one page)
             return EntryMatch(None, "several", tuple(linked))
-        named = self._by_name.get(folded, [])
+        # "transformer lens" for TransformerLens: a name people split in two (one title word, once joined)
+        named = self._by_name.get(folded, []) or self._by_name.get(folded.replace(" ", ""), [])
         if len(named) == 1:
             return EntryMatch(self._entries[named[0]], "acronym" if folded in self._acronyms else "title")
         if named:
@@ -84,6 +85,10 @@ class EntryFinder:
         holders = set.intersection(*(self._title_words.get(w, set()) for w in words)) if words else set()
         if len(holders) == 1:  # "tuned lens": words of one title and of no other
             return EntryMatch(self._entries[holders.pop()], "title words")
+        if 1 < len(holders) <= CLOSEST and all(folded in self._titles[doc] for doc in holders):
+            # The words, as a phrase, of a few titles and no other ("Concrete Open Problems in Mechanistic
+            # Interpretability", a talk's and a post's): on the list more than once, not missing; the reader picks.
+            return EntryMatch(None, "several", tuple(self._entries[doc] for doc in sorted(holders)))
         if names_a_link(q):  # a link no entry has: the words of a URL or an id would only find noise
             return EntryMatch(None, "unlinked")
         return EntryMatch(None, "none", self.closest(q, holders))
