@@ -65,7 +65,8 @@ class App:
         self.holder = process_id()
         if settings.github_enabled and not settings.catalogue_dir.is_dir():
             raise ConfigError(errors.github_not_a_clone(settings.catalogue_dir, settings.github_repo))
-        self.catalogue = CatalogueService(settings.catalogue_dir)  # raises on an invalid list: refuse to start
+        # An invalid list stops every command but `status` (read_only), which reports it with the rest.
+        self.catalogue = CatalogueService(settings.catalogue_dir, tolerant=read_only)
         self.database = Database.open(settings.database_url, clock=clock, migrate=not read_only,
                                       create=not read_only)
         self.commands = Commands(self.catalogue, page_size=settings.page_size)

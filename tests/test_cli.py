@@ -197,6 +197,24 @@ def test_a_broken_feeds_file_stops_poll_and_run_but_not_a_maintainers_decision(c
     assert f"FEEDS FILE INVALID: {feeds}:4: invalid YAML" in out
 
 
+def test_status_reports_a_broken_catalogue_with_everything_else(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
+    """The unfinished-approval message sends the operator to `status`; it must work when the YAML is what broke."""
+    base = ("--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path}/s.db")
+    assert run(capsys, *base, "candidates")[0] == 0  # the database exists
+    (catalogue_dir / "survey.yaml").write_text("- topic: [unclosed\n", encoding="utf-8")
+    assert run(capsys, *base, "candidates")[0] == 1, "other commands still refuse an invalid list"
+    code, out, _ = run(capsys, *base, "status", "--json")
+    assert code == 1, "unhealthy: the bot would not start"
+    data = json.loads(out)
+    assert data["catalogue"]["problem"].startswith(f"{catalogue_dir / 'survey.yaml'}:")
+    assert data["catalogue"]["entries"] is None and data["links"] is None
+    assert data["database"]["schema"] and "papers" in data
+    _, out, _ = run(capsys, *base, "status")
+    catalogue_line = next(line for line in out.splitlines() if line.startswith("Catalogue"))
+    assert f"INVALID: {catalogue_dir / 'survey.yaml'}:" in catalogue_line
+    assert "Links       unknown while the catalogue is invalid" in out
+
+
 def test_console_answers_lines_from_stdin(tmp_path: Path, catalogue_dir: Path) -> None:
     """The whole console through a real process, as a user pipes it."""
     result = subprocess.run(

@@ -25,13 +25,23 @@ Style = Literal["list", "awesome"]
 
 
 class CatalogueService:
-    """Serves the current CatalogueIndex. Raises CatalogueError at construction on an invalid list."""
+    """Serves the current CatalogueIndex. Raises CatalogueError at construction on an invalid list, unless
+    `tolerant` (`status`, which must report exactly that): then `problem` says what is wrong and the list served is
+    empty."""
 
-    def __init__(self, directory: Path | str):
+    def __init__(self, directory: Path | str, *, tolerant: bool = False):
         self.directory = Path(directory)
         self._lock = threading.Lock()
         self._fingerprint = self._stat()
-        self._index = CatalogueIndex.build(load_catalogue(self.directory))
+        self.problem = ""
+        try:
+            catalogue = load_catalogue(self.directory)
+        except CatalogueError as exc:
+            if not tolerant:
+                raise
+            self.problem = "; ".join(str(problem) for problem in exc.problems) or str(exc)
+            catalogue = Catalogue(title="", description="", topics=(), entries=())
+        self._index = CatalogueIndex.build(catalogue)
 
     def _stat(self) -> tuple[tuple[str, int, int], ...]:
         stats = []

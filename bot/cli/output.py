@@ -251,8 +251,11 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
     data = {
         "version": __version__,
         "database": {"url": safe_url(settings.database_url), "schema": app.database.current_version()},
-        "catalogue": {"dir": str(settings.catalogue_dir), "entries": len(app.catalogue.index.catalogue.entries),
-                      "readme_current": app.catalogue.readme_is_current()},
+        # `problem`: the list does not load (file and line); then entries and readme_current are null.
+        "catalogue": {"dir": str(settings.catalogue_dir),
+                      "entries": None if app.catalogue.problem else len(app.catalogue.index.catalogue.entries),
+                      "readme_current": None if app.catalogue.problem else app.catalogue.readme_is_current(),
+                      "problem": app.catalogue.problem or None},
         "feeds": feeds,
         "feeds_file": {"path": str(settings.feeds_file), "found": settings.feeds_file.is_file(),
                        "problem": app.feeds_problem or None},
@@ -261,7 +264,7 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
         "last_digest": {"channel": last[0], "day": last[1], "posted_at": iso(last[2])} if last else None,
         "adapters_configured": adapters_configured,
         "github": github_json(app),
-        "links": links_counts_json(app),
+        "links": None if app.catalogue.problem else links_counts_json(app),
 
         # Approvals decided but not yet in the catalogue (a crash, or an error `decide` and `run` retry).
         "approvals_unfinished": unfinished,

@@ -55,8 +55,11 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
     database, catalogue = data["database"], data["catalogue"]
     lines.append(f"interp-bot {data['version']} · times in {timezone}")
     lines += section("Database", f"{database['url']} (schema {database['schema']})")
-    readme = "README current" if catalogue["readme_current"] else "README.md is STALE: run `interp-bot render`"
-    lines += section("Catalogue", f"{catalogue['dir']} · {catalogue['entries']} entries · {readme}")
+    if catalogue.get("problem"):  # every other command refuses to run until it is fixed
+        lines += section("Catalogue", f"{catalogue['dir']} · INVALID: {one_line(catalogue['problem'], 600)}")
+    else:
+        readme = "README current" if catalogue["readme_current"] else "README.md is STALE: run `interp-bot render`"
+        lines += section("Catalogue", f"{catalogue['dir']} · {catalogue['entries']} entries · {readme}")
     papers = counts(data["papers"], "none yet")
     lines += section("Candidates", f"{data['pending_candidates']} pending · papers: {papers}")
     digest = data["last_digest"]
@@ -87,7 +90,9 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
          f"next try {when(item['next_attempt'], zone)} — {one_line(item['error'])}"] for item in failing]))
 
     links = data["links"]
-    if links["checked_at"]:
+    if links is None:  # the list does not load: which links it holds is unknown
+        summary = "unknown while the catalogue is invalid"
+    elif links["checked_at"]:
         dead = f"{links['dead']} DEAD" if links["dead"] else "0 dead"
         summary = (f"{links['links']} in the list · checked {when(links['checked_at'], zone)}: {links['ok']} ok · "
                    f"{links['failing']} failing · {dead} · {links['moved']} moved")
