@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 from bot.catalogue.model import Catalogue
 from bot.chat.values import Item, Link, Post, Reply
-from bot.intake.fetch import Fetcher
+from bot.errors import InterpBotError
+from bot.intake.fetch import Fetcher, Probe
 from bot.store.links import LinkState, LinkStore
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,11 @@ log = logging.getLogger(__name__)
 DEAD_AFTER = timedelta(days=7)
 HOSTS_AT_ONCE = 6
 REPORT_ITEMS = 25  # a post stays readable; `interp-bot links` lists everything
+UNREACHABLE_HOSTS = 3  # this many hosts, none giving any HTTP answer: the network is down, not the links
+
+
+class LinkCheckError(InterpBotError):
+    """The check could not tell anything about the links (no site answered at all): nothing was recorded."""
 
 
 @dataclass(frozen=True)
@@ -112,19 +118,28 @@ async def check_links(catalogue: Catalogue, fetcher: Fetcher, store: LinkStore, 
     gate = asyncio.Semaphore(HOSTS_AT_ONCE)
     done = 0
 
+    probes: list[tuple[str, Probe, datetime]] = []
+
     async def check_host(host_urls: list[str]) -> None:
         nonlocal done
         async with gate:
             for url in host_urls:  # one at a time per host
-                probe = await fetcher.probe(url)
-                await asyncio.to_thread(store.record, url, ok=probe.ok, error=probe.error or None,
-                                        moved_to=probe.moved_to, now=now())
+                probes.append((url, await fetcher.probe(url), now()))
                 done += 1
                 if progress is not None:
                     progress(done, len(urls))
 
     # The busiest hosts first: arXiv's 3-second rule makes it the long pole.
     await asyncio.gather(*(check_host(group) for group in sorted(by_host.values(), key=len, reverse=True)))
+    if len(by_host) >= UNREACHABLE_HOSTS and not any(probe.status is not None for _, probe, _ in probes):
+        # Not one of many sites gave any HTTP answer: our network is down (no DNS, no route), not the list's links.
+        # Recorded, it would start every link's run of failures, and a second such week would call all of them dead.
+        example = next((probe.error for _, probe, _ in probes if probe.error), "no answer")
+        raise LinkCheckError(f"no site answered: the {len(urls)} links on {len(by_host)} hosts all failed without "
+                             f"an HTTP answer (e.g. {example}); is this machine offline? Nothing was recorded")
+    for url, probe, at in probes:
+        await asyncio.to_thread(store.record, url, ok=probe.ok, error=probe.error or None, moved_to=probe.moved_to,
+                                now=at)
     await asyncio.to_thread(store.forget_except, urls)
     report = await asyncio.to_thread(link_report, catalogue, store)
     log.info("link check: %d links, %d dead, %d failing, %d moved", len(report.links), len(report.dead),

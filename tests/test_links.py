@@ -215,3 +215,39 @@ async def test_the_weekly_job_posts_one_report_to_the_maintainers(tmp_path: Path
         await app.stop()
     assert said.getvalue().count("Link check —") == 1
     assert f"{site.url('/old')} → {site.url('/new')}" in said.getvalue()
+
+
+async def test_a_check_without_network_records_nothing_instead_of_failing_every_link(
+        tmp_path: Path, fetcher: Fetcher, store: LinkStore) -> None:
+    """No DNS, no route: every host fails without an HTTP answer. Two such weekly checks used to call the whole
+    list dead."""
+    from bot.links import LinkCheckError
+
+    directory = tmp_path / "list"
+    directory.mkdir()
+    (directory / "topics.yaml").write_text("title: Links\ndescription: a list\ntopics:\n"
+                                           "  - slug: probing\n    title: Probing\n")
+    lines = ["- topic: probing", "  entries:"]
+    for number, host in enumerate(("arxiv.invalid", "openreview.invalid", "github.invalid", "lesswrong.invalid")):
+        lines += [f"    - id: paper-{number}", f"      title: Paper {number}", "      links:",
+                  "        - label: site", f"          url: https://{host}/paper-{number}"]
+    (directory / "probing.yaml").write_text("\n".join(lines) + "\n")
+    catalogue = load_catalogue(directory)
+    expected = (r"^no site answered: the 4 links on 4 hosts all failed without an HTTP answer \(e\.g\. cannot .*\); "
+                r"is this machine offline\? Nothing was recorded$")
+    with pytest.raises(LinkCheckError, match=expected):
+        await check_links(catalogue, fetcher, store, Clock())
+    assert link_report(catalogue, store).unchecked == 4
+
+
+async def test_one_site_down_among_answering_ones_is_still_recorded(
+        tmp_path: Path, site: LinkSite, fetcher: Fetcher, store: LinkStore) -> None:
+    directory = write_list(tmp_path / "list", site, ("/ok",))
+    extra = ["    - id: down-1", "      title: Down 1", "      links:", "        - label: site",
+             "          url: https://one.invalid/x", "    - id: down-2", "      title: Down 2", "      links:",
+             "        - label: site", "          url: https://two.invalid/x"]
+    with (directory / "probing.yaml").open("a") as file:
+        file.write("\n".join(extra) + "\n")
+    report = await check_links(load_catalogue(directory), fetcher, store, Clock())
+    assert sorted(h.url for h in report.failing) == ["https://one.invalid/x", "https://two.invalid/x"]
+    assert report.ok == 1
