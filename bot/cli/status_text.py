@@ -128,7 +128,9 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
     notes: dict[int, str] = {}
     for feed in feeds:
         health = feed["health"].upper() if feed["health"] != "ok" else "ok"
-        if not feed["enabled"]:
+        if not feed.get("configured", True):  # polled once, no longer in the feeds file (or the file is unreadable)
+            health = "not in file"
+        elif not feed["enabled"]:
             health = "disabled"
         gap = f" (every ~{usual_gap(feed['usual_gap_hours'])})" if feed["usual_gap_hours"] is not None else ""
         rows.append([feed["name"], health, when(feed["last_poll"], zone),
@@ -152,10 +154,18 @@ def usual_gap(hours: float) -> str:
 
 def feed_summary(feeds: Sequence[Mapping[str, Any]]) -> str:
     enabled = [f for f in feeds if f["enabled"]]
+    elsewhere = sum(1 for f in feeds if not f.get("configured", True))  # known to the database, not the feeds file
     by_health: dict[str, int] = {}
     for feed in enabled:
         by_health[feed["health"]] = by_health.get(feed["health"], 0) + 1
     trouble = {k: v for k, v in by_health.items() if k not in ("ok", "never polled")}
-    head = f"{len(enabled)} enabled, {len(feeds) - len(enabled)} disabled"
-    return head + (" · " + " · ".join(f"{n} {state.upper()}" for state, n in sorted(trouble.items())) if trouble
-                   else " · all ok")
+    never = by_health.get("never polled", 0)
+    head = f"{len(enabled)} enabled, {len(feeds) - len(enabled) - elsewhere} disabled" + (
+        f", {elsewhere} not in the feeds file" if elsewhere else "")
+    if trouble:
+        return head + " · " + " · ".join(f"{n} {state.upper()}" for state, n in sorted(trouble.items()))
+    if not enabled:
+        return head
+    if never == len(enabled):
+        return head + " · none polled yet"
+    return head + " · all ok" + (f" ({never} never polled)" if never else "")

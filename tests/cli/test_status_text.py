@@ -58,3 +58,24 @@ def test_a_github_round_in_progress_shows_whose_and_until_when_and_a_long_proble
     line = next(line for line in render_status(data, "Europe/Berlin").splitlines() if line.startswith("GitHub"))
     assert line.endswith(f"{remedy} · a round is running (host-b:4242, its lease ends 2026-12-04 10:15 at the "
                          "latest)")
+
+
+def test_the_feeds_summary_never_says_all_ok_of_feeds_it_cannot_vouch_for() -> None:
+    data = json.loads((DATA / "troubled.json").read_text(encoding="utf-8"))
+    feeds = data["feeds"]
+
+    def feeds_line(status: dict) -> str:
+        return next(line for line in render_status(status, "UTC").splitlines() if line.startswith("Feeds"))
+
+    # A broken feeds file: the feeds the database knows are not in any file; their last troubles stay visible.
+    data["feeds_file"] = {"path": "/srv/feeds.yaml", "found": True, "problem": "/srv/feeds.yaml:3: invalid YAML"}
+    data["feeds"] = [{**feed, "enabled": False, "configured": False} for feed in feeds]
+    line = feeds_line(data)
+    assert "all ok" not in line
+    assert line.endswith(f"0 enabled, 0 disabled, {len(feeds)} not in the feeds file")
+    assert "not in file" in render_status(data, "UTC")
+
+    # A fresh install: nothing polled yet is not "all ok".
+    data["feeds_file"] = {"path": "/srv/feeds.yaml", "found": True, "problem": None}
+    data["feeds"] = [{**feed, "enabled": True, "configured": True, "health": "never polled"} for feed in feeds]
+    assert feeds_line(data).endswith(f"{len(feeds)} enabled, 0 disabled · none polled yet")
