@@ -56,11 +56,13 @@ FeedsNeed = Literal["required", "optional", "unused"]
 
 class App:
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None,
-                 feeds: FeedsNeed = "optional", read_only: bool = False):
+                 feeds: FeedsNeed = "optional", read_only: bool = False, existing_database: bool = False):
         """`feeds`: "required" (poll: a missing or broken feeds file is an error), "optional" (run: a missing one is
         allowed and warned about, a broken one is an error), "unused" (every other command: neither stops it, and a
         broken one is kept in `feeds_problem` for `status`; a maintainer mid-typo can still decide and look up).
-        `read_only`: change nothing, not even the database's schema or a SQLite file's directory (`status`)."""
+        `read_only`: change nothing, not even the database's schema or a SQLite file's directory (`status`).
+        `existing_database`: a SQLite file that does not exist is an error, not a new empty database (commands that
+        read candidates or record a decision: a mistyped path must not answer "no candidates")."""
         self.settings = settings
         self.holder = process_id()
         if settings.github_enabled and not settings.catalogue_dir.is_dir():
@@ -68,7 +70,7 @@ class App:
         # An invalid list stops every command but `status` (read_only), which reports it with the rest.
         self.catalogue = CatalogueService(settings.catalogue_dir, tolerant=read_only)
         self.database = Database.open(settings.database_url, clock=clock, migrate=not read_only,
-                                      create=not read_only)
+                                      create=not (read_only or existing_database))
         self.commands = Commands(self.catalogue, page_size=settings.page_size)
         self.curation = Curation(self.database, self.catalogue, settings, holder=self.holder)
         self.feeds_problem = ""

@@ -21,6 +21,11 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+def make_database(capsys: pytest.CaptureFixture[str], catalogue_dir: Path, url: str) -> None:
+    """A database as the bot's first start leaves it (commands that read candidates never create one)."""
+    assert run(capsys, "--catalogue", str(catalogue_dir), "--db", url, "digest", "--dry-run")[0] == 0
+
+
 def test_topic_prints_the_section_with_links(capsys, catalogue_dir: Path) -> None:
     code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topic", "probing")
     assert code == 0
@@ -200,7 +205,8 @@ def test_a_broken_feeds_file_stops_poll_and_run_but_not_a_maintainers_decision(c
 def test_status_reports_a_broken_catalogue_with_everything_else(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
     """The unfinished-approval message sends the operator to `status`; it must work when the YAML is what broke."""
     base = ("--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path}/s.db")
-    assert run(capsys, *base, "candidates")[0] == 0  # the database exists
+    make_database(capsys, catalogue_dir, f"sqlite:///{tmp_path}/s.db")
+    assert run(capsys, *base, "candidates")[0] == 0
     (catalogue_dir / "survey.yaml").write_text("- topic: [unclosed\n", encoding="utf-8")
     assert run(capsys, *base, "candidates")[0] == 1, "other commands still refuse an invalid list"
     code, out, _ = run(capsys, *base, "status", "--json")
@@ -256,10 +262,11 @@ def test_console_numbers_nobody_can_use_get_answers_and_the_session_goes_on(tmp_
 
 
 def test_decide_on_a_number_no_database_holds_says_so(capsys, tmp_path: Path, catalogue_dir: Path) -> None:
+    make_database(capsys, catalogue_dir, f"sqlite:///{tmp_path}/d.db")
     code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path}/d.db",
                        "decide", "99999999999999999999999", "approve")
     assert code == 1
-    assert err.strip().endswith("\ninterp-bot: no candidate #99999999999999999999999")
+    assert err.strip().splitlines()[-1] == "interp-bot: no candidate #99999999999999999999999"
     assert "Traceback" not in err
 
 
@@ -557,6 +564,7 @@ def test_candidates_none_and_which_general(capsys, catalogue_dir: Path, tmp_path
     from bot.store.papers import PaperStore
 
     db = f"sqlite:///{tmp_path / 'candidates.db'}"
+    make_database(capsys, catalogue_dir, db)
     _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--db", db, "candidates")
     assert out.splitlines()[0] == "No pending candidates"
     assert "None:" not in out
@@ -617,3 +625,15 @@ def test_an_expiry_too_far_to_count_is_refused_at_start(capsys, catalogue_dir: P
     code, _out, err = run(capsys, "--catalogue", str(catalogue_dir), "candidates")
     assert code == 3
     assert "INTERP_BOT_CANDIDATE_EXPIRY_DAYS: Input should be less than or equal to 36500" in err
+
+
+def test_a_mistyped_database_path_is_an_error_not_an_empty_list(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
+    """`candidates` answered "No pending candidates" and `decide 12 approve` "no candidate #12" from a database they
+    had just created at the mistyped path (directory included)."""
+    missing = tmp_path / "no-such-dir" / "bot.db"
+    for command in (("candidates",), ("decide", "12", "approve")):
+        code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{missing}", *command)
+        assert code == 1, command
+        assert err.startswith(f"interp-bot: no database at {missing}: it is made when the bot first starts"), err
+        assert "No pending candidates" not in out
+    assert not missing.parent.exists()

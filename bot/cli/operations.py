@@ -90,7 +90,7 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _candidates(args: argparse.Namespace, settings: Settings) -> int:
-    app = App(settings, feeds="unused")
+    app = App(settings, feeds="unused", existing_database=True)
     papers = app.curation.papers.candidates()
     held_back = app.curation.papers.held_back() if args.all else []
     if args.json:
@@ -155,7 +155,7 @@ def _decide(args: argparse.Namespace, settings: Settings) -> int:
     person = maintainers.person("console", name) or name
     if args.topic and args.decision == "reject":
         print(f"interp-bot: --topic {args.topic} is ignored: a rejected paper is filed nowhere", file=sys.stderr)
-    app = App(settings, feeds="unused")
+    app = App(settings, feeds="unused", existing_database=True)
 
     async def main() -> tuple[Any, Any]:
         try:

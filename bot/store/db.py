@@ -110,7 +110,7 @@ class Database:
         `create` off nothing is made or changed: no SQLite directory or file, no migration (`status`)."""
         database = cls(make_engine(url, create=create), clock)
         try:
-            if migrate and create:
+            if migrate:  # without `create`, only a database that exists (make_engine checked) is migrated
                 database.migrate()
             else:
                 database.check_version()
