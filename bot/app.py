@@ -158,6 +158,7 @@ class App:
             log.info("connecting %s", adapter.platform)
             await adapter.start()
         await self.heartbeat()
+        await asyncio.to_thread(self.health.forget_predecessors, self.holder, [a.platform for a in self.adapters])
         # Posts that kept failing before this restart (the cause fixed, one hopes) are tried again now.
         await asyncio.to_thread(self.curation.store.retry_failed_posts_now, [a.platform for a in self.adapters])
         await self.curation.recover()

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MISFIRE_GRACE_SECONDS = 600
-HEARTBEAT_SECONDS = 30  # bot.cli.output.STALE_AFTER: four missed beats make a process look gone
+HEARTBEAT_SECONDS = 30  # bot.store.health.STALE_AFTER: four missed beats make a process look gone
 
 
 def leased(app: App, name: str, ttl: timedelta, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.catalogue.model import Entry, Topic
@@ -182,7 +182,6 @@ def lesson_change_text(lesson: Lesson, forget: bool) -> str:
 
 
 # A process whose heartbeat (every 30 s, bot.scheduler) is older than this has stopped or hangs.
-STALE_AFTER = timedelta(minutes=2)
 
 
 def adapters_json(app: App) -> tuple[list[dict[str, Any]], bool]:
@@ -190,6 +189,8 @@ def adapters_json(app: App) -> tuple[list[dict[str, Any]], bool]:
     machine are all well: per platform, the freshest report from this host must be `up` (or `connecting`) and
     fresh. That is what the container health check needs (a container's hostname is its own), and a restarted
     process's fresh report outweighs the one its killed predecessor left."""
+    from bot.store.health import STALE_AFTER
+
     now = app.database.now()
     host = socket.gethostname()
     adapters, healthy, seen_here = [], True, set()

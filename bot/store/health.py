@@ -3,13 +3,17 @@ container health check read to tell an adapter that is down (or a process that s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
 
 from bot.store import schema
 from bot.store.db import Database, utc
+
+# A process that has not beaten for this long has stopped (or hangs): `status` says "GONE?".
+STALE_AFTER = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,17 @@ class AdapterHealthStore:
         """A process stopping cleanly takes its rows with it."""
         with self.db.transaction() as conn:
             conn.execute(delete(schema.adapter_health).where(schema.adapter_health.c.holder == holder))
+
+    def forget_predecessors(self, holder: str, platforms: Iterable[str]) -> int:
+        """A process starting on this host takes over the rows that stopped processes of this host left for the
+        same platforms (a kill -9, an OOM kill): their "GONE?" would otherwise stand in `status`, and fail its
+        health check, for good. Rows still beating are another live process's, and stay."""
+        host = holder.rsplit(":", 1)[0]
+        table = schema.adapter_health
+        with self.db.transaction() as conn:
+            return conn.execute(delete(table).where(table.c.holder.like(f"{host}:%"))
+                                .where(table.c.holder != holder).where(table.c.platform.in_(list(platforms)))
+                                .where(table.c.updated_at < self.db.now() - STALE_AFTER)).rowcount
 
     def records(self) -> list[AdapterRecord]:
         table = schema.adapter_health
