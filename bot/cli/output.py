@@ -299,6 +299,8 @@ def github_json(app: App) -> dict[str, Any] | None:
         "last_round": {"started_at": iso(last.started_at), "finished_at": iso(last.finished_at),
                        "problem": last.problem} if last else None,
         "round_in_progress": {"holder": held[0], "lease_expires_at": iso(held[1])} if held else None,
+        # Without a token nothing is published, and `run` refuses to start (errors.GITHUB_NEEDS_TOKEN).
+        "token_set": app.settings.github_token is not None and bool(app.settings.github_token.get_secret_value()),
     }
 
 

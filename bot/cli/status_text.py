@@ -103,7 +103,9 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
     if github:
         pulls = ", ".join(f"#{p['number']} {p['url']}" for p in github["open_pull_requests"]) or "none open"
         last = github.get("last_round")
-        if last is None:
+        if github.get("token_set") is False:
+            rounds = "GITHUB_TOKEN IS NOT SET: nothing is published, and `run` refuses to start"
+        elif last is None:
             rounds = "no round yet"
         elif last["problem"]:
             # Whole (up to a long paragraph): the remedy is at the end of these messages.

@@ -79,3 +79,10 @@ def test_the_feeds_summary_never_says_all_ok_of_feeds_it_cannot_vouch_for() -> N
     data["feeds_file"] = {"path": "/srv/feeds.yaml", "found": True, "problem": None}
     data["feeds"] = [{**feed, "enabled": True, "configured": True, "health": "never polled"} for feed in feeds]
     assert feeds_line(data).endswith(f"{len(feeds)} enabled, 0 disabled · none polled yet")
+
+
+def test_github_without_a_token_says_so_instead_of_no_round_yet() -> None:
+    data = json.loads((DATA / "troubled.json").read_text(encoding="utf-8"))
+    data["github"].update(token_set=False, last_round=None)
+    line = next(line for line in render_status(data, "UTC").splitlines() if line.startswith("GitHub"))
+    assert line.endswith("GITHUB_TOKEN IS NOT SET: nothing is published, and `run` refuses to start")
