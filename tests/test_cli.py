@@ -637,3 +637,17 @@ def test_a_mistyped_database_path_is_an_error_not_an_empty_list(capsys, catalogu
         assert err.startswith(f"interp-bot: no database at {missing}: it is made when the bot first starts"), err
         assert "No pending candidates" not in out
     assert not missing.parent.exists()
+
+
+@pytest.mark.parametrize("command", [("decide", "٣", "approve"), ("recent", "٣"), ("lessons", "--forget", "３"),
+                                     ("search", "induction", "--limit", "²")])
+def test_numbers_are_ascii_digits_as_in_the_console_and_chat(capsys, catalogue_dir: Path, command: tuple) -> None:
+    """int() takes Arabic-Indic, full-width and other digits: `decide ٣ approve` voted on candidate #3, which the
+    console (and chat) would have refused as not a number."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["--catalogue", str(catalogue_dir), *command])
+    assert exit_.value.code == 2
+    number = command[1] if command[0] == "decide" else command[-1]
+    captured = capsys.readouterr()
+    assert f"{number!r} is not a whole number" in captured.err
+    assert captured.out == ""

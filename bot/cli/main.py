@@ -29,12 +29,17 @@ def _recent_count(text: str) -> int:
     return value
 
 
+def _number(text: str) -> int:
+    """A whole number in ASCII digits, as the console and chat read them: int() would also take "٣" or "３"."""
+    stripped = text.strip()
+    if not (stripped.lstrip("+-").isascii() and stripped.lstrip("+-").isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(stripped)
+
+
 def _count(text: str) -> int:
     """A whole number of 1 or more (a page, a number of results): anything else is a usage error."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
     return value
@@ -97,13 +102,13 @@ def _parser() -> argparse.ArgumentParser:
                                    "forget one (the decision itself stands); --restore ID teaches it again.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--forget", type=int, metavar="ID", help="forget the lesson of the decision on candidate ID")
-    group.add_argument("--restore", type=int, metavar="ID", help="learn again from the decision on candidate ID")
+    group.add_argument("--forget", type=_number, metavar="ID", help="forget the lesson of the decision on candidate ID")
+    group.add_argument("--restore", type=_number, metavar="ID", help="learn again from the decision on candidate ID")
     p = sub.add_parser("decide", help="a maintainer's vote on a candidate (or, with --force, the decision)",
                        description="One maintainer's vote, counted with the reactions already cast; the candidate "
                                    "is decided when INTERP_BOT_APPROVALS_NEEDED (or _REJECTIONS_NEEDED) is reached. "
                                    "Also finishes an approval a crash left half done.")
-    p.add_argument("id", type=int, help="the candidate's number (`interp-bot candidates` lists them)")
+    p.add_argument("id", type=_number, help="the candidate's number (`interp-bot candidates` lists them)")
     p.add_argument("decision", choices=["approve", "reject"], help="approve or reject")
     p.add_argument("--topic", metavar="SLUG", help="topic to file an approved paper under")
     p.add_argument("--as", dest="as_user", metavar="MAINTAINER",
