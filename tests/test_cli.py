@@ -651,3 +651,16 @@ def test_numbers_are_ascii_digits_as_in_the_console_and_chat(capsys, catalogue_d
     captured = capsys.readouterr()
     assert f"{number!r} is not a whole number" in captured.err
     assert captured.out == ""
+
+
+def test_status_json_counts_every_paper_status_even_at_zero(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
+    """operations.md's monitoring reads `papers.candidate`: a fresh database must give 0, not a missing key (which
+    jq's `!= 0` takes for non-zero). The text still lists only what there is."""
+    db = f"sqlite:///{tmp_path}/z.db"
+    make_database(capsys, catalogue_dir, db)
+    _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--db", db, "status", "--json")
+    papers = json.loads(out)["papers"]
+    assert papers == {"seen": 0, "candidate": 0, "approved": 0, "rejected": 0, "expired": 0, "listed": 0,
+                      "rejected upstream": 0}
+    _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--db", db, "status")
+    assert "papers: none yet" in out

@@ -214,6 +214,7 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
     from bot import __version__
     from bot.intake.health import feed_health
     from bot.store.db import safe_url
+    from bot.store.papers import PAPER_STATUSES
 
     settings = app.settings
     now = app.database.now()
@@ -260,7 +261,8 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
         "feeds": feeds,
         "feeds_file": {"path": str(settings.feeds_file), "found": settings.feeds_file.is_file(),
                        "problem": app.feeds_problem or None},
-        "papers": app.curation.papers.count_by_status(),
+        # Every status, zeros included: a monitor reading `papers.candidate` must not meet a missing key.
+        "papers": {**dict.fromkeys(PAPER_STATUSES, 0), **app.curation.papers.count_by_status()},
         "pending_candidates": len(app.curation.papers.candidates()),
         "last_digest": {"channel": last[0], "day": last[1], "posted_at": iso(last[2])} if last else None,
         "adapters_configured": adapters_configured,

@@ -25,10 +25,12 @@ def when(value: str | None, zone: ZoneInfo, never: str = "never") -> str:
 
 
 def counts(by_name: Mapping[str, int] | None, empty: str = "none") -> str:
-    """{'seen': 12, 'candidate': 2} as `2 candidate · 12 seen` (largest last, as a reader scans for the rare)."""
-    if not by_name:
+    """{'seen': 12, 'candidate': 2, 'expired': 0} as `2 candidate · 12 seen` (largest last, as a reader scans for
+    the rare; zeros, which the JSON keeps for monitors, left out)."""
+    present = {name: n for name, n in (by_name or {}).items() if n}
+    if not present:
         return empty
-    return " · ".join(f"{n} {name}" for name, n in sorted(by_name.items(), key=lambda kv: (kv[1], kv[0])))
+    return " · ".join(f"{n} {name}" for name, n in sorted(present.items(), key=lambda kv: (kv[1], kv[0])))
 
 
 def one_line(text: str | None, limit: int = 160) -> str:

@@ -15,6 +15,7 @@ from bot.store.db import Database, utc
 
 OPEN_STATUSES = ("candidate",)
 DECIDED_STATUSES = ("approved", "rejected", "expired", "listed")
+PAPER_STATUSES = ("seen", *OPEN_STATUSES, *DECIDED_STATUSES, "rejected upstream")  # every status a paper can have
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ papers = Table(
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
     Column("score", Float, nullable=False, default=0.0),
     Column("topics", JSON, nullable=False, default=list),  # [{"slug","title","path","score"}] best first
-    # seen | candidate | approved | rejected | expired | listed (already on the list)
+    # seen | candidate | approved | rejected | expired | listed (already on the list) | rejected upstream
     Column("status", String(20), nullable=False, index=True),
     Column("status_at", DateTime(timezone=True), nullable=False),
     Column("listed_entry", String(200)),
