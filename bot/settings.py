@@ -360,7 +360,7 @@ def _readable_as_utf8(path: Path) -> None:
     try:
         path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        line = exc.object[: exc.start].count(b"\n") + 1
         raise ConfigError(f"{path}: line {line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save it as "
                           "UTF-8") from None
     except OSError as exc:

@@ -181,9 +181,6 @@ def lesson_change_text(lesson: Lesson, forget: bool) -> str:
     return f"restored: the relevance model learns from {what} again"
 
 
-# A process whose heartbeat (every 30 s, bot.scheduler) is older than this has stopped or hangs.
-
-
 def adapters_json(app: App) -> tuple[list[dict[str, Any]], bool]:
     """Every running process's adapters as their heartbeats report them, and whether those of processes on this
     machine are all well: per platform, the freshest report from this host must be `up` (or `connecting`) and

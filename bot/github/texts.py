@@ -11,7 +11,7 @@ from datetime import datetime
 
 from bot.catalogue.model import Catalogue, entry_from_data
 from bot.catalogue.text import strip_control, valid_url
-from bot.chat.values import Item, Link, Post, Reply
+from bot.chat.values import Item, Link, Post, Reply, ReplyKind
 from bot.store.github import StoredPublication
 
 TRAILER = "Interp-Bot-Paper"  # on every commit the bot makes: commits without it on a branch are someone else's
@@ -124,15 +124,21 @@ def merged_post(number: int, url: str, publications: Sequence[StoredPublication]
     return Post(key=f"github-merged:{number}", kind="notice", reply=reply)
 
 
-def _outcome_post(key: str, title: str, text: str, url: str, publications: Sequence[StoredPublication]) -> Post:
-    reply = Reply(title=title, kind="info", url=url, text=text, items=_paper_items(publications),
+def _outcome_post(key: str, title: str, text: str, url: str, publications: Sequence[StoredPublication], *,
+                  kind: ReplyKind = "info") -> Post:
+    reply = Reply(title=title, kind=kind, url=url, text=text, items=_paper_items(publications),
                   footer="interp-bot · github")
     return Post(key=key, kind="notice", reply=reply)
 
 
+def _after_close(what: str, number: int, closed_at: datetime) -> str:
+    """A notice's key, with the close it follows: a pull request closed, reopened and closed again is said closed
+    again (a key is posted once per channel)."""
+    return f"github-{what}:{number}:{closed_at:%Y%m%dT%H%M%S.%f}"
+
+
 def closed_post(number: int, url: str, closed_at: datetime, publications: Sequence[StoredPublication]) -> Post:
-    # Keyed by the close too: a pull request closed, reopened and closed again is said closed again.
-    return _outcome_post(f"github-closed:{number}:{closed_at:%Y%m%dT%H%M%S.%f}",
+    return _outcome_post(_after_close("closed", number, closed_at),
                          f"🚫 Closed without merging: pull request #{number}",
                          "These papers are taken off the bot's list, marked rejected upstream, and will not be "
                          f"proposed again: {url}", url, publications)
@@ -140,7 +146,7 @@ def closed_post(number: int, url: str, closed_at: datetime, publications: Sequen
 
 def reopened_post(number: int, url: str, closed_at: datetime, publications: Sequence[StoredPublication]) -> Post:
     """`closed_at`: when it had been closed (each reopen is its own notice)."""
-    return _outcome_post(f"github-reopened:{number}:{closed_at:%Y%m%dT%H%M%S.%f}",
+    return _outcome_post(_after_close("reopened", number, closed_at),
                          f"↩️ Reopened on GitHub: pull request #{number}",
                          "These papers are approved again, back on the bot's list, and wait for the pull "
                          f"request's merge: {url}", url, publications)
@@ -150,16 +156,16 @@ def withdrawn_reopened_post(number: int, url: str, merged: bool, closed_at: date
                             publications: Sequence[StoredPublication]) -> Post:
     """A pull request the bot withdrew (nothing left to add), reopened by a person: merging it lists twice."""
     if merged:
-        title, text = (f"⚠️ Merged although withdrawn: pull request #{number}",
-                       "interp-bot had closed it because its papers were on the list already; merged, it may have "
-                       f"listed them twice. Check the list for duplicates: {url}")
-    else:
-        title, text = (f"⚠️ Reopened, but nothing in it is left to add: pull request #{number}",
-                       "interp-bot had closed it because its papers are on the list already (or no longer fit "
-                       f"it); merging it would list them twice. Close it again: {url}")
-    return Post(key=f"github-withdrawn-{'merged' if merged else 'reopened'}:{number}:{closed_at:%Y%m%dT%H%M%S.%f}",
-                kind="notice", reply=Reply(title=title, kind="error", url=url, text=text,
-                                           items=_paper_items(publications), footer="interp-bot · github"))
+        return _outcome_post(_after_close("withdrawn-merged", number, closed_at),
+                             f"⚠️ Merged although withdrawn: pull request #{number}",
+                             "interp-bot had closed it because its papers were on the list already; merged, it may "
+                             f"have listed them twice. Check the list for duplicates: {url}", url, publications,
+                             kind="error")
+    return _outcome_post(_after_close("withdrawn-reopened", number, closed_at),
+                         f"⚠️ Reopened, but nothing in it is left to add: pull request #{number}",
+                         "interp-bot had closed it because its papers are on the list already (or no longer fit "
+                         f"it); merging it would list them twice. Close it again: {url}", url, publications,
+                         kind="error")
 
 
 def withdrawn_post(number: int, url: str, publications: Sequence[StoredPublication]) -> Post:

@@ -231,10 +231,10 @@ class Database:
         table = schema.leases
         with self.engine.connect() as conn:
             row = conn.execute(select(table.c.holder, table.c.expires_at).where(table.c.name == name)).first()
-        expires = utc(row.expires_at) if row is not None else None
-        if row is None or expires is None or expires < self.now():
+        if row is None:
             return None
-        return row.holder, expires
+        expires = utc(row.expires_at)
+        return None if expires is None or expires < self.now() else (row.holder, expires)
 
     def release_lease(self, name: str, holder: str) -> None:
         table = schema.leases
