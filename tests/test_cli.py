@@ -664,3 +664,15 @@ def test_status_json_counts_every_paper_status_even_at_zero(capsys, catalogue_di
                       "rejected upstream": 0}
     _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--db", db, "status")
     assert "papers: none yet" in out
+
+
+def test_classify_without_a_database_makes_none(capsys, catalogue_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    """classify learns from the decisions of a database that exists; it must not leave an empty one behind, which
+    `candidates` would then answer from as if it were the bot's."""
+    import io
+
+    missing = tmp_path / "not-yet" / "bot.db"
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"title": "Sparse Autoencoders in Llama 3"}) + "\n"))
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{missing}", "classify")
+    assert code == 0 and json.loads(out)["relevant"] is True
+    assert not missing.parent.exists()

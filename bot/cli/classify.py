@@ -25,7 +25,7 @@ def classify(args: argparse.Namespace, settings: Settings) -> int:
         from bot.store.curation import CurationStore
         from bot.store.db import Database
 
-        database = Database.open(settings.database_url, migrate=False)
+        database = Database.open(settings.database_url, migrate=False, create=False)  # looks; makes nothing
         labels = labels_from(CurationStore(database).lessons(forgotten=False))
         database.close()
     except Exception:  # no database yet (or unreachable): the shipped model alone

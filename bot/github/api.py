@@ -110,8 +110,9 @@ class GitHubApi:
         message = _said(data.get("message"))
         # A 422's reason is in errors[] ("A pull request already exists for ..."), its message only says
         # "Validation Failed".
+        listed = data.get("errors")
         reasons = [_said(e.get("message") or " ".join(str(e[k]) for k in ("resource", "field", "code") if e.get(k)))
-                   for e in data.get("errors") or [] if isinstance(e, dict)]
+                   for e in (listed if isinstance(listed, list) else []) if isinstance(e, dict)]
         detail = f"GitHub: {status}" + (f" {message}" if message else "") + (
             f": {'; '.join(r for r in reasons if r)}" if any(reasons) else "")
         detail = RedactingFilter([self._token]).redact(detail)  # GitHub's words, printed and logged as they are

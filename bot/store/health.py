@@ -56,7 +56,7 @@ class AdapterHealthStore:
         host = holder.rsplit(":", 1)[0]
         table = schema.adapter_health
         with self.db.transaction() as conn:
-            return conn.execute(delete(table).where(table.c.holder.like(f"{host}:%"))
+            return conn.execute(delete(table).where(table.c.holder.startswith(f"{host}:", autoescape=True))
                                 .where(table.c.holder != holder).where(table.c.platform.in_(list(platforms)))
                                 .where(table.c.updated_at < self.db.now() - STALE_AFTER)).rowcount
 

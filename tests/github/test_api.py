@@ -4,6 +4,7 @@ how GitHub's refusals are worded."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,17 +67,13 @@ async def test_a_validation_failure_gives_githubs_reason_not_only_validation_fai
                                  "(GitHub: 422 Validation Failed: PullRequest head invalid)")
 
 
-async def test_githubs_own_words_never_carry_the_token(tmp_path: Path) -> None:
-    """A server (or a proxy before it) that echoes the request in its error: the CLI prints this text as it is."""
+async def refusal_from(handler: Any) -> str:
+    """The error a default-branch read raises against a loopback server answering with `handler` (a GitHub that
+    answers oddly, or a proxy before it)."""
     from aiohttp import web
 
-    async def echo(request: web.Request) -> web.Response:
-        other = "github_pat_11OTHERTOKEN0000000000_abcdefghijklmnopqr"
-        return web.json_response({"message": f"Bad request: {request.headers.get('Authorization')}",
-                                  "errors": [{"message": f"token {other}"}]}, status=400)
-
     app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", echo)
+    app.router.add_route("*", "/{tail:.*}", handler)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -88,9 +85,22 @@ async def test_githubs_own_words_never_carry_the_token(tmp_path: Path) -> None:
             await api.default_branch()
     finally:
         await runner.cleanup()
-    assert TOKEN not in str(raised.value)
-    assert "github_pat_11OTHERTOKEN" not in str(raised.value)
-    assert "GitHub: 400 Bad request: token [redacted]: token [redacted]" in str(raised.value)
+    return str(raised.value)
+
+
+async def test_githubs_own_words_never_carry_the_token() -> None:
+    """A server (or a proxy before it) that echoes the request in its error: the CLI prints this text as it is."""
+    from aiohttp import web
+
+    async def echo(request: web.Request) -> web.Response:
+        other = "github_pat_11OTHERTOKEN0000000000_abcdefghijklmnopqr"
+        return web.json_response({"message": f"Bad request: {request.headers.get('Authorization')}",
+                                  "errors": [{"message": f"token {other}"}]}, status=400)
+
+    said = await refusal_from(echo)
+    assert TOKEN not in said
+    assert "github_pat_11OTHERTOKEN" not in said
+    assert "GitHub: 400 Bad request: token [redacted]: token [redacted]" in said
 
 
 async def test_a_missing_right_is_not_taken_for_a_rate_limit_when_the_allowance_is_also_spent(
@@ -100,3 +110,13 @@ async def test_a_missing_right_is_not_taken_for_a_rate_limit_when_the_allowance_
     api = GitHubApi(github.repo, TOKEN, base_url=github.api_url, user_agent="t")
     with pytest.raises(GitHubAccessError, match=r"^GITHUB_TOKEN cannot open pull requests on"):
         await api.open_pull("interp-bot/x", "main", "t", "b")
+
+
+async def test_an_answer_whose_errors_field_is_no_list_is_still_one_clear_error() -> None:
+    """A proxy or a changed API answering `"errors": 5` made the wording itself raise a TypeError."""
+    from aiohttp import web
+
+    async def odd(request: web.Request) -> web.Response:
+        return web.json_response({"message": "Validation Failed", "errors": 5}, status=422)
+
+    assert await refusal_from(odd) == "GitHub refused to read interp-test/list (GitHub: 422 Validation Failed)"

@@ -33,3 +33,16 @@ def test_a_process_starting_clears_what_killed_predecessors_on_its_host_left(dat
         assert left == {("slack", "bot-a:7"), ("discord", "bot-b:3"), ("discord", "bot-a:8")}
     finally:
         database.close()
+
+
+def test_a_host_name_is_matched_as_text_not_as_a_pattern(database_url: str) -> None:
+    clock = Clock()
+    database = Database.open(database_url, clock=clock)
+    try:
+        store = AdapterHealthStore(database)
+        store.record("discord", "botxa:7", "up", None)  # "bot_a:%" as a LIKE pattern would take this row too
+        clock.now += timedelta(minutes=10)
+        assert store.forget_predecessors("bot_a:9", ["discord"]) == 0
+        assert [r.holder for r in store.records()] == ["botxa:7"]
+    finally:
+        database.close()
