@@ -217,6 +217,18 @@ async def test_a_pull_request_reopened_and_merged_between_two_rounds_is_announce
     assert loop.curation.papers.paper(paper_id).status == "approved"
 
 
+def add_upstream_by_hand(loop: Loop, entry: str, message: str) -> None:
+    """A person adds `entry` (YAML, indented as an entry) at the top of Sparse Coding on the default branch."""
+    def edit(work: Path) -> None:
+        path = work / "catalogue" / "tools-techniques-methods.yaml"
+        anchor = "- topic: sparse-coding\n  entries:\n"
+        text = path.read_text()
+        assert anchor in text
+        path.write_text(text.replace(anchor, anchor + entry, 1))
+
+    loop.github.commit(edit, message)
+
+
 async def approved_then_added_by_hand(loop: Loop) -> tuple[int, Pull]:
     """Paper 1 approved and proposed; then someone adds it on the default branch themselves (here: the branch's own
     file, copied)."""
@@ -260,15 +272,9 @@ async def test_a_pull_request_keeps_the_papers_not_yet_on_the_list_when_one_was_
     await loop.approve(2)
     await loop.publisher.run_round()
     pull = loop.github.pulls[1]
-    entry = ("    - id: added-by-hand\n      title: Sparse Autoencoders Find Feature Family 1 in Language Models\n"
-             "      links:\n        - label: arXiv\n          url: https://arxiv.org/abs/2411.20001\n")
-
-    def add_by_hand(work: Path) -> None:
-        path = work / "catalogue" / "tools-techniques-methods.yaml"
-        anchor = "- topic: sparse-coding\n  entries:\n"
-        path.write_text(path.read_text().replace(anchor, anchor + entry, 1))
-
-    loop.github.commit(add_by_hand, "Add one paper by hand")
+    add_upstream_by_hand(loop, "    - id: added-by-hand\n      title: Sparse Autoencoders Find Feature Family 1 in "
+                         "Language Models\n      links:\n        - label: arXiv\n          url: "
+                         "https://arxiv.org/abs/2411.20001\n", "Add one paper by hand")
     await loop.publisher.run_round()
     assert pull.state == "open"
     assert loop.github.log(pull.head, since="main") == [
@@ -276,18 +282,11 @@ async def test_a_pull_request_keeps_the_papers_not_yet_on_the_list_when_one_was_
 
 
 async def test_a_human_edit_upstream_reaches_topic_answers_at_the_next_sync(loop: Loop) -> None:
-    def add_by_hand(work: Path) -> None:
-        path = work / "catalogue" / "tools-techniques-methods.yaml"
-        text = path.read_text()
-        anchor = "- topic: sparse-coding\n  entries:\n"
-        assert anchor in text
-        path.write_text(text.replace(anchor, anchor + "    - id: added-on-github\n      title: Added On GitHub By "
-                                                      "Hand\n      links:\n        - label: arxiv 2412\n          "
-                                                      "url: https://arxiv.org/abs/2412.00001\n", 1))
-
     await loop.publisher.run_round()
     assert "Added On GitHub By Hand" not in loop.topic_titles("sae")
-    loop.github.commit(add_by_hand, "Add a paper by hand")
+    add_upstream_by_hand(loop, "    - id: added-on-github\n      title: Added On GitHub By Hand\n      links:\n"
+                         "        - label: arxiv 2412\n          url: https://arxiv.org/abs/2412.00001\n",
+                         "Add a paper by hand")
     await loop.publisher.run_round()
     assert "Added On GitHub By Hand" in loop.topic_titles("sae")
 
@@ -574,12 +573,7 @@ async def test_a_paper_added_by_hand_is_known_by_any_spelling_of_its_arxiv_id(
              + (f'      arxiv: "{arxiv}"\n' if arxiv else "")
              + f"      links:\n        - label: paper\n          url: {url}\n")
 
-    def add_by_hand(work: Path) -> None:
-        path = work / "catalogue" / "tools-techniques-methods.yaml"
-        anchor = "- topic: sparse-coding\n  entries:\n"
-        path.write_text(path.read_text().replace(anchor, anchor + entry, 1))
-
-    loop.github.commit(add_by_hand, "Add the paper by hand, with another spelling of its link")
+    add_upstream_by_hand(loop, entry, "Add the paper by hand, with another spelling of its link")
     await loop.publisher.run_round()
     assert pull.state == "closed", "its one paper is on the list already: merging would list it twice"
     titles = [t.lower() for t in loop.topic_titles("sparse coding")]
