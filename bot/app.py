@@ -69,12 +69,14 @@ class App:
             raise ConfigError(errors.github_not_a_clone(settings.catalogue_dir, settings.github_repo))
         # An invalid list stops every command but `status` (read_only), which reports it with the rest.
         self.catalogue = CatalogueService(settings.catalogue_dir, tolerant=read_only)
+        # The feeds file before the database: a feeds file that stops the command must not leave a new or
+        # migrated database behind.
+        self.feeds_problem = ""
+        self.feeds = self._load_feeds(feeds)
         self.database = Database.open(settings.database_url, clock=clock, migrate=not read_only,
                                       create=not (read_only or existing_database))
         self.commands = Commands(self.catalogue, page_size=settings.page_size)
         self.curation = Curation(self.database, self.catalogue, settings, holder=self.holder)
-        self.feeds_problem = ""
-        self.feeds = self._load_feeds(feeds)
         self.http: httpx.AsyncClient | None = None  # the one HTTP client, made by fetcher()
         self._fetcher: Fetcher | None = None
         self.intake: Intake | None = None

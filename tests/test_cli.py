@@ -22,8 +22,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def make_database(capsys: pytest.CaptureFixture[str], catalogue_dir: Path, url: str) -> None:
-    """A database as the bot's first start leaves it (commands that read candidates never create one)."""
-    assert run(capsys, "--catalogue", str(catalogue_dir), "--db", url, "digest", "--dry-run")[0] == 0
+    """A database as the bot's first start leaves it (commands that read candidates never create one, nor do dry
+    runs); `links` opens it as every command that records something does."""
+    assert run(capsys, "--catalogue", str(catalogue_dir), "--db", url, "links")[0] == 0
 
 
 def test_topic_prints_the_section_with_links(capsys, catalogue_dir: Path) -> None:
@@ -193,6 +194,8 @@ def test_a_broken_feeds_file_stops_poll_and_run_but_not_a_maintainers_decision(c
         code, _, err = run(capsys, *base, *command)
         assert code == 1, command
         assert f"{feeds}:4: invalid YAML" in err
+        assert not (tmp_path / "f.db").exists(), f"{command}: stopped before making a database"
+    make_database(capsys, catalogue_dir, f"sqlite:///{tmp_path}/f.db")
     code, out, _ = run(capsys, *base, "candidates")
     assert (code, out.splitlines()[0]) == (0, "No pending candidates")
     assert run(capsys, *base, "decide", "1", "approve")[2].strip().endswith("no candidate #1")
@@ -559,6 +562,17 @@ def test_digest_with_nothing_new_says_so_and_never_claims_a_post(capsys, catalog
     assert "Digest      never posted" in out
 
 
+def test_a_digest_dry_run_before_the_first_start_shows_the_digest_and_makes_no_database(
+        capsys, catalogue_dir: Path, tmp_path: Path) -> None:
+    database = tmp_path / "data" / "bot.db"
+    code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{database}", "digest",
+                         "--dry-run")
+    assert code == 0
+    assert f"no database at {database} yet; the dry run reads an empty one" in err
+    assert "Nothing new today." in out.splitlines()
+    assert not database.parent.exists()
+
+
 def test_candidates_none_and_which_general(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
     from bot.store.db import Database
     from bot.store.papers import PaperStore
@@ -628,10 +642,10 @@ def test_an_expiry_too_far_to_count_is_refused_at_start(capsys, catalogue_dir: P
 
 
 def test_a_mistyped_database_path_is_an_error_not_an_empty_list(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
-    """`candidates` answered "No pending candidates" and `decide 12 approve` "no candidate #12" from a database they
-    had just created at the mistyped path (directory included)."""
+    """`candidates` answered "No pending candidates", `decide 12 approve` "no candidate #12" and `lessons` "No lessons
+    yet" from a database they had just created at the mistyped path (directory included)."""
     missing = tmp_path / "no-such-dir" / "bot.db"
-    for command in (("candidates",), ("decide", "12", "approve")):
+    for command in (("candidates",), ("decide", "12", "approve"), ("lessons",), ("lessons", "--forget", "12")):
         code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{missing}", *command)
         assert code == 1, command
         assert err.startswith(f"interp-bot: no database at {missing}: it is made when the bot first starts"), err

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import allocator, errors
@@ -50,7 +54,28 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 1
 
 
+@contextlib.contextmanager
+def _dry_run_database(settings: Settings) -> Iterator[Settings]:
+    """The settings a dry run uses. A dry run stores nothing, so it makes no database either: with none there
+    yet, it reads an empty one, made for the run and removed after it."""
+    from bot.store.db import missing_sqlite_file
+
+    if (missing := missing_sqlite_file(settings.database_url)) is None:
+        yield settings
+        return
+    print(f"interp-bot: no database at {missing} yet; the dry run reads an empty one", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="interp-bot-dry-run-") as scratch:
+        yield settings.model_copy(update={"database_url": f"sqlite:///{Path(scratch) / 'dry-run.db'}"})
+
+
 def _poll(args: argparse.Namespace, settings: Settings) -> int:
+    if args.dry_run:
+        with _dry_run_database(settings) as dry_run_settings:
+            return _poll_with(args, dry_run_settings)
+    return _poll_with(args, settings)
+
+
+def _poll_with(args: argparse.Namespace, settings: Settings) -> int:
     allocator.keep_big_buffers_mapped()  # before the catalogue and the feeds are read: see bot/allocator.py
     app = App(settings, feeds="required")
     config = app.feeds
@@ -118,7 +143,7 @@ def _lessons(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store.curation import CurationStore
     from bot.store.db import Database
 
-    database = Database.open(settings.database_url)
+    database = Database.open(settings.database_url, create=False)  # a mistyped path is an error, not "no lessons"
     try:
         store = CurationStore(database)
         if args.forget is not None or args.restore is not None:
@@ -194,6 +219,13 @@ def _decide(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _digest(args: argparse.Namespace, settings: Settings) -> int:
+    if args.dry_run:
+        with _dry_run_database(settings) as dry_run_settings:
+            return _digest_with(args, dry_run_settings)
+    return _digest_with(args, settings)
+
+
+def _digest_with(args: argparse.Namespace, settings: Settings) -> int:
     app = App(settings, feeds="unused")
     names = configured_adapters(settings)
 

@@ -42,6 +42,19 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def missing_sqlite_file(url: str) -> Path | None:
+    """The SQLite file `url` names, when it does not exist yet; None for one that does, an in-memory database,
+    PostgreSQL or a URL that is no database URL (make_engine says what is wrong with it)."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except (ArgumentError, ValueError):
+        return None
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return None if Path(database).is_file() else Path(database)
+
+
 def make_engine(url: str, *, create: bool = True) -> Engine:
     """An engine for `url`. With `create`, a SQLite file's directory is made (the file itself on first use);
     without, a missing SQLite file is a StoreError and nothing is made (`status` changes nothing). A URL that names

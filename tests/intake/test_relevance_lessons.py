@@ -121,7 +121,8 @@ def test_five_rejections_teach_the_model_a_kind_of_paper_while_an_approved_kind_
         f"not forgotten: the relevance model already learns from the approval of #{approved[0]} ")
 
 
-def test_forgetting_a_paper_without_a_decision_says_so(cli):
+def test_forgetting_a_paper_without_a_decision_says_so(cli, database_url):
+    Database.open(database_url).close()  # the database the bot's first start makes
     code, out = cli("lessons", "--forget", "4242")
     assert code == 1
     assert "candidate #4242 has no approval or rejection to learn from" in out

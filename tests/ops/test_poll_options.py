@@ -1,0 +1,30 @@
+"""`interp-bot poll` options as an operator uses them: a dry run before the bot ever ran, a feed named twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.fakes.feed_server import FeedServer
+from tests.ops.support import CANDIDATE_FEEDS, bot_env, cli, write_feeds
+
+
+async def test_a_dry_run_before_the_first_start_scores_the_feed_and_leaves_no_database(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    feeds = write_feeds(tmp_path / "feeds.yaml", feed_server, {"cs-cl": CANDIDATE_FEEDS["cs-cl"]})
+    database = tmp_path / "data" / "bot.db"
+    env = bot_env(tmp_path, database_url=f"sqlite:///{database}", feeds_file=feeds)
+
+    result = await cli(env, tmp_path, "poll", "--dry-run")
+
+    assert result.returncode == 0, result.stderr
+    assert f"no database at {database} yet; the dry run reads an empty one" in result.stderr
+    assert "[dry run] cs-cl:" in result.stdout
+    assert "candidate" in result.stdout  # the day's relevant papers are shown as they would be put forward
+    assert not database.exists() and not database.parent.exists(), "a dry run makes no database"
+
+    # The real poll afterwards finds every paper new: the dry run stored nothing anywhere.
+    poll = await cli(env, tmp_path, "poll", "--once")
+    assert poll.returncode == 0, poll.stderr
+    assert database.exists()
+    dry_first, real_first = result.stdout.splitlines()[0], poll.stdout.splitlines()[0]
+    assert dry_first.removeprefix("[dry run] ") == real_first
