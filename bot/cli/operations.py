@@ -88,7 +88,8 @@ def _poll_with(args: argparse.Namespace, settings: Settings) -> int:
             print(f"interp-bot: no feed named {', '.join(unknown)} in {settings.feeds_file} (feeds: {names})",
                   file=sys.stderr)
             return 2
-        feeds = [f for name in args.feed if (f := config.feed(name)) is not None]
+        # A name given twice is polled once: a second poll of the same feed would only meet its own papers.
+        feeds = [f for name in dict.fromkeys(args.feed) if (f := config.feed(name)) is not None]
     if not feeds:
         print(f"interp-bot: no enabled feeds in {settings.feeds_file}", file=sys.stderr)
         return 1

@@ -28,3 +28,15 @@ async def test_a_dry_run_before_the_first_start_scores_the_feed_and_leaves_no_da
     assert database.exists()
     dry_first, real_first = result.stdout.splitlines()[0], poll.stdout.splitlines()[0]
     assert dry_first.removeprefix("[dry run] ") == real_first
+
+
+async def test_a_feed_named_twice_is_polled_once(tmp_path: Path, feed_server: FeedServer) -> None:
+    feeds = write_feeds(tmp_path / "feeds.yaml", feed_server, CANDIDATE_FEEDS)
+    env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path}/bot.db", feeds_file=feeds)
+
+    result = await cli(env, tmp_path, "poll", "--feed", "lesswrong", "--feed", "lesswrong")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("lesswrong:") == 1
+    assert "1/1 feeds polled" in result.stdout
+    assert len(feed_server.requests_to("/feeds/lesswrong-frontpage.xml")) == 1
