@@ -49,12 +49,15 @@ def check_settings(settings: Settings) -> None:
 
 def create_adapter(settings: Settings, commands: Commands, curation: VoteHandler | None,
                    **options: Any) -> SlackAdapter:
-    """The Slack adapter for these settings; raises ConfigError for missing or contradictory tokens.
+    """The Slack adapter for these settings; raises ConfigError for missing or contradictory tokens, and when
+    curation is wired in but INTERP_BOT_SLACK_MAINTAINERS_CHANNEL is not set (candidates would have nowhere to go).
 
     `options` override SlackOptions fields (tests use them for the HTTP host/port) or pass the clock and sleep.
     """
     extras.require("slack")
     check_settings(settings)
+    if curation is not None:
+        settings.require("slack_maintainers_channel")
     from dataclasses import fields, replace
 
     from bot.adapters.slack.connection import SlackAdapter, SlackOptions

@@ -41,3 +41,13 @@ def test_valid_configurations_build_an_adapter_without_connecting(monkeypatch):
     assert http.mode == "http"
     assert http.channel_for("maintainers") is None
     assert http.channel_for("digest") == "C2"
+
+
+def test_curating_on_slack_needs_the_maintainers_channel_named_at_start(monkeypatch):
+    """Without it, every candidate failed to post ("no Slack channel for maintainers") long after the start."""
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError, match="INTERP_BOT_SLACK_MAINTAINERS_CHANNEL"):
+        create_adapter(settings(slack_bot_token=BOT, slack_app_token=APP), commands=None, curation=object())
+    lookups_only = create_adapter(settings(slack_bot_token=BOT, slack_app_token=APP), commands=None, curation=None)
+    assert lookups_only.channel_for("maintainers") is None
