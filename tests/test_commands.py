@@ -154,6 +154,14 @@ CAA = "Steering Llama 2 via Contrastive Activation Addition"
          "interpreting GPT: the logit lens"),
         ("https://www.greaterwrong.com/posts/AcKRB8wDpdaN6v6ru", "interpreting GPT: the logit lens"),
         ("lesswrong.com/posts/AcKRB8wDpdaN6v6ru/a-renamed-slug", "interpreting GPT: the logit lens"),
+        # pasted from running text: each said "not on the list" for every one of the list's arXiv ids
+        ("arXiv 2303.08112", "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
+        ("2303.08112.", "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
+        ("(2303.08112)", "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
+        ("[arXiv:2303.08112],", "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
+        ("“2202.05262”", "Locating and Editing Factual Associations in GPT"),
+        ("(https://arxiv.org/abs/2202.05262).", "Locating and Editing Factual Associations in GPT"),
+        ("doi 10.1145/3639372", "Explainability for Large Language Models: A Survey"),
     ],
 )
 def test_paper_finds_an_entry_by_any_form_of_its_links(commands: Commands, query: str, title: str) -> None:
@@ -162,7 +170,8 @@ def test_paper_finds_an_entry_by_any_form_of_its_links(commands: Commands, query
     assert reply.title == title
 
 
-@pytest.mark.parametrize("query", ["2303.08112", "https://arxiv.org/pdf/2312.06681v1.pdf", "10.1145/3639372"])
+@pytest.mark.parametrize("query", ["2303.08112", "https://arxiv.org/pdf/2312.06681v1.pdf", "10.1145/3639372",
+                                   "(2303.08112)", "arXiv 2303.08112"])
 def test_search_finds_an_entry_by_its_link(commands: Commands, query: str) -> None:
     reply = commands.execute(f"search {query}")
     assert len(reply.items) == 1
@@ -220,6 +229,20 @@ def test_paper_by_words_of_exactly_one_title(commands: Commands) -> None:
     reply = commands.execute("paper tuned lens")
     assert reply.title == "Eliciting Latent Predictions from Transformers with the Tuned Lens"
     assert commands.execute("paper grokking").kind == "not_found"  # two titles hold the word: the reader picks
+
+
+@pytest.mark.parametrize("query", ["n", "%s%n", "of a", "a b"])
+def test_a_letter_or_two_never_names_a_paper(commands: Commands, query: str) -> None:
+    """`paper n` answered "Neurons in Large Language Models: Dead, N-gram, Positional (found by its title words)"."""
+    reply = commands.execute(f"paper {query}")
+    assert reply.kind == "not_found"
+    assert reply.title == f"“{query}” is not on the list"
+
+
+@pytest.mark.parametrize("tail", ["(Nanda et al., 2023)", "[ICLR 2023]", "(2023)"])
+def test_a_title_pasted_with_its_reference_finds_the_paper(commands: Commands, tail: str) -> None:
+    title = "Progress measures for grokking via mechanistic interpretability"
+    assert commands.execute(f"paper {title} {tail}").title == title
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ Universality", which is) is not an answer but the closest entries, for the reade
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
@@ -22,6 +23,9 @@ from bot.catalogue.text import fold
 How = Literal["id", "link", "acronym", "title", "title words", "typo", "several", "unlinked", "none"]
 CLOSEST = 5
 TYPO_AT = 90  # token_sort_ratio of a whole title, with a margin over the next title
+MIN_TITLE_WORD = 4  # the longest word of a query that names a paper by its title words has this many letters
+# A reference's tail in parentheses or brackets: "(Nanda et al., 2023)", "[ICLR 2023]", "(2023)".
+_CITATION = re.compile(r"\s*[(\[][^()\[\]]*\b(?:19|20)\d\d[a-z]?\s*[)\]]\s*$")
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,12 @@ class EntryFinder:
         typo = process.extract(folded, self._titles, scorer=fuzz.token_sort_ratio, limit=2, score_cutoff=TYPO_AT)
         if typo and (len(typo) == 1 or typo[0][1] - typo[1][1] >= 3):
             return EntryMatch(self._entries[typo[0][2]], "typo")
+        if (uncited := _CITATION.sub("", q)) != q and (cited := self.find(uncited)).entry is not None:
+            return cited  # a title pasted with its reference: "... interpretability (Nanda et al., 2023)"
         words = _words(q)
         holders = set.intersection(*(self._title_words.get(w, set()) for w in words)) if words else set()
-        if len(holders) == 1:  # "tuned lens": words of one title and of no other
+        if len(holders) == 1 and max(map(len, words)) >= MIN_TITLE_WORD:
+            # "tuned lens": words of one title and of no other; "n" or "of a" are too little to name a paper
             return EntryMatch(self._entries[holders.pop()], "title words")
         if 1 < len(holders) <= CLOSEST and all(folded in self._titles[doc] for doc in holders):
             # The words, as a phrase, of a few titles and no other ("Concrete Open Problems in Mechanistic

@@ -28,8 +28,11 @@ _ARXIV_ID = r"(?P<arxiv>\d{2}(?:0[1-9]|1[0-2])\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z]{2
 _ARXIV_IN_TEXT = re.compile(
     r"(?:arxiv\.org/+(?:abs|pdf|html|format)/+|(?:huggingface\.co/papers|alphaxiv\.org/(?:abs|overview|pdf)"
     rf"|semanticscholar\.org/arxiv)/+|10\.48550/arxiv\.|arxiv:\s*){_ARXIV_ID}(?!\d)", re.IGNORECASE)
-# "arXiv: 2202.05262" and "doi: 10.x/y", as people write references: one token once the space is gone.
-_PREFIX_SPACE = re.compile(r"^(arxiv|doi)\s*:\s+", re.IGNORECASE)
+# "arXiv: 2202.05262", "arXiv 2202.05262" and "doi: 10.x/y", as people write references: one token once the
+# space is gone.
+_PREFIX_SPACE = re.compile(r"^(arxiv|doi)\s*(?::\s*|\s+)(?=\S)", re.IGNORECASE)
+# What a reference pasted from running text brings along: "(2303.08112)", "[arXiv:2303.08112]", "2303.08112."
+_WRAPPERS = ("()", "[]", "{}", '""', "''", "\u201c\u201d", "\u2018\u2019", "``")
 _ARXIV_BARE = re.compile(rf"{_ARXIV_ID}(?:\.pdf)?", re.IGNORECASE)
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
 _ACL_PATH = re.compile(r"^/(?P<id>\d{4}\.[a-z0-9-]+\.\d+|[A-Z]\d{2}-\d{4})(?:\.pdf)?/?$", re.IGNORECASE)
@@ -97,8 +100,16 @@ def doi_keys(doi: str) -> set[Key]:
 
 
 def _one_token(query: str) -> str:
-    """The query as one token: "<url>" unwrapped, and "arXiv: 2202.05262" or "doi: 10.x/y" without the space."""
-    return _PREFIX_SPACE.sub(r"\1:", query.strip().strip("<>"))
+    """The query as one token: "<url>", "(id)" or "[id]" unwrapped, a sentence's full stop or comma dropped, and
+    "arXiv: 2202.05262", "arXiv 2202.05262" or "doi: 10.x/y" without the space."""
+    query = query.strip().strip("<>")
+    while True:
+        unwrapped = query.rstrip(".,;").strip()
+        if len(unwrapped) >= 2 and unwrapped[0] + unwrapped[-1] in _WRAPPERS:
+            unwrapped = unwrapped[1:-1].strip().strip("<>")
+        if unwrapped == query:
+            return _PREFIX_SPACE.sub(r"\1:", query)
+        query = unwrapped
 
 
 def names_a_link(query: str) -> bool:
