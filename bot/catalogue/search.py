@@ -94,20 +94,34 @@ class TopicIndex:
                     self._names[fold(f"{parent.title} {topic.title}")].add(topic.slug)
                     self._names[fold(f"{topic.title} {parent.title}")].add(topic.slug)
         self._name_list = sorted(self._names)
+        # "finetune", "logitlens": a name of several words, typed as one
+        self._joined: dict[str, set[str]] = defaultdict(set)
+        self._joined_aliases: set[str] = set()
+        for name, slugs in self._names.items():
+            if " " in name and (joined := name.replace(" ", "")) not in self._names:
+                self._joined[joined] |= slugs
+                if name in self._alias_names:
+                    self._joined_aliases.add(joined)
 
     def _topics(self, slugs: set[str] | list[str]) -> tuple[Topic, ...]:
         catalogue = self._catalogue
         return tuple(catalogue.topic(s) for s in sorted(set(slugs), key=catalogue.position))  # type: ignore[misc]
 
+    def _parent(self, slug: str) -> str | None:
+        topic = self._catalogue.topic(slug)
+        return topic.parent if topic is not None else None
+
     def resolve(self, query: str) -> TopicMatch:
         q = fold(clean_query(query))
         if not q:
             return TopicMatch(None, "unknown")
-        exact = self._names.get(q)
+        exact, alias = self._names.get(q), q in self._alias_names
+        if not exact and (joined := q.replace(" ", "")) in self._joined:
+            exact, alias = self._joined[joined], joined in self._joined_aliases
         if exact:
             if len(exact) == 1:
                 (slug,) = exact
-                how: Resolution = "alias" if q in self._alias_names else "exact"
+                how: Resolution = "alias" if alias else "exact"
                 return TopicMatch(self._catalogue.topic(slug), how)
             return TopicMatch(None, "ambiguous", self._topics(exact))
         if len(q) >= 3:
@@ -115,6 +129,11 @@ class TopicIndex:
             if len(prefixed) == 1:
                 (slug,) = prefixed
                 return TopicMatch(self._catalogue.topic(slug), "prefix")
+            # The start of a section's title also starts "section subsection" for each of its subsections:
+            # that is the section, not a choice among them ("tools/techniques").
+            outermost = {slug for slug in prefixed if self._parent(slug) not in prefixed}
+            if len(outermost) == 1:
+                return TopicMatch(self._catalogue.topic(outermost.pop()), "prefix")
             if len(prefixed) > 1:
                 return TopicMatch(None, "ambiguous", self._topics(prefixed)[:8])
         scored = process.extract(q, self._name_list, scorer=fuzz.ratio, limit=12, score_cutoff=SUGGEST_AT)
@@ -156,6 +175,7 @@ class TopicIndex:
 # Field weights for BM25F-style scoring: a word in the title says more than one in a note.
 FIELD_WEIGHTS = {"title": 3.0, "acronym": 3.0, "authors": 1.5, "labels": 1.0, "notes": 1.0, "topics": 0.6}
 K1, B = 1.2, 0.75
+MIN_SPLIT_PART = 3  # "finetune" may be "fine tune"; no split leaves a part shorter than this
 SHORT_FORM = range(4, 8)  # word lengths that may stand for longer words, even when the list uses them as they are
 
 
@@ -214,15 +234,39 @@ class SearchIndex:
         return [token for token in fold(text).split() if token not in STOPWORDS]
 
     def _query_words(self, query: str) -> list[str]:
-        """The query's words as the index spells them: "gpt2" is "gpt 2" when the list only writes "GPT-2"."""
+        """The query's words as the index spells them: "gpt2" is "gpt 2" when the list only writes "GPT-2",
+        "finetune" is "fine tune" when it writes "fine-tune", and "transformer lens" is "transformerlens" when it
+        writes "TransformerLens"."""
         words: list[str] = []
-        for word in fold(clean_query(query)).split():
+        typed = fold(clean_query(query)).split()
+        index = 0
+        while index < len(typed):
+            word = typed[index]
+            joined = word + typed[index + 1] if index + 1 < len(typed) else ""
+            if joined in self._weights and word not in STOPWORDS and typed[index + 1] not in STOPWORDS:
+                words.append(joined)
+                index += 2
+                continue
+            index += 1
             split = _LETTERS_THEN_DIGITS.fullmatch(word)
             if split and word not in self._weights and all(part in self._weights for part in split.groups()):
                 words.extend(split.groups())
+            elif (parts := self._split(word)) is not None:
+                words.extend(parts)
             elif word not in STOPWORDS:
                 words.append(word)
         return words
+
+    def _split(self, word: str) -> tuple[str, str] | None:
+        """Two words of the list that `word` is, typed without the space; None when the list uses `word` itself
+        or no such split exists."""
+        if len(word) < 2 * MIN_SPLIT_PART or word in self._weights:
+            return None
+        for cut in range(MIN_SPLIT_PART, len(word) - MIN_SPLIT_PART + 1):
+            head, tail = word[:cut], word[cut:]
+            if head in self._weights and tail in self._weights and STOPWORDS.isdisjoint((head, tail)):
+                return head, tail
+        return None
 
     def _distinctive(self, words: list[str]) -> list[str]:
         """A long query (a paper's whole title, as a candidate post asks for its nearest entries) without the words

@@ -44,6 +44,15 @@ def index() -> CatalogueIndex:
         ("component general", "component-general", "exact"),
         ("sparse", "sparse-coding", "prefix"),
         ("halucination", "hallucination", "fuzzy"),
+        # a name of several words typed as one
+        ("finetune", "fine-tuning", "alias"),
+        ("logitlens", "embedding-projection", "alias"),
+        ("sparseautoencoder", "sparse-coding", "alias"),
+        ("inductionheads", "attention", "alias"),
+        ("feedforward", "mlp-ffn", "alias"),
+        # the start of a section's title, which also starts "section subsection" for every subsection
+        ("tools/techniques", "tools-techniques-methods", "prefix"),
+        ("task solving", "task-solving-function-ability", "prefix"),
     ],
 )
 def test_topics_resolve_by_name_alias_prefix_and_typo(index: CatalogueIndex, query: str, slug: str, how: str) -> None:
@@ -83,6 +92,8 @@ def test_unknown_or_odd_input_never_raises(index: CatalogueIndex, query: str) ->
         ("activaton patching best practices", "Towards Best Practices of Activation Patching in Language Models: "
                                               "Metrics and Methods"),
         ("TransformerLens", "TransformerLens"),
+        ("transformer lens", "TransformerLens"),  # a name the list writes as one word, typed as two
+
         ("highest scores ICLR", "The Mechanistic Basis of Data Dependence and Abrupt Learning in an In-Context "
                                 "Classification Task"),
     ],
@@ -92,6 +103,14 @@ def test_search_ranks_the_paper_people_mean_first(index: CatalogueIndex, query: 
     assert hits
     assert hits[0].entry.title == expected_first
     assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
+
+
+@pytest.mark.parametrize("words", ["activation patching", "dictionary learning", "causal scrubbing"])
+def test_two_words_typed_as_one_find_what_the_two_find(index: CatalogueIndex, words: str) -> None:
+    """"activationpatching" found nothing but typo guesses; the list writes it as two words."""
+    spaced = [hit.entry.title for hit in index.search.search(words)]
+    assert spaced
+    assert [hit.entry.title for hit in index.search.search(words.replace(" ", ""))] == spaced
 
 
 def test_search_matches_venues_in_link_labels(index: CatalogueIndex) -> None:
