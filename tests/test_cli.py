@@ -551,6 +551,20 @@ def test_a_reader_that_stops_reading_gets_no_traceback(tmp_path: Path, catalogue
     assert result.returncode == 141
 
 
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_output_that_cannot_show_every_character_gets_the_answer_anyway(tmp_path: Path, catalogue_dir: Path,
+                                                                        encoding: str) -> None:
+    """A C locale or a Windows code page: `topic attention` died with a UnicodeEncodeError on its "›"."""
+    result = subprocess.run([sys.executable, "-m", "bot", "--catalogue", str(catalogue_dir), "topic", "attention"],
+                            capture_output=True, timeout=60, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": encoding})
+    assert result.returncode == 0, result.stderr.decode(encoding)
+    assert b"Traceback" not in result.stderr
+    out = result.stdout.decode(encoding)
+    assert "Paper & Blog ? By Topic ? Component ? Attention" in out
+    assert "In-context learning and induction heads" in out
+
+
 def test_digest_with_nothing_new_says_so_and_never_claims_a_post(capsys, catalogue_dir: Path) -> None:
     code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "--log-level", "WARNING", "digest")
     assert code == 0

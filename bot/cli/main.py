@@ -7,6 +7,8 @@ one-shot `interp-bot topic probing` starts fast.
 from __future__ import annotations
 
 import argparse
+import codecs
+import io
 import logging
 import os
 import sys
@@ -149,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     from bot.errors import ConfigError, InterpBotError
 
+    _replace_what_the_output_cannot_encode()
     try:
         code = _dispatch(args)
         sys.stdout.flush()  # inside the try: a reader that went away is noticed here, not at exit
@@ -164,6 +167,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
+
+
+def _replace_what_the_output_cannot_encode() -> None:
+    """Output in ASCII or Latin-1 (PYTHONIOENCODING, a C locale, a Windows code page) gets "?" for what it cannot
+    encode ("›", "🌟", a title's accents), not a UnicodeEncodeError halfway through an answer."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
+            stream.reconfigure(errors="replace")
 
 
 def _stop_writing() -> None:
