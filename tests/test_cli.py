@@ -479,15 +479,39 @@ def test_paper_json_has_the_documented_shape(capsys, catalogue_dir: Path) -> Non
     code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "paper", "arXiv:2312.06681", "--json")
     data = json.loads(out)
     assert code == 0
-    assert set(data) == {"query", "entry", "closest"}
+    assert set(data) == {"query", "entry", "how", "closest"}
     assert data["entry"]["title"] == "Steering Llama 2 via Contrastive Activation Addition"
-    assert data["closest"] == []
+    assert (data["how"], data["closest"]) == ("link", [])
     code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "paper", "toy", "models", "of", "superposition",
                        "--json")
     data = json.loads(out)
     assert code == 1
-    assert data["entry"] is None
+    assert (data["entry"], data["how"]) == (None, "none")
     assert data["closest"][0]["title"].startswith("A Toy Model of Universality")
+    # Named twice on the list, not missing from it: the JSON says which (the text answer always did).
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "paper", "grokking", "--json")
+    data = json.loads(out)
+    assert (code, data["entry"], data["how"]) == (1, None, "several")
+    assert len(data["closest"]) == 2
+
+
+@pytest.mark.parametrize("command", [("topic", "probing"), ("topics",)])
+def test_json_holds_the_whole_answer_so_page_is_refused(capsys, catalogue_dir: Path, command: tuple) -> None:
+    """`topic x --json --page 2` printed every entry, whatever page was asked for."""
+    code, out, err = run(capsys, "--catalogue", str(catalogue_dir), *command, "--json", "--page", "2")
+    assert (code, out) == (2, "")
+    assert f"interp-bot {command[0]}: error: --page pages the text answer; --json holds all of it" in err
+
+
+def test_a_query_too_long_to_look_up_is_refused_in_json_as_in_text(capsys, catalogue_dir: Path) -> None:
+    query = "probing " * 130
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "search", query)
+    assert code == 1
+    assert "That is too long" in out
+    assert "A query is read up to its first 200 characters, and one of more than 1,000 is refused." in out
+    code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "search", query, "--json")
+    assert (code, out) == (2, "")
+    assert "interp-bot search: error: A query is read up to its first 200 characters" in err
 
 
 def test_topic_json_points_elsewhere_and_answers_a_miss_with_entries(capsys, catalogue_dir: Path) -> None:

@@ -22,14 +22,22 @@ def catalogue_service(settings: Settings) -> CatalogueService:
 
 def lookup(args: argparse.Namespace, settings: Settings) -> int:
     """topic, search, topics, paper, recent: the chat grammar's answer as text, or the documented JSON."""
+    from bot.catalogue.search import MAX_QUERY_CHARS
     from bot.chat.text import render_text
     from bot.cli import output
-    from bot.commands import Commands
+    from bot.commands import Commands, too_long_text
 
     service = catalogue_service(settings)
     command = args.command
     query = " ".join(getattr(args, "query", []))
     if getattr(args, "json", False):
+        if getattr(args, "page", None) is not None:
+            print(f"interp-bot {command}: error: --page pages the text answer; --json holds all of it",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        if len(query) > MAX_QUERY_CHARS * 5:  # as the text answer: refused, not cut
+            print(f"interp-bot {command}: error: {too_long_text()}", file=sys.stderr)
+            return EXIT_USAGE
         index = service.index
         if command == "topic":
             data = output.topic_result(index, query)

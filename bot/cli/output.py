@@ -73,9 +73,10 @@ def topic_result(index: CatalogueIndex, query: str) -> dict[str, Any]:
 
 
 def paper_result(index: CatalogueIndex, query: str) -> dict[str, Any]:
-    """`paper --json`: the entry the query names, or null and the closest entries."""
+    """`paper --json`: the entry the query names, or null and the closest entries; `how` says which way it was
+    found, or why none was ("several": the query names more than one; "unlinked": a link no entry has)."""
     match = index.finder.find(query)
-    return {"query": query, "entry": entry_json(match.entry) if match.entry else None,
+    return {"query": query, "entry": entry_json(match.entry) if match.entry else None, "how": match.how,
             "closest": [entry_json(e) for e in match.closest]}
 
 
