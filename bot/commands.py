@@ -151,7 +151,7 @@ class Commands:
             page = int(page_match.group(1))
             text = f"{text[: page_match.start()]} {text[page_match.end():]}".strip()
         name, _, args = text.partition(" ")
-        return self.run(name, args, actor=actor, page=page or 1)
+        return self.run(name, args, actor=actor, page=1 if page is None else page)
 
     def run(self, name: str, args: str = "", *, actor: Actor | None = None, page: int = 1) -> Reply:
         """Run a command by name with its argument text (what a slash command's options carry)."""
@@ -169,6 +169,8 @@ class Commands:
         if page_option := _PAGE_OPTION.search(args):  # typed into a slash command's text option, say
             page = int(page_option.group(1)) if page == 1 else page
             args = f"{args[:page_option.start()]} {args[page_option.end():]}".strip()
+        if page < 1:  # `--page 0` was answered with page 1, as if the reader had asked for it
+            return self.usage(spec.name, "pages count from 1, e.g. --page 2")
         if problem := self._option_problem(spec, args):
             return self.usage(spec.name, problem)
         return spec.handler(Request(spec.name, args, max(1, page), actor))
@@ -288,7 +290,10 @@ class Commands:
         def render(hit: Any) -> Item:
             return entry_item(index, hit.entry, detail=index.catalogue.path_text(hit.entry.topics[0]))
 
-        count = f"the best {len(hits)} results" if cut else f"{len(hits)} result{'s' * (len(hits) != 1)}"
+        if cut:
+            count = "the best result" if len(hits) == 1 else f"the best {len(hits)} results"
+        else:
+            count = f"{len(hits)} result{'s' * (len(hits) != 1)}"
         reply = Reply(title=f"Search: {request.args}", text=count)
         return self.paged(reply, hits, request.page, f"search {request.args}", render)
 
@@ -326,6 +331,14 @@ class Commands:
 
     def _topics(self, request: Request) -> Reply:
         index = self.catalogue.index
+        if request.args:  # `topics 2` was answered with page 1; `topics probing` with the whole tree
+            if re.fullmatch(r"[0-9]{1,4}", request.args):
+                if int(request.args) == 0:
+                    return self.usage("topics", "pages count from 1, e.g. `topics 2`")
+                request = Request(request.command, "", int(request.args), request.actor)
+            else:
+                return self.usage("topics", f"`topics` takes no words (`topic {request.args}` looks one up) "
+                                            "and at most a page number, e.g. `topics 2`")
         items = []
         for topic in index.catalogue.topics:
             count = index.catalogue.count_under(topic.slug)

@@ -366,6 +366,29 @@ def test_page_may_come_anywhere_and_a_page_past_the_end_says_so(commands: Comman
     assert commands.run("search", "language models --page 2").page == 2
 
 
+@pytest.mark.parametrize("line", ["topic probing --page 0", "topic probing page 0", "search sae p 0", "topics 0"])
+def test_page_zero_is_a_usage_error_not_page_one(commands: Commands, line: str) -> None:
+    reply = commands.execute(line)
+    assert reply.kind == "usage"
+    assert reply.title.startswith("pages count from 1")
+
+
+def test_topics_takes_a_page_number_and_no_words(commands: Commands) -> None:
+    """`topics 2` showed page 1 and `topics probing` the whole tree, the words ignored."""
+    assert commands.execute("topics 2").items == commands.execute("topics --page 2").items
+    assert commands.execute("topics 2").page == 2
+    reply = commands.execute("topics probing")
+    assert reply.kind == "usage"
+    assert "`topic probing` looks one up" in reply.title
+
+
+def test_a_search_cut_to_one_result_says_so_in_the_singular(catalogue_dir) -> None:
+    from bot.catalogue.service import CatalogueService
+
+    one = Commands(CatalogueService(catalogue_dir), search_limit=1)
+    assert one.execute("search probing").text == "the best result"
+
+
 def test_numbering_runs_on_across_pages(commands: Commands) -> None:
     second = commands.execute("topics --page 2")
     text = render_text(second)
