@@ -188,7 +188,13 @@ class Intake:
         problems = (*(one_line(w) for w in warnings), *parsed.errors)
         for problem in problems:
             log.warning("feed %s: parse error: %s", feed.name, problem, extra={"feed": feed.name})
-        papers = list(parsed.papers)[: feed.max_entries]
+        papers = list(parsed.papers)
+        if len(papers) > feed.max_entries:  # read in part: said in the log and in `status`, never silently
+            cut = (f"{len(papers)} items, only the first {feed.max_entries} read: raise this feed's max_entries in "
+                   "the feeds file")
+            log.warning("feed %s: %s", feed.name, cut, extra={"feed": feed.name})
+            problems = (*problems, cut)
+            del papers[feed.max_entries:]
         failure = self._batch_problem(feed, state, parsed.total_items, problems, papers, now)
         if failure:
             if not dry_run:
@@ -229,7 +235,9 @@ class Intake:
         quota = feed.first_poll_max_items if feed.first_poll_max_items is not None \
             else self.settings.first_poll_max_items
         if first_poll:  # only the newest few relevant items of a brand-new feed become candidates
-            newest_first = sorted(range(len(fresh)), key=lambda i: fresh[i].published or now, reverse=True)
+            # A daily listing dates every item alike: among equals, the best scores, not the feed's order.
+            order = [(paper.published or now, relevance.score) for paper, relevance in zip(fresh, scores, strict=True)]
+            newest_first = sorted(range(len(fresh)), key=order.__getitem__, reverse=True)
             allowed = {i for i in newest_first if scores[i].relevant}
             allowed = set(sorted(allowed, key=newest_first.index)[:quota])
         key_sets = [paper_keys(p) for p in fresh]  # once per paper: for the list's index and for the store

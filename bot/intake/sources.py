@@ -27,6 +27,11 @@ _FEED_KEYS = _FEED_REQUIRED | {"interval_minutes", "enabled", "max_entries", "fi
 _NO_FEED_REQUIRED = {"name", "url", "note"}
 
 
+# A day's arXiv listing runs to ~1,500 items (cs.LG with its cross-lists), and each is new that day: the first
+# 100 alone would leave most of the day unread. Other feeds send their newest items first.
+DEFAULT_MAX_ENTRIES = {"arxiv_rss": 2000}
+
+
 @dataclass(frozen=True)
 class FeedSpec:
     name: str
@@ -195,6 +200,7 @@ class _FeedsReader:
             values["enabled"] = enabled
         if len(self.problems) > before:
             return None
+        values.setdefault("max_entries", DEFAULT_MAX_ENTRIES.get(kind or "", FeedSpec.max_entries))
         return FeedSpec(name=name, url=url, kind=kind, **values)  # type: ignore[arg-type]
 
     def text(self, node: yaml.Node, key: str) -> str | None:

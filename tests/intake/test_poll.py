@@ -71,6 +71,34 @@ async def test_a_new_feed_puts_forward_only_its_newest_few(parts, feed_server: F
     assert sum(1 for s in statuses(parts).values() if s == "candidate") == 1
 
 
+async def test_a_new_listings_first_few_are_its_best_since_it_dates_every_item_alike(
+        parts, feed_server: FeedServer) -> None:
+    """A listing gives every item the announcement date, so "the newest" was the feed's order: the first poll of
+    the real 2024-11-28 day put forward its 0.98 paper and held back a better one."""
+    intake: Intake = parts["intake"]
+    day = feed(feed_server, "arxiv-all", "/feeds/arxiv-listing-2024-11-28-all.xml", "arxiv_rss", max_entries=2000,
+               first_poll_max_items=1)
+    report = await intake.poll_feed(day)
+    assert report.candidates == 1
+    relevant = [p for p in intake.store.papers() if p.score >= intake.settings.relevance_threshold]
+    assert len(relevant) == 3  # the day's in-scope papers: one put forward, the best
+    (candidate,) = intake.store.candidates()
+    assert candidate.score == max(p.score for p in relevant)
+
+
+async def test_a_feed_longer_than_max_entries_is_read_in_part_and_says_so(parts, feed_server: FeedServer,
+                                                                          caplog) -> None:
+    """100 of the real day's 933 new papers were read, the rest dropped, and `status` said all was well."""
+    intake: Intake = parts["intake"]
+    report = await intake.poll_feed(feed(feed_server, "arxiv-all", "/feeds/arxiv-listing-2024-11-28-all.xml",
+                                         "arxiv_rss", max_entries=100))
+    assert (report.status, report.items) == ("ok", 100)
+    reason = "933 items, only the first 100 read: raise this feed's max_entries in the feeds file"
+    assert report.degraded == reason
+    assert intake.store.feed_state("arxiv-all").degraded == reason
+    assert f"feed arxiv-all: {reason}" in caplog.text
+
+
 async def test_the_same_work_from_several_feeds_is_one_paper(parts, feed_server: FeedServer, catalogue_dir) -> None:
     # The SAE paper, crossposted to both forums, is on the list; without its arXiv id the list cannot know the
     # linkposts (titled otherwise) are it, so they make a candidate: one, however many places it was seen in.

@@ -52,6 +52,15 @@ def test_defaults_apply_to_omitted_fields(tmp_path):
     assert config.without_feed == ()
 
 
+def test_a_daily_listing_reads_a_whole_day_unless_told_otherwise(tmp_path):
+    """A day's listing runs to ~1,500 items (1,504 in the real capture): 100 would leave most of it unread."""
+    config = load_feeds(write(tmp_path, "feeds:\n"
+                                        "  - {name: day, kind: arxiv_rss, url: 'https://rss.arxiv.org/rss/cs'}\n"
+                                        "  - {name: small, kind: arxiv_rss, url: 'https://rss.arxiv.org/rss/cs',"
+                                        " max_entries: 50}\n"))
+    assert [f.max_entries for f in config.feeds] == [2000, 50]
+
+
 def test_every_problem_is_reported_with_its_line(tmp_path):
     path = write(
         tmp_path,
