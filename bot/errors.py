@@ -66,6 +66,11 @@ class MarkdownImportError(CatalogueError):
         self.problems = [Problem("README", line, message)]
 
 
+class GitError(InterpBotError):
+    """`git commit` of an approval failed; the entry is written and the README rendered, only the commit is missing
+    (the approval stays unfinished, and is retried, until it is made)."""
+
+
 class FeedsError(InterpBotError):
     """feeds.yaml is wrong. `problems` holds one `file:line: what` string per problem."""
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.chat.adapter import PostRef
 from bot.curation.entries import entry_for
 from bot.curation.posts import decided_post
-from bot.errors import CatalogueError, describe
+from bot.errors import CatalogueError, GitError, describe
 
 if TYPE_CHECKING:
     from bot.catalogue.service import CatalogueService
@@ -61,7 +61,7 @@ class FinishesDecisions:
                     "the %s decision on candidate #%d is not finished: %s; it is retried every few minutes "
                     "(`interp-bot status` lists it, docs/operations.md says how to clear it)",
                     decision.decision if decision else "", paper_id, error,
-                    exc_info=None if repeated or isinstance(exc, CatalogueError) else exc)
+                    exc_info=None if repeated or isinstance(exc, (CatalogueError, GitError)) else exc)
             return error
         return None
 

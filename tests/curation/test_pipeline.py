@@ -260,6 +260,40 @@ async def test_an_approval_can_be_committed_to_git(catalogue_dir: Path, database
     database.close()
 
 
+async def test_a_commit_git_refuses_leaves_the_approval_unfinished_with_gits_reason(
+        catalogue_dir: Path, database_url: str, caplog, monkeypatch) -> None:
+    """With INTERP_BOT_GIT_COMMIT on and a catalogue that is no repository, `decide` said "approved" and exited 0;
+    the reason git gave was dropped and nothing retried the commit."""
+    import subprocess
+
+    for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):  # the committer the image sets (Dockerfile)
+        monkeypatch.setenv(variable, "interp-bot")
+    for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.setenv(variable, "interp-bot@localhost")
+
+    settings = settings_for(catalogue_dir, database_url, git_commit=True)
+    database = Database.open(database_url)
+    curation = Curation(database, CatalogueService(catalogue_dir), settings)
+    paper_id = add_candidate(database, 410)
+    outcome = await curation.decide(paper_id, "approve", person="alice", force=True)
+    assert "not a git repository" in (outcome.error or "")
+    decision = curation.store.decision(paper_id)
+    assert not decision.written
+    assert "`git commit` in" in decision.error and "not a git repository" in decision.error
+    assert "Feature Family Number 410" in (catalogue_dir / "README.md").read_text(encoding="utf-8")  # written anyway
+    assert "Traceback" not in caplog.text
+
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-C", str(catalogue_dir)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    assert await curation.recover() == 1  # the cause fixed: the next round commits, and writes no second copy
+    assert curation.store.decision(paper_id).written
+    log = subprocess.run([*git, "log", "--format=%s"], capture_output=True, text=True, check=True).stdout
+    title = "Sparse Autoencoders Reveal Feature Family Number 410 in Language Models"
+    assert log.splitlines() == [f"Add “{title}” to the list"]
+    assert [e.title for e in load_catalogue(catalogue_dir).entries].count(title) == 1
+    database.close()
+
+
 async def test_each_platforms_publish_job_posts_only_to_its_platform(loop_parts) -> None:
     """Every platform's publish job runs under its own lease; one must never post for another (that raced
     into double posts when two adapters ran in one process)."""
