@@ -221,10 +221,20 @@ def append_entry(directory: Path | str, entry: Entry, topic: str) -> tuple[Path,
         catalogue = load_catalogue(directory)
         if catalogue.topic(topic) is None:
             raise CatalogueError([Problem(directory / TOPICS_FILE, None, f"no topic '{topic}'")])
-        if catalogue.entry(entry.id) is not None:
+        if (existing := catalogue.entry(entry.id)) is not None:
+            if entry.source and existing.source == entry.source and (written := entry_file_of(directory, entry.id)):
+                # The same paper, written a moment ago by another process finishing the same approval (two votes
+                # at once, a vote and the recovery round): done, not a duplicate.
+                return written, catalogue
             raise CatalogueError([Problem(directory, None, f"an entry with id '{entry.id}' already exists")])
         path, text = _text_with_entry(directory, catalogue, entry, topic)
-        updated = load_catalogue(directory, pending={path.name: text})  # raises: a bad write never lands
+        try:
+            updated = load_catalogue(directory, pending={path.name: text})  # raises: a bad write never lands
+        except CatalogueError as exc:  # its lines are of the text we made, not of the file on disk: say so
+            raise CatalogueError([Problem(path, None, f"adding '{entry.id}' under '{topic}' would have made this "
+                                                      f"file invalid, so it was left as it is ({exc.problems[0]}); "
+                                                      f"write the topic's block as `- topic: {topic}` with its "
+                                                      "entries listed under `entries:`")]) from None
         atomic_write(path, text)
         return path, updated
 
@@ -249,6 +259,7 @@ def write_lock(directory: Path | str) -> Iterator[None]:
         yield
 
 
+_EMPTY_ENTRIES = re.compile(r"^\s*entries:\s*\[\s*\](?P<comment>\s+#.*?)?\s*$")
 # What atomic_write's mkstemp names look like: ".<file name>.<random>.tmp".
 _TEMP_NAME = re.compile(r"\..+\.[A-Za-z0-9_]+\.tmp")
 
@@ -271,7 +282,7 @@ def _directory_lock(directory: Path) -> Iterator[None]:
 
 
 def _text_with_entry(directory: Path, catalogue: Catalogue, entry: Entry, topic: str) -> tuple[Path, str]:
-    block_re = re.compile(rf"^- topic:\s*['\"]?{re.escape(topic)}['\"]?\s*$")
+    block_re = re.compile(rf"^- topic:\s*['\"]?{re.escape(topic)}['\"]?\s*(?:#.*)?$")
     for path in entry_files(directory):
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         for index, line in enumerate(lines):
@@ -283,8 +294,8 @@ def _text_with_entry(directory: Path, catalogue: Catalogue, entry: Entry, topic:
                         last_content = end
                     end += 1
                 insert_at = last_content + 1
-                if lines[last_content].strip() == "entries: []":
-                    lines[last_content] = "  entries:\n"
+                if empty := _EMPTY_ENTRIES.match(lines[last_content]):  # `entries: []`, `entries: [ ]  # none yet`
+                    lines[last_content] = f"  entries:{empty.group('comment') or ''}\n"
                 elif "entries:" not in "".join(lines[index:insert_at]):
                     lines.insert(insert_at, "  entries:\n")
                     insert_at += 1

@@ -69,6 +69,58 @@ def test_append_refuses_a_second_copy_and_an_unknown_topic(catalogue_dir: Path) 
         append_entry(catalogue_dir, Entry(id="x", title="X"), "nope")
 
 
+@pytest.mark.parametrize("empty", ["entries: []   # nothing yet", "entries: [ ]", "entries: []"])
+def test_an_empty_block_with_a_comment_or_spaces_takes_the_entry(catalogue_dir: Path, empty: str) -> None:
+    """`entries: []   # nothing yet` is valid YAML, yet every approval into it failed, for ever, with "invalid
+    YAML" at a line of text that was never on disk."""
+    path = catalogue_dir / "application.yaml"  # a section whose own entries are all in its subsections
+    path.write_text(path.read_text(encoding="utf-8") + f"\n- topic: application\n  {empty}\n", encoding="utf-8")
+    load_catalogue(catalogue_dir)  # valid as the maintainer left it
+    written, catalogue = append_entry(catalogue_dir, NEW, "application")
+    assert written == path
+    assert catalogue.placement["application"] == (NEW.id,)
+    if "#" in empty:
+        assert "  entries:   # nothing yet\n" in path.read_text(encoding="utf-8")
+
+
+def test_a_topic_line_with_a_comment_is_appended_to_not_doubled(catalogue_dir: Path) -> None:
+    """`- topic: linearity  # ...` was not recognised: the approval added a second `- topic: linearity` block."""
+    path = catalogue_dir / "feature-representation-probing-based.yaml"
+    commented = "- topic: linearity  # linear representations\n"
+    path.write_text(path.read_text(encoding="utf-8").replace("- topic: linearity\n", commented), encoding="utf-8")
+    append_entry(catalogue_dir, NEW, "linearity")
+    text = path.read_text(encoding="utf-8")
+    assert text.count("- topic: linearity") == 1
+    assert load_catalogue(catalogue_dir).placement["linearity"][-1] == NEW.id
+
+
+def test_a_block_the_writer_cannot_extend_is_named_and_left_as_it_is(catalogue_dir: Path) -> None:
+    path = catalogue_dir / "application.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n- topic: application\n"
+                                                       "  entries: [{id: a-talk, title: A talk}]\n", encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    with pytest.raises(CatalogueError) as raised:
+        append_entry(catalogue_dir, NEW, "application")
+    message = str(raised.value)
+    assert f"{path}: adding 'scaling-monosemanticity' under 'application' would have made this file invalid" in message
+    assert "write the topic's block as `- topic: application` with its entries listed under `entries:`" in message
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_the_same_paper_written_by_another_process_a_moment_ago_is_no_error(catalogue_dir: Path) -> None:
+    """Two votes finishing one approval at once: the second found the first's entry and called the catalogue
+    invalid ("an entry with id ... already exists")."""
+    found = Entry(id="found-by-the-bot", title="Found by the bot", source="https://arxiv.org/abs/2401.00001")
+    first, _ = append_entry(catalogue_dir, found, "probing")
+    second, catalogue = append_entry(catalogue_dir, found, "probing")
+    assert second == first
+    assert [e.id for e in catalogue.entries].count("found-by-the-bot") == 1
+    assert first.read_text(encoding="utf-8").count("id: found-by-the-bot") == 1
+    other = Entry(id="found-by-the-bot", title="Another paper", source="https://arxiv.org/abs/2401.00002")
+    with pytest.raises(CatalogueError, match="already exists"):
+        append_entry(catalogue_dir, other, "probing")
+
+
 def test_hostile_titles_are_stored_as_plain_text(catalogue_dir: Path) -> None:
     hostile = Entry(id="hostile", title='!!python/object:os.system "rm -rf /" @everyone <!channel> [x](javascript:1)',
                     links=(Link("x: y # z", "https://example.org/?a=1#frag"),))
