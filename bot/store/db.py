@@ -155,6 +155,8 @@ class Database:
 
     def check_version(self) -> None:
         version = self.current_version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(_newer_schema(version))
         if version != SCHEMA_VERSION:
             raise StoreError(
                 f"database schema is version {version}, this interp-bot needs {SCHEMA_VERSION}: "
@@ -184,7 +186,7 @@ class Database:
     def _migrate(self) -> int:
         version = self.current_version()
         if version > SCHEMA_VERSION:
-            raise StoreError(f"database schema {version} is newer than this interp-bot ({SCHEMA_VERSION}): upgrade")
+            raise StoreError(_newer_schema(version))
         for target in range(version + 1, SCHEMA_VERSION + 1):
             MIGRATIONS[target](self)
             with self.transaction() as conn:
@@ -256,6 +258,11 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _newer_schema(version: int) -> str:
+    return (f"database schema is version {version}, newer than this interp-bot knows ({SCHEMA_VERSION}): a newer "
+            "interp-bot has used it; run that version (a schema is never migrated back)")
 
 
 def safe_url(url: str) -> str:

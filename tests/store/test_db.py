@@ -40,8 +40,13 @@ def test_a_newer_schema_is_refused_with_both_versions(database_url: str) -> None
     with database.transaction() as conn:
         conn.execute(update(schema.schema_version).values(version=SCHEMA_VERSION + 1))
     database.close()
-    with pytest.raises(StoreError, match=rf"schema {SCHEMA_VERSION + 1} is newer than this interp-bot"):
+    newer = (rf"schema is version {SCHEMA_VERSION + 1}, newer than this interp-bot knows \({SCHEMA_VERSION}\): a "
+             "newer interp-bot has used it; run that version")
+    with pytest.raises(StoreError, match=newer):
         Database.open(database_url)
+    # `status` opens it without migrating: the same advice, not "start the bot once to migrate it"
+    with pytest.raises(StoreError, match=newer):
+        Database.open(database_url, migrate=False, create=False)
 
 
 def test_a_lease_has_one_holder_until_it_expires_or_is_released(database_url: str) -> None:
