@@ -109,10 +109,14 @@ def _poll_with(args: argparse.Namespace, settings: Settings) -> int:
 
     reports = asyncio.run(main())
     failed = [r for r in reports if r.status == "failed"]
+    waiting = [r for r in reports if r.status == "skipped"]  # a server's Retry-After still runs
     new_candidates = sum(r.candidates for r in reports)
-    print(f"{len(reports) - len(failed)}/{len(reports)} feeds polled, {new_candidates} new candidate(s)"
+    polled = len(reports) - len(failed) - len(waiting)
+    print(f"{polled}/{len(reports)} feeds polled" + (f", {len(failed)} failed" if failed else "")
+          + (f", {len(waiting)} waiting as the server asked" if waiting else "")
+          + f", {new_candidates} new candidate(s)"
           + (" — see `interp-bot candidates`" if new_candidates and not args.dry_run else ""))
-    return 1 if failed and len(failed) == len(reports) else 0
+    return 1 if failed else 0  # a cron job sees any feed that failed; `status` says which and why
 
 
 def _candidates(args: argparse.Namespace, settings: Settings) -> int:

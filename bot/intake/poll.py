@@ -59,7 +59,7 @@ class FeedReport:
         if self.status == "failed":
             return f"{self.feed}: FAILED — {one_line(self.error)}"
         if self.status == "skipped":
-            return f"{self.feed}: not due yet"
+            return f"{self.feed}: not polled — {one_line(self.error)}" if self.error else f"{self.feed}: not due yet"
         if self.status == "not_modified":
             return f"{self.feed}: not modified since the last poll"
         held = f" ({self.held_back} more held back by the daily budget)" if self.held_back else ""
@@ -131,6 +131,9 @@ class Intake:
         state = await asyncio.to_thread(self.store.feed_state, feed.name)
         if not force and state.next_poll_at and state.next_poll_at > now:
             return FeedReport(feed.name, "skipped")
+        if state.retry_after_until and state.retry_after_until > now:  # the server's word, forced poll or not
+            return FeedReport(feed.name, "skipped", error=f"the server asked us to wait until "
+                                                          f"{state.retry_after_until:%Y-%m-%d %H:%M} UTC (Retry-After)")
         try:
             async with asyncio.timeout(self.feed_deadline):
                 return await self._poll(feed, state, now, dry_run)
@@ -149,6 +152,8 @@ class Intake:
         result = await self.fetcher.fetch(feed, Validators(state.etag, state.last_modified))
         if result.status == "error":
             error = one_line(result.error)  # it may quote a server's Location header or reason
+            if result.retry_after is not None:
+                error += f" (Retry-After {result.retry_after:.0f} s)"
             log.warning("feed %s: %s", feed.name, error, extra={"feed": feed.name})
             if not dry_run:
                 await asyncio.to_thread(self._record_failure, feed, state, error, result.retry_after, now)
@@ -289,6 +294,7 @@ class Intake:
             items_seen=state.items_seen + items,
             initialised=state.initialised if initialised is None else initialised or state.initialised,
             degraded=degraded, degraded_since=(state.degraded_since or now) if degraded else None,
+            retry_after_until=None,
             last_new_item_at=now if new else state.last_new_item_at, new_item_gap_seconds=gap,
             new_item_gaps_seen=gaps_seen,
         ))
@@ -302,6 +308,7 @@ class Intake:
             state, last_poll_at=now, last_error=one_line(error), last_error_at=now, consecutive_failures=failures,
             failing_since=state.failing_since if state.consecutive_failures else now,
             total_failures=state.total_failures + 1, next_poll_at=now + timedelta(seconds=delay),
+            retry_after_until=now + timedelta(seconds=retry_after) if retry_after else None,
         ))
 
 

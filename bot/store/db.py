@@ -24,7 +24,7 @@ from bot.store import schema
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -361,6 +361,15 @@ def _migration_6_job_runs(database: Database) -> None:
         schema.metadata.create_all(conn, tables=[schema.job_runs], checkfirst=True)
 
 
+def _migration_7_feed_retry_after(database: Database) -> None:
+    """A server's Retry-After is kept as a time (feeds.retry_after_until): `interp-bot poll`, which polls every
+    feed at once whatever its schedule, fetched a feed again that had asked to be left alone for an hour."""
+    with database.transaction() as conn:
+        if "retry_after_until" not in {column["name"] for column in inspect(conn).get_columns("feeds")}:
+            kind = schema.feeds.c.retry_after_until.type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE feeds ADD COLUMN retry_after_until {kind}")
+
+
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: _migration_1,
     2: _migration_2_feed_health,
@@ -368,4 +377,5 @@ MIGRATIONS: dict[int, Callable[[Database], None]] = {
     4: _migration_4_curation_recovery,
     5: _migration_5_relevance_lessons_and_budget,
     6: _migration_6_job_runs,
+    7: _migration_7_feed_retry_after,
 }

@@ -40,6 +40,7 @@ class FeedState:
     last_new_item_at: datetime | None = None
     new_item_gap_seconds: float | None = None  # the usual gap between new items (exponential average)
     new_item_gaps_seen: int = 0
+    retry_after_until: datetime | None = None  # the server's Retry-After, as a time: no poll before it, forced or not
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,8 @@ feeds = Table(
     Column("last_new_item_at", DateTime(timezone=True)),
     Column("new_item_gap_seconds", Float),
     Column("new_item_gaps_seen", Integer, nullable=False, default=0),
+    # Until when the server asked us to wait (Retry-After, schema 7): a poll forced from the command line waits too.
+    Column("retry_after_until", DateTime(timezone=True)),
 )
 
 # arXiv ids learned for list entries that carry no arXiv link (schema 2): an arXiv paper whose title is certainly

@@ -45,9 +45,27 @@ async def test_good_feeds_give_candidates_and_bad_ones_are_contained(parts, feed
     # Failures are counted and backed off, honouring Retry-After; nothing else was lost.
     state = intake.store.feed_state("overloaded")
     assert state.consecutive_failures == 1
-    assert state.last_error.startswith("HTTP 503")
+    assert state.last_error == "HTTP 503 (Retry-After 7200 s)"
     assert state.next_poll_at >= parts["clock"].now + timedelta(seconds=7200)
     assert intake.store.feed_state("lesswrong").consecutive_failures == 0
+
+
+async def test_a_forced_poll_still_waits_as_the_servers_retry_after_asks(parts, feed_server: FeedServer) -> None:
+    """`interp-bot poll` polls every feed whatever its schedule: three runs in a row made three requests to a
+    server that had answered 429 with Retry-After: 3600."""
+    intake: Intake = parts["intake"]
+    throttled = feed(feed_server, "throttled", "/status/429?retry_after=3600", "rss")
+    assert (await intake.poll_feed(throttled, force=True)).error == "HTTP 429 (Retry-After 3600 s)"
+    parts["clock"].now += timedelta(minutes=10)
+    again = await intake.poll_feed(throttled, force=True)
+    until = intake.store.feed_state("throttled").retry_after_until
+    assert (again.status, again.error) == ("skipped", f"the server asked us to wait until {until:%Y-%m-%d %H:%M} UTC "
+                                                      "(Retry-After)")
+    assert again.summary().startswith("throttled: not polled — the server asked us to wait until")
+    assert len(feed_server.requests_to("/status/429")) == 1
+    parts["clock"].now += timedelta(minutes=51)  # the hour is over: asked again
+    assert (await intake.poll_feed(throttled, force=True)).status == "failed"
+    assert len(feed_server.requests_to("/status/429")) == 2
 
 
 async def test_the_next_poll_is_conditional_and_skips_feeds_not_yet_due(parts, feed_server: FeedServer) -> None:

@@ -40,3 +40,13 @@ async def test_a_feed_named_twice_is_polled_once(tmp_path: Path, feed_server: Fe
     assert result.stdout.count("lesswrong:") == 1
     assert "1/1 feeds polled" in result.stdout
     assert len(feed_server.requests_to("/feeds/lesswrong-frontpage.xml")) == 1
+
+
+async def test_poll_exits_1_when_any_feed_failed_so_cron_sees_it(tmp_path: Path, feed_server: FeedServer) -> None:
+    feeds = write_feeds(tmp_path / "feeds.yaml", feed_server, {"lesswrong": CANDIDATE_FEEDS["lesswrong"],
+                                                                "gone": ("rss", "no-such-feed.xml")})
+    env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path}/bot.db", feeds_file=feeds)
+    result = await cli(env, tmp_path, "poll")
+    assert result.returncode == 1
+    assert "1/2 feeds polled, 1 failed," in result.stdout
+    assert "gone: FAILED — HTTP 404" in result.stdout
