@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ADAPTERS = ("console", "discord", "slack")
+# How long a stop waits for a job under way (a poll takes 1-3 s) before cancelling it: the whole stop must fit in
+# the 10 s a container gets between SIGTERM and SIGKILL.
+JOB_STOP_GRACE_SECONDS = 3.0
 
 
 def configured_adapters(settings: Settings) -> list[str]:
@@ -90,6 +93,7 @@ class App:
             self.curation.publisher = self.publisher
 
         self.health = AdapterHealthStore(self.database)
+        self.running_jobs: set[asyncio.Task[Any]] = set()  # the scheduler's jobs under way (bot.scheduler.leased)
 
     def _load_feeds(self, need: FeedsNeed) -> FeedsConfig | None:
         from bot.intake.sources import load_feeds
@@ -185,7 +189,14 @@ class App:
 
     async def stop(self) -> None:
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.pause()
+            if self.running_jobs:  # a poll under way: let it store what it fetched and record the feed's state
+                log.info("waiting up to %g s for %d running job(s)", JOB_STOP_GRACE_SECONDS, len(self.running_jobs))
+                await asyncio.wait(set(self.running_jobs), timeout=JOB_STOP_GRACE_SECONDS)
+            still_running = set(self.running_jobs)
+            self.scheduler.shutdown(wait=False)  # cancels what is still running
+            if still_running:  # each says so and gives back its lease before the database closes
+                await asyncio.wait(still_running, timeout=2)
             self.scheduler = None
         for adapter in reversed(self.adapters):
             try:

@@ -34,11 +34,19 @@ def leased(app: App, name: str, ttl: timedelta, job: Callable[[], Awaitable[Any]
         if not await asyncio.to_thread(app.database.acquire_lease, name, app.holder, ttl):
             log.debug("job %s is running in another process; skipped here", name)
             return
+        task = asyncio.current_task()
+        if task is not None:
+            app.running_jobs.add(task)  # App.stop lets it finish, for a moment, before it closes what it uses
         try:
             await job()
         except Exception:  # a failing job is logged and runs again at its next time
             log.exception("job %s failed", name)
+        except asyncio.CancelledError:  # the scheduler's shutdown, past App.stop's grace: not an error
+            log.info("job %s was stopped by the shutdown before it finished; it runs again after the next start",
+                     name)
         finally:
+            if task is not None:
+                app.running_jobs.discard(task)
             await asyncio.to_thread(app.database.release_lease, name, app.holder)
 
     run.__name__ = name

@@ -54,6 +54,31 @@ async def test_run_polls_then_stops_cleanly_on_sigterm(tmp_path: Path, feed_serv
     assert status["pending_candidates"] > 0
 
 
+async def test_a_stop_during_a_poll_lets_it_finish_or_ends_it_quietly(tmp_path: Path, feed_server: FeedServer) -> None:
+    """SIGTERM while a feed was being fetched logged `Job "poll ..." raised an exception` with two CancelledError
+    tracebacks, on every restart that landed mid-poll (log alerting fired for a clean stop)."""
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(f"feeds:\n  - name: hangs\n    kind: rss\n    url: {feed_server.url('/slow')}\n"
+                     "    interval_minutes: 60\n", encoding="utf-8")
+    env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path / 'bot.db'}", feeds_file=feeds)
+    bot = BotProcess(env, tmp_path, "run", "--adapter", "console")
+    await bot.start()
+    try:
+        await wait_for(lambda: feed_server.requests_to("/slow"), limit=25, what="the poll to start",
+                       alive=bot.running)
+        assert await bot.terminate(limit=8) == 0, bot.stderr
+    finally:
+        await bot.kill()
+        feed_server.release_slow()
+    log = bot.stderr
+    assert "waiting up to 3 s for 1 running job(s)" in log
+    assert "job poll:hangs was stopped by the shutdown before it finished" in log
+    assert "Traceback" not in log, log
+    assert " ERROR " not in log, log
+    status = (await cli(env, tmp_path, "status", "--json")).json()
+    assert status["feeds"][0]["name"] == "hangs"
+
+
 async def test_run_stops_cleanly_on_sigint(tmp_path: Path) -> None:
     """Ctrl-C in a terminal (or `docker stop` with STOPSIGNAL SIGINT) is as clean as SIGTERM."""
     env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path / 'bot.db'}")
