@@ -286,6 +286,9 @@ class Curation(FinishesDecisions):
         index = self.catalogue.index
         if topic is not None and index.catalogue.topic(topic) is None:
             match = index.topics.resolve(topic)
+            if match.topic is None and match.how == "ambiguous" and match.suggestions:
+                slugs = ", ".join(t.slug for t in match.suggestions)
+                return VoteOutcome(False, f"'{topic}' could mean several topics: give one of {slugs}", paper_id)
             if match.topic is None:
                 return VoteOutcome(False, f"no topic '{topic}' (see `topics`)", paper_id)
             topic = match.topic.slug

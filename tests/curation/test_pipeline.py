@@ -205,6 +205,12 @@ async def test_console_decisions_and_expiry(loop_parts) -> None:
     assert not (await curation.decide(424242, "approve", person="console:me")).counted
     unknown = await curation.decide(add_candidate(curation.db, 8), "approve", person="x", topic="turnips")
     assert "no topic 'turnips'" in unknown.reason
+    # `topic general` says it names four topics; a decision said there was no such topic
+    several = await curation.decide(add_candidate(curation.db, 9), "approve", person="x", topic="general")
+    assert not several.counted
+    assert several.reason == ("'general' could mean several topics: give one of tools-techniques-methods-general, "
+                              "task-solving-function-ability-general, component-general, "
+                              "feature-representation-probing-based-general")
 
 
 async def test_hostile_titles_are_stored_and_written_as_plain_text(loop_parts, catalogue_dir: Path) -> None:
