@@ -131,6 +131,13 @@ def test_an_emptied_entry_file_is_refused_not_dropped_from_the_readme(catalogue_
     assert "video.yaml:1: no topic blocks" in problems_of(catalogue_dir)
 
 
+def test_an_entry_file_renamed_to_yml_is_refused_not_dropped_from_the_readme(catalogue_dir: Path) -> None:
+    """Only *.yaml is read: survey.yml's 5 entries vanished, status said only "README STALE", and `render` would
+    have deleted them from the README."""
+    (catalogue_dir / "survey.yaml").rename(catalogue_dir / "survey.yml")
+    assert "survey.yml: catalogue files end in .yaml: rename it survey.yaml" in problems_of(catalogue_dir)
+
+
 BILLION_LAUGHS = "".join(
     f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"
     for prev, name in zip(["", *"abcdefgh"], "abcdefghi", strict=True))
