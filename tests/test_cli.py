@@ -134,6 +134,16 @@ def test_render_to_a_place_it_cannot_write_says_why(capsys, catalogue_dir: Path,
         assert "Traceback" not in err
 
 
+def test_render_never_writes_markdown_over_the_lists_data(capsys, catalogue_dir: Path) -> None:
+    """`render --output catalogue/topics.yaml` replaced the topic tree with markdown."""
+    tree = (catalogue_dir / "topics.yaml").read_text(encoding="utf-8")
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "render", "--output",
+                       str(catalogue_dir / "topics.yaml"))
+    assert code == 2
+    assert f"render writes markdown, not over {catalogue_dir / 'topics.yaml'}: name a .md file" in err
+    assert (catalogue_dir / "topics.yaml").read_text(encoding="utf-8") == tree
+
+
 def test_render_refuses_an_emptied_entry_file_and_keeps_the_readme(capsys, catalogue_dir: Path) -> None:
     readme = (catalogue_dir / "README.md").read_text(encoding="utf-8")
     (catalogue_dir / "library.yaml").write_text("", encoding="utf-8")

@@ -112,6 +112,10 @@ def render(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.write(service.rendered(args.style))
         return EXIT_OK
     target = Path(output)
+    if target.suffix.lower() in (".yaml", ".yml"):  # markdown over the list's own data (or a feeds file): refused
+        print(f"interp-bot: render writes markdown, not over {target}: name a .md file (or - for standard output)",
+              file=sys.stderr)
+        return EXIT_USAGE
     if args.check:
         if service.is_current(target, args.style):
             print(f"{target} is up to date")
