@@ -294,7 +294,7 @@ class Settings(BaseSettings):
 def _config_file_values(path: str) -> dict[str, Any]:
     """The settings in INTERP_BOT_CONFIG's YAML file, read like the catalogue (bot.yaml_nodes: line numbers, no
     alias bombs); secrets are refused there."""
-    from bot.yaml_nodes import YamlDocument, YamlSyntaxError
+    from bot.yaml_nodes import YamlDocument, YamlSyntaxError, duplicate_keys
 
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -304,6 +304,9 @@ def _config_file_values(path: str) -> dict[str, Any]:
         raise ConfigError(errors.config_file_unreadable(path, str(exc))) from None
     try:
         with YamlDocument(text) as document:
+            # Twice the same key (`approvals_needed`, a maintainer's name): the last would win, silently.
+            if twice := [f"line {line}: duplicate key '{key}'" for line, key in duplicate_keys(document.root)]:
+                raise YamlSyntaxError(None, "; ".join(twice))
             data = document.value()
     except YamlSyntaxError as exc:
         raise ConfigError(errors.config_file_unreadable(path, str(exc))) from None

@@ -100,6 +100,17 @@ def test_a_mistyped_setting_is_named_with_the_one_it_may_mean(tmp_path: Path, mo
                                "(did you mean approvals_needed?)")
 
 
+def test_a_key_given_twice_in_the_config_file_is_refused_with_its_line(tmp_path: Path, monkeypatch) -> None:
+    """The catalogue and feeds.yaml refuse a repeated key; the config file let the last one win."""
+    config = tmp_path / "interp-bot.yaml"
+    config.write_text("approvals_needed: 2\ntimezone: UTC\napprovals_needed: 1\n", encoding="utf-8")
+    monkeypatch.setenv("INTERP_BOT_CONFIG", str(config))
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert str(info.value) == (f"INTERP_BOT_CONFIG names {config}, which cannot be read: line 3: duplicate key "
+                               "'approvals_needed'")
+
+
 def test_a_bad_value_in_the_config_file_is_named_as_the_files(tmp_path: Path, monkeypatch) -> None:
     config = tmp_path / "interp-bot.yaml"
     config.write_text("maintainers: 5\n")
