@@ -165,6 +165,23 @@ class Settings(BaseSettings):
             raise ValueError("must be a list of {name, discord, slack}, e.g. [{name: ada, slack: [U01]}]")
         return parsed
 
+    @field_validator("maintainers", mode="after")
+    @classmethod
+    def _one_person_per_id(cls, people: list[Maintainer]) -> list[Maintainer]:
+        """A name, or an id, given to two people would count one person's votes as the other's (the last listed)."""
+        names: set[str] = set()
+        owners: dict[tuple[str, str], str] = {}
+        for person in people:
+            if person.name in names:
+                raise ValueError(f"the name {person.name!r} is given to two maintainers")
+            names.add(person.name)
+            for platform, ids in (("discord", person.discord), ("slack", person.slack)):
+                for ident in ids:
+                    if (first := owners.setdefault((platform, ident), person.name)) != person.name:
+                        raise ValueError(f"{platform} id {ident} is given to two maintainers ({first} and "
+                                         f"{person.name})")
+        return people
+
     @field_validator(*(name.lower() for name in SECRET_NAMES), mode="before")
     @classmethod
     def _secret_text(cls, value: Any) -> Any:

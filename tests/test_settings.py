@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,18 @@ def test_a_bad_value_in_the_config_file_is_named_as_the_files(tmp_path: Path, mo
     monkeypatch.delenv("INTERP_BOT_CONFIG")  # the file named in .env, as .env.example does it, with empty lines
     (tmp_path / ".env").write_text(f"INTERP_BOT_CONFIG={config}\nINTERP_BOT_MAINTAINERS=\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=f"{config}: maintainers: "):  # an empty value is unset: not the culprit
+        load_settings()
+
+
+@pytest.mark.parametrize(("people", "why"), [
+    ("[{name: ada, discord: ['1']}, {name: bob, discord: ['1']}]",
+     "discord id 1 is given to two maintainers (ada and bob)"),
+    ("[{name: ada, slack: [U1]}, {name: ada, slack: [U2]}]", "the name 'ada' is given to two maintainers"),
+])
+def test_one_id_or_name_belongs_to_one_maintainer(monkeypatch, people: str, why: str) -> None:
+    """Two maintainers sharing a Discord id: the last listed got the other's votes, silently."""
+    monkeypatch.setenv("INTERP_BOT_MAINTAINERS", people)
+    with pytest.raises(ConfigError, match=re.escape(why)):
         load_settings()
 
 
