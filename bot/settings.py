@@ -186,8 +186,9 @@ class Settings(BaseSettings):
     @classmethod
     def _secret_text(cls, value: Any) -> Any:
         """A secret as written to a file usually ends in a newline: it would make an illegal HTTP header (whose
-        error message then quoted the token), and never match what the log redactor looks for."""
-        return value.strip() if isinstance(value, str) else value
+        error message then quoted the token), and never match what the log redactor looks for. Nothing but
+        whitespace is no secret: unset, as an empty variable is (`status` called DISCORD_TOKEN=" " configured)."""
+        return (value.strip() or None) if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
     @classmethod

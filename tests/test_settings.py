@@ -38,6 +38,19 @@ def test_a_dotenv_file_is_read(tmp_path: Path) -> None:
     assert settings.slack_bot_token.get_secret_value() == "xoxb-from-dotenv"
 
 
+def test_a_token_of_only_spaces_is_unset_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DISCORD_TOKEN=" ": `status` listed discord as configured, while `run` refused it as missing."""
+    from bot.app import configured_adapters
+
+    monkeypatch.setenv("DISCORD_TOKEN", "  ")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "\n")
+    settings = load_settings()
+    assert (settings.discord_token, settings.slack_bot_token) == (None, None)
+    assert configured_adapters(settings) == ["console"]
+    with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
+        settings.require("discord_token")
+
+
 def test_missing_and_invalid_values_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigError, match="DISCORD_TOKEN, INTERP_BOT_DISCORD_MAINTAINERS_CHANNEL_ID"):
         load_settings().require("discord_token", "discord_maintainers_channel_id")
