@@ -54,6 +54,10 @@ MAX_RETRY_AFTER_SECONDS = 7 * 24 * 3600.0  # a server asking for more is obeyed 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
+# Said with every refused address: a feed on a LAN or on this machine is allowed by one setting.
+PRIVATE_HINT = " (a private address: INTERP_BOT_ALLOW_PRIVATE_ADDRESSES=true allows it)"
+
+
 @dataclass(frozen=True)
 class Validators:
     """What the last successful response said about itself, for a conditional request."""
@@ -70,7 +74,7 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     retry_after: float | None = None  # seconds, from Retry-After (delta-seconds or HTTP date)
-    error: str = ""  # human-readable: "HTTP 503", "body exceeds 5 MB", "refused private address 10.0.0.1"
+    error: str = ""  # human-readable: "HTTP 503", "body exceeds 5 MB", "refused private address 10.0.0.1 (...)"
     final_url: str = ""
     warnings: tuple[str, ...] = ()  # the body came, but not whole: "the gzip body ends early"
 
@@ -298,7 +302,8 @@ class Fetcher:
         # (The connection resolves the name again; a DNS answer that changes in between is not caught here.)
         for address in addresses:
             if not is_public_address(address) and not any(address in net for net in self._allowed_networks):
-                raise Refused(f"refused private address {address}" + (f" for {host}" if str(address) != host else ""))
+                raise Refused(f"refused private address {address}" + (f" for {host}" if str(address) != host else "")
+                              + PRIVATE_HINT)
 
     @asynccontextmanager
     async def _hop(self, url: str, deadline: asyncio.Timeout, loop: asyncio.AbstractEventLoop) -> AsyncIterator[None]:

@@ -17,6 +17,7 @@ import pytest
 
 from bot import __version__
 from bot.intake.fetch import (
+    PRIVATE_HINT,
     Fetcher,
     FetchResult,
     Validators,
@@ -188,7 +189,7 @@ async def test_garbage_and_truncated_bodies_fetch_but_parse_to_errors(client, fe
 async def test_private_addresses_are_refused_without_a_request(client, feed_server):
     result = await Fetcher(client, total_timeout=0.5).fetch(spec(feed_server.url("/feeds/arxiv-api-empty.xml")))
     assert result.status == "error"
-    assert result.error == "refused private address 127.0.0.1"
+    assert result.error == "refused private address 127.0.0.1" + PRIVATE_HINT
     assert feed_server.requests == []
 
 
@@ -197,7 +198,7 @@ async def test_a_name_resolving_to_a_private_address_is_refused(client):
         return ["93.184.215.14", "10.1.2.3"]  # one bad address is enough: the connection may pick it
 
     result = await Fetcher(client, resolver=resolver).fetch(spec("https://feeds.example.org/rss"))
-    assert result.error == "refused private address 10.1.2.3 for feeds.example.org"
+    assert result.error == "refused private address 10.1.2.3 for feeds.example.org" + PRIVATE_HINT
     # The event loop's own resolver is used by default; "localhost" resolves without any network.
     result = await Fetcher(client).fetch(spec("http://localhost:9/feed"))
     assert result.status == "error"
@@ -214,7 +215,7 @@ async def test_allow_private_lets_loopback_through(client, feed_server):
 async def test_a_redirect_to_a_private_address_is_refused(client, feed_server):
     result = await fetcher(client).fetch(spec(feed_server.url("/redirect?to=http://10.0.0.1/feed")))
     assert result.status == "error"
-    assert result.error == "refused private address 10.0.0.1"
+    assert result.error == "refused private address 10.0.0.1" + PRIVATE_HINT
     assert result.final_url == "http://10.0.0.1/feed"
 
 

@@ -11,7 +11,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from bot.intake.fetch import MAX_RETRY_AFTER_SECONDS, Fetcher, make_client, parse_retry_after
+from bot.intake.fetch import MAX_RETRY_AFTER_SECONDS, PRIVATE_HINT, Fetcher, make_client, parse_retry_after
 from bot.intake.sources import FeedSpec
 
 LOOPBACK = ["127.0.0.0/8"]
@@ -119,7 +119,7 @@ async def test_an_encoding_we_did_not_ask_for_is_an_error(client, feed_server):
 )
 async def test_ipv6_addresses_are_judged_by_the_ipv4_address_they_carry(client, feed_server, target, reason):
     result = await fetcher(client).fetch(spec(feed_server.url(f"/redirect?to={target}")))
-    assert (result.status, result.error) == ("error", reason)
+    assert (result.status, result.error) == ("error", reason + PRIVATE_HINT)
 
 
 @pytest.mark.parametrize("allow_private", [False, True])
