@@ -314,6 +314,8 @@ def test_decide_is_one_maintainers_vote_and_force_is_a_recorded_override(capsys,
     code, out, _ = run(capsys, *base, str(voted), "approve", "--topic", "probing", "--as", "alice")
     assert code == 0
     assert f"candidate #{voted}: alice's approve vote counted: 1 of 2 approvals needed; no decision yet" in out
+    code, out, _ = run(capsys, *base, str(voted), "approve", "--as", "alice")  # said "counted" again
+    assert f"candidate #{voted}: alice's approve vote already counted: 1 of 2 approvals needed" in out
     code, out, _ = run(capsys, *base, str(voted), "approve", "--as", "bob")
     assert code == 0
     assert f"candidate #{voted} approved: added to probing" in out  # alice's topic choice counted

@@ -305,9 +305,9 @@ class Curation(FinishesDecisions):
                 if paper.status != "candidate":
                     return VoteOutcome(False, _not_open(paper), paper_id)
                 # The maintainer's own vote first (a topic they name among the suggestions is a topic vote too)...
-                if emoji_names:
-                    self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=emoji_names[0],
-                                        platform=platform, user_id=person, added=True)
+                new_vote = bool(emoji_names) and self.store.set_vote(
+                    conn, paper_id=paper_id, person=person, emoji=emoji_names[0], platform=platform, user_id=person,
+                    added=True)
                 suggested = [t["slug"] for t in paper.topics]
                 if topic in suggested and suggested.index(topic) < len(self.rules.topic_choices):
                     self.store.set_vote(conn, paper_id=paper_id, person=person, platform=platform, user_id=person,
@@ -322,7 +322,8 @@ class Curation(FinishesDecisions):
                     noun = "approval" if status == "approved" else "rejection"
                     note = f"; --topic {topic} counts only with the deciding vote" if topic and topic not in \
                         suggested else ""
-                    return VoteOutcome(True, f"counted: {len(voters)} of {needed} {noun}s needed; no decision "
+                    counted = "counted" if new_vote else "already counted"  # the same vote twice is one vote
+                    return VoteOutcome(True, f"{counted}: {len(voters)} of {needed} {noun}s needed; no decision "
                                              f"yet{note}", paper_id)
                 # ...then the decision, if the votes (or the override) carry it.
                 won = self.store.decide(conn, paper_id=paper_id, decision=status,
