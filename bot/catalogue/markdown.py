@@ -24,6 +24,13 @@ _BULLET = re.compile(r"^[*-]\s+(.*)$")
 _SUB_BULLET = re.compile(r"^\s{2,}[*-]\s+(.*)$")
 _NOTE_LINE = re.compile(r"^\*\s*Note:\s*(.*?)\s*\*$")
 _TITLE = re.compile(r"^\*\*(.+?)\*\*")
+# What `render_markdown` adds around the entries, skipped when a rendered list is imported again: the comment that
+# says it is generated, the count line, the table of contents, and a section's paragraph of links to its parts.
+_COMMENT = re.compile(r"^<!--.*-->$")
+_COUNT_LINE = re.compile(r"^\d+ entries in \d+ topics\. .*must-read\.$")
+_ANCHOR_LINKS = re.compile(r"^(?:[*-]\s+)?(?:[\s:,·()]*\[[^\]]*\]\(#[^)\s]*\))+[\s:,·()]*$")
+_CONTENTS = ("contents", "table of contents")
+_MD_ESCAPED = re.compile(r"\\([\\`*_\[\]<>|])")
 _ACRONYM = re.compile(r"^\(\*(.+?)\*\)")
 _LINK_LABEL = re.compile(r"^\[\[(.+?)\]\]\(")
 _INNER_LINK = re.compile(r"^\[(?P<doi>[^\]]*)\]\((?P<url>.*)\)$")
@@ -68,9 +75,14 @@ def _parse_links(rest: str, line_no: int) -> tuple[list[Link], str]:
         inner = _INNER_LINK.match(target) or _TITLED_LINK.match(target)
         if inner:  # [[label]]([DOI](url)) as in the seed, or [[label]](url "DOI") as rendered: the URL is the link.
             doi, target = re.sub(r"\\(.)", r"\1", inner.group("doi")).strip(), inner.group("url").strip()
-        links.append(Link(label=label, url=target))
+        links.append(Link(label=_unescape(label), url=target))
         rest = rest[index:].strip()
     return links, doi
+
+
+def _unescape(text: str) -> str:
+    """Markdown as `md_escape` wrote it, back to the text: "\\*" is "*"."""
+    return _MD_ESCAPED.sub(r"\1", text)
 
 
 def _kind_for(section_title: str, links: list[Link]) -> str:
@@ -103,35 +115,45 @@ def import_markdown(text: str) -> Catalogue:
     last: _Draft | None = None
     pending_preface = ""
 
+    in_contents = False
     for line_no, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip()
-        if not line.strip():
+        if not line.strip() or _COMMENT.match(line.strip()) or _ANCHOR_LINKS.match(line.strip()):
             continue
         heading = _HEADING.match(line)
         if heading:
-            level, title = len(heading.group(1)), heading.group(2).strip()
+            level, title = len(heading.group(1)), _unescape(heading.group(2).strip())
             last = None
+            in_contents = level == 2 and fold(title) in _CONTENTS
             if level == 1:
                 list_title = title
+                continue
+            if in_contents:
                 continue
             while stack and topic_rows[stack[-1]]["level"] >= level:
                 stack.pop()
             topic_rows.append({"level": level, "title": title, "parent": stack[-1] if stack else None})
             stack.append(len(topic_rows) - 1)
             continue
+        if in_contents:
+            continue
         if not topic_rows:
-            if list_title:
+            if list_title and not _COUNT_LINE.match(line.strip()):
                 description_lines.append(line.strip())
             continue
         note = _NOTE_LINE.match(line.strip())
         if note and not raw.startswith((" ", "\t")):
-            pending_preface = note.group(1)
+            pending_preface = _unescape(note.group(1))
             continue
         sub = _SUB_BULLET.match(raw)
         if sub and last is not None:
-            last.notes.append(sub.group(1).strip())
+            last.notes.append(_unescape(sub.group(1).strip()))
             continue
         bullet = _BULLET.match(line)
+        if not bullet and last is None and stack[-1] not in placement:  # a section's own paragraph, before its list
+            row = topic_rows[stack[-1]]
+            row["description"] = " ".join(filter(None, [row.get("description", ""), _unescape(line.strip())]))
+            continue
         if not bullet:
             raise MarkdownImportError(line_no, f"unexpected text outside a bullet: {line[:60]!r}")
         body = bullet.group(1).strip()
@@ -140,12 +162,12 @@ def import_markdown(text: str) -> Catalogue:
         title_match = _TITLE.match(body)
         if not title_match:
             raise MarkdownImportError(line_no, "a bullet must start with a **bold title**")
-        title = " ".join(title_match.group(1).split())
+        title = _unescape(" ".join(title_match.group(1).split()))
         rest = body[title_match.end():].strip()
         acronym = ""
         acronym_match = _ACRONYM.match(rest)
         if acronym_match:
-            acronym, rest = acronym_match.group(1).strip(), rest[acronym_match.end():].strip()
+            acronym, rest = _unescape(acronym_match.group(1).strip()), rest[acronym_match.end():].strip()
         links, doi = _parse_links(rest, line_no)
         topic_index = stack[-1]
         section = topic_rows[_root(topic_rows, topic_index)]["title"]
@@ -184,7 +206,8 @@ def import_markdown(text: str) -> Catalogue:
             depth += 1
             cursor = topic_rows[cursor]["parent"]
         topics.append(Topic(slug=slug, title=row["title"], parent=parent,
-                            aliases=DEFAULT_ALIASES.get(slug, ()), depth=depth))
+                            aliases=DEFAULT_ALIASES.get(slug, ()), description=row.get("description", ""),
+                            depth=depth))
 
     taken: set[str] = set()
     entry_ids: dict[str, str] = {}

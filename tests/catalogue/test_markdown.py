@@ -125,6 +125,29 @@ def test_the_committed_catalogue_is_the_seed_import(seed_text: str, tmp_path: Pa
     assert fresh.count("\n* ") <= render_markdown(committed).count("\n* ")
 
 
+def test_a_list_the_bot_rendered_imports_back_to_the_same_list() -> None:
+    """`import-markdown catalogue/README.md` stopped at line 11 ("a bullet must start with a **bold title**"): the
+    table of contents, the count line, a section's links to its parts and its own paragraph were not read."""
+    from dataclasses import replace
+
+    from tests.conftest import CATALOGUE
+
+    committed = load_catalogue(CATALOGUE)
+    # A section's own paragraph, and markup a title and a note escape, come back as they were written.
+    topics = tuple(replace(t, description="Papers that *open* the [box] | so to speak.") if t.slug == "probing"
+                   else t for t in committed.topics)
+    entries = tuple(replace(e, title=e.title + " <with_*markup*>", notes=(*e.notes, "a [note] `x`"))
+                    if e.id == committed.placement["probing"][0] else e for e in committed.entries)
+    listed = replace(committed, topics=topics, entries=entries)
+    rendered = render_markdown(listed)
+    again = import_markdown(rendered)
+    assert render_markdown(again) == rendered
+    assert next(t for t in again.topics if t.title == "Probing").description == \
+        "Papers that *open* the [box] | so to speak."
+    assert {e.title: (e.notes, e.acronym, e.starred, e.links) for e in again.entries} == \
+        {e.title: (e.notes, e.acronym, e.starred, e.links) for e in listed.entries}
+
+
 def test_markup_in_titles_is_rendered_inert() -> None:
     text = "# L\n\n## T\n\n* **Evil [click](javascript:alert(1)) <script>** [[x]](https://a.example/)\n"
     rendered = render_markdown(import_markdown(text))
