@@ -48,6 +48,9 @@ def _outcome_reply(action: str, paper_id: int, outcome: VoteOutcome, curation: C
                      "shows it." if decision else "")
     if outcome.decision:
         return Reply(title=f"Candidate #{paper_id} {outcome.decision}")
+    if outcome.counted and outcome.reason.startswith("withdrawn"):
+        return Reply(title=f"{action.capitalize()} withdrawn from candidate #{paper_id}", kind="info",
+                     text=f"{outcome.reason}; no decision yet")
     if outcome.counted:
         return Reply(title=f"{action.capitalize()} recorded on candidate #{paper_id}", kind="info",
                      text=f"{outcome.reason}; no decision yet")

@@ -209,13 +209,19 @@ class Curation(FinishesDecisions):
                 paper = self.papers.paper(paper_id, conn)
                 if paper is None:
                     return VoteOutcome(False, "no such candidate")
-                paper = self._promoted(conn, paper)
+                if added:  # a vote on a paper the budget held back makes it a candidate; taking one back never does
+                    paper = self._promoted(conn, paper)
                 if paper.status != "candidate":  # a vote on it would be stored and never count
                     return VoteOutcome(False, _not_open(paper), paper_id)
                 changed = self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=emoji_name,
                                               platform="console", user_id=person, added=added)
                 decision = self._tally(conn, paper_id) if changed else None
-            return VoteOutcome(changed, "counted" if changed else "unchanged", paper_id, decision)
+                if not changed:
+                    return VoteOutcome(False, "unchanged", paper_id)
+                if decision is None:  # where the votes stand now: the same emoji twice, or 👍 then ✅, is one vote
+                    what = "counted" if added else "withdrawn"
+                    return VoteOutcome(True, f"{what}: {self._standing_text(conn, paper)}", paper_id)
+            return VoteOutcome(True, "counted" if added else "withdrawn", paper_id, decision)
 
         return await self._finished(await asyncio.to_thread(apply))
 
@@ -240,6 +246,11 @@ class Curation(FinishesDecisions):
             elif kind[0] == "topic" and kind[1] is not None and kind[1] < len(paper.topics):
                 standing.topic_votes[kind[1]] = standing.topic_votes.get(kind[1], 0) + 1
         return standing
+
+    def _standing_text(self, conn: Any, paper: StoredPaper) -> str:
+        standing = self._standing(conn, paper)
+        return (f"{len(standing.approvers)} of {self.rules.approvals_needed} approvals, "
+                f"{len(standing.rejecters)} of {self.rules.rejections_needed} rejections")
 
     def _tally(self, conn: Any, paper_id: int) -> str | None:
         """Decide if the standing votes reach a threshold; the decision is taken inside this transaction."""

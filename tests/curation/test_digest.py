@@ -144,8 +144,13 @@ async def test_the_digest_and_candidates_all_show_what_the_daily_budget_held_bac
     curation = make(catalogue_dir, database_url, "a", io.StringIO())
     later = now + timedelta(days=20)  # a maintainer goes through `--all` weeks later
     curation.db.clock = lambda: later
+    # Taking back a vote never cast changes nothing, and promotes nothing (it used to spend the day's budget).
+    withdrawn = await curation.vote(held["part 2"], "white_check_mark", "console:alice", added=False)
+    assert not withdrawn.counted
+    assert curation.papers.paper(held["part 2"]).status == "seen"
     outcome = await curation.vote(held["part 2"], "white_check_mark", "console:alice")
-    assert (outcome.counted, outcome.reason, outcome.decision) == (True, "counted", None)
+    assert (outcome.counted, outcome.reason, outcome.decision) == (True, "counted: 1 of 2 approvals, 0 of 1 "
+                                                                         "rejections", None)
     promoted = curation.papers.paper(held["part 2"])
     assert (promoted.status, promoted.candidate_at) == ("candidate", later)
     assert curation.papers.candidates_since(later) == 1  # it counts against that day's budget
