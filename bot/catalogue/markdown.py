@@ -30,7 +30,7 @@ _COMMENT = re.compile(r"^<!--.*-->$")
 _COUNT_LINE = re.compile(r"^\d+ entries in \d+ topics\. .*must-read\.$")
 _ANCHOR_LINKS = re.compile(r"^(?:[*-]\s+)?(?:[\s:,·()]*\[[^\]]*\]\(#[^)\s]*\))+[\s:,·()]*$")
 _CONTENTS = ("contents", "table of contents")
-_MD_ESCAPED = re.compile(r"\\([\\`*_\[\]<>|])")
+_MD_ESCAPED = re.compile(r"\\([\\`*_\[\]<>|~:.])")
 _ACRONYM = re.compile(r"^\(\*(.+?)\*\)")
 _LINK_LABEL = re.compile(r"^\[\[(.+?)\]\]\(")
 _INNER_LINK = re.compile(r"^\[(?P<doi>[^\]]*)\]\((?P<url>.*)\)$")
@@ -82,7 +82,7 @@ def _parse_links(rest: str, line_no: int) -> tuple[list[Link], str]:
 
 def _unescape(text: str) -> str:
     """Markdown as `md_escape` wrote it, back to the text: "\\*" is "*"."""
-    return _MD_ESCAPED.sub(r"\1", text)
+    return _MD_ESCAPED.sub(r"\1", text).replace("@" + WORD_JOINER, "@")
 
 
 def _kind_for(section_title: str, links: list[Link]) -> str:
@@ -264,12 +264,21 @@ def _topic_slugs(rows: list[dict]) -> list[str]:
 
 # --------------------------------------------------------------------------- rendering
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+# GitHub links bare addresses by itself ("autolinks"): "http://", "https://", "ftp://" and "www." are broken by an
+# escape, which renders as nothing; an e-mail address (and "mailto:"/"xmpp:") only by a word joiner after its "@".
+_AUTOLINK_SCHEME = re.compile(r"(?<=[A-Za-z])(?=://)")
+_AUTOLINK_WWW = re.compile(r"(?i)\b(www)\.")
+_AUTOLINK_EMAIL = re.compile(r"@(?=[A-Za-z0-9])")
+WORD_JOINER = "\u2060"
 
 
 def md_escape(text: str) -> str:
-    """Escape text so that markdown in a title or note stays literal (no injected links or HTML)."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Escape text so that markdown in a title or note stays literal: no emphasis, strike-through, HTML, or link,
+    written (`[x](url)`) or bare (GitHub's autolinks)."""
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    text = _AUTOLINK_WWW.sub(r"\1\\.", _AUTOLINK_SCHEME.sub("\\\\", text))
+    return _AUTOLINK_EMAIL.sub("@" + WORD_JOINER, text)
 
 
 def md_url(url: str) -> str:

@@ -167,3 +167,29 @@ def test_the_committed_readme_is_what_github_shows_of_the_list() -> None:
     hrefs = [href for _, kind, item in page.blocks if kind == "item" for href in item["links"]]  # type: ignore[index]
     assert all(href.startswith(("https://", "http://", "#")) for href in hrefs), hrefs
     assert "http://arxiv.org/abs/2305.13417" in hrefs
+
+
+HOSTILE = ("~~struck~~ see http://evil.example, HTTPS://evil.example/x, www.evil.example, ftp://evil.example, "
+           "mail me@evil.example or mailto:me@evil.example, [click](https://evil.example) <b>bold</b> *em* `code`")
+
+
+@pytest.mark.parametrize("style", ["list", "awesome"])
+def test_a_hostile_title_or_note_is_shown_as_text_by_github(style: str) -> None:
+    """`~~x~~` struck text through, and GitHub linked bare addresses by itself (its autolinks): a paper's title
+    could put a link on the list's front page."""
+    from bot.catalogue.awesome import render_awesome
+    from bot.catalogue.model import Catalogue, Entry, Link, Topic
+
+    entry = Entry(id="hostile", title=HOSTILE, links=(Link("arxiv", "https://arxiv.org/abs/2401.00001"),),
+                  notes=(HOSTILE,), topics=("t",))
+    catalogue = Catalogue(title="L", description="", topics=(Topic(slug="t", title="T"),), entries=(entry,),
+                          placement={"t": ("hostile",)})
+    html = cmarkgfm.github_flavored_markdown_to_html((render_markdown if style == "list" else render_awesome)(
+        catalogue))
+    links = re.findall(r'href="([^"]*)"', html)
+    assert "https://arxiv.org/abs/2401.00001" in links
+    assert [link for link in links if "evil" in link] == []
+    for tag in ("<del>", "<b>", "<em>", "<code>", "<strong><a"):
+        assert tag not in html, tag
+    text = re.sub(r"<[^>]+>", "", html).replace("\u2060", "")
+    assert text.count("~~struck~~ see http://evil.example, HTTPS://evil.example/x, www.evil.example") == 2
