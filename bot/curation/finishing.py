@@ -94,14 +94,21 @@ class FinishesDecisions:
                    f"(`interp-bot decide --force` or a chat `approve`), via interp-bot.") if decision.forced else \
                 f"Approved by {', '.join(entry.approved_by)} via interp-bot."
             message = f"Add “{entry.title}” to the list\n\n{how}"
-        if existing is None:
-            self.catalogue.append(entry, decision.topic or "", commit_message=message)
-            log.info("added %r to %s (approved by %s%s)", paper.title, decision.topic, ", ".join(decision.deciders),
-                     ", forced" if decision.forced else "")
-        else:
-            # Written before a crash: not a second copy; but the crash may have come before the README was
-            # rendered or the commit made, so both are finished now (each does nothing when already done).
-            self.catalogue.finish_append(entry.id, commit_message=message)
+        try:
+            if existing is None:
+                self.catalogue.append(entry, decision.topic or "", commit_message=message)
+                log.info("added %r to %s (approved by %s%s)", paper.title, decision.topic,
+                         ", ".join(decision.deciders), ", forced" if decision.forced else "")
+            else:
+                # Written before a crash: not a second copy; but the crash may have come before the README was
+                # rendered or the commit made, so both are finished now (each does nothing when already done).
+                self.catalogue.finish_append(entry.id, commit_message=message)
+        except GitError as exc:
+            if self.settings.git_commit:  # the commit was asked for: the approval waits for it
+                raise
+            # GitHub mode publishes from the database (its branches are rebuilt from the approvals), so the clone's
+            # own commit is a courtesy: without it nothing is lost.
+            log.warning("%s; GitHub mode publishes the approval all the same", exc)
         self.store.mark_decision(decision.paper_id, written=True, entry_id=entry.id, error=None)
 
     async def _announce(self: _Curation, decision: Decision) -> None:

@@ -300,6 +300,22 @@ async def test_a_commit_git_refuses_leaves_the_approval_unfinished_with_gits_rea
     database.close()
 
 
+async def test_in_github_mode_a_local_commit_git_refuses_holds_nothing_up(catalogue_dir: Path, database_url: str,
+                                                                          caplog) -> None:
+    """GitHub mode rebuilds its branches from the approvals in the database: the clone's own commit is a courtesy,
+    and an install with no committer identity must still write, announce and publish its approvals."""
+    settings = settings_for(catalogue_dir, database_url, github_repo="owner/list")
+    assert settings.github_enabled and not settings.git_commit
+    database = Database.open(database_url)
+    curation = Curation(database, CatalogueService(catalogue_dir), settings)
+    paper_id = add_candidate(database, 420)
+    outcome = await curation.decide(paper_id, "approve", person="alice", force=True)
+    assert (outcome.decision, outcome.error) == ("approved", None)
+    assert curation.store.decision(paper_id).written
+    assert "`git commit` in" in caplog.text and "GitHub mode publishes the approval all the same" in caplog.text
+    database.close()
+
+
 async def test_each_platforms_publish_job_posts_only_to_its_platform(loop_parts) -> None:
     """Every platform's publish job runs under its own lease; one must never post for another (that raced
     into double posts when two adapters ran in one process)."""
