@@ -30,6 +30,7 @@ _COMMENT = re.compile(r"^<!--.*-->$")
 _COUNT_LINE = re.compile(r"^\d+ entries in \d+ topics\. .*must-read\.$")
 _ANCHOR_LINKS = re.compile(r"^(?:[*-]\s+)?(?:[\s:,·()]*\[[^\]]*\]\(#[^)\s]*\))+[\s:,·()]*$")
 _CONTENTS = ("contents", "table of contents")
+_LIST_LIKE = re.compile(r"^\s*(?:[+*-]|\d+[.)])\s|^\s*\*\*")
 _MD_ESCAPED = re.compile(r"\\([\\`*_\[\]<>|~:.])")
 _ACRONYM = re.compile(r"^\(\*(.+?)\*\)")
 _LINK_LABEL = re.compile(r"^\[\[(.+?)\]\]\(")
@@ -150,7 +151,8 @@ def import_markdown(text: str) -> Catalogue:
             last.notes.append(_unescape(sub.group(1).strip()))
             continue
         bullet = _BULLET.match(line)
-        if not bullet and last is None and stack[-1] not in placement:  # a section's own paragraph, before its list
+        if not bullet and last is None and stack[-1] not in placement and not _LIST_LIKE.match(line):
+            # A section's own paragraph, before its list: prose, never what looks like an entry of another list style
             row = topic_rows[stack[-1]]
             row["description"] = " ".join(filter(None, [row.get("description", ""), _unescape(line.strip())]))
             continue

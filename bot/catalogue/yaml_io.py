@@ -92,7 +92,8 @@ def _load_catalogue(directory: Path, pending: dict[str, str]) -> Catalogue:
     # A tree with problems may have dropped topics (a bad parent slug takes its subtree): blocks under the dropped
     # ones are skipped, not reported as "not in topics.yaml", which would bury the tree's own problem again.
     reader = _EntryFiles(topic_slugs, problems, tree_is_whole=not problems)
-    for stray in sorted(directory.glob("*.yml")):  # read by no one: its entries would vanish from the README
+    # A *.yml file is read by no one: its entries would vanish from the README. (A hidden one is a tool's.)
+    for stray in sorted(p for p in directory.glob("*.yml") if not p.name.startswith(".")):
         problems.append(Problem(stray, None, f"catalogue files end in .yaml: rename it {stray.stem}.yaml"))
     paths = entry_files(directory)
     paths += [directory / name for name in sorted(pending) if name != TOPICS_FILE and directory / name not in paths]

@@ -231,10 +231,14 @@ def append_entry(directory: Path | str, entry: Entry, topic: str) -> tuple[Path,
         try:
             updated = load_catalogue(directory, pending={path.name: text})  # raises: a bad write never lands
         except CatalogueError as exc:  # its lines are of the text we made, not of the file on disk: say so
-            raise CatalogueError([Problem(path, None, f"adding '{entry.id}' under '{topic}' would have made this "
-                                                      f"file invalid, so it was left as it is ({exc.problems[0]}); "
-                                                      f"write the topic's block as `- topic: {topic}` with its "
-                                                      "entries listed under `entries:`")]) from None
+            first = exc.problems[0]
+            if "invalid YAML" in first.message:  # the block is written in a form the writer cannot extend
+                why = (f"adding '{entry.id}' under '{topic}' would have made this file invalid YAML, so it was left "
+                       f"as it is; write the topic's block as `- topic: {topic}` with its entries listed under "
+                       "`entries:`")
+            else:  # the entry itself (a bad link, an empty title): the file's layout is not to blame
+                why = f"the new entry '{entry.id}' is not valid ({first.message}), so nothing was written"
+            raise CatalogueError([Problem(path, None, why)]) from None
         atomic_write(path, text)
         return path, updated
 
@@ -282,7 +286,7 @@ def _directory_lock(directory: Path) -> Iterator[None]:
 
 
 def _text_with_entry(directory: Path, catalogue: Catalogue, entry: Entry, topic: str) -> tuple[Path, str]:
-    block_re = re.compile(rf"^- topic:\s*['\"]?{re.escape(topic)}['\"]?\s*(?:#.*)?$")
+    block_re = re.compile(rf"^- topic:\s*['\"]?{re.escape(topic)}['\"]?(?:\s+#.*)?\s*$")
     for path in entry_files(directory):
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         for index, line in enumerate(lines):

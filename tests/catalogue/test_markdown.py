@@ -148,6 +148,18 @@ def test_a_list_the_bot_rendered_imports_back_to_the_same_list() -> None:
         {e.title: (e.notes, e.acronym, e.starred, e.links) for e in listed.entries}
 
 
+@pytest.mark.parametrize("item", ["+ **Paper One** [[paper]](https://arxiv.org/abs/2301.00001)",
+                                  "1. **Paper One** [[paper]](https://arxiv.org/abs/2301.00001)",
+                                  "**Paper One** [[paper]](https://arxiv.org/abs/2301.00001)"])
+def test_entries_in_a_list_style_it_does_not_read_are_an_error_not_a_description(item: str) -> None:
+    """A section's paragraph became its description: entries written `+ **...**` or `1. **...**` were swallowed
+    into it, and the import said it had succeeded."""
+    with pytest.raises(MarkdownImportError, match="line 5: unexpected text outside a bullet"):
+        import_markdown(f"# L\n\n## T\n\n{item}\n* **Paper Two** [[paper]](https://arxiv.org/abs/2301.00002)\n")
+    described = import_markdown("# L\n\n## T\n\nWhat this section holds.\n\n* **Paper Two** [[p]](https://a.example/)\n")
+    assert described.topics[0].description == "What this section holds."
+
+
 def test_markup_in_titles_is_rendered_inert() -> None:
     text = "# L\n\n## T\n\n* **Evil [click](javascript:alert(1)) <script>** [[x]](https://a.example/)\n"
     rendered = render_markdown(import_markdown(text))

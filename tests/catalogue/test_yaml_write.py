@@ -102,8 +102,21 @@ def test_a_block_the_writer_cannot_extend_is_named_and_left_as_it_is(catalogue_d
     with pytest.raises(CatalogueError) as raised:
         append_entry(catalogue_dir, NEW, "application")
     message = str(raised.value)
-    assert f"{path}: adding 'scaling-monosemanticity' under 'application' would have made this file invalid" in message
+    assert f"{path}: adding 'scaling-monosemanticity' under 'application' would have made this file invalid YAML" \
+        in message
     assert "write the topic's block as `- topic: application` with its entries listed under `entries:`" in message
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_an_invalid_new_entry_is_blamed_not_the_files_layout(catalogue_dir: Path) -> None:
+    bad = Entry(id="x-new", title="X", links=(Link("arXiv", "javascript:alert(1)"),))
+    path = catalogue_dir / "tools-techniques-methods.yaml"
+    before = path.read_text(encoding="utf-8")
+    with pytest.raises(CatalogueError) as raised:
+        append_entry(catalogue_dir, bad, "probing")
+    message = str(raised.value)
+    assert f"{path}: the new entry 'x-new' is not valid (" in message and "so nothing was written" in message
+    assert "write the topic's block" not in message
     assert path.read_text(encoding="utf-8") == before
 
 
