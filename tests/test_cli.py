@@ -601,6 +601,16 @@ def test_output_that_cannot_show_every_character_gets_the_answer_anyway(tmp_path
     assert "In-context learning and induction heads" in out
 
 
+def test_json_to_an_ascii_output_keeps_every_character_exact(tmp_path: Path, catalogue_dir: Path) -> None:
+    """With "?" for what ASCII cannot hold, `search Marušič --json` answered {"query": "Maru?i?"}: valid JSON, wrong
+    data. JSON's own escapes keep it exact."""
+    result = subprocess.run([sys.executable, "-m", "bot", "--catalogue", str(catalogue_dir), "search", "Marušič",
+                             "--json"], capture_output=True, timeout=60, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "ascii"})
+    assert b"Traceback" not in result.stderr
+    assert json.loads(result.stdout.decode("ascii"))["query"] == "Marušič"
+
+
 def test_digest_with_nothing_new_says_so_and_never_claims_a_post(capsys, catalogue_dir: Path) -> None:
     code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "--log-level", "WARNING", "digest")
     assert code == 0

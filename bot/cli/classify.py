@@ -59,6 +59,7 @@ def classify_stream(model: Any, lines: Iterable[str], out: TextIO, *, explain: b
     inputs; returns how many lines were bad. Blank lines are skipped. `explain` adds "why" to each result.
     """
     bad = 0
+    utf8 = output.writes_utf8(out)  # else JSON's escapes: an ASCII terminal's "?" would corrupt the data
     for lineno, line in enumerate(lines, 1):
         if lineno == 1:
             line = line.removeprefix("\ufeff")  # a byte order mark, as some editors and PowerShell write
@@ -85,5 +86,5 @@ def classify_stream(model: Any, lines: Iterable[str], out: TextIO, *, explain: b
                     result["why"] = output.why_json(model.scorer.explain(title, summary or ""))
         if "error" in result:
             bad += 1
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.write(json.dumps(result, ensure_ascii=not utf8) + "\n")
     return bad

@@ -6,8 +6,10 @@ heavier types are only named for the type checker, so a one-shot lookup imports 
 
 from __future__ import annotations
 
+import codecs
 import json
 import socket
+import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +27,14 @@ if TYPE_CHECKING:
 
 
 def print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2))
+    """UTF-8 text as it is; to an output that cannot hold every character (an ASCII or Latin-1 terminal, whose
+    unencodable characters the CLI replaces with "?"), JSON's own escapes, so the data stay exact."""
+    print(json.dumps(data, ensure_ascii=not writes_utf8(sys.stdout), indent=2))
+
+
+def writes_utf8(stream: Any) -> bool:
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    return codecs.lookup(encoding).name == "utf-8"
 
 
 def iso(value: datetime | None) -> str | None:
