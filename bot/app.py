@@ -147,11 +147,14 @@ class App:
 
     # ------------------------------------------------------------------ adapters
 
-    def add_adapter(self, name: str, **options: Any) -> ChatAdapter:
+    def add_adapter(self, name: str, *, votes: bool = True, **options: Any) -> ChatAdapter:
+        """Build adapter `name` and attach it to curation (it can post). `votes`: it also takes maintainers' votes,
+        which needs the maintainers' channel configured; a one-shot `digest` only posts (a Slack or Discord set up
+        with a digest channel alone can send it)."""
         if name not in ADAPTERS:
             raise ConfigError(errors.unknown_adapter(name, ADAPTERS))
         module = importlib.import_module(f"bot.adapters.{name}")  # chat SDKs load only when used
-        adapter = module.create_adapter(self.settings, self.commands, self.curation, **options)
+        adapter = module.create_adapter(self.settings, self.commands, self.curation if votes else None, **options)
         self.adapters.append(adapter)
         self.curation.attach(adapter)
         return adapter

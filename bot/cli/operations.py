@@ -238,7 +238,7 @@ def _digest_with(args: argparse.Namespace, settings: Settings) -> int:
         try:
             if not args.dry_run:
                 for name in names:
-                    app.add_adapter(name)
+                    app.add_adapter(name, votes=False)  # it only posts
                 for adapter in app.adapters:
                     await adapter.start()
             return await app.digest(dry_run=args.dry_run)

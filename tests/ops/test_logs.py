@@ -102,6 +102,20 @@ async def test_slack_revoked_tokens(tmp_path: Path, slack_fake: FakeSlack) -> No
     assert_no_secret(result)
 
 
+async def test_a_slack_digest_needs_only_the_digest_channel(tmp_path: Path, slack_fake: FakeSlack) -> None:
+    """Requiring the maintainers' channel at start (for `run`, c33a111) stopped `interp-bot digest` on a Slack set
+    up with a digest channel alone, though a digest never reads votes."""
+    env = env_for(tmp_path, DISCORD_TOKEN="", SLACK_SIGNING_SECRET="", INTERP_BOT_SLACK_API_URL=slack_fake.api_url,
+                  INTERP_BOT_SLACK_DIGEST_CHANNEL="C0DIGEST", INTERP_BOT_DIGEST_ON_EMPTY="post")
+    result = await cli(env, tmp_path, "digest")
+    assert result.returncode == 0, result.stderr
+    assert [call.params.get("channel") for call in slack_fake.calls_to("chat.postMessage")] == ["C0DIGEST"]
+    assert_no_secret(result)
+    refused = await cli(env, tmp_path, "run", "--adapter", "slack")  # candidates would have nowhere to go
+    assert refused.returncode == 3
+    assert "INTERP_BOT_SLACK_MAINTAINERS_CHANNEL" in refused.stderr
+
+
 async def test_slack_unreachable_and_contradictory_settings(tmp_path: Path) -> None:
     unreachable = env_for(tmp_path, SLACK_SIGNING_SECRET="", INTERP_BOT_SLACK_API_URL="http://127.0.0.1:1/api/",
                           INTERP_BOT_SLACK_MAINTAINERS_CHANNEL="C0MAINTAIN")
