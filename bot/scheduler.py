@@ -26,27 +26,44 @@ MISFIRE_GRACE_SECONDS = 600
 HEARTBEAT_SECONDS = 30  # bot.store.health.STALE_AFTER: four missed beats make a process look gone
 
 
-def leased(app: App, name: str, ttl: timedelta, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
-    """Wrap a job so it runs only while this process holds the lease `name`."""
+def tracked(app: App, name: str, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+    """Wrap every job: App.stop lets a running one finish for a moment before it closes what the job uses, and a
+    job its shutdown then cancels says so at INFO (the scheduler logged it as an ERROR with tracebacks). A job that
+    fails is logged and runs again at its next time."""
     import asyncio
 
     async def run() -> None:
-        if not await asyncio.to_thread(app.database.acquire_lease, name, app.holder, ttl):
-            log.debug("job %s is running in another process; skipped here", name)
-            return
         task = asyncio.current_task()
         if task is not None:
-            app.running_jobs.add(task)  # App.stop lets it finish, for a moment, before it closes what it uses
+            app.running_jobs.add(task)
         try:
             await job()
-        except Exception:  # a failing job is logged and runs again at its next time
+        except Exception:
             log.exception("job %s failed", name)
-        except asyncio.CancelledError:  # the scheduler's shutdown, past App.stop's grace: not an error
+        except asyncio.CancelledError:
             log.info("job %s was stopped by the shutdown before it finished; it runs again after the next start",
                      name)
         finally:
             if task is not None:
                 app.running_jobs.discard(task)
+
+    run.__name__ = name
+    return run
+
+
+def leased(app: App, name: str, ttl: timedelta, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+    """Wrap a job so it runs only while this process holds the lease `name` (and is tracked, as every job is)."""
+    import asyncio
+
+    body = tracked(app, name, job)
+
+    async def run() -> None:
+        if not await asyncio.to_thread(app.database.acquire_lease, name, app.holder, ttl):
+            log.debug("job %s is running in another process; skipped here", name)
+            return
+        try:
+            await body()
+        finally:
             await asyncio.to_thread(app.database.release_lease, name, app.holder)
 
     run.__name__ = name
@@ -88,8 +105,8 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
                           IntervalTrigger(minutes=1), id=f"publish:{platform}", name=f"publish to {platform}",
                           next_run_time=start + timedelta(seconds=2))
     # Every process beats for its own adapters: no lease.
-    scheduler.add_job(app.heartbeat, IntervalTrigger(seconds=HEARTBEAT_SECONDS), id="heartbeat",
-                      name="adapter health", next_run_time=start + timedelta(seconds=HEARTBEAT_SECONDS))
+    scheduler.add_job(tracked(app, "heartbeat", app.heartbeat), IntervalTrigger(seconds=HEARTBEAT_SECONDS),
+                      id="heartbeat", name="adapter health", next_run_time=start + timedelta(seconds=HEARTBEAT_SECONDS))
     # App.start has just run a recovery round itself, so the first scheduled one waits a whole interval: a second
     # round a second after start only counted one more failed attempt of the same stuck approval.
     scheduler.add_job(leased(app, "recover", timedelta(minutes=5), app.curation.recover), IntervalTrigger(minutes=2),
@@ -97,7 +114,8 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
     scheduler.add_job(leased(app, "expire", timedelta(minutes=5), app.curation.expire), IntervalTrigger(hours=1),
                       id="expire", name="expire old candidates")
     hour, minute = (int(part) for part in settings.digest_time.split(":"))
-    scheduler.add_job(app.digest, CronTrigger(hour=hour, minute=minute, timezone=settings.timezone),
+    scheduler.add_job(tracked(app, "digest", app.digest), CronTrigger(hour=hour, minute=minute,
+                                                                       timezone=settings.timezone),
                       id="digest", name="daily digest")
     add_list_jobs(app, scheduler, start)
     return scheduler
@@ -116,7 +134,8 @@ def add_list_jobs(app: App, scheduler: AsyncIOScheduler, start: datetime) -> Non
             except InterpBotError as exc:  # said once to the maintainers by the publisher; logged each round
                 log.error("github: %s", exc)
 
-        scheduler.add_job(github_round, IntervalTrigger(minutes=app.settings.github_sync_minutes), id="github",
+        scheduler.add_job(tracked(app, "github", github_round),
+                          IntervalTrigger(minutes=app.settings.github_sync_minutes), id="github",
                           name="sync with GitHub, follow and publish", next_run_time=start + timedelta(seconds=3))
         publisher.kick = lambda: run_soon(scheduler, "github")
 

@@ -122,3 +122,39 @@ async def test_each_feed_runs_at_its_due_time_after_a_restart(catalogue_dir: Pat
         assert scheduler.get_job("poll:lesswrong").next_run_time == polled.next_poll_at  # its next due time
         scheduler.shutdown(wait=False)
         await app.stop()
+
+
+async def test_a_stop_ends_any_job_under_way_quietly_leased_or_not(catalogue_dir: Path, tmp_path: Path,
+                                                                   caplog) -> None:
+    """Only leased jobs were tracked (1252b65): a SIGTERM during the daily digest or a GitHub round still logged
+    `Job "..." raised an exception` with CancelledError tracebacks."""
+    import asyncio
+    import logging
+
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.scheduler import leased, tracked
+
+    settings = load_settings(catalogue_dir=catalogue_dir, database_url=f"sqlite:///{tmp_path}/s.db")
+    app = App(settings, feeds="unused")
+    started = {"digest": asyncio.Event(), "poll:slow": asyncio.Event()}
+
+    def never_ending(name: str):  # a job still at work when the bot is told to stop
+        async def job() -> None:
+            started[name].set()
+            await asyncio.Event().wait()
+        return job
+
+    app.scheduler = AsyncIOScheduler()
+    app.scheduler.start()
+    app.scheduler.add_job(tracked(app, "digest", never_ending("digest")))
+    app.scheduler.add_job(leased(app, "poll:slow", timedelta(minutes=5), never_ending("poll:slow")))
+    await asyncio.wait_for(asyncio.gather(*(event.wait() for event in started.values())), timeout=10)
+    caplog.set_level(logging.INFO)
+    await app.stop()
+    assert "waiting up to 3 s for 2 running job(s)" in caplog.text
+    for name in started:
+        assert f"job {name} was stopped by the shutdown before it finished" in caplog.text
+    assert "raised an exception" not in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert app.running_jobs == set()
