@@ -233,7 +233,7 @@ class SearchIndex:
     def _words(text: str) -> list[str]:
         return [token for token in fold(text).split() if token not in STOPWORDS]
 
-    def _query_words(self, query: str) -> list[str]:
+    def _query_words(self, query: str, *, join: bool = True) -> list[str]:
         """The query's words as the index spells them: "gpt2" is "gpt 2" when the list only writes "GPT-2",
         "finetune" is "fine tune" when it writes "fine-tune", and "transformer lens" is "transformerlens" when it
         writes "TransformerLens"."""
@@ -243,7 +243,7 @@ class SearchIndex:
         while index < len(typed):
             word = typed[index]
             joined = word + typed[index + 1] if index + 1 < len(typed) else ""
-            if joined in self._weights and word not in STOPWORDS and typed[index + 1] not in STOPWORDS:
+            if join and joined in self._weights and word not in STOPWORDS and typed[index + 1] not in STOPWORDS:
                 words.append(joined)
                 index += 2
                 continue
@@ -320,7 +320,18 @@ class SearchIndex:
         words = self._query_words(query)
         if not words:
             return []
-        words = self._distinctive(words)
+        final = self._scored(self._distinctive(words))
+        if (apart := self._query_words(query, join=False)) != words:
+            # "transformer lens" is TransformerLens first, and still the lenses on transformers after it
+            for doc, score in self._scored(self._distinctive(apart)).items():
+                final[doc] = max(final.get(doc, 0.0), score)
+        best = heapq.nlargest(limit, final.items(), key=itemgetter(1))
+        best.sort(key=lambda pair: (-round(pair[1], 4), self._titles[pair[0]]))
+        return [SearchHit(self._entries[doc], round(score, 4)) for doc, score in best]
+
+    def _scored(self, words: list[str]) -> dict[int, float]:
+        """Each entry's score for these words (BM25F, typo-tolerant), with the boosts for the whole phrase in a
+        title, a must-read, and an acronym typed."""
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, int] = defaultdict(int)
         for word in dict.fromkeys(words):
@@ -348,9 +359,7 @@ class SearchIndex:
             ceiling = max(final.values())
             for doc in named:
                 final[doc] = max(2.0 * final[doc], ceiling * 1.01 + final[doc] / 100)
-        best = heapq.nlargest(limit, final.items(), key=itemgetter(1))
-        best.sort(key=lambda pair: (-round(pair[1], 4), self._titles[pair[0]]))
-        return [SearchHit(self._entries[doc], round(score, 4)) for doc, score in best]
+        return final
 
     def complete_titles(self, prefix: str, limit: int = 25) -> list[Entry]:
         q = fold(clean_query(prefix))
