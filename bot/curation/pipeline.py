@@ -316,13 +316,17 @@ class Curation(FinishesDecisions):
                 if paper.status != "candidate":
                     return VoteOutcome(False, _not_open(paper), paper_id)
                 # The maintainer's own vote first (a topic they name among the suggestions is a topic vote too)...
-                new_vote = bool(emoji_names) and self.store.set_vote(
-                    conn, paper_id=paper_id, person=person, emoji=emoji_names[0], platform=platform, user_id=person,
-                    added=True)
+                before = self._standing(conn, paper)
+                # New if this person had no such vote standing, on any platform (a ✅ on Discord is theirs too).
+                new_vote = person not in (before.approvers if status == "approved" else before.rejecters)
+                if emoji_names:
+                    self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=emoji_names[0],
+                                        platform=platform, user_id=person, added=True)
                 suggested = [t["slug"] for t in paper.topics]
                 if topic in suggested and suggested.index(topic) < len(self.rules.topic_choices):
-                    self.store.set_vote(conn, paper_id=paper_id, person=person, platform=platform, user_id=person,
-                                        emoji=self.rules.topic_choices[suggested.index(topic)], added=True)
+                    new_vote |= self.store.set_vote(conn, paper_id=paper_id, person=person, platform=platform,
+                                                    user_id=person, added=True,
+                                                    emoji=self.rules.topic_choices[suggested.index(topic)])
                 standing = self._standing(conn, paper)
                 voters = standing.approvers if status == "approved" else standing.rejecters
                 needed = self.rules.approvals_needed if status == "approved" else self.rules.rejections_needed

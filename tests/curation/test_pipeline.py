@@ -97,6 +97,9 @@ async def test_two_maintainers_across_platforms_approve_and_the_list_grows(loop_
     again = await curation.handle_vote(post.vote("slack", "U111"))
     assert again.counted
     assert again.decision is None
+    # ...and so is her vote from the shell, which says so (it said "counted", as if the count had moved)
+    shell = await curation.decide(paper_id, "approve", person="alice", platform="console")
+    assert shell.reason == "already counted: 1 of 2 approvals needed; no decision yet"
     # ...and withdrawing her Discord reaction leaves her Slack one standing
     assert (await curation.handle_vote(post.vote("discord", "111", added=False))).reason == "withdrawn"
     final = await curation.handle_vote(post.vote("slack", "U222"))
