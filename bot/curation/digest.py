@@ -71,7 +71,7 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
             continue
         channel_key = f"{adapter.platform}:{channel}"
         if not await asyncio.to_thread(curation.store.claim_digest, channel_key, day, curation.holder,
-                                       stale_after=CLAIM_STALE_AFTER):
+                                       stale_after=CLAIM_STALE_AFTER, over_empty=not empty):
             skipped.append(channel_key)
             continue
         if empty and settings.digest_on_empty == "skip":

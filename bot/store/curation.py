@@ -322,11 +322,13 @@ class CurationStore:
 
     # ------------------------------------------------------------------ digests
 
-    def claim_digest(self, channel: str, day: str, holder: str, *, stale_after: timedelta) -> bool:
+    def claim_digest(self, channel: str, day: str, holder: str, *, stale_after: timedelta,
+                     over_empty: bool = False) -> bool:
         """Take the right to post `day`'s digest in `channel`: exactly one winner across processes.
 
         A claim whose holder died before posting goes stale and may be taken over; the adapters'
-        idempotent publish (keyed by the digest key) makes that retry safe.
+        idempotent publish (keyed by the digest key) makes that retry safe. With `over_empty`, so may a day
+        whose earlier run found nothing and posted nothing: what came in since is that day's digest.
         """
         now = self.db.now()
         table = schema.digests
@@ -337,10 +339,11 @@ class CurationStore:
                                                       holder=holder))
                 return True
             except IntegrityError:
+                stale = (table.c.status == "claimed") & (table.c.claimed_at < now - stale_after)
+                takeable = (stale | (table.c.status == "empty")) if over_empty else stale
                 return bool(conn.execute(
-                    update(table).where(table.c.channel == channel).where(table.c.day == day)
-                    .where(table.c.status == "claimed").where(table.c.claimed_at < now - stale_after)
-                    .values(claimed_at=now, holder=holder)).rowcount)
+                    update(table).where(table.c.channel == channel).where(table.c.day == day).where(takeable)
+                    .values(status="claimed", claimed_at=now, holder=holder)).rowcount)
 
     def finish_digest(self, channel: str, day: str, status: str) -> None:
         table = schema.digests

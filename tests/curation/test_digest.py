@@ -85,6 +85,15 @@ async def test_an_empty_day_is_skipped_or_posted_as_configured(catalogue_dir: Pa
     assert result.empty
     assert result.posted_to == ()
     assert quiet.getvalue() == ""
+    assert (await run_digest(curation, curation.settings)).skipped == ("console:terminal",)  # still nothing
+    # A paper arrives later that day: the day's digest, which was never posted, is posted now (a later run said
+    # "today's digest was already posted" and the paper waited a day).
+    add_candidate(curation.db, 5)
+    later = await run_digest(curation, curation.settings)
+    assert later.posted_to == ("console:terminal",)
+    assert "Feature Family Number 5" in quiet.getvalue()
+    assert (await run_digest(curation, curation.settings)).skipped == ("console:terminal",)  # and once only
+    assert quiet.getvalue().count("interp-bot digest") == 1
     curation.db.close()
 
     chatty = io.StringIO()
