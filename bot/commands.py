@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.catalogue.identifiers import arxiv_id, names_a_link
+from bot.catalogue.identifiers import arxiv_id, names_a_link, one_token
 from bot.catalogue.model import Entry, Topic
 from bot.catalogue.related import SeeAlso
 from bot.catalogue.search import MAX_QUERY_CHARS, CatalogueIndex, TopicMatch
@@ -323,7 +323,7 @@ class Commands:
         if entry.added:
             by = f" (approved by {', '.join(entry.approved_by)})" if entry.approved_by else ""
             fields.append(Field("Added", entry.added + by))
-        how = "arXiv id" if match.how == "link" and arxiv_id(request.args) else match.how
+        how = "arXiv id" if match.how == "link" and arxiv_id(one_token(request.args)) else match.how
         found_by = f"(found by its {how})" if match.how in ("link", "acronym", "title words") else ""
         text = "\n".join(filter(None, [entry.preface, found_by]))
         return Reply(title=entry.title, text=text, items=(entry_item(index, entry),), fields=tuple(fields),

@@ -197,6 +197,7 @@ def test_a_paper_found_by_its_arxiv_id_shows_the_arxiv_link(commands: Commands) 
     reply = commands.execute("paper arXiv:2202.05262")
     assert reply.title == "Locating and Editing Factual Associations in GPT"
     assert "(found by its arXiv id)" in reply.text
+    assert "(found by its arXiv id)" in commands.execute("paper arXiv 2202.05262").text  # as references write it
     assert ("arXiv", "https://arxiv.org/abs/2202.05262") in [(f.name, f.value) for f in reply.fields]
     assert commands.execute("search 2202.05262").items[0].title.startswith("Locating and Editing")
 

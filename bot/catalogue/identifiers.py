@@ -99,7 +99,7 @@ def doi_keys(doi: str) -> set[Key]:
     return keys
 
 
-def _one_token(query: str) -> str:
+def one_token(query: str) -> str:
     """The query as one token: "<url>", "(id)" or "[id]" unwrapped, a sentence's full stop or comma dropped, and
     "arXiv: 2202.05262", "arXiv 2202.05262" or "doi: 10.x/y" without the space."""
     query = query.strip().strip("<>")
@@ -115,7 +115,7 @@ def _one_token(query: str) -> str:
 def names_a_link(query: str) -> bool:
     """Is the query plainly a link or an id (a URL, a DOI, an arXiv or ACL Anthology id), not words? A bare
     OpenReview id is left out: it cannot be told from a long word."""
-    query = _one_token(query)
+    query = one_token(query)
     if not query or " " in query:
         return False
     if arxiv_id(query) or _DOI.match(query.removeprefix("doi:")) or _ACL_BARE.fullmatch(query):
@@ -127,7 +127,7 @@ def names_a_link(query: str) -> bool:
 
 def query_keys(query: str) -> set[Key]:
     """The keys a reader's query may stand for: a link in any spelling, or a bare id of any kind."""
-    query = _one_token(query)
+    query = one_token(query)
     if not query or " " in query:
         return set()
     keys: set[Key] = set()
