@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -56,16 +57,42 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 @contextlib.contextmanager
 def _dry_run_database(settings: Settings) -> Iterator[Settings]:
-    """The settings a dry run uses. A dry run stores nothing, so it makes no database either: with none there
-    yet, it reads an empty one, made for the run and removed after it."""
-    from bot.store.db import missing_sqlite_file
+    """The settings a dry run uses. A dry run stores nothing, so it makes no database and migrates none either:
+    with none there yet, it reads an empty one; with one of an older schema (a new version tried before the bots
+    are upgraded), a migrated copy of it (SQLite; PostgreSQL is refused). Either is removed after the run."""
+    from bot.errors import StoreError
+    from bot.store.db import SCHEMA_VERSION, Database, make_engine, missing_sqlite_file, safe_url
 
-    if (missing := missing_sqlite_file(settings.database_url)) is None:
-        yield settings
-        return
-    print(f"interp-bot: no database at {missing} yet; the dry run reads an empty one", file=sys.stderr)
+    url = settings.database_url
     with tempfile.TemporaryDirectory(prefix="interp-bot-dry-run-") as scratch:
-        yield settings.model_copy(update={"database_url": f"sqlite:///{Path(scratch) / 'dry-run.db'}"})
+        scratch_url = f"sqlite:///{Path(scratch) / 'dry-run.db'}"
+        if (missing := missing_sqlite_file(url)) is not None:
+            print(f"interp-bot: no database at {missing} yet; the dry run reads an empty one", file=sys.stderr)
+            yield settings.model_copy(update={"database_url": scratch_url})
+            return
+        database = Database(make_engine(url, create=False))
+        try:
+            version = database.current_version()
+            if version >= SCHEMA_VERSION or version == 0:  # current, newer (refused as usual), or a new server
+                database.close()
+                yield settings
+                return
+            if database.engine.dialect.name != "sqlite":
+                raise StoreError(f"the database at {safe_url(url)} is schema {version}, and this interp-bot needs "
+                                 f"{SCHEMA_VERSION}: a dry run migrates nothing (bots of the older version may still "
+                                 "use it); run it after the upgrade")
+            raw = database.engine.raw_connection()
+            copy = sqlite3.connect(Path(scratch) / "dry-run.db")
+            try:
+                raw.driver_connection.backup(copy)  # type: ignore[union-attr]
+            finally:
+                copy.close()
+                raw.close()
+        finally:
+            database.close()
+        print(f"interp-bot: the database is schema {version}; the dry run reads a copy migrated to {SCHEMA_VERSION} "
+              "and leaves it as it is", file=sys.stderr)
+        yield settings.model_copy(update={"database_url": scratch_url})
 
 
 def _poll(args: argparse.Namespace, settings: Settings) -> int:

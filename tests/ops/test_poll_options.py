@@ -50,3 +50,30 @@ async def test_poll_exits_1_when_any_feed_failed_so_cron_sees_it(tmp_path: Path,
     assert result.returncode == 1
     assert "1/2 feeds polled, 1 failed," in result.stdout
     assert "gone: FAILED — HTTP 404" in result.stdout
+
+
+async def test_a_dry_run_reads_an_older_database_through_a_migrated_copy(tmp_path: Path,
+                                                                         feed_server: FeedServer) -> None:
+    """A new version tried with --dry-run before the bots are upgraded migrated their database under them."""
+    from sqlalchemy import update
+
+    from bot.store import schema
+    from bot.store.db import SCHEMA_VERSION, Database, make_engine
+
+    url = f"sqlite:///{tmp_path}/bot.db"
+    database = Database.open(url)
+    with database.transaction() as conn:  # as the previous release left it (its migration 7 only adds a column)
+        conn.execute(update(schema.schema_version).values(version=SCHEMA_VERSION - 1))
+    database.close()
+    feeds = write_feeds(tmp_path / "feeds.yaml", feed_server, {"cs-cl": CANDIDATE_FEEDS["cs-cl"]})
+    env = bot_env(tmp_path, database_url=url, feeds_file=feeds)
+
+    result = await cli(env, tmp_path, "poll", "--dry-run")
+
+    assert result.returncode == 0, result.stderr
+    assert (f"the database is schema {SCHEMA_VERSION - 1}; the dry run reads a copy migrated to {SCHEMA_VERSION} "
+            "and leaves it as it is") in result.stderr
+    assert "[dry run] cs-cl:" in result.stdout
+    untouched = Database(make_engine(url, create=False))
+    assert untouched.current_version() == SCHEMA_VERSION - 1
+    untouched.close()
