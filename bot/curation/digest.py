@@ -43,9 +43,12 @@ def local_day(now: datetime, timezone: str) -> str:
 
 def compose(curation: Curation, now: datetime, timezone: str) -> tuple[str, Post, bool]:
     """Today's digest: what became a candidate or got listed in the last 24 hours, and how many relevant papers the
-    daily candidate budget held back."""
+    daily candidate budget held back. Since the last digest, if that is nearer: a day whose digest found nothing
+    at its time may post what came in later that day, which tomorrow's must not post again."""
     day = local_day(now, timezone)
     since = now - timedelta(days=1)
+    if (covered := curation.store.covered_before(day)) is not None and covered > since:
+        since = covered + timedelta(microseconds=1)  # what came in at that very moment was in that digest
     candidates = curation.papers.papers(status="candidate", since=since)
     approved = []
     for decision in curation.store.decisions(since=since):
@@ -71,7 +74,7 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
             continue
         channel_key = f"{adapter.platform}:{channel}"
         if not await asyncio.to_thread(curation.store.claim_digest, channel_key, day, curation.holder,
-                                       stale_after=CLAIM_STALE_AFTER, over_empty=not empty):
+                                       stale_after=CLAIM_STALE_AFTER, over_empty=not empty, covers_until=now):
             skipped.append(channel_key)
             continue
         if empty and settings.digest_on_empty == "skip":

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store import schema
@@ -323,7 +323,7 @@ class CurationStore:
     # ------------------------------------------------------------------ digests
 
     def claim_digest(self, channel: str, day: str, holder: str, *, stale_after: timedelta,
-                     over_empty: bool = False) -> bool:
+                     over_empty: bool = False, covers_until: datetime | None = None) -> bool:
         """Take the right to post `day`'s digest in `channel`: exactly one winner across processes.
 
         A claim whose holder died before posting goes stale and may be taken over; the adapters'
@@ -336,14 +336,15 @@ class CurationStore:
             try:
                 with conn.begin_nested():
                     conn.execute(insert(table).values(channel=channel, day=day, status="claimed", claimed_at=now,
-                                                      holder=holder))
+                                                      holder=holder, covers_until=covers_until or now))
                 return True
             except IntegrityError:
                 stale = (table.c.status == "claimed") & (table.c.claimed_at < now - stale_after)
                 takeable = (stale | (table.c.status == "empty")) if over_empty else stale
                 return bool(conn.execute(
                     update(table).where(table.c.channel == channel).where(table.c.day == day).where(takeable)
-                    .values(status="claimed", claimed_at=now, holder=holder)).rowcount)
+                    .values(status="claimed", claimed_at=now, holder=holder,
+                            covers_until=covers_until or now)).rowcount)
 
     def finish_digest(self, channel: str, day: str, status: str) -> None:
         table = schema.digests
@@ -357,6 +358,14 @@ class CurationStore:
             row = conn.execute(select(table).where(table.c.status == "posted")
                                .order_by(table.c.posted_at.desc()).limit(1)).first()
         return (row.channel, row.day, utc(row.posted_at)) if row else None
+
+    def covered_before(self, day: str) -> datetime | None:
+        """Up to when the latest digest posted for a day before `day` (in any channel) covered, if one was."""
+        table = schema.digests
+        with self.db.engine.connect() as conn:
+            covered = conn.execute(select(func.max(table.c.covers_until)).where(table.c.status == "posted")
+                                   .where(table.c.day < day)).scalar()
+        return utc(covered)
 
     def digest_count(self, day: str) -> int:
         table = schema.digests

@@ -363,11 +363,13 @@ def _migration_6_job_runs(database: Database) -> None:
 
 def _migration_7_feed_retry_after(database: Database) -> None:
     """A server's Retry-After is kept as a time (feeds.retry_after_until): `interp-bot poll`, which polls every
-    feed at once whatever its schedule, fetched a feed again that had asked to be left alone for an hour."""
+    feed at once whatever its schedule, fetched a feed again that had asked to be left alone for an hour. A digest
+    records what it covered (digests.covers_until), so a late digest's papers are not posted again the next day."""
     with database.transaction() as conn:
-        if "retry_after_until" not in {column["name"] for column in inspect(conn).get_columns("feeds")}:
-            kind = schema.feeds.c.retry_after_until.type.compile(dialect=conn.dialect)
-            conn.exec_driver_sql(f"ALTER TABLE feeds ADD COLUMN retry_after_until {kind}")
+        for table, name in (("feeds", "retry_after_until"), ("digests", "covers_until")):
+            if name not in {column["name"] for column in inspect(conn).get_columns(table)}:
+                kind = schema.metadata.tables[table].c[name].type.compile(dialect=conn.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
 MIGRATIONS: dict[int, Callable[[Database], None]] = {

@@ -106,6 +106,29 @@ async def test_an_empty_day_is_skipped_or_posted_as_configured(catalogue_dir: Pa
     curation.db.close()
 
 
+async def test_a_late_digest_of_an_empty_day_is_not_posted_again_the_next_day(catalogue_dir: Path,
+                                                                               database_url: str) -> None:
+    """The digest looked back 24 hours: a paper a late run posted at 15:00 (its day empty at 09:00) came again in
+    the next morning's digest."""
+    out = io.StringIO()
+    curation = make(catalogue_dir, database_url, "a", out)
+    clock = {"now": datetime(2026, 12, 1, 9, 0, tzinfo=UTC)}
+    curation.db.clock = lambda: clock["now"]
+    assert (await run_digest(curation, curation.settings)).posted_to == ()  # 09:00: nothing yet
+    clock["now"] = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    add_candidate(curation.db, 7)
+    assert (await run_digest(curation, curation.settings)).posted_to == ("console:terminal",)  # the late run
+    clock["now"] = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    add_candidate(curation.db, 8)
+    next_day = await run_digest(curation, curation.settings)
+    assert next_day.posted_to == ("console:terminal",)
+    titles = [item.title for item in next_day.post.reply.items]
+    assert any("Feature Family Number 8" in title for title in titles)
+    assert not any("Feature Family Number 7" in title for title in titles)
+    assert out.getvalue().count("Feature Family Number 7") == 1
+    curation.db.close()
+
+
 def _paper_values(n: int, score: float) -> dict:
     arxiv = f"2411.{20000 + n:05d}"
     return {"canonical_id": f"arxiv:{arxiv}", "arxiv_id": arxiv, "title": f"Steering vectors, part {n}",
