@@ -30,8 +30,10 @@ _COMMENT = re.compile(r"^<!--.*-->$")
 _COUNT_LINE = re.compile(r"^\d+ entries in \d+ topics\. .*must-read\.$")
 _ANCHOR_LINKS = re.compile(r"^(?:[*-]\s+)?(?:[\s:,·()]*\[[^\]]*\]\(#[^)\s]*\))+[\s:,·()]*$")
 _CONTENTS = ("contents", "table of contents")
-_LIST_LIKE = re.compile(r"^\s*(?:[+*-]|\d+[.)])\s|^\s*\*\*")
-_MD_ESCAPED = re.compile(r"\\([\\`*_\[\]<>|~:.])")
+# A line with an entry's shape (a bold title, then a [[label]](link)), in a list style the importer does not read
+# ("+ **...**", "1. **...**", or no marker at all): an error, never a section's description.
+_ENTRY_SHAPED = re.compile(r"^\s*(?:(?:[+*-]|\d+[.)])\s+)?(?:🌟\s*)?\*\*.+?\*\*.*\[\[[^\]]+\]\]\(")
+_MD_ESCAPED = re.compile(r"\\([\\`*_\[\]<>|~:.)+\-#])")
 _ACRONYM = re.compile(r"^\(\*(.+?)\*\)")
 _LINK_LABEL = re.compile(r"^\[\[(.+?)\]\]\(")
 _INNER_LINK = re.compile(r"^\[(?P<doi>[^\]]*)\]\((?P<url>.*)\)$")
@@ -123,7 +125,7 @@ def import_markdown(text: str) -> Catalogue:
             continue
         heading = _HEADING.match(line)
         if heading:
-            level, title = len(heading.group(1)), _unescape(heading.group(2).strip())
+            level, title = len(heading.group(1)), heading.group(2).strip()  # rendered as written, never escaped
             last = None
             in_contents = level == 2 and fold(title) in _CONTENTS
             if level == 1:
@@ -151,7 +153,7 @@ def import_markdown(text: str) -> Catalogue:
             last.notes.append(_unescape(sub.group(1).strip()))
             continue
         bullet = _BULLET.match(line)
-        if not bullet and last is None and stack[-1] not in placement and not _LIST_LIKE.match(line):
+        if not bullet and last is None and stack[-1] not in placement and not _ENTRY_SHAPED.match(line):
             # A section's own paragraph, before its list: prose, never what looks like an entry of another list style
             row = topic_rows[stack[-1]]
             row["description"] = " ".join(filter(None, [row.get("description", ""), _unescape(line.strip())]))
@@ -270,8 +272,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 # GitHub links bare addresses by itself ("autolinks"): "http://", "https://", "ftp://" and "www." are broken by an
 # escape, which renders as nothing; an e-mail address (and "mailto:"/"xmpp:") only by a word joiner after its "@".
 _AUTOLINK_SCHEME = re.compile(r"(?<=[A-Za-z])(?=://)")
-_AUTOLINK_WWW = re.compile(r"(?i)\b(www)\.")
-_AUTOLINK_EMAIL = re.compile(r"@(?=[A-Za-z0-9])")
+_AUTOLINK_WWW = re.compile(r"(?i)(?<![A-Za-z0-9])(www)\.")  # GitHub starts one after "_" too
+_AUTOLINK_EMAIL = re.compile(r"@")  # and takes "-", "_" and "." after the "@"
 WORD_JOINER = "\u2060"
 
 
@@ -281,6 +283,16 @@ def md_escape(text: str) -> str:
     text = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
     text = _AUTOLINK_WWW.sub(r"\1\\.", _AUTOLINK_SCHEME.sub("\\\\", text))
     return _AUTOLINK_EMAIL.sub("@" + WORD_JOINER, text)
+
+
+# What makes a paragraph something else when it starts a line: a list item, a heading, a quote.
+_BLOCK_START = re.compile(r"^(?:(\d+)([.)])|([+\-#>]))(?=\s|$)")
+
+
+def md_paragraph(text: str) -> str:
+    """`md_escape`, and a leading "1." "-" "+" "#" or ">" escaped, so a description stays one paragraph."""
+    text = md_escape(text)
+    return _BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}", text)
 
 
 def md_url(url: str) -> str:
@@ -385,7 +397,7 @@ def sections(catalogue: Catalogue, anchors: dict[str, str],
     for topic in catalogue.topics:
         out += [f"{'#' * (topic.depth + 1)} {topic.title}", "", *local_contents(catalogue, topic, anchors)]
         if topic.description:
-            out += [md_escape(topic.description), ""]
+            out += [md_paragraph(topic.description), ""]
         placed = catalogue.placement.get(topic.slug, ())
         for entry_id in placed:
             entry = catalogue.entry(entry_id)

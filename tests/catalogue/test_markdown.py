@@ -134,16 +134,19 @@ def test_a_list_the_bot_rendered_imports_back_to_the_same_list() -> None:
 
     committed = load_catalogue(CATALOGUE)
     # A section's own paragraph, and markup a title and a note escape, come back as they were written.
-    topics = tuple(replace(t, description="Papers that *open* the [box] | so to speak.") if t.slug == "probing"
-                   else t for t in committed.topics)
+    described = {"probing": "Papers that *open* the [box] | so to speak.", "linearity": "1. Basics first",
+                 "neuron": "+ more, # and > this"}
+    topics = tuple(replace(t, description=described.get(t.slug, t.description), title=t.title + r" \. and \: kept"
+                           if t.slug == "attention" else t.title) for t in committed.topics)
     entries = tuple(replace(e, title=e.title + " <with_*markup*>", notes=(*e.notes, "a [note] `x`"))
                     if e.id == committed.placement["probing"][0] else e for e in committed.entries)
     listed = replace(committed, topics=topics, entries=entries)
     rendered = render_markdown(listed)
     again = import_markdown(rendered)
     assert render_markdown(again) == rendered
-    assert next(t for t in again.topics if t.title == "Probing").description == \
-        "Papers that *open* the [box] | so to speak."
+    assert {t.title: t.description for t in again.topics if t.description} == \
+        {t.title: t.description for t in listed.topics if t.description}
+    assert r"Attention \. and \: kept" in [t.title for t in again.topics]  # headings are written as they are
     assert {e.title: (e.notes, e.acronym, e.starred, e.links) for e in again.entries} == \
         {e.title: (e.notes, e.acronym, e.starred, e.links) for e in listed.entries}
 
@@ -156,8 +159,9 @@ def test_entries_in_a_list_style_it_does_not_read_are_an_error_not_a_description
     into it, and the import said it had succeeded."""
     with pytest.raises(MarkdownImportError, match="line 5: unexpected text outside a bullet"):
         import_markdown(f"# L\n\n## T\n\n{item}\n* **Paper Two** [[paper]](https://arxiv.org/abs/2301.00002)\n")
-    described = import_markdown("# L\n\n## T\n\nWhat this section holds.\n\n* **Paper Two** [[p]](https://a.example/)\n")
-    assert described.topics[0].description == "What this section holds."
+    for prose in ("What this section holds.", "**Note:** these are surveys, read them first.", "1. Basics first"):
+        described = import_markdown(f"# L\n\n## T\n\n{prose}\n\n* **Paper Two** [[p]](https://a.example/)\n")
+        assert described.topics[0].description == prose
 
 
 def test_markup_in_titles_is_rendered_inert() -> None:

@@ -170,7 +170,8 @@ def test_the_committed_readme_is_what_github_shows_of_the_list() -> None:
 
 
 HOSTILE = ("~~struck~~ see http://evil.example, HTTPS://evil.example/x, www.evil.example, ftp://evil.example, "
-           "mail me@evil.example or mailto:me@evil.example, [click](https://evil.example) <b>bold</b> *em* `code`")
+           "mail me@evil.example or mailto:me@evil.example, [click](https://evil.example) <b>bold</b> *em* `code` "
+           "_www.evil.example a_www.evil.example me@-evil.example me@_evil.example me@.evil.example")
 
 
 @pytest.mark.parametrize("style", ["list", "awesome"])
