@@ -56,7 +56,12 @@ class Standing:
 
     approvers: list[str]
     rejecters: list[str]
-    topic_votes: dict[int, int]  # index into the paper's suggested topics -> people who chose it
+    topic_voters: dict[int, set[str]]  # index into the paper's suggested topics -> the people who chose it
+
+    @property
+    def topic_votes(self) -> dict[int, int]:
+        """How many people chose each topic: one person's 1️⃣ on Discord and on Slack is one choice."""
+        return {index: len(people) for index, people in self.topic_voters.items()}
 
 
 class ApprovalPublisher(Protocol):
@@ -244,7 +249,7 @@ class Curation(FinishesDecisions):
             elif kind[0] == "reject" and person not in standing.rejecters:
                 standing.rejecters.append(person)
             elif kind[0] == "topic" and kind[1] is not None and kind[1] < len(paper.topics):
-                standing.topic_votes[kind[1]] = standing.topic_votes.get(kind[1], 0) + 1
+                standing.topic_voters.setdefault(kind[1], set()).add(person)
         return standing
 
     def _standing_text(self, conn: Any, paper: StoredPaper) -> str:
@@ -324,9 +329,10 @@ class Curation(FinishesDecisions):
                                         platform=platform, user_id=person, added=True)
                 suggested = [t["slug"] for t in paper.topics]
                 if topic in suggested and suggested.index(topic) < len(self.rules.topic_choices):
-                    new_vote |= self.store.set_vote(conn, paper_id=paper_id, person=person, platform=platform,
-                                                    user_id=person, added=True,
-                                                    emoji=self.rules.topic_choices[suggested.index(topic)])
+                    choice = suggested.index(topic)
+                    new_vote |= person not in before.topic_voters.get(choice, set())
+                    self.store.set_vote(conn, paper_id=paper_id, person=person, platform=platform, user_id=person,
+                                        added=True, emoji=self.rules.topic_choices[choice])
                 standing = self._standing(conn, paper)
                 voters = standing.approvers if status == "approved" else standing.rejecters
                 needed = self.rules.approvals_needed if status == "approved" else self.rules.rejections_needed

@@ -147,6 +147,25 @@ async def test_one_rejection_vetoes_and_topic_votes_choose_the_topic(loop_parts,
         "probing",)
 
 
+async def test_a_persons_topic_choice_counts_once_whatever_platforms_it_is_made_on(loop_parts) -> None:
+    """alice's 2️⃣ on Discord, on Slack and from the shell counted three times and outvoted the two people who
+    chose 1️⃣; and her repeat from the shell was said to be "counted"."""
+    curation, _ = loop_parts
+    paper_id = add_candidate(curation.db, 6)
+    post = Posted(curation, paper_id)
+    await curation.handle_vote(post.vote("discord", "111", emoji="two"))
+    await curation.handle_vote(post.vote("slack", "U111", emoji="two"))
+    await curation.handle_vote(post.vote("discord", "111"))  # alice approves: 1 of 2
+    repeat = await curation.decide(paper_id, "approve", person="alice", topic=TOPICS[1]["slug"])
+    assert repeat.reason == "already counted: 1 of 2 approvals needed; no decision yet"
+    await curation.handle_vote(post.vote("discord", "777", emoji="one", roles=("999",)))  # a role holder
+    outcome = await curation.handle_vote(post.vote("discord", "222", emoji="one"))  # bob chooses 1️⃣ ...
+    assert outcome.decision is None
+    outcome = await curation.handle_vote(post.vote("discord", "222"))  # ... and approves
+    assert outcome.decision == "approved"
+    assert curation.store.decision(paper_id).topic == TOPICS[0]["slug"]  # two people against one
+
+
 @pytest.mark.parametrize("approvals_needed", [1, 2])
 async def test_simultaneous_approvals_decide_once_and_write_exactly_one_entry(catalogue_dir: Path, database_url: str,
                                                                                approvals_needed: int) -> None:
