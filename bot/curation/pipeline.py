@@ -218,13 +218,15 @@ class Curation(FinishesDecisions):
                     paper = self._promoted(conn, paper)
                 if paper.status != "candidate":  # a vote on it would be stored and never count
                     return VoteOutcome(False, _not_open(paper), paper_id)
+                before = self._standing(conn, paper)
                 changed = self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=emoji_name,
                                               platform="console", user_id=person, added=added)
                 decision = self._tally(conn, paper_id) if changed else None
                 if not changed:
                     return VoteOutcome(False, "unchanged", paper_id)
-                if decision is None:  # where the votes stand now: the same emoji twice, or 👍 then ✅, is one vote
-                    what = "counted" if added else "withdrawn"
+                if decision is None:  # where the votes stand now: 👍 after ✅ from one person is one vote
+                    moved = self._standing(conn, paper) != before
+                    what = ("counted" if moved else "already counted") if added else "withdrawn"
                     return VoteOutcome(True, f"{what}: {self._standing_text(conn, paper)}", paper_id)
             return VoteOutcome(True, "counted" if added else "withdrawn", paper_id, decision)
 

@@ -118,7 +118,7 @@ async def test_console_votes_count_as_the_configured_person_and_topic_votes_surv
     code, out, err = await cli(tmp_path, "console", stdin=f":+1: {paper_id}\nvote +1 {paper_id} --remove\n"
                                                           f"vote +1 {paper_id} --remove\n")
     assert code == 0, err
-    assert "counted: 1 of 2 approvals, 0 of 1 rejections; no decision yet" in out
+    assert "already counted: 1 of 2 approvals, 0 of 1 rejections; no decision yet" in out
     assert f"Vote withdrawn from candidate #{paper_id}" in out
     assert "withdrawn: 1 of 2 approvals, 0 of 1 rejections; no decision yet" in out
     assert f"Nothing changed for candidate #{paper_id}" in out  # nothing left to take back
