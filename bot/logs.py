@@ -6,6 +6,7 @@ discord.py, slack-bolt, httpx and SQLAlchemy alike, including exception tracebac
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import re
@@ -53,6 +54,12 @@ class RedactingFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
+    def __init__(self, *, ascii_only: bool = False):
+        """`ascii_only`: JSON's own escapes for non-ASCII text, for a log stream that cannot hold every character
+        (its "?" would corrupt the data)."""
+        super().__init__()
+        self.ascii_only = ascii_only
+
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
@@ -65,7 +72,7 @@ class JsonFormatter(logging.Formatter):
         for key in ("feed", "candidate", "platform", "channel"):
             if hasattr(record, key):
                 data[key] = getattr(record, key)
-        return json.dumps(data, ensure_ascii=False)
+        return json.dumps(data, ensure_ascii=self.ascii_only)
 
 
 def setup_logging(settings: Settings, *, stream: TextIO | None = None) -> logging.Handler:
@@ -73,7 +80,8 @@ def setup_logging(settings: Settings, *, stream: TextIO | None = None) -> loggin
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(RedactingFilter(settings.secret_values()))
     if settings.log_json:
-        handler.setFormatter(JsonFormatter())
+        encoding = getattr(handler.stream, "encoding", None) or "utf-8"
+        handler.setFormatter(JsonFormatter(ascii_only=codecs.lookup(encoding).name != "utf-8"))
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     root = logging.getLogger()

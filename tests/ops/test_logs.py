@@ -178,6 +178,25 @@ async def test_json_logs_are_one_valid_object_per_line(tmp_path: Path, feed_serv
     assert "Traceback" in failure["exception"]  # at DEBUG, the connection's traceback too
 
 
+def test_json_logs_to_an_ascii_stream_keep_every_character_exact() -> None:
+    """The CLI gives "?" for what its output cannot hold; a JSON log line must not lose a feed's title to it."""
+    import io
+    import logging
+
+    from bot.logs import setup_logging
+    from bot.settings import Settings
+
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii", errors="replace", write_through=True)
+    handler = setup_logging(Settings(_env_file=None, log_json=True), stream=stream)
+    try:
+        logging.getLogger("bot.test").warning("feed x: parse error in “Marušič”")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    (line,) = raw.getvalue().decode("ascii").splitlines()
+    assert json.loads(line)["message"] == "feed x: parse error in “Marušič”"
+
+
 @pytest.mark.parametrize("log_json", ["false", "true"])
 def test_the_redactor_hides_every_secret_from_any_logger(monkeypatch: pytest.MonkeyPatch, log_json: str) -> None:
     """The proof that would fail without the filter: the paths above leak nothing even unfiltered (the SDKs
