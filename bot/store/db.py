@@ -24,7 +24,7 @@ from bot.store import schema
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -42,9 +42,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def missing_sqlite_file(url: str) -> Path | None:
-    """The SQLite file `url` names, when it does not exist yet; None for one that does, an in-memory database,
-    PostgreSQL or a URL that is no database URL (make_engine says what is wrong with it)."""
+def sqlite_file(url: str) -> Path | None:
+    """The SQLite file `url` names; None for an in-memory database, PostgreSQL or a URL that is no database URL
+    (make_engine says what is wrong with it)."""
     try:
         parsed = make_url(normalise_url(url))
     except (ArgumentError, ValueError):
@@ -52,7 +52,13 @@ def missing_sqlite_file(url: str) -> Path | None:
     database = parsed.database or ""
     if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
         return None
-    return None if Path(database).is_file() else Path(database)
+    return Path(database)
+
+
+def missing_sqlite_file(url: str) -> Path | None:
+    """The SQLite file `url` names, when it does not exist yet."""
+    path = sqlite_file(url)
+    return None if path is None or path.is_file() else path
 
 
 def make_engine(url: str, *, create: bool = True) -> Engine:
@@ -122,16 +128,22 @@ class Database:
         """Connect, and migrate to the current schema (or, with `migrate` off, refuse any other schema). With
         `create` off nothing is made or changed: no SQLite directory or file, no migration (`status`)."""
         database = cls(make_engine(url, create=create), clock)
-        try:
+        with _usable(url):
             if migrate:  # without `create`, only a database that exists (make_engine checked) is migrated
                 database.migrate()
             else:
                 database.check_version()
-        except OperationalError as exc:
-            raise StoreError(f"cannot reach the database at {safe_url(url)}: {exc.orig}") from None
-        except DatabaseError as exc:  # SQLite's "file is not a database": some other file at that path
-            raise StoreError(f"the database at {safe_url(url)} cannot be used: {exc.orig}") from None
         return database
+
+    @classmethod
+    def version_at(cls, url: str) -> int:
+        """The schema version of the database at `url` (0: none yet), changing nothing (a dry run's question)."""
+        database = cls(make_engine(url, create=False))
+        try:
+            with _usable(url):
+                return database.current_version()
+        finally:
+            database.close()
 
     def now(self) -> datetime:
         return utc(self.clock())  # type: ignore[return-value]
@@ -265,6 +277,17 @@ def _newer_schema(version: int) -> str:
             "interp-bot has used it; run that version (a schema is never migrated back)")
 
 
+@contextmanager
+def _usable(url: str) -> Iterator[None]:
+    """A database that cannot be reached or used is a StoreError saying which (the password hidden)."""
+    try:
+        yield
+    except OperationalError as exc:
+        raise StoreError(f"cannot reach the database at {safe_url(url)}: {exc.orig}") from None
+    except DatabaseError as exc:  # SQLite's "file is not a database": some other file at that path
+        raise StoreError(f"the database at {safe_url(url)} cannot be used: {exc.orig}") from None
+
+
 def safe_url(url: str) -> str:
     """The URL without its password, for messages and logs."""
     from sqlalchemy.engine import make_url
@@ -363,13 +386,22 @@ def _migration_6_job_runs(database: Database) -> None:
 
 def _migration_7_feed_retry_after(database: Database) -> None:
     """A server's Retry-After is kept as a time (feeds.retry_after_until): `interp-bot poll`, which polls every
-    feed at once whatever its schedule, fetched a feed again that had asked to be left alone for an hour. A digest
-    records what it covered (digests.covers_until), so a late digest's papers are not posted again the next day."""
+    feed at once whatever its schedule, fetched a feed again that had asked to be left alone for an hour."""
+    _add_column(database, "feeds", "retry_after_until")
+
+
+def _migration_8_digest_coverage(database: Database) -> None:
+    """A digest records up to when it covered (digests.covers_until), so a late digest's papers are not posted
+    again the next day."""
+    _add_column(database, "digests", "covers_until")
+
+
+def _add_column(database: Database, table: str, name: str) -> None:
+    """Add `name` to `table` as schema.py declares it, unless it is there (a database made by create_all)."""
     with database.transaction() as conn:
-        for table, name in (("feeds", "retry_after_until"), ("digests", "covers_until")):
-            if name not in {column["name"] for column in inspect(conn).get_columns(table)}:
-                kind = schema.metadata.tables[table].c[name].type.compile(dialect=conn.dialect)
-                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+        if name not in {column["name"] for column in inspect(conn).get_columns(table)}:
+            kind = schema.metadata.tables[table].c[name].type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
@@ -380,4 +412,5 @@ MIGRATIONS: dict[int, Callable[[Database], None]] = {
     5: _migration_5_relevance_lessons_and_budget,
     6: _migration_6_job_runs,
     7: _migration_7_feed_retry_after,
+    8: _migration_8_digest_coverage,
 }

@@ -197,7 +197,7 @@ digests = Table(
     Column("claimed_at", DateTime(timezone=True), nullable=False),
     Column("holder", String(100), nullable=False),
     Column("posted_at", DateTime(timezone=True)),
-    # What the digest covered: up to the moment it was composed (schema 7). The next day's starts there when that
+    # What the digest covered: up to the moment it was composed (schema 8). The next day's starts there when that
     # is nearer than a day ago (a late run of a day that was empty at its time).
     Column("covers_until", DateTime(timezone=True)),
 )

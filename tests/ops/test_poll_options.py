@@ -77,3 +77,27 @@ async def test_a_dry_run_reads_an_older_database_through_a_migrated_copy(tmp_pat
     untouched = Database(make_engine(url, create=False))
     assert untouched.current_version() == SCHEMA_VERSION - 1
     untouched.close()
+
+
+async def test_a_dry_run_against_a_file_that_is_no_database_says_so_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "notes.db").write_text("hello\n", encoding="utf-8")
+    env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path}/notes.db")
+    result = await cli(env, tmp_path, "digest", "--dry-run")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (f"interp-bot: the database at sqlite:///{tmp_path}/notes.db cannot be used: "
+                                     "file is not a database")
+
+
+async def test_a_dry_run_against_an_empty_server_creates_no_tables(tmp_path: Path, postgres_url: str) -> None:
+    from sqlalchemy import create_engine, inspect
+
+    from bot.store.db import normalise_url
+
+    result = await cli(bot_env(tmp_path, database_url=postgres_url), tmp_path, "digest", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "is empty; the dry run reads an empty one instead" in result.stderr
+    engine = create_engine(normalise_url(postgres_url))
+    try:
+        assert inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()

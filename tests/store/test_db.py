@@ -102,7 +102,7 @@ def test_a_version_1_database_gains_the_publishing_and_link_tables(database_url:
     engine.dispose()
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 7
+        assert database.current_version() == SCHEMA_VERSION == 8
         assert new_tables <= set(inspect(database.engine).get_table_names())
         with database.engine.connect() as conn:
             assert conn.execute(select(schema.leases.c.name)).scalars().all() == ["kept"]
@@ -134,7 +134,7 @@ def test_a_schema_1_database_gains_the_feed_health_columns(database_url: str) ->
 
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 7
+        assert database.current_version() == SCHEMA_VERSION == 8
         columns = {c["name"] for c in inspect(database.engine).get_columns("feeds")}
         assert {"failing_since", "degraded", "degraded_since", "last_new_item_at", "new_item_gap_seconds",
                 "new_item_gaps_seen", "retry_after_until"} <= columns
@@ -187,10 +187,33 @@ def test_a_schema_4_database_gains_lessons_and_the_candidate_budget(database_url
 
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 7
+        assert database.current_version() == SCHEMA_VERSION == 8
         assert [(x.paper_id, x.decision, x.forgotten) for x in CurationStore(database).lessons()] == \
             [(1, "approved", False)]
         assert PaperStore(database).candidates_since(seen_at) == 2  # the approved one and the pending one
         assert PaperStore(database).held_back() == []
+    finally:
+        database.close()
+
+
+def test_a_schema_7_database_gains_the_digest_coverage_column(database_url: str) -> None:
+    """Schema 7 had the feeds' Retry-After; the digests' coverage came after it, in a migration of its own, so a
+    database already at 7 gains it too (`digest` and `status` would fail on the missing column)."""
+    from sqlalchemy import Column, MetaData, Table, create_engine, inspect
+
+    from bot.store.db import normalise_url
+
+    old_digests = Table("digests", MetaData(), *(Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+                                                 for c in schema.digests.columns if c.name != "covers_until"))
+    engine = create_engine(normalise_url(database_url))
+    with engine.begin() as conn:
+        schema.metadata.create_all(conn, tables=[t for t in schema.metadata.sorted_tables if t.name != "digests"])
+        old_digests.create(conn)
+        conn.execute(schema.schema_version.insert().values(id=1, version=7, migrated_at=datetime.now(UTC)))
+    engine.dispose()
+    database = Database.open(database_url)
+    try:
+        assert database.current_version() == SCHEMA_VERSION == 8
+        assert "covers_until" in {c["name"] for c in inspect(database.engine).get_columns("digests")}
     finally:
         database.close()
