@@ -360,12 +360,15 @@ class CurationStore:
         return (row.channel, row.day, utc(row.posted_at)) if row else None
 
     def covered_before(self, day: str) -> datetime | None:
-        """Up to when the latest digest posted for a day before `day` (in any channel) covered, if one was."""
+        """Up to when every channel's latest digest before `day` covered: the earliest of them, so no channel misses
+        what came in while another's digest was late (a paper twice is better than a paper lost)."""
         table = schema.digests
         with self.db.engine.connect() as conn:
-            covered = conn.execute(select(func.max(table.c.covers_until)).where(table.c.status == "posted")
-                                   .where(table.c.day < day)).scalar()
-        return utc(covered)
+            rows = conn.execute(select(table.c.channel, func.max(table.c.covers_until))
+                                .where(table.c.status == "posted").where(table.c.day < day)
+                                .group_by(table.c.channel)).all()
+        covered = [utc(until) for _, until in rows if until is not None]
+        return min(covered) if covered else None  # type: ignore[type-var]
 
     def digest_count(self, day: str) -> int:
         table = schema.digests

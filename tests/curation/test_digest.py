@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -126,6 +126,25 @@ async def test_a_late_digest_of_an_empty_day_is_not_posted_again_the_next_day(ca
     assert any("Feature Family Number 8" in title for title in titles)
     assert not any("Feature Family Number 7" in title for title in titles)
     assert out.getvalue().count("Feature Family Number 7") == 1
+    curation.db.close()
+
+
+async def test_the_next_digest_starts_where_the_earliest_channel_left_off(catalogue_dir: Path,
+                                                                         database_url: str) -> None:
+    """Discord's digest went out at 09:00 and Slack's, retried, at 09:20: the next day's started at 09:20 for
+    everyone, and a paper of 09:10 reached no Discord digest."""
+    curation = make(catalogue_dir, database_url, "a", io.StringIO())
+    store = curation.store
+    for channel, minute in (("discord:D1", 0), ("slack:C1", 20)):
+        at = datetime(2026, 12, 1, 9, minute, tzinfo=UTC)
+        store.db.clock = lambda at=at: at
+        assert store.claim_digest(channel, "2026-12-01", "h", stale_after=timedelta(minutes=10), covers_until=at)
+        store.finish_digest(channel, "2026-12-01", "posted")
+    curation.db.clock = lambda: datetime(2026, 12, 1, 9, 10, tzinfo=UTC)
+    add_candidate(curation.db, 9)
+    curation.db.clock = lambda: datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    result = await run_digest(curation, curation.settings, dry_run=True)
+    assert any("Feature Family Number 9" in item.title for item in result.post.reply.items)
     curation.db.close()
 
 
