@@ -30,9 +30,10 @@ _COMMENT = re.compile(r"^<!--.*-->$")
 _COUNT_LINE = re.compile(r"^\d+ entries in \d+ topics\. .*must-read\.$")
 _ANCHOR_LINKS = re.compile(r"^(?:[*-]\s+)?(?:[\s:,·()]*\[[^\]]*\]\(#[^)\s]*\))+[\s:,·()]*$")
 _CONTENTS = ("contents", "table of contents")
-# A line with an entry's shape (a bold title, then a [[label]](link)), in a list style the importer does not read
-# ("+ **...**", "1. **...**", or no marker at all): an error, never a section's description.
-_ENTRY_SHAPED = re.compile(r"^\s*(?:(?:[+*-]|\d+[.)])\s+)?(?:🌟\s*)?\*\*.+?\*\*.*\[\[[^\]]+\]\]\(")
+# A line that looks like an entry in a list style the importer does not read: a list item ("+ ", "1. ") with a link
+# or a bold title, or a bold title followed by a [[label]](link) with no marker at all. An error, never a section's
+# description (prose such as "1. Basics first" or "**Note:** ..." is one).
+_ENTRY_SHAPED = re.compile(r"^\s*(?:(?:[+*-]|\d+[.)])\s+.*(?:\]\(|\*\*)|(?:🌟\s*)?\*\*.+?\*\*.*\[\[[^\]]+\]\]\()")
 _MD_ESCAPED = re.compile(r"\\([\\`*_\[\]<>|~:.)+\-#])")
 _ACRONYM = re.compile(r"^\(\*(.+?)\*\)")
 _LINK_LABEL = re.compile(r"^\[\[(.+?)\]\]\(")

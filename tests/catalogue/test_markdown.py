@@ -153,7 +153,9 @@ def test_a_list_the_bot_rendered_imports_back_to_the_same_list() -> None:
 
 @pytest.mark.parametrize("item", ["+ **Paper One** [[paper]](https://arxiv.org/abs/2301.00001)",
                                   "1. **Paper One** [[paper]](https://arxiv.org/abs/2301.00001)",
-                                  "**Paper One** [[paper]](https://arxiv.org/abs/2301.00001)"])
+                                  "**Paper One** [[paper]](https://arxiv.org/abs/2301.00001)",
+                                  "1. [Paper One](https://arxiv.org/abs/2301.00001)",
+                                  "+ **Paper One** [paper](https://arxiv.org/abs/2301.00001)"])
 def test_entries_in_a_list_style_it_does_not_read_are_an_error_not_a_description(item: str) -> None:
     """A section's paragraph became its description: entries written `+ **...**` or `1. **...**` were swallowed
     into it, and the import said it had succeeded."""
