@@ -58,6 +58,10 @@ class Standing:
     rejecters: list[str]
     topic_voters: dict[int, set[str]]  # index into the paper's suggested topics -> the people who chose it
 
+    def people(self) -> tuple[frozenset[str], frozenset[str], dict[int, set[str]]]:
+        """Who stands where, in no order: two reads of the same votes may list them in another order."""
+        return frozenset(self.approvers), frozenset(self.rejecters), self.topic_voters
+
     @property
     def topic_votes(self) -> dict[int, int]:
         """How many people chose each topic: one person's 1️⃣ on Discord and on Slack is one choice."""
@@ -225,7 +229,7 @@ class Curation(FinishesDecisions):
                 if not changed:
                     return VoteOutcome(False, "unchanged", paper_id)
                 if decision is None:  # where the votes stand now: 👍 after ✅ from one person is one vote
-                    moved = self._standing(conn, paper) != before
+                    moved = self._standing(conn, paper).people() != before.people()
                     what = ("counted" if moved else "already counted") if added else "withdrawn"
                     return VoteOutcome(True, f"{what}: {self._standing_text(conn, paper)}", paper_id)
             return VoteOutcome(True, "counted" if added else "withdrawn", paper_id, decision)
