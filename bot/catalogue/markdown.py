@@ -286,14 +286,15 @@ def md_escape(text: str) -> str:
     return _AUTOLINK_EMAIL.sub("@" + WORD_JOINER, text)
 
 
-# What makes a paragraph something else when it starts a line: a list item, a heading, a quote.
-_BLOCK_START = re.compile(r"^(?:(\d+)([.)])|([+\-#>]))(?=\s|$)")
+# What makes a paragraph something else when it starts a line: a list item, a heading, a quote, a rule ("---").
+_BLOCK_START = re.compile(r"^(?:(\d+)([.)])(?=\s|$)|([+\-#>])(?=\s|$)|(-)(?=(?:\s*-){2,}\s*$))")
 
 
 def md_paragraph(text: str) -> str:
     """`md_escape`, and a leading "1." "-" "+" "#" or ">" escaped, so a description stays one paragraph."""
     text = md_escape(text)
-    return _BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}", text)
+    return _BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3) or m.group(4)}",
+                            text)
 
 
 def md_url(url: str) -> str:

@@ -135,7 +135,7 @@ def test_a_list_the_bot_rendered_imports_back_to_the_same_list() -> None:
     committed = load_catalogue(CATALOGUE)
     # A section's own paragraph, and markup a title and a note escape, come back as they were written.
     described = {"probing": "Papers that *open* the [box] | so to speak.", "linearity": "1. Basics first",
-                 "neuron": "+ more, # and > this"}
+                 "neuron": "+ more, # and > this", "mlp-ffn": "---"}
     topics = tuple(replace(t, description=described.get(t.slug, t.description), title=t.title + r" \. and \: kept"
                            if t.slug == "attention" else t.title) for t in committed.topics)
     entries = tuple(replace(e, title=e.title + " <with_*markup*>", notes=(*e.notes, "a [note] `x`"))

@@ -194,3 +194,15 @@ def test_a_hostile_title_or_note_is_shown_as_text_by_github(style: str) -> None:
         assert tag not in html, tag
     text = re.sub(r"<[^>]+>", "", html).replace("\u2060", "")
     assert text.count("~~struck~~ see http://evil.example, HTTPS://evil.example/x, www.evil.example") == 2
+
+
+@pytest.mark.parametrize("description", ["---", "1. Basics first", "+ and more", "# not a heading", "> not a quote"])
+def test_a_sections_description_is_one_paragraph_on_github(description: str) -> None:
+    from bot.catalogue.model import Catalogue, Topic
+
+    catalogue = Catalogue(title="L", description="", topics=(Topic(slug="t", title="T", description=description),),
+                          entries=(), placement={})
+    html = cmarkgfm.github_flavored_markdown_to_html(render_markdown(catalogue))
+    assert f"<p>{description.replace('>', '&gt;')}</p>" in html
+    for tag in ("<hr", "<ol", "<ul>\n<li>and", "<h1>not", "<blockquote"):
+        assert tag not in html, tag
