@@ -230,7 +230,10 @@ class Curation(FinishesDecisions):
                     return VoteOutcome(False, "unchanged", paper_id)
                 if decision is None:  # where the votes stand now: 👍 after ✅ from one person is one vote
                     moved = self._standing(conn, paper).people() != before.people()
-                    what = ("counted" if moved else "already counted") if added else "withdrawn"
+                    if added:
+                        what = "counted" if moved else "already counted"
+                    else:  # 👍 taken back while their ✅ stands: still their vote
+                        what = "withdrawn" if moved else "withdrawn; another of their votes still counts"
                     return VoteOutcome(True, f"{what}: {self._standing_text(conn, paper)}", paper_id)
             return VoteOutcome(True, "counted" if added else "withdrawn", paper_id, decision)
 

@@ -120,7 +120,8 @@ async def test_console_votes_count_as_the_configured_person_and_topic_votes_surv
     assert code == 0, err
     assert "already counted: 1 of 2 approvals, 0 of 1 rejections; no decision yet" in out
     assert f"Vote withdrawn from candidate #{paper_id}" in out
-    assert "withdrawn: 1 of 2 approvals, 0 of 1 rejections; no decision yet" in out
+    assert ("withdrawn; another of their votes still counts: 1 of 2 approvals, 0 of 1 rejections; no decision yet"
+            in out)  # her ✅ stands
     assert f"Nothing changed for candidate #{paper_id}" in out  # nothing left to take back
 
     code, out, err = await cli(tmp_path, "console", stdin=f"approve {paper_id}\n")
