@@ -128,15 +128,20 @@ def _poll_with(args: argparse.Namespace, settings: Settings) -> int:
         for paper, score, outcome in report.scored:
             print(f"    {score:.2f} {outcome:<9} {paper.title[:100]}")
 
-    async def main() -> list[Any]:
+    async def main() -> tuple[list[Any], int]:
         intake = await app.open_intake()
         assert intake is not None  # the feeds file is there (feeds="required")
         try:
-            return await intake.poll(feeds, force=True, dry_run=args.dry_run, on_report=progress)
+            reports = await intake.poll(feeds, force=True, dry_run=args.dry_run, on_report=progress)
+            # A bot run from cron (poll, decide, digest; no `run`) has no hourly job to close what nobody decided.
+            expired = 0 if args.dry_run else await app.curation.expire()
+            return reports, expired
         finally:
             await app.stop()
 
-    reports = asyncio.run(main())
+    reports, expired = asyncio.run(main())
+    if expired:
+        print(f"{expired} candidate(s) nobody decided on within {settings.candidate_expiry_days} days expired")
     failed = [r for r in reports if r.status == "failed"]
     waiting = [r for r in reports if r.status == "skipped"]  # a server's Retry-After still runs
     new_candidates = sum(r.candidates for r in reports)

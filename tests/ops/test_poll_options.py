@@ -101,3 +101,28 @@ async def test_a_dry_run_against_an_empty_server_creates_no_tables(tmp_path: Pat
         assert inspect(engine).get_table_names() == []
     finally:
         engine.dispose()
+
+
+async def test_poll_from_cron_expires_candidates_nobody_decided_on(tmp_path: Path, feed_server: FeedServer) -> None:
+    """Without `run`, no hourly job closed candidates: a cron-driven bot (poll, decide, digest) kept them for ever."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.store.db import Database
+    from tests.curation.test_pipeline import add_candidate
+
+    url = f"sqlite:///{tmp_path}/bot.db"
+    database = Database.open(url, clock=lambda: datetime.now(UTC) - timedelta(days=15))
+    stale = add_candidate(database, 30)
+    database.clock = lambda: datetime.now(UTC)
+    fresh = add_candidate(database, 31)
+    database.close()
+    feeds = write_feeds(tmp_path / "feeds.yaml", feed_server, {"lesswrong": CANDIDATE_FEEDS["lesswrong"]})
+    env = bot_env(tmp_path, database_url=url, feeds_file=feeds)
+
+    result = await cli(env, tmp_path, "poll")
+
+    assert result.returncode == 0, result.stderr
+    assert "1 candidate(s) nobody decided on within 14 days expired" in result.stdout
+    listed = await cli(env, tmp_path, "candidates", "--json")
+    ids = {paper["id"] for paper in listed.json()}
+    assert fresh in ids and stale not in ids
