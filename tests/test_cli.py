@@ -316,10 +316,10 @@ def test_decide_is_one_maintainers_vote_and_force_is_a_recorded_override(capsys,
     assert f"candidate #{voted}: alice's approve vote counted: 1 of 2 approvals needed; no decision yet" in out
     code, out, _ = run(capsys, *base, str(voted), "approve", "--as", "alice")  # said "counted" again
     assert f"candidate #{voted}: alice's approve vote already counted: 1 of 2 approvals needed" in out
-    code, out, _ = run(capsys, *base, str(voted), "approve", "--as", "bob")
+    code, out, _ = run(capsys, *base, str(voted), "approve", "--as", "Bob")  # names are people's, not passwords
     assert code == 0
     assert f"candidate #{voted} approved: added to probing" in out  # alice's topic choice counted
-    entry = next(e for e in load_catalogue(catalogue_dir).entries if e.approved_by == ("alice", "bob"))
+    entry = next(e for e in load_catalogue(catalogue_dir).entries if e.approved_by == ("alice", "bob"))  # as named
     assert (entry.topics, entry.forced) == (("probing",), False)
 
     code, _, err = run(capsys, *base, str(forced), "approve", "--as", "mallory")

@@ -209,8 +209,8 @@ def _decide(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.exits import EXIT_USAGE
     from bot.curation.maintainers import Maintainers
 
-    name = args.as_user or settings.console_maintainer
     maintainers = Maintainers.from_settings(settings)
+    name = maintainers.canonical(args.as_user or settings.console_maintainer)
     if not maintainers.known(name):
         known = ", ".join(sorted(maintainers.names | {settings.console_maintainer}))
         print(f"interp-bot: --as {name}: not a configured maintainer (known: {known}; INTERP_BOT_MAINTAINERS "

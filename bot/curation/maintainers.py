@@ -56,6 +56,11 @@ class Maintainers:
             return f"{platform}:{user_id}"
         return None
 
+    def canonical(self, name: str) -> str:
+        """The configured name `name` means, its case aside (`--as Bob` for bob), when exactly one matches."""
+        same = [known for known in (*self.names, self.console_name) if known.casefold() == name.casefold()]
+        return same[0] if len(set(same)) == 1 and name not in self.names else name
+
     def known(self, name: str) -> bool:
         """May a shell or console act as `name`? A configured maintainer, or the configured console maintainer."""
         return name in self.names or name == self.console_name
