@@ -15,6 +15,7 @@ from bot.intake.fetch import Fetcher
 from bot.links import check_links, link_report, report_post
 from bot.store.db import Database
 from bot.store.links import LinkStore
+from tests.fakes.clock import Clock
 from tests.fakes.link_site import LinkSite
 
 PATHS = ("/ok", "/gone", "/old", "/perm", "/temp", "/no-head")
@@ -32,12 +33,7 @@ def write_list(directory: Path, site: LinkSite, paths: tuple[str, ...] = PATHS) 
     return directory
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 2, 4, 30, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+CHECK_TIME = datetime(2026, 3, 2, 4, 30, tzinfo=UTC)  # a Monday, 04:30: when the weekly check runs
 
 
 @pytest.fixture
@@ -60,7 +56,7 @@ def store(tmp_path: Path) -> LinkStore:
 async def test_a_link_is_dead_only_after_failing_on_checks_spread_over_seven_days(
         tmp_path: Path, site: LinkSite, fetcher: Fetcher, store: LinkStore) -> None:
     catalogue = load_catalogue(write_list(tmp_path / "list", site))
-    clock = Clock()
+    clock = Clock(CHECK_TIME)
     gone = site.url("/gone")
 
     first = await check_links(catalogue, fetcher, store, clock)
@@ -93,7 +89,7 @@ async def test_a_link_is_dead_only_after_failing_on_checks_spread_over_seven_day
 async def test_a_single_failure_between_successes_never_makes_a_link_dead(
         tmp_path: Path, site: LinkSite, fetcher: Fetcher, store: LinkStore) -> None:
     catalogue = load_catalogue(write_list(tmp_path / "list", site, ("/flaky",)))
-    clock = Clock()
+    clock = Clock(CHECK_TIME)
     for week in range(4):
         site.broken = {"/flaky"} if week % 2 else set()
         report = await check_links(catalogue, fetcher, store, clock)
@@ -104,7 +100,7 @@ async def test_a_single_failure_between_successes_never_makes_a_link_dead(
 async def test_permanent_redirects_are_suggested_updates_and_temporary_ones_are_not(
         tmp_path: Path, site: LinkSite, fetcher: Fetcher, store: LinkStore) -> None:
     catalogue = load_catalogue(write_list(tmp_path / "list", site))
-    report = await check_links(catalogue, fetcher, store, Clock())
+    report = await check_links(catalogue, fetcher, store, Clock(CHECK_TIME))
     assert {h.url: h.state.moved_to for h in report.moved} == {site.url("/old"): site.url("/new"),
                                                                 site.url("/perm"): site.url("/new")}
     post = report_post(report, "2026-03-02")
@@ -117,7 +113,7 @@ async def test_permanent_redirects_are_suggested_updates_and_temporary_ones_are_
 async def test_head_first_then_get_when_the_server_refuses_head(
         tmp_path: Path, site: LinkSite, fetcher: Fetcher, store: LinkStore) -> None:
     catalogue = load_catalogue(write_list(tmp_path / "list", site))
-    report = await check_links(catalogue, fetcher, store, Clock())
+    report = await check_links(catalogue, fetcher, store, Clock(CHECK_TIME))
     assert set(site.hits_to("/ok")) == {"HEAD"}, "a good answer to HEAD needs no GET"
     assert site.hits_to("/no-head") == ["HEAD", "GET"]
     assert site.hits_to("/gone") == ["HEAD", "GET"]
@@ -129,7 +125,7 @@ async def test_one_request_at_a_time_per_host(tmp_path: Path, site: LinkSite, fe
     site.delay = 0.01
     paths = tuple(f"/page/{n}" for n in range(12))
     catalogue = load_catalogue(write_list(tmp_path / "list", site, paths))
-    report = await check_links(catalogue, fetcher, store, Clock())
+    report = await check_links(catalogue, fetcher, store, Clock(CHECK_TIME))
     assert report.ok == 12
     assert site.max_in_flight == 1
 
@@ -147,15 +143,15 @@ async def test_arxivs_three_seconds_hold_for_link_checks(tmp_path: Path, site: L
     async with httpx.AsyncClient() as client:
         polite = Fetcher(client, allow_private=True, polite_hosts={"127.0.0.1": 3.0}, clock=lambda: now[0],
                          sleep=sleep)
-        await check_links(catalogue, polite, store, Clock())
+        await check_links(catalogue, polite, store, Clock(CHECK_TIME))
     assert waits == [3.0, 3.0]
 
 
 async def test_links_of_the_list_that_left_it_are_forgotten(tmp_path: Path, site: LinkSite, fetcher: Fetcher,
                                                             store: LinkStore) -> None:
-    await check_links(load_catalogue(write_list(tmp_path / "a", site)), fetcher, store, Clock())
+    await check_links(load_catalogue(write_list(tmp_path / "a", site)), fetcher, store, Clock(CHECK_TIME))
     smaller = load_catalogue(write_list(tmp_path / "b", site, ("/ok",)))
-    await check_links(smaller, fetcher, store, Clock())
+    await check_links(smaller, fetcher, store, Clock(CHECK_TIME))
     assert set(store.states()) == {site.url("/ok")}
     assert link_report(smaller, store).ok == 1
 
@@ -163,7 +159,7 @@ async def test_links_of_the_list_that_left_it_are_forgotten(tmp_path: Path, site
 async def test_nothing_to_report_posts_nothing(tmp_path: Path, site: LinkSite, fetcher: Fetcher,
                                                store: LinkStore) -> None:
     report = await check_links(load_catalogue(write_list(tmp_path / "list", site, ("/ok", "/temp"))), fetcher,
-                               store, Clock())
+                               store, Clock(CHECK_TIME))
     assert report_post(report, "2026-03-02") is None
 
 
@@ -236,7 +232,7 @@ async def test_a_check_without_network_records_nothing_instead_of_failing_every_
     expected = (r"^no site answered: the 4 links on 4 hosts all failed without an HTTP answer \(e\.g\. cannot .*\); "
                 r"is this machine offline\? Nothing was recorded$")
     with pytest.raises(LinkCheckError, match=expected):
-        await check_links(catalogue, fetcher, store, Clock())
+        await check_links(catalogue, fetcher, store, Clock(CHECK_TIME))
     assert link_report(catalogue, store).unchecked == 4
 
 
@@ -248,6 +244,6 @@ async def test_one_site_down_among_answering_ones_is_still_recorded(
              "        - label: site", "          url: https://two.invalid/x"]
     with (directory / "probing.yaml").open("a") as file:
         file.write("\n".join(extra) + "\n")
-    report = await check_links(load_catalogue(directory), fetcher, store, Clock())
+    report = await check_links(load_catalogue(directory), fetcher, store, Clock(CHECK_TIME))
     assert sorted(h.url for h in report.failing) == ["https://one.invalid/x", "https://two.invalid/x"]
     assert report.ok == 1

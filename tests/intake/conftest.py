@@ -18,6 +18,7 @@ from bot.intake.sources import FeedSpec
 from bot.settings import load_settings
 from bot.store.db import Database
 from tests.conftest import REPO
+from tests.fakes.clock import Clock
 from tests.fakes.feed_server import FeedServer
 
 FEEDS_DIR = REPO / "tests" / "data" / "feeds"
@@ -34,17 +35,10 @@ async def feed_server() -> AsyncIterator[FeedServer]:
         yield server
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday
-
-    def __call__(self) -> datetime:
-        return self.now
-
 
 @pytest.fixture
 async def parts(catalogue_dir: Path, database_url: str) -> AsyncIterator[dict[str, Any]]:
-    clock = Clock()
+    clock = Clock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
     settings = load_settings(catalogue_dir=catalogue_dir, database_url=database_url, first_poll_max_items=10,
                              allow_private_addresses=True)
     database = Database.open(database_url, clock=clock)

@@ -11,14 +11,7 @@ from sqlalchemy import update
 from bot.errors import StoreError
 from bot.store import schema
 from bot.store.db import SCHEMA_VERSION, Database, safe_url
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.fakes.clock import Clock
 
 
 def test_a_new_database_is_migrated_to_the_current_schema(database_url: str) -> None:
@@ -50,7 +43,7 @@ def test_a_newer_schema_is_refused_with_both_versions(database_url: str) -> None
 
 
 def test_a_lease_has_one_holder_until_it_expires_or_is_released(database_url: str) -> None:
-    clock = Clock()
+    clock = Clock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
     database = Database.open(database_url, clock=clock)
     try:
         ttl = timedelta(minutes=5)
@@ -69,7 +62,7 @@ def test_a_lease_has_one_holder_until_it_expires_or_is_released(database_url: st
 
 
 def test_times_come_back_aware_in_utc(database_url: str) -> None:
-    clock = Clock()
+    clock = Clock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
     database = Database.open(database_url, clock=clock)
     try:
         assert database.now() == clock.now

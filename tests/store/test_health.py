@@ -6,20 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from bot.store.db import Database
 from bot.store.health import AdapterHealthStore
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.fakes.clock import Clock
 
 
 def test_a_process_starting_clears_what_killed_predecessors_on_its_host_left(database_url: str) -> None:
     """kill -9 leaves a row beating no more: 'GONE?' in status, and a failing health check, until someone clears it.
     The next process on that host for that platform does; live processes and other hosts' rows stay."""
-    clock = Clock()
+    clock = Clock(datetime(2026, 12, 6, 9, 0, tzinfo=UTC))
     database = Database.open(database_url, clock=clock)
     try:
         store = AdapterHealthStore(database)
@@ -36,7 +29,7 @@ def test_a_process_starting_clears_what_killed_predecessors_on_its_host_left(dat
 
 
 def test_a_host_name_is_matched_as_text_not_as_a_pattern(database_url: str) -> None:
-    clock = Clock()
+    clock = Clock(datetime(2026, 12, 6, 9, 0, tzinfo=UTC))
     database = Database.open(database_url, clock=clock)
     try:
         store = AdapterHealthStore(database)
