@@ -38,7 +38,7 @@ async def feed_server() -> AsyncIterator[FeedServer]:
 
 @pytest.fixture
 async def parts(catalogue_dir: Path, database_url: str) -> AsyncIterator[dict[str, Any]]:
-    clock = Clock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    clock = Clock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))  # a Tuesday
     settings = load_settings(catalogue_dir=catalogue_dir, database_url=database_url, first_poll_max_items=10,
                              allow_private_addresses=True)
     database = Database.open(database_url, clock=clock)
