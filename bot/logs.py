@@ -53,6 +53,12 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def writes_utf8(stream: Any) -> bool:
+    """Does `stream` take every character? Not an ASCII or Latin-1 one (PYTHONIOENCODING, a C locale, a Windows
+    code page): text written there gets "?" for what it cannot hold, and JSON written there, its own escapes."""
+    return codecs.lookup(getattr(stream, "encoding", None) or "utf-8").name == "utf-8"
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, *, ascii_only: bool = False):
         """`ascii_only`: JSON's own escapes for non-ASCII text, for a log stream that cannot hold every character
@@ -80,8 +86,7 @@ def setup_logging(settings: Settings, *, stream: TextIO | None = None) -> loggin
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(RedactingFilter(settings.secret_values()))
     if settings.log_json:
-        encoding = getattr(handler.stream, "encoding", None) or "utf-8"
-        handler.setFormatter(JsonFormatter(ascii_only=codecs.lookup(encoding).name != "utf-8"))
+        handler.setFormatter(JsonFormatter(ascii_only=not writes_utf8(handler.stream)))
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     root = logging.getLogger()

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.cli import output
+from bot.logs import writes_utf8
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -59,7 +60,7 @@ def classify_stream(model: Any, lines: Iterable[str], out: TextIO, *, explain: b
     inputs; returns how many lines were bad. Blank lines are skipped. `explain` adds "why" to each result.
     """
     bad = 0
-    utf8 = output.writes_utf8(out)  # else JSON's escapes: an ASCII terminal's "?" would corrupt the data
+    utf8 = writes_utf8(out)  # else JSON's escapes: an ASCII terminal's "?" would corrupt the data
     for lineno, line in enumerate(lines, 1):
         if lineno == 1:
             line = line.removeprefix("\ufeff")  # a byte order mark, as some editors and PowerShell write

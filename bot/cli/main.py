@@ -7,7 +7,6 @@ one-shot `interp-bot topic probing` starts fast.
 from __future__ import annotations
 
 import argparse
-import codecs
 import io
 import logging
 import os
@@ -173,8 +172,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _replace_what_the_output_cannot_encode() -> None:
     """Output in ASCII or Latin-1 (PYTHONIOENCODING, a C locale, a Windows code page) gets "?" for what it cannot
     encode ("›", "🌟", a title's accents), not a UnicodeEncodeError halfway through an answer."""
+    from bot.logs import writes_utf8
+
     for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
+        if isinstance(stream, io.TextIOWrapper) and not writes_utf8(stream):
             stream.reconfigure(errors="replace")
 
 

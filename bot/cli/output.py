@@ -6,7 +6,6 @@ heavier types are only named for the type checker, so a one-shot lookup imports 
 
 from __future__ import annotations
 
-import codecs
 import json
 import socket
 import sys
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bot.catalogue.model import Entry, Topic
 from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.text import one_line
+from bot.logs import writes_utf8
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -30,11 +30,6 @@ def print_json(data: Any) -> None:
     """UTF-8 text as it is; to an output that cannot hold every character (an ASCII or Latin-1 terminal, whose
     unencodable characters the CLI replaces with "?"), JSON's own escapes, so the data stay exact."""
     print(json.dumps(data, ensure_ascii=not writes_utf8(sys.stdout), indent=2))
-
-
-def writes_utf8(stream: Any) -> bool:
-    encoding = getattr(stream, "encoding", None) or "utf-8"
-    return codecs.lookup(encoding).name == "utf-8"
 
 
 def iso(value: datetime | None) -> str | None:
