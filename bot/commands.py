@@ -85,8 +85,7 @@ _PAGE_OPTION = re.compile(r"(?:^|\s)--page[=\s]+(\d{1,4})(?=\s|$)", re.IGNORECAS
 _OPTION = re.compile(r"(?:^|\s)(--?[a-z][\w-]*)", re.IGNORECASE)
 
 
-def too_long_text() -> str:
-    return (f"A query is read up to its first {MAX_QUERY_CHARS} characters, and one of more than "
+TOO_LONG = (f"A query is read up to its first {MAX_QUERY_CHARS} characters, and one of more than "
             f"{MAX_QUERY_CHARS * 5:,} is refused.")
 
 
@@ -165,7 +164,7 @@ class Commands:
             return Reply(title=f"`{spec.name}` is for the list's maintainers", kind="error",
                          text="Ask a maintainer, or see `help` for what everyone can do.")
         if len(args) > MAX_QUERY_CHARS * 5:
-            return Reply(title="That is too long", kind="usage", text=f"{too_long_text()} Usage: `{spec.usage}`")
+            return Reply(title="That is too long", kind="usage", text=f"{TOO_LONG} Usage: `{spec.usage}`")
         if page_option := _PAGE_OPTION.search(args):  # typed into a slash command's text option, say
             page = int(page_option.group(1)) if page == 1 else page
             args = f"{args[:page_option.start()]} {args[page_option.end():]}".strip()

@@ -25,7 +25,7 @@ def lookup(args: argparse.Namespace, settings: Settings) -> int:
     from bot.catalogue.search import MAX_QUERY_CHARS
     from bot.chat.text import render_text
     from bot.cli import output
-    from bot.commands import Commands, too_long_text
+    from bot.commands import TOO_LONG, Commands
 
     service = catalogue_service(settings)
     command = args.command
@@ -36,7 +36,7 @@ def lookup(args: argparse.Namespace, settings: Settings) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
         if len(query) > MAX_QUERY_CHARS * 5:  # as the text answer: refused, not cut
-            print(f"interp-bot {command}: error: {too_long_text()}", file=sys.stderr)
+            print(f"interp-bot {command}: error: {TOO_LONG}", file=sys.stderr)
             return EXIT_USAGE
         index = service.index
         if command == "topic":

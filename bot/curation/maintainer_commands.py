@@ -48,11 +48,9 @@ def _outcome_reply(action: str, paper_id: int, outcome: VoteOutcome, curation: C
                      "shows it." if decision else "")
     if outcome.decision:
         return Reply(title=f"Candidate #{paper_id} {outcome.decision}")
-    if outcome.counted and outcome.reason.startswith("withdrawn"):
-        return Reply(title=f"{action.capitalize()} withdrawn from candidate #{paper_id}", kind="info",
-                     text=f"{outcome.reason}; no decision yet")
     if outcome.counted:
-        return Reply(title=f"{action.capitalize()} recorded on candidate #{paper_id}", kind="info",
+        done = "withdrawn from" if outcome.reason.startswith("withdrawn") else "recorded on"
+        return Reply(title=f"{action.capitalize()} {done} candidate #{paper_id}", kind="info",
                      text=f"{outcome.reason}; no decision yet")
     return Reply(title=f"Nothing changed for candidate #{paper_id}", kind="error", text=outcome.reason)
 

@@ -229,12 +229,13 @@ class Curation(FinishesDecisions):
                 if not changed:
                     return VoteOutcome(False, "unchanged", paper_id)
                 if decision is None:  # where the votes stand now: 👍 after ✅ from one person is one vote
-                    moved = self._standing(conn, paper).people() != before.people()
+                    after = self._standing(conn, paper)
+                    moved = after.people() != before.people()
                     if added:
                         what = "counted" if moved else "already counted"
                     else:  # 👍 taken back while their ✅ stands: still their vote
                         what = "withdrawn" if moved else "withdrawn; another of their votes still counts"
-                    return VoteOutcome(True, f"{what}: {self._standing_text(conn, paper)}", paper_id)
+                    return VoteOutcome(True, f"{what}: {self._standing_text(after)}", paper_id)
             return VoteOutcome(True, "counted" if added else "withdrawn", paper_id, decision)
 
         return await self._finished(await asyncio.to_thread(apply))
@@ -261,8 +262,7 @@ class Curation(FinishesDecisions):
                 standing.topic_voters.setdefault(kind[1], set()).add(person)
         return standing
 
-    def _standing_text(self, conn: Any, paper: StoredPaper) -> str:
-        standing = self._standing(conn, paper)
+    def _standing_text(self, standing: Standing) -> str:
         return (f"{len(standing.approvers)} of {self.rules.approvals_needed} approvals, "
                 f"{len(standing.rejecters)} of {self.rules.rejections_needed} rejections")
 
