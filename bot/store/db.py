@@ -69,17 +69,16 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
     url = normalise_url(url)
     try:
         backend = make_url(url).get_backend_name()
-        database = make_url(url).database or ""
     except (ArgumentError, ValueError):
         raise ConfigError(errors.bad_database_url("is not a database URL")) from None
     if backend not in ("sqlite", "postgresql"):
         raise ConfigError(errors.bad_database_url(f"names a kind of database interp-bot does not use ({backend})"))
     if backend == "sqlite":
-        if database and database != ":memory:" and not database.startswith("file:"):
+        if (path := sqlite_file(url)) is not None:
             if create:
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
-            elif not Path(database).is_file():
-                raise StoreError(f"no database at {database}: it is made when the bot first starts "
+                path.parent.mkdir(parents=True, exist_ok=True)
+            elif not path.is_file():
+                raise StoreError(f"no database at {path}: it is made when the bot first starts "
                                  "(`interp-bot run`, or `interp-bot poll --once`)")
         engine = _create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
