@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
-import sqlite3
 import sys
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import allocator, errors
 from bot.app import App, configured_adapters
 from bot.chat.text import render_text
 from bot.cli import output
+from bot.cli.dry_run import dry_run_database
 from bot.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -55,51 +51,9 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 1
 
 
-@contextlib.contextmanager
-def _dry_run_database(settings: Settings) -> Iterator[Settings]:
-    """The settings a dry run uses. A dry run stores nothing, so it makes no database and migrates none either:
-    with none there yet (no SQLite file, or an empty server), it reads an empty scratch one; with one of an older
-    schema (a new version tried before the bots are upgraded), a migrated scratch copy of it (SQLite; PostgreSQL
-    is refused). The scratch database is removed after the run."""
-    from bot.errors import StoreError
-    from bot.store.db import SCHEMA_VERSION, Database, missing_sqlite_file, safe_url, sqlite_file
-
-    url = settings.database_url
-    with tempfile.TemporaryDirectory(prefix="interp-bot-dry-run-") as scratch:
-        scratch_file = Path(scratch) / "dry-run.db"
-        scratch_settings = settings.model_copy(update={"database_url": f"sqlite:///{scratch_file}"})
-        if (missing := missing_sqlite_file(url)) is not None:
-            print(f"interp-bot: no database at {missing} yet; the dry run reads an empty one", file=sys.stderr)
-            yield scratch_settings
-            return
-        version = Database.version_at(url)
-        if version == 0:
-            print(f"interp-bot: the database at {safe_url(url)} is empty; the dry run reads an empty one instead",
-                  file=sys.stderr)
-            yield scratch_settings
-            return
-        if version >= SCHEMA_VERSION:  # current (or newer, which the run refuses as usual)
-            yield settings
-            return
-        path = sqlite_file(url)
-        if path is None:
-            raise StoreError(f"the database at {safe_url(url)} is schema {version}, and this interp-bot needs "
-                             f"{SCHEMA_VERSION}: a dry run migrates nothing (bots of the older version may still "
-                             "use it); run it after the upgrade")
-        source, copy = sqlite3.connect(path), sqlite3.connect(scratch_file)
-        try:
-            source.backup(copy)  # a consistent copy, even of a database in WAL mode with a writer at work
-        finally:
-            copy.close()
-            source.close()
-        print(f"interp-bot: the database is schema {version}; the dry run reads a copy migrated to {SCHEMA_VERSION} "
-              "and leaves it as it is", file=sys.stderr)
-        yield scratch_settings
-
-
 def _poll(args: argparse.Namespace, settings: Settings) -> int:
     if args.dry_run:
-        with _dry_run_database(settings) as dry_run_settings:
+        with dry_run_database(settings) as dry_run_settings:
             return _poll_with(args, dry_run_settings)
     return _poll_with(args, settings)
 
@@ -259,7 +213,7 @@ def _decide(args: argparse.Namespace, settings: Settings) -> int:
 
 def _digest(args: argparse.Namespace, settings: Settings) -> int:
     if args.dry_run:
-        with _dry_run_database(settings) as dry_run_settings:
+        with dry_run_database(settings) as dry_run_settings:
             return _digest_with(args, dry_run_settings)
     return _digest_with(args, settings)
 
