@@ -20,9 +20,10 @@ from typing import Any
 from bot.catalogue.identifiers import arxiv_id, names_a_link, one_token
 from bot.catalogue.model import Entry, Topic
 from bot.catalogue.related import SeeAlso
-from bot.catalogue.search import MAX_QUERY_CHARS, CatalogueIndex, TopicMatch
+from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.service import CatalogueService
-from bot.catalogue.text import strip_control
+from bot.catalogue.text import MAX_QUERY_CHARS, strip_control
+from bot.catalogue.topic_index import TopicMatch
 from bot.chat.text import STAR
 from bot.chat.values import Actor, Field, Item, Link, Reply
 

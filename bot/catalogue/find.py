@@ -17,8 +17,8 @@ from rapidfuzz import fuzz, process
 
 from bot.catalogue.identifiers import names_a_link
 from bot.catalogue.model import Catalogue, Entry
-from bot.catalogue.search import STOPWORDS, SearchIndex, clean_query
-from bot.catalogue.text import fold
+from bot.catalogue.search import STOPWORDS, SearchIndex
+from bot.catalogue.text import clean_query, fold
 
 How = Literal["id", "link", "acronym", "title", "title words", "typo", "several", "unlinked", "none"]
 CLOSEST = 5

@@ -21,7 +21,8 @@ from bot.catalogue.model import Entry, Topic
 from bot.catalogue.text import fold
 
 if TYPE_CHECKING:
-    from bot.catalogue.search import CatalogueIndex, TopicMatch
+    from bot.catalogue.search import CatalogueIndex
+    from bot.catalogue.topic_index import TopicMatch
 
 SECTIONS = 4
 ENTRIES = 3

@@ -21,6 +21,13 @@ def fold(text: str) -> str:
     return " ".join(_NON_WORD.split(text.lower())).strip()
 
 
+MAX_QUERY_CHARS = 200  # longer queries are cut: nobody types more, and it bounds the work per request
+
+
+def clean_query(query: str) -> str:
+    return " ".join(query.split())[:MAX_QUERY_CHARS]
+
+
 def slugify(text: str, *, max_words: int | None = None) -> str:
     words = fold(text).split()
     if max_words is not None:

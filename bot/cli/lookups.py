@@ -22,7 +22,7 @@ def catalogue_service(settings: Settings) -> CatalogueService:
 
 def lookup(args: argparse.Namespace, settings: Settings) -> int:
     """topic, search, topics, paper, recent: the chat grammar's answer as text, or the documented JSON."""
-    from bot.catalogue.search import MAX_QUERY_CHARS
+    from bot.catalogue.text import MAX_QUERY_CHARS
     from bot.chat.text import render_text
     from bot.cli import output
     from bot.commands import TOO_LONG, Commands
