@@ -65,7 +65,8 @@ def lookup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def import_markdown(args: argparse.Namespace) -> int:
-    from bot.catalogue.markdown import import_markdown, render_markdown
+    from bot.catalogue.markdown import render_markdown
+    from bot.catalogue.markdown_import import import_markdown
     from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, load_catalogue
     from bot.catalogue.yaml_write import atomic_write, write_catalogue, write_lock
     from bot.errors import MarkdownImportError

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.catalogue.markdown import import_markdown, render_markdown
+from bot.catalogue.markdown import render_markdown
+from bot.catalogue.markdown_import import import_markdown
 from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, load_catalogue
 from bot.catalogue.yaml_write import atomic_write, write_catalogue
 from bot.errors import ConfigError, GitHubError

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue.markdown import import_markdown, render_markdown
+from bot.catalogue.markdown import render_markdown
+from bot.catalogue.markdown_import import import_markdown
 from bot.catalogue.text import repair_mojibake
 from bot.catalogue.yaml_io import load_catalogue
 from bot.catalogue.yaml_write import write_catalogue
