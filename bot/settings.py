@@ -26,6 +26,7 @@ from pydantic_settings import (
 
 from bot import errors
 from bot.errors import ConfigError
+from bot.settings_files import config_file_named, config_file_values, read_dotenv, readable_as_utf8
 
 SECRET_NAMES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "GITHUB_TOKEN")
 ENV_PREFIX = "INTERP_BOT_"
@@ -268,7 +269,7 @@ class Settings(BaseSettings):
         # The config file may be named in .env as well as in the environment (.env.example lists it there).
         config_file = config_file_named(getattr(dotenv_settings, "env_vars", {}))
         if config_file:
-            sources.append(InitSettingsSource(settings_cls, init_kwargs=_config_file_values(config_file)))
+            sources.append(InitSettingsSource(settings_cls, init_kwargs=_config_file(config_file)))
         return tuple(sources)
 
     # ------------------------------------------------------------------ helpers
@@ -309,44 +310,9 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
-def _config_file_values(path: str) -> dict[str, Any]:
-    """The settings in INTERP_BOT_CONFIG's YAML file, read like the catalogue (bot.yaml_nodes: line numbers, no
-    alias bombs); secrets are refused there."""
-    from bot.yaml_nodes import YamlDocument, YamlSyntaxError, duplicate_keys
-
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(errors.config_file_missing(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(errors.config_file_unreadable(path, str(exc))) from None
-    try:
-        with YamlDocument(text) as document:
-            # Twice the same key (`approvals_needed`, a maintainer's name): the last would win, silently.
-            if twice := [f"line {line}: duplicate key '{key}'" for line, key in duplicate_keys(document.root)]:
-                raise YamlSyntaxError(None, "; ".join(twice))
-            data = document.value()
-    except YamlSyntaxError as exc:
-        raise ConfigError(errors.config_file_unreadable(path, str(exc))) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(errors.config_file_unreadable(path, "expected a mapping of setting names to values"))
-    leaked = [key for key in map(str, data) if key.upper() in SECRET_NAMES or key.endswith(("_token", "_secret"))]
-    if leaked:
-        raise ConfigError(errors.secrets_in_config_file(path, leaked))
-    unknown = [key for key in map(str, data) if key not in Settings.model_fields]
-    if unknown:  # a typo here would otherwise leave the default in force, silently
-        raise ConfigError(errors.config_file_unknown_settings(path, [
-            f"{key!r} is not a setting{did_you_mean(key, Settings.model_fields)}" for key in unknown]))
-    return {str(key): value for key, value in data.items()}
-
-
-def did_you_mean(name: str, known: Any) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
-    return f" (did you mean {close[0]}?)" if close else ""
+def _config_file(path: str) -> dict[str, Any]:
+    """The INTERP_BOT_CONFIG file's settings: only known ones, and no secret."""
+    return config_file_values(path, known=Settings.model_fields, secret_names=SECRET_NAMES)
 
 
 def _present(value: Any) -> bool:
@@ -365,35 +331,6 @@ def env_name(field_name: str) -> str:
 _FLAGS = {"catalogue_dir": "--catalogue", "database_url": "--db", "feeds_file": "--feeds", "log_level": "--log-level"}
 
 
-def read_dotenv(path: Path = Path(".env")) -> dict[str, str]:
-    """`.env`'s non-empty values by upper-case name, as the settings read them (empty means unset)."""
-    if not path.is_file():
-        return {}
-    from dotenv import dotenv_values
-
-    _readable_as_utf8(path)
-    return {key.upper(): value for key, value in dotenv_values(path).items() if value}
-
-
-def _readable_as_utf8(path: Path) -> None:
-    """A settings file saved in another encoding (Latin-1, Notepad's UTF-16) is named, with where it goes wrong,
-    instead of a UnicodeDecodeError traceback from whichever reader meets it first."""
-    try:
-        path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = exc.object[: exc.start].count(b"\n") + 1
-        raise ConfigError(f"{path}: line {line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save it as "
-                          "UTF-8") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-
-
-def config_file_named(dotenv: Mapping[str, Any]) -> str | None:
-    """The INTERP_BOT_CONFIG file: named in the environment, or else in `.env` (.env.example lists it there)."""
-    return os.environ.get("INTERP_BOT_CONFIG") or next(
-        (value for key, value in dotenv.items() if key.upper() == "INTERP_BOT_CONFIG" and value), None)
-
-
 def _source_of(name: str, overrides: Mapping[str, Any]) -> str:
     """Where a setting's bad value came from, in the order the sources are read: a command-line flag, the
     environment, `.env`, then the INTERP_BOT_CONFIG file (which `.env` may name). Empty values are unset."""
@@ -408,7 +345,7 @@ def _source_of(name: str, overrides: Mapping[str, Any]) -> str:
     config = config_file_named(dotenv)
     # A config file that cannot be read has said so already, naming itself: here it only cannot be the source.
     with contextlib.suppress(ConfigError):
-        if config and name in _config_file_values(config):
+        if config and name in _config_file(config):
             return f"{config}: {name}"
     return variable
 
@@ -416,7 +353,7 @@ def _source_of(name: str, overrides: Mapping[str, Any]) -> str:
 def load_settings(**overrides: Any) -> Settings:
     """Build Settings, turning validation errors into a ConfigError that names each variable."""
     if Path(".env").is_file():
-        _readable_as_utf8(Path(".env"))
+        readable_as_utf8(Path(".env"))
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from pydantic import AliasChoices
 
-from bot.settings import ENV_PREFIX, Settings, did_you_mean, read_dotenv
+from bot.settings import ENV_PREFIX, Settings
+from bot.settings_files import did_you_mean, read_dotenv
 
 # Read by the test suite, not by the bot: never reported as a setting that does not exist.
 _NOT_SETTINGS_PREFIXES = ("INTERP_BOT_TEST_",)
