@@ -68,6 +68,23 @@ class YamlDocument:
             return self._loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             raise _syntax_error(exc) from None
+        except (ValueError, OverflowError) as exc:  # a date YAML reads as one but no calendar has: 2026-02-30
+            raise self._impossible_value(node, exc) from None
+
+    def _impossible_value(self, root: yaml.Node, exc: Exception) -> YamlSyntaxError:
+        """Which scalar under `root` the constructor could not build, as a line and a sentence. Only timestamps
+        reach here from the safe loader (ints and floats of any size construct), but any scalar is tried."""
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+                try:
+                    self._loader.construct_yaml_timestamp(node)
+                except (ValueError, OverflowError):
+                    return YamlSyntaxError(line_of(node), f"{node.value!r} is not a real date or time (quote it "
+                                                          "if it is meant as text)")
+            stack.extend(reversed(_children(node)))
+        return YamlSyntaxError(line_of(root), f"a value cannot be read: {exc}")
 
     def close(self) -> None:
         self._loader.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -104,13 +105,13 @@ def parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, probl
     for key, flag in (("starred", starred), ("forced", forced)):
         if not isinstance(flag, bool):
             problems.append(Problem(path, line_of(field_node(node, key)), f"'{key}' must be true or false"))
-    for key in ("acronym", "doi", "preface", "added", "source"):
-        value = item.get(key, "")
-        if not isinstance(value, str):
-            # YAML turns a bare 2026-11-24 into a date: accept it for 'added'.
-            if key == "added" and hasattr(value, "isoformat"):
-                continue
+    for key in ("acronym", "doi", "preface", "source"):
+        if not isinstance(item.get(key, ""), str):
             problems.append(Problem(path, line_of(field_node(node, key)), f"'{key}' must be text"))
+    added = _added(item.get("added"))
+    if added is None:  # `recent` sorts by it: "24/11/2026" would sort as text, above every 2026 date
+        problems.append(Problem(path, line_of(field_node(node, "added")),
+                                f"'added' must be a date written YYYY-MM-DD, not {item.get('added')!r}"))
     if "arxiv" in item and (problem := _bad_arxiv(item["arxiv"], field_node(node, "arxiv"))):
         problems.append(Problem(path, line_of(field_node(node, "arxiv")), problem))
     if item.get("source") and not valid_url(item.get("source")):
@@ -120,12 +121,31 @@ def parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, probl
     approved_by = str_list(item.get("approved_by"), path, line, "'approved_by'", problems)
     if len(problems) > before or not isinstance(entry_id, str) or not isinstance(title, str):
         return None
-    added = item.get("added", "")
     return Entry(
         id=entry_id, title=" ".join(title.split()), kind=kind, links=tuple(links), starred=starred,
         acronym=item.get("acronym", "") or "", doi=item.get("doi", "") or "", arxiv=item.get("arxiv", "") or "",
         notes=notes,
         preface=item.get("preface", "") or "", topics=(topic,),
-        added=added.isoformat() if hasattr(added, "isoformat") else str(added or ""),
+        added=added or "",
         source=item.get("source", "") or "", approved_by=approved_by, authors=authors, forced=forced,
     )
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _added(value: Any) -> str | None:
+    """An entry's `added` date as YYYY-MM-DD ("" when it has none), or None when it is not a date. YAML reads a
+    bare 2026-11-24 as a date, a quoted one as text: both are fine; a time of day is not kept."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            return None
+    return None
