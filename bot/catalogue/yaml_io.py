@@ -110,7 +110,7 @@ def _load_catalogue(directory: Path, pending: dict[str, str]) -> Catalogue:
         if topic not in topic_slugs:
             continue  # already reported
         if entry_id not in entries:
-            if is_ref:
+            if is_ref and reader.whole and entry_id not in reader.unread_ids:
                 problems.append(Problem(path, line, f"'see: {entry_id}' names no entry{suggest(entry_id, entries)}"))
             continue
         if entry_id in placement[topic]:
@@ -237,21 +237,29 @@ class _EntryFiles:
         self.entries: dict[str, Entry] = {}
         self.placements: list[Placement] = []
         self._first_seen: dict[str, tuple[Path, int | None]] = {}  # entry id -> where it is recorded
+        # Whether every entry was read: a `see:` naming none is only worth reporting then. With a file, block or
+        # entry that did not load, it names the entry that failed, and a "did you mean" would send the reader
+        # to change a correct line.
+        self.whole = True
+        self.unread_ids: set[str] = set()  # ids of entries with problems of their own
 
     def read(self, path: Path, text: str | None = None) -> None:
         problems = self.problems
         before = len(problems)
         data, node = _load_yaml(path, problems, text)
         if data is None and len(problems) > before:
+            self.whole = False
             return  # unreadable: already reported
         if data is None or data == []:
             # An emptied file would silently drop its entries from the README: refuse it. A file meant to go
             # is deleted; one meant to hold nothing yet has a block with `entries: []`.
             problems.append(Problem(path, line_of(node) or 1, "no topic blocks: the file is empty (delete it if "
                                     "its entries should go, or give it a block '- topic: SLUG' with 'entries: []')"))
+            self.whole = False
             return
         if not isinstance(data, list):
             problems.append(Problem(path, line_of(node), "expected a list of blocks '- topic: SLUG' with 'entries'"))
+            self.whole = False
             return
         for index, block in enumerate(data):
             self._block(path, block, item_node(node, index))
@@ -261,6 +269,7 @@ class _EntryFiles:
         line = line_of(block_node)
         if not isinstance(block, dict):
             problems.append(Problem(path, line, "expected a block with 'topic' and 'entries'"))
+            self.whole = False
             return
         for key in block:
             if key not in BLOCK_KEYS:
@@ -271,11 +280,13 @@ class _EntryFiles:
             if self.tree_is_whole:
                 problems.append(Problem(path, line, f"topic {topic!r} is not in {TOPICS_FILE}"
                                         f"{suggest(str(topic), self.topic_slugs)}"))
+            self.whole = False
             return
         items = block.get("entries") or []
         items_node = field_node(block_node, "entries")
         if not isinstance(items, list):
             problems.append(Problem(path, line_of(items_node), "'entries' must be a list"))
+            self.whole = False
             return
         for position, item in enumerate(items):
             item_at = item_node(items_node, position)
@@ -290,6 +301,10 @@ class _EntryFiles:
                 continue
             entry = parse_entry(item, item_at, path, topic, problems)
             if entry is None:
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    self.unread_ids.add(item["id"])
+                else:
+                    self.whole = False
                 continue
             if entry.id in self.entries:
                 first_path, first_line = self._first_seen[entry.id]

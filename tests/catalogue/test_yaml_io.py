@@ -183,3 +183,54 @@ def test_links_beside_see_must_be_true_or_false(catalogue_dir: Path) -> None:
     edit(path, "      links: false\n", "      links: no thanks\n")
     assert f"function.yaml:{line_of(path, 'links: no thanks')}: 'links' beside 'see' must be true or false" in \
         problems_of(catalogue_dir)
+
+
+@pytest.mark.parametrize("added", ["2026-02-30", "2026-13-45", "2026-01-01 25:00:00"])
+def test_a_date_no_calendar_has_names_its_line_instead_of_crashing(catalogue_dir: Path, added: str) -> None:
+    """PyYAML builds a bare date with datetime(), which raised ValueError through every command and every lookup
+    of a running bot."""
+    path = catalogue_dir / "component.yaml"
+    edit(path, "    - id: in-context-learning-and-induction-heads\n",
+         f"    - id: in-context-learning-and-induction-heads\n      added: {added}\n")
+    message = problems_of(catalogue_dir)
+    assert f"component.yaml:{line_of(path, 'added: ')}: '{added}' is not a real date or time (quote it" in message
+    service_dir = catalogue_dir.parent / "running"
+    service_dir.mkdir()
+    for file in catalogue_dir.glob("*.yaml"):
+        (service_dir / file.name).write_text(file.read_text(encoding="utf-8").replace(f"added: {added}", "added: "
+                                             "2026-02-03"), encoding="utf-8")
+    service = CatalogueService(service_dir)
+    before = service.index
+    (service_dir / "component.yaml").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert service.index is before  # the running bot keeps the last valid list
+
+
+@pytest.mark.parametrize("added", ["24/11/2026", '"2026-11-31"', "yesterday", "2026-11-24 10:00:00"])
+def test_added_must_be_a_date(catalogue_dir: Path, added: str) -> None:
+    """`recent` sorts by it: text like "24/11/2026" sorted above every 2026 date."""
+    path = catalogue_dir / "component.yaml"
+    edit(path, "    - id: in-context-learning-and-induction-heads\n",
+         f"    - id: in-context-learning-and-induction-heads\n      added: {added}\n")
+    assert f"component.yaml:{line_of(path, 'added: ')}: 'added' must be a date written YYYY-MM-DD" in \
+        problems_of(catalogue_dir)
+
+
+@pytest.mark.parametrize("added", ["2026-11-24", '"2026-11-24"'])
+def test_added_as_a_bare_or_quoted_date_reads_the_same(catalogue_dir: Path, added: str) -> None:
+    edit(catalogue_dir / "component.yaml", "    - id: in-context-learning-and-induction-heads\n",
+         f"    - id: in-context-learning-and-induction-heads\n      added: {added}\n")
+    entry = load_catalogue(catalogue_dir).entry("in-context-learning-and-induction-heads")
+    assert entry is not None and entry.added == "2026-11-24"
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("- topic: component-general\n", "- topic: component-general\n\t\n"),  # the file does not load
+    ("      title: In-context learning and induction heads\n",
+     "      titel: In-context learning and induction heads\n"),  # the entry does not
+])
+def test_an_entry_that_did_not_load_is_not_also_a_dangling_see(catalogue_dir: Path, old: str, new: str) -> None:
+    """function.yaml's `see:` of the entry is right: a "did you mean" would have the maintainer break it."""
+    edit(catalogue_dir / "component.yaml", old, new)
+    message = problems_of(catalogue_dir)
+    assert "component.yaml:" in message
+    assert "names no entry" not in message and "function.yaml" not in message
