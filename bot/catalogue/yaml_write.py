@@ -263,7 +263,8 @@ def write_lock(directory: Path | str) -> Iterator[None]:
         yield
 
 
-_EMPTY_ENTRIES = re.compile(r"^\s*entries:\s*\[\s*\](?P<comment>\s+#.*?)?\s*$")
+_EMPTY_ENTRIES = re.compile(r"^(?P<indent>\s*)entries:\s*\[\s*\](?P<comment>\s+#.*?)?\s*$")
+_ITEM = re.compile(r"^( *)- (?:id|see):")  # an entry of a block, at the indent its block lists entries
 # What atomic_write's mkstemp names look like: ".<file name>.<random>.tmp".
 _TEMP_NAME = re.compile(r"\..+\.[A-Za-z0-9_]+\.tmp")
 
@@ -286,31 +287,50 @@ def _directory_lock(directory: Path) -> Iterator[None]:
 
 
 def _text_with_entry(directory: Path, catalogue: Catalogue, entry: Entry, topic: str) -> tuple[Path, str]:
-    block_re = re.compile(rf"^- topic:\s*['\"]?{re.escape(topic)}['\"]?(?:\s+#.*)?\s*$")
+    """The entry file with `entry` added at the end of `topic`'s block, written as the file's own hand writes it.
+
+    A topic may have blocks in several files (a hand move): the last one read is where the topic ends. The new
+    lines take the block's indent (`  - id:` under `  entries:` is as common as four spaces) and the file's line
+    ending, so a CRLF file's diff stays one entry long."""
+    block_re = re.compile(rf"^\ufeff?- topic:\s*['\"]?{re.escape(topic)}['\"]?(?:\s+#.*)?\s*$")
+    found: tuple[Path, str, list[str], int] | None = None
     for path in entry_files(directory):
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        with open(path, encoding="utf-8", newline="") as handle:  # line endings as they are
+            text = handle.read()
+        lines = text.splitlines(keepends=True)
         for index, line in enumerate(lines):
             if block_re.match(line):
-                end = index + 1
-                last_content = index
-                while end < len(lines) and not lines[end].startswith("- "):
-                    if lines[end].strip() and not lines[end].lstrip().startswith("#"):
-                        last_content = end
-                    end += 1
-                insert_at = last_content + 1
-                if empty := _EMPTY_ENTRIES.match(lines[last_content]):  # `entries: []`, `entries: [ ]  # none yet`
-                    lines[last_content] = f"  entries:{empty.group('comment') or ''}\n"
-                elif "entries:" not in "".join(lines[index:insert_at]):
-                    lines.insert(insert_at, "  entries:\n")
-                    insert_at += 1
-                if not lines[insert_at - 1].endswith("\n"):
-                    lines[insert_at - 1] += "\n"
-                lines.insert(insert_at, entry_yaml(entry))
-                return path, "".join(lines)
+                found = (path, text, lines, index)
+    if found is not None:
+        path, text, lines, index = found
+        eol = "\r\n" if "\r\n" in text else "\n"
+        end = index + 1
+        last_content = index
+        while end < len(lines) and not lines[end].startswith("- "):
+            if lines[end].strip() and not lines[end].lstrip().startswith("#"):
+                last_content = end
+            end += 1
+        insert_at = last_content + 1
+        items = (m.group(1) for line in lines[index + 1:end] if (m := _ITEM.match(line)))
+        indent = len(next(items, "    "))
+        if empty := _EMPTY_ENTRIES.match(lines[last_content]):  # `entries: []`, `entries: [ ]  # none yet`
+            lines[last_content] = f"{empty.group('indent')}entries:{empty.group('comment') or ''}{eol}"
+        elif "entries:" not in "".join(lines[index:insert_at]):
+            lines.insert(insert_at, f"  entries:{eol}")
+            insert_at += 1
+        if not lines[insert_at - 1].endswith("\n"):
+            lines[insert_at - 1] += eol
+        lines.insert(insert_at, entry_yaml(entry, indent).replace("\n", eol))
+        return path, "".join(lines)
     # No block for this topic yet: add one at the end of the section's file.
     path = directory / f"{section_of(catalogue, topic)}.yaml"
-    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    existing = ""
+    if path.exists():
+        with open(path, encoding="utf-8", newline="") as handle:
+            existing = handle.read()
+    eol = "\r\n" if "\r\n" in existing else "\n"
     if existing and not existing.endswith("\n"):
-        existing += "\n"
-    separator = "\n" if existing else ""
-    return path, f"{existing}{separator}- topic: {scalar(topic)}\n  entries:\n{entry_yaml(entry)}"
+        existing += eol
+    separator = eol if existing else ""
+    block = f"- topic: {scalar(topic)}\n  entries:\n{entry_yaml(entry)}".replace("\n", eol)
+    return path, f"{existing}{separator}{block}"

@@ -205,3 +205,61 @@ def test_an_arxiv_id_beside_the_venue_link_is_written_and_read_back(catalogue_di
     assert loaded is not None and loaded.arxiv == "2312.06681"
     assert entry_from_data(entry_to_data(loaded)) == loaded
 
+
+
+def _changed_lines(before: bytes, after: bytes) -> list[str]:
+    diff = difflib.ndiff(before.decode().splitlines(keepends=True), after.decode().splitlines(keepends=True))
+    return [line for line in diff if line.startswith(("+ ", "- "))]
+
+
+def test_a_block_written_in_the_compact_style_takes_entries_at_its_own_indent(catalogue_dir: Path) -> None:
+    """`  entries:` with `  - id:` under it is how many people write YAML: every approval into such a block
+    failed as "invalid YAML" and stayed unfinished, retried for ever."""
+    path = catalogue_dir / "component.yaml"
+    text = path.read_text(encoding="utf-8")
+    head, block, tail = text.partition("- topic: attention\n")
+    body, rest = tail.split("\n- topic:", 1)
+    compact = "\n".join(line[2:] if line.startswith("    ") else line for line in body.split("\n"))
+    path.write_text(f"{head}{block}{compact}\n- topic:{rest}", encoding="utf-8")
+    assert "  entries:\n  - id: " in path.read_text(encoding="utf-8")
+    before = path.read_bytes()
+    append_entry(catalogue_dir, NEW, "attention")
+    added = _changed_lines(before, path.read_bytes())
+    assert all(line.startswith("+ ") for line in added)
+    assert [line[2:] for line in added] == entry_yaml(NEW, 2).splitlines(keepends=True)
+    assert load_catalogue(catalogue_dir).placement["attention"][-1] == NEW.id
+
+
+def test_a_crlf_file_keeps_its_line_endings(catalogue_dir: Path) -> None:
+    """The whole file was rewritten with LF: a diff of every line for one entry."""
+    path = catalogue_dir / "component.yaml"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    before = path.read_bytes()
+    append_entry(catalogue_dir, NEW, "attention")
+    after = path.read_bytes()
+    assert after.count(b"\n") == after.count(b"\r\n")
+    added = _changed_lines(before, after)
+    assert all(line.startswith("+ ") for line in added)
+    assert len(added) == len(entry_yaml(NEW).splitlines())
+    assert load_catalogue(catalogue_dir).placement["attention"][-1] == NEW.id
+
+
+def test_a_block_after_a_byte_order_mark_is_found(catalogue_dir: Path) -> None:
+    """An editor's BOM hid the file's first block: a second `- topic: component-general` was added at the end."""
+    path = catalogue_dir / "component.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text("\ufeff" + text[text.index("- topic: component-general"):], encoding="utf-8")
+    append_entry(catalogue_dir, NEW, "component-general")
+    assert path.read_text(encoding="utf-8").count("- topic: component-general") == 1
+    assert load_catalogue(catalogue_dir).placement["component-general"][-1] == NEW.id
+
+
+def test_a_topic_split_across_files_by_hand_gets_the_entry_at_its_end(catalogue_dir: Path) -> None:
+    """Files are read in name order; the first block found took the entry: it landed mid-topic, not last."""
+    (catalogue_dir / "zz-more.yaml").write_text("- topic: attention\n  entries:\n    - id: a-hand-added-entry\n"
+                                                "      title: A hand-added entry\n", encoding="utf-8")
+    before = load_catalogue(catalogue_dir).placement["attention"]
+    assert before[-1] == "a-hand-added-entry"
+    written, catalogue = append_entry(catalogue_dir, NEW, "attention")
+    assert written == catalogue_dir / "zz-more.yaml"
+    assert catalogue.placement["attention"] == (*before, NEW.id)
