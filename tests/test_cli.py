@@ -750,3 +750,28 @@ def test_classify_without_a_database_makes_none(capsys, catalogue_dir: Path, tmp
     code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{missing}", "classify")
     assert code == 0 and json.loads(out)["relevant"] is True
     assert not missing.parent.exists()
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    # The importer knows the line: the catalogue keeps absolute web addresses only.
+    ("(https://github.com/alan-cooney/CircuitsVis)", "(./docs/circuitsvis.md)",
+     "line 14: the link 'github' goes to './docs/circuitsvis.md', not an absolute http(s) URL"),
+    # What only loading the result finds: named in the files it would have written.
+    ("[[github]](https://github.com/alan-cooney/CircuitsVis)", "[[ ]](https://github.com/alan-cooney/CircuitsVis)",
+     "the import would not be a valid catalogue, so"),
+])
+def test_import_markdown_force_keeps_the_old_catalogue_when_the_import_is_bad(
+        capsys, catalogue_dir: Path, tmp_path: Path, old: str, new: str, expected: str) -> None:
+    """--force deleted the old files first: an import that did not load left neither list."""
+    text = SEED.read_text(encoding="utf-8")
+    assert old in text
+    bad = tmp_path / "list.md"
+    bad.write_text(text.replace(old, new, 1), encoding="utf-8")
+    (catalogue_dir / "library.yaml").write_text((catalogue_dir / "library.yaml").read_text(encoding="utf-8")
+                                                + "# a maintainer's comment\n", encoding="utf-8")
+    before = {path.name: path.read_bytes() for path in catalogue_dir.glob("*.yaml")}
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "import-markdown", str(bad), "--force")
+    assert code == 1
+    assert expected in err and "Traceback" not in err
+    assert {path.name: path.read_bytes() for path in catalogue_dir.glob("*.yaml")} == before
+    assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--check")[0] == 0

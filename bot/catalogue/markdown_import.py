@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from bot.catalogue.aliases import DEFAULT_ALIASES
 from bot.catalogue.markdown import MD_ESCAPED, STAR, WORD_JOINER
 from bot.catalogue.model import Catalogue, Entry, Link, Topic
-from bot.catalogue.text import entry_slug, fold, repair_mojibake, slugify
+from bot.catalogue.text import entry_slug, fold, repair_mojibake, slugify, valid_url
 from bot.errors import MarkdownImportError
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -75,6 +75,9 @@ def _parse_links(rest: str, line_no: int) -> tuple[list[Link], str]:
         inner = _INNER_LINK.match(target) or _TITLED_LINK.match(target)
         if inner:  # [[label]]([DOI](url)) as in the seed, or [[label]](url "DOI") as rendered: the URL is the link.
             doi, target = re.sub(r"\\(.)", r"\1", inner.group("doi")).strip(), inner.group("url").strip()
+        if not valid_url(target):  # the catalogue keeps absolute web addresses only: say so at the README's line
+            raise MarkdownImportError(line_no, f"the link {label!r} goes to {target[:80]!r}, not an absolute http(s) "
+                                               "URL: write the full address")
         links.append(Link(label=_unescape(label), url=target))
         rest = rest[index:].strip()
     return links, doi

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,7 +70,7 @@ def import_markdown(args: argparse.Namespace) -> int:
     from bot.catalogue.markdown_import import import_markdown
     from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, load_catalogue
     from bot.catalogue.yaml_write import atomic_write, write_catalogue, write_lock
-    from bot.errors import MarkdownImportError
+    from bot.errors import CatalogueError, MarkdownImportError
     from bot.settings import load_settings
 
     target = Path(args.catalogue) if args.catalogue else load_settings().catalogue_dir
@@ -89,11 +90,23 @@ def import_markdown(args: argparse.Namespace) -> int:
     except MarkdownImportError as exc:
         print(f"interp-bot: {args.file}: {exc}", file=sys.stderr)
         return EXIT_FAIL
+    # Proved valid in a scratch directory before the target is touched: --force replaced the old files first, and
+    # an import that did not load left neither the old list nor a usable new one.
+    with tempfile.TemporaryDirectory(prefix="interp-bot-import-") as scratch:
+        write_catalogue(catalogue, scratch)
+        try:
+            load_catalogue(scratch)
+        except CatalogueError as exc:
+            problems = "\n".join(f"  {Path(p.file).name}{f':{p.line}' if p.line else ''}: {p.message}"
+                                 for p in exc.problems)
+            print(f"interp-bot: {args.file}: the import would not be a valid catalogue, so {target} is left as it is:"
+                  f"\n{problems}", file=sys.stderr)
+            return EXIT_FAIL
     if args.force:
         for old in target.glob("*.yaml"):
             old.unlink()
     written = write_catalogue(catalogue, target)
-    loaded = load_catalogue(target)  # prove what we wrote is valid before claiming success
+    loaded = load_catalogue(target)
     with write_lock(target):
         atomic_write(target / README_FILE, render_markdown(loaded))
     placements = sum(len(ids) for ids in loaded.placement.values())
