@@ -50,10 +50,16 @@ def md_url(url: str) -> str:
 
 
 def github_anchor(title: str, used: dict[str, int]) -> str:
-    anchor = re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
-    count = used.get(anchor, 0)
-    used[anchor] = count + 1
-    return anchor if count == 0 else f"{anchor}-{count}"
+    """The anchor GitHub gives a heading of this text, after the headings `used` has seen (github-slugger's
+    loop: "General" twice is general, general-1; then a "General 1" heading is not general-1 again but
+    general-1-1, and a third "General" general-2). `used` maps every anchor given to how often its text recurred."""
+    base = re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
+    anchor = base
+    while anchor in used:
+        used[base] += 1
+        anchor = f"{base}-{used[base]}"
+    used[anchor] = 0
+    return anchor
 
 
 def _doi_link(entry: Entry) -> Link | None:
@@ -113,7 +119,7 @@ def local_contents(catalogue: Catalogue, topic: Topic, anchors: dict[str, str]) 
 
 
 def heading_anchors(catalogue: Catalogue) -> dict[str, str]:
-    used: dict[str, int] = {"contents": 1}
+    used: dict[str, int] = {"contents": 0}  # the table of contents' own heading
     return {t.slug: github_anchor(t.title, used) for t in catalogue.topics}
 
 
@@ -145,7 +151,8 @@ def sections(catalogue: Catalogue, anchors: dict[str, str],
     writes them (each style its own way), with the list's notes before the entries they introduce."""
     out: list[str] = []
     for topic in catalogue.topics:
-        out += [f"{'#' * (topic.depth + 1)} {topic.title}", "", *local_contents(catalogue, topic, anchors)]
+        # Escaped as in the contents: `*talks*` would be emphasis, and GitHub's anchor is of the text it shows.
+        out += [f"{'#' * (topic.depth + 1)} {md_escape(topic.title)}", "", *local_contents(catalogue, topic, anchors)]
         if topic.description:
             out += [md_paragraph(topic.description), ""]
         placed = catalogue.placement.get(topic.slug, ())

@@ -125,12 +125,13 @@ def import_markdown(text: str) -> Catalogue:
             continue
         heading = _HEADING.match(line)
         if heading:
-            level, title = len(heading.group(1)), heading.group(2).strip()  # rendered as written, never escaped
+            level, title = len(heading.group(1)), heading.group(2).strip()
             last = None
             in_contents = level == 2 and fold(title) in _CONTENTS
-            if level == 1:
+            if level == 1:  # the list's title is rendered as written
                 list_title = title
                 continue
+            title = _unescape(title)  # a section's is escaped, as in the contents
             if in_contents:
                 continue
             while stack and topic_rows[stack[-1]]["level"] >= level:

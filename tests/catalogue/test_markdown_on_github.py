@@ -93,11 +93,23 @@ def github(markdown: str) -> Page:
 
 def github_anchor(text: str, seen: dict[str, int]) -> str:
     """GitHub's heading ids, as github-slugger makes them: lower case, punctuation but '-' dropped, spaces to '-',
-    a repeat suffixed -1, -2, ..."""
-    slug = re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
-    count = seen.get(slug, 0)
-    seen[slug] = count + 1
-    return slug if count == 0 else f"{slug}-{count}"
+    a repeat suffixed -1, -2, ..., skipping any suffixed form an earlier heading already has."""
+    base = re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
+    slug = base
+    while slug in seen:
+        seen[base] += 1
+        slug = f"{base}-{seen[base]}"
+    seen[slug] = 0
+    return slug
+
+
+def test_heading_ids_follow_github_slugger() -> None:
+    """github-slugger's README: foo, foo-1, bar, foo-2; and a heading whose text is another's suffixed id."""
+    seen: dict[str, int] = {}
+    assert [github_anchor(text, seen) for text in ("foo", "foo", "bar", "foo")] == ["foo", "foo-1", "bar", "foo-2"]
+    seen = {}
+    assert [github_anchor(text, seen) for text in ("General", "General", "General 1", "General")] == [
+        "general", "general-1", "general-1-1", "general-2"]
 
 
 @pytest.fixture(scope="module")
@@ -207,3 +219,24 @@ def test_a_sections_description_is_one_paragraph_on_github(description: str) -> 
     assert f"<p>{description.replace('>', '&gt;')}</p>" in html
     for tag in ("<hr", "<ol", "<ul>\n<li>and", "<h1>not", "<blockquote"):
         assert tag not in html, tag
+
+
+@pytest.mark.parametrize("style", ["list", "awesome"])
+def test_contents_links_reach_their_own_heading_when_titles_collide_or_hold_markup(style: str) -> None:
+    """A topic "General 1" took the anchor of the second "General", and a heading written raw (`*talks*`, `<i>`)
+    had another anchor on GitHub than its escaped contents link."""
+    from bot.catalogue.awesome import render_awesome
+    from bot.catalogue.model import Catalogue, Topic
+
+    topics = (Topic(slug="a", title="A"), Topic(slug="a-general", title="General", parent="a", depth=2),
+              Topic(slug="b", title="B"), Topic(slug="b-general", title="General", parent="b", depth=2),
+              Topic(slug="general-1", title="General 1"), Topic(slug="v", title="Video *talks* <i>x</i>"))
+    catalogue = Catalogue(title="L", description="", topics=topics, entries=(), placement={})
+    markdown = (render_markdown if style == "list" else render_awesome)(catalogue)
+    page = github(markdown)
+    seen: dict[str, int] = {}
+    anchors = [github_anchor(heading, seen) for heading in page.headings]
+    links = re.findall(r"\]\(#([^)]+)\)", markdown)
+    assert len(links) == len(set(links)) == len(topics)
+    assert set(links) <= set(anchors)
+    assert "Video *talks* <i>x</i>" in page.headings  # shown as written, not as emphasis and HTML
