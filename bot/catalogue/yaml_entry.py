@@ -61,6 +61,14 @@ def _bad_id(entry_id: Any, id_node: yaml.Node | None) -> str:
     return f"entry id {entry_id!r} must be lower-case letters, digits, '-'"
 
 
+def _quote_it(key: str, value: Any, node: yaml.Node | None) -> str | None:
+    """For text YAML read as something else (`title: 1984`, `label: 2023`, `acronym: No`), how to write it."""
+    if isinstance(value, str) or value is None or not isinstance(node, yaml.ScalarNode) or not node.value.strip():
+        return None
+    return (f"'{key}' {node.value} is read by YAML as {type(value).__name__} {value!r}, not as text: "
+            f'quote it ({key}: "{node.value}")')
+
+
 def parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, problems: list[Problem]) -> Entry | None:
     line = line_of(node)
     if not isinstance(item, dict):
@@ -72,7 +80,9 @@ def parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, probl
             problems.append(Problem(path, line_of(field_node(node, str(key))),
                                     f"unknown entry key '{key}'{suggest(str(key), ENTRY_KEYS)}"))
     entry_id, title = item.get("id"), item.get("title")
-    if not isinstance(title, str) or not title.strip():
+    if quote := _quote_it("title", title, field_node(node, "title")):
+        problems.append(Problem(path, line_of(field_node(node, "title")), quote))
+    elif not isinstance(title, str) or not title.strip():
         problems.append(Problem(path, line, f"entry {entry_id or ''} has no title".replace("  ", " ")))
     if not isinstance(entry_id, str) or not SLUG_RE.match(entry_id):
         problems.append(Problem(path, line, _bad_id(entry_id, field_node(node, "id"))))
@@ -95,7 +105,9 @@ def parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, probl
         if unknown:
             problems.append(Problem(path, link_line, f"unknown link key(s): {', '.join(sorted(map(str, unknown)))}"))
         label, url = raw.get("label"), raw.get("url")
-        if not isinstance(label, str) or not label.strip():
+        if quote := _quote_it("label", label, field_node(item_node(links_node, index), "label")):
+            problems.append(Problem(path, link_line, quote))
+        elif not isinstance(label, str) or not label.strip():
             problems.append(Problem(path, link_line, "link without a label"))
         if not valid_url(url):
             problems.append(Problem(path, link_line, f"malformed URL {url!r}: expected an absolute http(s) URL"))
@@ -107,7 +119,8 @@ def parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, probl
             problems.append(Problem(path, line_of(field_node(node, key)), f"'{key}' must be true or false"))
     for key in ("acronym", "doi", "preface", "source"):
         if not isinstance(item.get(key, ""), str):
-            problems.append(Problem(path, line_of(field_node(node, key)), f"'{key}' must be text"))
+            problems.append(Problem(path, line_of(field_node(node, key)),
+                                    _quote_it(key, item[key], field_node(node, key)) or f"'{key}' must be text"))
     added = _added(item.get("added"))
     if added is None:  # `recent` sorts by it: "24/11/2026" would sort as text, above every 2026 date
         problems.append(Problem(path, line_of(field_node(node, "added")),

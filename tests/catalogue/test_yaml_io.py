@@ -75,6 +75,15 @@ def test_bad_yaml_syntax_names_the_line(catalogue_dir: Path) -> None:
          "'arxiv' must be a bare arXiv id without its version"),
         ("application.yaml", 'arxiv: "2202.05262"', "arxiv: https://arxiv.org/abs/2202.05262",
          "'arxiv' must be a bare arXiv id without its version"),
+        # Text YAML reads as a number, a boolean or a date: said like an id's ("has no title" sent people looking).
+        ("library.yaml", "title: TransformerLens", "title: 1984",
+         """'title' 1984 is read by YAML as int 1984, not as text: quote it (title: "1984")"""),
+        ("library.yaml", "title: TransformerLens", "title: 2024-01-01",
+         """'title' 2024-01-01 is read by YAML as date datetime.date(2024, 1, 1), not as text: quote it"""),
+        ("library.yaml", "- label: github", "- label: 2023",
+         """'label' 2023 is read by YAML as int 2023, not as text: quote it (label: "2023")"""),
+        ("application.yaml", "acronym: ROME", "acronym: No",
+         """'acronym' No is read by YAML as bool False, not as text: quote it (acronym: "No")"""),
     ],
 )
 def test_each_kind_of_mistake_is_reported(catalogue_dir: Path, file: str, old: str, new: str, expected: str) -> None:
