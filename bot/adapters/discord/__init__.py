@@ -22,7 +22,7 @@ def create_adapter(settings: Settings, commands: Commands, curation: VoteHandler
 
     Raises ConfigError naming the variable when DISCORD_TOKEN is missing or an id setting is malformed, and
     when curation is wired in but INTERP_BOT_DISCORD_MAINTAINERS_CHANNEL_ID is not set. `options` tune
-    timeouts (ready_timeout, page_timeout, reply_deadline, guild_ready_timeout) and the reconnection back-off's sleep.
+    timeouts (ready_timeout, reply_deadline, guild_ready_timeout) and the reconnection back-off's sleep.
     """
     extras.require("discord")
     settings.require("discord_token")

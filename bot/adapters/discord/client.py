@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord.commands import InterpGroup
-from bot.adapters.discord.render import NO_MENTIONS
+from bot.adapters.discord.render import NO_MENTIONS, PageButton
 
 if TYPE_CHECKING:
     from bot.adapters.discord.connection import DiscordAdapter
@@ -71,6 +71,7 @@ class InterpClient(discord.Client):
         self._reaction_tasks: set[asyncio.Task[None]] = set()
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(InterpGroup(adapter))
+        self.add_dynamic_items(PageButton)  # paging buttons answer whoever sent them: a restart or a reconnect
         parsers: dict[str, Callable[[Any], None]] = self._connection.parsers
         for event, parse in list(parsers.items()):
             parsers[event] = self._tolerant(event, parse)

@@ -14,7 +14,9 @@ logged, the adapter reports itself down, and a fresh client reconnects with back
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,9 +27,11 @@ from bot import errors
 from bot.adapters.discord import translate
 from bot.adapters.discord.client import InterpClient
 from bot.adapters.discord.render import (
+    LONG_COMMAND_MARK,
     NO_MENTIONS,
-    PagerView,
     RenderedMessage,
+    page_id_room,
+    pager,
     post_nonce,
     render_post,
     render_post_messages,
@@ -45,6 +49,7 @@ from bot.settings import Settings, env_name
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
+LONG_COMMANDS_KEPT = 1000  # paging keys of long commands, the most recent kept
 
 # Discord's names for the permissions a post needs, as a server admin sees them in the channel settings.
 SEND_MESSAGES = "Send Messages"
@@ -74,7 +79,6 @@ class DiscordAdapter:
         curation: VoteHandler | None = None,
         *,
         ready_timeout: float = 30.0,
-        page_timeout: float = 600.0,
         reply_deadline: float = 1.5,
         guild_ready_timeout: float = 2.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -91,8 +95,7 @@ class DiscordAdapter:
             "digest": _optional_snowflake(settings.discord_digest_channel_id, "discord_digest_channel_id"),
         }
         self.ready_timeout = ready_timeout
-        # Paging buttons are disabled through the interaction token, which Discord keeps valid for 15 minutes.
-        self.page_timeout = min(page_timeout, 14 * 60.0)
+        self._long_commands: OrderedDict[str, str] = OrderedDict()  # paging keys of commands too long for an id
         # Discord drops an interaction not answered within 3 seconds; past this we defer and answer later.
         self.reply_deadline = reply_deadline
         self._guild_ready_timeout = guild_ready_timeout
@@ -190,28 +193,45 @@ class DiscordAdapter:
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         reply = await work
         rendered = render_reply(reply)
-        view = PagerView(reply, self.turn_page, timeout=self.page_timeout) if reply.pages > 1 else None
         message = _message_parts(rendered, embeds=interaction.app_permissions.embed_links)
-        extra: dict[str, Any] = {"view": view} if view is not None else {}
+        extra: dict[str, Any] = {"view": self._pager(reply)} if reply.pages > 1 else {}
         if interaction.response.is_done():
             await interaction.followup.send(**message, **extra, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS,
                                             wait=True)
         else:
             await interaction.response.send_message(**message, **extra, ephemeral=ephemeral,
                                                     allowed_mentions=NO_MENTIONS)
-        if view is not None:
-            view.owner = interaction
 
-    async def turn_page(self, view: PagerView, interaction: discord.Interaction, page: int) -> None:
-        """A paging button was pressed: re-run the reply's command for that page and update the message."""
+    def _pager(self, reply: Reply) -> discord.ui.View:
+        """The paging buttons of `reply`: its command in their ids, or a key to it when it is too long to fit."""
+        command = reply.command
+        if len(command) > page_id_room(reply.pages) or command.startswith(LONG_COMMAND_MARK):
+            key = LONG_COMMAND_MARK + hashlib.sha256(command.encode()).hexdigest()[:16]
+            self._long_commands[key] = command
+            self._long_commands.move_to_end(key)
+            while len(self._long_commands) > LONG_COMMANDS_KEPT:
+                self._long_commands.popitem(last=False)
+            command = key
+        return pager(reply, command)
+
+    async def turn_page(self, interaction: discord.Interaction, command: str, page: int) -> None:
+        """A paging button was pressed: re-run its command for that page and update the message."""
+        if command.startswith(LONG_COMMAND_MARK):
+            known = self._long_commands.get(command)
+            if known is None:  # a long command's key, from before a restart
+                await interaction.response.send_message(
+                    "These pages are from before the bot restarted, and their command was too long to keep in the "
+                    "button: run it again.", ephemeral=True, allowed_mentions=NO_MENTIONS)
+                return
+            command = known
         actor = translate.actor_for(interaction.user, self.maintainers)
         work = asyncio.create_task(runner.answer(
-            lambda: self.commands.execute(view.command, actor=actor, page=page), view.command))
+            lambda: self.commands.execute(command, actor=actor, page=page), command))
         if not await self._finishes_in_time(work):
             await interaction.response.defer()
         reply = await work
-        view.show(reply)
         message = _message_parts(render_reply(reply), embeds=interaction.app_permissions.embed_links)
+        view = self._pager(reply) if reply.pages > 1 else None
         if interaction.response.is_done():
             await interaction.edit_original_response(**message, view=view, allowed_mentions=NO_MENTIONS)
         else:

@@ -233,64 +233,58 @@ def post_nonce(key: str) -> str:
 
 # ---------------------------------------------------------------------------------------------- paging
 
-TurnPage = Callable[["PagerView", discord.Interaction, int], Awaitable[None]]
+# A button's id says what it does: the page it opens and the command, or "#" and a key for a command too long to
+# fit (Discord allows 100 characters), which the running adapter keeps.
+_PAGE_ID = r"(?s)interp:page:(?P<page>\d{1,4}):(?P<command>.*)"
+LONG_COMMAND_MARK = "#"
 
 
 def page_custom_id(command: str, page: int) -> str:
-    """Buttons say what they do: the command and the page they open (cut to Discord's 100 characters)."""
+    """Buttons say what they do: the command (or its key) and the page they open (cut to Discord's 100)."""
     return f"interp:page:{page}:{command}"[:CUSTOM_ID_LIMIT]
 
 
+def page_id_room(page: int) -> int:
+    """How many characters of a command fit in a button's id beside `page`."""
+    return CUSTOM_ID_LIMIT - len(page_custom_id("", page))
+
+
 def parse_page_custom_id(custom_id: str) -> tuple[int, str] | None:
-    match = re.fullmatch(r"interp:page:(\d{1,4}):(.*)", custom_id, flags=re.DOTALL)
-    return (int(match.group(1)), match.group(2)) if match else None
+    match = re.fullmatch(_PAGE_ID, custom_id)
+    return (int(match.group("page")), match.group("command")) if match else None
 
 
-class PagerView(discord.ui.View):
-    """Previous / Next under a paged reply. After `timeout` seconds without a click the buttons are disabled
-    by editing the message through the latest interaction (its token stays valid for 15 minutes, longer than
-    any timeout we use, and it is the only way to edit an ephemeral message)."""
+TurnPage = Callable[[discord.Interaction, str, int], Awaitable[None]]
 
-    def __init__(self, reply: Reply, turn_page: TurnPage, *, timeout: float):
-        super().__init__(timeout=timeout)
-        self.command = reply.command
-        self._turn_page = turn_page
-        self.owner: discord.Interaction | None = None
-        self.previous_button: discord.ui.Button[PagerView] = discord.ui.Button(
-            label="Previous", style=discord.ButtonStyle.secondary)
-        self.next_button: discord.ui.Button[PagerView] = discord.ui.Button(
-            label="Next", style=discord.ButtonStyle.primary)
-        # discord.py's documented way to give a Button made at run time its handler.
-        self.previous_button.callback = self._previous  # type: ignore[method-assign]
-        self.next_button.callback = self._next  # type: ignore[method-assign]
-        self.add_item(self.previous_button)
-        self.add_item(self.next_button)
-        self.show(reply)
 
-    def show(self, reply: Reply) -> None:
-        self.page, self.pages = reply.page, reply.pages
-        self.previous_button.custom_id = page_custom_id(self.command, max(1, self.page - 1))
-        self.next_button.custom_id = page_custom_id(self.command, min(self.pages, self.page + 1))
-        self.previous_button.disabled = self.page <= 1
-        self.next_button.disabled = self.page >= self.pages
+class PageButton(discord.ui.DynamicItem[discord.ui.Button["discord.ui.View"]], template=_PAGE_ID):
+    """Previous or Next under a paged reply. Stateless: everything a click needs is in the button's id, so the
+    buttons work for as long as the message stands, after a reconnect or a restart too (a view held in memory
+    was gone then, and its buttons answered "This interaction failed"). The client is registered for these ids
+    (`add_dynamic_items`); its adapter turns the page (`DiscordAdapter.turn_page`)."""
 
-    async def _previous(self, interaction: discord.Interaction) -> None:
-        await self._turn(interaction, self.page - 1)
+    def __init__(self, command: str, page: int, *, label: str = "Next",
+                 style: discord.ButtonStyle = discord.ButtonStyle.primary, disabled: bool = False):
+        super().__init__(discord.ui.Button(label=label, style=style, disabled=disabled,
+                                           custom_id=page_custom_id(command, page)))
+        self.command, self.page = command, page
 
-    async def _next(self, interaction: discord.Interaction) -> None:
-        await self._turn(interaction, self.page + 1)
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[discord.ui.View],
+                             match: re.Match[str], /) -> PageButton:
+        return cls(match.group("command"), int(match.group("page")))
 
-    async def _turn(self, interaction: discord.Interaction, page: int) -> None:
-        self.owner = interaction
-        await self._turn_page(self, interaction, page)
+    async def callback(self, interaction: discord.Interaction) -> None:
+        adapter = getattr(interaction.client, "adapter", None)  # the InterpClient's DiscordAdapter
+        turn_page: TurnPage | None = getattr(adapter, "turn_page", None)
+        if turn_page is not None:
+            await turn_page(interaction, self.command, self.page)
 
-    async def on_timeout(self) -> None:
-        for child in self.children:
-            if isinstance(child, discord.ui.Button):
-                child.disabled = True
-        if self.owner is None:
-            return
-        try:
-            await self.owner.edit_original_response(view=self, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:  # deleted message, expired token: nothing left to disable
-            log.debug("could not disable paging buttons: %s", exc)
+
+def pager(reply: Reply, command: str) -> discord.ui.View:
+    """Previous / Next for `reply`, a page of `command` (the command itself, or the key of a long one)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(PageButton(command, max(1, reply.page - 1), label="Previous",
+                             style=discord.ButtonStyle.secondary, disabled=reply.page <= 1))
+    view.add_item(PageButton(command, min(reply.pages, reply.page + 1), disabled=reply.page >= reply.pages))
+    return view

@@ -54,7 +54,7 @@ async def bot(fake: FakeDiscord, tmp_path: Path, catalogue_dir: Path,
     curation = Curation(database, catalogue, settings)
     votes = VoteRecorder(curation)
     adapter = create_adapter(settings, Commands(catalogue, page_size=settings.page_size), votes,
-                             ready_timeout=5.0, guild_ready_timeout=0.01, page_timeout=0.5)
+                             ready_timeout=5.0, guild_ready_timeout=0.01)
     curation.attach(adapter)
     await adapter.start()
     yield Bot(adapter, curation, votes, catalogue, database, settings)

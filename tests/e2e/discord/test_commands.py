@@ -74,7 +74,7 @@ async def test_slow_work_is_deferred_then_sent_as_a_followup(fake: FakeDiscord, 
     assert embed_of(followup.json)["title"].startswith("Search")
 
 
-async def test_paging_buttons_turn_the_page_and_expire(fake: FakeDiscord, bot: Bot) -> None:
+async def test_paging_buttons_turn_the_page(fake: FakeDiscord, bot: Bot) -> None:
     interaction = slash("topics")
     await fake.dispatch("INTERACTION_CREATE", interaction)
     first = await fake.wait_for("POST", callback_path(interaction))
@@ -94,11 +94,46 @@ async def test_paging_buttons_turn_the_page_and_expire(fake: FakeDiscord, bot: B
     assert update.json["data"]["allowed_mentions"] == {"parse": []}
     (row,) = update.json["data"]["components"]
     assert row["components"][0]["disabled"] is False  # Previous works on page 2
+    assert row["components"][0]["custom_id"] == "interp:page:1:topics"
 
-    # No more clicks: after the view's timeout the buttons are disabled through the latest interaction's token.
-    expired = await fake.wait_for("PATCH", rf"/webhooks/{APP_ID}/{click['token']}/messages/@original")
-    (row,) = expired.json["components"]
-    assert all(component["disabled"] for component in row["components"])
+
+async def test_paging_buttons_of_a_message_sent_before_a_restart_still_turn_the_page(fake: FakeDiscord,
+                                                                                    bot: Bot) -> None:
+    """The pages lived in a view in memory: after a restart or a reconnect the buttons looked alive and answered
+    "This interaction failed"."""
+    message = fake.add_message("1234", components=[{"type": 1, "components": [
+        {"type": 2, "style": 1, "label": "Next", "custom_id": "interp:page:2:topics"}]}])
+    click = button(message, "interp:page:2:topics")
+    await fake.dispatch("INTERACTION_CREATE", click)
+    update = await fake.wait_for("POST", callback_path(click))
+    assert update.json["type"] == 7
+    assert "page 2/" in embed_of(update.json)["footer"]["text"]
+
+
+async def test_a_command_too_long_for_a_button_id_pages_by_a_key(fake: FakeDiscord, bot: Bot) -> None:
+    """A button's id holds 100 characters: the command was cut there, so page 2 answered another query."""
+    query = "sparse autoencoders features circuits attention heads probing neurons " * 2
+    interaction = slash("search", {"query": (3, query)})
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    first = await fake.wait_for("POST", callback_path(interaction))
+    following = first.json["data"]["components"][0]["components"][1]
+    assert following["custom_id"].startswith("interp:page:2:#") and len(following["custom_id"]) <= 100
+    message = next(m for m in fake.messages.values() if m.get("interaction_token") == interaction["token"])
+    click = button(message, following["custom_id"])
+    await fake.dispatch("INTERACTION_CREATE", click)
+    update = await fake.wait_for("POST", callback_path(click))
+    assert update.json["type"] == 7
+    assert "page 2/" in embed_of(update.json)["footer"]["text"]
+    assert embed_of(update.json)["title"] == embed_of(first.json)["title"]  # the same query's page 2
+
+    # After a restart the key is unknown: the reader is told to run it again, the message is left as it is.
+    old = fake.add_message("1234", components=[{"type": 1, "components": [
+        {"type": 2, "style": 1, "label": "Next", "custom_id": "interp:page:2:#0123456789abcdef"}]}])
+    stale = button(old, "interp:page:2:#0123456789abcdef")
+    await fake.dispatch("INTERACTION_CREATE", stale)
+    answer = await fake.wait_for("POST", callback_path(stale))
+    assert answer.json["type"] == 4 and answer.json["data"]["flags"] & 64
+    assert "run it again" in answer.json["data"]["content"]
 
 
 async def test_a_command_that_crashes_still_gets_an_error_reply(fake: FakeDiscord, bot: Bot,
