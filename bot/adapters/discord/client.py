@@ -55,6 +55,25 @@ def with_defaults(event: str, data: Any) -> Any:
     return data
 
 
+class InterpTree(app_commands.CommandTree["InterpClient"]):
+    """The /interp command tree. A command as an older version synced it (a subcommand since removed, an option
+    renamed or missing: a global sync takes up to an hour to reach every client) failed inside discord.py, which
+    logged an ERROR and left the interaction unanswered ("The application did not respond"): it gets the help."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        if isinstance(error, app_commands.CommandInvokeError):  # our own code raised: a bug, logged as one
+            log.error("discord: /interp failed", exc_info=error.original)
+        else:
+            log.warning("discord: /interp as sent does not match this version's commands (%s): answered with the "
+                        "help", error)
+        if interaction.response.is_done():
+            return
+        try:
+            await self.client.adapter.answer(interaction, "help", "")
+        except discord.HTTPException as exc:  # the interaction expired meanwhile: nothing more to say
+            log.warning("discord: could not answer a failed /interp: %s", exc)
+
+
 class InterpClient(discord.Client):
     """discord.Client with the /interp command tree; forwards events to the adapter."""
 
@@ -69,7 +88,7 @@ class InterpClient(discord.Client):
         self.adapter = adapter
         self.last_event = ""  # the type of the gateway event being handled, for the log when the connection fails
         self._reaction_tasks: set[asyncio.Task[None]] = set()
-        self.tree = app_commands.CommandTree(self)
+        self.tree = InterpTree(self)
         self.tree.add_command(InterpGroup(adapter))
         self.add_dynamic_items(PageButton)  # paging buttons answer whoever sent them: a restart or a reconnect
         parsers: dict[str, Callable[[Any], None]] = self._connection.parsers

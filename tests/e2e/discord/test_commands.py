@@ -6,7 +6,7 @@ import pytest
 
 from bot.commands import HELP, CommandSpec
 from tests.e2e.discord.harness import APP_ID, Bot, autocomplete, button, embed_of, slash
-from tests.fakes.discord_fake import FakeDiscord
+from tests.fakes.discord_fake import Call, FakeDiscord
 
 CALLBACK = r"/interactions/{id}/{token}/callback"
 
@@ -153,3 +153,27 @@ async def test_a_command_that_crashes_still_gets_an_error_reply(fake: FakeDiscor
     assert "failed on our side" in embed["description"]
     assert "command 'topic probing' failed" in caplog.text
     assert "RuntimeError: a bug in the topic handler" in caplog.text
+
+
+@pytest.mark.parametrize(("subcommand", "options"), [
+    ("candidates", {}),  # a subcommand this version does not have (synced by another, or since removed)
+    ("topic", {}),  # a required option missing
+    ("help", {"command": (3, "nonexistent")}),  # a choice that is no choice
+])
+async def test_a_command_as_another_version_synced_it_gets_the_help(
+        fake: FakeDiscord, bot: Bot, caplog: pytest.LogCaptureFixture, subcommand: str,
+        options: dict[str, tuple[int, str]]) -> None:
+    """discord.py's tree raised, logged an ERROR and never answered: "The application did not respond"."""
+    interaction = slash(subcommand, options)
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    call = await fake.wait_for("POST", callback_path(interaction))
+    assert call.json["type"] == 4
+    assert embed_of(call.json)["title"] == embed_of((await _help_reply(fake)).json)["title"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert any("does not match this version's commands" in r.getMessage() for r in caplog.records)
+
+
+async def _help_reply(fake: FakeDiscord) -> Call:
+    interaction = slash("help")
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    return await fake.wait_for("POST", callback_path(interaction))
