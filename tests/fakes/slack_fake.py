@@ -70,6 +70,9 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[ApiCall] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url name, JSON body)
+        # Refusals for the next posts to a response_url, as Slack answers them: (HTTP status, body), e.g.
+        # (400, "invalid_blocks"), (404, "expired_url"). Plain text, not JSON, as Slack sends them.
+        self.response_refusals: list[tuple[int, str]] = []
         self.acks: dict[str, dict[str, Any]] = {}  # envelope_id -> the ack as sent
         self.timeline: list[tuple[str, str]] = []  # ("api", method) / ("ack", envelope_id) / ("respond", name)
         self.messages: dict[str, list[Message]] = {}  # channel -> messages, oldest first
@@ -190,6 +193,9 @@ class FakeSlack:
         name = request.match_info["name"]
         self.responses.append((name, await request.json()))
         await self._record("respond", name)
+        if self.response_refusals:
+            status, body = self.response_refusals.pop(0)
+            return web.Response(status=status, text=body)
         return web.json_response({"ok": True})
 
     # ------------------------------------------------------------------ Web API

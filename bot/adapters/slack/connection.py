@@ -27,6 +27,7 @@ from bot.adapters.slack.members import MaintainerDirectory
 from bot.adapters.slack.poster import SlackPoster
 from bot.adapters.slack.render import PAGE_ACTION_PREFIX, fallback_text, reply_blocks
 from bot.adapters.slack.retry import RetryAfterHandler
+from bot.catalogue.text import one_line
 from bot.chat import runner
 from bot.chat.adapter import UP, AdapterHealth, ChannelRole, PostRef, VoteHandler
 from bot.chat.values import Post, Reply
@@ -251,10 +252,26 @@ class SlackAdapter:
         return await runner.answer(lambda: self.commands.execute(line, actor=actor, page=page), line)
 
     async def _answer(self, respond: Any, reply: Reply, **options: Any) -> None:
+        """Answer through the command's response_url. Slack refuses with an HTTP status, not an exception (a 400
+        `invalid_blocks`, a 404 `expired_url` after 30 minutes): said in the log, and blocks Slack would not take
+        are sent again as the plain-text answer, so the reader still gets one."""
         try:
-            await respond(text=fallback_text(reply), blocks=reply_blocks(reply), **options)
+            response = await respond(text=fallback_text(reply), blocks=reply_blocks(reply), **options)
+            if _refused(response) and "invalid_blocks" in str(getattr(response, "body", "")):
+                log.warning("Slack refused the answer's blocks (%s); sent as plain text", _refusal(response))
+                response = await respond(text=fallback_text(reply), **options)
+            if _refused(response):
+                log.warning("Slack refused the answer to a command: %s", _refusal(response))
         except Exception as exc:  # a dead response_url (older than 30 min) must not crash the listener
             log.warning("could not answer a Slack command through its response_url: %s", type(exc).__name__)
+
+
+def _refused(response: Any) -> bool:
+    return getattr(response, "status_code", 200) != 200
+
+
+def _refusal(response: Any) -> str:
+    return f"HTTP {response.status_code} {one_line(str(response.body), 200)}"
 
 
 class _NotTheUnusedTokenWarning(logging.Filter):

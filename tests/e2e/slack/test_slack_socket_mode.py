@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import re
 import threading
 
@@ -142,3 +144,43 @@ async def test_health_is_up_while_the_socket_is_connected(fake, start_adapter):
     assert (await adapter.health()).state == "up"
     await adapter.stop()
     assert (await adapter.health()).state == "down"
+
+
+async def test_blocks_slack_refuses_are_sent_again_as_plain_text(fake, start_adapter, caplog):
+    """Slack answers a response_url it will not take with an HTTP status, which raised nothing: the reader got
+    no answer and the log said nothing."""
+    fake.response_refusals.append((400, "invalid_blocks"))
+    await start_adapter()
+    await slash(fake, "topic probing", "refused")
+    again = await response(fake, "refused", index=1)
+    assert "blocks" not in again
+    assert again["text"].startswith("Probing\n")
+    assert any("Slack refused the answer's blocks (HTTP 400 invalid_blocks); sent as plain text" in r.getMessage()
+               for r in caplog.records)
+
+
+async def test_an_expired_response_url_is_logged(fake, start_adapter):
+    fake.response_refusals.append((404, "expired_url"))
+    await start_adapter()
+    with logged("Slack refused the answer to a command: HTTP 404 expired_url") as seen:
+        await slash(fake, "topic probing", "expired")
+        await asyncio.wait_for(seen.wait(), 5)
+    assert len([n for n, _ in fake.responses if n == "expired"]) == 1  # not sent again: it would be refused too
+
+
+@contextlib.contextmanager
+def logged(text):
+    """An event set when a log record holding `text` is emitted (the log line is the only trace of some outcomes)."""
+    seen, loop = asyncio.Event(), asyncio.get_running_loop()
+
+    class Watch(logging.Handler):
+        def emit(self, record):
+            if text in record.getMessage():
+                loop.call_soon_threadsafe(seen.set)
+
+    handler = Watch()
+    logging.getLogger().addHandler(handler)
+    try:
+        yield seen
+    finally:
+        logging.getLogger().removeHandler(handler)
