@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 import discord
 
+from bot.catalogue.text import strip_control
 from bot.chat.render import clip, numbered, shows_suggestions
 from bot.chat.render import safe_url as shared_safe_url
 from bot.chat.text import STAR, render_text
@@ -55,8 +56,9 @@ _BARE_URL = re.compile(r"(?<![<(])\bhttps?://[^\s<>]+")
 
 
 def escape_text(text: str) -> str:
-    """Untrusted text made inert for Discord markdown: no formatting, no mentions, no masked links."""
-    text = discord.utils.escape_markdown(text)
+    """Untrusted text made inert for Discord markdown: no formatting, no mentions, no masked links, and no
+    invisible characters (bidi overrides, zero-width spaces) that make one title look like another."""
+    text = discord.utils.escape_markdown(strip_control(text))
     # escape_markdown only escapes a complete "[x](y)"; a bare "](" inside a label we wrap in our own masked
     # link would still close it early and inject a URL, so every bracket is escaped.
     text = _UNESCAPED_BRACKET.sub(r"\\\1", text)
@@ -79,7 +81,7 @@ def escape_rich(text: str) -> str:
 
 def plain(text: str) -> str:
     """For the places Discord shows literally (footers, button labels): drop the code-span marks."""
-    return text.replace("`", "")
+    return strip_control(text).replace("`", "")
 
 
 def safe_url(url: str) -> str | None:

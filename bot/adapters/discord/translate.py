@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 import discord
 
 from bot.catalogue.model import Entry, Topic
+from bot.catalogue.text import strip_control
 from bot.chat import emoji
 from bot.chat.values import Actor, Vote
 from bot.curation.maintainers import Maintainers
@@ -81,7 +82,7 @@ def vote_from_reaction(
 
 
 def _choice_text(text: str) -> str:
-    text = " ".join(text.split())
+    text = " ".join(strip_control(text).split())
     return text if len(text) <= CHOICE_TEXT_LIMIT else text[: CHOICE_TEXT_LIMIT - 1] + "…"
 
 

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from bot.catalogue.text import strip_control
 from bot.chat.render import clip, numbered, shows_suggestions
 from bot.chat.render import safe_url as shared_safe_url
 from bot.chat.text import STAR, summary_text
@@ -42,8 +43,9 @@ _URL_UNSAFE = {"|": "%7C", ">": "%3E", "<": "%3C", " ": "%20", '"': "%22", "`": 
 
 
 def escape(text: str) -> str:
-    """Make untrusted text inert in mrkdwn: exactly Slack's three control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Make untrusted text inert in mrkdwn: exactly Slack's three control characters, and no invisible ones (bidi
+    overrides, zero-width spaces) that make one title look like another."""
+    return strip_control(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def safe_url(url: str) -> str | None:
@@ -166,7 +168,7 @@ def _title_block(reply: Reply) -> dict[str, Any]:
             return _section(linked)
     # plain_text is never parsed for mentions or links, so the title needs no escaping here; Slack refuses an
     # empty or blank one.
-    title = clip(mark + " ".join(reply.title.split()), HEADER_LIMIT) or "…"
+    title = clip(mark + " ".join(strip_control(reply.title).split()), HEADER_LIMIT) or "…"
     return {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}
 
 

@@ -157,3 +157,18 @@ def test_a_4000_character_link_is_not_the_embeds_url() -> None:
     embed = render_post(Post(key="candidate:url:x", kind="candidate", reply=Reply(title="A title", url=long_url)))
     assert message_problems({"embeds": [embed.embed.to_dict()]}) == []
     assert embed.embed.title == "A title"
+
+
+DISGUISED = "\u202eamall\u202c and\u200b \u2066Tuned Lens\u2069"  # a bidi override shows "llama" backwards
+
+
+def test_invisible_characters_of_catalogue_text_never_reach_an_embed() -> None:
+    """The console stripped them; embeds did not (hand-edited or GitHub-synced YAML is not cleaned at intake)."""
+    reply = Reply(title=DISGUISED, text=DISGUISED, footer=DISGUISED, suggestions=(DISGUISED,), pages=2,
+                  command="search x", items=(Item(title=DISGUISED, notes=(DISGUISED,), detail=DISGUISED,
+                                                  links=(Link(DISGUISED, "https://arxiv.org/abs/2401.00001"),)),))
+    rendered = render_reply(reply)
+    shown = str(rendered.embed.to_dict()) + rendered.fallback
+    assert "amall" in shown
+    for invisible in "\u202e\u202c\u200b\u2066\u2069":
+        assert invisible not in shown

@@ -89,3 +89,8 @@ def test_the_core_and_the_adapter_package_do_not_import_discord() -> None:
     code = ("import sys, bot.cli, bot.commands, bot.curation.pipeline, bot.adapters.discord; "
             "sys.exit('discord' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_choices_drop_invisible_characters_that_disguise_a_title() -> None:
+    entries = [Entry(id="e", title="\u202eamall\u202c Tuned\u200b Lens")]
+    assert translate.paper_choices(entries) == [("amall Tuned Lens", "e")]

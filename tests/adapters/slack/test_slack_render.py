@@ -154,3 +154,16 @@ def test_a_4000_character_link_still_fits_the_title_section() -> None:
     blocks = post_blocks(Post(key="candidate:url:x", kind="candidate", reply=Reply(title="A title", url=long_url)))
     assert block_kit_problems(blocks) == []
     assert "A title" in json.dumps(blocks)
+
+
+def test_invisible_characters_of_catalogue_text_never_reach_blocks():
+    """The console stripped them; Block Kit did not (hand-edited or GitHub-synced YAML is not cleaned at intake)."""
+    disguised = "\u202eamall\u202c and\u200b \u2066Tuned Lens\u2069"
+    for url in ("", "https://arxiv.org/abs/2401.00001"):  # a plain header, and a linked title section
+        reply = Reply(title=disguised, text=disguised, footer=disguised, suggestions=(disguised,), url=url,
+                      items=(Item(title=disguised, notes=(disguised,), detail=disguised,
+                                  links=(Link(disguised, "https://arxiv.org/abs/2401.00001"),)),))
+        shown = json.dumps([reply_blocks(reply), fallback_text(reply)], ensure_ascii=False)
+        assert "amall" in shown
+        for invisible in "\u202e\u202c\u200b\u2066\u2069":
+            assert invisible not in shown
