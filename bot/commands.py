@@ -150,6 +150,9 @@ class Commands:
         if page_match and page is None:
             page = int(page_match.group(1))
             text = f"{text[: page_match.start()]} {text[page_match.end():]}".strip()
+            if not text:  # "p 2" alone: nothing remembers the last answer, so say which command to page
+                return Reply(title=f"Page {page} of what?", kind="usage",
+                             text=f"Put the page after its command: `topics p {page}`, `search sae p {page}`.")
         name, _, args = text.partition(" ")
         return self.run(name, args, actor=actor, page=1 if page is None else page)
 

@@ -426,3 +426,12 @@ def test_a_title_two_entries_nearly_share_names_both_rather_than_none(catalogue_
 def test_a_name_written_as_two_words_finds_the_one_word_title(commands: Commands, query: str, title: str) -> None:
     """'transformer lens' found the Tuned Lens paper (both words are in its title) instead of the library."""
     assert commands.execute(f"paper {query}").title == title
+
+
+@pytest.mark.parametrize("line", ["p 2", "page 2", "--page 2", "/interp p 2"])
+def test_a_page_without_its_command_says_to_name_the_command(commands: Commands, line: str) -> None:
+    """It was 'Unknown command “”'."""
+    reply = commands.execute(line)
+    assert reply.kind == "usage"
+    assert reply.title == "Page 2 of what?"
+    assert "`topics p 2`" in reply.text
