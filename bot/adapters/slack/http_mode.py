@@ -64,6 +64,12 @@ def body_problem(text: str, content_type: str) -> str:
             return f"{what} is not a JSON object"
         if not isinstance(data.get("type", ""), str):
             return f"{what} has a 'type' that is not text"
+        # What bolt reads before any listener of ours: an event is an object, actions a list of objects.
+        if "event" in data and not isinstance(data["event"], dict):
+            return f"{what} has an 'event' that is not an object"
+        actions = data.get("actions", [])
+        if not isinstance(actions, list) or not all(isinstance(action, dict) for action in actions):
+            return f"{what} has 'actions' that are not a list of objects"
         return ""
 
     if content_type == "application/json":

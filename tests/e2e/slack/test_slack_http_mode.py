@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import time
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import aiohttp
 import pytest
@@ -123,8 +123,14 @@ async def test_a_non_utf8_body_with_a_wrong_signature_is_401_not_500(fake, start
     (b"payload=not-json", "application/x-www-form-urlencoded"),
     (b"payload=%5B1%2C2%5D", "application/x-www-form-urlencoded"),  # payload=[1,2]
     (b"payload=%7B%22type%22%3A+5%7D", "application/x-www-form-urlencoded"),  # payload={"type": 5}
+    (b'{"type": "event_callback", "event_id": "E1", "event": []}', "application/json"),
+    (b'{"type": "event_callback", "event_id": "E2", "event": null}', "application/json"),
+    (b"payload=" + quote_plus('{"type": "block_actions", "actions": "x", "user": {"id": "U1"}}').encode(),
+     "application/x-www-form-urlencoded"),
+    (b"payload=" + quote_plus('{"type": "block_actions", "actions": ["x"], "user": {"id": "U1"}}').encode(),
+     "application/x-www-form-urlencoded"),
 ], ids=["not utf-8", "bad json", "json array", "json string", "payload not json", "payload array",
-        "payload type not text"])
+        "payload type not text", "event a list", "event null", "actions text", "actions of text"])
 async def test_signed_but_malformed_bodies_are_400_not_500(fake, start_adapter, http, caplog, body, content_type):
     caplog.set_level(logging.INFO)
     adapter = await start_adapter(mode="http")
