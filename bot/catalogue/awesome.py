@@ -41,7 +41,7 @@ def _title_case(title: str) -> str:
 class _Writer:
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
-        self.anchors = heading_anchors(catalogue)
+        self.anchors = heading_anchors(catalogue, _title_case(catalogue.title))
         self.main_links: dict[str, Entry] = {}  # URL key -> the entry whose main link it is
 
     def entry(self, entry: Entry, topic: str) -> list[str]:

@@ -53,7 +53,7 @@ def github_anchor(title: str, used: dict[str, int]) -> str:
     """The anchor GitHub gives a heading of this text, after the headings `used` has seen (github-slugger's
     loop: "General" twice is general, general-1; then a "General 1" heading is not general-1 again but
     general-1-1, and a third "General" general-2). `used` maps every anchor given to how often its text recurred."""
-    base = re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
+    base = re.sub(r"[^\w\- ]", "", " ".join(title.split()).lower()).replace(" ", "-")  # as the heading shows it
     anchor = base
     while anchor in used:
         used[base] += 1
@@ -118,8 +118,12 @@ def local_contents(catalogue: Catalogue, topic: Topic, anchors: dict[str, str]) 
     return [" · ".join(groups), ""]
 
 
-def heading_anchors(catalogue: Catalogue) -> dict[str, str]:
-    used: dict[str, int] = {"contents": 0}  # the table of contents' own heading
+def heading_anchors(catalogue: Catalogue, list_title: str | None = None) -> dict[str, str]:
+    """Each topic's anchor, counted after the headings above it: the list's own (`list_title`, the catalogue's
+    title unless the style shows another) and "Contents"."""
+    used: dict[str, int] = {}
+    for heading in (catalogue.title if list_title is None else list_title, "Contents"):
+        github_anchor(heading, used)
     return {t.slug: github_anchor(t.title, used) for t in catalogue.topics}
 
 

@@ -223,14 +223,16 @@ def test_a_sections_description_is_one_paragraph_on_github(description: str) -> 
 
 @pytest.mark.parametrize("style", ["list", "awesome"])
 def test_contents_links_reach_their_own_heading_when_titles_collide_or_hold_markup(style: str) -> None:
-    """A topic "General 1" took the anchor of the second "General", and a heading written raw (`*talks*`, `<i>`)
-    had another anchor on GitHub than its escaped contents link."""
+    """A topic "General 1" took the anchor of the second "General", a heading written raw (`*talks*`, `<i>`) had
+    another anchor on GitHub than its escaped contents link, and a topic named as the list took the list's."""
     from bot.catalogue.awesome import render_awesome
     from bot.catalogue.model import Catalogue, Topic
 
     topics = (Topic(slug="a", title="A"), Topic(slug="a-general", title="General", parent="a", depth=2),
               Topic(slug="b", title="B"), Topic(slug="b-general", title="General", parent="b", depth=2),
-              Topic(slug="general-1", title="General 1"), Topic(slug="v", title="Video *talks* <i>x</i>"))
+              Topic(slug="general-1", title="General 1"), Topic(slug="v", title="Video *talks* <i>x</i>"),
+              Topic(slug="l", title="L"),  # the list's own title: the page's first heading has its anchor
+              Topic(slug="sc", title="Sparse  Coding"))  # two spaces: the heading shows one
     catalogue = Catalogue(title="L", description="", topics=topics, entries=(), placement={})
     markdown = (render_markdown if style == "list" else render_awesome)(catalogue)
     page = github(markdown)
