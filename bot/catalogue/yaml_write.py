@@ -235,7 +235,7 @@ def append_entry(directory: Path | str, entry: Entry, topic: str) -> tuple[Path,
             if "invalid YAML" in first.message:  # the block is written in a form the writer cannot extend
                 why = (f"adding '{entry.id}' under '{topic}' would have made this file invalid YAML, so it was left "
                        f"as it is; write the topic's block as `- topic: {topic}` with its entries listed under "
-                       "`entries:`")
+                       "`entries:`, one `- ` item each (not in brackets, `entries: [...]`)")
             else:  # the entry itself (a bad link, an empty title): the file's layout is not to blame
                 why = f"the new entry '{entry.id}' is not valid ({first.message}), so nothing was written"
             raise CatalogueError([Problem(path, None, why)]) from None
@@ -264,7 +264,19 @@ def write_lock(directory: Path | str) -> Iterator[None]:
 
 
 _EMPTY_ENTRIES = re.compile(r"^(?P<indent>\s*)entries:\s*\[\s*\](?P<comment>\s+#.*?)?\s*$")
-_ITEM = re.compile(r"^( *)- (?:id|see):")  # an entry of a block, at the indent its block lists entries
+_ENTRIES_KEY = re.compile(r"^ *entries:")
+_LIST_ITEM = re.compile(r"^( *)-(?: |$)")
+
+
+def _entries_indent(block: list[str]) -> int:
+    """The indent of a block's entries: the first list item after its `entries:` line (`  - id:` under
+    `  entries:` is as common as four spaces, and an entry may start with any key); 4 when it has none yet."""
+    after = next((i for i, line in enumerate(block) if _ENTRIES_KEY.match(line)), None)
+    if after is not None:
+        for line in block[after + 1:]:
+            if item := _LIST_ITEM.match(line):
+                return len(item.group(1))
+    return 4
 # What atomic_write's mkstemp names look like: ".<file name>.<random>.tmp".
 _TEMP_NAME = re.compile(r"\..+\.[A-Za-z0-9_]+\.tmp")
 
@@ -290,8 +302,7 @@ def _text_with_entry(directory: Path, catalogue: Catalogue, entry: Entry, topic:
     """The entry file with `entry` added at the end of `topic`'s block, written as the file's own hand writes it.
 
     A topic may have blocks in several files (a hand move): the last one read is where the topic ends. The new
-    lines take the block's indent (`  - id:` under `  entries:` is as common as four spaces) and the file's line
-    ending, so a CRLF file's diff stays one entry long."""
+    lines take the block's indent and line ending, so a CRLF file's diff stays one entry long."""
     block_re = re.compile(rf"^\ufeff?- topic:\s*['\"]?{re.escape(topic)}['\"]?(?:\s+#.*)?\s*$")
     found: tuple[Path, str, list[str], int] | None = None
     for path in entry_files(directory):
@@ -303,7 +314,7 @@ def _text_with_entry(directory: Path, catalogue: Catalogue, entry: Entry, topic:
                 found = (path, text, lines, index)
     if found is not None:
         path, text, lines, index = found
-        eol = "\r\n" if "\r\n" in text else "\n"
+        eol = "\r\n" if lines[index].endswith("\r\n") else "\n"  # the block's own (one pasted line may differ)
         end = index + 1
         last_content = index
         while end < len(lines) and not lines[end].startswith("- "):
@@ -311,8 +322,7 @@ def _text_with_entry(directory: Path, catalogue: Catalogue, entry: Entry, topic:
                 last_content = end
             end += 1
         insert_at = last_content + 1
-        items = (m.group(1) for line in lines[index + 1:end] if (m := _ITEM.match(line)))
-        indent = len(next(items, "    "))
+        indent = _entries_indent(lines[index + 1:end])
         if empty := _EMPTY_ENTRIES.match(lines[last_content]):  # `entries: []`, `entries: [ ]  # none yet`
             lines[last_content] = f"{empty.group('indent')}entries:{empty.group('comment') or ''}{eol}"
         elif "entries:" not in "".join(lines[index:insert_at]):

@@ -263,3 +263,27 @@ def test_a_topic_split_across_files_by_hand_gets_the_entry_at_its_end(catalogue_
     written, catalogue = append_entry(catalogue_dir, NEW, "attention")
     assert written == catalogue_dir / "zz-more.yaml"
     assert catalogue.placement["attention"] == (*before, NEW.id)
+
+
+@pytest.mark.parametrize("first_entry", [
+    "  - title: A hand-added entry\n    id: a-hand-added-entry\n",  # an entry need not start with its id
+    "  - {id: a-hand-added-entry, title: A hand-added entry}\n",  # one entry in flow style
+])
+def test_a_compact_block_takes_the_entry_whatever_its_first_entry_starts_with(catalogue_dir: Path,
+                                                                             first_entry: str) -> None:
+    path = catalogue_dir / "zz-hand.yaml"
+    path.write_text(f"- topic: attention\n  entries:\n{first_entry}", encoding="utf-8")
+    before = path.read_bytes()
+    written, catalogue = append_entry(catalogue_dir, NEW, "attention")
+    assert written == path
+    assert path.read_bytes() == before + entry_yaml(NEW, 2).encode()
+    assert catalogue.placement["attention"][-2:] == ("a-hand-added-entry", NEW.id)
+
+
+def test_one_pasted_crlf_line_does_not_make_the_new_entry_crlf(catalogue_dir: Path) -> None:
+    path = catalogue_dir / "component.yaml"
+    pasted = b"# pasted from Windows\r\n- topic: attention\n"
+    path.write_bytes(path.read_bytes().replace(b"- topic: attention\n", pasted))
+    before = path.read_bytes()
+    append_entry(catalogue_dir, NEW, "attention")
+    assert path.read_bytes().count(b"\r\n") == before.count(b"\r\n") == 1
