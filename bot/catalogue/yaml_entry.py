@@ -123,8 +123,10 @@ def parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, probl
                                     _quote_it(key, item[key], field_node(node, key)) or f"'{key}' must be text"))
     added = _added(item.get("added"))
     if added is None:  # `recent` sorts by it: "24/11/2026" would sort as text, above every 2026 date
-        problems.append(Problem(path, line_of(field_node(node, "added")),
-                                f"'added' must be a date written YYYY-MM-DD, not {item.get('added')!r}"))
+        added_node = field_node(node, "added")
+        written = added_node.value if isinstance(added_node, yaml.ScalarNode) else str(item.get("added"))
+        problems.append(Problem(path, line_of(added_node),
+                                f"'added' must be a date written YYYY-MM-DD, not {written!r}"))
     if "arxiv" in item and (problem := _bad_arxiv(item["arxiv"], field_node(node, "arxiv"))):
         problems.append(Problem(path, line_of(field_node(node, "arxiv")), problem))
     if item.get("source") and not valid_url(item.get("source")):
@@ -149,7 +151,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def _added(value: Any) -> str | None:
     """An entry's `added` date as YYYY-MM-DD ("" when it has none), or None when it is not a date. YAML reads a
-    bare 2026-11-24 as a date, a quoted one as text: both are fine; a time of day is not kept."""
+    bare 2026-11-24 as a date, a quoted one as text: both are fine; one with a time of day is refused."""
     if value is None or value == "":
         return ""
     if isinstance(value, datetime):

@@ -110,8 +110,13 @@ def _load_catalogue(directory: Path, pending: dict[str, str]) -> Catalogue:
         if topic not in topic_slugs:
             continue  # already reported
         if entry_id not in entries:
-            if is_ref and reader.whole and entry_id not in reader.unread_ids:
-                problems.append(Problem(path, line, f"'see: {entry_id}' names no entry{suggest(entry_id, entries)}"))
+            if is_ref and entry_id not in reader.unread_ids:
+                if reader.whole:
+                    problems.append(Problem(path, line,
+                                            f"'see: {entry_id}' names no entry{suggest(entry_id, entries)}"))
+                else:  # it may be in what did not load: no "did you mean", which could be wrong advice
+                    problems.append(Problem(path, line, f"'see: {entry_id}' names no entry that loaded (it may be "
+                                                        "in one of the problems above)"))
             continue
         if entry_id in placement[topic]:
             problems.append(Problem(path, line, f"entry '{entry_id}' is placed under topic '{topic}' twice"))
@@ -237,9 +242,9 @@ class _EntryFiles:
         self.entries: dict[str, Entry] = {}
         self.placements: list[Placement] = []
         self._first_seen: dict[str, tuple[Path, int | None]] = {}  # entry id -> where it is recorded
-        # Whether every entry was read: a `see:` naming none is only worth reporting then. With a file, block or
-        # entry that did not load, it names the entry that failed, and a "did you mean" would send the reader
-        # to change a correct line.
+        # Whether every entry was read. A `see:` of an entry with a problem of its own is not reported again;
+        # with a file or block that did not load, a `see:` naming nothing may name what is in it, so it gets no
+        # "did you mean", which would send the reader to change a correct line.
         self.whole = True
         self.unread_ids: set[str] = set()  # ids of entries with problems of their own
 
