@@ -130,6 +130,7 @@ class FakeDiscord:
         self._nonces: dict[tuple[str, str], str] = {}  # (channel, nonce) -> message id
         self._errors: list[CannedError] = []
         self._ids = itertools.count(1900000000000000001)
+        self._interaction_types: dict[str, Any] = {}  # interaction id -> its type, as dispatched
         self._waiters: list[tuple[Callable[[Call], bool], asyncio.Future[Call]]] = []
         self._sockets: list[_GatewaySocket] = []
         self._background: set[asyncio.Task[None]] = set()
@@ -219,6 +220,8 @@ class FakeDiscord:
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a gateway DISPATCH to every connected client."""
+        if event == "INTERACTION_CREATE" and isinstance(data, dict) and "id" in data:
+            self._interaction_types[str(data["id"])] = data.get("type")
         for socket in list(self._sockets):
             await socket.dispatch(event, data)
 
@@ -298,6 +301,10 @@ class FakeDiscord:
 
     def _callback(self, interaction_id: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
         kind = body["type"]
+        # Discord takes only choices (8) for an autocomplete request (interaction type 4), and choices for nothing
+        # else: a message sent to one is refused.
+        if (self._interaction_types.get(interaction_id) == 4) != (kind == 8):
+            return 400, {"message": "Interaction response type is not valid for this interaction", "code": 50035}
         data = body.get("data") or {}
         response: dict[str, Any] = {"interaction": {"id": interaction_id, "type": 2}}
         if kind in (4, 5):  # a message, or "thinking" that a followup replaces

@@ -69,6 +69,9 @@ class InterpTree(app_commands.CommandTree["InterpClient"]):
         if interaction.response.is_done():
             return
         try:
+            if interaction.type is discord.InteractionType.autocomplete:  # it takes choices, never a message
+                await interaction.response.autocomplete([])
+                return
             await self.client.adapter.answer(interaction, "help", "")
         except discord.HTTPException as exc:  # the interaction expired meanwhile: nothing more to say
             log.warning("discord: could not answer a failed /interp: %s", exc)

@@ -218,10 +218,11 @@ class DiscordAdapter:
         """A paging button was pressed: re-run its command for that page and update the message."""
         if command.startswith(LONG_COMMAND_MARK):
             known = self._long_commands.get(command)
-            if known is None:  # a long command's key, from before a restart
+            if known is None:  # a long command's key, from before a restart (or long since pushed out)
                 await interaction.response.send_message(
-                    "These pages are from before the bot restarted, and their command was too long to keep in the "
-                    "button: run it again.", ephemeral=True, allowed_mentions=NO_MENTIONS)
+                    "These pages' command was too long to keep in their buttons, and the bot no longer has it "
+                    "(it restarted, or many answers came since): run it again.", ephemeral=True,
+                    allowed_mentions=NO_MENTIONS)
                 return
             command = known
         actor = translate.actor_for(interaction.user, self.maintainers)

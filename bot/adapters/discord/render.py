@@ -67,7 +67,7 @@ def escape_text(text: str) -> str:
 
 def escape_rich(text: str) -> str:
     """Like escape_text, but `code spans` (the core's only markup) survive as code spans."""
-    parts = text.split("`")
+    parts = strip_control(text).split("`")  # code spans too: a topic's title may reach one
     if len(parts) % 2 == 0:  # an unpaired backtick: treat the tail as plain text
         parts[-2:] = [parts[-2] + "`" + parts[-1]]
     out = []

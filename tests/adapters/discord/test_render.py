@@ -172,3 +172,8 @@ def test_invisible_characters_of_catalogue_text_never_reach_an_embed() -> None:
     assert "amall" in shown
     for invisible in "\u202e\u202c\u200b\u2066\u2069":
         assert invisible not in shown
+
+
+def test_a_code_span_drops_invisible_characters_too() -> None:
+    """A topic's path is shown in a code span: its title's bidi override went through."""
+    assert escape_rich("in `Sparse Cod\u202eing` and \u200bthis") == "in `Sparse Coding` and this"

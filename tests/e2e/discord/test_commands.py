@@ -177,3 +177,11 @@ async def _help_reply(fake: FakeDiscord) -> Call:
     interaction = slash("help")
     await fake.dispatch("INTERACTION_CREATE", interaction)
     return await fake.wait_for("POST", callback_path(interaction))
+
+
+async def test_autocomplete_for_a_command_this_version_lacks_gets_no_choices(fake: FakeDiscord, bot: Bot) -> None:
+    """Answered with the help as a message, which Discord refuses for an autocomplete request."""
+    interaction = autocomplete("candidates", "name", "pro")
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    call = await fake.wait_for("POST", callback_path(interaction))
+    assert call.json == {"type": 8, "data": {"choices": []}}  # APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
