@@ -56,6 +56,18 @@ class CatalogueError(InterpBotError):
         super().__init__("\n  ".join([head, *map(str, problems)]))
 
 
+class CatalogueMissing(CatalogueError):
+    """No catalogue directory where the settings say: nothing is invalid, it is just not there."""
+
+    def __init__(self, directory: Path | str):
+        super().__init__([Problem(directory, None, "catalogue directory not found")])
+        self.args = (f"no catalogue at {Path(directory).resolve()}: run interp-bot from the list's checkout, or name "
+                     "the directory with --catalogue DIR or INTERP_BOT_CATALOGUE_DIR",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class MarkdownImportError(CatalogueError):
     """An awesome-list README that cannot become a catalogue; `line` is where."""
 

@@ -775,3 +775,12 @@ def test_import_markdown_force_keeps_the_old_catalogue_when_the_import_is_bad(
     assert expected in err and "Traceback" not in err
     assert {path.name: path.read_bytes() for path in catalogue_dir.glob("*.yaml")} == before
     assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--check")[0] == 0
+
+
+def test_a_missing_catalogue_directory_says_where_it_looked_and_how_to_name_it(capsys, tmp_path: Path) -> None:
+    """It said "the catalogue is invalid (1 problem): catalogue: catalogue directory not found"."""
+    missing = tmp_path / "nowhere"
+    code, _, err = run(capsys, "--catalogue", str(missing), "topic", "sae")
+    assert code == 1
+    assert err.strip() == (f"interp-bot: no catalogue at {missing}: run interp-bot from the list's checkout, or name "
+                           "the directory with --catalogue DIR or INTERP_BOT_CATALOGUE_DIR")

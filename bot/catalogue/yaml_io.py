@@ -23,7 +23,7 @@ import yaml
 
 from bot.catalogue.model import Catalogue, Entry, Topic
 from bot.catalogue.yaml_entry import SLUG_RE, parse_entry, str_list, suggest
-from bot.errors import CatalogueError, Problem
+from bot.errors import CatalogueError, CatalogueMissing, Problem
 from bot.yaml_nodes import YamlDocument, YamlSyntaxError, duplicate_keys, field_node, item_node, line_of
 
 TOPICS_FILE = "topics.yaml"
@@ -77,7 +77,7 @@ def _load_catalogue(directory: Path, pending: dict[str, str]) -> Catalogue:
     problems: list[Problem] = []
     topics_path = directory / TOPICS_FILE
     if not directory.is_dir():
-        raise CatalogueError([Problem(directory, None, "catalogue directory not found")])
+        raise CatalogueMissing(directory)
     if not topics_path.is_file():
         raise CatalogueError([Problem(topics_path, None, "missing: the topic tree lives in this file")])
 
