@@ -7,6 +7,7 @@ type yields None rather than an exception, since the input comes from the networ
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,10 +30,20 @@ class PageRequest:
     display_name: str
 
 
+# Slack escapes what people type as it escapes every message: `&`, `<` and `>` as entities, and (with the
+# command's "escape channels, users, and links" option) a pasted link as <url|as typed>, a mention as <@U1|name>.
+_ESCAPED_LINK = re.compile(r"<((?:https?|mailto):[^|>\s]+)(?:\|[^>]*)?>", re.IGNORECASE)
+_ESCAPED_NAME = re.compile(r"<[@#!]([^|>]*)(?:\|([^>]*))?>")
+
+
 def command_line(payload: Mapping[str, Any]) -> str:
-    """The grammar's input: what the user typed after `/interp` (empty means help)."""
+    """The grammar's input: what the user typed after `/interp` (empty means help), as they typed it."""
     text = payload.get("text")
-    return text if isinstance(text, str) else ""
+    if not isinstance(text, str):
+        return ""
+    text = _ESCAPED_LINK.sub(r"\1", text)
+    text = _ESCAPED_NAME.sub(lambda match: match.group(2) or match.group(1), text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def command_user(payload: Mapping[str, Any]) -> tuple[str, str]:

@@ -1,3 +1,5 @@
+import pytest
+
 from bot.adapters.slack import translate
 from tests.fakes.slack_fake import sample
 
@@ -65,3 +67,14 @@ def test_paging_click():
     other["actions"] = [other["actions"][0] | {"action_id": "interp_page_next", "value": "{}"}]
     assert translate.page_request(other) is None
     assert translate.page_request({"actions": []}) is None
+
+
+@pytest.mark.parametrize(("sent", "typed"), [
+    ("search R&amp;D &lt;probing&gt;", "search R&D <probing>"),  # Slack's three entities
+    ("paper <https://arxiv.org/abs/2303.08112>", "paper https://arxiv.org/abs/2303.08112"),  # an escaped link
+    ("paper <https://arxiv.org/abs/2303.08112|arxiv.org/abs/2303.08112>", "paper https://arxiv.org/abs/2303.08112"),
+    ("search <@U0READER1|ada> &amp;amp;", "search ada &amp;"),  # a mention; a typed entity stays as typed
+])
+def test_a_slash_command_is_read_as_typed_not_as_slack_escaped_it(sent, typed):
+    """`paper <https://...>` found nothing and `R&amp;D` was searched for "amp"."""
+    assert translate.command_line({"text": sent}) == typed
