@@ -17,6 +17,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(argv: list[str]) -> int:
+    if any(arg in ("-h", "--help") for arg in argv):
+        print(f"{(__doc__ or '').strip()}\n\nbenchmarks: {', '.join(BENCHMARKS)} (each takes its own options: "
+              "python -m benchmarks.NAME --help; run times and figures in benchmarks/README.md)")
+        return 0
     wanted = [ALIASES.get(name, name) for name in argv] or list(BENCHMARKS)
     unknown = [name for name in wanted if name not in BENCHMARKS]
     if unknown:

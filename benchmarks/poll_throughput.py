@@ -66,6 +66,9 @@ def listed_papers(catalogue: Catalogue) -> list[tuple[str | None, str]]:
     """(arXiv id or None, title) of every list entry, in the list's order."""
     papers = []
     for entry in catalogue.entries:
+        if entry.arxiv:  # an entry that links its venue page records its arXiv id beside the link
+            papers.append((entry.arxiv, entry.title))
+            continue
         ids = (identity.arxiv_id(link.url) for link in entry.links if "arxiv" in link.url.lower())
         found = next((ident for ident in ids if ident is not None), None)
         papers.append((found[0] if found else None, entry.title))
