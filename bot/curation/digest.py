@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CLAIM_STALE_AFTER = timedelta(minutes=10)
+MAX_LOOKBACK = timedelta(days=7)  # how far back a digest reaches when the last one is older
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,17 @@ def local_day(now: datetime, timezone: str) -> str:
 
 
 def compose(curation: Curation, now: datetime, timezone: str) -> tuple[str, Post, bool]:
-    """Today's digest: what became a candidate or got listed in the last 24 hours, and how many relevant papers the
-    daily candidate budget held back. Since the last digest, if that is nearer: a day whose digest found nothing
-    at its time may post what came in later that day, which tomorrow's must not post again."""
+    """Today's digest: what became a candidate or got listed since the last digest covered, and how many relevant
+    papers the daily candidate budget held back; the last 24 hours when there was none.
+
+    From where the last one stopped, not a fixed day back: a day whose digest did not run (a restart just after
+    its time), the 25-hour day daylight saving ends on, or a run a few minutes past midnight left papers that
+    no 24-hour window announced. It reaches back at most `MAX_LOOKBACK` (after an outage, a week's digest)."""
     day = local_day(now, timezone)
     since = now - timedelta(days=1)
-    if (covered := curation.store.covered_before(day)) is not None and covered > since:
-        since = covered + timedelta(microseconds=1)  # what came in at that very moment was in that digest
+    if (covered := curation.store.covered_before(day)) is not None:
+        # what came in at that very moment was in that digest
+        since = max(covered + timedelta(microseconds=1), now - MAX_LOOKBACK)
     candidates = curation.papers.papers(status="candidate", since=since)
     approved = []
     for decision in curation.store.decisions(since=since):

@@ -361,11 +361,12 @@ class CurationStore:
 
     def covered_before(self, day: str) -> datetime | None:
         """Up to when every channel's latest digest before `day` covered: the earliest of them, so no channel misses
-        what came in while another's digest was late (a paper twice is better than a paper lost)."""
+        what came in while another's digest was late (a paper twice is better than a paper lost). A digest found
+        empty (and not posted) covered its window too: there was nothing in it."""
         table = schema.digests
         with self.db.engine.connect() as conn:
             rows = conn.execute(select(table.c.channel, func.max(table.c.covers_until))
-                                .where(table.c.status == "posted").where(table.c.day < day)
+                                .where(table.c.status.in_(("posted", "empty"))).where(table.c.day < day)
                                 .group_by(table.c.channel)).all()
         covered = [utc(until) for _, until in rows if until is not None]
         return min(covered) if covered else None  # type: ignore[type-var]

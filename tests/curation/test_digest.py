@@ -15,6 +15,7 @@ from bot.curation.digest import local_day, run_digest
 from bot.curation.pipeline import Curation
 from bot.store.db import Database
 from tests.curation.test_pipeline import add_candidate, settings_for
+from tests.fakes.clock import Clock
 
 
 def make(catalogue_dir: Path, database_url: str, holder: str, out: io.StringIO, **overrides) -> Curation:
@@ -145,6 +146,75 @@ async def test_the_next_digest_starts_where_the_earliest_channel_left_off(catalo
     curation.db.clock = lambda: datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
     result = await run_digest(curation, curation.settings, dry_run=True)
     assert any("Feature Family Number 9" in item.title for item in result.post.reply.items)
+    curation.db.close()
+
+
+def _berlin(catalogue_dir: Path, database_url: str, clock: Clock, out: io.StringIO) -> Curation:
+    curation = make(catalogue_dir, database_url, "a", out, timezone="Europe/Berlin", digest_time="23:55")
+    curation.db.clock = clock
+    return curation
+
+
+async def _approve(curation: Curation, n: int) -> None:
+    await curation.decide(add_candidate(curation.db, n), "approve", person="alice", force=True)
+
+
+async def test_a_day_whose_digest_did_not_run_is_in_the_next_one(catalogue_dir: Path, database_url: str) -> None:
+    """The digest looked back 24 hours: approvals of a day whose digest did not run (the bot restarted just after
+    its time) were in no digest."""
+    clock, out = Clock(datetime(2025, 11, 5, 22, 55, tzinfo=UTC)), io.StringIO()  # Wednesday 23:55 in Berlin
+    curation = _berlin(catalogue_dir, database_url, clock, out)
+    await run_digest(curation, curation.settings)
+    clock.now = datetime(2025, 11, 6, 10, 0, tzinfo=UTC)  # Thursday: approved; no digest that night
+    await _approve(curation, 1)
+    clock.now = datetime(2025, 11, 7, 22, 55, tzinfo=UTC)  # Friday's digest
+    friday = await run_digest(curation, curation.settings)
+    assert friday.posted_to == ("console:terminal",)
+    assert any("Feature Family Number 1" in item.title for item in friday.post.reply.items)
+    curation.db.close()
+
+
+async def test_the_day_daylight_saving_ends_is_covered_whole(catalogue_dir: Path, database_url: str) -> None:
+    """A 25-hour day: what was approved in its first hour was more than 24 hours before its digest."""
+    clock, out = Clock(datetime(2026, 10, 24, 21, 55, tzinfo=UTC)), io.StringIO()  # Saturday 23:55 CEST
+    curation = _berlin(catalogue_dir, database_url, clock, out)
+    await run_digest(curation, curation.settings)
+    clock.now = datetime(2026, 10, 24, 22, 30, tzinfo=UTC)  # Sunday 00:30 CEST
+    await _approve(curation, 2)
+    clock.now = datetime(2026, 10, 25, 22, 55, tzinfo=UTC)  # Sunday 23:55 CET
+    sunday = await run_digest(curation, curation.settings)
+    assert any("Feature Family Number 2" in item.title for item in sunday.post.reply.items)
+    curation.db.close()
+
+
+async def test_a_digest_run_just_past_midnight_loses_nothing(catalogue_dir: Path, database_url: str) -> None:
+    """The 23:55 run, 8 minutes late, counted as the next day's: that evening's run was 'already posted', and the
+    day after looked back 24 hours, past the paper approved in between."""
+    clock, out = Clock(datetime(2025, 11, 8, 23, 3, tzinfo=UTC)), io.StringIO()  # Sunday 00:03 in Berlin
+    curation = _berlin(catalogue_dir, database_url, clock, out)
+    add_candidate(curation.db, 6)
+    assert (await run_digest(curation, curation.settings)).day == "2025-11-09"  # Saturday's, posted as Sunday's
+    clock.now = datetime(2025, 11, 9, 10, 0, tzinfo=UTC)
+    await _approve(curation, 3)
+    clock.now = datetime(2025, 11, 9, 22, 55, tzinfo=UTC)  # Sunday 23:55: that day's digest was the late one
+    assert (await run_digest(curation, curation.settings)).posted_to == ()
+    clock.now = datetime(2025, 11, 10, 22, 55, tzinfo=UTC)  # Monday 23:55
+    monday = await run_digest(curation, curation.settings)
+    assert any("Feature Family Number 3" in item.title for item in monday.post.reply.items)
+    curation.db.close()
+
+
+async def test_after_a_long_outage_the_digest_reaches_back_a_week(catalogue_dir: Path, database_url: str) -> None:
+    clock, out = Clock(datetime(2025, 11, 1, 22, 55, tzinfo=UTC)), io.StringIO()
+    curation = _berlin(catalogue_dir, database_url, clock, out)
+    await run_digest(curation, curation.settings)
+    for n, day in ((4, 2), (5, 10)):  # a paper 9 days before the next digest, and one 1 day before
+        clock.now = datetime(2025, 11, day, 10, 0, tzinfo=UTC)
+        await _approve(curation, n)
+    clock.now = datetime(2025, 11, 11, 22, 55, tzinfo=UTC)
+    titles = [item.title for item in (await run_digest(curation, curation.settings)).post.reply.items]
+    assert any("Feature Family Number 5" in title for title in titles)
+    assert not any("Feature Family Number 4" in title for title in titles)
     curation.db.close()
 
 
