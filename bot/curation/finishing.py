@@ -72,14 +72,16 @@ class FinishesDecisions:
             return
         if decision.decision == "approved" and not decision.written:
             await asyncio.to_thread(self._write_entry, decision)
-        if not decision.announced:
-            await self._announce(decision)
         publisher = self.publisher
+        # Recorded for GitHub before the posts are edited: a crash in between leaves the decision unannounced,
+        # which recovery finishes (this record too); recorded after, a crash before it lost the approval's PR.
         if decision.decision == "approved" and publisher is not None:
             try:
                 await publisher.approved(paper_id)
-            except Exception:  # the entry stays written and announced; only its publishing is lost, and logged
+            except Exception:  # the entry stays written; only its publishing is lost, and logged
                 log.exception("could not record candidate #%d for publishing", paper_id)
+        if not decision.announced:
+            await self._announce(decision)
 
     def _write_entry(self: _Curation, decision: Decision) -> None:
         paper = self.papers.paper(decision.paper_id)

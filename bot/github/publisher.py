@@ -22,7 +22,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +31,7 @@ from bot.catalogue.model import entry_from_data, entry_to_data
 from bot.catalogue.service import CatalogueService, write_entry
 from bot.catalogue.yaml_io import TOPICS_FILE, load_catalogue
 from bot.curation.digest import local_day
+from bot.curation.entries import entry_for
 from bot.curation.notices import tell_maintainers
 from bot.errors import CatalogueError, ConfigError, GitHubAccessError, GitHubError, InterpBotError
 from bot.github import texts
@@ -140,7 +141,12 @@ class Publisher(FollowsPullRequests, PublishesBranches):
             return False
         entry = self.catalogue.index.catalogue.entry(decision.entry_id)
         if entry is None:
-            return False
+            # A round reset the clone between the entry's write and this record (another process's round, or an
+            # earlier approval's kick): the served list no longer holds it, so it is built again from what made it.
+            paper = self.curation.papers.paper(paper_id)
+            if paper is None:
+                return False
+            entry = replace(entry_for(paper, decision, set()), id=decision.entry_id)
         platforms = self.store.approval_platforms(paper_id, self.settings.approve_emoji)
         approvers = []
         for person in decision.deciders:

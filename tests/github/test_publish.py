@@ -673,3 +673,21 @@ async def test_init_on_a_clone_of_another_url_says_how_to_point_it(loop: Loop) -
     assert str(raised.value) == (f"{root} is already a clone of {loop.github.git_url}, not of {moved}: point it there "
                                  f"with `git -C {root} remote set-url origin {moved}`, or clone into another folder "
                                  "(--into DIR)")
+
+
+async def test_an_approval_whose_entry_a_round_reset_away_is_still_proposed(loop: Loop) -> None:
+    """A round (another process's, or an earlier approval's kick) resets the clone to upstream + the approvals
+    recorded for GitHub. One run between an entry's write and its record took the entry away, the record looked
+    it up in the served list, found nothing, and the approval never reached a pull request; a stop in that gap
+    left it unrecorded for good, since recovery only finished unannounced decisions."""
+    title = "Sparse Autoencoders Find Feature Family 1 in Language Models"
+    loop.curation.publisher = None  # the process that wrote the entry stops before recording it
+    paper = await loop.approve(1)
+    loop.curation.store.mark_decision(paper, announced=False)  # where that stop leaves it: posts not edited yet
+    loop.curation.publisher = loop.publisher
+    await loop.publisher.run_round()
+    assert title not in loop.topic_titles("sparse coding")  # reset away with the clone
+    assert await loop.curation.recover() == 1  # the restart
+    await loop.publisher.run_round()
+    assert loop.github.log(loop.github.pulls[1].head, since="main") == [f"Add “{title}” to the list"]
+    assert title in loop.topic_titles("sparse coding")
