@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 IMPORT_BRANCH = "interp-bot/import"
+IMPORT_SUBJECT = "Keep the list as data for interp-bot"  # the import commit's, and its pull request's, title
 LOCK_FILE = ".interp-bot.lock"
 README_NAMES = ("README.md", "readme.md", "Readme.md", "README.markdown")
 
@@ -83,6 +84,12 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
         listed = load_catalogue(catalogue)  # raises CatalogueError (file and line) on an invalid list
         result.lines.append(f"{catalogue} holds the list: {len(listed.entries)} entries in {len(listed.topics)} "
                             "topics")
+        # An import a first run made and could not propose (a token without the Pull requests right, a 5xx) is
+        # still the clone's head until it is merged: proposed again (the proposal finds one already open).
+        if git.out("log", "-1", "--format=%s").startswith(IMPORT_SUBJECT):
+            result.imported = git.rev("HEAD")
+            body = git.out("log", "-1", "--format=%b")
+            result.readme = match.group(1) if (match := re.search(r"Imported from (\S+):", body)) else "README.md"
         return result
     _import_readme(git, directory, subdir, result, front_page=settings.github_readme)
     return result
@@ -103,7 +110,7 @@ def _import_readme(git: Git, directory: Path, subdir: str, result: InitResult, *
         atomic_write(directory / front_page, rendered)
         paths.append(front_page)
     also = f" and {front_page} are" if front_page else " is"
-    head = git.commit_all(f"Keep the list as data for interp-bot ({subdir}/)\n\nImported from {readme.name}: "
+    head = git.commit_all(f"{IMPORT_SUBJECT} ({subdir}/)\n\nImported from {readme.name}: "
                           f"{len(listed.entries)} entries in {len(listed.topics)} topics. {subdir}/README.md{also} "
                           "rendered from the YAML.\n", paths)
     result.lines.append(f"imported {len(listed.entries)} entries in {len(listed.topics)} topics from {readme.name} "
@@ -123,11 +130,24 @@ async def _propose_import(settings: Settings, git: Git, result: InitResult) -> N
     api = GitHubApi(git.remote.repo, git.remote.token, base_url=settings.github_api_url, user_agent="interp-bot")
     default = await api.default_branch()
     if settings.github_mode == "push":
+        await asyncio.to_thread(git.fetch, default, IMPORT_BRANCH)
+        if (upstream := git.rev(f"refs/remotes/origin/{default}")) is not None and git.is_ancestor(head, upstream):
+            return  # pushed by an earlier run
         await asyncio.to_thread(git.push, head, default)
         result.lines.append(f"pushed the import to {default}")
         return
+    if (earlier := await api.pull_for_branch(IMPORT_BRANCH)) is not None:  # an earlier run proposed it
+        if earlier.merged:
+            result.lines.append(f"the import's pull request #{earlier.number} is merged")
+        elif earlier.state == "open":
+            result.lines.append(f"pull request #{earlier.number} is open: {earlier.url} (merge it before "
+                                "interp-bot can publish)")
+        else:
+            result.lines.append(f"the import's pull request #{earlier.number} was closed without merging: reopen "
+                                f"it ({earlier.url}) for interp-bot to publish")
+        return
     await asyncio.to_thread(git.push, head, IMPORT_BRANCH, expect=None, force_if=True)
-    pull = await api.open_pull(IMPORT_BRANCH, default, "Keep the list as data for interp-bot",
+    pull = await api.open_pull(IMPORT_BRANCH, default, IMPORT_SUBJECT,
                                f"The list imported from `{result.readme}` into `{subdir}/` (YAML, one file per "
                                f"section) with `{subdir}/README.md`"
                                + (f" and `{settings.github_readme}`" if settings.github_readme else "")

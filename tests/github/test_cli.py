@@ -175,6 +175,34 @@ async def test_init_imports_the_readme_of_a_list_without_a_catalogue(tmp_path: P
         await github.stop()
 
 
+async def test_an_import_init_could_not_propose_is_proposed_by_the_next_init(tmp_path: Path) -> None:
+    """A token without the Pull requests right failed the import's pull request; init again (compose runs it at
+    every start) found a clone holding the list and never proposed it: the bot served its import for ever."""
+    from tests.conftest import SEED
+
+    github = FakeGitHub(tmp_path, token=TOKEN)
+    github.seed({"README.md": SEED.read_text(encoding="utf-8")})
+    github.tokens[TOKEN] = frozenset({"contents", "metadata"})
+    await github.start()
+    try:
+        env = github_env(tmp_path, github)
+        first = await cli(env, tmp_path, "init", "--from-github", github.repo, limit=120)
+        assert first.returncode == 3 and not github.pulls
+        github.tokens[TOKEN] = frozenset({"contents", "metadata", "pull_requests"})  # the token is fixed
+        again = await cli(env, tmp_path, "init", "--from-github", github.repo, limit=120)
+        assert again.returncode == 0, again.stderr
+        assert "pull request #1 opened" in again.stdout
+        assert github.pulls[1].head == "interp-bot/import"
+        third = await cli(env, tmp_path, "init", "--from-github", github.repo, limit=120)
+        assert "pull request #1 is open" in third.stdout
+        assert list(github.pulls) == [1]
+        github.merge(1)
+        fourth = await cli(env, tmp_path, "init", "--from-github", github.repo, limit=120)
+        assert fourth.returncode == 0 and list(github.pulls) == [1]
+    finally:
+        await github.stop()
+
+
 async def test_init_without_a_token_says_it_is_not_set(tmp_path: Path, github: FakeGitHub) -> None:
     env = github_env(tmp_path, github)
     del env["GITHUB_TOKEN"]
