@@ -37,6 +37,7 @@ from bot.errors import CatalogueError, ConfigError, GitHubAccessError, GitHubErr
 from bot.github import texts
 from bot.github.api import GitHubApi
 from bot.github.branches import PublishesBranches
+from bot.github.clone import IMPORT_SUBJECT
 from bot.github.follow import FollowsPullRequests
 from bot.github.git import PREFIX, Git, Remote
 from bot.store.github import DEFAULT, ENDED_PULL_STATES, OPEN_STATES, GitHubStore, StoredPublication
@@ -259,10 +260,21 @@ class Publisher(FollowsPullRequests, PublishesBranches):
         with git.scratch(report.upstream) as build:
             directory = build.root / subdir
             if not (directory / TOPICS_FILE).is_file():
-                self._unusable[report.upstream] = []  # not imported upstream yet: nothing wrong, nothing to serve
                 report.upstream_valid = False
-                report.say(f"{report.default_branch} has no {subdir}/ yet: serving the clone's import until the "
-                           "import's pull request is merged; nothing is published before")
+                if git.out("log", "-1", "--format=%s").startswith(IMPORT_SUBJECT):
+                    self._unusable[report.upstream] = []  # not imported upstream yet: nothing wrong to report
+                    report.say(f"{report.default_branch} has no {subdir}/ yet: serving the clone's import until the "
+                               "import's pull request is merged; nothing is published before")
+                    return
+                # The list was there (the clone serves it) and is gone upstream: moved or deleted, not "not yet".
+                problems = [f"{subdir}/{TOPICS_FILE}: not on {report.default_branch} any more (the list was moved or "
+                            f"removed upstream); set INTERP_BOT_CATALOGUE_DIR to where it is now, or restore it"]
+                self._unusable[report.upstream] = problems
+                report.problems.extend(problems)
+                log.error("the list on GitHub (%s at %s) has no %s/%s; still serving the last valid version",
+                          report.default_branch, report.upstream[:10], subdir, TOPICS_FILE)
+                self._notify_soon(texts.invalid_upstream_post(self.repo, report.default_branch, report.upstream,
+                                                              problems))
                 return
             try:
                 load_catalogue(directory)

@@ -3,6 +3,7 @@ repository over HTTP, the REST calls to the loopback GitHub."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -370,6 +371,21 @@ async def test_an_invalid_list_upstream_is_reported_with_file_and_line_and_the_l
                                                    capture_output=True), "Revert the breaking edit")
     await loop.publisher.run_round()
     assert list(loop.github.pulls) == [1], "publishing resumes once the list is fixed"
+
+
+async def test_a_list_moved_away_upstream_is_a_problem_not_an_import_to_wait_for(loop: Loop) -> None:
+    """The round said "main has no catalogue/ yet: serving the clone's import", status showed no problem and
+    nothing was published again."""
+    await loop.publisher.run_round()
+    served = loop.topic_titles("sae")
+    loop.github.commit(lambda work: shutil.move(work / "catalogue", work / "data"), "Move the list's data to data/")
+    await loop.approve(1)
+    report = await loop.publisher.run_round()
+    assert report.problems == ["catalogue/topics.yaml: not on main any more (the list was moved or removed "
+                               "upstream); set INTERP_BOT_CATALOGUE_DIR to where it is now, or restore it"]
+    assert "The list on GitHub is invalid" in loop.console.getvalue()
+    assert set(served) < set(loop.topic_titles("sae"))  # the last valid list, and the approval written into it
+    assert loop.github.pulls == {}
 
 
 async def test_a_round_while_another_process_publishes_names_it_and_status_shows_it(loop: Loop) -> None:
