@@ -12,7 +12,7 @@ import pytest
 from bot.errors import GitHubError
 from bot.github.publisher import PREFIX
 from bot.store.github import GitHubStore
-from tests.fakes.github_fake import RIGHTS, FakeGitHub, Pull
+from tests.fakes.github_fake import RIGHTS, FakeGitHub, Pull, git
 from tests.github.conftest import TOKEN, Loop
 
 
@@ -321,6 +321,26 @@ async def test_an_upstream_edit_next_to_ours_rebuilds_the_branch_on_the_new_defa
     titles = loop.topic_titles("sparse coding")
     assert "A Human's Neighbouring Entry" in titles
     assert "Sparse Autoencoders Find Feature Family 1 in Language Models" in titles
+
+
+async def test_a_default_branch_rewritten_upstream_does_not_bring_its_old_commits_back(loop: Loop) -> None:
+    """main was force-pushed without a commit (a leaked secret) under an open pull request: counted from the new
+    merge-base, that commit looked like someone's on the bot's branch, so the branch was never rebuilt and the
+    pull request offered it back."""
+    github = loop.github
+    github.commit(lambda work: (work / "NOTES.md").write_text("a leaked token\n"), "Add notes (with a secret)")
+    await loop.approve(1)
+    await loop.publisher.run_round()
+    branch = github.pulls[1].head
+    git("update-ref", "refs/heads/main", git("rev-parse", "main~1", cwd=github.bare), cwd=github.bare)
+    github.commit(lambda work: (work / "NOTES.md").write_text("clean notes\n"), "Add notes")
+    await loop.approve(2)
+    await loop.publisher.run_round()
+    assert github.log(branch, since="main") == [
+        "Add “Sparse Autoencoders Find Feature Family 2 in Language Models” to the list",
+        "Add “Sparse Autoencoders Find Feature Family 1 in Language Models” to the list",
+    ]
+    assert "NOTES.md" not in git("diff", "--name-only", f"main...{branch}", cwd=github.bare).split()
 
 
 async def test_someone_elses_commit_on_the_branch_is_never_force_pushed_over(loop: Loop) -> None:
