@@ -42,7 +42,8 @@ class _Publisher(Protocol):
     def _clone(self) -> tuple[Git, str]: ...
     def _notify_soon(self, post: Post) -> None: ...
     def _move_unpushed(self, branch: str) -> None: ...
-    def _merged(self, branch: str, default_branch: str, number: int) -> int: ...
+    def _merged(self, branch: str, default_branch: str, number: int,
+                missing: list[StoredPublication] | None = None) -> int: ...
     def _closed(self, branch: str) -> int: ...
     def _not_on(self, default_branch: str, publications: list[StoredPublication]) -> list[StoredPublication]: ...
     def _rejected_upstream(self, publications: list[StoredPublication], note: str) -> None: ...
@@ -55,14 +56,28 @@ class FollowsPullRequests:
 
     async def _follow(self: _Publisher, report: RoundReport) -> None:
         await self._follow_closed(report)  # first: one reopened and merged since is then followed as open
+        # A round that failed between recording a pull request's end and its papers' (a kill; a 5xx) left them
+        # "published" under an ended pull request, which no later round followed: finished here.
+        for pr in await asyncio.to_thread(self.store.pull_requests, states=["merged", "closed"]):
+            unfinished = await asyncio.to_thread(self.store.publications, branch=pr.branch, states=["published"])
+            if pr.number is not None and unfinished:
+                if pr.state == "merged":
+                    await asyncio.to_thread(self._merged, pr.branch, report.default_branch, pr.number)
+                else:
+                    await asyncio.to_thread(self._closed, pr.branch)
         for pr in await asyncio.to_thread(self.store.pull_requests, states=["open"]):
             if pr.number is None:
                 continue
             info = await self.api.pull(pr.number)
             now = self.curation.db.now()
             if info.merged:
+                # What the merge left out is read before anything is recorded: if reading it fails, the pull
+                # request is still open here and the next round follows it again.
+                published = await asyncio.to_thread(self.store.publications, branch=pr.branch, states=["published"])
+                missing = await asyncio.to_thread(self._not_on, report.default_branch, published)
                 if await asyncio.to_thread(self.store.close_pull_request, pr.branch, "merged", info.merged_at or now):
-                    removed = await asyncio.to_thread(self._merged, pr.branch, report.default_branch, pr.number)
+                    removed = await asyncio.to_thread(self._merged, pr.branch, report.default_branch, pr.number,
+                                                      missing)
                     report.say(f"pull request #{pr.number} was merged: {info.url}"
                                + (f" ({removed} approved paper(s) were not in it)" if removed else ""))
             elif info.state == "closed" and await asyncio.to_thread(self.store.close_pull_request, pr.branch,
@@ -103,12 +118,16 @@ class FollowsPullRequests:
         self._notify_soon(texts.reopened_post(pr.number, url, pr.closed_at, closed))
         return len(closed)
 
-    def _merged(self: _Publisher, branch: str, default_branch: str, number: int) -> int:
+    def _merged(self: _Publisher, branch: str, default_branch: str, number: int,
+                missing: list[StoredPublication] | None = None) -> int:
         """The papers the merged pull request brought onto the list are merged; any it no longer held (a reviewer
         took one out, someone rewrote the branch) are not announced as on the list: they are rejected upstream, as
-        a closed pull request's are, and the maintainers are told. Returns how many were not in it."""
+        a closed pull request's are, and the maintainers are told. `missing`: those, when read already. Returns
+        how many were not in it."""
         published = self.store.publications(branch=branch, states=["published"])
-        missing = self._not_on(default_branch, published)
+        if missing is None:
+            missing = self._not_on(default_branch, published)
+        missing = [p for p in published if p.paper_id in {m.paper_id for m in missing}]
         self.store.set_publication_state([p.paper_id for p in published if p not in missing], "merged")
         if missing:
             self._rejected_upstream(missing, f"not in pull request #{number} when it was merged")

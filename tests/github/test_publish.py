@@ -104,6 +104,32 @@ async def test_a_merge_is_announced_once_and_reaches_the_digest(loop: Loop) -> N
     assert "1 pull request(s) merged on GitHub" in digest.post.reply.text
 
 
+@pytest.mark.parametrize("ended", ["merged", "closed"])
+async def test_a_round_stopped_after_recording_a_pull_requests_end_is_finished_by_the_next(loop: Loop,
+                                                                                           ended: str) -> None:
+    """Its end was recorded, then the round stopped (a kill; a 502 while reading what the merge holds) before
+    its papers were: they stayed "published" under it for good, the merge was announced with 0 papers, and a
+    closed pull request's papers were still served as approved."""
+    paper = await loop.approve(1)
+    await loop.publisher.run_round()
+    branch = loop.github.pulls[1].head
+    if ended == "merged":
+        loop.github.merge(1)
+    else:
+        loop.github.close(1)
+    store = GitHubStore(loop.database)
+    assert store.close_pull_request(branch, ended, loop.database.now())  # where the stopped round left it
+    await loop.publisher.run_round()
+    publication = store.publication(paper)
+    assert publication is not None
+    assert publication.state == ended
+    said = loop.console.getvalue()
+    if ended == "merged":
+        assert "Merged on GitHub: pull request #1" in said and "0 paper" not in said
+    else:
+        assert loop.curation.papers.paper(paper).status == "rejected upstream"
+
+
 async def test_a_paper_taken_out_of_the_pull_request_is_not_announced_as_on_the_list(loop: Loop) -> None:
     """A reviewer removes one of two papers from the bot's branch, then merges: the bot used to mark both merged and
     say '2 papers are now on the list'."""
