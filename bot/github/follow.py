@@ -44,7 +44,7 @@ class _Publisher(Protocol):
     def _move_unpushed(self, branch: str) -> None: ...
     def _merged(self, branch: str, default_branch: str, number: int,
                 missing: list[StoredPublication] | None = None) -> int: ...
-    def _closed(self, branch: str) -> int: ...
+    def _closed(self, branch: str, default_branch: str) -> int: ...
     def _not_on(self, default_branch: str, publications: list[StoredPublication]) -> list[StoredPublication]: ...
     def _rejected_upstream(self, publications: list[StoredPublication], note: str) -> None: ...
     def _reopened(self, pr: StoredPullRequest, url: str) -> int: ...
@@ -64,7 +64,7 @@ class FollowsPullRequests:
                 if pr.state == "merged":
                     await asyncio.to_thread(self._merged, pr.branch, report.default_branch, pr.number)
                 else:
-                    await asyncio.to_thread(self._closed, pr.branch)
+                    await asyncio.to_thread(self._closed, pr.branch, report.default_branch)
         for pr in await asyncio.to_thread(self.store.pull_requests, states=["open"]):
             if pr.number is None:
                 continue
@@ -82,7 +82,7 @@ class FollowsPullRequests:
                                + (f" ({removed} approved paper(s) were not in it)" if removed else ""))
             elif info.state == "closed" and await asyncio.to_thread(self.store.close_pull_request, pr.branch,
                                                                     "closed", now):
-                count = await asyncio.to_thread(self._closed, pr.branch)
+                count = await asyncio.to_thread(self._closed, pr.branch, report.default_branch)
                 report.say(f"pull request #{pr.number} was closed without merging: {count} paper(s) marked "
                            "rejected upstream")
 
@@ -165,11 +165,18 @@ class FollowsPullRequests:
                 return []
         return missing
 
-    def _closed(self: _Publisher, branch: str) -> int:
+    def _closed(self: _Publisher, branch: str, default_branch: str) -> int:
+        """The closed pull request's papers are rejected upstream, but for those the list upstream holds anyway (a
+        maintainer added one by hand, then closed the bot's pull request as done): those are listed. Returns how
+        many were rejected."""
         published = self.store.publications(branch=branch, states=["published"])
-        self._rejected_upstream(published, "pull request closed")
+        missing = self._not_on(default_branch, published)
+        rejected = [p for p in published if p.paper_id in {m.paper_id for m in missing}]
+        self.store.set_publication_state([p.paper_id for p in published if p not in rejected], "listed",
+                                         note="the list upstream already holds it")
+        self._rejected_upstream(rejected, "pull request closed")
         self._move_unpushed(branch)
-        return len(published)
+        return len(rejected)
 
     def _rejected_upstream(self: _Publisher, publications: list[StoredPublication], note: str) -> None:
         """These approvals did not reach the list on GitHub: closed, and their papers never proposed again."""

@@ -206,6 +206,23 @@ async def test_a_closed_pull_request_is_undone_and_never_proposed_again(loop: Lo
     assert loop.curation.papers.candidates() == []
 
 
+async def test_a_closed_pull_request_leaves_a_paper_added_by_hand_on_the_list(loop: Loop) -> None:
+    """A maintainer added one of its papers by hand, then closed the bot's pull request: both papers were marked
+    rejected upstream (and learned as rejections), the one on the list too."""
+    first, second = await loop.approve(1), await loop.approve(2)
+    await loop.publisher.run_round()
+    add_upstream_by_hand(loop, "    - id: added-by-hand\n      title: Sparse Autoencoders Find Feature Family 1 in "
+                         "Language Models\n      links:\n        - label: arXiv\n          url: "
+                         "https://arxiv.org/abs/2411.20001\n", "Add one paper by hand")
+    loop.github.close(1)
+    report = await loop.publisher.run_round()
+    assert "pull request #1 was closed without merging: 1 paper(s) marked rejected upstream" in report.lines
+    store = GitHubStore(loop.database)
+    assert (store.publication(first).state, store.publication(second).state) == ("listed", "closed")
+    assert loop.curation.papers.paper(first).status == "approved"
+    assert loop.curation.papers.paper(second).status == "rejected upstream"
+
+
 async def test_a_closed_pull_request_reopened_and_merged_puts_its_papers_back_on_the_list(loop: Loop) -> None:
     paper_id = await loop.approve(1)
     title = "Sparse Autoencoders Find Feature Family 1 in Language Models"
