@@ -51,13 +51,14 @@ def _said(text: Any, limit: int = 300) -> str:
 
 
 def _until(headers: Any) -> str:
-    """" until 14:05 UTC" from GitHub's rate-limit headers (x-ratelimit-reset, an epoch; or retry-after, seconds),
-    or nothing when neither is there or readable."""
+    """" until 14:05 UTC" from GitHub's rate-limit headers, or nothing when none is there or readable. A secondary
+    limit says when in retry-after (seconds), while x-ratelimit-reset is the primary allowance's reset, which
+    only counts when that allowance is spent (remaining 0)."""
     try:
-        if headers.get("x-ratelimit-reset"):
-            at = datetime.fromtimestamp(int(headers["x-ratelimit-reset"]), UTC)
-        elif headers.get("retry-after"):
+        if headers.get("retry-after"):
             at = datetime.now(UTC) + timedelta(seconds=int(headers["retry-after"]))
+        elif headers.get("x-ratelimit-reset") and headers.get("x-ratelimit-remaining", "0") == "0":
+            at = datetime.fromtimestamp(int(headers["x-ratelimit-reset"]), UTC)
         else:
             return ""
     except (ValueError, OverflowError, OSError):

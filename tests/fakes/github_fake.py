@@ -111,6 +111,7 @@ class FakeGitHub:
         self.failing_updates = 0  # the next this many PATCHes of a pull request answer 502, as GitHub sometimes does
         self.rate_limit_reset: int | None = None  # set: every REST call answers 403, the rate limit spent until then
         self.rate_limit_headers = False  # set: a refusal for a missing right also says the allowance is spent
+        self.secondary_limit_retry_after: int | None = None  # set: every REST call meets a secondary rate limit
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -271,6 +272,12 @@ class FakeGitHub:
                                    "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0",
                                    "x-ratelimit-used": "5000", "x-ratelimit-reset": str(self.rate_limit_reset),
                                    "x-ratelimit-resource": "core"})
+        if self.secondary_limit_retry_after is not None:  # as GitHub answers it: the primary allowance is not spent
+            return self._error(403, "You have exceeded a secondary rate limit. Please wait a few minutes before you "
+                               "try again.", "overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+                               headers={"retry-after": str(self.secondary_limit_retry_after),
+                                        "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4321",
+                                        "x-ratelimit-reset": "1796567100", "x-ratelimit-resource": "core"})
         if right not in rights:
             spent = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1796567100"}
             return self._error(403, "Resource not accessible by personal access token",

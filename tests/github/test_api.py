@@ -59,6 +59,21 @@ async def test_a_spent_rate_limit_says_until_when_and_is_not_blamed_on_the_token
         "for user ID 1.): could not read interp-test/awesome-llm-interpretability; a later round tries again")
 
 
+async def test_a_secondary_rate_limit_says_until_its_retry_after_not_the_hourly_reset(github: FakeGitHub) -> None:
+    """It named the primary allowance's reset (x-ratelimit-reset, 4,321 calls still left), up to an hour off."""
+    from datetime import UTC, datetime, timedelta
+
+    github.secondary_limit_retry_after = 60
+    api = GitHubApi(github.repo, TOKEN, base_url=github.api_url, user_agent="t")
+    before = datetime.now(UTC)
+    with pytest.raises(GitHubError) as raised:
+        await api.default_branch()
+    after = datetime.now(UTC)
+    assert not isinstance(raised.value, GitHubAccessError)
+    said = {f"until {(moment + timedelta(seconds=60)):%H:%M} UTC" for moment in (before, after)}
+    assert any(until in str(raised.value) for until in said), str(raised.value)
+
+
 async def test_a_validation_failure_gives_githubs_reason_not_only_validation_failed(github: FakeGitHub) -> None:
     api = GitHubApi(github.repo, TOKEN, base_url=github.api_url, user_agent="t")
     with pytest.raises(GitHubError) as raised:
