@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import allocator, errors
@@ -110,7 +111,10 @@ def _poll_with(args: argparse.Namespace, settings: Settings) -> int:
 def _candidates(args: argparse.Namespace, settings: Settings) -> int:
     app = App(settings, feeds="unused", existing_database=True)
     papers = app.curation.papers.candidates()
-    held_back = app.curation.papers.held_back() if args.all else []
+    # Held back as long as a candidate waits for votes (INTERP_BOT_CANDIDATE_EXPIRY_DAYS): older ones would pile up
+    # for ever, while a vote on one by its id still makes it a candidate.
+    since = app.database.now() - timedelta(days=settings.candidate_expiry_days)
+    held_back = app.curation.papers.held_back(since=since) if args.all else []
     if args.json:
         output.print_json([output.candidate_json(p) for p in papers + held_back])
     else:

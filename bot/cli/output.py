@@ -126,6 +126,7 @@ def candidate_json(paper: StoredPaper) -> dict[str, Any]:
         "authors": list(paper.authors), "url": paper.abs_url or (paper.links[0][1] if paper.links else ""),
         "feeds": list(paper.feeds), "first_seen": paper.first_seen_at.isoformat(),
         "held_back": paper.held_back_at is not None and paper.status == "seen",
+        "held_back_at": paper.held_back_at.isoformat() if paper.held_back_at is not None else None,
     }
 
 

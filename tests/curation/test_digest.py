@@ -289,3 +289,23 @@ async def test_the_digest_and_candidates_all_show_what_the_daily_budget_held_bac
     outcome = await curation.decide(seen.id, "approve", person="console:alice", force=True)
     assert outcome.reason == f"#{seen.id} is not a candidate: the intake scored it below the relevance threshold"
     curation.db.close()
+
+
+async def test_candidates_all_lists_what_was_held_back_while_a_candidate_would_still_wait(
+        catalogue_dir: Path, database_url: str, capsys) -> None:
+    """Held-back papers never left `--all`: weeks of them piled up beside today's, told apart only in text."""
+    from bot.cli import main
+    from bot.store.papers import CandidateBudget
+
+    curation = make(catalogue_dir, database_url, "a", io.StringIO())
+    expiry = timedelta(days=curation.settings.candidate_expiry_days)
+    for n, when in ((1, curation.db.now() - expiry - timedelta(days=1)), (2, curation.db.now() - timedelta(hours=2))):
+        budget = CandidateBudget(since=when - timedelta(hours=1), limit=0)
+        curation.papers.record_batch([([f"arxiv:2411.{20000 + n:05d}"], _paper_values(n, 0.9), f"item-{n}")],
+                                     feed="arxiv-cs-cl", now=when, budget=budget)
+    curation.db.close()
+    assert main(["--catalogue", str(catalogue_dir), "--db", database_url, "candidates", "--all", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [p["title"][-6:] for p in listed] == ["part 2"]
+    assert listed[0]["held_back"] is True and listed[0]["held_back_at"].startswith(local_day(
+        datetime.now(UTC) - timedelta(hours=2), "UTC"))
