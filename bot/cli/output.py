@@ -119,6 +119,16 @@ def why_json(contributions: list[tuple[str, float]]) -> list[dict[str, Any]]:
     return [{"feature": name, "log_odds": round(value, 3)} for name, value in contributions]
 
 
+def budget_json(app: App) -> dict[str, Any]:
+    """`status`'s daily budget: how many candidates today (in the configured time zone) brought, of how many, and
+    how many relevant papers it held back today (`candidates --all` lists them)."""
+    from bot.intake.poll import start_of_day
+
+    since = start_of_day(app.database.now(), app.settings.timezone)
+    return {"limit": app.settings.max_candidates_per_day, "today": app.curation.papers.candidates_since(since),
+            "held_back_today": len(app.curation.papers.held_back(since=since))}
+
+
 def candidate_json(paper: StoredPaper) -> dict[str, Any]:
     """One element of `candidates --json` (`held_back`: kept `seen` by the daily budget, listed by `--all`)."""
     return {
@@ -267,6 +277,7 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
         # Every status, zeros included: a monitor reading `papers.candidate` must not meet a missing key.
         "papers": {**dict.fromkeys(PAPER_STATUSES, 0), **app.curation.papers.count_by_status()},
         "pending_candidates": len(app.curation.papers.candidates()),
+        "budget": budget_json(app),
         "last_digest": {"channel": last[0], "day": last[1], "posted_at": iso(last[2])} if last else None,
         "adapters_configured": adapters_configured,
         "github": github_json(app),

@@ -63,7 +63,11 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
         readme = "README current" if catalogue["readme_current"] else "README.md is STALE: run `interp-bot render`"
         lines += section("Catalogue", f"{catalogue['dir']} · {catalogue['entries']} entries · {readme}")
     papers = counts(data["papers"], "none yet")
-    lines += section("Candidates", f"{data['pending_candidates']} pending · papers: {papers}")
+    budget = data.get("budget")  # absent from documents of versions before it
+    today = (f" · today {budget['today']} of {budget['limit']}"
+             + (f" ({budget['held_back_today']} more held back: `candidates --all`)" if budget["held_back_today"]
+                else "")) if budget else ""
+    lines += section("Candidates", f"{data['pending_candidates']} pending{today} · papers: {papers}")
     digest = data["last_digest"]
     lines += section("Digest", f"last {digest['day']} in {digest['channel']}" if digest else "never posted")
 

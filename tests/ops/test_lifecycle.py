@@ -52,6 +52,10 @@ async def test_run_polls_then_stops_cleanly_on_sigterm(tmp_path: Path, feed_serv
     assert " ERROR " not in log, log
     status = (await cli(env, tmp_path, "status", "--json")).json()
     assert status["pending_candidates"] > 0
+    # The day's budget as `status` shows it: what the poll just put forward counts against today's.
+    assert status["budget"]["limit"] == 10
+    assert status["budget"]["today"] == status["pending_candidates"]
+    assert f"· today {status['pending_candidates']} of 10" in (await cli(env, tmp_path, "status")).stdout
 
 
 async def test_a_stop_during_a_poll_lets_it_finish_or_ends_it_quietly(tmp_path: Path, feed_server: FeedServer) -> None:
