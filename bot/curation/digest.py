@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -42,18 +43,25 @@ def local_day(now: datetime, timezone: str) -> str:
     return now.astimezone(ZoneInfo(timezone)).date().isoformat()
 
 
-def compose(curation: Curation, now: datetime, timezone: str) -> tuple[str, Post, bool]:
-    """Today's digest: what became a candidate or got listed since the last digest covered, and how many relevant
-    papers the daily candidate budget held back; the last 24 hours when there was none.
+def digest_since(curation: Curation, now: datetime, day: str, channels: Sequence[str]) -> datetime:
+    """Where today's digest for `channels` starts: where their last one (posted, or found empty) stopped, the
+    earliest of them; the last 24 hours when none has a digest yet.
 
     From where the last one stopped, not a fixed day back: a day whose digest did not run (a restart just after
     its time), the 25-hour day daylight saving ends on, or a run a few minutes past midnight left papers that
-    no 24-hour window announced. It reaches back at most `MAX_LOOKBACK` (after an outage, a week's digest)."""
+    no 24-hour window announced. It reaches back at most `MAX_LOOKBACK` (after an outage, a week's digest).
+    Only the channels asked about count: a channel no longer configured would hold every digest a week back."""
+    covered = curation.store.covered_before(day, channels)
+    if covered is None:
+        return now - timedelta(days=1)
+    return max(covered + timedelta(microseconds=1), now - MAX_LOOKBACK)  # that very moment was in that digest
+
+
+def compose(curation: Curation, now: datetime, timezone: str, since: datetime | None = None) -> tuple[str, Post, bool]:
+    """Today's digest from `since` (default: the last 24 hours): what became a candidate or got listed, merged
+    pull requests, and how many relevant papers the daily candidate budget held back."""
     day = local_day(now, timezone)
-    since = now - timedelta(days=1)
-    if (covered := curation.store.covered_before(day)) is not None:
-        # what came in at that very moment was in that digest
-        since = max(covered + timedelta(microseconds=1), now - MAX_LOOKBACK)
+    since = now - timedelta(days=1) if since is None else since
     candidates = curation.papers.papers(status="candidate", since=since)
     approved = []
     for decision in curation.store.decisions(since=since):
@@ -69,15 +77,22 @@ def compose(curation: Curation, now: datetime, timezone: str) -> tuple[str, Post
 
 async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = False) -> DigestResult:
     now = curation.db.now()
-    day, post, empty = await asyncio.to_thread(compose, curation, now, settings.timezone)
-    if dry_run:
-        return DigestResult(day, post, empty)
+    day = local_day(now, settings.timezone)
+    channels = [(adapter, f"{adapter.platform}:{channel}") for adapter in list(curation.adapters.values())
+                if (channel := adapter.channel_for("digest"))]
+    if dry_run:  # what the channel furthest behind would get
+        since = await asyncio.to_thread(digest_since, curation, now, day, [key for _, key in channels])
+        return DigestResult(*await asyncio.to_thread(compose, curation, now, settings.timezone, since))
+    # Each channel's digest starts where its own last one stopped (one that failed to post catches up alone).
+    composed: dict[datetime, tuple[str, Post, bool]] = {}
     posted, skipped, unposted = [], [], []
-    for adapter in list(curation.adapters.values()):
-        channel = adapter.channel_for("digest")
-        if not channel:
-            continue
-        channel_key = f"{adapter.platform}:{channel}"
+    post: Post | None = None
+    empty = True
+    for adapter, channel_key in channels:
+        since = await asyncio.to_thread(digest_since, curation, now, day, [channel_key])
+        if since not in composed:
+            composed[since] = await asyncio.to_thread(compose, curation, now, settings.timezone, since)
+        _, post, empty = composed[since]
         if not await asyncio.to_thread(curation.store.claim_digest, channel_key, day, curation.holder,
                                        stale_after=CLAIM_STALE_AFTER, over_empty=not empty, covers_until=now):
             skipped.append(channel_key)
@@ -93,5 +108,9 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
                                 platform=ref.platform, channel_id=ref.channel_id, message_id=ref.message_id)
         await asyncio.to_thread(curation.store.finish_digest, channel_key, day, "posted")
         posted.append(channel_key)
+    if post is None:  # no digest channel: what one would get
+        since = await asyncio.to_thread(digest_since, curation, now, day, [])
+        _, fallback, empty = await asyncio.to_thread(compose, curation, now, settings.timezone, since)
+        post = fallback
     posted_today = bool(posted) or bool(skipped and await asyncio.to_thread(curation.store.digest_count, day))
     return DigestResult(day, post, empty, tuple(posted), tuple(skipped), tuple(unposted), posted_today)

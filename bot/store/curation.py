@@ -8,6 +8,7 @@ conditional UPDATE moved the paper out of `candidate`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -359,14 +360,17 @@ class CurationStore:
                                .order_by(table.c.posted_at.desc()).limit(1)).first()
         return (row.channel, row.day, utc(row.posted_at)) if row else None
 
-    def covered_before(self, day: str) -> datetime | None:
-        """Up to when every channel's latest digest before `day` covered: the earliest of them, so no channel misses
-        what came in while another's digest was late (a paper twice is better than a paper lost). A digest found
-        empty (and not posted) covered its window too: there was nothing in it."""
+    def covered_before(self, day: str, channels: Collection[str]) -> datetime | None:
+        """Up to when the latest digest before `day` of each of `channels` covered: the earliest of them, so none
+        misses what came in while another's digest was late (a paper twice is better than a paper lost). A digest
+        found empty (and not posted) covered its window too: there was nothing in it."""
+        if not channels:
+            return None
         table = schema.digests
         with self.db.engine.connect() as conn:
             rows = conn.execute(select(table.c.channel, func.max(table.c.covers_until))
                                 .where(table.c.status.in_(("posted", "empty"))).where(table.c.day < day)
+                                .where(table.c.channel.in_(list(channels)))
                                 .group_by(table.c.channel)).all()
         covered = [utc(until) for _, until in rows if until is not None]
         return min(covered) if covered else None  # type: ignore[type-var]

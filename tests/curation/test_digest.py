@@ -133,7 +133,8 @@ async def test_a_late_digest_of_an_empty_day_is_not_posted_again_the_next_day(ca
 async def test_the_next_digest_starts_where_the_earliest_channel_left_off(catalogue_dir: Path,
                                                                          database_url: str) -> None:
     """Discord's digest went out at 09:00 and Slack's, retried, at 09:20: the next day's started at 09:20 for
-    everyone, and a paper of 09:10 reached no Discord digest."""
+    everyone, and a paper of 09:10 reached no Discord digest. Now each channel starts where its own stopped, and
+    a dry run shows what the channel furthest behind gets."""
     curation = make(catalogue_dir, database_url, "a", io.StringIO())
     store = curation.store
     for channel, minute in (("discord:D1", 0), ("slack:C1", 20)):
@@ -141,11 +142,30 @@ async def test_the_next_digest_starts_where_the_earliest_channel_left_off(catalo
         store.db.clock = lambda at=at: at
         assert store.claim_digest(channel, "2026-12-01", "h", stale_after=timedelta(minutes=10), covers_until=at)
         store.finish_digest(channel, "2026-12-01", "posted")
-    curation.db.clock = lambda: datetime(2026, 12, 1, 9, 10, tzinfo=UTC)
-    add_candidate(curation.db, 9)
-    curation.db.clock = lambda: datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-    result = await run_digest(curation, curation.settings, dry_run=True)
-    assert any("Feature Family Number 9" in item.title for item in result.post.reply.items)
+    assert store.covered_before("2026-12-02", ["discord:D1", "slack:C1"]) == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert store.covered_before("2026-12-02", ["slack:C1"]) == datetime(2026, 12, 1, 9, 20, tzinfo=UTC)
+    assert store.covered_before("2026-12-02", ["console:terminal"]) is None
+    curation.db.close()
+
+
+async def test_a_channel_no_longer_configured_does_not_widen_the_digest(catalogue_dir: Path,
+                                                                       database_url: str) -> None:
+    """The earliest of every channel ever recorded: one dropped from the settings held every digest a week back,
+    so each repeated the last seven days."""
+    clock = Clock(datetime(2025, 11, 1, 9, 0, tzinfo=UTC))
+    curation = make(catalogue_dir, database_url, "a", io.StringIO())
+    curation.db.clock = clock
+    assert curation.store.claim_digest("slack:GONE", "2025-11-01", "h", stale_after=timedelta(minutes=10))
+    curation.store.finish_digest("slack:GONE", "2025-11-01", "posted")
+    clock.now = datetime(2025, 11, 3, 10, 0, tzinfo=UTC)
+    await curation.decide(add_candidate(curation.db, 1), "approve", person="alice", force=True)
+    clock.now = datetime(2025, 11, 4, 9, 0, tzinfo=UTC)
+    assert (await run_digest(curation, curation.settings)).posted_to == ("console:terminal",)
+    clock.now = datetime(2025, 11, 5, 9, 0, tzinfo=UTC)
+    add_candidate(curation.db, 2)
+    titles = [item.title for item in (await run_digest(curation, curation.settings)).post.reply.items]
+    assert any("Feature Family Number 2" in title for title in titles)
+    assert not any("Feature Family Number 1" in title for title in titles)
     curation.db.close()
 
 
