@@ -45,7 +45,8 @@ class _Publisher(Protocol):
     def _merged(self, branch: str, default_branch: str, number: int,
                 missing: list[StoredPublication] | None = None) -> int: ...
     def _closed(self, branch: str, default_branch: str) -> int: ...
-    def _not_on(self, default_branch: str, publications: list[StoredPublication]) -> list[StoredPublication]: ...
+    def _not_on(self, default_branch: str, publications: list[StoredPublication]
+                ) -> list[StoredPublication] | None: ...
     def _rejected_upstream(self, publications: list[StoredPublication], note: str) -> None: ...
     def _reopened(self, pr: StoredPullRequest, url: str) -> int: ...
     async def _follow_closed(self, report: RoundReport) -> None: ...
@@ -127,7 +128,8 @@ class FollowsPullRequests:
         published = self.store.publications(branch=branch, states=["published"])
         if missing is None:
             missing = self._not_on(default_branch, published)
-        missing = [p for p in published if p.paper_id in {m.paper_id for m in missing}]
+        # Not knowing (the list upstream does not load) calls none missing: the merge brought them all.
+        missing = [p for p in published if p.paper_id in {m.paper_id for m in missing or []}]
         self.store.set_publication_state([p.paper_id for p in published if p not in missing], "merged")
         if missing:
             self._rejected_upstream(missing, f"not in pull request #{number} when it was merged")
@@ -141,10 +143,10 @@ class FollowsPullRequests:
         return len(missing)
 
     def _not_on(self: _Publisher, default_branch: str, publications: list[StoredPublication]
-                ) -> list[StoredPublication]:
+                ) -> list[StoredPublication] | None:
         """The publications whose entries the default branch's list does not hold, fetched again when some seem
-        missing (the merge may have landed after this round's fetch). An upstream list that does not load cannot
-        tell: then none are called missing."""
+        missing (the merge may have landed after this round's fetch); None when it cannot tell (the list there
+        does not load, or is not there): each caller decides what not knowing means."""
         if not publications:
             return []
         git, subdir = self._clone()
@@ -154,12 +156,12 @@ class FollowsPullRequests:
                 git.fetch(default_branch, PREFIX)
             upstream = git.rev(f"refs/remotes/origin/{default_branch}")
             if upstream is None:
-                return []
+                return None
             with git.scratch(upstream) as build:
                 try:
                     catalogue = load_catalogue(build.root / subdir)
                 except CatalogueError:
-                    return []
+                    return None
             missing = [p for p in publications if listed_as(catalogue, entry_from_data(p.entry)) is None]
             if not missing:
                 return []
@@ -171,7 +173,9 @@ class FollowsPullRequests:
         many were rejected."""
         published = self.store.publications(branch=branch, states=["published"])
         missing = self._not_on(default_branch, published)
-        rejected = [p for p in published if p.paper_id in {m.paper_id for m in missing}]
+        # Not knowing (the list upstream does not load, or was moved) rejects them all, as a close says.
+        rejected = published if missing is None else [p for p in published
+                                                      if p.paper_id in {m.paper_id for m in missing}]
         self.store.set_publication_state([p.paper_id for p in published if p not in rejected], "listed",
                                          note="the list upstream already holds it")
         self._rejected_upstream(rejected, "pull request closed")

@@ -223,6 +223,20 @@ async def test_a_closed_pull_request_leaves_a_paper_added_by_hand_on_the_list(lo
     assert loop.curation.papers.paper(second).status == "rejected upstream"
 
 
+async def test_a_pull_request_closed_while_the_list_upstream_is_broken_rejects_its_papers(loop: Loop) -> None:
+    """Whether the list upstream held them could not be read, and "cannot tell" counted as "holds them": the
+    papers were marked listed, served as on the list, and never learned as rejected."""
+    paper = await loop.approve(1)
+    await loop.publisher.run_round()
+    loop.github.commit(lambda work: (work / "catalogue" / "topics.yaml").write_text("topics: [broken\n"),
+                       "An edit that breaks the YAML")
+    loop.github.close(1)
+    report = await loop.publisher.run_round()
+    assert "pull request #1 was closed without merging: 1 paper(s) marked rejected upstream" in report.lines
+    assert GitHubStore(loop.database).publication(paper).state == "closed"
+    assert loop.curation.papers.paper(paper).status == "rejected upstream"
+
+
 async def test_a_closed_pull_request_reopened_and_merged_puts_its_papers_back_on_the_list(loop: Loop) -> None:
     paper_id = await loop.approve(1)
     title = "Sparse Autoencoders Find Feature Family 1 in Language Models"
