@@ -55,7 +55,7 @@ class _Publisher(Protocol):
     def _branch_for(self, entry_id: str) -> str: ...
     def _build_branch(self, report: RoundReport, branch: str) -> _Built: ...
     @staticmethod
-    def _foreign_commits(git: Git, base: str, head: str) -> int: ...
+    def _foreign_commits(git: Git, bases: list[str], head: str) -> int: ...
     async def _open_or_update(self, report: RoundReport, branch: str) -> None: ...
     async def _withdraw(self, report: RoundReport, branch: str) -> None: ...
     def _push_default(self, report: RoundReport) -> None: ...
@@ -100,12 +100,12 @@ class PublishesBranches:
             start, force, to_apply = report.upstream, True, publications
         else:
             pr = self.store.pull_request(branch)
-            # Since the base the bot last built the branch on: commits between the merge-base with a default branch
-            # that was force-pushed since (history rewritten) are upstream's old ones, not someone's on our branch.
-            built_on = pr.base_sha if pr is not None and pr.base_sha else None
-            if built_on is None or not git.is_ancestor(built_on, remote_head):
-                built_on = git.out("merge-base", report.upstream, remote_head)
-            foreign = self._foreign_commits(git, built_on, remote_head)
+            # Neither the default branch's commits nor those of the base the bot last built on are someone's on
+            # our branch: after a force-push upstream (history rewritten) the old ones are only in the second,
+            # after GitHub's "Update branch" (a rebase or a merge of main) the new ones only in the first.
+            bases = [report.upstream] + ([pr.base_sha] if pr is not None and pr.base_sha
+                                         and git.rev(pr.base_sha) is not None else [])
+            foreign = self._foreign_commits(git, bases, remote_head)
             if not foreign and not git.is_ancestor(report.upstream, remote_head):
                 start, force, to_apply = report.upstream, True, publications  # only ours: rebuild on the new base
             else:
@@ -138,9 +138,9 @@ class PublishesBranches:
         return _Built(pushed, applied, listed, failed)
 
     @staticmethod
-    def _foreign_commits(git: Git, base: str, head: str) -> int:
-        """Commits on the branch since `base` (where it left the default branch) that the bot did not make."""
-        messages = git.out("log", "--format=%B%x00", f"{base}..{head}").split("\x00")
+    def _foreign_commits(git: Git, bases: list[str], head: str) -> int:
+        """Commits on the branch, none of `bases` holds, that the bot did not make."""
+        messages = git.out("log", "--format=%B%x00", head, *(f"^{base}" for base in bases)).split("\x00")
         return sum(1 for message in messages if message.strip() and f"{texts.TRAILER}:" not in message)
 
     async def _open_or_update(self: _Publisher, report: RoundReport, branch: str) -> None:

@@ -400,6 +400,27 @@ async def test_a_default_branch_rewritten_upstream_does_not_bring_its_old_commit
     assert "NOTES.md" not in git("diff", "--name-only", f"main...{branch}", cwd=github.bare).split()
 
 
+async def test_a_branch_github_rebased_onto_the_default_branch_is_still_the_bots(
+        loop: Loop, caplog: pytest.LogCaptureFixture) -> None:
+    """After "Update branch" (rebase) on GitHub, the default branch's new commits sat between the base the bot
+    built on and the branch: they were counted as someone else's, and the branch was never rebuilt again."""
+    github = loop.github
+    await loop.approve(1)
+    await loop.publisher.run_round()
+    branch = github.pulls[1].head
+    github.commit(lambda work: (work / "NOTES.md").write_text("notes\n"), "Add notes")
+    work = github._work(branch)
+    git("fetch", "--quiet", "origin", "main", cwd=work)
+    git("rebase", "--quiet", "FETCH_HEAD", cwd=work)
+    git("push", "--quiet", "--force", "origin", f"HEAD:refs/heads/{branch}", cwd=work)
+    shutil.rmtree(work)
+    caplog.set_level("INFO")
+    await loop.approve(2)
+    await loop.publisher.run_round()
+    assert "by someone else" not in caplog.text
+    assert len(github.log(branch, since="main")) == 2
+
+
 async def test_someone_elses_commit_on_the_branch_is_never_force_pushed_over(loop: Loop) -> None:
     await loop.approve(1)
     await loop.publisher.run_round()
