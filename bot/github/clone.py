@@ -86,13 +86,23 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
                             "topics")
         # An import a first run made and could not propose (a token without the Pull requests right, a 5xx) is
         # still the clone's head until it is merged: proposed again (the proposal finds one already open).
-        if git.out("log", "-1", "--format=%s").startswith(IMPORT_SUBJECT):
+        if is_unmerged_import(git, subdir):
             result.imported = git.rev("HEAD")
             body = git.out("log", "-1", "--format=%b")
             result.readme = match.group(1) if (match := re.search(r"Imported from (\S+):", body)) else "README.md"
         return result
     _import_readme(git, directory, subdir, result, front_page=settings.github_readme)
     return result
+
+
+def is_unmerged_import(git: Git, subdir: str) -> bool:
+    """Is the clone's head the import commit, on no branch of the default branch's history yet? (A squash merge
+    of it has another commit, "... (#1)", which the default branch holds.)"""
+    if git.out("log", "-1", "--format=%s") != f"{IMPORT_SUBJECT} ({subdir}/)":
+        return False
+    head = git.rev("HEAD")
+    upstream = git.rev("refs/remotes/origin/HEAD") or git.rev("refs/remotes/origin/main")
+    return head is not None and (upstream is None or not git.is_ancestor(head, upstream))
 
 
 def _import_readme(git: Git, directory: Path, subdir: str, result: InitResult, *, front_page: str) -> None:
@@ -131,8 +141,14 @@ async def _propose_import(settings: Settings, git: Git, result: InitResult) -> N
     default = await api.default_branch()
     if settings.github_mode == "push":
         await asyncio.to_thread(git.fetch, default, IMPORT_BRANCH)
-        if (upstream := git.rev(f"refs/remotes/origin/{default}")) is not None and git.is_ancestor(head, upstream):
+        upstream = git.rev(f"refs/remotes/origin/{default}")
+        if upstream is not None and git.is_ancestor(head, upstream):
             return  # pushed by an earlier run
+        if upstream is not None and not git.is_ancestor(upstream, head):  # a push would not be a fast-forward
+            result.lines.append(f"the import (commit {head[:10]}) was made on an older {default}, which has moved "
+                                f"since, and cannot be pushed as it is: remove {result.directory} and run init "
+                                "again to import the list afresh")
+            return
         await asyncio.to_thread(git.push, head, default)
         result.lines.append(f"pushed the import to {default}")
         return

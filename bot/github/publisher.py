@@ -37,7 +37,7 @@ from bot.errors import CatalogueError, ConfigError, GitHubAccessError, GitHubErr
 from bot.github import texts
 from bot.github.api import GitHubApi
 from bot.github.branches import PublishesBranches
-from bot.github.clone import IMPORT_SUBJECT
+from bot.github.clone import is_unmerged_import
 from bot.github.follow import FollowsPullRequests
 from bot.github.git import PREFIX, Git, Remote
 from bot.store.github import DEFAULT, ENDED_PULL_STATES, OPEN_STATES, GitHubStore, StoredPublication
@@ -261,7 +261,7 @@ class Publisher(FollowsPullRequests, PublishesBranches):
             directory = build.root / subdir
             if not (directory / TOPICS_FILE).is_file():
                 report.upstream_valid = False
-                if git.out("log", "-1", "--format=%s").startswith(IMPORT_SUBJECT):
+                if is_unmerged_import(git, subdir):
                     self._unusable[report.upstream] = []  # not imported upstream yet: nothing wrong to report
                     report.say(f"{report.default_branch} has no {subdir}/ yet: serving the clone's import until the "
                                "import's pull request is merged; nothing is published before")

@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.github.auth import basic_credentials
 from bot.store.db import Database
 from bot.store.papers import PaperStore
-from tests.fakes.github_fake import FakeGitHub
+from tests.fakes.github_fake import RIGHTS, FakeGitHub
 from tests.github.conftest import TOKEN, TOPICS
 from tests.ops.support import Result, bot_env, cli
 
@@ -199,6 +199,28 @@ async def test_an_import_init_could_not_propose_is_proposed_by_the_next_init(tmp
         github.merge(1)
         fourth = await cli(env, tmp_path, "init", "--from-github", github.repo, limit=120)
         assert fourth.returncode == 0 and list(github.pulls) == [1]
+    finally:
+        await github.stop()
+
+
+async def test_a_push_mode_import_behind_a_moved_default_branch_says_how_to_start_again(tmp_path: Path) -> None:
+    """Proposed again at the next init, an import made on an older main could never be pushed (not a
+    fast-forward): init failed at every start, and compose starts the bots only after it."""
+    from tests.conftest import SEED
+
+    github = FakeGitHub(tmp_path, token=TOKEN)
+    github.seed({"README.md": SEED.read_text(encoding="utf-8")})
+    github.tokens[TOKEN] = frozenset({"pull_requests", "metadata"})  # no Contents right yet: the push fails
+    await github.start()
+    try:
+        env = github_env(tmp_path, github, INTERP_BOT_GITHUB_MODE="push")
+        assert (await cli(env, tmp_path, "init", "--from-github", github.repo, limit=120)).returncode == 3
+        github.commit(lambda work: (work / "CONTRIBUTING.md").write_text("hi\n"), "Add CONTRIBUTING")
+        github.tokens[TOKEN] = RIGHTS
+        again = await cli(env, tmp_path, "init", "--from-github", github.repo, limit=120)
+        assert again.returncode == 0, again.stderr
+        assert "was made on an older main, which has moved since, and cannot be pushed as it is: remove" in \
+            again.stdout
     finally:
         await github.stop()
 

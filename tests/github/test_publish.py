@@ -486,6 +486,16 @@ async def test_a_list_moved_away_upstream_is_a_problem_not_an_import_to_wait_for
     assert loop.github.pulls == {}
 
 
+async def test_a_squash_merged_import_is_not_taken_for_one_still_waiting(loop: Loop) -> None:
+    """A head whose subject started like the import's ("... (#1)", GitHub's squash merge of it) was taken for the
+    unmerged import: a list moved away after it read as "no catalogue/ yet"."""
+    loop.github.commit(lambda work: (work / "x.txt").write_text("x\n"), "Keep the list as data for interp-bot (#1)")
+    await loop.publisher.run_round()
+    loop.github.commit(lambda work: shutil.move(work / "catalogue", work / "data"), "Move the list's data to data/")
+    report = await loop.publisher.run_round()
+    assert report.problems and "not on main any more" in report.problems[0]
+
+
 async def test_a_round_while_another_process_publishes_names_it_and_status_shows_it(loop: Loop) -> None:
     from datetime import timedelta
 
