@@ -31,8 +31,9 @@ class PageRequest:
 
 
 # Slack escapes what people type as it escapes every message: `&`, `<` and `>` as entities, and (with the
-# command's "escape channels, users, and links" option) a pasted link as <url|as typed>, a mention as <@U1|name>.
-_ESCAPED_LINK = re.compile(r"<((?:https?|mailto):[^|>\s]+)(?:\|[^>]*)?>", re.IGNORECASE)
+# command's "escape channels, users, and links" option) a link as <url> or, when Slack added to what was typed
+# (a scheme to "arxiv.org/abs/..."; "README.md" read as a domain), <url|as typed>; a mention as <@U1|name>.
+_ESCAPED_LINK = re.compile(r"<((?:https?|mailto):[^|>\s]+)(?:\|([^>]*))?>", re.IGNORECASE)
 _ESCAPED_NAME = re.compile(r"<[@#!]([^|>]*)(?:\|([^>]*))?>")
 
 
@@ -41,7 +42,7 @@ def command_line(payload: Mapping[str, Any]) -> str:
     text = payload.get("text")
     if not isinstance(text, str):
         return ""
-    text = _ESCAPED_LINK.sub(r"\1", text)
+    text = _ESCAPED_LINK.sub(lambda match: match.group(2) or match.group(1), text)  # the label is what was typed
     text = _ESCAPED_NAME.sub(lambda match: match.group(2) or match.group(1), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 

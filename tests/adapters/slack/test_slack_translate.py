@@ -72,7 +72,8 @@ def test_paging_click():
 @pytest.mark.parametrize(("sent", "typed"), [
     ("search R&amp;D &lt;probing&gt;", "search R&D <probing>"),  # Slack's three entities
     ("paper <https://arxiv.org/abs/2303.08112>", "paper https://arxiv.org/abs/2303.08112"),  # an escaped link
-    ("paper <https://arxiv.org/abs/2303.08112|arxiv.org/abs/2303.08112>", "paper https://arxiv.org/abs/2303.08112"),
+    ("paper <https://arxiv.org/abs/2303.08112|arxiv.org/abs/2303.08112>", "paper arxiv.org/abs/2303.08112"),
+    ("search <http://README.md|README.md>", "search README.md"),  # a word Slack took for a domain
     ("search <@U0READER1|ada> &amp;amp;", "search ada &amp;"),  # a mention; a typed entity stays as typed
 ])
 def test_a_slash_command_is_read_as_typed_not_as_slack_escaped_it(sent, typed):
