@@ -85,8 +85,9 @@ def withdrawn_body(publications: Sequence[StoredPublication]) -> str:
     ])
 
 
-def pull_body(publications: Sequence[StoredPublication], catalogue: Catalogue) -> str:
-    """The pull request's description: each paper, its topic, who approved it and on which platform."""
+def pull_body(publications: Sequence[StoredPublication], catalogue: Catalogue, *, front_page: str = "") -> str:
+    """The pull request's description: each paper, its topic, who approved it and on which platform; and, when the
+    default branch's `front_page` is not what the list renders to (edited by hand), that this re-renders it."""
     rows = ["| Paper | Topic | Approved by |", "|---|---|---|"]
     for publication in publications:
         where = catalogue.path_text(publication.topic) if catalogue.topic(publication.topic) else publication.topic
@@ -98,6 +99,10 @@ def pull_body(publications: Sequence[StoredPublication], catalogue: Catalogue) -
         "Each paper is one commit that touches only its own entry's lines and the rendered README. "
         "Merging lists them; closing this pull request without merging marks them *rejected upstream* and the bot "
         "will not propose them again.", "",
+        *([f"**Note:** `{_markdown(front_page)}` on the default branch is not what the list renders to (edited by "
+           "hand, or never rendered from the YAML). This pull request renders it from the YAML, which undoes any "
+           f"edits made to it by hand: keep text that is not the list outside `{_markdown(front_page)}`, or edit "
+           "the YAML.", ""] if front_page else []),
         "<!-- interp-bot rewrites this description as approvals arrive -->",
     ])
 

@@ -52,6 +52,31 @@ async def test_two_approvals_in_a_day_make_one_pull_request_with_two_commits(loo
     assert github.find("PATCH", f"/repos/{github.repo}/pulls/1"), "the body was updated with the second paper"
 
 
+async def test_a_pull_request_says_when_it_undoes_hand_edits_of_the_front_page(loop: Loop) -> None:
+    """The front page is rendered from the YAML: a section added to it on GitHub was deleted by the next
+    approval's pull request, titled "Add 1 paper", with nothing saying so."""
+    note = "This pull request renders it from the YAML, which undoes any edits made to it by hand"
+    await loop.approve(1)
+    await loop.publisher.run_round()
+    assert note in loop.github.pulls[1].body  # the fixture's front page was never rendered from the YAML
+    loop.github.merge(1)
+    await loop.publisher.run_round()
+    await loop.approve(2)
+    await loop.publisher.run_round()
+    assert note not in loop.github.pulls[2].body  # rendered since
+
+    def add_section(work: Path) -> None:
+        page = work / "README.md"
+        page.write_text(page.read_text() + "\n## Contributing\n\nRead CONTRIBUTING.md first.\n")
+
+    loop.github.commit(add_section, "Add a Contributing section")
+    await loop.approve(3)
+    await loop.publisher.run_round()
+    assert list(loop.github.pulls) == [1, 2]
+    assert f"**Note:** `README.md` on the default branch is not what the list renders to (edited by hand, or never " \
+           f"rendered from the YAML). {note}" in loop.github.pulls[2].body
+
+
 async def test_a_description_github_failed_to_update_is_sent_again_next_round(loop: Loop) -> None:
     """One 502 on the PATCH left the title at 'Add 1 paper' and the table without the second paper for good: later
     rounds pushed nothing new, so they never touched the description."""
