@@ -228,9 +228,9 @@ def _digest_with(args: argparse.Namespace, settings: Settings) -> int:
 
     async def main() -> Any:
         try:
+            for name in names:  # a dry run connects none: they say which channels the digest is for
+                app.add_adapter(name, votes=False)  # it only posts
             if not args.dry_run:
-                for name in names:
-                    app.add_adapter(name, votes=False)  # it only posts
                 for adapter in app.adapters:
                     await adapter.start()
             return await app.digest(dry_run=args.dry_run)
@@ -247,8 +247,8 @@ def _digest_with(args: argparse.Namespace, settings: Settings) -> int:
         for channel in result.skipped:
             # Claimed by an earlier run: with something to post, it is (being) posted; with nothing new now and
             # nothing posted today, the earlier run found nothing too.
-            nothing = result.empty and not result.posted_today
-            done = "was already done: there was nothing to post" if nothing else "was already posted"
+            done = "was already posted" if channel in result.already_posted else \
+                "was already done: there was nothing to post"
             print(f"{channel}: today's digest ({result.day}) {done}", file=sys.stderr)
     return 0
 

@@ -36,7 +36,7 @@ class DigestResult:
     posted_to: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()  # channels whose digest for today was already done (posted, or found empty)
     unposted: tuple[str, ...] = ()  # channels not posted to because there was nothing new (digest_on_empty=skip)
-    posted_today: bool = False  # a digest for today has been posted somewhere, by this run or an earlier one
+    already_posted: tuple[str, ...] = ()  # of `skipped`, those whose digest for today was posted
 
 
 def local_day(now: datetime, timezone: str) -> str:
@@ -44,17 +44,19 @@ def local_day(now: datetime, timezone: str) -> str:
 
 
 def digest_since(curation: Curation, now: datetime, day: str, channels: Sequence[str]) -> datetime:
-    """Where today's digest for `channels` starts: where their last one (posted, or found empty) stopped, the
-    earliest of them; the last 24 hours when none has a digest yet.
+    """Where today's digest for `channels` starts: for each, where its last one (posted, or found empty) stopped,
+    or 24 hours back when it had none; the earliest of them, so none misses anything (a paper twice is better
+    than a paper lost).
 
     From where the last one stopped, not a fixed day back: a day whose digest did not run (a restart just after
     its time), the 25-hour day daylight saving ends on, or a run a few minutes past midnight left papers that
     no 24-hour window announced. It reaches back at most `MAX_LOOKBACK` (after an outage, a week's digest).
     Only the channels asked about count: a channel no longer configured would hold every digest a week back."""
     covered = curation.store.covered_before(day, channels)
-    if covered is None:
-        return now - timedelta(days=1)
-    return max(covered + timedelta(microseconds=1), now - MAX_LOOKBACK)  # that very moment was in that digest
+    day_back = now - timedelta(days=1)
+    starts = [max(covered[channel] + timedelta(microseconds=1), now - MAX_LOOKBACK) if channel in covered
+              else day_back for channel in channels]  # that very moment was in that digest
+    return min(starts, default=day_back)
 
 
 def compose(curation: Curation, now: datetime, timezone: str, since: datetime | None = None) -> tuple[str, Post, bool]:
@@ -80,14 +82,13 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
     day = local_day(now, settings.timezone)
     channels = [(adapter, f"{adapter.platform}:{channel}") for adapter in list(curation.adapters.values())
                 if (channel := adapter.channel_for("digest"))]
+    furthest_behind = await asyncio.to_thread(digest_since, curation, now, day, [key for _, key in channels])
     if dry_run:  # what the channel furthest behind would get
-        since = await asyncio.to_thread(digest_since, curation, now, day, [key for _, key in channels])
-        return DigestResult(*await asyncio.to_thread(compose, curation, now, settings.timezone, since))
+        return DigestResult(*await asyncio.to_thread(compose, curation, now, settings.timezone, furthest_behind))
     # Each channel's digest starts where its own last one stopped (one that failed to post catches up alone).
     composed: dict[datetime, tuple[str, Post, bool]] = {}
-    posted, skipped, unposted = [], [], []
-    post: Post | None = None
-    empty = True
+    posted, skipped, unposted, already_posted = [], [], [], []
+    shown: tuple[str, Post, bool] | None = None  # the result's: the first posted, else the furthest behind
     for adapter, channel_key in channels:
         since = await asyncio.to_thread(digest_since, curation, now, day, [channel_key])
         if since not in composed:
@@ -96,6 +97,8 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
         if not await asyncio.to_thread(curation.store.claim_digest, channel_key, day, curation.holder,
                                        stale_after=CLAIM_STALE_AFTER, over_empty=not empty, covers_until=now):
             skipped.append(channel_key)
+            if await asyncio.to_thread(curation.store.digest_posted, channel_key, day):
+                already_posted.append(channel_key)
             continue
         if empty and settings.digest_on_empty == "skip":
             await asyncio.to_thread(curation.store.finish_digest, channel_key, day, "empty")
@@ -108,9 +111,10 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
                                 platform=ref.platform, channel_id=ref.channel_id, message_id=ref.message_id)
         await asyncio.to_thread(curation.store.finish_digest, channel_key, day, "posted")
         posted.append(channel_key)
-    if post is None:  # no digest channel: what one would get
-        since = await asyncio.to_thread(digest_since, curation, now, day, [])
-        _, fallback, empty = await asyncio.to_thread(compose, curation, now, settings.timezone, since)
-        post = fallback
-    posted_today = bool(posted) or bool(skipped and await asyncio.to_thread(curation.store.digest_count, day))
-    return DigestResult(day, post, empty, tuple(posted), tuple(skipped), tuple(unposted), posted_today)
+        shown = shown or composed[since]
+    if shown is None:
+        shown = composed.get(furthest_behind)
+    if shown is None:
+        shown = await asyncio.to_thread(compose, curation, now, settings.timezone, furthest_behind)
+    _, post, empty = shown
+    return DigestResult(day, post, empty, tuple(posted), tuple(skipped), tuple(unposted), tuple(already_posted))

@@ -360,20 +360,25 @@ class CurationStore:
                                .order_by(table.c.posted_at.desc()).limit(1)).first()
         return (row.channel, row.day, utc(row.posted_at)) if row else None
 
-    def covered_before(self, day: str, channels: Collection[str]) -> datetime | None:
-        """Up to when the latest digest before `day` of each of `channels` covered: the earliest of them, so none
-        misses what came in while another's digest was late (a paper twice is better than a paper lost). A digest
+    def covered_before(self, day: str, channels: Collection[str]) -> dict[str, datetime]:
+        """Up to when the latest digest before `day` of each of `channels` covered (those that had one). A digest
         found empty (and not posted) covered its window too: there was nothing in it."""
         if not channels:
-            return None
+            return {}
         table = schema.digests
         with self.db.engine.connect() as conn:
             rows = conn.execute(select(table.c.channel, func.max(table.c.covers_until))
                                 .where(table.c.status.in_(("posted", "empty"))).where(table.c.day < day)
                                 .where(table.c.channel.in_(list(channels)))
                                 .group_by(table.c.channel)).all()
-        covered = [utc(until) for _, until in rows if until is not None]
-        return min(covered) if covered else None  # type: ignore[type-var]
+        return {channel: until for channel, covers_until in rows if (until := utc(covers_until)) is not None}
+
+    def digest_posted(self, channel: str, day: str) -> bool:
+        """Whether `channel`'s digest for `day` was posted (not found empty, nor still claimed)."""
+        table = schema.digests
+        with self.db.engine.connect() as conn:
+            return conn.execute(select(table.c.status).where(table.c.channel == channel)
+                                .where(table.c.day == day)).scalar() == "posted"
 
     def digest_count(self, day: str) -> int:
         table = schema.digests

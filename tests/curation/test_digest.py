@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.adapters.console import ConsoleAdapter
 from bot.catalogue.service import CatalogueService
-from bot.curation.digest import local_day, run_digest
+from bot.curation.digest import digest_since, local_day, run_digest
 from bot.curation.pipeline import Curation
 from bot.store.db import Database
 from tests.curation.test_pipeline import add_candidate, settings_for
@@ -142,30 +142,55 @@ async def test_the_next_digest_starts_where_the_earliest_channel_left_off(catalo
         store.db.clock = lambda at=at: at
         assert store.claim_digest(channel, "2026-12-01", "h", stale_after=timedelta(minutes=10), covers_until=at)
         store.finish_digest(channel, "2026-12-01", "posted")
-    assert store.covered_before("2026-12-02", ["discord:D1", "slack:C1"]) == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    assert store.covered_before("2026-12-02", ["slack:C1"]) == datetime(2026, 12, 1, 9, 20, tzinfo=UTC)
-    assert store.covered_before("2026-12-02", ["console:terminal"]) is None
+    now = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    tick = timedelta(microseconds=1)
+    assert digest_since(curation, now, "2026-12-02", ["discord:D1", "slack:C1"]) == datetime(2026, 12, 1, 9, 0,
+                                                                                             tzinfo=UTC) + tick
+    assert digest_since(curation, now, "2026-12-02", ["slack:C1"]) == datetime(2026, 12, 1, 9, 20, tzinfo=UTC) + tick
+    # A channel that never had a digest gets the last 24 hours, and counts among the furthest behind.
+    assert digest_since(curation, now, "2026-12-02", ["console:terminal"]) == now - timedelta(days=1)
+    assert digest_since(curation, now, "2026-12-02", ["slack:C1", "console:terminal"]) == now - timedelta(days=1)
     curation.db.close()
 
 
-async def test_a_channel_no_longer_configured_does_not_widen_the_digest(catalogue_dir: Path,
-                                                                       database_url: str) -> None:
-    """The earliest of every channel ever recorded: one dropped from the settings held every digest a week back,
-    so each repeated the last seven days."""
-    clock = Clock(datetime(2025, 11, 1, 9, 0, tzinfo=UTC))
+def test_a_dry_run_shows_what_the_next_digest_will_post(catalogue_dir: Path, database_url: str, capsys) -> None:
+    """The dry run attached no channel, so it looked back 24 hours whatever the last digest covered: "Nothing new
+    today" for a candidate the real run then posted."""
+    from bot.cli import main
+
     curation = make(catalogue_dir, database_url, "a", io.StringIO())
+    clock = Clock(datetime.now(UTC) - timedelta(days=3))
     curation.db.clock = clock
-    assert curation.store.claim_digest("slack:GONE", "2025-11-01", "h", stale_after=timedelta(minutes=10))
-    curation.store.finish_digest("slack:GONE", "2025-11-01", "posted")
-    clock.now = datetime(2025, 11, 3, 10, 0, tzinfo=UTC)
-    await curation.decide(add_candidate(curation.db, 1), "approve", person="alice", force=True)
-    clock.now = datetime(2025, 11, 4, 9, 0, tzinfo=UTC)
-    assert (await run_digest(curation, curation.settings)).posted_to == ("console:terminal",)
-    clock.now = datetime(2025, 11, 5, 9, 0, tzinfo=UTC)
-    add_candidate(curation.db, 2)
-    titles = [item.title for item in (await run_digest(curation, curation.settings)).post.reply.items]
-    assert any("Feature Family Number 2" in title for title in titles)
-    assert not any("Feature Family Number 1" in title for title in titles)
+    add_candidate(curation.db, 6)
+    assert asyncio.run(run_digest(curation, curation.settings)).posted_to == ("console:terminal",)
+    clock.now = datetime.now(UTC) - timedelta(days=2)
+    add_candidate(curation.db, 7)
+    curation.db.close()
+    args = ["--catalogue", str(catalogue_dir), "--db", database_url, "digest", "--dry-run"]
+    assert main(args) == 0
+    shown = capsys.readouterr().out
+    assert "Feature Family Number 7" in shown and "Feature Family Number 6" not in shown
+
+
+async def test_the_result_shows_the_digest_a_channel_was_sent(catalogue_dir: Path, database_url: str) -> None:
+    """It showed whichever channel came last: the second channel's "Nothing new today" (its last digest covered
+    the new candidate already) though the first had just posted it."""
+    curation = make(catalogue_dir, database_url, "a", io.StringIO())
+    second = ConsoleAdapter(io.StringIO())
+    second.platform = "later"  # a second digest channel, attached after the console
+    curation.attach(second)
+    for channel, hour in (("console:terminal", 8), ("later:terminal", 12)):  # yesterday's digests
+        at = datetime(2025, 11, 2, hour, 0, tzinfo=UTC)
+        curation.db.clock = lambda at=at: at
+        assert curation.store.claim_digest(channel, "2025-11-02", "h", stale_after=timedelta(minutes=10),
+                                           covers_until=at)
+        curation.store.finish_digest(channel, "2025-11-02", "posted")
+    curation.db.clock = lambda: datetime(2025, 11, 2, 10, 0, tzinfo=UTC)
+    add_candidate(curation.db, 1)  # after the console's digest, before the second channel's
+    curation.db.clock = lambda: datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
+    result = await run_digest(curation, curation.settings)
+    assert (result.posted_to, result.unposted) == (("console:terminal",), ("later:terminal",))
+    assert not result.empty and any("Feature Family Number 1" in item.title for item in result.post.reply.items)
     curation.db.close()
 
 
