@@ -95,13 +95,13 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
     return result
 
 
-def is_unmerged_import(git: Git, subdir: str) -> bool:
-    """Is the clone's head the import commit, on no branch of the default branch's history yet? (A squash merge
-    of it has another commit, "... (#1)", which the default branch holds.)"""
+def is_unmerged_import(git: Git, subdir: str, upstream: str | None = None) -> bool:
+    """Is the clone's head the import commit, not in the default branch's history (`upstream`, when known; else
+    what the clone last knew as origin's HEAD)? A squash merge of it is another commit, "... (#1)"."""
     if git.out("log", "-1", "--format=%s") != f"{IMPORT_SUBJECT} ({subdir}/)":
         return False
     head = git.rev("HEAD")
-    upstream = git.rev("refs/remotes/origin/HEAD") or git.rev("refs/remotes/origin/main")
+    upstream = upstream or git.rev("refs/remotes/origin/HEAD")
     return head is not None and (upstream is None or not git.is_ancestor(head, upstream))
 
 

@@ -264,7 +264,7 @@ class Publisher(FollowsPullRequests, PublishesBranches):
             directory = build.root / subdir
             if not (directory / TOPICS_FILE).is_file():
                 report.upstream_valid = False
-                if is_unmerged_import(git, subdir):
+                if is_unmerged_import(git, subdir, report.upstream):
                     self._unusable[report.upstream] = []  # not imported upstream yet: nothing wrong to report
                     report.say(f"{report.default_branch} has no {subdir}/ yet: serving the clone's import until the "
                                "import's pull request is merged; nothing is published before")
