@@ -99,15 +99,38 @@ def _digest(value: str, length: int = 32) -> str:
     return f"sha256:{hashlib.sha256(value.encode('utf-8')).hexdigest()[:length]}"
 
 
+_AUTHOR_SEPARATOR = re.compile(r",\s*|\s+and\s+")
+_AFFILIATION = re.compile(r"\s*\([^()]*\)")
+
+
 def split_authors(text: str) -> tuple[str, ...]:
-    """arXiv listings and forums give one comma-separated string ("A, B and C")."""
+    """arXiv listings and forums give one comma-separated string ("A, B and C"). Listings may follow a name with
+    its affiliation, "A (Caltech, Pasadena, CA, USA), B": split only outside parentheses, and the affiliations
+    dropped (a name is what the list shows)."""
     text = clean_tex(text)
-    names = re.split(r",\s*|\s+and\s+", text)
-    return tuple(name.strip() for name in names if name.strip())
+    names, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        depth = max(depth, 0)
+        if depth == 0 and (match := _AUTHOR_SEPARATOR.match(text, index)) and match.start() == index:
+            if index >= start:
+                names.append(text[start:index])
+            start = match.end()
+    names.append(text[start:])
+    if depth:  # a parenthesis never closed: the plain split, as before
+        names = _AUTHOR_SEPARATOR.split(text)
+    cleaned = []
+    for name in names:
+        while _AFFILIATION.search(name):
+            name = _AFFILIATION.sub("", name)
+        if name.strip():
+            cleaned.append(" ".join(name.split()))
+    return tuple(cleaned)
 
 
 def authors(entry: Any) -> tuple[str, ...]:
-    names = tuple(text(name) for a in get(entry, "authors", ()) if (name := get(a, "name")))
+    # The API gives one <author><name> each, in TeX as arXiv stores it ("Jos\\'e"): decoded as the listings are.
+    names = tuple(clean_tex(text(name)) for a in get(entry, "authors", ()) if (name := get(a, "name")))
     if len(names) == 1 and "," in names[0]:
         return split_authors(names[0])
     return tuple(name for name in names if name)
