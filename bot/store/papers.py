@@ -80,6 +80,7 @@ class CandidateBudget:
 
 _BUDGET_LOCK_KEY = 0x62756467  # "budg": PostgreSQL transactions choosing candidates take turns
 _INSERT_SLICE = 100  # new papers per INSERT statement of a batch
+_PAPER_FIELDS = ("title", "authors", "abstract", "categories", "published", "score", "topics")  # the work's own
 
 
 def _paper(row: Any) -> StoredPaper:
@@ -365,6 +366,10 @@ class PaperStore:
         if not existing.arxiv_id and values.get("arxiv_id"):
             changes["arxiv_id"] = values["arxiv_id"]
             changes["abs_url"], changes["pdf_url"] = values.get("abs_url", ""), values.get("pdf_url", "")
+            # A forum's linkpost came first: the paper's own title, authors and abstract, and the score they earn,
+            # replace the post's ("... (linkpost)" by its poster, scored on a one-line summary), before an
+            # approval writes them into the list.
+            changes.update({key: values[key] for key in _PAPER_FIELDS if values.get(key)})
         conn.execute(update(schema.papers).where(schema.papers.c.id == existing.id).values(**changes))
         try:
             with conn.begin_nested():

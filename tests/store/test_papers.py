@@ -60,3 +60,30 @@ def test_feed_state_round_trips_with_aware_times(database_url: str) -> None:
         assert [s.name for s in store.feed_states()] == ["arxiv"]
     finally:
         database.close()
+
+
+def test_a_forum_linkpost_first_takes_the_papers_own_metadata_when_arxiv_brings_it(database_url: str) -> None:
+    """The linkpost's title ("... (linkpost)"), its poster as the one author, its one-line summary and the low
+    score it earned stayed the paper's, and an approval wrote them into the list."""
+    database = Database.open(database_url)
+    store = PaperStore(database)
+    try:
+        store.record_batch([(["arxiv:2411.18620", "url:https://www.lesswrong.com/posts/x1"], values(
+            "url:https://www.lesswrong.com/posts/x1", "How do multimodal LLMs merge image and question? (linkpost)",
+            authors=["lw_user42"], abstract="This is a linkpost.", score=0.46, status="candidate",
+            abs_url="https://www.lesswrong.com/posts/x1"), "post-x1")], feed="lesswrong", now=NOW)
+        arxiv = values("arxiv:2411.18620", "Cross-modal Information Flow in Multimodal Large Language Models",
+                       arxiv_id="2411.18620", authors=["Zhi Zhang", "Srishti Yadav", "Fengze Han", "Ekaterina Shutova"],
+                       abstract="The recent advancements in auto-regressive multimodal large language models ...",
+                       abs_url="https://arxiv.org/abs/2411.18620", pdf_url="https://arxiv.org/pdf/2411.18620",
+                       score=0.99, categories=["cs.AI"], status="candidate")
+        ((paper, created),) = store.record_batch([(["arxiv:2411.18620"], arxiv, "listing-item")], feed="arxiv",
+                                                 now=NOW + timedelta(hours=1))
+        assert not created and paper is not None
+        assert (paper.title, paper.authors, paper.score) == (arxiv["title"], tuple(arxiv["authors"]), 0.99)
+        assert paper.abstract.startswith("The recent advancements")
+        assert (paper.arxiv_id, paper.abs_url, paper.status) == ("2411.18620", "https://arxiv.org/abs/2411.18620",
+                                                                 "candidate")
+        assert len(store.papers()) == 1
+    finally:
+        database.close()
