@@ -13,6 +13,8 @@ from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.text import strip_control
 from bot.chat import emoji
 from bot.chat.values import Field, Item, Link, Post, Reply
+from bot.intake.parse._paper import MAX_AUTHORS
+from bot.intake.sites import site_label
 from bot.store.curation import Decision, candidate_key
 from bot.store.github import StoredPublication, StoredPullRequest
 from bot.store.papers import StoredPaper
@@ -32,14 +34,18 @@ class VotingRules:
 def _authors(paper: StoredPaper, limit: int = 6) -> str:
     names = list(paper.authors)
     if len(names) > limit:
-        return ", ".join(names[:limit]) + f" et al. ({len(names)} authors)"
+        # The intake keeps the first MAX_AUTHORS names: as many is "or more", not the paper's count.
+        count = f"{len(names)}+" if len(names) >= MAX_AUTHORS else str(len(names))
+        return ", ".join(names[:limit]) + f" et al. ({count} authors)"
     return ", ".join(names)
 
 
 def _links(paper: StoredPaper) -> tuple[Link, ...]:
     links: list[Link] = []
     seen: set[str] = set()
-    for label, url in [("abs", paper.abs_url), ("pdf", paper.pdf_url), *paper.links]:
+    # "abs" is arXiv's word: a forum post's own page is named by its site ("LessWrong").
+    first = "abs" if paper.arxiv_id or not paper.abs_url else site_label(paper.abs_url, "")
+    for label, url in [(first, paper.abs_url), ("pdf", paper.pdf_url), *paper.links]:
         if url and url not in seen:
             seen.add(url)
             links.append(Link(label, url))
