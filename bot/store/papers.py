@@ -370,6 +370,11 @@ class PaperStore:
             # replace the post's ("... (linkpost)" by its poster, scored on a one-line summary), before an
             # approval writes them into the list.
             changes.update({key: values[key] for key in _PAPER_FIELDS if values.get(key)})
+            if existing.status == "seen" and existing.held_back_at is None and values.get("status") == "candidate":
+                # The post scored below the threshold, the paper above: kept back, not lost. `candidates --all`
+                # and the digest show it, and a maintainer's vote puts it forward (the day's budget is not spent
+                # here, inside another feed's merge).
+                changes["held_back_at"] = now
         conn.execute(update(schema.papers).where(schema.papers.c.id == existing.id).values(**changes))
         try:
             with conn.begin_nested():

@@ -87,3 +87,22 @@ def test_a_forum_linkpost_first_takes_the_papers_own_metadata_when_arxiv_brings_
         assert len(store.papers()) == 1
     finally:
         database.close()
+
+
+def test_a_paper_whose_linkpost_scored_low_is_held_back_not_lost(database_url: str) -> None:
+    """The post's one-line summary scored below the threshold ("seen"); merged into it, the relevant paper stayed
+    "seen" and no one would ever see it."""
+    database = Database.open(database_url)
+    store = PaperStore(database)
+    try:
+        store.record_batch([(["arxiv:2411.18620", "url:https://www.lesswrong.com/posts/x1"], values(
+            "url:https://www.lesswrong.com/posts/x1", "A post (linkpost)", score=0.2, status="seen"), "post-x1")],
+            feed="lesswrong", now=NOW)
+        ((paper, _),) = store.record_batch([(["arxiv:2411.18620"], values(
+            "arxiv:2411.18620", "Cross-modal Information Flow in Multimodal Large Language Models",
+            arxiv_id="2411.18620", score=0.99, status="candidate"), "listing-item")], feed="arxiv",
+            now=NOW + timedelta(hours=1))
+        assert paper is not None and (paper.status, paper.score) == ("seen", 0.99)
+        assert [p.title for p in store.held_back()] == [paper.title]
+    finally:
+        database.close()
