@@ -44,19 +44,22 @@ def local_day(now: datetime, timezone: str) -> str:
 
 
 def digest_since(curation: Curation, now: datetime, day: str, channels: Sequence[str]) -> datetime:
-    """Where today's digest for `channels` starts: for each, where its last one (posted, or found empty) stopped,
-    or 24 hours back when it had none; the earliest of them, so none misses anything (a paper twice is better
-    than a paper lost).
+    """Where today's digest for `channels` starts: the earliest of `channel_starts`, so none misses anything (a
+    paper twice is better than a paper lost); the last 24 hours when no channel is asked about."""
+    return min(channel_starts(curation, now, day, channels).values(), default=now - timedelta(days=1))
+
+
+def channel_starts(curation: Curation, now: datetime, day: str, channels: Sequence[str]) -> dict[str, datetime]:
+    """Where each channel's digest for `day` starts: where its last one (posted, or found empty) stopped, or 24
+    hours back when it had none.
 
     From where the last one stopped, not a fixed day back: a day whose digest did not run (a restart just after
     its time), the 25-hour day daylight saving ends on, or a run a few minutes past midnight left papers that
     no 24-hour window announced. It reaches back at most `MAX_LOOKBACK` (after an outage, a week's digest).
     Only the channels asked about count: a channel no longer configured would hold every digest a week back."""
-    covered = curation.store.covered_before(day, channels)
-    day_back = now - timedelta(days=1)
-    starts = [max(covered[channel] + timedelta(microseconds=1), now - MAX_LOOKBACK) if channel in covered
-              else day_back for channel in channels]  # that very moment was in that digest
-    return min(starts, default=day_back)
+    covered = curation.store.covered_before(day, channels)  # one read for them all
+    return {channel: max(covered[channel] + timedelta(microseconds=1), now - MAX_LOOKBACK)  # that moment was in it
+            if channel in covered else now - timedelta(days=1) for channel in channels}
 
 
 def compose(curation: Curation, now: datetime, timezone: str, since: datetime | None = None) -> tuple[str, Post, bool]:
@@ -82,7 +85,8 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
     day = local_day(now, settings.timezone)
     channels = [(adapter, f"{adapter.platform}:{channel}") for adapter in list(curation.adapters.values())
                 if (channel := adapter.channel_for("digest"))]
-    furthest_behind = await asyncio.to_thread(digest_since, curation, now, day, [key for _, key in channels])
+    starts = await asyncio.to_thread(channel_starts, curation, now, day, [key for _, key in channels])
+    furthest_behind = min(starts.values(), default=now - timedelta(days=1))
     if dry_run:  # what the channel furthest behind would get
         return DigestResult(*await asyncio.to_thread(compose, curation, now, settings.timezone, furthest_behind))
     # Each channel's digest starts where its own last one stopped (one that failed to post catches up alone).
@@ -90,7 +94,7 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
     posted, skipped, unposted, already_posted = [], [], [], []
     shown: tuple[str, Post, bool] | None = None  # the result's: the first posted, else the furthest behind
     for adapter, channel_key in channels:
-        since = await asyncio.to_thread(digest_since, curation, now, day, [channel_key])
+        since = starts[channel_key]
         if since not in composed:
             composed[since] = await asyncio.to_thread(compose, curation, now, settings.timezone, since)
         _, post, empty = composed[since]
