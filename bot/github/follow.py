@@ -43,7 +43,7 @@ class _Publisher(Protocol):
     def _notify_soon(self, post: Post) -> None: ...
     def _move_unpushed(self, branch: str) -> None: ...
     def _merged(self, branch: str, default_branch: str, number: int,
-                missing: list[StoredPublication] | None = None) -> int: ...
+                missing: list[StoredPublication] | None) -> int: ...
     def _closed(self, branch: str, default_branch: str) -> int: ...
     def _not_on(self, default_branch: str, publications: list[StoredPublication]
                 ) -> list[StoredPublication] | None: ...
@@ -59,11 +59,14 @@ class FollowsPullRequests:
         await self._follow_closed(report)  # first: one reopened and merged since is then followed as open
         # A round that failed between recording a pull request's end and its papers' (a kill; a 5xx) left them
         # "published" under an ended pull request, which no later round followed: finished here.
+        unfinished = {p.branch for p in await asyncio.to_thread(self.store.publications, states=["published"])}
         for pr in await asyncio.to_thread(self.store.pull_requests, states=["merged", "closed"]):
-            unfinished = await asyncio.to_thread(self.store.publications, branch=pr.branch, states=["published"])
-            if pr.number is not None and unfinished:
+            if pr.number is not None and pr.branch in unfinished:
                 if pr.state == "merged":
-                    await asyncio.to_thread(self._merged, pr.branch, report.default_branch, pr.number)
+                    published = await asyncio.to_thread(self.store.publications, branch=pr.branch,
+                                                        states=["published"])
+                    missing = await asyncio.to_thread(self._not_on, report.default_branch, published)
+                    await asyncio.to_thread(self._merged, pr.branch, report.default_branch, pr.number, missing)
                 else:
                     await asyncio.to_thread(self._closed, pr.branch, report.default_branch)
         for pr in await asyncio.to_thread(self.store.pull_requests, states=["open"]):
@@ -120,16 +123,15 @@ class FollowsPullRequests:
         return len(closed)
 
     def _merged(self: _Publisher, branch: str, default_branch: str, number: int,
-                missing: list[StoredPublication] | None = None) -> int:
+                missing: list[StoredPublication] | None) -> int:
         """The papers the merged pull request brought onto the list are merged; any it no longer held (a reviewer
-        took one out, someone rewrote the branch) are not announced as on the list: they are rejected upstream, as
-        a closed pull request's are, and the maintainers are told. `missing`: those, when read already. Returns
-        how many were not in it."""
+        took one out, someone rewrote the branch: `missing`, read by `_not_on` before the end was recorded) are
+        not announced as on the list: they are rejected upstream, as a closed pull request's are, and the
+        maintainers are told. Returns how many were not in it."""
         published = self.store.publications(branch=branch, states=["published"])
-        if missing is None:
-            missing = self._not_on(default_branch, published)
-        # Not knowing (the list upstream does not load) calls none missing: the merge brought them all.
-        missing = [p for p in published if p.paper_id in {m.paper_id for m in missing or []}]
+        # Not knowing (None: the list upstream does not load) calls none missing: the merge brought them all.
+        missing_ids = {m.paper_id for m in missing or []}
+        missing = [p for p in published if p.paper_id in missing_ids]
         self.store.set_publication_state([p.paper_id for p in published if p not in missing], "merged")
         if missing:
             self._rejected_upstream(missing, f"not in pull request #{number} when it was merged")
@@ -174,8 +176,8 @@ class FollowsPullRequests:
         published = self.store.publications(branch=branch, states=["published"])
         missing = self._not_on(default_branch, published)
         # Not knowing (the list upstream does not load, or was moved) rejects them all, as a close says.
-        rejected = published if missing is None else [p for p in published
-                                                      if p.paper_id in {m.paper_id for m in missing}]
+        missing_ids = {m.paper_id for m in missing or []}
+        rejected = published if missing is None else [p for p in published if p.paper_id in missing_ids]
         self.store.set_publication_state([p.paper_id for p in published if p not in rejected], "listed",
                                          note="the list upstream already holds it")
         self._rejected_upstream(rejected, "pull request closed")
