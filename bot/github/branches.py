@@ -44,7 +44,7 @@ class _Publisher(Protocol):
     curation: Curation
     catalogue: CatalogueService
     _described: dict[str, tuple[str, str]]
-    front_page_edited: dict[str, str]
+    front_page_edited: str
 
     @property
     def mode(self) -> str: ...  # read-only here: the publisher's is a Literal of the three modes
@@ -151,7 +151,7 @@ class PublishesBranches:
         day = branch.removeprefix(PREFIX)[:10]
         title = texts.pull_title(self.mode, day, publications)
         body = texts.pull_body(publications, self.catalogue.index.catalogue,
-                               front_page=self.front_page_edited.get(report.upstream, ""))
+                               front_page=self.front_page_edited)
         described = (title, body)
         pr = await asyncio.to_thread(self.store.pull_request, branch)
         if pr is not None and pr.number is not None:

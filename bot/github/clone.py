@@ -19,7 +19,7 @@ from bot.catalogue.markdown_import import import_markdown
 from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, load_catalogue
 from bot.catalogue.yaml_write import atomic_write, write_catalogue
 from bot.errors import ConfigError, GitHubError
-from bot.github.git import Git, Remote
+from bot.github.git import PREFIX, Git, Remote
 from bot.settings import GITHUB_REPO_RE
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ async def _propose_import(settings: Settings, git: Git, result: InitResult) -> N
     api = GitHubApi(git.remote.repo, git.remote.token, base_url=settings.github_api_url, user_agent="interp-bot")
     default = await api.default_branch()
     if settings.github_mode == "push":
-        await asyncio.to_thread(git.fetch, default, IMPORT_BRANCH)
+        await asyncio.to_thread(git.fetch, default, PREFIX)
         upstream = git.rev(f"refs/remotes/origin/{default}")
         if upstream is not None and git.is_ancestor(head, upstream):
             return  # pushed by an earlier run

@@ -89,8 +89,8 @@ class Publisher(FollowsPullRequests, PublishesBranches):
         # Branch -> the title and body this process last got GitHub to accept: a description that failed to update
         # (a 502, a 422) differs from it and is sent again next round (after a restart, once per open pull request).
         self._described: dict[str, tuple[str, str]] = {}
-        # upstream commit -> its front page, when that is not what its list renders to (edited by hand)
-        self.front_page_edited: dict[str, str] = {}
+        # The served upstream's front page when it is not what its list renders to (edited by hand), else "".
+        self.front_page_edited = ""
         self.kick: Callable[[], None] | None = None  # the scheduler's "run the round soon"
         self._checked_root: Path | None = None  # the clone whose origin was found to be the configured remote
 
@@ -291,10 +291,10 @@ class Publisher(FollowsPullRequests, PublishesBranches):
                 self._notify_soon(texts.invalid_upstream_post(self.repo, report.default_branch, report.upstream,
                                                               problems))
                 return
-            front = self.settings.github_readme
-            if front and (build.root / front).is_file() and \
-                    (build.root / front).read_text(encoding="utf-8") != render_markdown(listed):
-                self.front_page_edited[report.upstream] = front  # each pull request's description says so
+            front = self.settings.github_readme  # each pull request's description says when it differs
+            edited = bool(front) and (build.root / front).is_file() and \
+                (build.root / front).read_text(encoding="utf-8") != render_markdown(listed)
+            self.front_page_edited = front if edited else ""
             for publication in pending:
                 self._apply(build, subdir, publication)
             target = build.out("rev-parse", "HEAD")
