@@ -72,8 +72,8 @@ class YamlDocument:
             raise self._impossible_value(node, exc) from None
 
     def _impossible_value(self, root: yaml.Node, exc: Exception) -> YamlSyntaxError:
-        """Which scalar under `root` the constructor could not build, as a line and a sentence. Only timestamps
-        reach here from the safe loader (ints and floats of any size construct), but any scalar is tried."""
+        """Which timestamp under `root` the constructor could not build, as a line and a sentence: only they reach
+        here from the safe loader (ints and floats of any size construct)."""
         stack = [root]
         while stack:
             node = stack.pop()

@@ -277,6 +277,14 @@ def _entries_indent(block: list[str]) -> int:
             if item := _LIST_ITEM.match(line):
                 return len(item.group(1))
     return 4
+
+
+def _read_as_written(path: Path) -> str:
+    """The file's text with its line endings as they are (CRLF kept), for an edit that touches only its lines."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
 # What atomic_write's mkstemp names look like: ".<file name>.<random>.tmp".
 _TEMP_NAME = re.compile(r"\..+\.[A-Za-z0-9_]+\.tmp")
 
@@ -304,16 +312,14 @@ def _text_with_entry(directory: Path, catalogue: Catalogue, entry: Entry, topic:
     A topic may have blocks in several files (a hand move): the last one read is where the topic ends. The new
     lines take the block's indent and line ending, so a CRLF file's diff stays one entry long."""
     block_re = re.compile(rf"^\ufeff?- topic:\s*['\"]?{re.escape(topic)}['\"]?(?:\s+#.*)?\s*$")
-    found: tuple[Path, str, list[str], int] | None = None
+    found: tuple[Path, list[str], int] | None = None
     for path in entry_files(directory):
-        with open(path, encoding="utf-8", newline="") as handle:  # line endings as they are
-            text = handle.read()
-        lines = text.splitlines(keepends=True)
+        lines = _read_as_written(path).splitlines(keepends=True)
         for index, line in enumerate(lines):
             if block_re.match(line):
-                found = (path, text, lines, index)
+                found = (path, lines, index)
     if found is not None:
-        path, text, lines, index = found
+        path, lines, index = found
         eol = "\r\n" if lines[index].endswith("\r\n") else "\n"  # the block's own (one pasted line may differ)
         end = index + 1
         last_content = index
@@ -334,10 +340,7 @@ def _text_with_entry(directory: Path, catalogue: Catalogue, entry: Entry, topic:
         return path, "".join(lines)
     # No block for this topic yet: add one at the end of the section's file.
     path = directory / f"{section_of(catalogue, topic)}.yaml"
-    existing = ""
-    if path.exists():
-        with open(path, encoding="utf-8", newline="") as handle:
-            existing = handle.read()
+    existing = _read_as_written(path) if path.exists() else ""
     eol = "\r\n" if "\r\n" in existing else "\n"
     if existing and not existing.endswith("\n"):
         existing += eol
