@@ -105,27 +105,12 @@ _AFFILIATION = re.compile(r"\s*\([^()]*\)")
 
 def split_authors(text: str) -> tuple[str, ...]:
     """arXiv listings and forums give one comma-separated string ("A, B and C"). Listings may follow a name with
-    its affiliation, "A (Caltech, Pasadena, CA, USA), B": split only outside parentheses, and the affiliations
-    dropped (a name is what the list shows)."""
+    its affiliation, "A (Caltech, Pasadena, CA, USA), B": the affiliations go first (innermost first; a name is
+    what the list shows), so their commas and "and"s split nothing."""
     text = clean_tex(text)
-    names, depth, start = [], 0, 0
-    for index, char in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        depth = max(depth, 0)
-        if depth == 0 and (match := _AUTHOR_SEPARATOR.match(text, index)) and match.start() == index:
-            if index >= start:
-                names.append(text[start:index])
-            start = match.end()
-    names.append(text[start:])
-    if depth:  # a parenthesis never closed: the plain split, as before
-        names = _AUTHOR_SEPARATOR.split(text)
-    cleaned = []
-    for name in names:
-        while _AFFILIATION.search(name):
-            name = _AFFILIATION.sub("", name)
-        if name.strip():
-            cleaned.append(" ".join(name.split()))
-    return tuple(cleaned)
+    while (bare := _AFFILIATION.sub("", text)) != text:
+        text = bare
+    return tuple(" ".join(name.split()) for name in _AUTHOR_SEPARATOR.split(text) if name.strip())
 
 
 def authors(entry: Any) -> tuple[str, ...]:
