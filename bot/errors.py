@@ -49,23 +49,20 @@ class Problem:
 class CatalogueError(InterpBotError):
     """The catalogue cannot be served: every problem found is listed, each with file and line."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], *, message: str | None = None):
         self.problems = problems
         count = len(problems)
         head = f"the catalogue is invalid ({count} problem{'s' if count != 1 else ''}):"
-        super().__init__("\n  ".join([head, *map(str, problems)]))
+        super().__init__(message or "\n  ".join([head, *map(str, problems)]))
 
 
 class CatalogueMissing(CatalogueError):
     """No catalogue directory where the settings say: nothing is invalid, it is just not there."""
 
     def __init__(self, directory: Path | str):
-        super().__init__([Problem(directory, None, "catalogue directory not found")])
-        self.args = (f"no catalogue at {Path(directory).resolve()}: run interp-bot from the list's checkout, or name "
-                     "the directory with --catalogue DIR or INTERP_BOT_CATALOGUE_DIR",)
-
-    def __str__(self) -> str:
-        return str(self.args[0])
+        super().__init__([Problem(directory, None, "catalogue directory not found")],
+                         message=f"no catalogue at {Path(directory).resolve()}: run interp-bot from the list's "
+                                 "checkout, or name the directory with --catalogue DIR or INTERP_BOT_CATALOGUE_DIR")
 
 
 class MarkdownImportError(CatalogueError):
