@@ -95,7 +95,7 @@ def import_markdown(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="interp-bot-import-") as scratch:
         write_catalogue(catalogue, scratch)
         try:
-            load_catalogue(scratch)
+            loaded = load_catalogue(scratch)  # what the target will hold: the same files
         except CatalogueError as exc:
             problems = "\n".join(f"  {Path(p.file).name}{f':{p.line}' if p.line else ''}: {p.message}"
                                  for p in exc.problems)
@@ -106,7 +106,6 @@ def import_markdown(args: argparse.Namespace) -> int:
         for old in target.glob("*.yaml"):
             old.unlink()
     written = write_catalogue(catalogue, target)
-    loaded = load_catalogue(target)
     with write_lock(target):
         atomic_write(target / README_FILE, render_markdown(loaded))
     placements = sum(len(ids) for ids in loaded.placement.values())
