@@ -14,9 +14,7 @@ logged, the adapter reports itself down, and a fresh client reconnects with back
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,10 +25,9 @@ from bot import errors
 from bot.adapters.discord import translate
 from bot.adapters.discord.client import InterpClient
 from bot.adapters.discord.render import (
-    LONG_COMMAND_MARK,
     NO_MENTIONS,
+    PageKeys,
     RenderedMessage,
-    page_id_room,
     pager,
     post_nonce,
     render_post,
@@ -95,7 +92,7 @@ class DiscordAdapter:
             "digest": _optional_snowflake(settings.discord_digest_channel_id, "discord_digest_channel_id"),
         }
         self.ready_timeout = ready_timeout
-        self._long_commands: OrderedDict[str, str] = OrderedDict()  # paging keys of commands too long for an id
+        self._page_keys = PageKeys(LONG_COMMANDS_KEPT)  # paging keys of commands too long for a button's id
         # Discord drops an interaction not answered within 3 seconds; past this we defer and answer later.
         self.reply_deadline = reply_deadline
         self._guild_ready_timeout = guild_ready_timeout
@@ -204,27 +201,17 @@ class DiscordAdapter:
 
     def _pager(self, reply: Reply) -> discord.ui.View:
         """The paging buttons of `reply`: its command in their ids, or a key to it when it is too long to fit."""
-        command = reply.command
-        if len(command) > page_id_room(reply.pages) or command.startswith(LONG_COMMAND_MARK):
-            key = LONG_COMMAND_MARK + hashlib.sha256(command.encode()).hexdigest()[:16]
-            self._long_commands[key] = command
-            self._long_commands.move_to_end(key)
-            while len(self._long_commands) > LONG_COMMANDS_KEPT:
-                self._long_commands.popitem(last=False)
-            command = key
-        return pager(reply, command)
+        return pager(reply, self._page_keys.id_command(reply.command, reply.pages))
 
-    async def turn_page(self, interaction: discord.Interaction, command: str, page: int) -> None:
+    async def turn_page(self, interaction: discord.Interaction, id_command: str, page: int) -> None:
         """A paging button was pressed: re-run its command for that page and update the message."""
-        if command.startswith(LONG_COMMAND_MARK):
-            known = self._long_commands.get(command)
-            if known is None:  # a long command's key, from before a restart (or long since pushed out)
-                await interaction.response.send_message(
-                    "These pages' command was too long to keep in their buttons, and the bot no longer has it "
-                    "(it restarted, or many answers came since): run it again.", ephemeral=True,
-                    allowed_mentions=NO_MENTIONS)
-                return
-            command = known
+        command = self._page_keys.command(id_command)
+        if command is None:  # a long command's key, from before a restart (or long since pushed out)
+            await interaction.response.send_message(
+                "These pages' command was too long to keep in their buttons, and the bot no longer has it "
+                "(it restarted, or many answers came since): run it again.", ephemeral=True,
+                allowed_mentions=NO_MENTIONS)
+            return
         actor = translate.actor_for(interaction.user, self.maintainers)
         work = asyncio.create_task(runner.answer(
             lambda: self.commands.execute(command, actor=actor, page=page), command))

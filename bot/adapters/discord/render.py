@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
@@ -254,6 +255,30 @@ def page_id_room(page: int) -> int:
 def parse_page_custom_id(custom_id: str) -> tuple[int, str] | None:
     match = re.fullmatch(_PAGE_ID, custom_id)
     return (int(match.group("page")), match.group("command")) if match else None
+
+
+class PageKeys:
+    """Commands too long for a button's id (Discord allows 100 characters) stand there as a short key, kept in
+    memory for the `kept` most recent (after a restart their buttons ask to run the command again)."""
+
+    def __init__(self, kept: int):
+        self.kept = kept
+        self._commands: OrderedDict[str, str] = OrderedDict()
+
+    def id_command(self, command: str, pages: int) -> str:
+        """What a button's id holds for `command`: itself, or its key when it is too long to fit."""
+        if len(command) <= page_id_room(pages) and not command.startswith(LONG_COMMAND_MARK):
+            return command
+        key = LONG_COMMAND_MARK + hashlib.sha256(command.encode()).hexdigest()[:16]
+        self._commands[key] = command
+        self._commands.move_to_end(key)
+        while len(self._commands) > self.kept:
+            self._commands.popitem(last=False)
+        return key
+
+    def command(self, id_command: str) -> str | None:
+        """The command a button's id stands for; None for a key no longer kept."""
+        return self._commands.get(id_command) if id_command.startswith(LONG_COMMAND_MARK) else id_command
 
 
 TurnPage = Callable[[discord.Interaction, str, int], Awaitable[None]]
