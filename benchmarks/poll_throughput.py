@@ -51,7 +51,7 @@ from bot.intake.relevance import text as relevance_text
 from bot.intake.sources import FeedSpec
 from bot.settings import Settings, load_settings
 from bot.store.db import Database
-from bot.store.papers import FeedState
+from bot.store.feeds import FeedState
 
 FIXTURE = REPO / "tests" / "data" / "feeds" / "arxiv-api-testing-100.xml"
 LISTED_SHARE = 0.05  # of a feed's entries that are papers of the list

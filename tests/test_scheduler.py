@@ -96,7 +96,7 @@ async def test_github_mode_adds_the_round_and_an_approval_runs_it_soon(tmp_path:
 async def test_each_feed_runs_at_its_due_time_after_a_restart(catalogue_dir: Path, tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from bot.store.papers import FeedState
+    from bot.store.feeds import FeedState
 
     async with FeedServer(FEEDS) as server:
         feeds_file = two_feeds(tmp_path / "feeds.yaml", server, interval=360,

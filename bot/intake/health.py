@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.intake.sources import FeedSpec
-from bot.store.papers import FeedState
+from bot.store.feeds import FeedState
 
 QUIET_AFTER_USUAL_GAPS = 3
 MIN_GAPS_FOR_USUAL = 3  # a usual gap needs a few observations before silence can be called unusual

@@ -31,7 +31,8 @@ from bot.intake.relevance.scorer import Scorer
 from bot.intake.sources import FeedSpec
 from bot.store.curation import CurationStore
 from bot.store.db import Database
-from bot.store.papers import CandidateBudget, FeedState, PaperStore
+from bot.store.feeds import FeedState
+from bot.store.papers import CandidateBudget, PaperStore
 
 if TYPE_CHECKING:
     from bot.settings import Settings

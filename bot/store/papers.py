@@ -1,4 +1,4 @@
-"""Feed state and papers: what the intake records, each change in one transaction."""
+"""Papers: what the intake records, each change in one transaction (feed state: `feeds.py`)."""
 
 from __future__ import annotations
 
@@ -12,35 +12,11 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.store import schema
 from bot.store.db import Database, utc
+from bot.store.feeds import FeedStates
 
 OPEN_STATUSES = ("candidate",)
 DECIDED_STATUSES = ("approved", "rejected", "expired", "listed")
 PAPER_STATUSES = ("seen", *OPEN_STATUSES, *DECIDED_STATUSES, "rejected upstream")  # every status a paper can have
-
-
-@dataclass(frozen=True)
-class FeedState:
-    name: str
-    etag: str | None = None
-    last_modified: str | None = None
-    initialised: bool = False
-    last_poll_at: datetime | None = None
-    last_success_at: datetime | None = None
-    last_error: str | None = None
-    last_error_at: datetime | None = None
-    consecutive_failures: int = 0
-    total_failures: int = 0
-    next_poll_at: datetime | None = None
-    last_batch: str | None = None
-    last_batch_at: datetime | None = None
-    items_seen: int = 0
-    failing_since: datetime | None = None
-    degraded: str | None = None  # why the last poll that parsed anything parsed only part of it
-    degraded_since: datetime | None = None
-    last_new_item_at: datetime | None = None
-    new_item_gap_seconds: float | None = None  # the usual gap between new items (exponential average)
-    new_item_gaps_seen: int = 0
-    retry_after_until: datetime | None = None  # the server's Retry-After, as a time: no poll before it, forced or not
 
 
 @dataclass(frozen=True)
@@ -95,33 +71,9 @@ def _paper(row: Any) -> StoredPaper:
     )
 
 
-class PaperStore:
+class PaperStore(FeedStates):
     def __init__(self, database: Database):
         self.db = database
-
-    # ------------------------------------------------------------------ feeds
-
-    def feed_state(self, name: str) -> FeedState:
-        with self.db.engine.connect() as conn:
-            row = conn.execute(select(schema.feeds).where(schema.feeds.c.name == name)).mappings().first()
-        if row is None:
-            return FeedState(name=name)
-        values: dict[str, Any] = {k: (utc(v) if isinstance(v, datetime) else v) for k, v in row.items()}
-        return FeedState(**values)
-
-    def feed_states(self) -> list[FeedState]:
-        with self.db.engine.connect() as conn:
-            names = conn.execute(select(schema.feeds.c.name).order_by(schema.feeds.c.name)).scalars().all()
-        return [self.feed_state(n) for n in names]
-
-    def save_feed_state(self, state: FeedState) -> None:
-        values = {k: v for k, v in state.__dict__.items()}
-        with self.db.transaction() as conn:
-            done = conn.execute(
-                update(schema.feeds).where(schema.feeds.c.name == state.name).values(**values)
-            ).rowcount
-            if not done:
-                conn.execute(insert(schema.feeds).values(**values))
 
     # ------------------------------------------------------------------ the list's learned arXiv ids
 

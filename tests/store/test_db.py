@@ -108,7 +108,8 @@ def test_a_schema_1_database_gains_the_feed_health_columns(database_url: str) ->
     from sqlalchemy import Column, MetaData, Table, create_engine, insert, inspect
 
     from bot.store.db import normalise_url
-    from bot.store.papers import FeedState, PaperStore
+    from bot.store.feeds import FeedState
+    from bot.store.papers import PaperStore
 
     old_columns = ("name", "etag", "last_modified", "initialised", "last_poll_at", "last_success_at", "last_error",
                    "last_error_at", "consecutive_failures", "total_failures", "next_poll_at", "last_batch",

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.store.db import Database
-from bot.store.papers import FeedState, PaperStore
+from bot.store.feeds import FeedState
+from bot.store.papers import PaperStore
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
