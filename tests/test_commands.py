@@ -240,6 +240,37 @@ def test_a_letter_or_two_never_names_a_paper(commands: Commands, query: str) -> 
     assert reply.title == f"“{query}” is not on the list"
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Steering Llama 3 via Contrastive Activation Addition",
+        "Vision Language Models Represent Space and Time",
+        "Interpretability in the wild: a circuit for indirect object identification in GPT-2 medium",
+        "Sparse Autoencoders Find Highly Interpretable Features in Protein Language Models",
+    ],
+)
+def test_a_listed_title_with_another_word_is_another_paper(commands: Commands, query: str) -> None:
+    """Each was answered with the listed paper one word away, "(found by its typo)": a typo forgives misspellings,
+    not a different model, modality or size."""
+    reply = commands.execute(f"paper {query}")
+    assert reply.kind == "not_found"
+    assert reply.title == f"“{query}” is not on the list"
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("Progres measures for groking via mechanistic interpretabilty",
+         "Progress measures for grokking via mechanistic interpretability"),
+        ("Copy Suppression: Comprehensively Understanding a Attention Head",
+         "Copy Suppression: Comprehensively Understanding an Attention Head"),
+        ("Undrestanding Addition in Transformer", "Understanding Addition in Transformers"),
+    ],
+)
+def test_a_misspelled_title_still_finds_its_paper(commands: Commands, query: str, title: str) -> None:
+    assert commands.execute(f"paper {query}").title == title
+
+
 @pytest.mark.parametrize("tail", ["(Nanda et al., 2023)", "[ICLR 2023]", "(2023)"])
 def test_a_title_pasted_with_its_reference_finds_the_paper(commands: Commands, tail: str) -> None:
     title = "Progress measures for grokking via mechanistic interpretability"

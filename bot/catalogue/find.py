@@ -23,6 +23,7 @@ from bot.catalogue.text import clean_query, fold
 How = Literal["id", "link", "acronym", "title", "title words", "typo", "several", "unlinked", "none"]
 CLOSEST = 5
 TYPO_AT = 90  # token_sort_ratio of a whole title, with a margin over the next title
+WORD_TYPO_AT = 80  # ...and every word typed (but "a", "of"...) at least this close to one of the title's words
 MIN_TITLE_WORD = 4  # the longest word of a query that names a paper by its title words has this many letters
 # A reference's tail in parentheses or brackets: "(Nanda et al., 2023)", "[ICLR 2023]", "(2023)".
 _CITATION = re.compile(r"\s*[(\[][^()\[\]]*\b(?:19|20)\d\d[a-z]?\s*[)\]]\s*$")
@@ -38,6 +39,15 @@ class EntryMatch:
 def _word(token: str) -> str:
     """Singular-ish form, so "models" finds "Model"."""
     return token[:-1] if len(token) > 3 and token.endswith("s") and not token.endswith("ss") else token
+
+
+def _misspells(query: str, title: str) -> bool:
+    """Could the folded `query` be the folded `title` mistyped? Each word typed must be a near spelling of one of
+    the title's words: a whole-title ratio alone lets a long title carry a different word ("Steering Llama 3 via
+    Contrastive Activation Addition", "Vision Language Models Represent Space and Time" are other papers)."""
+    words = title.split()
+    return all(any(fuzz.ratio(typed, word) >= WORD_TYPO_AT for word in words)
+               for typed in query.split() if typed not in STOPWORDS)
 
 
 def _words(text: str) -> set[str]:
@@ -83,7 +93,7 @@ class EntryFinder:
         if named:
             return EntryMatch(None, "several", tuple(self._entries[doc] for doc in named))
         typo = process.extract(folded, self._titles, scorer=fuzz.token_sort_ratio, limit=2, score_cutoff=TYPO_AT)
-        if typo and (len(typo) == 1 or typo[0][1] - typo[1][1] >= 3):
+        if typo and (len(typo) == 1 or typo[0][1] - typo[1][1] >= 3) and _misspells(folded, typo[0][0]):
             return EntryMatch(self._entries[typo[0][2]], "typo")
         if (uncited := _CITATION.sub("", q)) != q and (cited := self.find(uncited)).entry is not None:
             return cited  # a title pasted with its reference: "... interpretability (Nanda et al., 2023)"
