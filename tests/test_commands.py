@@ -162,6 +162,9 @@ CAA = "Steering Llama 2 via Contrastive Activation Addition"
         ("“2202.05262”", "Locating and Editing Factual Associations in GPT"),
         ("(https://arxiv.org/abs/2202.05262).", "Locating and Editing Factual Associations in GPT"),
         ("doi 10.1145/3639372", "Explainability for Large Language Models: A Survey"),
+        # as arXiv prints it: "Cite as:" on the abstract page, and down the margin of the PDF
+        ("arXiv:2303.08112 [cs.LG]", "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
+        ("arXiv:2202.05262v5 [cs.CL] 13 Jan 2023", "Locating and Editing Factual Associations in GPT"),
     ],
 )
 def test_paper_finds_an_entry_by_any_form_of_its_links(commands: Commands, query: str, title: str) -> None:
@@ -205,7 +208,7 @@ def test_a_paper_found_by_its_arxiv_id_shows_the_arxiv_link(commands: Commands) 
 # arXiv ids from the real cs.CL listing of 2024-11-28 (tests/data/feeds), a DOI and a host: none is on the list.
 @pytest.mark.parametrize("query", ["2411.17700", "https://arxiv.org/abs/2411.17701v2", "arXiv:2411.17702",
                                    "10.1145/3639999", "doi:10.1145/3639999", "openreview.net",
-                                   "https://openreview.net/forum?id=notAnEntry1"])
+                                   "https://openreview.net/forum?id=notAnEntry1", "arXiv:2411.17700 [cs.CL]"])
 def test_a_link_no_entry_has_is_not_called_missing(commands: Commands, query: str) -> None:
     """Many entries link only their venue page: an arXiv id the list lacks does not mean the paper is not on it,
     and the words of a URL would only find unrelated entries."""

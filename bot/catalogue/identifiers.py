@@ -31,6 +31,10 @@ _ARXIV_IN_TEXT = re.compile(
 # "arXiv: 2202.05262", "arXiv 2202.05262" and "doi: 10.x/y", as people write references: one token once the
 # space is gone.
 _PREFIX_SPACE = re.compile(r"^(arxiv|doi)\s*(?::\s*|\s+)(?=\S)", re.IGNORECASE)
+# What arXiv prints after an id: "Cite as: arXiv:2303.08112 [cs.LG]" on the abstract page, and
+# "arXiv:2303.08112v2 [cs.LG] 26 Nov 2023" down the margin of the PDF: the category and date are no part of it.
+_ARXIV_STAMP = re.compile(r"^((?:arxiv\s*:?\s*)?\S+)\s*\[[a-z-]+(?:\.[a-z-]+)?\](?:\s+\d{1,2}\s+[a-z]{3}\s+\d{4})?$",
+                          re.IGNORECASE)
 # What a reference pasted from running text brings along: "(2303.08112)", "[arXiv:2303.08112]", "2303.08112."
 _WRAPPERS = ("()", "[]", "{}", '""', "''", "\u201c\u201d", "\u2018\u2019", "``")
 _ARXIV_BARE = re.compile(rf"{_ARXIV_ID}(?:\.pdf)?", re.IGNORECASE)
@@ -100,13 +104,16 @@ def doi_keys(doi: str) -> set[Key]:
 
 
 def one_token(query: str) -> str:
-    """The query as one token: "<url>", "(id)" or "[id]" unwrapped, a sentence's full stop or comma dropped, and
-    "arXiv: 2202.05262", "arXiv 2202.05262" or "doi: 10.x/y" without the space."""
+    """The query as one token: "<url>", "(id)" or "[id]" unwrapped, a sentence's full stop or comma dropped,
+    "arXiv: 2202.05262", "arXiv 2202.05262" or "doi: 10.x/y" without the space, and an arXiv id without the
+    category and date arXiv prints after it ("arXiv:2202.05262v5 [cs.CL] 13 Jan 2023")."""
     query = query.strip().strip("<>")
     while True:
         unwrapped = query.rstrip(".,;").strip()
         if len(unwrapped) >= 2 and unwrapped[0] + unwrapped[-1] in _WRAPPERS:
             unwrapped = unwrapped[1:-1].strip().strip("<>")
+        if (stamp := _ARXIV_STAMP.match(unwrapped)) and arxiv_id(_PREFIX_SPACE.sub(r"\1:", stamp.group(1))):
+            unwrapped = stamp.group(1)
         if unwrapped == query:
             return _PREFIX_SPACE.sub(r"\1:", query)
         query = unwrapped
