@@ -165,6 +165,16 @@ CAA = "Steering Llama 2 via Contrastive Activation Addition"
         # as arXiv prints it: "Cite as:" on the abstract page, and down the margin of the PDF
         ("arXiv:2303.08112 [cs.LG]", "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
         ("arXiv:2202.05262v5 [cs.CL] 13 Jan 2023", "Locating and Editing Factual Associations in GPT"),
+        # YouTube's share button and a link to a moment of the video the list links as watch?v=
+        ("https://youtu.be/2Rdp9GvcYOE?si=x",
+         "Chris Olah - Looking Inside Neural Networks with Mechanistic Interpretability"),
+        ("https://m.youtube.com/watch?v=2Rdp9GvcYOE&t=10s",
+         "Chris Olah - Looking Inside Neural Networks with Mechanistic Interpretability"),
+        # the PDF, and the old host, of a NeurIPS paper the list links by its abstract page
+        ("https://proceedings.neurips.cc/paper_files/paper/2022/file/6f1d43d5a82a37e89b0665b33bf3a182-Paper-Conference.pdf",
+         "Locating and Editing Factual Associations in GPT"),
+        ("https://papers.nips.cc/paper_files/paper/2022/hash/6f1d43d5a82a37e89b0665b33bf3a182-Abstract-Conference.html",
+         "Locating and Editing Factual Associations in GPT"),
     ],
 )
 def test_paper_finds_an_entry_by_any_form_of_its_links(commands: Commands, query: str, title: str) -> None:

@@ -47,6 +47,14 @@ _URL = re.compile(r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:[/?#]
 _SCHEME_AND_WWW = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
 _ENDS_IN_TLD = re.compile(r"\.[a-z]{2,}$", re.IGNORECASE)
 _FORUM_POST = re.compile(r"^/+posts/+([A-Za-z0-9]{8,})(?:/|$)")
+# One video, one id, however YouTube spells its link: watch?v=ID (with &t=, on m. or music.), youtu.be/ID (its share
+# button), /embed/ID, /shorts/ID, /live/ID.
+_YOUTUBE_HOSTS = frozenset({"youtube.com", "m.youtube.com", "music.youtube.com", "youtube-nocookie.com"})
+_YOUTUBE_PATH = re.compile(r"^/+(?:embed|shorts|live|v)/+([A-Za-z0-9_-]{11})(?:[/?#]|$)")
+_YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+# One NeurIPS paper, one hash: its abstract page and its PDF, on proceedings.neurips.cc and papers.nips.cc.
+_NEURIPS_HOSTS = frozenset({"proceedings.neurips.cc", "papers.neurips.cc", "papers.nips.cc"})
+_NEURIPS_PATH = re.compile(r"^/+paper(?:_files/+paper)?/+\d{4}/+(?:hash|file)/+([0-9a-f]{32})-", re.IGNORECASE)
 
 
 def arxiv_id(text: str) -> str | None:
@@ -78,6 +86,13 @@ def link_keys(url: str) -> set[Key]:
             keys.add(("openreview", note))
     elif host == "aclanthology.org" and (acl := _ACL_PATH.match(parts.path)):
         keys.add(("acl", acl.group("id").lower()))
+    elif host in _YOUTUBE_HOSTS or host == "youtu.be":
+        videos = [parts.path.strip("/")] if host == "youtu.be" else parse_qs(parts.query).get("v", [])
+        if host != "youtu.be" and (embedded := _YOUTUBE_PATH.match(parts.path)):
+            videos.append(embedded.group(1))
+        keys.update(("youtube", video) for video in videos if _YOUTUBE_ID.fullmatch(video))
+    elif host in _NEURIPS_HOSTS and (paper := _NEURIPS_PATH.match(parts.path)):
+        keys.add(("neurips", paper.group(1).lower()))
     path = re.sub(r"/{2,}", "/", parts.path).removesuffix("/index.html").rstrip("/")
     if host:
         keys.add(("url", f"{host}{path}{'?' + parts.query if parts.query else ''}".lower()))
