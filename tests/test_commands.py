@@ -245,6 +245,15 @@ def test_paper_by_words_of_exactly_one_title(commands: Commands) -> None:
     assert commands.execute("paper grokking").kind == "not_found"  # two titles hold the word: the reader picks
 
 
+def test_a_word_two_titles_hold_in_its_plural_names_neither(commands: Commands) -> None:
+    """`paper memory` answered "Interpreting Transformer's Attention Dynamic Memory..." as the one title holding the
+    word, though "Transformer Feed-Forward Layers Are Key-Value Memories" holds it too."""
+    reply = commands.execute("paper memory")
+    assert reply.kind == "not_found"
+    assert "Transformer Feed-Forward Layers Are Key-Value Memories" in [item.title for item in reply.items]
+    assert commands.execute("paper key-value memory").title == "Transformer Feed-Forward Layers Are Key-Value Memories"
+
+
 @pytest.mark.parametrize("query", ["n", "%s%n", "of a", "a b"])
 def test_a_letter_or_two_never_names_a_paper(commands: Commands, query: str) -> None:
     """`paper n` answered "Neurons in Large Language Models: Dead, N-gram, Positional (found by its title words)"."""

@@ -37,7 +37,9 @@ class EntryMatch:
 
 
 def _word(token: str) -> str:
-    """Singular-ish form, so "models" finds "Model"."""
+    """Singular-ish form, so "models" finds "Model" and "memory" finds "Memories"."""
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
     return token[:-1] if len(token) > 3 and token.endswith("s") and not token.endswith("ss") else token
 
 
