@@ -313,8 +313,10 @@ class Commands:
                              text="Pick one:", items=items)
             if match.how == "unlinked":
                 return Reply(title=f"No entry links to “{request.args}”", kind="not_found", text=UNLINKED_HINT)
-            return Reply(title=f"“{request.args}” is not on the list", kind="not_found",
-                         text="Closest entries:" if items else "Try `search` with a few words of the title.",
+            # Not "not on the list": a paper can be listed under another title (its arXiv v1's, say).
+            return Reply(title=f"No entry is titled “{request.args}”", kind="not_found",
+                         text=("Closest entries (it may be listed under another title):" if items
+                               else "Try `search` with a few words of the title."),
                          items=items)
         catalogue = index.catalogue
         fields = [Field("Topics", "\n".join(catalogue.path_text(slug) for slug in entry.topics)),

@@ -15,7 +15,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.catalogue.identifiers import names_a_link
+from bot.catalogue.identifiers import arxiv_id, names_a_link
 from bot.catalogue.model import Catalogue, Entry
 from bot.catalogue.search import STOPWORDS, SearchIndex
 from bot.catalogue.text import clean_query, fold
@@ -25,8 +25,11 @@ CLOSEST = 5
 TYPO_AT = 90  # token_sort_ratio of a whole title, with a margin over the next title
 WORD_TYPO_AT = 80  # ...and every word typed (but "a", "of"...) at least this close to one of the title's words
 MIN_TITLE_WORD = 4  # the longest word of a query that names a paper by its title words has this many letters
-# A reference's tail in parentheses or brackets: "(Nanda et al., 2023)", "[ICLR 2023]", "(2023)".
-_CITATION = re.compile(r"\s*[(\[][^()\[\]]*\b(?:19|20)\d\d[a-z]?\s*[)\]]\s*$")
+# A reference's tail: "(Nanda et al., 2023)", "[ICLR 2023]", "(2023)", ", NeurIPS 2022", "arXiv:2202.05262".
+_CITATION = re.compile(r"\s*(?:[(\[][^()\[\]]*\b(?:19|20)\d\d[a-z]?\s*[)\]]|,[^,]*\b(?:19|20)\d\d[a-z]?"
+                       r"|,?\s*arxiv\s*:\s*\S+)[\s.]*$", re.IGNORECASE)
+# ...and its head: "Meng et al., ", "Meng et al. (2022). ", "Elhage et al. 2021: ".
+_CITED_AUTHORS = re.compile(r"^[^,.:]{1,60}\bet al\.?\s*(?:\(?(?:19|20)\d\d[a-z]?\)?)?\s*[,.:]\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ class EntryFinder:
             return EntryMatch(linked[0], "link")
         if linked:  # two entries share that link (the list's two getting-started guides share one page)
             return EntryMatch(None, "several", tuple(linked))
+        if (cited := arxiv_id(q)) and len(linked := self._search.by_link(f"arXiv:{cited}")) == 1:
+            return EntryMatch(linked[0], "link")  # a reference with its id: "Locating and Editing ... arXiv:2202.05262"
         # "transformer lens" for TransformerLens: a name people split in two (one title word, once joined)
         named = self._by_name.get(folded, []) or self._by_name.get(folded.replace(" ", ""), [])
         if len(named) == 1:
@@ -97,8 +102,9 @@ class EntryFinder:
         typo = process.extract(folded, self._titles, scorer=fuzz.token_sort_ratio, limit=2, score_cutoff=TYPO_AT)
         if typo and (len(typo) == 1 or typo[0][1] - typo[1][1] >= 3) and _misspells(folded, typo[0][0]):
             return EntryMatch(self._entries[typo[0][2]], "typo")
-        if (uncited := _CITATION.sub("", q)) != q and (cited := self.find(uncited)).entry is not None:
-            return cited  # a title pasted with its reference: "... interpretability (Nanda et al., 2023)"
+        uncited = _CITED_AUTHORS.sub("", _CITATION.sub("", q))
+        if uncited != q and uncited and (titled := self.find(uncited)).entry is not None:
+            return titled  # a title pasted with its reference: "... interpretability (Nanda et al., 2023)"
         words = _words(q)
         holders = set.intersection(*(self._title_words.get(w, set()) for w in words)) if words else set()
         if len(holders) == 1 and max(map(len, words)) >= MIN_TITLE_WORD:
