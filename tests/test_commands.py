@@ -175,6 +175,13 @@ CAA = "Steering Llama 2 via Contrastive Activation Addition"
          "Locating and Editing Factual Associations in GPT"),
         ("https://papers.nips.cc/paper_files/paper/2022/hash/6f1d43d5a82a37e89b0665b33bf3a182-Abstract-Conference.html",
          "Locating and Editing Factual Associations in GPT"),
+        # a repository's clone URL and its branch page; a profile link without its language parameter
+        ("https://github.com/neelnanda-io/TransformerLens.git", "TransformerLens"),
+        ("github.com/kmeng01/rome/tree/main", "Locating and Editing Factual Associations in GPT"),
+        ("https://scholar.google.com/citations?user=LKv32bgAAAAJ", "Jacob Steinhardt"),
+        ("https://scholar.google.com/citations?user=LKv32bgAAAAJ&hl=de&utm_source=x", "Jacob Steinhardt"),
+        # ar5iv's short host, beside the ar5iv.labs.arxiv.org one
+        ("https://ar5iv.org/abs/2303.08112", "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
     ],
 )
 def test_paper_finds_an_entry_by_any_form_of_its_links(commands: Commands, query: str, title: str) -> None:

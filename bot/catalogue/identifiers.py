@@ -26,7 +26,7 @@ _ARXIV_ID = r"(?P<arxiv>\d{2}(?:0[1-9]|1[0-2])\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z]{2
 # that is one arXiv paper's on a site readers paste from (Hugging Face papers, alphaXiv, Semantic Scholar's arXiv
 # route), in arXiv's DOI, or after an "arXiv:" prefix. A bare id is matched separately, as the whole query.
 _ARXIV_IN_TEXT = re.compile(
-    r"(?:arxiv\.org/+(?:abs|pdf|html|format)/+|(?:huggingface\.co/papers|alphaxiv\.org/(?:abs|overview|pdf)"
+    r"(?:arxiv\.org/+(?:abs|pdf|html|format)/+|ar5iv\.org/+(?:abs|html)/+|(?:huggingface\.co/papers|alphaxiv\.org/(?:abs|overview|pdf)"
     rf"|semanticscholar\.org/arxiv)/+|10\.48550/arxiv\.|arxiv:\s*){_ARXIV_ID}(?!\d)", re.IGNORECASE)
 # "arXiv: 2202.05262", "arXiv 2202.05262" and "doi: 10.x/y", as people write references: one token once the
 # space is gone.
@@ -46,6 +46,10 @@ _OPENREVIEW_BARE = re.compile(r"[A-Za-z0-9_-]{8,14}")
 _URL = re.compile(r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:[/?#]\S*)?$", re.IGNORECASE)
 _SCHEME_AND_WWW = re.compile(r"^(?:https?://)?(?:www\.)?", re.IGNORECASE)
 _ENDS_IN_TLD = re.compile(r"\.[a-z]{2,}$", re.IGNORECASE)
+# A repository's page however it is pasted: "github.com/o/r", ".../r.git" (its clone URL), ".../r/tree/main".
+_GITHUB_REPO = re.compile(r"^/+([A-Za-z0-9_.-]+)/+([A-Za-z0-9_.-]+?)(?:\.git)?(?:/+tree/+[^/]+)?/*$")
+# Query parameters that say who shared a link or in what language it is shown, not what it is.
+_NOT_WHAT = re.compile(r"^(?:utm_[a-z]+|hl)$", re.IGNORECASE)
 _FORUM_POST = re.compile(r"^/+posts/+([A-Za-z0-9]{8,})(?:/|$)")
 # One video, one id, however YouTube spells its link: watch?v=ID (with &t=, on m. or music.), youtu.be/ID (its share
 # button), /embed/ID, /shorts/ID, /live/ID.
@@ -93,9 +97,12 @@ def link_keys(url: str) -> set[Key]:
         keys.update(("youtube", video) for video in videos if _YOUTUBE_ID.fullmatch(video))
     elif host in _NEURIPS_HOSTS and (paper := _NEURIPS_PATH.match(parts.path)):
         keys.add(("neurips", paper.group(1).lower()))
+    elif host == "github.com" and (repo := _GITHUB_REPO.match(parts.path)):
+        keys.add(("github", f"{repo.group(1)}/{repo.group(2)}".lower()))
     path = re.sub(r"/{2,}", "/", parts.path).removesuffix("/index.html").rstrip("/")
+    query = "&".join(pair for pair in parts.query.split("&") if not _NOT_WHAT.match(pair.partition("=")[0]))
     if host:
-        keys.add(("url", f"{host}{path}{'?' + parts.query if parts.query else ''}".lower()))
+        keys.add(("url", f"{host}{path}{'?' + query if query else ''}".lower()))
     return keys
 
 
