@@ -60,7 +60,10 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
         actor = request.actor
         if actor is None:
             return curation.maintainers.person("console", "") or "console"
-        return curation.maintainers.person(actor.platform, actor.user_id) or actor.user_id
+        # The adapter let them in by the same rule that counts their reactions, roles included (a Slack user group,
+        # a Discord role), which the Actor does not carry: such a person is "platform:user id" there, as here, so
+        # their ✅ reaction and their `vote` command are one person's vote, not two.
+        return curation.maintainers.person(actor.platform, actor.user_id) or f"{actor.platform}:{actor.user_id}"
 
     def candidates(request: Request) -> Reply:
         items = candidate_items(curation)

@@ -337,3 +337,26 @@ async def test_who_may_run_maintainer_commands_is_who_counts_as_a_voter(fake, st
     assert await curation.publish_pending() == 1
     await react(fake, ADA_ON_SLACK, fake.messages[MAINTAINERS_CHANNEL][0].ts, event_id="Ev0ADAVOTE")
     assert [o.reason for o in await votes.wait_for(1)] == ["counted"]  # the same rule counts her vote
+
+
+async def test_a_user_group_maintainers_reaction_and_vote_command_are_one_vote(fake, start_adapter, settings, curation):
+    """A maintainer by user group only: their ✅ and their `/interp vote white_check_mark ID` are one person's vote
+    (the command counted them under a second name, so one person's two ways of voting approved the paper)."""
+    fake.usergroups[MAINTAINER_GROUP] = [MAINTAINER_BY_GROUP]
+    paper_id = add_candidate(curation)
+    votes = RecordingVotes(curation)
+    adapter = await start_adapter(votes, settings=settings)
+    curation.attach(adapter)
+    loop = asyncio.get_running_loop()
+    register_curation_commands(adapter.commands, curation,
+                               lambda work: asyncio.run_coroutine_threadsafe(work, loop).result(30))
+    await curation.publish_pending()
+    await react(fake, MAINTAINER_BY_GROUP, fake.messages[MAINTAINERS_CHANNEL][0].ts, event_id="Ev0GROUPVOTE")
+    assert [o.reason for o in await votes.wait_for(1)] == ["counted"]
+
+    await fake.push("slash_commands", sample("slash_command", text=f"vote white_check_mark {paper_id}",
+                                             user_id=MAINTAINER_BY_GROUP, response_url=fake.response_url("vote")))
+    await fake.wait_for(lambda: any(n == "vote" for n, _ in fake.responses))
+    answer = next(body for n, body in fake.responses if n == "vote")
+    assert "already counted: 1 of 2 approvals" in answer["text"]
+    assert curation.store.decision(paper_id) is None
