@@ -145,6 +145,15 @@ class Settings(BaseSettings):
     def _lists(cls, value: Any) -> Any:
         return _split_list(value)
 
+    @field_validator("approve_emoji", "reject_emoji", "topic_emoji", mode="after")
+    @classmethod
+    def _emoji_names(cls, names: list[str]) -> list[str]:
+        """Votes arrive under one canonical name (Discord's ✅ and Slack's `white_check_mark` alike; Slack's 👍 is
+        `+1`): a setting written as `:x:`, `✅` or `thumbsup` must name the same emoji, or its votes never count."""
+        from bot.chat.emoji import to_name
+
+        return list(dict.fromkeys(name for name in map(to_name, names) if name))
+
     @field_validator("maintainers", mode="before")
     @classmethod
     def _maintainer_list(cls, value: Any) -> Any:

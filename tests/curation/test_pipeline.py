@@ -133,6 +133,22 @@ async def test_replays_non_maintainers_bots_and_withdrawals(loop_parts) -> None:
     assert outcome.decision == "approved"
 
 
+async def test_voting_emoji_configured_by_another_spelling_still_count(catalogue_dir: Path, database_url: str) -> None:
+    """INTERP_BOT_APPROVE_EMOJI=thumbsup (Slack's other name for 👍, whose reactions arrive as `+1`), `:x:` and `✅`
+    name the same emoji as the reactions do: their votes counted as "not a voting emoji"."""
+    settings = settings_for(catalogue_dir, database_url, approve_emoji="✅, thumbsup", reject_emoji=":x:")
+    database = Database.open(database_url)
+    curation = Curation(database, CatalogueService(catalogue_dir), settings)
+    try:
+        approved = Posted(curation, add_candidate(curation.db, 40))
+        assert (await curation.handle_vote(approved.vote("slack", "U111", emoji="+1"))).reason == "counted"
+        assert (await curation.handle_vote(approved.vote("discord", "222"))).decision == "approved"
+        rejected = Posted(curation, add_candidate(curation.db, 41))
+        assert (await curation.handle_vote(rejected.vote("discord", "111", emoji="x"))).decision == "rejected"
+    finally:
+        database.close()
+
+
 async def test_one_rejection_vetoes_and_topic_votes_choose_the_topic(loop_parts, catalogue_dir: Path) -> None:
     curation, _ = loop_parts
     rejected = Posted(curation, add_candidate(curation.db, 3))
