@@ -88,7 +88,10 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
         return handler
 
     def vote(request: Request) -> Reply:
-        match = _EMOJI_VOTE.match(f":{request.args.split(' ', 1)[0].strip(':')}: {request.args.partition(' ')[2]}")
+        first, _, rest = request.args.partition(" ")
+        # The emoji by name (`white_check_mark`, `:x:`) or as the character an emoji picker types (`✅`, `👍🏽`).
+        first = emoji.unicode_name(first) or first.strip(":")
+        match = _EMOJI_VOTE.match(f":{first}: {rest}")
         if not match:
             return commands.usage("vote", "vote needs an emoji and a candidate number")
         name, paper_id, remove = emoji.to_name(match.group(1)), int(match.group(2)), bool(match.group(3))

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import pytest
 
-from bot.curation.maintainer_commands import emoji_vote_line
+from bot.catalogue.service import CatalogueService
+from bot.chat.values import Actor
+from bot.commands import Commands
+from bot.curation.maintainer_commands import emoji_vote_line, register_curation_commands
+from bot.curation.pipeline import Curation
+from bot.store.db import Database
+from tests.curation.test_pipeline import add_candidate, settings_for
 
 
 @pytest.mark.parametrize(
@@ -25,3 +34,20 @@ def test_an_emoji_and_a_number_is_a_vote(line: str, vote: str) -> None:
 @pytest.mark.parametrize("line", ["thumbsup 12", "é: 3", "№: 12", "topic 12", "recent 5", "🦄 3", "✅", "✅ twelve"])
 def test_anything_else_stays_a_command_line(line: str) -> None:
     assert emoji_vote_line(line) is None
+
+
+@pytest.mark.parametrize("typed", ["✅", "👍🏽", ":white_check_mark:", "white_check_mark"])
+def test_vote_takes_the_emoji_itself_as_its_help_says(typed: str, catalogue_dir: Path, database_url: str) -> None:
+    """`vote EMOJI ID`: `vote ✅ 12` answered with the usage, while `✅ 12` alone was a vote."""
+    settings = settings_for(catalogue_dir, database_url)
+    database = Database.open(database_url)
+    try:
+        curation = Curation(database, CatalogueService(catalogue_dir), settings)
+        commands = Commands(curation.catalogue)
+        register_curation_commands(commands, curation, asyncio.run)
+        paper_id = add_candidate(database, 1)
+        at_the_console = Actor(platform="console", user_id="console", is_maintainer=True)
+        reply = commands.execute(f"vote {typed} {paper_id}", actor=at_the_console)
+        assert reply.title == f"Vote recorded on candidate #{paper_id}"
+    finally:
+        database.close()
