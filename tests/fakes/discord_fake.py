@@ -129,6 +129,7 @@ class FakeDiscord:
         self.messages: dict[str, dict[str, Any]] = {}  # message id -> message object
         self._nonces: dict[tuple[str, str], str] = {}  # (channel, nonce) -> message id
         self._errors: list[CannedError] = []
+        self._holds: list[tuple[str, re.Pattern[str], asyncio.Event]] = []
         self._ids = itertools.count(1900000000000000001)
         self._interaction_types: dict[str, Any] = {}  # interaction id -> its type, as dispatched
         self._waiters: list[tuple[Callable[[Call], bool], asyncio.Future[Call]]] = []
@@ -175,6 +176,12 @@ class FakeDiscord:
     def fail_next(self, method: str, path_pattern: str, status: int, body: dict[str, Any],
                   headers: dict[str, str] | None = None) -> None:
         self._errors.append(CannedError(method, re.compile(path_pattern), status, body, headers or {}))
+
+    def hold_next(self, method: str, path_pattern: str) -> asyncio.Event:
+        """Leave the next matching call unanswered until the returned event is set (a slow Discord)."""
+        release = asyncio.Event()
+        self._holds.append((method, re.compile(path_pattern), release))
+        return release
 
     def rate_limit_next(self, method: str, path_pattern: str, retry_after: float = 0.05) -> None:
         """Answer the next matching call with a per-route 429, the way Discord (behind Cloudflare) does."""
@@ -254,6 +261,10 @@ class FakeDiscord:
         for matches, future in list(self._waiters):
             if not future.done() and matches(call):
                 future.set_result(call)
+        held = next((h for h in self._holds if h[0] == request.method and h[1].fullmatch(path)), None)
+        if held is not None:
+            self._holds.remove(held)
+            await held[2].wait()
         for error in self._errors:
             if error.method == request.method and error.pattern.fullmatch(path):
                 self._errors.remove(error)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -77,6 +77,17 @@ class InterpTree(app_commands.CommandTree["InterpClient"]):
             log.warning("discord: could not answer a failed /interp: %s", exc)
 
 
+async def _in_turn(before: asyncio.Task[None] | None, work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` once `before` (the same person's previous reaction on the same message) has been handled."""
+    try:
+        if before is not None:
+            await asyncio.wait({before})  # however it ended: its own failure is logged by its own handler
+    except BaseException:
+        work.close()  # cancelled (the client stops) before its turn
+        raise
+    await work
+
+
 class InterpClient(discord.Client):
     """discord.Client with the /interp command tree; forwards events to the adapter."""
 
@@ -91,6 +102,8 @@ class InterpClient(discord.Client):
         self.adapter = adapter
         self.last_event = ""  # the type of the gateway event being handled, for the log when the connection fails
         self._reaction_tasks: set[asyncio.Task[None]] = set()
+        # (message id, user id) -> the latest task handling that person's reactions on that message
+        self._latest_reaction: dict[tuple[int, int], asyncio.Task[None]] = {}
         self.tree = InterpTree(self)
         self.tree.add_command(InterpGroup(adapter))
         self.add_dynamic_items(PageButton)  # paging buttons answer whoever sent them: a restart or a reconnect
@@ -130,6 +143,19 @@ class InterpClient(discord.Client):
         elif event in ("raw_reaction_add", "raw_reaction_remove") and args:
             ws = self.ws
             position = f"{ws.session_id}:{ws.sequence}" if ws is not None and ws.sequence is not None else ""
-            task = asyncio.create_task(self.adapter.on_reaction(args[0], position), name=f"discord-{event}")
+            # One person's reactions on one message are handled in the order Discord sent them: a removal waits
+            # for a member lookup (its event carries no roles), and an add right after it must not overtake it,
+            # or the late removal withdraws a vote whose reaction stands. Other people's votes do not wait.
+            payload = args[0]
+            key = (payload.message_id, payload.user_id)
+            work = self.adapter.on_reaction(payload, position)
+            task = asyncio.create_task(_in_turn(self._latest_reaction.get(key), work), name=f"discord-{event}")
+            self._latest_reaction[key] = task
             self._reaction_tasks.add(task)
-            task.add_done_callback(self._reaction_tasks.discard)
+
+            def done(task: asyncio.Task[None], key: tuple[int, int] = key) -> None:
+                self._reaction_tasks.discard(task)
+                if self._latest_reaction.get(key) is task:
+                    del self._latest_reaction[key]
+
+            task.add_done_callback(done)

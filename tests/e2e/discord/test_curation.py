@@ -97,6 +97,33 @@ async def test_only_standing_maintainer_votes_count(fake: FakeDiscord, bot: Bot)
     assert await react(user_id=ALICE) == "counted"
     edit = await fake.wait_for("PATCH", rf"{POSTS}/{message_id}")
     assert embed_of(edit.json)["title"].startswith("✅ Added")
+    while not bot.votes.outcomes.empty():
+        print("LEFT", bot.votes.outcomes.get_nowait())
+
+
+@pytest.mark.parametrize("settings_overrides", [{"approvals_needed": 2}])
+async def test_a_check_mark_taken_off_and_put_back_still_counts(fake: FakeDiscord, bot: Bot) -> None:
+    """A removal waits for the member lookup (its event carries no roles); the add right after it did not, was
+    handled first ("unchanged"), and the late removal then withdrew a vote whose reaction stands."""
+    message_id = await post_candidate(fake, bot)
+    await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=message_id, user_id=ALICE))
+    assert (await bot.votes.next(ALICE))[1].reason == "counted"
+
+    member_lookup = rf"/guilds/\d+/members/{ALICE}"
+    slow_discord = fake.hold_next("GET", member_lookup)
+    await fake.dispatch("MESSAGE_REACTION_REMOVE", reaction(message_id=message_id, user_id=ALICE, added=False))
+    await fake.wait_for("GET", member_lookup)
+    await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=message_id, user_id=ALICE))
+    # Carol's reaction, sent after Alice's, is handled: the client has read Alice's events from the gateway too.
+    await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=message_id, user_id=CAROL, roles=()))
+    assert (await bot.votes.next(CAROL))[1].reason == "not a maintainer"
+    slow_discord.set()
+    while (await bot.votes.next(ALICE))[1].reason != "withdrawn":
+        pass
+
+    await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=message_id, user_id=BOB))
+    edit = await fake.wait_for("PATCH", rf"{POSTS}/{message_id}")  # Alice's ✅ stands: two of two approve
+    assert embed_of(edit.json)["title"].startswith("✅ Added")
 
 
 async def test_a_vote_on_a_message_posted_before_a_restart_counts(fake: FakeDiscord, bot: Bot) -> None:
