@@ -139,3 +139,31 @@ def test_the_console_shows_answers_only_and_keeps_its_history(console: Callable[
     assert "^[[A" not in screen
     again.type("quit\r")
     assert again.close() == 0
+
+
+def test_run_with_the_console_stops_with_one_line_when_a_platform_cannot_connect(tmp_path: Path,
+                                                                                catalogue_dir: Path) -> None:
+    """`run --adapter console --adapter slack` with Slack unreachable: a thread's traceback, then a console whose
+    curation commands waited two minutes on the dead event loop. Now the one line `run` says without the console."""
+    import socket
+
+    with socket.socket() as refusing:  # bound, never listening: a connection to it is refused at once
+        refusing.bind(("127.0.0.1", 0))
+        env = {**os.environ, "HOME": str(tmp_path), "TERM": "xterm", "PYTHONPATH": str(REPO),
+               "INTERP_BOT_CATALOGUE_DIR": str(catalogue_dir),
+               "INTERP_BOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+               "SLACK_BOT_TOKEN": "xoxb-1-test", "SLACK_APP_TOKEN": "xapp-1-test",
+               "INTERP_BOT_SLACK_MAINTAINERS_CHANNEL": "C0MAINTS1",
+               "INTERP_BOT_SLACK_API_URL": f"http://127.0.0.1:{refusing.getsockname()[1]}/api/"}
+        terminal = Terminal([sys.executable, "-m", "bot", "run", "--adapter", "console", "--adapter", "slack"], env,
+                            tmp_path)
+        try:
+            text = terminal.wait_for(lambda text: "interp-bot: run: " in text, limit=30)
+            assert terminal.close() == 1
+        finally:
+            if terminal.process.poll() is None:
+                terminal.process.kill()
+                terminal.close()
+    assert text is not None
+    assert "Traceback" not in text
+    assert "interp>" not in text

@@ -142,10 +142,15 @@ def run_with_app(app: App) -> int:
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     ready = threading.Event()
+    failed: list[Exception] = []
 
     async def main() -> None:
         try:
             await app.start()
+        except Exception as exc:  # raised again below, on the main thread, where `run` words it
+            failed.append(exc)
+            await app.stop()
+            return
         finally:
             ready.set()
         await stop.wait()
@@ -155,6 +160,11 @@ def run_with_app(app: App) -> int:
     thread = threading.Thread(target=loop.run_until_complete, args=(main(),), name="interp-bot-loop", daemon=True)
     thread.start()
     ready.wait()
+    if failed:
+        # A chat platform that cannot connect at start stops `run` with one line, as it does without the console;
+        # a console opened over a dead event loop left every curation command waiting two minutes.
+        thread.join(timeout=10)
+        raise failed[0]
 
     def run_on_loop(coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=120)
