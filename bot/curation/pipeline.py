@@ -80,6 +80,8 @@ def process_id() -> str:
 
 def _not_open(paper: StoredPaper) -> str:
     """Why a paper takes no vote or decision."""
+    if paper.status == "seen" and paper.held_back_at is not None:  # it scored above the threshold
+        return f"#{paper.id} is not a candidate yet: the daily budget held it back (a vote or decision makes it one)"
     if paper.status == "seen":
         return f"#{paper.id} is not a candidate: the intake scored it below the relevance threshold"
     return f"candidate #{paper.id} is already {paper.status}"

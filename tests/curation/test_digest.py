@@ -313,6 +313,8 @@ async def test_the_digest_and_candidates_all_show_what_the_daily_budget_held_bac
     # Taking back a vote never cast changes nothing, and promotes nothing (it used to spend the day's budget).
     withdrawn = await curation.vote(held["part 2"], "white_check_mark", "console:alice", added=False)
     assert not withdrawn.counted
+    assert withdrawn.reason == (f"#{held['part 2']} is not a candidate yet: the daily budget held it back (a vote or "
+                                "decision makes it one)")  # it said "scored it below the relevance threshold"
     assert curation.papers.paper(held["part 2"]).status == "seen"
     outcome = await curation.vote(held["part 2"], "white_check_mark", "console:alice")
     assert (outcome.counted, outcome.reason, outcome.decision) == (True, "counted: 1 of 2 approvals, 0 of 1 "
