@@ -784,3 +784,13 @@ def test_a_missing_catalogue_directory_says_where_it_looked_and_how_to_name_it(c
     assert code == 1
     assert err.strip() == (f"interp-bot: no catalogue at {missing}: run interp-bot from the list's checkout, or name "
                            "the directory with --catalogue DIR or INTERP_BOT_CATALOGUE_DIR")
+
+
+def test_decide_reject_ignores_its_topic_as_it_says(capsys, catalogue_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    """`--topic` is ignored on a rejection, so a slug that names no topic must not stop the rejection."""
+    db, (paper_id,) = _decide_env(monkeypatch, tmp_path, "")
+    code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", db, "decide", str(paper_id), "reject",
+                         "--topic", "no-such-topic")
+    assert "--topic no-such-topic is ignored" in err
+    assert code == 0, err
+    assert f"candidate #{paper_id} rejected" in out

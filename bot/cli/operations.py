@@ -175,13 +175,15 @@ def _decide(args: argparse.Namespace, settings: Settings) -> int:
               "lists them)", file=sys.stderr)
         return EXIT_USAGE
     person = maintainers.person("console", name) or name
-    if args.topic and args.decision == "reject":
-        print(f"interp-bot: --topic {args.topic} is ignored: a rejected paper is filed nowhere", file=sys.stderr)
+    topic = args.topic
+    if topic and args.decision == "reject":
+        print(f"interp-bot: --topic {topic} is ignored: a rejected paper is filed nowhere", file=sys.stderr)
+        topic = None  # ignored as said: a topic that is no topic must not stop the rejection
     app = App(settings, feeds="unused", existing_database=True)
 
     async def main() -> tuple[Any, Any]:
         try:
-            outcome = await app.curation.decide(args.id, args.decision, person=person, topic=args.topic,
+            outcome = await app.curation.decide(args.id, args.decision, person=person, topic=topic,
                                                 force=args.force)
             return outcome, app.curation.store.decision(args.id) if outcome.decision else None
         finally:
