@@ -275,6 +275,10 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources = [init_settings, env_settings, dotenv_settings]
+        # An empty variable is unset (env_ignore_empty), except for a setting whose empty value is documented to
+        # mean something: INTERP_BOT_GITHUB_README= leaves the repository's README alone.
+        if empty := _explicitly_empty(EMPTY_IS_A_VALUE):
+            sources.insert(1, InitSettingsSource(settings_cls, init_kwargs=empty))
         # The config file may be named in .env as well as in the environment (.env.example lists it there).
         config_file = config_file_named(getattr(dotenv_settings, "env_vars", {}))
         if config_file:
@@ -317,6 +321,24 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+# Settings whose empty value is a value, not "unset" (README, .env.example: "empty leaves it alone").
+EMPTY_IS_A_VALUE = ("github_readme",)
+
+
+def _explicitly_empty(names: tuple[str, ...]) -> dict[str, str]:
+    """Those of `names` set to nothing: in the environment, or else in `.env` (the environment wins, as for every
+    setting). Names are compared whatever their case, as pydantic-settings reads them."""
+    environ = {key.upper(): value for key, value in os.environ.items()}
+    dotenv = read_dotenv(keep_empty=True)
+    empty = {}
+    for name in names:
+        variable = env_name(name)
+        value = environ[variable] if variable in environ else dotenv.get(variable)
+        if value is not None and not value.strip():
+            empty[name] = ""
+    return empty
 
 
 def _config_file(path: str) -> dict[str, Any]:

@@ -15,14 +15,16 @@ from bot import errors
 from bot.errors import ConfigError
 
 
-def read_dotenv(path: Path = Path(".env")) -> dict[str, str]:
-    """`.env`'s non-empty values by upper-case name, as the settings read them (empty means unset)."""
+def read_dotenv(path: Path = Path(".env"), *, keep_empty: bool = False) -> dict[str, str]:
+    """`.env`'s non-empty values by upper-case name, as the settings read them (empty means unset); with
+    `keep_empty`, the names set to nothing too (`NAME=`), as ""."""
     if not path.is_file():
         return {}
     from dotenv import dotenv_values
 
     readable_as_utf8(path)
-    return {key.upper(): value for key, value in dotenv_values(path).items() if value}
+    return {key.upper(): value or "" for key, value in dotenv_values(path).items()
+            if value or (keep_empty and value is not None)}
 
 
 def readable_as_utf8(path: Path) -> None:

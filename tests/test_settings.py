@@ -182,3 +182,27 @@ def test_a_token_inside_the_git_url_is_refused_without_being_quoted(monkeypatch:
         load_settings()
     assert "INTERP_BOT_GITHUB_GIT_URL: must not carry credentials (user:token@)" in str(raised.value)
     assert "github_pat_INURL000" not in str(raised.value)
+
+
+@pytest.mark.parametrize("where", ["environment", ".env"])
+def test_an_empty_github_readme_leaves_the_front_page_alone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                            where: str) -> None:
+    """README and .env.example: INTERP_BOT_GITHUB_README empty leaves the repository's README alone. An empty
+    variable is otherwise unset, which kept README.md in force."""
+    if where == "environment":
+        monkeypatch.setenv("INTERP_BOT_GITHUB_README", "")
+    else:
+        (tmp_path / ".env").write_text("INTERP_BOT_GITHUB_README=\n")
+    assert load_settings().github_readme == ""
+
+
+def test_the_environment_wins_over_dotenv_for_github_readme(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("INTERP_BOT_GITHUB_README=\n")
+    monkeypatch.setenv("INTERP_BOT_GITHUB_README", "FRONT.md")
+    assert load_settings().github_readme == "FRONT.md"
+    monkeypatch.delenv("INTERP_BOT_GITHUB_README")
+    (tmp_path / ".env").write_text("INTERP_BOT_GITHUB_README=FRONT.md\n")
+    monkeypatch.setenv("INTERP_BOT_GITHUB_README", "")
+    assert load_settings().github_readme == ""
+    monkeypatch.delenv("INTERP_BOT_GITHUB_README")
+    assert load_settings().github_readme == "FRONT.md"
