@@ -439,6 +439,8 @@ def test_classify_explain_says_why(capsys, catalogue_dir: Path, monkeypatch) -> 
     ("INTERP_BOT_DATABASE_URL", "notadb://x/y", "INTERP_BOT_DATABASE_URL (or --db) names a kind of database"),
     ("INTERP_BOT_DATABASE_URL", "::::", "INTERP_BOT_DATABASE_URL (or --db) is not a database URL"),
     ("INTERP_BOT_DATABASE_URL", "postgresql://u:pw@[::1", "INTERP_BOT_DATABASE_URL (or --db) is not a database"),
+    ("INTERP_BOT_DATABASE_URL", "postgresql+asyncpg://u:pw@localhost/db",
+     "INTERP_BOT_DATABASE_URL (or --db) names a driver that is not installed (asyncpg)"),
 ])
 def test_a_malformed_setting_is_one_line_naming_the_variable(capsys, catalogue_dir: Path, monkeypatch,
                                                              variable: str, value: str, expected: str) -> None:

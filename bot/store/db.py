@@ -113,6 +113,8 @@ def _create_engine(url: str, **options: object) -> Engine:
         return create_engine(url, **options)
     except (ArgumentError, NoSuchModuleError, ValueError, TypeError) as exc:
         raise ConfigError(errors.bad_database_url(f"cannot be used ({type(exc).__name__})")) from None
+    except ImportError as exc:  # postgresql+asyncpg://, postgresql+psycopg2://: a driver that is not installed
+        raise ConfigError(errors.bad_database_url(f"names a driver that is not installed ({exc.name})")) from None
 
 
 class Database:
