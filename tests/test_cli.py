@@ -441,6 +441,8 @@ def test_classify_explain_says_why(capsys, catalogue_dir: Path, monkeypatch) -> 
     ("INTERP_BOT_DATABASE_URL", "postgresql://u:pw@[::1", "INTERP_BOT_DATABASE_URL (or --db) is not a database"),
     ("INTERP_BOT_DATABASE_URL", "postgresql+asyncpg://u:pw@localhost/db",
      "INTERP_BOT_DATABASE_URL (or --db) names a driver that is not installed (asyncpg)"),
+    ("INTERP_BOT_DATABASE_URL", "postgresql://u:pw@rd@localhost/db",
+     "INTERP_BOT_DATABASE_URL (or --db) has an '@' in its user name or password"),
 ])
 def test_a_malformed_setting_is_one_line_naming_the_variable(capsys, catalogue_dir: Path, monkeypatch,
                                                              variable: str, value: str, expected: str) -> None:
@@ -451,6 +453,7 @@ def test_a_malformed_setting_is_one_line_naming_the_variable(capsys, catalogue_d
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
     assert ":pw@" not in err  # a URL's password is never repeated
+    assert "rd@" not in err  # nor any part of it
 
 
 def test_an_empty_db_option_is_a_configuration_error(capsys, catalogue_dir: Path) -> None:

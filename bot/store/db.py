@@ -69,9 +69,14 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
     repeat the URL, which may hold a password."""
     url = normalise_url(url)
     try:
-        backend = make_url(url).get_backend_name()
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
     except (ArgumentError, ValueError):
         raise ConfigError(errors.bad_database_url("is not a database URL")) from None
+    if "@" in (parsed.host or ""):
+        # user:p@ss@host: the password ends at its first "@", the rest would be tried as a host name, and shown
+        # in every message about that host.
+        raise ConfigError(errors.bad_database_url("has an '@' in its user name or password: write it as %40"))
     if backend not in ("sqlite", "postgresql"):
         raise ConfigError(errors.bad_database_url(f"names a kind of database interp-bot does not use ({backend})"))
     if backend == "sqlite":
