@@ -112,6 +112,15 @@ def test_import_markdown_builds_a_catalogue_and_refuses_to_overwrite(capsys, tmp
     assert run(capsys, "--catalogue", str(target), "render", "--check")[0] == 0
 
 
+def test_import_markdown_where_it_cannot_write_says_why(capsys, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder\n")
+    target = tmp_path / "a-file" / "catalogue"
+    code, _, err = run(capsys, "--catalogue", str(target), "import-markdown", str(SEED))
+    assert code == 1
+    assert err.startswith(f"interp-bot: cannot write {target}: ")
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_import_markdown_names_what_is_wrong_with_the_file(capsys, tmp_path: Path) -> None:
     latin1 = tmp_path / "list.md"
     latin1.write_bytes(SEED.read_text(encoding="utf-8").replace("Probing", "Pr\u00f6bing").encode("latin-1", "replace"))

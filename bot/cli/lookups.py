@@ -102,12 +102,16 @@ def import_markdown(args: argparse.Namespace) -> int:
             print(f"interp-bot: {args.file}: the import would not be a valid catalogue, so {target} is left as it is:"
                   f"\n{problems}", file=sys.stderr)
             return EXIT_FAIL
-    if args.force:
-        for old in target.glob("*.yaml"):
-            old.unlink()
-    written = write_catalogue(catalogue, target)
-    with write_lock(target):
-        atomic_write(target / README_FILE, render_markdown(loaded))
+    try:
+        if args.force:
+            for old in target.glob("*.yaml"):
+                old.unlink()
+        written = write_catalogue(catalogue, target)
+        with write_lock(target):
+            atomic_write(target / README_FILE, render_markdown(loaded))
+    except OSError as exc:  # a read-only or full disk, no permission, a file where the folder should be
+        print(f"interp-bot: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAIL
     placements = sum(len(ids) for ids in loaded.placement.values())
     print(f"imported {len(loaded.entries)} entries ({placements} placements) in {len(loaded.topics)} topics "
           f"into {len(written)} files under {target}/")
