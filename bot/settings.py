@@ -304,13 +304,15 @@ class Settings(BaseSettings):
             from bot.github.auth import basic_credentials
 
             values.append(basic_credentials(self.github_token.get_secret_value()))  # how git sends it
-        from urllib.parse import unquote, urlsplit
+        from urllib.parse import parse_qs, quote, unquote, urlsplit
 
         try:  # the database password too: a driver's error may quote the URL it was given
-            password = urlsplit(self.database_url).password
+            parts = urlsplit(self.database_url)
+            in_query = parse_qs(parts.query).get("password", [])  # libpq's other place for it: ?password=
+            passwords = [parts.password or "", *in_query, *(quote(p, safe="") for p in in_query)]
         except ValueError:
-            password = None
-        if password:
+            passwords = []
+        for password in filter(None, passwords):
             values += {password, unquote(password)}
         return values
 

@@ -300,7 +300,10 @@ def safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     try:
-        return make_url(normalise_url(url)).render_as_string(hide_password=True)
+        parsed = make_url(normalise_url(url))
+        if "password" in parsed.query:  # libpq's other place for it: ...?password=...
+            parsed = parsed.update_query_dict({"password": "***"})
+        return parsed.render_as_string(hide_password=True).replace("password=%2A%2A%2A", "password=***")
     except Exception:  # a malformed URL: say nothing of it but its scheme
         return url.split(":", 1)[0] + "://…"
 

@@ -139,6 +139,28 @@ async def test_unreachable_postgres_with_a_password(tmp_path: Path, args: tuple[
     assert_no_secret(result)
 
 
+@pytest.mark.parametrize("args", [("status",), ("candidates",)])
+async def test_unreachable_postgres_with_the_password_in_the_query(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """libpq also takes the password as ?password=: hidden like one before the host."""
+    url = f"postgresql://interp@127.0.0.1:1/interp?password={DB_PASSWORD}"
+    result = await cli(env_for(tmp_path, database_url=url), tmp_path, *args)
+    assert result.returncode == 1
+    assert "cannot reach the database at postgresql+psycopg://interp@127.0.0.1:1/interp?password=***" in result.stderr
+    assert_no_secret(result)
+
+
+def test_the_redactor_hides_a_database_password_given_in_the_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTERP_BOT_DATABASE_URL", f"postgresql://interp@127.0.0.1:1/interp?password={DB_PASSWORD}")
+    stream = io.StringIO()
+    handler = setup_logging(load_settings(log_level="DEBUG"), stream=stream)
+    try:
+        logging.getLogger("sqlalchemy.engine").warning("connecting with password=%s", DB_PASSWORD)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert TAG not in stream.getvalue()
+    assert "password=[redacted]" in stream.getvalue()
+
+
 async def test_failing_feeds(tmp_path: Path, feed_server: FeedServer) -> None:
     feeds = write_feeds(tmp_path / "feeds.yaml", feed_server, {
         "down": ("rss", "missing.xml"), "garbage": ("rss", "../garbage"), "ok": ("forum_rss", "alignment-forum.xml")})
