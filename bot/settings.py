@@ -277,7 +277,7 @@ class Settings(BaseSettings):
         sources = [init_settings, env_settings, dotenv_settings]
         # An empty variable is unset (env_ignore_empty), except for a setting whose empty value is documented to
         # mean something: INTERP_BOT_GITHUB_README= leaves the repository's README alone.
-        if empty := _explicitly_empty(EMPTY_IS_A_VALUE):
+        if empty := _explicitly_empty(EMPTY_IS_A_VALUE, getattr(dotenv_settings, "env_file", ".env")):
             sources.insert(1, InitSettingsSource(settings_cls, init_kwargs=empty))
         # The config file may be named in .env as well as in the environment (.env.example lists it there).
         config_file = config_file_named(getattr(dotenv_settings, "env_vars", {}))
@@ -329,11 +329,15 @@ class Settings(BaseSettings):
 EMPTY_IS_A_VALUE = ("github_readme",)
 
 
-def _explicitly_empty(names: tuple[str, ...]) -> dict[str, str]:
-    """Those of `names` set to nothing: in the environment, or else in `.env` (the environment wins, as for every
-    setting). Names are compared whatever their case, as pydantic-settings reads them."""
+def _explicitly_empty(names: tuple[str, ...], env_files: Any) -> dict[str, str]:
+    """Those of `names` set to nothing: in the environment, or else in the `.env` file(s) the settings read (the
+    environment wins, then the last file, as for every setting). Names are compared whatever their case, as
+    pydantic-settings reads them."""
     environ = {key.upper(): value for key, value in os.environ.items()}
-    dotenv = read_dotenv(keep_empty=True)
+    files = [] if env_files is None else [env_files] if isinstance(env_files, str | os.PathLike) else env_files
+    dotenv: dict[str, str] = {}
+    for file in files:
+        dotenv.update(read_dotenv(Path(file), keep_empty=True))
     empty = {}
     for name in names:
         variable = env_name(name)
