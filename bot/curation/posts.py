@@ -113,6 +113,11 @@ def decided_post(paper: StoredPaper, decision: Decision, index: CatalogueIndex) 
         title, text = f"✅ Added: {paper.title}", f"Filed under {where} by {deciders}."
     elif decision.decision == "rejected":
         title, text = f"❌ Not added: {paper.title}", f"Rejected by {deciders}."
+    elif decision.decision == "listed":
+        entry = index.catalogue.entry(decision.entry_id) if decision.entry_id else None
+        title = f"📚 Already on the list: {paper.title}"
+        text = (f"Listed as “{entry.title}” under {index.catalogue.path_text(entry.topics[0])}; nothing to decide."
+                if entry is not None and entry.topics else "The list already holds it; nothing to decide.")
     else:
         title, text = f"⌛ Expired: {paper.title}", "No decision in time; it will not be proposed again."
     reply = Reply(title=title, kind="info", text=text, items=(Item(title=_authors(paper), links=_links(paper)),),

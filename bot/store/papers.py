@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store import schema
@@ -98,10 +98,15 @@ class PaperStore(FeedStates):
                     continue  # another process learned it at the same moment (and marks the paper)
                 # A paper stored before the list's entry was known to be it (a crosspost read before the listing
                 # that told us) is that entry: listed, as if the feeds had come in the other order.
+                open_ids = list(conn.execute(select(schema.papers.c.id)
+                                             .where(schema.papers.c.arxiv_id == ident)
+                                             .where(schema.papers.c.status == "candidate")).scalars())
                 conn.execute(update(schema.papers)
                              .where(schema.papers.c.arxiv_id == ident)
                              .where(schema.papers.c.status.in_(("seen", "candidate")))
                              .values(status="listed", status_at=now, listed_entry=entry_id))
+                for paper_id in open_ids:
+                    _close_as_listed(conn, paper_id, entry_id, now)
 
     # ------------------------------------------------------------------ papers
 
@@ -315,6 +320,8 @@ class PaperStore(FeedStates):
         if values.get("status") == "listed" and existing.status in ("seen", "candidate"):
             # Another spelling of this work (the arXiv version of a forum post) is already on the list.
             changes.update(status="listed", status_at=now, listed_entry=values.get("listed_entry"))
+            if existing.status == "candidate":
+                _close_as_listed(conn, existing.id, values.get("listed_entry"), now)
         if not existing.arxiv_id and values.get("arxiv_id"):
             changes["arxiv_id"] = values["arxiv_id"]
             changes["abs_url"], changes["pdf_url"] = values.get("abs_url", ""), values.get("pdf_url", "")
@@ -390,3 +397,15 @@ def _compatible_owner(keys: Iterable[str], owners: dict[str, tuple[int, str | No
         if owner is not None and (mine is None or owner[1] is None or owner[1] == mine):
             return owner[0]
     return None
+
+
+def _close_as_listed(conn: Connection, paper_id: int, entry_id: str | None, now: datetime) -> None:
+    """A candidate found to be on the list already (another feed's spelling of it, an id the list just learned) is
+    closed like a decision, "listed": its posts are edited to say so by the next recovery round, so maintainers do
+    not vote on it, and its votes and earlier post failures no longer matter."""
+    if conn.execute(select(schema.decisions.c.paper_id).where(schema.decisions.c.paper_id == paper_id)).first():
+        return  # decided once before (a closed pull request reopened it): that record stands
+    conn.execute(insert(schema.decisions).values(paper_id=paper_id, decision="listed", topic=None, deciders=[],
+                                                 decided_at=now, entry_id=entry_id, written=True, announced=False,
+                                                 forced=False, attempts=0))
+    conn.execute(delete(schema.post_failures).where(schema.post_failures.c.paper_id == paper_id))

@@ -146,7 +146,8 @@ events = Table(
 decisions = Table(
     "decisions", metadata,
     Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
-    Column("decision", String(20), nullable=False),  # approved | rejected | expired
+    # approved | rejected | expired | listed (a candidate found on the list already: nothing left to decide)
+    Column("decision", String(20), nullable=False),
     Column("topic", String(200)),
     Column("deciders", JSON, nullable=False, default=list),
     Column("decided_at", DateTime(timezone=True), nullable=False, index=True),

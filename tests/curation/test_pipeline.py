@@ -251,6 +251,37 @@ async def test_console_decisions_and_expiry(loop_parts) -> None:
                               "feature-representation-probing-based-general")
 
 
+@pytest.mark.parametrize("how", ["an id the list learned", "another feed's spelling of it"])
+async def test_a_posted_candidate_found_on_the_list_is_closed_and_its_post_says_so(loop_parts, how: str) -> None:
+    """A candidate that turns out to be listed already (the listing that names its arXiv id, a forum crosspost of
+    a listed paper) had its post left open for votes that were answered "counted" and never decided anything."""
+    curation, console_out = loop_parts
+    paper_id = add_candidate(curation.db, 11)
+    assert await curation.publish_pending() == 1
+    post = Posted(curation, paper_id)
+    assert (await curation.handle_vote(post.vote("discord", "111"))).counted
+    entry = curation.catalogue.index.catalogue.entry("locating-and-editing-factual-associations-in-gpt")
+    assert entry is not None
+    papers, now = PaperStore(curation.db), curation.db.now()
+    if how == "an id the list learned":
+        papers.learn_listed_arxiv_ids([("2411.10011", entry.id)], now=now)
+    else:
+        papers.record_paper(keys=["arxiv:2411.10011"],
+                            values={"canonical_id": "arxiv:2411.10011", "title": entry.title, "status": "listed",
+                                    "listed_entry": entry.id, "links": []},
+                            feed="lesswrong", item_id="post-1", now=now)
+    assert curation.store.decision(paper_id).decision == "listed"
+    assert await curation.recover() == 1
+    shown = console_out.getvalue()
+    assert "📚 Already on the list: Sparse Autoencoders Reveal Feature Family Number 11" in shown
+    assert f"Listed as “{entry.title}” under" in shown  # the entry that is it
+    late = await curation.vote(paper_id, "white_check_mark", "bob")
+    assert (late.counted, late.reason) == (False, f"candidate #{paper_id} is already listed")
+    assert curation.papers.candidates() == []
+    await curation.recover()  # Discord's and Slack's posts wait for their adapters; the console's is edited once
+    assert console_out.getvalue().count("📚 Already on the list") == 1
+
+
 async def test_hostile_titles_are_stored_and_written_as_plain_text(loop_parts, catalogue_dir: Path) -> None:
     curation, _ = loop_parts
     hostile = '!!python/object/apply:os.system ["echo pwned"] @everyone <!channel> [x](javascript:alert(1))'
