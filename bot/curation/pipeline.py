@@ -287,13 +287,14 @@ class Curation(FinishesDecisions):
         return None
 
     def _chosen_topic(self, paper: StoredPaper, topic_votes: dict[int, int]) -> str | None:
-        if topic_votes:
-            best = max(sorted(topic_votes), key=lambda i: topic_votes[i])
-            return paper.topics[best]["slug"]
-        for topic in paper.topics:
-            if self.catalogue.index.catalogue.topic(topic["slug"]):
-                return topic["slug"]
-        return None
+        """The most-voted suggested topic the list still has (a hand edit may have removed or renamed one since it
+        was suggested, and an approval filed there could not be written), else the first suggestion it has."""
+        catalogue = self.catalogue.index.catalogue
+        existing = [i for i, topic in enumerate(paper.topics) if catalogue.topic(topic["slug"])]
+        voted = [i for i in existing if topic_votes.get(i)]
+        if voted:
+            return paper.topics[max(voted, key=lambda i: topic_votes[i])]["slug"]
+        return paper.topics[existing[0]]["slug"] if existing else None
 
     # ------------------------------------------------------------------ direct decisions
 

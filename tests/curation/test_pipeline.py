@@ -25,7 +25,8 @@ TOPICS = [{"slug": "sparse-coding", "title": "Sparse Coding", "path": "…", "sc
           {"slug": "probing", "title": "Probing", "path": "…", "score": 0.3}]
 
 
-def add_candidate(database: Database, n: int, *, title: str | None = None) -> int:
+def add_candidate(database: Database, n: int, *, title: str | None = None,
+                  topics: list[dict[str, Any]] = TOPICS) -> int:
     """A candidate as the intake records it (the intake itself is tested in test_intake.py)."""
     arxiv = f"2411.{10000 + n:05d}"
     paper, _ = PaperStore(database).record_paper(
@@ -34,7 +35,7 @@ def add_candidate(database: Database, n: int, *, title: str | None = None) -> in
                 "title": title or f"Sparse Autoencoders Reveal Feature Family Number {n} in Language Models",
                 "authors": ["Ada Lovelace", "Alan Turing"], "abstract": "We train sparse autoencoders.",
                 "abs_url": f"https://arxiv.org/abs/{arxiv}", "pdf_url": f"https://arxiv.org/pdf/{arxiv}",
-                "links": [], "categories": ["cs.LG"], "published": None, "score": 0.9, "topics": TOPICS,
+                "links": [], "categories": ["cs.LG"], "published": None, "score": 0.9, "topics": topics,
                 "status": "candidate", "listed_entry": None},
         feed="arxiv-test", item_id=f"item-{n}", now=database.now())
     return paper.id
@@ -161,6 +162,23 @@ async def test_one_rejection_vetoes_and_topic_votes_choose_the_topic(loop_parts,
     assert (await curation.handle_vote(chosen.vote("discord", "222"))).decision == "approved"
     assert load_catalogue(catalogue_dir).entry("sparse-autoencoders-reveal-feature-family-number-4").topics == (
         "probing",)
+
+
+async def test_a_topic_voted_for_that_the_list_no_longer_has_gives_way_to_one_it_has(loop_parts,
+                                                                                      catalogue_dir: Path) -> None:
+    """The most-voted suggestion was filed even when a hand edit had removed that topic since: the approval then
+    failed to write ("no topic 'interp-history'") until someone ran `decide --topic`."""
+    curation, _ = loop_parts
+    gone = {"slug": "interp-history", "title": "History", "path": "…", "score": 0.9}
+    post = Posted(curation, add_candidate(curation.db, 12, topics=[gone, *TOPICS]))
+    await curation.handle_vote(post.vote("slack", "U111", emoji="one"))
+    await curation.handle_vote(post.vote("slack", "U222", emoji="one"))
+    await curation.handle_vote(post.vote("slack", "U222", emoji="three"))
+    await curation.handle_vote(post.vote("slack", "U111"))
+    assert (await curation.handle_vote(post.vote("discord", "222"))).decision == "approved"
+    assert curation.store.decision(post.paper_id).written
+    assert load_catalogue(catalogue_dir).entry("sparse-autoencoders-reveal-feature-family-number-12").topics == (
+        "probing",)  # 3️⃣, the only vote for a topic the list has
 
 
 async def test_a_persons_topic_choice_counts_once_whatever_platforms_it_is_made_on(loop_parts) -> None:
