@@ -135,7 +135,8 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
     rows = [["name", "health", "last poll", "next poll", "last new item", "failures"]]
     notes: dict[int, str] = {}
     for feed in feeds:
-        health = feed["health"].upper() if feed["health"] != "ok" else "ok"
+        # Capitals are trouble (docs/operations.md); a feed not polled yet is not, on a fresh install or until its turn.
+        health = feed["health"].upper() if feed["health"] not in ("ok", "never polled") else feed["health"]
         if not feed.get("configured", True):  # polled once, no longer in the feeds file (or the file is unreadable)
             health = "not in file"
         elif not feed["enabled"]:

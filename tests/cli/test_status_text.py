@@ -79,6 +79,9 @@ def test_the_feeds_summary_never_says_all_ok_of_feeds_it_cannot_vouch_for() -> N
     data["feeds_file"] = {"path": "/srv/feeds.yaml", "found": True, "problem": None}
     data["feeds"] = [{**feed, "enabled": True, "configured": True, "health": "never polled"} for feed in feeds]
     assert feeds_line(data).endswith(f"{len(feeds)} enabled, 0 disabled · none polled yet")
+    shown = render_status(data, "UTC")
+    assert "never polled" in shown
+    assert "NEVER POLLED" not in shown  # capitals are for what needs a look (docs/operations.md)
 
 
 def test_github_without_a_token_says_so_instead_of_no_round_yet() -> None:
