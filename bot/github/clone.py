@@ -39,6 +39,7 @@ class InitResult:
     imported: str | None = None  # the import's commit, to propose upstream
     readme: str = ""
     subdir: str = "catalogue"
+    elsewhere: bool = False  # `--into DIR`: not where INTERP_BOT_CATALOGUE_DIR has the bot read the catalogue
 
 
 def remote_for(settings: Settings, repo: str) -> Remote:
@@ -48,6 +49,9 @@ def remote_for(settings: Settings, repo: str) -> Remote:
 
 async def init_from_github(settings: Settings, repo: str, into: Path | None = None) -> InitResult:
     result = await asyncio.to_thread(_clone, settings, repo, into)
+    if result.elsewhere:
+        result.lines.append(f"next: set INTERP_BOT_CATALOGUE_DIR={result.directory / result.subdir} so that the bot "
+                            "reads this clone")
     if result.imported is not None:
         await _propose_import(settings, Git(result.directory, remote_for(settings, result.repo)), result)
     return result
@@ -61,7 +65,7 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
     catalogue_dir = Path(settings.catalogue_dir).absolute()
     directory = (into or catalogue_dir.parent).absolute()
     subdir = catalogue_dir.name if into is None else "catalogue"
-    result = InitResult(directory, repo=repo, subdir=subdir)
+    result = InitResult(directory, repo=repo, subdir=subdir, elsewhere=directory / subdir != catalogue_dir)
     git = Git(directory, remote)
     if (directory / ".git").exists():
         origin = git.origin_url()

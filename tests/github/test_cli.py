@@ -55,6 +55,12 @@ async def test_init_decide_merge_and_status_from_a_shell(tmp_path: Path, github:
     again = await cli(env, tmp_path, "init", "--from-github", github.repo)
     assert again.returncode == 0, again.stderr
     assert "is already a clone" in again.stdout
+    assert "INTERP_BOT_CATALOGUE_DIR" not in init.stdout + again.stdout  # the catalogue is where the bot reads it
+    elsewhere = await cli(env, tmp_path, "init", "--from-github", github.repo, "--into", str(tmp_path / "other"))
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    clone = tmp_path / "other" / "catalogue"
+    next_step = f"next: set INTERP_BOT_CATALOGUE_DIR={clone} so that the bot reads this clone"
+    assert elsewhere.stdout.splitlines()[-1] == next_step
 
     paper_id = add_candidate(tmp_path)
     decide = await cli(env, tmp_path, "decide", str(paper_id), "approve", "--topic", "sparse-coding", "--as", "alice",
