@@ -229,7 +229,12 @@ class Curation(FinishesDecisions):
                                               platform="console", user_id=person, added=added)
                 decision = self._tally(conn, paper_id) if changed else None
                 if not changed:
-                    return VoteOutcome(False, "unchanged", paper_id)
+                    if added:  # cast here before: one vote
+                        return VoteOutcome(False, f"already counted: {self._standing_text(before)}", paper_id)
+                    elsewhere = any(who == person and emoji == emoji_name
+                                    for who, emoji in self.store.votes(conn, paper_id))
+                    return VoteOutcome(False, "that vote was cast as a reaction: remove the reaction to withdraw it"
+                                       if elsewhere else f"no :{emoji_name}: vote of yours to withdraw", paper_id)
                 if decision is None:  # where the votes stand now: 👍 after ✅ from one person is one vote
                     after = self._standing(conn, paper)
                     moved = after.people() != before.people()

@@ -51,3 +51,28 @@ def test_vote_takes_the_emoji_itself_as_its_help_says(typed: str, catalogue_dir:
         assert reply.title == f"Vote recorded on candidate #{paper_id}"
     finally:
         database.close()
+
+
+def test_a_vote_that_changes_nothing_says_why(catalogue_dir: Path, database_url: str) -> None:
+    """A repeated vote, and a withdrawal from the console of a vote cast as a reaction or never cast, answered only
+    "Nothing changed ... unchanged"."""
+    from tests.curation.test_pipeline import Posted
+
+    settings = settings_for(catalogue_dir, database_url)
+    database = Database.open(database_url)
+    try:
+        curation = Curation(database, CatalogueService(catalogue_dir), settings)
+        commands = Commands(curation.catalogue)
+        register_curation_commands(commands, curation, asyncio.run)
+        paper_id = add_candidate(database, 1)
+        alice = Actor(platform="console", user_id="alice", is_maintainer=True)
+        assert commands.execute(f"vote x {paper_id} --remove", actor=alice).text == "no :x: vote of yours to withdraw"
+        asyncio.run(curation.handle_vote(Posted(curation, paper_id).vote("discord", "111")))  # alice's ✅ reaction
+        withdrawn = commands.execute(f"vote ✅ {paper_id} --remove", actor=alice)
+        assert withdrawn.text == "that vote was cast as a reaction: remove the reaction to withdraw it"
+        assert commands.execute(f"vote 👍 {paper_id}", actor=alice).title == f"Vote recorded on candidate #{paper_id}"
+        again = commands.execute(f"vote 👍 {paper_id}", actor=alice)
+        assert (again.title, again.text) == (f"Nothing changed for candidate #{paper_id}",
+                                             "already counted: 1 of 2 approvals, 0 of 1 rejections")
+    finally:
+        database.close()
