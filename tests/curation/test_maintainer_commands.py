@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from bot.commands import Commands
 from bot.curation.maintainer_commands import emoji_vote_line, register_curation_commands
 from bot.curation.pipeline import Curation
 from bot.store.db import Database
-from tests.curation.test_pipeline import add_candidate, settings_for
+from tests.curation.test_pipeline import Posted, add_candidate, settings_for
 
 
 @pytest.mark.parametrize(
@@ -36,43 +37,38 @@ def test_anything_else_stays_a_command_line(line: str) -> None:
     assert emoji_vote_line(line) is None
 
 
-@pytest.mark.parametrize("typed", ["✅", "👍🏽", ":white_check_mark:", "white_check_mark"])
-def test_vote_takes_the_emoji_itself_as_its_help_says(typed: str, catalogue_dir: Path, database_url: str) -> None:
-    """`vote EMOJI ID`: `vote ✅ 12` answered with the usage, while `✅ 12` alone was a vote."""
-    settings = settings_for(catalogue_dir, database_url)
+@pytest.fixture
+def curated(catalogue_dir: Path, database_url: str) -> Iterator[tuple[Curation, Commands]]:
+    """The curation pipeline and the command set with its maintainer commands, as the console runs them."""
     database = Database.open(database_url)
-    try:
-        curation = Curation(database, CatalogueService(catalogue_dir), settings)
-        commands = Commands(curation.catalogue)
-        register_curation_commands(commands, curation, asyncio.run)
-        paper_id = add_candidate(database, 1)
-        at_the_console = Actor(platform="console", user_id="console", is_maintainer=True)
-        reply = commands.execute(f"vote {typed} {paper_id}", actor=at_the_console)
-        assert reply.title == f"Vote recorded on candidate #{paper_id}"
-    finally:
-        database.close()
+    curation = Curation(database, CatalogueService(catalogue_dir), settings_for(catalogue_dir, database_url))
+    commands = Commands(curation.catalogue)
+    register_curation_commands(commands, curation, asyncio.run)
+    yield curation, commands
+    database.close()
 
 
-def test_a_vote_that_changes_nothing_says_why(catalogue_dir: Path, database_url: str) -> None:
+@pytest.mark.parametrize("typed", ["✅", "👍🏽", ":white_check_mark:", "white_check_mark"])
+def test_vote_takes_the_emoji_itself_as_its_help_says(typed: str, curated: tuple[Curation, Commands]) -> None:
+    """`vote EMOJI ID`: `vote ✅ 12` answered with the usage, while `✅ 12` alone was a vote."""
+    curation, commands = curated
+    paper_id = add_candidate(curation.db, 1)
+    at_the_console = Actor(platform="console", user_id="console", is_maintainer=True)
+    reply = commands.execute(f"vote {typed} {paper_id}", actor=at_the_console)
+    assert reply.title == f"Vote recorded on candidate #{paper_id}"
+
+
+def test_a_vote_that_changes_nothing_says_why(curated: tuple[Curation, Commands]) -> None:
     """A repeated vote, and a withdrawal from the console of a vote cast as a reaction or never cast, answered only
     "Nothing changed ... unchanged"."""
-    from tests.curation.test_pipeline import Posted
-
-    settings = settings_for(catalogue_dir, database_url)
-    database = Database.open(database_url)
-    try:
-        curation = Curation(database, CatalogueService(catalogue_dir), settings)
-        commands = Commands(curation.catalogue)
-        register_curation_commands(commands, curation, asyncio.run)
-        paper_id = add_candidate(database, 1)
-        alice = Actor(platform="console", user_id="alice", is_maintainer=True)
-        assert commands.execute(f"vote x {paper_id} --remove", actor=alice).text == "no :x: vote of yours to withdraw"
-        asyncio.run(curation.handle_vote(Posted(curation, paper_id).vote("discord", "111")))  # alice's ✅ reaction
-        withdrawn = commands.execute(f"vote ✅ {paper_id} --remove", actor=alice)
-        assert withdrawn.text == "that vote was cast as a reaction: remove the reaction to withdraw it"
-        assert commands.execute(f"vote 👍 {paper_id}", actor=alice).title == f"Vote recorded on candidate #{paper_id}"
-        again = commands.execute(f"vote 👍 {paper_id}", actor=alice)
-        assert (again.title, again.text) == (f"Nothing changed for candidate #{paper_id}",
-                                             "already counted: 1 of 2 approvals, 0 of 1 rejections")
-    finally:
-        database.close()
+    curation, commands = curated
+    paper_id = add_candidate(curation.db, 1)
+    alice = Actor(platform="console", user_id="alice", is_maintainer=True)
+    assert commands.execute(f"vote x {paper_id} --remove", actor=alice).text == "no :x: vote of yours to withdraw"
+    asyncio.run(curation.handle_vote(Posted(curation, paper_id).vote("discord", "111")))  # alice's ✅ reaction
+    withdrawn = commands.execute(f"vote ✅ {paper_id} --remove", actor=alice)
+    assert withdrawn.text == "that vote was cast as a reaction: remove the reaction to withdraw it"
+    assert commands.execute(f"vote 👍 {paper_id}", actor=alice).title == f"Vote recorded on candidate #{paper_id}"
+    again = commands.execute(f"vote 👍 {paper_id}", actor=alice)
+    assert (again.title, again.text) == (f"Nothing changed for candidate #{paper_id}",
+                                         "already counted: 1 of 2 approvals, 0 of 1 rejections")
