@@ -179,6 +179,26 @@ async def test_every_text_field_is_bounded_when_parsed(parts, feed_server) -> No
     assert sum(len(a) for a in paper.authors) <= 50 * 100
 
 
+async def test_two_items_with_one_id_cost_the_second_not_the_feed(parts, feed_server) -> None:
+    """Two different posts under one guid failed the whole poll ("could not record paper ... after 3 attempts"),
+    and the items after them were not stored either."""
+    intake: Intake = parts["intake"]
+    body = rss(
+        "<item><title>Sparse autoencoders find interpretable features</title><link>https://example.org/a</link>"
+        "<guid>post</guid></item>",
+        "<item><title>Circuits in transformer language models explained</title><link>https://example.org/b</link>"
+        "<guid>post</guid></item>",
+        item("Probing classifiers for syntax in language models", "https://example.org/c"),
+        item("Probing classifiers for syntax in language models", "https://example.org/c"),  # the same item again
+    ).encode()
+    report = await intake.poll_feed(served(feed_server, "one-guid", body))
+    assert report.status == "ok", report.error
+    assert report.degraded == "item 2: skipped: item 1, another one, has the same id 'post'"
+    assert sorted(by_title(intake)) == ["Probing classifiers for syntax in language models",
+                                        "Sparse autoencoders find interpretable features"]
+    assert intake.store.feed_state("one-guid").consecutive_failures == 0
+
+
 # --------------------------------------------------------------------------- 9. title dedupe and arXiv ids
 
 

@@ -92,6 +92,9 @@ def read_document(document: FastDocument, kind: str, *, feed: str) -> ParseResul
     if reader is None:
         return ParseResult(papers=(), errors=(f"unknown feed kind {kind!r}",), total_items=total)
     papers: list[Paper] = []
+    # One feed names one item by one id (the store keeps one paper per feed and item id): a later item with an
+    # earlier one's id is skipped, and said to be a problem when it is another paper. It made the whole poll fail.
+    firsts: dict[str, tuple[int, str]] = {}  # item id -> (position, canonical id) of the first item with it
     skipped = old = 0
     identities: list[tuple[str, str]] = []
     channel_date = fields.date(document.channel, "updated_parsed", "published_parsed")
@@ -121,8 +124,13 @@ def read_document(document: FastDocument, kind: str, *, feed: str) -> ParseResul
             continue
         if outcome is None:
             skipped += 1
-        else:
-            papers.append(fields.bounded(outcome))
+            continue
+        paper = fields.bounded(outcome)
+        first, canonical_id = firsts.setdefault(paper.item_id, (position, paper.canonical_id))
+        if first == position:
+            papers.append(paper)
+        elif canonical_id != paper.canonical_id:
+            errors.append(f"item {position}: skipped: item {first}, another one, has the same id {paper.item_id!r}")
     if not total and not document.version and not errors:
         errors.append("not a feed: no RSS or Atom document found")
     return ParseResult(tuple(papers), tuple(one_line(e) for e in errors), replacements_skipped=skipped,
