@@ -199,6 +199,22 @@ async def test_two_items_with_one_id_cost_the_second_not_the_feed(parts, feed_se
     assert intake.store.feed_state("one-guid").consecutive_failures == 0
 
 
+async def test_deeply_nested_parentheses_among_the_authors_cost_no_time(parts, feed_server) -> None:
+    """Affiliations were removed innermost pair first, one pass each: 50,000 nested parentheses in one item's
+    dc:creator held the poll for most of a minute (its feed failed at the deadline, and every feed after it waited
+    for the one thread that processes them)."""
+    intake: Intake = parts["intake"]
+    listing = (FEEDS_DIR / "arxiv-listing-rss2-cs-cl.xml").read_text(encoding="utf-8")
+    real = "<dc:creator>Asma Ghandeharioun, Avi Caciularu, Adam Pearce, Lucas Dixon, Mor Geva</dc:creator>"
+    assert real in listing
+    nested = "(Lab, " * 50_000 + ")" * 50_000
+    body = listing.replace(real, f"<dc:creator>Asma Ghandeharioun {nested}, Mor Geva (Tel Aviv)</dc:creator>")
+    report = await intake.poll_feed(served(feed_server, "nested", body.encode(), "arxiv_rss"))
+    assert report.status == "ok", report.error
+    patchscopes = next(p for p in intake.store.papers() if p.arxiv_id == "2401.06102")
+    assert patchscopes.authors == ("Asma Ghandeharioun", "Mor Geva")
+
+
 # --------------------------------------------------------------------------- 9. title dedupe and arXiv ids
 
 
