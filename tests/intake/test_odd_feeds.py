@@ -215,6 +215,23 @@ async def test_deeply_nested_parentheses_among_the_authors_cost_no_time(parts, f
     assert patchscopes.authors == ("Asma Ghandeharioun", "Mor Geva")
 
 
+async def test_a_name_of_one_endless_word_costs_no_time(parts, feed_server) -> None:
+    """feedparser looks for an e-mail address in each author with a regular expression quadratic in the longest
+    run of letters in it: a 100,000-letter dc:creator in the real LessWrong feed held the poll for most of a
+    minute (200,000: four), its feed failed at the deadline and every feed after it waited."""
+    intake: Intake = parts["intake"]
+    real = (FEEDS_DIR / "lesswrong-frontpage.xml").read_text(encoding="utf-8")
+    assert "<dc:creator><![CDATA[Logan Riggs]]></dc:creator>" in real
+    body = real.replace("<dc:creator><![CDATA[Logan Riggs]]></dc:creator>",
+                        f"<dc:creator><![CDATA[Logan {'R' * 100_000}]]></dc:creator>")
+    report = await intake.poll_feed(served(feed_server, "endless-name", body.encode(), "forum_rss"))
+    assert report.status == "ok", report.error
+    stored = by_title(intake)
+    assert stored["Sparse Autoencoders Find Highly Interpretable Directions in Language Models"].authors == (
+        "Logan " + "R" * 92 + " …",)
+    assert len(stored) == 3
+
+
 # --------------------------------------------------------------------------- 9. title dedupe and arXiv ids
 
 
