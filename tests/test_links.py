@@ -247,3 +247,22 @@ async def test_one_site_down_among_answering_ones_is_still_recorded(
     report = await check_links(load_catalogue(directory), fetcher, store, Clock(CHECK_TIME))
     assert sorted(h.url for h in report.failing) == ["https://one.invalid/x", "https://two.invalid/x"]
     assert report.ok == 1
+
+
+async def test_a_link_httpx_cannot_read_is_a_failing_link_not_a_failed_check(
+        tmp_path: Path, site: LinkSite, fetcher: Fetcher, store: LinkStore) -> None:
+    """A host no IDNA allows (real sites have them: http://☃.net) or a URL over 64 kB made httpx raise InvalidURL,
+    which is no HTTPError: it ended the whole check, and the weekly job recorded nothing for any link."""
+    directory = write_list(tmp_path / "list", site, ("/ok", "/gone"))
+    odd = ["http://☃.example/", site.url("/ok?" + "q" * 70_000)]
+    with (directory / "probing.yaml").open("a") as yaml_file:
+        for number, url in enumerate(odd):
+            yaml_file.write(f"    - id: odd-{number}\n      title: Odd link {number}\n      links:\n"
+                            f"        - label: site\n          url: {url}\n")
+    catalogue = load_catalogue(directory)
+    report = await check_links(catalogue, fetcher, store, Clock(CHECK_TIME))
+    assert report.ok == 1
+    assert sorted(h.url for h in report.failing) == sorted([site.url("/gone"), *odd])
+    errors = {h.url: h.state.last_error for h in report.failing}
+    assert errors["http://☃.example/"].startswith("invalid URL: Invalid IDNA hostname")
+    assert errors[odd[1]] == "invalid URL: URL too long"

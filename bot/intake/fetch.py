@@ -365,6 +365,8 @@ class Fetcher:
             return Probe(False, error=str(refused), method=method)
         except httpx.HTTPError as exc:
             return Probe(False, error=_describe_http_error(exc), method=method)
+        except httpx.InvalidURL as exc:  # not an HTTPError: a host no IDNA allows (http://☃.net), a URL over 64 kB
+            return Probe(False, error=f"invalid URL: {exc}", method=method)
         except (OSError, ValueError) as exc:
             return Probe(False, error=f"{type(exc).__name__}: {exc}", method=method)
 
