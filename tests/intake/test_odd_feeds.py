@@ -232,6 +232,25 @@ async def test_a_name_of_one_endless_word_costs_no_time(parts, feed_server) -> N
     assert len(stored) == 3
 
 
+async def test_a_validator_that_cannot_be_sent_back_costs_the_conditional_request_only(parts, feed_server) -> None:
+    """An ETag or Last-Modified with a byte outside ASCII (RFC 9110 allows them in an ETag) was stored, and every
+    later request failed before it was sent (httpx: UnicodeEncodeError). A failed poll keeps its validators, so the
+    feed failed for good, whatever the server did next."""
+    intake: Intake = parts["intake"]
+    body = (FEEDS_DIR / "lesswrong-frontpage.xml").read_bytes()
+    odd = {"etag": served(feed_server, "etag", body, "forum_rss", headers={"ETag": '"\u00e9t\u00e9"'}),
+           "date": served(feed_server, "date", body, "forum_rss",
+                          headers={"Last-Modified": "Fri, 24 May 2024 04:00:08 GMT\u00a0"})}
+    for spec in odd.values():
+        assert (await intake.poll_feed(spec)).status == "ok"
+    assert intake.store.feed_state("etag").etag == '"\u00e9t\u00e9"'
+    parts["clock"].now += timedelta(hours=2)
+    for name, spec in odd.items():
+        again = await intake.poll_feed(spec)
+        assert again.status in ("ok", "not_modified"), (name, again.error)
+        assert intake.store.feed_state(name).consecutive_failures == 0
+
+
 # --------------------------------------------------------------------------- 9. title dedupe and arXiv ids
 
 
