@@ -251,6 +251,21 @@ async def test_a_validator_that_cannot_be_sent_back_costs_the_conditional_reques
         assert intake.store.feed_state(name).consecutive_failures == 0
 
 
+async def test_thousands_of_unclosed_tags_in_a_field_cost_no_time(parts, feed_server) -> None:
+    """Text of 20,000 `<a ` (written `&lt;a ` in the XML) made the HTML stripper look from each to the end for the
+    ">" that never comes: half a minute for one abstract of a real listing, and every feed after it waited."""
+    intake: Intake = parts["intake"]
+    listing = (FEEDS_DIR / "arxiv-listing-rss2-cs-cl.xml").read_text(encoding="utf-8")
+    real = "Abstract: Inspecting the information encoded in hidden representations"
+    assert real in listing
+    body = listing.replace(real, "Abstract: Inspecting " + "&lt;a " * 20_000 + real[10:])
+    report = await intake.poll_feed(served(feed_server, "unclosed-tags", body.encode(), "arxiv_rss"))
+    assert report.status == "ok", report.error
+    patchscopes = next(p for p in intake.store.papers() if p.arxiv_id == "2401.06102")
+    assert patchscopes.abstract.startswith("Inspecting <a <a <a ")
+    assert len(patchscopes.abstract) <= 2000
+
+
 # --------------------------------------------------------------------------- 9. title dedupe and arXiv ids
 
 
