@@ -266,6 +266,24 @@ async def test_thousands_of_unclosed_tags_in_a_field_cost_no_time(parts, feed_se
     assert len(patchscopes.abstract) <= 2000
 
 
+async def test_an_arxiv_link_with_an_endless_archive_name_is_no_arxiv_id(parts, feed_server) -> None:
+    """Old-style ids took an archive name of any length: a linkpost for arxiv.org/abs/<60 letters>/0701001 made
+    the post that "paper", whose id does not fit the store's 40 characters, and on PostgreSQL the feed failed on
+    every poll while the post was in it."""
+    intake: Intake = parts["intake"]
+    pseudo = "https://arxiv.org/abs/" + "a" * 60 + "/0701001"
+    body = rss(
+        item("Sparse autoencoder features in a linkpost", "https://www.lesswrong.com/posts/abc123/linkpost",
+             f'<![CDATA[<p>This is a linkpost for <a href="{pseudo}">{pseudo}</a></p>]]>'),
+        item("Circuits in small transformers, revisited", "https://www.lesswrong.com/posts/def456/circuits"),
+    ).encode()
+    report = await intake.poll_feed(served(feed_server, "pseudo-arxiv", body, "forum_rss"))
+    assert report.status == "ok", report.error
+    post = by_title(intake)["Sparse autoencoder features in a linkpost"]
+    assert (post.canonical_id, post.arxiv_id) == ("url:https://lesswrong.com/posts/abc123", None)
+    assert len(by_title(intake)) == 2
+
+
 # --------------------------------------------------------------------------- 9. title dedupe and arXiv ids
 
 
