@@ -20,6 +20,7 @@ from bot.yaml_nodes import YamlDocument, YamlSyntaxError
 FeedKind = Literal["arxiv_api", "arxiv_rss", "forum_rss", "rss"]
 FEED_KINDS: tuple[str, ...] = get_args(FeedKind)
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+MAX_NAME_CHARS = 100  # the store keys a feed's state and items by its name, in 100 characters
 
 _TOP_KEYS = {"feeds", "without_feed"}
 _FEED_REQUIRED = {"name", "url", "kind"}
@@ -179,6 +180,9 @@ class _FeedsReader:
         name = self.text(fields["name"][1], "name")
         if name is not None and not NAME_RE.match(name):
             self.problem(fields["name"][1], f"feed name {name!r} must be lower-case letters, digits, '.', '_', '-'")
+        elif name is not None and len(name) > MAX_NAME_CHARS:
+            self.problem(fields["name"][1], f"feed name {name[:20]!r}... has {len(name)} characters (at most "
+                                            f"{MAX_NAME_CHARS})")
         url = self.url(fields["url"][1])
         kind = self.text(fields["kind"][1], "kind")
         if kind is not None and kind not in FEED_KINDS:

@@ -146,3 +146,15 @@ def test_without_feed_entries_need_a_note(tmp_path):
     path = write(tmp_path, "feeds: []\nwithout_feed:\n  - name: Thread\n    url: https://transformer-circuits.pub/\n")
     with pytest.raises(FeedsError, match=r":3: without_feed site is missing note"):
         load_feeds(path)
+
+
+def test_a_feed_name_longer_than_the_store_keeps_is_refused_with_its_line(tmp_path):
+    """The store keys a feed's state and items by its name in 100 characters: on PostgreSQL a longer name failed
+    every poll of every feed at once (`poll` raised StringDataRightTruncation) instead of naming the line."""
+    name = "arxiv-" + "x" * 95
+    path = write(tmp_path, f"feeds:\n  - name: ok\n    kind: rss\n    url: https://example.org/a\n"
+                           f"  - name: {name}\n    kind: rss\n    url: https://example.org/b\n")
+    with pytest.raises(FeedsError) as caught:
+        load_feeds(path)
+    assert caught.value.problems == (f"{path}:5: feed name 'arxiv-xxxxxxxxxxxxxx'... has 101 characters (at most 100)",)
+    assert load_feeds(write(tmp_path, path.read_text().replace(name, name[:100]))).feed(name[:100]) is not None
