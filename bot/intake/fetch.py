@@ -216,10 +216,10 @@ class Fetcher:
 
     async def _request(self, url: str, validators: Validators) -> tuple[FetchResult, str | None]:
         """The response to one GET, or the absolute URL a redirect points to."""
-        headers = {}
-        if _sendable(validators.etag):
+        headers: dict[str, str] = {}
+        if validators.etag and _sendable(validators.etag):
             headers["If-None-Match"] = validators.etag
-        if _sendable(validators.last_modified):
+        if validators.last_modified and _sendable(validators.last_modified):
             headers["If-Modified-Since"] = validators.last_modified
         async with self._client.stream("GET", url, headers=headers) as response:
             status = response.status_code
@@ -370,12 +370,13 @@ class Fetcher:
         except (OSError, ValueError) as exc:
             return Probe(False, error=f"{type(exc).__name__}: {exc}", method=method)
 
-def _sendable(validator: str | None) -> bool:
+
+def _sendable(validator: str) -> bool:
     """Can this ETag or Last-Modified go back in a request header? One with a byte outside printable ASCII (which a
     server may send: `"été"`) made httpx raise before the request, on every poll, and since a failed poll keeps the
     validators it had, the feed failed for good. Without it the request is unconditional: a whole answer, as
     correct."""
-    return bool(validator) and validator.isascii() and validator.isprintable()
+    return validator.isascii() and validator.isprintable()
 
 
 def _cap_retry_after(result: FetchResult, feed: str) -> FetchResult:
