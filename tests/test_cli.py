@@ -770,6 +770,8 @@ def test_classify_without_a_database_makes_none(capsys, catalogue_dir: Path, tmp
     # The importer knows the line: the catalogue keeps absolute web addresses only.
     ("(https://github.com/alan-cooney/CircuitsVis)", "(./docs/circuitsvis.md)",
      "line 14: the link 'github' goes to './docs/circuitsvis.md', not an absolute http(s) URL"),
+    ("(https://github.com/alan-cooney/CircuitsVis)", "(https://github.com/alan-cooney/CircuitsVis?" + "x" * 2000 + ")",
+     "line 14: the link 'github' is 2,043 characters long: the list keeps links of at most 2,000"),
     # What only loading the result finds: named in the files it would have written.
     ("[[github]](https://github.com/alan-cooney/CircuitsVis)", "[[ ]](https://github.com/alan-cooney/CircuitsVis)",
      "the import would not be a valid catalogue, so"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from bot.catalogue.aliases import DEFAULT_ALIASES
 from bot.catalogue.markdown import MD_ESCAPED, STAR, WORD_JOINER
 from bot.catalogue.model import Catalogue, Entry, Link, Topic
-from bot.catalogue.text import entry_slug, fold, repair_mojibake, slugify, valid_url
+from bot.catalogue.text import MAX_URL_CHARS, entry_slug, fold, repair_mojibake, slugify, valid_url
 from bot.errors import MarkdownImportError
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -78,6 +78,9 @@ def _parse_links(rest: str, line_no: int) -> tuple[list[Link], str]:
         if not valid_url(target):  # the catalogue keeps absolute web addresses only: say so at the README's line
             raise MarkdownImportError(line_no, f"the link {label!r} goes to {target[:80]!r}, not an absolute http(s) "
                                                "URL: write the full address")
+        if len(target) > MAX_URL_CHARS:
+            raise MarkdownImportError(line_no, f"the link {label!r} is {len(target):,} characters long: the list "
+                                               f"keeps links of at most {MAX_URL_CHARS:,}")
         links.append(Link(label=_unescape(label), url=target))
         rest = rest[index:].strip()
     return links, doi

@@ -73,6 +73,19 @@ def valid_url(url: object) -> bool:
     return isinstance(url, str) and _HTTP_URL.fullmatch(url) is not None
 
 
+# The longest link the list keeps: what browsers and chat platforms take whole, and what the link checker stores.
+MAX_URL_CHARS = 2000
+
+
+def url_problem(url: object) -> str | None:
+    """Why the list cannot keep this link, or None: not an absolute http(s) URL, or longer than MAX_URL_CHARS."""
+    if isinstance(url, str) and len(url) > MAX_URL_CHARS:
+        return f"a URL of {len(url):,} characters ({url[:60]!r}...): at most {MAX_URL_CHARS:,}"
+    if not valid_url(url):
+        return f"malformed URL {url!r}: expected an absolute http(s) URL"
+    return None
+
+
 # A UTF-8 lead byte read as Latin-1, then continuation bytes read as Windows-1252 (which maps some
 # of 0x80-0x9f to letters such as Œ and Ÿ).
 _CP1252_CONTINUATION = (

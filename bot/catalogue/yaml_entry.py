@@ -14,7 +14,7 @@ import yaml
 
 from bot.catalogue.identifiers import arxiv_id
 from bot.catalogue.model import KINDS, Entry, Link
-from bot.catalogue.text import valid_url
+from bot.catalogue.text import url_problem
 from bot.errors import Problem
 from bot.yaml_nodes import field_node, item_node, line_of
 
@@ -109,8 +109,8 @@ def parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, probl
             problems.append(Problem(path, link_line, quote))
         elif not isinstance(label, str) or not label.strip():
             problems.append(Problem(path, link_line, "link without a label"))
-        if not valid_url(url):
-            problems.append(Problem(path, link_line, f"malformed URL {url!r}: expected an absolute http(s) URL"))
+        if problem := url_problem(url):
+            problems.append(Problem(path, link_line, problem))
         if isinstance(label, str) and isinstance(url, str):
             links.append(Link(label=label, url=url))
     starred, forced = item.get("starred", False), item.get("forced", False)
@@ -129,8 +129,8 @@ def parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, probl
                                 f"'added' must be a date written YYYY-MM-DD, not {written!r}"))
     if "arxiv" in item and (problem := _bad_arxiv(item["arxiv"], field_node(node, "arxiv"))):
         problems.append(Problem(path, line_of(field_node(node, "arxiv")), problem))
-    if item.get("source") and not valid_url(item.get("source")):
-        problems.append(Problem(path, line_of(field_node(node, "source")), f"malformed URL {item.get('source')!r}"))
+    if item.get("source") and (problem := url_problem(item.get("source"))):
+        problems.append(Problem(path, line_of(field_node(node, "source")), problem))
     notes = str_list(item.get("notes"), path, line, "'notes'", problems)
     authors = str_list(item.get("authors"), path, line, "'authors'", problems)
     approved_by = str_list(item.get("approved_by"), path, line, "'approved_by'", problems)
