@@ -158,3 +158,42 @@ async def test_a_stop_ends_any_job_under_way_quietly_leased_or_not(catalogue_dir
     assert "raised an exception" not in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert app.running_jobs == set()
+
+
+async def test_a_failed_run_of_a_recorded_job_shows_in_status(tmp_path: Path) -> None:
+    """A weekly link check that failed (no site answered) was only logged: `status` went on showing the week
+    before's check as if all were well."""
+    from bot.cli.output import status_json
+    from bot.cli.status_text import render_status
+
+    directory = tmp_path / "list"
+    directory.mkdir()
+    (directory / "topics.yaml").write_text("title: Links\ndescription: a list\ntopics:\n"
+                                           "  - slug: probing\n    title: Probing\n")
+    lines = ["- topic: probing", "  entries:"]
+    for number, host in enumerate(("arxiv.invalid", "openreview.invalid", "github.invalid")):
+        lines += [f"    - id: paper-{number}", f"      title: Paper {number}", "      links:",
+                  "        - label: site", f"          url: https://{host}/paper-{number}"]
+    (directory / "probing.yaml").write_text("\n".join(lines) + "\n")
+    settings = load_settings(catalogue_dir=directory, database_url=f"sqlite:///{tmp_path}/s.db")
+    app = App(settings, feeds="unused")
+    app.add_adapter("console")
+    scheduler = build_scheduler(app)
+    scheduler.start(paused=True)
+    try:
+        before = render_status(status_json(app, ["console"]), "UTC")
+        assert "Jobs        none has run yet" in before.splitlines()
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        await jobs["links"].func()
+        await jobs["expire"].func()
+        data = status_json(app, ["console"])
+        runs = {run["name"]: run["problem"] for run in data["jobs"]}
+        assert runs["expire"] is None
+        assert runs["links"].startswith("no site answered: the 3 links on 3 hosts all failed")
+        shown = render_status(data, "UTC").splitlines()
+        at = shown.index("Jobs        1 FAILED at their last run")
+        assert shown[at + 1].startswith("  links  failed ")
+        assert "no site answered" in shown[at + 1]
+    finally:
+        scheduler.shutdown(wait=False)
+        await app.stop()

@@ -282,6 +282,9 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
         "adapters_configured": adapters_configured,
         "github": github_json(app),
         "links": None if app.catalogue.problem else links_counts_json(app),
+        # The last run of each scheduled job that records one (the GitHub round is under `github`): `problem` is
+        # null when it did all it had to.
+        "jobs": jobs_json(app),
 
         # Approvals decided but not yet in the catalogue (a crash, or an error `decide` and `run` retry).
         "approvals_unfinished": unfinished,
@@ -293,6 +296,14 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
         "adapters_healthy": adapters_healthy,
     }
     return data
+
+
+def jobs_json(app: App) -> list[dict[str, Any]]:
+    from bot.github.publisher import LEASE
+    from bot.store.jobs import JobRunStore
+
+    return [{"name": run.name, "started_at": iso(run.started_at), "finished_at": iso(run.finished_at),
+             "problem": run.problem} for run in JobRunStore(app.database).all() if run.name != LEASE]
 
 
 def github_json(app: App) -> dict[str, Any] | None:

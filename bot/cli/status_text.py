@@ -95,6 +95,14 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
         [item["platform"], item["channel"], f"#{item['candidate']}", f"failed {item['attempts']}x",
          f"next try {when(item['next_attempt'], zone)} — {one_line(item['error'])}"] for item in failing]))
 
+    jobs = data.get("jobs")  # absent from documents of versions before it
+    if jobs is not None:
+        failed = [job for job in jobs if job["problem"]]
+        summary = (f"{len(failed)} FAILED at their last run" if failed
+                   else "all ok at their last run" if jobs else "none has run yet")
+        lines += section("Jobs", summary, table([[job["name"], f"failed {when(job['finished_at'], zone)}",
+                                                  one_line(job["problem"], 400)] for job in failed]))
+
     links = data["links"]
     if links is None:  # the list does not load: which links it holds is unknown
         summary = "unknown while the catalogue is invalid"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -30,6 +31,13 @@ class JobRunStore:
     def last(self, name: str) -> JobRun | None:
         with self.db.engine.connect() as conn:
             row = conn.execute(select(schema.job_runs).where(schema.job_runs.c.name == name)).first()
-        if row is None:
-            return None
-        return JobRun(row.name, utc(row.started_at), utc(row.finished_at), row.problem)  # type: ignore[arg-type]
+        return _run(row) if row is not None else None
+
+    def all(self) -> list[JobRun]:
+        """Every job's last run, by name."""
+        with self.db.engine.connect() as conn:
+            return [_run(row) for row in conn.execute(select(schema.job_runs).order_by(schema.job_runs.c.name))]
+
+
+def _run(row: Any) -> JobRun:
+    return JobRun(row.name, utc(row.started_at), utc(row.finished_at), row.problem)  # type: ignore[arg-type]
