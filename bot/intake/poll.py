@@ -114,10 +114,14 @@ class Intake:
         # feeds' peaks. The work is pure Python under the GIL: one after another takes no longer in all. (The
         # thread ends when this Intake is collected.)
         self._processing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake")
+        # A dry run stores nothing, so the day's budget in the database does not see what its earlier feeds would
+        # have put forward: counted here, for the feeds after them (they are processed one at a time).
+        self._dry_run_candidates = 0
 
     async def poll(self, feeds: Iterable[FeedSpec], *, force: bool = False, dry_run: bool = False,
                    on_report: Callable[[FeedReport], None] | None = None) -> list[FeedReport]:
         """Poll feeds concurrently (the fetcher keeps arXiv's one-at-a-time rule); never raises for a feed."""
+        self._dry_run_candidates = 0
 
         async def one(feed: FeedSpec) -> FeedReport:
             report = await self.poll_feed(feed, force=force, dry_run=dry_run)
@@ -266,7 +270,10 @@ class Intake:
             candidates=sum(1 for r in rows if r[2] == "candidate"), listed=sum(1 for r in rows if r[2] == "listed"),
         )
         if dry_run:
-            return _dry_run_report(report, rows, budget.limit - self.store.candidates_since(budget.since))
+            report = _dry_run_report(report, rows, budget.limit - self.store.candidates_since(budget.since)
+                                     - self._dry_run_candidates)
+            self._dry_run_candidates += report.candidates
+            return report
         if learned:
             self.store.learn_listed_arxiv_ids(learned, now=now)
         batch = [(keys, _paper_values(paper, relevance, status, listed), paper.item_id)

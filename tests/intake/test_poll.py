@@ -216,6 +216,19 @@ async def test_a_dry_run_shows_what_the_budget_would_hold_back(parts, feed_serve
     assert intake.store.papers() == []
 
 
+async def test_a_dry_run_of_several_feeds_spends_one_budget_as_the_poll_does(parts, feed_server: FeedServer) -> None:
+    """Budget 2: the cs.CL listing has 3 relevant papers, the LessWrong feed 1 more. A real poll of both puts 2
+    forward; the dry run must not promise each feed the whole day's budget."""
+    feeds = [feed(feed_server, "arxiv-cs-cl", "/feeds/arxiv-listing-rss2-cs-cl.xml", "arxiv_rss"),
+             feed(feed_server, "lesswrong", "/feeds/lesswrong-frontpage.xml")]
+    intake = await budgeted_intake(parts, max_candidates_per_day=2)
+    dry = await intake.poll(feeds, dry_run=True)
+    assert sum(r.candidates for r in dry) == 2
+    assert sum(outcome == "candidate" for r in dry for _, _, outcome in r.scored) == 2
+    real = await intake.poll(feeds)
+    assert sum(r.candidates for r in real) == 2
+
+
 async def test_the_same_papers_are_put_forward_whichever_feed_is_read_first(parts, feed_server: FeedServer,
                                                                             tmp_path) -> None:
     """The SAE paper is on the list without an arXiv link, in the cs.CL listing (as a replacement, which tells us
