@@ -329,7 +329,9 @@ def start_of_day(now: datetime, timezone: str) -> datetime:
 
 def _dry_run_report(report: FeedReport, rows: list[tuple[Paper, Any, str, str | None]], left: int) -> FeedReport:
     """What a real poll would do, the day's budget included (the best of the batch first)."""
-    wanted = sorted((i for i, row in enumerate(rows) if row[2] == "candidate"), key=lambda i: -rows[i][1].score)
+    # The store's order: the best first, a tie to the smaller canonical id (PaperStore._admit_candidates).
+    wanted = sorted((i for i, row in enumerate(rows) if row[2] == "candidate"),
+                    key=lambda i: (-rows[i][1].score, rows[i][0].canonical_id))
     held = set(wanted[max(0, left):])
     scored = tuple((paper, rel.score, "held back" if i in held else status)
                    for i, (paper, rel, status, _) in enumerate(rows))

@@ -252,3 +252,29 @@ async def test_the_same_papers_are_put_forward_whichever_feed_is_read_first(part
     assert statuses_of(listing_first) == statuses_of(forum_first)
     assert statuses_of(forum_first)["arxiv:2309.08600"] == "listed"
     other.close()
+
+
+def _tied_feed() -> bytes:
+    """Two arXiv papers with the same title and abstract, so the same score; the higher id first."""
+    entry = """<entry><id>http://arxiv.org/abs/{id}v1</id>
+    <title>Sparse Autoencoders Find Interpretable Features in Language Models</title>
+    <updated>2024-11-27T10:00:00Z</updated><published>2024-11-27T10:00:00Z</published>
+    <link href="https://arxiv.org/abs/{id}v1" rel="alternate" type="text/html"/>
+    <summary>We train sparse autoencoders on the residual stream of a language model and find monosemantic
+    features.</summary><author><name>A. Author</name></author></entry>"""
+    entries = "".join(entry.format(id=ident) for ident in ("2411.00002", "2411.00001"))
+    return (f'<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
+            f'xmlns:arxiv="http://arxiv.org/schemas/atom"><id>x</id><title>q</title><updated>2024-11-27T10:00:00Z'
+            f'</updated>{entries}</feed>').encode()
+
+
+async def test_a_dry_run_holds_back_the_same_one_of_two_tied_papers_as_the_poll(parts, feed_server: FeedServer) -> None:
+    feed_server.serve("tied.xml", _tied_feed())
+    spec = feed(feed_server, "tied", "/served/tied.xml", "arxiv_api")
+    intake = await budgeted_intake(parts, max_candidates_per_day=1)
+    dry = await intake.poll_feed(spec, dry_run=True)
+    scores = {score for _, score, _ in dry.scored}
+    assert len(dry.scored) == 2 and len(scores) == 1  # a tie
+    promised = [paper.arxiv_id for paper, _, outcome in dry.scored if outcome == "candidate"]
+    await intake.poll_feed(spec)
+    assert promised == [p.arxiv_id for p in intake.store.candidates()]
