@@ -766,6 +766,24 @@ def test_classify_without_a_database_makes_none(capsys, catalogue_dir: Path, tmp
     assert not missing.parent.exists()
 
 
+def test_classify_says_when_the_decisions_of_a_database_it_cannot_use_are_left_out(
+        capsys, catalogue_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    """A database of an older schema (the bot upgraded, not started since): classify still scores, with the
+    shipped model alone, and says so, not scores silently different from the bot's."""
+    import io
+    import sqlite3
+
+    db = tmp_path / "bot.db"
+    make_database(capsys, catalogue_dir, f"sqlite:///{db}")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE schema_version SET version = version - 1")
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"title": "Sparse Autoencoders in Llama 3"}) + "\n"))
+    code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{db}", "classify")
+    assert code == 0 and json.loads(out)["relevant"] is True
+    assert "the maintainers' decisions were not read, so the scores are the shipped model's alone" in err
+    assert "to migrate it" in err
+
+
 @pytest.mark.parametrize(("old", "new", "expected"), [
     # The importer knows the line: the catalogue keeps absolute web addresses only.
     ("(https://github.com/alan-cooney/CircuitsVis)", "(./docs/circuitsvis.md)",

@@ -29,8 +29,14 @@ def classify(args: argparse.Namespace, settings: Settings) -> int:
         database = Database.open(settings.database_url, migrate=False, create=False)  # looks; makes nothing
         labels = labels_from(CurationStore(database).lessons(forgotten=False))
         database.close()
-    except Exception:  # no database yet (or unreachable): the shipped model alone
+    except Exception as exc:  # no database yet (or one that cannot be read): the shipped model alone
         labels = []
+        from bot.catalogue.text import one_line
+        from bot.store.db import missing_sqlite_file
+
+        if missing_sqlite_file(settings.database_url) is None:  # there is one, but its decisions were not read
+            print(f"interp-bot: the maintainers' decisions were not read, so the scores are the shipped model's "
+                  f"alone: {one_line(str(exc)) or type(exc).__name__}", file=sys.stderr)
     model = RelevanceModel.build(catalogue, labels, threshold=settings.relevance_threshold)
     bad = classify_stream(model, bounded_lines(sys.stdin), sys.stdout, explain=args.explain)
     if bad:
