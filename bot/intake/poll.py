@@ -271,7 +271,7 @@ class Intake:
         )
         if dry_run:
             report = _dry_run_report(report, rows, budget.limit - self.store.candidates_since(budget.since)
-                                     - self._dry_run_candidates)
+                                     - self._dry_run_candidates, self.store.stored(key_sets))
             self._dry_run_candidates += report.candidates
             return report
         if learned:
@@ -327,15 +327,18 @@ def start_of_day(now: datetime, timezone: str) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
-def _dry_run_report(report: FeedReport, rows: list[tuple[Paper, Any, str, str | None]], left: int) -> FeedReport:
-    """What a real poll would do, the day's budget included (the best of the batch first)."""
+def _dry_run_report(report: FeedReport, rows: list[tuple[Paper, Any, str, str | None]], left: int,
+                    stored: list[bool]) -> FeedReport:
+    """What a real poll would do, the day's budget included (the best of the batch first). A paper stored already
+    (from another feed) is merged into it, as it was, and is no new candidate."""
+    known = {i for i, (row, is_stored) in enumerate(zip(rows, stored, strict=True)) if is_stored and row[2] != "listed"}
     # The store's order: the best first, a tie to the smaller canonical id (PaperStore._admit_candidates).
-    wanted = sorted((i for i, row in enumerate(rows) if row[2] == "candidate"),
+    wanted = sorted((i for i, row in enumerate(rows) if row[2] == "candidate" and i not in known),
                     key=lambda i: (-rows[i][1].score, rows[i][0].canonical_id))
     held = set(wanted[max(0, left):])
-    scored = tuple((paper, rel.score, "held back" if i in held else status)
+    scored = tuple((paper, rel.score, "stored" if i in known else "held back" if i in held else status)
                    for i, (paper, rel, status, _) in enumerate(rows))
-    return replace(report, candidates=report.candidates - len(held), held_back=len(held), scored=scored)
+    return replace(report, candidates=len(wanted) - len(held), held_back=len(held), scored=scored)
 
 
 def _batch_digest(papers: list[Paper]) -> str:

@@ -136,6 +136,14 @@ class PaperStore(FeedStates):
             owners.update((key, (paper_id, arxiv)) for key, paper_id, arxiv in found)
         return owners
 
+    def stored(self, key_sets: Sequence[Iterable[str]]) -> list[bool]:
+        """For each paper's keys, whether `record_batch` would merge it into a paper stored already (another feed's
+        copy) rather than store it as new: what a dry run needs to tell new candidates from papers known before."""
+        key_lists = [list(keys) for keys in key_sets]
+        with self.db.engine.connect() as conn:
+            owners = self._owners(conn, sorted({k for keys in key_lists for k in keys}))
+        return [_compatible_owner(keys, owners) is not None for keys in key_lists]
+
     def item_seen(self, feed: str, item_id: str) -> bool:
         with self.db.engine.connect() as conn:
             return conn.execute(

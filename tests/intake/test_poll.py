@@ -254,6 +254,21 @@ async def test_the_same_papers_are_put_forward_whichever_feed_is_read_first(part
     other.close()
 
 
+
+async def test_a_dry_run_does_not_count_papers_stored_from_another_feed_as_new_candidates(
+        parts, feed_server: FeedServer) -> None:
+    """The same listing read by a second feed (an arXiv API query and a daily listing share papers): the poll merges
+    them into the papers stored already, and puts none forward; the dry run says the same."""
+    intake: Intake = parts["intake"]
+    listing = feed(feed_server, "arxiv-cs-cl", "/feeds/arxiv-listing-rss2-cs-cl.xml", "arxiv_rss")
+    assert (await intake.poll_feed(listing)).candidates > 0
+    again = feed(feed_server, "arxiv-cs-cl-again", "/feeds/arxiv-listing-rss2-cs-cl.xml", "arxiv_rss")
+    dry = await intake.poll_feed(again, dry_run=True)
+    assert (dry.candidates, dry.held_back) == (0, 0)
+    assert {outcome for _, _, outcome in dry.scored} <= {"stored", "listed"}
+    real = await intake.poll_feed(again)
+    assert (real.candidates, real.held_back) == (0, 0)
+
 def _tied_feed() -> bytes:
     """Two arXiv papers with the same title and abstract, so the same score; the higher id first."""
     entry = """<entry><id>http://arxiv.org/abs/{id}v1</id>
