@@ -121,7 +121,7 @@ def _candidates(args: argparse.Namespace, settings: Settings) -> int:
         from bot.chat.values import Reply
         from bot.curation.maintainer_commands import candidate_items
 
-        items = candidate_items(app.curation) + output.held_back_items(held_back)
+        items = candidate_items(app.curation) + output.held_back_items(held_back, settings.timezone)
         if items:
             title = f"{len(papers)} pending candidate{'s' * (len(papers) != 1)}" + (
                 f", {len(held_back)} held back by the daily budget" if args.all else "")

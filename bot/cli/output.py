@@ -140,12 +140,17 @@ def candidate_json(paper: StoredPaper) -> dict[str, Any]:
     }
 
 
-def held_back_items(papers: list[StoredPaper]) -> list[Item]:
-    """`candidates --all`: the papers the daily budget held back, as list items."""
+def held_back_items(papers: list[StoredPaper], timezone: str) -> list[Item]:
+    """`candidates --all`: the papers the daily budget held back, as list items; the day is the budget's, in
+    `timezone` (INTERP_BOT_TIMEZONE)."""
+    from zoneinfo import ZoneInfo
+
     from bot.chat.values import Item, Link
 
+    zone = ZoneInfo(timezone)
     return [Item(title=f"#{p.id} {p.title}", links=tuple(Link("abs", url) for url in [p.abs_url] if url),
-                 detail=f"held back {p.held_back_at:%Y-%m-%d} by the daily budget · relevance {p.score:.2f} · "
+                 detail=f"held back {p.held_back_at.astimezone(zone):%Y-%m-%d} by the daily budget · "
+                        f"relevance {p.score:.2f} · "
                         f"{', '.join(t['title'] for t in p.topics) or 'no topic'}", ref=str(p.id))
             for p in papers if p.held_back_at is not None]
 

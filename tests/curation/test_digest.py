@@ -356,3 +356,24 @@ async def test_candidates_all_lists_what_was_held_back_while_a_candidate_would_s
     assert [p["title"][-6:] for p in listed] == ["part 2"]
     assert listed[0]["held_back"] is True and listed[0]["held_back_at"].startswith(local_day(
         datetime.now(UTC) - timedelta(hours=2), "UTC"))
+
+
+async def test_candidates_all_dates_a_held_back_paper_by_the_budgets_day_in_the_time_zone(
+        catalogue_dir: Path, database_url: str, capsys, monkeypatch) -> None:
+    """The budget counts days in INTERP_BOT_TIMEZONE; `--all` said the UTC date, another day for half the world."""
+    from zoneinfo import ZoneInfo
+
+    from bot.cli import main
+    from bot.store.papers import CandidateBudget
+
+    curation = make(catalogue_dir, database_url, "a", io.StringIO())
+    now = curation.db.now()
+    zone = "Etc/GMT+12" if now.hour < 12 else "Etc/GMT-14"  # a day other than UTC's, whatever the hour
+    curation.papers.record_batch([(["arxiv:2411.20001"], _paper_values(1, 0.9), "item-1")], feed="arxiv-cs-cl",
+                                 now=now, budget=CandidateBudget(since=now - timedelta(hours=1), limit=0))
+    curation.db.close()
+    monkeypatch.setenv("INTERP_BOT_TIMEZONE", zone)
+    assert main(["--catalogue", str(catalogue_dir), "--db", database_url, "candidates", "--all"]) == 0
+    local = now.astimezone(ZoneInfo(zone)).date().isoformat()
+    assert local != now.date().isoformat()
+    assert f"held back {local} by the daily budget" in capsys.readouterr().out
