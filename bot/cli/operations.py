@@ -146,12 +146,17 @@ def _lessons(args: argparse.Namespace, settings: Settings) -> int:
         if args.forget is not None or args.restore is not None:
             paper_id = args.forget if args.forget is not None else args.restore
             forget = args.forget is not None
-            lesson = next((x for x in store.lessons() if x.paper_id == paper_id), None)
+            before = store.lessons()
+            lesson = next((x for x in before if x.paper_id == paper_id), None)
             if lesson is None or not store.forget_lesson(paper_id, forget):
                 print(f"interp-bot: candidate #{paper_id} has no approval or rejection to learn from "
                       "(`interp-bot lessons` lists them)", file=sys.stderr)
                 return 1
-            print(output.lesson_change_text(lesson, forget))
+            change = output.lesson_change(lesson, forget, before, store.lessons(), MAX_LESSONS)
+            if args.json:
+                output.print_json(change)
+            else:
+                print(change["text"])
             return 0
         lessons = store.lessons()
     finally:

@@ -188,18 +188,34 @@ def lessons_text(lessons: list[Lesson], most: int) -> str:
 _DECISION_NOUNS = {"approved": "approval", "rejected": "rejection", "rejected upstream": "rejection upstream"}
 
 
-def lesson_change_text(lesson: Lesson, forget: bool) -> str:
-    """What `lessons --forget/--restore` did; `lesson` as it was before (saying so when nothing changed)."""
+def lesson_change(lesson: Lesson, forget: bool, before: list[Lesson], after: list[Lesson],
+                  most: int) -> dict[str, Any]:
+    """What `lessons --forget/--restore` did, for `--json` and as `text`: `lesson` as it was before, the lessons
+    before and after. Only the `most` most recent lessons not forgotten are used, so forgetting one may bring an
+    older one back into use, restoring one may put the oldest out of it, and a lesson too old to be used is not
+    learned from, forgotten or not."""
+    used_before, used_after = _lessons_used(before, most), _lessons_used(after, most)
     what = f"the {_DECISION_NOUNS.get(lesson.decision, lesson.decision)} of #{lesson.paper_id} " \
            f"{one_line(lesson.title)!r}"
+    too_old = f"it is too old to be used (only the {most} most recent lessons are)"
     if forget and lesson.forgotten:
-        return f"already forgotten: the relevance model does not learn from {what}"
-    if not forget and not lesson.forgotten:
-        return f"not forgotten: the relevance model already learns from {what}"
-    if forget:
-        return (f"forgotten: the relevance model no longer learns from {what}; the decision itself stands "
-                "(`interp-bot lessons --restore " + f"{lesson.paper_id}` undoes this)")
-    return f"restored: the relevance model learns from {what} again"
+        text = f"already forgotten: the relevance model does not learn from {what}"
+    elif not forget and not lesson.forgotten:
+        text = f"not forgotten: the relevance model already learns from {what}" if lesson.paper_id in used_after \
+            else f"not forgotten: {what} is kept, but {too_old}"
+    elif forget:
+        text = (f"forgotten: the relevance model no longer learns from {what}" if lesson.paper_id in used_before
+                else f"forgotten: {what}; the relevance model did not learn from it anyway: {too_old}")
+        text += ("; the decision itself stands (`interp-bot lessons --restore " + f"{lesson.paper_id}` undoes this)")
+    else:
+        text = (f"restored: the relevance model learns from {what} again" if lesson.paper_id in used_after
+                else f"restored: {what}, but the relevance model does not learn from it: {too_old}")
+    if back := sorted(used_after - used_before - {lesson.paper_id}):
+        text += f"; {', '.join(f'#{n}' for n in back)}, older, is used again in its place"
+    if out := sorted(used_before - used_after - {lesson.paper_id}):
+        text += f"; {', '.join(f'#{n}' for n in out)}, the oldest used, is no longer (only the {most} most recent are)"
+    return {"id": lesson.paper_id, "forgotten": forget, "used": lesson.paper_id in used_after,
+            "changed": lesson.forgotten != forget, "now_used": back, "no_longer_used": out, "text": text}
 
 
 def adapters_json(app: App) -> tuple[list[dict[str, Any]], bool]:

@@ -146,3 +146,38 @@ def test_a_paper_rejected_upstream_is_a_rejection(cli, database_url):
         [(paper_id, "rejected upstream", True)]
     rejected_score = cli.scores([paper])[0]
     assert approved_score >= DEFAULT_THRESHOLD > rejected_score
+
+
+def test_forgetting_and_restoring_say_which_lessons_the_model_uses(cli, database_url):
+    """Only the 150 most recent lessons are used: forgetting one too old to be used said the model "no longer
+    learns" from it, restoring one said it "learns from it again", and neither said that an older lesson came back
+    into use, or the oldest went out of it. `--json` printed text."""
+    from bot.intake.relevance.decisions import MAX_LESSONS
+    from bot.store.curation import CurationStore
+
+    paper = papers("rejected")[0]
+    database = Database.open(database_url)
+    store, ids = CurationStore(database), []
+    for n in range(MAX_LESSONS + 2):
+        ids.append(add_candidate(database, {**paper, "arxiv_id": f"2411.{20000 + n}", "title": f"Editing {n}"}))
+        with database.transaction() as conn:
+            store.decide(conn, paper_id=ids[-1], decision="rejected", topic=None, deciders=["alice"], entry_id=None,
+                         now=database.now())
+    database.close()
+    oldest, second, newest = ids[0], ids[1], ids[-1]
+    _, out = cli("lessons", "--forget", str(oldest))
+    assert out.startswith(f"forgotten: the rejection of #{oldest} 'Editing 0'; the relevance model did not learn from "
+                          f"it anyway: it is too old to be used (only the {MAX_LESSONS} most recent lessons are)")
+    code, out, _ = cli.run("lessons", "--forget", str(newest), "--json")
+    assert code == 0
+    change = json.loads(out)
+    assert (change["id"], change["forgotten"], change["used"], change["changed"]) == (newest, True, False, True)
+    assert change["now_used"] == [second]
+    assert change["text"].endswith(f"; #{second}, older, is used again in its place")
+    _, out = cli("lessons", "--restore", str(newest))
+    assert out.startswith(f"restored: the relevance model learns from the rejection of #{newest} ")
+    assert out.rstrip().endswith(f"; #{second}, the oldest used, is no longer (only the {MAX_LESSONS} most recent "
+                                 "are)")
+    _, out = cli("lessons", "--restore", str(oldest))
+    assert out.startswith(f"restored: the rejection of #{oldest} 'Editing 0', but the relevance model does not learn "
+                          "from it: it is too old")
