@@ -828,3 +828,17 @@ def test_decide_reject_ignores_its_topic_as_it_says(capsys, catalogue_dir: Path,
     assert "--topic no-such-topic is ignored" in err
     assert code == 0, err
     assert f"candidate #{paper_id} rejected" in out
+
+
+def test_the_readme_quotes_what_paper_answers_when_it_finds_nothing(capsys, catalogue_dir: Path) -> None:
+    """The README's command list said `paper` answers "not on the list", which it no longer says of a title (a paper
+    can be listed under another title): each phrase it quotes is what a reader sees."""
+    line = next(line for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+                if line.startswith("interp-bot paper "))
+    untitled, unlinked = re.findall(r'"([^"]+)"', line)
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "paper", "Function Vectors in Large Language Models")
+    assert code == 1
+    assert out.lower().startswith(untitled.lower())
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "paper", "arXiv:2411.17700")
+    assert code == 1
+    assert out.lower().startswith(unlinked.lower())
