@@ -206,3 +206,17 @@ def test_the_environment_wins_over_dotenv_for_github_readme(monkeypatch: pytest.
     assert load_settings().github_readme == ""
     monkeypatch.delenv("INTERP_BOT_GITHUB_README")
     assert load_settings().github_readme == "FRONT.md"
+
+
+def test_an_empty_github_readme_is_read_from_the_env_file_the_settings_are_given(tmp_path: Path) -> None:
+    """ff50d68 had no test: the empty value was read from ./.env whatever file the settings were given, so
+    Settings(_env_file=None) or another file stopped rendering the front page because of a ./.env it never read."""
+    from bot.settings import Settings
+
+    (tmp_path / ".env").write_text("INTERP_BOT_GITHUB_README=\n")
+    assert Settings(_env_file=None).github_readme == "README.md"  # type: ignore[call-arg]
+    (tmp_path / "other.env").write_text("INTERP_BOT_APPROVALS_NEEDED=3\n")
+    assert Settings(_env_file=tmp_path / "other.env").github_readme == "README.md"  # type: ignore[call-arg]
+    (tmp_path / "other.env").write_text("INTERP_BOT_GITHUB_README=\n")
+    (tmp_path / ".env").write_text("INTERP_BOT_GITHUB_README=FRONT.md\n")
+    assert Settings(_env_file=tmp_path / "other.env").github_readme == ""  # type: ignore[call-arg]
