@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -304,14 +305,22 @@ class Settings(BaseSettings):
             from bot.github.auth import basic_credentials
 
             values.append(basic_credentials(self.github_token.get_secret_value()))  # how git sends it
-        from urllib.parse import parse_qs, quote, unquote, urlsplit
+        from urllib.parse import parse_qsl, quote, unquote
 
-        try:  # the database password too: a driver's error may quote the URL it was given
-            parts = urlsplit(self.database_url)
-            in_query = parse_qs(parts.query).get("password", [])  # libpq's other place for it: ?password=
-            passwords = [parts.password or "", *in_query, *(quote(p, safe="") for p in in_query)]
-        except ValueError:
-            passwords = []
+        # The database password too: a driver's error may quote the URL it was given. Read where SQLAlchemy reads
+        # it (its own URL pattern), so a password with '#', '/' or '?' in it, which SQLAlchemy connects with, is
+        # known whole (urlsplit took those for the start of the fragment, path or query and knew none of it).
+        passwords: list[str] = []
+        if (parts := _DATABASE_URL_PARTS.match(self.database_url)) is not None:
+            passwords.append(parts["password"] or "")
+            query = parts["query"] or ""
+            for pair in query.split("&"):  # libpq's other place for it: ?password=, as written and as decoded
+                key, _, raw = pair.partition("=")
+                if unquote(key) == "password":
+                    passwords.append(raw)
+            for key, value in parse_qsl(query):
+                if key == "password":
+                    passwords += [value, quote(value, safe="")]
         for password in filter(None, passwords):
             values += {password, unquote(password)}
         return values
@@ -323,6 +332,11 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+# A database URL's password and query where SQLAlchemy finds them (sqlalchemy.engine.url._parse_url): the user name
+# runs to the first ':' or '/', the password to the first '@', the query from the first '?' after the host.
+_DATABASE_URL_PARTS = re.compile(r"[\w+]+://(?:[^:/]*(?::(?P<password>[^@]*))?@)?[^?]*(?:\?(?P<query>.*))?", re.S)
 
 
 # Settings whose empty value is a value, not "unset" (README, .env.example: "empty leaves it alone").

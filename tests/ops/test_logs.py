@@ -161,6 +161,22 @@ def test_the_redactor_hides_a_database_password_given_in_the_query(monkeypatch: 
     assert "password=[redacted]" in stream.getvalue()
 
 
+@pytest.mark.parametrize("password", [f"{TAG}#{RUN}", f"{TAG}/{RUN}", f"{TAG}?{RUN}"])
+def test_the_redactor_hides_a_database_password_with_a_hash_slash_or_question_mark(
+        monkeypatch: pytest.MonkeyPatch, password: str) -> None:
+    """SQLAlchemy connects with such a password written as is (its password runs to the '@'), but the redactor read
+    the URL with urlsplit, which took '#', '/' or '?' for the end of the host part and knew no password at all."""
+    monkeypatch.setenv("INTERP_BOT_DATABASE_URL", f"postgresql://interp:{password}@127.0.0.1:1/interp")
+    stream = io.StringIO()
+    handler = setup_logging(load_settings(log_level="DEBUG"), stream=stream)
+    try:
+        logging.getLogger("sqlalchemy.engine").warning("connecting with password=%s", password)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert TAG not in stream.getvalue()
+    assert RUN not in stream.getvalue()
+
+
 async def test_failing_feeds(tmp_path: Path, feed_server: FeedServer) -> None:
     feeds = write_feeds(tmp_path / "feeds.yaml", feed_server, {
         "down": ("rss", "missing.xml"), "garbage": ("rss", "../garbage"), "ok": ("forum_rss", "alignment-forum.xml")})
