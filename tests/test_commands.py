@@ -294,6 +294,11 @@ def test_a_listed_title_with_another_word_is_another_paper(commands: Commands, q
         ("Copy Suppression: Comprehensively Understanding a Attention Head",
          "Copy Suppression: Comprehensively Understanding an Attention Head"),
         ("Undrestanding Addition in Transformer", "Understanding Addition in Transformers"),
+        # two of the title's words written as one: found before the word check, "not titled" after it
+        ("Transformer Feedforward Layers Are Key-Value Memories",
+         "Transformer Feed-Forward Layers Are Key-Value Memories"),
+        ("Eliciting Latent Predictions from Transformers with the TunedLens",
+         "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
     ],
 )
 def test_a_misspelled_title_still_finds_its_paper(commands: Commands, query: str, title: str) -> None:

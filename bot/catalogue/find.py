@@ -8,6 +8,7 @@ Universality", which is) is not an answer but the closest entries, for the reade
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -51,8 +52,14 @@ def _misspells(query: str, title: str) -> bool:
     the title's words: a whole-title ratio alone lets a long title carry a different word ("Steering Llama 3 via
     Contrastive Activation Addition", "Vision Language Models Represent Space and Time" are other papers)."""
     words = title.split()
-    return all(any(fuzz.ratio(typed, word) >= WORD_TYPO_AT for word in words)
-               for typed in query.split() if typed not in STOPWORDS)
+    typed = query.split()
+    # Two words written as one, or one as two, are the same words: "feedforward" for "Feed-Forward", "TunedLens"
+    # for "Tuned Lens", "Transformer Lens" for "TransformerLens". Exactly so: "Llama 3" must not join into a near
+    # spelling of "llama2".
+    joined = {a + b for a, b in itertools.pairwise(words)}
+    split = {i for pair in range(len(typed) - 1) if typed[pair] + typed[pair + 1] in words for i in (pair, pair + 1)}
+    return all(i in split or word in joined or any(fuzz.ratio(word, near) >= WORD_TYPO_AT for near in words)
+               for i, word in enumerate(typed) if word not in STOPWORDS)
 
 
 def _words(text: str) -> set[str]:
