@@ -273,6 +273,7 @@ def test_a_letter_or_two_never_names_a_paper(commands: Commands, query: str) -> 
     "query",
     [
         "Steering Llama 3 via Contrastive Activation Addition",
+        "Steering Llama3 via Contrastive Activation Addition",  # "llama3" is a near spelling of "llama"
         "Vision Language Models Represent Space and Time",
         "Interpretability in the wild: a circuit for indirect object identification in GPT-2 medium",
         "Sparse Autoencoders Find Highly Interpretable Features in Protein Language Models",

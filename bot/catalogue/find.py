@@ -31,6 +31,7 @@ _CITATION = re.compile(r"\s*(?:[(\[][^()\[\]]*\b(?:19|20)\d\d[a-z]?\s*[)\]]|,[^,
                        r"|,?\s*arxiv\s*:\s*\S+)[\s.]*$", re.IGNORECASE)
 # ...and its head: "Meng et al., ", "Meng et al. (2022). ", "Elhage et al. 2021: ".
 _CITED_AUTHORS = re.compile(r"^[^,.:]{1,60}\bet al\.?\s*(?:\(?(?:19|20)\d\d[a-z]?\)?)?\s*[,.:]\s*", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+")  # in a title: "Llama 2", "GPT-4", "Claude 3 Sonnet"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ def _misspells(query: str, title: str) -> bool:
     """Could the folded `query` be the folded `title` mistyped? Each word typed must be a near spelling of one of
     the title's words: a whole-title ratio alone lets a long title carry a different word ("Steering Llama 3 via
     Contrastive Activation Addition", "Vision Language Models Represent Space and Time" are other papers)."""
+    if not set(_NUMBER.findall(query)) <= set(_NUMBER.findall(title)):
+        return False  # a number is no typo: "Steering Llama3 ..." is not "Steering Llama 2 ..."
     words = title.split()
     typed = query.split()
     # Two words written as one, or one as two, are the same words: "feedforward" for "Feed-Forward", "TunedLens"
