@@ -119,7 +119,8 @@ def _create_engine(url: str, **options: object) -> Engine:
     except (ArgumentError, NoSuchModuleError, ValueError, TypeError) as exc:
         raise ConfigError(errors.bad_database_url(f"cannot be used ({type(exc).__name__})")) from None
     except ImportError as exc:  # postgresql+asyncpg://, postgresql+psycopg2://: a driver that is not installed
-        raise ConfigError(errors.bad_database_url(f"names a driver that is not installed ({exc.name})")) from None
+        raise ConfigError(errors.bad_database_url(f"names a driver that is not installed ({exc.name or exc})")) \
+            from None
 
 
 class Database:

@@ -98,14 +98,15 @@ class PaperStore(FeedStates):
                     continue  # another process learned it at the same moment (and marks the paper)
                 # A paper stored before the list's entry was known to be it (a crosspost read before the listing
                 # that told us) is that entry: listed, as if the feeds had come in the other order.
-                open_ids = list(conn.execute(select(schema.papers.c.id)
-                                             .where(schema.papers.c.arxiv_id == ident)
-                                             .where(schema.papers.c.status == "candidate")).scalars())
                 conn.execute(update(schema.papers)
-                             .where(schema.papers.c.arxiv_id == ident)
-                             .where(schema.papers.c.status.in_(("seen", "candidate")))
+                             .where(schema.papers.c.arxiv_id == ident).where(schema.papers.c.status == "seen")
                              .values(status="listed", status_at=now, listed_entry=entry_id))
-                for paper_id in open_ids:
+                # Those the update itself moved (a vote deciding one at this moment keeps its decision).
+                for paper_id in conn.execute(update(schema.papers)
+                                             .where(schema.papers.c.arxiv_id == ident)
+                                             .where(schema.papers.c.status == "candidate")
+                                             .values(status="listed", status_at=now, listed_entry=entry_id)
+                                             .returning(schema.papers.c.id)).scalars().all():
                     _close_as_listed(conn, paper_id, entry_id, now)
 
     # ------------------------------------------------------------------ papers
