@@ -97,8 +97,6 @@ async def test_only_standing_maintainer_votes_count(fake: FakeDiscord, bot: Bot)
     assert await react(user_id=ALICE) == "counted"
     edit = await fake.wait_for("PATCH", rf"{POSTS}/{message_id}")
     assert embed_of(edit.json)["title"].startswith("✅ Added")
-    while not bot.votes.outcomes.empty():
-        print("LEFT", bot.votes.outcomes.get_nowait())
 
 
 @pytest.mark.parametrize("settings_overrides", [{"approvals_needed": 2}])
