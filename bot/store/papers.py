@@ -179,8 +179,10 @@ class PaperStore(FeedStates):
         except IntegrityError:
             if budget is not None:
                 budget.held_back.clear()
-            # The best first, so a budget still goes to them; the results in the rows' order.
-            order = sorted(range(len(rows)), key=lambda n: -float(rows[n][1].get("score", 0.0)))
+            # The best first, so a budget still goes to them (a tie to the smaller canonical id, as in the batch);
+            # the results in the rows' order.
+            order = sorted(range(len(rows)), key=lambda n: (-float(rows[n][1].get("score", 0.0)),
+                                                            str(rows[n][1].get("canonical_id", ""))))
             results: dict[int, tuple[StoredPaper | None, bool]] = {}
             for n in order:
                 keys, values, item_id = rows[n]
