@@ -227,6 +227,10 @@ class _FeedsReader:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             self.problem(node, f"bad URL {url!r}: expected http:// or https:// with a host")
             return None
+        if any(char.isspace() or not char.isprintable() for char in url):
+            # "http://x y/" loaded, then failed every poll with "cannot resolve x y", far from this line.
+            self.problem(node, f"bad URL {url!r}: no spaces or control characters (write a space in a query as %20)")
+            return None
         return url
 
     def integer(self, node: yaml.Node, key: str, minimum: int, maximum: int) -> int | None:

@@ -94,6 +94,9 @@ def test_every_problem_is_reported_with_its_line(tmp_path):
             "    kind: rss",
             "    url: https://example.org/feed",
             "    interval_minutes: 6000000000",          # 29: overflowed the scheduler's dates on every poll
+            "  - name: spaced",
+            "    kind: rss",
+            '    url: "http://x y/feed"',                # 32: accepted, then "cannot resolve x y" on every poll
             "",
         ]),
     )
@@ -109,6 +112,7 @@ def test_every_problem_is_reported_with_its_line(tmp_path):
         22: "enabled must be true or false",
         25: "bad URL 'http://127.0.0.1:99999/feed': Port out of range 0-65535",
         29: "interval_minutes must be at most 43,200, not 6,000,000,000",
+        32: "bad URL 'http://x y/feed': no spaces or control characters",
     }
     for line, text in expected.items():
         assert any(p.startswith(f"{path}:{line}: ") and text in p for p in problems), (line, problems)
