@@ -251,10 +251,11 @@ async def test_one_site_down_among_answering_ones_is_still_recorded(
 
 async def test_a_link_httpx_cannot_read_is_a_failing_link_not_a_failed_check(
         tmp_path: Path, site: LinkSite, fetcher: Fetcher, store: LinkStore) -> None:
-    """A host no IDNA allows (real sites have them: http://☃.net) or a URL over 64 kB made httpx raise InvalidURL,
-    which is no HTTPError: it ended the whole check, and the weekly job recorded nothing for any link."""
+    """A host no IDNA allows (real sites have them: http://☃.net) made httpx raise InvalidURL, which is no
+    HTTPError: it ended the whole check, and the weekly job recorded nothing for any link. (A URL over 64 kB did
+    too; the catalogue now keeps links of at most 2,000 characters.)"""
     directory = write_list(tmp_path / "list", site, ("/ok", "/gone"))
-    odd = ["http://☃.example/", site.url("/ok?" + "q" * 70_000)]
+    odd = ["http://☃.example/", "http://a\u00ad\u200b.example/"]
     with (directory / "probing.yaml").open("a") as yaml_file:
         for number, url in enumerate(odd):
             yaml_file.write(f"    - id: odd-{number}\n      title: Odd link {number}\n      links:\n"
@@ -265,4 +266,4 @@ async def test_a_link_httpx_cannot_read_is_a_failing_link_not_a_failed_check(
     assert sorted(h.url for h in report.failing) == sorted([site.url("/gone"), *odd])
     errors = {h.url: h.state.last_error for h in report.failing}
     assert errors["http://☃.example/"].startswith("invalid URL: Invalid IDNA hostname")
-    assert errors[odd[1]] == "invalid URL: URL too long"
+    assert errors[odd[1]].startswith("invalid URL: ")
