@@ -284,6 +284,19 @@ async def test_an_arxiv_link_with_an_endless_archive_name_is_no_arxiv_id(parts, 
     assert len(by_title(intake)) == 2
 
 
+async def test_an_unclosed_comment_at_the_end_of_a_post_costs_no_time(parts, feed_server) -> None:
+    """feedparser's sanitiser searched for the end of an unclosed comment from every "--" after it to the end of
+    the field: a post ending in "<!--" and 180 kB of "-- " held the poll past its deadline (5 MB, the fetcher's
+    cap: for hours), with every other feed waiting for the one thread that processes them."""
+    intake: Intake = parts["intake"]
+    forum = (FEEDS_DIR / "lesswrong-frontpage.xml").read_text(encoding="utf-8")
+    end_of_post = forum.index("]]></description>", forum.index("<![CDATA[Published on"))
+    body = forum[:end_of_post] + "<!--" + "-- " * 60_000 + forum[end_of_post:]
+    report = await intake.poll_feed(served(feed_server, "unclosed", body.encode(), "forum_rss"))
+    assert report.status == "ok", report.error
+    assert report.new == forum.count("<item>")
+
+
 # --------------------------------------------------------------------------- 9. title dedupe and arXiv ids
 
 

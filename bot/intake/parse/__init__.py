@@ -38,6 +38,9 @@ from bot.intake.parse._generic import read_generic
 from bot.intake.parse._html import repair_mojibake, strip_html
 from bot.intake.parse._paper import MAX_ABSTRACT_CHARS, REPLACEMENT_TYPES, Paper, ParseResult
 from bot.intake.parse._repair import mend
+from bot.intake.parse._sanitizer import install as _linear_sanitizer
+
+_linear_sanitizer()  # feedparser's unclosed-comment search, made linear (see _sanitizer)
 
 __all__ = ["MAX_ABSTRACT_CHARS", "REPLACEMENT_TYPES", "Paper", "ParseResult", "defuse", "parse_feed", "repair_mojibake",
            "strip_html"]
