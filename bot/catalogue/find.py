@@ -26,9 +26,10 @@ CLOSEST = 5
 TYPO_AT = 90  # token_sort_ratio of a whole title, with a margin over the next title
 WORD_TYPO_AT = 80  # ...and every word typed (but "a", "of"...) at least this close to one of the title's words
 MIN_TITLE_WORD = 4  # the longest word of a query that names a paper by its title words has this many letters
-# A reference's tail: "(Nanda et al., 2023)", "[ICLR 2023]", "(2023)", ", NeurIPS 2022", "arXiv:2202.05262".
+# A reference's tail: "(Nanda et al., 2023)", "[ICLR 2023]", "(2023)", ", NeurIPS 2022", " 2023",
+# "arXiv:2202.05262".
 _CITATION = re.compile(r"\s*(?:[(\[][^()\[\]]*\b(?:19|20)\d\d[a-z]?\s*[)\]]|,[^,]*\b(?:19|20)\d\d[a-z]?"
-                       r"|,?\s*arxiv\s*:\s*\S+)[\s.]*$", re.IGNORECASE)
+                       r"|\s(?:19|20)\d\d[a-z]?|,?\s*arxiv\s*:\s*\S+)[\s.]*$", re.IGNORECASE)
 # ...and its head: "Meng et al., ", "Meng et al. (2022). ", "Elhage et al. 2021: ".
 _CITED_AUTHORS = re.compile(r"^[^,.:]{1,60}\bet al\.?\s*(?:\(?(?:19|20)\d\d[a-z]?\)?)?\s*[,.:]\s*", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+")  # in a title: "Llama 2", "GPT-4", "Claude 3 Sonnet"
