@@ -685,6 +685,21 @@ def test_render_the_awesome_style_to_stdout_or_a_file(capsys, catalogue_dir: Pat
     assert "is up to date" in out
 
 
+def test_a_stale_rendered_file_names_the_command_that_rewrites_that_file(capsys, catalogue_dir: Path,
+                                                                         tmp_path: Path) -> None:
+    """`render --style awesome` alone writes to standard output: the hint for a stale --output file must name it."""
+    target = tmp_path / "awesome readme.md"
+    target.write_text("# old\n")
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "render", "--style", "awesome", "--output",
+                       str(target), "--check")
+    assert code == 1
+    assert f"run `interp-bot render --style awesome --output '{target}'`" in err
+    assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--style", "awesome", "--output",
+               str(target))[0] == 0
+    assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--style", "awesome", "--output",
+               str(target), "--check")[0] == 0
+
+
 def test_a_dotenv_not_saved_as_utf8_is_named_in_one_line(capsys, catalogue_dir: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -137,8 +138,10 @@ def render(args: argparse.Namespace, settings: Settings) -> int:
         if service.is_current(target, args.style):
             print(f"{target} is up to date")
             return EXIT_OK
+        # The command that rewrites this very file: `render --style awesome` alone writes to standard output.
         style = " --style awesome" if args.style == "awesome" else ""
-        print(f"{target} is stale: run `interp-bot render{style}`", file=sys.stderr)
+        place = f" --output {shlex.quote(str(target))}" if args.output else ""
+        print(f"{target} is stale: run `interp-bot render{style}{place}`", file=sys.stderr)
         return EXIT_FAIL
     try:
         changed = service.render(target, args.style)
