@@ -79,6 +79,8 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
             topic_match = _TOPIC_OPTION.search(" " + request.args)
             topic = topic_match.group(1) if topic_match else None
             rest = _TOPIC_OPTION.sub("", " " + request.args).strip().lstrip("#")
+            if re.search(r"(^|\s)--topic=?$", rest):  # `approve 12 --topic`: the number is there, the slug is not
+                return commands.usage(kind, "--topic needs a topic slug (see `topics`)")
             if not re.fullmatch(r"[0-9]+", rest):  # ASCII: "²" passes str.isdigit() but int() refuses it
                 return commands.usage(kind, f"{kind} needs a candidate number")
             platform = request.actor.platform if request.actor else "console"

@@ -72,3 +72,14 @@ def test_a_vote_that_changes_nothing_says_why(curated: tuple[Curation, Commands]
     again = commands.execute(f"vote 👍 {paper_id}", actor=alice)
     assert (again.title, again.text) == (f"Nothing changed for candidate #{paper_id}",
                                          "already counted: 1 of 2 approvals, 0 of 1 rejections")
+
+
+@pytest.mark.parametrize("line", ["approve {id} --topic", "approve {id} --topic="])
+def test_a_topic_option_without_its_slug_says_so(line: str, curated: tuple[Curation, Commands]) -> None:
+    """`approve 12 --topic` answered "approve needs a candidate number", with the number right there."""
+    curation, commands = curated
+    paper_id = add_candidate(curation.db, 1)
+    at_the_console = Actor(platform="console", user_id="console", is_maintainer=True)
+    reply = commands.execute(line.format(id=paper_id), actor=at_the_console)
+    assert reply.title == "--topic needs a topic slug (see `topics`)"
+    assert reply.kind == "usage"
