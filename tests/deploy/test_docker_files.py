@@ -197,6 +197,25 @@ def test_env_example_documents_every_setting_with_secrets_empty() -> None:
             assert lines[above].startswith("#"), f"line {number + 1} ({line}) has no comment"
 
 
+def test_readme_configuration_table_names_every_setting() -> None:
+    """docs/operations.md: ".env.example has every setting ...; the README has the same table". A row may shorten a
+    name that shares the row's previous one: `INTERP_BOT_DISCORD_MAINTAINER_ROLE_IDS`, `..._USER_IDS`."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    named: set[str] = set()
+    for row in table.splitlines():
+        full = ""
+        for name in re.findall(r"`((?:\.\.\.)?[A-Z][A-Z0-9_]+|\.\.\._[A-Z0-9_]+)`", row):
+            if name.startswith("..."):
+                cuts = [full[:i] for i, char in enumerate(full) if char == "_"]
+                named.update(cut + name[3:] for cut in cuts)
+            else:
+                full = name
+                named.add(name)
+    missing = [env_name(field) for field in Settings.model_fields if env_name(field) not in named]
+    assert not missing, f"the README's configuration table lacks {missing}"
+
+
 def test_env_example_values_are_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     """Copying the example to .env changes nothing until the operator edits it."""
     monkeypatch.delenv("INTERP_BOT_DATABASE_URL", raising=False)
