@@ -162,6 +162,10 @@ CAA = "Steering Llama 2 via Contrastive Activation Addition"
         ("“2202.05262”", "Locating and Editing Factual Associations in GPT"),
         ("(https://arxiv.org/abs/2202.05262).", "Locating and Editing Factual Associations in GPT"),
         ("doi 10.1145/3639372", "Explainability for Large Language Models: A Survey"),
+        # the DOI an ACL paper prints, for the Anthology page the list links
+        ("10.18653/v1/2023.acl-long.893", "Analyzing Transformers in Embedding Space"),
+        ("https://doi.org/10.18653/v1/2023.findings-acl.895",
+         "On the Expressivity Role of LayerNorm in Transformers' Attention"),
         # as arXiv prints it: "Cite as:" on the abstract page, and down the margin of the PDF
         ("arXiv:2303.08112 [cs.LG]", "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
         ("arXiv:2202.05262v5 [cs.CL] 13 Jan 2023", "Locating and Editing Factual Associations in GPT"),

@@ -41,6 +41,7 @@ _ARXIV_BARE = re.compile(rf"{_ARXIV_ID}(?:\.pdf)?", re.IGNORECASE)
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
 _ACL_PATH = re.compile(r"^/(?P<id>\d{4}\.[a-z0-9-]+\.\d+|[A-Z]\d{2}-\d{4})(?:\.pdf)?/?$", re.IGNORECASE)
 _ACL_BARE = re.compile(r"\d{4}\.[a-z0-9-]+\.\d+|[A-Z]\d{2}-\d{4}", re.IGNORECASE)
+_ACL_DOI = re.compile(r"10\.18653/v1/(\d{4}\.[a-z0-9-]+\.\d+|[a-z]\d{2}-\d{4})")  # lower-cased already
 # OpenReview note ids are short runs of letters, digits, '-' and '_': only ever looked up as a whole query.
 _OPENREVIEW_BARE = re.compile(r"[A-Za-z0-9_-]{8,14}")
 _URL = re.compile(r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:[/?#]\S*)?$", re.IGNORECASE)
@@ -122,6 +123,10 @@ def doi_keys(doi: str) -> set[Key]:
     ident = arxiv_id(doi)
     if ident:
         keys.add(("arxiv", ident))
+    # The ACL Anthology's DOIs are its ids under 10.18653/v1/: the DOI a paper prints names the page the list links.
+    acl = _ACL_DOI.fullmatch(doi.removesuffix("/"))
+    if acl:
+        keys.add(("acl", acl.group(1)))
     return keys
 
 
