@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -698,6 +699,19 @@ def test_a_stale_rendered_file_names_the_command_that_rewrites_that_file(capsys,
                str(target))[0] == 0
     assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--style", "awesome", "--output",
                str(target), "--check")[0] == 0
+
+
+def test_a_console_vote_line_without_its_number_gets_the_votes_usage(capsys, catalogue_dir: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`:white_check_mark:` alone (or `:x: twelve`) answered "Unknown command" and the whole help."""
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    make_database(capsys, catalogue_dir, url)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(":white_check_mark:\n:x: twelve\n"))
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--db", url, "console")
+    assert code == 0
+    assert "Unknown command" not in out
+    assert out.count("vote needs an emoji and a candidate number") == 2
+    assert "Usage: `vote EMOJI ID [--remove]`" in out
 
 
 def test_a_dotenv_not_saved_as_utf8_is_named_in_one_line(capsys, catalogue_dir: Path, tmp_path: Path,

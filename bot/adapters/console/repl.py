@@ -6,6 +6,7 @@ Runs without any chat account, token or network: `interp-bot console`.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
@@ -95,7 +96,10 @@ class _CurationLines:
         if " ".join(line.lower().split()) in {f"help {word}" for word in QUIT_WORDS}:  # the banner names it
             return Reply(title="help: quit", kind="usage",
                          text="`quit` (or `exit`, `:q`, Ctrl-D) ends the console session.")
-        return self._commands.execute(emoji_vote_line(line) or line, actor=actor)
+        vote = emoji_vote_line(line)
+        if vote is None and re.match(r":[\w+\-]+:(\s|$)", line.strip()):  # `:x:` with no number, or a word for it:
+            vote = f"vote {line.strip()}"  # the vote's own usage, not "Unknown command" and the whole help
+        return self._commands.execute(vote or line, actor=actor)
 
 
 def run_console(settings: Settings) -> int:
