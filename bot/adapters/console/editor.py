@@ -57,8 +57,17 @@ class CommandCompleter(Completer):
                     yield Completion(other, start_position=-len(rest))
 
 
+class LineHistory(FileHistory):
+    """~/.interp_bot_history without blank lines (an Enter on nothing, or on spaces, said nothing worth recalling),
+    nor a line just like the one before it."""
+
+    def append_string(self, string: str) -> None:
+        if string.strip() and string != next(iter(self.get_strings()[-1:]), None):
+            super().append_string(string)
+
+
 def line_editor(commands: Commands, *, history: Path = HISTORY_FILE, input: Input | None = None,
                 output: Output | None = None) -> PromptSession[str]:
     """A prompt with history and completion (`input`/`output` default to the terminal)."""
-    return PromptSession(history=FileHistory(str(history)), completer=CommandCompleter(commands),
+    return PromptSession(history=LineHistory(str(history)), completer=CommandCompleter(commands),
                          complete_while_typing=False, input=input, output=output)

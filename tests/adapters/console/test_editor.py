@@ -58,3 +58,18 @@ async def test_tab_completes_and_up_recalls_the_history_file(commands: Commands,
         keys.send_text("\x1b[A\r")  # Up arrow, Enter: the line again
         assert await answer == "topic sparse-coding"
     assert "+topic sparse-coding" in history.read_text()
+
+
+async def test_blank_and_repeated_lines_are_not_kept_in_the_history(commands: Commands, tmp_path: Path) -> None:
+    """An Enter on spaces was saved, so Up recalled blank lines before the last command."""
+    history = tmp_path / ".interp_bot_history"
+    with create_pipe_input() as keys:
+        session = line_editor(commands, history=history, input=keys, output=DummyOutput())
+        for line in ("topics", "   ", "topics", ""):
+            answer = asyncio.create_task(session.prompt_async("interp> "))
+            keys.send_text(line + "\r")
+            assert await answer == line
+        answer = asyncio.create_task(session.prompt_async("interp> "))
+        keys.send_text("\x1b[A\r")  # Up arrow, Enter: the last command, not the blank lines after it
+        assert await answer == "topics"
+    assert [line for line in history.read_text().splitlines() if line.startswith("+")] == ["+topics"]
