@@ -501,6 +501,14 @@ def test_status_creates_nothing(capsys, catalogue_dir: Path, tmp_path: Path) -> 
     assert code == 1
     assert f"no database at {missing}/x.db" in err
     assert not (tmp_path / "nonexistent").exists()
+    # A monitor reading `status --json` gets the problem as JSON, not an empty output.
+    code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{missing}/x.db", "status",
+                         "--json")
+    assert code == 1
+    data = json.loads(out)
+    assert data["problem"].startswith(f"no database at {missing}/x.db")
+    assert data["database"] == {"url": f"sqlite:///{missing}/x.db", "schema": None}
+    assert not (tmp_path / "nonexistent").exists()
 
 def test_paper_json_has_the_documented_shape(capsys, catalogue_dir: Path) -> None:
     code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "paper", "arXiv:2312.06681", "--json")

@@ -14,7 +14,7 @@ from bot.app import App, configured_adapters
 from bot.chat.text import render_text
 from bot.cli import output
 from bot.cli.dry_run import dry_run_database
-from bot.errors import ConfigError
+from bot.errors import ConfigError, InterpBotError
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -282,7 +282,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:
-    app = App(settings, feeds="unused", read_only=True)  # status looks; it creates and migrates nothing
+    try:
+        app = App(settings, feeds="unused", read_only=True)  # status looks; it creates and migrates nothing
+    except InterpBotError as exc:
+        if args.json:  # a monitor parses what it is given: the problem as JSON too, beside the line on stderr
+            from bot.store.db import safe_url
+
+            output.print_json({"problem": str(exc), "database": {"url": safe_url(settings.database_url),
+                                                                 "schema": None}})
+        raise
     try:
         data = output.status_json(app, configured_adapters(settings))
     finally:
