@@ -227,9 +227,11 @@ class _FeedsReader:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             self.problem(node, f"bad URL {url!r}: expected http:// or https:// with a host")
             return None
-        if any(char.isspace() or not char.isprintable() for char in url):
-            # "http://x y/" loaded, then failed every poll with "cannot resolve x y", far from this line.
-            self.problem(node, f"bad URL {url!r}: no spaces or control characters (write a space in a query as %20)")
+        # "http://x y/" loaded, then failed every poll with "cannot resolve x y", far from this line. A space in the
+        # path or query is sent as %20 (an arXiv API query is readily written "all:\"sparse autoencoder\""), but
+        # none in the host, and no control character anywhere.
+        if any(char.isspace() for char in parts.netloc) or any(not char.isprintable() for char in url):
+            self.problem(node, f"bad URL {url!r}: no spaces in its host or control characters")
             return None
         return url
 

@@ -112,7 +112,7 @@ def test_every_problem_is_reported_with_its_line(tmp_path):
         22: "enabled must be true or false",
         25: "bad URL 'http://127.0.0.1:99999/feed': Port out of range 0-65535",
         29: "interval_minutes must be at most 43,200, not 6,000,000,000",
-        32: "bad URL 'http://x y/feed': no spaces or control characters",
+        32: "bad URL 'http://x y/feed': no spaces in its host or control characters",
     }
     for line, text in expected.items():
         assert any(p.startswith(f"{path}:{line}: ") and text in p for p in problems), (line, problems)
@@ -162,3 +162,20 @@ def test_a_feed_name_longer_than_the_store_keeps_is_refused_with_its_line(tmp_pa
         load_feeds(path)
     assert caught.value.problems == (f"{path}:5: feed name 'arxiv-xxxxxxxxxxxxxx'... has 101 characters (at most 100)",)
     assert load_feeds(write(tmp_path, path.read_text().replace(name, name[:100]))).feed(name[:100]) is not None
+
+
+async def test_a_space_in_a_feeds_query_is_sent_as_percent_20_not_refused(tmp_path, parts, feed_server):
+    """The check for "http://x y/" refused any space, though httpx sends one in a path or query as %20 and arXiv's
+    API reads it: an arXiv query written as its manual writes one (`abs:"sparse autoencoder"`) no longer loaded."""
+    from bot.intake.poll import Intake
+
+    intake: Intake = parts["intake"]
+    url = feed_server.serve("query", (REPO / "tests/data/feeds/lesswrong-frontpage.xml").read_bytes())
+    path = write(tmp_path, f"feeds:\n  - name: spaced-query\n    kind: forum_rss\n"
+                           f"    url: '{url}?search_query=abs:\"sparse autoencoder\" AND cat:cs.CL'\n")
+    spec = load_feeds(path).feed("spaced-query")
+    assert spec is not None
+    report = await intake.poll_feed(spec)
+    assert report.status == "ok", report.error
+    assert feed_server.requests_to("/served/query")[-1].path.endswith(
+        "?search_query=abs:%22sparse%20autoencoder%22%20AND%20cat:cs.CL")
