@@ -117,11 +117,15 @@ class Intake:
         # A dry run stores nothing, so the day's budget in the database does not see what its earlier feeds would
         # have put forward: counted here, for the feeds after them (they are processed one at a time).
         self._dry_run_candidates = 0
+        # ...and nor does the store hold the papers they would have stored: a paper two feeds carry (an arXiv query
+        # and a listing) is merged into the first one's, not a new candidate of each. Their keys, for the feeds after.
+        self._dry_run_claims: dict[str, tuple[int, str | None]] = {}
 
     async def poll(self, feeds: Iterable[FeedSpec], *, force: bool = False, dry_run: bool = False,
                    on_report: Callable[[FeedReport], None] | None = None) -> list[FeedReport]:
         """Poll feeds concurrently (the fetcher keeps arXiv's one-at-a-time rule); never raises for a feed."""
         self._dry_run_candidates = 0
+        self._dry_run_claims = {}
 
         async def one(feed: FeedSpec) -> FeedReport:
             report = await self.poll_feed(feed, force=force, dry_run=dry_run)
@@ -271,7 +275,7 @@ class Intake:
         )
         if dry_run:
             report = _dry_run_report(report, rows, budget.limit - self.store.candidates_since(budget.since)
-                                     - self._dry_run_candidates, self.store.stored(key_sets))
+                                     - self._dry_run_candidates, self.store.stored(key_sets, self._dry_run_claims))
             self._dry_run_candidates += report.candidates
             return report
         if learned:

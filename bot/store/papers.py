@@ -137,13 +137,28 @@ class PaperStore(FeedStates):
             owners.update((key, (paper_id, arxiv)) for key, paper_id, arxiv in found)
         return owners
 
-    def stored(self, key_sets: Sequence[Iterable[str]]) -> list[bool]:
+    def stored(self, key_sets: Sequence[Iterable[str]],
+               claimed: dict[str, tuple[int, str | None]] | None = None) -> list[bool]:
         """For each paper's keys, whether `record_batch` would merge it into a paper stored already (another feed's
-        copy) rather than store it as new: what a dry run needs to tell new candidates from papers known before."""
-        key_lists = [list(keys) for keys in key_sets]
+        copy) or into one before it in the same batch, rather than store it as new: what a dry run needs to tell
+        new candidates from papers known before. `claimed`: the keys of the papers a dry run's earlier feeds would
+        have stored (they store nothing), added to here as `record_batch` would claim them."""
+        key_lists = [sorted(set(keys)) for keys in key_sets]
         with self.db.engine.connect() as conn:
             owners = self._owners(conn, sorted({k for keys in key_lists for k in keys}))
-        return [_compatible_owner(keys, owners) is not None for keys in key_lists]
+        claims: dict[str, tuple[int, str | None]] = {} if claimed is None else claimed
+        results = []
+        for keys in key_lists:
+            owners.update((k, claims[k]) for k in keys if k not in owners and k in claims)
+            if _compatible_owner(keys, owners) is not None:
+                results.append(True)
+                continue
+            arxiv = next((k.removeprefix("arxiv:") for k in keys if k.startswith("arxiv:")), None)
+            new = {k: (-1, arxiv) for k in keys if k not in owners}  # as record_batch claims a new paper's keys
+            owners.update(new)
+            claims.update(new)
+            results.append(False)
+        return results
 
     def item_seen(self, feed: str, item_id: str) -> bool:
         with self.db.engine.connect() as conn:

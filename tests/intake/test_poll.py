@@ -269,6 +269,20 @@ async def test_a_dry_run_does_not_count_papers_stored_from_another_feed_as_new_c
     real = await intake.poll_feed(again)
     assert (real.candidates, real.held_back) == (0, 0)
 
+async def test_a_dry_run_counts_a_paper_two_of_its_feeds_carry_once(parts, feed_server: FeedServer) -> None:
+    """Two feeds with the same papers (an arXiv query and a listing share the day's papers), none stored yet: the
+    poll stores each paper once, from whichever feed comes first, and puts it forward once. The dry run stores
+    nothing, so only the papers a real poll had stored before counted as known, and today's were promised twice."""
+    intake = await budgeted_intake(parts, max_candidates_per_day=10)
+    feeds = [feed(feed_server, "arxiv-cs-cl", "/feeds/arxiv-listing-rss2-cs-cl.xml", "arxiv_rss"),
+             feed(feed_server, "arxiv-cs-cl-again", "/feeds/arxiv-listing-rss2-cs-cl.xml", "arxiv_rss")]
+    dry = await intake.poll(feeds, dry_run=True)
+    real = await intake.poll(feeds)
+    assert sum(r.candidates for r in real) == 3
+    assert sum(r.candidates for r in dry) == 3
+    assert sum(outcome == "candidate" for r in dry for _, _, outcome in r.scored) == 3
+
+
 def _tied_feed() -> bytes:
     """Two arXiv papers with the same title and abstract, so the same score; the higher id first."""
     entry = """<entry><id>http://arxiv.org/abs/{id}v1</id>
