@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from bot.intake.health import feed_health
 from bot.intake.poll import Intake
 from bot.intake.sources import FeedSpec
@@ -229,6 +231,41 @@ async def test_a_name_of_one_endless_word_costs_no_time(parts, feed_server) -> N
     stored = by_title(intake)
     assert stored["Sparse Autoencoders Find Highly Interpretable Directions in Language Models"].authors == (
         "Logan " + "R" * 92 + " …",)
+    assert len(stored) == 3
+
+
+@pytest.mark.parametrize("creator", [
+    "Logan " + "&#82;" * 60_000,  # one character each, as the parser reads them
+    "Logan " + ("R" * 60 + "<![CDATA[]]>") * 1_000,  # runs of 60 bytes, one run of text
+    "Logan " + ("R" * 60 + "<!---->") * 1_000,
+    "<![CDATA[Logan </dc:creator> " + "R" * 60_000 + "]]>",  # a closing tag that is text
+], ids=["references", "cdata", "comments", "closing-in-cdata"])
+async def test_a_name_of_one_endless_word_written_in_pieces_costs_no_time(parts, feed_server, creator) -> None:
+    """feedparser's e-mail pattern reads an author's text: 60,000 "&#82;", or runs of 60 letters split by empty
+    CDATA sections or comments, were one 60,000-letter word to it (12 s each; 200,000: minutes), past the poll's
+    deadline, with every feed after it waiting for the one thread that processes them."""
+    intake: Intake = parts["intake"]
+    real = (FEEDS_DIR / "lesswrong-frontpage.xml").read_text(encoding="utf-8")
+    body = real.replace("<dc:creator><![CDATA[Logan Riggs]]></dc:creator>", f"<dc:creator>{creator}</dc:creator>")
+    report = await intake.poll_feed(served(feed_server, "endless-pieces", body.encode(), "forum_rss"))
+    assert report.status == "ok", report.error
+    stored = by_title(intake)
+    assert stored["Sparse Autoencoders Find Highly Interpretable Directions in Language Models"].authors[0].startswith(
+        "Logan RRRR")
+    assert len(stored) == 3
+
+
+async def test_a_post_full_of_author_tags_never_closed_costs_no_time(parts, feed_server) -> None:
+    """60,000 "<author>" in one post's HTML, never closed: nothing in it may read the rest of the feed once per
+    tag (a repair that looked for each one's closing tag did: 9 s for 600 kB)."""
+    intake: Intake = parts["intake"]
+    real = (FEEDS_DIR / "lesswrong-frontpage.xml").read_text(encoding="utf-8")
+    assert "<p>This is the first post" in real
+    body = real.replace("<p>This is the first post", "<p>" + "<author>x " * 60_000 + "This is the first post")
+    report = await intake.poll_feed(served(feed_server, "author-tags", body.encode(), "forum_rss"))
+    assert report.status == "ok", report.error
+    stored = by_title(intake)
+    assert stored["Concrete Open Problems in Mechanistic Interpretability: Introduction"].abstract.startswith("x x x ")
     assert len(stored) == 3
 
 

@@ -33,14 +33,14 @@ from bot.intake.parse import _fields as fields
 from bot.intake.parse._arxiv import is_arxiv_api_error, listing_error, read_arxiv_api, read_arxiv_listing
 from bot.intake.parse._defuse import defuse
 from bot.intake.parse._etree import FastDocument, read_arxiv_document
+from bot.intake.parse._feedparser_guards import install as _guard_feedparser
 from bot.intake.parse._forum import read_forum_post
 from bot.intake.parse._generic import read_generic
 from bot.intake.parse._html import repair_mojibake, strip_html
 from bot.intake.parse._paper import MAX_ABSTRACT_CHARS, REPLACEMENT_TYPES, Paper, ParseResult
 from bot.intake.parse._repair import mend
-from bot.intake.parse._sanitizer import install as _linear_sanitizer
 
-_linear_sanitizer()  # feedparser's unclosed-comment search, made linear (see _sanitizer)
+_guard_feedparser()  # two searches of feedparser's, quadratic in what a feed sends, made linear
 
 __all__ = ["MAX_ABSTRACT_CHARS", "REPLACEMENT_TYPES", "Paper", "ParseResult", "defuse", "parse_feed", "repair_mojibake",
            "strip_html"]
