@@ -194,6 +194,12 @@ async def test_a_failed_run_of_a_recorded_job_shows_in_status(tmp_path: Path) ->
         at = shown.index("Jobs        1 FAILED at their last run")
         assert shown[at + 1].startswith("  links  failed ")
         assert "no site answered" in shown[at + 1]
+        # A platform taken out of the configuration: its publish job's last failure is no longer shown.
+        from bot.store.jobs import JobRunStore
+
+        JobRunStore(app.database).record("publish:slack", app.database.now(), "not_in_channel")
+        assert "publish:slack" not in [run["name"] for run in status_json(app, ["console"])["jobs"]]
+        assert "publish:slack" in [run["name"] for run in status_json(app, ["console", "slack"])["jobs"]]
     finally:
         scheduler.shutdown(wait=False)
         await app.stop()

@@ -305,7 +305,7 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
         "links": None if app.catalogue.problem else links_counts_json(app),
         # The last run of each scheduled job that records one (the GitHub round is under `github`): `problem` is
         # null when it did all it had to.
-        "jobs": jobs_json(app),
+        "jobs": jobs_json(app, adapters_configured),
 
         # Approvals decided but not yet in the catalogue (a crash, or an error `decide` and `run` retry).
         "approvals_unfinished": unfinished,
@@ -319,12 +319,18 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
     return data
 
 
-def jobs_json(app: App) -> list[dict[str, Any]]:
-    from bot.github.publisher import LEASE
+# The jobs that record their last run (bot.scheduler: `recorded=True`); publish:<platform> for each configured one.
+RECORDED_JOBS = ("digest", "expire", "links", "recover")
+
+
+def jobs_json(app: App, adapters_configured: list[str]) -> list[dict[str, Any]]:
+    """The last run of each job the configuration schedules: a job no longer scheduled (a platform taken out of the
+    configuration) would show its last failure for ever."""
     from bot.store.jobs import JobRunStore
 
+    scheduled = {*RECORDED_JOBS, *(f"publish:{platform}" for platform in adapters_configured)}
     return [{"name": run.name, "started_at": iso(run.started_at), "finished_at": iso(run.finished_at),
-             "problem": run.problem} for run in JobRunStore(app.database).all() if run.name != LEASE]
+             "problem": run.problem} for run in JobRunStore(app.database).all() if run.name in scheduled]
 
 
 def github_json(app: App) -> dict[str, Any] | None:
