@@ -136,6 +136,7 @@ def _candidates(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _lessons(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli import lessons_text
     from bot.intake.relevance.decisions import MAX_LESSONS
     from bot.store.curation import CurationStore
     from bot.store.db import Database
@@ -152,7 +153,7 @@ def _lessons(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"interp-bot: candidate #{paper_id} has no approval or rejection to learn from "
                       "(`interp-bot lessons` lists them)", file=sys.stderr)
                 return 1
-            change = output.lesson_change(lesson, forget, before, store.lessons(), MAX_LESSONS)
+            change = lessons_text.lesson_change(lesson, forget, before, store.lessons(), MAX_LESSONS)
             if args.json:
                 output.print_json(change)
             else:
@@ -162,9 +163,9 @@ def _lessons(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         database.close()
     if args.json:
-        output.print_json(output.lessons_json(lessons, MAX_LESSONS))
+        output.print_json(lessons_text.lessons_json(lessons, MAX_LESSONS))
     else:
-        sys.stdout.write(output.lessons_text(lessons, MAX_LESSONS))
+        sys.stdout.write(lessons_text.lessons_text(lessons, MAX_LESSONS))
     return 0
 
 
