@@ -27,7 +27,13 @@ from pydantic_settings import (
 
 from bot import errors
 from bot.errors import ConfigError
-from bot.settings_files import config_file_named, config_file_values, read_dotenv, readable_as_utf8
+from bot.settings_files import (
+    config_file_named,
+    config_file_values,
+    explicitly_empty,
+    read_dotenv,
+    readable_as_utf8,
+)
 
 SECRET_NAMES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "GITHUB_TOKEN")
 ENV_PREFIX = "INTERP_BOT_"
@@ -278,7 +284,8 @@ class Settings(BaseSettings):
         sources = [init_settings, env_settings, dotenv_settings]
         # An empty variable is unset (env_ignore_empty), except for a setting whose empty value is documented to
         # mean something: INTERP_BOT_GITHUB_README= leaves the repository's README alone.
-        if empty := _explicitly_empty(EMPTY_IS_A_VALUE, getattr(dotenv_settings, "env_file", ".env")):
+        variables = {name: env_name(name) for name in EMPTY_IS_A_VALUE}
+        if empty := explicitly_empty(variables, getattr(dotenv_settings, "env_file", ".env")):
             sources.insert(1, InitSettingsSource(settings_cls, init_kwargs=empty))
         # The config file may be named in .env as well as in the environment (.env.example lists it there).
         config_file = config_file_named(getattr(dotenv_settings, "env_vars", {}))
@@ -341,24 +348,6 @@ _DATABASE_URL_PARTS = re.compile(r"[\w+]+://(?:[^:/]*(?::(?P<password>[^@]*))?@)
 
 # Settings whose empty value is a value, not "unset" (README, .env.example: "empty leaves it alone").
 EMPTY_IS_A_VALUE = ("github_readme",)
-
-
-def _explicitly_empty(names: tuple[str, ...], env_files: Any) -> dict[str, str]:
-    """Those of `names` set to nothing: in the environment, or else in the `.env` file(s) the settings read (the
-    environment wins, then the last file, as for every setting). Names are compared whatever their case, as
-    pydantic-settings reads them."""
-    environ = {key.upper(): value for key, value in os.environ.items()}
-    files = [] if env_files is None else [env_files] if isinstance(env_files, str | os.PathLike) else env_files
-    dotenv: dict[str, str] = {}
-    for file in files:
-        dotenv.update(read_dotenv(Path(file), keep_empty=True))
-    empty = {}
-    for name in names:
-        variable = env_name(name)
-        value = environ[variable] if variable in environ else dotenv.get(variable)
-        if value is not None and not value.strip():
-            empty[name] = ""
-    return empty
 
 
 def _config_file(path: str) -> dict[str, Any]:

@@ -84,3 +84,20 @@ def did_you_mean(name: str, known: Any) -> str:
 
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
     return f" (did you mean {close[0]}?)" if close else ""
+
+
+def explicitly_empty(variables: Mapping[str, str], env_files: Any) -> dict[str, str]:
+    """Those settings (name -> its variable) set to nothing: in the environment, or else in the `.env` file(s) the
+    settings read (the environment wins, then the last file, as for every setting). Variables are compared
+    whatever their case, as pydantic-settings reads them."""
+    environ = {key.upper(): value for key, value in os.environ.items()}
+    files = [] if env_files is None else [env_files] if isinstance(env_files, str | os.PathLike) else env_files
+    dotenv: dict[str, str] = {}
+    for file in files:
+        dotenv.update(read_dotenv(Path(file), keep_empty=True))
+    empty = {}
+    for name, variable in variables.items():
+        value = environ[variable] if variable in environ else dotenv.get(variable)
+        if value is not None and not value.strip():
+            empty[name] = ""
+    return empty
