@@ -30,6 +30,10 @@ MIN_TITLE_WORD = 4  # the longest word of a query that names a paper by its titl
 # "arXiv:2202.05262".
 _CITATION = re.compile(r"\s*(?:[(\[][^()\[\]]*\b(?:19|20)\d\d[a-z]?\s*[)\]]|,[^,]*\b(?:19|20)\d\d[a-z]?"
                        r"|\s(?:19|20)\d\d[a-z]?|,?\s*arxiv\s*:\s*\S+)[\s.]*$", re.IGNORECASE)
+# A bare year is that tail only for a title without a year of its own: after "Circuits Updates - July 2024" on the
+# list, "Circuits Updates - July 2023" names another paper.
+_BARE_YEAR = re.compile(r"\s*(?:19|20)\d\d[a-z]?[\s.]*")
+_YEAR = re.compile(r"\b(?:19|20)\d\d[a-z]?\b")
 # ...and its head: "Meng et al., ", "Meng et al. (2022). ", "Elhage et al. 2021: ".
 _CITED_AUTHORS = re.compile(r"^[^,.:]{1,60}\bet al\.?\s*(?:\(?(?:19|20)\d\d[a-z]?\)?)?\s*[,.:]\s*", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+")  # in a title: "Llama 2", "GPT-4", "Claude 3 Sonnet"
@@ -114,7 +118,9 @@ class EntryFinder:
         if typo and (len(typo) == 1 or typo[0][1] - typo[1][1] >= 3) and _misspells(folded, typo[0][0]):
             return EntryMatch(self._entries[typo[0][2]], "typo")
         uncited = _CITED_AUTHORS.sub("", _CITATION.sub("", q))
-        if uncited != q and uncited and (titled := self.find(uncited)).entry is not None:
+        if uncited != q and uncited and (titled := self.find(uncited)).entry is not None and not (
+                (tail := _CITATION.search(q)) and _BARE_YEAR.fullmatch(tail.group(0))
+                and _YEAR.search(titled.entry.title)):
             return titled  # a title pasted with its reference: "... interpretability (Nanda et al., 2023)"
         words = _words(q)
         holders = set.intersection(*(self._title_words.get(w, set()) for w in words)) if words else set()
