@@ -722,6 +722,19 @@ def test_a_console_vote_line_without_its_number_gets_the_votes_usage(capsys, cat
     assert "Usage: `vote EMOJI ID [--remove]`" in out
 
 
+def test_a_console_vote_line_typed_as_the_emoji_itself_without_its_number_gets_the_votes_usage(
+        capsys, catalogue_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`✅ 12` votes (the help says the emoji itself works), but `✅` alone or `✅ twelve` answered "Unknown
+    command" and the whole help."""
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    make_database(capsys, catalogue_dir, url)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\u2705\n\u2705 twelve\n"))
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--db", url, "console")
+    assert code == 0
+    assert "Unknown command" not in out
+    assert out.count("vote needs an emoji and a candidate number") == 2
+
+
 def test_a_dotenv_not_saved_as_utf8_is_named_in_one_line(capsys, catalogue_dir: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

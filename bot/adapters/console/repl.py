@@ -96,8 +96,12 @@ class _CurationLines:
         if " ".join(line.lower().split()) in {f"help {word}" for word in QUIT_WORDS}:  # the banner names it
             return Reply(title="help: quit", kind="usage",
                          text="`quit` (or `exit`, `:q`, Ctrl-D) ends the console session.")
+        from bot.chat.emoji import unicode_name
+
         vote = emoji_vote_line(line)
-        if vote is None and re.match(r":[\w+\-]+:(\s|$)", line.strip()):  # `:x:` with no number, or a word for it:
+        words = line.split()
+        # `:x:` with no number, or a word for it, or the emoji itself (`✅`, as an emoji picker types it) so:
+        if vote is None and words and (re.match(r":[\w+\-]+:(\s|$)", line.strip()) or unicode_name(words[0])):
             vote = f"vote {line.strip()}"  # the vote's own usage, not "Unknown command" and the whole help
         return self._commands.execute(vote or line, actor=actor)
 
