@@ -334,6 +334,23 @@ async def test_an_unclosed_comment_at_the_end_of_a_post_costs_no_time(parts, fee
     assert report.new == forum.count("<item>")
 
 
+@pytest.mark.parametrize("style", ["url(" * 12_000, "R" * 30_000], ids=["url-openings", "one-word"])
+async def test_a_long_style_attribute_in_a_post_costs_no_time(parts, feed_server, style) -> None:
+    """feedparser's sanitiser searched a style attribute for url(...) and for what is not a declaration from every
+    position of a run neither ends (12,000 "url(": 6 s; a 30,000-letter word: 7 s; 5 MB, the fetcher's cap: hours),
+    past the poll's deadline, with every other feed waiting for the one thread that processes them."""
+    intake: Intake = parts["intake"]
+    real = (FEEDS_DIR / "lesswrong-frontpage.xml").read_text(encoding="utf-8")
+    assert "<p>This is the first post" in real
+    body = real.replace("<p>This is the first post", f'<p style="{style}">This is the first post')
+    report = await intake.poll_feed(served(feed_server, "long-style", body.encode(), "forum_rss"))
+    assert report.status == "ok", report.error
+    stored = by_title(intake)
+    assert stored["Concrete Open Problems in Mechanistic Interpretability: Introduction"].abstract.startswith(
+        "This is the first post")
+    assert len(stored) == 3
+
+
 # --------------------------------------------------------------------------- 9. title dedupe and arXiv ids
 
 

@@ -40,7 +40,7 @@ from bot.intake.parse._html import repair_mojibake, strip_html
 from bot.intake.parse._paper import MAX_ABSTRACT_CHARS, REPLACEMENT_TYPES, Paper, ParseResult
 from bot.intake.parse._repair import mend
 
-_guard_feedparser()  # two searches of feedparser's, quadratic in what a feed sends, made linear
+_guard_feedparser()  # three searches of feedparser's, quadratic in what a feed sends, made linear
 
 __all__ = ["MAX_ABSTRACT_CHARS", "REPLACEMENT_TYPES", "Paper", "ParseResult", "defuse", "parse_feed", "repair_mojibake",
            "strip_html"]
