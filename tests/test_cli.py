@@ -87,7 +87,8 @@ def test_render_check_passes_then_detects_staleness(capsys, catalogue_dir: Path)
     library.write_text(library.read_text().replace("title: baukit", "title: baukit 2"))
     code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "render", "--check")
     assert code == 1
-    assert "stale" in err
+    # The command that renders this catalogue: without --catalogue it would render the default one.
+    assert f"is stale: run `interp-bot --catalogue {catalogue_dir} render`" in err
     assert run(capsys, "--catalogue", str(catalogue_dir), "render")[0] == 0
     assert "**baukit 2**" in (catalogue_dir / "README.md").read_text()
     assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--check")[0] == 0
@@ -702,7 +703,7 @@ def test_a_stale_rendered_file_names_the_command_that_rewrites_that_file(capsys,
     code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "render", "--style", "awesome", "--output",
                        str(target), "--check")
     assert code == 1
-    assert f"run `interp-bot render --style awesome --output '{target}'`" in err
+    assert f"run `interp-bot --catalogue {catalogue_dir} render --style awesome --output '{target}'`" in err
     assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--style", "awesome", "--output",
                str(target))[0] == 0
     assert run(capsys, "--catalogue", str(catalogue_dir), "render", "--style", "awesome", "--output",

@@ -141,7 +141,8 @@ def render(args: argparse.Namespace, settings: Settings) -> int:
         # The command that rewrites this very file: `render --style awesome` alone writes to standard output.
         style = " --style awesome" if args.style == "awesome" else ""
         place = f" --output {shlex.quote(str(target))}" if args.output else ""
-        print(f"{target} is stale: run `interp-bot render{style}{place}`", file=sys.stderr)
+        source = f" --catalogue {shlex.quote(args.catalogue)}" if args.catalogue else ""  # this list, not the default
+        print(f"{target} is stale: run `interp-bot{source} render{style}{place}`", file=sys.stderr)
         return EXIT_FAIL
     try:
         changed = service.render(target, args.style)
