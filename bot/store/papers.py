@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store import schema
 from bot.store.db import Database, utc
 from bot.store.feeds import FeedStates
+from bot.store.listed import ListedIds, close_as_listed
 
 OPEN_STATUSES = ("candidate",)
 DECIDED_STATUSES = ("approved", "rejected", "expired", "listed")
@@ -71,43 +72,9 @@ def _paper(row: Any) -> StoredPaper:
     )
 
 
-class PaperStore(FeedStates):
+class PaperStore(FeedStates, ListedIds):
     def __init__(self, database: Database):
         self.db = database
-
-    # ------------------------------------------------------------------ the list's learned arXiv ids
-
-    def listed_arxiv_ids(self) -> dict[str, str]:
-        """arXiv id -> list entry id, for entries whose arXiv id was learned from a certain title match."""
-        table = schema.listed_arxiv_ids
-        with self.db.engine.connect() as conn:
-            return {ident: entry for ident, entry in conn.execute(select(table.c.arxiv_id, table.c.entry_id))}
-
-    def learn_listed_arxiv_ids(self, pairs: Iterable[tuple[str, str]], *, now: datetime) -> None:
-        """Remember (arXiv id, entry id) pairs; an id already known keeps its first entry."""
-        table = schema.listed_arxiv_ids
-        with self.db.transaction() as conn:
-            known = set(conn.execute(select(table.c.arxiv_id)).scalars())
-            for ident, entry_id in dict(pairs).items():
-                if ident in known:
-                    continue
-                try:
-                    with conn.begin_nested():
-                        conn.execute(insert(table).values(arxiv_id=ident, entry_id=entry_id, learned_at=now))
-                except IntegrityError:
-                    continue  # another process learned it at the same moment (and marks the paper)
-                # A paper stored before the list's entry was known to be it (a crosspost read before the listing
-                # that told us) is that entry: listed, as if the feeds had come in the other order.
-                conn.execute(update(schema.papers)
-                             .where(schema.papers.c.arxiv_id == ident).where(schema.papers.c.status == "seen")
-                             .values(status="listed", status_at=now, listed_entry=entry_id))
-                # Those the update itself moved (a vote deciding one at this moment keeps its decision).
-                for paper_id in conn.execute(update(schema.papers)
-                                             .where(schema.papers.c.arxiv_id == ident)
-                                             .where(schema.papers.c.status == "candidate")
-                                             .values(status="listed", status_at=now, listed_entry=entry_id)
-                                             .returning(schema.papers.c.id)).scalars().all():
-                    _close_as_listed(conn, paper_id, entry_id, now)
 
     # ------------------------------------------------------------------ papers
 
@@ -347,7 +314,7 @@ class PaperStore(FeedStates):
             # Another spelling of this work (the arXiv version of a forum post) is already on the list.
             changes.update(status="listed", status_at=now, listed_entry=values.get("listed_entry"))
             if existing.status == "candidate":
-                _close_as_listed(conn, existing.id, values.get("listed_entry"), now)
+                close_as_listed(conn, existing.id, values.get("listed_entry"), now)
         if not existing.arxiv_id and values.get("arxiv_id"):
             changes["arxiv_id"] = values["arxiv_id"]
             changes["abs_url"], changes["pdf_url"] = values.get("abs_url", ""), values.get("pdf_url", "")
@@ -423,15 +390,3 @@ def _compatible_owner(keys: Iterable[str], owners: dict[str, tuple[int, str | No
         if owner is not None and (mine is None or owner[1] is None or owner[1] == mine):
             return owner[0]
     return None
-
-
-def _close_as_listed(conn: Connection, paper_id: int, entry_id: str | None, now: datetime) -> None:
-    """A candidate found to be on the list already (another feed's spelling of it, an id the list just learned) is
-    closed like a decision, "listed": its posts are edited to say so by the next recovery round, so maintainers do
-    not vote on it, and its votes and earlier post failures no longer matter."""
-    if conn.execute(select(schema.decisions.c.paper_id).where(schema.decisions.c.paper_id == paper_id)).first():
-        return  # decided once before (a closed pull request reopened it): that record stands
-    conn.execute(insert(schema.decisions).values(paper_id=paper_id, decision="listed", topic=None, deciders=[],
-                                                 decided_at=now, entry_id=entry_id, written=True, announced=False,
-                                                 forced=False, attempts=0))
-    conn.execute(delete(schema.post_failures).where(schema.post_failures.c.paper_id == paper_id))
