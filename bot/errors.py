@@ -150,6 +150,11 @@ def bad_database_url(why: str) -> str:
 
 
 def feeds_file_missing(path: object) -> str:
+    from pathlib import Path
+
+    if isinstance(path, str | Path) and Path(path).is_dir():  # --feeds DIR: the file in it is what to name
+        return f"feeds file {path} is a directory: name the file, such as {Path(path) / 'feeds.yaml'} " \
+               "(INTERP_BOT_FEEDS_FILE or --feeds)"
     return f"feeds file {path} not found (set INTERP_BOT_FEEDS_FILE or use --feeds)"
 
 

@@ -226,6 +226,15 @@ def test_a_broken_feeds_file_stops_poll_and_run_but_not_a_maintainers_decision(c
     assert f"FEEDS FILE INVALID: {feeds}:4: invalid YAML" in out
 
 
+def test_a_feeds_file_named_by_its_directory_says_to_name_the_file(capsys, catalogue_dir: Path,
+                                                                   tmp_path: Path) -> None:
+    """`--feeds DIR` said "feeds file DIR not found", though it is right there."""
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path}/f.db", "--feeds",
+                       str(tmp_path), "poll", "--once")
+    assert code == 3
+    assert f"feeds file {tmp_path} is a directory: name the file, such as {tmp_path}/feeds.yaml" in err
+
+
 def test_status_reports_a_broken_catalogue_with_everything_else(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
     """The unfinished-approval message sends the operator to `status`; it must work when the YAML is what broke."""
     base = ("--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path}/s.db")
@@ -510,6 +519,11 @@ def test_status_creates_nothing(capsys, catalogue_dir: Path, tmp_path: Path) -> 
     assert data["problem"].startswith(f"no database at {missing}/x.db")
     assert data["database"] == {"url": f"sqlite:///{missing}/x.db", "schema": None}
     assert not (tmp_path / "nonexistent").exists()
+    # A directory is no database "made when the bot first starts": a file in it is what to name.
+    for command in ("status", "candidates"):
+        code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path}", command)
+        assert code == 3
+        assert f"names the directory {tmp_path}: name a file in it, such as sqlite:///{tmp_path}/interp-bot.db" in err
 
 def test_paper_json_has_the_documented_shape(capsys, catalogue_dir: Path) -> None:
     code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "paper", "arXiv:2312.06681", "--json")

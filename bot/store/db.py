@@ -81,6 +81,9 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
         raise ConfigError(errors.bad_database_url(f"names a kind of database interp-bot does not use ({backend})"))
     if backend == "sqlite":
         if (path := sqlite_file(url)) is not None:
+            if path.is_dir():  # sqlite:///data instead of sqlite:///data/bot.db: not "made at first start"
+                raise ConfigError(errors.bad_database_url(f"names the directory {path}: name a file in it, such as "
+                                                          f"sqlite:///{path / 'interp-bot.db'}"))
             if create:
                 path.parent.mkdir(parents=True, exist_ok=True)
             elif not path.is_file():
