@@ -17,6 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.errors import InterpBotError, describe
+from bot.store.jobs import JobRunStore, is_recorded
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -28,14 +29,14 @@ MISFIRE_GRACE_SECONDS = 600
 HEARTBEAT_SECONDS = 30  # bot.store.health.STALE_AFTER: four missed beats make a process look gone
 
 
-def tracked(app: App, name: str, job: Callable[[], Awaitable[Any]], *,
-            recorded: bool = False) -> Callable[[], Awaitable[None]]:
+def tracked(app: App, name: str, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
     """Wrap every job: App.stop lets a running one finish for a moment before it closes what the job uses, and a
     job its shutdown then cancels says so at INFO (the scheduler logged it as an ERROR with tracebacks). A job that
-    fails is logged and runs again at its next time; a `recorded` one's outcome is kept for `status` (job_runs), so
-    a weekly link check or a digest that failed shows there, not only in the log. (Polls have their feeds' health,
-    the GitHub round records its own, and the heartbeat is the adapters' state.)"""
+    fails is logged and runs again at its next time; a recorded one's outcome (`bot.store.jobs.is_recorded`) is kept
+    for `status`, so a weekly link check or a digest that failed shows there, not only in the log."""
     import asyncio
+
+    recorded = is_recorded(name)
 
     async def run() -> None:
         task = asyncio.current_task()
@@ -65,20 +66,17 @@ def tracked(app: App, name: str, job: Callable[[], Awaitable[Any]], *,
 async def _record(app: App, name: str, started: datetime, problem: str | None) -> None:
     import asyncio
 
-    from bot.store.jobs import JobRunStore
-
     try:
         await asyncio.to_thread(JobRunStore(app.database).record, name, started, problem)
     except Exception as exc:  # `status` misses one run; the job itself is done
         log.warning("could not record the outcome of job %s for `status`: %s", name, describe(exc))
 
 
-def leased(app: App, name: str, ttl: timedelta, job: Callable[[], Awaitable[Any]], *,
-           recorded: bool = False) -> Callable[[], Awaitable[None]]:
+def leased(app: App, name: str, ttl: timedelta, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
     """Wrap a job so it runs only while this process holds the lease `name` (and is tracked, as every job is)."""
     import asyncio
 
-    body = tracked(app, name, job, recorded=recorded)
+    body = tracked(app, name, job)
 
     async def run() -> None:
         if not await asyncio.to_thread(app.database.acquire_lease, name, app.holder, ttl):
@@ -124,7 +122,7 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
         async def publish(platform: str = platform) -> None:
             await app.curation.publish_pending(platform)
 
-        scheduler.add_job(leased(app, f"publish:{platform}", timedelta(minutes=5), publish, recorded=True),
+        scheduler.add_job(leased(app, f"publish:{platform}", timedelta(minutes=5), publish),
                           IntervalTrigger(minutes=1), id=f"publish:{platform}", name=f"publish to {platform}",
                           next_run_time=start + timedelta(seconds=2))
     # Every process beats for its own adapters: no lease.
@@ -132,13 +130,13 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
                       id="heartbeat", name="adapter health", next_run_time=start + timedelta(seconds=HEARTBEAT_SECONDS))
     # App.start has just run a recovery round itself, so the first scheduled one waits a whole interval: a second
     # round a second after start only counted one more failed attempt of the same stuck approval.
-    scheduler.add_job(leased(app, "recover", timedelta(minutes=5), app.curation.recover, recorded=True),
+    scheduler.add_job(leased(app, "recover", timedelta(minutes=5), app.curation.recover),
                       IntervalTrigger(minutes=2),
                       id="recover", name="finish interrupted decisions", next_run_time=start + timedelta(minutes=2))
-    scheduler.add_job(leased(app, "expire", timedelta(minutes=5), app.curation.expire, recorded=True),
+    scheduler.add_job(leased(app, "expire", timedelta(minutes=5), app.curation.expire),
                       IntervalTrigger(hours=1), id="expire", name="expire old candidates")
     hour, minute = (int(part) for part in settings.digest_time.split(":"))
-    scheduler.add_job(tracked(app, "digest", app.digest, recorded=True), CronTrigger(hour=hour, minute=minute,
+    scheduler.add_job(tracked(app, "digest", app.digest), CronTrigger(hour=hour, minute=minute,
                                                                        timezone=settings.timezone),
                       id="digest", name="daily digest")
     add_list_jobs(app, scheduler, start)
@@ -166,7 +164,7 @@ def add_list_jobs(app: App, scheduler: AsyncIOScheduler, start: datetime) -> Non
     async def links() -> None:
         await app.check_links(post=True)
 
-    scheduler.add_job(leased(app, "links", timedelta(hours=3), links, recorded=True),
+    scheduler.add_job(leased(app, "links", timedelta(hours=3), links),
                       CronTrigger(day_of_week="mon", hour=4, minute=30, timezone=app.settings.timezone),
                       id="links", name="weekly link check")
 

@@ -254,16 +254,12 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
     return data
 
 
-# The jobs that record their last run (bot.scheduler: `recorded=True`); publish:<platform> for each configured one.
-RECORDED_JOBS = ("digest", "expire", "links", "recover")
-
-
 def jobs_json(app: App, adapters_configured: list[str]) -> list[dict[str, Any]]:
     """The last run of each job the configuration schedules: a job no longer scheduled (a platform taken out of the
     configuration) would show its last failure for ever."""
-    from bot.store.jobs import JobRunStore
+    from bot.store.jobs import PUBLISH_JOB, RECORDED_JOBS, JobRunStore
 
-    scheduled = {*RECORDED_JOBS, *(f"publish:{platform}" for platform in adapters_configured)}
+    scheduled = {*RECORDED_JOBS, *(PUBLISH_JOB + platform for platform in adapters_configured)}
     return [{"name": run.name, "started_at": iso(run.started_at), "finished_at": iso(run.finished_at),
              "problem": run.problem} for run in JobRunStore(app.database).all() if run.name in scheduled]
 

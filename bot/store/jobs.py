@@ -11,6 +11,15 @@ from sqlalchemy import select
 from bot.store import schema
 from bot.store.db import Database, utc
 
+# The scheduled jobs whose last run `status` shows (the scheduler records them): these, and publishing to each
+# platform. Polls have their feeds' health, the GitHub round records its own, and the heartbeat is the adapters'.
+RECORDED_JOBS = ("digest", "expire", "links", "recover")
+PUBLISH_JOB = "publish:"  # + the platform
+
+
+def is_recorded(name: str) -> bool:
+    return name in RECORDED_JOBS or name.startswith(PUBLISH_JOB)
+
 
 @dataclass(frozen=True)
 class JobRun:
