@@ -23,6 +23,7 @@ Runner = Callable[[Coroutine[Any, Any, Any]], Any]
 _TOPIC_OPTION = re.compile(r"\s--topic[=\s]+(\S+)")
 _EMOJI_VOTE = re.compile(r"^:([\w+\-]+):\s+#?([0-9]+)\s*(--remove)?$")
 _TYPED_EMOJI_VOTE = re.compile(r"^(\S{1,8})\s+#?([0-9]+)\s*(--remove)?$")
+_EMOJI_NAME = re.compile(r"^:[\w+\-]+:$")
 
 
 def candidate_items(curation: Curation) -> list[Item]:
@@ -125,3 +126,10 @@ def emoji_vote_line(line: str) -> str | None:
     if typed and (name := emoji.unicode_name(typed.group(1))) is not None:
         return f"vote {name} {typed.group(2)}{' --remove' if typed.group(3) else ''}"
     return None
+
+
+def starts_with_emoji(line: str) -> bool:
+    """Does `line` begin with a voting-looking emoji (`:x:` or `✅`), whatever follows? Such a line that is no vote
+    (`:x:` alone, `✅ twelve`) is one gone wrong: it gets the vote's usage, not "Unknown command" and the help."""
+    words = line.split()
+    return bool(words) and (_EMOJI_NAME.match(words[0]) is not None or emoji.unicode_name(words[0]) is not None)

@@ -6,7 +6,6 @@ Runs without any chat account, token or network: `interp-bot console`.
 from __future__ import annotations
 
 import functools
-import re
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
@@ -91,18 +90,13 @@ class _CurationLines:
         self._commands = commands
 
     def execute(self, line: str, *, actor: Actor | None = None) -> Any:
-        from bot.curation.maintainer_commands import emoji_vote_line
+        from bot.curation.maintainer_commands import emoji_vote_line, starts_with_emoji
 
         if " ".join(line.lower().split()) in {f"help {word}" for word in QUIT_WORDS}:  # the banner names it
             return Reply(title="help: quit", kind="usage",
                          text="`quit` (or `exit`, `:q`, Ctrl-D) ends the console session.")
-        from bot.chat.emoji import unicode_name
-
-        vote = emoji_vote_line(line)
-        words = line.split()
-        # `:x:` with no number, or a word for it, or the emoji itself (`✅`, as an emoji picker types it) so:
-        if vote is None and words and (re.match(r":[\w+\-]+:(\s|$)", line.strip()) or unicode_name(words[0])):
-            vote = f"vote {line.strip()}"  # the vote's own usage, not "Unknown command" and the whole help
+        # `:x:` or `✅` with no number (or a word for it): the vote's own usage, not "Unknown command" and the help.
+        vote = emoji_vote_line(line) or (f"vote {line.strip()}" if starts_with_emoji(line) else None)
         return self._commands.execute(vote or line, actor=actor)
 
 
