@@ -724,13 +724,20 @@ def test_a_stale_rendered_file_names_the_command_that_rewrites_that_file(capsys,
                str(target), "--check")[0] == 0
 
 
+def console_session(capsys, catalogue_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                    lines: str) -> tuple[int, str]:
+    """`interp-bot console` with `lines` typed into it (a database made first): its exit code and output."""
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    make_database(capsys, catalogue_dir, url)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--db", url, "console")
+    return code, out
+
+
 def test_a_console_vote_line_without_its_number_gets_the_votes_usage(capsys, catalogue_dir: Path, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """`:white_check_mark:` alone (or `:x: twelve`) answered "Unknown command" and the whole help."""
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    make_database(capsys, catalogue_dir, url)
-    monkeypatch.setattr(sys, "stdin", io.StringIO(":white_check_mark:\n:x: twelve\n"))
-    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--db", url, "console")
+    code, out = console_session(capsys, catalogue_dir, tmp_path, monkeypatch, ":white_check_mark:\n:x: twelve\n")
     assert code == 0
     assert "Unknown command" not in out
     assert out.count("vote needs an emoji and a candidate number") == 2
@@ -741,10 +748,7 @@ def test_a_console_vote_line_typed_as_the_emoji_itself_without_its_number_gets_t
         capsys, catalogue_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`✅ 12` votes (the help says the emoji itself works), but `✅` alone or `✅ twelve` answered "Unknown
     command" and the whole help."""
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    make_database(capsys, catalogue_dir, url)
-    monkeypatch.setattr(sys, "stdin", io.StringIO("\u2705\n\u2705 twelve\n"))
-    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--db", url, "console")
+    code, out = console_session(capsys, catalogue_dir, tmp_path, monkeypatch, "\u2705\n\u2705 twelve\n")
     assert code == 0
     assert "Unknown command" not in out
     assert out.count("vote needs an emoji and a candidate number") == 2

@@ -492,18 +492,22 @@ def test_suggestions_say_which_general(commands: Commands) -> None:
     assert "Component › General" in reply.suggestions
 
 
+def add_video_entry(catalogue_dir: Path, entry_id: str, title: str, url: str) -> None:
+    """An entry written by hand at the top of video.yaml's first block, as a maintainer adds one."""
+    path = catalogue_dir / "video.yaml"
+    text = path.read_text(encoding="utf-8")
+    first = text.index("    - id:")
+    path.write_text(text[:first] + f"    - id: {entry_id}\n      title: \"{title}\"\n      links:\n"
+                    f"        - label: blog\n          url: {url}\n" + text[first:], encoding="utf-8")
+
+
 @pytest.mark.parametrize("query", ["Circuits Updates - July 2023", "Circuits Updates July 2025"])
 def test_a_title_ending_in_another_year_is_not_the_entry_with_that_title_s_own_year(catalogue_dir: Path,
                                                                                     query: str) -> None:
     """A bare year after a title is a reference's tail only when the title has none of its own: the July 2023
     update is another paper than the July 2024 one on the list, not it cited."""
-    path = catalogue_dir / "video.yaml"
-    text = path.read_text(encoding="utf-8")
-    first = text.index("    - id:")
-    path.write_text(text[:first] + "    - id: circuits-updates-july-2024\n"
-                    "      title: \"Circuits Updates - July 2024\"\n      links:\n        - label: blog\n"
-                    "          url: https://transformer-circuits.pub/2024/july-update/index.html\n" + text[first:],
-                    encoding="utf-8")
+    add_video_entry(catalogue_dir, "circuits-updates-july-2024", "Circuits Updates - July 2024",
+                    "https://transformer-circuits.pub/2024/july-update/index.html")
     commands = Commands(CatalogueService(catalogue_dir))
     assert commands.execute("paper Circuits Updates - July 2024").title == "Circuits Updates - July 2024"
     reply = commands.execute(f"paper {query}")
@@ -513,13 +517,9 @@ def test_a_title_ending_in_another_year_is_not_the_entry_with_that_title_s_own_y
 
 def test_a_title_two_entries_nearly_share_names_both_rather_than_none(catalogue_dir: Path) -> None:
     """A post added beside the talk of the same name: the reader asked for something on the list twice over."""
-    path = catalogue_dir / "video.yaml"
-    text = path.read_text(encoding="utf-8")
-    first = text.index("    - id:")
-    path.write_text(text[:first] + "    - id: concrete-open-problems-introduction\n      title: \"Concrete Open "
-                    "Problems in Mechanistic Interpretability: Introduction\"\n      links:\n        - label: blog\n"
-                    "          url: https://example.org/concrete-open-problems-introduction\n" + text[first:],
-                    encoding="utf-8")
+    add_video_entry(catalogue_dir, "concrete-open-problems-introduction",
+                    "Concrete Open Problems in Mechanistic Interpretability: Introduction",
+                    "https://example.org/concrete-open-problems-introduction")
     reply = Commands(CatalogueService(catalogue_dir)).execute("paper Concrete Open Problems in Mechanistic "
                                                               "Interpretability")
     assert reply.title == "“Concrete Open Problems in Mechanistic Interpretability” names 2 entries"

@@ -149,16 +149,23 @@ async def test_unreachable_postgres_with_the_password_in_the_query(tmp_path: Pat
     assert_no_secret(result)
 
 
-def test_the_redactor_hides_a_database_password_given_in_the_query(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INTERP_BOT_DATABASE_URL", f"postgresql://interp@127.0.0.1:1/interp?password={DB_PASSWORD}")
+def logged_with_database(url: str, password: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """What the log shows of a driver's message quoting `password`, with INTERP_BOT_DATABASE_URL set to `url`."""
+    monkeypatch.setenv("INTERP_BOT_DATABASE_URL", url)
     stream = io.StringIO()
     handler = setup_logging(load_settings(log_level="DEBUG"), stream=stream)
     try:
-        logging.getLogger("sqlalchemy.engine").warning("connecting with password=%s", DB_PASSWORD)
+        logging.getLogger("sqlalchemy.engine").warning("connecting with password=%s", password)
     finally:
         logging.getLogger().removeHandler(handler)
-    assert TAG not in stream.getvalue()
-    assert "password=[redacted]" in stream.getvalue()
+    return stream.getvalue()
+
+
+def test_the_redactor_hides_a_database_password_given_in_the_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    logged = logged_with_database(f"postgresql://interp@127.0.0.1:1/interp?password={DB_PASSWORD}", DB_PASSWORD,
+                                  monkeypatch)
+    assert TAG not in logged
+    assert "password=[redacted]" in logged
 
 
 @pytest.mark.parametrize("password", [f"{TAG}#{RUN}", f"{TAG}/{RUN}", f"{TAG}?{RUN}"])
@@ -166,15 +173,9 @@ def test_the_redactor_hides_a_database_password_with_a_hash_slash_or_question_ma
         monkeypatch: pytest.MonkeyPatch, password: str) -> None:
     """SQLAlchemy connects with such a password written as is (its password runs to the '@'), but the redactor read
     the URL with urlsplit, which took '#', '/' or '?' for the end of the host part and knew no password at all."""
-    monkeypatch.setenv("INTERP_BOT_DATABASE_URL", f"postgresql://interp:{password}@127.0.0.1:1/interp")
-    stream = io.StringIO()
-    handler = setup_logging(load_settings(log_level="DEBUG"), stream=stream)
-    try:
-        logging.getLogger("sqlalchemy.engine").warning("connecting with password=%s", password)
-    finally:
-        logging.getLogger().removeHandler(handler)
-    assert TAG not in stream.getvalue()
-    assert RUN not in stream.getvalue()
+    logged = logged_with_database(f"postgresql://interp:{password}@127.0.0.1:1/interp", password, monkeypatch)
+    assert TAG not in logged
+    assert RUN not in logged
 
 
 async def test_failing_feeds(tmp_path: Path, feed_server: FeedServer) -> None:

@@ -313,17 +313,24 @@ def _entries(path: Path) -> list[dict]:
     return found
 
 
-async def test_who_may_run_maintainer_commands_is_who_counts_as_a_voter(fake, start_adapter, settings, curation):
-    """Issue 13, item 8: ada is a maintainer through the config's `maintainers:` list only (not in
-    INTERP_BOT_SLACK_MAINTAINER_USER_IDS). Her ✅ counts, so she may run the maintainers' commands too: Slack asks
-    the core's one rule, as Discord does. (Slack's own directory check refused her while counting her vote.)"""
-    add_candidate(curation)
+async def with_maintainer_commands(start_adapter, settings, curation) -> RecordingVotes:
+    """The Slack adapter attached to the curation, with the maintainers' slash commands as `run` registers them;
+    the votes it hands on, recorded."""
     votes = RecordingVotes(curation)
     adapter = await start_adapter(votes, settings=settings)
     curation.attach(adapter)
     loop = asyncio.get_running_loop()
     register_curation_commands(adapter.commands, curation,
                                lambda work: asyncio.run_coroutine_threadsafe(work, loop).result(30))
+    return votes
+
+
+async def test_who_may_run_maintainer_commands_is_who_counts_as_a_voter(fake, start_adapter, settings, curation):
+    """Issue 13, item 8: ada is a maintainer through the config's `maintainers:` list only (not in
+    INTERP_BOT_SLACK_MAINTAINER_USER_IDS). Her ✅ counts, so she may run the maintainers' commands too: Slack asks
+    the core's one rule, as Discord does. (Slack's own directory check refused her while counting her vote.)"""
+    add_candidate(curation)
+    votes = await with_maintainer_commands(start_adapter, settings, curation)
 
     async def ask(user: str, name: str) -> dict:
         await fake.push("slash_commands", sample("slash_command", text="candidates", user_id=user,
@@ -344,12 +351,7 @@ async def test_a_user_group_maintainers_reaction_and_vote_command_are_one_vote(f
     (the command counted them under a second name, so one person's two ways of voting approved the paper)."""
     fake.usergroups[MAINTAINER_GROUP] = [MAINTAINER_BY_GROUP]
     paper_id = add_candidate(curation)
-    votes = RecordingVotes(curation)
-    adapter = await start_adapter(votes, settings=settings)
-    curation.attach(adapter)
-    loop = asyncio.get_running_loop()
-    register_curation_commands(adapter.commands, curation,
-                               lambda work: asyncio.run_coroutine_threadsafe(work, loop).result(30))
+    votes = await with_maintainer_commands(start_adapter, settings, curation)
     await curation.publish_pending()
     await react(fake, MAINTAINER_BY_GROUP, fake.messages[MAINTAINERS_CHANNEL][0].ts, event_id="Ev0GROUPVOTE")
     assert [o.reason for o in await votes.wait_for(1)] == ["counted"]
