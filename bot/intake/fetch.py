@@ -216,11 +216,11 @@ class Fetcher:
 
     async def _request(self, url: str, validators: Validators) -> tuple[FetchResult, str | None]:
         """The response to one GET, or the absolute URL a redirect points to."""
-        headers: dict[str, str] = {}
-        if validators.etag and _sendable(validators.etag):
-            headers["If-None-Match"] = validators.etag
-        if validators.last_modified and _sendable(validators.last_modified):
-            headers["If-Modified-Since"] = validators.last_modified
+        # A validator with a byte outside printable ASCII (a server may send `"été"`) made httpx raise before the
+        # request, on every poll (a failed poll keeps its validators): left out, the request is a whole GET.
+        headers = {name: value for name, value in (("If-None-Match", validators.etag),
+                                                   ("If-Modified-Since", validators.last_modified))
+                   if value and value.isascii() and value.isprintable()}
         async with self._client.stream("GET", url, headers=headers) as response:
             status = response.status_code
             if status in _REDIRECTS:
@@ -369,14 +369,6 @@ class Fetcher:
             return Probe(False, error=f"invalid URL: {exc}", method=method)
         except (OSError, ValueError) as exc:
             return Probe(False, error=f"{type(exc).__name__}: {exc}", method=method)
-
-
-def _sendable(validator: str) -> bool:
-    """Can this ETag or Last-Modified go back in a request header? One with a byte outside printable ASCII (which a
-    server may send: `"été"`) made httpx raise before the request, on every poll, and since a failed poll keeps the
-    validators it had, the feed failed for good. Without it the request is unconditional: a whole answer, as
-    correct."""
-    return validator.isascii() and validator.isprintable()
 
 
 def _cap_retry_after(result: FetchResult, feed: str) -> FetchResult:

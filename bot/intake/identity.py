@@ -33,9 +33,8 @@ if TYPE_CHECKING:
 
 # --------------------------------------------------------------------------- arXiv identifiers
 
-# New-style ids (April 2007 on): YYMM.NNNN, five digits after 1501. Old-style: archive(.SUBJECT)/YYMMNNN, the
-# archive's name at most 16 letters (the longest, "cond-mat", "chao-dyn", has 8): an id is stored in 40 characters,
-# and "arxiv.org/abs/<60 letters>/0701001" in one forum post failed its feed's every poll on PostgreSQL.
+# New-style ids (April 2007 on): YYMM.NNNN, five digits after 1501. Old-style: archive(.SUBJECT)/YYMMNNN, the archive
+# at most 16 letters (the longest real one has 8; ids are stored in 40 characters, and a 60-letter one failed a feed).
 _NEW_ID = r"(?P<new>\d{2}(?:0[1-9]|1[0-2])\.\d{4,5})"
 _OLD_ID = r"(?P<old>[a-z][a-z-]{0,15}(?:\.[A-Za-z]{2})?/\d{2}(?:0[1-9]|1[0-2])\d{3})"
 _ID = rf"(?:{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?"
