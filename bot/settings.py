@@ -239,7 +239,6 @@ class Settings(BaseSettings):
     @field_validator("github_repo")
     @classmethod
     def _owner_name(cls, value: str) -> str:
-        import re
 
         value = value.strip().removeprefix("https://github.com/").removesuffix(".git").strip("/")
         if value and not re.match(GITHUB_REPO_RE, value):
@@ -312,24 +311,9 @@ class Settings(BaseSettings):
             from bot.github.auth import basic_credentials
 
             values.append(basic_credentials(self.github_token.get_secret_value()))  # how git sends it
-        from urllib.parse import parse_qsl, quote, unquote
+        from bot.store.urls import url_passwords
 
-        # The database password too: a driver's error may quote the URL it was given. Read where SQLAlchemy reads
-        # it (its own URL pattern), so a password with '#', '/' or '?' in it, which SQLAlchemy connects with, is
-        # known whole (urlsplit took those for the start of the fragment, path or query and knew none of it).
-        passwords: list[str] = []
-        if (parts := _DATABASE_URL_PARTS.match(self.database_url)) is not None:
-            passwords.append(parts["password"] or "")
-            query = parts["query"] or ""
-            for pair in query.split("&"):  # libpq's other place for it: ?password=, as written and as decoded
-                key, _, raw = pair.partition("=")
-                if unquote(key) == "password":
-                    passwords.append(raw)
-            for key, value in parse_qsl(query):
-                if key == "password":
-                    passwords += [value, quote(value, safe="")]
-        for password in filter(None, passwords):
-            values += {password, unquote(password)}
+        values += url_passwords(self.database_url)  # a driver's error may quote the URL it was given
         return values
 
     @property
@@ -339,11 +323,6 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
-
-
-# A database URL's password and query where SQLAlchemy finds them (sqlalchemy.engine.url._parse_url): the user name
-# runs to the first ':' or '/', the password to the first '@', the query from the first '?' after the host.
-_DATABASE_URL_PARTS = re.compile(r"[\w+]+://(?:[^:/]*(?::(?P<password>[^@]*))?@)?[^?]*(?:\?(?P<query>.*))?", re.S)
 
 
 # Settings whose empty value is a value, not "unset" (README, .env.example: "empty leaves it alone").
