@@ -124,8 +124,6 @@ class Intake:
     async def poll(self, feeds: Iterable[FeedSpec], *, force: bool = False, dry_run: bool = False,
                    on_report: Callable[[FeedReport], None] | None = None) -> list[FeedReport]:
         """Poll feeds concurrently (the fetcher keeps arXiv's one-at-a-time rule); never raises for a feed."""
-        self._dry_run_candidates = 0
-        self._dry_run_claims = {}
 
         async def one(feed: FeedSpec) -> FeedReport:
             report = await self.poll_feed(feed, force=force, dry_run=dry_run)
@@ -133,7 +131,11 @@ class Intake:
                 on_report(report)
             return report
 
-        return list(await asyncio.gather(*(one(feed) for feed in feeds)))
+        try:
+            return list(await asyncio.gather(*(one(feed) for feed in feeds)))
+        finally:  # one dry run's tally is no other's
+            self._dry_run_candidates = 0
+            self._dry_run_claims = {}
 
     async def poll_feed(self, feed: FeedSpec, *, force: bool = False, dry_run: bool = False) -> FeedReport:
         now = self.db.now()
