@@ -222,8 +222,12 @@ def test_a_broken_feeds_file_stops_poll_and_run_but_not_a_maintainers_decision(c
     assert run(capsys, *base, "decide", "1", "approve")[2].strip().endswith("no candidate #1")
     code, out, _ = run(capsys, *base, "status", "--json")
     assert json.loads(out)["feeds_file"]["problem"].startswith(f"{feeds}:4: invalid YAML")
+    assert code == 1, "unhealthy: a restarted bot would not start"
     code, out, _ = run(capsys, *base, "status")
     assert f"FEEDS FILE INVALID: {feeds}:4: invalid YAML" in out
+    assert code == 1
+    feeds.unlink()  # a missing file is only a warning at start (nothing is polled): healthy
+    assert run(capsys, *base, "status")[0] == 0
 
 
 def test_a_feeds_file_named_by_its_directory_says_to_name_the_file(capsys, catalogue_dir: Path,

@@ -296,9 +296,10 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
         data = output.status_json(app, configured_adapters(settings))
     finally:
         app.database.close()
-    # Non-zero while an adapter of a process on this machine is down, or the list does not load (the bot would not
-    # start): the container health check runs `status`. Either way the whole report is printed.
-    code = 0 if data["adapters_healthy"] and not data["catalogue"]["problem"] else 1
+    # Non-zero while an adapter of a process on this machine is down, or the list or the feeds file does not load
+    # (the bot would not start): the container health check runs `status`. Either way the whole report is printed.
+    startable = not data["catalogue"]["problem"] and not data["feeds_file"].get("problem")
+    code = 0 if data["adapters_healthy"] and startable else 1
     if args.json:
         output.print_json(data)
         return code
