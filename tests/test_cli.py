@@ -263,7 +263,7 @@ def test_console_answers_lines_from_stdin(tmp_path: Path, catalogue_dir: Path) -
     result = subprocess.run(
         [sys.executable, "-m", "bot", "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path}/c.db",
          "console"],
-        input="topic probign\nsearch ROME\nnonsense words\nhelp quit\nquit\n", capture_output=True, text=True,
+        input="topic probign\nsearch ROME\nnonsense words\nhelp\nhelp quit\nquit\n", capture_output=True, text=True,
         timeout=60,
         cwd=tmp_path, env={"PATH": "", "HOME": str(tmp_path), "PYTHONPATH": str(Path(__file__).parents[1])},
     )
@@ -273,6 +273,8 @@ def test_console_answers_lines_from_stdin(tmp_path: Path, catalogue_dir: Path) -
     assert "Locating and Editing Factual Associations in GPT (ROME)" in result.stdout
     assert "Unknown command" in result.stdout
     assert "`quit` (or `exit`, `:q`, Ctrl-D) ends the console session." in result.stdout  # the banner names quit
+    # The command lists (`help`'s and an unknown command's) name the way out too; a chat's help has no `quit`.
+    assert result.stdout.count("`quit` — End the console session (or `exit`, `:q`, Ctrl-D).") == 2
 
 
 def test_console_numbers_nobody_can_use_get_answers_and_the_session_goes_on(tmp_path: Path, catalogue_dir: Path

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.chat.runner import answer_sync
@@ -28,6 +29,7 @@ BANNER = (
 )
 PROMPT = "interp> "
 QUIT_WORDS = ("quit", "exit", ":q")
+QUIT_HELP = "`quit` — End the console session (or `exit`, `:q`, Ctrl-D)."
 LOG_FILE = "interp-bot.log"
 
 Reader = Callable[[], "str | None"]  # the next line typed, None at the end of input
@@ -97,7 +99,11 @@ class _CurationLines:
                          text="`quit` (or `exit`, `:q`, Ctrl-D) ends the console session.")
         # `:x:` or `✅` with no number (or a word for it): the vote's own usage, not "Unknown command" and the help.
         vote = emoji_vote_line(line) or (f"vote {line.strip()}" if starts_with_emoji(line) else None)
-        return self._commands.execute(vote or line, actor=actor)
+        reply = self._commands.execute(vote or line, actor=actor)
+        if isinstance(reply, Reply) and reply.kind in ("help", "usage") and "`help [COMMAND]`" in reply.text:
+            # The command list (help, or an unknown command's) names the console's own way out too.
+            reply = replace(reply, text=f"{reply.text}\n{QUIT_HELP}")
+        return reply
 
 
 def run_console(settings: Settings) -> int:
