@@ -162,7 +162,7 @@ class SearchIndex:
         """The index terms a query word stands for: itself, longer forms (prefix), and near spellings."""
         found: dict[str, float] = {}
         for variant, factor in ((token, 1.0), (token + "s", 0.9), (token[:-1] if token.endswith("s") else "", 0.9),
-                                *((same, 1.0) for same in SAME_AS.get(token, ()))):
+                                *_y_plural(token), *((same, 1.0) for same in SAME_AS.get(token, ()))):
             if variant in self._weights:
                 found.setdefault(variant, factor)
         if not found and len(token) >= 3:  # not a word the list uses: a misspelling of one?
@@ -248,6 +248,15 @@ class SearchIndex:
         starts = [e for e, t in zip(self._entries, self._titles, strict=True) if t.startswith(q)]
         rest = [hit.entry for hit in self.search(prefix, limit=limit) if hit.entry not in starts]
         return (starts + rest)[:limit]
+
+
+def _y_plural(token: str) -> tuple[tuple[str, float], ...]:
+    """"memory" finds "memories" and "studies" finds "study" (a plain -s does not say so)."""
+    if len(token) > 4 and token.endswith("ies"):
+        return ((token[:-3] + "y", 0.9),)
+    if len(token) > 2 and token.endswith("y") and token[-2] not in "aeiou":
+        return ((token[:-1] + "ies", 0.9),)
+    return ()
 
 
 def _link_index(entries: list[Entry]) -> dict[Key, list[int]]:

@@ -71,6 +71,17 @@ def test_search_matches_venues_in_link_labels(index: CatalogueIndex) -> None:
     assert titles == ["Finding Neurons in a Haystack: Case Studies with Sparse Probing"]
 
 
+@pytest.mark.parametrize(("one", "many"), [("memory", "memories"), ("study", "studies")])
+def test_a_word_ending_in_y_finds_its_plural_in_ies_and_back(index: CatalogueIndex, one: str, many: str) -> None:
+    """`search memory` missed "Key-Value Memories" (a plain -s was the only plural search knew)."""
+    def titles(query: str) -> set[str]:
+        return {hit.entry.title for hit in index.search.search(query)}
+
+    assert titles(one) == titles(many)
+    assert "Transformer Feed-Forward Layers Are Key-Value Memories" in titles("memory")
+    assert "What does GPT store in its MLP weights? A case study of long-range dependencies" in titles("studies")
+
+
 def test_a_venue_or_model_spelled_another_way_finds_the_same_entries(index: CatalogueIndex) -> None:
     """The list labels NeurIPS papers "NIPS 2023" and writes "GPT-2"; readers type "NeurIPS" and "gpt2"."""
     def titles(query: str) -> list[str]:
