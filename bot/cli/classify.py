@@ -27,8 +27,10 @@ def classify(args: argparse.Namespace, settings: Settings) -> int:
         from bot.store.db import Database
 
         database = Database.open(settings.database_url, migrate=False, create=False)  # looks; makes nothing
-        labels = labels_from(CurationStore(database).lessons(forgotten=False))
-        database.close()
+        try:
+            labels = labels_from(CurationStore(database).lessons(forgotten=False))
+        finally:
+            database.close()
     except Exception as exc:  # no database yet (or one that cannot be read): the shipped model alone
         labels = []
         from bot.catalogue.text import one_line
