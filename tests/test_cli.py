@@ -802,6 +802,20 @@ def test_a_mistyped_database_path_is_an_error_not_an_empty_list(capsys, catalogu
     assert not missing.parent.exists()
 
 
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_database_is_nothing_to_look_at_from_another_process(capsys, catalogue_dir: Path,
+                                                                          url: str) -> None:
+    """`status` over sqlite:// said "schema version 0: start the bot once", which no start would ever change, and
+    `candidates` answered from a new, empty database of its own."""
+    for command in (("status",), ("candidates",), ("decide", "1", "approve"), ("lessons",)):
+        code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", url, *command)
+        assert code == 1, command
+        assert err.startswith("interp-bot: sqlite:// is an in-memory database: it lives only inside the process "
+                              "that made it"), err
+        assert "set INTERP_BOT_DATABASE_URL to a file, such as sqlite:///interp-bot.db" in err
+        assert "No pending candidates" not in out
+
+
 @pytest.mark.parametrize("command", [("decide", "٣", "approve"), ("recent", "٣"), ("lessons", "--forget", "３"),
                                      ("search", "induction", "--limit", "²")])
 def test_numbers_are_ascii_digits_as_in_the_console_and_chat(capsys, catalogue_dir: Path, command: tuple) -> None:

@@ -56,6 +56,15 @@ def sqlite_file(url: str) -> Path | None:
     return Path(database)
 
 
+def in_memory_sqlite(url: str) -> bool:
+    """sqlite:// or sqlite:///:memory: (a file: URI may name a file, or shared memory: left to SQLite)."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except (ArgumentError, ValueError):
+        return False
+    return parsed.get_backend_name() == "sqlite" and (parsed.database or ":memory:") == ":memory:"
+
+
 def missing_sqlite_file(url: str) -> Path | None:
     """The SQLite file `url` names, when it does not exist yet."""
     path = sqlite_file(url)
@@ -89,6 +98,11 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
             elif not path.is_file():
                 raise StoreError(f"no database at {path}: it is made when the bot first starts "
                                  "(`interp-bot run`, or `interp-bot poll --once`)")
+        elif not create and in_memory_sqlite(url):
+            # `status` or `candidates` over sqlite:// would look at a new, empty database of their own
+            raise StoreError("sqlite:// is an in-memory database: it lives only inside the process that made it, "
+                             "so there is no database here to look at; set INTERP_BOT_DATABASE_URL to a file, "
+                             "such as sqlite:///interp-bot.db")
         engine = _create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -149,6 +163,8 @@ class Database:
     @classmethod
     def version_at(cls, url: str) -> int:
         """The schema version of the database at `url` (0: none yet), changing nothing (a dry run's question)."""
+        if in_memory_sqlite(url):
+            return 0  # a new one, empty, whoever asks
         database = cls(make_engine(url, create=False))
         try:
             with _usable(url):
