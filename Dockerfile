@@ -14,7 +14,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-# Dependencies first, pinned and hash-checked by requirements.lock (every extra: Discord, Slack, PostgreSQL),
+# Dependencies first, pinned and hash-checked by requirements.lock (every extra: Discord, Slack, PostgreSQL, GitHub),
 # so a code change does not reinstall them and every build gets the same versions. `uv pip compile` writes
 # the lock from pyproject.toml (see docs/operations.md, "Upgrading dependencies").
 COPY requirements.lock ./
