@@ -180,6 +180,15 @@ def test_no_command_prints_help(capsys) -> None:
     assert "classify" in out
 
 
+def test_status_help_says_its_exit_status_is_the_same_with_or_without_json(capsys) -> None:
+    """The health check runs plain `status`: the help had the exit status under --json alone."""
+    with pytest.raises(SystemExit):
+        main(["status", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "text or --json alike" in out
+    assert "machine-readable output (exit" not in out
+
+
 def test_a_bad_setting_names_the_variable(capsys, catalogue_dir: Path, monkeypatch) -> None:
     monkeypatch.setenv("INTERP_BOT_DIGEST_TIME", "25:99")
     code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "topic", "probing")
