@@ -54,7 +54,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     GIT_CONFIG_KEY_0=safe.directory \
     GIT_CONFIG_VALUE_0=*
 USER interp
-# SIGTERM (docker stop) ends `interp-bot run` cleanly: the job in flight finishes, connections close, exit 0.
+# SIGTERM (docker stop) ends `interp-bot run` cleanly: a job in flight gets 3 s to finish, connections close, exit 0.
 STOPSIGNAL SIGTERM
 # Healthy = the catalogue loads, the database answers at the current schema, and every chat adapter this container
 # runs reports its connection up in its heartbeat (`status` exits 1 otherwise: a container's hostname is its own).
