@@ -132,9 +132,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="check every link now (polite: this takes minutes)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = sub.add_parser("status", help="feeds, candidates, digest, database, version",
-                       description="Exit 1 while a chat adapter of a bot on this machine is down, or the list or "
-                                   "the database cannot be read, text or --json alike (the container health check "
-                                   "runs it).")
+                       description="Exit 1 while a chat adapter of a bot on this machine is down, or the list, the "
+                                   "feeds file or the database cannot be read, text or --json alike (the container "
+                                   "health check runs it).")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
