@@ -81,6 +81,7 @@ class FakeSlack:
         self.socket_connected = asyncio.Event()
         self._rate_limit_next: dict[str, list[int]] = {}
         self._fail_next: dict[str, list[str]] = {}
+        self._outage_next: dict[str, list[int]] = {}
         self._ts = itertools.count(1)
         self._envelopes = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -120,6 +121,10 @@ class FakeSlack:
     def fail_next(self, method: str, error: str) -> None:
         """Answer the next call of `method` with {"ok": false, "error": error}, as Slack refuses a call."""
         self._fail_next.setdefault(method, []).append(error)
+
+    def outage_next(self, method: str, status: int = 503) -> None:
+        """Answer the next call of `method` as Slack does while it is down: an HTTP error with a text body, no JSON."""
+        self._outage_next.setdefault(method, []).append(status)
 
     def rate_limit_next(self, method: str, retry_after: int = 1) -> None:
         """Answer the next call of `method` with 429 and this Retry-After."""
@@ -216,6 +221,10 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                      headers={"Retry-After": str(retry_after)})
         self.calls.append(ApiCall(method, params, token))
+        if self._outage_next.get(method):
+            status = self._outage_next[method].pop(0)
+            await self._record("api", method)
+            return web.Response(status=status, text="upstream connect error or disconnect/reset before headers")
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if self._fail_next.get(method):
             body = {"ok": False, "error": self._fail_next[method].pop(0)}

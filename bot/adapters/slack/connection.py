@@ -26,7 +26,7 @@ from bot.adapters.slack.http_mode import SignedRequestServer
 from bot.adapters.slack.members import MaintainerDirectory
 from bot.adapters.slack.poster import SlackPoster
 from bot.adapters.slack.render import PAGE_ACTION_PREFIX, fallback_text, reply_blocks
-from bot.adapters.slack.retry import RetryAfterHandler
+from bot.adapters.slack.retry import RetryAfterHandler, api_error
 from bot.catalogue.text import one_line
 from bot.chat import runner
 from bot.chat.adapter import UP, AdapterHealth, ChannelRole, PostRef, VoteHandler
@@ -116,7 +116,7 @@ class SlackAdapter:
         try:
             identity = await self.client.auth_test()
         except SlackApiError as exc:
-            raise AdapterError(f"Slack rejected SLACK_BOT_TOKEN: {exc.response.get('error', exc)}") from None
+            raise AdapterError(f"Slack rejected SLACK_BOT_TOKEN: {api_error(exc) or exc}") from None
         self.bot_user_id = str(identity.get("user_id") or "")
         if self.mode == "socket":
             await self._start_socket_mode()
@@ -189,7 +189,7 @@ class SlackAdapter:
         try:
             opened = await self.client.apps_connections_open(app_token=self.options.app_token)
         except SlackApiError as exc:
-            raise AdapterError(f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error', exc)}): it must be an "
+            raise AdapterError(f"Slack refused SLACK_APP_TOKEN ({api_error(exc) or exc}): it must be an "
                                "xapp- app-level token with connections:write, and Socket Mode must be on") from None
         handler = AsyncSocketModeHandler(self.app, app_token=self.options.app_token, web_client=self.client)
         handler.client.wss_uri = str(opened["url"])

@@ -16,7 +16,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.adapters.slack.retry import api_error
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +73,8 @@ class MaintainerDirectory:
     async def _fetch(self, group: str, *, previous: frozenset[str]) -> frozenset[str]:
         try:
             response = await self._client.usergroups_users_list(usergroup=group)
-        except SlackApiError as exc:
-            error = exc.response.get("error", "unknown error") if exc.response is not None else str(exc)
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:  # refused, or Slack out of reach
+            error = (api_error(exc) if isinstance(exc, SlackApiError) else "") or type(exc).__name__
             log.warning("cannot list members of Slack user group %s (%s); %s", group, error,
                         "keeping the last known members" if previous else "counting none of them as maintainers")
             return previous

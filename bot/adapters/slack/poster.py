@@ -17,6 +17,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.adapters.slack.render import fallback_text, post_blocks
+from bot.adapters.slack.retry import api_error
 from bot.chat.values import Post
 from bot.errors import AdapterError
 from bot.pacing import KeyedPacer
@@ -79,7 +80,7 @@ class SlackPoster:
             try:
                 await self._client.reactions_add(channel=channel, timestamp=ts, name=name)
             except SlackApiError as exc:
-                if _error(exc) != "already_reacted":
+                if api_error(exc) != "already_reacted":
                     raise _adapter_error("reactions.add", channel, exc) from None
 
     async def find(self, channel: str, key: str) -> str | None:
@@ -107,12 +108,7 @@ def _slack_errors(method: str, channel: str) -> Iterator[None]:
         raise _adapter_error(method, channel, exc) from None
 
 
-def _error(exc: SlackApiError) -> str:
-    response = exc.response
-    return str(response.get("error", "")) if response is not None else ""
-
-
 def _adapter_error(method: str, channel: str, exc: SlackApiError) -> AdapterError:
-    error = _error(exc) or str(exc)
+    error = api_error(exc) or str(exc)
     hint = _HINTS.get(error)
     return AdapterError(f"Slack {method} in {channel} failed: {error}" + (f" ({hint})" if hint else ""))

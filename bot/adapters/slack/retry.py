@@ -1,4 +1,4 @@
-"""Honour Slack's 429 `Retry-After` on every Web API call, without blocking the event loop.
+"""Honour Slack's 429 `Retry-After` on every Web API call, without blocking the event loop; say why a call failed.
 
 slack_sdk's AsyncRateLimitErrorRetryHandler already retries 429s with an asyncio sleep; this subclass adds
 a bounded wait, a log line, and an injectable sleep so tests can see the wait without waiting it.
@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
@@ -19,6 +20,17 @@ log = logging.getLogger(__name__)
 
 DEFAULT_WAIT = 1.0
 MAX_WAIT = 300.0  # a longer Retry-After means something is wrong; fail rather than hang a job for hours
+
+
+def api_error(exc: SlackApiError) -> str:
+    """The `error` a refused Web API call names (`not_in_channel`), or its HTTP status when Slack answered without
+    JSON (an outage's 503 carries a text body, on which the SDK's `response.get` raises)."""
+    response = exc.response
+    data = getattr(response, "data", None)
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"])
+    status = getattr(response, "status_code", None)
+    return f"HTTP {status}" if status else ""
 
 
 def retry_after_seconds(headers: dict[str, list[str]] | dict[str, str]) -> float:

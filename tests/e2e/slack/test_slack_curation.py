@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.adapters.slack.members import MEMBERSHIP_TTL
 from bot.catalogue.service import CatalogueService
 from bot.chat.values import Post, Reply, Vote
 from bot.cli import main
 from bot.curation.maintainer_commands import register_curation_commands
 from bot.curation.pipeline import Curation
+from bot.errors import AdapterError
 from bot.settings import Maintainer
 from bot.store.db import Database
 from bot.store.papers import PaperStore
@@ -362,3 +364,29 @@ async def test_a_user_group_maintainers_reaction_and_vote_command_are_one_vote(f
     answer = next(body for n, body in fake.responses if n == "vote")
     assert "already counted: 1 of 2 approvals" in answer["text"]
     assert curation.store.decision(paper_id) is None
+
+
+async def test_slack_down_for_the_user_groups_still_counts_votes_and_answers_commands(fake, start_adapter, settings,
+                                                                                      curation, fake_time, caplog):
+    """usergroups.users.list answered by an outage (HTTP 503, a text body, no JSON): reading the refusal's error
+    raised, so the vote was lost and the command never answered, where a failing lookup should count nobody in the
+    group and let everything else go on."""
+    add_candidate(curation)
+    votes = RecordingVotes(curation)
+    adapter = await start_adapter(votes, settings=settings)
+    curation.attach(adapter)
+    await curation.publish_pending()
+    fake.outage_next("usergroups.users.list")
+    await react(fake, MAINTAINER_BY_ID, fake.messages[MAINTAINERS_CHANNEL][0].ts, event_id="Ev0OUTAGE1")
+    assert [o.reason for o in await votes.wait_for(1)] == ["counted"]
+    assert "cannot list members of Slack user group S0MAINTS1 (HTTP 503)" in caplog.text
+
+    fake.outage_next("usergroups.users.list")
+    fake_time.now += MEMBERSHIP_TTL  # the (empty) membership kept from the failed lookup has expired
+    await fake.push("slash_commands", sample("slash_command", text="help", user_id=OUTSIDER,
+                                             response_url=fake.response_url("help")))
+    await fake.wait_for(lambda: any(n == "help" for n, _ in fake.responses))
+
+    fake.outage_next("conversations.history")  # and a post in an outage fails saying so, not as a bug of ours
+    with pytest.raises(AdapterError, match=r"^Slack conversations.history in C0DIGEST1 failed: HTTP 503$"):
+        await adapter.publish(Post(key="digest:2026-11-26", kind="digest", reply=Reply(title="digest")), "digest")
