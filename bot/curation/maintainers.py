@@ -68,4 +68,9 @@ class Maintainers:
     def person_for_vote(self, vote: Vote) -> str | None:
         if vote.is_bot:
             return None
-        return self.person(vote.platform, vote.user_id, vote.roles)
+        person = self.person(vote.platform, vote.user_id, vote.roles)
+        if person is None and not vote.added:
+            # A removal takes back whatever vote the reaction cast, stored under the id its roles counted then: one
+            # who has since left the server or lost the role (a removal carries no roles; the lookup finds none).
+            return f"{vote.platform}:{vote.user_id}"
+        return person

@@ -212,3 +212,25 @@ def test_yaml_is_untouched_in_the_repository() -> None:
     for path in (REPO / "catalogue").glob("*.yaml"):
         assert "Linear probes find a truth direction" not in path.read_text(encoding="utf-8")
     assert yaml  # the catalogue is YAML; the tests above read their temp copy
+
+
+@pytest.mark.parametrize("settings_overrides", [{"approvals_needed": 2}])
+@pytest.mark.parametrize("since", ["left the server", "lost the maintainer role"])
+async def test_a_check_mark_taken_off_after_its_maintainer_left_is_withdrawn(fake: FakeDiscord, bot: Bot,
+                                                                          since: str) -> None:
+    """A removal carries no roles and the member lookup then finds none: it counted as a non-maintainer's and was
+    dropped, so the vote stood without its reaction and a second maintainer's ✅ approved the paper."""
+    message_id = await post_candidate(fake, bot)
+    await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=message_id, user_id=ALICE))
+    assert (await bot.votes.next(ALICE))[1].reason == "counted"
+    if since == "left the server":
+        del fake.members[ALICE]
+    else:
+        fake.members[ALICE]["roles"] = []
+    await fake.dispatch("MESSAGE_REACTION_REMOVE", reaction(message_id=message_id, user_id=ALICE, added=False))
+    assert (await bot.votes.next(ALICE))[1].reason == "withdrawn"
+    await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=message_id, user_id=BOB))
+    assert (await bot.votes.next(BOB))[1].decision is None  # one standing approval of two
+    # A removal from someone who never voted takes back nothing.
+    await fake.dispatch("MESSAGE_REACTION_REMOVE", reaction(message_id=message_id, user_id=CAROL, added=False))
+    assert (await bot.votes.next(CAROL))[1].reason == "unchanged"
