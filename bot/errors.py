@@ -96,6 +96,10 @@ class AdapterError(InterpBotError):
     """A platform refused an operation for a reason retrying will not fix (permissions, unknown channel)."""
 
 
+class PostGone(AdapterError):
+    """The post to edit is no longer there (someone deleted it): there is nothing left to edit, now or later."""
+
+
 class GitHubError(InterpBotError):
     """GitHub's API or a git command failed; the message (never holding the token) says which and why."""
 

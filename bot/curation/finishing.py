@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.chat.adapter import PostRef
 from bot.curation.entries import entry_for
 from bot.curation.posts import decided_post
-from bot.errors import CatalogueError, GitError, describe
+from bot.errors import CatalogueError, GitError, PostGone, describe
 
 if TYPE_CHECKING:
     from bot.catalogue.service import CatalogueService
@@ -128,6 +128,8 @@ class FinishesDecisions:
                 continue
             try:
                 await adapter.edit(PostRef(stored.platform, stored.channel_id, stored.message_id), post)
+            except PostGone as exc:  # deleted: nothing to edit, now or at any later round
+                log.info("%s: the post of candidate #%d is gone, not edited: %s", stored.platform, paper.id, exc)
             except Exception as exc:  # the decision stands; the edit is retried with the next recover()
                 log.warning("%s: could not edit the post of candidate #%d: %s", stored.platform, paper.id,
                             describe(exc))

@@ -127,6 +127,7 @@ class FakeDiscord:
         self.guild = sample("guild_create")
         self.members: dict[str, dict[str, Any]] = {ALICE: sample("member")}
         self.messages: dict[str, dict[str, Any]] = {}  # message id -> message object
+        self.deleted: set[str] = set()  # ids of messages someone deleted (Discord answers 404 Unknown Message)
         self._nonces: dict[tuple[str, str], str] = {}  # (channel, nonce) -> message id
         self._errors: list[CannedError] = []
         self._holds: list[tuple[str, re.Pattern[str], asyncio.Event]] = []
@@ -248,6 +249,11 @@ class FakeDiscord:
         self.messages[message["id"]] = message
         return message
 
+    def delete_message(self, message_id: str) -> None:
+        """Someone (a moderator, a maintainer) deletes a message: editing it is answered 404 from now on."""
+        self.messages.pop(message_id, None)
+        self.deleted.add(message_id)
+
     # ------------------------------------------------------------------ REST
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
@@ -367,6 +373,8 @@ class FakeDiscord:
         return 200, message
 
     def _edit_message(self, channel_id: str, message_id: str, body: dict[str, Any]) -> tuple[int, Any]:
+        if message_id in self.deleted:
+            return 404, {"message": "Unknown Message", "code": 10008}
         message = self.messages.get(message_id)
         if message is None:
             message = self.add_message(channel_id)  # posted before this fake started: Discord still has it

@@ -40,7 +40,7 @@ from bot.chat.supervise import ConnectionSupervisor
 from bot.chat.values import Post, Reply
 from bot.commands import Commands
 from bot.curation.maintainers import Maintainers
-from bot.errors import AdapterError, ConfigError, describe
+from bot.errors import AdapterError, ConfigError, PostGone, describe
 from bot.settings import Settings, env_name
 
 log = logging.getLogger(__name__)
@@ -320,7 +320,7 @@ class DiscordAdapter:
         except discord.Forbidden as exc:
             raise self._refused(channel_id, SEND_MESSAGES, exc) from exc
         except discord.NotFound as exc:
-            raise AdapterError(f"discord: message {ref.message_id} in channel {channel_id} is gone") from exc
+            raise PostGone(f"discord: message {ref.message_id} in channel {channel_id} is gone") from exc
 
     async def _channel(self, role: ChannelRole) -> discord.TextChannel:
         channel_id = self._channels.get(role)

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from bot.adapters.slack.render import fallback_text, post_blocks
 from bot.adapters.slack.retry import api_error
 from bot.chat.values import Post
-from bot.errors import AdapterError
+from bot.errors import AdapterError, PostGone
 from bot.pacing import KeyedPacer
 
 log = logging.getLogger(__name__)
@@ -69,11 +69,15 @@ class SlackPoster:
         return ts
 
     async def edit(self, channel: str, ts: str, post: Post) -> None:
-        with _slack_errors("chat.update", channel):
+        try:
             await self._client.chat_update(
                 channel=channel, ts=ts, text=fallback_text(post.reply), blocks=post_blocks(post),
                 metadata=post_metadata(post),  # kept, so reconciliation still recognises an edited post
             )
+        except SlackApiError as exc:
+            if api_error(exc) == "message_not_found":  # deleted
+                raise PostGone(f"Slack message {ts} in {channel} is gone") from None
+            raise _adapter_error("chat.update", channel, exc) from None
 
     async def add_reactions(self, channel: str, ts: str, names: tuple[str, ...]) -> None:
         for name in names:

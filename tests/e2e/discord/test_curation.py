@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import discord
 import pytest
 import yaml
@@ -234,3 +236,19 @@ async def test_a_check_mark_taken_off_after_its_maintainer_left_is_withdrawn(fak
     # A removal from someone who never voted takes back nothing.
     await fake.dispatch("MESSAGE_REACTION_REMOVE", reaction(message_id=message_id, user_id=CAROL, added=False))
     assert (await bot.votes.next(CAROL))[1].reason == "unchanged"
+
+
+async def test_a_decided_candidate_whose_post_was_deleted_is_announced_once_and_done(
+        fake: FakeDiscord, bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    """Someone deleted the candidate's post before it was decided: its edit failed with 404 Unknown Message at every
+    recovery round (every five minutes, for good), each a warning, and `status` showed the approval unfinished."""
+    message_id = await post_candidate(fake, bot)
+    (paper,) = bot.curation.papers.candidates()
+    fake.delete_message(message_id)
+    outcome = await bot.curation.decide(paper.id, "approve", person="console", force=True)
+    assert outcome.decision == "approved"
+    assert len(fake.find("PATCH", rf"{POSTS}/{message_id}")) == 1
+    assert not bot.curation.store.decisions(pending_announce=True)
+    await bot.curation.recover()
+    assert len(fake.find("PATCH", rf"{POSTS}/{message_id}")) == 1  # not tried again
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -390,3 +390,16 @@ async def test_slack_down_for_the_user_groups_still_counts_votes_and_answers_com
     fake.outage_next("conversations.history")  # and a post in an outage fails saying so, not as a bug of ours
     with pytest.raises(AdapterError, match=r"^Slack conversations.history in C0DIGEST1 failed: HTTP 503$"):
         await adapter.publish(Post(key="digest:2026-11-26", kind="digest", reply=Reply(title="digest")), "digest")
+
+
+async def test_a_decided_candidate_whose_post_was_deleted_is_announced_once_and_done(fake, start_adapter, settings,
+                                                                                     curation):
+    """chat.update answered message_not_found at every recovery round, for good: the approval stayed unfinished."""
+    paper_id = add_candidate(curation)
+    curation.attach(await start_adapter(RecordingVotes(curation), settings=settings))
+    await curation.publish_pending()
+    fake.messages[MAINTAINERS_CHANNEL].clear()  # someone deleted the post
+    assert (await curation.decide(paper_id, "approve", person="console", force=True)).decision == "approved"
+    assert not curation.store.decisions(pending_announce=True)
+    await curation.recover()
+    assert len(fake.calls_to("chat.update")) == 1
