@@ -19,10 +19,13 @@ from typing import Any, Literal
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import translate
-from bot.adapters.slack.http_mode import SignedRequestServer
+from bot.adapters.slack.http_mode import SignedRequestServer, payload_problem
 from bot.adapters.slack.members import MaintainerDirectory
 from bot.adapters.slack.poster import SlackPoster
 from bot.adapters.slack.render import PAGE_ACTION_PREFIX, fallback_text, reply_blocks
@@ -191,7 +194,7 @@ class SlackAdapter:
         except SlackApiError as exc:
             raise AdapterError(f"Slack refused SLACK_APP_TOKEN ({api_error(exc) or exc}): it must be an "
                                "xapp- app-level token with connections:write, and Socket Mode must be on") from None
-        handler = AsyncSocketModeHandler(self.app, app_token=self.options.app_token, web_client=self.client)
+        handler = _CheckedSocketModeHandler(self.app, app_token=self.options.app_token, web_client=self.client)
         handler.client.wss_uri = str(opened["url"])
         try:
             await asyncio.wait_for(handler.connect_async(), timeout=self.options.connect_timeout)
@@ -272,6 +275,21 @@ def _refused(response: Any) -> bool:
 
 def _refusal(response: Any) -> str:
     return f"HTTP {response.status_code} {one_line(str(response.body), 200)}"
+
+
+class _CheckedSocketModeHandler(AsyncSocketModeHandler):
+    """An envelope whose payload bolt cannot read (an `event` that is no object, `actions` no list of objects) made
+    bolt log an ERROR and leave it unacknowledged, so Slack sent it again: it is acknowledged and skipped with a
+    line saying why, as HTTP mode answers such a body 400."""
+
+    # The client type narrowed as bolt's own aiohttp handler narrows it (and silences mypy for it).
+    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        problem = payload_problem(req.payload, f"a {req.type} envelope's payload")
+        if problem:
+            log.info("Slack Socket Mode: skipped an envelope: %s", problem)
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        await super().handle(client, req)
 
 
 class _NotTheUnusedTokenWarning(logging.Filter):

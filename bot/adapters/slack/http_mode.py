@@ -52,6 +52,22 @@ def request_problem(secret: bytes, body: bytes, timestamp: str, signature: str, 
     return ""
 
 
+def payload_problem(data: Any, what: str) -> str:
+    """Why a request's decoded body (or a Socket Mode envelope's payload) cannot be one of Slack's, or "": what
+    bolt reads before any listener of ours, where anything else raises inside bolt."""
+    if not isinstance(data, dict):
+        return f"{what} is not a JSON object"
+    for key in ("type", "command"):
+        if not isinstance(data.get(key, ""), str):
+            return f"{what} has a '{key}' that is not text"
+    if "event" in data and not isinstance(data["event"], dict):
+        return f"{what} has an 'event' that is not an object"
+    actions = data.get("actions", [])
+    if not isinstance(actions, list) or not all(isinstance(action, dict) for action in actions):
+        return f"{what} has 'actions' that are not a list of objects"
+    return ""
+
+
 def body_problem(text: str, content_type: str) -> str:
     """Why a signed body cannot be one of Slack's requests, or "". Slack sends JSON objects (Events API) or form
     fields (slash commands), the interactive ones with a JSON object in `payload`."""
@@ -60,17 +76,7 @@ def body_problem(text: str, content_type: str) -> str:
             data = json.loads(raw)
         except ValueError:
             return f"{what} is not JSON"
-        if not isinstance(data, dict):
-            return f"{what} is not a JSON object"
-        if not isinstance(data.get("type", ""), str):
-            return f"{what} has a 'type' that is not text"
-        # What bolt reads before any listener of ours: an event is an object, actions a list of objects.
-        if "event" in data and not isinstance(data["event"], dict):
-            return f"{what} has an 'event' that is not an object"
-        actions = data.get("actions", [])
-        if not isinstance(actions, list) or not all(isinstance(action, dict) for action in actions):
-            return f"{what} has 'actions' that are not a list of objects"
-        return ""
+        return payload_problem(data, what)
 
     if content_type == "application/json":
         return object_problem(text, "the body")

@@ -184,3 +184,23 @@ def logged(text):
         yield seen
     finally:
         logging.getLogger().removeHandler(handler)
+
+
+@pytest.mark.parametrize(("kind", "payload"), [
+    ("events_api", {"type": "event_callback", "event_id": "E1", "event": []}),
+    ("events_api", {"type": "event_callback", "event_id": "E2", "event": None}),
+    ("interactive", {"type": "block_actions", "actions": "x", "user": {"id": "U1"}}),
+    ("interactive", {"type": "block_actions", "actions": ["x"], "user": {"id": "U1"}}),
+    ("interactive", {"type": 5}),
+    ("slash_commands", {"command": 5, "text": "topic probing"}),
+], ids=["event a list", "event null", "actions text", "actions of text", "type not text", "command not text"])
+async def test_envelopes_bolt_cannot_read_are_acked_and_skipped(fake, start_adapter, caplog, kind, payload):
+    """As HTTP mode answers such bodies 400: bolt raised in its middleware (an ERROR) and the envelope was never
+    acknowledged, so Slack sent it again and again."""
+    caplog.set_level(logging.INFO)
+    await start_adapter()
+    envelope_id = await fake.push(kind, payload)
+    assert await fake.wait_ack(envelope_id) == {"envelope_id": envelope_id}
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    await slash(fake, "topic probing", "after")  # and it goes on
+    assert (await response(fake, "after"))["blocks"][0]["text"]["text"] == "Probing"
