@@ -186,18 +186,21 @@ class DiscordAdapter:
         ephemeral = self.settings.discord_ephemeral
         work = asyncio.create_task(runner.answer(lambda: self.commands.run(command, args, actor=actor),
                                                  f"{command} {args}"))
-        if not await self._finishes_in_time(work):
-            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        reply = await work
-        rendered = render_reply(reply)
-        message = _message_parts(rendered, embeds=interaction.app_permissions.embed_links)
-        extra: dict[str, Any] = {"view": self._pager(reply)} if reply.pages > 1 else {}
-        if interaction.response.is_done():
-            await interaction.followup.send(**message, **extra, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS,
-                                            wait=True)
-        else:
-            await interaction.response.send_message(**message, **extra, ephemeral=ephemeral,
-                                                    allowed_mentions=NO_MENTIONS)
+        try:
+            if not await self._finishes_in_time(work):
+                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            reply = await work
+            message = _message_parts(render_reply(reply), embeds=interaction.app_permissions.embed_links)
+            extra: dict[str, Any] = {"view": self._pager(reply)} if reply.pages > 1 else {}
+            if interaction.response.is_done():
+                await interaction.followup.send(**message, **extra, ephemeral=ephemeral,
+                                                allowed_mentions=NO_MENTIONS, wait=True)
+            else:
+                await interaction.response.send_message(**message, **extra, ephemeral=ephemeral,
+                                                        allowed_mentions=NO_MENTIONS)
+        except discord.NotFound as exc:  # 10062 Unknown interaction: not answered within Discord's 3 seconds
+            log.warning("discord: the answer to /interp %s came too late, Discord had dropped the interaction: %s",
+                        f"{command} {args}".strip(), exc)
 
     def _pager(self, reply: Reply) -> discord.ui.View:
         """The paging buttons of `reply`: its command in their ids, or a key to it when it is too long to fit."""
