@@ -218,15 +218,19 @@ class DiscordAdapter:
         actor = translate.actor_for(interaction.user, self.maintainers)
         work = asyncio.create_task(runner.answer(
             lambda: self.commands.execute(command, actor=actor, page=page), command))
-        if not await self._finishes_in_time(work):
-            await interaction.response.defer()
-        reply = await work
-        message = _message_parts(render_reply(reply), embeds=interaction.app_permissions.embed_links)
-        view = self._pager(reply) if reply.pages > 1 else None
-        if interaction.response.is_done():
-            await interaction.edit_original_response(**message, view=view, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.edit_message(**message, view=view, allowed_mentions=NO_MENTIONS)
+        try:
+            if not await self._finishes_in_time(work):
+                await interaction.response.defer()
+            reply = await work
+            message = _message_parts(render_reply(reply), embeds=interaction.app_permissions.embed_links)
+            view = self._pager(reply) if reply.pages > 1 else None
+            if interaction.response.is_done():
+                await interaction.edit_original_response(**message, view=view, allowed_mentions=NO_MENTIONS)
+            else:
+                await interaction.response.edit_message(**message, view=view, allowed_mentions=NO_MENTIONS)
+        except discord.NotFound as exc:  # 10062 Unknown interaction, as for a command (see `answer`)
+            log.warning("discord: page %d of %s came too late, Discord had dropped the interaction: %s", page,
+                        command, exc)
 
     async def _finishes_in_time(self, work: asyncio.Task[Reply]) -> bool:
         done, _ = await asyncio.wait({work}, timeout=self.reply_deadline)

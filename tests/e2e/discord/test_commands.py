@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import pytest
 
@@ -190,13 +191,9 @@ async def test_autocomplete_for_a_command_this_version_lacks_gets_no_choices(fak
     assert call.json == {"type": 8, "data": {"choices": []}}  # APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
 
 
-async def test_an_interaction_that_expired_before_its_answer_is_a_warning_not_a_bug(
-        fake: FakeDiscord, bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
-    """Discord drops an interaction not answered within 3 s (a late delivery, a busy moment): its callback is
-    answered 404 Unknown interaction. That was logged as a bug of ours, with a traceback, and answered again with
-    the help, which Discord refused the same way."""
-    interaction = slash("topic", {"name": (3, "probing")})
-    fake.fail_next("POST", callback_path(interaction), 404, {"message": "Unknown interaction", "code": 10062})
+async def _warnings_of(fake: FakeDiscord, interaction: dict[str, Any], caplog: pytest.LogCaptureFixture
+                       ) -> list[tuple[str, str]]:
+    """Dispatch `interaction`, wait for the first warning of ours, and return every warning logged."""
     seen = asyncio.Event()
 
     class Watch(logging.Handler):
@@ -211,7 +208,29 @@ async def test_an_interaction_that_expired_before_its_answer_is_a_warning_not_a_
         await asyncio.wait_for(seen.wait(), 5)
     finally:
         logging.getLogger().removeHandler(watch)
-    assert len(fake.find("POST", callback_path(interaction))) == 1
-    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING] == [
+    return [(r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+async def test_an_interaction_that_expired_before_its_answer_is_a_warning_not_a_bug(
+        fake: FakeDiscord, bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    """Discord drops an interaction not answered within 3 s (a late delivery, a busy moment): its callback is
+    answered 404 Unknown interaction. That was logged as a bug of ours, with a traceback, and answered again with
+    the help, which Discord refused the same way."""
+    interaction = slash("topic", {"name": (3, "probing")})
+    fake.fail_next("POST", callback_path(interaction), 404, {"message": "Unknown interaction", "code": 10062})
+    assert await _warnings_of(fake, interaction, caplog) == [
         ("WARNING", "discord: the answer to /interp topic probing came too late, Discord had dropped the "
                     "interaction: 404 Not Found (error code: 10062): Unknown interaction")]
+    assert len(fake.find("POST", callback_path(interaction))) == 1
+
+
+async def test_a_page_button_that_expired_before_its_answer_is_a_warning_not_a_bug(
+        fake: FakeDiscord, bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    """The same for a paging button: discord.py logged "Ignoring exception in view" at ERROR, with a traceback."""
+    message = fake.add_message("1234", components=[{"type": 1, "components": [
+        {"type": 2, "style": 1, "label": "Next", "custom_id": "interp:page:2:topics"}]}])
+    click = button(message, "interp:page:2:topics")
+    fake.fail_next("POST", callback_path(click), 404, {"message": "Unknown interaction", "code": 10062})
+    assert await _warnings_of(fake, click, caplog) == [
+        ("WARNING", "discord: page 2 of topics came too late, Discord had dropped the interaction: 404 Not Found "
+                    "(error code: 10062): Unknown interaction")]
