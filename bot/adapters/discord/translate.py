@@ -96,10 +96,12 @@ def topic_choices(topics: Iterable[Topic], path_of: Mapping[str, str] | None = N
         name = topic.title
         if titles.count(topic.title) > 1 and path_of and topic.slug in path_of:
             name = path_of[topic.slug]
-        pairs.append((_choice_text(name), topic.slug[:CHOICE_TEXT_LIMIT]))
+        pairs.append((_choice_text(name) or topic.slug[:CHOICE_TEXT_LIMIT], topic.slug[:CHOICE_TEXT_LIMIT]))
     return pairs
 
 
 def paper_choices(entries: Iterable[Entry]) -> list[tuple[str, str]]:
     """(title, entry id) pairs for the paper box: `paper` accepts an id, so a pick is always exact."""
-    return [(_choice_text(entry.title), entry.id[:CHOICE_TEXT_LIMIT]) for entry in list(entries)[:CHOICE_LIMIT]]
+    # A name nothing is left of (a title of invisible characters) would make Discord refuse every choice: the id.
+    return [(_choice_text(entry.title) or entry.id[:CHOICE_TEXT_LIMIT], entry.id[:CHOICE_TEXT_LIMIT])
+            for entry in list(entries)[:CHOICE_LIMIT]]

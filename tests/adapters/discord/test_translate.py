@@ -94,3 +94,10 @@ def test_the_core_and_the_adapter_package_do_not_import_discord() -> None:
 def test_choices_drop_invisible_characters_that_disguise_a_title() -> None:
     entries = [Entry(id="e", title="\u202eamall\u202c Tuned\u200b Lens")]
     assert translate.paper_choices(entries) == [("amall Tuned Lens", "e")]
+
+
+def test_a_choice_with_nothing_visible_left_is_named_by_its_id() -> None:
+    """Discord refuses a whole autocomplete answer when one choice has an empty name."""
+    entries = [Entry(id="zero-width", title="\u200b\u200e\u2060"), Entry(id="e", title="Tuned Lens")]
+    assert translate.paper_choices(entries) == [("zero-width", "zero-width"), ("Tuned Lens", "e")]
+    assert translate.topic_choices([Topic("blank", "\u200b")]) == [("blank", "blank")]
