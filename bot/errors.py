@@ -162,6 +162,12 @@ def feeds_file_missing(path: object) -> str:
     return f"feeds file {path} not found (set INTERP_BOT_FEEDS_FILE or use --feeds)"
 
 
+def digest_not_posted(failed: Iterable[tuple[str, str]]) -> str:
+    """A digest channel refused the digest: the job failed (`status` shows it) and `interp-bot digest` retries."""
+    return "; ".join(f"the digest could not be posted to {channel}: {why}" for channel, why in failed) + \
+        " (`interp-bot digest` posts it once that is fixed)"
+
+
 def unknown_adapter(name: str, choices: Iterable[str]) -> str:
     return f"unknown adapter {name!r}: choose from {', '.join(choices)}"
 

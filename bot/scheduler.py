@@ -16,7 +16,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.errors import InterpBotError, describe
+from bot import errors
+from bot.errors import AdapterError, InterpBotError, describe
 from bot.store.jobs import JobRunStore, is_recorded
 
 if TYPE_CHECKING:
@@ -136,9 +137,15 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
     scheduler.add_job(leased(app, "expire", timedelta(minutes=5), app.curation.expire),
                       IntervalTrigger(hours=1), id="expire", name="expire old candidates")
     hour, minute = (int(part) for part in settings.digest_time.split(":"))
-    scheduler.add_job(tracked(app, "digest", app.digest), CronTrigger(hour=hour, minute=minute,
-                                                                       timezone=settings.timezone),
-                      id="digest", name="daily digest")
+    for platform in app.curation.adapters:  # one job each: `status` shows a channel that refused its digest
+        async def digest(platform: str = platform) -> None:
+            result = await app.digest(platform=platform)
+            if result.failed:
+                raise AdapterError(errors.digest_not_posted(result.failed))
+
+        scheduler.add_job(tracked(app, f"digest:{platform}", digest),
+                          CronTrigger(hour=hour, minute=minute, timezone=settings.timezone),
+                          id=f"digest:{platform}", name=f"daily digest to {platform}")
     add_list_jobs(app, scheduler, start)
     return scheduler
 

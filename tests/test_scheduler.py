@@ -36,16 +36,16 @@ async def test_jobs_are_configured_and_leased(catalogue_dir: Path, tmp_path: Pat
         scheduler = build_scheduler(app)
         scheduler.start(paused=True)  # jobs take the scheduler's defaults when added to a started scheduler
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {"poll:lesswrong", "publish:console", "heartbeat", "recover", "expire", "digest",
+        assert set(jobs) == {"poll:lesswrong", "publish:console", "heartbeat", "recover", "expire", "digest:console",
                              "links"}
         poll = jobs["poll:lesswrong"]
         assert poll.trigger.interval == timedelta(minutes=30)
         assert poll.coalesce is True
         assert poll.max_instances == 1
         assert poll.misfire_grace_time == MISFIRE_GRACE_SECONDS
-        assert str(jobs["digest"].trigger.timezone) == "Europe/Berlin"
-        assert "hour='7'" in str(jobs["digest"].trigger)
-        assert "minute='30'" in str(jobs["digest"].trigger)
+        assert str(jobs["digest:console"].trigger.timezone) == "Europe/Berlin"
+        assert "hour='7'" in str(jobs["digest:console"].trigger)
+        assert "minute='30'" in str(jobs["digest:console"].trigger)
 
         # Another process holds the feed's lease: this one skips the poll entirely.
         assert app.database.acquire_lease("poll:lesswrong", "other-process", timedelta(minutes=5))

@@ -258,6 +258,9 @@ def _digest_with(args: argparse.Namespace, settings: Settings) -> int:
             done = "was already posted" if channel in result.already_posted else \
                 "was already done: there was nothing to post"
             print(f"{channel}: today's digest ({result.day}) {done}", file=sys.stderr)
+        if result.failed:
+            print(f"interp-bot: {errors.digest_not_posted(result.failed)}", file=sys.stderr)
+            return 1
     return 0
 
 

@@ -257,9 +257,9 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
 def jobs_json(app: App, adapters_configured: list[str]) -> list[dict[str, Any]]:
     """The last run of each job the configuration schedules: a job no longer scheduled (a platform taken out of the
     configuration) would show its last failure for ever."""
-    from bot.store.jobs import PUBLISH_JOB, RECORDED_JOBS, JobRunStore
+    from bot.store.jobs import PER_PLATFORM_JOBS, RECORDED_JOBS, JobRunStore
 
-    scheduled = {*RECORDED_JOBS, *(PUBLISH_JOB + platform for platform in adapters_configured)}
+    scheduled = {*RECORDED_JOBS, *(job + platform for job in PER_PLATFORM_JOBS for platform in adapters_configured)}
     return [{"name": run.name, "started_at": iso(run.started_at), "finished_at": iso(run.finished_at),
              "problem": run.problem} for run in JobRunStore(app.database).all() if run.name in scheduled]
 

@@ -37,6 +37,7 @@ class DigestResult:
     skipped: tuple[str, ...] = ()  # channels whose digest for today was already done (posted, or found empty)
     unposted: tuple[str, ...] = ()  # channels not posted to because there was nothing new (digest_on_empty=skip)
     already_posted: tuple[str, ...] = ()  # of `skipped`, those whose digest for today was posted
+    failed: tuple[tuple[str, str], ...] = ()  # (channel, why): the platform refused the post; the next run retries
 
 
 def local_day(now: datetime, timezone: str) -> str:
@@ -80,11 +81,14 @@ def compose(curation: Curation, now: datetime, timezone: str, since: datetime | 
     return day, post, not candidates and not approved and not merged and not held_back
 
 
-async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = False) -> DigestResult:
+async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = False,
+                     platform: str | None = None) -> DigestResult:
+    """Post today's digest to every digest channel (or only `platform`'s: each platform's scheduled digest is a job
+    of its own, whose outcome `status` shows)."""
     now = curation.db.now()
     day = local_day(now, settings.timezone)
     channels = [(adapter, f"{adapter.platform}:{channel}") for adapter in list(curation.adapters.values())
-                if (channel := adapter.channel_for("digest"))]
+                if (channel := adapter.channel_for("digest")) and platform in (None, adapter.platform)]
     starts = await asyncio.to_thread(channel_starts, curation, now, day, [key for _, key in channels])
     furthest_behind = min(starts.values(), default=now - timedelta(days=1))
     if dry_run:  # what the channel furthest behind would get
@@ -92,6 +96,7 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
     # Each channel's digest starts where its own last one stopped (one that failed to post catches up alone).
     composed: dict[datetime, tuple[str, Post, bool]] = {}
     posted, skipped, unposted, already_posted = [], [], [], []
+    failed: list[tuple[str, str]] = []
     shown: tuple[str, Post, bool] | None = None  # the result's: the first posted, else the furthest behind
     for adapter, channel_key in channels:
         since = starts[channel_key]
@@ -108,9 +113,12 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
             await asyncio.to_thread(curation.store.finish_digest, channel_key, day, "empty")
             unposted.append(channel_key)
             continue
-        ref = await curation.publish_to(adapter, post, "digest")
-        if ref is None:
-            continue  # claim stays 'claimed'; it goes stale and a later run retries
+        refused: list[str] = []
+        ref = await curation.publish_to(adapter, post, "digest", refused)
+        if ref is None:  # the claim is let go: a run after the cause is fixed (`interp-bot digest`) posts it
+            await asyncio.to_thread(curation.store.finish_digest, channel_key, day, "failed")
+            failed.append((channel_key, refused[0] if refused else "not posted"))
+            continue
         await asyncio.to_thread(curation.store.record_post, key=post.key, kind="digest", paper_id=None,
                                 platform=ref.platform, channel_id=ref.channel_id, message_id=ref.message_id)
         await asyncio.to_thread(curation.store.finish_digest, channel_key, day, "posted")
@@ -121,4 +129,5 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
     if shown is None:
         shown = await asyncio.to_thread(compose, curation, now, settings.timezone, furthest_behind)
     _, post, empty = shown
-    return DigestResult(day, post, empty, tuple(posted), tuple(skipped), tuple(unposted), tuple(already_posted))
+    return DigestResult(day, post, empty, tuple(posted), tuple(skipped), tuple(unposted), tuple(already_posted),
+                        tuple(failed))

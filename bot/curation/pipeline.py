@@ -162,10 +162,14 @@ class Curation(FinishesDecisions):
         log.error("%s: could not post candidate #%d (%s): %s; failed %d time(s), next try in %g min",
                   platform, paper.id, key, describe(exc), failure.attempts, wait, exc_info=trace)
 
-    async def publish_to(self, adapter: ChatAdapter, post: Any, role: ChannelRole) -> PostRef | None:
+    async def publish_to(self, adapter: ChatAdapter, post: Any, role: ChannelRole,
+                         refused: list[str] | None = None) -> PostRef | None:
+        """Post, or log why not (once per reason) and add the reason to `refused`."""
         try:
             return await adapter.publish(post, role)
         except Exception as exc:
+            if refused is not None:
+                refused.append(describe(exc))
             marker = (adapter.platform, describe(exc))
             if marker not in self._reported_failures:
                 self._reported_failures.add(marker)

@@ -327,9 +327,10 @@ class CurationStore:
                      over_empty: bool = False, covers_until: datetime | None = None) -> bool:
         """Take the right to post `day`'s digest in `channel`: exactly one winner across processes.
 
-        A claim whose holder died before posting goes stale and may be taken over; the adapters'
-        idempotent publish (keyed by the digest key) makes that retry safe. With `over_empty`, so may a day
-        whose earlier run found nothing and posted nothing: what came in since is that day's digest.
+        A claim whose holder died before posting goes stale and may be taken over, as may one whose post the
+        platform refused (status "failed"); the adapters' idempotent publish (keyed by the digest key) makes that
+        retry safe. With `over_empty`, so may a day whose earlier run found nothing and posted nothing: what came
+        in since is that day's digest.
         """
         now = self.db.now()
         table = schema.digests
@@ -341,6 +342,7 @@ class CurationStore:
                 return True
             except IntegrityError:
                 stale = (table.c.status == "claimed") & (table.c.claimed_at < now - stale_after)
+                stale |= table.c.status == "failed"  # the platform refused the post: nothing was posted
                 takeable = (stale | (table.c.status == "empty")) if over_empty else stale
                 return bool(conn.execute(
                     update(table).where(table.c.channel == channel).where(table.c.day == day).where(takeable)

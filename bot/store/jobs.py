@@ -11,14 +11,18 @@ from sqlalchemy import select
 from bot.store import schema
 from bot.store.db import Database, utc
 
-# The scheduled jobs whose last run `status` shows (the scheduler records them): these, and publishing to each
-# platform. Polls have their feeds' health, the GitHub round records its own, and the heartbeat is the adapters'.
-RECORDED_JOBS = ("digest", "expire", "links", "recover")
+# The scheduled jobs whose last run `status` shows (the scheduler records them): these, and publishing and the
+# digest to each platform (each platform's process posts its own digest: one record for all would show whichever
+# finished last). Polls have their feeds' health, the GitHub round records its own, and the heartbeat is the
+# adapters'.
+RECORDED_JOBS = ("expire", "links", "recover")
 PUBLISH_JOB = "publish:"  # + the platform
+DIGEST_JOB = "digest:"  # + the platform
+PER_PLATFORM_JOBS = (PUBLISH_JOB, DIGEST_JOB)
 
 
 def is_recorded(name: str) -> bool:
-    return name in RECORDED_JOBS or name.startswith(PUBLISH_JOB)
+    return name in RECORDED_JOBS or name.startswith(PER_PLATFORM_JOBS)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,14 @@ from bot.errors import AdapterError
 from bot.settings import Maintainer
 from bot.store.db import Database
 from bot.store.papers import PaperStore
-from tests.e2e.slack.conftest import DIGEST_CHANNEL, MAINTAINERS_CHANNEL, RecordingVotes, slack_settings
+from tests.e2e.slack.conftest import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    DIGEST_CHANNEL,
+    MAINTAINERS_CHANNEL,
+    RecordingVotes,
+    slack_settings,
+)
 from tests.fakes.slack_fake import BOT_USER_ID, reaction_event, sample
 
 MAINTAINER_BY_ID = "U0MAINT01"
@@ -403,3 +410,44 @@ async def test_a_decided_candidate_whose_post_was_deleted_is_announced_once_and_
     assert not curation.store.decisions(pending_announce=True)
     await curation.recover()
     assert len(fake.calls_to("chat.update")) == 1
+
+
+async def test_a_digest_the_channel_refuses_is_a_failed_job_and_can_be_posted_at_once(
+        fake, start_adapter, catalogue_dir, tmp_path, capsys, monkeypatch):
+    """The digest job recorded a refused digest as a run that did all it had to: `status` said "all ok" and
+    "never posted", and `interp-bot digest` run after the fix said the day's digest "was already done: there was
+    nothing to post" and posted nothing, exit 0."""
+    from bot.app import App
+    from bot.cli.output import status_json
+    from bot.cli.status_text import render_status
+    from bot.scheduler import build_scheduler
+
+    database = f"sqlite:///{tmp_path / 'digest.db'}"
+    settings = slack_settings(fake, catalogue_dir=catalogue_dir, database_url=database)
+    app = App(settings, feeds="unused")
+    app.curation.attach(await start_adapter(settings=settings))
+    add_candidate(app.curation)
+    scheduler = build_scheduler(app)
+    scheduler.start(paused=True)
+    fake.fail_next("chat.postMessage", "channel_not_found")
+    await scheduler.get_job("digest:slack").func()
+    (job,) = [run for run in status_json(app, ["slack"])["jobs"] if run["name"] == "digest:slack"]
+    assert job["problem"].startswith(f"the digest could not be posted to slack:{DIGEST_CHANNEL}: ")
+    assert "channel_not_found" in job["problem"]
+    assert "Jobs        1 FAILED at their last run" in render_status(status_json(app, ["slack"]), "UTC")
+    scheduler.shutdown(wait=False)
+    await app.stop()
+
+    for name, value in (("SLACK_BOT_TOKEN", BOT_TOKEN), ("SLACK_APP_TOKEN", APP_TOKEN),
+                        ("INTERP_BOT_SLACK_API_URL", fake.api_url), ("INTERP_BOT_SLACK_DIGEST_CHANNEL", DIGEST_CHANNEL),
+                        ("INTERP_BOT_SLACK_MAINTAINERS_CHANNEL", MAINTAINERS_CHANNEL)):
+        monkeypatch.setenv(name, value)
+    fake.fail_next("chat.postMessage", "channel_not_found")
+    args = ["--catalogue", str(catalogue_dir), "--db", database, "--log-level", "WARNING", "digest"]
+    assert await asyncio.to_thread(main, args) == 1
+    assert "the digest could not be posted to" in capsys.readouterr().err
+    # The channel fixed: the same day's digest is posted at once, not "already done".
+    assert await asyncio.to_thread(main, args) == 0
+    assert "already" not in capsys.readouterr().err
+    (digest,) = fake.messages[DIGEST_CHANNEL]
+    assert digest.text.startswith("interp-bot digest — ") and TITLE in digest.text
