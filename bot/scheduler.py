@@ -112,7 +112,7 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
             # at a fixed time after start: a first run before it is due would skip it, and the next try would
             # come a whole interval later (up to twice a 6-hour interval after a restart).
             # Staggered, so a restart does not hit every site in the same second.
-            due = intake.store.feed_state(feed.name).next_poll_at
+            due = intake.store.feed_state(feed.name).as_of(start).next_poll_at
             first = max(start + timedelta(seconds=5 + 3 * index), due or start)
             scheduler.add_job(
                 leased(app, f"poll:{feed.name}", timedelta(seconds=intake.feed_deadline + 60), poll_one),

@@ -124,6 +124,37 @@ async def test_each_feed_runs_at_its_due_time_after_a_restart(catalogue_dir: Pat
         await app.stop()
 
 
+async def test_a_clock_set_back_does_not_hold_the_feeds_back_by_as_much(catalogue_dir: Path, tmp_path: Path) -> None:
+    """A clock a day fast, then corrected: each feed's stored next poll was a day away, so an hourly feed was not
+    polled for 25 hours, after a restart or not."""
+    from datetime import UTC, datetime
+
+    from bot.store.feeds import FeedState
+    from tests.fakes.clock import Clock
+
+    async with FeedServer(FEEDS) as server:
+        feeds_file = two_feeds(tmp_path / "feeds.yaml", server, interval=60, second="name: paused, enabled: false")
+        settings = load_settings(catalogue_dir=catalogue_dir, database_url=f"sqlite:///{tmp_path}/s.db",
+                                 feeds_file=feeds_file, allow_private_addresses=True)
+        app = App(settings)
+        intake = await app.open_intake()
+        fast = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # what the clock said at the last poll
+        intake.store.save_feed_state(FeedState(name="lesswrong", last_poll_at=fast, last_success_at=fast,
+                                               next_poll_at=fast + timedelta(hours=1), initialised=True,
+                                               retry_after_until=fast + timedelta(minutes=10)))
+        corrected = fast - timedelta(days=1)
+        app.database.clock = Clock(corrected)
+        scheduler = build_scheduler(app, now=corrected)
+        scheduler.start(paused=True)
+        assert scheduler.get_job("poll:lesswrong").next_run_time == corrected + timedelta(seconds=5)
+        await scheduler.get_job("poll:lesswrong").func()
+        assert len(server.requests_to("/feeds/lesswrong")) == 1
+        polled = intake.store.feed_state("lesswrong")
+        assert (polled.last_poll_at, polled.next_poll_at) == (corrected, corrected + timedelta(hours=1))
+        scheduler.shutdown(wait=False)
+        await app.stop()
+
+
 async def test_a_stop_ends_any_job_under_way_quietly_leased_or_not(catalogue_dir: Path, tmp_path: Path,
                                                                    caplog) -> None:
     """Only leased jobs were tracked (1252b65): a SIGTERM during the daily digest or a GitHub round still logged

@@ -139,7 +139,7 @@ class Intake:
 
     async def poll_feed(self, feed: FeedSpec, *, force: bool = False, dry_run: bool = False) -> FeedReport:
         now = self.db.now()
-        state = await asyncio.to_thread(self.store.feed_state, feed.name)
+        state = (await asyncio.to_thread(self.store.feed_state, feed.name)).as_of(now)
         if not force and state.next_poll_at and state.next_poll_at > now:
             return FeedReport(feed.name, "skipped")
         if state.retry_after_until and state.retry_after_until > now:  # the server's word, forced poll or not

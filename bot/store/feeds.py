@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,14 @@ class FeedState:
     new_item_gap_seconds: float | None = None  # the usual gap between new items (exponential average)
     new_item_gaps_seen: int = 0
     retry_after_until: datetime | None = None  # the server's Retry-After, as a time: no poll before it, forced or not
+
+    def as_of(self, now: datetime) -> FeedState:
+        """The state as a poll at `now` reads it. A last poll later than `now` means the clock was set back (it
+        ran ahead, and was corrected): the next poll and Retry-After it wrote would hold the feed back by as much
+        as the clock ran ahead, a day for a clock a day fast; so it is due now."""
+        if self.last_poll_at is None or self.last_poll_at <= now:
+            return self
+        return replace(self, next_poll_at=None, retry_after_until=None)
 
 
 class FeedStates:
