@@ -28,6 +28,9 @@ from bot.store.links import LinkState, LinkStore
 log = logging.getLogger(__name__)
 
 DEAD_AFTER = timedelta(days=7)
+# Two weekly checks are a week apart on the calendar, not to the second: a change to or from summer time makes that
+# week 167 or 169 hours, and a link may be reached a little earlier in its run than the week before.
+DEAD_AFTER_GRACE = timedelta(hours=12)
 HOSTS_AT_ONCE = 6
 REPORT_ITEMS = 25  # a post stays readable; `interp-bot links` lists everything
 UNREACHABLE_HOSTS = 3  # this many hosts, none giving any HTTP answer: the network is down, not the links
@@ -55,7 +58,7 @@ class LinkHealth:
     def dead(self) -> bool:
         state = self.state
         return (state is not None and state.consecutive_failures >= 2 and state.first_failed_at is not None
-                and state.last_checked_at - state.first_failed_at >= DEAD_AFTER)
+                and state.last_checked_at - state.first_failed_at >= DEAD_AFTER - DEAD_AFTER_GRACE)
 
     @property
     def failing(self) -> bool:

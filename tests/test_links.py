@@ -86,6 +86,25 @@ async def test_a_link_is_dead_only_after_failing_on_checks_spread_over_seven_day
     assert fourth.failing == []
 
 
+async def test_a_link_failing_on_two_weekly_checks_is_dead_however_long_that_week_was(
+        tmp_path: Path, site: LinkSite, fetcher: Fetcher, store: LinkStore) -> None:
+    """The weekly check runs on Mondays at 04:30 local time: across the change to summer time its runs are 167 hours
+    apart, and a link checked a second earlier in its run than the week before is 6 days 23:59:59 apart. A link
+    failing on both checks was still only "failing", and dead a week later than a week."""
+    from zoneinfo import ZoneInfo
+
+    catalogue = load_catalogue(write_list(tmp_path / "list", site, ("/gone",)))
+    berlin = ZoneInfo("Europe/Berlin")
+    weeks = (((2026, 3, 23, 4, 30, 9), (2026, 3, 30, 4, 30, 2)),  # the week summer time begins
+             ((2026, 4, 6, 4, 30, 9), (2026, 4, 13, 4, 30, 8)))  # a second earlier in the run
+    for first, second in ((datetime(*a, tzinfo=berlin), datetime(*b, tzinfo=berlin)) for a, b in weeks):
+        store.forget_except([])
+        clock = Clock(first.astimezone(UTC))
+        assert (await check_links(catalogue, fetcher, store, clock)).dead == []
+        clock.now = second.astimezone(UTC)
+        assert [h.url for h in (await check_links(catalogue, fetcher, store, clock)).dead] == [site.url("/gone")]
+
+
 async def test_a_single_failure_between_successes_never_makes_a_link_dead(
         tmp_path: Path, site: LinkSite, fetcher: Fetcher, store: LinkStore) -> None:
     catalogue = load_catalogue(write_list(tmp_path / "list", site, ("/flaky",)))
