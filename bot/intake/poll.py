@@ -328,9 +328,10 @@ class Intake:
 
 def start_of_day(now: datetime, timezone: str) -> datetime:
     """Midnight of `now`'s day in `timezone` (the day the candidate budget counts in), in UTC as the store keeps
-    times (SQLite compares them as written)."""
+    times (SQLite compares them as written). The first midnight where it comes twice (Havana leaves summer time at
+    01:00, back to 00:00): in the repeated hour `now` carries fold=1, which would name the second."""
     local = now.astimezone(ZoneInfo(timezone))
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0, fold=0).astimezone(UTC)
 
 
 def _dry_run_report(report: FeedReport, rows: list[tuple[Paper, Any, str, str | None]], left: int,

@@ -206,6 +206,21 @@ async def test_a_days_candidates_are_capped_best_first_and_the_rest_held_back(pa
     assert len(intake.store.candidates()) == 4
 
 
+async def test_a_day_whose_midnight_comes_twice_counts_its_budget_from_the_first(parts, feed_server) -> None:
+    """Havana leaves summer time at 01:00, back to 00:00: in the repeated hour the day was counted from the second
+    midnight, and what the first hour put forward was spent again."""
+    from datetime import UTC, datetime
+
+    intake = await budgeted_intake(parts, max_candidates_per_day=1, timezone="America/Havana")
+    parts["clock"].now = datetime(2026, 11, 1, 4, 30, tzinfo=UTC)  # 00:30, the first time
+    listing = await intake.poll_feed(feed(feed_server, "arxiv-cs-cl", "/feeds/arxiv-listing-rss2-cs-cl.xml",
+                                          "arxiv_rss"))
+    assert listing.candidates == 1
+    parts["clock"].now = datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 00:30 again, an hour later
+    forum = await intake.poll_feed(feed(feed_server, "lesswrong", "/feeds/lesswrong-frontpage.xml"))
+    assert (forum.candidates, forum.held_back) == (0, 1)
+
+
 async def test_a_dry_run_shows_what_the_budget_would_hold_back(parts, feed_server: FeedServer) -> None:
     intake = await budgeted_intake(parts, max_candidates_per_day=1)
     report = await intake.poll_feed(feed(feed_server, "arxiv-cs-cl", "/feeds/arxiv-listing-rss2-cs-cl.xml",
