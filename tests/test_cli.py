@@ -675,6 +675,28 @@ def test_digest_with_nothing_new_says_so_and_never_claims_a_post(capsys, catalog
     assert "Digest      never posted" in out
 
 
+def test_digest_while_another_run_posts_it_says_so(capsys, catalogue_dir: Path, tmp_path: Path) -> None:
+    """With the scheduled digest being posted by the bot that very minute, `interp-bot digest` said the day's
+    digest "was already done: there was nothing to post"."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.store.curation import CurationStore
+    from bot.store.db import Database
+
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    make_database(capsys, catalogue_dir, url)
+    database = Database.open(url)
+    try:
+        day = datetime.now(UTC).date().isoformat()  # the day `digest` takes, in UTC (INTERP_BOT_TIMEZONE's default)
+        assert CurationStore(database).claim_digest("console:terminal", day, "the bot", covers_until=None,
+                                                    stale_after=timedelta(minutes=10))
+    finally:
+        database.close()
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", url, "--log-level", "WARNING", "digest")
+    assert code == 0, err
+    assert f"console:terminal: today's digest ({day}) is being posted by another run right now" in err
+
+
 def test_a_digest_dry_run_before_the_first_start_shows_the_digest_and_makes_no_database(
         capsys, catalogue_dir: Path, tmp_path: Path) -> None:
     database = tmp_path / "data" / "bot.db"

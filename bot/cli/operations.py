@@ -253,10 +253,11 @@ def _digest_with(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{channel}: nothing new since yesterday, so no digest today ({result.day}); "
                   "INTERP_BOT_DIGEST_ON_EMPTY=post sends one anyway", file=sys.stderr)
         for channel in result.skipped:
-            # Claimed by an earlier run: with something to post, it is (being) posted; with nothing new now and
-            # nothing posted today, the earlier run found nothing too.
-            done = "was already posted" if channel in result.already_posted else \
-                "was already done: there was nothing to post"
+            # Claimed by an earlier run: posted, being posted by another process now (the scheduled digest, say),
+            # or found empty then, with nothing new since.
+            done = ("was already posted" if channel in result.already_posted else
+                    "is being posted by another run right now" if channel in result.in_progress else
+                    "was already done: there was nothing to post")
             print(f"{channel}: today's digest ({result.day}) {done}", file=sys.stderr)
         if result.failed:
             print(f"interp-bot: {errors.digest_not_posted(result.failed)}", file=sys.stderr)

@@ -37,6 +37,7 @@ class DigestResult:
     skipped: tuple[str, ...] = ()  # channels whose digest for today was already done (posted, or found empty)
     unposted: tuple[str, ...] = ()  # channels not posted to because there was nothing new (digest_on_empty=skip)
     already_posted: tuple[str, ...] = ()  # of `skipped`, those whose digest for today was posted
+    in_progress: tuple[str, ...] = ()  # of `skipped`, those another run is posting to now
     failed: tuple[tuple[str, str], ...] = ()  # (channel, why): the platform refused the post; the next run retries
 
 
@@ -95,7 +96,7 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
         return DigestResult(*await asyncio.to_thread(compose, curation, now, settings.timezone, furthest_behind))
     # Each channel's digest starts where its own last one stopped (one that failed to post catches up alone).
     composed: dict[datetime, tuple[str, Post, bool]] = {}
-    posted, skipped, unposted, already_posted = [], [], [], []
+    posted, skipped, unposted, already_posted, in_progress = [], [], [], [], []
     failed: list[tuple[str, str]] = []
     shown: tuple[str, Post, bool] | None = None  # the result's: the first posted, else the furthest behind
     for adapter, channel_key in channels:
@@ -106,8 +107,11 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
         if not await asyncio.to_thread(curation.store.claim_digest, channel_key, day, curation.holder,
                                        stale_after=CLAIM_STALE_AFTER, over_empty=not empty, covers_until=now):
             skipped.append(channel_key)
-            if await asyncio.to_thread(curation.store.digest_posted, channel_key, day):
+            status = await asyncio.to_thread(curation.store.digest_status, channel_key, day)
+            if status == "posted":
                 already_posted.append(channel_key)
+            elif status == "claimed":
+                in_progress.append(channel_key)
             continue
         if empty and settings.digest_on_empty == "skip":
             await asyncio.to_thread(curation.store.finish_digest, channel_key, day, "empty")
@@ -130,4 +134,4 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
         shown = await asyncio.to_thread(compose, curation, now, settings.timezone, furthest_behind)
     _, post, empty = shown
     return DigestResult(day, post, empty, tuple(posted), tuple(skipped), tuple(unposted), tuple(already_posted),
-                        tuple(failed))
+                        in_progress=tuple(in_progress), failed=tuple(failed))

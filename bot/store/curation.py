@@ -375,12 +375,13 @@ class CurationStore:
                                 .group_by(table.c.channel)).all()
         return {channel: until for channel, covers_until in rows if (until := utc(covers_until)) is not None}
 
-    def digest_posted(self, channel: str, day: str) -> bool:
-        """Whether `channel`'s digest for `day` was posted (not found empty, nor still claimed)."""
+    def digest_status(self, channel: str, day: str) -> str | None:
+        """Where `channel`'s digest for `day` stands: "posted", "empty" (nothing to post), "claimed" (a run is
+        posting it), "failed" (the platform refused it), or None (no run yet)."""
         table = schema.digests
         with self.db.engine.connect() as conn:
             return conn.execute(select(table.c.status).where(table.c.channel == channel)
-                                .where(table.c.day == day)).scalar() == "posted"
+                                .where(table.c.day == day)).scalar()
 
     def digest_count(self, day: str) -> int:
         table = schema.digests
