@@ -91,15 +91,30 @@ class GitHubApi:
         self._gh: GitHub[Any] = GitHub(token, base_url=base_url, user_agent=user_agent, timeout=timeout,
                                        http_cache=False, auto_retry=False)
 
-    async def _call(self, action: str, call: Any) -> Any:
+    async def _call(self, action: str, call: Any, shape: type[dict[str, Any]] | type[list[Any]] = dict) -> Any:
+        """The answer's JSON, which must be an object (or, `shape` list, an array): a proxy's HTML page, an empty
+        body or another shape is a GitHubError like any failed call, not a crash."""
         from githubkit.exception import RequestError, RequestFailed
 
         try:
-            return await call
+            response = await call
         except RequestFailed as exc:
             raise self._refusal(action, exc.response) from None
         except RequestError as exc:
             raise GitHubError(f"cannot reach GitHub to {action} {self.repo}: {type(exc.exc).__name__}") from None
+        except ValueError as exc:  # githubkit reading the answer's headers: a Retry-After that is an HTTP date
+            raise GitHubError(f"GitHub's answer to {action} {self.repo} could not be read ({_said(exc, 120)}); a "
+                              "later round tries again") from None
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, shape):
+            kind = _said(response.headers.get("content-type") or "no content type", 60)
+            raise GitHubError(f"GitHub's answer to {action} {self.repo} is not what the REST API sends (HTTP "
+                              f"{response.status_code}, {kind}, no JSON {'array' if shape is list else 'object'}): "
+                              "a proxy in the way, or trouble on GitHub's side; a later round tries again")
+        return data
 
     def _refusal(self, action: str, response: Any) -> Exception:
         status = response.status_code
@@ -135,36 +150,34 @@ class GitHubApi:
     # ------------------------------------------------------------------ calls
 
     async def default_branch(self) -> str:
-        response = await self._call("read", self._gh.rest.repos.async_get(self.owner, self.name))
-        branch = response.json().get("default_branch")
+        data = await self._call("read", self._gh.rest.repos.async_get(self.owner, self.name))
+        branch = data.get("default_branch")
         if not isinstance(branch, str) or not branch:
             raise GitHubError(f"GitHub did not say which branch of {self.repo} is the default")
         return branch
 
     async def pull_for_branch(self, branch: str) -> PullRequestInfo | None:
         """The most recent pull request from `branch` (open or not)."""
-        response = await self._call("read pull requests of", self._gh.rest.pulls.async_list(
-            self.owner, self.name, state="all", head=f"{self.owner}:{branch}", sort="created", direction="desc"))
-        pulls = [_pull(p) for p in response.json() if isinstance(p, dict) and p.get("head", {}).get("ref") == branch]
+        data = await self._call("read pull requests of", self._gh.rest.pulls.async_list(
+            self.owner, self.name, state="all", head=f"{self.owner}:{branch}", sort="created", direction="desc"),
+            list)
+        pulls = [_pull(p) for p in data
+                 if isinstance(p, dict) and isinstance(p.get("head"), dict) and p["head"].get("ref") == branch]
         return pulls[0] if pulls else None
 
     async def open_pull(self, branch: str, base: str, title: str, body: str) -> PullRequestInfo:
-        response = await self._call("open pull requests on", self._gh.rest.pulls.async_create(
-            self.owner, self.name, title=title, head=branch, base=base, body=body, maintainer_can_modify=True))
-        return _pull(response.json())
+        return _pull(await self._call("open pull requests on", self._gh.rest.pulls.async_create(
+            self.owner, self.name, title=title, head=branch, base=base, body=body, maintainer_can_modify=True)))
 
     async def update_pull(self, number: int, title: str, body: str) -> PullRequestInfo:
-        response = await self._call("update pull requests on", self._gh.rest.pulls.async_update(
-            self.owner, self.name, number, title=title, body=body))
-        return _pull(response.json())
+        return _pull(await self._call("update pull requests on", self._gh.rest.pulls.async_update(
+            self.owner, self.name, number, title=title, body=body)))
 
     async def close_pull(self, number: int, body: str) -> PullRequestInfo:
         """Close a pull request unmerged, its description saying why."""
-        response = await self._call("close pull requests on", self._gh.rest.pulls.async_update(
-            self.owner, self.name, number, body=body, state="closed"))
-        return _pull(response.json())
+        return _pull(await self._call("close pull requests on", self._gh.rest.pulls.async_update(
+            self.owner, self.name, number, body=body, state="closed")))
 
     async def pull(self, number: int) -> PullRequestInfo:
-        response = await self._call("read pull requests of", self._gh.rest.pulls.async_get(
-            self.owner, self.name, number))
-        return _pull(response.json())
+        return _pull(await self._call("read pull requests of", self._gh.rest.pulls.async_get(
+            self.owner, self.name, number)))

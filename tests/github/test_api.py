@@ -135,3 +135,33 @@ async def test_an_answer_whose_errors_field_is_no_list_is_still_one_clear_error(
         return web.json_response({"message": "Validation Failed", "errors": 5}, status=422)
 
     assert await refusal_from(odd) == "GitHub refused to read interp-test/list (GitHub: 422 Validation Failed)"
+
+
+@pytest.mark.parametrize("answer", ["html", "empty", "a list"])
+async def test_an_answer_that_is_not_the_json_asked_for_is_one_clear_error(answer: str) -> None:
+    """A 200 whose body is a proxy's HTML page, nothing, or JSON of another shape raised JSONDecodeError or
+    AttributeError: a traceback from `interp-bot github` and `decide`, and `status` showing "JSONDecodeError: ..."."""
+    from aiohttp import web
+
+    async def odd(request: web.Request) -> web.Response:
+        if answer == "html":
+            return web.Response(text="<html><body>Sign in to the proxy</body></html>", content_type="text/html")
+        if answer == "empty":
+            return web.Response(text="")
+        return web.json_response([{"default_branch": "main"}])
+
+    said = await refusal_from(odd)
+    assert said.startswith("GitHub's answer to read interp-test/list is not what the REST API sends"), said
+    assert "a later round tries again" in said
+
+
+async def test_a_retry_after_given_as_a_date_is_a_github_error_not_a_crash() -> None:
+    """githubkit reads Retry-After as seconds only; HTTP's other form (a date, as a proxy may send it) raised a
+    ValueError out of the round."""
+    from aiohttp import web
+
+    async def limited(request: web.Request) -> web.Response:
+        return web.Response(status=429, text="", headers={"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"})
+
+    said = await refusal_from(limited)
+    assert said.startswith("GitHub's answer to read interp-test/list could not be read ("), said
