@@ -134,9 +134,11 @@ class GitHubApi:
         detail = RedactingFilter([self._token]).redact(detail)  # GitHub's words, printed and logged as they are
         headers = response.headers
         # A spent allowance, not a missing right: GitHub's words, or its headers (unless the words say "not
-        # accessible", which a token without a right gets whatever its allowance).
+        # accessible", which a token without a right gets whatever its allowance). A Retry-After is a secondary
+        # limit whatever the words say ("You have triggered an abuse detection mechanism", its older wording).
         limited = status == 429 or "rate limit" in message.lower() or (
-            headers.get("x-ratelimit-remaining") == "0" and "not accessible" not in message.lower())
+            (headers.get("x-ratelimit-remaining") == "0" or headers.get("retry-after"))
+            and "not accessible" not in message.lower())
         if limited:
             return GitHubError(f"GitHub's rate limit stops this token from doing more{_until(headers)} ({detail}): "
                                f"could not {action} {self.repo}; a later round tries again")

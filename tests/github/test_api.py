@@ -165,3 +165,21 @@ async def test_a_retry_after_given_as_a_date_is_a_github_error_not_a_crash() -> 
 
     said = await refusal_from(limited)
     assert said.startswith("GitHub's answer to read interp-test/list could not be read ("), said
+
+
+async def test_a_403_with_retry_after_is_a_rate_limit_not_a_token_without_rights() -> None:
+    """GitHub's secondary limits (and its older "abuse detection" wording) answer 403 with a Retry-After and words
+    that do not say "rate limit": the token was blamed, publishing said to be stopped, `decide` exited 3."""
+    from datetime import UTC, datetime, timedelta
+
+    from aiohttp import web
+
+    async def limited(request: web.Request) -> web.Response:
+        words = "You have triggered an abuse detection mechanism. Please wait a few minutes before you try again."
+        return web.json_response({"message": words}, status=403, headers={"Retry-After": "120"})
+
+    before = datetime.now(UTC)
+    said = await refusal_from(limited)
+    assert said.startswith("GitHub's rate limit stops this token from doing more until"), said
+    assert any(f"until {(moment + timedelta(seconds=120)):%H:%M} UTC" in said
+               for moment in (before, datetime.now(UTC))), said
