@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from bot.catalogue.service import listed_as
 from bot.chat.adapter import PostRef
 from bot.curation.entries import entry_for
 from bot.curation.posts import decided_post
@@ -72,6 +73,7 @@ class FinishesDecisions:
             return
         if decision.decision == "approved" and not decision.written:
             await asyncio.to_thread(self._write_entry, decision)
+            decision = await asyncio.to_thread(self.store.decision, paper_id) or decision  # the entry it became
         publisher = self.publisher
         # Recorded for GitHub before the posts are edited: a crash in between leaves the decision unannounced,
         # which recovery finishes (this record too); recorded after, a crash before it lost the approval's PR.
@@ -90,6 +92,13 @@ class FinishesDecisions:
         source = paper.abs_url or (paper.links[0][1] if paper.links else "")
         existing = next((e for e in catalogue.entries if source and e.source == source), None)
         entry = existing or entry_for(paper, decision, {e.id for e in catalogue.entries})
+        listed = None if existing else listed_as(catalogue, entry)
+        if listed is not None:
+            # Added by hand (or under another link: its PDF, a later version) while it waited for votes: approved,
+            # and on the list already, so not written twice. GitHub mode's branches recognise it the same way.
+            log.info("%r is on the list already as %r: approved, not written again", paper.title, listed.id)
+            self.store.mark_decision(decision.paper_id, written=True, entry_id=listed.id, error=None)
+            return
         message = None
         if self.settings.git_commit or self.settings.github_enabled:
             how = (f"Approved by {', '.join(entry.approved_by)} as an override of the vote count "

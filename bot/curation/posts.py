@@ -108,7 +108,13 @@ def candidate_post(paper: StoredPaper, index: CatalogueIndex, rules: VotingRules
 def decided_post(paper: StoredPaper, decision: Decision, index: CatalogueIndex) -> Post:
     """The candidate post's edited form once maintainers have decided."""
     deciders = ", ".join(name.split(":", 1)[-1] for name in decision.deciders) or "maintainers"
-    if decision.decision == "approved":
+    listed = index.catalogue.entry(decision.entry_id) if decision.entry_id else None
+    if decision.decision == "approved" and listed is not None and listed.topics and decision.topic not in \
+            listed.topics:  # found on the list when it was to be written (added by hand since)
+        title = f"✅ Approved: {paper.title}"
+        text = (f"Approved by {deciders}; already on the list as “{listed.title}” under "
+                f"{index.catalogue.path_text(listed.topics[0])}.")
+    elif decision.decision == "approved":
         where = index.catalogue.path_text(decision.topic) if decision.topic else "the list"
         title, text = f"✅ Added: {paper.title}", f"Filed under {where} by {deciders}."
     elif decision.decision == "rejected":

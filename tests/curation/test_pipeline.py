@@ -300,6 +300,29 @@ async def test_a_posted_candidate_found_on_the_list_is_closed_and_its_post_says_
     assert console_out.getvalue().count("📚 Already on the list") == 1
 
 
+async def test_an_approval_of_a_paper_added_by_hand_under_another_link_writes_no_second_copy(
+        loop_parts, catalogue_dir: Path) -> None:
+    """Added by hand while it waited for votes (its PDF, a later version): the approval wrote a second entry, as
+    only the same source URL was recognised; GitHub mode's branches already knew it by any spelling of its id."""
+    from bot.catalogue.model import Entry, Link
+    from bot.catalogue.yaml_write import append_entry
+
+    curation, console_out = loop_parts
+    paper_id = add_candidate(curation.db, 11)
+    assert await curation.publish_pending() == 1
+    post = Posted(curation, paper_id)
+    append_entry(catalogue_dir, Entry(id="feature-family-11", title="Feature family 11 (a maintainer's title)",
+                                      links=(Link("arxiv 2411", "https://arxiv.org/pdf/2411.10011v2"),)), "probing")
+    await curation.handle_vote(post.vote("discord", "111"))
+    assert (await curation.handle_vote(post.vote("slack", "U222"))).decision == "approved"
+    catalogue = load_catalogue(catalogue_dir)
+    assert [e.id for e in catalogue.entries if "2411.10011" in " ".join(link.url for link in e.links)] == [
+        "feature-family-11"]
+    decision = curation.store.decision(paper_id)
+    assert (decision.written, decision.entry_id, decision.error) == (True, "feature-family-11", None)
+    assert "already on the list as “Feature family 11 (a maintainer's title)” under" in console_out.getvalue()
+
+
 async def test_hostile_titles_are_stored_and_written_as_plain_text(loop_parts, catalogue_dir: Path) -> None:
     curation, _ = loop_parts
     hostile = '!!python/object/apply:os.system ["echo pwned"] @everyone <!channel> [x](javascript:alert(1))'
