@@ -10,7 +10,7 @@ links to says so instead of linking it again.
 from __future__ import annotations
 
 from bot.catalogue.identifiers import link_keys
-from bot.catalogue.markdown import STAR, contents, heading_anchors, md_escape, md_url, sections
+from bot.catalogue.markdown import STAR, contents, heading_anchors, md_escape, md_paragraph, md_url, sections
 from bot.catalogue.model import Catalogue, Entry, Link
 
 BADGE = "[![Awesome](https://awesome.re/badge.svg)](https://awesome.re)"
@@ -47,17 +47,19 @@ class _Writer:
     def entry(self, entry: Entry, topic: str) -> list[str]:
         star = f"{STAR} " if entry.starred else ""
         title = md_escape(entry.title + (f" ({entry.acronym})" if entry.acronym else ""))
+        # Where the title starts the item's text (no star, no link before it), a leading "1." or "#" is escaped too.
+        bare = md_paragraph(entry.title + (f" ({entry.acronym})" if entry.acronym else "")) if not star else title
         if entry.topics[0] != topic:  # listed again: once with its links is enough
             home = self.catalogue.topic(entry.topics[0])
             where = f"Listed under {md_escape(home.title)}" if home else "Listed elsewhere"
-            return [f"- {star}{title} - {where}."]
+            return [f"- {star}{bare} - {where}."]
         main = next((link for link in entry.links if _url_key(link.url) not in self.main_links), None)
         if main is None:
             if not entry.links:
-                return [f"- {star}{title}."]
+                return [f"- {star}{bare}."]
             first = self.main_links.get(_url_key(entry.links[0].url))
             same = f" as {md_escape(first.title)}" if first else ""
-            return [f"- {star}{title} - At the same address{same}."]
+            return [f"- {star}{bare} - At the same address{same}."]
         self.main_links[_url_key(main.url)] = entry
         others: list[Link] = [link for link in entry.links if link is not main]
         if entry.doi:
@@ -66,7 +68,7 @@ class _Writer:
         if others:
             description += " · " + " · ".join(f"[{md_escape(_name(o.label))}]({md_url(o.url)})" for o in others)
         lines = [f"- [{star}{title}]({md_url(main.url)}) - {description}."]
-        lines.extend(f"  - {md_escape(note)}" for note in entry.notes)
+        lines.extend(f"  - {md_paragraph(note)}" for note in entry.notes)
         return lines
 
 

@@ -85,7 +85,7 @@ def render_entry(entry: Entry, *, linked: bool = True) -> list[str]:
     if entry.doi and titled is None:
         parts.append(f"[[doi]](https://doi.org/{md_url(entry.doi)})")
     lines = [" ".join(parts)]
-    lines.extend(f"  * {md_escape(note)}" for note in entry.notes)
+    lines.extend(f"  * {md_paragraph(note)}" for note in entry.notes)  # "1." or "#" first: still the note's text
     return lines
 
 

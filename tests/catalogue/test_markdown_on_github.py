@@ -242,3 +242,25 @@ def test_contents_links_reach_their_own_heading_when_titles_collide_or_hold_mark
     assert len(links) == len(set(links)) == len(topics)
     assert set(links) <= set(anchors)
     assert "Video *talks* <i>x</i>" in page.headings  # shown as written, not as emphasis and HTML
+
+
+@pytest.mark.parametrize("style", ["list", "awesome"])
+@pytest.mark.parametrize("text", ["1. Basics first", "- a dash", "+ and more", "# not a heading", "---", "2) second"])
+def test_a_note_or_a_bare_title_that_starts_like_a_list_or_heading_stays_text_on_github(style: str,
+                                                                                      text: str) -> None:
+    """A note ("  * # x") and, in the awesome style, a title with no link of its own ("- 1. x - Listed under ...")
+    start a list item's text: there "1." made a numbered list, "#" a heading, "-" a list inside the item."""
+    from bot.catalogue.awesome import render_awesome
+    from bot.catalogue.model import Catalogue, Entry, Link, Topic
+
+    noted = Entry(id="noted", title="Noted", links=(Link("arxiv", "https://arxiv.org/abs/2401.00001"),), notes=(text,),
+                  topics=("t",))
+    bare = Entry(id="bare", title=text, topics=("t",))
+    catalogue = Catalogue(title="L", description="", topics=(Topic(slug="t", title="T"),), entries=(noted, bare),
+                          placement={"t": ("noted", "bare")})
+    html = cmarkgfm.github_flavored_markdown_to_html((render_markdown if style == "list" else render_awesome)(
+        catalogue)).split("<h2>T</h2>", 1)[1]
+    for tag in ("<ol", "<h1", "<hr", "<ul>\n<li>\n<ul"):
+        assert tag not in html, tag
+    assert html.count("<li>") == 3  # the two entries and the note
+    assert re.sub(r"<[^>]+>", "", html).count(text) == 2
