@@ -20,7 +20,7 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^[*-]\s+(.*)$")
 _SUB_BULLET = re.compile(r"^\s{2,}[*-]\s+(.*)$")
 _NOTE_LINE = re.compile(r"^\*\s*Note:\s*(.*?)\s*\*$")
-_TITLE = re.compile(r"^\*\*(.+?)\*\*")
+_TITLE = re.compile(r"^\*\*((?:\\.|[^\\])+?)\*\*")  # an escaped "\*" is the title's own star, not its end
 # What `render_markdown` adds around the entries, skipped when a rendered list is imported again: the comment that
 # says it is generated, the count line, the table of contents, and a section's paragraph of links to its parts.
 _COMMENT = re.compile(r"^<!--.*-->$")

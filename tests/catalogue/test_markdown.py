@@ -152,6 +152,18 @@ def test_a_list_the_bot_rendered_imports_back_to_the_same_list() -> None:
         {e.title: (e.notes, e.acronym, e.starred, e.links) for e in listed.entries}
 
 
+@pytest.mark.parametrize("title", ["A* Search Without Expansions", "Q*", "Learning to rank with *", "**"])
+def test_a_title_ending_in_a_star_imports_back(title: str) -> None:
+    """`**Q\\***`: the bold title's end was taken at the escaped star, and the bullet was refused as no link."""
+    from bot.catalogue.model import Catalogue, Entry, Link, Topic
+
+    entry = Entry(id="e", title=title, links=(Link("arxiv", "https://arxiv.org/abs/2401.00001"),), topics=("t",))
+    listed = Catalogue(title="L", description="", topics=(Topic(slug="t", title="T"),), entries=(entry,),
+                       placement={"t": ("e",)})
+    again = import_markdown(render_markdown(listed))
+    assert [(e.title, e.links) for e in again.entries] == [(title, entry.links)]
+
+
 @pytest.mark.parametrize("item", ["+ **Paper One** [[paper]](https://arxiv.org/abs/2301.00001)",
                                   "1. **Paper One** [[paper]](https://arxiv.org/abs/2301.00001)",
                                   "**Paper One** [[paper]](https://arxiv.org/abs/2301.00001)",
