@@ -32,12 +32,33 @@ class YamlSyntaxError(Exception):
         super().__init__(f"line {line}: {message}" if line else message)
 
 
-def _syntax_error(exc: yaml.YAMLError) -> YamlSyntaxError:
+def _syntax_error(exc: yaml.YAMLError, text: str | None = None) -> YamlSyntaxError:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         what = " ".join(filter(None, [exc.context, exc.problem])) or str(exc)
-        return YamlSyntaxError(mark.line + 1 if mark else None, f"invalid YAML: {what}")
+        line = mark.line + 1 if mark else None
+        opened = _quote_running_to(text, line) if text is not None and line is not None else None
+        if opened is not None:
+            return YamlSyntaxError(opened, f"invalid YAML: a quoted value starts on this line and runs on to line "
+                                           f"{line} (there: {what}): is its closing quote missing?")
+        return YamlSyntaxError(line, f"invalid YAML: {what}")
     return YamlSyntaxError(None, f"invalid YAML: {exc}")
+
+
+def _quote_running_to(text: str, line: int) -> int | None:
+    """The line a quoted value that ends on `line` (1-based) starts on, when that is an earlier one: a quote left
+    open runs on until the next quote closes it, and the parser gives up only there, lines below the mistake."""
+    opened = None
+    try:
+        for token in yaml.scan(text, Loader=_SAFE_LOADER):
+            if token.end_mark.line + 1 > line:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ('"', "'") and \
+                    token.start_mark.line + 1 < token.end_mark.line + 1 == line:
+                opened = token.start_mark.line + 1
+    except yaml.YAMLError:
+        pass  # the scanner stops where the parser did, or before
+    return opened
 
 
 class YamlDocument:
@@ -52,7 +73,7 @@ class YamlDocument:
             self.root: yaml.Node | None = self._loader.get_single_node()
         except yaml.YAMLError as exc:
             self.close()
-            raise _syntax_error(exc) from None
+            raise _syntax_error(exc, text) from None
         try:
             _check_aliases(self.root)
         except YamlSyntaxError:

@@ -52,6 +52,21 @@ def test_bad_yaml_syntax_names_the_line(catalogue_dir: Path) -> None:
     assert abs(number - line_of(path, "kind: [survey")) <= 2
 
 
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_a_quote_left_open_is_named_on_its_own_line_not_where_the_yaml_gives_up(catalogue_dir: Path,
+                                                                                 quote: str) -> None:
+    """A quoted value runs on over the lines after it until a quote closes it: the problem was reported there
+    (10 or 100 lines on, in another entry), where nothing is wrong."""
+    path = catalogue_dir / "survey.yaml"
+    text = path.read_text(encoding="utf-8").replace('"', "'") if quote == "'" else path.read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    edit(path, f"Deep Neural Networks{quote}\n", "Deep Neural Networks\n")
+    line = line_of(path, "Deep Neural Networks")
+    message = problems_of(catalogue_dir)
+    assert f"survey.yaml:{line}: invalid YAML: a quoted value starts on this line and runs on to line " in message
+    assert "is its closing quote missing?" in message
+
+
 @pytest.mark.parametrize(
     ("file", "old", "new", "expected"),
     [
