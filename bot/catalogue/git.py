@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
 from bot.errors import GitError
 
+_ISSUE_REF = re.compile(r"#(?=\d)")
+
+
+def inert(text: str) -> str:
+    """Text for a commit message (or another plain text GitHub reads) that acts on nothing there: no @mention pings,
+    and no "#12", so a title's "Closes #12" closes no issue when its commit reaches the default branch. A word joiner
+    is invisible and breaks both."""
+    return _ISSUE_REF.sub("#\u2060", text.replace("@", "@\u2060"))
+
 
 def commit(directory: Path, files: list[str], message: str) -> None:
-    """Commit exactly `files` (names relative to `directory`), never anything else a maintainer left staged.
+    """Commit exactly `files` (names relative to `directory`), never anything else a maintainer left staged, with
+    `message` made `inert` (its titles come from feeds, and the commit may be pushed to GitHub).
 
     With nothing to commit in those files (a retry after the commit was made) it commits nothing. Raises GitError,
     with git's own reason ("not a git repository", "Please tell me who you are"), when git is missing or refuses:
@@ -22,7 +33,7 @@ def commit(directory: Path, files: list[str], message: str) -> None:
             return
         subprocess.run(["git", "-C", str(directory), "add", "--", *files], check=True, capture_output=True,
                        text=True, timeout=30)
-        subprocess.run(["git", "-C", str(directory), "commit", "-m", message, "--", *files], check=True,
+        subprocess.run(["git", "-C", str(directory), "commit", "-m", inert(message), "--", *files], check=True,
                        capture_output=True, text=True, timeout=30)
     except subprocess.CalledProcessError as exc:
         raise GitError(f"the entry is written, but `git commit` in {directory} failed: {_reason(exc)}") from None

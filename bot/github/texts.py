@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.catalogue.git import inert
 from bot.catalogue.model import Catalogue, entry_from_data
 from bot.catalogue.text import strip_control, valid_url
 from bot.chat.values import Item, Link, Post, Reply, ReplyKind
@@ -17,8 +18,6 @@ from bot.store.github import StoredPublication
 TRAILER = "Interp-Bot-Paper"  # on every commit the bot makes: commits without it on a branch are someone else's
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
 
-
-_ISSUE_REF = re.compile(r"#(?=\d)")
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -30,14 +29,8 @@ def approvers_text(publication: StoredPublication) -> str:
     return ", ".join(f"{name} ({platform})" for name, platform in publication.approvers) or "maintainers"
 
 
-def _inert(text: str) -> str:
-    """A title as plain text that GitHub acts on nowhere: no @mention pings, and no "#12" (so no "Closes #12" closes an
-    issue when a commit reaches the default branch). A word joiner is invisible and breaks both."""
-    return _ISSUE_REF.sub("#\u2060", text.replace("@", "@\u2060"))
-
-
 def commit_message(publication: StoredPublication) -> str:
-    title = _inert(one_line(str(publication.entry.get("title", "")), 150))
+    title = inert(one_line(str(publication.entry.get("title", "")), 150))
     return (f"Add “{title}” to the list\n\nApproved by {approvers_text(publication)} via interp-bot.\n\n"
             f"{TRAILER}: {publication.paper_id}\n")
 
@@ -57,7 +50,7 @@ def _link_target(url: str) -> str | None:
 
 def pull_title(branch_kind: str, day: str, publications: Sequence[StoredPublication]) -> str:
     if branch_kind == "pull-request-each" and publications:
-        return _inert(one_line(f"Add “{publications[0].entry.get('title', '')}” to the list", 120))
+        return inert(one_line(f"Add “{publications[0].entry.get('title', '')}” to the list", 120))
     count = len(publications)
     return f"Add {count} paper{'s' if count != 1 else ''} approved on {day}"
 

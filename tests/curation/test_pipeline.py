@@ -376,6 +376,28 @@ async def test_an_approval_can_be_committed_to_git(catalogue_dir: Path, database
     database.close()
 
 
+async def test_a_commit_of_a_title_with_issue_references_and_mentions_acts_on_nothing(catalogue_dir: Path,
+                                                                                       database_url: str) -> None:
+    """INTERP_BOT_GIT_COMMIT's commits are pushed to the list's repository by hand: the raw title's "Closes #12"
+    closed issue 12 when it reached the default branch. GitHub mode's commits already had a word joiner after # and @.
+    """
+    import subprocess
+
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-C", str(catalogue_dir)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "list"], check=True)
+    database = Database.open(database_url)
+    curation = Curation(database, CatalogueService(catalogue_dir), settings_for(catalogue_dir, database_url,
+                                                                                git_commit=True))
+    paper_id = add_candidate(database, 401, title="Closes #12: what @octocat's probe knows")
+    await curation.decide(paper_id, "approve", person="alice", force=True)
+    log = subprocess.run([*git, "log", "-1", "--format=%B"], capture_output=True, text=True, check=True).stdout
+    assert "#12" not in log and "@octocat" not in log
+    assert "Add “Closes #\u206012: what @\u2060octocat's probe knows” to the list" in log
+    database.close()
+
+
 async def test_a_commit_git_refuses_leaves_the_approval_unfinished_with_gits_reason(
         catalogue_dir: Path, database_url: str, caplog, monkeypatch) -> None:
     """With INTERP_BOT_GIT_COMMIT on and a catalogue that is no repository, `decide` said "approved" and exited 0;
