@@ -10,11 +10,16 @@ from bot.intake.sites import site_label
 from bot.store.curation import Decision
 from bot.store.papers import StoredPaper
 
+ID_WORDS_CHARS = 80  # an id's words from the title; the paper's arXiv id may follow (decisions keep 200)
+
 
 def entry_for(paper: StoredPaper, decision: Decision, taken_ids: set[str]) -> Entry:
     """The catalogue entry an approved paper becomes. Its id depends only on the paper, so a retry
     after a crash recognises an entry it already wrote."""
     base = entry_slug(paper.title) or f"paper-{paper.id}"
+    if len(base) > ID_WORDS_CHARS:  # eight long words: cut at a word, well inside what the database keeps (200)
+        cut = base[:ID_WORDS_CHARS + 1]
+        base = cut.rsplit("-", 1)[0] if "-" in cut else cut[:ID_WORDS_CHARS]
     entry_id = base
     # A slug YAML reads as something else (`no`, `1984`, `0x1f`, `2024-01-01`) gets the paper's id too: the writer
     # quotes it anyway, but people edit these files by hand, and `id: no` would be false to them.

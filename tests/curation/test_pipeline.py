@@ -323,6 +323,21 @@ async def test_an_approval_of_a_paper_added_by_hand_under_another_link_writes_no
     assert "already on the list as “Feature family 11 (a maintainer's title)” under" in console_out.getvalue()
 
 
+async def test_a_title_of_long_words_is_approved_and_finished(catalogue_dir: Path, database_url: str) -> None:
+    """The entry id is the title's first eight words: eight long ones (a 300-character title, the most a feed gives)
+    made an id longer than the database keeps (200), and on PostgreSQL the approval never finished."""
+    database = Database.open(database_url)
+    curation = Curation(database, CatalogueService(catalogue_dir), settings_for(catalogue_dir, database_url))
+    title = " ".join(["Pneumonoultramicroscopicsilicovolcanoconiosis"] * 6)
+    paper_id = add_candidate(database, 402, title=title)
+    outcome = await curation.decide(paper_id, "approve", person="alice", force=True)
+    assert (outcome.decision, outcome.error) == ("approved", None)
+    decision = curation.store.decision(paper_id)
+    assert decision.written and len(decision.entry_id) <= 80
+    assert load_catalogue(catalogue_dir).entry(decision.entry_id).title == title
+    database.close()
+
+
 async def test_hostile_titles_are_stored_and_written_as_plain_text(loop_parts, catalogue_dir: Path) -> None:
     curation, _ = loop_parts
     hostile = '!!python/object/apply:os.system ["echo pwned"] @everyone <!channel> [x](javascript:alert(1))'
