@@ -18,6 +18,7 @@ recorded in tests/data/github) fails their validation, while the fields we need 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -50,20 +51,18 @@ def _said(text: Any, limit: int = 300) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _until(headers: Any) -> str:
-    """" until 14:05 UTC" from GitHub's rate-limit headers, or nothing when none is there or readable. A secondary
+def _limit_lifts_at(headers: Any, now: datetime) -> datetime | None:
+    """When GitHub's rate-limit headers say the limit lifts, or None when none is there or readable. A secondary
     limit says when in retry-after (seconds), while x-ratelimit-reset is the primary allowance's reset, which
     only counts when that allowance is spent (remaining 0)."""
     try:
         if headers.get("retry-after"):
-            at = datetime.now(UTC) + timedelta(seconds=int(headers["retry-after"]))
-        elif headers.get("x-ratelimit-reset") and headers.get("x-ratelimit-remaining", "0") == "0":
-            at = datetime.fromtimestamp(int(headers["x-ratelimit-reset"]), UTC)
-        else:
-            return ""
+            return now + timedelta(seconds=int(headers["retry-after"]))
+        if headers.get("x-ratelimit-reset") and headers.get("x-ratelimit-remaining", "0") == "0":
+            return datetime.fromtimestamp(int(headers["x-ratelimit-reset"]), UTC)
     except (ValueError, OverflowError, OSError):
-        return ""
-    return f" until {at:%H:%M} UTC"
+        pass
+    return None
 
 
 def _pull(data: Any) -> PullRequestInfo:
@@ -81,11 +80,16 @@ def _pull(data: Any) -> PullRequestInfo:
 
 
 class GitHubApi:
-    def __init__(self, repo: str, token: str, *, base_url: str, user_agent: str, timeout: float = 30):
+    def __init__(self, repo: str, token: str, *, base_url: str, user_agent: str, timeout: float = 30,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         extras.require("github")
         from githubkit import GitHub
 
         self.repo = repo
+        self._clock = clock
+        # GitHub asks a rate-limited client to wait ("may result in the banning of your integration"): no call is
+        # made before this time, whichever round or approval asks.
+        self._limited_until: datetime | None = None
         self.owner, self.name = repo.split("/", 1)
         self._token = token
         self._gh: GitHub[Any] = GitHub(token, base_url=base_url, user_agent=user_agent, timeout=timeout,
@@ -96,6 +100,10 @@ class GitHubApi:
         body or another shape is a GitHubError like any failed call, not a crash."""
         from githubkit.exception import RequestError, RequestFailed
 
+        if self._limited_until is not None and self._clock() < self._limited_until:
+            call.close()  # never sent
+            raise GitHubError(f"GitHub's rate limit stops this token from doing more until "
+                              f"{self._limited_until:%H:%M} UTC: not asking to {action} {self.repo} before then")
         try:
             response = await call
         except RequestFailed as exc:
@@ -140,7 +148,12 @@ class GitHubApi:
             (headers.get("x-ratelimit-remaining") == "0" or headers.get("retry-after"))
             and "not accessible" not in message.lower())
         if limited:
-            return GitHubError(f"GitHub's rate limit stops this token from doing more{_until(headers)} ({detail}): "
+            now = self._clock()
+            lifts = _limit_lifts_at(headers, now)
+            if lifts is not None and lifts > now:
+                self._limited_until = lifts
+            until = f" until {lifts:%H:%M} UTC" if lifts is not None else ""
+            return GitHubError(f"GitHub's rate limit stops this token from doing more{until} ({detail}): "
                                f"could not {action} {self.repo}; a later round tries again")
         if status == 401 or (status == 403 and not limited) or (status == 404 and action == "read"):
             return GitHubAccessError(errors.github_token_refused(self.repo, action, detail))

@@ -105,7 +105,8 @@ class Publisher(FollowsPullRequests, PublishesBranches):
             if not token:
                 raise GitHubAccessError(errors.GITHUB_NEEDS_TOKEN)
             self._api = GitHubApi(self.repo, token, base_url=self.settings.github_api_url,
-                                  user_agent=f"interp-bot/{__version__} (+{self.settings.user_agent_contact})")
+                                  user_agent=f"interp-bot/{__version__} (+{self.settings.user_agent_contact})",
+                                  clock=self.curation.db.now)
         return self._api
 
     def _clone(self) -> tuple[Git, str]:

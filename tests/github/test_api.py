@@ -74,6 +74,28 @@ async def test_a_secondary_rate_limit_says_until_its_retry_after_not_the_hourly_
     assert any(until in str(raised.value) for until in said), str(raised.value)
 
 
+async def test_a_rate_limited_token_asks_github_nothing_until_the_limit_lifts(github: FakeGitHub) -> None:
+    """Rounds and approvals went on calling GitHub while it asked for a pause, which GitHub answers by banning the
+    integration for longer; docs/github.md said rounds resume after that time."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+    github.secondary_limit_retry_after = 120
+    api = GitHubApi(github.repo, TOKEN, base_url=github.api_url, user_agent="t", clock=lambda: now)
+    with pytest.raises(GitHubError, match="until 14:02 UTC"):
+        await api.default_branch()
+    assert len(github.find("GET", f"/repos/{github.repo}")) == 1
+    github.secondary_limit_retry_after = None  # lifted on GitHub's side; the bot still waits as it was asked
+    now += timedelta(seconds=119)
+    for ask in (api.default_branch(), api.pull(1), api.pull_for_branch("interp-bot/x")):
+        with pytest.raises(GitHubError, match=r"^GitHub's rate limit stops this token from doing more until 14:02 "
+                                              r"UTC: not asking to read .* before then$"):
+            await ask
+    assert len(github.calls) == 1, "nothing was sent"
+    now += timedelta(seconds=1)
+    assert await api.default_branch() == "main"
+
+
 async def test_a_validation_failure_gives_githubs_reason_not_only_validation_failed(github: FakeGitHub) -> None:
     api = GitHubApi(github.repo, TOKEN, base_url=github.api_url, user_agent="t")
     with pytest.raises(GitHubError) as raised:
