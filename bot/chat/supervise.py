@@ -4,7 +4,9 @@ A platform SDK runs its connection as a task (discord.py's `client.connect()`); 
 exception nothing else notices, and every later command and vote goes unanswered while the rest of the bot carries
 on. The supervisor watches the task, logs the failure (with the event being handled, when the adapter knows it),
 reports the adapter `down` through `health` (which `interp-bot status` and the container health check read), and
-reconnects after 1, 2, 4 ... seconds, at most five minutes apart, until it is up again.
+reconnects after 1, 2, 4 ... seconds, at most five minutes apart, until it is up again. A connection that fails
+again within a minute of coming up does not start the back-off over: each new session is an identify, which
+Discord allows 1,000 times a day before it resets the token.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,6 +25,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF_FIRST = 1.0
 BACKOFF_MOST = 300.0
+STABLE_AFTER = 60.0  # seconds up before a connection counts as recovered (the back-off starts over after it fails)
 
 Connect = Callable[[], Awaitable["asyncio.Task[Any]"]]
 Sleep = Callable[[float], Awaitable[None]]
@@ -36,8 +40,11 @@ class ConnectionSupervisor:
     """`connect()` makes a connection and returns the task that runs it (raising if it cannot connect)."""
 
     def __init__(self, platform: str, connect: Connect, *, sleep: Sleep = asyncio.sleep,
-                 handling: Callable[[], str] = lambda: ""):
+                 handling: Callable[[], str] = lambda: "", clock: Callable[[], float] = time.monotonic):
         self.platform = platform
+        self._clock = clock
+        self._up_since = 0.0
+        self._attempts = 0  # reconnection attempts since the last connection that stayed up STABLE_AFTER
         self._health = AdapterHealth("connecting")
         self._changed = asyncio.Condition()
         self._connect = connect
@@ -67,6 +74,7 @@ class ConnectionSupervisor:
     async def start(self) -> None:
         """The first connection. Its failure is raised: a rejected token must stop the bot at start."""
         self._running = await self._connect()
+        self._up_since = self._clock()
         await self._set(UP)
         self._watcher = asyncio.create_task(self._watch(), name=f"{self.platform}-supervisor")
 
@@ -82,6 +90,8 @@ class ConnectionSupervisor:
             while True:
                 assert self._running is not None
                 await asyncio.wait({self._running})
+                if self._clock() - self._up_since >= STABLE_AFTER:
+                    self._attempts = 0
                 await self._reconnect(self._failure(self._running))
         except asyncio.CancelledError:
             raise
@@ -97,19 +107,20 @@ class ConnectionSupervisor:
         return f"{why} (while handling a {event} event)" if event and failure is not None else why
 
     async def _reconnect(self, why: str) -> None:
-        attempt = 0
+        first = self._attempts
         while True:
             await self._set(AdapterHealth("down", why))
-            delay = backoff(attempt)
+            delay = backoff(self._attempts)
             log.error("%s: the connection is down: %s; reconnecting in %g s", self.platform, why, delay)
             await self._sleep(delay)
             await self._set(AdapterHealth("connecting", why))
+            self._attempts += 1
             try:
                 self._running = await self._connect()
             except Exception as exc:
-                attempt += 1
                 why = f"reconnecting failed: {describe(exc)}"
                 continue
+            self._up_since = self._clock()
             await self._set(UP)
-            log.info("%s: reconnected after %d attempt(s)", self.platform, attempt + 1)
+            log.info("%s: reconnected after %d attempt(s)", self.platform, self._attempts - first)
             return

@@ -153,6 +153,16 @@ async def test_a_dropped_session_is_reconnected_with_back_off_and_status_shows_i
         assert data["adapters"][0]["state"] == "up"
         reply = await answered(fake, slash("topic", {"name": (3, "probing")}))
         assert reply["data"]["embeds"][0]["title"] == "Probing"
+
+        # Dropped again within a minute of coming up: the back-off goes on growing instead of starting over at 1 s
+        # (a session that dies right after READY was a new identify every second: Discord resets the token
+        # after 1,000 a day).
+        await fake.close_gateway(4004)
+        await gate.waiting(3)
+        assert gate.delays == [1.0, 2.0, 4.0]
+        gate.release()
+        await fake.wait_for_identifies(3)
+        await asyncio.wait_for(adapter.supervisor.wait_until("up"), 5)
     finally:
         await app.stop()
     code, data = status(capsys, settings)
