@@ -16,7 +16,7 @@ from bot.catalogue.markdown import render_markdown
 from bot.catalogue.model import Catalogue, Entry
 from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.yaml_io import README_FILE, load_catalogue
-from bot.catalogue.yaml_write import append_entry, atomic_write, entry_file_of, write_lock
+from bot.catalogue.yaml_write import append_entry, append_entry_under_lock, atomic_write, entry_file_of, write_lock
 from bot.errors import CatalogueError
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,10 @@ class CatalogueService:
     def append(self, entry: Entry, topic: str, *, commit_message: str | None = None) -> Path:
         """Add one entry under `topic`, re-render the README, and serve the new list. With `commit_message`,
         commit the entry's file and the README in the catalogue's git repository."""
-        with self._lock:
-            path, catalogue = append_entry(self.directory, entry, topic)
+        # The files' fingerprint is taken before the write lock goes: taken after, it took in what another process
+        # wrote in between, and this index (which lacks that) would have passed for current.
+        with self._lock, write_lock(self.directory):
+            path, catalogue = append_entry_under_lock(self.directory, entry, topic)
             self._index = CatalogueIndex.build(catalogue)
             self._fingerprint = self._stat()
         self.render()

@@ -218,29 +218,35 @@ def append_entry(directory: Path | str, entry: Entry, topic: str) -> tuple[Path,
     """
     directory = Path(directory)
     with write_lock(directory):
-        catalogue = load_catalogue(directory)
-        if catalogue.topic(topic) is None:
-            raise CatalogueError([Problem(directory / TOPICS_FILE, None, f"no topic '{topic}'")])
-        if (existing := catalogue.entry(entry.id)) is not None:
-            if entry.source and existing.source == entry.source and (written := entry_file_of(directory, entry.id)):
-                # The same paper, written a moment ago by another process finishing the same approval (two votes
-                # at once, a vote and the recovery round): done, not a duplicate.
-                return written, catalogue
-            raise CatalogueError([Problem(directory, None, f"an entry with id '{entry.id}' already exists")])
-        path, text = _text_with_entry(directory, catalogue, entry, topic)
-        try:
-            updated = load_catalogue(directory, pending={path.name: text})  # raises: a bad write never lands
-        except CatalogueError as exc:  # its lines are of the text we made, not of the file on disk: say so
-            first = exc.problems[0]
-            if "invalid YAML" in first.message:  # the block is written in a form the writer cannot extend
-                why = (f"adding '{entry.id}' under '{topic}' would have made this file invalid YAML, so it was left "
-                       f"as it is; write the topic's block as `- topic: {topic}` with its entries listed under "
-                       "`entries:`, one `- ` item each (not in brackets, `entries: [...]`)")
-            else:  # the entry itself (a bad link, an empty title): the file's layout is not to blame
-                why = f"the new entry '{entry.id}' is not valid ({first.message}), so nothing was written"
-            raise CatalogueError([Problem(path, None, why)]) from None
-        atomic_write(path, text)
-        return path, updated
+        return append_entry_under_lock(directory, entry, topic)
+
+
+def append_entry_under_lock(directory: Path, entry: Entry, topic: str) -> tuple[Path, Catalogue]:
+    """`append_entry` for a caller that holds `write_lock` already (and reads the files it wrote before letting
+    it go: another process may write next)."""
+    catalogue = load_catalogue(directory)
+    if catalogue.topic(topic) is None:
+        raise CatalogueError([Problem(directory / TOPICS_FILE, None, f"no topic '{topic}'")])
+    if (existing := catalogue.entry(entry.id)) is not None:
+        if entry.source and existing.source == entry.source and (written := entry_file_of(directory, entry.id)):
+            # The same paper, written a moment ago by another process finishing the same approval (two votes
+            # at once, a vote and the recovery round): done, not a duplicate.
+            return written, catalogue
+        raise CatalogueError([Problem(directory, None, f"an entry with id '{entry.id}' already exists")])
+    path, text = _text_with_entry(directory, catalogue, entry, topic)
+    try:
+        updated = load_catalogue(directory, pending={path.name: text})  # raises: a bad write never lands
+    except CatalogueError as exc:  # its lines are of the text we made, not of the file on disk: say so
+        first = exc.problems[0]
+        if "invalid YAML" in first.message:  # the block is written in a form the writer cannot extend
+            why = (f"adding '{entry.id}' under '{topic}' would have made this file invalid YAML, so it was left "
+                   f"as it is; write the topic's block as `- topic: {topic}` with its entries listed under "
+                   "`entries:`, one `- ` item each (not in brackets, `entries: [...]`)")
+        else:  # the entry itself (a bad link, an empty title): the file's layout is not to blame
+            why = f"the new entry '{entry.id}' is not valid ({first.message}), so nothing was written"
+        raise CatalogueError([Problem(path, None, why)]) from None
+    atomic_write(path, text)
+    return path, updated
 
 
 def entry_file_of(directory: Path | str, entry_id: str) -> Path | None:

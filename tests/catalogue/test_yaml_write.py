@@ -287,3 +287,38 @@ def test_one_pasted_crlf_line_does_not_make_the_new_entry_crlf(catalogue_dir: Pa
     before = path.read_bytes()
     append_entry(catalogue_dir, NEW, "attention")
     assert path.read_bytes().count(b"\r\n") == before.count(b"\r\n") == 1
+
+
+def test_an_entry_another_process_writes_just_after_ours_is_in_our_index_and_readme(
+        catalogue_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two bots on one catalogue/ approve at once. The other process wrote its entry the moment ours let the write
+    lock go: our list (and the README it rendered) lacked that entry, and kept lacking it, since the files then
+    looked unchanged since our write."""
+    import fcntl
+    import subprocess
+    import sys
+
+    other = Entry(id="written-by-the-other-bot", title="Written by the other bot",
+                  source="https://arxiv.org/abs/2401.00009")
+    script = ("import sys; from pathlib import Path; from bot.catalogue.model import Entry; "
+              "from bot.catalogue.yaml_write import append_entry; "
+              f"append_entry(Path(sys.argv[1]), Entry(id={other.id!r}, title={other.title!r}, "
+              f"source={other.source!r}), 'probing')")
+    real_flock = fcntl.flock
+    unlocks = []
+
+    def flock(fd: int, operation: int) -> None:  # the other process runs just after our lock is released
+        real_flock(fd, operation)
+        if operation == fcntl.LOCK_UN and not unlocks:
+            unlocks.append(fd)
+            subprocess.run([sys.executable, "-c", script, str(catalogue_dir)], check=True,
+                           env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+
+    service = CatalogueService(catalogue_dir)
+    monkeypatch.setattr(fcntl, "flock", flock)
+    service.append(NEW, "sparse-coding")
+    monkeypatch.setattr(fcntl, "flock", real_flock)
+    assert unlocks
+    assert service.index.catalogue.entry(other.id) is not None
+    assert "Written by the other bot" in (catalogue_dir / "README.md").read_text(encoding="utf-8")
+    assert CatalogueService(catalogue_dir).readme_is_current()
