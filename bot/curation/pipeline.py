@@ -145,6 +145,10 @@ class Curation(FinishesDecisions):
                 failures_in_a_row = 0
                 await asyncio.to_thread(self.store.record_post, key=key, kind="candidate", paper_id=paper.id,
                                         platform=ref.platform, channel_id=ref.channel_id, message_id=ref.message_id)
+                # Decided while the post was on its way (another process, a shell), by one who found no post to edit:
+                if await asyncio.to_thread(self.store.decision, paper.id) is not None:
+                    await asyncio.to_thread(self.store.mark_decision, paper.id, announced=False)
+                    await self.finish(paper.id)
                 if failed is not None:
                     await asyncio.to_thread(self.store.clear_post_failure, adapter.platform, channel, key)
                     log.info("%s: candidate #%d posted after %d failed attempt(s)", adapter.platform, paper.id,
