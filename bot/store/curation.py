@@ -158,20 +158,27 @@ class CurationStore:
 
     def record_post_failure(self, *, platform: str, channel_id: str, key: str, paper_id: int | None,
                             error: str) -> PostFailure:
-        """Count one more failure of a post and schedule its next attempt (exponential back-off)."""
+        """Count one more failure of a post and schedule its next attempt (exponential back-off). Not kept for a
+        paper decided meanwhile (another process, a shell): its decision cleared the failures it found, and
+        nothing would ever retry or clear this one."""
         table = schema.post_failures
         now = self.db.now()
         with self.db.transaction() as conn:
             match = ((table.c.platform == platform) & (table.c.channel_id == channel_id) & (table.c.key == key))
             attempts = (conn.execute(select(table.c.attempts).where(match)).scalar() or 0) + 1
-            values = {"paper_id": paper_id, "attempts": attempts, "last_error": error[:2000], "failed_at": now,
-                      "next_attempt_at": now + retry_delay(attempts)}
+            failure = PostFailure(platform, channel_id, key, paper_id, attempts, error[:2000], now,
+                                  now + retry_delay(attempts))
+            if paper_id is not None:  # locked as a decision locks it: the decision comes wholly before or after
+                status = conn.execute(select(schema.papers.c.status).where(schema.papers.c.id == paper_id)
+                                      .with_for_update()).scalar()
+                if status != "candidate":
+                    return failure
+            values = {"paper_id": paper_id, "attempts": attempts, "last_error": failure.last_error, "failed_at": now,
+                      "next_attempt_at": failure.next_attempt_at}
             if attempts == 1:
                 conn.execute(insert(table).values(platform=platform, channel_id=channel_id, key=key, **values))
             else:
                 conn.execute(update(table).where(match).values(**values))
-        failure = self.post_failure(platform, channel_id, key)
-        assert failure is not None
         return failure
 
     def clear_post_failure(self, platform: str, channel_id: str, key: str) -> None:

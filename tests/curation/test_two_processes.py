@@ -59,3 +59,34 @@ async def test_a_candidate_decided_while_its_post_is_on_the_way_gets_the_post_ed
     finally:
         database.close()
 
+
+class RefusingTerminal(Terminal):
+    """A terminal that refuses the post (as Slack refuses one: `not_in_channel`) after `meanwhile` ran."""
+
+    def write(self, text: str) -> int:
+        super().write(text)
+        raise OSError("the terminal refused the post")
+
+
+async def test_a_post_failing_while_its_candidate_is_decided_is_not_left_failing(catalogue_dir: Path,
+                                                                                  database_url: str) -> None:
+    """The platform refuses a candidate's post while a maintainer decides the candidate from a shell. The decision
+    cleared the post's failures before this one was recorded, so `status` listed a failing post for a decided paper
+    for good (nothing retries a post of a decided paper, so nothing cleared it)."""
+    settings = settings_for(catalogue_dir, database_url)
+    database = Database.open(database_url)
+    paper_id = add_candidate(database, 1)
+    shell = Curation(database, CatalogueService(catalogue_dir), settings, holder="shell")
+
+    def decide_from_the_shell() -> None:
+        assert asyncio.run(shell.decide(paper_id, "reject", person="alice", force=True)).decision == "rejected"
+
+    terminal = RefusingTerminal(decide_from_the_shell)
+    bot = Curation(database, CatalogueService(catalogue_dir), settings, holder="bot")
+    bot.attach(ConsoleAdapter(terminal))
+    try:
+        assert await bot.publish_pending() == 0
+        assert terminal.done
+        assert bot.store.post_failures() == []
+    finally:
+        database.close()
