@@ -1,12 +1,11 @@
 """The curation state machine: candidate → posted → approved / rejected / expired.
 
-Every transition is one database transaction guarded so that a replayed event, a restart, a Slack
-retry or a second process changes nothing the second time. Writing the catalogue happens after the
-decision commits and is itself idempotent (the entry id is derived from the paper), so a crash between
-the two is finished by whoever meets the decision next (`recover()` at start and every few minutes, a
-`decide` on that candidate) without a second copy of the entry. Nothing here lets one bad candidate stop
-the others: a post that fails is retried with back-off while the rest are posted, and an approval that
-cannot be written is reported (log, `status`) and retried while the bot goes on.
+Every transition is one database transaction guarded so that a replayed event, a restart, a Slack retry or a second
+process changes nothing the second time. Writing the catalogue happens after the decision commits and is itself
+idempotent (the entry id is derived from the paper), so a crash between the two is finished by whoever meets the
+decision next (`recover()` at start and every few minutes, a `decide` on that candidate) without a second copy of the
+entry. Nothing here lets one bad candidate stop the others: a post that fails is retried with back-off while the rest
+are posted, and an approval that cannot be written is reported (log, `status`) and retried while the bot goes on.
 """
 
 from __future__ import annotations
