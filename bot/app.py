@@ -12,7 +12,7 @@ import importlib
 import logging
 import signal
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot import errors
@@ -144,6 +144,23 @@ class App:
         if post and notice is not None:
             await tell_maintainers(self.curation, notice)
         return report
+
+    async def tell_link_report(self) -> list[str]:
+        """The last weekly link check's report, to this process's maintainers' channels that lack it. The check
+        runs in one process (its lease) and tells that process's platforms; the bot of another platform (compose
+        runs one per platform) tells its own from the recorded results here. Only within a day of the check."""
+        from bot.curation.digest import local_day
+        from bot.curation.notices import tell_maintainers
+        from bot.links import link_report, report_post
+        from bot.store.jobs import JobRunStore
+        from bot.store.links import LinkStore
+
+        last = await asyncio.to_thread(JobRunStore(self.database).last, "links")
+        if last is None or last.problem is not None or self.database.now() - last.finished_at > timedelta(days=1):
+            return []
+        report = await asyncio.to_thread(link_report, self.catalogue.index.catalogue, LinkStore(self.database))
+        notice = report_post(report, local_day(last.finished_at, self.settings.timezone))
+        return await tell_maintainers(self.curation, notice) if notice is not None else []
 
     # ------------------------------------------------------------------ adapters
 

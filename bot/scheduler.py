@@ -174,6 +174,9 @@ def add_list_jobs(app: App, scheduler: AsyncIOScheduler, start: datetime) -> Non
     scheduler.add_job(leased(app, "links", timedelta(hours=3), links),
                       CronTrigger(day_of_week="mon", hour=4, minute=30, timezone=app.settings.timezone),
                       id="links", name="weekly link check")
+    # The check ran in whichever process took the lease, which told only its own platform.
+    scheduler.add_job(tracked(app, "links-report", app.tell_link_report), IntervalTrigger(minutes=30),
+                      id="links-report", name="tell this platform the week's link report")
 
 
 def run_soon(scheduler: AsyncIOScheduler, job_id: str) -> None:

@@ -37,7 +37,7 @@ async def test_jobs_are_configured_and_leased(catalogue_dir: Path, tmp_path: Pat
         scheduler.start(paused=True)  # jobs take the scheduler's defaults when added to a started scheduler
         jobs = {job.id: job for job in scheduler.get_jobs()}
         assert set(jobs) == {"poll:lesswrong", "publish:console", "heartbeat", "recover", "expire", "digest:console",
-                             "links"}
+                             "links", "links-report"}
         poll = jobs["poll:lesswrong"]
         assert poll.trigger.interval == timedelta(minutes=30)
         assert poll.coalesce is True
