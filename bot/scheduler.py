@@ -73,20 +73,23 @@ async def _record(app: App, name: str, started: datetime, problem: str | None) -
         log.warning("could not record the outcome of job %s for `status`: %s", name, describe(exc))
 
 
-def leased(app: App, name: str, ttl: timedelta, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
-    """Wrap a job so it runs only while this process holds the lease `name` (and is tracked, as every job is)."""
+def leased(app: App, name: str, ttl: timedelta, job: Callable[[], Awaitable[Any]], *,
+           lease: str | None = None) -> Callable[[], Awaitable[None]]:
+    """Wrap a job so it runs only while this process holds the lease `lease` (by default `name`; and is tracked,
+    as every job is)."""
     import asyncio
 
     body = tracked(app, name, job)
+    lease = lease or name
 
     async def run() -> None:
-        if not await asyncio.to_thread(app.database.acquire_lease, name, app.holder, ttl):
+        if not await asyncio.to_thread(app.database.acquire_lease, lease, app.holder, ttl):
             log.debug("job %s is running in another process; skipped here", name)
             return
         try:
             await body()
         finally:
-            await asyncio.to_thread(app.database.release_lease, name, app.holder)
+            await asyncio.to_thread(app.database.release_lease, lease, app.holder)
 
     run.__name__ = name
     return run
@@ -130,8 +133,11 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
     scheduler.add_job(tracked(app, "heartbeat", app.heartbeat), IntervalTrigger(seconds=HEARTBEAT_SECONDS),
                       id="heartbeat", name="adapter health", next_run_time=start + timedelta(seconds=HEARTBEAT_SECONDS))
     # App.start has just run a recovery round itself, so the first scheduled one waits a whole interval: a second
-    # round a second after start only counted one more failed attempt of the same stuck approval.
-    scheduler.add_job(leased(app, "recover", timedelta(minutes=5), app.curation.recover),
+    # round a second after start only counted one more failed attempt of the same stuck approval. A bot edits only
+    # its own platforms' posts, so its lease is theirs: one lease for all, and a bot of another platform whose rounds
+    # fell at the same moments (both started together) skipped every one, its posts of decided candidates unedited.
+    platforms = "+".join(sorted(app.curation.adapters)) or "none"
+    scheduler.add_job(leased(app, "recover", timedelta(minutes=5), app.curation.recover, lease=f"recover:{platforms}"),
                       IntervalTrigger(minutes=2),
                       id="recover", name="finish interrupted decisions", next_run_time=start + timedelta(minutes=2))
     scheduler.add_job(leased(app, "expire", timedelta(minutes=5), app.curation.expire),
