@@ -847,6 +847,21 @@ def test_an_in_memory_database_is_nothing_to_look_at_from_another_process(capsys
         assert "No pending candidates" not in out
 
 
+@pytest.mark.parametrize("command", [("digest",), ("links",), ("console",)])
+def test_an_in_memory_database_is_refused_by_the_commands_that_would_use_it_too(capsys, catalogue_dir: Path,
+                                                                                monkeypatch, command) -> None:
+    """Each thread opens its own sqlite:// database, empty and without tables: `digest`, `run`, `poll` and a console
+    vote failed with "no such table" and a traceback, and `links` and the console's `candidates` answered from an
+    empty database of their own."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("approve 1\ncandidates\n"))
+    code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", "sqlite://", *command)
+    assert code == 1, (out, err)
+    assert err.startswith("interp-bot: sqlite:// is an in-memory database: it lives only inside the process "
+                          "that made it"), err
+    assert "Traceback" not in err and "no such table" not in err
+    assert "No pending candidates" not in out and "never checked" not in out
+
+
 @pytest.mark.parametrize("command", [("decide", "٣", "approve"), ("recent", "٣"), ("lessons", "--forget", "３"),
                                      ("search", "induction", "--limit", "²")])
 def test_numbers_are_ascii_digits_as_in_the_console_and_chat(capsys, catalogue_dir: Path, command: tuple) -> None:

@@ -73,9 +73,9 @@ def missing_sqlite_file(url: str) -> Path | None:
 
 def make_engine(url: str, *, create: bool = True) -> Engine:
     """An engine for `url`. With `create`, a SQLite file's directory is made (the file itself on first use);
-    without, a missing SQLite file is a StoreError and nothing is made (`status` changes nothing). A URL that names
-    no database we use is a ConfigError naming the setting, never a driver's traceback; the message does not
-    repeat the URL, which may hold a password."""
+    without, a missing SQLite file is a StoreError and nothing is made (`status` changes nothing). An in-memory
+    SQLite database is a StoreError either way. A URL that names no database we use is a ConfigError naming the
+    setting, never a driver's traceback; the message does not repeat the URL, which may hold a password."""
     url = normalise_url(url)
     try:
         parsed = make_url(url)
@@ -98,11 +98,13 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
             elif not path.is_file():
                 raise StoreError(f"no database at {path}: it is made when the bot first starts "
                                  "(`interp-bot run`, or `interp-bot poll --once`)")
-        elif not create and in_memory_sqlite(url):
-            # `status` or `candidates` over sqlite:// would look at a new, empty database of their own
+        elif in_memory_sqlite(url):
+            # `status` or `candidates` would look at a new, empty database of their own; and each connection (the
+            # store works on several threads) opens another, without tables: `run` or `digest` died on "no such table"
             raise StoreError("sqlite:// is an in-memory database: it lives only inside the process that made it, "
-                             "so there is no database here to look at; set INTERP_BOT_DATABASE_URL to a file, "
-                             "such as sqlite:///interp-bot.db")
+                             "and there only on the connection that opened it (interp-bot uses several), so nothing "
+                             "could be kept or looked at; set INTERP_BOT_DATABASE_URL to a file, such as "
+                             "sqlite:///interp-bot.db")
         engine = _create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
