@@ -56,8 +56,9 @@ ENV PATH=/opt/venv/bin:$PATH \
 USER interp
 # SIGTERM (docker stop) ends `interp-bot run` cleanly: a job in flight gets 3 s to finish, connections close, exit 0.
 STOPSIGNAL SIGTERM
-# Healthy = the catalogue loads, the database answers at the current schema, and every chat adapter this container
-# runs reports its connection up in its heartbeat (`status` exits 1 otherwise: a container's hostname is its own).
+# Healthy = the catalogue and the feeds file load, the database answers at the current schema, and every chat adapter
+# this container runs reports its connection up in its heartbeat (`status` exits 1 otherwise: a container's hostname
+# is its own).
 HEALTHCHECK --interval=60s --timeout=30s --start-period=60s --retries=3 \
     CMD interp-bot --log-level WARNING status > /dev/null || exit 1
 ENTRYPOINT ["interp-bot"]
