@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -11,6 +11,7 @@ from sqlalchemy import insert, select, update
 from bot.store import schema
 from bot.store.db import Database, utc
 
+CLOCK_SKEW = timedelta(minutes=5)  # two bots' machines may disagree this much on the time without it meaning anything
 
 @dataclass(frozen=True)
 class FeedState:
@@ -37,10 +38,11 @@ class FeedState:
     retry_after_until: datetime | None = None  # the server's Retry-After, as a time: no poll before it, forced or not
 
     def as_of(self, now: datetime) -> FeedState:
-        """The state as a poll at `now` reads it. A last poll later than `now` means the clock was set back (it
+        """The state as a poll at `now` reads it. A last poll well after `now` means the clock was set back (it
         ran ahead, and was corrected): the next poll and Retry-After it wrote would hold the feed back by as much
-        as the clock ran ahead, a day for a clock a day fast; so it is due now."""
-        if self.last_poll_at is None or self.last_poll_at <= now:
+        as the clock ran ahead, a day for a clock a day fast; so it is due now. (A few minutes after is two
+        machines' clocks a little apart, and a server's Retry-After still holds.)"""
+        if self.last_poll_at is None or self.last_poll_at <= now + CLOCK_SKEW:
             return self
         return replace(self, next_poll_at=None, retry_after_until=None)
 
