@@ -34,9 +34,10 @@ def classify(args: argparse.Namespace, settings: Settings) -> int:
     except Exception as exc:  # no database yet (or one that cannot be read): the shipped model alone
         labels = []
         from bot.catalogue.text import one_line
-        from bot.store.db import missing_sqlite_file
+        from bot.store.db import in_memory_sqlite, missing_sqlite_file
 
-        if missing_sqlite_file(settings.database_url) is None:  # there is one, but its decisions were not read
+        url = settings.database_url
+        if missing_sqlite_file(url) is None and not in_memory_sqlite(url):  # one whose decisions were not read
             print(f"interp-bot: the maintainers' decisions were not read, so the scores are the shipped model's "
                   f"alone: {one_line(str(exc)) or type(exc).__name__}", file=sys.stderr)
     model = RelevanceModel.build(catalogue, labels, threshold=settings.relevance_threshold)

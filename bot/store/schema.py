@@ -194,7 +194,7 @@ digests = Table(
     "digests", metadata,
     Column("channel", String(200), primary_key=True),  # platform:channel id
     Column("day", String(10), primary_key=True),  # local date in the configured time zone
-    Column("status", String(20), nullable=False),  # claimed | posted | empty
+    Column("status", String(20), nullable=False),  # claimed | posted | empty | failed (the platform refused it)
     Column("claimed_at", DateTime(timezone=True), nullable=False),
     Column("holder", String(100), nullable=False),
     Column("posted_at", DateTime(timezone=True)),
