@@ -35,7 +35,8 @@ def md_escape(text: str) -> str:
 
 
 # What makes a paragraph something else when it starts a line: a list item, a heading, a quote, a rule ("---").
-_BLOCK_START = re.compile(r"^(?:(\d+)([.)])(?=\s|$)|([+\-#>])(?=\s|$)|(-)(?=(?:\s*-){2,}\s*$))")
+# A heading is one to six "#": "## x" is one as much as "# x" (escaping the first "#" is enough).
+_BLOCK_START = re.compile(r"^(?:(\d+)([.)])(?=\s|$)|([+\->](?=\s|$)|#(?=#{0,5}(?:\s|$)))|(-)(?=(?:\s*-){2,}\s*$))")
 
 
 def md_paragraph(text: str) -> str:

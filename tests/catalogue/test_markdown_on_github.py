@@ -245,7 +245,8 @@ def test_contents_links_reach_their_own_heading_when_titles_collide_or_hold_mark
 
 
 @pytest.mark.parametrize("style", ["list", "awesome"])
-@pytest.mark.parametrize("text", ["1. Basics first", "- a dash", "+ and more", "# not a heading", "---", "2) second"])
+@pytest.mark.parametrize("text", ["1. Basics first", "- a dash", "+ and more", "# not a heading", "## nor this",
+                                  "###### nor six", "---", "2) second"])
 def test_a_note_or_a_bare_title_that_starts_like_a_list_or_heading_stays_text_on_github(style: str,
                                                                                       text: str) -> None:
     """A note ("  * # x") and, in the awesome style, a title with no link of its own ("- 1. x - Listed under ...")
@@ -260,7 +261,7 @@ def test_a_note_or_a_bare_title_that_starts_like_a_list_or_heading_stays_text_on
                           placement={"t": ("noted", "bare")})
     html = cmarkgfm.github_flavored_markdown_to_html((render_markdown if style == "list" else render_awesome)(
         catalogue)).split("<h2>T</h2>", 1)[1]
-    for tag in ("<ol", "<h1", "<hr", "<ul>\n<li>\n<ul"):
+    for tag in ("<ol", "<h1", "<h2>", "<h3", "<h4", "<h5", "<h6", "<hr", "<ul>\n<li>\n<ul"):
         assert tag not in html, tag
     assert html.count("<li>") == 3  # the two entries and the note
     assert re.sub(r"<[^>]+>", "", html).count(text) == 2
