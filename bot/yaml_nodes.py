@@ -37,6 +37,10 @@ def _syntax_error(exc: yaml.YAMLError, text: str | None = None) -> YamlSyntaxErr
         mark = exc.problem_mark or exc.context_mark
         what = " ".join(filter(None, [exc.context, exc.problem])) or str(exc)
         line = mark.line + 1 if mark else None
+        if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None and \
+                exc.problem == "found unexpected end of stream":  # no quote after it closed it
+            return YamlSyntaxError(exc.context_mark.line + 1, "invalid YAML: a quoted value starts on this line and "
+                                   "runs on to the end of the file: is its closing quote missing?")
         opened = _quote_running_to(text, line) if text is not None and line is not None else None
         if opened is not None:
             return YamlSyntaxError(opened, f"invalid YAML: a quoted value starts on this line and runs on to line "

@@ -67,6 +67,21 @@ def test_a_quote_left_open_is_named_on_its_own_line_not_where_the_yaml_gives_up(
     assert "is its closing quote missing?" in message
 
 
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_a_quote_left_open_in_the_last_quoted_value_is_named_on_its_own_line(catalogue_dir: Path, quote: str) -> None:
+    """With no quote after it to close it, the value runs on to the end of the file: the problem was reported on a
+    line past the file's last ("found unexpected end of stream"), nowhere near the value."""
+    path = catalogue_dir / "survey.yaml"
+    text = path.read_text(encoding="utf-8").replace('"', "'") if quote == "'" else path.read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    edit(path, f"A Comprehensive Survey{quote}\n", "A Comprehensive Survey\n")
+    line = line_of(path, "A Comprehensive Survey")
+    message = problems_of(catalogue_dir)
+    assert f"survey.yaml:{line}: invalid YAML: a quoted value starts on this line and runs on to the end of the " \
+           "file" in message
+    assert "is its closing quote missing?" in message
+
+
 @pytest.mark.parametrize(
     ("file", "old", "new", "expected"),
     [
