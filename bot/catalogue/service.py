@@ -72,8 +72,9 @@ class CatalogueService:
         """Add one entry under `topic`, re-render the README, and serve the new list. With `commit_message`,
         commit the entry's file and the README in the catalogue's git repository."""
         # The files' fingerprint is taken before the write lock goes: taken after, it took in what another process
-        # wrote in between, and this index (which lacks that) would have passed for current.
-        with self._lock, write_lock(self.directory):
+        # wrote in between, and this index (which lacks that) would have passed for current. The write lock first, as
+        # `render` takes them (its `index` takes self._lock): the other order deadlocked an approval and a render.
+        with write_lock(self.directory), self._lock:
             path, catalogue = append_entry_under_lock(self.directory, entry, topic)
             self._index = CatalogueIndex.build(catalogue)
             self._fingerprint = self._stat()

@@ -322,3 +322,39 @@ def test_an_entry_another_process_writes_just_after_ours_is_in_our_index_and_rea
     assert service.index.catalogue.entry(other.id) is not None
     assert "Written by the other bot" in (catalogue_dir / "README.md").read_text(encoding="utf-8")
     assert CatalogueService(catalogue_dir).readme_is_current()
+
+
+def test_an_approval_and_a_render_in_two_threads_of_one_process_do_not_wait_for_each_other_for_good(
+        catalogue_dir: Path) -> None:
+    """`append` took the service's lock and then the write lock; `render` (a recovery round finishing another
+    approval, on another thread) takes the write lock and then, through `index`, the service's lock when the files
+    changed since it last looked (a hand edit, the other bot's approval): each held what the other waited for, and
+    both approvals hung, with the catalogue's write lock, until the bot was restarted."""
+    import threading
+    import time
+
+    service = CatalogueService(catalogue_dir)
+    with open(catalogue_dir / "survey.yaml", "a", encoding="utf-8") as handle:
+        handle.write("# a maintainer's comment\n")  # changed since the service last looked
+    original = service.rendered
+
+    def rendered(style: str = "list") -> str:  # inside render's write lock: the approval comes in now
+        deadline = time.monotonic() + 2
+        while not service._lock.locked() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return original(style)  # type: ignore[arg-type]
+
+    service.rendered = rendered  # type: ignore[method-assign]
+    render = threading.Thread(target=service.render, daemon=True)
+    render.start()
+    time.sleep(0.2)
+    approve = threading.Thread(target=service.append, args=(NEW, "sparse-coding"), daemon=True)
+    approve.start()
+    render.join(10)
+    stuck = render.is_alive()
+    if stuck:  # undo the deadlock so the tests after this one can take the write lock
+        service._lock.release()
+    render.join(10)
+    approve.join(10)
+    assert not stuck, "the render and the approval each waited for the other's lock"
+    assert service.index.catalogue.entry(NEW.id) is not None
