@@ -150,8 +150,10 @@ class GitHubApi:
         if limited:
             now = self._clock()
             lifts = _limit_lifts_at(headers, now)
-            if lifts is not None and lifts > now:
-                self._limited_until = lifts
+            # Saying no time, GitHub's documentation asks for a wait of at least a minute.
+            pause = lifts if lifts is not None else now + timedelta(minutes=1)
+            if pause > now:
+                self._limited_until = pause
             until = f" until {lifts:%H:%M} UTC" if lifts is not None else ""
             return GitHubError(f"GitHub's rate limit stops this token from doing more{until} ({detail}): "
                                f"could not {action} {self.repo}; a later round tries again")

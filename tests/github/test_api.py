@@ -96,6 +96,47 @@ async def test_a_rate_limited_token_asks_github_nothing_until_the_limit_lifts(gi
     assert await api.default_branch() == "main"
 
 
+async def test_a_secondary_rate_limit_that_says_no_time_pauses_a_minute() -> None:
+    """GitHub's secondary limit may come without a Retry-After (and with calls left in the hourly allowance), when
+    its documentation says to wait at least a minute: the bot asked again at once, at its next call."""
+    from datetime import UTC, datetime, timedelta
+
+    from aiohttp import web
+
+    asked: list[str] = []
+
+    async def limited(request: web.Request) -> web.Response:
+        asked.append(request.path)
+        return web.json_response({"message": "You have exceeded a secondary rate limit. Please wait a few minutes "
+                                             "before you try again."}, status=403,
+                                 headers={"x-ratelimit-remaining": "4321", "x-ratelimit-reset": "1796567100"})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", limited)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    now = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+    try:
+        api = GitHubApi("interp-test/list", TOKEN, base_url=f"http://127.0.0.1:{port}", user_agent="t",
+                        clock=lambda: now)
+        with pytest.raises(GitHubError, match=r"^GitHub's rate limit stops this token from doing more"):
+            await api.default_branch()
+        now += timedelta(seconds=59)
+        with pytest.raises(GitHubError, match=r"until 14:01 UTC: not asking to read pull requests of interp-test/list "
+                                              r"before then$"):
+            await api.pull(1)
+        assert len(asked) == 1, "nothing was sent within the minute"
+        now += timedelta(seconds=1)
+        with pytest.raises(GitHubError, match=r"^GitHub's rate limit stops this token from doing more"):
+            await api.default_branch()
+        assert len(asked) == 2
+    finally:
+        await runner.cleanup()
+
+
 async def test_a_validation_failure_gives_githubs_reason_not_only_validation_failed(github: FakeGitHub) -> None:
     api = GitHubApi(github.repo, TOKEN, base_url=github.api_url, user_agent="t")
     with pytest.raises(GitHubError) as raised:
