@@ -51,6 +51,9 @@ POST_COLOURS: dict[str, int] = {"candidate": 0xFEE75C, "digest": 0x57F287}
 
 _UNESCAPED_BRACKET = re.compile(r"(?<!\\)([\[\]])")
 _BARE_URL = re.compile(r"(?<![<(])\bhttps?://[^\s<>]+")
+# The markup in angle brackets escape_mentions leaves alone: channels <#id>, commands </name:id>, custom emoji
+# <:name:id> and <a:name:id>, timestamps <t:...> and server pages <id:customize>.
+_ANGLE_MARKUP = re.compile(r"<(?=[#/:]|a:|t:|id:)")
 
 
 # ---------------------------------------------------------------------------------------------- escaping
@@ -63,7 +66,8 @@ def escape_text(text: str) -> str:
     # escape_markdown only escapes a complete "[x](y)"; a bare "](" inside a label we wrap in our own masked
     # link would still close it early and inject a URL, so every bracket is escaped.
     text = _UNESCAPED_BRACKET.sub(r"\\\1", text)
-    return discord.utils.escape_mentions(text)
+    # A zero-width space after "<", as escape_mentions puts one after "@": the markup shows as the text it is.
+    return discord.utils.escape_mentions(_ANGLE_MARKUP.sub("<\u200b", text))
 
 
 def escape_rich(text: str) -> str:

@@ -34,6 +34,20 @@ def test_escape_text_neutralises_mentions_markdown_and_masked_links() -> None:
     assert "x](" not in text
 
 
+def test_channel_command_and_emoji_mentions_are_inert_too() -> None:
+    """escape_mentions leaves channel mentions alone (discord.py says so): a title's <#id> showed as a link to one
+    of the server's channels, </interp topic:id> as a clickable command, <:name:id> as any server's emoji."""
+    hostile = ("<#123456789012345678> </interp topic:123456789012345678> <:approve:123456789012345678> "
+               "<a:spin:123456789012345678> <id:customize> <t:1700000000:R>")
+    reply = Reply(title=hostile, text=hostile, items=(Item(title=hostile, notes=(hostile,), detail=hostile),),
+                  fields=(Field(hostile, hostile),))
+    rendered = render_reply(reply)
+    shown = str(rendered.embed.to_dict()) + rendered.fallback
+    for markup in ("<#1", "</interp", "<:approve", "<a:spin", "<id:", "<t:"):
+        assert markup not in shown, markup
+    assert "123456789012345678" in shown
+
+
 def test_escape_rich_keeps_code_spans_and_escapes_the_rest() -> None:
     assert escape_rich("try `topic sae` or *this*") == "try `topic sae` or \\*this\\*"
     assert escape_rich("an odd ` backtick") == "an odd \\` backtick"
