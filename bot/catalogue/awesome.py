@@ -12,6 +12,7 @@ from __future__ import annotations
 from bot.catalogue.identifiers import link_keys
 from bot.catalogue.markdown import STAR, contents, heading_anchors, md_escape, md_paragraph, md_url, sections
 from bot.catalogue.model import Catalogue, Entry, Link
+from bot.catalogue.text import strip_control
 
 BADGE = "[![Awesome](https://awesome.re/badge.svg)](https://awesome.re)"
 # How the awesome lists (and their spell checker) write the names the seed writes in lower case.
@@ -75,7 +76,7 @@ class _Writer:
 def render_awesome(catalogue: Catalogue) -> str:
     """The list as an awesome list. Deterministic: same catalogue, same bytes."""
     writer = _Writer(catalogue)
-    out = [f"# {_title_case(catalogue.title)} {BADGE}", ""]
+    out = [f"# {_title_case(strip_control(catalogue.title))} {BADGE}", ""]
     if catalogue.description:
         out += [f"> {md_escape(catalogue.description)}", ""]
     out += [f"{len(catalogue.entries)} entries in {len(catalogue.topics)} topics. {STAR} marks a must-read.", "",

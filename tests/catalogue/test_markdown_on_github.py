@@ -209,6 +209,27 @@ def test_a_hostile_title_or_note_is_shown_as_text_by_github(style: str) -> None:
     assert text.count("~~struck~~ see http://evil.example, HTTPS://evil.example/x, www.evil.example") == 2
 
 
+INVISIBLE = "\x1b[2J\x1b]0;owned\x07\u202e\u200b\u2066\u00ad\ufeff"  # terminal escapes, bidi, zero-width
+
+
+@pytest.mark.parametrize("style", ["list", "awesome"])
+def test_invisible_characters_of_a_hand_edited_entry_never_reach_the_readme(style: str) -> None:
+    """Chat and the console strip them; the README kept them: a bidi override in a title showed "llama" as
+    "amall" on the list's front page, and an ESC in one cleared the screen of whoever ran `cat README.md`."""
+    from bot.catalogue.awesome import render_awesome
+    from bot.catalogue.model import Catalogue, Entry, Link, Topic
+
+    entry = Entry(id="e", title=f"Tuned{INVISIBLE} Lens", acronym=f"T{INVISIBLE}L", preface=f"read{INVISIBLE} it",
+                  links=(Link(f"arxiv{INVISIBLE}", "https://arxiv.org/abs/2401.00001"),),
+                  notes=(f"a{INVISIBLE} note",), topics=("t",))
+    catalogue = Catalogue(title=f"L{INVISIBLE}", description="", entries=(entry,), placement={"t": ("e",)},
+                          topics=(Topic(slug="t", title=f"T{INVISIBLE}", description=f"d{INVISIBLE}"),))
+    rendered = (render_markdown if style == "list" else render_awesome)(catalogue)
+    assert "Tuned" in rendered and "a\\[2J\\]0;owned note" in rendered
+    for invisible in INVISIBLE.replace("[2J", "").replace("]0;owned", ""):
+        assert invisible not in rendered, repr(invisible)
+
+
 @pytest.mark.parametrize("description", ["---", "1. Basics first", "+ and more", "# not a heading", "> not a quote"])
 def test_a_sections_description_is_one_paragraph_on_github(description: str) -> None:
     from bot.catalogue.model import Catalogue, Topic
