@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.catalogue.text import show_control
+
 
 class InterpBotError(Exception):
     """A problem a person can fix: the message says what and where."""
@@ -40,6 +42,11 @@ class Problem:
     file: Path | str
     line: int | None
     message: str
+
+    def __post_init__(self) -> None:
+        # Messages quote the file (a key, a slug, a `see:`) and are printed to a terminal: an ESC in a hand-edited
+        # file is shown as `\x1b`, never sent.
+        object.__setattr__(self, "message", show_control(self.message))
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else str(self.file)

@@ -53,6 +53,14 @@ def strip_control(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+def show_control(text: str) -> str:
+    """The control and invisible characters of `text` written as Python escapes (`\\x1b`, `\\u202e`), the rest
+    as it is: for a message that quotes a file's content, which must show such a character, not send it."""
+    if text.isascii() and text.isprintable():
+        return text
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+
+
 def one_line(text: str, limit: int = 500) -> str:
     """Text from outside as it may be logged, stored or printed: one line, no control characters, bounded."""
     flat = " ".join(strip_control(text).split())

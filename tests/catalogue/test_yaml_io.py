@@ -292,3 +292,16 @@ def test_a_mistyped_see_is_reported_whatever_else_is_wrong(catalogue_dir: Path) 
     message = problems_of(catalogue_dir)
     assert "entry id 1234 is read by YAML as int" in message
     assert "'see: in-context-learning-and-induction-head' names no entry" in message
+
+
+def test_a_problem_shows_the_invisible_characters_it_quotes_instead_of_sending_them(catalogue_dir: Path) -> None:
+    """Most problems quote with repr; an unknown key, a dangling `see:` or a duplicate slug were quoted as written,
+    and `interp-bot` printed a hand-edited file's ESC to the terminal (clearing it, or retitling the window)."""
+    path = catalogue_dir / "library.yaml"
+    edit(path, "title: TransformerLens", '"tit\\e[2Jle": TransformerLens\n      title: TransformerLens')
+    edit(path, "- id: circuitsvis", '- see: "nope\\e]0;owned\\a\\u202e"\n    - id: circuitsvis')
+    message = problems_of(catalogue_dir)
+    assert "unknown entry key 'tit\\x1b[2Jle'" in message
+    assert "'see: nope\\x1b]0;owned\\x07\\u202e' names no entry" in message
+    for invisible in "\x1b\x07\u202e":
+        assert invisible not in message
