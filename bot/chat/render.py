@@ -15,10 +15,12 @@ def safe_url(url: str) -> str | None:
 
     Only absolute http(s) URLs with a dotted host and no whitespace or control characters qualify: a
     `javascript:` or `file:` link, or one that would break out of a platform's link syntax with a newline, is
-    shown as its label alone. Platforms percent-encode their own delimiters on top of this.
+    shown as its label alone. Any Unicode space counts (Discord ends a link at a no-break space and reads the
+    rest as markdown), and so does every invisible character (a bidi override disguises the target in the
+    platform's "you are leaving" dialog). Platforms percent-encode their own delimiters on top of this.
     """
     url = url.strip()
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+    if not url.isprintable() or " " in url:  # not printable: controls, format characters, every space but " "
         return None
     return url if valid_url(url) else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from bot.adapters.discord.render import (
@@ -58,6 +59,20 @@ def test_safe_url_allows_only_http_and_keeps_the_link_closed() -> None:
     assert safe_url("data:text/html,hi") is None
     assert safe_url("https://en.wikipedia.org/wiki/Probe_(disambiguation)") == \
         "https://en.wikipedia.org/wiki/Probe_%28disambiguation%29"
+
+
+@pytest.mark.parametrize("odd", ["\u00a0", "\u2028", "\u3000", "\x85", "\u202e", "\u200b", "\u2066"])
+def test_a_url_with_unicode_space_or_an_invisible_character_is_no_link(odd: str) -> None:
+    """safe_url refused ASCII whitespace and controls only. Discord's markdown ends a link's URL at any Unicode
+    space (JavaScript's \\s): the masked link fell apart and the rest of the URL, never escaped, was read as
+    markdown (**@everyone**); and a bidi override hid the real target in "leaving Discord"'s dialog."""
+    url = f"https://arxiv.org/abs/2401.00001{odd}**@everyone**gro.vixra"
+    assert safe_url(url) is None
+    reply = Reply(title="T", url=url, items=(Item(title="x", links=(Link("arxiv", url),)), Item(title="y")))
+    embed = render_reply(reply).embed.to_dict()
+    assert "url" not in embed
+    assert "**@everyone**" not in embed["description"]
+    assert "arxiv" in embed["description"]
 
 
 def test_items_render_as_numbered_lines_with_masked_links() -> None:
