@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import quote
 
 from bot.catalogue.identifiers import arxiv_id
 from bot.catalogue.model import Catalogue, Entry, Link, Topic
@@ -49,6 +50,10 @@ def md_paragraph(text: str) -> str:
 
 
 def md_url(url: str) -> str:
+    """A URL as a link's target: what would end it, and every invisible character (an ESC, a bidi override: the
+    list takes any character but a space), percent-encoded as a browser would send it."""
+    if not url.isprintable():
+        url = "".join(ch if ch.isprintable() else quote(ch) for ch in url)
     return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
 
 
@@ -83,7 +88,7 @@ def render_entry(entry: Entry, *, linked: bool = True) -> list[str]:
         return [" ".join(parts)]
     titled = _doi_link(entry)
     for link in entry.links:
-        title = " '" + entry.doi.replace("'", "\\'") + "'" if link is titled else ""
+        title = " '" + strip_control(entry.doi).replace("'", "\\'") + "'" if link is titled else ""
         parts.append(f"[[{md_escape(link.label)}]]({md_url(link.url)}{title})")
     if entry.doi and titled is None:
         parts.append(f"[[doi]](https://doi.org/{md_url(entry.doi)})")

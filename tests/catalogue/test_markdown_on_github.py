@@ -230,6 +230,25 @@ def test_invisible_characters_of_a_hand_edited_entry_never_reach_the_readme(styl
         assert invisible not in rendered, repr(invisible)
 
 
+def test_invisible_characters_of_a_hand_edited_link_or_doi_never_reach_the_readme() -> None:
+    """The list accepts any non-space character in a URL (valid_url): an ESC or a bidi override in a link or a DOI
+    went into the README as it was. In a URL they are percent-encoded, as a browser sends them."""
+    from bot.catalogue.model import Catalogue, Entry, Link, Topic
+
+    url = "https://arxiv.org/abs/2401.00001\x1b[2J\u202e"
+    for entry in (Entry(id="e", title="T", links=(Link("arxiv", url),), doi="10.1/x\x1b[31m\u202e", topics=("t",)),
+                  Entry(id="e", title="T", links=(Link("arxiv", "https://arxiv.org/abs/2401.00001"),),
+                        doi="10.48550/arXiv.2401.00001\x1b[31m", topics=("t",))):
+        catalogue = Catalogue(title="L", description="", topics=(Topic(slug="t", title="T"),), entries=(entry,),
+                              placement={"t": ("e",)})
+        rendered = render_markdown(catalogue)
+        for invisible in "\x1b\u202e":
+            assert invisible not in rendered, repr(invisible)
+    assert "https://arxiv.org/abs/2401.00001%1B[2J%E2%80%AE" in render_markdown(Catalogue(
+        title="L", description="", topics=(Topic(slug="t", title="T"),), placement={"t": ("e",)},
+        entries=(Entry(id="e", title="T", links=(Link("arxiv", url),), topics=("t",)),)))
+
+
 @pytest.mark.parametrize("description", ["---", "1. Basics first", "+ and more", "# not a heading", "> not a quote"])
 def test_a_sections_description_is_one_paragraph_on_github(description: str) -> None:
     from bot.catalogue.model import Catalogue, Topic
