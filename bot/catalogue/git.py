@@ -8,14 +8,15 @@ from pathlib import Path
 
 from bot.errors import GitError
 
-_ISSUE_REF = re.compile(r"#(?=\d)")
+# The ways GitHub names an issue or pull request: "#12" (and "owner/repo#12"), "GH-12", and its URL.
+_ISSUE_REF = re.compile(r"(#|\bgh-|/(?:issues|pull)/)(?=\d)", re.IGNORECASE)
 
 
 def inert(text: str) -> str:
-    """Text for a commit message (or another plain text GitHub reads) that acts on nothing there: no @mention pings,
-    and no "#12", so a title's "Closes #12" closes no issue when its commit reaches the default branch. A word joiner
-    is invisible and breaks both."""
-    return _ISSUE_REF.sub("#\u2060", text.replace("@", "@\u2060"))
+    """Text for a commit message, a pull request, or another text GitHub reads, that acts on nothing there: no
+    @mention pings, and no issue reference, so a title's "Closes #12" (or "GH-12", or the issue's URL) closes no
+    issue when its commit or pull request is merged. A word joiner is invisible and breaks each."""
+    return _ISSUE_REF.sub("\\1\u2060", text.replace("@", "@\u2060"))
 
 
 def commit(directory: Path, files: list[str], message: str) -> None:

@@ -37,8 +37,8 @@ def commit_message(publication: StoredPublication) -> str:
 
 def _markdown(text: str) -> str:
     """Plain text that GitHub shows as itself: markdown and HTML escaped, @mentions and #refs defused."""
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(text))
-    return text.replace("@", "@\u2060")  # a word joiner after @: no one is pinged by a paper's title
+    # After escaping: GitHub still reads "\#1" as a reference, and "Closes \#1" in a merged body closes issue 1.
+    return inert(_MARKDOWN_SPECIAL.sub(r"\\\1", one_line(text)))
 
 
 def _link_target(url: str) -> str | None:

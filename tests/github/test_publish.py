@@ -582,13 +582,13 @@ async def test_a_title_with_issue_references_and_mentions_acts_on_nothing(loop_f
     """Commit messages and pull-request-each titles carried the raw title: "Closes #1" in a commit that reaches the
     default branch closes issue 1, "@octocat" may ping. A word joiner after # and @ breaks both, invisibly."""
     loop = await loop_factory(github_mode="pull-request-each")
-    await loop.approve(1, title="Closes #1: probing what @octocat's model knows")
+    await loop.approve(1, title="Closes #1, fixes GH-2 and https://github.com/o/r/issues/3: what @octocat's model has")
     await loop.publisher.run_round()
     (pull,) = loop.github.pulls.values()
     subject = loop.github.log(pull.head, since="main")[0]
-    for text in (subject, pull.title):
-        assert "#1" not in text and "@octocat" not in text
-        assert "Closes #\u20601: probing what @\u2060octocat's model knows" in text
+    for text in (subject, pull.title, pull.body):  # the body too: "Closes \#1" there closed issue 1 on merge
+        assert "#1" not in text and "GH-2" not in text and "issues/3" not in text and "@octocat" not in text
+        assert "#\u20601" in text and "GH-\u20602" in text and "issues/\u20603" in text and "@\u2060octocat" in text
 
 
 async def test_push_mode_commits_straight_to_the_default_branch(loop_factory) -> None:  # type: ignore[no-untyped-def]
