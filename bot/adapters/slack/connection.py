@@ -60,7 +60,7 @@ class SlackOptions:
     signing_secret: str = ""  # HTTP mode
     http_host: str = "0.0.0.0"  # noqa: S104  # HTTP mode serves Slack from outside; the deployer picks the port
     http_port: int = 3000
-    http_body_timeout: float = 10.0  # HTTP mode: seconds a request may take to send its body
+    http_body_timeout: float = 10.0  # HTTP mode: seconds a request may take to send its headers, and its body
     maintainers_channel: str = ""
     digest_channel: str = ""
     maintainer_usergroups: tuple[str, ...] = ()

@@ -9,8 +9,9 @@ Slack's and logs only why, never the body, the signature or the secret. A reques
 a 500 and an ERROR traceback. What passes goes to bolt unchanged, where its middleware checks again.
 
 Nothing a client does holds the server: a body that never finishes is cut off after `body_timeout` seconds
-(408), a client that hangs up mid-request is a DEBUG line rather than an ERROR traceback, and shutdown waits at
-most `SHUTDOWN_SECONDS` for requests still in flight.
+(408), a connection that has not sent its whole headers by then (or sits idle that long) is closed, a client that
+hangs up mid-request is a DEBUG line rather than an ERROR traceback, and shutdown waits at most `SHUTDOWN_SECONDS`
+for requests still in flight.
 """
 
 from __future__ import annotations
@@ -110,7 +111,10 @@ class SignedRequestServer:
     async def start(self) -> None:
         # access_log=None: the access log would only add the request line, but keeping the server quiet
         # means nothing about Slack's traffic reaches logs unless bolt itself is asked to debug.
-        runner = web.AppRunner(self._web_app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
+        # keepalive_timeout: aiohttp has no timeout for a request's headers; its keep-alive timer (an hour by
+        # default) is what closes a connection that has not sent a whole request, so it gets the body's time.
+        runner = web.AppRunner(self._web_app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS,
+                               keepalive_timeout=self._body_timeout)
         await runner.setup()
         site = web.TCPSite(runner, self._host, self._port)
         try:

@@ -162,6 +162,20 @@ async def test_a_body_that_never_finishes_is_answered_408_after_the_read_timeout
     writer.close()
 
 
+@pytest.mark.parametrize("sent", [b"", b"POST /slack/events HTTP/1.1\r\nHost: x\r\n"],
+                         ids=["nothing", "half the headers"])
+async def test_a_connection_that_never_finishes_its_headers_is_closed(fake, start_adapter, sent):
+    """The body timeout began only once the headers were in: a client that connected and sent nothing, or headers
+    one byte at a time, held its connection for aiohttp's keep-alive default of an hour (a few hundred such
+    clients use up the process's file descriptors)."""
+    adapter = await start_adapter(mode="http", options={"http_body_timeout": 0.3})
+    reader, writer = await asyncio.open_connection("127.0.0.1", adapter.http_port)
+    writer.write(sent)
+    await writer.drain()
+    assert await asyncio.wait_for(reader.read(), 5) == b""  # closed by the server, nothing answered
+    writer.close()
+
+
 async def test_unfinished_requests_do_not_hold_up_shutdown(fake, start_adapter):
     """Three requests that never finish their body held SIGTERM shutdown for 20 s and more."""
     adapter = await start_adapter(mode="http", options={"http_body_timeout": 30.0})
