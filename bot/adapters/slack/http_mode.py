@@ -5,8 +5,9 @@ within five minutes). We verify first, at the socket, on the raw bytes: slack_sd
 before comparing (a non-UTF-8 body made it raise: a 500 instead of a 401), a non-numeric timestamp makes it raise
 too, and bolt logs the whole body of a rejected request. Our check answers 401 for every request that is not
 Slack's and logs only why, never the body, the signature or the secret. A request that is signed but malformed
-(not UTF-8, not JSON where JSON belongs, a JSON array) is answered 400 before bolt sees it, where it used to end in
-a 500 and an ERROR traceback. What passes goes to bolt unchanged, where its middleware checks again.
+(not UTF-8, not JSON where JSON belongs, a JSON array) is answered 400 before bolt dispatches it, where it used to
+end in a 500 and an ERROR traceback; bolt's own request parses the body, so what is checked is what bolt reads.
+What passes goes to bolt unchanged, where its middleware checks again.
 
 Nothing a client does holds the server: a body that never finishes is cut off after `body_timeout` seconds
 (408), a connection that has not sent its whole headers by then (or sits idle that long) is closed, a client that
@@ -19,12 +20,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -69,20 +68,23 @@ def payload_problem(data: Any, what: str) -> str:
     return ""
 
 
-def body_problem(text: str, content_type: str) -> str:
-    """Why a signed body cannot be one of Slack's requests, or "". Slack sends JSON objects (Events API) or form
-    fields (slash commands), the interactive ones with a JSON object in `payload`."""
-    def object_problem(raw: str, what: str) -> str:
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            return f"{what} is not JSON"
-        return payload_problem(data, what)
-
-    if content_type == "application/json":
-        return object_problem(text, "the body")
-    payload = parse_qs(text).get("payload")
-    return object_problem(payload[0], "the payload field") if payload else ""
+def bolt_request_of(body: bytes, query: str,
+                    headers: dict[str, str | Sequence[str]]) -> tuple[AsyncBoltRequest | None, str]:
+    """The request as bolt reads it, or None and why bolt cannot. Built by bolt itself, so the body is read exactly
+    as bolt reads it (JSON when it starts with "{" whatever its content type says, the last of two `payload`
+    fields, a blank one as JSON too): checked any other way, a body read one way here and another in bolt was a 500
+    and an ERROR traceback. Slack sends JSON objects (Events API) or form fields (slash commands), the interactive
+    ones with a JSON object in `payload`."""
+    try:
+        request = AsyncBoltRequest(body=body.decode("utf-8"), query=query, headers=headers)
+    except UnicodeDecodeError:
+        return None, "the body is not UTF-8"
+    except ValueError:
+        return None, "the body (or its payload field) is not JSON"
+    except (TypeError, AttributeError, LookupError):  # bolt reading the ids out of what is no Slack request
+        return None, "the body is not a JSON object of the shape Slack sends"
+    problem = payload_problem(request.body, "the body")
+    return (None, problem) if problem else (request, "")
 
 
 class SignedRequestServer:
@@ -152,14 +154,8 @@ class SignedRequestServer:
         if problem:
             log.info("refused a request to %s: %s", EVENTS_PATH, problem)
             return web.json_response({"error": "invalid request"}, status=401)
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            problem = "the body is not UTF-8"
-        else:
-            problem = body_problem(text, request.content_type)
-        if problem:
+        bolt_request, problem = bolt_request_of(body, request.query_string, {**request.headers})
+        if bolt_request is None:
             log.info("refused a signed request to %s: %s", EVENTS_PATH, problem)
             return web.json_response({"error": "malformed request"}, status=400)
-        bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=dict(request.headers))
         return await to_aiohttp_response(await self._bolt.async_dispatch(bolt_request))

@@ -129,8 +129,21 @@ async def test_a_non_utf8_body_with_a_wrong_signature_is_401_not_500(fake, start
      "application/x-www-form-urlencoded"),
     (b"payload=" + quote_plus('{"type": "block_actions", "actions": ["x"], "user": {"id": "U1"}}').encode(),
      "application/x-www-form-urlencoded"),
+    # Read as bolt reads them, not as their content type says: bolt takes a body starting with "{" for JSON, the
+    # last of two payload fields, and a blank one for JSON too (each was a 500 and an ERROR traceback).
+    (b'{"type": "event_callback", "event_id": "E3", "event": []}', "application/x-www-form-urlencoded"),
+    (b"{payload=x", "application/x-www-form-urlencoded"),
+    (b'{"type": "event_callback", "event_id": "E4", "event": []}', "Application/JSON"),
+    (b"payload=%7B%7D&payload=" + quote_plus('{"type": "block_actions", "actions": "x"}').encode(),
+     "application/x-www-form-urlencoded"),
+    (b"payload=", "application/x-www-form-urlencoded"),
+    # Read before any listener of ours: the ids bolt puts in its context.
+    (b'{"type": "event_callback", "event_id": "E5", "authorizations": "x", "event": {"type": "reaction_added"}}',
+     "application/json"),
 ], ids=["not utf-8", "bad json", "json array", "json string", "payload not json", "payload array",
-        "payload type not text", "event a list", "event null", "actions text", "actions of text"])
+        "payload type not text", "event a list", "event null", "actions text", "actions of text",
+        "json sent as a form", "brace but no json", "json type in capitals", "second payload field", "blank payload",
+        "authorizations not a list"])
 async def test_signed_but_malformed_bodies_are_400_not_500(fake, start_adapter, http, caplog, body, content_type):
     caplog.set_level(logging.INFO)
     adapter = await start_adapter(mode="http")
