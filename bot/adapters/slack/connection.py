@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.middleware.authorization.async_single_team_authorization import AsyncSingleTeamAuthorization
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
@@ -121,6 +122,7 @@ class SlackAdapter:
         except SlackApiError as exc:
             raise AdapterError(f"Slack rejected SLACK_BOT_TOKEN: {api_error(exc) or exc}") from None
         self.bot_user_id = str(identity.get("user_id") or "")
+        _tell_bolt_who_we_are(self.app, identity)
         if self.mode == "socket":
             await self._start_socket_mode()
         else:
@@ -267,6 +269,15 @@ class SlackAdapter:
                 log.warning("Slack refused the answer to a command: %s", _refusal(response))
         except Exception as exc:  # a dead response_url (older than 30 min) must not crash the listener
             log.warning("could not answer a Slack command through its response_url: %s", type(exc).__name__)
+
+
+def _tell_bolt_who_we_are(app: AsyncApp, identity: Any) -> None:
+    """Hand bolt the auth.test answer start() already has. bolt asks auth.test itself on its first request and,
+    when Slack fails that call, acknowledges the request (so Slack never sends it again) and drops it: a vote lost,
+    a command answered "reinstall this app"."""
+    for middleware in getattr(app, "_async_middleware_list", ()):
+        if isinstance(middleware, AsyncSingleTeamAuthorization):
+            middleware.auth_test_result = identity
 
 
 def _refused(response: Any) -> bool:

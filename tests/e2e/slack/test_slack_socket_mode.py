@@ -13,7 +13,8 @@ import pytest
 from bot.adapters.slack.render import NEXT_PAGE_ACTION, PREVIOUS_PAGE_ACTION
 from bot.catalogue.model import Entry, Link
 from bot.errors import AdapterError
-from tests.fakes.slack_fake import sample
+from tests.e2e.slack.conftest import RecordingVotes
+from tests.fakes.slack_fake import reaction_event, sample
 
 ACK_DEADLINE = 3.0  # seconds Slack waits for an acknowledgement
 HOSTILE = "<!channel> <!here> <@U1> <https://evil.example|arxiv.org> Tom & Jerry"
@@ -204,3 +205,21 @@ async def test_envelopes_bolt_cannot_read_are_acked_and_skipped(fake, start_adap
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     await slash(fake, "topic probing", "after")  # and it goes on
     assert (await response(fake, "after"))["blocks"][0]["text"]["text"] == "Probing"
+
+
+async def test_slack_down_for_a_moment_after_start_loses_no_vote_or_command(fake, start_adapter):
+    """bolt asked auth.test again on its first request, though start() had just asked it: a Slack blip then made
+    bolt acknowledge that request (so Slack never sent it again) and drop it, telling a command's user to reinstall
+    the app."""
+    votes = RecordingVotes()
+    await start_adapter(votes)
+    fake.outage_next("auth.test")
+    fake.outage_next("auth.test")
+    await fake.push("events_api", reaction_event("reaction_added", user="U0MAINT01", reaction="white_check_mark",
+                                                 channel="C0MAINTAIN", ts="1700000000.000001", event_id="Ev0BLIP"))
+    await votes.wait_for(1)
+    assert [v.event_id for v in votes.votes] == ["Ev0BLIP"]
+    envelope_id = await slash(fake, "topic probing", "blip")
+    assert await fake.wait_ack(envelope_id) == {"envelope_id": envelope_id}
+    assert (await response(fake, "blip"))["blocks"][0]["text"]["text"] == "Probing"
+    assert len(fake.calls_to("auth.test")) == 1  # start()'s
