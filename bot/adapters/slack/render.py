@@ -4,7 +4,8 @@ Everything in a Reply is untrusted (titles and notes come from feeds and the cat
 that lands in a mrkdwn field goes through `escape`: Slack's three control characters `&`, `<`, `>` and
 nothing more. That keeps `<!channel>`, `<!here>`, `<@U123>` and `<https://evil|arxiv.org>` inert while
 leaving the text readable. Links are the only angle-bracket sequences we emit, built by `link` from a
-validated http(s) URL. We never set `link_names`, so bare `@here` stays text.
+validated http(s) URL. We never set `link_names`, and every mrkdwn text is `verbatim`, so Slack adds no link or
+mention of its own: a bare `@here`, `#general` or `evil.example` stays text.
 
 Pure functions over plain dicts: no Slack SDK import, so this module is cheap to test.
 """
@@ -176,8 +177,10 @@ def _field_text(name: str, value: str) -> str:
     return _fit([f"*{escape(clip(name, 100))}*", *escape(value).splitlines()], FIELD_LIMIT)
 
 
-def _mrkdwn(text: str) -> dict[str, str]:
-    return {"type": "mrkdwn", "text": text or " "}
+def _mrkdwn(text: str) -> dict[str, Any]:
+    # verbatim: Slack would otherwise turn a title's bare URL or #channel into a link and parse "certain
+    # mentions" (its docs' words); our own links are `<url|label>`, which verbatim text still reads.
+    return {"type": "mrkdwn", "text": text or " ", "verbatim": True}
 
 
 def _section(text: str) -> dict[str, Any]:

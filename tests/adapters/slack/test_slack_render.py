@@ -25,12 +25,14 @@ HOSTILE = "<!channel> <!here> <@U1> <https://evil.example|arxiv.org> R&D <#C1> <
 
 
 def mrkdwn_texts(blocks):
-    """Every mrkdwn string in the blocks (the only places Slack parses mentions and links)."""
+    """Every mrkdwn string in the blocks (the only places Slack parses mentions and links), each asserted
+    verbatim: without it Slack links a title's bare URL and #channel, and parses "certain mentions" itself."""
     found = []
 
     def walk(node):
         if isinstance(node, dict):
             if node.get("type") == "mrkdwn":
+                assert node.get("verbatim") is True, node
                 found.append(node["text"])
             for value in node.values():
                 walk(value)
