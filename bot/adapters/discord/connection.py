@@ -34,6 +34,7 @@ from bot.adapters.discord.render import (
     render_post_messages,
     render_reply,
 )
+from bot.catalogue.text import one_line
 from bot.chat import emoji, runner
 from bot.chat.adapter import AdapterHealth, ChannelRole, PostRef, VoteHandler
 from bot.chat.supervise import ConnectionSupervisor
@@ -200,7 +201,7 @@ class DiscordAdapter:
                                                         allowed_mentions=NO_MENTIONS)
         except discord.NotFound as exc:  # 10062 Unknown interaction: not answered within Discord's 3 seconds
             log.warning("discord: the answer to /interp %s came too late, Discord had dropped the interaction: %s",
-                        f"{command} {args}".strip(), exc)
+                        one_line(f"{command} {args}", 200), exc)  # a reader's words: one line in the log
 
     def _pager(self, reply: Reply) -> discord.ui.View:
         """The paging buttons of `reply`: its command in their ids, or a key to it when it is too long to fit."""
@@ -230,7 +231,7 @@ class DiscordAdapter:
                 await interaction.response.edit_message(**message, view=view, allowed_mentions=NO_MENTIONS)
         except discord.NotFound as exc:  # 10062 Unknown interaction, as for a command (see `answer`)
             log.warning("discord: page %d of %s came too late, Discord had dropped the interaction: %s", page,
-                        command, exc)
+                        one_line(command, 200), exc)
 
     async def _finishes_in_time(self, work: asyncio.Task[Reply]) -> bool:
         done, _ = await asyncio.wait({work}, timeout=self.reply_deadline)

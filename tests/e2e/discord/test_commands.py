@@ -216,11 +216,12 @@ async def test_an_interaction_that_expired_before_its_answer_is_a_warning_not_a_
     """Discord drops an interaction not answered within 3 s (a late delivery, a busy moment): its callback is
     answered 404 Unknown interaction. That was logged as a bug of ours, with a traceback, and answered again with
     the help, which Discord refused the same way."""
-    interaction = slash("topic", {"name": (3, "probing")})
+    interaction = slash("topic", {"name": (3, "probing\n2026-12-07 ERROR bot: a forged log line")})
     fake.fail_next("POST", callback_path(interaction), 404, {"message": "Unknown interaction", "code": 10062})
-    assert await _warnings_of(fake, interaction, caplog) == [
-        ("WARNING", "discord: the answer to /interp topic probing came too late, Discord had dropped the "
-                    "interaction: 404 Not Found (error code: 10062): Unknown interaction")]
+    assert await _warnings_of(fake, interaction, caplog) == [  # the reader's words on one line of the log
+        ("WARNING", "discord: the answer to /interp topic probing 2026-12-07 ERROR bot: a forged log line came too "
+                    "late, Discord had dropped the interaction: 404 Not Found (error code: 10062): Unknown "
+                    "interaction")]
     assert len(fake.find("POST", callback_path(interaction))) == 1
 
 
