@@ -285,6 +285,24 @@ def test_contents_links_reach_their_own_heading_when_titles_collide_or_hold_mark
 
 
 @pytest.mark.parametrize("style", ["list", "awesome"])
+def test_a_topic_with_a_line_separator_or_a_zero_width_space_keeps_its_contents_link_and_its_words(style: str) -> None:
+    """md_escape dropped U+2028, NEL and the other separators Python splits on along with the invisible characters:
+    the heading read "SparseCoding" while its contents link (the title split on whitespace) led to #sparse-coding."""
+    from bot.catalogue.awesome import render_awesome
+    from bot.catalogue.model import Catalogue, Topic
+
+    topics = (Topic(slug="sc", title="Sparse\u2028Coding"), Topic(slug="p", title="Probing\x85Methods"),
+              Topic(slug="z", title="Zero \u200b Width"))
+    catalogue = Catalogue(title="L", description="", topics=topics, entries=(), placement={})
+    markdown = (render_markdown if style == "list" else render_awesome)(catalogue)
+    page = github(markdown)
+    seen: dict[str, int] = {}
+    anchors = [github_anchor(heading, seen) for heading in page.headings]
+    assert {"Sparse Coding", "Probing Methods", "Zero Width"} <= set(page.headings)
+    assert set(re.findall(r"\]\(#([^)]+)\)", markdown)) <= set(anchors)
+
+
+@pytest.mark.parametrize("style", ["list", "awesome"])
 @pytest.mark.parametrize("text", ["1. Basics first", "- a dash", "+ and more", "# not a heading", "## nor this",
                                   "###### nor six", "---", "2) second"])
 def test_a_note_or_a_bare_title_that_starts_like_a_list_or_heading_stays_text_on_github(style: str,
