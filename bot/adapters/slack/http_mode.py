@@ -24,9 +24,12 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 log = logging.getLogger(__name__)
@@ -76,7 +79,15 @@ def bolt_request_of(body: bytes, query: str,
     and an ERROR traceback. Slack sends JSON objects (Events API) or form fields (slash commands), the interactive
     ones with a JSON object in `payload`."""
     try:
-        request = AsyncBoltRequest(body=body.decode("utf-8"), query=query, headers=headers)
+        text = body.decode("utf-8")
+        request = AsyncBoltRequest(body=text, query=query, headers=headers)
+        if not request.body and "payload" in text and not text.startswith("{"):
+            # bolt takes a form holding the word "payload" anywhere (a command's text, a channel's name) for an
+            # interactive one, and finding no `payload` field reads nothing: the command matched no listener.
+            fields = dict(parse_qsl(text, keep_blank_values=True))
+            if "payload" not in fields:
+                request.body = fields
+                request.context = build_async_context(AsyncBoltContext({}), fields)
     except UnicodeDecodeError:
         return None, "the body is not UTF-8"
     except ValueError:

@@ -212,3 +212,14 @@ async def test_aborted_connections_are_not_logged_as_errors(fake, start_adapter,
     assert status == 200  # and the server still answers
     await adapter.stop()
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_slash_command_that_says_payload_is_answered(fake, start_adapter, http):
+    """bolt takes any form body holding the word "payload" for an interactive one and, finding no `payload` field,
+    reads it as empty: "/interp search payload" (or any command in a channel named "payload-...") matched no
+    listener and was never answered."""
+    adapter = await start_adapter(mode="http")
+    status, _ = await post(http, adapter, command_body(fake, "search payload", "said-payload"))
+    assert status == 200
+    await fake.wait_for(lambda: fake.responses)
+    assert fake.responses[0][0] == "said-payload"
