@@ -227,6 +227,7 @@ class Curation(FinishesDecisions):
                 paper = self.papers.paper(paper_id, conn)
                 if paper is None:
                     return VoteOutcome(False, "no such candidate")
+                held_back = paper.status == "seen"
                 if added:  # a vote on a paper the budget held back makes it a candidate; taking one back never does
                     paper = self._promoted(conn, paper)
                 if paper.status != "candidate":  # a vote on it would be stored and never count
@@ -235,6 +236,8 @@ class Curation(FinishesDecisions):
                 changed = self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=emoji_name,
                                               platform="console", user_id=person, added=added)
                 decision = self._tally(conn, paper_id) if changed else None
+                if decision and held_back:
+                    self.store.unpromote(conn, paper_id)
                 if not changed:
                     if added:  # cast here before: one vote
                         return VoteOutcome(False, f"already counted: {self._standing_text(before)}", paper_id)
@@ -341,7 +344,7 @@ class Curation(FinishesDecisions):
                 paper = self.papers.paper(paper_id, conn)
                 if paper is None:
                     return VoteOutcome(False, f"no candidate #{paper_id}", paper_id)
-                paper = self._promoted(conn, paper)
+                held_back, paper = paper.status == "seen", self._promoted(conn, paper)
                 if paper.status != "candidate":
                     return VoteOutcome(False, _not_open(paper), paper_id)
                 # The maintainer's own vote first (a topic they name among the suggestions is a topic vote too)...
@@ -375,6 +378,8 @@ class Curation(FinishesDecisions):
                                         topic=chosen if status == "approved" else None,
                                         deciders=voters or [person], entry_id=None, now=self.db.now(),
                                         forced=len(voters) < needed)
+                if won and held_back:
+                    self.store.unpromote(conn, paper_id)
             return VoteOutcome(won, "decided" if won else "decided elsewhere first", paper_id, status if won else None)
 
         outcome = await asyncio.to_thread(apply)

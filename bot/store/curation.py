@@ -266,12 +266,17 @@ class CurationStore:
 
     def promote_held_back(self, conn: Connection, paper_id: int, now: datetime) -> bool:
         """A paper the daily budget held back (`seen`, relevant) becomes a candidate: a maintainer chose to decide
-        it. It counts against today's budget and expires from today (`candidate_at`). False when it is not such a
-        paper."""
+        it. It counts against today's budget and expires from today (`candidate_at`), unless decided at once
+        (`unpromote`). False when it is not such a paper."""
         return bool(conn.execute(update(schema.papers).where(schema.papers.c.id == paper_id)
                                  .where(schema.papers.c.status == "seen")
                                  .where(schema.papers.c.held_back_at.is_not(None))
                                  .values(status="candidate", status_at=now, candidate_at=now)).rowcount)
+
+    def unpromote(self, conn: Connection, paper_id: int) -> None:
+        """A held-back paper decided in the act that promoted it was never put forward: the day's budget is not
+        spent on it (`candidate_at`), and the day's own papers keep their places."""
+        conn.execute(update(schema.papers).where(schema.papers.c.id == paper_id).values(candidate_at=None))
 
     def decision(self, paper_id: int) -> Decision | None:
         with self.db.engine.connect() as conn:

@@ -305,7 +305,7 @@ async def test_the_digest_and_candidates_all_show_what_the_daily_budget_held_bac
     assert len(json.loads(capsys.readouterr().out)) == 1
 
     # What `--all` shows can be decided: a maintainer's vote or decision promotes a held-back paper, which then
-    # counts as usual, against today's budget, and expires counted from its promotion.
+    # counts as usual, against today's budget (unless decided at once), and expires counted from its promotion.
     held = {p["title"][-6:]: p["id"] for p in listed}
     curation = make(catalogue_dir, database_url, "a", io.StringIO())
     later = now + timedelta(days=20)  # a maintainer goes through `--all` weeks later

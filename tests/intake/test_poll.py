@@ -206,6 +206,29 @@ async def test_a_days_candidates_are_capped_best_first_and_the_rest_held_back(pa
     assert len(intake.store.candidates()) == 4
 
 
+async def test_deciding_held_back_papers_outright_leaves_the_days_budget_to_the_days_papers(
+        parts, feed_server: FeedServer) -> None:
+    """A maintainer clears yesterday's held-back papers (`candidates --all`) in the morning: each rejection took one
+    of the day's candidate places, though nothing was put forward, and that day's listing was held back whole."""
+    intake = await budgeted_intake(parts, max_candidates_per_day=1)
+    curation: Curation = parts["curation"]
+    first = await intake.poll_feed(feed(feed_server, "arxiv-cs-cl", "/feeds/arxiv-listing-rss2-cs-cl.xml",
+                                        "arxiv_rss"))
+    assert (first.candidates, first.held_back) == (1, 2)
+    parts["clock"].now += timedelta(days=1)
+    rejected, voted_out = (p.id for p in intake.store.held_back())
+    assert (await curation.decide(rejected, "reject", person="console:alice")).decision == "rejected"
+    assert (await curation.vote(voted_out, "x", "console:alice")).decision == "rejected"  # one rejection decides
+    day = await intake.poll_feed(feed(feed_server, "arxiv-all", "/feeds/arxiv-listing-2024-11-28-all.xml",
+                                      "arxiv_rss", max_entries=2000))  # a whole real day: 3 of 933 in scope
+    assert (day.candidates, day.held_back) == (1, 2)
+    # A vote that leaves a held-back paper open puts it forward: that spends the day's budget, as before.
+    parts["clock"].now += timedelta(days=1)
+    waiting = intake.store.held_back()[0].id
+    assert (await curation.vote(waiting, "white_check_mark", "console:alice")).decision is None
+    assert intake.store.candidates_since(parts["clock"].now - timedelta(hours=1)) == 1
+
+
 async def test_a_day_whose_midnight_comes_twice_counts_its_budget_from_the_first(parts, feed_server) -> None:
     """Havana leaves summer time at 01:00, back to 00:00: in the repeated hour the day was counted from the second
     midnight, and what the first hour put forward was spent again."""
