@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import logging
 import sys
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import allocator, errors
@@ -110,18 +109,16 @@ def _poll_with(args: argparse.Namespace, settings: Settings) -> int:
 
 def _candidates(args: argparse.Namespace, settings: Settings) -> int:
     app = App(settings, feeds="unused", existing_database=True)
+    from bot.curation.maintainer_commands import candidate_items, held_back_items, held_back_papers
+
     papers = app.curation.papers.candidates()
-    # Held back as long as a candidate waits for votes (INTERP_BOT_CANDIDATE_EXPIRY_DAYS): older ones would pile up
-    # for ever, while a vote on one by its id still makes it a candidate.
-    since = app.database.now() - timedelta(days=settings.candidate_expiry_days)
-    held_back = app.curation.papers.held_back(since=since) if args.all else []
+    held_back = held_back_papers(app.curation) if args.all else []
     if args.json:
         output.print_json([output.candidate_json(p) for p in papers + held_back])
     else:
         from bot.chat.values import Reply
-        from bot.curation.maintainer_commands import candidate_items
 
-        items = candidate_items(app.curation) + output.held_back_items(held_back, settings.timezone)
+        items = candidate_items(app.curation) + held_back_items(held_back, settings.timezone)
         if items:
             title = f"{len(papers)} pending candidate{'s' * (len(papers) != 1)}" + (
                 f", {len(held_back)} held back by the daily budget" if args.all else "")

@@ -18,7 +18,6 @@ from bot.logs import writes_utf8
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.chat.values import Item
     from bot.intake.relevance import Relevance
     from bot.links import LinkHealth, LinkReport
     from bot.store.papers import StoredPaper
@@ -136,21 +135,6 @@ def candidate_json(paper: StoredPaper) -> dict[str, Any]:
         "held_back": paper.held_back_at is not None and paper.status == "seen",
         "held_back_at": paper.held_back_at.isoformat() if paper.held_back_at is not None else None,
     }
-
-
-def held_back_items(papers: list[StoredPaper], timezone: str) -> list[Item]:
-    """`candidates --all`: the papers the daily budget held back, as list items; the day is the budget's, in
-    `timezone` (INTERP_BOT_TIMEZONE)."""
-    from zoneinfo import ZoneInfo
-
-    from bot.chat.values import Item, Link
-
-    zone = ZoneInfo(timezone)
-    return [Item(title=f"#{p.id} {p.title}", links=tuple(Link("abs", url) for url in [p.abs_url] if url),
-                 detail=f"held back {p.held_back_at.astimezone(zone):%Y-%m-%d} by the daily budget · "
-                        f"relevance {p.score:.2f} · "
-                        f"{', '.join(t['title'] for t in p.topics) or 'no topic'}", ref=str(p.id))
-            for p in papers if p.held_back_at is not None]
 
 
 def adapters_json(app: App) -> tuple[list[dict[str, Any]], bool]:

@@ -1,6 +1,6 @@
 """Maintainers' curation commands, registered into the /interp grammar where maintainers type.
 
-    candidates                      pending candidates, best first
+    candidates [--all]              pending candidates, best first (--all: and what the daily budget held back)
     approve ID [--topic SLUG]       decide now (the maintainer's override of the vote count, recorded as such)
     reject ID
     :white_check_mark: ID           vote with the same emoji names as reactions (`:x: ID`, `:one: ID`)
@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.chat import emoji
 from bot.chat.values import Item, Link, Reply
 from bot.commands import Commands, CommandSpec, Request
 from bot.curation.pipeline import Curation, VoteOutcome
 from bot.curation.posts import topic_name
+from bot.store.papers import StoredPaper
 
 Runner = Callable[[Coroutine[Any, Any, Any]], Any]
 _TOPIC_OPTION = re.compile(r"\s--topic[=\s]+(\S+)")
@@ -36,6 +39,24 @@ def candidate_items(curation: Curation) -> list[Item]:
                           detail=f"relevance {paper.score:.2f} · {topics} · from {', '.join(paper.feeds)}",
                           ref=str(paper.id)))
     return items
+
+
+def held_back_papers(curation: Curation) -> list[StoredPaper]:
+    """What the daily budget held back, as long as a candidate waits for votes (INTERP_BOT_CANDIDATE_EXPIRY_DAYS):
+    older ones would pile up for ever, while a vote on one by its id still makes it a candidate."""
+    since = curation.db.now() - timedelta(days=curation.settings.candidate_expiry_days)
+    return curation.papers.held_back(since=since)
+
+
+def held_back_items(papers: list[StoredPaper], timezone: str) -> list[Item]:
+    """`candidates --all`: the papers the daily budget held back, as list items; the day is the budget's, in
+    `timezone` (INTERP_BOT_TIMEZONE)."""
+    zone = ZoneInfo(timezone)
+    return [Item(title=f"#{p.id} {p.title}", links=tuple(Link("abs", url) for url in [p.abs_url] if url),
+                 detail=f"held back {p.held_back_at.astimezone(zone):%Y-%m-%d} by the daily budget · "
+                        f"relevance {p.score:.2f} · "
+                        f"{', '.join(t['title'] for t in p.topics) or 'no topic'}", ref=str(p.id))
+            for p in papers if p.held_back_at is not None]
 
 
 def _outcome_reply(action: str, paper_id: int, outcome: VoteOutcome, curation: Curation) -> Reply:
@@ -67,13 +88,16 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
         return curation.maintainers.person(actor.platform, actor.user_id) or f"{actor.platform}:{actor.user_id}"
 
     def candidates(request: Request) -> Reply:
-        items = candidate_items(curation)
+        # --all: with what the daily budget held back (the digest says how many); a vote on one puts it forward.
+        every = "--all" in request.args.lower().split()
+        held_back = held_back_items(held_back_papers(curation), curation.settings.timezone) if every else []
+        items = candidate_items(curation) + held_back
         if not items:
-            return Reply(title="No pending candidates", kind="info",
+            return Reply(title="No pending candidates" + (", none held back" if every else ""), kind="info",
                          text="`interp-bot poll --once` looks for new papers.")
-        reply = Reply(title="Pending candidates",
-                      text="`approve ID [--topic SLUG]` · `reject ID` · `:white_check_mark: ID`")
-        return commands.paged(reply, items, request.page, "candidates")
+        title = "Pending candidates" + (f", {len(held_back)} held back by the daily budget" if every else "")
+        reply = Reply(title=title, text="`approve ID [--topic SLUG]` · `reject ID` · `:white_check_mark: ID`")
+        return commands.paged(reply, items, request.page, "candidates --all" if every else "candidates")
 
     def decide(kind: str) -> Callable[[Request], Reply]:
         def handler(request: Request) -> Reply:
@@ -102,8 +126,9 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
         return _outcome_reply("vote", paper_id, outcome, curation)
 
     for spec in (
-        CommandSpec("candidates", "candidates", "Pending candidates, best first.", ("candidates",), candidates,
-                    maintainers_only=True),
+        CommandSpec("candidates", "candidates [--all]", "Pending candidates, best first (--all: and those the "
+                    "daily budget held back).", ("candidates", "candidates --all"), candidates, maintainers_only=True,
+                    options=("--all",)),
         CommandSpec("approve", "approve ID [--topic SLUG]", "Add a candidate to the list now.",
                     ("approve 12", "approve 12 --topic sparse-coding"), decide("approve"), maintainers_only=True,
                     options=("--topic",)),

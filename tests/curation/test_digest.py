@@ -288,7 +288,7 @@ async def test_the_digest_and_candidates_all_show_what_the_daily_budget_held_bac
     assert [p.title for p in curation.papers.candidates()] == ["Steering vectors, part 1"]  # the best one
     result = await run_digest(curation, curation.settings, dry_run=True)
     assert "1 new candidate(s) awaiting votes" in result.post.reply.text
-    assert "3 more relevant paper(s) held back by the daily budget (`interp-bot candidates --all` lists them)" \
+    assert "3 more relevant paper(s) held back by the daily budget (`candidates --all` lists them)" \
         in result.post.reply.text
     curation.db.close()
 
@@ -356,6 +356,32 @@ async def test_candidates_all_lists_what_was_held_back_while_a_candidate_would_s
     assert [p["title"][-6:] for p in listed] == ["part 2"]
     assert listed[0]["held_back"] is True and listed[0]["held_back_at"].startswith(local_day(
         datetime.now(UTC) - timedelta(hours=2), "UTC"))
+
+
+def test_candidates_all_in_chat_lists_what_the_digest_says_was_held_back(catalogue_dir: Path,
+                                                                         database_url: str) -> None:
+    """The digest says "`candidates --all` lists them"; in chat and the console `candidates` had no --all, so a
+    maintainer who never opens a shell could not see the papers held back, nor vote one forward."""
+    from bot.chat.values import Actor
+    from bot.commands import Commands
+    from bot.curation.maintainer_commands import register_curation_commands
+    from bot.store.papers import CandidateBudget
+
+    curation = make(catalogue_dir, database_url, "a", io.StringIO())
+    now = curation.db.now()
+    curation.papers.record_batch([([f"arxiv:2411.{20000 + n:05d}"], _paper_values(n, 0.9 - n / 10), f"item-{n}")
+                                  for n in (1, 2)], feed="arxiv-cs-cl", now=now,
+                                 budget=CandidateBudget(since=now - timedelta(hours=1), limit=1))
+    commands = Commands(curation.catalogue)
+    register_curation_commands(commands, curation, asyncio.run)
+    maintainer = Actor(platform="console", user_id="console", is_maintainer=True)
+    pending = commands.execute("candidates", actor=maintainer)
+    assert [item.title[-6:] for item in pending.items] == ["part 1"]
+    every = commands.execute("candidates --all", actor=maintainer)
+    assert every.title == "Pending candidates, 1 held back by the daily budget"
+    assert [item.title[-6:] for item in every.items] == ["part 1", "part 2"]
+    assert every.items[1].detail.startswith(f"held back {local_day(now, 'UTC')} by the daily budget")
+    curation.db.close()
 
 
 async def test_candidates_all_dates_a_held_back_paper_by_the_budgets_day_in_the_time_zone(
