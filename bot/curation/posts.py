@@ -168,8 +168,8 @@ def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Seque
         if len(written) < len(approved):
             text += f" · {len(approved) - len(written)} approved but not on the list yet"
         if held_back:
-            text += (f" · {held_back} more relevant paper(s) held back by the daily budget (`candidates --all` "
-                     "lists them)")
+            text += (f" · {held_back} more relevant paper(s) held back by the daily budget (`interp-bot candidates "
+                     "--all` lists them)")
         if merged:
             text += f" · {len(merged)} pull request(s) merged on GitHub"
     else:

@@ -288,7 +288,7 @@ async def test_the_digest_and_candidates_all_show_what_the_daily_budget_held_bac
     assert [p.title for p in curation.papers.candidates()] == ["Steering vectors, part 1"]  # the best one
     result = await run_digest(curation, curation.settings, dry_run=True)
     assert "1 new candidate(s) awaiting votes" in result.post.reply.text
-    assert "3 more relevant paper(s) held back by the daily budget (`candidates --all` lists them)" \
+    assert "3 more relevant paper(s) held back by the daily budget (`interp-bot candidates --all` lists them)" \
         in result.post.reply.text
     curation.db.close()
 
@@ -358,10 +358,10 @@ async def test_candidates_all_lists_what_was_held_back_while_a_candidate_would_s
         datetime.now(UTC) - timedelta(hours=2), "UTC"))
 
 
-def test_candidates_all_in_chat_lists_what_the_digest_says_was_held_back(catalogue_dir: Path,
+def test_candidates_all_in_the_console_lists_what_the_digest_says_was_held_back(catalogue_dir: Path,
                                                                          database_url: str) -> None:
-    """The digest says "`candidates --all` lists them"; in chat and the console `candidates` had no --all, so a
-    maintainer who never opens a shell could not see the papers held back, nor vote one forward."""
+    """The digest says "`interp-bot candidates --all` lists them"; the console's `candidates` had no --all, so a
+    maintainer curating there could not see the papers held back, nor vote one forward."""
     from bot.chat.values import Actor
     from bot.commands import Commands
     from bot.curation.maintainer_commands import register_curation_commands
