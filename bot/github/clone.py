@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,8 +74,14 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
             raise ConfigError(f"{directory} is already a clone of {origin}, not of {remote.url}: point it there with "
                               f"`git -C {directory} remote set-url origin {remote.url}`, or clone into another "
                               "folder (--into DIR)")
-        result.lines.append(f"{directory} is already a clone of {repo}")
-    else:
+        if git.rev("HEAD") is None:
+            # A clone stopped midway: git removes what it cloned when it fails, not when it is killed (a stop, or
+            # our timeout's kill). No commit is in it, so nothing is lost by cloning again.
+            shutil.rmtree(directory / ".git")
+            result.lines.append(f"{directory} held a clone that never finished: cloning it again")
+        else:
+            result.lines.append(f"{directory} is already a clone of {repo}")
+    if not (directory / ".git").exists():
         if directory.exists() and any(directory.iterdir()):
             raise ConfigError(f"{directory} is not empty: clone into an empty folder (--into DIR, or set "
                               f"INTERP_BOT_CATALOGUE_DIR to DIR/{subdir} for a new DIR)")
