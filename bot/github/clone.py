@@ -19,7 +19,7 @@ from bot.catalogue.markdown import render_markdown
 from bot.catalogue.markdown_import import import_markdown
 from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, load_catalogue
 from bot.catalogue.yaml_write import atomic_write, write_catalogue
-from bot.errors import ConfigError, GitHubError
+from bot.errors import CatalogueError, ConfigError, GitHubError
 from bot.github.git import PREFIX, Git, Remote
 from bot.settings import GITHUB_REPO_RE
 
@@ -68,6 +68,7 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
     subdir = catalogue_dir.name if into is None else "catalogue"
     result = InitResult(directory, repo=repo, subdir=subdir, elsewhere=directory / subdir != catalogue_dir)
     git = Git(directory, remote)
+    cloned = False
     if (directory / ".git").exists():
         origin = git.origin_url()
         if origin != remote.url:
@@ -90,9 +91,15 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
         with (directory / ".git" / "info" / "exclude").open("a", encoding="utf-8") as exclude:
             exclude.write(f"{LOCK_FILE}\n")  # the catalogue's write lock is never part of the list
         result.lines.append(f"cloned {repo} into {directory}")
+        cloned = True
     catalogue = directory / subdir
     if (catalogue / TOPICS_FILE).is_file():
-        listed = load_catalogue(catalogue)  # raises CatalogueError (file and line) on an invalid list
+        try:
+            listed = load_catalogue(catalogue)  # raises CatalogueError (file and line) on an invalid list
+        except CatalogueError:
+            if cloned or not _catch_up(git, result):
+                raise
+            listed = load_catalogue(catalogue)
         result.lines.append(f"{catalogue} holds the list: {len(listed.entries)} entries in {len(listed.topics)} "
                             "topics")
         # An import a first run made and could not propose (a token without the Pull requests right, a 5xx) is
@@ -104,6 +111,20 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
         return result
     _import_readme(git, directory, subdir, result, front_page=settings.github_readme)
     return result
+
+
+def _catch_up(git: Git, result: InitResult) -> bool:
+    """An existing clone whose list does not load (invalid upstream when it was cloned, fixed there since: init
+    never fetched, and failed at every start) is moved to the default branch as it is now. The clone is the bot's:
+    approvals on top of it are re-applied by the next round. False when it is there already."""
+    git.run("fetch", "--quiet", "--no-tags", "origin")
+    upstream = git.rev("refs/remotes/origin/HEAD")
+    if upstream is None or upstream == git.rev("HEAD"):
+        return False
+    branch = git.out("symbolic-ref", "--short", "refs/remotes/origin/HEAD").removeprefix("origin/")
+    git.reset_hard(upstream)
+    result.lines.append(f"the clone's list did not load: moved it to {branch} as it is now ({upstream[:10]})")
+    return True
 
 
 def is_unmerged_import(git: Git, subdir: str, upstream: str | None = None) -> bool:
