@@ -20,7 +20,7 @@ from bot.catalogue.markdown_import import import_markdown
 from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, load_catalogue
 from bot.catalogue.yaml_write import atomic_write, write_catalogue
 from bot.errors import CatalogueError, ConfigError, GitHubError
-from bot.github.git import PREFIX, Git, Remote
+from bot.github.git import PREFIX, Git, Remote, names_repository
 from bot.settings import GITHUB_REPO_RE
 
 if TYPE_CHECKING:
@@ -71,6 +71,9 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
     cloned = False
     if (directory / ".git").exists():
         origin = git.origin_url()
+        if origin is not None and not names_repository(origin, repo):  # set-url would hand it to the list
+            raise ConfigError(f"{directory} is a clone of {origin}, not of {repo}: the list needs a folder of its "
+                              f"own (--into DIR, or set INTERP_BOT_CATALOGUE_DIR to DIR/{subdir} for a new DIR)")
         if origin != remote.url:
             raise ConfigError(f"{directory} is already a clone of {origin}, not of {remote.url}: point it there with "
                               f"`git -C {directory} remote set-url origin {remote.url}`, or clone into another "

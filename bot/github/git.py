@@ -41,6 +41,13 @@ class Remote:
     repo: str  # owner/name, for messages
 
 
+def names_repository(url: str, repo: str) -> bool:
+    """Does a remote's URL (https, ssh's `git@host:OWNER/NAME.git`, a path) name the repository OWNER/NAME? A clone
+    of another repository (interp-bot's own checkout, say) is never the list's, at any URL."""
+    parts = re.split(r"[/:]", url.strip().rstrip("/").removesuffix(".git"))
+    return "/".join(parts[-2:]).lower() == repo.lower()
+
+
 class Git:
     """git in one directory (`root`, a clone or a scratch worktree of one)."""
 

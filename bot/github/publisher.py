@@ -40,7 +40,7 @@ from bot.github.api import GitHubApi
 from bot.github.branches import PublishesBranches
 from bot.github.clone import is_unmerged_import
 from bot.github.follow import FollowsPullRequests
-from bot.github.git import PREFIX, Git, Remote
+from bot.github.git import PREFIX, Git, Remote, names_repository
 from bot.store.github import DEFAULT, ENDED_PULL_STATES, OPEN_STATES, GitHubStore, StoredPublication
 from bot.store.jobs import JobRunStore
 
@@ -121,6 +121,11 @@ class Publisher(FollowsPullRequests, PublishesBranches):
         git = Git(root, self.remote)
         if root != self._checked_root:  # once per clone: the token is sent only to the configured URL
             origin = git.origin_url()
+            if origin is not None and origin != self.remote.url and not names_repository(origin, self.repo):
+                # Never reset (nor pushed from) as the list's clone: another repository's checkout and its commits.
+                raise ConfigError(f"the catalogue {directory} is in a clone of {origin}, not of {self.repo}: the "
+                                  "list needs a clone of its own: set INTERP_BOT_CATALOGUE_DIR to DIR/catalogue for "
+                                  "a new DIR and run `interp-bot init`")
             # An ssh origin authenticates itself (a hand-made clone); an http(s) one gets the token only if it is
             # the configured URL, and would otherwise read as a token GitHub refused.
             if origin != self.remote.url and (origin is None or origin.startswith(("http://", "https://"))):

@@ -1,16 +1,21 @@
 """`interp-bot init --from-github` on folders a first run left behind: a clone stopped midway, a clone of a list
-that was invalid upstream, a folder that is a clone of another repository."""
+that was invalid upstream, a folder that is a clone of another repository (which rounds never take either)."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from bot.errors import CatalogueError
+from bot.catalogue.service import CatalogueService
+from bot.curation.pipeline import Curation
+from bot.errors import CatalogueError, ConfigError
 from bot.github.clone import init_from_github
-from tests.fakes.github_fake import FakeGitHub
+from bot.github.publisher import Publisher
+from bot.store.db import Database
+from tests.fakes.github_fake import FakeGitHub, git
 from tests.github.conftest import github_settings
 
 
@@ -46,3 +51,54 @@ async def test_init_again_after_the_list_was_fixed_upstream_takes_the_fix(tmp_pa
     result = await init_from_github(settings, github.repo)
     assert f"the clone's list did not load: moved it to main as it is now ({fixed[:10]})" in result.lines
     assert "holds the list" in result.lines[-1]
+
+
+def another_repositorys_checkout(tmp_path: Path) -> Path:
+    """A developer's checkout of interp-bot itself (its own catalogue/ inside) with a commit not pushed yet, cloned
+    over a path, as an ssh remote would be: no http(s) URL."""
+    seed = tmp_path / "interp-bot-seed"
+    seed.mkdir()
+    git("init", "--quiet", "--initial-branch=main", cwd=seed)
+    shutil.copytree(Path(__file__).resolve().parents[2] / "catalogue", seed / "catalogue",
+                    ignore=shutil.ignore_patterns(".interp-bot.lock"))
+    (seed / "app.py").write_text("print('interp-bot')\n")
+    git("add", "-A", cwd=seed)
+    git("commit", "--quiet", "-m", "interp-bot", cwd=seed)
+    checkout = tmp_path / "interp-bot"
+    git("clone", "--quiet", str(seed), str(checkout), cwd=tmp_path)
+    (checkout / "app.py").write_text("print('work in progress')\n")
+    git("commit", "--quiet", "-am", "Work in progress", cwd=checkout)
+    return checkout
+
+
+async def test_a_round_never_takes_another_repositorys_checkout_for_the_lists_clone(
+        tmp_path: Path, github: FakeGitHub) -> None:
+    """INTERP_BOT_CATALOGUE_DIR left at `catalogue` in a checkout of interp-bot itself: an origin that is no http(s)
+    URL (ssh, a path) was trusted as a clone made by hand, so the round reset the checkout to its origin's main,
+    dropping the developer's commit, and would have pushed the bot's branches there."""
+    checkout = another_repositorys_checkout(tmp_path)
+    settings = github_settings(tmp_path, github, catalogue_dir=checkout / "catalogue")
+    database = Database.open(settings.database_url)
+    try:
+        publisher = Publisher(settings, Curation(database, CatalogueService(settings.catalogue_dir), settings))
+        with pytest.raises(ConfigError) as raised:
+            await publisher.run_round()
+    finally:
+        database.close()
+    assert str(raised.value).startswith(f"the catalogue {checkout / 'catalogue'} is in a clone of {tmp_path}/"
+                                        f"interp-bot-seed, not of {github.repo}: ")
+    assert "set-url" not in str(raised.value)
+    assert git("log", "-1", "--format=%s", cwd=checkout) == "Work in progress"
+    assert (checkout / "app.py").read_text() == "print('work in progress')\n"
+
+
+async def test_init_in_another_repositorys_checkout_never_says_to_point_it_at_the_list(
+        tmp_path: Path, github: FakeGitHub) -> None:
+    """It said "point it there with `git remote set-url origin`": done, the next round reset the checkout to the
+    list's history."""
+    checkout = another_repositorys_checkout(tmp_path)
+    settings = github_settings(tmp_path, github, catalogue_dir=checkout / "catalogue")
+    with pytest.raises(ConfigError) as raised:
+        await init_from_github(settings, github.repo)
+    assert str(raised.value).startswith(f"{checkout} is a clone of {tmp_path}/interp-bot-seed, not of {github.repo}: ")
+    assert "set-url" not in str(raised.value)
