@@ -111,6 +111,10 @@ class Git:
         lines = self.out("status", "--porcelain", "--untracked-files=no").splitlines()
         return [line[3:] for line in lines if line.strip()]
 
+    def untracked(self, path: str) -> list[str]:
+        """Files under `path` git does not track and nothing ignores (the clone should have none)."""
+        return self.out("ls-files", "--others", "--exclude-standard", "--", path).splitlines()
+
     def origin_url(self) -> str | None:
         result = self.run("remote", "get-url", "origin", check=False)
         return result.stdout.strip() or None

@@ -264,7 +264,7 @@ class Publisher(FollowsPullRequests, PublishesBranches):
             return
         pending = self.store.publications(states=OPEN_STATES)
         key = (report.upstream, tuple(p.paper_id for p in pending))
-        if key == self._served and not git.changed_files():
+        if key == self._served and not git.changed_files() and not git.untracked(subdir):
             return
         with git.scratch(report.upstream) as build:
             directory = build.root / subdir
@@ -304,12 +304,15 @@ class Publisher(FollowsPullRequests, PublishesBranches):
             for publication in pending:
                 self._apply(build, subdir, publication)
             target = build.out("rev-parse", "HEAD")
-        dirty = git.changed_files()
+        made = git.untracked(subdir)  # every *.yaml in the catalogue is part of the list: a file made by hand too
+        dirty = git.changed_files() + made
         if dirty:
             log.warning("discarding uncommitted changes in the clone (%s): approvals are re-applied from the "
                         "database, and the list's own edits belong on GitHub", ", ".join(dirty))
         before = git.rev("HEAD")
         git.reset_hard(target)
+        if made:
+            git.run("clean", "--quiet", "--force", "--", *made)
         self._served = key
         if before != target:
             report.say(f"serving {report.default_branch} at {report.upstream[:10]}"

@@ -374,6 +374,21 @@ async def test_a_human_edit_upstream_reaches_topic_answers_at_the_next_sync(loop
     assert "Added On GitHub By Hand" in loop.topic_titles("sae")
 
 
+async def test_a_file_added_by_hand_in_the_clone_is_discarded_at_the_next_sync(loop: Loop) -> None:
+    """Only tracked files were reset: a YAML file made in the clone's catalogue/ (every *.yaml there is part of the
+    list) was served at every sync, never on GitHub, against "changes made in it by hand are discarded"."""
+    await loop.approve(1)  # its write takes the lock file, which is ignored, not made by hand
+    await loop.publisher.run_round()
+    made = loop.settings.catalogue_dir / "by-hand.yaml"
+    made.write_text("- topic: sparse-coding\n  entries:\n    - id: made-in-the-clone\n"
+                    "      title: Made In The Clone By Hand\n", encoding="utf-8")
+    assert "Made In The Clone By Hand" in loop.topic_titles("sae")
+    await loop.publisher.run_round()
+    assert not made.exists()
+    assert "Made In The Clone By Hand" not in loop.topic_titles("sae")
+    assert (loop.settings.catalogue_dir / ".interp-bot.lock").exists(), "the write lock is no hand-made file"
+
+
 async def test_an_upstream_edit_next_to_ours_rebuilds_the_branch_on_the_new_default_branch(loop: Loop) -> None:
     """GitHub would call the two appends a conflict; the bot rebuilds its branch from the stored entry instead."""
     await loop.approve(1)
