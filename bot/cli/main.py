@@ -118,7 +118,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="decide now whatever the vote count (recorded as an override in the entry and commit)")
     p = sub.add_parser("digest", help="compose (and post) the digest now")
-    p.add_argument("--dry-run", action="store_true", help="print it, post nothing, record nothing")
+    p.add_argument("--dry-run", action="store_true", help="print it (after today's went out: what the next one "
+                   "holds so far), post nothing, record nothing")
     p = sub.add_parser("run", help="run chat adapters and the scheduler until stopped")
     p.add_argument("--adapter", action="extend", nargs="+", choices=["console", "discord", "slack"],
                    metavar="NAME", help="adapters to run: console, discord, slack (`--adapter discord slack` or "

@@ -90,10 +90,14 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
     day = local_day(now, settings.timezone)
     channels = [(adapter, f"{adapter.platform}:{channel}") for adapter in list(curation.adapters.values())
                 if (channel := adapter.channel_for("digest")) and platform in (None, adapter.platform)]
-    starts = await asyncio.to_thread(channel_starts, curation, now, day, [key for _, key in channels])
+    keys = [key for _, key in channels]
+    if dry_run:  # what the channel furthest behind gets next: after today's digest, when that went out already
+        tomorrow = local_day(now + timedelta(days=1), settings.timezone)
+        starts = await asyncio.to_thread(channel_starts, curation, now, tomorrow, keys)
+        since = min(starts.values(), default=now - timedelta(days=1))
+        return DigestResult(*await asyncio.to_thread(compose, curation, now, settings.timezone, since))
+    starts = await asyncio.to_thread(channel_starts, curation, now, day, keys)
     furthest_behind = min(starts.values(), default=now - timedelta(days=1))
-    if dry_run:  # what the channel furthest behind would get
-        return DigestResult(*await asyncio.to_thread(compose, curation, now, settings.timezone, furthest_behind))
     # Each channel's digest starts where its own last one stopped (one that failed to post catches up alone).
     composed: dict[datetime, tuple[str, Post, bool]] = {}
     posted, skipped, unposted, already_posted, in_progress = [], [], [], [], []

@@ -43,6 +43,22 @@ async def test_the_digest_lists_new_candidates_and_additions_with_links(catalogu
     curation.db.close()
 
 
+async def test_a_dry_run_after_the_days_digest_shows_what_the_next_one_holds(catalogue_dir: Path,
+                                                                             database_url: str) -> None:
+    """After the day's digest went out, `digest --dry-run` showed it again, with everything since beside it: not
+    what any digest would post."""
+    out = io.StringIO()
+    curation = make(catalogue_dir, database_url, "a", out)
+    add_candidate(curation.db, 1)
+    assert (await run_digest(curation, curation.settings)).posted_to == ("console:terminal",)
+    add_candidate(curation.db, 2)
+    result = await run_digest(curation, curation.settings, dry_run=True)
+    assert [item.title for item in result.post.reply.items] == [
+        "Sparse Autoencoders Reveal Feature Family Number 2 in Language Models"]
+    assert out.getvalue().count("interp-bot digest") == 1  # the dry run posted nothing
+    curation.db.close()
+
+
 async def test_an_approval_not_written_yet_is_not_announced_as_added(catalogue_dir: Path, database_url: str) -> None:
     """The digest is posted once a day: calling a paper added while its entry could not be written (a broken YAML
     file) would stay false for good."""
