@@ -78,11 +78,20 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
             raise ConfigError(f"{directory} is already a clone of {origin}, not of {remote.url}: point it there with "
                               f"`git -C {directory} remote set-url origin {remote.url}`, or clone into another "
                               "folder (--into DIR)")
-        if git.rev("HEAD") is None:
+        head = git.rev("HEAD")
+        if head is None:
             # A clone stopped midway: git removes what it cloned when it fails, not when it is killed (a stop, or
             # our timeout's kill). No commit is in it, so nothing is lost by cloning again.
             shutil.rmtree(directory / ".git")
             result.lines.append(f"{directory} held a clone that never finished: cloning it again")
+        elif not (directory / subdir / TOPICS_FILE).is_file() and git.has_file(head, f"{subdir}/{TOPICS_FILE}"):
+            # Killed while checking HEAD out (after the fetch, before the files): HEAD has the list, the work tree
+            # does not. Read as it is, it looked like a repository with no catalogue, and the README was imported
+            # over it. The clone is the bot's (approvals are re-applied by the next round): check HEAD out again.
+            git.reset_hard(head)
+            _exclude_lock(directory)  # written after the clone, so a killed one never wrote it
+            result.lines.append(f"{directory} held a checkout that never finished ({subdir}/{TOPICS_FILE} was "
+                                f"missing): restored it from {head[:10]}")
         else:
             result.lines.append(f"{directory} is already a clone of {repo}")
     if not (directory / ".git").exists():
@@ -91,8 +100,7 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
                               f"INTERP_BOT_CATALOGUE_DIR to DIR/{subdir} for a new DIR)")
         directory.parent.mkdir(parents=True, exist_ok=True)
         Git(directory.parent, remote).clone(directory)
-        with (directory / ".git" / "info" / "exclude").open("a", encoding="utf-8") as exclude:
-            exclude.write(f"{LOCK_FILE}\n")  # the catalogue's write lock is never part of the list
+        _exclude_lock(directory)
         result.lines.append(f"cloned {repo} into {directory}")
         cloned = True
     catalogue = directory / subdir
@@ -114,6 +122,15 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
         return result
     _import_readme(git, directory, subdir, result, front_page=settings.github_readme)
     return result
+
+
+def _exclude_lock(directory: Path) -> None:
+    """The catalogue's write lock is never part of the list (nor a file a sync discards as made by hand)."""
+    exclude = directory / ".git" / "info" / "exclude"
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    if LOCK_FILE not in (exclude.read_text(encoding="utf-8").splitlines() if exclude.is_file() else []):
+        with exclude.open("a", encoding="utf-8") as out:
+            out.write(f"{LOCK_FILE}\n")
 
 
 def _catch_up(git: Git, result: InitResult) -> bool:

@@ -103,6 +103,10 @@ class Git:
     def is_ancestor(self, older: str, newer: str) -> bool:
         return self.run("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
 
+    def has_file(self, commit: str, path: str) -> bool:
+        """Does `commit` hold a file at `path`?"""
+        return self.run("cat-file", "-e", f"{commit}:{path}", check=False).returncode == 0
+
     def toplevel(self) -> Path:
         return Path(self.out("rev-parse", "--show-toplevel"))
 

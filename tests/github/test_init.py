@@ -33,6 +33,29 @@ async def test_init_again_after_a_clone_stopped_midway_finishes_it(tmp_path: Pat
     assert ".interp-bot.lock" in (root / ".git" / "info" / "exclude").read_text()
 
 
+async def test_init_again_after_a_checkout_stopped_midway_restores_it(tmp_path: Path, github: FakeGitHub) -> None:
+    """A clone killed while it checked out HEAD (or a work tree emptied by hand) has HEAD's commit but not its files:
+    init took it for a repository without a catalogue, imported the README over it and opened an import pull request
+    on a list that has had catalogue/ all along."""
+    settings = github_settings(tmp_path, github)
+    await init_from_github(settings, github.repo)
+    root = tmp_path / "list"
+    head = git("rev-parse", "HEAD", cwd=root)
+    (root / ".git" / "index").unlink()
+    shutil.rmtree(root / "catalogue")
+    (root / ".git" / "info" / "exclude").write_text("")  # init adds the lock's line after the clone is made
+    result = await init_from_github(settings, github.repo)
+    assert f"{root} held a checkout that never finished (catalogue/topics.yaml was missing): restored it from " \
+        f"{head[:10]}" in result.lines
+    assert "holds the list" in result.lines[-1]
+    assert result.imported is None
+    assert git("rev-parse", "HEAD", cwd=root) == head
+    assert git("status", "--porcelain", cwd=root) == ""
+    assert github.find("POST", f"/repos/{github.repo}/pulls") == []
+    assert github.head("interp-bot/import") is None
+    assert ".interp-bot.lock" in (root / ".git" / "info" / "exclude").read_text().splitlines()
+
+
 async def test_init_again_after_the_list_was_fixed_upstream_takes_the_fix(tmp_path: Path, github: FakeGitHub) -> None:
     """A list invalid upstream when init cloned it failed that init (rightly: there is no valid list to serve), and
     every later one too, fixed upstream or not: init read the clone as it was and never fetched, so compose (which
