@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.catalogue.text import fold
+
 KINDS = ("paper", "blog", "library", "video", "tutorial", "survey", "source")
 
 
@@ -89,6 +91,16 @@ class Catalogue:
 
     def topic(self, slug: str) -> Topic | None:
         return self._topic_by_slug.get(slug)  # type: ignore[attr-defined]
+
+    def topic_filed_as(self, slug: str) -> Topic | None:
+        """The topic an approval filed under `slug` goes to: the topic of that slug or, when the slug was renamed
+        since (the old one kept among the new topic's aliases), the one topic whose aliases name it. None when no
+        topic, or more than one, does."""
+        if (topic := self.topic(slug)) is not None:
+            return topic
+        named = fold(slug)
+        found = [t for t in self.topics if any(fold(alias) == named for alias in t.aliases)]
+        return found[0] if len(found) == 1 else None
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._entry_by_id.get(entry_id)  # type: ignore[attr-defined]

@@ -225,8 +225,10 @@ def append_entry_under_lock(directory: Path, entry: Entry, topic: str) -> tuple[
     """`append_entry` for a caller that holds `write_lock` already (and reads the files it wrote before letting
     it go: another process may write next)."""
     catalogue = load_catalogue(directory)
-    if catalogue.topic(topic) is None:
+    filed_as = catalogue.topic_filed_as(topic)  # a slug renamed since the approval was filed: its new topic
+    if filed_as is None:
         raise CatalogueError([Problem(directory / TOPICS_FILE, None, f"no topic '{topic}'")])
+    topic = filed_as.slug
     if (existing := catalogue.entry(entry.id)) is not None:
         if entry.source and existing.source == entry.source and (written := entry_file_of(directory, entry.id)):
             # The same paper, written a moment ago by another process finishing the same approval (two votes

@@ -83,7 +83,8 @@ def pull_body(publications: Sequence[StoredPublication], catalogue: Catalogue, *
     default branch's `front_page` is not what the list renders to (edited by hand), that this re-renders it."""
     rows = ["| Paper | Topic | Approved by |", "|---|---|---|"]
     for publication in publications:
-        where = catalogue.path_text(publication.topic) if catalogue.topic(publication.topic) else publication.topic
+        topic = catalogue.topic_filed_as(publication.topic)  # the topic it is written under (renamed since?)
+        where = catalogue.path_text(topic.slug) if topic is not None else publication.topic
         rows.append(f"| {_paper_cell(publication)} | {_markdown(where)} | "
                     f"{_markdown(approvers_text(publication))} |")
     return "\n".join([

@@ -724,6 +724,46 @@ async def test_a_pull_request_whose_paper_lost_its_topic_upstream_is_closed_sayi
         in loop.console.getvalue()
 
 
+async def test_an_approval_under_a_slug_renamed_upstream_is_written_under_the_topic_that_keeps_it_as_alias(
+        loop: Loop) -> None:
+    """Sparse Coding becomes sparse-dictionary-learning on the default branch, the old slug kept among its aliases,
+    while an approval filed under sparse-coding waits for the round: the write looked the topic up by slug alone,
+    so the approval failed as if its topic were gone."""
+    import re
+
+    paper_id = await loop.approve(1)
+
+    def rename_sparse_coding(work: Path) -> None:
+        path = work / "catalogue" / "tools-techniques-methods.yaml"
+        path.write_text(path.read_text().replace("- topic: sparse-coding\n", "- topic: sparse-dictionary-learning\n"))
+        topics = work / "catalogue" / "topics.yaml"
+        topics.write_text(re.sub(r"- slug: sparse-coding\n( +)title: Sparse Coding\n( +)aliases: \[",
+                                 r"- slug: sparse-dictionary-learning\n\1title: Sparse Dictionary Learning\n"
+                                 r"\2aliases: [sparse-coding, ", topics.read_text()))
+
+    loop.github.commit(rename_sparse_coding, "Rename Sparse Coding")
+    report = await loop.publisher.run_round()
+    assert not report.problems
+    publication = GitHubStore(loop.database).publication(paper_id)
+    assert publication is not None and publication.state == "published", publication
+    pull = loop.github.pulls[1]
+    assert "| Paper & Blog › By Topic › Tools/Techniques/Methods › Sparse Dictionary Learning |" in pull.body
+    block = topic_block(loop.github.show("catalogue/tools-techniques-methods.yaml", pull.head),
+                         "sparse-dictionary-learning")
+    assert "Sparse Autoencoders Find Feature Family 1 in Language Models" in block
+    assert "Sparse Autoencoders Find Feature Family 1 in Language Models" in \
+        "\n".join(loop.topic_titles("sparse dictionary learning"))
+    assert "cannot be added" not in loop.console.getvalue()
+
+
+def topic_block(text: str, slug: str) -> str:
+    """The lines of one `- topic: SLUG` block of an entry file."""
+    lines = text.splitlines()
+    start = lines.index(f"- topic: {slug}")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("- topic:")), len(lines))
+    return "\n".join(lines[start:end])
+
+
 @pytest.mark.parametrize(("arxiv", "url"), [
     (None, "https://arxiv.org/abs/2411.20001v2"), (None, "http://arxiv.org/pdf/2411.20001"),
     (None, "https://www.arxiv.org/abs/2411.20001"), ("2411.20001", "https://openreview.net/forum?id=SaeFamily1"),
