@@ -116,8 +116,11 @@ class Git:
         return [line[3:] for line in lines if line.strip()]
 
     def untracked(self, path: str) -> list[str]:
-        """Files under `path` git does not track and nothing ignores (the clone should have none)."""
-        return self.out("ls-files", "--others", "--exclude-standard", "--", path).splitlines()
+        """The list's files (`*.yaml` in the catalogue folder `path`, as the loader reads them) git does not track
+        and nothing ignores (the clone should have none). Not any file: the write lock (listed in
+        .git/info/exclude only by an init since 0020586, never in a clone made by hand) and a writer's temp file
+        must outlive a sync."""
+        return self.out("ls-files", "--others", "--exclude-standard", "--", f":(glob){path}/*.yaml").splitlines()
 
     def origin_url(self) -> str | None:
         result = self.run("remote", "get-url", "origin", check=False)

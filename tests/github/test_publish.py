@@ -389,6 +389,20 @@ async def test_a_file_added_by_hand_in_the_clone_is_discarded_at_the_next_sync(l
     assert (loop.settings.catalogue_dir / ".interp-bot.lock").exists(), "the write lock is no hand-made file"
 
 
+async def test_the_write_lock_survives_a_sync_in_a_clone_that_does_not_ignore_it(loop: Loop, caplog) -> None:
+    """A clone made before init listed the lock in .git/info/exclude (its volume outlives an upgrade), or by hand,
+    shows the lock as untracked: the sync deleted it at every round, under a writer holding it (the next writer
+    locks a new file: two writers at once), and warned of discarding "uncommitted changes" each time."""
+    exclude = loop.settings.catalogue_dir.parent / ".git" / "info" / "exclude"
+    exclude.write_text(exclude.read_text(encoding="utf-8").replace(".interp-bot.lock\n", ""), encoding="utf-8")
+    await loop.approve(1)
+    await loop.publisher.run_round()
+    caplog.clear()
+    await loop.publisher.run_round()
+    assert (loop.settings.catalogue_dir / ".interp-bot.lock").exists()
+    assert not [r for r in caplog.records if "discarding" in r.getMessage()]
+
+
 async def test_an_upstream_edit_next_to_ours_rebuilds_the_branch_on_the_new_default_branch(loop: Loop) -> None:
     """GitHub would call the two appends a conflict; the bot rebuilds its branch from the stored entry instead."""
     await loop.approve(1)
