@@ -120,7 +120,9 @@ class Git:
         and nothing ignores (the clone should have none). Not any file: the write lock (listed in
         .git/info/exclude only by an init since 0020586, never in a clone made by hand) and a writer's temp file
         must outlive a sync."""
-        return self.out("ls-files", "--others", "--exclude-standard", "--", f":(glob){path}/*.yaml").splitlines()
+        # -z: names as they are, which `git clean` takes back (a listing quotes "à.yaml" as "\303\240.yaml")
+        listed = self.run("ls-files", "-z", "--others", "--exclude-standard", "--", f":(glob){path}/*.yaml").stdout
+        return [name for name in listed.split("\0") if name]
 
     def origin_url(self) -> str | None:
         result = self.run("remote", "get-url", "origin", check=False)

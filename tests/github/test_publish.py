@@ -379,7 +379,7 @@ async def test_a_file_added_by_hand_in_the_clone_is_discarded_at_the_next_sync(l
     list) was served at every sync, never on GitHub, against "changes made in it by hand are discarded"."""
     await loop.approve(1)  # its write takes the lock file, which is ignored, not made by hand
     await loop.publisher.run_round()
-    made = loop.settings.catalogue_dir / "by-hand.yaml"
+    made = loop.settings.catalogue_dir / "à-la-main.yaml"  # a name git's listings quote ("\303\240-la-main.yaml")
     made.write_text("- topic: sparse-coding\n  entries:\n    - id: made-in-the-clone\n"
                     "      title: Made In The Clone By Hand\n", encoding="utf-8")
     assert "Made In The Clone By Hand" in loop.topic_titles("sae")
