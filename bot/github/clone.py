@@ -71,7 +71,7 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
     cloned = False
     if (directory / ".git").exists():
         origin = git.origin_url()
-        if origin is not None and not names_repository(origin, repo):  # set-url would hand it to the list
+        if origin not in (None, remote.url) and not names_repository(origin, repo):  # set-url: handed to the list
             raise ConfigError(f"{directory} is a clone of {origin}, not of {repo}: the list needs a folder of its "
                               f"own (--into DIR, or set INTERP_BOT_CATALOGUE_DIR to DIR/{subdir} for a new DIR)")
         if origin != remote.url:

@@ -125,3 +125,15 @@ async def test_init_in_another_repositorys_checkout_never_says_to_point_it_at_th
         await init_from_github(settings, github.repo)
     assert str(raised.value).startswith(f"{checkout} is a clone of {tmp_path}/interp-bot-seed, not of {github.repo}: ")
     assert "set-url" not in str(raised.value)
+
+
+async def test_init_again_on_its_own_clone_of_a_git_url_that_names_no_owner_and_name(
+        tmp_path: Path, github: FakeGitHub) -> None:
+    """INTERP_BOT_GITHUB_GIT_URL is any remote (a mirror, a proxy's path): the clone init made of it was refused the
+    next time ("a clone of ..., not of OWNER/NAME"), and compose runs init before every start."""
+    mirror = tmp_path / "mirror.git"
+    mirror.symlink_to(github.bare)
+    settings = github_settings(tmp_path, github, github_git_url=str(mirror))
+    await init_from_github(settings, github.repo)
+    result = await init_from_github(settings, github.repo)
+    assert result.lines[0] == f"{tmp_path / 'list'} is already a clone of {github.repo}"
