@@ -338,7 +338,12 @@ def test_an_approval_and_a_render_in_two_threads_of_one_process_do_not_wait_for_
         handle.write("# a maintainer's comment\n")  # changed since the service last looked
     original = service.rendered
 
+    inside = threading.Event()
+
     def rendered(style: str = "list") -> str:  # inside render's write lock: the approval comes in now
+        inside.set()
+        # The old order took the service's lock first: wait (at most 2 s) for the approval to hold it, so that
+        # `index` below meets it. The new order never takes it while it waits for the write lock.
         deadline = time.monotonic() + 2
         while not service._lock.locked() and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -347,7 +352,7 @@ def test_an_approval_and_a_render_in_two_threads_of_one_process_do_not_wait_for_
     service.rendered = rendered  # type: ignore[method-assign]
     render = threading.Thread(target=service.render, daemon=True)
     render.start()
-    time.sleep(0.2)
+    assert inside.wait(10), "render reached its write lock"
     approve = threading.Thread(target=service.append, args=(NEW, "sparse-coding"), daemon=True)
     approve.start()
     render.join(10)
