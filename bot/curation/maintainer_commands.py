@@ -89,7 +89,10 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
 
     def candidates(request: Request) -> Reply:
         # --all: with what the daily budget held back (the digest says how many); a vote on one puts it forward.
-        every = "--all" in request.args.lower().split()
+        words = request.args.lower().split()
+        if any(word != "--all" for word in words):
+            return commands.usage("candidates", "candidates takes only --all")
+        every = bool(words)
         held_back = held_back_items(held_back_papers(curation), curation.settings.timezone) if every else []
         items = candidate_items(curation) + held_back
         if not items:

@@ -397,6 +397,8 @@ def test_candidates_all_in_the_console_lists_what_the_digest_says_was_held_back(
     assert every.title == "Pending candidates, 1 held back by the daily budget"
     assert [item.title[-6:] for item in every.items] == ["part 1", "part 2"]
     assert every.items[1].detail.startswith(f"held back {local_day(now, 'UTC')} by the daily budget")
+    for line in ("candidates sae", "candidates --all 2"):  # not silently the plain list
+        assert commands.execute(line, actor=maintainer).title == "candidates takes only --all", line
     curation.db.close()
 
 
