@@ -1,4 +1,4 @@
-"""Posts, votes, decisions and digests: the curation state machine's memory.
+"""Posts, votes and decisions (and, from store/digests.py, digests): the curation state machine's memory.
 
 Idempotency lives here: a redelivered event id is refused by a primary key, a vote is a row keyed by
 (paper, person, emoji), a decision is a row keyed by paper and taken only by the process whose
@@ -8,16 +8,16 @@ conditional UPDATE moved the paper out of `candidate`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store import schema
 from bot.store.db import Database, utc
+from bot.store.digests import DigestClaims
 
 KEY_LIMIT = 100  # posts.key
 
@@ -111,7 +111,7 @@ def retry_delay(attempts: int) -> timedelta:
     return min(RETRY_FIRST * 2 ** max(0, min(attempts - 1, 16)), RETRY_MOST)
 
 
-class CurationStore:
+class CurationStore(DigestClaims):
     def __init__(self, database: Database):
         self.db = database
 
@@ -332,71 +332,3 @@ class CurationStore:
             return bool(conn.execute(update(table).where(table.c.paper_id == paper_id)
                                      .where(table.c.decision.in_(["approved", "rejected"]))
                                      .values(lesson_forgotten=forgotten)).rowcount)
-
-    # ------------------------------------------------------------------ digests
-
-    def claim_digest(self, channel: str, day: str, holder: str, *, stale_after: timedelta,
-                     over_empty: bool = False, covers_until: datetime | None = None) -> bool:
-        """Take the right to post `day`'s digest in `channel`: exactly one winner across processes.
-
-        A claim whose holder died before posting goes stale and may be taken over, as may one whose post the
-        platform refused (status "failed"); the adapters' idempotent publish (keyed by the digest key) makes that
-        retry safe. With `over_empty`, so may a day whose earlier run found nothing and posted nothing: what came
-        in since is that day's digest.
-        """
-        now = self.db.now()
-        table = schema.digests
-        with self.db.transaction() as conn:
-            try:
-                with conn.begin_nested():
-                    conn.execute(insert(table).values(channel=channel, day=day, status="claimed", claimed_at=now,
-                                                      holder=holder, covers_until=covers_until or now))
-                return True
-            except IntegrityError:
-                stale = (table.c.status == "claimed") & (table.c.claimed_at < now - stale_after)
-                stale |= table.c.status == "failed"  # the platform refused the post: nothing was posted
-                takeable = (stale | (table.c.status == "empty")) if over_empty else stale
-                return bool(conn.execute(
-                    update(table).where(table.c.channel == channel).where(table.c.day == day).where(takeable)
-                    .values(status="claimed", claimed_at=now, holder=holder,
-                            covers_until=covers_until or now)).rowcount)
-
-    def finish_digest(self, channel: str, day: str, status: str) -> None:
-        table = schema.digests
-        with self.db.transaction() as conn:
-            conn.execute(update(table).where(table.c.channel == channel).where(table.c.day == day)
-                         .values(status=status, posted_at=self.db.now()))
-
-    def last_digest(self) -> tuple[str, str, datetime | None] | None:
-        table = schema.digests
-        with self.db.engine.connect() as conn:
-            row = conn.execute(select(table).where(table.c.status == "posted")
-                               .order_by(table.c.posted_at.desc()).limit(1)).first()
-        return (row.channel, row.day, utc(row.posted_at)) if row else None
-
-    def covered_before(self, day: str, channels: Collection[str]) -> dict[str, datetime]:
-        """Up to when the latest digest before `day` of each of `channels` covered (those that had one). A digest
-        found empty (and not posted) covered its window too: there was nothing in it."""
-        if not channels:
-            return {}
-        table = schema.digests
-        with self.db.engine.connect() as conn:
-            rows = conn.execute(select(table.c.channel, func.max(table.c.covers_until))
-                                .where(table.c.status.in_(("posted", "empty"))).where(table.c.day < day)
-                                .where(table.c.channel.in_(list(channels)))
-                                .group_by(table.c.channel)).all()
-        return {channel: until for channel, covers_until in rows if (until := utc(covers_until)) is not None}
-
-    def digest_status(self, channel: str, day: str) -> str | None:
-        """Where `channel`'s digest for `day` stands: "posted", "empty" (nothing to post), "claimed" (a run is
-        posting it), "failed" (the platform refused it), or None (no run yet)."""
-        table = schema.digests
-        with self.db.engine.connect() as conn:
-            return conn.execute(select(table.c.status).where(table.c.channel == channel)
-                                .where(table.c.day == day)).scalar()
-
-    def digest_count(self, day: str) -> int:
-        table = schema.digests
-        with self.db.engine.connect() as conn:
-            return len(conn.execute(select(table.c.channel).where(table.c.day == day)
-                                    .where(table.c.status == "posted")).all())
