@@ -60,9 +60,9 @@ def _limit_lifts_at(headers: Any, now: datetime) -> datetime | None:
             return now + timedelta(seconds=int(headers["retry-after"]))
         if headers.get("x-ratelimit-reset") and headers.get("x-ratelimit-remaining", "0") == "0":
             return datetime.fromtimestamp(int(headers["x-ratelimit-reset"]), UTC)
-    except (ValueError, OverflowError, OSError):
-        pass
-    return None
+        return None
+    except (ValueError, OverflowError, OSError):  # unreadable: no time said
+        return None
 
 
 def _pull(data: Any) -> PullRequestInfo:

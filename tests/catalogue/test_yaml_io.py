@@ -52,17 +52,22 @@ def test_bad_yaml_syntax_names_the_line(catalogue_dir: Path) -> None:
     assert abs(number - line_of(path, "kind: [survey")) <= 2
 
 
+def unclose_quote(catalogue_dir: Path, quote: str, value_end: str) -> tuple[int, str]:
+    """survey.yaml with its quoted values in `quote`, the one ending in `value_end` left open: the line it is on,
+    and what loading the list says."""
+    path = catalogue_dir / "survey.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"', "'") if quote == "'" else text, encoding="utf-8")
+    edit(path, f"{value_end}{quote}\n", f"{value_end}\n")
+    return line_of(path, value_end), problems_of(catalogue_dir)
+
+
 @pytest.mark.parametrize("quote", ['"', "'"])
 def test_a_quote_left_open_is_named_on_its_own_line_not_where_the_yaml_gives_up(catalogue_dir: Path,
                                                                                  quote: str) -> None:
     """A quoted value runs on over the lines after it until a quote closes it: the problem was reported there
     (10 or 100 lines on, in another entry), where nothing is wrong."""
-    path = catalogue_dir / "survey.yaml"
-    text = path.read_text(encoding="utf-8").replace('"', "'") if quote == "'" else path.read_text(encoding="utf-8")
-    path.write_text(text, encoding="utf-8")
-    edit(path, f"Deep Neural Networks{quote}\n", "Deep Neural Networks\n")
-    line = line_of(path, "Deep Neural Networks")
-    message = problems_of(catalogue_dir)
+    line, message = unclose_quote(catalogue_dir, quote, "Deep Neural Networks")
     assert f"survey.yaml:{line}: invalid YAML: a quoted value starts on this line and runs on to line " in message
     assert "is its closing quote missing?" in message
 
@@ -71,12 +76,7 @@ def test_a_quote_left_open_is_named_on_its_own_line_not_where_the_yaml_gives_up(
 def test_a_quote_left_open_in_the_last_quoted_value_is_named_on_its_own_line(catalogue_dir: Path, quote: str) -> None:
     """With no quote after it to close it, the value runs on to the end of the file: the problem was reported on a
     line past the file's last ("found unexpected end of stream"), nowhere near the value."""
-    path = catalogue_dir / "survey.yaml"
-    text = path.read_text(encoding="utf-8").replace('"', "'") if quote == "'" else path.read_text(encoding="utf-8")
-    path.write_text(text, encoding="utf-8")
-    edit(path, f"A Comprehensive Survey{quote}\n", "A Comprehensive Survey\n")
-    line = line_of(path, "A Comprehensive Survey")
-    message = problems_of(catalogue_dir)
+    line, message = unclose_quote(catalogue_dir, quote, "A Comprehensive Survey")
     assert f"survey.yaml:{line}: invalid YAML: a quoted value starts on this line and runs on to the end of the " \
            "file" in message
     assert "is its closing quote missing?" in message

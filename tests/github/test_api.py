@@ -3,6 +3,8 @@ how GitHub's refusals are worded."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import pytest
 
 from bot.errors import GitHubAccessError, GitHubError
 from bot.github.api import GitHubApi
+from tests.fakes import serve_loopback
 from tests.fakes.github_fake import FakeGitHub, seed_list
 from tests.github.conftest import TOKEN
 
@@ -111,17 +114,9 @@ async def test_a_secondary_rate_limit_that_says_no_time_pauses_a_minute() -> Non
                                              "before you try again."}, status=403,
                                  headers={"x-ratelimit-remaining": "4321", "x-ratelimit-reset": "1796567100"})
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", limited)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     now = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
-    try:
-        api = GitHubApi("interp-test/list", TOKEN, base_url=f"http://127.0.0.1:{port}", user_agent="t",
-                        clock=lambda: now)
+    async with answering(limited) as base_url:
+        api = GitHubApi("interp-test/list", TOKEN, base_url=base_url, user_agent="t", clock=lambda: now)
         with pytest.raises(GitHubError, match=r"^GitHub's rate limit stops this token from doing more"):
             await api.default_branch()
         now += timedelta(seconds=59)
@@ -133,8 +128,6 @@ async def test_a_secondary_rate_limit_that_says_no_time_pauses_a_minute() -> Non
         with pytest.raises(GitHubError, match=r"^GitHub's rate limit stops this token from doing more"):
             await api.default_branch()
         assert len(asked) == 2
-    finally:
-        await runner.cleanup()
 
 
 async def test_a_validation_failure_gives_githubs_reason_not_only_validation_failed(github: FakeGitHub) -> None:
@@ -145,24 +138,27 @@ async def test_a_validation_failure_gives_githubs_reason_not_only_validation_fai
                                  "(GitHub: 422 Validation Failed: PullRequest head invalid)")
 
 
-async def refusal_from(handler: Any) -> str:
-    """The error a default-branch read raises against a loopback server answering with `handler` (a GitHub that
-    answers oddly, or a proxy before it)."""
+@contextlib.asynccontextmanager
+async def answering(handler: Any) -> AsyncIterator[str]:
+    """The base URL of a loopback server answering every request with `handler` (a GitHub that answers oddly, or a
+    proxy before it)."""
     from aiohttp import web
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve_loopback(app)
     try:
-        api = GitHubApi("interp-test/list", TOKEN, base_url=f"http://127.0.0.1:{port}", user_agent="t")
-        with pytest.raises(GitHubError) as raised:
-            await api.default_branch()
+        yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+async def refusal_from(handler: Any) -> str:
+    """The error a default-branch read raises against a server answering with `handler`."""
+    async with answering(handler) as base_url:
+        api = GitHubApi("interp-test/list", TOKEN, base_url=base_url, user_agent="t")
+        with pytest.raises(GitHubError) as raised:
+            await api.default_branch()
     return str(raised.value)
 
 
