@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from bot.chat.values import Reply
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CRASH_REPLY = Reply(title="Something went wrong", kind="error",
                     text="That command failed on our side; the maintainers have the details in the log.")
@@ -31,3 +33,29 @@ async def answer(command: Callable[[], Reply], what: str) -> Reply:
     """`answer_sync` in a worker thread: a slow search must not hold up the event loop (Discord's and Slack's
     acknowledgements still have to go out on time)."""
     return await asyncio.to_thread(answer_sync, command, what)
+
+
+class OnTheLoopThread(RuntimeError):
+    """A loop runner was called on its own loop's thread: waiting there for the loop would wait for ever."""
+
+
+def loop_runner(loop: asyncio.AbstractEventLoop, *, timeout: float = 120.0) -> Callable[[Coroutine[Any, Any, T]], T]:
+    """A runner for command handlers (which are synchronous and run in a worker thread, see `answer`): each
+    coroutine runs on the bot's `loop`, where curation's posts, edits and locks live, and the worker waits for it.
+
+    Called on the loop's own thread it raises OnTheLoopThread instead of blocking: the loop cannot run the
+    coroutine while its thread waits for the result, so the wait would only end at `timeout`, with every chat
+    connection frozen meanwhile."""
+
+    def run(coro: Coroutine[Any, Any, T]) -> T:
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # no loop in this thread: the worker thread a command runs in
+            running = None
+        if running is loop:
+            coro.close()  # never started: no "coroutine was never awaited" warning on top of the error
+            raise OnTheLoopThread("a curation command ran on the event loop's own thread; it must run in a worker "
+                                  "thread (bot.chat.runner.answer)")
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=timeout)
+
+    return run

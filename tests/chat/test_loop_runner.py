@@ -1,0 +1,55 @@
+"""The runner that lets a command handler (in a worker thread) run curation's coroutines on the bot's loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import warnings
+
+import pytest
+
+from bot.chat.runner import OnTheLoopThread, loop_runner
+
+
+async def test_a_worker_thread_runs_the_coroutine_on_the_loop_and_gets_its_result() -> None:
+    loop = asyncio.get_running_loop()
+    ran_on: list[threading.Thread] = []
+
+    async def work() -> int:
+        ran_on.append(threading.current_thread())
+        return 42
+
+    assert await asyncio.to_thread(loop_runner(loop), work()) == 42
+    assert ran_on == [threading.current_thread()]  # the loop's thread, where curation's posts and edits live
+
+
+async def test_on_the_loops_own_thread_it_fails_at_once_instead_of_waiting_for_itself() -> None:
+    """The loop cannot run the coroutine while its own thread waits for the result: without the check the wait
+    lasted the whole timeout, every chat connection frozen with it."""
+    ran = False
+
+    async def work() -> None:
+        nonlocal ran
+        ran = True
+
+    run = loop_runner(asyncio.get_running_loop(), timeout=3600)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # closed, not left "never awaited"
+        with pytest.raises(OnTheLoopThread, match="on the event loop's own thread"):
+            run(work())
+    assert not ran  # closed without running: nothing was scheduled behind the error's back
+
+
+def test_a_thread_without_a_loop_runs_the_coroutine_on_another_threads_loop() -> None:
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        async def work() -> str:
+            return "done"
+
+        assert loop_runner(loop, timeout=5)(work()) == "done"
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
