@@ -176,9 +176,20 @@ class App:
         self.curation.attach(adapter)
         return adapter
 
+    def register_curation_commands(self) -> None:
+        """The maintainers' commands (candidates, approve, reject, vote), for every adapter of this running bot:
+        on Slack and Discord a maintainer has no shell, and papers the daily budget held back have no post to react
+        to. Bound to the running loop, where curation posts and edits: chat adapters run command handlers in a
+        worker thread (bot.chat.runner.answer), which waits there for the loop to do the work."""
+        from bot.chat.runner import loop_runner
+        from bot.curation.maintainer_commands import register_curation_commands
+
+        register_curation_commands(self.commands, self.curation, loop_runner(asyncio.get_running_loop()))
+
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self, *, scheduler: bool = True) -> None:
+        self.register_curation_commands()
         await self.open_intake()
         for adapter in self.adapters:
             log.info("connecting %s", adapter.platform)

@@ -26,6 +26,9 @@ from bot.catalogue.text import MAX_QUERY_CHARS, strip_control
 from bot.catalogue.topic_index import TopicMatch
 from bot.chat.text import STAR
 from bot.chat.values import Actor, Field, Item, Link, Reply
+from bot.command_help import HELP, CommandHelp
+
+__all__ = ["HELP", "CommandHelp", "CommandSpec", "Commands", "Request"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Request:
 
 
 Handler = Callable[[Request], Reply]
+LineRule = Callable[[str], "str | None"]  # a whole line -> the command line it stands for, or None
 
 
 @dataclass(frozen=True)
@@ -49,31 +53,6 @@ class CommandSpec:
     maintainers_only: bool = False
     options: tuple[str, ...] = ()  # the --options its arguments may hold (--page is every command's)
 
-
-@dataclass(frozen=True)
-class CommandHelp:
-    """What a command says about itself: one source for `help`, usage errors and Discord's command descriptions."""
-
-    usage: str
-    summary: str
-    examples: tuple[str, ...]
-    argument: str = ""  # what its argument is, for platforms that describe options (Discord)
-
-
-HELP: dict[str, CommandHelp] = {
-    "topic": CommandHelp("topic NAME", "List a topic's papers, tools and posts.",
-                         ("topic probing", "topic sae", "topic logit lens"),
-                         "A topic name, nickname (sae, logit lens) or slug"),
-    "search": CommandHelp("search WORDS", "Search titles, notes, venues and authors.",
-                          ("search induction heads", "search ROME"), "Words to look for, e.g. induction heads"),
-    "paper": CommandHelp("paper ID|TITLE|LINK", "Show one entry with its links and topics.",
-                         ("paper tuned lens", "paper IOI", "paper 2303.08112"),
-                         "The entry's title, acronym, arXiv id or link"),
-    "topics": CommandHelp("topics", "Show the topic tree.", ("topics",)),
-    "recent": CommandHelp("recent [N]", "What joined the list lately.", ("recent", "recent 5"),
-                          "How many entries (1-100, default 10)"),
-    "help": CommandHelp("help [COMMAND]", "This help.", ("help", "help topic"), "A command to explain"),
-}
 
 ALIASES = {"t": "topic", "s": "search", "find": "search", "p": "paper", "ls": "topics", "list": "topics",
            "new": "recent", "?": "help", "h": "help", "-h": "help", "--help": "help"}
@@ -129,6 +108,7 @@ class Commands:
         self.page_size = page_size
         self.search_limit = search_limit  # the most results `search` keeps (chat pages through them)
         self.specs: dict[str, CommandSpec] = {}
+        self.line_rules: dict[str, LineRule] = {}
         handlers: dict[str, Handler] = {"topic": self._topic, "search": self._search, "paper": self._paper,
                                         "topics": self._topics, "recent": self._recent, "help": self._help}
         for name, text in HELP.items():
@@ -137,13 +117,36 @@ class Commands:
     def register(self, spec: CommandSpec) -> None:
         self.specs[spec.name] = spec
 
+    def add_line_rule(self, name: str, rule: LineRule) -> None:
+        """A shorthand typed lines may use (the maintainers' `✅ 12` for `vote white_check_mark 12`), for every
+        adapter that passes whole lines (the console, Slack). By name: registering it again replaces it."""
+        self.line_rules[name] = rule
+
+    def for_maintainers(self, line: str) -> bool:
+        """Is `line` (or a command name) one of the maintainers' commands? Adapters answer those to the asker
+        alone, whatever they do with the others."""
+        spec = self.specs.get(self._command_name(self._line(line)))
+        return spec is not None and spec.maintainers_only
+
+    def _line(self, line: str) -> str:
+        text = " ".join(strip_control(line).split())
+        if text.lower().startswith("/interp"):
+            text = text[len("/interp"):].strip()
+        for rule in self.line_rules.values():
+            if (rewritten := rule(text)) is not None:
+                return rewritten
+        return text
+
+    @staticmethod
+    def _command_name(text: str) -> str:
+        name = text.partition(" ")[0].lower()
+        return ALIASES.get(name, name)
+
     # ------------------------------------------------------------------ entry points
 
     def execute(self, line: str, *, actor: Actor | None = None, page: int | None = None) -> Reply:
         """Run a whole command line such as "topic probing" or "/interp search ROME --page 2"."""
-        text = " ".join(strip_control(line).split())
-        if text.lower().startswith("/interp"):
-            text = text[len("/interp"):].strip()
+        text = self._line(line)
         if not text:
             return self._help(Request("help", ""))
         page_match = _PAGE.search(text)  # "p 2" or "page 2" at the end; `--page N` anywhere is run()'s

@@ -1,4 +1,5 @@
-"""Maintainers' curation commands, registered into the /interp grammar where maintainers type.
+"""Maintainers' curation commands, registered into the /interp grammar where curation runs: the console
+(`interp-bot console`) and every chat adapter of `interp-bot run` (App.start). Their help is MAINTAINER_HELP.
 
     candidates [--all]              pending candidates, best first (--all: and what the daily budget held back)
     approve ID [--topic SLUG]       decide now (the maintainer's override of the vote count, recorded as such)
@@ -17,16 +18,20 @@ from zoneinfo import ZoneInfo
 
 from bot.chat import emoji
 from bot.chat.values import Item, Link, Reply
+from bot.command_help import MAINTAINER_HELP
 from bot.commands import Commands, CommandSpec, Request
 from bot.curation.pipeline import Curation, VoteOutcome
 from bot.curation.posts import topic_name
 from bot.store.papers import StoredPaper
 
 Runner = Callable[[Coroutine[Any, Any, Any]], Any]
-_TOPIC_OPTION = re.compile(r"\s--topic[=\s]+(\S+)")
-_EMOJI_VOTE = re.compile(r"^:([\w+\-]+):\s+#?([0-9]+)\s*(--remove)?$")
+# The topic runs to the end of the line, or to the candidate number after it: a topic's name may have spaces
+# (`--topic sparse coding`, as Discord's topic box sends what was typed).
+_TOPIC_OPTION = re.compile(r"\s--topic[=\s]+(.+?)(?=\s#?[0-9]+$|$)")
+# Slack writes an emoji typed with a skin tone as `:+1::skin-tone-3:`: the tone is no part of the vote.
+_EMOJI_VOTE = re.compile(r"^:([\w+\-]+):(?::skin-tone-[2-6]:)?\s+#?([0-9]+)\s*(--remove)?$")
 _TYPED_EMOJI_VOTE = re.compile(r"^(\S{1,8})\s+#?([0-9]+)\s*(--remove)?$")
-_EMOJI_NAME = re.compile(r"^:[\w+\-]+:$")
+_EMOJI_NAME = re.compile(r"^:[\w+\-]+:(?::skin-tone-[2-6]:)?$")
 
 
 def candidate_items(curation: Curation) -> list[Item]:
@@ -128,19 +133,12 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
         outcome = run(curation.vote(paper_id, name, person(request), added=not remove))
         return _outcome_reply("vote", paper_id, outcome, curation)
 
-    for spec in (
-        CommandSpec("candidates", "candidates [--all]", "Pending candidates, best first (--all: and those the "
-                    "daily budget held back).", ("candidates", "candidates --all"), candidates, maintainers_only=True,
-                    options=("--all",)),
-        CommandSpec("approve", "approve ID [--topic SLUG]", "Add a candidate to the list now.",
-                    ("approve 12", "approve 12 --topic sparse-coding"), decide("approve"), maintainers_only=True,
-                    options=("--topic",)),
-        CommandSpec("reject", "reject ID", "Reject a candidate.", ("reject 12",), decide("reject"),
-                    maintainers_only=True),
-        CommandSpec("vote", "vote EMOJI ID [--remove]", "Vote like a reaction (or type `:white_check_mark: 12`).",
-                    ("vote white_check_mark 12", ":one: 12"), vote, maintainers_only=True, options=("--remove",)),
-    ):
-        commands.register(spec)
+    handlers = {"candidates": candidates, "approve": decide("approve"), "reject": decide("reject"), "vote": vote}
+    options = {"candidates": ("--all",), "approve": ("--topic",), "vote": ("--remove",)}
+    for name, text in MAINTAINER_HELP.items():  # the one source of their help: `help`, usage and Discord's
+        commands.register(CommandSpec(name, text.usage, text.summary, text.examples, handlers[name],
+                                      maintainers_only=True, options=options.get(name, ())))
+    commands.add_line_rule("vote", vote_line)
 
 
 def emoji_vote_line(line: str) -> str | None:
@@ -161,3 +159,10 @@ def starts_with_emoji(line: str) -> bool:
     (`:x:` alone, `✅ twelve`) is one gone wrong: it gets the vote's usage, not "Unknown command" and the help."""
     words = line.split()
     return bool(words) and (_EMOJI_NAME.match(words[0]) is not None or emoji.unicode_name(words[0]) is not None)
+
+
+def vote_line(line: str) -> str | None:
+    """The line rule every adapter that passes whole lines shares (the console, Slack's `/interp`): a vote typed as
+    a reaction is the `vote` command; a line that starts like one but is no vote (`:x:` alone, `✅ twelve`) is too,
+    so it gets the vote's usage, not "Unknown command" and the help."""
+    return emoji_vote_line(line) or (f"vote {line.strip()}" if starts_with_emoji(line) else None)

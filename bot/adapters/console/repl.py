@@ -85,21 +85,18 @@ def _actor(settings: Settings) -> Actor:
                  display_name=settings.console_maintainer, is_maintainer=True)
 
 
-class _CurationLines:
-    """Turns `:white_check_mark: 12` into `vote white_check_mark 12` before the grammar sees it."""
+class _ConsoleLines:
+    """The console's own words around the grammar: `quit` and its help. (A vote typed as `:white_check_mark: 12` is
+    the grammar's line rule, shared with Slack: bot.curation.maintainer_commands.vote_line.)"""
 
     def __init__(self, commands: Commands):
         self._commands = commands
 
     def execute(self, line: str, *, actor: Actor | None = None) -> Any:
-        from bot.curation.maintainer_commands import emoji_vote_line, starts_with_emoji
-
         if " ".join(line.lower().split()) in {f"help {word}" for word in QUIT_WORDS}:  # the banner names it
             return Reply(title="help: quit", kind="usage",
                          text="`quit` (or `exit`, `:q`, Ctrl-D) ends the console session.")
-        # `:x:` or `✅` with no number (or a word for it): the vote's own usage, not "Unknown command" and the help.
-        vote = emoji_vote_line(line) or (f"vote {line.strip()}" if starts_with_emoji(line) else None)
-        reply = self._commands.execute(vote or line, actor=actor)
+        reply = self._commands.execute(line, actor=actor)
         if isinstance(reply, Reply) and reply.kind in ("help", "usage") and "`help [COMMAND]`" in reply.text:
             # The command list (help, or an unknown command's) names the console's own way out too.
             reply = replace(reply, text=f"{reply.text}\n{QUIT_HELP}")
@@ -131,7 +128,7 @@ def run_console(settings: Settings) -> int:
             read = edited_lines(line_editor(app.commands))
         else:
             read = piped_lines(sys.stdin)
-        return repl(_CurationLines(app.commands), read, stdout=sys.stdout, actor=_actor(settings))
+        return repl(_ConsoleLines(app.commands), read, stdout=sys.stdout, actor=_actor(settings))
     finally:
         app.database.close()
 
@@ -145,7 +142,6 @@ def run_with_app(app: App) -> int:
     from prompt_toolkit.patch_stdout import patch_stdout
 
     from bot.adapters.console.editor import line_editor
-    from bot.curation.maintainer_commands import register_curation_commands
 
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
@@ -174,14 +170,12 @@ def run_with_app(app: App) -> int:
         thread.join(timeout=10)
         raise failed[0]
 
-    def run_on_loop(coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=120)
-
-    register_curation_commands(app.commands, app.curation, run_on_loop)
+    # The curation commands were registered by app.start, bound to the loop: the line editor reads here, on
+    # another thread, as chat adapters' worker threads do.
     sys.stdout.write(BANNER)
     try:
         with patch_stdout():
-            return repl(_CurationLines(app.commands), edited_lines(line_editor(app.commands)), stdout=sys.stdout,
+            return repl(_ConsoleLines(app.commands), edited_lines(line_editor(app.commands)), stdout=sys.stdout,
                         actor=_actor(app.settings))
     finally:
         loop.call_soon_threadsafe(stop.set)

@@ -222,8 +222,14 @@ class SlackAdapter:
         # Slack allows three seconds for the acknowledgement; the answer follows through response_url.
         await ack()
         user_id, user_name = translate.command_user(body)
-        reply = await self._run(translate.command_line(body), user_id, user_name)
-        await self._answer(respond, reply, response_type="ephemeral" if self.ephemeral else "in_channel")
+        line = translate.command_line(body)
+        reply = await self._run(line, user_id, user_name)
+        # The maintainers' commands answer the asker alone, whatever INTERP_BOT_SLACK_EPHEMERAL says for lookups: a
+        # candidates list is the asker's working list (in the channel it would bury the conversation, and show
+        # what the budget held back to everyone), a decision is seen where it matters anyway (the candidate's post
+        # is edited), and a non-maintainer's refusal needs no audience.
+        private = self.ephemeral or self.commands.for_maintainers(line)
+        await self._answer(respond, reply, response_type="ephemeral" if private else "in_channel")
 
     async def _on_page(self, ack: Any, body: Mapping[str, Any], respond: Any) -> None:
         await ack()

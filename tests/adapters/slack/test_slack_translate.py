@@ -79,3 +79,18 @@ def test_paging_click():
 def test_a_slash_command_is_read_as_typed_not_as_slack_escaped_it(sent, typed):
     """`paper <https://...>` found nothing and `R&amp;D` was searched for "amp"."""
     assert translate.command_line({"text": sent}) == typed
+
+
+@pytest.mark.parametrize(("text", "vote"), [
+    (":white_check_mark: 12", "vote white_check_mark 12"),
+    (":+1::skin-tone-3: 12", "vote +1 12"),  # a thumbs up with a skin tone, as Slack writes it into the text
+    ("✅ 12 --remove", "vote white_check_mark 12 --remove"),  # typed from the OS emoji picker
+    (":x: twelve", "vote :x: twelve"),  # a vote gone wrong: the vote's usage, not "Unknown command"
+    ("topic probing", None),
+])
+def test_a_slash_command_typed_as_a_reaction_is_a_vote(text, vote):
+    """The slash command's payload (tests/data/slack/slash_command.json) with what a maintainer typed after /interp:
+    the same line rule as the console's turns it into the `vote` command."""
+    from bot.curation.maintainer_commands import vote_line
+
+    assert vote_line(translate.command_line(sample("slash_command", text=text))) == vote
