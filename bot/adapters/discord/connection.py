@@ -184,7 +184,10 @@ class DiscordAdapter:
     async def answer(self, interaction: discord.Interaction, command: str, args: str) -> None:
         """Run a command and reply; defer first if it has not finished well inside Discord's 3 seconds."""
         actor = translate.actor_for(interaction.user, self.maintainers)
-        ephemeral = self.settings.discord_ephemeral
+        # The maintainers' commands answer the asker alone (a candidates list is their working list; a decision
+        # shows where it matters, in the candidate's edited post), whatever INTERP_BOT_DISCORD_EPHEMERAL says for
+        # lookups. Decided before running: a slow answer is deferred, and the deferral sets who sees it.
+        ephemeral = self.settings.discord_ephemeral or self.commands.for_maintainers(command)
         work = asyncio.create_task(runner.answer(lambda: self.commands.run(command, args, actor=actor),
                                                  f"{command} {args}"))
         try:
@@ -242,6 +245,12 @@ class DiscordAdapter:
         topics = index.topics.complete(current)
         paths = {t.slug: index.catalogue.path_text(t.slug) for t in topics}
         return [app_commands.Choice(name=name, value=value) for name, value in translate.topic_choices(topics, paths)]
+
+    def vote_emoji_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        settings = self.settings
+        pairs = translate.vote_emoji_choices(settings.approve_emoji, settings.reject_emoji, settings.topic_emoji,
+                                             current)
+        return [app_commands.Choice(name=name, value=value) for name, value in pairs]
 
     def paper_choices(self, current: str) -> list[app_commands.Choice[str]]:
         entries = self.commands.catalogue.index.search.complete_titles(current)

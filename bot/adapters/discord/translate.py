@@ -41,6 +41,28 @@ def command_args(options: Mapping[str, object]) -> str:
     return " ".join(values).strip()
 
 
+def decision_args(number: int, *, topic: str | None = None) -> str:
+    """`/interp approve id:12 topic:...` -> `12 --topic ...`, as the grammar reads an approval or a rejection."""
+    return f"{number} --topic {topic}" if topic and topic.strip() else str(number)
+
+
+def vote_args(emoji_text: str, number: int, *, remove: bool) -> str:
+    """`/interp vote emoji:✅ id:12 remove:True` -> `✅ 12 --remove`, as the grammar reads a vote."""
+    return f"{emoji_text.strip()} {number}{' --remove' if remove else ''}"
+
+
+def vote_emoji_choices(approve: Iterable[str], reject: Iterable[str], topics: Iterable[str],
+                       current: str) -> list[tuple[str, str]]:
+    """(shown name, value) pairs for the vote's emoji box: the configured voting emoji, each with what it means,
+    those whose name or meaning holds what was typed first."""
+    meanings = [*((name, "approve") for name in approve), *((name, "reject") for name in reject),
+                *((name, f"topic choice {n}") for n, name in enumerate(topics, 1))]
+    typed = emoji.unicode_name(current) or current.strip().strip(":").lower()
+    pairs = [(f"{emoji.to_unicode(name)} {name} ({meaning})", name) for name, meaning in meanings]
+    pairs = [pair for pair in pairs if typed in pair[0].lower() or typed == pair[1]] or pairs
+    return [(_choice_text(shown), value[:CHOICE_TEXT_LIMIT]) for shown, value in pairs[:CHOICE_LIMIT]]
+
+
 def vote_event_id(message_id: int | str, user_id: int | str, emoji_name: str, added: bool,
                   gateway_position: str = "") -> str:
     """Identifies one reaction event for the core's replay check.

@@ -101,3 +101,22 @@ def test_a_choice_with_nothing_visible_left_is_named_by_its_id() -> None:
     entries = [Entry(id="zero-width", title="\u200b\u200e\u2060"), Entry(id="e", title="Tuned Lens")]
     assert translate.paper_choices(entries) == [("zero-width", "zero-width"), ("Tuned Lens", "e")]
     assert translate.topic_choices([Topic("blank", "\u200b")]) == [("blank", "blank")]
+
+
+def test_a_decision_and_a_vote_become_the_grammars_argument_text() -> None:
+    assert translate.decision_args(12) == "12"
+    assert translate.decision_args(12, topic="sparse coding") == "12 --topic sparse coding"
+    assert translate.vote_args("✅", 12, remove=False) == "✅ 12"
+    assert translate.vote_args("white_check_mark", 12, remove=True) == "white_check_mark 12 --remove"
+
+
+def test_the_vote_emoji_box_offers_the_configured_emoji_with_their_meaning() -> None:
+    def offered(current: str) -> list[tuple[str, str]]:
+        return translate.vote_emoji_choices(["white_check_mark"], ["x"], ["one", "two"], current)
+
+    assert offered("") == [("✅ white_check_mark (approve)", "white_check_mark"), ("❌ x (reject)", "x"),
+                           ("1️⃣ one (topic choice 1)", "one"), ("2️⃣ two (topic choice 2)", "two")]
+    assert [value for _, value in offered("rej")] == ["x"]
+    assert [value for _, value in offered("✅")] == ["white_check_mark"]  # the character, as a picker types it
+    assert [value for _, value in offered(":two:")] == ["two"]
+    assert len(offered("nothing like it")) == 4  # no match: every voting emoji, not an empty box

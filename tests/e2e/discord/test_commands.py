@@ -160,7 +160,7 @@ async def test_a_command_that_crashes_still_gets_an_error_reply(fake: FakeDiscor
 
 
 @pytest.mark.parametrize(("subcommand", "options"), [
-    ("candidates", {}),  # a subcommand this version does not have (synced by another, or since removed)
+    ("nominate", {}),  # a subcommand this version does not have (synced by another, or since removed)
     ("topic", {}),  # a required option missing
     ("help", {"command": (3, "nonexistent")}),  # a choice that is no choice
 ])
@@ -185,7 +185,7 @@ async def _help_reply(fake: FakeDiscord) -> Call:
 
 async def test_autocomplete_for_a_command_this_version_lacks_gets_no_choices(fake: FakeDiscord, bot: Bot) -> None:
     """Answered with the help as a message, which Discord refuses for an autocomplete request."""
-    interaction = autocomplete("candidates", "name", "pro")
+    interaction = autocomplete("nominate", "name", "pro")
     await fake.dispatch("INTERACTION_CREATE", interaction)
     call = await fake.wait_for("POST", callback_path(interaction))
     assert call.json == {"type": 8, "data": {"choices": []}}  # APPLICATION_COMMAND_AUTOCOMPLETE_RESULT

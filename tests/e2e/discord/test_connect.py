@@ -16,7 +16,8 @@ async def test_start_identifies_with_least_intents_and_syncs_to_the_dev_guild(fa
     assert len(sync) == 1
     (group,) = sync[0].json
     assert group["name"] == "interp"
-    assert {o["name"] for o in group["options"]} == {"topic", "search", "paper", "topics", "recent", "help"}
+    assert {o["name"] for o in group["options"]} == {"topic", "search", "paper", "topics", "recent", "help",
+                                                     "candidates", "approve", "reject", "vote"}
     topic = next(o for o in group["options"] if o["name"] == "topic")
     assert topic["options"][0]["autocomplete"] is True
 

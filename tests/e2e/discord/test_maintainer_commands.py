@@ -1,0 +1,189 @@
+"""The maintainers' curation commands as /interp subcommands (candidates, approve, reject, vote), as
+`interp-bot run` wires them: the App builds the Discord adapter by name and registers the commands when it starts.
+The real discord.py client against the loopback fake Discord; decisions land in a scratch catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.store.papers import CandidateBudget, PaperStore
+from tests.e2e.discord.harness import APP_ID, VoteRecorder, autocomplete, embed_of, make_settings, reaction, slash
+from tests.fakes.discord_fake import ALICE, CAROL, GUILD_ID, MAINTAINER_ROLE, MAINTAINERS_CHANNEL, FakeDiscord
+
+TITLE = "Linear probes find a truth direction in chat models"
+HELD_BACK = "A sparse dictionary of chess features, held back"
+POSTS = rf"/channels/{MAINTAINERS_CHANNEL}/messages"
+STRING, INTEGER, BOOLEAN = 3, 4, 5  # Discord's option types
+
+
+@pytest.fixture
+async def app(fake: FakeDiscord, tmp_path: Path, catalogue_dir: Path) -> AsyncIterator[App]:
+    settings = make_settings(tmp_path, catalogue_dir, approvals_needed=2, feeds_file=tmp_path / "no-feeds.yaml")
+    app = App(settings)
+    adapter = app.add_adapter("discord", ready_timeout=5.0, guild_ready_timeout=0.01)
+    adapter.curation = VoteRecorder(app.curation)  # reactions still go to the real curation; a test can wait
+    await app.start(scheduler=False)
+    yield app
+    await app.stop()
+
+
+def add_paper(app: App, title: str, arxiv: str, *, held_back: bool = False) -> int:
+    now = app.database.now()
+    values = {"canonical_id": f"arxiv:{arxiv}", "arxiv_id": arxiv, "title": title, "authors": ["A. Researcher"],
+              "abstract": "Linear probes on the residual stream.", "abs_url": f"https://arxiv.org/abs/{arxiv}",
+              "pdf_url": f"https://arxiv.org/pdf/{arxiv}", "links": [], "categories": ["cs.CL"], "score": 0.9,
+              "topics": [{"slug": "probing", "title": "Probing", "path": "Probing", "score": 0.9}],
+              "status": "candidate"}
+    if held_back:  # the day's budget is spent: the paper stays `seen`, held back
+        app.curation.papers.record_batch([([f"arxiv:{arxiv}"], values, arxiv)], feed="arxiv", now=now,
+                                         budget=CandidateBudget(since=now - timedelta(hours=1), limit=0))
+        return next(p.id for p in app.curation.papers.held_back())
+    paper, _ = PaperStore(app.database).record_paper(keys=[f"arxiv:{arxiv}"], values=values, feed="arxiv",
+                                                     item_id=arxiv, now=now)
+    return paper.id
+
+
+async def ask(fake: FakeDiscord, subcommand: str, options: dict[str, tuple[int, Any]] | None = None, *,
+              user_id: str = ALICE) -> dict[str, Any]:
+    """`/interp SUBCOMMAND option:value ...` from `user_id` (Alice has the maintainer role, Carol none): the
+    answer's message data, sent at once or, after a deferral, as the followup."""
+    roles = (MAINTAINER_ROLE,) if user_id == ALICE else ()
+    interaction = slash(subcommand, options, user_id=user_id, roles=roles)
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    call = await fake.wait_for("POST", rf"/interactions/{interaction['id']}/{interaction['token']}/callback")
+    if call.json["type"] == 5:  # deferred: the answer follows
+        followup = await fake.wait_for("POST", rf"/webhooks/{APP_ID}/{interaction['token']}", within=10)
+        return {**followup.json, "deferred_flags": call.json["data"].get("flags", 0)}
+    return call.json["data"]
+
+
+def text_of(data: dict[str, Any]) -> str:
+    embed = embed_of(data)
+    return "\n".join([embed["title"], embed.get("description", ""), (embed.get("footer") or {}).get("text", "")])
+
+
+def private(data: dict[str, Any]) -> bool:
+    return bool((data.get("flags", 0) | data.get("deferred_flags", 0)) & 64)
+
+
+async def test_the_maintainers_subcommands_are_synced_with_their_options(fake: FakeDiscord, app: App) -> None:
+    (sync,) = fake.find("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
+    (group,) = sync.json
+    subcommands = {o["name"]: o for o in group["options"]}
+    assert {"candidates", "approve", "reject", "vote"} <= set(subcommands)
+    assert subcommands["candidates"]["description"].startswith("Pending candidates, best first")
+
+    def options(name: str) -> dict[str, dict[str, Any]]:
+        return {o["name"]: o for o in subcommands[name].get("options", [])}
+
+    assert (options("candidates")["all"]["type"], options("candidates")["all"]["required"]) == (BOOLEAN, False)
+    assert (options("approve")["id"]["type"], options("approve")["id"]["required"]) == (INTEGER, True)
+    assert options("approve")["topic"]["autocomplete"] is True
+    assert options("reject")["id"]["type"] == INTEGER
+    assert set(options("vote")) == {"emoji", "id", "remove"}
+    assert options("vote")["emoji"]["autocomplete"] is True
+    help_choices = {c["value"] for c in options("help")["command"]["choices"]}
+    assert {"candidates", "approve", "reject", "vote"} <= help_choices
+
+
+async def test_a_maintainer_lists_the_pending_candidates_for_their_eyes_only(fake: FakeDiscord, app: App) -> None:
+    add_paper(app, TITLE, "2611.00042")
+    data = await ask(fake, "candidates")
+    assert embed_of(data)["title"] == "Pending candidates"
+    assert TITLE in text_of(data)
+    assert private(data)  # though lookups answer in the channel here (INTERP_BOT_DISCORD_EPHEMERAL=false)
+    assert not private(await ask(fake, "topics"))
+
+
+async def test_candidates_all_shows_what_the_daily_budget_held_back(fake: FakeDiscord, app: App) -> None:
+    add_paper(app, TITLE, "2611.00042")
+    paper_id = add_paper(app, HELD_BACK, "2611.00043", held_back=True)
+    assert HELD_BACK not in text_of(await ask(fake, "candidates", {"all": (BOOLEAN, False)}))
+    every = await ask(fake, "candidates", {"all": (BOOLEAN, True)})
+    assert embed_of(every)["title"] == "Pending candidates, 1 held back by the daily budget"
+    assert f"#{paper_id} {HELD_BACK}" in text_of(every)
+
+
+async def test_approve_with_a_topic_from_discord_lists_the_paper_there_and_edits_its_post(fake: FakeDiscord,
+                                                                                        app: App) -> None:
+    paper_id = add_paper(app, TITLE, "2611.00042")
+    assert await app.curation.publish_pending() == 1
+    post = await fake.wait_for("POST", POSTS)
+    message_id = next(m["id"] for m in fake.messages.values() if m.get("nonce") == post.json["nonce"])
+    data = await ask(fake, "approve", {"id": (INTEGER, paper_id), "topic": (STRING, "sparse-coding")})
+    assert embed_of(data)["title"] == f"Candidate #{paper_id} approved"
+    entry = next(e for e in app.curation.catalogue.index.catalogue.entries if e.title == TITLE)
+    assert entry.topics == ("sparse-coding",)
+    assert TITLE in (app.settings.catalogue_dir / "README.md").read_text(encoding="utf-8")
+    edit = await fake.wait_for("PATCH", rf"{POSTS}/{message_id}")
+    assert embed_of(edit.json)["title"].startswith("✅ Added")
+
+
+async def test_reject_from_discord_decides(fake: FakeDiscord, app: App) -> None:
+    paper_id = add_paper(app, TITLE, "2611.00042")
+    data = await ask(fake, "reject", {"id": (INTEGER, paper_id)})
+    assert embed_of(data)["title"] == f"Candidate #{paper_id} rejected"
+    assert app.curation.papers.paper(paper_id).status == "rejected"
+
+
+@pytest.mark.parametrize("typed", ["✅", "white_check_mark"])
+async def test_a_reaction_and_a_vote_command_from_one_maintainer_are_one_vote(fake: FakeDiscord, app: App,
+                                                                              typed: str) -> None:
+    paper_id = add_paper(app, TITLE, "2611.00042")
+    assert await app.curation.publish_pending() == 1
+    post = await fake.wait_for("POST", POSTS)
+    message_id = next(m["id"] for m in fake.messages.values() if m.get("nonce") == post.json["nonce"])
+    await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=message_id, user_id=ALICE))
+    votes: VoteRecorder = app.adapters[0].curation  # type: ignore[attr-defined]
+    assert (await votes.next(ALICE))[1].reason == "counted"
+    data = await ask(fake, "vote", {"emoji": (STRING, typed), "id": (INTEGER, paper_id)})
+    assert "already counted: 1 of 2 approvals" in text_of(data)
+    assert app.curation.store.decision(paper_id) is None  # two approvals needed: one person is one
+    data = await ask(fake, "vote", {"emoji": (STRING, typed), "id": (INTEGER, paper_id), "remove": (BOOLEAN, True)})
+    assert embed_of(data)["title"] == f"Vote withdrawn from candidate #{paper_id}"
+
+
+@pytest.mark.parametrize(("subcommand", "options"), [
+    ("candidates", {}),
+    ("approve", {"id": (INTEGER, "{id}"), "topic": (STRING, "sparse-coding")}),
+    ("reject", {"id": (INTEGER, "{id}")}),
+    ("vote", {"emoji": (STRING, "✅"), "id": (INTEGER, "{id}")}),
+])
+async def test_a_non_maintainer_is_refused_and_nothing_changes(fake: FakeDiscord, app: App, subcommand: str,
+                                                               options: dict[str, tuple[int, Any]]) -> None:
+    paper_id = add_paper(app, TITLE, "2611.00042")
+    filled = {name: (kind, paper_id if value == "{id}" else value) for name, (kind, value) in options.items()}
+    data = await ask(fake, subcommand, filled, user_id=CAROL)
+    assert embed_of(data)["title"].endswith(f"{subcommand}\\` is for the list's maintainers")  # code, escaped
+    assert private(data)
+    assert app.curation.papers.paper(paper_id).status == "candidate"
+    with app.database.transaction() as conn:
+        assert app.curation.store.votes(conn, paper_id) == []
+    assert TITLE not in [e.title for e in app.curation.catalogue.index.catalogue.entries]
+
+
+async def test_an_id_that_is_no_candidate_changes_nothing_and_says_so(fake: FakeDiscord, app: App) -> None:
+    data = await ask(fake, "approve", {"id": (INTEGER, 999999)})
+    assert embed_of(data)["title"] == "Nothing changed for candidate #999999"
+    assert "no candidate #999999" in text_of(data)
+
+
+async def test_approve_offers_topics_and_vote_offers_the_voting_emoji(fake: FakeDiscord, app: App) -> None:
+    topics = autocomplete("approve", "topic", "sae")
+    await fake.dispatch("INTERACTION_CREATE", topics)
+    call = await fake.wait_for("POST", rf"/interactions/{topics['id']}/{topics['token']}/callback")
+    assert call.json["data"]["choices"][0]["value"] == "sparse-coding"
+
+    emoji = autocomplete("vote", "emoji", "")
+    await fake.dispatch("INTERACTION_CREATE", emoji)
+    call = await fake.wait_for("POST", rf"/interactions/{emoji['id']}/{emoji['token']}/callback")
+    choices = call.json["data"]["choices"]
+    assert [c["value"] for c in choices] == ["white_check_mark", "+1", "x", "-1", "one", "two", "three"]
+    assert choices[0]["name"] == "✅ white_check_mark (approve)"
+    assert choices[4]["name"] == "1️⃣ one (topic choice 1)"
