@@ -45,6 +45,9 @@ class VoteHandler(Protocol):
 
 @runtime_checkable
 class ChatAdapter(Protocol):
+    """An adapter may also say how its users type a command, as `command_prefix` ("/interp " on Slack and Discord),
+    for posts that name one (the digest's `candidates --all`); without it, posts name the shell's `interp-bot `."""
+
     platform: str
 
     def channel_for(self, role: ChannelRole) -> str | None:

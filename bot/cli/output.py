@@ -118,7 +118,7 @@ def why_json(contributions: list[tuple[str, float]]) -> list[dict[str, Any]]:
 
 def budget_json(app: App) -> dict[str, Any]:
     """`status`'s daily budget: how many candidates today (in the configured time zone) brought, of how many, and
-    how many relevant papers it held back today (`candidates --all` lists them)."""
+    how many relevant papers it held back today (`interp-bot candidates --all` lists them)."""
     from bot.intake.poll import start_of_day
 
     since = start_of_day(app.database.now(), app.settings.timezone)

@@ -64,9 +64,12 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
         lines += section("Catalogue", f"{catalogue['dir']} · {catalogue['entries']} entries · {readme}")
     papers = counts(data["papers"], "none yet")
     budget = data.get("budget")  # absent from documents of versions before it
+    # Read in a shell, and relayed to maintainers who curate in chat, where the command is /interp's.
+    in_chat = "; `/interp candidates --all` in chat" if any(
+        a["platform"] in ("discord", "slack") for a in data["adapters"]) else ""
     today = (f" · today {budget['today']} of {budget['limit']}"
-             + (f" ({budget['held_back_today']} more held back: `candidates --all`)" if budget["held_back_today"]
-                else "")) if budget else ""
+             + (f" ({budget['held_back_today']} more held back: `interp-bot candidates --all`{in_chat})"
+                if budget["held_back_today"] else "")) if budget else ""
     lines += section("Candidates", f"{data['pending_candidates']} pending{today} · papers: {papers}")
     digest = data["last_digest"]
     lines += section("Digest", f"last {digest['day']} in {digest['channel']}" if digest else "never posted")

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.chat.values import Post
 from bot.curation.pipeline import Curation
-from bot.curation.posts import digest_post
+from bot.curation.posts import SHELL_PREFIX, digest_post
 from bot.store.github import GitHubStore
 
 if TYPE_CHECKING:
@@ -64,9 +64,11 @@ def channel_starts(curation: Curation, now: datetime, day: str, channels: Sequen
             if channel in covered else now - timedelta(days=1) for channel in channels}
 
 
-def compose(curation: Curation, now: datetime, timezone: str, since: datetime | None = None) -> tuple[str, Post, bool]:
+def compose(curation: Curation, now: datetime, timezone: str, since: datetime | None = None, *,
+            command_prefix: str = SHELL_PREFIX) -> tuple[str, Post, bool]:
     """Today's digest from `since` (default: the last 24 hours): what became a candidate or got listed, merged
-    pull requests, and how many relevant papers the daily candidate budget held back."""
+    pull requests, and how many relevant papers the daily candidate budget held back (and, with `command_prefix`,
+    how the channel's readers list them)."""
     day = local_day(now, timezone)
     since = now - timedelta(days=1) if since is None else since
     candidates = curation.papers.papers(status="candidate", since=since)
@@ -78,7 +80,8 @@ def compose(curation: Curation, now: datetime, timezone: str, since: datetime | 
                 approved.append((paper, decision))
     merged = GitHubStore(curation.db).merged_since(since)
     held_back = len(curation.papers.held_back(since=since))
-    post = digest_post(day, candidates, approved, curation.catalogue.index, merged, held_back=held_back)
+    post = digest_post(day, candidates, approved, curation.catalogue.index, merged, held_back=held_back,
+                       command_prefix=command_prefix)
     return day, post, not candidates and not approved and not merged and not held_back
 
 
@@ -99,15 +102,18 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
     starts = await asyncio.to_thread(channel_starts, curation, now, day, keys)
     furthest_behind = min(starts.values(), default=now - timedelta(days=1))
     # Each channel's digest starts where its own last one stopped (one that failed to post catches up alone).
-    composed: dict[datetime, tuple[str, Post, bool]] = {}
+    composed: dict[tuple[datetime, str], tuple[str, Post, bool]] = {}
     posted, skipped, unposted, already_posted, in_progress = [], [], [], [], []
     failed: list[tuple[str, str]] = []
-    shown: tuple[str, Post, bool] | None = None  # the result's: the first posted, else the furthest behind
+    shown_since: datetime | None = None  # the result's: the first posted, else the furthest behind
     for adapter, channel_key in channels:
         since = starts[channel_key]
-        if since not in composed:
-            composed[since] = await asyncio.to_thread(compose, curation, now, settings.timezone, since)
-        _, post, empty = composed[since]
+        # A Slack or Discord maintainer has no shell: their digest names the /interp command (command_prefix).
+        prefix = getattr(adapter, "command_prefix", SHELL_PREFIX)
+        if (since, prefix) not in composed:
+            composed[since, prefix] = await asyncio.to_thread(compose, curation, now, settings.timezone, since,
+                                                              command_prefix=prefix)
+        _, post, empty = composed[since, prefix]
         if not await asyncio.to_thread(curation.store.claim_digest, channel_key, day, curation.holder,
                                        stale_after=CLAIM_STALE_AFTER, over_empty=not empty, covers_until=now):
             skipped.append(channel_key)
@@ -131,11 +137,11 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
                                 platform=ref.platform, channel_id=ref.channel_id, message_id=ref.message_id)
         await asyncio.to_thread(curation.store.finish_digest, channel_key, day, "posted")
         posted.append(channel_key)
-        shown = shown or composed[since]
+        shown_since = shown_since or since
+    # The result is shown in a shell (`interp-bot digest`): in the words of a shell.
+    shown = composed.get((shown_since or furthest_behind, SHELL_PREFIX))
     if shown is None:
-        shown = composed.get(furthest_behind)
-    if shown is None:
-        shown = await asyncio.to_thread(compose, curation, now, settings.timezone, furthest_behind)
+        shown = await asyncio.to_thread(compose, curation, now, settings.timezone, shown_since or furthest_behind)
     _, post, empty = shown
     return DigestResult(day, post, empty, tuple(posted), tuple(skipped), tuple(unposted), tuple(already_posted),
                         in_progress=tuple(in_progress), failed=tuple(failed))

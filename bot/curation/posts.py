@@ -20,6 +20,8 @@ from bot.store.github import StoredPublication, StoredPullRequest
 from bot.store.papers import StoredPaper
 
 ABSTRACT_CHARS = 400
+# How a maintainer types a command where no chat adapter says otherwise (ChatAdapter.command_prefix): a shell.
+SHELL_PREFIX = "interp-bot "
 
 
 @dataclass(frozen=True)
@@ -135,9 +137,10 @@ def decided_post(paper: StoredPaper, decision: Decision, index: CatalogueIndex) 
 def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Sequence[tuple[StoredPaper, Decision]],
                 index: CatalogueIndex,
                 merged: Sequence[tuple[StoredPullRequest, Sequence[StoredPublication]]] = (),
-                *, held_back: int = 0) -> Post:
+                *, held_back: int = 0, command_prefix: str = SHELL_PREFIX) -> Post:
     """New candidates and newly listed papers, grouped by topic, with links; pull requests merged on GitHub; how many
-    relevant papers the daily budget held back."""
+    relevant papers the daily budget held back, and the command that lists them where the digest is read
+    (`command_prefix`: the channel's adapter's, "/interp " on Slack and Discord; the shell's elsewhere)."""
     items: list[Item] = []
     for pull_request, publications in merged:
         titles = "; ".join(str(p.entry.get("title", "")) for p in publications)
@@ -168,8 +171,8 @@ def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Seque
         if len(written) < len(approved):
             text += f" · {len(approved) - len(written)} approved but not on the list yet"
         if held_back:
-            text += (f" · {held_back} more relevant paper(s) held back by the daily budget (`interp-bot candidates "
-                     "--all` lists them)")
+            text += (f" · {held_back} more relevant paper(s) held back by the daily budget "
+                     f"(`{command_prefix}candidates --all` lists them)")
         if merged:
             text += f" · {len(merged)} pull request(s) merged on GitHub"
     else:

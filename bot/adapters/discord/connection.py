@@ -69,6 +69,7 @@ class DiscordAdapter:
     session is ready; the client then runs as a background task until `stop()`."""
 
     platform = PLATFORM
+    command_prefix = "/interp "  # how posts name a command here (the digest's `candidates --all`)
 
     def __init__(
         self,

@@ -77,6 +77,7 @@ class SlackOptions:
 
 class SlackAdapter:
     platform = PLATFORM
+    command_prefix = "/interp "  # how posts name a command here (the digest's `candidates --all`)
 
     def __init__(
         self,

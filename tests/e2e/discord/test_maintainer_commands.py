@@ -187,3 +187,13 @@ async def test_approve_offers_topics_and_vote_offers_the_voting_emoji(fake: Fake
     assert [c["value"] for c in choices] == ["white_check_mark", "+1", "x", "-1", "one", "two", "three"]
     assert choices[0]["name"] == "✅ white_check_mark (approve)"
     assert choices[4]["name"] == "1️⃣ one (topic choice 1)"
+
+
+async def test_the_digest_names_the_slash_command_that_lists_what_was_held_back(fake: FakeDiscord, app: App) -> None:
+    """It said "`interp-bot candidates --all` lists them" to maintainers who have no shell on Discord."""
+    from tests.fakes.discord_fake import DIGEST_CHANNEL
+
+    add_paper(app, HELD_BACK, "2611.00043", held_back=True)
+    await app.digest()
+    call = await fake.wait_for("POST", rf"/channels/{DIGEST_CHANNEL}/messages")
+    assert "(`/interp candidates --all` lists them)" in embed_of(call.json)["description"]

@@ -161,3 +161,13 @@ async def test_help_lists_the_maintainers_commands_as_theirs(fake, app) -> None:
     for usage in ("candidates [--all]", "approve ID [--topic SLUG]", "reject ID", "vote EMOJI ID [--remove]"):
         assert usage in text
     assert "(maintainers)" in text
+
+
+async def test_the_digest_names_the_slash_command_that_lists_what_was_held_back(fake, app) -> None:
+    """It said "`interp-bot candidates --all` lists them" to maintainers who have no shell on Slack."""
+    add_paper(app, HELD_BACK, "2611.00043", held_back=True)
+    result = await app.digest()
+    (digest,) = fake.messages[app.settings.slack_digest_channel]
+    assert "1 more relevant paper(s) held back by the daily budget (`/interp candidates --all` lists them)" \
+        in digest.text
+    assert "`interp-bot candidates --all` lists them" in result.post.reply.text  # what the shell prints
