@@ -41,6 +41,16 @@ def catalogue_dir(tmp_path: Path) -> Path:
     return target
 
 
+def retitle_topic(catalogue_dir: Path, title: str, new_title: str) -> None:
+    """A maintainer retitles a topic by hand in topics.yaml; `new_title` is written in double quotes, so it may
+    use YAML's escapes ("Sparse\\u2028Coding"). Entry titles are collapsed to one line when the list is read, but
+    a topic's title is kept as written: it is where a separator in hand-edited text reaches readers."""
+    path = catalogue_dir / "topics.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(f"title: {title}\n") == 1, title
+    path.write_text(text.replace(f"title: {title}\n", f'title: "{new_title}"\n'), encoding="utf-8")
+
+
 @pytest.fixture
 def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")

@@ -544,3 +544,34 @@ def test_a_page_without_its_command_says_to_name_the_command(commands: Commands,
     assert reply.kind == "usage"
     assert reply.title == "Page 2 of what?"
     assert "`topics p 2`" in reply.text
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1e"])
+def test_a_query_with_a_line_separator_is_searched_as_two_words(commands: Commands, separator: str) -> None:
+    """Python splits words at these, but the query lost them with the invisible characters first: "sparse<U+2028>
+    autoencoders" was searched, and echoed, as "sparseautoencoders"."""
+    expected = commands.execute("search sparse autoencoders")
+    for reply in (commands.execute(f"search sparse{separator}autoencoders"),  # a typed line
+                  commands.run("search", f"sparse{separator}autoencoders")):  # a slash command's option
+        assert reply.title == "Search: sparse autoencoders"
+        assert [item.title for item in reply.items] == [item.title for item in expected.items]
+
+
+def test_a_hand_edited_topic_title_with_a_line_separator_reads_as_two_words_in_answers(catalogue_dir: Path) -> None:
+    """YAML keeps a U+2028 in a topic's title (written "\\u2028", or raw): every renderer dropped it with the
+    invisible characters, and a topic answer was headed "SparseCoding", a search result filed under it too."""
+    import json
+
+    from bot.adapters.discord.render import render_reply
+    from bot.adapters.slack.render import reply_blocks
+    from tests.conftest import retitle_topic
+
+    retitle_topic(catalogue_dir, "Sparse Coding", "Sparse\\u2028Coding")
+    commands = Commands(CatalogueService(catalogue_dir))
+    for reply in (commands.execute("topic sae"), commands.execute("search towards monosemanticity")):
+        assert "Sparse\u2028Coding" in " ".join([reply.title, *(item.detail for item in reply.items)])  # as written
+        rendered = render_reply(reply)
+        for shown in (render_text(reply), json.dumps(rendered.embed.to_dict(), ensure_ascii=False),
+                      rendered.fallback, json.dumps(reply_blocks(reply), ensure_ascii=False)):
+            assert "Sparse Coding" in shown
+            assert "SparseCoding" not in shown

@@ -11,6 +11,12 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
+# The ones among them that Python's str.split() and str.splitlines() break text at: VT, FF, CR, FS, GS, RS, US,
+# NEL, and U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR (Unicode's categories Zl and Zp). Dropped, they
+# glued the words either side together ("Sparse<U+2028>Autoencoders" read "SparseAutoencoders"); let through, a
+# terminal, a log viewer, a chat client or git may start a new line at one. A space keeps both the words apart and
+# the text on its line.
+_BREAKS = frozenset("\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u2028\u2029")
 
 
 def fold(text: str) -> str:
@@ -46,11 +52,23 @@ def entry_slug(title: str, max_words: int = 8) -> str:
     return "-".join(words)
 
 
+def _unseen(match: re.Match[str]) -> str:
+    return " " if match.group() in _BREAKS else ""
+
+
 def strip_control(text: str) -> str:
-    """Remove control and bidi-override characters that could garble a terminal or a chat message."""
+    """Remove control and bidi-override characters that could garble a terminal or a chat message; a line or
+    paragraph separator other than "\\n" becomes a space, which parts words as it did. "\\n" and tab stay: where
+    text is one line, `flatten` it."""
     if text.isascii() and text.isprintable():  # most text: nothing to remove, known without a regex
         return text
-    return _CONTROL.sub("", text)
+    return _CONTROL.sub(_unseen, text)
+
+
+def flatten(text: str) -> str:
+    """Text from outside as one line of words: no invisible character, every run of whitespace or separators
+    (newlines, U+2028, NEL, ...) one space. What a title, a query, a log line or a commit subject shows."""
+    return " ".join(strip_control(text).split())
 
 
 def show_control(text: str) -> str:
@@ -63,7 +81,7 @@ def show_control(text: str) -> str:
 
 def one_line(text: str, limit: int = 500) -> str:
     """Text from outside as it may be logged, stored or printed: one line, no control characters, bounded."""
-    flat = " ".join(strip_control(text).split())
+    flat = flatten(text)
     return flat if len(flat) <= limit else flat[: limit - 2] + " …"
 
 

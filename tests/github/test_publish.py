@@ -12,6 +12,7 @@ import pytest
 from bot.errors import GitHubError
 from bot.github.publisher import PREFIX
 from bot.store.github import GitHubStore
+from tests.conftest import retitle_topic
 from tests.fakes.github_fake import RIGHTS, FakeGitHub, Pull, git
 from tests.github.conftest import TOKEN, Loop
 
@@ -618,6 +619,24 @@ async def test_a_title_with_issue_references_and_mentions_acts_on_nothing(loop_f
     for text in (subject, pull.title, pull.body):  # the body too: "Closes \#1" there closed issue 1 on merge
         assert "#1" not in text and "GH-2" not in text and "issues/3" not in text and "@octocat" not in text
         assert "#\u20601" in text and "GH-\u20602" in text and "issues/\u20603" in text and "@\u2060octocat" in text
+
+
+async def test_a_line_separator_in_a_title_parts_its_words_in_the_pull_request_and_commit(  # type: ignore[no-untyped-def]
+        loop_factory, github: FakeGitHub) -> None:
+    """The one-line form of GitHub's texts dropped U+2028 and NEL before splitting on whitespace: a topic
+    retitled "Sparse<U+2028>Coding" upstream was "SparseCoding" in the pull request's description; so was a
+    title that reached the commit and pull request unread from the list (an entry built again from its paper)."""
+    github.commit(lambda work: retitle_topic(work / "catalogue", "Sparse Coding", "Sparse\\u2028Coding"),
+                  "A topic retitled by hand")
+    loop = await loop_factory(github_mode="pull-request-each")
+    await loop.approve(1, title="Sparse\u2028Autoencoders Reveal\x85Feature Families")
+    await loop.publisher.run_round()
+    (pull,) = loop.github.pulls.values()
+    (subject,) = loop.github.log(pull.head, since="main")
+    assert subject == "Add “Sparse Autoencoders Reveal Feature Families” to the list"
+    assert pull.title == "Add “Sparse Autoencoders Reveal Feature Families” to the list"
+    assert "Sparse Coding |" in pull.body
+    assert "SparseCoding" not in pull.body
 
 
 async def test_push_mode_commits_straight_to_the_default_branch(loop_factory) -> None:  # type: ignore[no-untyped-def]

@@ -236,6 +236,23 @@ def test_json_logs_to_an_ascii_stream_keep_every_character_exact() -> None:
     assert json.loads(line)["message"] == "feed x: parse error in “Marušič”"
 
 
+@pytest.mark.parametrize("log_json", [False, True])
+def test_a_line_separator_in_a_logged_title_parts_its_words_on_one_line(log_json: bool) -> None:
+    """The log filter dropped U+2028, NEL and the other separators Python splits lines at with the control
+    characters: a feed's "Sparse<U+2028>Autoencoders" was logged as "SparseAutoencoders"."""
+    from bot.settings import Settings
+
+    stream = io.StringIO()
+    handler = setup_logging(Settings(_env_file=None, log_json=log_json), stream=stream)
+    try:
+        logging.getLogger("bot.test").warning("posted “%s”", "Sparse\u2028Autoencoders\x85in\u2029Chat\x0bModels")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    (line,) = stream.getvalue().split("\n")[:-1]  # one line, ended by the only newline
+    message = json.loads(line)["message"] if log_json else line
+    assert "posted “Sparse Autoencoders in Chat Models”" in message
+
+
 @pytest.mark.parametrize("log_json", ["false", "true"])
 def test_the_redactor_hides_every_secret_from_any_logger(monkeypatch: pytest.MonkeyPatch, log_json: str) -> None:
     """The proof that would fail without the filter: the paths above leak nothing even unfiltered (the SDKs

@@ -169,3 +169,10 @@ def test_invisible_characters_of_catalogue_text_never_reach_blocks():
         assert "amall" in shown
         for invisible in "\u202e\u202c\u200b\u2066\u2069":
             assert invisible not in shown
+
+
+def test_a_line_separator_parts_a_titles_words_in_the_plain_header_too():
+    """A post without a link has a plain_text header, flattened on its own path: it dropped U+2028 as well."""
+    blocks = post_blocks(Post(key="candidate:x", kind="candidate", reply=Reply(title="Sparse\u2028Autoencoders")))
+    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Sparse Autoencoders",
+                                                    "emoji": True}}

@@ -235,3 +235,12 @@ async def test_a_page_button_that_expired_before_its_answer_is_a_warning_not_a_b
     assert await _warnings_of(fake, click, caplog) == [
         ("WARNING", "discord: page 2 of topics came too late, Discord had dropped the interaction: 404 Not Found "
                     "(error code: 10062): Unknown interaction")]
+
+
+async def test_a_query_with_a_line_separator_is_searched_as_two_words(fake: FakeDiscord, bot: Bot) -> None:
+    """The query's U+2028 was dropped with the invisible characters: "induction<U+2028>heads" was searched (and
+    echoed) as "inductionheads"."""
+    interaction = slash("search", {"query": (3, "induction\u2028heads")})
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    call = await fake.wait_for("POST", callback_path(interaction))
+    assert embed_of(call.json)["title"] == "Search: induction heads"

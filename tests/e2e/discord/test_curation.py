@@ -208,6 +208,15 @@ async def test_a_busy_days_digest_continues_in_more_messages_and_drops_no_paper(
     assert len([m for m in fake.messages.values() if m["channel_id"] == DIGEST_CHANNEL]) == len(sent)
 
 
+async def test_a_line_separator_in_a_title_parts_its_words_in_the_digest(fake: FakeDiscord, bot: Bot) -> None:
+    """The digest's items went through the same escaping: "Sparse<U+2029>Autoencoders" was listed as one word."""
+    bot.add_candidate("Sparse\u2029Autoencoders find\u2028features")
+    post = digest_post("2026-11-24", bot.curation.papers.candidates(), [], bot.catalogue.index)
+    await bot.adapter.publish(post, "digest")
+    call = await fake.wait_for("POST", rf"/channels/{DIGEST_CHANNEL}/messages")
+    assert "• Sparse Autoencoders find features" in embed_of(call.json)["description"]
+
+
 def test_yaml_is_untouched_in_the_repository() -> None:
     from tests.e2e.discord.conftest import REPO
 
@@ -252,3 +261,12 @@ async def test_a_decided_candidate_whose_post_was_deleted_is_announced_once_and_
     await bot.curation.recover()
     assert len(fake.find("PATCH", rf"{POSTS}/{message_id}")) == 1  # not tried again
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+async def test_a_line_separator_in_a_candidates_title_parts_its_words_in_the_embed(fake: FakeDiscord,
+                                                                                    bot: Bot) -> None:
+    """The escaping dropped U+2028 and NEL with the invisible characters: "Sparse<U+2028>Autoencoders" reached
+    the maintainers as "SparseAutoencoders"."""
+    await post_candidate(fake, bot, "Sparse\u2028Autoencoders find\x85features")
+    call = fake.find("POST", POSTS)[0]
+    assert embed_of(call.json)["title"] == "Sparse Autoencoders find features"

@@ -102,6 +102,18 @@ async def test_candidate_is_posted_with_metadata_and_voting_reactions(fake, star
     assert len(fake.calls_to("chat.postMessage")) == 1
 
 
+async def test_a_line_separator_in_a_candidates_title_parts_its_words_in_the_post(fake, start_adapter, settings,
+                                                                                   curation):
+    """The mrkdwn escaping dropped U+2028 and NEL with the invisible characters: "Sparse<U+2028>Autoencoders"
+    reached the maintainers as "SparseAutoencoders"."""
+    add_candidate(curation, title="Sparse\u2028Autoencoders find\x85features")
+    curation.attach(await start_adapter(RecordingVotes(curation), settings=settings))
+    assert await curation.publish_pending() == 1
+    (post,) = fake.calls_to("chat.postMessage")
+    assert post.params["blocks"][0]["text"]["text"] == \
+        "*<https://arxiv.org/abs/2611.00042|Sparse Autoencoders find features>*"
+
+
 async def test_maintainer_votes_approve_and_the_entry_lands_in_the_catalogue(fake, start_adapter, settings,
                                                                             curation, catalogue_dir):
     fake.usergroups[MAINTAINER_GROUP] = [MAINTAINER_BY_GROUP]
