@@ -37,7 +37,9 @@ def render_text(reply: Reply, *, urls: bool = True) -> str:
             lines.extend(item_lines(item, reply.first_number + offset if numbers else None, urls=urls))
     for field in reply.fields:
         if "\n" in field.value:  # a list of lines: under its name, indented
-            lines += ["", f"{field.name}:", *(f"  {line}" for line in field.value.splitlines())]
+            # At "\n" only: the lines hold untrusted titles, and a U+2028 or NEL in one (which splitlines() breaks
+            # at too) is part of its line, made a space below with the other separators.
+            lines += ["", f"{field.name}:", *(f"  {line}" for line in field.value.split("\n"))]
         else:
             lines.append(f"{field.name}: {field.value}")
     if shows_suggestions(reply):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.yaml_io import load_catalogue
@@ -41,3 +42,16 @@ def test_a_forum_posts_own_page_is_named_by_its_site_not_abs() -> None:
     assert "[LessWrong] https://www.lesswrong.com/posts/x1" in post
     assert "[abs]" not in post
     assert "[abs] https://arxiv.org/abs/2411.18326" in shown(paper())
+
+
+def test_a_line_separator_in_a_topics_title_keeps_it_on_its_line_under_suggested_topics(catalogue_dir: Path
+                                                                                         ) -> None:
+    """A field of several lines was split with str.splitlines(), which also breaks at a U+2028 inside one of them:
+    in the console a topic retitled "Linear<U+2028>Probing" stood on two lines, the second without its emoji."""
+    from tests.conftest import retitle_topic
+
+    retitle_topic(catalogue_dir, "Probing", "Linear\\u2028Probing")
+    index = CatalogueIndex.build(load_catalogue(catalogue_dir))
+    topics = ({"slug": "probing", "title": "Probing", "score": 0.9}, {"slug": "sparse-coding", "score": 0.5})
+    text = render_text(candidate_post(paper(topics=topics), index, RULES).reply)
+    assert "  1️⃣ Linear Probing (0.90)" in text.split("\n")
