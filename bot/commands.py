@@ -22,7 +22,7 @@ from bot.catalogue.model import Entry, Topic
 from bot.catalogue.related import SeeAlso
 from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.service import CatalogueService
-from bot.catalogue.text import MAX_QUERY_CHARS, strip_control
+from bot.catalogue.text import MAX_QUERY_CHARS, flatten
 from bot.catalogue.topic_index import TopicMatch
 from bot.chat.text import STAR
 from bot.chat.values import Actor, Field, Item, Link, Reply
@@ -129,7 +129,7 @@ class Commands:
         return spec is not None and spec.maintainers_only
 
     def _line(self, line: str) -> str:
-        text = " ".join(strip_control(line).split())
+        text = flatten(line)
         if text.lower().startswith("/interp"):
             text = text[len("/interp"):].strip()
         for rule in self.line_rules.values():
@@ -164,7 +164,7 @@ class Commands:
         key = ALIASES.get(name.lower(), name.lower())
         spec = self.specs.get(key)
         # Backticks mark code in replies; a query must not be able to open or close one.
-        args = " ".join(strip_control(args).split()).replace("`", "'")
+        args = flatten(args).replace("`", "'")
         if spec is None:
             return self._unknown(name, args)
         if spec.maintainers_only and not (actor and actor.is_maintainer):

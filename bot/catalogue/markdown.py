@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from bot.catalogue.identifiers import arxiv_id
 from bot.catalogue.model import Catalogue, Entry, Link, Topic
-from bot.catalogue.text import strip_control
+from bot.catalogue.text import flatten, strip_control
 
 STAR = "🌟"
 TOC_DEPTH = 2  # awesome lists' tables of contents go two levels deep
@@ -28,17 +28,11 @@ _AUTOLINK_EMAIL = re.compile(r"@")  # and takes "-", "_" and "." after the "@"
 WORD_JOINER = "\u2060"
 
 
-def _shown(text: str) -> str:
-    """Text as one line of words, without invisible characters: what a heading or entry shows. A separator Python
-    splits on (U+2028, NEL) still parts words, as before the invisible characters were dropped."""
-    return " ".join(word for word in map(strip_control, text.split()) if word)
-
-
 def md_escape(text: str) -> str:
     """Escape text so that markdown in a title or note stays literal: no emphasis, strike-through, HTML, or link,
     written (`[x](url)`) or bare (GitHub's autolinks); and no invisible character (a bidi override, a zero-width
     space, a terminal's ESC) that would disguise it on GitHub or drive the terminal of whoever reads the file."""
-    text = _MD_SPECIAL.sub(r"\\\1", _shown(text))
+    text = _MD_SPECIAL.sub(r"\\\1", flatten(text))
     text = _AUTOLINK_WWW.sub(r"\1\\.", _AUTOLINK_SCHEME.sub("\\\\", text))
     return _AUTOLINK_EMAIL.sub("@" + WORD_JOINER, text)
 
@@ -67,7 +61,7 @@ def github_anchor(title: str, used: dict[str, int]) -> str:
     """The anchor GitHub gives a heading of this text, after the headings `used` has seen (github-slugger's
     loop: "General" twice is general, general-1; then a "General 1" heading is not general-1 again but
     general-1-1, and a third "General" general-2). `used` maps every anchor given to how often its text recurred."""
-    base = re.sub(r"[^\w\- ]", "", _shown(title).lower()).replace(" ", "-")  # as the heading shows it
+    base = re.sub(r"[^\w\- ]", "", flatten(title).lower()).replace(" ", "-")  # as the heading shows it
     anchor = base
     while anchor in used:
         used[base] += 1

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.catalogue.text import strip_control
+from bot.catalogue.text import flatten
 
 LABEL = 12  # width of the section labels on the left
 
@@ -34,7 +34,7 @@ def counts(by_name: Mapping[str, int] | None, empty: str = "none") -> str:
 
 
 def one_line(text: str | None, limit: int = 160) -> str:
-    flat = " ".join(strip_control(text or "").split())
+    flat = flatten(text or "")
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.catalogue.search import CatalogueIndex
-from bot.catalogue.text import strip_control
+from bot.catalogue.text import flatten
 from bot.chat import emoji
 from bot.chat.values import Field, Item, Link, Post, Reply
 from bot.intake.parse._paper import MAX_AUTHORS
@@ -55,7 +55,7 @@ def _links(paper: StoredPaper) -> tuple[Link, ...]:
 
 
 def _short(text: str, limit: int) -> str:
-    text = " ".join(strip_control(text).split())
+    text = flatten(text)
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 

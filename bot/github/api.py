@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import errors, extras
-from bot.catalogue.text import strip_control
+from bot.catalogue.text import flatten
 from bot.errors import GitHubAccessError, GitHubError
 from bot.logs import RedactingFilter
 
@@ -47,7 +47,7 @@ class PullRequestInfo:
 
 def _said(text: Any, limit: int = 300) -> str:
     """Words from GitHub's answer, on one line and bounded (it is the server's text, not ours)."""
-    flat = " ".join(strip_control(str(text or "")).split())
+    flat = flatten(str(text or ""))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 

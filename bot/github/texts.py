@@ -11,7 +11,7 @@ from datetime import datetime
 
 from bot.catalogue.git import inert
 from bot.catalogue.model import Catalogue, entry_from_data
-from bot.catalogue.text import strip_control, valid_url
+from bot.catalogue.text import flatten, valid_url
 from bot.chat.values import Item, Link, Post, Reply, ReplyKind
 from bot.store.github import StoredPublication
 
@@ -21,7 +21,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
 
 
 def one_line(text: str, limit: int = 200) -> str:
-    text = " ".join(strip_control(text).split())
+    text = flatten(text)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

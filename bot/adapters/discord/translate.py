@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 import discord
 
 from bot.catalogue.model import Entry, Topic
-from bot.catalogue.text import strip_control
+from bot.catalogue.text import flatten
 from bot.chat import emoji
 from bot.chat.values import Actor, Vote
 from bot.curation.maintainers import Maintainers
@@ -104,7 +104,7 @@ def vote_from_reaction(
 
 
 def _choice_text(text: str) -> str:
-    text = " ".join(strip_control(text).split())
+    text = flatten(text)
     return text if len(text) <= CHOICE_TEXT_LIMIT else text[: CHOICE_TEXT_LIMIT - 1] + "…"
 
 

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from bot.catalogue.text import strip_control
+from bot.catalogue.text import flatten, strip_control
 from bot.chat.render import clip, numbered, shows_suggestions
 from bot.chat.render import safe_url as shared_safe_url
 from bot.chat.text import STAR, summary_text
@@ -169,7 +169,7 @@ def _title_block(reply: Reply) -> dict[str, Any]:
             return _section(linked)
     # plain_text is never parsed for mentions or links, so the title needs no escaping here; Slack refuses an
     # empty or blank one.
-    title = clip(mark + " ".join(strip_control(reply.title).split()), HEADER_LIMIT) or "…"
+    title = clip(mark + flatten(reply.title), HEADER_LIMIT) or "…"
     return {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}
 
 
