@@ -104,6 +104,8 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
     start = now or app.database.now()
     intake, feeds = app.intake, app.feeds
     if intake is not None and feeds is not None:
+        from bot.intake.poll import poll_lease  # here: the intake's imports are heavy, and an intake exists now
+
         for index, feed in enumerate(feeds.enabled):
             async def poll_one(feed: Any = feed, intake: Intake = intake) -> None:
                 reports = await intake.poll([feed])
@@ -118,7 +120,8 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
             due = intake.store.feed_state(feed.name).as_of(start).next_poll_at
             first = max(start + timedelta(seconds=5 + 3 * index), due or start)
             scheduler.add_job(
-                leased(app, f"poll:{feed.name}", timedelta(seconds=intake.feed_deadline + 60), poll_one),
+                # The lease `interp-bot poll` takes too: a feed a shell is polling is skipped here, and vice versa.
+                leased(app, poll_lease(feed.name), intake.lease_ttl, poll_one),
                 IntervalTrigger(minutes=feed.interval_minutes, jitter=30),
                 id=f"poll:{feed.name}", name=f"poll {feed.name}", next_run_time=first,
             )

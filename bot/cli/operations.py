@@ -86,7 +86,10 @@ def _poll_with(args: argparse.Namespace, settings: Settings) -> int:
         intake = await app.open_intake()
         assert intake is not None  # the feeds file is there (feeds="required")
         try:
-            reports = await intake.poll(feeds, force=True, dry_run=args.dry_run, on_report=progress)
+            # Under each feed's lease, as the bot's scheduled polls: a feed the bot is polling right now is reported
+            # and skipped, not polled a second time over it. A dry run stores nothing, so it needs no lease.
+            reports = await intake.poll(feeds, force=True, dry_run=args.dry_run, on_report=progress,
+                                        holder=None if args.dry_run else app.holder)
             # A bot run from cron (poll, decide, digest; no `run`) has no hourly job to close what nobody decided.
             expired = 0 if args.dry_run else await app.curation.expire()
             return reports, expired
@@ -98,13 +101,16 @@ def _poll_with(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{expired} candidate(s) nobody decided on within {settings.candidate_expiry_days} days expired")
     failed = [r for r in reports if r.status == "failed"]
     waiting = [r for r in reports if r.status == "skipped"]  # a server's Retry-After still runs
+    busy = [r for r in reports if r.status == "busy"]  # another process is polling it right now
     new_candidates = sum(r.candidates for r in reports)
-    polled = len(reports) - len(failed) - len(waiting)
+    polled = len(reports) - len(failed) - len(waiting) - len(busy)
     print(f"{polled}/{len(reports)} feeds polled" + (f", {len(failed)} failed" if failed else "")
           + (f", {len(waiting)} waiting as the server asked" if waiting else "")
+          + (f", {len(busy)} being polled by another process" if busy else "")
           + f", {new_candidates} new candidate(s)"
           + (" — see `interp-bot candidates`" if new_candidates and not args.dry_run else ""))
-    return 1 if failed else 0  # a cron job sees any feed that failed; `status` says which and why
+    # A cron job sees any feed that failed (`status` says which and why), and a run that polled nothing at all.
+    return 1 if failed or not polled else 0
 
 
 def _candidates(args: argparse.Namespace, settings: Settings) -> int:

@@ -42,10 +42,17 @@ log = logging.getLogger(__name__)
 STALE_BATCH_AFTER = timedelta(hours=30)  # arXiv announces daily: the same batch a day later is a stuck feed
 
 
+def poll_lease(feed: str) -> str:
+    """The database lease every poll of `feed` holds, the bot's scheduled one (bot.scheduler) and `interp-bot poll`
+    alike: two polls of one feed at once each saved the feed state they began with, and the last to save overwrote
+    the other's ETag, Last-Modified, last poll and Retry-After."""
+    return f"poll:{feed}"
+
+
 @dataclass(frozen=True)
 class FeedReport:
     feed: str
-    status: str  # ok | not_modified | skipped | failed
+    status: str  # ok | not_modified | skipped | busy (another process is polling it) | failed
     items: int = 0
     new: int = 0
     candidates: int = 0
@@ -61,6 +68,8 @@ class FeedReport:
             return f"{self.feed}: FAILED — {one_line(self.error)}"
         if self.status == "skipped":
             return f"{self.feed}: not polled — {one_line(self.error)}" if self.error else f"{self.feed}: not due yet"
+        if self.status == "busy":
+            return f"{self.feed}: not polled — {self.error}"
         if self.status == "not_modified":
             return f"{self.feed}: not modified since the last poll"
         held = f" ({self.held_back} more held back by the daily budget)" if self.held_back else ""
@@ -121,12 +130,26 @@ class Intake:
         # and a listing) is merged into the first one's, not a new candidate of each. Their keys, for the feeds after.
         self._dry_run_claims: dict[str, tuple[int, str | None]] = {}
 
+    @property
+    def lease_ttl(self) -> timedelta:
+        """How long a poll's lease lasts: beyond the feed's deadline, so it outlives any poll that holds it, and
+        a process killed mid-poll keeps the feed from the others only this long."""
+        return timedelta(seconds=self.feed_deadline + 60)
+
     async def poll(self, feeds: Iterable[FeedSpec], *, force: bool = False, dry_run: bool = False,
-                   on_report: Callable[[FeedReport], None] | None = None) -> list[FeedReport]:
-        """Poll feeds concurrently (the fetcher keeps arXiv's one-at-a-time rule); never raises for a feed."""
+                   on_report: Callable[[FeedReport], None] | None = None,
+                   holder: str | None = None) -> list[FeedReport]:
+        """Poll feeds concurrently (the fetcher keeps arXiv's one-at-a-time rule); never raises for a feed.
+
+        With `holder` (this process, `interp-bot poll`), each feed is polled under its lease (`poll_lease`), and
+        one another process is polling right now is reported "busy" instead. The scheduler takes the same lease
+        around its own call (bot.scheduler.leased), so it passes none."""
 
         async def one(feed: FeedSpec) -> FeedReport:
-            report = await self.poll_feed(feed, force=force, dry_run=dry_run)
+            if holder is None:
+                report = await self.poll_feed(feed, force=force, dry_run=dry_run)
+            else:
+                report = await self._poll_leased(feed, holder, force=force, dry_run=dry_run)
             if on_report is not None:
                 on_report(report)
             return report
@@ -136,6 +159,23 @@ class Intake:
         finally:  # one dry run's tally is no other's
             self._dry_run_candidates = 0
             self._dry_run_claims = {}
+
+    async def _poll_leased(self, feed: FeedSpec, holder: str, *, force: bool, dry_run: bool) -> FeedReport:
+        """Skipped, not waited for: the other process is fetching this feed now and stores what it brings, so a
+        second fetch right after would at best be answered 304, and waiting out its deadline (minutes) would hang a
+        shell or a cron job for nothing."""
+        lease = poll_lease(feed.name)
+        if not await asyncio.to_thread(self.db.acquire_lease, lease, holder, self.lease_ttl):
+            held = await asyncio.to_thread(self.db.lease_holder, lease)
+            by = f" ({held[0]}, until {held[1]:%H:%M} UTC at the latest)" if held else ""
+            log.info("feed %s is being polled by another process%s; skipped here", feed.name, by,
+                     extra={"feed": feed.name})
+            return FeedReport(feed.name, "busy", error=f"another interp-bot process{by} is polling it right now; "
+                                                       "`interp-bot status` shows how that poll went")
+        try:
+            return await self.poll_feed(feed, force=force, dry_run=dry_run)
+        finally:
+            await asyncio.to_thread(self.db.release_lease, lease, holder)
 
     async def poll_feed(self, feed: FeedSpec, *, force: bool = False, dry_run: bool = False) -> FeedReport:
         now = self.db.now()
