@@ -1,7 +1,8 @@
 """The Slack adapter: a bolt AsyncApp over Socket Mode (default) or HTTP, wired to the commands and curation.
 
 In: `/interp ...` slash commands and paging clicks become `Commands.execute` calls answered through the
-command's `response_url`; `reaction_added` / `reaction_removed` events become neutral Votes for the core.
+command's `response_url`; `reaction_added` / `reaction_removed` events become neutral Votes for the core; anything
+else Slack sends is acknowledged and skipped (`_AcknowledgeUnhandled`).
 Out: the core's posts go to channels through `SlackPoster` (paced, reconciled, reactions pre-added).
 Everything runs in the caller's event loop; `start()` returns once connected.
 """
@@ -18,7 +19,11 @@ from typing import Any, Literal
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.listener.async_listener_error_handler import AsyncListenerErrorHandler
 from slack_bolt.middleware.authorization.async_single_team_authorization import AsyncSingleTeamAuthorization
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
@@ -182,7 +187,12 @@ class SlackAdapter:
             # A logger of our own (level unset) makes bolt's loggers inherit "slack_bolt"'s level, which
             # bot.logs keeps at WARNING unless debugging; without it bolt copies the root level onto them.
             logger=bolt_log,
+            # A request no listener takes is handed to the listener error handler (below) instead of being answered
+            # 404, which bolt's Socket Mode handler never sends back.
+            raise_error_for_unhandled_request=True,
         )
+        runner = app.listener_runner
+        runner.listener_error_handler = _AcknowledgeUnhandled(runner.listener_error_handler)
         app.command(ANY_SLASH_COMMAND)(self._on_command)
         app.action(PAGE_ACTION)(self._on_page)
         app.event("reaction_added")(self._on_reaction)
@@ -308,6 +318,60 @@ class _CheckedSocketModeHandler(AsyncSocketModeHandler):
             await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
             return
         await super().handle(client, req)
+
+
+MAX_KINDS_TOLD = 256  # kinds named by Slack's payloads (callback ids): told once each, in bounded memory
+
+
+class _AcknowledgeUnhandled(AsyncListenerErrorHandler):
+    """A request of a kind the bot has no listener for (a shortcut or an event the workspace's app settings add
+    beyond the manifest, a button another version of the bot made) is acknowledged and skipped, in both modes.
+    bolt answered it 404: Socket Mode sends nothing back for that, so Slack sent the envelope again (an event three
+    more times) and showed a shortcut's user an error; over HTTP Slack retried too, and turns event delivery off
+    for an app that fails most of it. It is Slack's (HTTP mode has checked its signature, Socket Mode's
+    connection is the app token's), and nothing the bot could do with it: one INFO line per kind says so, the
+    rest are DEBUG. Every other listener error goes to bolt's own handler, as before."""
+
+    def __init__(self, fallback: AsyncListenerErrorHandler):
+        self._fallback = fallback
+        self._told: set[str] = set()
+
+    async def handle(self, error: Exception, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
+        if not isinstance(error, BoltUnhandledRequestError) or response is None:
+            await self._fallback.handle(error=error, request=request, response=response)
+            return
+        kind = _unhandled_kind(request.body)
+        first = kind not in self._told
+        if first and len(self._told) < MAX_KINDS_TOLD:
+            self._told.add(kind)
+        log.log(logging.INFO if first else logging.DEBUG,
+                "Slack: skipped %s, which interp-bot does not handle; acknowledged, so Slack does not send it again%s",
+                kind, " (more of this kind are logged at DEBUG)" if first else "")
+        # An empty 200: Slack's acknowledgement of anything, which shows the user no error and opens no dialog.
+        ok = BoltResponse(status=200, body="")
+        response.status, response.body, response.headers = ok.status, ok.body, ok.headers
+
+
+def _unhandled_kind(body: Mapping[str, Any]) -> str:
+    """What a request no listener took is, for the log: "an app_mention event", "a shortcut (its callback_id)".
+    The names come from outside: flattened and bounded."""
+    def name(value: Any) -> str:
+        return one_line(str(value), 80)
+
+    kind = name(body.get("type") or "request")
+    if kind == "event_callback":
+        event = body.get("event") or {}
+        event_type = name(event.get("type") or "unknown")
+        return f"{'an' if event_type[:1] in 'aeiou' else 'a'} {event_type} event"
+    if isinstance(body.get("command"), str):
+        return f"the slash command {name(body['command'])}"
+    # `actions` is a list of objects here: payload_problem turned anything else away before bolt, in both modes.
+    actions = body.get("actions") or [{}]
+    view = body.get("view")
+    detail = (body.get("callback_id") or (view.get("callback_id") if isinstance(view, dict) else None)
+              or actions[0].get("action_id"))
+    article = "an" if kind[:1] in "aeiou" else "a"
+    return f"{article} {kind} ({name(detail)})" if detail else f"{article} {kind}"
 
 
 class _NotTheUnusedTokenWarning(logging.Filter):

@@ -223,3 +223,22 @@ async def test_a_slash_command_that_says_payload_is_answered(fake, start_adapter
     assert status == 200
     await fake.wait_for(lambda: fake.responses)
     assert fake.responses[0][0] == "said-payload"
+
+
+@pytest.mark.parametrize(("name", "form"), [("shortcut", True), ("message_action", True), ("app_mention", False),
+                                            ("app_home_opened", False)])
+async def test_signed_requests_of_kinds_the_bot_does_not_handle_are_200_as_in_socket_mode(
+        fake, start_adapter, http, caplog, name, form):
+    """bolt answered them 404: Slack retried an event (and, failing often enough, turns event delivery off) and
+    showed a shortcut's user an error. A signed, well-formed request is Slack's: acknowledged, as Socket Mode
+    acknowledges the same envelope, and skipped."""
+    caplog.set_level(logging.INFO)
+    adapter = await start_adapter(mode="http")
+    payload = sample(name)
+    if form:  # interactions come as a form with the JSON in `payload`, as events come as JSON
+        status, text = await post(http, adapter, urlencode({"payload": json.dumps(payload)}).encode())
+    else:
+        status, text = await post(http, adapter, json.dumps(payload).encode(), content_type="application/json")
+    assert (status, text) == (200, "")
+    assert "which interp-bot does not handle" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

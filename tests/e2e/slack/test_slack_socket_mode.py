@@ -223,3 +223,41 @@ async def test_slack_down_for_a_moment_after_start_loses_no_vote_or_command(fake
     assert await fake.wait_ack(envelope_id) == {"envelope_id": envelope_id}
     assert (await response(fake, "blip"))["blocks"][0]["text"]["text"] == "Probing"
     assert len(fake.calls_to("auth.test")) == 1  # start()'s
+
+
+def foreign_click():
+    """A click on a button the bot never made (another app version's, or a message another integration built)."""
+    click = sample("block_actions")
+    click["actions"] = [click["actions"][0] | {"action_id": "vote-approve", "value": "42"}]
+    return click
+
+
+# What Slack sends that the manifest neither defines nor subscribes to, as some configurations still send it: a
+# shortcut added in the app's settings, an event subscribed to there by hand, a button the bot did not make.
+UNHANDLED = {
+    "shortcut": ("interactive", lambda: sample("shortcut"), "a shortcut (shortcut_create_task)"),
+    "message_action": ("interactive", lambda: sample("message_action"), "a message_action (save_paper)"),
+    "block_actions": ("interactive", foreign_click, "a block_actions (vote-approve)"),
+    "app_mention": ("events_api", lambda: sample("app_mention"), "an app_mention event"),
+    "app_home_opened": ("events_api", lambda: sample("app_home_opened"), "an app_home_opened event"),
+}
+
+
+@pytest.mark.parametrize("name", UNHANDLED)
+async def test_envelopes_of_kinds_the_bot_does_not_handle_are_acked_and_said_once(fake, start_adapter, caplog,
+                                                                                   name):
+    """bolt answered them 404, which Socket Mode never sends back: the envelope stayed unacknowledged, so Slack
+    sent it again (an event three more times) and showed a shortcut's user an error."""
+    kind, payload, said = UNHANDLED[name]
+    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG, logger="bot.adapters.slack")  # second: the capture's own level goes to DEBUG
+    await start_adapter()
+    for _ in range(2):  # the second of a kind is acknowledged as well, and said only when debugging
+        envelope_id = await fake.push(kind, payload())
+        assert await fake.wait_ack(envelope_id) == {"envelope_id": envelope_id}  # empty: no error, no dialog
+    skipped = [r for r in caplog.records if "which interp-bot does not handle" in r.getMessage()]
+    assert [r.levelno for r in skipped] == [logging.INFO, logging.DEBUG]
+    assert f"Slack: skipped {said}, which interp-bot does not handle" in skipped[0].getMessage()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    await slash(fake, "topic probing", "after")  # and the commands it does handle go on
+    assert (await response(fake, "after"))["blocks"][0]["text"]["text"] == "Probing"
