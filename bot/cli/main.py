@@ -95,8 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("poll", help="poll the feeds in feeds.yaml now",
                        description="Poll the enabled feeds now, due or not, and print one line per feed. A feed "
                                    "another interp-bot process (a running bot) is polling at this moment is not "
-                                   "polled a second time: its line says so. Exits 1 when a feed failed or when no "
-                                   "feed was polled at all.")
+                                   "polled a second time: its line says so. Exits 1 when a feed failed, or when "
+                                   "another process held every feed this run could poll.")
     p.add_argument("--once", action="store_true", help="one round, then exit (the default from a shell)")
     p.add_argument("--dry-run", action="store_true", help="fetch and score, store nothing")
     p.add_argument("--feed", action="append", metavar="NAME", help="only this feed (repeatable)")

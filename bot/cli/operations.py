@@ -109,8 +109,10 @@ def _poll_with(args: argparse.Namespace, settings: Settings) -> int:
           + (f", {len(busy)} being polled by another process" if busy else "")
           + f", {new_candidates} new candidate(s)"
           + (" — see `interp-bot candidates`" if new_candidates and not args.dry_run else ""))
-    # A cron job sees any feed that failed (`status` says which and why), and a run that polled nothing at all.
-    return 1 if failed or not polled else 0
+    # A cron job sees any feed that failed (`status` says which and why), and a run that polled nothing because
+    # another process held every feed it could poll. Feeds waiting out a server's Retry-After are the feed working
+    # as the server asked: a run of only those still exits 0, as it always did.
+    return 1 if failed or (busy and not polled) else 0
 
 
 def _candidates(args: argparse.Namespace, settings: Settings) -> int:

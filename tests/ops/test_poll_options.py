@@ -126,3 +126,23 @@ async def test_poll_from_cron_expires_candidates_nobody_decided_on(tmp_path: Pat
     listed = await cli(env, tmp_path, "candidates", "--json")
     ids = {paper["id"] for paper in listed.json()}
     assert fresh in ids and stale not in ids
+
+
+async def test_poll_exits_0_while_its_feeds_wait_out_a_servers_retry_after(tmp_path: Path,
+                                                                          feed_server: FeedServer) -> None:
+    # A feed the server asked to leave alone for an hour is working as the server wants: a cron job must not hear
+    # of a failure every run until the hour is up.
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - name: throttled\n    kind: rss\n"
+                     f"    url: {feed_server.url('/status/429?retry_after=3600')}\n    interval_minutes: 60\n",
+                     encoding="utf-8")
+    env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path}/bot.db", feeds_file=feeds)
+
+    first = await cli(env, tmp_path, "poll")
+    again = await cli(env, tmp_path, "poll")
+
+    assert "throttled: FAILED" in first.stdout and first.returncode == 1, first.stdout
+    assert "throttled: not polled — the server asked us to wait until" in again.stdout, again.stdout
+    assert "0/1 feeds polled, 1 waiting as the server asked" in again.stdout
+    assert again.returncode == 0, again.stdout
+    assert len(feed_server.requests_to("/status/429")) == 1
