@@ -75,6 +75,16 @@ def vote_event_id(message_id: int | str, user_id: int | str, emoji_name: str, ad
     return f"{base}:{gateway_position}" if gateway_position else base
 
 
+def emoji_name(reacted: discord.PartialEmoji) -> str:
+    """The emoji's canonical name when it is a Unicode emoji the bot knows (`✅` -> `white_check_mark`), else the
+    emoji as Discord writes it. A server's custom emoji is `<:name:id>`, never its bare name: a custom emoji called
+    `white_check_mark` or `x` can be any picture, and counted as a ✅ or ❌ vote by its name alone."""
+    if reacted.id is None:
+        text = reacted.name or ""
+        return emoji.unicode_name(text) or text
+    return str(reacted)
+
+
 def vote_from_reaction(
     payload: discord.RawReactionActionEvent,
     *,
@@ -85,7 +95,7 @@ def vote_from_reaction(
 ) -> Vote:
     """A raw reaction event -> a neutral Vote. Raw events arrive for every message, cached or not."""
     added = payload.event_type == "REACTION_ADD"
-    name = emoji.to_name(str(payload.emoji)) if payload.emoji.is_unicode_emoji() else (payload.emoji.name or "")
+    name = emoji_name(payload.emoji)
     member = payload.member
     if member is not None:
         roles = role_ids(member)

@@ -41,9 +41,30 @@ def test_the_bots_own_reaction_is_marked() -> None:
     assert translate.vote_from_reaction(payload, bot_user_id=BOT_ID).is_bot
 
 
-def test_custom_emoji_pass_through_by_name() -> None:
+def test_custom_emoji_pass_through_as_discord_writes_them() -> None:
     payload = raw_event("reaction_remove", "REACTION_REMOVE", emoji={"id": "41771983429993937", "name": "LUL"})
-    assert translate.vote_from_reaction(payload, bot_user_id=BOT_ID).emoji == "LUL"
+    assert translate.vote_from_reaction(payload, bot_user_id=BOT_ID).emoji == "<:LUL:41771983429993937>"
+
+
+def test_a_custom_emoji_named_like_a_voting_emoji_is_not_that_emoji() -> None:
+    """A server's own emoji called `white_check_mark` (any picture) came in as the name alone and voted ✅."""
+    for name in ("white_check_mark", "x", "one", "+1", "thumbsup"):
+        for event, kind in (("reaction_add", "REACTION_ADD"), ("reaction_remove", "REACTION_REMOVE")):
+            payload = raw_event(event, kind, emoji={"id": "41771983429993937", "name": name, "animated": True})
+            vote = translate.vote_from_reaction(payload, bot_user_id=BOT_ID)
+            assert vote.emoji == f"<a:{name}:41771983429993937>", (name, kind)
+
+
+def test_a_deleted_custom_emoji_without_a_name_is_no_voting_emoji() -> None:
+    """Discord sends a custom emoji deleted since as `{"id": ..., "name": null}`."""
+    payload = raw_event("reaction_add", "REACTION_ADD", emoji={"id": "41771983429993937", "name": None})
+    assert translate.vote_from_reaction(payload, bot_user_id=BOT_ID).emoji == "<:_:41771983429993937>"
+
+
+def test_a_voting_emoji_in_discords_unicode_is_its_canonical_name() -> None:
+    for char, name in (("✅", "white_check_mark"), ("❌", "x"), ("1️⃣", "one"), ("1⃣", "one"), ("👍", "+1")):
+        payload = raw_event("reaction_add", "REACTION_ADD", emoji={"id": None, "name": char})
+        assert translate.vote_from_reaction(payload, bot_user_id=BOT_ID).emoji == name, char
 
 
 def test_a_thumb_in_any_skin_tone_is_the_same_vote() -> None:

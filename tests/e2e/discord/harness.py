@@ -132,10 +132,16 @@ def button(message: dict[str, Any], custom_id: str, *, user_id: str = CAROL) -> 
 
 def reaction(*, message_id: str, user_id: str, emoji: str = "✅", added: bool = True,
              roles: tuple[str, ...] = (MAINTAINER_ROLE,), bot: bool = False,
-             channel_id: str = MAINTAINERS_CHANNEL) -> dict[str, Any]:
-    """MESSAGE_REACTION_ADD (with the reacting member) or MESSAGE_REACTION_REMOVE (without), as documented."""
+             channel_id: str = MAINTAINERS_CHANNEL, emoji_id: str | None = None,
+             burst: bool = False) -> dict[str, Any]:
+    """MESSAGE_REACTION_ADD (with the reacting member) or MESSAGE_REACTION_REMOVE (without), as documented.
+    `emoji_id`: a server's custom emoji of that name; `burst`: a super reaction (`burst: true`, `type: 1`)."""
     payload = sample("reaction_add" if added else "reaction_remove")
-    payload.update(message_id=message_id, user_id=user_id, channel_id=channel_id, emoji={"id": None, "name": emoji})
+    payload.update(message_id=message_id, user_id=user_id, channel_id=channel_id,
+                   emoji={"id": emoji_id, "name": emoji, **({"animated": False} if emoji_id else {})},
+                   burst=burst, type=1 if burst else 0)
+    if burst and added:
+        payload["burst_colors"] = ["#78b159", "#5c913b"]
     if added:
         payload["member"]["user"] = {**payload["member"]["user"], "id": user_id, "bot": bot}
         payload["member"]["roles"] = list(roles)

@@ -270,3 +270,19 @@ async def test_a_line_separator_in_a_candidates_title_parts_its_words_in_the_emb
     await post_candidate(fake, bot, "Sparse\u2028Autoencoders find\x85features")
     call = fake.find("POST", POSTS)[0]
     assert embed_of(call.json)["title"] == "Sparse Autoencoders find features"
+
+
+CUSTOM_EMOJI = "1450000000000000001"  # a server's own emoji
+
+
+@pytest.mark.parametrize("name", ["white_check_mark", "x"])
+async def test_a_custom_emoji_named_like_a_voting_emoji_does_not_vote(fake: FakeDiscord, bot: Bot, name: str) -> None:
+    """A server's custom emoji called `white_check_mark` (any picture) approved the paper as if it were ✅."""
+    message_id = await post_candidate(fake, bot)
+    await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=message_id, user_id=ALICE, emoji=name,
+                                                         emoji_id=CUSTOM_EMOJI))
+    vote, outcome = await bot.votes.next(ALICE)
+    assert vote.emoji == f"<:{name}:{CUSTOM_EMOJI}>"
+    assert outcome.reason == "not a voting emoji"
+    assert bot.curation.papers.candidates()  # still undecided
+    assert not fake.find("PATCH", rf"{POSTS}/{message_id}")
