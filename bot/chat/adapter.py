@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from bot.chat.values import Post, Vote
+from bot.chat.values import Post, ReactionsCleared, Vote
 
 ChannelRole = Literal["maintainers", "digest"]
 ConnectionState = Literal["up", "connecting", "down"]
@@ -41,6 +41,8 @@ class VoteHandler(Protocol):
     """What an adapter hands the votes it translates to (bot.curation.pipeline.Curation fits)."""
 
     async def handle_vote(self, vote: Vote) -> Any: ...
+
+    async def handle_clear(self, cleared: ReactionsCleared) -> Any: ...
 
 
 @runtime_checkable

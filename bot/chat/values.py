@@ -95,3 +95,15 @@ class Vote:
     event_id: str = ""  # platform's id for this event, so a redelivery is recognised
     is_bot: bool = False
     roles: tuple[str, ...] = field(default_factory=tuple)  # Discord role ids / Slack user-group ids
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionsCleared:
+    """Every reaction taken off a message at once (of one emoji, or all), by a moderator or the platform: the
+    event names no one, so whoever's votes that message carried are withdrawn."""
+
+    platform: str
+    channel_id: str
+    message_id: str
+    emoji: str | None = None  # canonical name as in Vote; None: every emoji
+    event_id: str = ""  # platform's id for this event, so a redelivery is recognised

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.catalogue.service import CatalogueService
 from bot.chat.adapter import ChannelRole, ChatAdapter, PostRef
-from bot.chat.values import Vote
+from bot.chat.values import ReactionsCleared, Vote
 from bot.curation.finishing import FinishesDecisions
 from bot.curation.maintainers import Maintainers
 from bot.curation.posts import VotingRules, candidate_post
@@ -209,11 +209,38 @@ class Curation(FinishesDecisions):
             if vote.event_id and not self.store.first_time(conn, f"{vote.platform}:{vote.event_id}"):
                 return VoteOutcome(False, "duplicate event", paper_id)
             changed = self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=vote.emoji,
-                                          platform=vote.platform, user_id=vote.user_id, added=vote.added)
+                                          platform=vote.platform, user_id=vote.user_id, added=vote.added,
+                                          message_id=vote.message_id)
             if not changed:
                 return VoteOutcome(False, "unchanged", paper_id)
             decision = self._tally(conn, paper_id)
         return VoteOutcome(True, "counted" if vote.added else "withdrawn", paper_id, decision)
+
+    async def handle_clear(self, cleared: ReactionsCleared) -> VoteOutcome:
+        """A candidate post's reactions were cleared (all, or one emoji's): each vote those reactions cast is
+        withdrawn as its removal would have withdrawn it, and the votes standing elsewhere are counted again."""
+        outcome = await asyncio.to_thread(self._apply_clear, cleared)
+        return await self._finished(outcome)
+
+    def _apply_clear(self, cleared: ReactionsCleared) -> VoteOutcome:
+        if cleared.emoji is not None and self._classify(cleared.emoji) is None:
+            return VoteOutcome(False, "not a voting emoji")
+        with self.db.transaction() as conn:
+            paper_id = self.store.paper_for_message(conn, cleared.platform, cleared.channel_id, cleared.message_id)
+            if paper_id is None:
+                return VoteOutcome(False, "not a candidate post")
+            self.store.lock_paper(conn, paper_id)
+            if cleared.event_id and not self.store.first_time(conn, f"{cleared.platform}:{cleared.event_id}"):
+                return VoteOutcome(False, "duplicate event", paper_id)
+            paper = self.papers.paper(paper_id, conn)
+            if paper is None or paper.status != "candidate":  # decided: its votes are history, left as they were
+                return VoteOutcome(False, _not_open(paper) if paper else "not a candidate post", paper_id)
+            withdrawn = self.store.withdraw_message_votes(conn, paper_id=paper_id, platform=cleared.platform,
+                                                          message_id=cleared.message_id, emoji=cleared.emoji)
+            if not withdrawn:
+                return VoteOutcome(False, "unchanged", paper_id)
+            decision = self._tally(conn, paper_id)
+        return VoteOutcome(True, "withdrawn", paper_id, decision)
 
     async def vote(self, paper_id: int, emoji_name: str, person: str, *, added: bool = True) -> VoteOutcome:
         """A vote cast on a candidate by id (console, shell), counted like a reaction."""

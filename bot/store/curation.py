@@ -225,8 +225,9 @@ class CurationStore(DigestClaims):
             return False
 
     def set_vote(self, conn: Connection, *, paper_id: int, person: str, emoji: str, platform: str, user_id: str,
-                 added: bool) -> bool:
-        """Add or withdraw a vote; True if anything changed."""
+                 added: bool, message_id: str | None = None) -> bool:
+        """Add or withdraw a vote; True if anything changed. `message_id`: the message a reaction vote was cast on
+        (kept with an added vote so that clearing that message's reactions withdraws it)."""
         table = schema.votes
         if not added:
             return bool(conn.execute(delete(table).where(table.c.paper_id == paper_id).where(table.c.person == person)
@@ -234,10 +235,21 @@ class CurationStore(DigestClaims):
         try:
             with conn.begin_nested():
                 conn.execute(insert(table).values(paper_id=paper_id, person=person, emoji=emoji, platform=platform,
-                                                  user_id=user_id, created_at=self.db.now()))
+                                                  user_id=user_id, created_at=self.db.now(), message_id=message_id))
             return True
         except IntegrityError:
             return False
+
+    def withdraw_message_votes(self, conn: Connection, *, paper_id: int, platform: str, message_id: str,
+                               emoji: str | None = None) -> int:
+        """Withdraw the votes cast by reactions on one message (of one emoji, or all): its reactions were cleared.
+        Votes cast elsewhere (another platform, the console, a shell) stand. How many were withdrawn."""
+        table = schema.votes
+        query = (delete(table).where(table.c.paper_id == paper_id).where(table.c.platform == platform)
+                 .where(table.c.message_id == message_id))
+        if emoji is not None:
+            query = query.where(table.c.emoji == emoji)
+        return int(conn.execute(query).rowcount or 0)
 
     def votes(self, conn: Connection, paper_id: int) -> list[tuple[str, str]]:
         """(person, emoji) pairs currently standing on a paper."""

@@ -113,6 +113,25 @@ def _migration_8_digest_coverage(database: Database) -> None:
     _add_column(database, "digests", "covers_until")
 
 
+def _migration_9_vote_messages(database: Database) -> None:
+    """A vote remembers the message whose reaction cast it (votes.message_id): a moderator clearing a candidate
+    post's reactions withdraws the votes that post carried, and no Slack, console or shell vote. Votes cast before
+    this are given their platform's candidate post when the paper has exactly one there (as it almost always does);
+    the console has no posts, so its votes stay without one."""
+    _add_column(database, "votes", "message_id")
+    votes, posts = schema.votes, schema.posts
+    with database.transaction() as conn:
+        unknown = conn.execute(select(votes.c.paper_id, votes.c.platform).where(votes.c.message_id.is_(None))
+                               .distinct()).all()
+        for paper_id, platform in unknown:
+            messages = conn.execute(select(posts.c.message_id).where(posts.c.paper_id == paper_id)
+                                    .where(posts.c.platform == platform).where(posts.c.kind == "candidate")
+                                    .limit(2)).scalars().all()
+            if len(messages) == 1:
+                conn.execute(update(votes).where(votes.c.paper_id == paper_id).where(votes.c.platform == platform)
+                             .where(votes.c.message_id.is_(None)).values(message_id=messages[0]))
+
+
 def _add_column(database: Database, table: str, name: str) -> None:
     """Add `name` to `table` as schema.py declares it, unless it is there (a database made by create_all)."""
     with database.transaction() as conn:
@@ -130,6 +149,7 @@ MIGRATIONS: dict[int, Callable[[Database], None]] = {
     6: _migration_6_job_runs,
     7: _migration_7_feed_retry_after,
     8: _migration_8_digest_coverage,
+    9: _migration_9_vote_messages,
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -135,6 +135,9 @@ votes = Table(
     Column("platform", String(20), primary_key=True),
     Column("user_id", String(100), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The message whose reaction cast it (null for a vote from the console or a shell): clearing that message's
+    # reactions withdraws the votes it carried, and no other (schema 9).
+    Column("message_id", String(100)),
 )
 
 events = Table(

@@ -15,7 +15,7 @@ import pytest
 from bot.adapters.console import ConsoleAdapter
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.yaml_io import load_catalogue
-from bot.chat.values import Vote
+from bot.chat.values import ReactionsCleared, Vote
 from bot.curation.pipeline import Curation
 from bot.settings import load_settings
 from bot.store.db import Database
@@ -132,6 +132,55 @@ async def test_replays_non_maintainers_bots_and_withdrawals(loop_parts) -> None:
     # a role-holder counts too (Discord maintainer role)
     outcome = await curation.handle_vote(post.vote("discord", "777", roles=("999",)))
     assert outcome.decision == "approved"
+
+
+async def test_clearing_a_posts_reactions_withdraws_only_the_votes_that_post_carried(loop_parts) -> None:
+    """A moderator clears every reaction on the Discord post (or every ✅ on it): the votes it carried are withdrawn
+    as their removals would withdraw them; the same paper's Slack, console and other Discord post's votes stand."""
+    curation, _ = loop_parts
+    paper_id = add_candidate(curation.db, 7)
+    post = Posted(curation, paper_id)
+    curation.store.record_post(key=f"candidate:{paper_id}", kind="candidate", paper_id=paper_id, platform="discord",
+                               channel_id="discord-old-chan", message_id="discord-old-msg")
+
+    def standing() -> list[tuple[str, str]]:
+        with curation.db.engine.connect() as conn:
+            return sorted(curation.store.votes(conn, paper_id))
+
+    def clear(emoji: str | None = None, message: str = f"discord-msg-{paper_id}") -> ReactionsCleared:
+        return ReactionsCleared(platform="discord", channel_id="discord-chan", message_id=message, emoji=emoji,
+                                event_id=uuid.uuid4().hex)
+
+    assert (await curation.handle_vote(post.vote("discord", "111"))).counted  # alice ✅ on Discord
+    assert (await curation.handle_vote(post.vote("discord", "111", emoji="one"))).counted
+    assert (await curation.handle_vote(post.vote("slack", "U111", emoji="two"))).counted
+    old_post = Vote(platform="discord", user_id="777", channel_id="discord-old-chan", message_id="discord-old-msg",
+                    emoji="one", event_id="old", roles=("999",))
+    assert (await curation.handle_vote(old_post)).counted
+    assert (await curation.vote(paper_id, "one", "bob")).counted  # from the console
+    assert (await curation.handle_clear(clear("tada"))).reason == "not a voting emoji"
+    assert (await curation.handle_clear(clear("white_check_mark"))).reason == "withdrawn"
+    assert standing() == [("alice", "one"), ("alice", "two"), ("bob", "one"), ("discord:777", "one")]
+    cleared = clear()
+    assert (await curation.handle_clear(cleared)).reason == "withdrawn"
+    assert standing() == [("alice", "two"), ("bob", "one"), ("discord:777", "one")]
+    assert (await curation.handle_clear(cleared)).reason == "duplicate event"
+    assert (await curation.handle_clear(clear())).reason == "unchanged"  # nothing left that the post carried
+    assert (await curation.handle_clear(clear(message="some-other-msg"))).reason == "not a candidate post"
+
+
+async def test_clearing_a_decided_candidates_post_changes_nothing(loop_parts) -> None:
+    curation, _ = loop_parts
+    paper_id = add_candidate(curation.db, 8)
+    post = Posted(curation, paper_id)
+    assert (await curation.handle_vote(post.vote("discord", "111"))).decision is None
+    assert (await curation.handle_vote(post.vote("discord", "222"))).decision == "approved"
+    outcome = await curation.handle_clear(ReactionsCleared(platform="discord", channel_id="discord-chan",
+                                                           message_id=f"discord-msg-{paper_id}", event_id="c"))
+    assert outcome.reason == f"candidate #{paper_id} is already approved"
+    with curation.db.engine.connect() as conn:
+        assert sorted(curation.store.votes(conn, paper_id)) == [("alice", "white_check_mark"),
+                                                                 ("bob", "white_check_mark")]
 
 
 async def test_voting_emoji_configured_by_another_spelling_still_count(catalogue_dir: Path, database_url: str) -> None:

@@ -95,7 +95,7 @@ def test_a_version_1_database_gains_the_publishing_and_link_tables(database_url:
     engine.dispose()
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 8
+        assert database.current_version() == SCHEMA_VERSION == 9
         assert new_tables <= set(inspect(database.engine).get_table_names())
         with database.engine.connect() as conn:
             assert conn.execute(select(schema.leases.c.name)).scalars().all() == ["kept"]
@@ -128,7 +128,7 @@ def test_a_schema_1_database_gains_the_feed_health_columns(database_url: str) ->
 
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 8
+        assert database.current_version() == SCHEMA_VERSION == 9
         columns = {c["name"] for c in inspect(database.engine).get_columns("feeds")}
         assert {"failing_since", "degraded", "degraded_since", "last_new_item_at", "new_item_gap_seconds",
                 "new_item_gaps_seen", "retry_after_until"} <= columns
@@ -181,7 +181,7 @@ def test_a_schema_4_database_gains_lessons_and_the_candidate_budget(database_url
 
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 8
+        assert database.current_version() == SCHEMA_VERSION == 9
         assert [(x.paper_id, x.decision, x.forgotten) for x in CurationStore(database).lessons()] == \
             [(1, "approved", False)]
         assert PaperStore(database).candidates_since(seen_at) == 2  # the approved one and the pending one
@@ -207,7 +207,46 @@ def test_a_schema_7_database_gains_the_digest_coverage_column(database_url: str)
     engine.dispose()
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 8
+        assert database.current_version() == SCHEMA_VERSION == 9
         assert "covers_until" in {c["name"] for c in inspect(database.engine).get_columns("digests")}
+    finally:
+        database.close()
+
+
+def test_a_schema_8_database_gives_its_reaction_votes_their_post(database_url: str) -> None:
+    """Schema 9 records the message a reaction vote was cast on, so clearing a post's reactions withdraws its votes.
+    A vote cast before is given its platform's candidate post when the paper has exactly one there; a console vote,
+    and a vote whose paper has two posts on its platform (which one carried it is unknown), stay without one."""
+    from sqlalchemy import Column, MetaData, Table, create_engine, insert, select
+
+    from bot.store.db import normalise_url
+
+    old_votes = Table("votes", MetaData(), *(Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+                                             for c in schema.votes.columns if c.name != "message_id"))
+    now = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    engine = create_engine(normalise_url(database_url))
+    with engine.begin() as conn:
+        schema.metadata.create_all(conn, tables=[t for t in schema.metadata.sorted_tables if t.name != "votes"])
+        old_votes.create(conn)
+        conn.execute(schema.schema_version.insert().values(id=1, version=8, migrated_at=now))
+        conn.execute(insert(schema.papers).values(id=1, canonical_id="arxiv:2411.00001", title="Paper", authors=[],
+                                                  abstract="", abs_url="", pdf_url="", links=[], categories=[],
+                                                  feeds=[], first_seen_at=now, score=0.9, topics=[],
+                                                  status="candidate", status_at=now))
+        for platform, channel, message in (("discord", "c1", "d1"), ("slack", "s1", "t1"), ("slack", "s2", "t2")):
+            conn.execute(insert(schema.posts).values(key="candidate:arxiv:2411.00001", kind="candidate", paper_id=1,
+                                                     platform=platform, channel_id=channel, message_id=message,
+                                                     created_at=now, edited=False))
+        for person, platform in (("alice", "discord"), ("alice", "slack"), ("bob", "console")):
+            conn.execute(insert(old_votes).values(paper_id=1, person=person, emoji="white_check_mark",
+                                                  platform=platform, user_id=person, created_at=now))
+    engine.dispose()
+    database = Database.open(database_url)
+    try:
+        assert database.current_version() == SCHEMA_VERSION == 9
+        with database.engine.connect() as conn:
+            rows = conn.execute(select(schema.votes.c.platform, schema.votes.c.message_id)
+                                .order_by(schema.votes.c.platform)).all()
+        assert [tuple(row) for row in rows] == [("console", None), ("discord", "d1"), ("slack", None)]
     finally:
         database.close()

@@ -77,11 +77,15 @@ class InterpTree(app_commands.CommandTree["InterpClient"]):
             log.warning("discord: could not answer a failed /interp: %s", exc)
 
 
-async def _in_turn(before: asyncio.Task[None] | None, work: Coroutine[Any, Any, None]) -> None:
-    """Run `work` once `before` (the same person's previous reaction on the same message) has been handled."""
+_REACTION_EVENTS = ("raw_reaction_add", "raw_reaction_remove")
+_CLEAR_EVENTS = ("raw_reaction_clear", "raw_reaction_clear_emoji")
+
+
+async def _in_turn(before: set[asyncio.Task[None]], work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` once the events it must follow (see InterpClient.dispatch) have been handled."""
     try:
-        if before is not None:
-            await asyncio.wait({before})  # however it ended: its own failure is logged by its own handler
+        if before:
+            await asyncio.wait(before)  # however they ended: their own failures are logged by their own handlers
     except BaseException:
         work.close()  # cancelled (the client stops) before its turn
         raise
@@ -104,6 +108,8 @@ class InterpClient(discord.Client):
         self._reaction_tasks: set[asyncio.Task[None]] = set()
         # (message id, user id) -> the latest task handling that person's reactions on that message
         self._latest_reaction: dict[tuple[int, int], asyncio.Task[None]] = {}
+        # message id -> the latest task handling a clearing of that message's reactions
+        self._latest_clear: dict[int, asyncio.Task[None]] = {}
         self.tree = InterpTree(self)
         self.tree.add_command(InterpGroup(adapter))
         self.add_dynamic_items(PageButton)  # paging buttons answer whoever sent them: a restart or a reconnect
@@ -136,26 +142,46 @@ class InterpClient(discord.Client):
     def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
         """Hand raw reaction events to the adapter with their gateway position, read here because this runs
         synchronously while the gateway parses the event (a listener task would run later, when the sequence
-        number may already belong to a newer event)."""
+        number may already belong to a newer event).
+
+        Events on one message are handled in the order Discord sent them where the order decides the count:
+        each vote is handled in a task of its own (a member lookup, the database in a thread), and a later
+        event that overtook an earlier one would leave the wrong vote standing. One person's reactions on one
+        message follow each other (an add must not overtake the removal before it, or the late removal withdraws
+        a vote whose reaction stands); a clearing of the message's reactions follows every reaction before it
+        and precedes every one after it (a vote counted after its reaction was cleared would stand unseen).
+        Other people's votes, and other messages, do not wait."""
         super().dispatch(event, *args, **kwargs)
         if event == "socket_event_type" and args:
             self.last_event = str(args[0])
-        elif event in ("raw_reaction_add", "raw_reaction_remove") and args:
+        elif event in _REACTION_EVENTS + _CLEAR_EVENTS and args:
             ws = self.ws
             position = f"{ws.session_id}:{ws.sequence}" if ws is not None and ws.sequence is not None else ""
-            # One person's reactions on one message are handled in the order Discord sent them: a removal waits
-            # for a member lookup (its event carries no roles), and an add right after it must not overtake it,
-            # or the late removal withdraws a vote whose reaction stands. Other people's votes do not wait.
             payload = args[0]
-            key = (payload.message_id, payload.user_id)
-            work = self.adapter.on_reaction(payload, position)
-            task = asyncio.create_task(_in_turn(self._latest_reaction.get(key), work), name=f"discord-{event}")
-            self._latest_reaction[key] = task
+            message_id: int = payload.message_id
+            clearing = self._latest_clear.get(message_id)
+            key: tuple[int, int] | None = None  # a person's reactions; None for a clearing
+            if event in _REACTION_EVENTS:
+                key = (message_id, payload.user_id)
+                before = {task for task in (self._latest_reaction.get(key), clearing) if task is not None}
+                work = self.adapter.on_reaction(payload, position)
+            else:
+                before = {task for (message, _), task in self._latest_reaction.items() if message == message_id}
+                before |= {clearing} if clearing is not None else set()
+                work = self.adapter.on_reactions_cleared(payload, position)
+            task = asyncio.create_task(_in_turn(before, work), name=f"discord-{event}")
             self._reaction_tasks.add(task)
+            if key is not None:
+                self._latest_reaction[key] = task
+            else:
+                self._latest_clear[message_id] = task
 
-            def done(task: asyncio.Task[None], key: tuple[int, int] = key) -> None:
+            def done(task: asyncio.Task[None], key: tuple[int, int] | None = key, message_id: int = message_id
+                     ) -> None:
                 self._reaction_tasks.discard(task)
-                if self._latest_reaction.get(key) is task:
+                if key is not None and self._latest_reaction.get(key) is task:
                     del self._latest_reaction[key]
+                if self._latest_clear.get(message_id) is task:
+                    del self._latest_clear[message_id]
 
             task.add_done_callback(done)

@@ -283,6 +283,21 @@ class DiscordAdapter:
         except Exception:  # one bad vote must not take the gateway's event handling down with it
             log.exception("discord: could not handle the vote %s", vote.event_id)
 
+    async def on_reactions_cleared(self, payload: discord.RawReactionClearEvent | discord.RawReactionClearEmojiEvent,
+                                   gateway_position: str = "") -> None:
+        """Every reaction (or every one of an emoji) taken off a message: the votes a candidate post carried
+        are withdrawn (only on the maintainers' channel)."""
+        if self.curation is None:
+            return
+        maintainers_channel = self._channels["maintainers"]
+        if maintainers_channel and payload.channel_id != maintainers_channel:
+            return
+        cleared = translate.cleared_from_event(payload, gateway_position=gateway_position)
+        try:
+            await self.curation.handle_clear(cleared)
+        except Exception:  # as for a vote: the gateway's event handling goes on
+            log.exception("discord: could not handle the cleared reactions %s", cleared.event_id)
+
     async def _member(self, guild_id: int | None, user_id: int) -> discord.Member | None:
         guild = self.client.get_guild(guild_id) if guild_id else None
         if guild is None:

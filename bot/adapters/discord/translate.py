@@ -13,7 +13,7 @@ import discord
 from bot.catalogue.model import Entry, Topic
 from bot.catalogue.text import flatten
 from bot.chat import emoji
-from bot.chat.values import Actor, Vote
+from bot.chat.values import Actor, ReactionsCleared, Vote
 from bot.curation.maintainers import Maintainers
 
 PLATFORM = "discord"
@@ -111,6 +111,17 @@ def vote_from_reaction(
         is_bot=member_is_bot or (bot_user_id is not None and payload.user_id == bot_user_id),
         roles=tuple(roles),
     )
+
+
+def cleared_from_event(payload: discord.RawReactionClearEvent | discord.RawReactionClearEmojiEvent, *,
+                       gateway_position: str = "") -> ReactionsCleared:
+    """MESSAGE_REACTION_REMOVE_ALL (every emoji) or MESSAGE_REACTION_REMOVE_EMOJI (one) -> ReactionsCleared.
+    Like a vote's, its id is unique by its gateway position: clearing, re-adding and clearing again is two clears."""
+    name = emoji_name(payload.emoji) if isinstance(payload, discord.RawReactionClearEmojiEvent) else None
+    base = f"{payload.message_id}:clear:{name if name is not None else '*'}"
+    return ReactionsCleared(platform=PLATFORM, channel_id=str(payload.channel_id),
+                            message_id=str(payload.message_id), emoji=name,
+                            event_id=f"{base}:{gateway_position}" if gateway_position else base)
 
 
 def _choice_text(text: str) -> str:

@@ -141,3 +141,19 @@ def test_the_vote_emoji_box_offers_the_configured_emoji_with_their_meaning() -> 
     assert [value for _, value in offered("✅")] == ["white_check_mark"]  # the character, as a picker types it
     assert [value for _, value in offered(":two:")] == ["two"]
     assert len(offered("nothing like it")) == 4  # no match: every voting emoji, not an empty box
+
+
+def test_reactions_cleared_from_a_message_name_its_emoji_or_none() -> None:
+    """MESSAGE_REACTION_REMOVE_ALL and MESSAGE_REACTION_REMOVE_EMOJI as documented: which message, which emoji."""
+    everything = discord.RawReactionClearEvent(json.loads((DATA / "reaction_remove_all.json").read_text("utf-8")))
+    cleared = translate.cleared_from_event(everything, gateway_position="session:7")
+    assert (cleared.platform, cleared.channel_id, cleared.message_id, cleared.emoji) == (
+        "discord", "1300000000000000001", "1800000000000000001", None)
+    assert cleared.event_id == "1800000000000000001:clear:*:session:7"
+
+    data = json.loads((DATA / "reaction_remove_emoji.json").read_text("utf-8"))
+    one = discord.RawReactionClearEmojiEvent(data, discord.PartialEmoji.from_dict(data["emoji"]))  # type: ignore[arg-type]
+    assert translate.cleared_from_event(one).emoji == "white_check_mark"
+    custom = {**data, "emoji": {"id": "41771983429993937", "name": "white_check_mark"}}
+    one = discord.RawReactionClearEmojiEvent(custom, discord.PartialEmoji.from_dict(custom["emoji"]))  # type: ignore[arg-type]
+    assert translate.cleared_from_event(one).emoji == "<:white_check_mark:41771983429993937>"

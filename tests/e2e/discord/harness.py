@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from bot.adapters.discord.connection import DiscordAdapter
 from bot.catalogue.service import CatalogueService
-from bot.chat.values import Vote
+from bot.chat.values import ReactionsCleared, Vote
 from bot.curation.pipeline import Curation, VoteOutcome
 from bot.settings import Settings
 from bot.store.db import Database
@@ -51,11 +51,20 @@ class VoteRecorder:
     def __init__(self, curation: Curation):
         self.curation = curation
         self.outcomes: asyncio.Queue[tuple[Vote, VoteOutcome]] = asyncio.Queue()
+        self.clears: asyncio.Queue[tuple[ReactionsCleared, VoteOutcome]] = asyncio.Queue()
 
     async def handle_vote(self, vote: Vote) -> VoteOutcome:
         outcome = await self.curation.handle_vote(vote)
         self.outcomes.put_nowait((vote, outcome))
         return outcome
+
+    async def handle_clear(self, cleared: ReactionsCleared) -> VoteOutcome:
+        outcome = await self.curation.handle_clear(cleared)
+        self.clears.put_nowait((cleared, outcome))
+        return outcome
+
+    async def next_clear(self, within: float = 5.0) -> tuple[ReactionsCleared, VoteOutcome]:
+        return await asyncio.wait_for(self.clears.get(), within)
 
     async def next(self, user_id: str | None = None, within: float = 5.0) -> tuple[Vote, VoteOutcome]:
         """The next handled vote (from `user_id` if given, skipping others such as the bot's own)."""
@@ -148,11 +157,22 @@ def reaction(*, message_id: str, user_id: str, emoji: str = "✅", added: bool =
     return payload
 
 
+def cleared(*, message_id: str, emoji: str | None = None, emoji_id: str | None = None,
+            channel_id: str = MAINTAINERS_CHANNEL) -> tuple[str, dict[str, Any]]:
+    """MESSAGE_REACTION_REMOVE_ALL, or with `emoji` MESSAGE_REACTION_REMOVE_EMOJI, as documented: (event, payload)."""
+    payload = sample("reaction_remove_all" if emoji is None else "reaction_remove_emoji")
+    payload.update(message_id=message_id, channel_id=channel_id)
+    if emoji is None:
+        return "MESSAGE_REACTION_REMOVE_ALL", payload
+    payload["emoji"] = {"id": emoji_id, "name": emoji}
+    return "MESSAGE_REACTION_REMOVE_EMOJI", payload
+
+
 def embed_of(call_json: dict[str, Any]) -> dict[str, Any]:
     data = call_json.get("data", call_json)
     (embed,) = data["embeds"]
     return embed
 
 
-__all__ = ["APP_ID", "Bot", "VoteRecorder", "autocomplete", "button", "embed_of", "make_settings", "reaction",
-           "slash"]
+__all__ = ["APP_ID", "Bot", "VoteRecorder", "autocomplete", "button", "cleared", "embed_of", "make_settings",
+           "reaction", "slash"]

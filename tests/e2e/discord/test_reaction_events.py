@@ -1,0 +1,133 @@
+"""Reaction events beyond one person's add and removal, at the wire: a moderator clearing a candidate post's
+reactions (MESSAGE_REACTION_REMOVE_ALL, MESSAGE_REACTION_REMOVE_EMOJI), and their order against the votes around
+them. Each event is documented gateway payload (tests/data/discord/) sent through the fake gateway to the real
+discord.py client."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.chat.values import Vote
+from bot.curation.pipeline import VoteOutcome
+from tests.e2e.discord.harness import Bot, cleared, embed_of, reaction
+from tests.e2e.discord.test_curation import POSTS, post_candidate
+from tests.fakes.discord_fake import ALICE, BOB, CAROL, GENERAL_CHANNEL, MAINTAINERS_CHANNEL, FakeDiscord
+
+DAN = "1500000000000000004"  # a maintainer by role, as the reaction's member says
+CUSTOM_EMOJI = "1450000000000000001"  # a server's own emoji
+
+
+async def vote(fake: FakeDiscord, bot: Bot, message_id: str, user_id: str, emoji: str = "✅",
+               added: bool = True) -> VoteOutcome:
+    await fake.dispatch("MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE",
+                        reaction(message_id=message_id, user_id=user_id, emoji=emoji, added=added))
+    return (await bot.votes.next(user_id))[1]
+
+
+async def clear(fake: FakeDiscord, bot: Bot, message_id: str, emoji: str | None = None,
+                emoji_id: str | None = None) -> VoteOutcome:
+    await fake.dispatch(*cleared(message_id=message_id, emoji=emoji, emoji_id=emoji_id))
+    return (await bot.votes.next_clear())[1]
+
+
+def standing(bot: Bot, paper_id: int) -> list[tuple[str, str]]:
+    with bot.database.engine.connect() as conn:
+        return sorted(bot.curation.store.votes(conn, paper_id))
+
+
+@pytest.mark.parametrize("settings_overrides", [{"approvals_needed": 3}])
+async def test_clearing_every_reaction_withdraws_the_posts_votes_and_no_other(fake: FakeDiscord, bot: Bot) -> None:
+    """A moderator cleared the post's reactions: nothing showed on it, yet Alice's ✅ still counted, and two more
+    approvals listed the paper."""
+    message_id = await post_candidate(fake, bot)
+    (paper,) = bot.curation.papers.candidates()
+    assert (await vote(fake, bot, message_id, ALICE)).reason == "counted"
+    assert (await vote(fake, bot, message_id, ALICE, "1️⃣")).reason == "counted"
+    assert (await bot.curation.vote(paper.id, "white_check_mark", "dave")).counted  # from a shell
+
+    assert await clear(fake, bot, message_id) == VoteOutcome(True, "withdrawn", paper.id)
+    assert standing(bot, paper.id) == [("dave", "white_check_mark")]
+    assert (await vote(fake, bot, message_id, BOB)).decision is None  # two of three: dave's and Bob's
+    assert not fake.find("PATCH", rf"{POSTS}/{message_id}")
+    assert (await vote(fake, bot, message_id, ALICE)).decision == "approved"  # her ✅ put back counts again
+    edit = await fake.wait_for("PATCH", rf"{POSTS}/{message_id}")
+    assert embed_of(edit.json)["title"].startswith("✅ Added")
+
+
+@pytest.mark.parametrize("settings_overrides", [{"approvals_needed": 2, "rejections_needed": 2}])
+async def test_clearing_one_emoji_withdraws_only_its_votes(fake: FakeDiscord, bot: Bot) -> None:
+    message_id = await post_candidate(fake, bot)
+    (paper,) = bot.curation.papers.candidates()
+    assert (await vote(fake, bot, message_id, ALICE)).reason == "counted"
+    assert (await vote(fake, bot, message_id, ALICE, "❌")).reason == "counted"
+    # A server's custom emoji named like ✅ is not ✅: clearing it takes no ✅ vote.
+    assert (await clear(fake, bot, message_id, "white_check_mark", CUSTOM_EMOJI)).reason == "not a voting emoji"
+    assert (await clear(fake, bot, message_id, "✅")).reason == "withdrawn"
+    assert standing(bot, paper.id) == [(f"discord:{ALICE}", "x")]
+    assert (await vote(fake, bot, message_id, BOB)).decision is None  # one approval of two
+    assert (await vote(fake, bot, message_id, DAN, "❌")).decision == "rejected"  # Alice's ❌ stood
+
+
+async def test_clearing_a_decided_candidates_post_changes_nothing(fake: FakeDiscord, bot: Bot) -> None:
+    message_id = await post_candidate(fake, bot)
+    (paper,) = bot.curation.papers.candidates()
+    assert (await vote(fake, bot, message_id, ALICE)).decision == "approved"
+    await fake.wait_for("PATCH", rf"{POSTS}/{message_id}")
+    assert (await clear(fake, bot, message_id)).reason == f"candidate #{paper.id} is already approved"
+    assert standing(bot, paper.id) == [(f"discord:{ALICE}", "white_check_mark")]
+    assert len(fake.find("PATCH", rf"{POSTS}/{message_id}")) == 1
+
+
+async def test_clearing_a_message_that_is_no_candidate_post_is_ignored(fake: FakeDiscord, bot: Bot) -> None:
+    message_id = await post_candidate(fake, bot)
+    other = fake.add_message(MAINTAINERS_CHANNEL, author_id=CAROL)["id"]
+    assert (await clear(fake, bot, other)).reason == "not a candidate post"
+    # Another channel's clearing is not curation's business: it never reaches it, and the next one is handled.
+    await fake.dispatch(*cleared(message_id=message_id, channel_id=GENERAL_CHANNEL))
+    assert (await clear(fake, bot, message_id)).reason == "unchanged"
+    assert bot.votes.clears.empty()
+
+
+class HeldVotes:
+    """Curation as slow as a busy database: the next vote waits until the test lets it through."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.handle = bot.votes.handle_vote
+        self.holding = asyncio.Event()
+        self.release = asyncio.Event()
+        self.held = False
+
+    async def handle_vote(self, vote: Vote) -> VoteOutcome:
+        if not self.held:
+            self.held = True
+            self.holding.set()
+            await self.release.wait()
+        return await self.handle(vote)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"approvals_needed": 2}])
+async def test_a_clearing_waits_for_the_votes_before_it_and_those_after_it_wait_for_it(fake: FakeDiscord,
+                                                                                       bot: Bot) -> None:
+    """Each event is handled in a task of its own: a clearing handled before the ✅ it followed left that ✅'s
+    vote standing after its reaction was gone."""
+    message_id = await post_candidate(fake, bot)
+    (paper,) = bot.curation.papers.candidates()
+    for _ in range(3):  # the bot's own pre-added reactions, echoed by Discord
+        await bot.votes.next()
+    held = HeldVotes(bot)
+    bot.votes.handle_vote = held.handle_vote  # type: ignore[method-assign]
+    await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=message_id, user_id=ALICE))
+    await held.holding.wait()
+    await fake.dispatch(*cleared(message_id=message_id))
+    await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=message_id, user_id=BOB))
+    # A vote on another message goes on meanwhile (and shows the client has read the events before it).
+    other = fake.add_message(MAINTAINERS_CHANNEL, author_id=CAROL)["id"]
+    assert (await vote(fake, bot, other, CAROL)).reason == "not a candidate post"
+    assert bot.votes.clears.empty()
+    held.release.set()
+    assert (await bot.votes.next(ALICE))[1].reason == "counted"
+    assert (await bot.votes.next_clear())[1].reason == "withdrawn"
+    assert (await bot.votes.next(BOB))[1].decision is None  # Alice's ✅ was cleared: one approval of two
+    assert standing(bot, paper.id) == [(f"discord:{BOB}", "white_check_mark")]
