@@ -71,6 +71,6 @@ class Maintainers:
         person = self.person(vote.platform, vote.user_id, vote.roles)
         if person is None and not vote.added:
             # A removal takes back whatever vote the reaction cast, stored under the id its roles counted then: one
-            # who has since left the server or lost the role (a removal carries no roles; the lookup finds none).
+            # who has since left the server or lost the role (a Discord removal carries no roles at all).
             return f"{vote.platform}:{vote.user_id}"
         return person

@@ -145,7 +145,7 @@ class InterpClient(discord.Client):
         number may already belong to a newer event).
 
         Events on one message are handled in the order Discord sent them where the order decides the count:
-        each vote is handled in a task of its own (a member lookup, the database in a thread), and a later
+        each vote is handled in a task of its own (the database in a thread, a member lookup), and a later
         event that overtook an earlier one would leave the wrong vote standing. One person's reactions on one
         message follow each other (an add must not overtake the removal before it, or the late removal withdraws
         a vote whose reaction stands); a clearing of the message's reactions follows every reaction before it

@@ -270,8 +270,13 @@ class DiscordAdapter:
         bot_user_id = client.user.id if client.user else None
         roles: tuple[str, ...] = ()
         member_is_bot = False
-        if payload.member is None and payload.user_id != bot_user_id:
-            # Removal events carry no member: look the person up, from the cache if we can.
+        added = payload.event_type == "REACTION_ADD"
+        # An add in a server carries its member; one that came without (Discord documents it as optional) is looked
+        # up, from the cache if we can, or a maintainer by role would not count. A removal is not: it never carries
+        # a member, and takes back whatever vote that user's reaction cast, whoever they are now
+        # (Maintainers.person_for_vote), so the lookup (a REST call: without the members intent the cache holds
+        # almost no one) would change nothing.
+        if added and payload.member is None and payload.user_id != bot_user_id:
             member = await self._member(payload.guild_id, payload.user_id)
             if member is not None:
                 roles = translate.role_ids(member)
@@ -310,7 +315,7 @@ class DiscordAdapter:
         except discord.NotFound:  # left the server: no roles
             return None
         except discord.HTTPException as exc:
-            log.warning("discord: could not look up member %s for a reaction removal: %s", user_id, exc)
+            log.warning("discord: could not look up member %s for a reaction: %s", user_id, exc)
             return None
 
     # ------------------------------------------------------------------ posts

@@ -22,7 +22,7 @@ def raw_event(name: str, event_type: str, **changes: object) -> discord.RawReact
     return discord.RawReactionActionEvent(data, emoji, event_type)  # type: ignore[arg-type]
 
 
-def test_a_removal_becomes_a_withdrawn_vote_with_the_roles_looked_up() -> None:
+def test_a_removal_becomes_a_withdrawn_vote() -> None:
     payload = raw_event("reaction_remove", "REACTION_REMOVE")
     vote = translate.vote_from_reaction(payload, bot_user_id=BOT_ID, roles=("1400000000000000001",),
                                         gateway_position="session:42")

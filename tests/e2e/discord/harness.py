@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,21 @@ class VoteRecorder:
         self.curation = curation
         self.outcomes: asyncio.Queue[tuple[Vote, VoteOutcome]] = asyncio.Queue()
         self.clears: asyncio.Queue[tuple[ReactionsCleared, VoteOutcome]] = asyncio.Queue()
+        self._hold: tuple[Callable[[Vote], bool], asyncio.Event, asyncio.Event] | None = None
+
+    def hold_next(self, which: Callable[[Vote], bool]) -> tuple[asyncio.Event, asyncio.Event]:
+        """Curation as slow as a busy database: the next vote `which` picks waits, once it is being handled
+        (the first event is set), until the test sets the second."""
+        holding, release = asyncio.Event(), asyncio.Event()
+        self._hold = (which, holding, release)
+        return holding, release
 
     async def handle_vote(self, vote: Vote) -> VoteOutcome:
+        if self._hold is not None and self._hold[0](vote):
+            _, holding, release = self._hold
+            self._hold = None
+            holding.set()
+            await release.wait()
         outcome = await self.curation.handle_vote(vote)
         self.outcomes.put_nowait((vote, outcome))
         return outcome

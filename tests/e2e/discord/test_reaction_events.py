@@ -5,11 +5,8 @@ discord.py client."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from bot.chat.values import Vote
 from bot.curation.pipeline import VoteOutcome
 from tests.e2e.discord.harness import Bot, cleared, embed_of, reaction
 from tests.e2e.discord.test_curation import POSTS, post_candidate
@@ -90,23 +87,6 @@ async def test_clearing_a_message_that_is_no_candidate_post_is_ignored(fake: Fak
     assert bot.votes.clears.empty()
 
 
-class HeldVotes:
-    """Curation as slow as a busy database: the next vote waits until the test lets it through."""
-
-    def __init__(self, bot: Bot) -> None:
-        self.handle = bot.votes.handle_vote
-        self.holding = asyncio.Event()
-        self.release = asyncio.Event()
-        self.held = False
-
-    async def handle_vote(self, vote: Vote) -> VoteOutcome:
-        if not self.held:
-            self.held = True
-            self.holding.set()
-            await self.release.wait()
-        return await self.handle(vote)
-
-
 @pytest.mark.parametrize("settings_overrides", [{"approvals_needed": 2}])
 async def test_a_clearing_waits_for_the_votes_before_it_and_those_after_it_wait_for_it(fake: FakeDiscord,
                                                                                        bot: Bot) -> None:
@@ -114,19 +94,16 @@ async def test_a_clearing_waits_for_the_votes_before_it_and_those_after_it_wait_
     vote standing after its reaction was gone."""
     message_id = await post_candidate(fake, bot)
     (paper,) = bot.curation.papers.candidates()
-    for _ in range(3):  # the bot's own pre-added reactions, echoed by Discord
-        await bot.votes.next()
-    held = HeldVotes(bot)
-    bot.votes.handle_vote = held.handle_vote  # type: ignore[method-assign]
+    holding, release = bot.votes.hold_next(lambda vote: vote.user_id == ALICE)
     await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=message_id, user_id=ALICE))
-    await held.holding.wait()
+    await holding.wait()
     await fake.dispatch(*cleared(message_id=message_id))
     await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=message_id, user_id=BOB))
     # A vote on another message goes on meanwhile (and shows the client has read the events before it).
     other = fake.add_message(MAINTAINERS_CHANNEL, author_id=CAROL)["id"]
     assert (await vote(fake, bot, other, CAROL)).reason == "not a candidate post"
     assert bot.votes.clears.empty()
-    held.release.set()
+    release.set()
     assert (await bot.votes.next(ALICE))[1].reason == "counted"
     assert (await bot.votes.next_clear())[1].reason == "withdrawn"
     assert (await bot.votes.next(BOB))[1].decision is None  # Alice's ✅ was cleared: one approval of two
