@@ -266,6 +266,9 @@ class DiscordAdapter:
         maintainers_channel = self._channels["maintainers"]
         if maintainers_channel and payload.channel_id != maintainers_channel:
             return
+        if translate.is_super_reaction(payload):
+            log.debug("discord: a super reaction on message %s is not a vote", payload.message_id)
+            return
         client = self.client
         bot_user_id = client.user.id if client.user else None
         roles: tuple[str, ...] = ()

@@ -85,6 +85,13 @@ def emoji_name(reacted: discord.PartialEmoji) -> str:
     return str(reacted)
 
 
+def is_super_reaction(payload: discord.RawReactionActionEvent) -> bool:
+    """A super reaction (`burst: true`, `type: 1`). It is not a vote: it stands beside the same person's normal
+    reaction of the same emoji, each added and removed on its own, and both counted as one vote row, taking a super ✅
+    off withdrew the vote while the normal ✅ still showed."""
+    return bool(payload.burst) or payload.type == discord.ReactionType.burst
+
+
 def vote_from_reaction(
     payload: discord.RawReactionActionEvent,
     *,

@@ -157,3 +157,10 @@ def test_reactions_cleared_from_a_message_name_its_emoji_or_none() -> None:
     custom = {**data, "emoji": {"id": "41771983429993937", "name": "white_check_mark"}}
     one = discord.RawReactionClearEmojiEvent(custom, discord.PartialEmoji.from_dict(custom["emoji"]))  # type: ignore[arg-type]
     assert translate.cleared_from_event(one).emoji == "<:white_check_mark:41771983429993937>"
+
+
+def test_a_super_reaction_is_told_from_a_normal_one() -> None:
+    assert not translate.is_super_reaction(raw_event("reaction_add", "REACTION_ADD"))
+    assert translate.is_super_reaction(raw_event("reaction_add", "REACTION_ADD", burst=True, type=1,
+                                                 burst_colors=["#78b159"]))
+    assert translate.is_super_reaction(raw_event("reaction_remove", "REACTION_REMOVE", burst=True, type=1))

@@ -108,3 +108,34 @@ async def test_a_clearing_waits_for_the_votes_before_it_and_those_after_it_wait_
     assert (await bot.votes.next_clear())[1].reason == "withdrawn"
     assert (await bot.votes.next(BOB))[1].decision is None  # Alice's ✅ was cleared: one approval of two
     assert standing(bot, paper.id) == [(f"discord:{BOB}", "white_check_mark")]
+
+
+@pytest.mark.parametrize("settings_overrides", [{"approvals_needed": 2}])
+async def test_a_super_reaction_neither_votes_nor_withdraws_the_normal_ones_vote(fake: FakeDiscord, bot: Bot) -> None:
+    """A super ✅ (burst) beside the same maintainer's normal ✅ was the same vote row: taking the super one off
+    withdrew the vote while the normal ✅ still showed on the post."""
+    message_id = await post_candidate(fake, bot)
+    assert (await vote(fake, bot, message_id, ALICE)).reason == "counted"
+    for added in (True, False):
+        await fake.dispatch("MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE",
+                            reaction(message_id=message_id, user_id=ALICE, added=added, burst=True))
+    # Alice's next event, handled after her super reactions (one person's reactions keep their order):
+    await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=message_id, user_id=ALICE, emoji="1️⃣"))
+    next_vote, outcome = await bot.votes.next(ALICE)
+    assert (next_vote.emoji, outcome.reason) == ("one", "counted")
+    assert (await vote(fake, bot, message_id, BOB)).decision == "approved"  # Alice's normal ✅ stood
+
+
+async def test_reactions_in_a_dm_or_a_thread_without_member_or_guild_are_skipped(fake: FakeDiscord, bot: Bot) -> None:
+    """Shapes Discord documents for elsewhere than the maintainers' channel: no `guild_id` and no `member` (a DM),
+    a thread's own channel id. Not votes; the events after them are handled."""
+    message_id = await post_candidate(fake, bot)
+    dm = reaction(message_id=fake.new_id(), user_id=CAROL, channel_id=fake.new_id())
+    del dm["guild_id"], dm["member"]
+    await fake.dispatch("MESSAGE_REACTION_ADD", dm)
+    await fake.dispatch("MESSAGE_REACTION_REMOVE", {k: v for k, v in reaction(
+        message_id=message_id, user_id=CAROL, added=False, channel_id=fake.new_id()).items() if k != "guild_id"})
+    await fake.dispatch(*cleared(message_id=message_id, channel_id=fake.new_id()))
+    assert (await vote(fake, bot, message_id, ALICE)).decision == "approved"
+    assert bot.votes.clears.empty()
+    assert bot.adapter.skipped_events == {}
