@@ -117,12 +117,12 @@ def _migration_9_vote_messages(database: Database) -> None:
     """A vote remembers the message whose reaction cast it (votes.message_id): a moderator clearing a candidate
     post's reactions withdraws the votes that post carried, and no Slack, console or shell vote. Votes cast before
     this are given their platform's candidate post when the paper has exactly one there (as it almost always does);
-    the console has no posts, so its votes stay without one."""
+    a console or shell vote was typed, not a reaction, and stays without one (the console has posts too)."""
     _add_column(database, "votes", "message_id")
     votes, posts = schema.votes, schema.posts
     with database.transaction() as conn:
         unknown = conn.execute(select(votes.c.paper_id, votes.c.platform).where(votes.c.message_id.is_(None))
-                               .distinct()).all()
+                               .where(votes.c.platform != "console").distinct()).all()
         for paper_id, platform in unknown:
             messages = conn.execute(select(posts.c.message_id).where(posts.c.paper_id == paper_id)
                                     .where(posts.c.platform == platform).where(posts.c.kind == "candidate")

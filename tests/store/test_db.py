@@ -233,7 +233,8 @@ def test_a_schema_8_database_gives_its_reaction_votes_their_post(database_url: s
                                                   abstract="", abs_url="", pdf_url="", links=[], categories=[],
                                                   feeds=[], first_seen_at=now, score=0.9, topics=[],
                                                   status="candidate", status_at=now))
-        for platform, channel, message in (("discord", "c1", "d1"), ("slack", "s1", "t1"), ("slack", "s2", "t2")):
+        for platform, channel, message in (("discord", "c1", "d1"), ("slack", "s1", "t1"), ("slack", "s2", "t2"),
+                                           ("console", "console", "candidate:arxiv:2411.00001")):
             conn.execute(insert(schema.posts).values(key="candidate:arxiv:2411.00001", kind="candidate", paper_id=1,
                                                      platform=platform, channel_id=channel, message_id=message,
                                                      created_at=now, edited=False))
