@@ -64,7 +64,7 @@ class InterpGroup(app_commands.Group):
 
     @topic.autocomplete("name")
     async def _topic_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return self.adapter.topic_choices(current)
+        return self._topic_choices(current)
 
     @app_commands.command(name="search", description=summary("search"))
     @app_commands.describe(query=argument("search"))
@@ -78,7 +78,7 @@ class InterpGroup(app_commands.Group):
 
     @paper.autocomplete("title")
     async def _paper_titles(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return self.adapter.paper_choices(current)
+        return self._paper_choices(current)
 
     @app_commands.command(name="topics", description=summary("topics"))
     async def topics(self, interaction: discord.Interaction) -> None:
@@ -108,7 +108,7 @@ class InterpGroup(app_commands.Group):
     @approve.autocomplete("topic")
     async def _approve_topics(self, interaction: discord.Interaction,
                               current: str) -> list[app_commands.Choice[str]]:
-        return self.adapter.topic_choices(current)
+        return self._topic_choices(current)
 
     @app_commands.command(name="reject", description=summary("reject"))
     @app_commands.rename(number="id")
@@ -126,7 +126,7 @@ class InterpGroup(app_commands.Group):
     @vote.autocomplete("emoji")
     async def _vote_emoji(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         # The configured voting emoji (a setting), so offered as they are typed rather than as fixed choices.
-        return self.adapter.vote_emoji_choices(current)
+        return self._vote_emoji_choices(current)
 
     @app_commands.command(name="help", description="How to use /interp")
     @app_commands.describe(command=argument("help"))
@@ -134,3 +134,21 @@ class InterpGroup(app_commands.Group):
                                    for n in (*HELP, *MAINTAINER_HELP) if n != "help"])
     async def help(self, interaction: discord.Interaction, command: app_commands.Choice[str] | None = None) -> None:
         await self.adapter.answer(interaction, "help", command.value if command else "")
+
+    # ------------------------------------------------------------------ autocomplete: typed text -> choices
+
+    def _topic_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        index = self.adapter.commands.catalogue.index
+        topics = index.topics.complete(current)
+        paths = {t.slug: index.catalogue.path_text(t.slug) for t in topics}
+        return [app_commands.Choice(name=name, value=value) for name, value in translate.topic_choices(topics, paths)]
+
+    def _vote_emoji_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        settings = self.adapter.settings
+        pairs = translate.vote_emoji_choices(settings.approve_emoji, settings.reject_emoji, settings.topic_emoji,
+                                             current)
+        return [app_commands.Choice(name=name, value=value) for name, value in pairs]
+
+    def _paper_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        entries = self.adapter.commands.catalogue.index.search.complete_titles(current)
+        return [app_commands.Choice(name=name, value=value) for name, value in translate.paper_choices(entries)]

@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
-from discord import app_commands
 
 from bot import errors
 from bot.adapters.discord import translate
@@ -240,22 +239,6 @@ class DiscordAdapter:
     async def _finishes_in_time(self, work: asyncio.Task[Reply]) -> bool:
         done, _ = await asyncio.wait({work}, timeout=self.reply_deadline)
         return bool(done)
-
-    def topic_choices(self, current: str) -> list[app_commands.Choice[str]]:
-        index = self.commands.catalogue.index
-        topics = index.topics.complete(current)
-        paths = {t.slug: index.catalogue.path_text(t.slug) for t in topics}
-        return [app_commands.Choice(name=name, value=value) for name, value in translate.topic_choices(topics, paths)]
-
-    def vote_emoji_choices(self, current: str) -> list[app_commands.Choice[str]]:
-        settings = self.settings
-        pairs = translate.vote_emoji_choices(settings.approve_emoji, settings.reject_emoji, settings.topic_emoji,
-                                             current)
-        return [app_commands.Choice(name=name, value=value) for name, value in pairs]
-
-    def paper_choices(self, current: str) -> list[app_commands.Choice[str]]:
-        entries = self.commands.catalogue.index.search.complete_titles(current)
-        return [app_commands.Choice(name=name, value=value) for name, value in translate.paper_choices(entries)]
 
     # ------------------------------------------------------------------ votes
 
