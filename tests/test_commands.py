@@ -113,6 +113,9 @@ def test_maintainer_only_commands_refuse_others(commands: Commands) -> None:
 # ------------------------------------------------------------------ paper: the paper asked for, or clearly none
 
 CAA = "Steering Llama 2 via Contrastive Activation Addition"
+IOI = "Interpretability in the wild: a circuit for indirect object identification in GPT-2 small"
+KEY_VALUE = "Transformer Feed-Forward Layers Are Key-Value Memories"
+OPEN_PROBLEMS = "Concrete Open Problems in Mechanistic Interpretability: Neel Nanda at SERI MATS"
 
 
 @pytest.mark.parametrize(
@@ -253,6 +256,11 @@ def test_version_numbers_and_slashed_words_are_words_not_links(commands: Command
 def test_paper_by_words_of_exactly_one_title(commands: Commands) -> None:
     reply = commands.execute("paper tuned lens")
     assert reply.title == "Eliciting Latent Predictions from Transformers with the Tuned Lens"
+    # a phrase of the title in its order, with its acronym, or its first words: how readers shorten a title
+    for query, title in [("what is the tuned lens", reply.title), ("key-value memory", KEY_VALUE),
+                         ("IOI gpt-2 small", IOI), ("indirect object identification", IOI),
+                         ("Concrete Open Problems in Mechanistic", OPEN_PROBLEMS)]:
+        assert commands.execute(f"paper {query}").title == title, query
     assert commands.execute("paper grokking").kind == "not_found"  # two titles hold the word: the reader picks
 
 
@@ -289,6 +297,31 @@ def test_a_listed_title_with_another_word_is_another_paper(commands: Commands, q
     reply = commands.execute(f"paper {query}")
     assert reply.kind == "not_found"
     assert reply.title == f"No entry is titled “{query}”"
+
+
+# Real titles of papers the list does not hold (the relevance corpus, ../shared/relevance-corpus/positives.jsonl),
+# each made of words that only one listed title has: each was answered with that entry "(found by its title words)".
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        # 1906.03731; the words stand in "Successor Heads: Recurring, Interpretable Attention Heads ..." the other
+        # way round
+        ("Is Attention Interpretable?", "Successor Heads: Recurring, Interpretable Attention Heads In The Wild"),
+        # 2501.16496 (Sharkey et al.), not Neel Nanda's post: the listed title with its first word dropped
+        ("Open Problems in Mechanistic Interpretability", "Concrete Open Problems in Mechanistic Interpretability"),
+        # the first words of 2402.08631 ("Knowledge Editing on Black-box Large Language Models") and of 2404.01903
+        # ("Activation Steering for Robust Type Prediction in CodeLLMs"): the listed titles hold them apart and in
+        # another order
+        ("Knowledge Editing", "Inspecting and Editing Knowledge Representations in Language Models"),
+        ("Activation Steering", "Steering Llama 2 via Contrastive Activation Addition"),
+    ],
+)
+def test_another_paper_s_title_made_of_a_listed_title_s_words_is_not_that_paper(commands: Commands, query: str,
+                                                                                 listed: str) -> None:
+    reply = commands.execute(f"paper {query}")
+    assert reply.kind == "not_found", render_text(reply)
+    assert reply.title == f"No entry is titled “{query}”"
+    assert reply.items[0].title.startswith(listed)  # still offered first, for the reader to judge
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,9 @@
 
 An answer is the entry only when the query names it: its id, any spelling of one of its links (arXiv id, URL, DOI,
 OpenReview or ACL Anthology id), its acronym, its title (typos forgiven), or words that stand in its title and in no
-other. Anything looser ("toy models of superposition", which is not on the list, against "A Toy Model of
-Universality", which is) is not an answer but the closest entries, for the reader to judge.
+other, as a phrase of it (short, or its first words). Anything looser ("toy models of superposition", which is not
+on the list, against "A Toy Model of Universality", which is; "Is Attention Interpretable?", another paper, against
+"... Interpretable Attention Heads ...") is not an answer but the closest entries, for the reader to judge.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ CLOSEST = 5
 TYPO_AT = 90  # token_sort_ratio of a whole title, with a margin over the next title
 WORD_TYPO_AT = 80  # ...and every word typed (but "a", "of"...) at least this close to one of the title's words
 MIN_TITLE_WORD = 4  # the longest word of a query that names a paper by its title words has this many letters
+# A phrase of this many words (but "a", "of"...) from inside a title, not its start, reads as another paper's title:
+# "Open Problems in Mechanistic Interpretability" (2501.16496) is not "Concrete Open Problems in ...".
+LONG_PHRASE = 4
 # A reference's tail: "(Nanda et al., 2023)", "[ICLR 2023]", "(2023)", ", NeurIPS 2022", " 2023",
 # "arXiv:2202.05262".
 _CITATION = re.compile(r"\s*(?:[(\[][^()\[\]]*\b(?:19|20)\d\d[a-z]?\s*[)\]]|,[^,]*\b(?:19|20)\d\d[a-z]?"
@@ -74,6 +78,11 @@ def _words(text: str) -> set[str]:
     return {_word(token) for token in fold(text).split() if token not in STOPWORDS}
 
 
+def _run(text: str) -> list[str]:
+    """`_words` in their order, repeats kept: a title's phrases."""
+    return [_word(token) for token in fold(text).split() if token not in STOPWORDS]
+
+
 class EntryFinder:
     """Exact ways of naming an entry, built once per catalogue (on the first `paper` lookup)."""
 
@@ -85,6 +94,7 @@ class EntryFinder:
         self._by_name: dict[str, list[int]] = defaultdict(list)  # folded title or acronym -> entries
         self._acronyms: set[str] = set()
         self._title_words: dict[str, set[int]] = defaultdict(set)
+        self._runs = [_run(e.title) for e in self._entries]
         for doc, entry in enumerate(self._entries):
             self._by_name[self._titles[doc]].append(doc)
             if entry.acronym:
@@ -124,7 +134,7 @@ class EntryFinder:
             return titled  # a title pasted with its reference: "... interpretability (Nanda et al., 2023)"
         words = _words(q)
         holders = set.intersection(*(self._title_words.get(w, set()) for w in words)) if words else set()
-        if len(holders) == 1 and max(map(len, words)) >= MIN_TITLE_WORD:
+        if len(holders) == 1 and max(map(len, words)) >= MIN_TITLE_WORD and self._phrase_of(next(iter(holders)), q):
             # "tuned lens": words of one title and of no other; "n" or "of a" are too little to name a paper
             return EntryMatch(self._entries[holders.pop()], "title words")
         if 1 < len(holders) <= CLOSEST and all(folded in self._titles[doc] for doc in holders):
@@ -134,6 +144,18 @@ class EntryFinder:
         if names_a_link(q):  # a link no entry has: the words of a URL or an id would only find noise
             return EntryMatch(None, "unlinked")
         return EntryMatch(None, "none", self.closest(q, holders))
+
+    def _phrase_of(self, doc: int, query: str) -> bool:
+        """Are the query's words (its acronym's aside) a phrase of the title, in the title's order, and either short
+        or the title's first words? That is how readers shorten a title ("tuned lens", "IOI gpt-2 small"). The same
+        words in another order or apart are how another paper's title differs from it: "Is Attention
+        Interpretable?" (1906.03731) against "Successor Heads: Recurring, Interpretable Attention Heads ...",
+        "Knowledge Editing on ..." against "Inspecting and Editing Knowledge Representations ..."."""
+        acronym = _words(self._entries[doc].acronym)
+        typed = [word for word in _run(query) if word not in acronym]
+        title = self._runs[doc]
+        starts = [i for i in range(len(title) - len(typed) + 1) if title[i:i + len(typed)] == typed]
+        return not typed or (bool(starts) and (starts[0] == 0 or len(typed) < LONG_PHRASE))
 
     def closest(self, query: str, holders: set[int]) -> tuple[Entry, ...]:
         """Entries whose titles hold every word first, then the best search hits."""
