@@ -337,6 +337,14 @@ def test_another_paper_s_title_made_of_a_listed_title_s_words_is_not_that_paper(
          "Transformer Feed-Forward Layers Are Key-Value Memories"),
         ("Eliciting Latent Predictions from Transformers with the TunedLens",
          "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
+        # ...where the joined word sorts elsewhere among the title's words than its two halves did: each answered
+        # "No entry is titled" (the typo match compared the words in alphabetical order)
+        ("Dissecting Recall of Factual Associations in Autoregressive Language Models",
+         "Dissecting Recall of Factual Associations in Auto-Regressive Language Models"),
+        ("Incontext Learning Creates Task Vectors", "In-Context Learning Creates Task Vectors"),
+        ("Interpreting GPT: the logitlens", "interpreting GPT: the logit lens"),
+        # ...and so does a word whose first letters are mistyped
+        ("Transformer Circuits Trhead", "Transformer Circuits Thread"),
     ],
 )
 def test_a_misspelled_title_still_finds_its_paper(commands: Commands, query: str, title: str) -> None:

@@ -91,6 +91,7 @@ class EntryFinder:
         self._search = search
         self._entries = list(catalogue.entries)
         self._titles = [fold(e.title) for e in self._entries]
+        self._squashed = [title.replace(" ", "") for title in self._titles]  # for the typo match: see `_typo`
         self._by_name: dict[str, list[int]] = defaultdict(list)  # folded title or acronym -> entries
         self._acronyms: set[str] = set()
         self._title_words: dict[str, set[int]] = defaultdict(set)
@@ -124,9 +125,8 @@ class EntryFinder:
             return EntryMatch(self._entries[named[0]], "acronym" if folded in self._acronyms else "title")
         if named:
             return EntryMatch(None, "several", tuple(self._entries[doc] for doc in named))
-        typo = process.extract(folded, self._titles, scorer=fuzz.token_sort_ratio, limit=2, score_cutoff=TYPO_AT)
-        if typo and (len(typo) == 1 or typo[0][1] - typo[1][1] >= 3) and _misspells(folded, typo[0][0]):
-            return EntryMatch(self._entries[typo[0][2]], "typo")
+        if (typo := self._typo(folded)) is not None:
+            return EntryMatch(self._entries[typo], "typo")
         uncited = _CITED_AUTHORS.sub("", _CITATION.sub("", q))
         if uncited != q and uncited and (titled := self.find(uncited)).entry is not None and not (
                 (tail := _CITATION.search(q)) and _BARE_YEAR.fullmatch(tail.group(0))
@@ -144,6 +144,19 @@ class EntryFinder:
         if names_a_link(q):  # a link no entry has: the words of a URL or an id would only find noise
             return EntryMatch(None, "unlinked")
         return EntryMatch(None, "none", self.closest(q, holders))
+
+    def _typo(self, folded: str) -> int | None:
+        """The one title the folded query misspells, clearly closer than any other: compared word by word in
+        alphabetical order (words typed in another order), then as written without spaces. Sorting alone puts a
+        joined word ("Autoregressive" for "Auto-Regressive", "Incontext") or a word whose first letters are
+        mistyped ("Trhead") elsewhere among the title's words than its right spelling, and the score falls apart."""
+        for query, titles, scorer in ((folded, self._titles, fuzz.token_sort_ratio),
+                                      (folded.replace(" ", ""), self._squashed, fuzz.ratio)):
+            typo = process.extract(query, titles, scorer=scorer, limit=2, score_cutoff=TYPO_AT)
+            if typo:  # the first way that finds any title decides: a near tie names neither
+                clear = len(typo) == 1 or typo[0][1] - typo[1][1] >= 3
+                return typo[0][2] if clear and _misspells(folded, self._titles[typo[0][2]]) else None
+        return None
 
     def _phrase_of(self, doc: int, query: str) -> bool:
         """Are the query's words (its acronym's aside) a phrase of the title, in the title's order, and either short
