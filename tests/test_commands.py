@@ -187,6 +187,11 @@ OPEN_PROBLEMS = "Concrete Open Problems in Mechanistic Interpretability: Neel Na
         ("github.com/kmeng01/rome/tree/main", "Locating and Editing Factual Associations in GPT"),
         ("https://scholar.google.com/citations?user=LKv32bgAAAAJ", "Jacob Steinhardt"),
         ("https://scholar.google.com/citations?user=LKv32bgAAAAJ&hl=de&utm_source=x", "Jacob Steinhardt"),
+        # the ACL Anthology's old host, which older papers and pages still cite (it redirects to aclanthology.org):
+        # each answered "No entry links to"
+        ("https://www.aclweb.org/anthology/2021.emnlp-main.446.pdf", KEY_VALUE),
+        ("https://aclweb.org/anthology/2023.emnlp-main.751/",
+         "Dissecting Recall of Factual Associations in Auto-Regressive Language Models"),
         # ar5iv's short host, beside the ar5iv.labs.arxiv.org one
         ("https://ar5iv.org/abs/2303.08112", "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
     ],

@@ -39,7 +39,8 @@ _ARXIV_STAMP = re.compile(r"^((?:arxiv\s*:?\s*)?\S+)\s*\[[a-z-]+(?:\.[a-z-]+)?\]
 _WRAPPERS = ("()", "[]", "{}", '""', "''", "\u201c\u201d", "\u2018\u2019", "``")
 _ARXIV_BARE = re.compile(rf"{_ARXIV_ID}(?:\.pdf)?", re.IGNORECASE)
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
-_ACL_PATH = re.compile(r"^/(?P<id>\d{4}\.[a-z0-9-]+\.\d+|[A-Z]\d{2}-\d{4})(?:\.pdf)?/?$", re.IGNORECASE)
+# aclweb.org/anthology/ID is the Anthology's old address, still in older papers' references
+_ACL_PATH = re.compile(r"^/(?:anthology/)?(?P<id>\d{4}\.[a-z0-9-]+\.\d+|[A-Z]\d{2}-\d{4})(?:\.pdf)?/?$", re.IGNORECASE)
 _ACL_BARE = re.compile(r"\d{4}\.[a-z0-9-]+\.\d+|[A-Z]\d{2}-\d{4}", re.IGNORECASE)
 _ACL_DOI = re.compile(r"10\.18653/v1/(\d{4}\.[a-z0-9-]+\.\d+|[a-z]\d{2}-\d{4})")  # lower-cased already
 # OpenReview note ids are short runs of letters, digits, '-' and '_': only ever looked up as a whole query.
@@ -89,7 +90,7 @@ def link_keys(url: str) -> set[Key]:
     if host == "openreview.net":
         for note in parse_qs(parts.query).get("id", []):
             keys.add(("openreview", note))
-    elif host == "aclanthology.org" and (acl := _ACL_PATH.match(parts.path)):
+    elif host in ("aclanthology.org", "aclweb.org") and (acl := _ACL_PATH.match(parts.path)):
         keys.add(("acl", acl.group("id").lower()))
     elif host in _YOUTUBE_HOSTS or host == "youtu.be":
         videos = [parts.path.strip("/")] if host == "youtu.be" else parse_qs(parts.query).get("v", [])
