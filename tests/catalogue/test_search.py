@@ -10,6 +10,8 @@ from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.yaml_io import load_catalogue
 from tests.conftest import CATALOGUE
 
+ALL_ROADS = "All Roads Lead to Rome? Exploring the Invariance of Transformers' Representations"
+
 
 @pytest.fixture(scope="module")
 def index() -> CatalogueIndex:
@@ -40,6 +42,10 @@ def test_unknown_or_odd_input_never_raises(index: CatalogueIndex, query: str) ->
 
         ("highest scores ICLR", "The Mechanistic Basis of Data Dependence and Abrupt Learning in an In-Context "
                                 "Classification Task"),
+        # a whole title with another entry's acronym among its words: ROME came first, for one word of eight
+        (ALL_ROADS, ALL_ROADS),
+        ("all roads lead to rome", ALL_ROADS),
+        ("ROME knowledge editing", "Locating and Editing Factual Associations in GPT"),
     ],
 )
 def test_search_ranks_the_paper_people_mean_first(index: CatalogueIndex, query: str, expected_first: str) -> None:
