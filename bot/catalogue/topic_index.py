@@ -19,6 +19,8 @@ from bot.catalogue.text import clean_query, fold
 # suggestion is noise ("café" is 57 from the alias "caa").
 SUGGEST_AT = 72
 WORD_TYPO_AT = 80  # ...and each word typed at least this close to one of the name's words
+# What readers put around a topic's name ("sae papers", "research on hallucination"): left out when the rest is a topic.
+AROUND = frozenset({"paper", "papers", "on", "about", "research", "work", "works", "literature"})
 
 Resolution = Literal["exact", "alias", "prefix", "fuzzy", "ambiguous", "unknown"]
 
@@ -81,6 +83,10 @@ class TopicIndex:
         exact, alias = self._names.get(q), q in self._alias_names
         if not exact and (joined := q.replace(" ", "")) in self._joined:
             exact, alias = self._joined[joined], joined in self._joined_aliases
+        if not exact and (bare := " ".join(word for word in q.split() if word not in AROUND)) not in ("", q):
+            around = self.resolve(bare)
+            if around.topic is not None:
+                return TopicMatch(around.topic, "alias" if around.how == "exact" else around.how)
         if exact:
             if len(exact) == 1:
                 (slug,) = exact

@@ -42,6 +42,7 @@ def topics() -> TopicIndex:
         ("component general", "component-general", "exact"),
         ("sparse", "sparse-coding", "prefix"),
         ("halucination", "hallucination", "fuzzy"),
+        ("papers", "paper-blog", "alias"),  # a word that is left out around a topic's name, and alone a name
         # a name of several words typed as one
         ("finetune", "fine-tuning", "alias"),
         ("logitlens", "embedding-projection", "alias"),
@@ -58,6 +59,25 @@ def test_topics_resolve_by_name_alias_prefix_and_typo(topics: TopicIndex, query:
     assert match.topic is not None
     assert match.topic.slug == slug
     assert match.how == how
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("sae papers", "sparse-coding"),
+        ("papers on steering", "inference-time-intervention"),
+        ("Knowledge Editing papers", "knowledge-editing"),
+        ("research on hallucination", "hallucination"),
+        ("grokking paper", "phase-transition-grokking"),
+        ("probign papers", "probing"),  # and a typo
+    ],
+)
+def test_a_topic_asked_for_with_papers_or_research_around_it_is_that_topic(topics: TopicIndex, query: str,
+                                                                          slug: str) -> None:
+    """Each answered "No topic is called ..." with a search of the list instead of the topic's entries."""
+    match = topics.resolve(query)
+    assert match.topic is not None
+    assert match.topic.slug == slug
 
 
 def test_an_ambiguous_name_gives_ranked_suggestions(topics: TopicIndex) -> None:
