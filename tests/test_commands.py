@@ -216,6 +216,12 @@ def test_search_finds_an_entry_by_its_link(commands: Commands, query: str) -> No
         ("toy models of superposition", "A Toy Model of Universality"),  # not on the list
         ("Scaling Monosemanticity", "Towards monosemanticity"),  # not on the list either
         ("MEMIT", "Locating and Editing Factual Associations in GPT"),  # ROME's sequel is not listed
+        # references to papers the list does not hold, beside an author or a venue that it does
+        ("Elhage N, et al. Toy Models of Superposition. Transformer Circuits Thread, 2022.",
+         "Transformer Circuits Thread"),
+        ("Toy Models of Superposition | Transformer Circuits Thread", "Transformer Circuits Thread"),
+        ("Neel Nanda. Attribution Patching: Activation Patching At Industrial Scale. 2023.",
+         "Towards Best Practices of Activation Patching"),
     ],
 )
 def test_paper_not_on_the_list_says_so_and_offers_the_closest(commands: Commands, query: str, closest: str) -> None:
@@ -368,6 +374,40 @@ def test_a_title_pasted_with_its_reference_finds_the_paper(commands: Commands, t
                                        "Locating and editing factual associations arXiv:2202.05262"])
 def test_a_reference_as_people_write_it_finds_the_paper(commands: Commands, reference: str) -> None:
     assert commands.execute(f"paper {reference}").title == "Locating and Editing Factual Associations in GPT"
+
+
+ROME = "Locating and Editing Factual Associations in GPT"
+GROKKING = "Progress measures for grokking via mechanistic interpretability"
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        # a whole reference, as Google Scholar's "Cite" gives it (APA, Vancouver, IEEE) or a paper's bibliography
+        ("Meng, K., Bau, D., Andonian, A., & Belinkov, Y. (2022). Locating and editing factual associations in GPT. "
+         "Advances in Neural Information Processing Systems, 35, 17359-17372.", ROME),
+        ("Meng K, Bau D, Andonian A, Belinkov Y. Locating and editing factual associations in GPT. NeurIPS. 2022",
+         ROME),
+        ('K. Meng, D. Bau, A. Andonian, and Y. Belinkov, "Locating and editing factual associations in GPT," in '
+         "NeurIPS, 2022.", ROME),
+        ("Olsson C, et al. In-context learning and induction heads. Transformer Circuits Thread, 2022.",
+         "In-context learning and induction heads"),
+        # a browser tab's or bookmark's title: arXiv's, OpenReview's, the ACL Anthology's
+        (f"[2301.05217] {GROKKING}", GROKKING),
+        ("[2310.15213] Function Vectors in Large Language Models",  # the id names it, the title is its later one
+         "LLMs Represent Contextual Tasks as Compact Function Vectors"),
+        (f"{GROKKING} | OpenReview", GROKKING),
+        ("Dissecting Recall of Factual Associations in Auto-Regressive Language Models - ACL Anthology",
+         "Dissecting Recall of Factual Associations in Auto-Regressive Language Models"),
+        # "the ... paper", as people name one
+        ("the ROME paper", ROME),
+        ("tuned lens paper", "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
+    ],
+)
+def test_a_title_among_what_a_reference_or_tab_puts_around_it_finds_the_paper(commands: Commands, query: str,
+                                                                              title: str) -> None:
+    """Each answered "No entry is titled": the authors, venue or site name around the title were read as its words."""
+    assert commands.execute(f"paper {query}").title == title
 
 
 def test_a_title_no_entry_has_does_not_claim_the_paper_is_missing(commands: Commands) -> None:

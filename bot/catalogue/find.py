@@ -41,6 +41,15 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d[a-z]?\b")
 # ...and its head: "Meng et al., ", "Meng et al. (2022). ", "Elhage et al. 2021: ".
 _CITED_AUTHORS = re.compile(r"^[^,.:]{1,60}\bet al\.?\s*(?:\(?(?:19|20)\d\d[a-z]?\)?)?\s*[,.:]\s*", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+")  # in a title: "Llama 2", "GPT-4", "Claude 3 Sonnet"
+# The parts of a whole reference or a browser tab's title, one of which may be the title: sentences ("Meng, K., Bau,
+# D. (2022). Title. Venue, 35."), the site after " | " or " - " ("Title | OpenReview", "Title - ACL Anthology"),
+# arXiv's "[2301.05217] " before it; and first, a quoted title (IEEE: 'K. Meng, ..., "Title," in NeurIPS, 2022').
+_PARTS = re.compile(r"\.\s+|\s+[|\u2013\u2014-]\s+|^\s*\[[^\]]*\]\s*")
+_QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{8,}?)[,.]?[\"\u201d]")
+SHORT_NAME = 4  # words: a title shorter than this is a name (a person's, a venue's, a library's)
+_TAB_ID = re.compile(r"^\s*\[([^\]\s]+)\]\s")  # arXiv's tab title: "[2301.05217] Progress measures for ..."
+# A reader's "the ROME paper", "tuned lens paper": what names the paper is the rest.
+_PAPER_WORDS = frozenset({"the", "paper", "papers"})
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,15 @@ class EntryFinder:
             return EntryMatch(None, "several", tuple(self._entries[doc] for doc in named))
         if (typo := self._typo(folded)) is not None:
             return EntryMatch(self._entries[typo], "typo")
+        if (tab := _TAB_ID.match(q)) and (cited := arxiv_id(tab.group(1))) and len(
+                linked := self._search.by_link(f"arXiv:{cited}")) == 1:
+            return EntryMatch(linked[0], "link")  # the id names it, whatever title the tab shows
+        if (part := self._titled_part(q)) is not None:
+            return EntryMatch(self._entries[part], "title")
+        if {"paper", "papers"} & set(typed := folded.split()) and (
+                rest := " ".join(word for word in typed if word not in _PAPER_WORDS)) and (
+                named_rest := self.find(rest)).entry is not None:
+            return named_rest
         uncited = _CITED_AUTHORS.sub("", _CITATION.sub("", q))
         if uncited != q and uncited and (titled := self.find(uncited)).entry is not None and not (
                 (tail := _CITATION.search(q)) and _BARE_YEAR.fullmatch(tail.group(0))
@@ -144,6 +162,29 @@ class EntryFinder:
         if names_a_link(q):  # a link no entry has: the words of a URL or an id would only find noise
             return EntryMatch(None, "unlinked")
         return EntryMatch(None, "none", self.closest(q, holders))
+
+    def _titled_part(self, query: str) -> int | None:
+        """The entry whose title (or a misspelling of it) is one part of a reference or a tab's title, the parts
+        read in order. Titles come before venues in every citation style: a part that could be a title (three words
+        or more, no comma, as author lists have) and names no entry means the reference is to another paper, and
+        what follows it, "Transformer Circuits Thread, 2022" say, is where that paper appeared, not the paper."""
+        parts = [m.group(1) for m in _QUOTED.finditer(query)] + _PARTS.split(query)
+        if len(parts) < 2:
+            return None
+        for part in parts:
+            folded = fold(_CITATION.sub("", part))
+            if not folded:
+                continue
+            named = self._by_name.get(folded, [])
+            title_like = len(folded.split()) >= 3  # not an author ("Meng, K"), a year or a site name
+            doc = named[0] if len(named) == 1 else self._typo(folded) if title_like else None
+            if doc is not None and len(self._titles[doc].split()) >= SHORT_NAME:
+                return doc
+            # A person's, a venue's or a library's entry ("Neel Nanda", "Transformer Circuits Thread") named by a
+            # part is an author or a venue of the reference, not what it cites: read on.
+            if doc is None and title_like and "," not in part:
+                return None
+        return None
 
     def _typo(self, folded: str) -> int | None:
         """The one title the folded query misspells, clearly closer than any other: compared word by word in
