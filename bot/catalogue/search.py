@@ -233,15 +233,12 @@ class SearchIndex:
         for doc in self._starred_docs & final.keys():
             final[doc] *= 1.05
         # "IOI" names the IOI paper: an entry whose acronym was typed ranks above every entry that only shares
-        # words or a topic alias with the query; not above one that holds every word typed when it does not, as a
-        # whole title does: "All Roads Lead to Rome? Exploring the Invariance ..." is that paper, not ROME.
+        # words or a topic alias with the query; not above one that holds more of the words typed, as a whole
+        # title does, even mistyped: "All Roads Lead to Rome? Exploring the Invariance ..." is that paper, not ROME.
         named = {doc for word in words for doc in self._acronym_docs.get(word, ()) if doc in final}
-        if named:
-            ceiling = max(final.values())
-            partial_ceiling = max((score for doc, score in final.items() if matched[doc] < distinct), default=0.0)
-            for doc in named:
-                above = ceiling if matched[doc] == distinct else partial_ceiling
-                final[doc] = max(2.0 * final[doc], above * 1.01 + final[doc] / 100)
+        for doc in named:
+            above = max(score for other, score in final.items() if matched[other] <= matched[doc])
+            final[doc] = max(2.0 * final[doc], above * 1.01 + final[doc] / 100)
         return final
 
     def complete_titles(self, prefix: str, limit: int = 25) -> list[Entry]:

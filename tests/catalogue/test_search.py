@@ -45,6 +45,7 @@ def test_unknown_or_odd_input_never_raises(index: CatalogueIndex, query: str) ->
         # a whole title with another entry's acronym among its words: ROME came first, for one word of eight
         (ALL_ROADS, ALL_ROADS),
         ("all roads lead to rome", ALL_ROADS),
+        ("All Rods Lead to Rome? Exploring the Invariance of Transformers' Representations", ALL_ROADS),  # mistyped
         ("ROME knowledge editing", "Locating and Editing Factual Associations in GPT"),
     ],
 )
