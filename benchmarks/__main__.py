@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ("latency", "list_match", "poll_throughput", "relevance_quality", "footprint")
+BENCHMARKS = ("latency", "paper_answers", "list_match", "poll_throughput", "relevance_quality", "footprint")
 ALIASES = {"relevance": "relevance_quality"}
 ROOT = Path(__file__).resolve().parents[1]
 
