@@ -399,6 +399,9 @@ GROKKING = "Progress measures for grokking via mechanistic interpretability"
         (f"{GROKKING} | OpenReview", GROKKING),
         ("Dissecting Recall of Factual Associations in Auto-Regressive Language Models - ACL Anthology",
          "Dissecting Recall of Factual Associations in Auto-Regressive Language Models"),
+        # a talk's title without its speaker
+        ("Looking Inside Neural Networks with Mechanistic Interpretability",
+         "Chris Olah - Looking Inside Neural Networks with Mechanistic Interpretability"),
         # "the ... paper", as people name one
         ("the ROME paper", ROME),
         ("tuned lens paper", "Eliciting Latent Predictions from Transformers with the Tuned Lens"),
@@ -612,6 +615,20 @@ def test_a_title_two_entries_nearly_share_names_both_rather_than_none(catalogue_
     assert sorted(item.title for item in reply.items) == [
         "Concrete Open Problems in Mechanistic Interpretability: Introduction",
         "Concrete Open Problems in Mechanistic Interpretability: Neel Nanda at SERI MATS"]
+
+
+def test_a_listed_title_without_its_first_word_is_another_paper(catalogue_dir: Path) -> None:
+    """Had the list "Concrete Open Problems in Mechanistic Interpretability" (Neel Nanda's post, without the talk's
+    suffix), "Open Problems in Mechanistic Interpretability" (2501.16496, another paper) was answered as a typo of it:
+    a word dropped from the start is how another title differs, a word dropped at the end how readers cut one."""
+    add_video_entry(catalogue_dir, "concrete-open-problems-post", "Concrete Open Problems in Mechanistic "
+                    "Interpretability", "https://example.org/concrete-open-problems")
+    commands = Commands(CatalogueService(catalogue_dir))
+    reply = commands.execute("paper Open Problems in Mechanistic Interpretability")
+    assert reply.title == "No entry is titled “Open Problems in Mechanistic Interpretability”"
+    assert reply.items[0].title == "Concrete Open Problems in Mechanistic Interpretability"  # offered first
+    assert commands.execute("paper Concrete Open Problems in Mechanistic Interpretability").title == \
+        reply.items[0].title
 
 
 @pytest.mark.parametrize(("query", "title"), [("transformer lens", "TransformerLens"),

@@ -107,6 +107,11 @@ class EntryFinder:
         self._runs = [_run(e.title) for e in self._entries]
         for doc, entry in enumerate(self._entries):
             self._by_name[self._titles[doc]].append(doc)
+            # "Chris Olah - Looking Inside Neural Networks ...": a talk is known by its title without the speaker
+            # (a name of under SHORT_NAME words, which would name the person instead)
+            for part in _PARTS.split(entry.title):
+                if len((named := fold(part)).split()) >= SHORT_NAME and named != self._titles[doc]:
+                    self._by_name[named].append(doc)
             if entry.acronym:
                 self._by_name[fold(entry.acronym)].append(doc)
                 self._acronyms.add(fold(entry.acronym))
@@ -155,7 +160,8 @@ class EntryFinder:
         if len(holders) == 1 and max(map(len, words)) >= MIN_TITLE_WORD and self._phrase_of(next(iter(holders)), q):
             # "tuned lens": words of one title and of no other; "n" or "of a" are too little to name a paper
             return EntryMatch(self._entries[holders.pop()], "title words")
-        if 1 < len(holders) <= CLOSEST and all(folded in self._titles[doc] for doc in holders):
+        if 1 < len(holders) <= CLOSEST and all(folded in self._titles[doc] and self._phrase_of(doc, q)
+                                               for doc in holders):
             # The words, as a phrase, of a few titles and no other ("Concrete Open Problems in Mechanistic
             # Interpretability", a talk's and a post's): on the list more than once, not missing; the reader picks.
             return EntryMatch(None, "several", tuple(self._entries[doc] for doc in sorted(holders)))
@@ -195,9 +201,19 @@ class EntryFinder:
                                       (folded.replace(" ", ""), self._squashed, fuzz.ratio)):
             typo = process.extract(query, titles, scorer=scorer, limit=2, score_cutoff=TYPO_AT)
             if typo:  # the first way that finds any title decides: a near tie names neither
+                doc = typo[0][2]
                 clear = len(typo) == 1 or typo[0][1] - typo[1][1] >= 3
-                return typo[0][2] if clear and _misspells(folded, self._titles[typo[0][2]]) else None
+                # Not a misspelling but the title without its first words: another paper's title ("Open Problems
+                # in Mechanistic Interpretability" against "Concrete Open Problems in ..."), as in `_phrase_of`.
+                inner = (start := self._start_in(doc, _run(folded))) is not None and start > 0 and len(
+                    _run(folded)) >= LONG_PHRASE
+                return doc if clear and not inner and _misspells(folded, self._titles[doc]) else None
         return None
+
+    def _start_in(self, doc: int, typed: list[str]) -> int | None:
+        """Where the words typed stand in the title as a phrase, in its order; None when they do not."""
+        title = self._runs[doc]
+        return next((i for i in range(len(title) - len(typed) + 1) if title[i:i + len(typed)] == typed), None)
 
     def _phrase_of(self, doc: int, query: str) -> bool:
         """Are the query's words (its acronym's aside) a phrase of the title, in the title's order, and either short
@@ -207,9 +223,8 @@ class EntryFinder:
         "Knowledge Editing on ..." against "Inspecting and Editing Knowledge Representations ..."."""
         acronym = _words(self._entries[doc].acronym)
         typed = [word for word in _run(query) if word not in acronym]
-        title = self._runs[doc]
-        starts = [i for i in range(len(title) - len(typed) + 1) if title[i:i + len(typed)] == typed]
-        return not typed or (bool(starts) and (starts[0] == 0 or len(typed) < LONG_PHRASE))
+        start = self._start_in(doc, typed)
+        return not typed or (start is not None and (start == 0 or len(typed) < LONG_PHRASE))
 
     def closest(self, query: str, holders: set[int]) -> tuple[Entry, ...]:
         """Entries whose titles hold every word first, then the best search hits."""
