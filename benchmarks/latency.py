@@ -136,7 +136,8 @@ def measure(directory: Path, rounds: int, seed: int) -> tuple[float, int, Sample
     commands.run("paper", "warm up")
     samples: Samples = {name: ([], []) for name in operations}
     for _ in range(rounds):
-        index.search.expand.cache_clear()  # the query cache: each round starts without it
+        index.search.expand.cache_clear()  # the query caches: each round starts without them
+        index.finder.typo.cache_clear()
         work = [(name, query) for name, (_, queries) in operations.items() for query in queries]
         rng.shuffle(work)
         for name, query in work:
