@@ -4,8 +4,10 @@ The real bolt app over Socket Mode against the loopback fake Slack; decisions la
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -171,3 +173,15 @@ async def test_the_digest_names_the_slash_command_that_lists_what_was_held_back(
     assert "1 more relevant paper(s) held back by the daily budget (`/interp candidates --all` lists them)" \
         in digest.text
     assert "`interp-bot candidates --all` lists them" in result.post.reply.text  # what the shell prints
+
+
+async def test_commands_in_flight_do_not_take_the_threads_curation_waits_for(fake, app) -> None:
+    """A maintainer's command waits in its worker thread while curation works on the loop, and that work needs a
+    thread of the loop's default pool (the database). Commands ran in that same pool: as many in flight as it has
+    threads (six on a two-core server, a maintainer firing off approvals; one here) held every thread, waiting for
+    work that could never get one, and the whole bot stalled for loop_runner's two minutes."""
+    paper_id = add_paper(app, TITLE, "2611.00042")
+    pool = ThreadPoolExecutor(max_workers=1)
+    asyncio.get_running_loop().set_default_executor(pool)
+    answer = await ask(fake, f"vote white_check_mark {paper_id}")
+    assert answer["text"].startswith(f"Vote recorded on candidate #{paper_id}")
