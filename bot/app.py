@@ -10,8 +10,10 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import os
 import signal
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -185,6 +187,9 @@ class App:
         from bot.curation.maintainer_commands import register_curation_commands
 
         register_curation_commands(self.commands, self.curation, loop_runner(asyncio.get_running_loop()))
+        if self.commands.threads is None:  # a pool of their own: see bot.chat.runner.answer
+            self.commands.threads = ThreadPoolExecutor(max_workers=min(32, (os.cpu_count() or 1) + 4),
+                                                       thread_name_prefix="interp-command")
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -234,6 +239,9 @@ class App:
                 await adapter.stop()
             except Exception:  # keep closing the rest
                 log.exception("error while stopping %s", adapter.platform)
+        if self.commands.threads is not None:  # the adapters are closed: no command comes any more
+            self.commands.threads.shutdown(wait=False, cancel_futures=True)
+            self.commands.threads = None
         if self.http is not None:
             await self.http.aclose()
             self.http = None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -109,6 +110,8 @@ class Commands:
         self.search_limit = search_limit  # the most results `search` keeps (chat pages through them)
         self.specs: dict[str, CommandSpec] = {}
         self.line_rules: dict[str, LineRule] = {}
+        # The pool chat adapters run commands in (bot.chat.runner.answer); App.start makes it, App.stop shuts it.
+        self.threads: Executor | None = None
         handlers: dict[str, Handler] = {"topic": self._topic, "search": self._search, "paper": self._paper,
                                         "topics": self._topics, "recent": self._recent, "help": self._help}
         for name, text in HELP.items():

@@ -10,9 +10,8 @@ import asyncio
 import contextvars
 import functools
 import logging
-import os
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from typing import Any, TypeVar
 
 from bot.chat.values import Reply
@@ -33,20 +32,20 @@ def answer_sync(command: Callable[[], Reply], what: str) -> Reply:
         return CRASH_REPLY
 
 
-# The threads commands run in: a pool of their own, not the loop's default one. A maintainer's command waits in its
-# thread for curation's coroutines on the loop (loop_runner), and those need the default pool for every database
-# call (asyncio.to_thread): sharing it, as many commands in flight as it has threads (six on a two-core server: a
-# maintainer firing off approvals) held every thread waiting for work that could never get one, and every vote,
-# post and command of the bot stalled until loop_runner's timeout.
-_COMMAND_THREADS = ThreadPoolExecutor(max_workers=min(32, (os.cpu_count() or 1) + 4),
-                                      thread_name_prefix="interp-command")
-
-
-async def answer(command: Callable[[], Reply], what: str) -> Reply:
+async def answer(command: Callable[[], Reply], what: str, threads: Executor | None = None) -> Reply:
     """`answer_sync` in a worker thread: a slow search must not hold up the event loop (Discord's and Slack's
-    acknowledgements still have to go out on time)."""
+    acknowledgements still have to go out on time).
+
+    `threads` is the pool commands run in (`Commands.threads`, which App.start makes when it registers the
+    maintainers' commands); without one, the loop's default pool. A maintainer's command waits in its thread for
+    curation's coroutines on the loop (loop_runner), and those need the default pool for every database call
+    (asyncio.to_thread): sharing it, as many commands in flight as it has threads (six on a two-core server: a
+    maintainer firing off approvals) held every thread waiting for work that could never get one, and every vote,
+    post and command of the bot stalled until loop_runner's timeout."""
+    if threads is None:
+        return await asyncio.to_thread(answer_sync, command, what)
     call = functools.partial(contextvars.copy_context().run, answer_sync, command, what)  # as asyncio.to_thread
-    return await asyncio.get_running_loop().run_in_executor(_COMMAND_THREADS, call)
+    return await asyncio.get_running_loop().run_in_executor(threads, call)
 
 
 class OnTheLoopThread(RuntimeError):

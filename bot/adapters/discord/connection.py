@@ -189,7 +189,7 @@ class DiscordAdapter:
         # lookups. Decided before running: a slow answer is deferred, and the deferral sets who sees it.
         ephemeral = self.settings.discord_ephemeral or self.commands.for_maintainers(command)
         work = asyncio.create_task(runner.answer(lambda: self.commands.run(command, args, actor=actor),
-                                                 f"{command} {args}"))
+                                                 f"{command} {args}", self.commands.threads))
         try:
             if not await self._finishes_in_time(work):
                 await interaction.response.defer(ephemeral=ephemeral, thinking=True)
@@ -221,7 +221,7 @@ class DiscordAdapter:
             return
         actor = translate.actor_for(interaction.user, self.maintainers)
         work = asyncio.create_task(runner.answer(
-            lambda: self.commands.execute(command, actor=actor, page=page), command))
+            lambda: self.commands.execute(command, actor=actor, page=page), command, self.commands.threads))
         try:
             if not await self._finishes_in_time(work):
                 await interaction.response.defer()

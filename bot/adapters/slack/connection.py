@@ -271,7 +271,8 @@ class SlackAdapter:
         roles = await self.directory.roles_of(user_id)
         actor = translate.actor(user_id, user_name,
                                 is_maintainer=self.maintainers.person(PLATFORM, user_id, roles) is not None)
-        return await runner.answer(lambda: self.commands.execute(line, actor=actor, page=page), line)
+        return await runner.answer(lambda: self.commands.execute(line, actor=actor, page=page), line,
+                                   self.commands.threads)
 
     async def _answer(self, respond: Any, reply: Reply, **options: Any) -> None:
         """Answer through the command's response_url. Slack refuses with an HTTP status, not an exception (a 400
