@@ -64,10 +64,28 @@ def held_back_items(papers: list[StoredPaper], timezone: str) -> list[Item]:
             for p in papers if p.held_back_at is not None]
 
 
-def _outcome_reply(action: str, paper_id: int, outcome: VoteOutcome, curation: Curation) -> Reply:
+# How a maintainer does the next thing where they typed: chat has no shell, and Discord's slash commands take no
+# typed `:white_check_mark: ID`.
+HINTS = {
+    "console": ("`approve ID [--topic SLUG]` · `reject ID` · `:white_check_mark: ID`",
+                "`interp-bot poll --once` looks for new papers.", "`interp-bot status` lists it"),
+    "slack": ("`/interp approve ID [--topic SLUG]` · `/interp reject ID` · `/interp :white_check_mark: ID`, or react "
+              "on the candidate's post", "The bot polls the feeds on its schedule; the digest says what came.",
+              "the bot's status lists it"),
+    "discord": ("`/interp approve` · `/interp reject` · `/interp vote`, or react on the candidate's post",
+                "The bot polls the feeds on its schedule; the digest says what came.", "the bot's status lists it"),
+}
+
+
+def _hints(request: Request) -> tuple[str, str, str]:
+    """(what to do with a candidate, where new papers come from, where a failure shows) for the asker's platform."""
+    return HINTS.get(request.actor.platform if request.actor else "console", HINTS["console"])
+
+
+def _outcome_reply(action: str, paper_id: int, outcome: VoteOutcome, curation: Curation, request: Request) -> Reply:
     if outcome.error:
         return Reply(title=f"Candidate #{paper_id} {outcome.decision}, but not finished", kind="error",
-                     text=f"{outcome.error}\nIt is retried every few minutes; `interp-bot status` lists it.")
+                     text=f"{outcome.error}\nIt is retried every few minutes; {_hints(request)[2]}.")
     if outcome.decision == "approved":
         decision = curation.store.decision(paper_id)
         where = curation.catalogue.index.catalogue.path_text(decision.topic) if decision and decision.topic else ""
@@ -102,9 +120,9 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
         items = candidate_items(curation) + held_back
         if not items:
             return Reply(title="No pending candidates" + (", none held back" if every else ""), kind="info",
-                         text="`interp-bot poll --once` looks for new papers.")
+                         text=_hints(request)[1])
         title = "Pending candidates" + (f", {len(held_back)} held back by the daily budget" if every else "")
-        reply = Reply(title=title, text="`approve ID [--topic SLUG]` · `reject ID` · `:white_check_mark: ID`")
+        reply = Reply(title=title, text=_hints(request)[0])
         return commands.paged(reply, items, request.page, "candidates --all" if every else "candidates")
 
     def decide(kind: str) -> Callable[[Request], Reply]:
@@ -119,7 +137,7 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
             platform = request.actor.platform if request.actor else "console"
             outcome = run(curation.decide(int(rest), kind, person=person(request), topic=topic, force=True,
                                           platform=platform))
-            return _outcome_reply(kind, int(rest), outcome, curation)
+            return _outcome_reply(kind, int(rest), outcome, curation, request)
         return handler
 
     def vote(request: Request) -> Reply:
@@ -131,7 +149,7 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
             return commands.usage("vote", "vote needs an emoji and a candidate number")
         name, paper_id, remove = emoji.to_name(match.group(1)), int(match.group(2)), bool(match.group(3))
         outcome = run(curation.vote(paper_id, name, person(request), added=not remove))
-        return _outcome_reply("vote", paper_id, outcome, curation)
+        return _outcome_reply("vote", paper_id, outcome, curation, request)
 
     handlers = {"candidates": candidates, "approve": decide("approve"), "reject": decide("reject"), "vote": vote}
     options = {"candidates": ("--all",), "approve": ("--topic",), "vote": ("--remove",)}

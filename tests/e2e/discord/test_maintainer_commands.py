@@ -97,6 +97,9 @@ async def test_a_maintainer_lists_the_pending_candidates_for_their_eyes_only(fak
     data = await ask(fake, "candidates")
     assert embed_of(data)["title"] == "Pending candidates"
     assert TITLE in text_of(data)
+    # Discord's slash commands take no typed `:white_check_mark: ID`: the hint names what there is
+    assert "`/interp vote`, or react on the candidate's post" in text_of(data)
+    assert ":white_check_mark: ID" not in text_of(data)
     assert private(data)  # though lookups answer in the channel here (INTERP_BOT_DISCORD_EPHEMERAL=false)
     assert not private(await ask(fake, "topics"))
 

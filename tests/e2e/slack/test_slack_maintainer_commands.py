@@ -78,8 +78,13 @@ async def test_a_maintainer_lists_the_pending_candidates_for_their_eyes_only(fak
     answer = await ask(fake, "candidates")
     assert answer["text"].startswith("Pending candidates")
     assert TITLE in shown(answer)
+    # What to do next, as typed here (it named the console's commands, and an empty list `interp-bot poll`)
+    assert "/interp approve ID [--topic SLUG]" in shown(answer)
     assert answer["response_type"] == "ephemeral"  # though lookups answer in the channel here
     assert (await ask(fake, "topic probing"))["response_type"] == "in_channel"
+    assert (await ask(fake, f"reject {app.curation.papers.candidates()[0].id}"))["text"].startswith("Candidate #")
+    empty = shown(await ask(fake, "candidates"))
+    assert "No pending candidates" in empty and "interp-bot" not in empty
 
 
 async def test_candidates_all_shows_what_the_daily_budget_held_back(fake, app) -> None:
