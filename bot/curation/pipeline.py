@@ -127,12 +127,9 @@ class Curation(PublishesCandidates, FinishesDecisions):
         if person is None:
             return VoteOutcome(False, "bot's own reaction" if vote.is_bot else "not a maintainer")
         with self.db.transaction() as conn:
-            paper_id = self.store.paper_for_message(conn, vote.platform, vote.channel_id, vote.message_id)
-            if paper_id is None:
-                return VoteOutcome(False, "not a candidate post")
-            self.store.lock_paper(conn, paper_id)
-            if vote.event_id and not self.store.first_time(conn, f"{vote.platform}:{vote.event_id}"):
-                return VoteOutcome(False, "duplicate event", paper_id)
+            paper_id = self._post_paper(conn, vote.platform, vote.channel_id, vote.message_id, vote.event_id)
+            if isinstance(paper_id, VoteOutcome):
+                return paper_id
             changed = self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=vote.emoji,
                                           platform=vote.platform, user_id=vote.user_id, added=vote.added,
                                           message_id=vote.message_id)
@@ -140,6 +137,18 @@ class Curation(PublishesCandidates, FinishesDecisions):
                 return VoteOutcome(False, "unchanged", paper_id)
             decision = self._tally(conn, paper_id)
         return VoteOutcome(True, "counted" if vote.added else "withdrawn", paper_id, decision)
+
+    def _post_paper(self, conn: Any, platform: str, channel_id: str, message_id: str,
+                    event_id: str) -> int | VoteOutcome:
+        """The id of the candidate a reaction event's post is for, locked; or why the event changes nothing (no
+        candidate's post; an event seen before, as a replay or a reconnect's resend)."""
+        paper_id = self.store.paper_for_message(conn, platform, channel_id, message_id)
+        if paper_id is None:
+            return VoteOutcome(False, "not a candidate post")
+        self.store.lock_paper(conn, paper_id)
+        if event_id and not self.store.first_time(conn, f"{platform}:{event_id}"):
+            return VoteOutcome(False, "duplicate event", paper_id)
+        return paper_id
 
     async def handle_clear(self, cleared: ReactionsCleared) -> VoteOutcome:
         """A candidate post's reactions were cleared (all, or one emoji's): each vote those reactions cast is
@@ -151,12 +160,10 @@ class Curation(PublishesCandidates, FinishesDecisions):
         if cleared.emoji is not None and self._classify(cleared.emoji) is None:
             return VoteOutcome(False, "not a voting emoji")
         with self.db.transaction() as conn:
-            paper_id = self.store.paper_for_message(conn, cleared.platform, cleared.channel_id, cleared.message_id)
-            if paper_id is None:
-                return VoteOutcome(False, "not a candidate post")
-            self.store.lock_paper(conn, paper_id)
-            if cleared.event_id and not self.store.first_time(conn, f"{cleared.platform}:{cleared.event_id}"):
-                return VoteOutcome(False, "duplicate event", paper_id)
+            paper_id = self._post_paper(conn, cleared.platform, cleared.channel_id, cleared.message_id,
+                                        cleared.event_id)
+            if isinstance(paper_id, VoteOutcome):
+                return paper_id
             paper = self.papers.paper(paper_id, conn)
             if paper is None or paper.status != "candidate":  # decided: its votes are history, left as they were
                 return VoteOutcome(False, _not_open(paper) if paper else "not a candidate post", paper_id)
