@@ -5,15 +5,14 @@ The real discord.py client against the loopback fake Discord; decisions land in 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import App
-from bot.store.papers import CandidateBudget, PaperStore
 from tests.e2e.discord.harness import APP_ID, VoteRecorder, autocomplete, embed_of, make_settings, reaction, slash
+from tests.e2e.papers import add_paper
 from tests.fakes.discord_fake import ALICE, CAROL, GUILD_ID, MAINTAINER_ROLE, MAINTAINERS_CHANNEL, FakeDiscord
 
 TITLE = "Linear probes find a truth direction in chat models"
@@ -31,22 +30,6 @@ async def app(fake: FakeDiscord, tmp_path: Path, catalogue_dir: Path) -> AsyncIt
     await app.start(scheduler=False)
     yield app
     await app.stop()
-
-
-def add_paper(app: App, title: str, arxiv: str, *, held_back: bool = False) -> int:
-    now = app.database.now()
-    values = {"canonical_id": f"arxiv:{arxiv}", "arxiv_id": arxiv, "title": title, "authors": ["A. Researcher"],
-              "abstract": "Linear probes on the residual stream.", "abs_url": f"https://arxiv.org/abs/{arxiv}",
-              "pdf_url": f"https://arxiv.org/pdf/{arxiv}", "links": [], "categories": ["cs.CL"], "score": 0.9,
-              "topics": [{"slug": "probing", "title": "Probing", "path": "Probing", "score": 0.9}],
-              "status": "candidate"}
-    if held_back:  # the day's budget is spent: the paper stays `seen`, held back
-        app.curation.papers.record_batch([([f"arxiv:{arxiv}"], values, arxiv)], feed="arxiv", now=now,
-                                         budget=CandidateBudget(since=now - timedelta(hours=1), limit=0))
-        return next(p.id for p in app.curation.papers.held_back())
-    paper, _ = PaperStore(app.database).record_paper(keys=[f"arxiv:{arxiv}"], values=values, feed="arxiv",
-                                                     item_id=arxiv, now=now)
-    return paper.id
 
 
 async def ask(fake: FakeDiscord, subcommand: str, options: dict[str, tuple[int, Any]] | None = None, *,

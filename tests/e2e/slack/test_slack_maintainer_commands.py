@@ -8,14 +8,13 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import App
-from bot.store.papers import CandidateBudget, PaperStore
+from tests.e2e.papers import add_paper
 from tests.e2e.slack.conftest import MAINTAINERS_CHANNEL, RecordingVotes, slack_settings
 from tests.fakes.slack_fake import FakeSlack, FakeTime, reaction_event, sample
 
@@ -38,22 +37,6 @@ async def app(fake: FakeSlack, catalogue_dir: Path, tmp_path: Path, fake_time: F
     await app.start(scheduler=False)
     yield app
     await app.stop()
-
-
-def add_paper(app: App, title: str, arxiv: str, *, held_back: bool = False) -> int:
-    now = app.database.now()
-    values = {"canonical_id": f"arxiv:{arxiv}", "arxiv_id": arxiv, "title": title, "authors": ["A. Researcher"],
-              "abstract": "Linear probes on the residual stream.", "abs_url": f"https://arxiv.org/abs/{arxiv}",
-              "pdf_url": f"https://arxiv.org/pdf/{arxiv}", "links": [], "categories": ["cs.CL"], "score": 0.9,
-              "topics": [{"slug": "probing", "title": "Probing", "path": "Probing", "score": 0.9}],
-              "status": "candidate"}
-    if held_back:  # the day's budget is spent: the paper stays `seen`, held back
-        app.curation.papers.record_batch([([f"arxiv:{arxiv}"], values, arxiv)], feed="arxiv", now=now,
-                                         budget=CandidateBudget(since=now - timedelta(hours=1), limit=0))
-        return next(p.id for p in app.curation.papers.held_back())
-    paper, _ = PaperStore(app.database).record_paper(keys=[f"arxiv:{arxiv}"], values=values, feed="arxiv",
-                                                     item_id=arxiv, now=now)
-    return paper.id
 
 
 async def ask(fake: FakeSlack, text: str, *, user: str = MAINTAINER) -> dict[str, Any]:
