@@ -21,6 +21,9 @@ from bot.store.github import GitHubStore
 
 if TYPE_CHECKING:
     from bot.settings import Settings
+    from bot.store.curation import Decision
+    from bot.store.github import StoredPublication, StoredPullRequest
+    from bot.store.papers import StoredPaper
 
 log = logging.getLogger(__name__)
 
@@ -64,25 +67,41 @@ def channel_starts(curation: Curation, now: datetime, day: str, channels: Sequen
             if channel in covered else now - timedelta(days=1) for channel in channels}
 
 
-def compose(curation: Curation, now: datetime, timezone: str, since: datetime | None = None, *,
-            command_prefix: str = SHELL_PREFIX) -> tuple[str, Post, bool]:
+@dataclass(frozen=True)
+class DigestContents:
+    """What a digest from `since` holds, read from the database once; each channel's post is made from it in the
+    words of its readers (`post`)."""
+
+    day: str
+    candidates: list[StoredPaper]
+    approved: list[tuple[StoredPaper, Decision]]
+    merged: list[tuple[StoredPullRequest, list[StoredPublication]]]
+    held_back: int
+
+    @property
+    def empty(self) -> bool:
+        return not self.candidates and not self.approved and not self.merged and not self.held_back
+
+    def post(self, curation: Curation, command_prefix: str = SHELL_PREFIX) -> Post:
+        """The digest as posted where commands are typed with `command_prefix` ("/interp " on Slack and Discord,
+        whose maintainers have no shell; the shell's elsewhere)."""
+        return digest_post(self.day, self.candidates, self.approved, curation.catalogue.index, self.merged,
+                           held_back=self.held_back, command_prefix=command_prefix)
+
+
+def gather(curation: Curation, now: datetime, timezone: str, since: datetime | None = None) -> DigestContents:
     """Today's digest from `since` (default: the last 24 hours): what became a candidate or got listed, merged
-    pull requests, and how many relevant papers the daily candidate budget held back (and, with `command_prefix`,
-    how the channel's readers list them)."""
-    day = local_day(now, timezone)
+    pull requests, and how many relevant papers the daily candidate budget held back."""
     since = now - timedelta(days=1) if since is None else since
-    candidates = curation.papers.papers(status="candidate", since=since)
     approved = []
     for decision in curation.store.decisions(since=since):
         if decision.decision == "approved":
             paper = curation.papers.paper(decision.paper_id)
             if paper is not None:
                 approved.append((paper, decision))
-    merged = GitHubStore(curation.db).merged_since(since)
-    held_back = len(curation.papers.held_back(since=since))
-    post = digest_post(day, candidates, approved, curation.catalogue.index, merged, held_back=held_back,
-                       command_prefix=command_prefix)
-    return day, post, not candidates and not approved and not merged and not held_back
+    return DigestContents(local_day(now, timezone), curation.papers.papers(status="candidate", since=since),
+                          approved, GitHubStore(curation.db).merged_since(since),
+                          len(curation.papers.held_back(since=since)))
 
 
 async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = False,
@@ -98,11 +117,12 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
         tomorrow = local_day(now + timedelta(days=1), settings.timezone)
         starts = await asyncio.to_thread(channel_starts, curation, now, tomorrow, keys)
         since = min(starts.values(), default=now - timedelta(days=1))
-        return DigestResult(*await asyncio.to_thread(compose, curation, now, settings.timezone, since))
+        found = await asyncio.to_thread(gather, curation, now, settings.timezone, since)
+        return DigestResult(found.day, found.post(curation), found.empty)
     starts = await asyncio.to_thread(channel_starts, curation, now, day, keys)
     furthest_behind = min(starts.values(), default=now - timedelta(days=1))
     # Each channel's digest starts where its own last one stopped (one that failed to post catches up alone).
-    composed: dict[tuple[datetime, str], tuple[str, Post, bool]] = {}
+    gathered: dict[datetime, DigestContents] = {}  # channels that start together share one read
     posted, skipped, unposted, already_posted, in_progress = [], [], [], [], []
     failed: list[tuple[str, str]] = []
     shown_since: datetime | None = None  # the result's: the first posted, else the furthest behind
@@ -110,10 +130,9 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
         since = starts[channel_key]
         # A Slack or Discord maintainer has no shell: their digest names the /interp command (command_prefix).
         prefix = getattr(adapter, "command_prefix", SHELL_PREFIX)
-        if (since, prefix) not in composed:
-            composed[since, prefix] = await asyncio.to_thread(compose, curation, now, settings.timezone, since,
-                                                              command_prefix=prefix)
-        _, post, empty = composed[since, prefix]
+        if since not in gathered:
+            gathered[since] = await asyncio.to_thread(gather, curation, now, settings.timezone, since)
+        post, empty = gathered[since].post(curation, prefix), gathered[since].empty
         if not await asyncio.to_thread(curation.store.claim_digest, channel_key, day, curation.holder,
                                        stale_after=CLAIM_STALE_AFTER, over_empty=not empty, covers_until=now):
             skipped.append(channel_key)
@@ -139,9 +158,10 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
         posted.append(channel_key)
         shown_since = shown_since or since
     # The result is shown in a shell (`interp-bot digest`): in the words of a shell.
-    shown = composed.get((shown_since or furthest_behind, SHELL_PREFIX))
-    if shown is None:
-        shown = await asyncio.to_thread(compose, curation, now, settings.timezone, shown_since or furthest_behind)
-    _, post, empty = shown
+    shown_since = shown_since or furthest_behind
+    if shown_since not in gathered:
+        gathered[shown_since] = await asyncio.to_thread(gather, curation, now, settings.timezone, shown_since)
+    shown = gathered[shown_since]
+    post, empty = shown.post(curation), shown.empty
     return DigestResult(day, post, empty, tuple(posted), tuple(skipped), tuple(unposted), tuple(already_posted),
                         in_progress=tuple(in_progress), failed=tuple(failed))
