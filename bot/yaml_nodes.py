@@ -46,7 +46,20 @@ def _syntax_error(exc: yaml.YAMLError, text: str | None = None) -> YamlSyntaxErr
             return YamlSyntaxError(opened, f"invalid YAML: a quoted value starts on this line and runs on to line "
                                            f"{line} (there: {what}): is its closing quote missing?")
         return YamlSyntaxError(line, f"invalid YAML: {what}")
+    if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):
+        return _reader_error(exc.character, text)
     return YamlSyntaxError(None, f"invalid YAML: {exc}")
+
+
+def _reader_error(character: int, text: str | None) -> YamlSyntaxError:
+    """A character YAML does not allow in a file (a control character pasted with a title): the reader names only
+    its offset, which counts bytes under libyaml and characters without it. It stops at the character's first
+    occurrence, so the line is found from the text."""
+    at = text.find(chr(character)) if text is not None else -1
+    line = text.count("\n", 0, at) + 1 if text is not None and at >= 0 else None
+    return YamlSyntaxError(line, f"invalid YAML: the control character U+{character:04X} is not allowed in a YAML "
+                                 "file: delete it (an invisible character pasted with a title, often), or write "
+                                 "it as an escape inside a double-quoted value")
 
 
 def _quote_running_to(text: str, line: int) -> int | None:

@@ -305,3 +305,16 @@ def test_a_problem_shows_the_invisible_characters_it_quotes_instead_of_sending_t
     assert "'see: nope\\x1b]0;owned\\x07\\u202e' names no entry" in message
     for invisible in "\x1b\x07\u202e":
         assert invisible not in message
+
+
+@pytest.mark.parametrize("character", ["\x0c", "\x0b", "\x1c", "\x7f"])
+def test_a_control_character_yaml_refuses_is_named_by_its_line(catalogue_dir: Path, character: str) -> None:
+    """PyYAML refuses a raw form feed or other control character anywhere in the file, and said only "position
+    215" (bytes under libyaml): the maintainer had to count characters to find an invisible one."""
+    path = catalogue_dir / "library.yaml"
+    edit(path, "title: TransformerLens", f'title: "Transformer{character}Lens"')
+    message = problems_of(catalogue_dir)
+    line = line_of(path, "Transformer")
+    assert f"library.yaml:{line}: invalid YAML: the control character U+{ord(character):04X} is not allowed" in message
+    assert "position" not in message
+    assert character not in message
