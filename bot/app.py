@@ -7,19 +7,20 @@ checks fail fast with clear messages (invalid catalogue, unreachable database, m
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import importlib
 import logging
 import os
 import signal
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot import errors
 from bot.catalogue.service import CatalogueService
 from bot.chat.adapter import AdapterHealth, ChatAdapter
+from bot.chat.runner import COMMAND_WAIT_SECONDS, loop_runner
 from bot.commands import Commands
 from bot.curation.pipeline import Curation, process_id
 from bot.errors import ConfigError, FeedsError, describe
@@ -61,14 +62,18 @@ FeedsNeed = Literal["required", "optional", "unused"]
 
 class App:
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None,
-                 feeds: FeedsNeed = "optional", read_only: bool = False, existing_database: bool = False):
+                 feeds: FeedsNeed = "optional", read_only: bool = False, existing_database: bool = False,
+                 command_wait: float = COMMAND_WAIT_SECONDS):
         """`feeds`: "required" (poll: a missing or broken feeds file is an error), "optional" (run: a missing one is
         allowed and warned about, a broken one is an error), "unused" (every other command: neither stops it, and a
         broken one is kept in `feeds_problem` for `status`; a maintainer mid-typo can still decide and look up).
         `read_only`: change nothing, not even the database's schema or a SQLite file's directory (`status`).
         `existing_database`: a SQLite file that does not exist is an error, not a new empty database (commands that
-        read candidates or record a decision: a mistyped path must not answer "no candidates")."""
+        read candidates or record a decision: a mistyped path must not answer "no candidates").
+        `command_wait`: how long a maintainer's chat command waits for curation before it answers that the work
+        goes on (bot.chat.runner.loop_runner)."""
         self.settings = settings
+        self.command_wait = command_wait
         self.holder = process_id()
         if settings.github_enabled and not settings.catalogue_dir.is_dir():
             raise ConfigError(errors.github_not_a_clone(settings.catalogue_dir, settings.github_repo))
@@ -96,6 +101,8 @@ class App:
 
         self.health = AdapterHealthStore(self.database)
         self.running_jobs: set[asyncio.Task[Any]] = set()  # the scheduler's jobs under way (bot.scheduler.leased)
+        # Maintainers' commands answered as still under way, whose work goes on (bot.chat.runner.loop_runner).
+        self.late_commands: set[concurrent.futures.Future[Any]] = set()
 
     def _load_feeds(self, need: FeedsNeed) -> FeedsConfig | None:
         from bot.intake.sources import load_feeds
@@ -183,13 +190,13 @@ class App:
         on Slack and Discord a maintainer has no shell, and papers the daily budget held back have no post to react
         to. Bound to the running loop, where curation posts and edits: chat adapters run command handlers in a
         worker thread (bot.chat.runner.answer), which waits there for the loop to do the work."""
-        from bot.chat.runner import loop_runner
         from bot.curation.maintainer_commands import register_curation_commands
 
-        register_curation_commands(self.commands, self.curation, loop_runner(asyncio.get_running_loop()))
+        register_curation_commands(self.commands, self.curation, loop_runner(
+            asyncio.get_running_loop(), timeout=self.command_wait, late=self.late_commands))
         if self.commands.threads is None:  # a pool of their own: see bot.chat.runner.answer
-            self.commands.threads = ThreadPoolExecutor(max_workers=min(32, (os.cpu_count() or 1) + 4),
-                                                       thread_name_prefix="interp-command")
+            self.commands.threads = concurrent.futures.ThreadPoolExecutor(
+                max_workers=min(32, (os.cpu_count() or 1) + 4), thread_name_prefix="interp-command")
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -234,6 +241,11 @@ class App:
             if still_running:  # each says so and gives back its lease before the database closes
                 await asyncio.wait(still_running, timeout=2)
             self.scheduler = None
+        if self.late_commands:  # an approval told "still being written" edits its posts: while the adapters are up
+            log.info("waiting up to %g s for %d maintainer's command(s) still under way", JOB_STOP_GRACE_SECONDS,
+                     len(self.late_commands))
+            await asyncio.wait({asyncio.wrap_future(f) for f in set(self.late_commands)},
+                               timeout=JOB_STOP_GRACE_SECONDS)
         for adapter in reversed(self.adapters):
             try:
                 await adapter.stop()

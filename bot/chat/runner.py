@@ -7,6 +7,7 @@ The grammar answers bad input with usage replies; an exception out of it is a bu
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import functools
 import logging
@@ -52,9 +53,35 @@ class OnTheLoopThread(RuntimeError):
     """A loop runner was called on its own loop's thread: waiting there for the loop would wait for ever."""
 
 
-def loop_runner(loop: asyncio.AbstractEventLoop, *, timeout: float = 120.0) -> Callable[[Coroutine[Any, Any, T]], T]:
+class StillRunning(Exception):
+    """The coroutine outlasted the runner's wait and goes on, on the loop: not a failure. The command answers
+    with what it can tell by then (bot.curation.maintainer_commands), and the outcome is logged when it comes."""
+
+
+# How long a command's worker thread waits for curation on the loop before answering "still working": an approval
+# that is written, then edited into posts paced by Discord's and Slack's rate limits, can take minutes.
+COMMAND_WAIT_SECONDS = 120.0
+
+
+def _late(future: concurrent.futures.Future[Any]) -> None:
+    """The outcome of a coroutine whose command was answered before it ended: only the log can still hear it."""
+    if future.cancelled():
+        log.warning("a curation step that outlasted its command's wait was cancelled (the bot stopping?)")
+    elif (error := future.exception()) is not None:
+        log.error("a curation step that outlasted its command's wait failed", exc_info=error)
+    else:
+        log.info("a curation step that outlasted its command's wait has finished")
+
+
+def loop_runner(loop: asyncio.AbstractEventLoop, *, timeout: float = COMMAND_WAIT_SECONDS,
+                late: set[concurrent.futures.Future[Any]] | None = None) -> Callable[[Coroutine[Any, Any, T]], T]:
     """A runner for command handlers (which are synchronous and run in a worker thread, see `answer`): each
     coroutine runs on the bot's `loop`, where curation's posts, edits and locks live, and the worker waits for it.
+
+    A coroutine still running after `timeout` raises StillRunning in the worker and is left to finish on the loop:
+    the decision it takes is committed (or about to be) and finishing it is resumable, so cancelling it would only
+    leave work for the next recovery round, and calling it an error would tell the maintainer something false.
+    While it runs it is in `late` (App.stop gives it a moment before the adapters it edits posts through close).
 
     Called on the loop's own thread it raises OnTheLoopThread instead of blocking: the loop cannot run the
     coroutine while its thread waits for the result, so the wait would only end at `timeout`, with every chat
@@ -69,6 +96,16 @@ def loop_runner(loop: asyncio.AbstractEventLoop, *, timeout: float = 120.0) -> C
             coro.close()  # never started: no "coroutine was never awaited" warning on top of the error
             raise OnTheLoopThread("a curation command ran on the event loop's own thread; it must run in a worker "
                                   "thread (bot.chat.runner.answer)")
-        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=timeout)
+        future = asyncio.run_coroutine_threadsafe(coro, loop)
+        try:
+            return future.result(timeout=timeout)
+        except concurrent.futures.TimeoutError:
+            if future.done():  # its own TimeoutError (the wait's class since 3.11), or it ended just now
+                return future.result()
+            future.add_done_callback(_late)
+            if late is not None:
+                late.add(future)
+                future.add_done_callback(late.discard)
+            raise StillRunning(f"still running after {timeout:g} s") from None
 
     return run

@@ -17,11 +17,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.chat import emoji
+from bot.chat.runner import StillRunning
 from bot.chat.values import Item, Link, Reply
 from bot.command_help import MAINTAINER_HELP
 from bot.commands import Commands, CommandSpec, Request
 from bot.curation.pipeline import Curation, VoteOutcome
 from bot.curation.posts import topic_name
+from bot.store.curation import Decision
 from bot.store.papers import StoredPaper
 
 Runner = Callable[[Coroutine[Any, Any, Any]], Any]
@@ -88,9 +90,7 @@ def _outcome_reply(action: str, paper_id: int, outcome: VoteOutcome, curation: C
                      text=f"{outcome.error}\nIt is retried every few minutes; {_hints(request)[2]}.")
     if outcome.decision == "approved":
         decision = curation.store.decision(paper_id)
-        where = curation.catalogue.index.catalogue.path_text(decision.topic) if decision and decision.topic else ""
-        return Reply(title=f"Candidate #{paper_id} approved", text=f"Added to {where}. `topic {decision.topic}` "
-                     "shows it." if decision else "")
+        return Reply(title=f"Candidate #{paper_id} approved", text=_added(decision, curation) if decision else "")
     if outcome.decision:
         return Reply(title=f"Candidate #{paper_id} {outcome.decision}")
     if outcome.counted:
@@ -98,6 +98,36 @@ def _outcome_reply(action: str, paper_id: int, outcome: VoteOutcome, curation: C
         return Reply(title=f"{action.capitalize()} {done} candidate #{paper_id}", kind="info",
                      text=f"{outcome.reason}; no decision yet")
     return Reply(title=f"Nothing changed for candidate #{paper_id}", kind="error", text=outcome.reason)
+
+
+def _added(decision: Decision, curation: Curation) -> str:
+    where = curation.catalogue.index.catalogue.path_text(decision.topic) if decision.topic else ""
+    return f"Added to {where}. `topic {decision.topic}` shows it."
+
+
+_NOUNS = {"approve": "approval", "reject": "rejection", "vote": "vote"}
+
+
+def _still_running_reply(action: str, paper_id: int, curation: Curation) -> Reply:
+    """The answer to a command that outlasted its wait (bot.chat.runner.StillRunning): nothing failed, so nothing
+    is called an error. What is done so far is read from the database; the rest shows where it lands (the
+    candidate's post is edited when its decision is finished, and a decided candidate leaves `candidates`)."""
+    decision = curation.store.decision(paper_id)
+    posted = any(post.kind == "candidate" for post in curation.store.posts_for_paper(paper_id))
+    post = " Its post in the maintainers' channel says so when it is done." if posted else ""
+    if decision is None:  # the vote or decision itself is still being taken (a busy database)
+        return Reply(title=f"Still working on your {_NOUNS.get(action, action)} of candidate #{paper_id}",
+                     kind="info", text="It is taking longer than usual and goes on by itself; nothing has failed. "
+                                       f"A decided candidate leaves `candidates`.{post}")
+    if decision.decision == "approved" and not decision.written:
+        where = curation.catalogue.index.catalogue.path_text(decision.topic) if decision.topic else "the list"
+        return Reply(title=f"Candidate #{paper_id} approved; its entry is still being written", kind="info",
+                     text=f"It goes on by itself; nothing has failed. `topic {decision.topic}` shows it once it "
+                          f"is added to {where}.{post}")
+    added = _added(decision, curation) if decision.decision == "approved" else ""
+    updating = " Its post in the maintainers' channel is still being updated." if posted and not decision.announced \
+        else ""
+    return Reply(title=f"Candidate #{paper_id} {decision.decision}", text=f"{added}{updating}".strip())
 
 
 def register_curation_commands(commands: Commands, curation: Curation, run: Runner) -> None:
@@ -135,8 +165,11 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
             if not re.fullmatch(r"[0-9]+", rest):  # ASCII: "²" passes str.isdigit() but int() refuses it
                 return commands.usage(kind, f"{kind} needs a candidate number")
             platform = request.actor.platform if request.actor else "console"
-            outcome = run(curation.decide(int(rest), kind, person=person(request), topic=topic, force=True,
-                                          platform=platform))
+            try:
+                outcome = run(curation.decide(int(rest), kind, person=person(request), topic=topic, force=True,
+                                              platform=platform))
+            except StillRunning:
+                return _still_running_reply(kind, int(rest), curation)
             return _outcome_reply(kind, int(rest), outcome, curation, request)
         return handler
 
@@ -148,7 +181,10 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
         if not match:
             return commands.usage("vote", "vote needs an emoji and a candidate number")
         name, paper_id, remove = emoji.to_name(match.group(1)), int(match.group(2)), bool(match.group(3))
-        outcome = run(curation.vote(paper_id, name, person(request), added=not remove))
+        try:
+            outcome = run(curation.vote(paper_id, name, person(request), added=not remove))
+        except StillRunning:
+            return _still_running_reply("vote", paper_id, curation)
         return _outcome_reply("vote", paper_id, outcome, curation, request)
 
     handlers = {"candidates": candidates, "approve": decide("approve"), "reject": decide("reject"), "vote": vote}

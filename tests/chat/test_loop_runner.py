@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 import warnings
+from typing import Any
 
 import pytest
 
-from bot.chat.runner import OnTheLoopThread, loop_runner
+from bot.chat.runner import OnTheLoopThread, StillRunning, loop_runner
 
 
 async def test_a_worker_thread_runs_the_coroutine_on_the_loop_and_gets_its_result() -> None:
@@ -53,3 +55,28 @@ def test_a_thread_without_a_loop_runs_the_coroutine_on_another_threads_loop() ->
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
         loop.close()
+
+
+async def test_work_that_outlasts_the_wait_goes_on_and_is_no_error_while_its_own_timeout_is_one() -> None:
+    """At the wait's end the worker hears StillRunning (the command says the work is under way), the work is left
+    to finish and is kept in `late` until it has; a TimeoutError the work itself raises is still its error."""
+    loop = asyncio.get_running_loop()
+    late: set[concurrent.futures.Future[Any]] = set()
+    release, finished = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> None:
+        await release.wait()
+        finished.set()
+
+    async def times_out() -> None:
+        raise TimeoutError("the platform's own timeout")
+
+    with pytest.raises(StillRunning):
+        await asyncio.to_thread(loop_runner(loop, timeout=0.05, late=late), slow())
+    (work,) = late
+    assert not finished.is_set()
+    release.set()
+    await asyncio.wait_for(asyncio.wrap_future(work), 5)
+    assert finished.is_set() and not late
+    with pytest.raises(TimeoutError, match="the platform's own timeout"):
+        await asyncio.to_thread(loop_runner(loop, timeout=5), times_out())

@@ -4,6 +4,8 @@ The real discord.py client against the loopback fake Discord; decisions land in 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.app import App
+from bot.chat.runner import COMMAND_WAIT_SECONDS
 from tests.e2e.discord.harness import APP_ID, VoteRecorder, autocomplete, embed_of, make_settings, reaction, slash
 from tests.e2e.papers import add_paper
 from tests.fakes.discord_fake import ALICE, CAROL, GUILD_ID, MAINTAINER_ROLE, MAINTAINERS_CHANNEL, FakeDiscord
@@ -21,15 +24,26 @@ POSTS = rf"/channels/{MAINTAINERS_CHANNEL}/messages"
 STRING, INTEGER, BOOLEAN = 3, 4, 5  # Discord's option types
 
 
-@pytest.fixture
-async def app(fake: FakeDiscord, tmp_path: Path, catalogue_dir: Path) -> AsyncIterator[App]:
-    settings = make_settings(tmp_path, catalogue_dir, approvals_needed=2, feeds_file=tmp_path / "no-feeds.yaml")
-    app = App(settings)
+@contextlib.asynccontextmanager
+async def running(tmp_path: Path, catalogue_dir: Path, *, command_wait: float = COMMAND_WAIT_SECONDS,
+                  **overrides: object) -> AsyncIterator[App]:
+    """The bot as `interp-bot run --adapter discord` wires it (settings `overrides` on the module's), running."""
+    settings = make_settings(tmp_path, catalogue_dir, **{"approvals_needed": 2,
+                                                         "feeds_file": tmp_path / "no-feeds.yaml", **overrides})
+    app = App(settings, command_wait=command_wait)
     adapter = app.add_adapter("discord", ready_timeout=5.0, guild_ready_timeout=0.01)
     adapter.curation = VoteRecorder(app.curation)  # reactions still go to the real curation; a test can wait
     await app.start(scheduler=False)
-    yield app
-    await app.stop()
+    try:
+        yield app
+    finally:
+        await app.stop()
+
+
+@pytest.fixture
+async def app(fake: FakeDiscord, tmp_path: Path, catalogue_dir: Path) -> AsyncIterator[App]:
+    async with running(tmp_path, catalogue_dir) as app:
+        yield app
 
 
 async def ask(fake: FakeDiscord, subcommand: str, options: dict[str, tuple[int, Any]] | None = None, *,
@@ -183,3 +197,31 @@ async def test_the_digest_names_the_slash_command_that_lists_what_was_held_back(
     await app.digest()
     call = await fake.wait_for("POST", rf"/channels/{DIGEST_CHANNEL}/messages")
     assert "(`/interp candidates --all` lists them)" in embed_of(call.json)["description"]
+
+
+async def test_an_approval_slower_than_the_commands_wait_is_told_as_under_way_not_as_an_error(
+        fake: FakeDiscord, tmp_path: Path, catalogue_dir: Path) -> None:
+    """The command's worker waited two minutes for the approval, then answered "Something went wrong", and the
+    approval went on to finish. Here the wait is half a second and Discord holds the post's edit until the answer
+    is read: the answer says the approval is under way and where it shows; the edit lands after it."""
+    release = asyncio.Event()
+    async with running(tmp_path, catalogue_dir, command_wait=0.5) as app:
+        try:
+            paper_id = add_paper(app, TITLE, "2611.00042")
+            assert await app.curation.publish_pending() == 1
+            post = await fake.wait_for("POST", POSTS)
+            message_id = next(m["id"] for m in fake.messages.values() if m.get("nonce") == post.json["nonce"])
+            release = fake.hold_next("PATCH", rf"{POSTS}/{message_id}")  # Discord slow to take the edit
+
+            data = await ask(fake, "approve", {"id": (INTEGER, paper_id), "topic": (STRING, "sparse-coding")})
+            # Written by now ("Added to ..."), or on a loaded machine still being written: either is said as it is.
+            assert embed_of(data)["title"].startswith(f"Candidate #{paper_id} approved")
+            assert "Something went wrong" not in text_of(data)
+            assert embed_of(data)["color"] != 0xED4245  # not an error's red
+            assert "Its post in the maintainers' channel" in text_of(data)
+        finally:
+            release.set()  # the approval finishes after its answer; stopping gives it the moment it needs
+    edit = fake.find("PATCH", rf"{POSTS}/{message_id}")[-1]
+    assert embed_of(edit.json)["title"].startswith("✅ Added")
+    decision = app.curation.store.decision(paper_id)
+    assert decision is not None and decision.written and decision.announced
