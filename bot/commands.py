@@ -211,9 +211,9 @@ class Commands:
             chunk = [render(value) for value in chunk]
         footer = reply.footer
         if pages > 1 or asked > pages:
-            more = f"page {page}/{pages} · `{command} --page {page + 1}` for more" if page < pages else \
-                f"page {page}/{pages}" + (f" (there is no page {asked})" if asked > pages else "")
-            footer = f"{footer} · {more}" if footer else more
+            # Where the page is; how to get the next one is each platform's (bot.chat.render.paging_footer).
+            where = f"page {page}/{pages}" + (f" (there is no page {asked})" if asked > pages else "")
+            footer = f"{footer} · {where}" if footer else where
         return replace(reply, items=tuple(chunk), page=page, pages=pages, command=command, footer=footer,
                        first_number=1 + (page - 1) * self.page_size)
 

@@ -37,7 +37,7 @@ def test_long_answers_page_instead_of_being_cut(commands: Commands) -> None:
     assert first.pages == 3
     assert first.page == 1
     assert len(first.items) == 5
-    assert "`topic component --page 2`" in first.footer
+    assert "page 1/3 · `topic component --page 2` for more" in render_text(first)
     second = commands.execute("topic component --page 2")
     assert second.page == 2
     assert second.items[0].title != first.items[0].title

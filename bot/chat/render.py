@@ -40,3 +40,13 @@ def numbered(reply: Reply) -> bool:
 def shows_suggestions(reply: Reply) -> bool:
     """Suggestions ("did you mean") are shown only when there is no answer to show instead."""
     return bool(reply.suggestions) and not reply.items
+
+
+def paging_footer(reply: Reply, more: str | None = None) -> str:
+    """The reply's footer, and when it has a next page, how to get it where it is read: `more`, a platform's own
+    words (Discord's Next button: its slash commands take no --page), else the command typed with --page, as the
+    console, a shell and Slack's /interp take it."""
+    if not (reply.has_more and reply.command):
+        return reply.footer
+    hint = more if more is not None else f"`{reply.command} --page {reply.page + 1}` for more"
+    return f"{reply.footer} · {hint}" if reply.footer else hint

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.catalogue.text import strip_control
-from bot.chat.render import clip, numbered, shows_suggestions
+from bot.chat.render import clip, numbered, paging_footer, shows_suggestions
 from bot.chat.values import Item, Reply
 
 STAR = "🌟"
@@ -25,8 +25,9 @@ def item_lines(item: Item, number: int | None = None, *, urls: bool = True) -> l
     return lines
 
 
-def render_text(reply: Reply, *, urls: bool = True) -> str:
-    """A reply as readable plain text; control characters removed so nothing garbles a terminal."""
+def render_text(reply: Reply, *, urls: bool = True, more: str | None = None) -> str:
+    """A reply as readable plain text; control characters removed so nothing garbles a terminal. `more`: how the
+    reader gets the next page, where that is no typed --page (bot.chat.render.paging_footer)."""
     lines = [reply.title]
     if reply.text:
         lines.append(reply.text)
@@ -44,8 +45,8 @@ def render_text(reply: Reply, *, urls: bool = True) -> str:
             lines.append(f"{field.name}: {field.value}")
     if shows_suggestions(reply):
         lines.append("Suggestions: " + ", ".join(reply.suggestions))
-    if reply.footer:
-        lines += ["", reply.footer]
+    if footer := paging_footer(reply, more):
+        lines += ["", footer]
     return strip_control("\n".join(lines)).rstrip() + "\n"
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import discord
 
 from bot.catalogue.text import strip_control
-from bot.chat.render import clip, numbered, shows_suggestions
+from bot.chat.render import clip, numbered, paging_footer, shows_suggestions
 from bot.chat.render import safe_url as shared_safe_url
 from bot.chat.text import STAR, render_text
 from bot.chat.values import Item, Link, Post, Reply
@@ -48,6 +48,9 @@ KIND_COLOURS: dict[str, int] = {
     "info": 0x5865F2,
 }
 POST_COLOURS: dict[str, int] = {"candidate": 0xFEE75C, "digest": 0x57F287}
+# How a paged answer's footer says to get the next page here: `/interp` slash commands have no page option, and a
+# paged answer always comes with its Previous / Next buttons (`pager`).
+MORE_PAGES = "the Next button shows more"
 
 _UNESCAPED_BRACKET = re.compile(r"(?<!\\)([\[\]])")
 _BARE_URL = re.compile(r"(?<![<(])\bhttps?://[^\s<>]+")
@@ -178,7 +181,7 @@ def render_reply(reply: Reply, *, colour: int | None = None, footer: str | None 
         embed.add_field(name=clip(escape_text(clip(field.name, FIELD_NAME_LIMIT)), FIELD_NAME_LIMIT) or "\u200b",
                         value=clip(escape_text(clip(field.value, FIELD_VALUE_LIMIT)), FIELD_VALUE_LIMIT)
                         or "\u200b", inline=False)
-    footer = plain(reply.footer) if footer is None else footer
+    footer = plain(paging_footer(reply, MORE_PAGES)) if footer is None else footer
     if footer:
         embed.set_footer(text=clip(footer, FOOTER_LIMIT))
     while len(embed) > EMBED_TOTAL_LIMIT and embed.fields:
@@ -190,7 +193,8 @@ def render_reply(reply: Reply, *, colour: int | None = None, footer: str | None 
 
 def fallback_content(reply: Reply) -> str:
     """The reply as message content, for channels where the bot lacks Embed Links."""
-    return clip(without_previews(escape_text(clip(render_text(reply), CONTENT_LIMIT))), CONTENT_LIMIT)
+    return clip(without_previews(escape_text(clip(render_text(reply, more=MORE_PAGES), CONTENT_LIMIT))),
+                CONTENT_LIMIT)
 
 
 def render_post(post: Post) -> RenderedMessage:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.catalogue.text import flatten, strip_control
-from bot.chat.render import clip, numbered, shows_suggestions
+from bot.chat.render import clip, numbered, paging_footer, shows_suggestions
 from bot.chat.render import safe_url as shared_safe_url
 from bot.chat.text import STAR, summary_text
 from bot.chat.values import Item, Post, Reply
@@ -85,8 +85,8 @@ def reply_blocks(reply: Reply, *, paging: bool = True) -> list[dict[str, Any]]:
         blocks.append({"type": "section", "fields": [_mrkdwn(f) for f in fields[start: start + FIELDS_PER_SECTION]]})
     if shows_suggestions(reply):
         blocks.append(_context("Suggestions: " + ", ".join(escape(s) for s in reply.suggestions)))
-    if reply.footer:
-        blocks.append(_context(escape(reply.footer)))
+    if footer := paging_footer(reply):  # `/interp` takes --page, as the console does; the buttons are below too
+        blocks.append(_context(escape(footer)))
     buttons = page_buttons(reply) if paging else None
     # Keep within Slack's block limit, dropping items from the end rather than failing the whole message.
     room = MAX_BLOCKS - (1 if buttons else 0)

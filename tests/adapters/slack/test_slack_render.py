@@ -110,6 +110,14 @@ def test_paging_buttons_carry_the_command_and_the_neighbouring_pages():
     assert all(b["type"] != "actions" for b in post_blocks(Post(key="k", kind="digest", reply=reply)))
 
 
+def test_a_paged_answer_names_the_typed_command_for_its_next_page():
+    """`/interp candidates --page 2` works on Slack (as `candidates --page 2` does in the console): said as before,
+    while Discord, whose slash commands have no page option, names its Next button."""
+    reply = Reply(title="T", items=(Item("a"),), footer="page 1/2", page=1, pages=2, command="candidates")
+    (context,) = [b for b in reply_blocks(reply) if b["type"] == "context"]
+    assert context["elements"][0]["text"] == "page 1/2 · `candidates --page 2` for more"
+
+
 def test_page_values_are_validated_when_they_come_back():
     assert parse_page_value(page_value("search ROME", 2)) == ("search ROME", 2)
     for bad in ("", "nope", "[]", json.dumps({"command": "x", "page": 0}), json.dumps({"command": "", "page": 2}),

@@ -225,3 +225,17 @@ async def test_an_approval_slower_than_the_commands_wait_is_told_as_under_way_no
     assert embed_of(edit.json)["title"].startswith("✅ Added")
     decision = app.curation.store.decision(paper_id)
     assert decision is not None and decision.written and decision.announced
+
+
+async def test_a_long_candidates_list_says_to_press_next_not_to_type_a_page_option(fake: FakeDiscord, tmp_path: Path,
+                                                                                 catalogue_dir: Path) -> None:
+    """Its footer said `candidates --page 2`, which is no Discord command: the slash command has no page option, and
+    the answer comes with Previous / Next buttons."""
+    async with running(tmp_path, catalogue_dir, page_size=2) as app:
+        for number in range(3):
+            add_paper(app, f"{TITLE}, part {number}", f"2611.0004{number}")
+        data = await ask(fake, "candidates")
+    assert embed_of(data)["footer"]["text"] == "page 1/2 · the Next button shows more"
+    assert "--page" not in text_of(data)
+    (row,) = data["components"]
+    assert [button["label"] for button in row["components"]] == ["Previous", "Next"]
