@@ -274,13 +274,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     names = args.adapter or configured_adapters(settings)
     allocator.keep_big_buffers_mapped()  # before the catalogue and the feeds are read: see bot/allocator.py
     app = App(settings, feeds="optional")
+    interactive = "console" in names and sys.stdin.isatty()  # the console reads commands at its prompt too
     try:
         for name in dict.fromkeys(names):
-            app.add_adapter(name)
+            app.add_adapter(name, **({"reads_commands": True} if name == "console" and interactive else {}))
     except ConfigError:
         app.database.close()
         raise
-    if "console" in names and sys.stdin.isatty():
+    if interactive:
         from bot.adapters.console.repl import run_with_app
 
         return run_with_app(app)

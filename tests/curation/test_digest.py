@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.adapters.console import ConsoleAdapter
 from bot.catalogue.service import CatalogueService
 from bot.curation.digest import digest_since, local_day, run_digest
@@ -421,3 +423,27 @@ async def test_candidates_all_dates_a_held_back_paper_by_the_budgets_day_in_the_
     local = now.astimezone(ZoneInfo(zone)).date().isoformat()
     assert local != now.date().isoformat()
     assert f"held back {local} by the daily budget" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("reads_commands", "named"), [(True, "`candidates --all`"),
+                                                      (False, "`interp-bot candidates --all`")])
+async def test_the_digest_in_a_console_that_takes_commands_names_them_as_typed_at_its_prompt(
+        catalogue_dir: Path, tmp_path: Path, reads_commands: bool, named: str) -> None:
+    """Under `interp-bot run --adapter console` the digest said "`interp-bot candidates --all` lists them" above an
+    `interp>` prompt where the command is `candidates --all`. A console that only prints (a one-shot `interp-bot
+    digest`, a service's output) is read at a shell, and still names the shell's command."""
+    from bot.app import App
+    from bot.store.papers import CandidateBudget
+
+    out = io.StringIO()
+    app = App(settings_for(catalogue_dir, f"sqlite:///{tmp_path / 'bot.db'}", feeds_file=tmp_path / "no-feeds.yaml"))
+    # As `interp-bot run` adds it in a terminal, and as `interp-bot digest` or a service does.
+    app.add_adapter("console", stream=out, **({"reads_commands": True} if reads_commands else {}))
+    now = app.database.now()  # a poll left a paper the day's spent budget held back
+    app.curation.papers.record_batch([(["arxiv:2411.20001"], _paper_values(1, 0.9), "item-1")], feed="arxiv-cs-cl",
+                                     now=now, budget=CandidateBudget(since=now - timedelta(hours=1), limit=0))
+    try:
+        assert (await app.digest()).posted_to == ("console:terminal",)
+    finally:
+        app.database.close()
+    assert f"1 more relevant paper(s) held back by the daily budget ({named} lists them)" in out.getvalue()

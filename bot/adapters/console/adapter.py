@@ -10,6 +10,7 @@ from bot.chat.adapter import UP, AdapterHealth, ChannelRole, PostRef
 from bot.chat.emoji import to_unicode
 from bot.chat.text import render_text
 from bot.chat.values import Post
+from bot.curation.posts import SHELL_PREFIX
 
 if TYPE_CHECKING:
     from bot.chat.adapter import VoteHandler
@@ -22,9 +23,13 @@ CHANNEL = "terminal"
 class ConsoleAdapter:
     platform = "console"
 
-    def __init__(self, stream: TextIO | None = None):
+    def __init__(self, stream: TextIO | None = None, *, reads_commands: bool = False):
+        """`reads_commands`: the terminal also takes commands at the `interp>` prompt (`interp-bot run` in a terminal),
+        so posts name them as typed there (`candidates --all`); otherwise it only prints (a one-shot `interp-bot
+        digest`, a service's output), read where commands are typed in a shell (`interp-bot candidates --all`)."""
         self._stream = stream  # None: whatever sys.stdout is when writing (the line editor redirects it)
         self._lock = threading.Lock()  # the REPL thread and the event loop both write
+        self.command_prefix = "" if reads_commands else SHELL_PREFIX  # how posts name a command (the digest's)
 
     def channel_for(self, role: ChannelRole) -> str | None:
         return CHANNEL
@@ -56,4 +61,4 @@ class ConsoleAdapter:
 
 def create_adapter(settings: Settings, commands: Commands, curation: VoteHandler | None,
                    **options: Any) -> ConsoleAdapter:
-    return ConsoleAdapter(options.get("stream"))
+    return ConsoleAdapter(options.get("stream"), reads_commands=bool(options.get("reads_commands")))
