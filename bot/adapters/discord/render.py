@@ -3,7 +3,8 @@
 Everything in a Reply is untrusted (titles and notes come from feeds and from the list's contributors), so every
 string that Discord renders as markdown goes through `escape_text`: markdown, mentions and masked-link syntax are
 neutralised. Reply.text, Reply.footer and Item.detail may carry `code spans` in backticks; `escape_rich` keeps those
-and escapes the rest. Mentions can never ping anyway: every send passes `NO_MENTIONS`.
+and escapes the rest. Reply.title may too: an embed's title shows them as plain words (`plain`), the rest escaped.
+Mentions can never ping anyway: every send passes `NO_MENTIONS`.
 """
 
 from __future__ import annotations
@@ -172,7 +173,9 @@ def render_reply(reply: Reply, *, colour: int | None = None, footer: str | None 
     description is cut. `footer` replaces the reply's own."""
     url = safe_url(reply.url) if reply.url else None
     embed = discord.Embed(
-        title=clip(escape_text(clip(reply.title, TITLE_LIMIT)), TITLE_LIMIT) or None,
+        # No markdown of our own in a title: its code spans' marks are dropped (`candidates` is for...), as in a
+        # footer; escaped, they showed as \`candidates\`. What is left is escaped as any untrusted text is.
+        title=clip(escape_text(plain(clip(reply.title, TITLE_LIMIT))), TITLE_LIMIT) or None,
         description=description_for(reply) or None,
         colour=colour if colour is not None else KIND_COLOURS.get(reply.kind, KIND_COLOURS["info"]),
         url=url if url and len(url) <= URL_LIMIT else None,

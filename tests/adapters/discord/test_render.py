@@ -49,6 +49,15 @@ def test_channel_command_and_emoji_mentions_are_inert_too() -> None:
     assert "123456789012345678" in shown
 
 
+def test_a_title_shows_our_code_spans_as_plain_words_and_untrusted_text_escaped() -> None:
+    """Escaped, a title's code marks showed as \\`candidates\\`; dropping them leaves no way around the escaping."""
+    assert render_reply(Reply(title="`candidates` is for the list's maintainers")).embed.title == \
+        "candidates is for the list's maintainers"
+    hostile = "`@everyone` `[x](https://evil.example)` **bold** <@123456789012345678>"  # code marks no way out
+    title = render_reply(Reply(title=hostile)).embed.title
+    assert title == "@\u200beveryone \\[x\\](https://evil.example) \\*\\*bold\\*\\* <@\u200b123456789012345678>"
+
+
 def test_escape_rich_keeps_code_spans_and_escapes_the_rest() -> None:
     assert escape_rich("try `topic sae` or *this*") == "try `topic sae` or \\*this\\*"
     assert escape_rich("an odd ` backtick") == "an odd \\` backtick"
