@@ -151,12 +151,15 @@ def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Seque
     for paper, decision in approved:
         by_topic.setdefault(decision.topic or "", []).append(paper)
     written = {paper.id for paper, decision in approved if decision.written}
+    # `status` is a shell command: in a chat channel it is the bot's operator who can run it.
+    why = "`interp-bot status` says why" if command_prefix in (SHELL_PREFIX, "") else \
+        "`interp-bot status` on the bot's host says why"
     for topic, papers in by_topic.items():
         where = index.catalogue.path_text(topic) if topic and index.catalogue.topic(topic) else "the list"
         for paper in papers:
             # An approval whose entry could not be written yet is not on the list: said so, never "added".
             detail = f"added to {where}" if paper.id in written else \
-                f"approved for {where}, not on the list yet (`interp-bot status` says why)"
+                f"approved for {where}, not on the list yet ({why})"
             items.append(Item(title=paper.title, links=_links(paper), detail=detail, ref=str(paper.id)))
     grouped: dict[str, list[StoredPaper]] = {}
     for paper in new_candidates:

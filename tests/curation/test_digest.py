@@ -13,7 +13,7 @@ import pytest
 
 from bot.adapters.console import ConsoleAdapter
 from bot.catalogue.service import CatalogueService
-from bot.curation.digest import digest_since, local_day, run_digest
+from bot.curation.digest import digest_since, gather, local_day, run_digest
 from bot.curation.pipeline import Curation
 from bot.store.db import Database
 from tests.curation.test_pipeline import add_candidate, settings_for
@@ -75,6 +75,10 @@ async def test_an_approval_not_written_yet_is_not_announced_as_added(catalogue_d
     assert "1 approved but not on the list yet" in result.post.reply.text
     item = next(i for i in result.post.reply.items if "Feature Family Number 1" in i.title)
     assert item.detail.endswith("not on the list yet (`interp-bot status` says why)")
+    # Slack's and Discord's maintainers have no shell: the command is named as the operator's.
+    in_chat = next(i for i in gather(curation, curation.db.now(), "UTC").post(curation, "/interp ").reply.items
+                   if "Feature Family Number 1" in i.title)
+    assert in_chat.detail.endswith("not on the list yet (`interp-bot status` on the bot's host says why)")
     curation.db.close()
 
 
