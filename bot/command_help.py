@@ -48,10 +48,12 @@ MAINTAINER_HELP: dict[str, CommandHelp] = {
     "approve": CommandHelp(
         "approve ID [--topic SLUG]", "Add a candidate to the list now.", ("approve 12", "approve 12 --topic "
                                                                           "sparse-coding"), CANDIDATE_NUMBER,
-        options=(("--topic", "Where to file it (default: its best suggested topic)"),)),
+        options=(("--topic", "Where to file it (default: the suggested topic most voted for, else the best one)"),)),
     "reject": CommandHelp("reject ID", "Reject a candidate.", ("reject 12",), CANDIDATE_NUMBER),
+    # No typed `:white_check_mark: 12` in the summary: it is also Discord's description of /interp vote, and Discord's
+    # slash commands take no typed line. The console and Slack show that form among the examples.
     "vote": CommandHelp(
-        "vote EMOJI ID [--remove]", "Vote like a reaction (or type `:white_check_mark: 12`).",
-        ("vote white_check_mark 12", ":one: 12"), "The emoji, as you would react with it",
+        "vote EMOJI ID [--remove]", "Vote like a reaction.",
+        ("vote white_check_mark 12", ":white_check_mark: 12", ":one: 12"), "The emoji, as you would react with it",
         options=(("--remove", "Take the vote back, as removing the reaction does"),)),
 }

@@ -89,6 +89,15 @@ async def test_the_maintainers_subcommands_are_synced_with_their_options(fake: F
     assert {"candidates", "approve", "reject", "vote"} <= help_choices
 
 
+async def test_vote_is_described_without_a_typed_form_discord_cannot_take(fake: FakeDiscord, app: App) -> None:
+    (sync,) = fake.find("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
+    (group,) = sync.json
+    (vote,) = [o for o in group["options"] if o["name"] == "vote"]
+    # Discord's command picker shows this: a slash command takes no typed `:white_check_mark: 12`
+    assert ":white_check_mark:" not in vote["description"]
+    assert ":white_check_mark:" not in text_of(await ask(fake, "help"))
+
+
 async def test_a_maintainer_lists_the_pending_candidates_for_their_eyes_only(fake: FakeDiscord, app: App) -> None:
     add_paper(app, TITLE, "2611.00042")
     data = await ask(fake, "candidates")
