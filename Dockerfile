@@ -16,7 +16,7 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 # Dependencies first, pinned and hash-checked by requirements.lock (every extra: Discord, Slack, PostgreSQL, GitHub),
 # so a code change does not reinstall them and every build gets the same versions. `uv pip compile` writes
-# the lock from pyproject.toml (see docs/operations.md, "Upgrading dependencies").
+# the lock from pyproject.toml (see docs/operations.md, "Installing and upgrading dependencies").
 COPY requirements.lock ./
 RUN pip install --require-hashes --no-deps -r requirements.lock
 COPY pyproject.toml README.md ./
