@@ -14,7 +14,7 @@ import yaml
 
 from bot.catalogue.identifiers import arxiv_id
 from bot.catalogue.model import KINDS, Entry, Link
-from bot.catalogue.text import url_problem
+from bot.catalogue.text import entry_slug, url_problem
 from bot.errors import Problem
 from bot.yaml_nodes import field_node, item_node, line_of
 
@@ -52,7 +52,10 @@ def _bad_arxiv(value: Any, node: yaml.Node | None) -> str | None:
     return None
 
 
-def _bad_id(entry_id: Any, id_node: yaml.Node | None) -> str:
+def _bad_id(entry_id: Any, id_node: yaml.Node | None, title: Any) -> str:
+    if entry_id is None or entry_id == "":  # a hand-added entry without one: "entry id None must be ..." said little
+        example = entry_slug(title) if isinstance(title, str) and entry_slug(title) else "a-short-title"
+        return f"entry has no id: give it one of lower-case letters, digits and '-' (id: {example})"
     written = id_node.value if isinstance(id_node, yaml.ScalarNode) else None
     if entry_id is not None and not isinstance(entry_id, str) and isinstance(written, str) and SLUG_RE.match(written):
         # `id: no` is YAML's false, `id: 1984` a number: the text is a fine id, it only needs quotes.
@@ -85,7 +88,7 @@ def parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, probl
     elif not isinstance(title, str) or not title.strip():
         problems.append(Problem(path, line, f"entry {entry_id or ''} has no title".replace("  ", " ")))
     if not isinstance(entry_id, str) or not SLUG_RE.match(entry_id):
-        problems.append(Problem(path, line, _bad_id(entry_id, field_node(node, "id"))))
+        problems.append(Problem(path, line, _bad_id(entry_id, field_node(node, "id"), title)))
     kind = item.get("kind", "paper")
     if kind not in KINDS:
         problems.append(Problem(path, line_of(field_node(node, "kind")),

@@ -207,6 +207,14 @@ def test_an_id_yaml_reads_as_a_boolean_says_to_quote_it(catalogue_dir: Path) -> 
     edit(path, f"- id: {first_id}\n", "- id: no\n")
     assert 'entry id no is read by YAML as bool False, not as text: quote it (id: "no")' in problems_of(catalogue_dir)
 
+
+def test_an_entry_added_by_hand_without_an_id_is_told_to_give_it_one(catalogue_dir: Path) -> None:
+    (catalogue_dir / "zz-new.yaml").write_text(
+        "- topic: probing\n  entries:\n    - title: Probing the Geometry of Truth\n      links:\n"
+        "        - label: arxiv\n          url: https://arxiv.org/abs/2501.00001\n", encoding="utf-8")
+    assert ("zz-new.yaml:3: entry has no id: give it one of lower-case letters, digits and '-' "
+            "(id: probing-the-geometry-of-truth)") in problems_of(catalogue_dir)
+
 def test_a_placement_by_title_alone_round_trips(catalogue_dir: Path, tmp_path: Path) -> None:
     """`see: ID` with `links: false`: the list shows the entry there by title, its links where it is recorded."""
     from bot.catalogue.markdown import render_markdown
