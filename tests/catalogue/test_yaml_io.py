@@ -215,6 +215,7 @@ def test_an_entry_added_by_hand_without_an_id_is_told_to_give_it_one(catalogue_d
     assert ("zz-new.yaml:3: entry has no id: give it one of lower-case letters, digits and '-' "
             "(id: probing-the-geometry-of-truth)") in problems_of(catalogue_dir)
 
+
 def test_a_placement_by_title_alone_round_trips(catalogue_dir: Path, tmp_path: Path) -> None:
     """`see: ID` with `links: false`: the list shows the entry there by title, its links where it is recorded."""
     from bot.catalogue.markdown import render_markdown
