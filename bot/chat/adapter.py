@@ -48,7 +48,9 @@ class VoteHandler(Protocol):
 @runtime_checkable
 class ChatAdapter(Protocol):
     """An adapter may also say how its users type a command, as `command_prefix` ("/interp " on Slack and Discord),
-    for posts that name one (the digest's `candidates --all`); without it, posts name the shell's `interp-bot `."""
+    for posts that name one (the digest's `candidates --all`); without it, posts name the shell's `interp-bot `.
+    Where options are typed otherwise than `--all`, it may also have `spell_command(line) -> str` (Discord's
+    `/interp candidates all:True`), which then names the whole command."""
 
     platform: str
 

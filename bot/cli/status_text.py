@@ -65,8 +65,10 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
     papers = counts(data["papers"], "none yet")
     budget = data.get("budget")  # absent from documents of versions before it
     # Read in a shell, and relayed to maintainers who curate in chat, where the command is /interp's.
-    in_chat = "; `/interp candidates --all` in chat" if any(
-        a["platform"] in ("discord", "slack") for a in data["adapters"]) else ""
+    chats = {a["platform"] for a in data["adapters"]}
+    in_chat = "".join(f"; `{typed}` on {name}" for platform, name, typed in (
+        ("slack", "Slack", "/interp candidates --all"), ("discord", "Discord", "/interp candidates all:True"))
+        if platform in chats)
     today = (f" · today {budget['today']} of {budget['limit']}"
              + (f" ({budget['held_back_today']} more held back: `interp-bot candidates --all`{in_chat})"
                 if budget["held_back_today"] else "")) if budget else ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -82,11 +82,12 @@ class DigestContents:
     def empty(self) -> bool:
         return not self.candidates and not self.approved and not self.merged and not self.held_back
 
-    def post(self, curation: Curation, command_prefix: str = SHELL_PREFIX) -> Post:
+    def post(self, curation: Curation, command_prefix: str = SHELL_PREFIX,
+             spell: Callable[[str], str] | None = None) -> Post:
         """The digest as posted where commands are typed with `command_prefix` ("/interp " on Slack and Discord,
-        whose maintainers have no shell; the shell's elsewhere)."""
+        whose maintainers have no shell; the shell's elsewhere), or spelled by `spell` (Discord's options)."""
         return digest_post(self.day, self.candidates, self.approved, curation.catalogue.index, self.merged,
-                           held_back=self.held_back, command_prefix=command_prefix)
+                           held_back=self.held_back, command_prefix=command_prefix, spell=spell)
 
 
 def gather(curation: Curation, now: datetime, timezone: str, since: datetime | None = None) -> DigestContents:
@@ -132,7 +133,8 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
         prefix = getattr(adapter, "command_prefix", SHELL_PREFIX)
         if since not in gathered:
             gathered[since] = await asyncio.to_thread(gather, curation, now, settings.timezone, since)
-        post, empty = gathered[since].post(curation, prefix), gathered[since].empty
+        post = gathered[since].post(curation, prefix, getattr(adapter, "spell_command", None))
+        empty = gathered[since].empty
         if not await asyncio.to_thread(curation.store.claim_digest, channel_key, day, curation.holder,
                                        stale_after=CLAIM_STALE_AFTER, over_empty=not empty, covers_until=now):
             skipped.append(channel_key)

@@ -5,7 +5,7 @@ Adapters only render these (embeds, Block Kit, text); every word a maintainer re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,10 +137,12 @@ def decided_post(paper: StoredPaper, decision: Decision, index: CatalogueIndex) 
 def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Sequence[tuple[StoredPaper, Decision]],
                 index: CatalogueIndex,
                 merged: Sequence[tuple[StoredPullRequest, Sequence[StoredPublication]]] = (),
-                *, held_back: int = 0, command_prefix: str = SHELL_PREFIX) -> Post:
+                *, held_back: int = 0, command_prefix: str = SHELL_PREFIX,
+                spell: Callable[[str], str] | None = None) -> Post:
     """New candidates and newly listed papers, grouped by topic, with links; pull requests merged on GitHub; how many
     relevant papers the daily budget held back, and the command that lists them where the digest is read
-    (`command_prefix`: the channel's adapter's, "/interp " on Slack and Discord; the shell's elsewhere)."""
+    (`command_prefix`: the channel's adapter's, "/interp " on Slack and Discord; the shell's elsewhere; `spell`,
+    where the adapter has one, names the whole command: bot.chat.adapter.ChatAdapter)."""
     items: list[Item] = []
     for pull_request, publications in merged:
         titles = "; ".join(str(p.entry.get("title", "")) for p in publications)
@@ -169,13 +171,14 @@ def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Seque
             items.append(Item(title=paper.title, links=_links(paper),
                               detail=f"candidate #{paper.id} · {topic_title} · relevance {paper.score:.2f}",
                               ref=str(paper.id)))
+    list_all = spell("candidates --all") if spell else f"{command_prefix}candidates --all"
     if items or held_back:
         text = f"{len(written)} added to the list · {len(new_candidates)} new candidate(s) awaiting votes"
         if len(written) < len(approved):
             text += f" · {len(approved) - len(written)} approved but not on the list yet"
         if held_back:
             text += (f" · {held_back} more relevant paper(s) held back by the daily budget "
-                     f"(`{command_prefix}candidates --all` lists them)")
+                     f"(`{list_all}` lists them)")
         if merged:
             text += f" · {len(merged)} pull request(s) merged on GitHub"
     else:

@@ -68,7 +68,8 @@ class DiscordAdapter:
     session is ready; the client then runs as a background task until `stop()`."""
 
     platform = PLATFORM
-    command_prefix = "/interp "  # how posts name a command here (the digest's `candidates --all`)
+    command_prefix = "/interp "  # how posts name a command here (the digest's `candidates --all`)...
+    spell_command = staticmethod(translate.slash_command)  # ...with its options as Discord's fields
 
     def __init__(
         self,

@@ -21,6 +21,25 @@ CHOICE_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 CHOICE_TEXT_LIMIT = 100  # ...each name and string value at most 100 characters
 
 
+def slash_command(line: str) -> str:
+    """A neutral command line with `--name [value]` options as a Discord user types it: `/interp candidates --all`
+    is no Discord command, where each option is a field of the subcommand (`/interp candidates all:True`).
+    Positional words are kept as they are: a line that has them needs its fields' names, which only the command's
+    definition knows (bot.adapters.discord.commands); posts name none so far."""
+    name, *words = line.split()
+    parts = [f"/interp {name}"]
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word.startswith("--") and index + 1 < len(words) and not words[index + 1].startswith("--"):
+            parts.append(f"{word[2:]}:{words[index + 1]}")
+            index += 2
+            continue
+        parts.append(f"{word[2:]}:True" if word.startswith("--") else word)
+        index += 1
+    return " ".join(parts)
+
+
 def role_ids(member: discord.Member | discord.User | None) -> tuple[str, ...]:
     """A member's role ids as strings (a plain User, e.g. in a DM, has none)."""
     if not isinstance(member, discord.Member):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import discord
+import pytest
 
 from bot.adapters.discord import translate
 from bot.catalogue.model import Entry, Topic
@@ -164,3 +165,12 @@ def test_a_super_reaction_is_told_from_a_normal_one() -> None:
     assert translate.is_super_reaction(raw_event("reaction_add", "REACTION_ADD", burst=True, type=1,
                                                  burst_colors=["#78b159"]))
     assert translate.is_super_reaction(raw_event("reaction_remove", "REACTION_REMOVE", burst=True, type=1))
+
+@pytest.mark.parametrize(("line", "typed"), [
+    ("candidates --all", "/interp candidates all:True"),
+    ("candidates --page 2", "/interp candidates page:2"),
+    ("recent", "/interp recent"),
+])
+def test_a_command_is_named_as_a_discord_user_types_it(line: str, typed: str) -> None:
+    """`--all` is no Discord command: a subcommand's options are its fields (the digest names this one)."""
+    assert translate.slash_command(line) == typed

@@ -206,7 +206,8 @@ async def test_the_digest_names_the_slash_command_that_lists_what_was_held_back(
     add_paper(app, HELD_BACK, "2611.00043", held_back=True)
     await app.digest()
     call = await fake.wait_for("POST", rf"/channels/{DIGEST_CHANNEL}/messages")
-    assert "(`/interp candidates --all` lists them)" in embed_of(call.json)["description"]
+    # As Discord takes it: a subcommand's option is a field, `--all` is no Discord command.
+    assert "(`/interp candidates all:True` lists them)" in embed_of(call.json)["description"]
 
 
 async def test_an_approval_slower_than_the_commands_wait_is_told_as_under_way_not_as_an_error(
