@@ -25,6 +25,7 @@ from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.text import MAX_QUERY_CHARS, flatten
 from bot.catalogue.topic_index import TopicMatch
+from bot.chat.render import clip
 from bot.chat.text import STAR
 from bot.chat.values import Actor, Field, Item, Link, Reply
 from bot.command_help import HELP, CommandHelp
@@ -38,6 +39,12 @@ class Request:
     args: str
     page: int = 1
     actor: Actor | None = None
+
+    @property
+    def quoted(self) -> str:
+        """The query as a reply repeats it: a pasted abstract is read up to MAX_QUERY_CHARS, and an answer that
+        repeated all of it (up to five times that) buried what it said under it."""
+        return clip(self.args, ECHO_CHARS)
 
 
 Handler = Callable[[Request], Reply]
@@ -66,6 +73,7 @@ _PAGE_OPTION = re.compile(r"(?:^|\s)--page[=\s]+(\d{1,4})(?=\s|$)", re.IGNORECAS
 _OPTION = re.compile(r"(?:^|\s)(--?[a-z][\w-]*)", re.IGNORECASE)
 
 
+ECHO_CHARS = 100  # how much of a query a reply repeats
 TOO_LONG = (f"A query is read up to its first {MAX_QUERY_CHARS} characters, and one of more than "
             f"{MAX_QUERY_CHARS * 5:,} is refused.")
 
@@ -248,7 +256,7 @@ class Commands:
             footer = "Subtopics: " + ", ".join(t.title for t in subtopics if t)
         text = catalogue.path_text(topic.slug)
         if match.how in ("alias", "fuzzy", "prefix"):
-            text += f"  (matched “{request.args}”)"
+            text += f"  (matched “{request.quoted}”)"
         if not entries:
             text += "\nNothing listed here yet."
         reply = self.paged(Reply(title=topic.title, text=text, footer=footer), entries, request.page,
@@ -263,7 +271,7 @@ class Commands:
         names = tuple(index.catalogue.display_title(t.slug) for t in match.suggestions)
         topic_items = tuple(topic_item(index, t) for t in match.suggestions)
         if match.how == "ambiguous":
-            return Reply(title=f"“{request.args}” could mean {len(match.suggestions)} topics", kind="not_found",
+            return Reply(title=f"“{request.quoted}” could mean {len(match.suggestions)} topics", kind="not_found",
                          text="Pick one with `topic SLUG`:", items=topic_items, suggestions=names,
                          command=f"topic {request.args}")
         hits = index.search.search(request.args, limit=self.page_size + 1)
@@ -272,14 +280,14 @@ class Commands:
             items = tuple(entry_item(index, hit.entry, detail=index.catalogue.path_text(hit.entry.topics[0]))
                           for hit in hits[: self.page_size])
             more = f"`search {request.args}` for more · " if len(hits) > self.page_size else ""
-            return Reply(title=f"No topic is called “{request.args}”", kind="not_found",
+            return Reply(title=f"No topic is called “{request.quoted}”", kind="not_found",
                          text=f"{close}Entries that mention it, from a search of the list:", items=items,
                          footer=f"{more}`topics` for the whole tree", command=f"topic {request.args}")
         if names:
-            return Reply(title=f"No topic matches “{request.args}”", kind="not_found",
+            return Reply(title=f"No topic matches “{request.quoted}”", kind="not_found",
                          text="Did you mean one of these? Or try `topics` for the whole tree.", items=topic_items,
                          suggestions=names, command=f"topic {request.args}")
-        return Reply(title=f"Nothing on the list matches “{request.args}”", kind="not_found",
+        return Reply(title=f"Nothing on the list matches “{request.quoted}”", kind="not_found",
                      text="No topic has that name and no entry mentions it. Try `topics` for the whole tree.",
                      command=f"topic {request.args}")
 
@@ -295,7 +303,7 @@ class Commands:
             hint = f" It is a topic, though: `topic {match.topic.slug}`." if match.topic else ""
             advice = (UNLINKED_HINT if names_a_link(request.args)
                       else "Try fewer or different words, or `topics` to browse.")
-            return Reply(title=f"Nothing found for “{request.args}”", kind="not_found", text=advice + hint)
+            return Reply(title=f"Nothing found for “{request.quoted}”", kind="not_found", text=advice + hint)
         def render(hit: Any) -> Item:
             return entry_item(index, hit.entry, detail=index.catalogue.path_text(hit.entry.topics[0]))
 
@@ -303,7 +311,7 @@ class Commands:
             count = "the best result" if len(hits) == 1 else f"the best {len(hits)} results"
         else:
             count = f"{len(hits)} result{'s' * (len(hits) != 1)}"
-        reply = Reply(title=f"Search: {request.args}", text=count)
+        reply = Reply(title=f"Search: {request.quoted}", text=count)
         return self.paged(reply, hits, request.page, f"search {request.args}", render)
 
     def _paper(self, request: Request) -> Reply:
@@ -315,12 +323,12 @@ class Commands:
         if entry is None:
             items = tuple(entry_item(index, e, detail=f"`paper {e.id}`") for e in match.closest)
             if match.how == "several":
-                return Reply(title=f"“{request.args}” names {len(items)} entries", kind="not_found",
+                return Reply(title=f"“{request.quoted}” names {len(items)} entries", kind="not_found",
                              text="Pick one:", items=items)
             if match.how == "unlinked":
-                return Reply(title=f"No entry links to “{request.args}”", kind="not_found", text=UNLINKED_HINT)
+                return Reply(title=f"No entry links to “{request.quoted}”", kind="not_found", text=UNLINKED_HINT)
             # Not "not on the list": a paper can be listed under another title (its arXiv v1's, say).
-            return Reply(title=f"No entry is titled “{request.args}”", kind="not_found",
+            return Reply(title=f"No entry is titled “{request.quoted}”", kind="not_found",
                          text=("Closest entries (it may be listed under another title):" if items
                                else "Try `search` with a few words of the title."),
                          items=items)
@@ -365,7 +373,7 @@ class Commands:
         if request.args:
             # ASCII digits only: "²" passes str.isdigit() but int() refuses it.
             if not re.fullmatch(r"[0-9]{1,3}", request.args) or not 1 <= int(request.args) <= 100:
-                return self.usage("recent", f"“{request.args}” is not a number from 1 to 100")
+                return self.usage("recent", f"“{request.quoted}” is not a number from 1 to 100")
             count = int(request.args)
         index = self.catalogue.index
         dated = sorted((e for e in index.catalogue.entries if e.added), key=lambda e: (e.added, e.id), reverse=True)

@@ -99,6 +99,18 @@ def test_hostile_queries_are_echoed_inert(commands: Commands, hostile: str) -> N
     assert len(text) < 3_000
 
 
+@pytest.mark.parametrize("command", ["search", "paper", "topic"])
+def test_a_pasted_paragraph_is_not_repeated_whole_in_the_answer(commands: Commands, command: str) -> None:
+    """A query is read up to its first 200 characters, but an answer repeated all of it (up to 1,000): a pasted
+    abstract filled the reply's first lines, above what the reply had to say."""
+    pasted = " ".join(["zqxw"] * 190)  # 949 characters, no entry
+    reply = commands.execute(f"{command} {pasted}")
+    assert reply.kind == "not_found"
+    assert len(reply.title) < 140
+    assert reply.title.endswith("…”")
+    assert pasted not in render_text(reply)
+
+
 def test_maintainer_only_commands_refuse_others(commands: Commands) -> None:
     from bot.chat.values import Reply
     from bot.commands import CommandSpec
