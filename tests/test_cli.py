@@ -599,7 +599,7 @@ def test_topics_shows_the_whole_tree_and_accepts_the_paging_it_hints(capsys, cat
     code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "--log-level", "WARNING", "topics", "--page", "2")
     assert code == 0
     assert out.splitlines()[3].startswith(" 9. ")  # eight to a page: numbering runs on
-    assert "`topics --page 3` for more" in out
+    assert "`interp-bot topics --page 3` for more" in out  # as a shell runs it
 
 
 @pytest.mark.parametrize("limit", ["0", "-3", "many"])

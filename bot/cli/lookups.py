@@ -62,7 +62,8 @@ def lookup(args: argparse.Namespace, settings: Settings) -> int:
     commands = Commands(service, page_size=page_size, search_limit=getattr(args, "limit", 100))
     argument = str(args.count) if command == "recent" else query
     reply = commands.run(command, argument, page=getattr(args, "page", None) or 1)
-    sys.stdout.write(render_text(reply))
+    # The next page as a shell runs it (chat and the console take the command without `interp-bot`).
+    sys.stdout.write(render_text(reply, more=f"`interp-bot {reply.command} --page {reply.page + 1}` for more"))
     return EXIT_OK if reply.kind in ("result", "info", "help") else EXIT_FAIL
 
 
