@@ -71,6 +71,11 @@ def fallback_text(reply: Reply) -> str:
     return escape(summary_text(reply, limit=FALLBACK_LIMIT))
 
 
+def more_pages(reply: Reply) -> str:
+    """How the footer of a paged answer says to get the next page: the command as typed here, /interp's."""
+    return f"`/interp {reply.command} --page {reply.page + 1}` for more"
+
+
 def reply_blocks(reply: Reply, *, paging: bool = True) -> list[dict[str, Any]]:
     """Block Kit for one page of a reply; with `paging`, previous/next buttons when there are more pages."""
     blocks: list[dict[str, Any]] = [_title_block(reply)]
@@ -85,7 +90,7 @@ def reply_blocks(reply: Reply, *, paging: bool = True) -> list[dict[str, Any]]:
         blocks.append({"type": "section", "fields": [_mrkdwn(f) for f in fields[start: start + FIELDS_PER_SECTION]]})
     if shows_suggestions(reply):
         blocks.append(_context("Suggestions: " + ", ".join(escape(s) for s in reply.suggestions)))
-    if footer := paging_footer(reply):  # `/interp` takes --page, as the console does; the buttons are below too
+    if footer := paging_footer(reply, more_pages(reply)):  # the buttons are below too
         blocks.append(_context(escape(footer)))
     buttons = page_buttons(reply) if paging else None
     # Keep within Slack's block limit, dropping items from the end rather than failing the whole message.

@@ -111,11 +111,12 @@ def test_paging_buttons_carry_the_command_and_the_neighbouring_pages():
 
 
 def test_a_paged_answer_names_the_typed_command_for_its_next_page():
-    """`/interp candidates --page 2` works on Slack (as `candidates --page 2` does in the console): said as before,
-    while Discord, whose slash commands have no page option, names its Next button."""
+    """`/interp candidates --page 2` works on Slack (as `candidates --page 2` does in the console), and is named as
+    typed there (it said `candidates --page 2`, which Slack takes as a message); Discord, whose slash commands have
+    no page option, names its Next button."""
     reply = Reply(title="T", items=(Item("a"),), footer="page 1/2", page=1, pages=2, command="candidates")
     (context,) = [b for b in reply_blocks(reply) if b["type"] == "context"]
-    assert context["elements"][0]["text"] == "page 1/2 · `candidates --page 2` for more"
+    assert context["elements"][0]["text"] == "page 1/2 · `/interp candidates --page 2` for more"
 
 
 def test_page_values_are_validated_when_they_come_back():
