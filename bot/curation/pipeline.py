@@ -22,7 +22,7 @@ from bot.chat.adapter import ChatAdapter
 from bot.chat.values import ReactionsCleared, Vote
 from bot.curation.finishing import FinishesDecisions
 from bot.curation.maintainers import Maintainers
-from bot.curation.posts import VotingRules
+from bot.curation.posts import VotingRules, voting_prompts
 from bot.curation.publishing import PublishesCandidates
 from bot.store.curation import CurationStore
 from bot.store.db import Database
@@ -44,6 +44,8 @@ class VoteOutcome:
     candidate_id: int | None = None
     decision: str | None = None
     error: str | None = None  # the decision stands, but finishing it failed (it is retried; `status` shows it)
+    # A clearing on a candidate still open took the bot's own voting reactions too: the ones to put back.
+    prompts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,10 +171,13 @@ class Curation(PublishesCandidates, FinishesDecisions):
                 return VoteOutcome(False, _not_open(paper) if paper else "not a candidate post", paper_id)
             withdrawn = self.store.withdraw_message_votes(conn, paper_id=paper_id, platform=cleared.platform,
                                                           message_id=cleared.message_id, emoji=cleared.emoji)
+            # The clearing took the bot's own reactions with the others: those a maintainer clicks to vote.
+            prompts = tuple(name for name in voting_prompts(paper, self.rules)
+                            if cleared.emoji in (None, name))
             if not withdrawn:
-                return VoteOutcome(False, "unchanged", paper_id)
+                return VoteOutcome(False, "unchanged", paper_id, prompts=prompts)
             decision = self._tally(conn, paper_id)
-        return VoteOutcome(True, "withdrawn", paper_id, decision)
+        return VoteOutcome(True, "withdrawn", paper_id, decision, prompts=() if decision else prompts)
 
     async def vote(self, paper_id: int, emoji_name: str, person: str, *, added: bool = True) -> VoteOutcome:
         """A vote cast on a candidate by id (console, shell), counted like a reaction."""

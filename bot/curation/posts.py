@@ -74,6 +74,11 @@ def topic_lines(paper: StoredPaper, rules: VotingRules, index: CatalogueIndex) -
     return "\n".join(lines) or "none suggested"
 
 
+def voting_prompts(paper: StoredPaper, rules: VotingRules) -> tuple[str, ...]:
+    """The reactions a candidate post carries for maintainers to click: approve, reject, one per suggested topic."""
+    return (*rules.approve[:1], *rules.reject[:1], *rules.topic_choices[: len(paper.topics)])
+
+
 def candidate_post(paper: StoredPaper, index: CatalogueIndex, rules: VotingRules) -> Post:
     """What maintainers see: the paper, why it was picked, where it would go, and what is already listed."""
     nearest = index.search.search(paper.title, limit=3)
@@ -102,8 +107,8 @@ def candidate_post(paper: StoredPaper, index: CatalogueIndex, rules: VotingRules
         footer=f"candidate #{paper.id} · {candidate_key(paper.canonical_id)}",
         url=paper.abs_url or (paper.links[0][1] if paper.links else ""),
     )
-    reactions = (*rules.approve[:1], *rules.reject[:1], *rules.topic_choices[: len(paper.topics)])
-    return Post(key=candidate_key(paper.canonical_id), kind="candidate", reply=reply, reactions=reactions,
+    return Post(key=candidate_key(paper.canonical_id), kind="candidate", reply=reply,
+                reactions=voting_prompts(paper, rules),
                 candidate_id=paper.id)
 
 

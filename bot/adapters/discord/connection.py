@@ -286,9 +286,23 @@ class DiscordAdapter:
             return
         cleared = translate.cleared_from_event(payload, gateway_position=gateway_position)
         try:
-            await self.curation.handle_clear(cleared)
+            outcome = await self.curation.handle_clear(cleared)
         except Exception:  # as for a vote: the gateway's event handling goes on
             log.exception("discord: could not handle the cleared reactions %s", cleared.event_id)
+            return
+        await self._put_back(payload.channel_id, payload.message_id, getattr(outcome, "prompts", ()))
+
+    async def _put_back(self, channel_id: int, message_id: int, prompts: tuple[str, ...]) -> None:
+        """The bot's own voting reactions on a candidate still open, which the clearing took too: without them a
+        maintainer has to find ✅ in the picker to vote, and 1️⃣ 2️⃣ 3️⃣ showed nowhere."""
+        message = self.client.get_partial_messageable(channel_id).get_partial_message(message_id)
+        for name in prompts:
+            try:
+                await message.add_reaction(emoji.to_unicode(name))
+            except discord.HTTPException as exc:  # no right to react any more, the post deleted: votes still count
+                log.warning("discord: could not put the voting reaction %s back on message %s: %s", name,
+                            message_id, one_line(str(exc), 200))
+                return
 
     async def _member(self, guild_id: int | None, user_id: int) -> discord.Member | None:
         guild = self.client.get_guild(guild_id) if guild_id else None

@@ -5,6 +5,8 @@ discord.py client."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.curation.pipeline import VoteOutcome
@@ -44,7 +46,8 @@ async def test_clearing_every_reaction_withdraws_the_posts_votes_and_no_other(fa
     assert (await vote(fake, bot, message_id, ALICE, "1️⃣")).reason == "counted"
     assert (await bot.curation.vote(paper.id, "white_check_mark", "dave")).counted  # from a shell
 
-    assert await clear(fake, bot, message_id) == VoteOutcome(True, "withdrawn", paper.id)
+    assert await clear(fake, bot, message_id) == VoteOutcome(True, "withdrawn", paper.id,
+                                                             prompts=("white_check_mark", "x", "one"))
     assert standing(bot, paper.id) == [("dave", "white_check_mark")]
     assert (await vote(fake, bot, message_id, BOB)).decision is None  # two of three: dave's and Bob's
     assert not fake.find("PATCH", rf"{POSTS}/{message_id}")
@@ -65,6 +68,43 @@ async def test_clearing_one_emoji_withdraws_only_its_votes(fake: FakeDiscord, bo
     assert standing(bot, paper.id) == [(f"discord:{ALICE}", "x")]
     assert (await vote(fake, bot, message_id, BOB)).decision is None  # one approval of two
     assert (await vote(fake, bot, message_id, DAN, "❌")).decision == "rejected"  # Alice's ❌ stood
+
+
+def put_reactions(fake: FakeDiscord, message_id: str, after: int = 0) -> list[str]:
+    """The reactions the bot put on the message (from call index `after`)."""
+    pattern = re.compile(rf"/channels/{MAINTAINERS_CHANNEL}/messages/{message_id}/reactions/([^/]+)/@me")
+    return [match.group(1) for call in fake.calls[after:]
+            if call.method == "PUT" and (match := pattern.fullmatch(call.path))]
+
+
+async def put_back(fake: FakeDiscord, message_id: str, after: int, last: str) -> list[str]:
+    """The reactions put back after a clearing, once the `last` of them is."""
+    await fake.wait_for("PUT", rf"/channels/{MAINTAINERS_CHANNEL}/messages/{message_id}/reactions/{last}/@me",
+                        after=after)
+    return put_reactions(fake, message_id, after)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"approvals_needed": 2}])
+async def test_the_bots_voting_reactions_are_put_back_on_a_cleared_post_still_open(fake: FakeDiscord,
+                                                                                  bot: Bot) -> None:
+    """A clearing takes the bot's own ✅ ❌ 1️⃣ too: the post showed none, and maintainers had to find ✅ in the
+    picker to vote (1️⃣ for a topic, nowhere). They are put back while the candidate waits for votes."""
+    message_id = await post_candidate(fake, bot)
+    assert put_reactions(fake, message_id) == ["✅", "❌", "1️⃣"]
+    assert (await vote(fake, bot, message_id, ALICE)).reason == "counted"
+    mark = len(fake.calls)
+    await clear(fake, bot, message_id)
+    assert await put_back(fake, message_id, mark, "1️⃣") == ["✅", "❌", "1️⃣"]
+    mark = len(fake.calls)
+    assert (await clear(fake, bot, message_id, "❌")).reason == "unchanged"  # no vote was ❌; the bot's was
+    assert await put_back(fake, message_id, mark, "❌") == ["❌"]
+    assert (await vote(fake, bot, message_id, ALICE)).reason == "counted"
+    assert (await vote(fake, bot, message_id, BOB)).decision == "approved"
+    await fake.wait_for("PATCH", rf"{POSTS}/{message_id}")
+    mark = len(fake.calls)
+    await clear(fake, bot, message_id)  # decided: nothing to vote on, nothing put back...
+    await clear(fake, bot, message_id)  # ...once the clearing is handled, which the next one waits for
+    assert put_reactions(fake, message_id, mark) == []
 
 
 async def test_clearing_a_decided_candidates_post_changes_nothing(fake: FakeDiscord, bot: Bot) -> None:
