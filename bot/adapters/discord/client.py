@@ -164,11 +164,11 @@ class InterpClient(discord.Client):
             if event in _REACTION_EVENTS:
                 key = (message_id, payload.user_id)
                 before = {task for task in (self._latest_reaction.get(key), clearing) if task is not None}
-                work = self.adapter.on_reaction(payload, position)
+                work = self.adapter.reactions.on_reaction(payload, position)
             else:
                 before = {task for (message, _), task in self._latest_reaction.items() if message == message_id}
                 before |= {clearing} if clearing is not None else set()
-                work = self.adapter.on_reactions_cleared(payload, position)
+                work = self.adapter.reactions.on_reactions_cleared(payload, position)
             task = asyncio.create_task(_in_turn(before, work), name=f"discord-{event}")
             self._reaction_tasks.add(task)
             if key is not None:
