@@ -19,16 +19,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.catalogue.identifiers import arxiv_id, names_a_link, one_token
-from bot.catalogue.model import Entry, Topic
-from bot.catalogue.related import SeeAlso
-from bot.catalogue.search import CatalogueIndex
+from bot.catalogue.model import Entry
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.text import MAX_QUERY_CHARS, flatten
 from bot.catalogue.topic_index import TopicMatch
 from bot.chat.render import clip
-from bot.chat.text import STAR
-from bot.chat.values import Actor, Field, Item, Link, Reply
+from bot.chat.values import Actor, Field, Item, Reply
 from bot.command_help import HELP, CommandHelp
+from bot.reply_items import entry_item, see_also_fields, topic_item
 
 __all__ = ["HELP", "CommandHelp", "CommandSpec", "Commands", "Request"]
 
@@ -76,39 +74,6 @@ _OPTION = re.compile(r"(?:^|\s)(--?[a-z][\w-]*)", re.IGNORECASE)
 ECHO_CHARS = 100  # how much of a query a reply repeats
 TOO_LONG = (f"A query is read up to its first {MAX_QUERY_CHARS} characters, and one of more than "
             f"{MAX_QUERY_CHARS * 5:,} is refused.")
-
-
-def entries_text(count: int) -> str:
-    return f"{count} {'entry' if count == 1 else 'entries'}"
-
-
-def topic_item(index: CatalogueIndex, topic: Topic) -> Item:
-    count = index.catalogue.count_under(topic.slug)
-    detail = index.catalogue.path_text(topic.slug)
-    return Item(title=topic.title, detail=f"{detail} · `{topic.slug}` · {entries_text(count)}", ref=topic.slug)
-
-
-def entry_item(index: CatalogueIndex, entry: Entry, *, detail: str = "") -> Item:
-    links = entry.links
-    if entry.doi:
-        links += (Link("doi", f"https://doi.org/{entry.doi}"),)
-    title = f"{entry.title} ({entry.acronym})" if entry.acronym else entry.title
-    return Item(title=title, links=links, starred=entry.starred, notes=entry.notes, detail=detail, ref=entry.id)
-
-
-def see_also_fields(index: CatalogueIndex, see: SeeAlso) -> tuple[Field, ...]:
-    """A topic answer's last words: where else in the list to look."""
-    catalogue = index.catalogue
-    fields = []
-    if see.sections:
-        fields.append(Field("Related sections", "\n".join(
-            f"{catalogue.display_title(t.slug)} · {entries_text(catalogue.count_under(t.slug))}"
-            for t in see.sections)))
-    if see.entries:
-        fields.append(Field("See also", "\n".join(
-            f"{STAR + ' ' if e.starred else ''}{e.title} — {catalogue.display_title(e.topics[0])}"
-            for e in see.entries)))
-    return tuple(fields)
 
 
 class Commands:
