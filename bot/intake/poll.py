@@ -11,7 +11,6 @@ import asyncio
 import hashlib
 import logging
 import random
-import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -26,8 +25,7 @@ from bot.intake.health import usual_gap
 from bot.intake.identity import ListIndexCache, paper_keys
 from bot.intake.memory import release_after_poll
 from bot.intake.parse import Paper, parse_feed
-from bot.intake.relevance import RelevanceModel, labels_from
-from bot.intake.relevance.scorer import Scorer
+from bot.intake.relevance.cache import RelevanceCache
 from bot.intake.sources import FeedSpec
 from bot.store.curation import CurationStore
 from bot.store.db import Database
@@ -76,33 +74,6 @@ class FeedReport:
         return (f"{self.feed}: {self.items} items, {self.new} new, {self.candidates} candidate(s){held}, "
                 f"{self.listed} already on the list" + (f" — DEGRADED: {one_line(self.degraded)}"
                                                         if self.degraded else ""))
-
-
-class RelevanceCache:
-    """Rebuilds the relevance model only when the catalogue or the maintainers' decisions (the lessons not
-    forgotten) changed; the shipped scorer is read from its file once."""
-
-    def __init__(self, catalogue: CatalogueService, curation_store: CurationStore, threshold: float):
-        self._catalogue = catalogue
-        self._store = curation_store
-        self._threshold = threshold
-        self._key: tuple[int, tuple[tuple[int, str, str | None], ...]] | None = None
-        self._model: RelevanceModel | None = None
-        self._scorer: Scorer | None = None
-        self._lock = threading.Lock()  # feeds are processed in threads at once: one builds, the others wait
-
-    def model(self) -> RelevanceModel:
-        with self._lock:
-            catalogue = self._catalogue.index.catalogue
-            lessons = self._store.lessons(forgotten=False)
-            key = (id(catalogue), tuple((lesson.paper_id, lesson.decision, lesson.topic) for lesson in lessons))
-            if self._model is None or key != self._key:
-                if self._scorer is None:
-                    self._scorer = Scorer.load()
-                self._model = RelevanceModel.build(catalogue, labels_from(lessons), threshold=self._threshold,
-                                                   scorer=self._scorer)
-                self._key = key
-            return self._model
 
 
 class Intake:

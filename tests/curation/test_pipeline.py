@@ -401,7 +401,7 @@ async def test_hostile_titles_are_stored_and_written_as_plain_text(loop_parts, c
 
 async def test_rejections_teach_the_relevance_model(loop_parts) -> None:
     """Decisions are labels: after maintainers reject a kind of paper, the next poll's model scores it lower."""
-    from bot.intake.poll import RelevanceCache
+    from bot.intake.relevance.cache import RelevanceCache
 
     curation, _ = loop_parts
     cache = RelevanceCache(curation.catalogue, curation.store, threshold=0.5)
