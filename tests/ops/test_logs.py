@@ -168,7 +168,8 @@ def test_the_redactor_hides_a_database_password_given_in_the_query(monkeypatch: 
     assert "password=[redacted]" in logged
 
 
-@pytest.mark.parametrize("password", [f"{TAG}#{RUN}", f"{TAG}/{RUN}", f"{TAG}?{RUN}"])
+@pytest.mark.parametrize("password", [f"{TAG}#{RUN}", f"{TAG}/{RUN}", f"{TAG}?{RUN}"],
+                         ids=["hash", "slash", "question-mark"])  # the same names in every process: RUN is random
 def test_the_redactor_hides_a_database_password_with_a_hash_slash_or_question_mark(
         monkeypatch: pytest.MonkeyPatch, password: str) -> None:
     """SQLAlchemy connects with such a password written as is (its password runs to the '@'), but the redactor read
