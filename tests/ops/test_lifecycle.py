@@ -32,7 +32,11 @@ async def test_run_polls_then_stops_cleanly_on_sigterm(tmp_path: Path, feed_serv
             done = all(feed["last_success"] for feed in data["feeds"])
             return data if done else None
 
-        # The scheduler staggers first polls a few seconds after start; wait for them, not for a clock.
+        # The scheduler staggers first polls a few seconds after start; wait for them, not for a clock. Each `status`
+        # is a whole interp-bot process (most of a second of CPU, taken from the bot it watches), so ask it only once
+        # the feed server has been asked for every feed: the polls are then under way and `status` soon agrees.
+        await wait_for(lambda: len(feed_server.requests_to("/feeds/")) >= len(CANDIDATE_FEEDS), limit=25,
+                       what="every feed to be fetched", alive=bot.running)
         status = await wait_for(polled, limit=25, interval=0.5, what="every feed to be polled",
                                 alive=bot.running)
         assert {feed["name"] for feed in status["feeds"]} == set(CANDIDATE_FEEDS)
