@@ -2,15 +2,19 @@
 
     python -m benchmarks.footprint [--runs 9] [--size 10000]
 
-1. Peak RSS (the kernel's VmHWM) of `interp-bot run` with a generated catalogue of --size entries, measured after
-   the bot has started, polled the loopback feeds, scored them against the whole catalogue and posted the
-   candidates: with the console adapter, and with Discord and Slack both connected to the loopback fakes
-   (tests/fakes), through the real discord.py and slack-bolt. The feeds are polled at full size, as feeds.yaml
-   polls them (`max_entries: 2000`): a 2,000-entry arXiv API document (the real 100-entry response repeated with
-   fresh ids, benchmarks/poll_throughput.big_atom) and a real day's listing of every archive (1,504 items,
-   tests/data/feeds/arxiv-listing-2024-11-28-all.xml), beside the small listing and forum feeds. A fresh process
-   and database each run, --runs runs per adapter set: min / median / max, in MiB (KiB / 1024, what /proc says)
-   and in MB (10^6 bytes). Target: <= 150 MB (checked on the MB figure, the stricter of the two).
+1. Peak RSS (the kernel's VmHWM) of `interp-bot run` with a generated catalogue of --size entries, measured after the
+   bot has started, answered readers' lookups, polled the loopback feeds, scored them against the whole catalogue and
+   posted the candidates: with the console adapter in a terminal, and with Discord and Slack both connected to the
+   loopback fakes (tests/fakes), through the real discord.py and slack-bolt. The lookups
+   (benchmarks/footprint_lookups.py: topics by name, alias and typo, words, papers by title, id, link, arXiv id,
+   acronym and typo) are typed into the console, or sent as /interp slash commands to Discord and to Slack, while the
+   feed server holds its answers: a bot answers lookups all day, so every poll after its first peaks on top of what
+   they build (the full-text index, the paper finder, the link index, the topics' neighbours). The feeds are polled
+   at full size, as feeds.yaml polls them (`max_entries: 2000`): a 2,000-entry arXiv API document (the real 100-entry
+   response repeated with fresh ids, benchmarks/poll_throughput.big_atom) and a real day's listing of every archive
+   (1,504 items, tests/data/feeds/arxiv-listing-2024-11-28-all.xml), beside the small listing and forum feeds. A
+   fresh process and database each run, --runs runs per adapter set: min / median / max, in MiB (KiB / 1024, what
+   /proc says) and in MB (10^6 bytes). Target: <= 150 MB (checked on the MB figure, the stricter of the two).
 2. Cold start of `interp-bot topic probing` (a new interpreter each run, real catalogue and the generated one):
    median of --runs. Target: <= 1.5 s. The slowest imports are listed from `python -X importtime`.
 """
@@ -27,11 +31,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.footprint_lookups import Lookup, Terminal, ask_console, ask_discord, ask_slack, lookups  # noqa: E402
 from benchmarks.generated import write_generated  # noqa: E402
 from benchmarks.poll_throughput import big_atom  # noqa: E402
 from tests.fakes.discord_fake import DIGEST_CHANNEL, MAINTAINERS_CHANNEL, FakeDiscord  # noqa: E402
@@ -70,35 +77,59 @@ def all_posted(database: Path, platforms: int) -> bool:
     return candidates > 0 and posts >= candidates * platforms
 
 
-async def peak_rss(name: str, command: list[str], env: dict[str, str], workdir: Path) -> tuple[int, int]:
-    """Run the bot until every first poll and the publishing after it are done; (peak, current) RSS in KiB."""
-    platforms = command.count("--adapter")
-    log = workdir / f"{name}.log"
-    with log.open("wb") as sink:
-        proc = await asyncio.create_subprocess_exec(*command, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
-                                                    stdout=sink, stderr=subprocess.STDOUT)
+@dataclass
+class Sample:
+    """One run's RSS in KiB: peak (VmHWM), and VmRSS once started, once the lookups were answered, and at the end."""
+    peak: int
+    started: int
+    asked: int
+    end: int
+
+
+async def peak_rss(name: str, proc: asyncio.subprocess.Process, log: Path, workdir: Path, platforms: int,
+                   feeds: FeedServer, ask: Callable[[], Awaitable[None]]) -> Sample:
+    """Once the bot runs, readers' lookups (`ask`) while the feeds are held; then the feeds answer, and the bot runs
+    until every first poll and the publishing after it are done."""
     try:
-        deadline = time.monotonic() + 120
-        polled = [re.compile(rf'Job "poll {name} \(trigger.*" executed successfully') for name in FEEDS]
+        deadline = time.monotonic() + 180
+        polled = [re.compile(rf'Job "poll {feed} \(trigger.*" executed successfully') for feed in FEEDS]
+        while "interp-bot running: adapters" not in _text(log):
+            await _alive(name, proc, log, deadline)
+        started = kib(proc.pid, "VmRSS")
+        try:
+            await ask()
+        finally:
+            feeds.release()
+        asked = kib(proc.pid, "VmRSS")
         while True:
-            text = log.read_text(errors="replace")
+            text = _text(log)
             if all(p.search(text) for p in polled) and all_posted(workdir / "bot.db", platforms):
                 break
-            if proc.returncode is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{name}: the bot did not reach steady state; see {log}:\n{text[-3000:]}")
-            await asyncio.sleep(0.2)
+            await _alive(name, proc, log, deadline)
         await asyncio.sleep(1)  # settle: anything the posts set off
-        print(f"   ({name}: steady after {time.monotonic() - deadline + 120:.0f} s)")
-        return kib(proc.pid, "VmHWM"), kib(proc.pid, "VmRSS")
+        print(f"   ({name}: steady after {time.monotonic() - deadline + 180:.0f} s; RSS {mib(started):.1f} MiB once "
+              f"started, {mib(asked):.1f} once the lookups were answered)")
+        return Sample(kib(proc.pid, "VmHWM"), started, asked, kib(proc.pid, "VmRSS"))
     finally:
         if proc.returncode is None:
             proc.terminate()
             await asyncio.wait_for(proc.wait(), 10)
 
 
-async def measure_run(catalogue: Path, tmp: Path, runs: int) -> dict[str, list[tuple[int, int]]]:
-    """(peak, end) RSS in KiB of each run, per adapter set; every run a fresh process and database."""
-    results: dict[str, list[tuple[int, int]]] = {"console": [], "discord + slack": []}
+def _text(log: Path) -> str:
+    return log.read_text(errors="replace") if log.exists() else ""  # the console's log is made once it starts
+
+
+async def _alive(name: str, proc: asyncio.subprocess.Process, log: Path, deadline: float) -> None:
+    if proc.returncode is not None or time.monotonic() > deadline:
+        raise RuntimeError(f"{name}: the bot did not reach steady state; see {log}:\n{_text(log)[-3000:]}")
+    await asyncio.sleep(0.2)
+
+
+async def measure_run(catalogue: Path, tmp: Path, runs: int) -> dict[str, list[Sample]]:
+    """Each run's RSS, per adapter set; every run a fresh process and database."""
+    results: dict[str, list[Sample]] = {"console": [], "discord + slack": []}
+    asked = lookups(catalogue)
     async with FeedServer(REPO / "tests" / "data" / "feeds") as feeds_server:
         api_url = feeds_server.serve("arxiv-api-2000.xml", big_atom(API_ENTRIES)[0])
         feeds = tmp / "feeds.yaml"
@@ -106,16 +137,33 @@ async def measure_run(catalogue: Path, tmp: Path, runs: int) -> dict[str, list[t
             f"  - name: {name}\n    kind: {kind}\n    url: {feeds_server.url('/feeds/' + file) if file else api_url}\n"
             f"    interval_minutes: 60\n    max_entries: {API_ENTRIES}\n" for name, (kind, file) in FEEDS.items()))
         for run in range(runs):
-            workdir = tmp / f"console-{run}"
-            workdir.mkdir()
-            results["console"].append(await peak_rss(
-                "console", [sys.executable, "-m", "bot", "run", "--adapter", "console"],
-                base_env(workdir, catalogue, feeds), workdir))
-            results["discord + slack"].append(await chat_run(catalogue, feeds, tmp / f"chat-{run}"))
+            results["console"].append(await console_run(catalogue, feeds, feeds_server, tmp / f"console-{run}", asked))
+            results["discord + slack"].append(await chat_run(catalogue, feeds, feeds_server, tmp / f"chat-{run}",
+                                                             asked))
     return results
 
 
-async def chat_run(catalogue: Path, feeds: Path, workdir: Path) -> tuple[int, int]:
+async def console_run(catalogue: Path, feeds: Path, feeds_server: FeedServer, workdir: Path,
+                      asked: list[Lookup]) -> Sample:
+    """`interp-bot run --adapter console` in a terminal: the console reads what a reader types (on a pipe it would
+    read nothing) and logs to interp-bot.log beside it."""
+    workdir.mkdir()  # noqa: ASYNC240 - one directory, before the bot starts
+    terminal = Terminal()
+    env = base_env(workdir, catalogue, feeds) | {"TERM": "xterm", "HOME": str(workdir)}  # HOME: the editor's history
+    feeds_server.hold()
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", "--adapter", "console",
+                                                cwd=workdir, env=env, stdin=terminal.child, stdout=terminal.child,
+                                                stderr=terminal.child)
+    terminal.start()
+    try:
+        return await peak_rss("console", proc, workdir / "interp-bot.log", workdir, 1, feeds_server,
+                              lambda: ask_console(terminal, asked))
+    finally:
+        terminal.close()
+
+
+async def chat_run(catalogue: Path, feeds: Path, feeds_server: FeedServer, workdir: Path,
+                   asked: list[Lookup]) -> Sample:
     workdir.mkdir()  # noqa: ASYNC240 - one directory, before the bot starts
     discord, slack = FakeDiscord(), await FakeSlack().start()
     await discord.start()
@@ -127,8 +175,18 @@ async def chat_run(catalogue: Path, feeds: Path, workdir: Path) -> tuple[int, in
             "SLACK_BOT_TOKEN": "xoxb-1111-2222-footprint", "SLACK_APP_TOKEN": "xapp-1-A0FOOT-3333-footprint",
             "INTERP_BOT_SLACK_API_URL": slack.api_url, "INTERP_BOT_SLACK_MAINTAINERS_CHANNEL": "C0MAINTAIN",
             "INTERP_BOT_SLACK_DIGEST_CHANNEL": "C0DIGEST1"}
-        command = [sys.executable, str(DISCORD_LAUNCHER), "run", "--adapter", "discord", "--adapter", "slack"]
-        result = await peak_rss("chat", command, env, workdir)
+        log = workdir / "chat.log"
+        feeds_server.hold()
+        with log.open("wb") as sink:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, str(DISCORD_LAUNCHER), "run", "--adapter", "discord", "--adapter", "slack",
+                cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT)
+
+        async def ask() -> None:
+            await ask_discord(discord, asked)
+            await ask_slack(slack, asked)
+
+        result = await peak_rss("chat", proc, log, workdir, 2, feeds_server, ask)
         posted = len(discord.find("POST", r"/channels/\d+/messages")) + len(slack.calls_to("chat.postMessage"))
         print(f"   (discord + slack: {posted} candidate posts reached the fakes)")
         return result
@@ -182,15 +240,16 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="interp-footprint-") as name:
         tmp = Path(name)
         catalogue = write_generated(tmp / "catalogue", args.size)
-        print(f"peak RSS of `interp-bot run`, {args.size:,}-entry catalogue, a {API_ENTRIES:,}-entry arXiv API feed "
-              f"and a 1,504-item listing, {args.runs} run(s) each (target <= {RSS_TARGET_MB} MB = 10^6 bytes):")
+        print(f"peak RSS of `interp-bot run`, {args.size:,}-entry catalogue, readers' lookups first, a "
+              f"{API_ENTRIES:,}-entry arXiv API feed and a 1,504-item listing, {args.runs} run(s) each "
+              f"(target <= {RSS_TARGET_MB} MB = 10^6 bytes):")
         for adapters, samples in asyncio.run(measure_run(catalogue, tmp, args.runs)).items():
-            peaks = sorted(peak for peak, _ in samples)
+            peaks = sorted(sample.peak for sample in samples)
             low, mid, high = peaks[0], statistics.median(peaks), peaks[-1]
             ok &= mb(high) <= RSS_TARGET_MB
             print(f"   {adapters:<16} peak MiB min {mib(low):6.1f}  median {mib(mid):6.1f}  max {mib(high):6.1f}   "
                   f"MB min {mb(low):6.1f}  median {mb(mid):6.1f}  max {mb(high):6.1f}   "
-                  f"(RSS at the end, median {mib(statistics.median(now for _, now in samples)):.1f} MiB)")
+                  f"(RSS at the end, median {mib(statistics.median(s.end for s in samples)):.1f} MiB)")
         if not args.no_cold_start:
             ok &= report_cold_start(catalogue, args.size, args.runs)
     print("targets met" if ok else "TARGET MISSED")

@@ -16,6 +16,9 @@ Misbehaviours (each a route, so one test can mix them):
 * ``/served/<name>``: whatever bytes and headers a test gave :meth:`FeedServer.serve` (hostile documents,
   ``Content-Encoding: gzip, gzip`` bombs, a feed that changes between polls), with ETag and 304 as for files
 
+Well-behaved routes can be held: after :meth:`FeedServer.hold` they answer nothing until :meth:`FeedServer.release`
+(what a client does first then happens before any feed arrives: the footprint benchmark's lookups before the poll).
+
 Every request is recorded (path with query, headers, loop time of arrival) so tests can assert on the
 User-Agent, conditional headers and request spacing.
 
@@ -54,6 +57,8 @@ class FeedServer:
         self.max_in_flight = 0  # the most requests the server was handling at once
         self._served: dict[str, tuple[bytes, dict[str, str]]] = {}
         self._slow_release = asyncio.Event()
+        self._open = asyncio.Event()  # set: well-behaved routes answer; cleared by hold()
+        self._open.set()
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -82,6 +87,7 @@ class FeedServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.release_slow()
+        self.release()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -96,6 +102,13 @@ class FeedServer:
 
     def release_slow(self) -> None:
         self._slow_release.set()
+
+    def hold(self) -> None:
+        """From now on /feeds/ and /served/ answer only once release() is called (requests wait, unanswered)."""
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
 
     def requests_to(self, prefix: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path.startswith(prefix)]
@@ -120,9 +133,11 @@ class FeedServer:
         return path.read_bytes()
 
     async def _feed(self, request: web.Request) -> web.Response:
+        await self._open.wait()
         return self._conditional(request, self._file(request.match_info["name"]), {"Content-Type": "application/xml"})
 
     async def _serve_bytes(self, request: web.Request) -> web.Response:
+        await self._open.wait()
         served = self._served.get(request.match_info["name"])
         if served is None:
             raise web.HTTPNotFound()
