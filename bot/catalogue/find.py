@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections import defaultdict
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -51,6 +51,7 @@ SHORT_NAME = 4  # words: a title shorter than this is a name (a person's, a venu
 _TAB_ID = re.compile(r"^\s*\[([^\]\s]+)\]\s")  # arXiv's tab title: "[2301.05217] Progress measures for ..."
 # A reader's "the ROME paper", "tuned lens paper": what names the paper is the rest.
 _PAPER_WORDS = frozenset({"the", "paper", "papers"})
+_NONE: array[int] = array("I")  # no title holds the word
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ class EntryMatch:
     entry: Entry | None
     how: How
     closest: tuple[Entry, ...] = ()  # when there is no entry: the nearest ones (or every entry a link names)
+
+
+def _docs(value: int | tuple[int, ...]) -> tuple[int, ...]:
+    return (value,) if isinstance(value, int) else value
 
 
 def _word(token: str) -> str:
@@ -99,30 +104,54 @@ class EntryFinder:
     def __init__(self, catalogue: Catalogue, search: SearchIndex):
         self._catalogue = catalogue
         self._search = search
-        self._entries = list(catalogue.entries)
-        self._titles = [fold(e.title) for e in self._entries]
-        self._by_name: dict[str, list[int]] = defaultdict(list)  # folded title or acronym -> entries
+        self._entries = search.entries  # the same entries in the same order: one list, and one copy of the titles
+        self._titles = search.titles  # folded
+        # Folded title or acronym -> its entry, or the entries when several share it (rare): a bare position where a
+        # one-element list cost 88 bytes an entry.
+        self._by_name: dict[str, int | tuple[int, ...]] = {}
         self._acronyms: set[str] = set()
-        self._title_words: dict[str, set[int]] = defaultdict(set)
+        # Word -> the titles holding it, in the list's order: 4 bytes a title in an array where a set of ints took
+        # 3 MB at 10,000 entries (the bot's peak holds every lookup structure: benchmarks/footprint.py).
+        self._title_words: dict[str, array[int]] = {}
         # Kept (1.2 MB at 10,000 entries): made at each lookup instead, they doubled the typo match's time.
         self._squashed = [title.replace(" ", "") for title in self._titles]  # for the typo match: see `_find_typo`
         # A reference is looked up whole, its parts, and again without its tail: one typo match per text (two passes
         # over every title, ~13 ms at 10,000 entries) serves them all, and the next reader asking the same. A few
-        # hundred texts: the bot's peak memory at 10,000 entries is within 2 MB of its 150 MB budget, and a long-lived
-        # bot meets many distinct queries of up to a few hundred characters each.
+        # hundred texts: a long-lived bot meets many distinct queries of up to a few hundred characters each.
         self.typo = lru_cache(maxsize=256)(self._find_typo)
         for doc, entry in enumerate(self._entries):
-            self._by_name[self._titles[doc]].append(doc)
+            self._name(self._titles[doc], doc)
             # "Chris Olah - Looking Inside Neural Networks ...": a talk is known by its title without the speaker
             # (a name of under SHORT_NAME words, which would name the person instead)
             for part in _PARTS.split(entry.title):
                 if len((named := fold(part)).split()) >= SHORT_NAME and named != self._titles[doc]:
-                    self._by_name[named].append(doc)
+                    self._name(named, doc)
             if entry.acronym:
-                self._by_name[fold(entry.acronym)].append(doc)
+                self._name(fold(entry.acronym), doc)
                 self._acronyms.add(fold(entry.acronym))
             for word in _words(entry.title) | _words(entry.acronym):
-                self._title_words[word].add(doc)
+                if (docs := self._title_words.get(word)) is None:
+                    docs = self._title_words[word] = array("I")
+                docs.append(doc)
+
+    def _name(self, name: str, doc: int) -> None:
+        known = self._by_name.get(name)
+        self._by_name[name] = doc if known is None else (*_docs(known), doc)
+
+    def _named(self, name: str) -> tuple[int, ...]:
+        return _docs(self._by_name.get(name, ()))
+
+    def _holders(self, words: set[str]) -> set[int]:
+        """The titles holding every one of `words` (none for no words)."""
+        postings = sorted((self._title_words.get(word, _NONE) for word in words), key=len)
+        if not postings:
+            return set()
+        holders = set(postings[0])
+        for docs in postings[1:]:
+            if not holders:
+                break
+            holders.intersection_update(docs)
+        return holders
 
     def find(self, query: str) -> EntryMatch:
         q = clean_query(query)
@@ -140,7 +169,7 @@ class EntryFinder:
         if (cited := arxiv_id(q)) and len(linked := self._search.by_link(f"arXiv:{cited}")) == 1:
             return EntryMatch(linked[0], "link")  # a reference with its id: "Locating and Editing ... arXiv:2202.05262"
         # "transformer lens" for TransformerLens: a name people split in two (one title word, once joined)
-        named = self._by_name.get(folded, []) or self._by_name.get(folded.replace(" ", ""), [])
+        named = self._named(folded) or self._named(folded.replace(" ", ""))
         if len(named) == 1:
             return EntryMatch(self._entries[named[0]], "acronym" if folded in self._acronyms else "title")
         if named:
@@ -162,7 +191,7 @@ class EntryFinder:
                 and _YEAR.search(titled.entry.title)):
             return titled  # a title pasted with its reference: "... interpretability (Nanda et al., 2023)"
         words = _words(q)
-        holders = set.intersection(*(self._title_words.get(w, set()) for w in words)) if words else set()
+        holders = self._holders(words)
         if len(holders) == 1 and max(map(len, words)) >= MIN_TITLE_WORD and self._phrase_of(next(iter(holders)), q):
             # "tuned lens": words of one title and of no other; "n" or "of a" are too little to name a paper
             return EntryMatch(self._entries[holders.pop()], "title words")
@@ -187,7 +216,7 @@ class EntryFinder:
             folded = fold(_CITATION.sub("", part))
             if not folded:
                 continue
-            named = self._by_name.get(folded, [])
+            named = self._named(folded)
             title_like = len(folded.split()) >= 3  # not an author ("Meng, K"), a year or a site name
             doc = named[0] if len(named) == 1 else self.typo(folded) if title_like else None
             if doc is not None and len(self._titles[doc].split()) >= SHORT_NAME:

@@ -101,8 +101,18 @@ class SearchIndex:
         self._vocabulary = sorted(self._weights)
         self.expand = lru_cache(maxsize=4096)(self._expand)
         # Link keys (arXiv ids, DOIs, OpenReview ids, URLs) -> entries: built on the first query that names one.
-        self._links: dict[Key, list[int]] | None = None
+        self._links: dict[str, int | tuple[int, ...]] | None = None
         self._links_lock = threading.Lock()
+
+    @property
+    def entries(self) -> list[Entry]:
+        """The catalogue's entries; a document number is a position here."""
+        return self._entries
+
+    @property
+    def titles(self) -> list[str]:
+        """Each entry's title, folded, in step with `entries`."""
+        return self._titles
 
     @staticmethod
     def _fields(entry: Entry) -> list[tuple[str, str]]:
@@ -188,7 +198,7 @@ class SearchIndex:
             with self._links_lock:
                 if self._links is None:
                     self._links = _link_index(self._entries)
-        docs = {doc for key in keys for doc in self._links.get(key, ())}
+        docs = {doc for key in keys for doc in _docs(self._links.get(_link_key(key), ()))}
         return [self._entries[doc] for doc in sorted(docs)]
 
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
@@ -259,12 +269,26 @@ def _y_plural(token: str) -> tuple[tuple[str, float], ...]:
     return ()
 
 
-def _link_index(entries: list[Entry]) -> dict[Key, list[int]]:
-    index: dict[Key, list[int]] = defaultdict(list)
+def _link_key(key: Key) -> str:
+    """A link key as one string: "arxiv 2303.08112" (a kind has no space). A tuple of two strings cost 56 bytes more
+    a key, and a 10,000-entry list has twice as many keys."""
+    return f"{key[0]} {key[1]}"
+
+
+def _docs(value: int | tuple[int, ...]) -> tuple[int, ...]:
+    return (value,) if isinstance(value, int) else value
+
+
+def _link_index(entries: list[Entry]) -> dict[str, int | tuple[int, ...]]:
+    """Link key -> the entry that has it, or the entries when several do (rare): a bare position where a
+    one-element list cost 88 bytes a key."""
+    index: dict[str, int | tuple[int, ...]] = {}
     for doc, entry in enumerate(entries):
         for key in entry_keys(entry):
-            index[key].append(doc)
-    return dict(index)
+            name = _link_key(key)
+            known = index.get(name)
+            index[name] = doc if known is None else (*_docs(known), doc)
+    return index
 
 
 class CatalogueIndex:
