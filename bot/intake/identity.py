@@ -7,9 +7,9 @@ preprint, a title with TeX in it. Everything here reduces those spellings to key
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
-import itertools
 import re
 import threading
 import weakref
@@ -258,9 +258,11 @@ class ListIndex:
                 self._ambiguous.add(sorted_words)
                 self._exact.setdefault(first, self._by_words[sorted_words])
                 self._exact.setdefault(normalised, entry_id)
-        # Most words of a big list are in one title: a bare position is a fraction of a one-element set's size.
-        self._titles_with: dict[str, int | frozenset[int]] = {
-            key: positions[0] if len(positions) == 1 else frozenset(positions) for key, positions in postings.items()
+        # Most words of a big list are in one title: a bare position. Else a tuple of positions, in the list's order:
+        # a frozenset took four times the memory (3 MB at 10,000 entries, under every poll's peak:
+        # benchmarks/footprint.py), and an array made an int object of each position it was read for.
+        self._titles_with: dict[str, int | tuple[int, ...]] = {
+            key: positions[0] if len(positions) == 1 else tuple(positions) for key, positions in postings.items()
         }
 
     @classmethod
@@ -331,7 +333,7 @@ class ListIndex:
                                   score_cutoff=fuzzy_threshold)
         return self._title_entries[positions[best[2]]] if best else None
 
-    def _candidates(self, normalised: str) -> set[int] | frozenset[int]:
+    def _candidates(self, normalised: str) -> set[int]:
         """The listed titles worth scoring against this one: those with at least two of its four rarest words
         that are on the list at all (or its one such word).
 
@@ -345,10 +347,23 @@ class ListIndex:
         listed = sorted((1 if isinstance(titles, int) else len(titles), key, titles)
                         for key in {_word_key(word) for word in normalised.split()}
                         if (titles := titles_with.get(key)) is not None)[:_RARE_WORDS]
-        sets = [frozenset((titles,)) if isinstance(titles, int) else titles for _, _, titles in listed]
-        if len(sets) < 2:
-            return sets[0] if sets else frozenset()
-        return set().union(*(first & second for first, second in itertools.combinations(sets, 2)))
+        postings = [(titles,) if isinstance(titles, int) else titles for _, _, titles in listed]
+        if len(postings) < 2:
+            return set(postings[0]) if postings else set()
+        # The titles with two of those words, each word's titles read once (no set of them is made)...
+        seen: set[int] = set()
+        twice: set[int] = set()
+        for titles in postings[:-1]:
+            twice.update(seen.intersection(titles))
+            seen.update(titles)
+        # ...but the last and longest: the few titles seen so far are looked up in it (its positions are in order).
+        last = postings[-1]
+        if len(last) <= _PROBE_FROM * len(seen):
+            twice.update(seen.intersection(last))
+        else:
+            twice.update(title for title in seen if (i := bisect.bisect_left(last, title)) < len(last)
+                         and last[i] == title)
+        return twice
 
 
 class ListIndexCache:
@@ -382,6 +397,8 @@ def _specific(normalised: str) -> bool:
 # How many of a paper's rarest listed words pick the titles its fuzzy match scores (two of them in common). Four
 # lose none of the matches a scan of the whole list finds (benchmarks/list_match.py); three lose some.
 _RARE_WORDS = 4
+# Looking a title up in a word's sorted titles (a bisection) costs about as much as reading this many of them.
+_PROBE_FROM = 8
 
 
 def _word_key(word: str) -> str:

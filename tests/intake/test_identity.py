@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.generated import generated_catalogue
 from bot.catalogue.yaml_io import load_catalogue
 from bot.intake.identity import (
     ListIndex,
@@ -19,6 +20,7 @@ from bot.intake.identity import (
     paper_keys,
 )
 from bot.intake.parse import Paper, parse_feed
+from tests.catalogue.test_lookup_memory import kept_bytes
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -242,3 +244,12 @@ def test_a_big_list_of_look_alike_titles_still_finds_the_paper_and_only_it(catal
     assert index.match(paper("Latent Predictions of Language Models with Sparse Features")) is None
     crowded = crowd[1234]
     assert index.match(paper(crowded.title.replace(" ", "  ") + "s")) == crowded.id
+
+
+def test_the_list_index_costs_a_few_hundred_bytes_an_entry() -> None:
+    """Built at the first poll and held by the bot from then on, under every poll's peak."""
+    catalogue = generated_catalogue(3000)
+    kept, index = kept_bytes(lambda: ListIndex.from_catalogue(catalogue))
+    assert isinstance(index, ListIndex) and len(index) == 3000
+    # A word's titles as a frozenset of ints took more than twice this (930 bytes an entry here).
+    assert kept / 3000 < 500
