@@ -3,11 +3,14 @@ feedparser's reading gives, on every real arXiv document we hold, and anything u
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from benchmarks.poll_throughput import big_atom
 from bot.intake.parse import _feedparser_document, parse_feed, read_document
 from bot.intake.parse._defuse import defuse
 from bot.intake.parse._etree import read_arxiv_document
@@ -87,3 +90,41 @@ def test_odd_but_well_formed_text_reads_the_same_both_ways(title: str, abstract:
 def test_anything_unexpected_is_read_by_feedparser_as_before(data: bytes) -> None:
     assert read_arxiv_document(defuse(data)[0], "arxiv_rss") is None
     assert parse_feed(data, "arxiv_rss", feed="f") == by_feedparser(data, "arxiv_rss")
+
+
+def test_an_item_found_wrong_part_way_through_sends_the_whole_document_to_feedparser() -> None:
+    """Entries are read as the papers are made: a bad second item is found after the first paper, which is dropped
+    with the rest, and feedparser reads the document as it would have from the start."""
+    data = listing(ITEM.format(title="A fine first title", abstract="x"),
+                   ITEM.format(title="<![CDATA[In CDATA]]> <i>markup</i> inside", abstract="y"))
+    assert read_arxiv_document(defuse(data)[0], "arxiv_rss") is not None  # the first item reads well
+    assert parse_feed(data, "arxiv_rss", feed="f") == by_feedparser(data, "arxiv_rss")
+
+
+def test_a_channel_date_after_the_items_still_dates_them() -> None:
+    """An item without a date takes the channel's; a channel that gives it only after its items (here well after
+    the first, past what the parser reads at once) is read whole."""
+    date = "<pubDate>Thu, 28 Nov 2024 00:00:00 -0500</pubDate>"
+    undated = ITEM.replace(date, "").replace("2411.00001", "2411.{n:05d}")
+    items = [undated.format(n=n, title=f"Probing undated paper {n}", abstract="x" * 500) for n in range(1, 80)]
+    data = listing(*items).replace(b"</channel>", f"{date}</channel>".encode())
+    parsed = parse_feed(data, "arxiv_rss", feed="f")
+    assert parsed == by_feedparser(data, "arxiv_rss")
+    assert {paper.published.isoformat() for paper in parsed.papers if paper.published} == {"2024-11-28T05:00:00+00:00"}
+    assert len(parsed.papers) == 79
+
+
+def test_a_big_document_is_never_held_as_entries_and_papers_at_once() -> None:
+    """Each entry is read when its paper is made and dropped after: a 1,000-entry API document (2.3 MB) adds its
+    papers and little more. Read whole first, its entries took 5.7 kB each on top of the body."""
+    data = big_atom(1000)[0]
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        parsed = parse_feed(data, "arxiv_api", feed="f")
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert len(parsed.papers) == 1000
+    assert peak / 1000 < 4300

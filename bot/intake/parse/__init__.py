@@ -32,7 +32,7 @@ from bot.catalogue.text import one_line
 from bot.intake.parse import _fields as fields
 from bot.intake.parse._arxiv import is_arxiv_api_error, listing_error, read_arxiv_api, read_arxiv_listing
 from bot.intake.parse._defuse import defuse
-from bot.intake.parse._etree import FastDocument, read_arxiv_document
+from bot.intake.parse._etree import FastDocument, Unreadable, read_arxiv_document
 from bot.intake.parse._feedparser_guards import install as _guard_feedparser
 from bot.intake.parse._forum import read_forum_post
 from bot.intake.parse._generic import read_generic
@@ -64,7 +64,13 @@ def parse_feed(data: bytes, kind: str, *, feed: str) -> ParseResult:
         return ParseResult(papers=(), errors=(refusal,))
     # arXiv's own well-formed documents are read without feedparser, item by item (see _etree); everything
     # else, and anything there that is not exactly as expected, by feedparser.
-    document = read_arxiv_document(safe, kind) or _feedparser_document(safe)
+    fast = read_arxiv_document(safe, kind)
+    if fast is not None:
+        try:
+            return read_document(fast, kind, feed=feed)
+        except Unreadable:
+            pass  # found part-way through: feedparser reads the whole document, as it would have from the start
+    document = _feedparser_document(safe)
     del safe  # read: the body is not held beside the entries
     return read_document(document, kind, feed=feed)
 
@@ -83,29 +89,26 @@ def _feedparser_document(safe: bytes) -> FastDocument:
 
 
 def read_document(document: FastDocument, kind: str, *, feed: str) -> ParseResult:
-    """A parsed document's entries → papers, by the reader for `kind`."""
-    entries = document.entries
-    total = len(entries)
+    """A parsed document's entries → papers, by the reader for `kind`. Raises Unreadable when a stream of entries
+    (see _etree) turns out to be feedparser's to read."""
+    entries = document.take()  # each let go once read: the entries shrink as the papers grow
     errors: list[str] = []
     if kind == "arxiv_rss" and (problem := listing_error(document.channel)):
-        return ParseResult(papers=(), errors=(one_line(problem),), total_items=total)
+        return ParseResult(papers=(), errors=(one_line(problem),), total_items=sum(1 for _ in entries))
     if document.problem:
         errors.append(document.problem)
     reader = READERS.get(kind)
     if reader is None:
-        return ParseResult(papers=(), errors=(f"unknown feed kind {kind!r}",), total_items=total)
+        return ParseResult(papers=(), errors=(f"unknown feed kind {kind!r}",), total_items=sum(1 for _ in entries))
     papers: list[Paper] = []
     # One feed names one item by one id (the store keeps one paper per feed and item id): a later item with an
     # earlier one's id is skipped, and said to be a problem when it is another paper. It made the whole poll fail.
     firsts: dict[str, tuple[int, str]] = {}  # item id -> (position, canonical id) of the first item with it
-    skipped = old = 0
+    skipped = old = total = 0
     identities: list[tuple[str, str]] = []
     channel_date = fields.date(document.channel, "updated_parsed", "published_parsed")
-    # Each entry is let go once read, so the entries shrink as the papers grow instead of both being held whole
-    # (reversed: popping from the end of a list is free).
-    entries.reverse()
-    for position in range(1, total + 1):
-        entry = entries.pop()
+    for position, entry in enumerate(entries, start=1):
+        total = position
         if kind == "arxiv_api" and is_arxiv_api_error(entry):
             errors.append(f"arXiv API error: {fields.text(entry.get('summary', '')) or entry.get('id', '')}")
             continue

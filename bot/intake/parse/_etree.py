@@ -3,23 +3,25 @@
 feedparser is most of a poll's time (a whole day's 2,000-entry listing: ~2 s in feedparser, ~0.15 s in expat via
 ElementTree), and it holds the whole parsed document until it is done. arXiv's API Atom and its RSS 2.0 listings
 are well-formed, namespaced XML with a fixed shape, so they are read here item by item, each item dropped once
-read, into plain dicts with the keys, defaults and date parsing feedparser uses for the fields the readers read
-(`_arxiv.py`). Anything else — another document type, an element where text was expected, XML that does not
-parse (feedparser's forgiving parser then salvages what it can and says the feed is malformed) — returns None,
-and feedparser reads the document as before. tests/intake/test_parse_fast_path.py checks, on every real arXiv
-document we hold, that both ways give the same papers.
+read and read only when its paper is made, into plain dicts with the keys, defaults and date parsing feedparser
+uses for the fields the readers read (`_arxiv.py`). Anything else — another document type, an element where text
+was expected, XML that does not parse (feedparser's forgiving parser then salvages what it can and says the feed
+is malformed) — goes to feedparser, which reads the document as before: found before the first item, the reader
+returns None; found later, the entries raise Unreadable and what was read of them is dropped.
+tests/intake/test_parse_fast_path.py checks, on every real arXiv document we hold, that both ways give the same
+papers.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from xml.etree import ElementTree
 
 from feedparser.datetimes import _parse_date as parse_date  # the parser feedparser itself applies to dates
 
-__all__ = ["FastDocument", "read_arxiv_document"]
+__all__ = ["FastDocument", "Unreadable", "read_arxiv_document"]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -29,25 +31,50 @@ _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 
 class FastDocument:
     """What parse_feed reads of a document, whoever parsed it: its channel, its entries (feedparser's shape), its
-    format, and what was wrong with it (a malformed document feedparser salvaged)."""
+    format, and what was wrong with it (a malformed document feedparser salvaged). The entries are a list
+    (feedparser's), or a stream that reads each from the document only when it is taken (ours)."""
 
     __slots__ = ("channel", "entries", "problem", "version")
 
-    def __init__(self, channel: Any, entries: list[Any], version: str, problem: str = ""):
+    def __init__(self, channel: Any, entries: list[Any] | Iterator[dict[str, Any]], version: str, problem: str = ""):
         self.channel, self.entries, self.version, self.problem = channel, entries, version, problem
+
+    def take(self) -> Iterator[Any]:
+        """The entries in order, each let go once taken: the entries shrink as the papers grow, instead of both being
+        held whole. A stream may raise Unreadable part-way through."""
+        entries = self.entries
+        if not isinstance(entries, list):
+            yield from entries
+            return
+        entries.reverse()  # popping from the end of a list is free
+        while entries:
+            yield entries.pop()
+
+
+class Unreadable(Exception):
+    """Found part-way through a stream: the document is not one this reader knows exactly how feedparser reads, and
+    feedparser must read it whole (what was read of it is dropped)."""
 
 
 class _NotForUs(Exception):
     """The document is not one this reader knows exactly how feedparser reads: feedparser reads it."""
 
 
+_FAILURES = (ElementTree.ParseError, _NotForUs, ValueError)
+
+
 def read_arxiv_document(data: bytes, kind: str) -> FastDocument | None:
-    """The document as feedparser's entries, or None when feedparser must read it (see the module's docstring)."""
+    """The document as feedparser's entries, or None when feedparser must read it (see the module's docstring).
+
+    Its entries are read as they are taken, each item dropped once read: a 2,000-entry API document's entries held
+    at once were 11 MB, at the bot's memory peak (benchmarks/footprint.py). The channel is read up to the first item
+    (arXiv writes it first); one that goes on after the items, or an item found wrong later, raises Unreadable
+    from the entries."""
     if kind not in ("arxiv_api", "arxiv_rss"):
         return None
     try:
         return _read(data, kind)
-    except (ElementTree.ParseError, _NotForUs, ValueError):
+    except _FAILURES:
         return None
 
 
@@ -63,12 +90,28 @@ def _read(data: bytes, kind: str) -> FastDocument:
         item_tag, read_item, read_channel, version = "item", _rss_item, _rss_channel, "rss20"
     else:
         raise _NotForUs(root.tag)
-    entries: list[dict[str, Any]] = []
-    for event, element in events:
-        if event == "end" and element.tag == item_tag:
-            entries.append(read_item(element))
-            element.clear()  # read: its text goes, so the document is never held whole
-    return FastDocument(read_channel(root), entries, version)
+
+    def next_item() -> dict[str, Any] | None:
+        for event, element in events:
+            if event == "end" and element.tag == item_tag:
+                entry = read_item(element)
+                element.clear()  # read: its text goes, so the document is never held whole
+                return entry
+        return None
+
+    def stream(entry: dict[str, Any] | None) -> Iterator[dict[str, Any]]:
+        try:
+            while entry is not None:
+                yield entry
+                entry = next_item()
+            if read_channel(root) != channel:
+                raise _NotForUs("the channel goes on after its items")
+        except _FAILURES as exc:
+            raise Unreadable(str(exc)) from exc
+
+    first = next_item()
+    channel = read_channel(root)
+    return FastDocument(channel, stream(first), version)
 
 
 def _text(element: ElementTree.Element | None) -> str:
