@@ -219,7 +219,6 @@ def timed(work: Callable[[], T]) -> tuple[Seconds, T]:
     """Wall and CPU seconds of `work()` from a clean start: the last run's garbage collected, the per-text caches
     empty. The poll runs in this one thread (SQLite included), so the thread's CPU time is all of its work."""
     identity.normalise_title.cache_clear()
-    identity._url_keys.cache_clear()
     tex._convert.cache_clear()
     relevance_text.clear_caches()
     gc.collect()

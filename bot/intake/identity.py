@@ -181,8 +181,9 @@ def url_key(url: str) -> str:
     return bounded_key(f"url:{canonical_url(url)}")
 
 
-@functools.lru_cache(maxsize=8192)
 def _url_keys(url: str) -> frozenset[str]:
+    # Not cached: a poll asks once for each of its papers' links (4,000 asks and no repeat in a 2,000-entry poll),
+    # and a cache held a set for each until the poll was over, at its memory peak.
     ident = arxiv_id(url) if "arxiv" in url.lower() else None
     if ident is not None:
         return frozenset((f"arxiv:{ident[0]}",))
@@ -268,11 +269,11 @@ class ListIndex:
     @classmethod
     def from_catalogue(cls, catalogue: Catalogue, learned: Mapping[str, str] | None = None) -> ListIndex:
         """`learned`: arXiv id -> entry id, for entries the list gives no arXiv link (see `learnable`)."""
-        # Uncached: the list's own links and titles would only push the papers' out of the caches.
+        # The titles uncached: the list's own would only push the papers' out of the cache.
         keys: dict[str, str] = {}
         for entry in catalogue.entries:
             for link in entry.links:
-                for key in _url_keys.__wrapped__(link.url):
+                for key in _url_keys(link.url):
                     keys.setdefault(key, entry.id)
             if entry.arxiv:
                 keys.setdefault(f"arxiv:{entry.arxiv}", entry.id)
@@ -412,6 +413,5 @@ def _sorted_words(normalised: str) -> str:
 
 
 def clear_caches() -> None:
-    """Forget the titles and links normalised so far (after a poll: the next one brings new papers)."""
+    """Forget the titles normalised so far (after a poll: the next one brings new papers)."""
     normalise_title.cache_clear()
-    _url_keys.cache_clear()
