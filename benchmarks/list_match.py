@@ -33,7 +33,8 @@ from pathlib import Path
 from benchmarks.generated import REPO, size_list, write_generated
 from bot.catalogue.model import Catalogue
 from bot.catalogue.yaml_io import load_catalogue
-from bot.intake.identity import ListIndex, paper_keys
+from bot.intake.identity import paper_keys
+from bot.intake.list_index import ListIndex
 from bot.intake.parse import Paper, parse_feed
 
 INSERTED_WORDS = ("towards", "a", "the", "on", "new", "llms", "via", "revisited", "language")

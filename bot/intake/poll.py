@@ -22,7 +22,8 @@ from bot.catalogue.service import CatalogueService
 from bot.catalogue.text import one_line
 from bot.intake.fetch import Fetcher, Validators, backoff_delay
 from bot.intake.health import usual_gap
-from bot.intake.identity import ListIndexCache, paper_keys
+from bot.intake.identity import paper_keys
+from bot.intake.list_index import ListIndexCache
 from bot.intake.memory import release_after_poll
 from bot.intake.parse import Paper, parse_feed
 from bot.intake.relevance.cache import RelevanceCache

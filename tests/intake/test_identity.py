@@ -11,8 +11,6 @@ from benchmarks.generated import generated_catalogue
 from benchmarks.poll_throughput import big_atom
 from bot.catalogue.yaml_io import load_catalogue
 from bot.intake.identity import (
-    ListIndex,
-    ListIndexCache,
     arxiv_id,
     arxiv_ids_in,
     canonical_url,
@@ -21,6 +19,7 @@ from bot.intake.identity import (
     normalise_title,
     paper_keys,
 )
+from bot.intake.list_index import ListIndex, ListIndexCache
 from bot.intake.parse import Paper, parse_feed
 from tests.catalogue.test_lookup_memory import kept_bytes
 
