@@ -690,3 +690,15 @@ def test_a_hand_edited_topic_title_with_a_line_separator_reads_as_two_words_in_a
                       rendered.fallback, json.dumps(reply_blocks(reply), ensure_ascii=False)):
             assert "Sparse Coding" in shown
             assert "SparseCoding" not in shown
+
+
+def test_an_entry_whose_acronym_is_its_title_is_found_by_it(catalogue_dir: Path) -> None:
+    """The name was stored twice for the one entry, and `paper transformer lens` answered "names 2 entries"."""
+    path = catalogue_dir / "library.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "      title: TransformerLens\n", "      title: TransformerLens\n      acronym: TransformerLens\n", 1),
+        encoding="utf-8")
+    commands = Commands(CatalogueService(catalogue_dir))
+    for query in ("TransformerLens", "transformer lens"):
+        reply = commands.execute(f"paper {query}")
+        assert (reply.kind, reply.title) == ("result", "TransformerLens")

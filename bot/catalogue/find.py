@@ -136,7 +136,10 @@ class EntryFinder:
 
     def _name(self, name: str, doc: int) -> None:
         known = self._by_name.get(name)
-        self._by_name[name] = doc if known is None else (*_docs(known), doc)
+        if known is None:
+            self._by_name[name] = doc
+        elif doc not in _docs(known):  # an acronym spelled as its own title names the entry once, not "several"
+            self._by_name[name] = (*_docs(known), doc)
 
     def _named(self, name: str) -> tuple[int, ...]:
         return _docs(self._by_name.get(name, ()))
