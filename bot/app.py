@@ -246,6 +246,11 @@ class App:
                      len(self.late_commands))
             await asyncio.wait({asyncio.wrap_future(f) for f in set(self.late_commands)},
                                timeout=JOB_STOP_GRACE_SECONDS)
+            still_late = set(self.late_commands)
+            for future in still_late:  # as the jobs are: cancelled while the database they write is still open
+                future.cancel()
+            if still_late:
+                await asyncio.wait({asyncio.wrap_future(f) for f in still_late}, timeout=2)
         for adapter in reversed(self.adapters):
             try:
                 await adapter.stop()

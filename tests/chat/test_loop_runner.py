@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import io
 import threading
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -80,3 +82,32 @@ async def test_work_that_outlasts_the_wait_goes_on_and_is_no_error_while_its_own
     assert finished.is_set() and not late
     with pytest.raises(TimeoutError, match="the platform's own timeout"):
         await asyncio.to_thread(loop_runner(loop, timeout=5), times_out())
+
+
+async def test_a_command_still_under_way_when_the_bot_stops_is_cancelled_before_the_database_closes(
+        catalogue_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the stop's grace it was left running, and went on writing through a closed database until the loop
+    was torn down; the scheduler's jobs are cancelled at that point, and so is it now."""
+    import bot.app
+    from bot.app import App
+    from tests.curation.test_pipeline import settings_for
+
+    monkeypatch.setattr(bot.app, "JOB_STOP_GRACE_SECONDS", 0.05)  # not three seconds of a test waiting
+    app = App(settings_for(catalogue_dir, f"sqlite:///{tmp_path / 'bot.db'}", feeds_file=tmp_path / "none.yaml"))
+    app.add_adapter("console", stream=io.StringIO())
+    await app.start(scheduler=False)
+    seen: list[str] = []
+
+    async def slow_approval() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            seen.append("cancelled")
+            raise
+
+    run = loop_runner(asyncio.get_running_loop(), timeout=0.01, late=app.late_commands)
+    with pytest.raises(StillRunning):
+        await asyncio.to_thread(run, slow_approval())
+    await app.stop()  # the adapters and then the database close after it
+    assert seen == ["cancelled"]
+    assert not app.late_commands
