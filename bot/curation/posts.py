@@ -176,7 +176,10 @@ def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Seque
             items.append(Item(title=paper.title, links=_links(paper),
                               detail=f"candidate #{paper.id} · {topic_title} · relevance {paper.score:.2f}",
                               ref=str(paper.id)))
-    list_all = spell("candidates --all") if spell else f"{command_prefix}candidates --all"
+    def typed(line: str) -> str:  # a command as its readers type it here
+        return spell(line) if spell else f"{command_prefix}{line}"
+
+    list_all = typed("candidates --all")
     if items or held_back:
         text = f"{len(written)} added to the list · {len(new_candidates)} new candidate(s) awaiting votes"
         if len(written) < len(approved):
@@ -189,5 +192,5 @@ def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Seque
     else:
         text = "Nothing new today."
     reply = Reply(title=f"interp-bot digest — {day}", kind="info", text=text, items=tuple(items),
-                  footer="Vote on candidates in the maintainers' channel · `recent` lists what was added")
+                  footer=f"Vote on candidates in the maintainers' channel · `{typed('recent')}` lists what was added")
     return Post(key=f"digest:{day}", kind="digest", reply=reply)

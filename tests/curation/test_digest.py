@@ -451,3 +451,4 @@ async def test_the_digest_in_a_console_that_takes_commands_names_them_as_typed_a
     finally:
         app.database.close()
     assert f"1 more relevant paper(s) held back by the daily budget ({named} lists them)" in out.getvalue()
+    assert f"{named.replace('candidates --all', 'recent')} lists what was added" in out.getvalue()

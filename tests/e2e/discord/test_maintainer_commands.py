@@ -208,6 +208,7 @@ async def test_the_digest_names_the_slash_command_that_lists_what_was_held_back(
     call = await fake.wait_for("POST", rf"/channels/{DIGEST_CHANNEL}/messages")
     # As Discord takes it: a subcommand's option is a field, `--all` is no Discord command.
     assert "(`/interp candidates all:True` lists them)" in embed_of(call.json)["description"]
+    assert "· /interp recent lists what was added" in embed_of(call.json)["footer"]["text"]
 
 
 async def test_an_approval_slower_than_the_commands_wait_is_told_as_under_way_not_as_an_error(
