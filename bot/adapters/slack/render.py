@@ -172,9 +172,10 @@ def _title_block(reply: Reply) -> dict[str, Any]:
         linked = f"{mark}*<{target}|{escape(clip(reply.title, 500)) or 'link'}>*"
         if len(linked) <= SECTION_LIMIT:
             return _section(linked)
-    # plain_text is never parsed for mentions or links, so the title needs no escaping here; Slack refuses an
-    # empty or blank one.
-    title = clip(mark + flatten(reply.title), HEADER_LIMIT) or "…"
+    # plain_text is never parsed for mentions or links, so the title needs no escaping here; nor for our code
+    # spans, whose marks it shows as they are ("`candidates` is for ..."): dropped, as in Discord's titles. Slack
+    # refuses an empty or blank one.
+    title = clip(mark + flatten(reply.title.replace("`", "")), HEADER_LIMIT) or "…"
     return {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}
 
 

@@ -185,3 +185,10 @@ def test_a_line_separator_parts_a_titles_words_in_the_plain_header_too():
     blocks = post_blocks(Post(key="candidate:x", kind="candidate", reply=Reply(title="Sparse\u2028Autoencoders")))
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Sparse Autoencoders",
                                                     "emoji": True}}
+
+
+def test_a_header_shows_our_code_spans_as_plain_words() -> None:
+    """A header is plain text: "`candidates` is for the list's maintainers" showed its backticks."""
+    (header, *_) = reply_blocks(Reply(title="`candidates` is for the list's maintainers", kind="error"))
+    assert header == {"type": "header", "text": {"type": "plain_text", "emoji": True,
+                                                 "text": ":warning: candidates is for the list's maintainers"}}
