@@ -244,13 +244,12 @@ class App:
         if self.late_commands:  # an approval told "still being written" edits its posts: while the adapters are up
             log.info("waiting up to %g s for %d maintainer's command(s) still under way", JOB_STOP_GRACE_SECONDS,
                      len(self.late_commands))
-            await asyncio.wait({asyncio.wrap_future(f) for f in set(self.late_commands)},
-                               timeout=JOB_STOP_GRACE_SECONDS)
-            still_late = set(self.late_commands)
+            _, still_late = await asyncio.wait({asyncio.wrap_future(f) for f in set(self.late_commands)},
+                                               timeout=JOB_STOP_GRACE_SECONDS)
             for future in still_late:  # as the jobs are: cancelled while the database they write is still open
-                future.cancel()
+                future.cancel()  # (and with it the coroutine on the loop: run_coroutine_threadsafe chains them)
             if still_late:
-                await asyncio.wait({asyncio.wrap_future(f) for f in still_late}, timeout=2)
+                await asyncio.wait(still_late, timeout=2)
         for adapter in reversed(self.adapters):
             try:
                 await adapter.stop()
