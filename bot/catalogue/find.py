@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 
 from bot.catalogue.identifiers import arxiv_id, names_a_link
 from bot.catalogue.model import Catalogue, Entry
-from bot.catalogue.search import STOPWORDS, SearchIndex
+from bot.catalogue.search import STOPWORDS, Positions, SearchIndex, positions, with_position
 from bot.catalogue.text import clean_query, fold
 
 How = Literal["id", "link", "acronym", "title", "title words", "typo", "several", "unlinked", "none"]
@@ -59,10 +59,6 @@ class EntryMatch:
     entry: Entry | None
     how: How
     closest: tuple[Entry, ...] = ()  # when there is no entry: the nearest ones (or every entry a link names)
-
-
-def _docs(value: int | tuple[int, ...]) -> tuple[int, ...]:
-    return (value,) if isinstance(value, int) else value
 
 
 def _word(token: str) -> str:
@@ -108,7 +104,7 @@ class EntryFinder:
         self._titles = search.titles  # folded
         # Folded title or acronym -> its entry, or the entries when several share it (rare): a bare position where a
         # one-element list cost 88 bytes an entry.
-        self._by_name: dict[str, int | tuple[int, ...]] = {}
+        self._by_name: dict[str, Positions] = {}
         self._acronyms: set[str] = set()
         # Word -> the titles holding it, in the list's order: 4 bytes a title in an array where a set of ints took
         # 3 MB at 10,000 entries (the bot's peak holds every lookup structure: benchmarks/footprint.py).
@@ -135,14 +131,11 @@ class EntryFinder:
                 docs.append(doc)
 
     def _name(self, name: str, doc: int) -> None:
-        known = self._by_name.get(name)
-        if known is None:
-            self._by_name[name] = doc
-        elif doc not in _docs(known):  # an acronym spelled as its own title names the entry once, not "several"
-            self._by_name[name] = (*_docs(known), doc)
+        # Once: an acronym spelled as its own title names the entry, not "several"
+        self._by_name[name] = with_position(self._by_name.get(name), doc)
 
     def _named(self, name: str) -> tuple[int, ...]:
-        return _docs(self._by_name.get(name, ()))
+        return positions(self._by_name.get(name, ()))
 
     def _holders(self, words: set[str]) -> set[int]:
         """The titles holding every one of `words` (none for no words)."""

@@ -101,7 +101,7 @@ class SearchIndex:
         self._vocabulary = sorted(self._weights)
         self.expand = lru_cache(maxsize=4096)(self._expand)
         # Link keys (arXiv ids, DOIs, OpenReview ids, URLs) -> entries: built on the first query that names one.
-        self._links: dict[str, int | tuple[int, ...]] | None = None
+        self._links: dict[str, Positions] | None = None
         self._links_lock = threading.Lock()
 
     @property
@@ -198,7 +198,7 @@ class SearchIndex:
             with self._links_lock:
                 if self._links is None:
                     self._links = _link_index(self._entries)
-        docs = {doc for key in keys for doc in _docs(self._links.get(_link_key(key), ()))}
+        docs = {doc for key in keys for doc in positions(self._links.get(_link_key(key), ()))}
         return [self._entries[doc] for doc in sorted(docs)]
 
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
@@ -275,30 +275,41 @@ def _link_key(key: Key) -> str:
     return f"{key[0]} {key[1]}"
 
 
-def _docs(value: int | tuple[int, ...]) -> tuple[int, ...]:
+# An entry's position, or the positions of several entries (rare): a bare int where a one-element list cost 88 bytes
+# a key, in the lookup indexes a 10,000-entry list holds for the bot's life (benchmarks/footprint.py).
+Positions = int | tuple[int, ...]
+
+
+def positions(value: Positions) -> tuple[int, ...]:
     return (value,) if isinstance(value, int) else value
+
+
+def with_position(known: Positions | None, doc: int) -> Positions:
+    """`known` with `doc` added once (a name an entry has twice still names it once)."""
+    if known is None:
+        return doc
+    held = positions(known)
+    return known if doc in held else (*held, doc)
 
 
 # The address of an arXiv paper's own page (abs, pdf, html, format): "url arxiv.org/abs/2303.08112v2".
 _ARXIV_PAGE = re.compile(r"url arxiv\.org/(?:abs|pdf|html|format)/[^?]+")
 
 
-def _link_index(entries: list[Entry]) -> dict[str, int | tuple[int, ...]]:
-    """Link key -> the entry that has it, or the entries when several do (rare): a bare position where a
-    one-element list cost 88 bytes a key.
+def _link_index(entries: list[Entry]) -> dict[str, Positions]:
+    """Link key -> the entry that has it, or the entries when several do (rare).
 
     An arXiv page's address is left out: it names the paper by its id in its path, so every query with that
     address has the id's key too (identifiers.link_keys), which the entry has. At 10,000 entries linking arXiv,
     a million bytes of keys that found nothing the ids did not."""
-    index: dict[str, int | tuple[int, ...]] = {}
+    index: dict[str, Positions] = {}
     for doc, entry in enumerate(entries):
         keys = entry_keys(entry)
         for key in keys:
             name = _link_key(key)
             if _ARXIV_PAGE.fullmatch(name) and ("arxiv", arxiv_id(key[1])) in keys:
                 continue
-            known = index.get(name)
-            index[name] = doc if known is None else (*_docs(known), doc)
+            index[name] = with_position(index.get(name), doc)
     return index
 
 
