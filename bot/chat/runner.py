@@ -81,7 +81,8 @@ def loop_runner(loop: asyncio.AbstractEventLoop, *, timeout: float = COMMAND_WAI
     A coroutine still running after `timeout` raises StillRunning in the worker and is left to finish on the loop:
     the decision it takes is committed (or about to be) and finishing it is resumable, so cancelling it would only
     leave work for the next recovery round, and calling it an error would tell the maintainer something false.
-    While it runs it is in `late` (App.stop gives it a moment before the adapters it edits posts through close).
+    While it runs it is in `late` (App.stop gives it the jobs' grace before the adapters it edits posts through
+    close, and then cancels it, as it does the jobs).
 
     Called on the loop's own thread it raises OnTheLoopThread instead of blocking: the loop cannot run the
     coroutine while its thread waits for the result, so the wait would only end at `timeout`, with every chat
