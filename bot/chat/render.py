@@ -9,6 +9,10 @@ from __future__ import annotations
 from bot.catalogue.text import valid_url
 from bot.chat.values import Reply
 
+# How a command is typed in a shell; where no chat adapter says otherwise (ChatAdapter.command_prefix), what posts
+# and one-shot answers name.
+SHELL_PREFIX = "interp-bot "
+
 
 def safe_url(url: str) -> str | None:
     """The URL (stripped) if it may become a clickable link, else None.
@@ -42,11 +46,11 @@ def shows_suggestions(reply: Reply) -> bool:
     return bool(reply.suggestions) and not reply.items
 
 
-def paging_footer(reply: Reply, more: str | None = None) -> str:
+def paging_footer(reply: Reply, more: str | None = None, *, prefix: str = "") -> str:
     """The reply's footer, and when it has a next page, how to get it where it is read: `more`, a platform's own
-    words (Discord's Next button: its slash commands take no --page), else the command typed with --page, as the
-    console, a shell and Slack's /interp take it."""
+    words (Discord's Next button: its slash commands take no --page), else the command typed with --page after
+    `prefix`, as the console (""), Slack ("/interp ") and a shell ("interp-bot ") take it."""
     if not (reply.has_more and reply.command):
         return reply.footer
-    hint = more if more is not None else f"`{reply.command} --page {reply.page + 1}` for more"
+    hint = more if more is not None else f"`{prefix}{reply.command} --page {reply.page + 1}` for more"
     return f"{reply.footer} · {hint}" if reply.footer else hint

@@ -25,9 +25,9 @@ def item_lines(item: Item, number: int | None = None, *, urls: bool = True) -> l
     return lines
 
 
-def render_text(reply: Reply, *, urls: bool = True, more: str | None = None) -> str:
-    """A reply as readable plain text; control characters removed so nothing garbles a terminal. `more`: how the
-    reader gets the next page, where that is no typed --page (bot.chat.render.paging_footer)."""
+def render_text(reply: Reply, *, urls: bool = True, more: str | None = None, prefix: str = "") -> str:
+    """A reply as readable plain text; control characters removed so nothing garbles a terminal. `more` and
+    `prefix`: how the reader gets the next page (bot.chat.render.paging_footer)."""
     lines = [reply.title]
     if reply.text:
         lines.append(reply.text)
@@ -45,7 +45,7 @@ def render_text(reply: Reply, *, urls: bool = True, more: str | None = None) -> 
             lines.append(f"{field.name}: {field.value}")
     if shows_suggestions(reply):
         lines.append("Suggestions: " + ", ".join(reply.suggestions))
-    if footer := paging_footer(reply, more):
+    if footer := paging_footer(reply, more, prefix=prefix):
         lines += ["", footer]
     return strip_control("\n".join(lines)).rstrip() + "\n"
 

@@ -25,6 +25,7 @@ def catalogue_service(settings: Settings) -> CatalogueService:
 def lookup(args: argparse.Namespace, settings: Settings) -> int:
     """topic, search, topics, paper, recent: the chat grammar's answer as text, or the documented JSON."""
     from bot.catalogue.text import MAX_QUERY_CHARS
+    from bot.chat.render import SHELL_PREFIX
     from bot.chat.text import render_text
     from bot.cli import output
     from bot.commands import TOO_LONG, Commands
@@ -63,7 +64,7 @@ def lookup(args: argparse.Namespace, settings: Settings) -> int:
     argument = str(args.count) if command == "recent" else query
     reply = commands.run(command, argument, page=getattr(args, "page", None) or 1)
     # The next page as a shell runs it (chat and the console take the command without `interp-bot`).
-    sys.stdout.write(render_text(reply, more=f"`interp-bot {reply.command} --page {reply.page + 1}` for more"))
+    sys.stdout.write(render_text(reply, prefix=SHELL_PREFIX))
     return EXIT_OK if reply.kind in ("result", "info", "help") else EXIT_FAIL
 
 

@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.chat.render import SHELL_PREFIX
 from bot.chat.values import Post
 from bot.curation.pipeline import Curation
-from bot.curation.posts import SHELL_PREFIX, digest_post
+from bot.curation.posts import digest_post
 from bot.store.github import GitHubStore
 
 if TYPE_CHECKING:

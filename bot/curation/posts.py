@@ -12,6 +12,7 @@ from typing import Any
 from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.text import flatten
 from bot.chat import emoji
+from bot.chat.render import SHELL_PREFIX
 from bot.chat.values import Field, Item, Link, Post, Reply
 from bot.intake.parse._paper import MAX_AUTHORS
 from bot.intake.sites import site_label
@@ -20,8 +21,6 @@ from bot.store.github import StoredPublication, StoredPullRequest
 from bot.store.papers import StoredPaper
 
 ABSTRACT_CHARS = 400
-# How a maintainer types a command where no chat adapter says otherwise (ChatAdapter.command_prefix): a shell.
-SHELL_PREFIX = "interp-bot "
 
 
 @dataclass(frozen=True)

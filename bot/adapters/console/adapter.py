@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.chat.adapter import UP, AdapterHealth, ChannelRole, PostRef
 from bot.chat.emoji import to_unicode
+from bot.chat.render import SHELL_PREFIX
 from bot.chat.text import render_text
 from bot.chat.values import Post
-from bot.curation.posts import SHELL_PREFIX
 
 if TYPE_CHECKING:
     from bot.chat.adapter import VoteHandler

@@ -34,7 +34,7 @@ from bot.adapters.slack import translate
 from bot.adapters.slack.http_mode import SignedRequestServer, payload_problem
 from bot.adapters.slack.members import MaintainerDirectory
 from bot.adapters.slack.poster import SlackPoster
-from bot.adapters.slack.render import PAGE_ACTION_PREFIX, fallback_text, reply_blocks
+from bot.adapters.slack.render import COMMAND_PREFIX, PAGE_ACTION_PREFIX, fallback_text, reply_blocks
 from bot.adapters.slack.retry import RetryAfterHandler, api_error
 from bot.catalogue.text import one_line
 from bot.chat import runner
@@ -82,7 +82,7 @@ class SlackOptions:
 
 class SlackAdapter:
     platform = PLATFORM
-    command_prefix = "/interp "  # how posts name a command here (the digest's `candidates --all`)
+    command_prefix = COMMAND_PREFIX  # how posts name a command here (the digest's `candidates --all`)
 
     def __init__(
         self,

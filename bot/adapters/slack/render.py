@@ -23,6 +23,7 @@ from bot.chat.text import STAR, summary_text
 from bot.chat.values import Item, Post, Reply
 
 # Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks): beyond them Slack rejects the message.
+COMMAND_PREFIX = "/interp "  # how a command is typed here: what hints and posts name
 HEADER_LIMIT = 150
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
@@ -71,11 +72,6 @@ def fallback_text(reply: Reply) -> str:
     return escape(summary_text(reply, limit=FALLBACK_LIMIT))
 
 
-def more_pages(reply: Reply) -> str:
-    """How the footer of a paged answer says to get the next page: the command as typed here, /interp's."""
-    return f"`/interp {reply.command} --page {reply.page + 1}` for more"
-
-
 def reply_blocks(reply: Reply, *, paging: bool = True) -> list[dict[str, Any]]:
     """Block Kit for one page of a reply; with `paging`, previous/next buttons when there are more pages."""
     blocks: list[dict[str, Any]] = [_title_block(reply)]
@@ -90,7 +86,7 @@ def reply_blocks(reply: Reply, *, paging: bool = True) -> list[dict[str, Any]]:
         blocks.append({"type": "section", "fields": [_mrkdwn(f) for f in fields[start: start + FIELDS_PER_SECTION]]})
     if shows_suggestions(reply):
         blocks.append(_context("Suggestions: " + ", ".join(escape(s) for s in reply.suggestions)))
-    if footer := paging_footer(reply, more_pages(reply)):  # the buttons are below too
+    if footer := paging_footer(reply, prefix=COMMAND_PREFIX):  # as typed here; the buttons are below too
         blocks.append(_context(escape(footer)))
     buttons = page_buttons(reply) if paging else None
     # Keep within Slack's block limit, dropping items from the end rather than failing the whole message.
