@@ -15,6 +15,7 @@ from bot.chat.adapter import PostRef
 from bot.curation.entries import entry_for
 from bot.curation.posts import decided_post
 from bot.errors import CatalogueError, GitError, PostGone, describe
+from bot.intake.list_index import ListIndex
 
 if TYPE_CHECKING:
     from bot.catalogue.service import CatalogueService
@@ -93,6 +94,11 @@ class FinishesDecisions:
         existing = next((e for e in catalogue.entries if source and e.source == source), None)
         entry = existing or entry_for(paper, decision, {e.id for e in catalogue.entries})
         listed = None if existing else listed_as(catalogue, entry)
+        if listed is None and existing is None:
+            # Added by hand under its venue's link alone: the title tells, by the rule the poll uses (which put it
+            # forward because the list did not hold it then).
+            found = ListIndex.from_catalogue(catalogue, self.papers.listed_arxiv_ids()).match(paper)
+            listed = catalogue.entry(found) if found else None
         if listed is not None:
             # Added by hand (or under another link: its PDF, a later version) while it waited for votes: approved,
             # and on the list already, so not written twice. GitHub mode's branches recognise it the same way.

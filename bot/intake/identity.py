@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.catalogue.text import fold, strip_control
@@ -22,8 +22,23 @@ __all__ = ["GREEK", "arxiv_abs_url", "arxiv_id", "arxiv_ids_in", "arxiv_pdf_url"
            "bounded_key", "canonical_url", "clean_tex", "collapse_whitespace", "normalise_title", "paper_keys",
            "title_key", "url_key"]
 
-if TYPE_CHECKING:
-    from bot.intake.parse import Paper
+
+class Identified(Protocol):
+    """What a paper's keys are made of: a parsed Paper, or one the store holds (an approval checks it against the
+    list as the poll did)."""
+
+    @property
+    def canonical_id(self) -> str: ...
+    @property
+    def arxiv_id(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def abs_url(self) -> str: ...
+    @property
+    def pdf_url(self) -> str: ...
+    @property
+    def links(self) -> tuple[tuple[str, str], ...]: ...
 
 # --------------------------------------------------------------------------- arXiv identifiers
 
@@ -186,7 +201,7 @@ def url_keys(url: str) -> frozenset[str]:
     return frozenset((url_key(url),))
 
 
-def paper_keys(paper: Paper) -> frozenset[str]:
+def paper_keys(paper: Identified) -> frozenset[str]:
     """Every key under which this paper could already be known: arXiv id, canonical URLs, normalised title."""
     keys: set[str] = set()
     if paper.arxiv_id:

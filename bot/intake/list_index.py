@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
-from bot.intake.identity import normalise_title, paper_keys, specific_title, url_keys
+from bot.intake.identity import Identified, normalise_title, paper_keys, specific_title, url_keys
 
 if TYPE_CHECKING:
     from bot.catalogue.model import Catalogue
-    from bot.intake.parse import Paper
 
 
 class ListIndex:
@@ -90,7 +89,8 @@ class ListIndex:
     def __len__(self) -> int:
         return len(self._title_entries)
 
-    def match(self, paper: Paper, *, fuzzy_threshold: float = 92.0, keys: Iterable[str] | None = None) -> str | None:
+    def match(self, paper: Identified, *, fuzzy_threshold: float = 92.0,
+              keys: Iterable[str] | None = None) -> str | None:
         """The id of the list entry this paper already is, or None. Exact keys first, then a fuzzy title match.
 
         `keys` are the paper's `paper_keys(paper)`, for a caller that has computed them already. Only a paper

@@ -372,6 +372,26 @@ async def test_an_approval_of_a_paper_added_by_hand_under_another_link_writes_no
     assert "already on the list as “Feature family 11 (a maintainer's title)” under" in console_out.getvalue()
 
 
+async def test_an_approval_of_a_paper_added_by_hand_with_its_venue_link_alone_writes_no_second_copy(
+        loop_parts, catalogue_dir: Path) -> None:
+    """Added by hand under its title and its venue's page (as most of the list's entries are linked) while it waited
+    for votes: the approval wrote the paper a second time, under its arXiv link, as only links were compared."""
+    from bot.catalogue.model import Entry, Link
+    from bot.catalogue.yaml_write import append_entry
+
+    curation, console_out = loop_parts
+    paper_id = add_candidate(curation.db, 12)
+    title = "Sparse Autoencoders Reveal Feature Family Number 12 in Language Models"
+    assert await curation.publish_pending() == 1
+    append_entry(catalogue_dir, Entry(id="feature-family-12", title=title,
+                                      links=(Link("ICML 2025", "https://proceedings.mlr.press/v267/family12.html"),)),
+                 "probing")
+    assert (await curation.decide(paper_id, "approve", person="alice", force=True)).decision == "approved"
+    assert [e.id for e in load_catalogue(catalogue_dir).entries if e.title == title] == ["feature-family-12"]
+    assert curation.store.decision(paper_id).entry_id == "feature-family-12"
+    assert f"already on the list as “{title}” under" in console_out.getvalue()
+
+
 async def test_a_title_of_long_words_is_approved_and_finished(catalogue_dir: Path, database_url: str) -> None:
     """The entry id is the title's first eight words: eight long ones (a 300-character title, the most a feed gives)
     made an id longer than the database keeps (200), and on PostgreSQL the approval never finished."""
