@@ -378,6 +378,23 @@ def test_decide_is_one_maintainers_vote_and_force_is_a_recorded_override(capsys,
     assert "no candidate #999" in err
 
 
+def test_decide_on_a_paper_added_by_hand_meanwhile_says_where_it_is(capsys, catalogue_dir: Path, tmp_path: Path,
+                                                                     monkeypatch) -> None:
+    """Added by hand under Probing while it waited for votes: `decide --topic visulization` answered "added to
+    visulization ...; README.md re-rendered", though nothing was written and it stands under Probing."""
+    from bot.catalogue.model import Entry, Link
+    from bot.catalogue.yaml_write import append_entry
+
+    db, (paper_id,) = _decide_env(monkeypatch, tmp_path, "")
+    append_entry(catalogue_dir, Entry(id="family-1", title="Family one, added by hand",
+                                      links=(Link("arxiv", "https://arxiv.org/abs/2411.10001"),)), "probing")
+    code, out, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", db, "decide", str(paper_id), "approve",
+                         "--topic", "visulization", "--force")
+    assert code == 0, err
+    assert out == (f"candidate #{paper_id} approved (forced: an override of the vote count): already on the list as "
+                   "`family-1` under probing; nothing written\n")
+
+
 @pytest.mark.parametrize("title", ["No", "1984", "null", "0x1F", "2024-01-01", "true"])
 def test_decide_lists_a_paper_whose_title_yaml_would_misread(capsys, catalogue_dir: Path, tmp_path: Path,
                                                               monkeypatch, title: str) -> None:

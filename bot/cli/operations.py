@@ -177,6 +177,7 @@ def _lessons(args: argparse.Namespace, settings: Settings) -> int:
 def _decide(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.exits import EXIT_USAGE
     from bot.curation.maintainers import Maintainers
+    from bot.curation.posts import found_listed
 
     maintainers = Maintainers.from_settings(settings)
     name = maintainers.canonical(args.as_user or settings.console_maintainer)
@@ -219,8 +220,13 @@ def _decide(args: argparse.Namespace, settings: Settings) -> int:
             return 1
     if outcome.decision == "approved":
         forced = " (forced: an override of the vote count)" if decision.forced else ""
-        print(f"candidate #{args.id} approved{forced}: added to {decision.topic} as `{decision.entry_id}`; "
-              f"{settings.catalogue_dir}/README.md re-rendered", flush=True)
+        listed = found_listed(decision, app.catalogue.index.catalogue)
+        if listed is not None:  # added by hand while it waited for votes: nothing was written
+            print(f"candidate #{args.id} approved{forced}: already on the list as `{listed.id}` under "
+                  f"{listed.topics[0]}; nothing written", flush=True)
+        else:
+            print(f"candidate #{args.id} approved{forced}: added to {decision.topic} as `{decision.entry_id}`; "
+                  f"{settings.catalogue_dir}/README.md re-rendered", flush=True)
         if app.publisher is not None:  # the list lives on GitHub: propose it there now
             return _github_round(App(settings, feeds="unused"))
     else:

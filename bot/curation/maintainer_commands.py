@@ -22,7 +22,7 @@ from bot.chat.values import Item, Link, Reply
 from bot.command_help import MAINTAINER_HELP
 from bot.commands import Commands, CommandSpec, Request
 from bot.curation.pipeline import Curation, VoteOutcome
-from bot.curation.posts import topic_name
+from bot.curation.posts import found_listed, topic_name
 from bot.store.curation import Decision
 from bot.store.papers import StoredPaper
 
@@ -101,7 +101,12 @@ def _outcome_reply(action: str, paper_id: int, outcome: VoteOutcome, curation: C
 
 
 def _added(decision: Decision, curation: Curation) -> str:
-    where = curation.catalogue.index.catalogue.path_text(decision.topic) if decision.topic else ""
+    catalogue = curation.catalogue.index.catalogue
+    listed = found_listed(decision, catalogue)
+    if listed is not None:  # added by hand while it waited: not where the decision would have filed it
+        return (f"Already on the list as “{listed.title}” under {catalogue.path_text(listed.topics[0])}. "
+                f"`topic {listed.topics[0]}` shows it.")
+    where = catalogue.path_text(decision.topic) if decision.topic else ""
     return f"Added to {where}. `topic {decision.topic}` shows it."
 
 

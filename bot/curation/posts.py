@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.catalogue.model import Catalogue, Entry
 from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.text import flatten
 from bot.chat import emoji
@@ -111,12 +112,28 @@ def candidate_post(paper: StoredPaper, index: CatalogueIndex, rules: VotingRules
                 candidate_id=paper.id)
 
 
+def found_listed(decision: Decision, catalogue: Catalogue) -> Entry | None:
+    """The entry an approved paper was found to be when it was to be written (added by hand under another topic
+    while it waited for votes), or None when it stands where the decision filed it: what every answer about the
+    approval names instead of the decision's topic."""
+    listed = catalogue.entry(decision.entry_id) if decision.entry_id else None
+    if decision.decision == "approved" and listed is not None and listed.topics and decision.topic not in \
+            listed.topics:
+        return listed
+    return None
+
+
+def filed_under(decision: Decision, catalogue: Catalogue) -> str | None:
+    """The topic an approved paper stands under on the list (see `found_listed`)."""
+    listed = found_listed(decision, catalogue)
+    return listed.topics[0] if listed is not None else decision.topic
+
+
 def decided_post(paper: StoredPaper, decision: Decision, index: CatalogueIndex) -> Post:
     """The candidate post's edited form once maintainers have decided."""
     deciders = ", ".join(name.split(":", 1)[-1] for name in decision.deciders) or "maintainers"
-    listed = index.catalogue.entry(decision.entry_id) if decision.entry_id else None
-    if decision.decision == "approved" and listed is not None and listed.topics and decision.topic not in \
-            listed.topics:  # found on the list when it was to be written (added by hand since)
+    listed = found_listed(decision, index.catalogue)
+    if listed is not None:
         title = f"✅ Approved: {paper.title}"
         text = (f"Approved by {deciders}; already on the list as “{listed.title}” under "
                 f"{index.catalogue.path_text(listed.topics[0])}.")
@@ -155,7 +172,7 @@ def digest_post(day: str, new_candidates: Sequence[StoredPaper], approved: Seque
                           detail=f"{len(publications)} paper(s) now on the list: {_short(titles, 300)}"))
     by_topic: dict[str, list[StoredPaper]] = {}
     for paper, decision in approved:
-        by_topic.setdefault(decision.topic or "", []).append(paper)
+        by_topic.setdefault(filed_under(decision, index.catalogue) or "", []).append(paper)
     written = {paper.id for paper, decision in approved if decision.written}
     # `status` is a shell command: in a chat channel it is the bot's operator who can run it.
     why = "`interp-bot status` says why" if command_prefix in (SHELL_PREFIX, "") else \

@@ -45,6 +45,23 @@ async def test_the_digest_lists_new_candidates_and_additions_with_links(catalogu
     curation.db.close()
 
 
+async def test_an_approval_found_on_the_list_is_shown_where_it_stands(catalogue_dir: Path, database_url: str) -> None:
+    """Added by hand under Probing while it waited for votes, approved for Visulization: the digest said "added to
+    ... Visulization", where nobody will find it."""
+    from bot.catalogue.model import Entry, Link
+    from bot.catalogue.yaml_write import append_entry
+
+    curation = make(catalogue_dir, database_url, "a", io.StringIO())
+    approved = add_candidate(curation.db, 1)
+    append_entry(catalogue_dir, Entry(id="family-1", title="Family one, added by hand",
+                                      links=(Link("arxiv", "https://arxiv.org/abs/2411.10001"),)), "probing")
+    await curation.decide(approved, "approve", person="console:alice", topic="visulization", force=True)
+    result = await run_digest(curation, curation.settings, dry_run=True)
+    item = next(i for i in result.post.reply.items if "Feature Family Number 1" in i.title)
+    assert item.detail == "added to Paper & Blog › By Topic › Tools/Techniques/Methods › Probing"
+    curation.db.close()
+
+
 async def test_a_dry_run_after_the_days_digest_shows_what_the_next_one_holds(catalogue_dir: Path,
                                                                              database_url: str) -> None:
     """After the day's digest went out, `digest --dry-run` showed it again, with everything since beside it: not

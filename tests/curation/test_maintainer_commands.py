@@ -83,3 +83,22 @@ def test_a_topic_option_without_its_slug_says_so(line: str, curated: tuple[Curat
     reply = commands.execute(line.format(id=paper_id), actor=at_the_console)
     assert reply.title == "--topic needs a topic slug (see `topics`)"
     assert reply.kind == "usage"
+
+
+def test_approving_a_paper_added_by_hand_meanwhile_says_where_it_is(catalogue_dir: Path,
+                                                                     curated: tuple[Curation, Commands]) -> None:
+    """`approve 12 --topic visulization` of a paper a maintainer had added by hand under Probing answered "Added to
+    ... Visulization. `topic visulization` shows it.", which it does not."""
+    from bot.catalogue.model import Entry, Link
+    from bot.catalogue.yaml_write import append_entry
+
+    curation, commands = curated
+    paper_id = add_candidate(curation.db, 1)
+    append_entry(catalogue_dir, Entry(id="family-1", title="Family one, added by hand",
+                                      links=(Link("arxiv", "https://arxiv.org/abs/2411.10001"),)), "probing")
+    at_the_console = Actor(platform="console", user_id="console", is_maintainer=True)
+    reply = commands.execute(f"approve {paper_id} --topic visulization", actor=at_the_console)
+    assert (reply.title, reply.text) == (
+        f"Candidate #{paper_id} approved",
+        "Already on the list as “Family one, added by hand” under Paper & Blog › By Topic › Tools/Techniques/Methods "
+        "› Probing. `topic probing` shows it.")
