@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.chat import emoji
+from bot.chat.render import clip
 from bot.chat.runner import StillRunning
 from bot.chat.values import Item, Link, Reply
 from bot.command_help import MAINTAINER_HELP
@@ -34,6 +36,15 @@ _TOPIC_OPTION = re.compile(r"\s--topic[=\s]+(.+?)(?=\s#?[0-9]+$|$)")
 _EMOJI_VOTE = re.compile(r"^:([\w+\-]+):(?::skin-tone-[2-6]:)?\s+#?([0-9]+)\s*(--remove)?$")
 _TYPED_EMOJI_VOTE = re.compile(r"^(\S{1,8})\s+#?([0-9]+)\s*(--remove)?$")
 _EMOJI_NAME = re.compile(r"^:[\w+\-]+:(?::skin-tone-[2-6]:)?$")
+_CANDIDATE_NUMBER = re.compile(r"#?[0-9]+\s*(?:--remove)?")
+
+
+def _voting_emoji(curation: Curation) -> str:
+    """The configured voting emoji and what each does: "✅ (approve), ❌ (reject) or 1️⃣ 2️⃣ 3️⃣ (a topic)"."""
+    rules = curation.rules
+    groups = [(rules.approve, "approve"), (rules.reject, "reject"), (rules.topic_choices, "a topic")]
+    shown = [f"{' '.join(emoji.to_unicode(name) for name in names)} ({what})" for names, what in groups if names]
+    return ", ".join(shown[:-1]) + f" or {shown[-1]}" if len(shown) > 1 else "".join(shown)
 
 
 def candidate_items(curation: Curation) -> list[Item]:
@@ -183,6 +194,11 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
         # The emoji by name (`white_check_mark`, `:x:`) or as the character an emoji picker types (`✅`, `👍🏽`).
         first = emoji.unicode_name(first) or first.strip(":")
         match = _EMOJI_VOTE.match(f":{first}: {rest}")
+        if not match and first and _CANDIDATE_NUMBER.fullmatch(rest.strip()):
+            # An emoji the bot has no name for (🔥, a server's own): both were given, so the usage's "needs an emoji
+            # and a candidate number" was no answer. Discord's vote box sends whatever emoji was picked.
+            usage = commands.usage("vote", f"“{clip(first, 20)}” is not a voting emoji")
+            return replace(usage, text=f"Vote with {_voting_emoji(curation)}.\n{usage.text}")
         if not match:
             return commands.usage("vote", "vote needs an emoji and a candidate number")
         name, paper_id, remove = emoji.to_name(match.group(1)), int(match.group(2)), bool(match.group(3))

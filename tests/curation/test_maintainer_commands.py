@@ -102,3 +102,18 @@ def test_approving_a_paper_added_by_hand_meanwhile_says_where_it_is(catalogue_di
         f"Candidate #{paper_id} approved",
         "Already on the list as “Family one, added by hand” under Paper & Blog › By Topic › Tools/Techniques/Methods "
         "› Probing. `topic probing` shows it.")
+
+
+@pytest.mark.parametrize(("typed", "shown"), [("🔥", "🔥"), ("🎉", "🎉"),
+                                             ("<:blobyes:1234567890123456789>", "<:blobyes:123456789…")])
+def test_a_vote_with_an_emoji_that_is_no_voting_one_names_the_ones_that_are(
+        typed: str, shown: str, curated: tuple[Curation, Commands]) -> None:
+    """Discord's vote box sends the emoji picked (`🔥 12` here): it was answered "vote needs an emoji and a candidate
+    number", with both right there."""
+    curation, commands = curated
+    paper_id = add_candidate(curation.db, 1)
+    maintainer = Actor(platform="discord", user_id="111", is_maintainer=True)
+    reply = commands.run("vote", f"{typed} {paper_id}", actor=maintainer)
+    assert reply.title == f"“{shown}” is not a voting emoji"
+    assert reply.text.startswith("Vote with ✅ 👍 (approve), ❌ 👎 (reject) or 1️⃣ 2️⃣ 3️⃣ (a topic).\nUsage: `vote")
+    assert curation.store.decision(paper_id) is None
