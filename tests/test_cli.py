@@ -340,6 +340,22 @@ def _decide_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *titles: str) -
     return db, ids
 
 
+def test_decide_as_an_empty_name_is_nobodys_vote(capsys, catalogue_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    """`--as "$WHO"` with WHO unset counted the console maintainer's vote; and a name with a bidi override in it
+    was printed as it was, turning the rest of the terminal's line around."""
+    db, (paper,) = _decide_env(monkeypatch, tmp_path, "")
+    base = ("--catalogue", str(catalogue_dir), "--db", db, "decide", str(paper), "approve")
+    code, out, err = run(capsys, *base, "--as", "")
+    assert code == 2
+    assert '--as "": not a configured maintainer (known: alice, bob, console' in err
+    assert "vote" not in out
+    code, _, err = run(capsys, *base, "--as", "\u202ebob")
+    assert code == 2
+    assert "--as \\u202ebob: not a configured maintainer" in err
+    code, out, _ = run(capsys, *base, "--force")  # no --as at all: the console maintainer, as before
+    assert f"candidate #{paper} approved" in out
+
+
 def test_decide_is_one_maintainers_vote_and_force_is_a_recorded_override(capsys, catalogue_dir: Path,
                                                                           tmp_path: Path, monkeypatch) -> None:
     from bot.catalogue.yaml_io import load_catalogue

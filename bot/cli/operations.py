@@ -175,15 +175,18 @@ def _lessons(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _decide(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.catalogue.text import show_control
     from bot.cli.exits import EXIT_USAGE
     from bot.curation.maintainers import Maintainers
     from bot.curation.posts import found_listed
 
     maintainers = Maintainers.from_settings(settings)
-    name = maintainers.canonical(args.as_user or settings.console_maintainer)
+    # Only an absent --as is the console maintainer: `--as "$WHO"` with WHO unset voted in their name.
+    name = maintainers.canonical(settings.console_maintainer if args.as_user is None else args.as_user)
     if not maintainers.known(name):
         known = ", ".join(sorted(maintainers.names | {settings.console_maintainer}))
-        print(f"interp-bot: --as {name}: not a configured maintainer (known: {known}; INTERP_BOT_MAINTAINERS "
+        shown = show_control(name) or '""'  # as typed, and a bidi override shown, not obeyed, in the terminal
+        print(f"interp-bot: --as {shown}: not a configured maintainer (known: {known}; INTERP_BOT_MAINTAINERS "
               "lists them)", file=sys.stderr)
         return EXIT_USAGE
     person = maintainers.person("console", name) or name
