@@ -72,6 +72,7 @@ _OPTION = re.compile(r"(?:^|\s)(--?[a-z][\w-]*)", re.IGNORECASE)
 
 
 ECHO_CHARS = 100  # how much of a query a reply repeats
+MAX_PAGE = 9999  # the largest page number read (four digits: `_PAGE`, `_PAGE_OPTION`)
 TOO_LONG = (f"A query is read up to its first {MAX_QUERY_CHARS} characters, and one of more than "
             f"{MAX_QUERY_CHARS * 5:,} is refused.")
 
@@ -165,8 +166,8 @@ class Commands:
             option = found.group(1).lower()
             if option in ("--help", "-h"):
                 return f"help: {spec.name}"
-            if option == "--page":
-                return "--page takes a page number, e.g. --page 2"
+            if option == "--page":  # no digits after it, or more than a page number has: 0 is run()'s
+                return f"--page takes a page number from 1 to {MAX_PAGE}, e.g. --page 2"
             if option.startswith("--") and option not in spec.options:
                 takes = f" (it takes {', '.join(spec.options)})" if spec.options else ""
                 return f"{spec.name} has no {option} option{takes}"
@@ -320,6 +321,8 @@ class Commands:
                 if int(request.args) == 0:
                     return self.usage("topics", "pages count from 1, e.g. `topics 2`")
                 request = Request(request.command, "", int(request.args), request.actor)
+            elif re.fullmatch(r"-?[0-9]+", request.args):  # `topics -1`, `topics 99999`: a page, not words
+                return self.usage("topics", f"`topics` takes a page number from 1 to {MAX_PAGE}, e.g. `topics 2`")
             else:
                 return self.usage("topics", f"`topics` takes no words (`topic {request.args}` looks one up) "
                                             "and at most a page number, e.g. `topics 2`")

@@ -535,7 +535,9 @@ def test_help_on_a_command_is_about_its_first_word(commands: Commands) -> None:
     ("line", "title"),
     [
         ("search induction heads --limit 3", "search has no --limit option"),  # used to search for "--limit 3"
-        ("topics --page abc", "--page takes a page number, e.g. --page 2"),  # used to show page 1 as if asked
+        ("topics --page abc", "--page takes a page number from 1 to 9999, e.g. --page 2"),  # showed page 1
+        ("search sae --page 99999999999999999999", "--page takes a page number from 1 to 9999, e.g. --page 2"),
+        ("topic probing --page -1", "--page takes a page number from 1 to 9999, e.g. --page 2"),
         ("search --help", "help: search"),
         ("paper -h", "help: paper"),
     ],
@@ -572,6 +574,13 @@ def test_topics_takes_a_page_number_and_no_words(commands: Commands) -> None:
     reply = commands.execute("topics probing")
     assert reply.kind == "usage"
     assert "`topic probing` looks one up" in reply.title
+
+
+@pytest.mark.parametrize("line", ["topics 99999", "topics -1"])
+def test_topics_with_a_number_that_is_no_page_says_which_pages_there_are(commands: Commands, line: str) -> None:
+    """`topics 99999` was answered "`topics` takes no words (`topic 99999` looks one up)", a number as a word."""
+    reply = commands.execute(line)
+    assert (reply.kind, reply.title) == ("usage", "`topics` takes a page number from 1 to 9999, e.g. `topics 2`")
 
 
 def test_a_search_cut_to_one_result_says_so_in_the_singular(catalogue_dir) -> None:
