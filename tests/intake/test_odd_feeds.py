@@ -234,13 +234,15 @@ async def test_a_name_of_one_endless_word_costs_no_time(parts, feed_server) -> N
     assert len(stored) == 3
 
 
-@pytest.mark.parametrize("creator", [
-    "Logan " + "&#82;" * 60_000,  # one character each, as the parser reads them
-    "Logan " + ("R" * 60 + "<![CDATA[]]>") * 1_000,  # runs of 60 bytes, one run of text
-    "Logan " + ("R" * 60 + "<!---->") * 1_000,
-    "<![CDATA[Logan </dc:creator> " + "R" * 60_000 + "]]>",  # a closing tag that is text
+@pytest.mark.parametrize(("creator", "shown"), [
+    ("Logan " + "&#82;" * 60_000, "Logan RRRR"),  # one character each, as the parser reads them
+    ("Logan " + ("R" * 60 + "<![CDATA[]]>") * 1_000, "Logan RRRR"),  # runs of 60 bytes, one run of text
+    ("Logan " + ("R" * 60 + "<!---->") * 1_000, "Logan RRRR"),
+    # A closing tag that is text, and no HTML element's: kept as the text it is
+    ("<![CDATA[Logan </dc:creator> " + "R" * 60_000 + "]]>", "Logan </dc:creator> RRRR"),
 ], ids=["references", "cdata", "comments", "closing-in-cdata"])
-async def test_a_name_of_one_endless_word_written_in_pieces_costs_no_time(parts, feed_server, creator) -> None:
+async def test_a_name_of_one_endless_word_written_in_pieces_costs_no_time(parts, feed_server, creator,
+                                                                          shown) -> None:
     """feedparser's e-mail pattern reads an author's text: 60,000 "&#82;", or runs of 60 letters split by empty
     CDATA sections or comments, were one 60,000-letter word to it (12 s each; 200,000: minutes), past the poll's
     deadline, with every feed after it waiting for the one thread that processes them."""
@@ -251,7 +253,7 @@ async def test_a_name_of_one_endless_word_written_in_pieces_costs_no_time(parts,
     assert report.status == "ok", report.error
     stored = by_title(intake)
     assert stored["Sparse Autoencoders Find Highly Interpretable Directions in Language Models"].authors[0].startswith(
-        "Logan RRRR")
+        shown)
     assert len(stored) == 3
 
 

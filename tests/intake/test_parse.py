@@ -103,6 +103,27 @@ def test_arxiv_listing_rss2_skips_replacements_and_strips_the_announce_prefix(fe
     assert infinity.authors[-1] == "André F. T. Martins"
 
 
+# Thinkless: LLM Learns When to Think (2505.13379), its abstract's words as arXiv gives them (the relevance corpus's
+# stream); and a comparison in TeX, as maths abstracts write them.
+THINKLESS = ("Thinkless is trained under a reinforcement learning paradigm and employs two control tokens, <short> "
+             "for concise responses and <think> for detailed reasoning.")
+MATHS = "We show the bound holds for $2<q<p$ and $b>1$, and fails for <EASY> instances."
+
+
+def test_angle_brackets_in_arxiv_text_are_text_not_tags(feeds_dir):
+    """arXiv's titles and abstracts are plain text: a "<think>" token, "<short>" or "$2<q<p$" in them read as HTML
+    tags, and the words between went with them ("two control tokens, for concise responses and for detailed")."""
+    real = (feeds_dir / "arxiv-api-testing-100.xml").read_text(encoding="utf-8")
+    first_title = "Testing Deep Learning Models: A First Comparative Study of Multiple Testing Techniques"
+    body = real.replace(first_title, "Thinkless: when to &lt;think&gt; and when &lt;short&gt; will do", 1)
+    body = re.sub(r"<summary>Deep Learning \(DL\)[^<]*</summary>",
+                  f"<summary>{THINKLESS.replace('<', '&lt;').replace('>', '&gt;')} "
+                  f"{MATHS.replace('<', '&lt;').replace('>', '&gt;')}</summary>", body, count=1)
+    first = parse_feed(body.encode(), "arxiv_api", feed="api").papers[0]
+    assert first.title == "Thinkless: when to <think> and when <short> will do"
+    assert first.abstract == f"{THINKLESS} {MATHS.replace('$', '')}"
+
+
 def test_arxiv_listing_old_rdf_format(feeds_dir):
     result = parse_file(feeds_dir, "arxiv-listing-rdf-cs-cl.xml", "arxiv_rss")
     assert result.errors == ()

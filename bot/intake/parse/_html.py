@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import unescape
 from html.parser import HTMLParser
 
@@ -9,6 +10,22 @@ from bot.catalogue.text import repair_mojibake
 from bot.intake.identity import collapse_whitespace
 
 __all__ = ["repair_mojibake", "strip_html"]
+
+# HTML's elements: a "<" that starts one of these as a whole tag is markup; any other "<" is text. arXiv's titles
+# and abstracts are plain text that holds "<think>" and "<eos>" tokens, "<Condition, Action>" pairs and maths
+# ("$2<q<p$ and $b>1$"), which an HTML parser took for tags and dropped with the words between them.
+_ELEMENTS = frozenset({
+    "a", "abbr", "acronym", "address", "area", "article", "aside", "audio", "b", "base", "bdi", "bdo", "big",
+    "blockquote", "body", "br", "button", "canvas", "caption", "center", "cite", "code", "col", "colgroup", "data",
+    "datalist", "dd", "del", "details", "dfn", "dialog", "div", "dl", "dt", "em", "embed", "fieldset", "figcaption",
+    "figure", "font", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hr", "html", "i",
+    "iframe", "img", "input", "ins", "kbd", "label", "legend", "li", "link", "main", "map", "mark", "math", "menu",
+    "meta", "meter", "nav", "noscript", "object", "ol", "optgroup", "option", "output", "p", "param", "picture",
+    "pre", "progress", "q", "rp", "rt", "ruby", "s", "samp", "script", "section", "select", "small", "source",
+    "span", "strike", "strong", "style", "sub", "summary", "sup", "svg", "table", "tbody", "td", "template",
+    "textarea", "tfoot", "th", "thead", "time", "title", "tr", "track", "tt", "u", "ul", "var", "video", "wbr"})
+_ELEMENT_NAMES = "|".join(sorted(_ELEMENTS, key=len, reverse=True))
+_NOT_MARKUP = re.compile(rf"<(?!/?(?:{_ELEMENT_NAMES})(?:\s[^<>]*)?/?>|!--|!\[CDATA\[|![a-z]|\?)", re.IGNORECASE)
 
 
 class _TextExtractor(HTMLParser):
@@ -31,6 +48,10 @@ class _TextExtractor(HTMLParser):
 
 
 def strip_html(html: str) -> str:
+    """The text of `html`: its elements' tags dropped, every other "<" kept as the text it is."""
+    if "<" not in html:
+        return collapse_whitespace(unescape(html))
+    html = _NOT_MARKUP.sub("&lt;", html)
     if "<" not in html:
         return collapse_whitespace(unescape(html))
     extractor = _TextExtractor()
