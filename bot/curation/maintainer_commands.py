@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import timedelta
@@ -36,6 +37,7 @@ _TOPIC_OPTION = re.compile(r"\s--topic[=\s]+(.+?)(?=\s#?[0-9]+$|$)")
 _EMOJI_VOTE = re.compile(r"^:([\w+\-]+):(?::skin-tone-[2-6]:)?\s+#?([0-9]+)\s*(--remove)?$")
 _TYPED_EMOJI_VOTE = re.compile(r"^(\S{1,8})\s+#?([0-9]+)\s*(--remove)?$")
 _EMOJI_NAME = re.compile(r"^:[\w+\-]+:(?::skin-tone-[2-6]:)?$")
+_CUSTOM_EMOJI = re.compile(r"^<a?:\w+:[0-9]+>$")  # a Discord server's own, as its picker types it
 _CANDIDATE_NUMBER = re.compile(r"#?[0-9]+\s*(?:--remove)?")
 
 
@@ -233,7 +235,15 @@ def starts_with_emoji(line: str) -> bool:
     """Does `line` begin with a voting-looking emoji (`:x:` or `✅`), whatever follows? Such a line that is no vote
     (`:x:` alone, `✅ twelve`) is one gone wrong: it gets the vote's usage, not "Unknown command" and the help."""
     words = line.split()
-    return bool(words) and (_EMOJI_NAME.match(words[0]) is not None or emoji.unicode_name(words[0]) is not None)
+    return bool(words) and (_EMOJI_NAME.match(words[0]) is not None or emoji.unicode_name(words[0]) is not None
+                            or _CUSTOM_EMOJI.match(words[0]) is not None or _pictograph(words[0]))
+
+
+def _pictograph(word: str) -> bool:
+    """An emoji the bot has no name for (🔥, 🏳️‍🌈): symbols, with their joiners, variation selectors and skin tones
+    (a picker's 🔥 12 meant a vote; it was "Unknown command")."""
+    return len(word) <= 8 and any(unicodedata.category(c) == "So" for c in word) and all(
+        unicodedata.category(c) in ("So", "Sk", "Mn", "Cf") for c in word)
 
 
 def vote_line(line: str) -> str | None:

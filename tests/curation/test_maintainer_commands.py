@@ -117,3 +117,19 @@ def test_a_vote_with_an_emoji_that_is_no_voting_one_names_the_ones_that_are(
     assert reply.title == f"“{shown}” is not a voting emoji"
     assert reply.text.startswith("Vote with ✅ 👍 (approve), ❌ 👎 (reject) or 1️⃣ 2️⃣ 3️⃣ (a topic).\nUsage: `vote")
     assert curation.store.decision(paper_id) is None
+
+
+@pytest.mark.parametrize(("typed", "shown"), [("🔥", "🔥"),
+                                             ("🏳️\u200d🌈", "🏳️🌈"),  # echoed without its joiner, as any text is
+                                             ("<:blobyes:1234567890123456789>", "<:blobyes:123456789…")])
+def test_an_emoji_no_vote_knows_typed_with_a_number_is_answered_as_a_vote(
+        typed: str, shown: str, curated: tuple[Curation, Commands]) -> None:
+    """At the console (and in Slack's `/interp`), `🔥 12` as a picker types it was "Unknown command", where `✅ 12`
+    is a vote: it gets the vote's answer, naming the emoji that vote."""
+    curation, commands = curated
+    paper_id = add_candidate(curation.db, 1)
+    at_the_console = Actor(platform="console", user_id="console", is_maintainer=True)
+    reply = commands.execute(f"{typed} {paper_id}", actor=at_the_console)
+    assert reply.title == f"“{shown}” is not a voting emoji"
+    assert reply.text.startswith("Vote with ✅ 👍 (approve)")
+    assert curation.store.decision(paper_id) is None
