@@ -82,6 +82,33 @@ def test_a_quote_left_open_in_the_last_quoted_value_is_named_on_its_own_line(cat
     assert "is its closing quote missing?" in message
 
 
+@pytest.mark.parametrize(("written", "expected"), [
+    ("title: Explainability for Large Language Models: A Survey",
+     'survey.yaml:{line}: invalid YAML: a value with ": " in it must be in straight double quotes: '
+     'title: "Explainability for Large Language Models: A Survey"'),
+    # Quotes pasted from a document are letters to YAML: the value is unquoted, and its ': ' fails the same way.
+    ("title: “Explainability for Large Language Models: A Survey”",
+     'survey.yaml:{line}: invalid YAML: “ ” are not quotes to YAML, and a value with ": " in it must be in straight '
+     'double quotes: title: "Explainability for Large Language Models: A Survey"'),
+])
+def test_a_title_with_a_subtitle_left_unquoted_is_told_how_to_quote_it(catalogue_dir: Path, written: str,
+                                                                       expected: str) -> None:
+    """Most paper titles have a subtitle after a colon: left unquoted, YAML's own words were "mapping values are
+    not allowed in this context", which says nothing to a contributor about quotes."""
+    path = catalogue_dir / "survey.yaml"
+    edit(path, 'title: "Explainability for Large Language Models: A Survey"', written)
+    message = problems_of(catalogue_dir)
+    assert expected.format(line=line_of(path, "Explainability")) in message
+
+
+def test_a_key_indented_deeper_than_its_neighbours_is_named_as_such(catalogue_dir: Path) -> None:
+    path = catalogue_dir / "library.yaml"
+    edit(path, "      kind: library\n", "        kind: library\n")
+    message = problems_of(catalogue_dir)
+    assert f"library.yaml:{line_of(path, 'kind: library')}: invalid YAML: a ': ' where no key can start: is this " \
+           "line's key indented more than the keys above it? Line it up with them" in message
+
+
 @pytest.mark.parametrize(
     ("file", "old", "new", "expected"),
     [
