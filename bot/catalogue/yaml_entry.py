@@ -31,15 +31,39 @@ def suggest(word: str, allowed: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def str_list(value: Any, path: Path, line: int | None, what: str, problems: list[Problem]) -> tuple[str, ...]:
+def str_list(value: Any, path: Path, line: int | None, what: str, problems: list[Problem],
+             node: yaml.Node | None = None) -> tuple[str, ...]:
+    """A list of strings (or one string); `node`, the list's, names the item that is not one, and how to write it."""
     if value is None:
         return ()
     if isinstance(value, str):
         return (value,)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
+    if isinstance(value, list):
+        index = next(i for i, v in enumerate(value) if not isinstance(v, str))
+        item = item_node(node, index)
+        written = _written(item)
+        if written:  # "- Note: see the appendix" is a mapping to YAML, "- 2023" a number
+            read_as = ("a key and its value" if isinstance(value[index], dict)
+                       else f"{type(value[index]).__name__} {value[index]!r}")
+            quoted = written.replace("\\", "\\\\").replace('"', '\\"')
+            problems.append(Problem(path, line_of(item) or line, f"{what} must be a list of strings, and YAML reads "
+                                    f"{written} as {read_as}, not as text: quote it (\"{quoted}\")"))
+            return ()
     problems.append(Problem(path, line, f"{what} must be a list of strings"))
     return ()
+
+
+def _written(node: yaml.Node | None) -> str:
+    """A scalar, or a one-pair mapping of scalars ("Note: text"), as it was typed; "" for anything else."""
+    if isinstance(node, yaml.ScalarNode):
+        return str(node.value)
+    if isinstance(node, yaml.MappingNode) and len(node.value) == 1 and \
+            all(isinstance(part, yaml.ScalarNode) for part in node.value[0]):
+        key, val = node.value[0]
+        return f"{key.value}: {val.value}"
+    return ""
 
 
 def _bad_arxiv(value: Any, node: yaml.Node | None) -> str | None:
@@ -134,9 +158,10 @@ def parse_entry(item: Any, node: yaml.Node | None, path: Path, topic: str, probl
         problems.append(Problem(path, line_of(field_node(node, "arxiv")), problem))
     if item.get("source") and (problem := url_problem(item.get("source"))):
         problems.append(Problem(path, line_of(field_node(node, "source")), problem))
-    notes = str_list(item.get("notes"), path, line, "'notes'", problems)
-    authors = str_list(item.get("authors"), path, line, "'authors'", problems)
-    approved_by = str_list(item.get("approved_by"), path, line, "'approved_by'", problems)
+    notes = str_list(item.get("notes"), path, line, "'notes'", problems, field_node(node, "notes"))
+    authors = str_list(item.get("authors"), path, line, "'authors'", problems, field_node(node, "authors"))
+    approved_by = str_list(item.get("approved_by"), path, line, "'approved_by'", problems,
+                           field_node(node, "approved_by"))
     if len(problems) > before or not isinstance(entry_id, str) or not isinstance(title, str):
         return None
     return Entry(

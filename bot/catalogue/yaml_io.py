@@ -199,7 +199,8 @@ def _load_topics(path: Path, problems: list[Problem], text: str | None = None) -
                 problems.append(Problem(path, line, f"duplicate topic slug '{slug}' (first at line {first_line})"))
                 continue
             seen_slugs[slug] = line
-            aliases = str_list(item.get("aliases"), path, line, f"aliases of '{slug}'", problems)
+            aliases = str_list(item.get("aliases"), path, line, f"aliases of '{slug}'", problems,
+                               field_node(topic_node, "aliases"))
             for alias in aliases:
                 key = alias.strip().lower()
                 if key in seen_aliases and seen_aliases[key] != slug:

@@ -101,6 +101,16 @@ def test_a_title_with_a_subtitle_left_unquoted_is_told_how_to_quote_it(catalogue
     assert expected.format(line=line_of(path, "Explainability")) in message
 
 
+def test_a_note_with_a_colon_is_named_on_its_own_line_with_how_to_quote_it(catalogue_dir: Path) -> None:
+    """The list's notes often start "Note:": unquoted, YAML reads that item as a key and its value, and the loader
+    named the entry's first line with "'notes' must be a list of strings", neither the note nor the fix."""
+    path = catalogue_dir / "library.yaml"
+    edit(path, "        - Contains some methods", "        - Note: it needs PyTorch\n        - Contains some methods")
+    message = problems_of(catalogue_dir)
+    assert f"library.yaml:{line_of(path, 'Note: it needs')}: 'notes' must be a list of strings, and YAML reads Note: " \
+           'it needs PyTorch as a key and its value, not as text: quote it ("Note: it needs PyTorch")' in message
+
+
 def test_a_key_indented_deeper_than_its_neighbours_is_named_as_such(catalogue_dir: Path) -> None:
     path = catalogue_dir / "library.yaml"
     edit(path, "      kind: library\n", "        kind: library\n")
