@@ -58,7 +58,13 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
     lines.append(f"interp-bot {data['version']} · times in {timezone}")
     lines += section("Database", f"{database['url']} (schema {database['schema']})")
     if catalogue.get("problem"):  # every other command refuses to run until it is fixed
-        lines += section("Catalogue", f"{catalogue['dir']} · INVALID: {one_line(catalogue['problem'], 600)}")
+        # A bot that is up loaded a valid list (it does not start on an invalid one) and goes on answering from it.
+        running = [a["process"] for a in data["adapters"] if a["state"] == "up" and not a["stale"]]
+        serving = (f"  the running bot ({', '.join(dict.fromkeys(running))}) keeps serving the last valid list and "
+                   "reloads once the file is fixed; a restart fails until then" if running
+                   else "  the bot does not start until it is fixed")
+        lines += section("Catalogue", f"{catalogue['dir']} · INVALID: {one_line(catalogue['problem'], 600)}",
+                         [serving])
     else:
         readme = "README current" if catalogue["readme_current"] else "README.md is STALE: run `interp-bot render`"
         lines += section("Catalogue", f"{catalogue['dir']} · {catalogue['entries']} entries · {readme}")

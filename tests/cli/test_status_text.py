@@ -89,3 +89,18 @@ def test_github_without_a_token_says_so_instead_of_no_round_yet() -> None:
     data["github"].update(token_set=False, last_round=None)
     line = next(line for line in render_status(data, "UTC").splitlines() if line.startswith("GitHub"))
     assert line.endswith("GITHUB_TOKEN IS NOT SET: nothing is published, and `run` refuses to start")
+
+
+def test_a_broken_catalogue_says_whether_a_running_bot_still_serves_the_last_valid_list() -> None:
+    """A hand edit that breaks the list leaves a running bot answering from the version it had: status said only
+    INVALID, which reads as if readers got nothing, and not that a restart would fail until the file is fixed."""
+    data = json.loads((DATA / "troubled.json").read_text(encoding="utf-8"))
+    data["catalogue"] = {"dir": "/app/catalogue", "entries": None, "readme_current": None,
+                         "problem": "/app/catalogue/survey.yaml:6: invalid YAML"}
+    lines = render_status(data, "UTC").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("Catalogue"))
+    assert lines[at + 1] == ("  the running bot (bot-slack:7) keeps serving the last valid list and reloads once the "
+                             "file is fixed; a restart fails until then")  # bot-discord:7 is down: it serves nobody
+    data["adapters"] = []
+    lines = render_status(data, "UTC").splitlines()
+    assert lines[at + 1] == "  the bot does not start until it is fixed"
