@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from bot.catalogue.model import Catalogue, Entry, Topic
+from bot.catalogue.text import fold
 from bot.catalogue.yaml_entry import SLUG_RE, parse_entry, str_list, suggest
 from bot.errors import CatalogueError, CatalogueMissing, Problem
 from bot.yaml_nodes import YamlDocument, YamlSyntaxError, duplicate_keys, field_node, item_node, line_of
@@ -168,6 +169,7 @@ def _load_topics(path: Path, problems: list[Problem], text: str | None = None) -
     topics: list[Topic] = []
     seen_slugs: dict[str, int | None] = {}
     seen_aliases: dict[str, str] = {}
+    alias_lines: list[tuple[str, str, int | None]] = []
 
     def walk(items: Any, items_node: yaml.Node | None, parent: str | None, depth: int) -> None:
         if items is None:
@@ -209,6 +211,7 @@ def _load_topics(path: Path, problems: list[Problem], text: str | None = None) -
                                 f"alias '{alias}' of '{slug}' is already an alias of '{seen_aliases[key]}'")
                     )
                 seen_aliases[key] = slug
+                alias_lines.append((slug, alias, line_of(field_node(topic_node, "aliases"))))
             topics.append(
                 Topic(slug=slug, title=title_.strip(), parent=parent, aliases=aliases,
                       description=str(item.get("description") or ""), depth=depth)
@@ -216,6 +219,16 @@ def _load_topics(path: Path, problems: list[Problem], text: str | None = None) -
             walk(item.get("children"), field_node(topic_node, "children"), slug, depth + 1)
 
     walk(data.get("topics"), field_node(node, "topics"), None, 1)
+    # An alias that is another topic's slug or title made that name ambiguous: `topic library` answered "could mean
+    # 2 topics" and "pick one with `topic SLUG`", which asked it again.
+    names: dict[str, set[str]] = {}
+    for topic in topics:
+        for name in (topic.slug.replace("-", " "), topic.title):
+            names.setdefault(fold(name), set()).add(topic.slug)
+    for slug, alias, alias_line in alias_lines:
+        for other in sorted(names.get(fold(alias), set()) - {slug}):
+            problems.append(Problem(path, alias_line, f"alias '{alias}' of '{slug}' is the name of topic '{other}', "
+                                                      f"which `topic {alias}` would no longer find: remove it"))
     if not topics and not problems:
         problems.append(Problem(path, line_of(node), "no topics defined"))
     return title, str(description), topics

@@ -364,3 +364,13 @@ def test_a_control_character_yaml_refuses_is_named_by_its_line(catalogue_dir: Pa
     assert f"library.yaml:{line}: invalid YAML: the control character U+{ord(character):04X} is not allowed" in message
     assert "position" not in message
     assert character not in message
+
+
+def test_an_alias_that_is_another_topics_name_is_refused_where_it_is_written(catalogue_dir: Path) -> None:
+    """Given `library` as an alias of Survey, `topic library` answered "could mean 2 topics ... pick one with
+    `topic SLUG`", and the slug it offered, `library`, asked the same again: the reader could not reach Library."""
+    path = catalogue_dir / "topics.yaml"
+    edit(path, "aliases: [surveys,", "aliases: [surveys, library,")
+    message = problems_of(catalogue_dir)
+    assert f"topics.yaml:{line_of(path, 'surveys, library')}: alias 'library' of 'survey' is the name of topic " \
+           "'library', which `topic library` would no longer find: remove it" in message
