@@ -653,6 +653,16 @@ def test_search_limit_means_the_most_results_in_text_and_json(capsys, catalogue_
     assert len(json.loads(out)["results"]) == 3
 
 
+def test_search_cut_at_its_limit_says_how_to_see_more(capsys, catalogue_dir: Path) -> None:
+    """A terminal shows the best --limit results where chat pages on: "the best 3 results" said nothing of the
+    others, nor how to see them."""
+    _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "search", "attention", "--limit", "3")
+    assert out.rstrip().endswith("More match: `interp-bot search attention --limit 6` shows the best 6.")
+    _, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "search", "attention", "--limit", "500")
+    assert "More match" not in out
+    assert "results" in out.splitlines()[1] and "best" not in out.splitlines()[1]  # all of them: "N results"
+
+
 def test_recent_is_a_command_too(capsys, catalogue_dir: Path) -> None:
     code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "recent", "5")
     assert code == 0

@@ -64,7 +64,13 @@ def lookup(args: argparse.Namespace, settings: Settings) -> int:
     argument = str(args.count) if command == "recent" else query
     reply = commands.run(command, argument, page=getattr(args, "page", None) or 1)
     # The next page as a shell runs it (chat and the console take the command without `interp-bot`).
-    sys.stdout.write(render_text(reply, prefix=SHELL_PREFIX))
+    text = render_text(reply, prefix=SHELL_PREFIX)
+    if command == "search" and reply.kind == "result" and \
+            len(service.index.search.search(query, limit=args.limit + 1)) > args.limit:
+        # Chat pages on through the results; a terminal shows the best --limit, and says how to see more.
+        more = shlex.join([SHELL_PREFIX.strip(), "search", *args.query, "--limit", str(args.limit * 2)])
+        text = text.rstrip("\n") + f"\n\nMore match: `{more}` shows the best {args.limit * 2}.\n"
+    sys.stdout.write(text)
     return EXIT_OK if reply.kind in ("result", "info", "help") else EXIT_FAIL
 
 
