@@ -277,7 +277,9 @@ class SlackAdapter:
     async def _answer(self, respond: Any, reply: Reply, **options: Any) -> None:
         """Answer through the command's response_url. Slack refuses with an HTTP status, not an exception (a 400
         `invalid_blocks`, a 404 `expired_url` after 30 minutes): said in the log, and blocks Slack would not take
-        are sent again as the plain-text answer, so the reader still gets one."""
+        are sent again as the plain-text answer, so the reader still gets one. Link previews are off, as for posts:
+        Slack unfurls media links (a topic's YouTube videos) in an answer unless told not to."""
+        options |= {"unfurl_links": False, "unfurl_media": False}
         try:
             response = await respond(text=fallback_text(reply), blocks=reply_blocks(reply), **options)
             if _refused(response) and "invalid_blocks" in str(getattr(response, "body", "")):

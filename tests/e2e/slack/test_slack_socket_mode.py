@@ -84,6 +84,18 @@ async def test_answers_in_channel_when_configured(fake, start_adapter):
     assert (await response(fake, "public"))["response_type"] == "in_channel"
 
 
+async def test_an_answer_in_the_channel_shows_no_link_previews(fake, start_adapter):
+    """Answers went out without unfurl flags, and Slack unfurls media links by default: `topic video` in a channel
+    spread a YouTube player per entry under the answer (posts had previews off; answers did not)."""
+    await start_adapter(slack_ephemeral=False)
+    await slash(fake, "topic video", "videos")
+    body = await response(fake, "videos")
+    assert body["response_type"] == "in_channel"
+    assert any("<https://www.youtube.com/watch?v=2Rdp9GvcYOE|Youtube>" in t for t in mrkdwn_texts(body["blocks"]))
+    assert body["unfurl_links"] is False
+    assert body["unfurl_media"] is False
+
+
 async def test_a_paging_click_replaces_the_answer_with_the_next_page(fake, start_adapter):
     await start_adapter()
     await slash(fake, "topic tools-techniques-methods", "paged")
@@ -99,6 +111,7 @@ async def test_a_paging_click_replaces_the_answer_with_the_next_page(fake, start
     await fake.wait_ack(envelope_id)
     second = await response(fake, "paged-click")
     assert second["replace_original"] is True
+    assert (second["unfurl_links"], second["unfurl_media"]) == (False, False)
     assert "response_type" not in second
     footer = second["blocks"][-2]["elements"][0]["text"]
     assert "page 2/3" in footer
