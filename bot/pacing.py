@@ -52,3 +52,26 @@ class KeyedPacer:
             finally:
                 if self._since == "end":
                     self._last[key] = self._clock()
+
+
+class InArrivalOrder:
+    """`turn(key)`: one turn at a time per key, in the order the turns were asked for (asyncio.Lock wakes its
+    waiters first come, first served). A key is forgotten once nobody holds or waits for its turn, so keys that
+    come once (a message's votes) cost nothing afterwards."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def turn(self, key: str) -> AsyncIterator[None]:
+        lock, holders = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, holders + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, holders = self._locks[key]
+            if holders == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, holders - 1)

@@ -43,7 +43,7 @@ from bot.chat.values import Post, Reply
 from bot.commands import Commands
 from bot.curation.maintainers import Maintainers
 from bot.errors import AdapterError
-from bot.pacing import KeyedPacer
+from bot.pacing import InArrivalOrder, KeyedPacer
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,7 @@ class SlackAdapter:
         # Who counts is the core's rule (Maintainers); Slack only tells us which user groups a person is in.
         self.maintainers = maintainers or Maintainers.none()
         self.directory = MaintainerDirectory(self.client, usergroups=options.maintainer_usergroups, clock=clock)
+        self._reactions_in_order = InArrivalOrder()
         self.app = self._build_app()
         self._socket: AsyncSocketModeHandler | None = None
         self._http: SignedRequestServer | None = None
@@ -255,6 +256,12 @@ class SlackAdapter:
         # never makes Slack retry; a retry that does come carries the same event_id and the core ignores it.
         if self.curation is None:
             return
+        # Each envelope runs as a task of its own: a ✅ taken back at once raced its own removal, and when the
+        # removal was counted first the vote stood. The reactions on one message are counted in arrival order.
+        async with self._reactions_in_order.turn(translate.reaction_item(body)):
+            await self._count_reaction(self.curation, body)
+
+    async def _count_reaction(self, curation: VoteHandler, body: Mapping[str, Any]) -> None:
         user = translate.reaction_user(body)
         roles = await self.directory.roles_of(user) if user and user != self.bot_user_id else ()
         vote = translate.vote_from_event(body, bot_user_id=self.bot_user_id, roles=roles)
@@ -263,7 +270,7 @@ class SlackAdapter:
         maintainers_channel = self.channel_for("maintainers")
         if maintainers_channel and vote.channel_id != maintainers_channel:
             return  # candidates are only ever posted in the maintainers' channel
-        outcome = await self.curation.handle_vote(vote)
+        outcome = await curation.handle_vote(vote)
         log.debug("slack vote %s by %s on %s: %s", vote.emoji, vote.user_id, vote.message_id, outcome)
 
     async def _run(self, line: str, user_id: str, user_name: str, *, page: int | None = None) -> Reply:

@@ -78,6 +78,13 @@ def reaction_user(body: Mapping[str, Any]) -> str:
     return _text(event.get("user")) if isinstance(event, Mapping) else ""
 
 
+def reaction_item(body: Mapping[str, Any]) -> str:
+    """Which message (channel and ts) a reaction event is on, as one key; empty if it says none."""
+    event = body.get("event")
+    item = event.get("item") if isinstance(event, Mapping) else None
+    return f"{_text(item.get('channel'))}:{_text(item.get('ts'))}" if isinstance(item, Mapping) else ""
+
+
 def vote_from_event(body: Mapping[str, Any], *, bot_user_id: str, roles: tuple[str, ...] = ()) -> Vote | None:
     """A `reaction_added` / `reaction_removed` on a message -> a Vote; None for anything else.
 

@@ -170,6 +170,51 @@ async def test_a_removed_reaction_withdraws_the_vote(fake, start_adapter, settin
         assert curation.store.votes(conn, paper_id) == []
 
 
+class FirstVoteTakesAWhile(RecordingVotes):
+    """The real curation, whose first vote takes a while (a busy database) and ends after `until()`: the loop runs
+    other tasks meanwhile, as it does while a vote is counted in its thread, and a vote that comes in then is
+    counted first."""
+
+    def __init__(self, curation, until):
+        super().__init__(curation)
+        self.until = until
+        self.entered = 0
+
+    async def handle_vote(self, vote: Vote):
+        self.entered += 1
+        if self.entered == 1:
+            await self.until()
+            for _ in range(20):  # for whatever came in meanwhile to get going
+                await asyncio.sleep(0)
+            if self.entered > 1:
+                await self.wait_for(1)
+        return await super().handle_vote(vote)
+
+
+async def test_a_reaction_taken_back_at_once_is_not_counted(fake, start_adapter, settings, curation):
+    """Each envelope ran as a task of its own, so a ✅ removed right after it was added raced its removal: the
+    removal was counted first, the ✅ stood, and another maintainer's ✅ then approved a paper one person wanted."""
+    fake.usergroups[MAINTAINER_GROUP] = [MAINTAINER_BY_GROUP]
+    paper_id = add_candidate(curation)
+
+    async def removal_in():
+        await fake.wait_for(lambda: "Ev-UNDO" in fake.acks)
+
+    votes = FirstVoteTakesAWhile(curation, until=removal_in)
+    curation.attach(await start_adapter(votes, settings=settings))
+    await curation.publish_pending()
+    ts = fake.messages[MAINTAINERS_CHANNEL][0].ts
+    for kind, envelope_id in (("reaction_added", "Ev-OOPS"), ("reaction_removed", "Ev-UNDO")):  # back to back
+        await fake.push("events_api", reaction_event(kind, user=MAINTAINER_BY_ID, reaction="white_check_mark",
+                                                     channel=MAINTAINERS_CHANNEL, ts=ts, event_id=envelope_id),
+                        envelope_id=envelope_id)
+    assert [o.reason for o in await votes.wait_for(2)] == ["counted", "withdrawn"]
+    await react(fake, MAINTAINER_BY_GROUP, ts, event_id="Ev0ONLY")
+    assert (await votes.wait_for(3))[2].decision is None  # one approval of the two needed
+    assert fake.calls_to("chat.update") == []
+    assert curation.store.decision(paper_id) is None
+
+
 async def test_votes_from_discord_and_slack_add_up_per_person(fake, start_adapter, settings, curation):
     paper_id = add_candidate(curation)
     votes = RecordingVotes(curation)
