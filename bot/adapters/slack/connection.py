@@ -246,7 +246,8 @@ class SlackAdapter:
     async def _on_page(self, ack: Any, body: Mapping[str, Any], respond: Any) -> None:
         await ack()
         request = translate.page_request(body)
-        if request is None:
+        if request is None:  # our action id, but no command and page of ours in the value (or no user)
+            log.info("Slack: skipped a click on a paging button interp-bot cannot read; acknowledged")
             return
         reply = await self._run(request.command, request.user_id, request.display_name, page=request.page)
         await self._answer(respond, reply, replace_original=True)

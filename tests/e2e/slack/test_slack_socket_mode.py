@@ -123,6 +123,25 @@ async def test_a_paging_click_replaces_the_answer_with_the_next_page(fake, start
     assert first_titles[0].removeprefix("*1.*") != second_titles[0].removeprefix("*9.*")
 
 
+@pytest.mark.parametrize("value", ["not json", '{"command":"topics","page":0}', '{"command":"topics","page":"2"}',
+                                   '["topics",2]', None])
+async def test_a_paging_click_the_bot_cannot_read_is_acked_and_said(fake, start_adapter, caplog, value):
+    """A click whose value is no command and page of ours was acknowledged and dropped without a word, in the log
+    or to the user: nobody could tell why the button did nothing."""
+    caplog.set_level(logging.INFO)
+    await start_adapter()
+    click = sample("block_actions", response_url=fake.response_url("unreadable"))
+    click["actions"] = [{k: v for k, v in click["actions"][0].items() if k != "value"}
+                        | ({"value": value} if value is not None else {})]
+    envelope_id = await fake.push("interactive", click)
+    assert await fake.wait_ack(envelope_id) == {"envelope_id": envelope_id}
+    await slash(fake, "topic probing", "after")  # and it goes on
+    assert (await response(fake, "after"))["blocks"][0]["text"]["text"] == "Probing"
+    assert [name for name, _ in fake.responses] == ["after"]
+    assert "skipped a click on a paging button interp-bot cannot read" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
 async def test_hostile_titles_and_notes_arrive_inert(fake, start_adapter, commands):
     commands.catalogue.append(Entry(id="hostile-entry", title=HOSTILE, notes=(HOSTILE,),
                                     links=(Link("arxiv 2401", "https://arxiv.org/abs/2401.00001"),
