@@ -264,11 +264,19 @@ class DiscordAdapter:
         message = await self._send(channel, first, post_nonce(post.key))
         for part, rendered in enumerate(more, 2):
             await self._send(channel, rendered, post_nonce(f"{post.key}#{part}"))
+        # The post stands once sent: a voting reaction that fails (a 503, which discord.py does not retry) must not
+        # fail the publish, or the post goes unrecorded, the votes on it count for nothing, and the retry posts it
+        # again once Discord forgets the nonce. A maintainer can add the emoji; only the prompts are missing.
         for name in post.reactions:
             try:
                 await message.add_reaction(emoji.to_unicode(name))
             except discord.Forbidden as exc:
-                raise self._refused(channel.id, ADD_REACTIONS, exc) from exc
+                self._refused(channel.id, ADD_REACTIONS, exc)  # logged, once per channel
+                break
+            except discord.HTTPException as exc:
+                log.warning("discord: could not add the voting reaction %s to message %s: %s; its votes count all "
+                            "the same", name, message.id, one_line(str(exc), 200))
+                break
         return PostRef(PLATFORM, str(channel.id), str(message.id))
 
     async def _send(self, channel: discord.TextChannel, rendered: RenderedMessage, nonce: str) -> discord.Message:

@@ -162,6 +162,23 @@ async def test_a_429_on_a_post_is_retried_after_retry_after_and_posts_once(fake:
     assert len([m for m in fake.messages.values() if m["channel_id"] == MAINTAINERS_CHANNEL]) == 1
 
 
+async def test_a_post_whose_voting_reaction_failed_still_takes_votes(fake: FakeDiscord, bot: Bot,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """Discord answered the bot's first voting reaction with a 503 (which discord.py does not retry): the post stood
+    in the channel but was not recorded, so a maintainer's ✅ on it was "not a candidate post" and counted nothing,
+    and the retry a minute later could post the candidate a second time once Discord forgot the nonce."""
+    bot.add_candidate("Probing for world models")
+    fake.fail_next("PUT", rf"{POSTS}/\d+/reactions/[^/]+/@me", 503, {"message": "upstream connect error", "code": 0})
+    assert await bot.curation.publish_pending() == 1
+    (message,) = [m for m in fake.messages.values() if m["channel_id"] == MAINTAINERS_CHANNEL]
+    assert "could not add the voting reaction" in caplog.text
+    await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=message["id"], user_id=ALICE))
+    assert (await bot.votes.next(ALICE))[1].decision == "approved"
+    edit = await fake.wait_for("PATCH", rf"{POSTS}/{message['id']}")
+    assert embed_of(edit.json)["title"].startswith("✅ Added")
+    assert len(fake.find("POST", POSTS)) == 1
+
+
 async def test_digest_goes_to_the_digest_channel(fake: FakeDiscord, bot: Bot) -> None:
     post = digest_post("2026-11-24", [], [], bot.catalogue.index)
     ref = await bot.adapter.publish(post, "digest")
