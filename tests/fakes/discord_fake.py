@@ -128,6 +128,7 @@ class FakeDiscord:
         self.members: dict[str, dict[str, Any]] = {ALICE: sample("member")}
         self.messages: dict[str, dict[str, Any]] = {}  # message id -> message object
         self.deleted: set[str] = set()  # ids of messages someone deleted (Discord answers 404 Unknown Message)
+        self.deleted_channels: set[str] = set()  # ids of channels someone deleted (404 Unknown Channel)
         self._nonces: dict[tuple[str, str], str] = {}  # (channel, nonce) -> message id
         self._errors: list[CannedError] = []
         self._holds: list[tuple[str, re.Pattern[str], asyncio.Event]] = []
@@ -254,6 +255,13 @@ class FakeDiscord:
         self.messages.pop(message_id, None)
         self.deleted.add(message_id)
 
+    def delete_channel(self, channel_id: str) -> dict[str, Any]:
+        """Someone deletes a channel: it leaves the guild, and the payload of its CHANNEL_DELETE is returned."""
+        channel = next(c for c in self.guild["channels"] if c["id"] == channel_id)
+        self.guild["channels"].remove(channel)
+        self.deleted_channels.add(channel_id)
+        return {**channel, "guild_id": GUILD_ID}
+
     # ------------------------------------------------------------------ REST
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
@@ -373,6 +381,8 @@ class FakeDiscord:
         return 200, message
 
     def _edit_message(self, channel_id: str, message_id: str, body: dict[str, Any]) -> tuple[int, Any]:
+        if channel_id in self.deleted_channels:
+            return 404, {"message": "Unknown Channel", "code": 10003}
         if message_id in self.deleted:
             return 404, {"message": "Unknown Message", "code": 10008}
         message = self.messages.get(message_id)

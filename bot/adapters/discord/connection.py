@@ -289,9 +289,9 @@ class DiscordAdapter:
 
     async def edit(self, ref: PostRef, post: Post) -> None:
         channel_id = int(ref.channel_id)
-        channel = self.client.get_channel(channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            channel = await self._fetch_channel(channel_id, "edit")
+        # Not looked up first: a channel since deleted answers the edit itself with 404 (Unknown Channel), which is
+        # a post gone for good, where a lookup's 404 was taken for a passing failure and retried every round.
+        channel = self.client.get_partial_messageable(channel_id)
         rendered = render_post(post)
         try:
             await channel.get_partial_message(int(ref.message_id)).edit(

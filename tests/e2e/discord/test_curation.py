@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -273,6 +274,23 @@ async def test_a_decided_candidate_whose_post_was_deleted_is_announced_once_and_
     outcome = await bot.curation.decide(paper.id, "approve", person="console", force=True)
     assert outcome.decision == "approved"
     assert len(fake.find("PATCH", rf"{POSTS}/{message_id}")) == 1
+    assert not bot.curation.store.decisions(pending_announce=True)
+    await bot.curation.recover()
+    assert len(fake.find("PATCH", rf"{POSTS}/{message_id}")) == 1  # not tried again
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+async def test_a_decided_candidate_whose_channel_was_deleted_is_announced_once_and_done(
+        fake: FakeDiscord, bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    """The maintainers' channel (or thread) the post stood in was deleted: the edit looked the channel up first, got
+    404 Unknown Channel, took it for a passing failure, and retried every recovery round with a warning, for good."""
+    message_id = await post_candidate(fake, bot)
+    (paper,) = bot.curation.papers.candidates()
+    gone = asyncio.create_task(bot.adapter.client.wait_for("guild_channel_delete", timeout=5))
+    await fake.dispatch("CHANNEL_DELETE", fake.delete_channel(MAINTAINERS_CHANNEL))
+    await gone
+    outcome = await bot.curation.decide(paper.id, "approve", person="console", force=True)
+    assert outcome.decision == "approved"
     assert not bot.curation.store.decisions(pending_announce=True)
     await bot.curation.recover()
     assert len(fake.find("PATCH", rf"{POSTS}/{message_id}")) == 1  # not tried again
