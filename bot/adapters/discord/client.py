@@ -18,6 +18,7 @@ from discord import app_commands
 
 from bot.adapters.discord.commands import InterpGroup
 from bot.adapters.discord.render import NO_MENTIONS, PageButton
+from bot.chat.runner import CRASH_REPLY
 
 if TYPE_CHECKING:
     from bot.adapters.discord.connection import DiscordAdapter
@@ -58,9 +59,12 @@ def with_defaults(event: str, data: Any) -> Any:
 class InterpTree(app_commands.CommandTree["InterpClient"]):
     """The /interp command tree. A command as an older version synced it (a subcommand since removed, an option
     renamed or missing: a global sync takes up to an hour to reach every client) failed inside discord.py, which
-    logged an ERROR and left the interaction unanswered ("The application did not respond"): it gets the help."""
+    logged an ERROR and left the interaction unanswered ("The application did not respond"): it gets the help.
+    A failure of our own (Discord refusing the answer, say) gets the error reply a crashed command gets: the help
+    told the reader they had typed the command wrong."""
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        ours = isinstance(error, app_commands.CommandInvokeError)
         if isinstance(error, app_commands.CommandInvokeError):  # our own code raised: a bug, logged as one
             log.error("discord: /interp failed", exc_info=error.original)
         else:
@@ -71,6 +75,9 @@ class InterpTree(app_commands.CommandTree["InterpClient"]):
         try:
             if interaction.type is discord.InteractionType.autocomplete:  # it takes choices, never a message
                 await interaction.response.autocomplete([])
+                return
+            if ours:
+                await self.client.adapter.reply(interaction, CRASH_REPLY, ephemeral=True)
                 return
             await self.client.adapter.answer(interaction, "help", "")
         except discord.HTTPException as exc:  # the interaction expired meanwhile: nothing more to say

@@ -204,18 +204,21 @@ class DiscordAdapter:
         try:
             if not await self._finishes_in_time(work):
                 await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-            reply = await work
-            message = _message_parts(render_reply(reply), embeds=interaction.app_permissions.embed_links)
-            extra: dict[str, Any] = {"view": self._pager(reply)} if reply.pages > 1 else {}
-            if interaction.response.is_done():
-                await interaction.followup.send(**message, **extra, ephemeral=ephemeral,
-                                                allowed_mentions=NO_MENTIONS, wait=True)
-            else:
-                await interaction.response.send_message(**message, **extra, ephemeral=ephemeral,
-                                                        allowed_mentions=NO_MENTIONS)
+            await self.reply(interaction, await work, ephemeral=ephemeral)
         except discord.NotFound as exc:  # 10062 Unknown interaction: not answered within Discord's 3 seconds
             log.warning("discord: the answer to /interp %s came too late, Discord had dropped the interaction: %s",
                         one_line(f"{command} {args}", 200), exc)  # a reader's words: one line in the log
+
+    async def reply(self, interaction: discord.Interaction, reply: Reply, *, ephemeral: bool) -> None:
+        """Send `reply` as the interaction's answer, or as its followup once it was deferred."""
+        message = _message_parts(render_reply(reply), embeds=interaction.app_permissions.embed_links)
+        extra: dict[str, Any] = {"view": self._pager(reply)} if reply.pages > 1 else {}
+        if interaction.response.is_done():
+            await interaction.followup.send(**message, **extra, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS,
+                                            wait=True)
+        else:
+            await interaction.response.send_message(**message, **extra, ephemeral=ephemeral,
+                                                    allowed_mentions=NO_MENTIONS)
 
     def _pager(self, reply: Reply) -> discord.ui.View:
         """The paging buttons of `reply`: its command in their ids, or a key to it when it is too long to fit."""

@@ -159,6 +159,21 @@ async def test_a_command_that_crashes_still_gets_an_error_reply(fake: FakeDiscor
     assert "RuntimeError: a bug in the topic handler" in caplog.text
 
 
+async def test_an_answer_discord_refused_is_followed_by_an_error_reply_not_the_help(
+        fake: FakeDiscord, bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    """Discord refused the answer (400 Invalid Form Body): the tree's error handler answered with the help, as if the
+    reader had typed the command wrong; it is our failure, said as one."""
+    interaction = slash("topic", {"name": (3, "probing")})
+    fake.fail_next("POST", callback_path(interaction), 400, {"message": "Invalid Form Body", "code": 50035})
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    refused = await fake.wait_for("POST", callback_path(interaction))
+    assert embed_of(refused.json)["title"] == "Probing"
+    retry = await fake.wait_for("POST", callback_path(interaction), after=fake.calls.index(refused) + 1)
+    assert embed_of(retry.json)["title"] == "Something went wrong"
+    assert retry.json["data"]["allowed_mentions"] == {"parse": []}
+    assert "discord: /interp failed" in caplog.text
+
+
 @pytest.mark.parametrize(("subcommand", "options"), [
     ("nominate", {}),  # a subcommand this version does not have (synced by another, or since removed)
     ("topic", {}),  # a required option missing
