@@ -282,6 +282,9 @@ class Intake:
             else:
                 status = "seen"
             rows.append((paper, relevance, status, listed))
+        # Dated when stored, not when the poll began: a digest run while this poll fetched and scored covered up to
+        # its own time, and papers dated before that were in no digest (nor counted in the day they arrived on).
+        now = self.db.now()
         budget = CandidateBudget(start_of_day(now, self.settings.timezone), self.settings.max_candidates_per_day)
         report = FeedReport(
             feed.name, "ok", items=len(papers), new=len(fresh),

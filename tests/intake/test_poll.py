@@ -345,3 +345,32 @@ async def test_a_dry_run_holds_back_the_same_one_of_two_tied_papers_as_the_poll(
     promised = [paper.arxiv_id for paper, _, outcome in dry.scored if outcome == "candidate"]
     await intake.poll_feed(spec)
     assert promised == [p.arxiv_id for p in intake.store.candidates()]
+
+
+async def test_a_poll_still_fetching_when_the_digest_runs_is_in_the_next_digest(parts, feed_server: FeedServer) -> None:
+    """A poll began at 08:59:50, the 09:00 digest ran while it waited for the feed, and its papers, dated when the
+    poll began, were before the point that digest covered up to: no digest ever named them."""
+    import asyncio
+    import io
+    from datetime import UTC, datetime
+
+    from bot.adapters.console import ConsoleAdapter
+    from bot.curation.digest import run_digest
+    from tests.ops.support import wait_for
+
+    curation: Curation = parts["curation"]
+    out = io.StringIO()
+    curation.attach(ConsoleAdapter(out))
+    parts["clock"].now = datetime(2026, 11, 24, 8, 59, 50, tzinfo=UTC)
+    feed_server.hold()
+    poll = asyncio.create_task(parts["intake"].poll_feed(
+        feed(feed_server, "arxiv-cs-cl", "/feeds/arxiv-listing-rss2-cs-cl.xml", "arxiv_rss")))
+    await wait_for(lambda: feed_server.requests_to("/feeds/"), limit=10, what="the poll to reach the feed")
+    parts["clock"].now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    assert (await run_digest(curation, curation.settings)).unposted == ("console:terminal",)  # nothing new yet
+    parts["clock"].now += timedelta(seconds=20)
+    feed_server.release()
+    assert (await poll).candidates == 3
+    parts["clock"].now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    assert (await run_digest(curation, curation.settings)).posted_to == ("console:terminal",)
+    assert "Patchscopes: A Unifying Framework" in out.getvalue()
