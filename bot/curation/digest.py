@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -116,7 +116,8 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
                 if (channel := adapter.channel_for("digest")) and platform in (None, adapter.platform)]
     keys = [key for _, key in channels]
     if dry_run:  # what the channel furthest behind gets next: after today's digest, when that went out already
-        tomorrow = local_day(now + timedelta(days=1), settings.timezone)
+        # The next calendar day, not 24 hours on: in the first hour of the 25-hour day that is still today.
+        tomorrow = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
         starts = await asyncio.to_thread(channel_starts, curation, now, tomorrow, keys)
         since = min(starts.values(), default=now - timedelta(days=1))
         found = await asyncio.to_thread(gather, curation, now, settings.timezone, since)

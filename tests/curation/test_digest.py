@@ -469,3 +469,19 @@ async def test_the_digest_in_a_console_that_takes_commands_names_them_as_typed_a
         app.database.close()
     assert f"1 more relevant paper(s) held back by the daily budget ({named} lists them)" in out.getvalue()
     assert f"{named.replace('candidates --all', 'recent')} lists what was added" in out.getvalue()
+
+
+async def test_a_dry_run_in_the_first_hour_of_the_day_daylight_saving_ends_leaves_out_the_days_digest(
+        catalogue_dir: Path, database_url: str) -> None:
+    """At 00:30 on the 25-hour day, 24 hours on was still the same day: the dry run showed the digest already posted
+    that night again, as if it were the next one."""
+    clock, out = Clock(datetime(2026, 10, 24, 22, 5, tzinfo=UTC)), io.StringIO()  # Sunday 00:05 CEST
+    curation = _berlin(catalogue_dir, database_url, clock, out)
+    add_candidate(curation.db, 1)
+    assert (await run_digest(curation, curation.settings)).day == "2026-10-25"
+    clock.now = datetime(2026, 10, 24, 22, 30, tzinfo=UTC)  # Sunday 00:30 CEST
+    add_candidate(curation.db, 2)
+    result = await run_digest(curation, curation.settings, dry_run=True)
+    assert [item.title for item in result.post.reply.items] == [
+        "Sparse Autoencoders Reveal Feature Family Number 2 in Language Models"]
+    curation.db.close()
