@@ -309,12 +309,13 @@ def test_console_numbers_nobody_can_use_get_answers_and_the_session_goes_on(tmp_
     assert "Paper & Blog › By Topic › Tools/Techniques/Methods › Probing" in result.stdout
 
 
-def test_decide_on_a_number_no_database_holds_says_so(capsys, tmp_path: Path, catalogue_dir: Path) -> None:
-    make_database(capsys, catalogue_dir, f"sqlite:///{tmp_path}/d.db")
-    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path}/d.db",
-                       "decide", "99999999999999999999999", "approve")
+@pytest.mark.parametrize("number", ["99999999999999999999999", "3000000000"])  # beyond SQLite's; beyond PostgreSQL's
+def test_decide_on_a_number_no_database_holds_says_so(capsys, catalogue_dir: Path, database_url: str,
+                                                      number: str) -> None:
+    make_database(capsys, catalogue_dir, database_url)
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", database_url, "decide", number, "approve")
     assert code == 1
-    assert err.strip().splitlines()[-1] == "interp-bot: no candidate #99999999999999999999999"
+    assert err.strip().splitlines()[-1] == f"interp-bot: no candidate #{number}"
     assert "Traceback" not in err
 
 

@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-LARGEST_ID = 2**63 - 1  # a database integer: a larger number typed at a shell or in chat names no candidate
+# The largest id a paper can have: PostgreSQL's `integer` (papers.id). A larger number typed at a shell or in chat
+# names no candidate; compared with that column, PostgreSQL refused it ("integer out of range") and the command failed.
+LARGEST_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
