@@ -146,6 +146,25 @@ async def test_a_reference_to_no_character_costs_that_character_not_the_feed(par
                          "Probing flaw 4": "Flawed text."}
 
 
+async def test_a_nul_character_in_an_items_id_or_link_costs_that_character_not_the_feed(parts, feed_server) -> None:
+    """A raw NUL (no XML character) in a guid or a link was kept by the loose parser and became part of a key:
+    PostgreSQL, whose text cannot hold NUL, failed the whole feed on every poll (SQLite stored it)."""
+    intake: Intake = parts["intake"]
+    body = rss(
+        item("Probing attention heads in small transformers", "https://example.org/po\x00st-1", "Sparse features."),
+        "<item><title>Circuits in GPT-2 found with sparse autoencoders</title><link>https://example.org/post-2</link>"
+        "<guid>post\x00-2</guid><description>Mechanistic\x00 interpretability.</description></item>",
+    ).encode("utf-8")
+    for kind in ("rss", "forum_rss"):
+        report = await intake.poll_feed(served(feed_server, f"nul-{kind.replace('_', '-')}", body, kind))
+        assert (report.status, report.items) == ("ok", 2), report.error
+    papers = by_title(intake)
+    assert sorted(papers) == ["Circuits in GPT-2 found with sparse autoencoders",
+                              "Probing attention heads in small transformers"]
+    assert papers["Probing attention heads in small transformers"].abs_url == "https://example.org/post-1"
+    assert papers["Circuits in GPT-2 found with sparse autoencoders"].abstract == "Mechanistic interpretability."
+
+
 async def test_unicode_whitespace_in_a_namespace_costs_nothing(parts, feed_server) -> None:
     """`xmlns:x="urn:a\u00a0b"` (or a raw 0xA0 byte in a feed read as cp1252) made feedparser raise: xml.sax
     splits the namespace from the name at any whitespace."""
