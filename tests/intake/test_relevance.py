@@ -293,3 +293,24 @@ def test_classify_runs_on_the_standard_library_alone(catalogue_dir: Path, tmp_pa
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[0])["relevant"] is True
     assert "HEAVY []" in result.stdout
+
+
+def test_an_approval_still_places_papers_after_its_topic_is_renamed(catalogue_dir: Path):
+    """A maintainer renames a topic's slug, keeping the old one among its aliases (docs/github.md): the approvals filed
+    under the old slug used to be dropped from the topic suggestions, as if never made."""
+    title = "Tracing tokenization artefacts through the embedding matrix of GPT-2"
+    approved = [
+        Label("Tokenization artefacts in the embedding matrix of Pythia", "", relevant=True, topic="visulization"),
+        Label("Glitch tokens and the embedding matrix of GPT-J", "", relevant=True, topic="visulization"),
+    ]
+    for path in catalogue_dir.glob("*.yaml"):  # the topic and its entries
+        path.write_text(path.read_text(encoding="utf-8").replace("visulization", "visualisation"), encoding="utf-8")
+    topics = catalogue_dir / "topics.yaml"
+    text = topics.read_text(encoding="utf-8")
+    topics.write_text(text.replace("aliases: [visualization,", "aliases: [visulization, visualization,"),
+                      encoding="utf-8")
+    renamed = load_catalogue(catalogue_dir)
+    filed_as_now = [Label(a.title, a.summary, a.relevant, "visualisation") for a in approved]
+    after = RelevanceModel.build(renamed, approved).score(title).topics
+    assert after[0].slug == "visualisation"
+    assert after == RelevanceModel.build(renamed, filed_as_now).score(title).topics

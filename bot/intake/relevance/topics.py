@@ -113,8 +113,9 @@ class TopicIndex:
                     profile[f] += 1.0
             profiles[topic.slug] = profile
         for paper in approved:
-            if catalogue.topic(paper.topic) is not None:
-                profile = profiles.setdefault(paper.topic, defaultdict(float))
+            # An approval keeps the slug it was filed under; a topic renamed since keeps it among its aliases.
+            if (filed := catalogue.topic_filed_as(paper.topic)) is not None:
+                profile = profiles.setdefault(filed.slug, defaultdict(float))
                 for f in features(paper.title):
                     profile[f] += self.APPROVED_WEIGHT
         n = len(profiles) or 1
