@@ -65,8 +65,9 @@ def bounded_lines(stream: TextIO, limit: int = CLASSIFY_LINE_LIMIT) -> Iterator[
 def classify_stream(model: Any, lines: Iterable[str], out: TextIO, *, explain: bool = False) -> int:
     """`interp-bot classify`: JSON lines {"title", "summary"} in, one JSON result line out for each.
 
-    A bad line (not JSON, not an object, no title) gets {"error": ...} in its place, so outputs stay aligned with
-    inputs; returns how many lines were bad. Blank lines are skipped. `explain` adds "why" to each result.
+    A bad line (not JSON, not an object, no title, a title or summary that is not text) gets {"error": ...} in its
+    place, so outputs stay aligned with inputs; returns how many lines were bad. Blank lines are skipped.
+    `explain` adds "why" to each result.
     """
     bad = 0
     utf8 = writes_utf8(out)  # else JSON's escapes: an ASCII terminal's "?" would corrupt the data
@@ -86,7 +87,11 @@ def classify_stream(model: Any, lines: Iterable[str], out: TextIO, *, explain: b
         else:
             title = item.get("title") if isinstance(item, dict) else None
             summary = item.get("summary") if isinstance(item, dict) else None
-            if not isinstance(title, str) or not title.strip():
+            if not isinstance(item, dict):
+                result = {"error": f"line {lineno}: not a JSON object"}
+            elif title is not None and not isinstance(title, str):
+                result = {"error": f"line {lineno}: title is not text"}
+            elif not title or not title.strip():
                 result = {"error": f"line {lineno}: no title"}
             elif summary is not None and not isinstance(summary, str):
                 result = {"error": f"line {lineno}: summary is not text"}

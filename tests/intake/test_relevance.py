@@ -314,3 +314,16 @@ def test_an_approval_still_places_papers_after_its_topic_is_renamed(catalogue_di
     after = RelevanceModel.build(renamed, approved).score(title).topics
     assert after[0].slug == "visualisation"
     assert after == RelevanceModel.build(renamed, filed_as_now).score(title).topics
+
+
+def test_classify_says_what_is_wrong_with_a_line(model):
+    """An array, a number or a title that is not text was answered "no title", sending people looking for a field
+    that was there."""
+    lines = ['["Sparse autoencoders"]', '"Sparse autoencoders"', "42", '{"title": 2024}', '{"title": {"en": "SAEs"}}',
+             '{"title": ""}', '{"summary": "x"}', '{"title": "x", "summary": 5}']
+    out = io.StringIO()
+    assert classify_stream(model, lines, out) == len(lines)
+    assert [json.loads(line)["error"] for line in out.getvalue().splitlines()] == [
+        "line 1: not a JSON object", "line 2: not a JSON object", "line 3: not a JSON object",
+        "line 4: title is not text", "line 5: title is not text", "line 6: no title", "line 7: no title",
+        "line 8: summary is not text"]
