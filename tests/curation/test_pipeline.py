@@ -438,6 +438,38 @@ async def test_rejections_teach_the_relevance_model(loop_parts) -> None:
     assert after < before
 
 
+async def test_the_relevance_model_learns_a_decided_linkpost_from_its_papers_text_once_it_arrives(loop_parts) -> None:
+    """A forum linkpost was rejected, then the arXiv paper it links arrived and gave the stored paper its own title
+    and abstract: `classify` learned from the paper's text, but a running bot's polls kept learning from the
+    post's until some other lesson changed."""
+    from bot.intake.relevance import RelevanceModel, labels_from
+    from bot.intake.relevance.cache import RelevanceCache
+
+    curation, _ = loop_parts
+    cache = RelevanceCache(curation.catalogue, curation.store, threshold=0.5)
+    store = PaperStore(curation.db)
+    post = {"canonical_id": "url:https://forum.example/posts/1", "arxiv_id": None, "title": "New paper (linkpost)",
+            "authors": ["poster"], "abstract": "Link.", "abs_url": "", "pdf_url": "",
+            "links": [["post", "https://forum.example/posts/1"]], "categories": [], "published": None, "score": 0.5,
+            "topics": [], "status": "candidate", "listed_entry": None}
+    paper, _ = store.record_paper(keys=["url:https://forum.example/posts/1"], values=post, feed="forum",
+                                  item_id="1", now=curation.db.now())
+    await curation.decide(paper.id, "reject", person="console:alice", force=True)
+    probe = "Knowledge editing of factual associations in language models"
+    cache.model().score(probe)  # a poll
+    store.record_paper(
+        keys=["url:https://forum.example/posts/1", "arxiv:2411.19999"],
+        values={**post, "canonical_id": "arxiv:2411.19999", "arxiv_id": "2411.19999",
+                "title": "Locating and editing factual associations in language models",
+                "abstract": "We edit the factual knowledge of a language model by a rank-one update of its weights.",
+                "abs_url": "https://arxiv.org/abs/2411.19999"},
+        feed="arxiv-test", item_id="2411.19999", now=curation.db.now())
+    lessons = labels_from(curation.store.lessons(forgotten=False))
+    fresh = RelevanceModel.build(curation.catalogue.index.catalogue, lessons, threshold=0.5)
+    assert curation.store.lessons()[0].title == "Locating and editing factual associations in language models"
+    assert cache.model().score(probe) == fresh.score(probe)
+
+
 async def test_an_approval_can_be_committed_to_git(catalogue_dir: Path, database_url: str) -> None:
     import subprocess
 
