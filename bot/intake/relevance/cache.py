@@ -18,7 +18,7 @@ class RelevanceCache:
         self._catalogue = catalogue
         self._store = curation_store
         self._threshold = threshold
-        self._key: tuple[int, tuple[tuple[int, str, str | None, str, str], ...]] | None = None
+        self._key: tuple[int, tuple[tuple[int, str, str | None, int], ...]] | None = None
         self._model: RelevanceModel | None = None
         self._scorer: Scorer | None = None
         self._lock = threading.Lock()  # feeds are processed in threads at once: one builds, the others wait
@@ -27,9 +27,10 @@ class RelevanceCache:
         with self._lock:
             catalogue = self._catalogue.index.catalogue
             lessons = self._store.lessons(forgotten=False)
-            # The text too: a decided linkpost takes its arXiv paper's title and abstract when that arrives.
-            key = (id(catalogue), tuple((lesson.paper_id, lesson.decision, lesson.topic, lesson.title, lesson.abstract)
-                                        for lesson in lessons))
+            # The text too: a decided linkpost takes its arXiv paper's title and abstract when that arrives. As a
+            # hash: the key outlives the poll, and thousands of decisions' abstracts would be megabytes held.
+            key = (id(catalogue), tuple((lesson.paper_id, lesson.decision, lesson.topic,
+                                         hash((lesson.title, lesson.abstract))) for lesson in lessons))
             if self._model is None or key != self._key:
                 if self._scorer is None:
                     self._scorer = Scorer.load()
