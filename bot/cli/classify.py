@@ -63,7 +63,7 @@ def bounded_lines(stream: TextIO, limit: int = CLASSIFY_LINE_LIMIT) -> Iterator[
 
 
 def classify_stream(model: Any, lines: Iterable[str], out: TextIO, *, explain: bool = False) -> int:
-    """`interp-bot classify`: JSON lines {"title", "summary"} in, one JSON result line out for each.
+    """`interp-bot classify`: JSON lines {"title", "summary" (or "abstract")} in, one JSON result line out for each.
 
     A bad line (not JSON, not an object, no title, a title or summary that is not text) gets {"error": ...} in its
     place, so outputs stay aligned with inputs; returns how many lines were bad. Blank lines are skipped.
@@ -86,7 +86,11 @@ def classify_stream(model: Any, lines: Iterable[str], out: TextIO, *, explain: b
             result = {"error": f"line {lineno}: not read ({str(exc) or type(exc).__name__})"}
         else:
             title = item.get("title") if isinstance(item, dict) else None
-            summary = item.get("summary") if isinstance(item, dict) else None
+            # "summary" as arXiv's API names it, or "abstract" as the bot's own store does: a line with the second
+            # was scored on its title alone, without a word said.
+            field = "summary" if not isinstance(item, dict) or "summary" in item or "abstract" not in item \
+                else "abstract"
+            summary = item.get(field) if isinstance(item, dict) else None
             if not isinstance(item, dict):
                 result = {"error": f"line {lineno}: not a JSON object"}
             elif title is not None and not isinstance(title, str):
@@ -94,7 +98,7 @@ def classify_stream(model: Any, lines: Iterable[str], out: TextIO, *, explain: b
             elif not title or not title.strip():
                 result = {"error": f"line {lineno}: no title"}
             elif summary is not None and not isinstance(summary, str):
-                result = {"error": f"line {lineno}: summary is not text"}
+                result = {"error": f"line {lineno}: {field} is not text"}
             else:
                 result = output.relevance_json(model.score(title, summary or ""))
                 if explain:

@@ -78,7 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = sub.add_parser("recent", help="what joined the list lately")
     p.add_argument("count", nargs="?", type=_recent_count, default=10, help="how many entries, 1 to 100 (default 10)")
-    p = sub.add_parser("classify", help="score papers read as JSON lines on stdin")
+    p = sub.add_parser(
+        "classify", help="score papers read as JSON lines on stdin",
+        description='Score papers for the list: stdin holds one JSON object a line, {"title": ..., "summary": ...} '
+                    '("abstract" is taken for "summary"; without one, the title alone is scored). stdout holds one '
+                    'JSON line for each: {"relevant", "score", "topics"}, or {"error": "line N: ..."} for a line '
+                    'that cannot be read, so outputs stay aligned with inputs. Exits 1 when any line was bad.')
     p.add_argument("--json", action="store_true", help="(the default and only output format)")
     p.add_argument("--explain", action="store_true",
                    help='add "why": the features that moved each score most, in log-odds (the scope gate among them)')

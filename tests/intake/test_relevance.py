@@ -327,3 +327,18 @@ def test_classify_says_what_is_wrong_with_a_line(model):
         "line 1: not a JSON object", "line 2: not a JSON object", "line 3: not a JSON object",
         "line 4: title is not text", "line 5: title is not text", "line 6: no title", "line 7: no title",
         "line 8: summary is not text"]
+
+
+def test_classify_reads_an_abstract_as_the_summary(model):
+    """The store calls it "abstract": a line that did was scored on its title alone, without a word said."""
+    title = "Emergent structure in a small language model"
+    summary = ("We train sparse autoencoders on the residual stream and find interpretable features, then use "
+               "activation patching to trace the circuit that carries them.")
+    scored = []
+    for line in ({"title": title, "summary": summary}, {"title": title, "abstract": summary}, {"title": title},
+                 {"title": title, "abstract": 5}):
+        out = io.StringIO()
+        classify_stream(model, [json.dumps(line)], out)
+        scored.append(json.loads(out.getvalue()))
+    assert scored[1] == scored[0] != scored[2]
+    assert scored[3] == {"error": "line 1: abstract is not text"}
