@@ -47,6 +47,7 @@ class _Publisher(Protocol):
     def _closed(self, branch: str, default_branch: str) -> int: ...
     def _not_on(self, default_branch: str, publications: list[StoredPublication]
                 ) -> list[StoredPublication] | None: ...
+    def _on_branch(self, branch: str, publications: list[StoredPublication]) -> list[StoredPublication]: ...
     def _rejected_upstream(self, publications: list[StoredPublication], note: str) -> None: ...
     def _reopened(self, pr: StoredPullRequest, url: str) -> int: ...
     async def _follow_closed(self, report: RoundReport) -> None: ...
@@ -132,7 +133,13 @@ class FollowsPullRequests:
         # Not knowing (None: the list upstream does not load) calls none missing: the merge brought them all.
         missing_ids = {m.paper_id for m in missing or []}
         missing = [p for p in published if p.paper_id in missing_ids]
-        self.store.set_publication_state([p.paper_id for p in published if p not in missing], "merged")
+        # One the branch still holds was pushed after the merge (its approval's round read the pull request open
+        # just before the click): nobody took it out, so it goes to the next branch, not to "rejected upstream".
+        late = self._on_branch(branch, missing)
+        missing = [p for p in missing if p not in late]
+        self.store.set_publication_state([p.paper_id for p in published if p not in missing and p not in late],
+                                         "merged")
+        self.store.set_publication_state([p.paper_id for p in late], "pending")
         if missing:
             self._rejected_upstream(missing, f"not in pull request #{number} when it was merged")
             titles = "; ".join(texts.one_line(str(p.entry.get("title", "")), 120) for p in missing)
@@ -143,6 +150,19 @@ class FollowsPullRequests:
                 "belongs on the list."))
         self._move_unpushed(branch)
         return len(missing)
+
+    def _on_branch(self: _Publisher, branch: str, publications: list[StoredPublication]) -> list[StoredPublication]:
+        """Those of `publications` whose entries the branch's head, as last fetched, holds."""
+        git, subdir = self._clone()
+        head = git.rev(f"refs/remotes/origin/{branch}") if publications else None
+        if head is None:
+            return []
+        with git.scratch(head) as build:
+            try:
+                catalogue = load_catalogue(build.root / subdir)
+            except CatalogueError:
+                return []
+        return [p for p in publications if listed_as(catalogue, entry_from_data(p.entry)) is not None]
 
     def _not_on(self: _Publisher, default_branch: str, publications: list[StoredPublication]
                 ) -> list[StoredPublication] | None:

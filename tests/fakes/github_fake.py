@@ -112,6 +112,7 @@ class FakeGitHub:
         self.rate_limit_reset: int | None = None  # set: every REST call answers 403, the rate limit spent until then
         self.rate_limit_headers = False  # set: a refusal for a missing right also says the allowance is spent
         self.secondary_limit_retry_after: int | None = None  # set: every REST call meets a secondary rate limit
+        self.merge_once_read: int | None = None  # set: that pull request is merged right after a GET reads it open
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -285,8 +286,7 @@ class FakeGitHub:
         return None
 
     async def _repository(self, request: web.Request) -> web.Response:
-        refused = self._authorised(request, "metadata")
-        if refused is not None:
+        if (refused := self._authorised(request, "metadata")) is not None:
             return refused
         data = sample(f"repository-{self.repository_sample}")
         data.update(name=NAME, full_name=self.repo, default_branch=self.default_branch,
@@ -309,8 +309,7 @@ class FakeGitHub:
         return data
 
     async def _list_pulls(self, request: web.Request) -> web.Response:
-        refused = self._authorised(request, "metadata")
-        if refused is not None:
+        if (refused := self._authorised(request, "metadata")) is not None:
             return refused
         state = request.query.get("state", "open")
         head = request.query.get("head", "")
@@ -320,8 +319,7 @@ class FakeGitHub:
         return web.json_response([self._pull_json(p, template) for p in found])
 
     async def _create_pull(self, request: web.Request) -> web.Response:
-        refused = self._authorised(request, "pull_requests")
-        if refused is not None:
+        if (refused := self._authorised(request, "pull_requests")) is not None:
             return refused
         data = await request.json()
         if self.head(data["head"]) is None:
@@ -336,17 +334,19 @@ class FakeGitHub:
         return web.json_response(self._pull_json(self.pulls[number], sample("pull-request-documented")), status=201)
 
     async def _get_pull(self, request: web.Request) -> web.Response:
-        refused = self._authorised(request, "metadata")
-        if refused is not None:
+        if (refused := self._authorised(request, "metadata")) is not None:
             return refused
         pull = self.pulls.get(int(request.match_info["number"]))
         if pull is None:
             return self._error(404, "Not Found", "pulls/pulls#get-a-pull-request")
-        return web.json_response(self._pull_json(pull, sample("pull-request-documented")))
+        response = web.json_response(self._pull_json(pull, sample("pull-request-documented")))
+        if self.merge_once_read == pull.number and pull.state == "open":  # a maintainer's click mid-round
+            self.merge_once_read = None
+            self.merge(pull.number)
+        return response
 
     async def _update_pull(self, request: web.Request) -> web.Response:
-        refused = self._authorised(request, "pull_requests")
-        if refused is not None:
+        if (refused := self._authorised(request, "pull_requests")) is not None:
             return refused
         pull = self.pulls.get(int(request.match_info["number"]))
         if pull is None:

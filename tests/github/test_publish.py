@@ -189,6 +189,30 @@ async def test_a_paper_taken_out_of_the_pull_request_is_not_announced_as_on_the_
     assert loop.console.getvalue().count("was merged without") == 1  # said once
 
 
+async def test_an_approval_pushed_just_after_a_merge_goes_to_the_next_pull_request_not_rejected(loop: Loop) -> None:
+    """A maintainer merges while an approval's round runs: after the round read the pull request as open, before it
+    pushed the new paper to its branch. The paper never was in the merge, and nobody took it out: it used to be
+    marked rejected upstream, the maintainers told to add it by hand."""
+    await loop.approve(1)
+    await loop.publisher.run_round()
+    loop.github.merge_once_read = 1
+    late = await loop.approve(2)
+    await loop.publisher.run_round()
+    assert loop.github.pulls[1].merged
+    report = await loop.publisher.run_round()
+    assert "pull request #1 was merged: https://github.com/interp-test/awesome-llm-interpretability/pull/1" in \
+        report.lines
+    assert "pull request #2 opened: https://github.com/interp-test/awesome-llm-interpretability/pull/2" in report.lines
+    assert "Feature Family 2 in Language Models" in loop.github.pulls[2].body
+    assert loop.github.log(loop.github.pulls[2].head, since="main") == [
+        "Add “Sparse Autoencoders Find Feature Family 2 in Language Models” to the list"]
+    said = loop.console.getvalue()
+    assert "1 paper is now on the list" in said
+    assert "merged without" not in said
+    assert loop.curation.papers.paper(late).status == "approved"
+    assert GitHubStore(loop.database).count_by_state() == {"merged": 1, "published": 1}
+
+
 async def test_an_approval_that_cannot_join_its_branch_is_reported_with_advice_that_works(loop: Loop) -> None:
     """A reviewer breaks the YAML on the bot's branch; the next approval cannot be added there. The notice used to
     say 'approve it again under another topic', which `decide` refuses for a paper already approved."""
