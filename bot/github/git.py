@@ -86,8 +86,11 @@ class Git:
                 return GitHubAccessError(f"GITHUB_TOKEN is not set, and {self.remote.repo} cannot be read without "
                                          f"it (git: {last}): set it to {errors.GITHUB_TOKEN_SCOPES}")
             return GitHubAccessError(errors.github_token_refused(self.remote.repo, action, f"git: {last}"))
-        if args[0] == "push" and _REJECTED.search(detail):
-            return PushRejected(f"git push was rejected: {last}")
+        # --porcelain says why a ref was refused on stdout ("!<TAB>SRC:DST<TAB>[rejected] (fetch first)"), while
+        # stderr has only "failed to push some refs" and git's hints.
+        refused = next((line.split("\t") for line in result.stdout.splitlines() if line.startswith("!\t")), [])
+        if args[0] == "push" and len(refused) >= 3 and _REJECTED.search(refused[2]):
+            return PushRejected(self._redact(f"git push was rejected: {refused[1].rpartition(':')[2]} {refused[2]}"))
         return GitHubError(f"`git {' '.join(args[:2])}` failed: {detail}")
 
     def out(self, *args: str) -> str:

@@ -112,7 +112,7 @@ class FakeGitHub:
         self.rate_limit_reset: int | None = None  # set: every REST call answers 403, the rate limit spent until then
         self.rate_limit_headers = False  # set: a refusal for a missing right also says the allowance is spent
         self.secondary_limit_retry_after: int | None = None  # set: every REST call meets a secondary rate limit
-        self.merge_once_read: int | None = None  # set: that pull request is merged right after a GET reads it open
+        self.after_read: dict[int, Callable[[], object]] = {}  # once: a person's act just after a GET reads that pull
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -340,9 +340,8 @@ class FakeGitHub:
         if pull is None:
             return self._error(404, "Not Found", "pulls/pulls#get-a-pull-request")
         response = web.json_response(self._pull_json(pull, sample("pull-request-documented")))
-        if self.merge_once_read == pull.number and pull.state == "open":  # a maintainer's click mid-round
-            self.merge_once_read = None
-            self.merge(pull.number)
+        if (act := self.after_read.pop(pull.number, None)) is not None:  # mid-round, between its read and its push
+            act()
         return response
 
     async def _update_pull(self, request: web.Request) -> web.Response:

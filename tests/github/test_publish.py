@@ -195,7 +195,7 @@ async def test_an_approval_pushed_just_after_a_merge_goes_to_the_next_pull_reque
     marked rejected upstream, the maintainers told to add it by hand."""
     await loop.approve(1)
     await loop.publisher.run_round()
-    loop.github.merge_once_read = 1
+    loop.github.after_read[1] = lambda: loop.github.merge(1)
     late = await loop.approve(2)
     await loop.publisher.run_round()
     assert loop.github.pulls[1].merged
@@ -211,6 +211,23 @@ async def test_an_approval_pushed_just_after_a_merge_goes_to_the_next_pull_reque
     assert "merged without" not in said
     assert loop.curation.papers.paper(late).status == "approved"
     assert GitHubStore(loop.database).count_by_state() == {"merged": 1, "published": 1}
+
+
+async def test_a_push_someone_raced_is_said_as_rejected_on_one_line_and_done_next_round(loop: Loop) -> None:
+    """Someone pushes to the bot's branch between its fetch and its push: git's reason was on stdout (--porcelain),
+    the round said only "`git push --porcelain` failed: error: failed to push some refs to ..." and git's hints."""
+    await loop.approve(1)
+    await loop.publisher.run_round()
+    branch = loop.github.pulls[1].head
+    loop.github.after_read[1] = lambda: loop.github.commit(lambda work: (work / "NOTES.md").write_text("hi\n"),
+                                                           "A note", branch=branch)
+    await loop.approve(2)
+    with pytest.raises(GitHubError, match=r"^git push was rejected: refs/heads/interp-bot/\S+ \[rejected\] "
+                                          r"\(fetch first\)$"):
+        await loop.publisher.run_round()
+    await loop.publisher.run_round()
+    assert loop.github.log(branch, since="main")[:2] == [
+        "Add “Sparse Autoencoders Find Feature Family 2 in Language Models” to the list", "A note"]
 
 
 async def test_an_approval_that_cannot_join_its_branch_is_reported_with_advice_that_works(loop: Loop) -> None:
