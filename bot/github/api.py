@@ -158,7 +158,10 @@ class GitHubApi:
             return GitHubError(f"GitHub's rate limit stops this token from doing more{until} ({detail}): "
                                f"could not {action} {self.repo}; a later round tries again")
         if status == 401 or (status == 403 and not limited) or (status == 404 and action == "read"):
-            return GitHubAccessError(errors.github_token_refused(self.repo, action, detail))
+            refused = errors.github_token_refused(self.repo, action, detail)
+            if status == 404:  # GitHub answers a repository the token may not see as one that is not there
+                refused += f", or INTERP_BOT_GITHUB_REPO ({self.repo}) names no repository: check its spelling"
+            return GitHubAccessError(refused)
         if status >= 500:
             return GitHubError(f"GitHub failed to {action} {self.repo} ({detail}): trouble on GitHub's side; a "
                                "later round tries again")

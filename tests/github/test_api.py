@@ -48,6 +48,17 @@ async def test_refusals_name_the_token_and_other_failures_do_not(github: FakeGit
         await offline.default_branch()
 
 
+async def test_a_repository_github_does_not_show_may_be_misspelt_and_the_refusal_says_so(github: FakeGitHub) -> None:
+    """GitHub answers 404 both for a repository the token may not see and for one that does not exist: a misspelt
+    INTERP_BOT_GITHUB_REPO was told only to get a token with more rights."""
+    api = GitHubApi("interp-test/awesome-llm-interpretabilty", TOKEN, base_url=github.api_url, user_agent="t")
+    with pytest.raises(GitHubAccessError) as raised:
+        await api.default_branch()
+    assert str(raised.value).startswith("GITHUB_TOKEN cannot read interp-test/awesome-llm-interpretabilty (GitHub: 404")
+    assert str(raised.value).endswith(", or INTERP_BOT_GITHUB_REPO (interp-test/awesome-llm-interpretabilty) names no "
+                                      "repository: check its spelling")
+
+
 async def test_a_spent_rate_limit_says_until_when_and_is_not_blamed_on_the_token(github: FakeGitHub) -> None:
     from datetime import UTC, datetime
 
