@@ -262,8 +262,9 @@ def report_cold_start(catalogue: Path, size: int, runs: int) -> bool:
     for label, directory in (("real catalogue", REPO / "catalogue"), (f"{size:,} entries", catalogue)):
         times = cold_start(directory, runs)
         median = statistics.median(times)
-        ok &= label != "real catalogue" or median <= START_TARGET_S
-        print(f"   {label:<16} median {median:.3f} s   (min {min(times):.3f}, max {max(times):.3f})")
+        ok &= median <= START_TARGET_S  # both lists, as benchmarks/README.md judges them
+        print(f"   {label:<16} median {median:.3f} s   (min {min(times):.3f}, max {max(times):.3f})   "
+              f"{'met' if median <= START_TARGET_S else 'MISSED'}")
     print("   slowest top-level imports (cumulative, real catalogue):")
     for seconds, module in slowest_imports(REPO / "catalogue"):
         print(f"     {seconds * 1000:7.1f} ms  {module}")
