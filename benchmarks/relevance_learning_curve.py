@@ -118,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     stream, extras, stats = train.load(args.corpus, ROOT / "catalogue", train.DEFAULT_LISTING, args.candidates)
     candidate_days = {d.date for d in extras if d.source == "candidate"}
     print(f"stream: {len(stream)} papers of {len({d.date for d in stream})} days; labelled candidates: "
-          f"{stats['candidates']} papers of {len(candidate_days)} days; {args.folds} folds, "
-          f"{args.draws} draws per share")
+          f"{stats['candidates']} papers of {len(candidate_days)} days; the stream's days in {args.folds} folds "
+          f"(on-candidates: the candidate days in 6), {args.draws} draws per share")
     memo: dict[Any, Any] = {}
     curves = ("stream", "candidates", "on-candidates") if args.curve == "all" else (args.curve,)
     for curve in curves:
