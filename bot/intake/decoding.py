@@ -32,6 +32,7 @@ class _Layer:
         self.name = name
         self._cap = cap
         self._produced = 0
+        self._trailing = 0
         self._deflate_tried_raw = False
         self._obj = self._new()
 
@@ -45,6 +46,12 @@ class _Layer:
 
     def decode(self, data: bytes) -> Iterator[bytes]:
         while data:
+            if self._obj.eof:  # never fed to a finished stream: zlib would keep every byte in unused_data
+                if self.name == "gzip" and data.strip(b"\x00"):
+                    self._obj = self._new()  # gzip may have several members
+                else:
+                    self._after_end(len(data))  # deflate has one stream; gzip may end in padding
+                    return
             try:
                 out = self._obj.decompress(data, self._PIECE)
             except zlib.error as exc:
@@ -58,14 +65,17 @@ class _Layer:
                 yield self._count(out)
             if self._obj.eof:
                 data = self._obj.unused_data
-                if self.name != "gzip" or not data.strip(b"\x00"):
-                    return  # deflate has one stream; gzip may have several members, then padding
-                self._obj = self._new()
 
     def finish(self) -> Iterator[bytes]:
         out = self._obj.flush()
         if out:
             yield self._count(out)
+
+    def _after_end(self, n_bytes: int) -> None:
+        """Bytes after the end of the stream are dropped, but counted: they must not arrive forever."""
+        self._trailing += n_bytes
+        if self._trailing > self._cap:
+            raise Refused(f"body exceeds {describe_size(self._cap)} (bytes after the end of the {self.name} stream)")
 
     def _count(self, out: bytes) -> bytes:
         self._produced += len(out)

@@ -8,7 +8,8 @@ Misbehaviours (each a route, so one test can mix them):
 * ``/status/429?retry_after=V`` and ``/status/503?retry_after=V``: that status with ``Retry-After: V``
 * ``/slow``: never answers until :meth:`FeedServer.release_slow` (or shutdown) - for total-timeout tests
 * ``/huge?mb=50&declare=0|1``: a body of that many megabytes, with or without a Content-Length header
-* ``/endless``: a chunked body that never ends
+* ``/endless``: a chunked body that never ends; ``/endless?after=<name>`` first sends what :meth:`FeedServer.serve`
+  gave under that name, with its headers (a compressed feed followed by endless bytes)
 * ``/garbage``: random bytes served as RSS
 * ``/truncated/<file name>``: the first half of a feed file
 * ``/redirect?to=URL``: a 302 to any URL (``http://10.0.0.1/feed``, ``file:///etc/passwd``, ...)
@@ -183,10 +184,12 @@ class FeedServer:
         return response
 
     async def _endless(self, request: web.Request) -> web.StreamResponse:
-        response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
+        first, headers = self._served.get(request.query.get("after", ""), (b"", {}))
+        response = web.StreamResponse(headers={"Content-Type": "application/rss+xml", **headers})
         response.enable_chunked_encoding()
         await response.prepare(request)
         try:
+            await response.write(first)
             while True:
                 await response.write(_CHUNK)
         except (ConnectionResetError, ConnectionError):

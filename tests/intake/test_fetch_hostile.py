@@ -72,6 +72,17 @@ async def test_a_decompression_bomb_is_cut_at_the_cap_as_it_is_decoded(client, f
     assert peak < 8_000_000, f"held {peak / 1e6:.0f} MB for a 1 MB cap"
 
 
+async def test_a_compressed_feed_followed_by_endless_bytes_is_cut_at_the_cap(client, feed_server, feeds_dir):
+    # zlib keeps whatever follows the end of a stream; fed forever, that was held until the deadline (68 MB)
+    original = (feeds_dir / "arxiv-api-testing-10.xml").read_bytes()
+    feed_server.serve("then-endless", zlib.compress(original), {"Content-Encoding": "deflate"})
+    result, peak = await fetch_with_peak(
+        fetcher(client, max_bytes=1_000_000).fetch(spec(feed_server.url("/endless?after=then-endless"))))
+    assert result.status == "error"
+    assert result.error == "body exceeds 1 MB (bytes after the end of the deflate stream)"
+    assert peak < 8_000_000, f"held {peak / 1e6:.0f} MB for a 1 MB cap"
+
+
 async def test_compressed_feeds_still_arrive_whole(client, feed_server, feeds_dir):
     original = (feeds_dir / "arxiv-api-testing-10.xml").read_bytes()
     for name, body, encoding in (
