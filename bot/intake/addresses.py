@@ -7,6 +7,7 @@ carry an IPv4 one (mapped, 6to4, NAT64, Teredo) are judged by the IPv4 address t
 from __future__ import annotations
 
 import ipaddress
+import re
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the last 32 bits are the IPv4 address reached
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: a site's own translators, never public
@@ -46,3 +47,12 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Addres
     if address.teredo is not None:
         return address.teredo  # (server, client); 2001::/32 itself is not global either
     return ()
+
+
+# A URL's user name and password (http://user:password@host/feed): up to the last "@" before the path.
+_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/?#]*@", re.IGNORECASE)
+
+
+def without_credentials(url: str) -> str:
+    """The URL for a message, which is logged and shown in `status`: without the credentials a feed URL may hold."""
+    return _USERINFO.sub(r"\1***@", url)

@@ -35,7 +35,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from bot import __version__
-from bot.intake.addresses import is_public_address
+from bot.intake.addresses import is_public_address, without_credentials
 from bot.intake.decoding import BodyDecoder, Refused, describe_size
 from bot.intake.sources import FeedSpec
 from bot.pacing import KeyedPacer
@@ -208,7 +208,7 @@ class Fetcher:
         except httpx.HTTPError as exc:
             return FetchResult("error", error=_describe_http_error(exc), final_url=url)
         except httpx.InvalidURL as exc:  # not an HTTPError: httpx raises it before any request
-            return FetchResult("error", error=f"invalid URL {url}: {exc}", final_url=url)
+            return FetchResult("error", error=f"invalid URL {without_credentials(url)}: {exc}", final_url=url)
         except (OSError, ValueError) as exc:  # socket trouble below httpx, malformed URLs
             return FetchResult("error", error=f"{type(exc).__name__}: {exc}", final_url=url)
 
@@ -273,10 +273,10 @@ class Fetcher:
     def _check_url(url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme.lower() not in ("http", "https"):
-            raise Refused(f"refused non-http(s) URL {url}")
+            raise Refused(f"refused non-http(s) URL {without_credentials(url)}")
         host = parts.hostname
         if not host:
-            raise Refused(f"refused URL without a host: {url}")
+            raise Refused(f"refused URL without a host: {without_credentials(url)}")
         if ":" not in host and _NUMERIC_LAST_LABEL.match(host.rstrip(".").rsplit(".", 1)[-1]):
             try:
                 ipaddress.IPv4Address(host)

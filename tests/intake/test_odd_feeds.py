@@ -584,3 +584,18 @@ async def test_an_absurd_retry_after_backs_the_feed_off_for_a_week(parts, feed_s
     assert "waiting 7 days instead" in caplog.text
     assert "Traceback" not in caplog.text
     assert not [r for r in caplog.records if r.exc_info]
+
+
+# --------------------------------------------------------------------------- 6. credentials in a feed's URL
+
+
+async def test_the_password_in_a_feed_url_is_neither_logged_nor_stored(parts, caplog) -> None:
+    # The name resolves (xn--n3h.net) but httpx refuses the host: its error quoted the whole URL, password and all.
+    intake: Intake = parts["intake"]
+    spec = FeedSpec(name="members-only", url="https://reader:s3cret-pw@☃.net/feed.xml", kind="rss")
+    report = await intake.poll_feed(spec, force=True)
+    assert (report.status, report.error) == ("failed",
+                                             "invalid URL https://***@☃.net/feed.xml: Invalid IDNA hostname: '☃.net'")
+    assert "s3cret" not in (intake.store.feed_state("members-only").last_error or "")
+    assert "feed members-only: invalid URL https://***@" in caplog.text
+    assert "s3cret" not in caplog.text
