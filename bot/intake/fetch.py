@@ -231,17 +231,15 @@ class Fetcher:
                 return FetchResult("error"), urljoin(url, location)
             etag = response.headers.get("ETag") or validators.etag
             last_modified = response.headers.get("Last-Modified") or validators.last_modified
+            if status == 304 and not headers:  # nothing to be "not modified" from: the feed would never arrive
+                return FetchResult("error", http_status=304, error="HTTP 304 (Not Modified) to a request that "
+                                   "was not conditional", final_url=url), None
             if status == 304:
                 return FetchResult("not_modified", http_status=304, etag=etag, last_modified=last_modified,
                                    final_url=url), None
             if status in _THROTTLED or status >= 400:
-                return FetchResult(
-                    "error",
-                    http_status=status,
-                    retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                    error=f"HTTP {status}",
-                    final_url=url,
-                ), None
+                return FetchResult("error", http_status=status, error=f"HTTP {status}", final_url=url,
+                                   retry_after=parse_retry_after(response.headers.get("Retry-After"))), None
             if not 200 <= status < 300:
                 return FetchResult("error", http_status=status, error=f"unexpected HTTP {status}",
                                    final_url=url), None
@@ -331,7 +329,6 @@ class Fetcher:
             if when is not None:
                 deadline.reschedule(when + (loop.time() - waited_from))
             yield
-
 
     # ------------------------------------------------------------------ link checks
 

@@ -80,6 +80,14 @@ async def test_conditional_get_answers_not_modified(client, feed_server):
     assert date_only.status == "not_modified"
 
 
+async def test_a_304_to_a_request_that_was_not_conditional_is_an_error(client, feed_server):
+    # A proxy answering 304 to everything made a feed "not modified" on its first poll, and on every poll after.
+    result = await fetcher(client).fetch(spec(feed_server.url("/status/304")))
+    assert (result.status, result.http_status) == ("error", 304)
+    assert result.error == "HTTP 304 (Not Modified) to a request that was not conditional"
+    assert "If-None-Match" not in feed_server.requests[-1].headers
+
+
 # --------------------------------------------------------------------------- throttling
 
 
