@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from bot.errors import FeedsError
+from bot.intake.addresses import without_credentials
 from bot.yaml_nodes import YamlDocument, YamlSyntaxError
 
 FeedKind = Literal["arxiv_api", "arxiv_rss", "forum_rss", "rss"]
@@ -218,20 +219,21 @@ class _FeedsReader:
         url = self.text(node, "url")
         if url is None:
             return None
+        shown = repr(without_credentials(url))  # problems are printed and logged: never a feed's password
         try:
             parts = urlsplit(url)
             parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
         except ValueError as exc:
-            self.problem(node, f"bad URL {url!r}: {exc}")
+            self.problem(node, f"bad URL {shown}: {exc}")
             return None
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            self.problem(node, f"bad URL {url!r}: expected http:// or https:// with a host")
+            self.problem(node, f"bad URL {shown}: expected http:// or https:// with a host")
             return None
         # "http://x y/" loaded, then failed every poll with "cannot resolve x y", far from this line. A space in the
         # path or query is sent as %20 (an arXiv API query is readily written "all:\"sparse autoencoder\""), but
         # none in the host, and no control character anywhere.
         if any(char.isspace() for char in parts.netloc) or any(not char.isprintable() for char in url):
-            self.problem(node, f"bad URL {url!r}: no spaces in its host or control characters")
+            self.problem(node, f"bad URL {shown}: no spaces in its host or control characters")
             return None
         return url
 

@@ -119,6 +119,16 @@ def test_every_problem_is_reported_with_its_line(tmp_path):
     assert len(problems) == len(expected)
 
 
+def test_a_bad_url_is_named_without_its_password(tmp_path):
+    """feeds.yaml's problems are printed at start-up and logged: a feed URL's credentials were quoted whole."""
+    path = write(tmp_path, "feeds:\n  - name: a\n    kind: rss\n    url: http://reader:s3cret-pw@x y/feed\n")
+    with pytest.raises(FeedsError) as caught:
+        load_feeds(path)
+    (problem,) = caught.value.problems
+    assert "bad URL 'http://***@x y/feed': no spaces in its host" in problem
+    assert "s3cret" not in problem
+
+
 def test_missing_fields_and_duplicate_keys(tmp_path):
     path = write(tmp_path, "feeds:\n  - name: a\n    kind: rss\n  - name: b\n    name: c\n    kind: rss\n    url: https://x.org/\n")
     with pytest.raises(FeedsError) as caught:
