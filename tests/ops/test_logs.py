@@ -189,6 +189,18 @@ async def test_failing_feeds(tmp_path: Path, feed_server: FeedServer) -> None:
     assert_no_secret(result)
 
 
+async def test_a_feed_urls_password_never_reaches_the_output(tmp_path: Path, feed_server: FeedServer) -> None:
+    """A feed behind HTTP basic auth is written with its password in its URL: at DEBUG, httpx logs every request's
+    URL, which held it."""
+    password = f"{TAG}-feedpass-{RUN}"
+    feeds = write_feeds(tmp_path / "feeds.yaml", feed_server, {"private": ("forum_rss", "alignment-forum.xml")})
+    feeds.write_text(feeds.read_text().replace("http://", f"http://reader:{password}@"))
+    result = await cli(env_for(tmp_path, INTERP_BOT_FEEDS_FILE=str(feeds)), tmp_path, "poll", "--once")
+    assert "private: 2 items" in result.stdout, result.stdout
+    assert "reader:[redacted]@" in result.stderr  # httpx's request line is there, its password hidden
+    assert_no_secret(result)
+
+
 @pytest.mark.parametrize("setting", ["INTERP_BOT_PAGE_SIZE", "INTERP_BOT_DIGEST_TIME", "INTERP_BOT_SLACK_MODE"])
 async def test_invalid_setting_holding_a_secret(tmp_path: Path, setting: str) -> None:
     """An operator pastes a token into the wrong variable: the error names the variable, never echoes the value."""
