@@ -281,6 +281,8 @@ def _digest_with(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     names = args.adapter or configured_adapters(settings)
+    if settings.github_enabled and not (settings.github_token and settings.github_token.get_secret_value()):
+        raise ConfigError(errors.GITHUB_NEEDS_TOKEN)  # before any database is made: nothing could be published
     allocator.keep_big_buffers_mapped()  # before the catalogue and the feeds are read: see bot/allocator.py
     app = App(settings, feeds="optional")
     interactive = "console" in names and sys.stdin.isatty()  # the console reads commands at its prompt too

@@ -241,3 +241,16 @@ async def test_init_without_a_token_says_it_is_not_set(tmp_path: Path, github: F
     assert errors[0].startswith(f"interp-bot: configuration error: GITHUB_TOKEN is not set, and {github.repo} cannot "
                                 "be read without it (git: ")
     assert errors[0].endswith("Pull requests: Read and write (docs/github.md)")
+
+
+async def test_run_without_a_token_stops_at_start_naming_both_settings(tmp_path: Path, github: FakeGitHub) -> None:
+    """A bot that could publish nothing must not start and run as if it did: it stops with exit 3."""
+    env = github_env(tmp_path, github)
+    assert (await cli(env, tmp_path, "init", "--from-github", github.repo)).returncode == 0
+    del env["GITHUB_TOKEN"]
+    run = await cli(env, tmp_path, "run", "--adapter", "console", limit=20)
+    assert run.returncode == 3, run.stderr
+    assert run.stderr.strip().splitlines() == [
+        "interp-bot: configuration error: INTERP_BOT_GITHUB_REPO is set but GITHUB_TOKEN is not: publishing needs a "
+        "fine-grained token for that repository with Contents: Read and write and Pull requests: Read and write "
+        "(docs/github.md)"]
