@@ -260,6 +260,15 @@ class Settings(BaseSettings):
                              "never lands in the clone's .git/config or in a log")
         return value
 
+    @field_validator("slack_api_url", "github_api_url", mode="after")
+    @classmethod
+    def _web_url(cls, value: str) -> str:  # `slack.com/api/` failed at start in the HTTP library, with a traceback
+        from urllib.parse import urlsplit
+
+        if (parts := urlsplit(value.strip())).scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL, e.g. https://slack.com/api/ or https://api.github.com")
+        return value.strip()
+
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:

@@ -505,6 +505,9 @@ def test_classify_explain_says_why(capsys, catalogue_dir: Path, monkeypatch) -> 
     ("INTERP_BOT_MAINTAINERS", "[{name: ada", "INTERP_BOT_MAINTAINERS: not a JSON or YAML list"),
     ("INTERP_BOT_MAINTAINERS", "ada, bob", "INTERP_BOT_MAINTAINERS: must be a list of {name, discord, slack}"),
     ("INTERP_BOT_MAINTAINERS", '[{"nom": "ada"}]', "INTERP_BOT_MAINTAINERS: item 1 name: Field required"),
+    # Unchecked, `run` died at start in the HTTP library with a traceback ("InvalidUrlClientError").
+    ("INTERP_BOT_SLACK_API_URL", "slack.com/api/", "INTERP_BOT_SLACK_API_URL: must be an http(s) URL, e.g. "),
+    ("INTERP_BOT_GITHUB_API_URL", "api.github.com", "INTERP_BOT_GITHUB_API_URL: must be an http(s) URL, e.g. "),
     ("INTERP_BOT_DATABASE_URL", "notadb://x/y", "INTERP_BOT_DATABASE_URL (or --db) names a kind of database"),
     ("INTERP_BOT_DATABASE_URL", "::::", "INTERP_BOT_DATABASE_URL (or --db) is not a database URL"),
     ("INTERP_BOT_DATABASE_URL", "postgresql://u:pw@[::1", "INTERP_BOT_DATABASE_URL (or --db) is not a database"),
