@@ -165,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.errors import ConfigError, InterpBotError
 
     _replace_what_the_output_cannot_encode()
+    if sys.stdin is None:  # started with stdin closed (`<&-`, some daemonizers): as from /dev/null, not a traceback
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 (for the process's lifetime)
     try:
         code = _dispatch(args)
         sys.stdout.flush()  # inside the try: a reader that went away is noticed here, not at exit

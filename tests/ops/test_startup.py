@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -26,3 +28,39 @@ async def test_chat_platforms_out_of_reach_fail_in_one_line(tmp_path: Path) -> N
     assert lines[-1].startswith(f"interp-bot: run: Cannot connect to host {CLOSED}"), result.stderr
     assert "voice will NOT be supported" not in result.stderr  # the bot never joins voice: no PyNaCl/davey noise
     assert len(lines) <= 4, result.stderr  # a few INFO lines of the start, then the reason
+
+
+async def test_run_with_stdin_closed_starts_and_stops_cleanly(tmp_path: Path) -> None:
+    """A service started with stdin closed (`<&-`, some daemonizers) runs as with /dev/null: it died at start with
+    "AttributeError: 'NoneType' object has no attribute 'isatty'"."""
+    env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path / 'bot.db'}")
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--adapter", "console", cwd=tmp_path, env=env,
+        preexec_fn=lambda: os.close(0), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    try:
+        assert bot.stderr is not None
+        started = b""
+        while b"interp-bot running" not in started:
+            line = await asyncio.wait_for(bot.stderr.readline(), 30)
+            assert line, started.decode()  # the bot ended before it was running
+            started += line
+        bot.terminate()
+        rest = await asyncio.wait_for(bot.stderr.read(), 10)
+        assert await bot.wait() == 0, rest.decode()
+        assert b"Traceback" not in started + rest
+        assert rest.decode().rstrip().endswith("INFO    bot.app: stopping")
+    finally:
+        if bot.returncode is None:
+            bot.kill()
+            await bot.wait()
+
+
+async def test_console_and_classify_with_stdin_closed_read_nothing(tmp_path: Path) -> None:
+    env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path / 'bot.db'}")
+    for command in ("console", "classify"):
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", command, cwd=tmp_path, env=env, preexec_fn=lambda: os.close(0),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+        assert (proc.returncode, out) == (0, b""), err.decode()
+        assert b"Traceback" not in err
