@@ -7,6 +7,8 @@ undoes. `awesome.py` renders the awesome lists' conventions from the same parts.
 from __future__ import annotations
 
 import re
+import string
+import unicodedata
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -78,10 +80,17 @@ def _doi_link(entry: Entry) -> Link | None:
     return next((link for link in entry.links if ident and arxiv_id(link.url) == ident), None)
 
 
+def _starts_with_punctuation(text: str) -> bool:
+    return bool(text) and (text[0] in string.punctuation or unicodedata.category(text[0]).startswith("P"))
+
+
 def render_entry(entry: Entry, *, linked: bool = True) -> list[str]:
     """One bullet (and its notes); without `linked`, the title alone, as the list shows a repeated entry."""
-    star = STAR if entry.starred else ""
-    parts = [f"* {star}**{md_escape(entry.title)}**"]
+    title = md_escape(entry.title)
+    # The list glues its star to the bold title ("🌟**Title**"), yet a "**" between the star and punctuation opens
+    # no emphasis: '🌟**"Quoted" title**' showed its asterisks. A space before such a title keeps it bold.
+    star = (STAR + " " * _starts_with_punctuation(title)) if entry.starred else ""
+    parts = [f"* {star}**{title}**"]
     if entry.acronym:
         parts.append(f"(*{md_escape(entry.acronym)}*)")
     if not linked:

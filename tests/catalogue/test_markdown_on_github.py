@@ -323,3 +323,20 @@ def test_a_note_or_a_bare_title_that_starts_like_a_list_or_heading_stays_text_on
         assert tag not in html, tag
     assert html.count("<li>") == 3  # the two entries and the note
     assert re.sub(r"<[^>]+>", "", html).count(text) == 2
+
+
+@pytest.mark.parametrize("title", ['"Quoted" title', "[Re] Replication", "(Paren) first", "— Dash", "`code` first"])
+def test_a_starred_title_that_starts_with_punctuation_is_bold_on_github(title: str) -> None:
+    """The star is glued to the bold title ("🌟**Title**"): before punctuation, that "**" opened no emphasis and
+    the reader saw '🌟**"Quoted" title**', asterisks and all, and no title."""
+    from bot.catalogue.model import Catalogue, Entry, Link, Topic
+
+    entry = Entry(id="e", title=title, starred=True, links=(Link("arxiv", "https://arxiv.org/abs/2401.00001"),),
+                  topics=("t",))
+    catalogue = Catalogue(title="L", description="", topics=(Topic(slug="t", title="T"),), entries=(entry,),
+                          placement={"t": ("e",)})
+    markdown = render_markdown(catalogue)
+    [item] = [content for section, kind, content in github(markdown).blocks if kind == "item" and section == "T"]
+    assert item["title"] == title  # type: ignore[index]
+    assert "**" not in "".join(item["text"])  # type: ignore[index]
+    assert [e.title for e in import_markdown(markdown).entries] == [title]
