@@ -21,7 +21,9 @@ TOC_DEPTH = 2  # awesome lists' tables of contents go two levels deep
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 # Every escape md_escape and md_paragraph write, for the importer to undo (a README rendered here reads back).
-MD_ESCAPED = re.compile(r"\\([\\`*_\[\]<>|~:.)+\-#])")
+MD_ESCAPED = re.compile(r"\\([\\`*_\[\]<>|~:.)+\-#&])")
+# An "&" that starts a character reference ("&amp;", "&#x202e;"): GitHub shows the character it names, not the text.
+_ENTITY = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]*;)")
 # GitHub links bare addresses by itself ("autolinks"): "http://", "https://", "ftp://" and "www." are broken by an
 # escape, which renders as nothing; an e-mail address (and "mailto:"/"xmpp:") only by a word joiner after its "@".
 _AUTOLINK_SCHEME = re.compile(r"(?<=[A-Za-z])(?=://)")
@@ -32,9 +34,10 @@ WORD_JOINER = "\u2060"
 
 def md_escape(text: str) -> str:
     """Escape text so that markdown in a title or note stays literal: no emphasis, strike-through, HTML, or link,
-    written (`[x](url)`) or bare (GitHub's autolinks); and no invisible character (a bidi override, a zero-width
-    space, a terminal's ESC) that would disguise it on GitHub or drive the terminal of whoever reads the file."""
-    text = _MD_SPECIAL.sub(r"\\\1", flatten(text))
+    written (`[x](url)`) or bare (GitHub's autolinks), or character reference (`&#x202e;` is a bidi override on
+    GitHub); and no invisible character (a bidi override, a zero-width space, a terminal's ESC) that would disguise
+    it on GitHub or drive the terminal of whoever reads the file."""
+    text = _ENTITY.sub(r"\\&", _MD_SPECIAL.sub(r"\\\1", flatten(text)))
     text = _AUTOLINK_WWW.sub(r"\1\\.", _AUTOLINK_SCHEME.sub("\\\\", text))
     return _AUTOLINK_EMAIL.sub("@" + WORD_JOINER, text)
 

@@ -340,3 +340,31 @@ def test_a_starred_title_that_starts_with_punctuation_is_bold_on_github(title: s
     assert item["title"] == title  # type: ignore[index]
     assert "**" not in "".join(item["text"])  # type: ignore[index]
     assert [e.title for e in import_markdown(markdown).entries] == [title]
+
+
+@pytest.mark.parametrize("style", ["list", "awesome"])
+def test_a_character_reference_in_a_title_or_note_is_shown_as_written_on_github(style: str) -> None:
+    """GitHub decodes "&amp;" and "&#x202e;": a title "A &#x202e;llama" put a bidi override on the front page
+    (past strip_control, which sees no such character), and the heading "Q &amp; A" read "Q & A" while its
+    contents link went to #q-amp-a."""
+    from bot.catalogue.awesome import render_awesome
+    from bot.catalogue.model import Catalogue, Entry, Link, Topic
+
+    text = "A &#x202e;llama &#8203;Q &amp; A"
+    entry = Entry(id="e", title=text, links=(Link(text, "https://arxiv.org/abs/2401.00001"),), notes=(text,),
+                  topics=("t",))
+    catalogue = Catalogue(title="L", description="", topics=(Topic(slug="t", title=text),), entries=(entry,),
+                          placement={"t": ("e",)})
+    markdown = (render_markdown if style == "list" else render_awesome)(catalogue)
+    html = cmarkgfm.github_flavored_markdown_to_html(markdown)
+    assert "\u202e" not in html and "\u200b" not in html
+    page = github(markdown)
+    assert text in page.headings
+    seen: dict[str, int] = {}
+    anchors = [github_anchor(heading, seen) for heading in page.headings]
+    assert set(re.findall(r"\]\(#([^)]+)\)", markdown)) <= set(anchors)
+    assert re.sub(r"<[^>]+>", "", html).replace("&amp;", "&").count(text) >= 3  # heading, title, note
+    if style == "list":
+        back = import_markdown(markdown)
+        assert [(e.title, e.links[0].label, e.notes) for e in back.entries] == [(text, text, (text,))]
+        assert [t.title for t in back.topics] == [text]
