@@ -177,7 +177,9 @@ def sections(catalogue: Catalogue, anchors: dict[str, str],
     out: list[str] = []
     for topic in catalogue.topics:
         # Escaped as in the contents: `*talks*` would be emphasis, and GitHub's anchor is of the text it shows.
-        out += [f"{'#' * (topic.depth + 1)} {md_escape(topic.title)}", "", *local_contents(catalogue, topic, anchors)]
+        # A "#" last would close the heading ("## Issue #" shows "Issue"): escaped, it is the title's own.
+        heading = re.sub(r"#$", r"\\#", md_escape(topic.title))
+        out += [f"{'#' * (topic.depth + 1)} {heading}", "", *local_contents(catalogue, topic, anchors)]
         if topic.description:
             out += [md_paragraph(topic.description), ""]
         placed = catalogue.placement.get(topic.slug, ())

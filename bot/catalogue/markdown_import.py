@@ -16,7 +16,8 @@ from bot.catalogue.model import Catalogue, Entry, Link, Topic
 from bot.catalogue.text import MAX_URL_CHARS, entry_slug, fold, repair_mojibake, slugify, valid_url
 from bot.errors import MarkdownImportError
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# A closing run of "#" follows a space: "## C#" is the heading "C#", and "## C\\#" (as rendered) too.
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 _BULLET = re.compile(r"^[*-]\s+(.*)$")
 _SUB_BULLET = re.compile(r"^\s{2,}[*-]\s+(.*)$")
 _NOTE_LINE = re.compile(r"^\*\s*Note:\s*(.*?)\s*\*$")
