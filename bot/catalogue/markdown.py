@@ -62,11 +62,18 @@ def md_url(url: str) -> str:
     return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
 
 
+def _anchor_character(char: str) -> bool:
+    """What github-slugger keeps of a heading: letters, marks (the vowel signs of "हिन्दी", a decomposed "é"'s
+    accent), decimal and letter numbers ("x²" loses its "²"), "_" and the other connectors, "-" and spaces."""
+    category = unicodedata.category(char)
+    return char in "- " or category[0] in "LM" or category in ("Nd", "Nl", "Pc")
+
+
 def github_anchor(title: str, used: dict[str, int]) -> str:
     """The anchor GitHub gives a heading of this text, after the headings `used` has seen (github-slugger's
     loop: "General" twice is general, general-1; then a "General 1" heading is not general-1 again but
     general-1-1, and a third "General" general-2). `used` maps every anchor given to how often its text recurred."""
-    base = re.sub(r"[^\w\- ]", "", flatten(title).lower()).replace(" ", "-")  # as the heading shows it
+    base = "".join(filter(_anchor_character, flatten(title).lower())).replace(" ", "-")  # as the heading shows it
     anchor = base
     while anchor in used:
         used[base] += 1

@@ -5,6 +5,7 @@ seed puts them."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from html.parser import HTMLParser
 
 import cmarkgfm
@@ -92,9 +93,11 @@ def github(markdown: str) -> Page:
 
 
 def github_anchor(text: str, seen: dict[str, int]) -> str:
-    """GitHub's heading ids, as github-slugger makes them: lower case, punctuation but '-' dropped, spaces to '-',
+    """GitHub's heading ids, as github-slugger makes them: lower case, all but letters, marks, digits, connectors
+    ('_'), '-' and spaces dropped, spaces to '-',
     a repeat suffixed -1, -2, ..., skipping any suffixed form an earlier heading already has."""
-    base = re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
+    base = "".join(char for char in text.lower() if char in "- " or unicodedata.category(char)[0] in "LM"
+                   or unicodedata.category(char) in ("Nd", "Nl", "Pc")).replace(" ", "-")
     slug = base
     while slug in seen:
         seen[base] += 1

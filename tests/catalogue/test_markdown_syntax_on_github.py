@@ -82,3 +82,20 @@ def test_the_importer_reads_a_heading_as_github_shows_it() -> None:
     markdown = "# L\n\n## C#\n\n* **A** [[x]](https://a.example)\n\n## Closed ##\n\n* **B** [[x]](https://b.example)\n"
     assert [t.title for t in import_markdown(markdown).topics] == [github(markdown).headings[1], "Closed"] == [
         "C#", "Closed"]
+
+
+@pytest.mark.parametrize("style", ["list", "awesome"])
+def test_contents_links_keep_the_marks_and_drop_the_symbols_github_slugger_does(style: str) -> None:
+    """GitHub's anchor keeps letters with their marks: "हिन्दी" is #हिन्दी, yet the contents linked #हनद (Python's
+    \\w has no vowel signs), and a decomposed "é" lost its accent; "²" is a number GitHub drops."""
+    from bot.catalogue.awesome import render_awesome
+    from bot.catalogue.model import Catalogue, Topic
+
+    titles = {"हिन्दी": "हिन्दी", "Cafe\u0301 Talk": "cafe\u0301-talk", "x² Scaling": "x-scaling",
+              "Привет non-latin 你好": "привет-non-latin-你好", "😄 emoji": "-emoji"}
+    catalogue = Catalogue(title="L", description="", entries=(), placement={},
+                          topics=tuple(Topic(slug=f"t{i}", title=title) for i, title in enumerate(titles)))
+    markdown = (render_markdown if style == "list" else render_awesome)(catalogue)
+    assert re.findall(r"\]\(#([^)]+)\)", markdown) == list(titles.values())
+    seen: dict[str, int] = {}
+    assert [github_anchor(heading, seen) for heading in github(markdown).headings[2:]] == list(titles.values())
