@@ -8,6 +8,7 @@ headings that skip a level (`#### Function`), and papers repeated under several 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from bot.catalogue.aliases import DEFAULT_ALIASES
@@ -102,6 +103,14 @@ def _kind_for(section_title: str, links: list[Link]) -> str:
     return "paper"
 
 
+def _title_key(title: str) -> str:
+    """Which titles are one work listed twice: `fold`'s matching (case, accents, punctuation), but of every script.
+    `fold` keeps a-z and 0-9 only, so "中文标题" and "हिन्दी" were both "" (one entry, the second title lost), and
+    "عربي RTL" was "rtl"."""
+    text = unicodedata.normalize("NFKD", title.casefold())
+    return " ".join(re.findall(r"[^\W_]+", "".join(c for c in text if not unicodedata.combining(c))))
+
+
 def _entry_id(title: str, taken: set[str]) -> str:
     base = entry_slug(title) or "entry"
     candidate, n = base, 2
@@ -180,7 +189,7 @@ def import_markdown(text: str) -> Catalogue:
         links, doi = _parse_links(rest, line_no)
         topic_index = stack[-1]
         section = topic_rows[_root(topic_rows, topic_index)]["title"]
-        key = fold(title)
+        key = _title_key(title)
         draft = drafts.get(key)
         if draft is None:
             draft = _Draft(title=title, kind=_kind_for(section, links))

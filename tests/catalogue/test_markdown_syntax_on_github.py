@@ -99,3 +99,24 @@ def test_contents_links_keep_the_marks_and_drop_the_symbols_github_slugger_does(
     assert re.findall(r"\]\(#([^)]+)\)", markdown) == list(titles.values())
     seen: dict[str, int] = {}
     assert [github_anchor(heading, seen) for heading in github(markdown).headings[2:]] == list(titles.values())
+
+
+def test_titles_in_other_scripts_import_as_the_entries_they_are() -> None:
+    """Two entries are one work listed twice when their titles match but for case, accents and punctuation; that
+    match kept only a-z and 0-9, so two Chinese titles (or "---" and "हिन्दी") became one entry, and the second
+    title, its links and its topic vanished from the list."""
+    from bot.catalogue.model import Catalogue, Entry, Link, Topic
+
+    titles = ["注意力机制的可解释性", "稀疏自编码器", "हिन्दी", "---", "عربي RTL", "中文 RTL"]
+    entries = tuple(Entry(id=f"e{i}", title=title, links=(Link("arxiv", f"https://arxiv.org/abs/2401.0000{i}"),),
+                          topics=("t",)) for i, title in enumerate(titles))
+    catalogue = Catalogue(title="L", description="", topics=(Topic(slug="t", title="T"),), entries=entries,
+                          placement={"t": tuple(e.id for e in entries)})
+    markdown = render_markdown(catalogue)
+    back = import_markdown(markdown)
+    assert [(e.title, [link.url for link in e.links]) for e in back.entries] == [
+        (e.title, [link.url for link in e.links]) for e in entries]
+    assert render_markdown(back) == markdown
+    # The same work listed twice is still one entry: "Café" under one topic and "CAFE!" under another.
+    twice = import_markdown("# L\n\n## A\n\n* **Café** [[x]](https://a.example)\n\n## B\n\n* **CAFE!**\n")
+    assert [(e.title, e.topics) for e in twice.entries] == [("Café", ("a", "b"))]
