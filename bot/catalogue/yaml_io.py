@@ -29,6 +29,8 @@ from bot.yaml_nodes import YamlDocument, YamlSyntaxError, duplicate_keys, field_
 
 TOPICS_FILE = "topics.yaml"
 README_FILE = "README.md"
+# Markdown has six heading levels and the list's title takes "#": "####### Topic" is a paragraph on GitHub.
+MAX_TOPIC_DEPTH = 5
 TOPIC_KEYS = {"slug", "title", "aliases", "description", "children"}
 BLOCK_KEYS = {"topic", "entries"}
 SEE_KEYS = {"see", "links"}
@@ -201,6 +203,9 @@ def _load_topics(path: Path, problems: list[Problem], text: str | None = None) -
                 problems.append(Problem(path, line, f"duplicate topic slug '{slug}' (first at line {first_line})"))
                 continue
             seen_slugs[slug] = line
+            if depth > MAX_TOPIC_DEPTH:
+                problems.append(Problem(path, line, f"topic '{slug}' is nested {depth} deep: the README's headings "
+                                                    f"(## to ######) go {MAX_TOPIC_DEPTH} deep"))
             aliases = str_list(item.get("aliases"), path, line, f"aliases of '{slug}'", problems,
                                field_node(topic_node, "aliases"))
             for alias in aliases:

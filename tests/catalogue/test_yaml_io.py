@@ -374,3 +374,16 @@ def test_an_alias_that_is_another_topics_name_is_refused_where_it_is_written(cat
     message = problems_of(catalogue_dir)
     assert f"topics.yaml:{line_of(path, 'surveys, library')}: alias 'library' of 'survey' is the name of topic " \
            "'library', which `topic library` would no longer find: remove it" in message
+
+
+def test_a_topic_nested_deeper_than_markdown_headings_go_is_refused(catalogue_dir: Path) -> None:
+    """Six levels down, the README wrote "####### Deeper": a paragraph on GitHub, not a heading, so its entries
+    stood under the topic above and the "By Topic" link to it led nowhere."""
+    edit(catalogue_dir / "topics.yaml", "                title: Neuron\n",
+         "                title: Neuron\n                children:\n                  - slug: deep\n"
+         "                    title: Deep\n                    children:\n                      - slug: deeper\n"
+         "                        title: Deeper\n")
+    message = problems_of(catalogue_dir)
+    assert f"topics.yaml:{line_of(catalogue_dir / 'topics.yaml', 'slug: deeper')}" in message
+    assert "topic 'deeper' is nested 6 deep" in message
+    assert "'deep'" not in message  # five levels (######) is still a heading
