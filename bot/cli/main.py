@@ -164,6 +164,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     from bot.errors import ConfigError, InterpBotError
 
+    if sys.stdout is None:  # started with standard output closed (`>&-`): say so, as `cat` does
+        print("interp-bot: standard output is closed: nowhere to write the answer", file=sys.stderr)
+        return EXIT_FAIL
+    if sys.stdin is None:  # started with standard input closed (`<&-`, some service managers): no input, as at EOF
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     _replace_what_the_output_cannot_encode()
     if sys.stdin is None:  # started with stdin closed (`<&-`, some daemonizers): as from /dev/null, not a traceback
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 (for the process's lifetime)
