@@ -97,8 +97,10 @@ class _ConsoleLines:
             return Reply(title="help: quit", kind="usage",
                          text="`quit` (or `exit`, `:q`, Ctrl-D) ends the console session.")
         reply = self._commands.execute(line, actor=actor)
-        if isinstance(reply, Reply) and reply.kind in ("help", "usage") and "`help [COMMAND]`" in reply.text:
-            # The command list (help, or an unknown command's) names the console's own way out too.
+        if isinstance(reply, Reply) and reply.kind in ("help", "usage") and \
+                any(row.startswith("`help [COMMAND]`") for row in reply.text.splitlines()):
+            # The command list (help, or an unknown command's) names the console's own way out too; `help help`,
+            # whose usage line names `help [COMMAND]` as well, is no list.
             reply = replace(reply, text=f"{reply.text}\n{QUIT_HELP}")
         return reply
 

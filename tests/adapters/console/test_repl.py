@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.console.repl import piped_lines, repl
+from bot.adapters.console.repl import _ConsoleLines, piped_lines, repl
 from bot.catalogue.service import CatalogueService
 from bot.chat.values import Actor, Reply
 from bot.commands import Commands, CommandSpec, Request
@@ -42,3 +42,10 @@ def test_unicode_digits_get_usage_help(catalogue_dir: Path) -> None:
     out = session(Commands(CatalogueService(catalogue_dir)), "recent ²\nrecent ①\nrecent 3\n")
     assert out.count("is not a number from 1 to 100") == 2
     assert "Recently added" in out or "Nothing has joined the list" in out
+
+
+def test_the_way_out_is_named_under_the_command_list_not_under_help_on_help(catalogue_dir: Path) -> None:
+    out = session(_ConsoleLines(Commands(CatalogueService(catalogue_dir))), "help help\nhelp\n")
+    on_help, command_list = out.split("interp-bot: the LLM interpretability reading list")
+    assert on_help == "help: help\nUsage: `help [COMMAND]` — This help.\nExamples: `help` · `help topic`\n\n"
+    assert "`quit` — End the console session (or `exit`, `:q`, Ctrl-D)." in command_list
