@@ -56,8 +56,11 @@ def edited_lines(session: PromptSession[str]) -> Reader:
     return read
 
 
-def repl(commands: Any, read: Reader, *, stdout: TextIO, actor: Actor) -> int:
-    """Answer each line; `quit`, `exit` or the end of input stops. Returns an exit code."""
+def repl(commands: Any, read: Reader, *, stdout: TextIO, actor: Actor, interactive: bool = False) -> int:
+    """Answer each line; `quit`, `exit` or the end of input stops. Returns an exit code.
+
+    `interactive` (the line editor): Ctrl-C during an answer abandons that answer, as Ctrl-C at the prompt abandons
+    the line, and the session (with a `run` bot behind it) goes on; piped input stops there, as any filter does."""
     while (line := read()) is not None:
         line = line.strip()
         if not line:
@@ -65,7 +68,15 @@ def repl(commands: Any, read: Reader, *, stdout: TextIO, actor: Actor) -> int:
         if line.lower() in QUIT_WORDS:
             break
         # One failing line is logged and answered; the session, and the bot behind it, go on.
-        reply = answer_sync(functools.partial(commands.execute, line, actor=actor), line)
+        try:
+            reply = answer_sync(functools.partial(commands.execute, line, actor=actor), line)
+        except KeyboardInterrupt:
+            if not interactive:
+                raise
+            stdout.write(f"Interrupted: no answer to `{line[:60]}` (a vote or decision may still be recorded: "
+                         "`candidates` shows where things stand).\n")
+            stdout.flush()
+            continue
         stdout.write(render_text(reply) + "\n")
         stdout.flush()
     return 0
@@ -130,7 +141,8 @@ def run_console(settings: Settings) -> int:
             read = edited_lines(line_editor(app.commands))
         else:
             read = piped_lines(sys.stdin)
-        return repl(_ConsoleLines(app.commands), read, stdout=sys.stdout, actor=_actor(settings))
+        return repl(_ConsoleLines(app.commands), read, stdout=sys.stdout, actor=_actor(settings),
+                    interactive=terminal)
     finally:
         app.database.close()
 
@@ -178,7 +190,7 @@ def run_with_app(app: App) -> int:
     try:
         with patch_stdout():
             return repl(_ConsoleLines(app.commands), edited_lines(line_editor(app.commands)), stdout=sys.stdout,
-                        actor=_actor(app.settings))
+                        actor=_actor(app.settings), interactive=True)
     finally:
         loop.call_soon_threadsafe(stop.set)
         thread.join(timeout=10)

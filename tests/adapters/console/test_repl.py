@@ -49,3 +49,20 @@ def test_the_way_out_is_named_under_the_command_list_not_under_help_on_help(cata
     on_help, command_list = out.split("interp-bot: the LLM interpretability reading list")
     assert on_help == "help: help\nUsage: `help [COMMAND]` — This help.\nExamples: `help` · `help topic`\n\n"
     assert "`quit` — End the console session (or `exit`, `:q`, Ctrl-D)." in command_list
+
+
+def test_ctrl_c_during_an_answer_abandons_it_and_the_session_goes_on_in_a_terminal(catalogue_dir: Path) -> None:
+    commands = Commands(CatalogueService(catalogue_dir))
+
+    def slow(request: Request) -> Reply:  # the user presses Ctrl-C while it is being answered
+        raise KeyboardInterrupt
+
+    commands.register(CommandSpec("slow", "slow", "Takes long.", ("slow",), slow))
+    out = io.StringIO()
+    lines = piped_lines(io.StringIO("slow now\ntopic probing\n"))
+    assert repl(commands, lines, stdout=out, actor=ME, interactive=True) == 0
+    interrupted, rest = out.getvalue().split("\n", 1)
+    assert interrupted.startswith("Interrupted: no answer to `slow now`")
+    assert "Probing" in rest
+    with pytest.raises(KeyboardInterrupt):  # piped input: Ctrl-C stops the whole pipe, as in any filter
+        repl(commands, piped_lines(io.StringIO("slow now\ntopic probing\n")), stdout=io.StringIO(), actor=ME)
