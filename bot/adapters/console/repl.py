@@ -44,15 +44,19 @@ def piped_lines(stdin: TextIO) -> Reader:
 
 
 def edited_lines(session: PromptSession[str]) -> Reader:
-    """Lines from the line editor: Ctrl-C abandons the line being typed, Ctrl-D ends the session."""
+    """Lines from the line editor: Ctrl-C abandons the line being typed, Ctrl-D ends the session. Several lines
+    pasted at once (a terminal's bracketed paste puts them in one edit) are answered one by one, as piped ones."""
+    pending: list[str] = []
+
     def read() -> str | None:
-        while True:
+        while not pending:
             try:
-                return session.prompt(PROMPT)
+                pending.extend(session.prompt(PROMPT).splitlines() or [""])
             except KeyboardInterrupt:
                 continue
             except EOFError:
                 return None
+        return pending.pop(0)
     return read
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,8 +14,12 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from bot.adapters.console.editor import CommandCompleter, line_editor
+from bot.adapters.console.repl import edited_lines, repl
 from bot.catalogue.service import CatalogueService
+from bot.chat.values import Actor
 from bot.commands import Commands
+
+ME = Actor(platform="console", user_id="me", display_name="me", is_maintainer=True)
 
 
 @pytest.fixture
@@ -73,3 +78,17 @@ async def test_blank_and_repeated_lines_are_not_kept_in_the_history(commands: Co
         keys.send_text("\x1b[A\r")  # Up arrow, Enter: the last command, not the blank lines after it
         assert await answer == "topics"
     assert [line for line in history.read_text().splitlines() if line.startswith("+")] == ["+topics"]
+
+
+def test_lines_pasted_at_once_are_answered_one_by_one(commands: Commands, tmp_path: Path) -> None:
+    """A terminal's bracketed paste puts every pasted line into one edit: they were looked up as one query."""
+    out = io.StringIO()
+    with create_pipe_input() as keys:
+        session = line_editor(commands, history=tmp_path / ".interp_bot_history", input=keys, output=DummyOutput())
+        keys.send_text("\x1b[200~topic sae\nsearch ROME\n\x1b[201~\r")  # the paste, then Enter
+        keys.send_text("quit\r")
+        assert repl(commands, edited_lines(session), stdout=out, actor=ME) == 0
+    answers = out.getvalue()
+    assert answers.startswith("Sparse Coding\n")
+    assert "\nSearch: ROME\n" in answers
+    assert "No topic is called" not in answers
