@@ -111,6 +111,10 @@ class _ConsoleLines:
         if " ".join(line.lower().split()) in {f"help {word}" for word in QUIT_WORDS}:  # the banner names it
             return Reply(title="help: quit", kind="usage",
                          text="`quit` (or `exit`, `:q`, Ctrl-D) ends the console session.")
+        first = next(iter(line.lower().split()), "")
+        if first in QUIT_WORDS:  # `quit now`: the way out takes nothing; it was an "Unknown command" that listed it
+            return Reply(title=f"`{first}` takes nothing", kind="usage",
+                         text="Type `quit` (or `exit`, `:q`) alone, or press Ctrl-D, to end the console session.")
         reply = self._commands.execute(line, actor=actor)
         if isinstance(reply, Reply) and reply.kind in ("help", "usage") and \
                 any(row.startswith("`help [COMMAND]`") for row in reply.text.splitlines()):

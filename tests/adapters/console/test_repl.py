@@ -66,3 +66,12 @@ def test_ctrl_c_during_an_answer_abandons_it_and_the_session_goes_on_in_a_termin
     assert "Probing" in rest
     with pytest.raises(KeyboardInterrupt):  # piped input: Ctrl-C stops the whole pipe, as in any filter
         repl(commands, piped_lines(io.StringIO("slow now\ntopic probing\n")), stdout=io.StringIO(), actor=ME)
+
+
+def test_quit_with_words_after_it_says_how_to_quit_and_the_session_goes_on(catalogue_dir: Path) -> None:
+    out = session(_ConsoleLines(Commands(CatalogueService(catalogue_dir))), "quit now\nexit please\ntopics\n")
+    assert out.startswith("`quit` takes nothing\nType `quit` (or `exit`, `:q`) alone, or press Ctrl-D, to end the "
+                          "console session.\n")
+    assert "`exit` takes nothing" in out
+    assert "Unknown command" not in out
+    assert "Topics" in out
