@@ -60,7 +60,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="DEBUG, INFO, WARNING, ERROR or CRITICAL (INTERP_BOT_LOG_LEVEL; default INFO)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("console", help="interactive lookups (and curation) in this terminal")
+    sub.add_parser("console", help="interactive lookups (and curation) in this terminal",
+                   description="Lookups and the maintainers' commands at an `interp>` prompt (`help` lists them); no "
+                               "scheduler, no network. Piped input is answered line by line. `quit`, `exit`, "
+                               "Ctrl-D or the end of input ends it.")
     p = sub.add_parser("topic", help="list a topic's entries")
     p.add_argument("query", nargs="+", help="topic name, alias or slug")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -129,7 +132,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("digest", help="compose (and post) the digest now")
     p.add_argument("--dry-run", action="store_true", help="print it (after today's went out: what the next one "
                    "holds so far), post nothing, record nothing")
-    p = sub.add_parser("run", help="run chat adapters and the scheduler until stopped")
+    p = sub.add_parser("run", help="run chat adapters and the scheduler until stopped",
+                       description="Run the chat adapters and the scheduler until stopped (SIGTERM, Ctrl-C; with the "
+                                   "console in a terminal, `quit` or Ctrl-D at its prompt). The console reads "
+                                   "commands only when standard input is a terminal: otherwise it prints the bot's "
+                                   "posts and reads nothing (`interp-bot console` answers piped commands).")
     p.add_argument("--adapter", action="extend", nargs="+", choices=["console", "discord", "slack"],
                    metavar="NAME", help="adapters to run: console, discord, slack (`--adapter discord slack` or "
                                         "repeated; default: every configured one, else console)")
