@@ -171,14 +171,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     from bot.errors import ConfigError, InterpBotError
 
-    if sys.stdout is None:  # started with standard output closed (`>&-`): say so, as `cat` does
-        print("interp-bot: standard output is closed: nowhere to write the answer", file=sys.stderr)
-        return EXIT_FAIL
+    if sys.stdout is None:  # started with standard output closed (`>&-`, some service managers)
+        if args.command != "run":  # an answer with nowhere to go: say so, as `cat` does
+            print("interp-bot: standard output is closed: nowhere to write the answer", file=sys.stderr)
+            return EXIT_FAIL
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - the bot logs to stderr; it runs on
     if sys.stdin is None:  # started with standard input closed (`<&-`, some service managers): no input, as at EOF
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     _replace_what_the_output_cannot_encode()
-    if sys.stdin is None:  # started with stdin closed (`<&-`, some daemonizers): as from /dev/null, not a traceback
-        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 (for the process's lifetime)
     try:
         code = _dispatch(args)
         sys.stdout.flush()  # inside the try: a reader that went away is noticed here, not at exit

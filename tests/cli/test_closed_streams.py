@@ -1,5 +1,5 @@
-"""`interp-bot` started with a standard stream closed (`<&-`, `>&-`, some service managers): a clear answer, no
-traceback."""
+"""`interp-bot` started with its standard output closed (`>&-`): a clear answer, no traceback. (A closed stdin, and
+`run` with both closed: tests/ops/test_startup.py.)"""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from tests.conftest import REPO
 
@@ -20,13 +18,6 @@ def interp_bot(tmp_path: Path, catalogue_dir: Path, *args: str, close: int) -> s
         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, preexec_fn=lambda: os.close(close),
         cwd=tmp_path, env={"PATH": "", "HOME": str(tmp_path), "PYTHONPATH": str(REPO)},
     )
-
-
-@pytest.mark.parametrize("command", [["console"], ["classify"]])
-def test_a_closed_stdin_is_no_input(tmp_path: Path, catalogue_dir: Path, command: list[str]) -> None:
-    result = interp_bot(tmp_path, catalogue_dir, *command, close=0)
-    assert (result.returncode, result.stdout) == (0, "")
-    assert "Traceback" not in result.stderr
 
 
 def test_a_closed_stdout_is_one_line_and_exit_1(tmp_path: Path, catalogue_dir: Path) -> None:

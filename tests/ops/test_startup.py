@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.ops.support import bot_env, cli
 
 DISCORD_REDIRECT = Path(__file__).with_name("discord_redirect.py")
@@ -30,13 +32,20 @@ async def test_chat_platforms_out_of_reach_fail_in_one_line(tmp_path: Path) -> N
     assert len(lines) <= 4, result.stderr  # a few INFO lines of the start, then the reason
 
 
-async def test_run_with_stdin_closed_starts_and_stops_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("closed", [(0,), (0, 1)], ids=["stdin", "stdin-and-stdout"])
+async def test_run_with_stdin_closed_starts_and_stops_cleanly(tmp_path: Path, closed: tuple[int, ...]) -> None:
     """A service started with stdin closed (`<&-`, some daemonizers) runs as with /dev/null: it died at start with
-    "AttributeError: 'NoneType' object has no attribute 'isatty'"."""
+    "AttributeError: 'NoneType' object has no attribute 'isatty'". With stdout closed too it runs: it logs to
+    stderr, and only a one-shot answer has nowhere to go."""
     env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path / 'bot.db'}")
+
+    def close() -> None:
+        for descriptor in closed:
+            os.close(descriptor)
+
     bot = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", "--adapter", "console", cwd=tmp_path, env=env,
-        preexec_fn=lambda: os.close(0), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        preexec_fn=close, stdout=None if 1 in closed else asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     try:
         assert bot.stderr is not None
         started = b""
