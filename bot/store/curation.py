@@ -229,8 +229,9 @@ class CurationStore(DigestClaims):
         """Add or withdraw a vote; True if anything changed. `message_id`: the message a reaction vote was cast on
         (kept with an added vote so that clearing that message's reactions withdraws it)."""
         table = schema.votes
-        if not added:
-            return bool(conn.execute(delete(table).where(table.c.paper_id == paper_id).where(table.c.person == person)
+        if not added:  # the vote this user cast, also under a name the maintainers list has since given or taken
+            who = (table.c.person == person) | (table.c.user_id == user_id)
+            return bool(conn.execute(delete(table).where(table.c.paper_id == paper_id).where(who)
                                      .where(table.c.emoji == emoji).where(table.c.platform == platform)).rowcount)
         try:
             with conn.begin_nested():

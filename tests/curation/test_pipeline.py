@@ -134,6 +134,30 @@ async def test_replays_non_maintainers_bots_and_withdrawals(loop_parts) -> None:
     assert outcome.decision == "approved"
 
 
+async def test_a_reaction_taken_back_after_the_maintainers_list_changed_withdraws_the_vote(
+        catalogue_dir: Path, database_url: str) -> None:
+    from bot.settings import Maintainer
+
+    database = Database.open(database_url)
+    before = Curation(database, CatalogueService(catalogue_dir), settings_for(catalogue_dir, database_url))
+    post = Posted(before, add_candidate(database, 3))
+    assert (await before.handle_vote(post.vote("discord", "111"))).reason == "counted"  # alice's ✅
+    # alice leaves INTERP_BOT_MAINTAINERS (the bot restarts with the new list), then takes her ✅ back
+    after = Curation(database, CatalogueService(catalogue_dir), settings_for(
+        catalogue_dir, database_url, maintainers=[Maintainer(name="bob", discord=["222"], slack=["U222"])]))
+    assert (await after.handle_vote(post.vote("discord", "111", added=False))).reason == "withdrawn"
+    # bob's approval is the only one standing: no decision (her withdrawn vote had made it 2 of 2)
+    assert (await after.handle_vote(post.vote("discord", "222"))).decision is None
+    assert after.papers.paper(post.paper_id).status == "candidate"
+    # the other way round: a role-holder's vote, then the list names them
+    role_vote = Posted(after, add_candidate(database, 4))
+    assert (await after.handle_vote(role_vote.vote("discord", "777", roles=("999",)))).reason == "counted"
+    named = Curation(database, CatalogueService(catalogue_dir), settings_for(
+        catalogue_dir, database_url, maintainers=[Maintainer(name="carol", discord=["777"])]))
+    assert (await named.handle_vote(role_vote.vote("discord", "777", added=False))).reason == "withdrawn"
+    database.close()
+
+
 async def test_clearing_a_posts_reactions_withdraws_only_the_votes_that_post_carried(loop_parts) -> None:
     """A moderator clears every reaction on the Discord post (or every ✅ on it): the votes it carried are withdrawn
     as their removals would withdraw them; the same paper's Slack, console and other Discord post's votes stand."""
