@@ -327,6 +327,13 @@ class Curation(PublishesCandidates, FinishesDecisions):
                     self.store.set_vote(conn, paper_id=paper_id, person=person, platform=platform, user_id=person,
                                         added=True, emoji=self.rules.topic_choices[choice])
                 standing = self._standing(conn, paper)
+                if not force and status == "approved" and len(standing.rejecters) >= self.rules.rejections_needed:
+                    # ❌ vetoes, as it would have with a ✅ reaction: a rejection that stood short of the threshold
+                    # until INTERP_BOT_REJECTIONS_NEEDED was lowered decides now; it does not let this one approve.
+                    vetoed = self._tally(conn, paper_id)
+                    if vetoed and held_back:
+                        self.store.unpromote(conn, paper_id)
+                    return VoteOutcome(True, "counted; a standing rejection vetoes it", paper_id, vetoed)
                 voters = standing.approvers if status == "approved" else standing.rejecters
                 needed = self.rules.approvals_needed if status == "approved" else self.rules.rejections_needed
                 chosen = topic or self._chosen_topic(paper, standing.topic_votes)

@@ -319,6 +319,23 @@ async def test_a_crash_between_decision_and_write_is_repaired_once(loop_parts, c
     assert titles.count("Sparse Autoencoders Reveal Feature Family Number 5 in Language Models") == 1
 
 
+async def test_a_rejection_standing_when_the_threshold_is_lowered_vetoes_a_shell_approval(
+        catalogue_dir: Path, database_url: str) -> None:
+    database = Database.open(database_url)
+    two = Curation(database, CatalogueService(catalogue_dir), settings_for(catalogue_dir, database_url,
+                                                                            rejections_needed=2))
+    post = Posted(two, add_candidate(database, 5))
+    assert (await two.handle_vote(post.vote("discord", "111", emoji="x"))).decision is None  # 1 of 2 rejections
+    # INTERP_BOT_REJECTIONS_NEEDED=1 now (and one approval is enough): alice's ❌ is a veto, whoever votes next
+    one = Curation(database, CatalogueService(catalogue_dir), settings_for(
+        catalogue_dir, database_url, rejections_needed=1, approvals_needed=1))
+    outcome = await one.decide(post.paper_id, "approve", person="bob")  # `interp-bot decide ID approve --as bob`
+    assert outcome.decision == "rejected"  # as bob's ✅ reaction would have been
+    assert one.papers.paper(post.paper_id).status == "rejected"
+    assert load_catalogue(catalogue_dir).entry("sparse-autoencoders-reveal-feature-family-number-5") is None
+    database.close()
+
+
 async def test_console_decisions_and_expiry(loop_parts) -> None:
     curation, _ = loop_parts
     paper_id = add_candidate(curation.db, 7)
