@@ -53,7 +53,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     GIT_CONFIG_COUNT=1 \
     GIT_CONFIG_KEY_0=safe.directory \
     GIT_CONFIG_VALUE_0=*
-USER interp
+# By number (10001 is `interp`, created above), so a runtime that checks for a non-root user without reading the
+# image's /etc/passwd (Kubernetes' runAsNonRoot) can tell.
+USER 10001:10001
 # SIGTERM (docker stop) ends `interp-bot run` cleanly: a job in flight gets 3 s to finish, connections close, exit 0.
 STOPSIGNAL SIGTERM
 # Healthy = the catalogue and the feeds file load, the database answers at the current schema, and every chat adapter
