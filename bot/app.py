@@ -210,6 +210,8 @@ class App:
         await asyncio.to_thread(self.health.forget_predecessors, self.holder, [a.platform for a in self.adapters])
         # Posts that kept failing before this restart (the cause fixed, one hopes) are tried again now.
         await asyncio.to_thread(self.curation.store.retry_failed_posts_now, [a.platform for a in self.adapters])
+        # Thresholds are settings: one lowered since the last start decides the candidates whose votes now meet it.
+        await self.curation.recount()
         await self.curation.recover()
         if scheduler:
             from bot.scheduler import build_scheduler

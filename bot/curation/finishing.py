@@ -1,14 +1,15 @@
 """What follows a decision (bot.curation.pipeline): an approval's entry written into the catalogue, the candidate's
-posts edited to say what was decided, the approval handed to the GitHub publisher; and the two rounds that keep this
+posts edited to say what was decided, the approval handed to the GitHub publisher; and the rounds that keep this
 going: `recover` finishes what a crash or a failing platform interrupted, `expire` closes candidates nobody decided
-on. Each step is idempotent and resumable, so whoever meets an unfinished decision next finishes it."""
+on, `recount` (at start) decides those whose standing votes meet thresholds lowered since. Each step is idempotent
+and resumable, so whoever meets an unfinished decision next finishes it."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.catalogue.service import listed_as
 from bot.chat.adapter import PostRef
@@ -43,6 +44,7 @@ class _Curation(Protocol):
     async def finish(self, paper_id: int) -> str | None: ...
     async def complete(self, paper_id: int) -> None: ...
     def _write_entry(self, decision: Decision) -> None: ...
+    def _tally(self, conn: Any, paper_id: int) -> str | None: ...
     async def _announce(self, decision: Decision) -> None: ...
 
 
@@ -166,6 +168,30 @@ class FinishesDecisions:
             if await self.finish(decision.paper_id) is None:
                 finished += 1
         return finished
+
+    async def recount(self: _Curation) -> int:
+        """Count the open candidates' standing votes again under the thresholds in force: lowering
+        INTERP_BOT_APPROVALS_NEEDED or INTERP_BOT_REJECTIONS_NEEDED (a restart) decided nothing until the next vote on
+        a candidate, and one holding enough votes could expire meanwhile. Each is counted as a vote's tally counts it
+        (one transaction each, the candidate locked: a rejection vetoes first, an approval without a topic waits for
+        a topic vote), and what it decides is finished as a vote's decision is. Returns how many were decided."""
+        def apply() -> list[tuple[int, str]]:
+            decided = []
+            for paper in self.papers.candidates():
+                with self.db.transaction() as conn:
+                    self.store.lock_paper(conn, paper.id)
+                    decision = self._tally(conn, paper.id)
+                if decision:
+                    decided.append((paper.id, decision))
+            return decided
+
+        decided = await asyncio.to_thread(apply)
+        if decided:
+            log.info("%d open candidates met the vote thresholds now in force and were decided: %s", len(decided),
+                     ", ".join(f"#{paper_id} {decision}" for paper_id, decision in decided))
+        for paper_id, _ in decided:
+            await self.finish(paper_id)
+        return len(decided)
 
     async def expire(self: _Curation) -> int:
         """Close candidates nobody decided on within the configured number of days."""
