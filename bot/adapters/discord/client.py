@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord.commands import InterpGroup
-from bot.adapters.discord.render import NO_MENTIONS, PageButton
+from bot.adapters.discord.render import NO_MENTIONS, PageButton, render_reply
 from bot.chat.runner import CRASH_REPLY
 
 if TYPE_CHECKING:
@@ -71,6 +71,8 @@ class InterpTree(app_commands.CommandTree["InterpClient"]):
             log.warning("discord: /interp as sent does not match this version's commands (%s): answered with the "
                         "help", error)
         if interaction.response.is_done():
+            if ours and interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+                await _replace_thinking(interaction)
             return
         try:
             if interaction.type is discord.InteractionType.autocomplete:  # it takes choices, never a message
@@ -82,6 +84,19 @@ class InterpTree(app_commands.CommandTree["InterpClient"]):
             await self.client.adapter.answer(interaction, "help", "")
         except discord.HTTPException as exc:  # the interaction expired meanwhile: nothing more to say
             log.warning("discord: could not answer a failed /interp: %s", exc)
+
+
+async def _replace_thinking(interaction: discord.Interaction) -> None:
+    """The answer to a deferred /interp failed (its followup refused, or a 5xx past discord.py's retries): the
+    reader was left on "thinking…" for good. Its place takes the error reply, once, as plain text (what
+    Discord refused may have been the embed)."""
+    try:
+        await interaction.edit_original_response(content=render_reply(CRASH_REPLY).fallback, embed=None,
+                                                 allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as exc:
+        log.warning("discord: could not replace the \"thinking…\" of a failed /interp with the error reply: %s", exc)
+    else:
+        log.info("discord: the \"thinking…\" of a failed /interp was replaced with the error reply")
 
 
 _REACTION_EVENTS = ("raw_reaction_add", "raw_reaction_remove")

@@ -259,3 +259,21 @@ async def test_a_query_with_a_line_separator_is_searched_as_two_words(fake: Fake
     await fake.dispatch("INTERACTION_CREATE", interaction)
     call = await fake.wait_for("POST", callback_path(interaction))
     assert embed_of(call.json)["title"] == "Search: induction heads"
+
+
+async def test_a_deferred_answer_discord_refused_replaces_the_thinking_with_the_error(
+        fake: FakeDiscord, bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    """The followup of a deferred answer failed (refused here; a 5xx past discord.py's retries the same way, after
+    25 s of them): the error handler returned once the interaction was deferred, and the reader was left on
+    "thinking…" for good."""
+    bot.adapter.reply_deadline = 0.0  # deferred
+    interaction = slash("search", {"query": (3, "induction heads")})
+    followup = rf"/webhooks/{APP_ID}/{interaction['token']}"
+    fake.fail_next("POST", followup, 400, {"message": "Invalid Form Body", "code": 50035})
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    deferred = await fake.wait_for("POST", callback_path(interaction))
+    assert deferred.json["type"] == 5  # "thinking…"
+    await fake.wait_for("PATCH", rf"{followup}/messages/@original")
+    thinking = next(m for m in fake.messages.values() if m.get("interaction_token") == interaction["token"])
+    assert "failed on our side" in thinking["content"]
+    assert "discord: /interp failed" in caplog.text
