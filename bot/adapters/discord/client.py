@@ -17,7 +17,8 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord.commands import InterpGroup
-from bot.adapters.discord.render import NO_MENTIONS, PageButton, render_reply
+from bot.adapters.discord.render import NO_MENTIONS, PageButton, parse_page_custom_id, render_reply
+from bot.catalogue.text import one_line
 from bot.chat.runner import CRASH_REPLY
 
 if TYPE_CHECKING:
@@ -99,6 +100,9 @@ async def _replace_thinking(interaction: discord.Interaction) -> None:
         log.info("discord: the \"thinking…\" of a failed /interp was replaced with the error reply")
 
 
+STALE_BUTTON_REPLY = ("This button is from an older answer of the bot, which no longer reads it: run the "
+                      "`/interp` command again for a fresh answer.")
+
 _REACTION_EVENTS = ("raw_reaction_add", "raw_reaction_remove")
 _CLEAR_EVENTS = ("raw_reaction_clear", "raw_reaction_clear_emoji")
 
@@ -147,6 +151,23 @@ class InterpClient(discord.Client):
                 self.adapter.skipped_event(event, exc)
 
         return tolerant_parse
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A button whose id matches none of our dynamic items (a version of the bot that spelled its ids
+        otherwise, a page past 9999, a forged id) was dropped by discord.py unanswered: the reader saw "This
+        interaction failed" and the log said nothing. It gets told to run the command again. A paging button's
+        id is left to its PageButton, which answers it."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = str(dict(interaction.data or {}).get("custom_id", ""))
+        if parse_page_custom_id(custom_id) is not None:
+            return
+        log.info("discord: a button with an id this version does not read (%s) was answered: run the command "
+                 "again", one_line(repr(custom_id), 120))
+        try:
+            await interaction.response.send_message(STALE_BUTTON_REPLY, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:  # expired meanwhile: nothing more to say
+            log.warning("discord: could not answer a button this version does not read: %s", exc)
 
     async def setup_hook(self) -> None:
         """Sync the commands: to each development guild (instant), else globally (production)."""

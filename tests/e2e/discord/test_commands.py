@@ -261,6 +261,39 @@ async def test_a_query_with_a_line_separator_is_searched_as_two_words(fake: Fake
     assert embed_of(call.json)["title"] == "Search: induction heads"
 
 
+@pytest.mark.parametrize("custom_id", [
+    "paging:next:topics",  # a button of an older version, whose ids were spelled otherwise
+    "interp:page:10000:topics",  # a page number no button of ours carries
+])
+async def test_a_button_this_version_does_not_read_is_told_to_run_the_command_again(
+        fake: FakeDiscord, bot: Bot, caplog: pytest.LogCaptureFixture, custom_id: str) -> None:
+    """discord.py dropped a press on a button none of our items matched: the reader saw "This interaction failed"
+    and the log said nothing."""
+    message = fake.add_message("1234", components=[{"type": 1, "components": [
+        {"type": 2, "style": 1, "label": "Next", "custom_id": custom_id}]}])
+    click = button(message, custom_id)
+    with caplog.at_level(logging.INFO, logger="bot.adapters.discord"):
+        await fake.dispatch("INTERACTION_CREATE", click)
+        answer = await fake.wait_for("POST", callback_path(click))
+    assert answer.json["type"] == 4 and answer.json["data"]["flags"] & 64  # to the presser alone
+    assert "run the `/interp` command again" in answer.json["data"]["content"]
+    assert [r.levelname for r in caplog.records if custom_id in r.getMessage()] == ["INFO"]
+
+
+async def test_a_paging_button_is_answered_once(fake: FakeDiscord, bot: Bot) -> None:
+    """The answer to buttons we do not read leaves ours to their PageButton: one answer, the page."""
+    message = fake.add_message("1234", components=[{"type": 1, "components": [
+        {"type": 2, "style": 1, "label": "Next", "custom_id": "interp:page:2:topics"}]}])
+    click = button(message, "interp:page:2:topics")
+    await fake.dispatch("INTERACTION_CREATE", click)
+    update = await fake.wait_for("POST", callback_path(click))
+    assert update.json["type"] == 7
+    followup = slash("help")  # a later interaction, answered after everything the click set going
+    await fake.dispatch("INTERACTION_CREATE", followup)
+    await fake.wait_for("POST", callback_path(followup))
+    assert len(fake.find("POST", callback_path(click))) == 1
+
+
 async def test_a_deferred_answer_discord_refused_replaces_the_thinking_with_the_error(
         fake: FakeDiscord, bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
     """The followup of a deferred answer failed (refused here; a 5xx past discord.py's retries the same way, after
