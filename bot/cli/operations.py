@@ -223,13 +223,10 @@ def _decide(args: argparse.Namespace, settings: Settings) -> int:
             return 1
     if outcome.decision == "approved":
         forced = " (forced: an override of the vote count)" if decision.forced else ""
-        listed = found_listed(decision, app.catalogue.index.catalogue)
-        if listed is not None:  # added by hand while it waited for votes: nothing was written
-            print(f"candidate #{args.id} approved{forced}: already on the list as `{listed.id}` under "
-                  f"{listed.topics[0]}; nothing written", flush=True)
-        else:
-            print(f"candidate #{args.id} approved{forced}: added to {decision.topic} as `{decision.entry_id}`; "
-                  f"{settings.catalogue_dir}/README.md re-rendered", flush=True)
+        listed = found_listed(decision, app.catalogue.index.catalogue)  # added by hand while it waited for votes
+        where = (f"already on the list as `{listed.id}` under {listed.topics[0]}; nothing written" if listed else
+                 f"added to {decision.topic} as `{decision.entry_id}`; {settings.catalogue_dir}/README.md re-rendered")
+        print(f"candidate #{args.id} approved{forced}: {where}", flush=True)
         if app.publisher is not None:  # the list lives on GitHub: propose it there now
             return _github_round(App(settings, feeds="unused"))
     else:
