@@ -485,3 +485,24 @@ async def test_a_dry_run_in_the_first_hour_of_the_day_daylight_saving_ends_leave
     assert [item.title for item in result.post.reply.items] == [
         "Sparse Autoencoders Reveal Feature Family Number 2 in Language Models"]
     curation.db.close()
+
+
+async def test_a_digest_too_long_for_one_slack_message_says_how_many_are_left_and_where_to_see_them(
+        catalogue_dir: Path, database_url: str) -> None:
+    """300 new candidates and 50 approvals: Slack takes 50 blocks. The cut said "… more than fits in one
+    message", with no count, and took the footer (which says where to vote and `/interp recent`) with it."""
+    from bot.adapters.slack.render import post_blocks
+    from tests.fakes.slack_fake import block_kit_problems
+
+    curation = make(catalogue_dir, database_url, "a", io.StringIO())
+    ids = [add_candidate(curation.db, n, title=f"Paper {n}") for n in range(1, 351)]
+    for paper_id in ids[:50]:
+        await curation.decide(paper_id, "approve", person="console:alice", force=True)
+    post = gather(curation, curation.db.now(), "UTC").post(curation, "/interp ")
+    blocks = post_blocks(post)
+    assert block_kit_problems(blocks) == []
+    texts = [str(block) for block in blocks]
+    shown = sum("Paper " in text for text in texts)
+    assert f"…and {350 - shown} more" in texts[-2]
+    assert "Vote on candidates in the maintainers' channel" in texts[-1] and "/interp recent" in texts[-1]
+    curation.db.close()

@@ -74,25 +74,32 @@ def fallback_text(reply: Reply) -> str:
 
 def reply_blocks(reply: Reply, *, paging: bool = True) -> list[dict[str, Any]]:
     """Block Kit for one page of a reply; with `paging`, previous/next buttons when there are more pages."""
-    blocks: list[dict[str, Any]] = [_title_block(reply)]
+    head: list[dict[str, Any]] = [_title_block(reply)]
     if reply.text:
-        blocks.extend(_section(chunk) for chunk in _chunks(escape(reply.text).splitlines(), SECTION_LIMIT))
+        head.extend(_section(chunk) for chunk in _chunks(escape(reply.text).splitlines(), SECTION_LIMIT))
     # Numbered like the console's text: on from the previous page.
     numbers = numbered(reply)
-    for offset, item in enumerate(reply.items):
-        blocks.append(_section(item_mrkdwn(item, reply.first_number + offset if numbers else None)))
+    items = [_section(item_mrkdwn(item, reply.first_number + offset if numbers else None))
+             for offset, item in enumerate(reply.items)]
+    tail: list[dict[str, Any]] = []  # after the items: fields, suggestions, the footer
     fields = [_field_text(f.name, f.value) for f in reply.fields]
     for start in range(0, len(fields), FIELDS_PER_SECTION):
-        blocks.append({"type": "section", "fields": [_mrkdwn(f) for f in fields[start: start + FIELDS_PER_SECTION]]})
+        tail.append({"type": "section", "fields": [_mrkdwn(f) for f in fields[start: start + FIELDS_PER_SECTION]]})
     if shows_suggestions(reply):
-        blocks.append(_context("Suggestions: " + ", ".join(escape(s) for s in reply.suggestions)))
+        tail.append(_context("Suggestions: " + ", ".join(escape(s) for s in reply.suggestions)))
     if footer := paging_footer(reply, prefix=COMMAND_PREFIX):  # as typed here; the buttons are below too
-        blocks.append(_context(escape(footer)))
+        tail.append(_context(escape(footer)))
     buttons = page_buttons(reply) if paging else None
-    # Keep within Slack's block limit, dropping items from the end rather than failing the whole message.
+    # Keep within Slack's block limit, dropping items from the end rather than failing the whole message; what
+    # follows them (fields, the footer that says where to see the rest) stays, and the cut says how many are left.
     room = MAX_BLOCKS - (1 if buttons else 0)
-    if len(blocks) > room:
-        blocks = [*blocks[: room - 1], _context("… more than fits in one message")]
+    keep = room - len(head) - len(tail) - 1
+    if len(head) + len(items) + len(tail) <= room:
+        blocks = [*head, *items, *tail]
+    elif keep > 0:
+        blocks = [*head, *items[:keep], _context(f"…and {len(items) - keep} more"), *tail]
+    else:
+        blocks = [*[*head, *items, *tail][: room - 1], _context("… more than fits in one message")]
     if buttons:
         blocks.append(buttons)
     return blocks
