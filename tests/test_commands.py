@@ -515,6 +515,15 @@ def test_a_topic_answer_ends_with_related_sections_and_entries_elsewhere(command
     assert text.index("Enhancing Neural Network Transparency") < text.index("Related sections:")
 
 
+def test_a_word_typed_whole_does_not_find_what_only_half_of_it_starts(commands: Commands) -> None:
+    """"finetune" is the list's "fine-tune"; its "tune" is not the start of "tuned": `search finetune` and
+    `topic finetune` brought up the Tuned Lens and the logit lens."""
+    for line in ("search finetune", "topic finetune"):
+        text = render_text(commands.execute(line))
+        assert "Mechanistically analyzing the effects of fine-tuning" in text, line
+        assert "Tuned Lens" not in text and "logit lens" not in text and "Embedding Projection" not in text, line
+
+
 # ------------------------------------------------------------------ help, paging
 
 def test_help_for_an_unknown_command_says_so(commands: Commands) -> None:

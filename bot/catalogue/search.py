@@ -123,11 +123,12 @@ class SearchIndex:
     def _words(text: str) -> list[str]:
         return [token for token in fold(text).split() if token not in STOPWORDS]
 
-    def _query_words(self, query: str, *, join: bool = True) -> list[str]:
+    def _query_words(self, query: str, *, join: bool = True) -> tuple[list[str], frozenset[str]]:
         """The query's words as the index spells them: "gpt2" is "gpt 2" when the list only writes "GPT-2",
         "finetune" is "fine tune" when it writes "fine-tune", and "transformer lens" is "transformerlens" when it
-        writes "TransformerLens"."""
+        writes "TransformerLens". Second, the parts of a word typed whole, which are taken as they are (below)."""
         words: list[str] = []
+        parts_of_one: set[str] = set()
         typed = fold(clean_query(query)).split()
         index = 0
         while index < len(typed):
@@ -143,9 +144,10 @@ class SearchIndex:
                 words.extend(split.groups())
             elif (parts := self._split(word)) is not None:
                 words.extend(parts)
+                parts_of_one.update(parts)
             elif word not in STOPWORDS:
                 words.append(word)
-        return words
+        return words, frozenset(parts_of_one)
 
     def _split(self, word: str) -> tuple[str, str] | None:
         """Two words of the list that `word` is, typed without the space; None when the list uses `word` itself
@@ -168,8 +170,9 @@ class SearchIndex:
         kept = [w for w in words if w not in self._weights or len(self._weights[w][0]) <= ceiling]
         return kept if len(set(kept)) >= 2 else words
 
-    def _expand(self, token: str) -> tuple[tuple[str, float], ...]:
-        """The index terms a query word stands for: itself, longer forms (prefix), and near spellings."""
+    def _expand(self, token: str, short_form: bool = True) -> tuple[tuple[str, float], ...]:
+        """The index terms a query word stands for: itself, longer forms (prefix), and near spellings. A part of a
+        word typed whole (`short_form` False) is no short form: "tune" in "finetune" is not the start of "tuned"."""
         found: dict[str, float] = {}
         for variant, factor in ((token, 1.0), (token + "s", 0.9), (token[:-1] if token.endswith("s") else "", 0.9),
                                 *_y_plural(token), *((same, 1.0) for same in SAME_AS.get(token, ()))):
@@ -180,7 +183,7 @@ class SearchIndex:
                 token, self._vocabulary, scorer=fuzz.ratio, limit=4, score_cutoff=80 if len(token) >= 5 else 90
             ):
                 found.setdefault(term, 0.6 * score / 100)
-        if SHORT_FORM.start <= len(token) < SHORT_FORM.stop or (len(token) >= 3 and not found):
+        if short_form and (SHORT_FORM.start <= len(token) < SHORT_FORM.stop or (len(token) >= 3 and not found)):
             # A short form of longer words: "interp" is interpretability, interpreting...; "mech", mechanistic.
             start = bisect.bisect_left(self._vocabulary, token)
             for term in self._vocabulary[start:start + 8]:
@@ -207,26 +210,26 @@ class SearchIndex:
             return [SearchHit(entry, 100.0) for entry in linked[:limit]]
         if names_a_link(query):  # a link no entry has: "arxiv", "abs" and "org" would find every arXiv entry
             return []
-        words = self._query_words(query)
+        words, parts = self._query_words(query)
         if not words:
             return []
-        final = self._scored(self._distinctive(words))
-        if (apart := self._query_words(query, join=False)) != words:
+        final = self._scored(self._distinctive(words), parts)
+        if (apart := self._query_words(query, join=False))[0] != words:
             # "transformer lens" is TransformerLens first, and still the lenses on transformers after it
-            for doc, score in self._scored(self._distinctive(apart)).items():
+            for doc, score in self._scored(self._distinctive(apart[0]), apart[1]).items():
                 final[doc] = max(final.get(doc, 0.0), score)
         best = heapq.nlargest(limit, final.items(), key=itemgetter(1))
         best.sort(key=lambda pair: (-round(pair[1], 4), self._titles[pair[0]]))
         return [SearchHit(self._entries[doc], round(score, 4)) for doc, score in best]
 
-    def _scored(self, words: list[str]) -> dict[int, float]:
-        """Each entry's score for these words (BM25F, typo-tolerant), with the boosts for the whole phrase in a
-        title, a must-read, and an acronym typed."""
+    def _scored(self, words: list[str], parts: frozenset[str] = frozenset()) -> dict[int, float]:
+        """Each entry's score for these words (BM25F, typo-tolerant; `parts`, of a word typed whole, as they are),
+        with the boosts for the whole phrase in a title, a must-read, and an acronym typed."""
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, int] = defaultdict(int)
         for word in dict.fromkeys(words):
             hit_docs: set[int] = set()
-            for term, factor in self.expand(word):
+            for term, factor in self.expand(word, word not in parts):
                 docs, weights = self._weights[term]
                 for doc, weight in zip(docs, weights, strict=True):
                     scores[doc] += factor * weight
