@@ -26,7 +26,7 @@ from bot.catalogue.topic_index import TopicMatch
 from bot.chat.render import clip
 from bot.chat.values import Actor, Field, Item, Reply
 from bot.command_help import HELP, CommandHelp
-from bot.reply_items import entry_item, see_also_fields, topic_item
+from bot.reply_items import entry_item, search_item, see_also_fields, topic_item
 
 __all__ = ["HELP", "CommandHelp", "CommandSpec", "Commands", "Request"]
 
@@ -243,8 +243,7 @@ class Commands:
         hits = index.search.search(request.args, limit=self.page_size + 1)
         close = f"Did you mean {' or '.join(f'“{name}”' for name in names[:3])}? " if names else ""
         if hits:
-            items = tuple(entry_item(index, hit.entry, detail=index.catalogue.path_text(hit.entry.topics[0]))
-                          for hit in hits[: self.page_size])
+            items = tuple(search_item(index, hit.entry, request.args) for hit in hits[: self.page_size])
             more = f"`search {request.args}` for more · " if len(hits) > self.page_size else ""
             return Reply(title=f"No topic is called “{request.quoted}”", kind="not_found",
                          text=f"{close}Entries that mention it, from a search of the list:", items=items,
@@ -271,7 +270,7 @@ class Commands:
                       else "Try fewer or different words, or `topics` to browse.")
             return Reply(title=f"Nothing found for “{request.quoted}”", kind="not_found", text=advice + hint)
         def render(hit: Any) -> Item:
-            return entry_item(index, hit.entry, detail=index.catalogue.path_text(hit.entry.topics[0]))
+            return search_item(index, hit.entry, request.args)
 
         if cut:
             count = "the best result" if len(hits) == 1 else f"the best {len(hits)} results"

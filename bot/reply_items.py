@@ -27,6 +27,15 @@ def entry_item(index: CatalogueIndex, entry: Entry, *, detail: str = "") -> Item
     return Item(title=title, links=links, starred=entry.starred, notes=entry.notes, detail=detail, ref=entry.id)
 
 
+def search_item(index: CatalogueIndex, entry: Entry, query: str) -> Item:
+    """An entry a search found, under its section; and when only its topic's alias matched, which alias (a reader
+    sees why a paper that never says "othello" answers `search othello`)."""
+    detail = index.catalogue.path_text(entry.topics[0]) if entry.topics else ""
+    if (via := index.search.alias_only(entry, query)) is not None:
+        detail += f" · found by “{via[1]}”, an alias of {via[0]}"
+    return entry_item(index, entry, detail=detail)
+
+
 def see_also_fields(index: CatalogueIndex, see: SeeAlso) -> tuple[Field, ...]:
     """A topic answer's last words: where else in the list to look."""
     catalogue = index.catalogue

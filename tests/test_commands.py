@@ -524,6 +524,19 @@ def test_a_word_typed_whole_does_not_find_what_only_half_of_it_starts(commands: 
         assert "Tuned Lens" not in text and "logit lens" not in text and "Embedding Projection" not in text, line
 
 
+def test_a_search_hit_found_only_by_its_topics_alias_says_so(commands: Commands) -> None:
+    """No Linearity paper says "Othello", no survey "saliency": the answer said nothing of why they came up."""
+    othello = commands.execute("search othello")
+    assert othello.items and all(item.detail.endswith("Linearity · found by “othello”, an alias of Linearity")
+                                 for item in othello.items)
+    assert "· found by “saliency”, an alias of Survey" in render_text(commands.execute("search saliency"))
+    steering = {item.title: item.detail for item in commands.execute("search steering").items}
+    assert steering["Steering Llama 2 via Contrastive Activation Addition (CAA)"].endswith(
+        "Inference-Time Intervention")  # its title says "steering": no reason to give
+    assert steering["Inference-Time Intervention: Eliciting Truthful Answers from a Language Model (ITI)"].endswith(
+        "found by “steering”, an alias of Inference-Time Intervention")
+
+
 # ------------------------------------------------------------------ help, paging
 
 def test_help_for_an_unknown_command_says_so(commands: Commands) -> None:

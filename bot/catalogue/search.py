@@ -254,6 +254,25 @@ class SearchIndex:
             final[doc] = max(2.0 * final[doc], above * 1.01 + final[doc] / 100)
         return final
 
+    def alias_only(self, entry: Entry, query: str) -> tuple[str, str] | None:
+        """(topic title, alias) when `entry` matched `query` only by an alias of its topic: no word of its own, nor
+        of its topic's title, is one the query's words stand for ("othello" finds Linearity's papers, none of which
+        says Othello). None otherwise."""
+        terms = {term for words, parts in (self._query_words(query), self._query_words(query, join=False))
+                 for word in words for term, _ in self.expand(word, word not in parts)}
+        if any(terms.intersection(self._words(text)) for _, text in self._fields(entry)):
+            return None
+        best: tuple[int, str, str] | None = None
+        for slug in entry.topics:
+            topic = self._catalogue.topic(slug)
+            if topic is None or terms.intersection(self._words(topic.title)):
+                return None
+            for alias in topic.aliases:
+                shared = len(terms.intersection(self._words(alias)))
+                if shared and (best is None or shared > best[0]):
+                    best = (shared, topic.title, alias)
+        return best[1:] if best else None
+
     def complete_titles(self, prefix: str, limit: int = 25) -> list[Entry]:
         q = fold(clean_query(prefix))
         if not q:
