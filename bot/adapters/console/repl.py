@@ -43,21 +43,29 @@ def piped_lines(stdin: TextIO) -> Reader:
     return read
 
 
-def edited_lines(session: PromptSession[str]) -> Reader:
+class EditedLines:
     """Lines from the line editor: Ctrl-C abandons the line being typed, Ctrl-D ends the session. Several lines
     pasted at once (a terminal's bracketed paste puts them in one edit) are answered one by one, as piped ones."""
-    pending: list[str] = []
 
-    def read() -> str | None:
-        while not pending:
+    def __init__(self, session: PromptSession[str]):
+        self._session = session
+        self._pending: list[str] = []
+
+    def __call__(self) -> str | None:
+        while not self._pending:
             try:
-                pending.extend(session.prompt(PROMPT).splitlines() or [""])
+                self._pending.extend(self._session.prompt(PROMPT).splitlines() or [""])
             except KeyboardInterrupt:
                 continue
             except EOFError:
                 return None
-        return pending.pop(0)
-    return read
+        return self._pending.pop(0)
+
+    def drop_pending(self) -> int:
+        """Forget the pasted lines not read yet (Ctrl-C during an answer stops the paste too); how many there were."""
+        dropped = sum(1 for line in self._pending if line.strip())
+        self._pending.clear()
+        return dropped
 
 
 def repl(commands: Any, read: Reader, *, stdout: TextIO, actor: Actor, interactive: bool = False) -> int:
@@ -77,7 +85,10 @@ def repl(commands: Any, read: Reader, *, stdout: TextIO, actor: Actor, interacti
         except KeyboardInterrupt:
             if not interactive:
                 raise
-            stdout.write(f"Interrupted: no answer to `{line[:60]}` (a vote or decision may still be recorded: "
+            # The rest of a paste goes too: one Ctrl-C stops what was pasted, not only the line being answered.
+            dropped = read.drop_pending() if isinstance(read, EditedLines) else 0
+            rest = f"; the {dropped} line(s) pasted after it were not run" if dropped else ""
+            stdout.write(f"Interrupted: no answer to `{line[:60]}`{rest} (a vote or decision may still be recorded: "
                          "`candidates` shows where things stand).\n")
             stdout.flush()
             continue
@@ -146,7 +157,7 @@ def run_console(settings: Settings) -> int:
             if pending:  # a count, not every candidate before the first answer
                 sys.stdout.write(f"{pending} candidate{'s' * (pending != 1)} waiting for a decision: "
                                  "`candidates` lists them.\n")
-            read = edited_lines(line_editor(app.commands))
+            read: Reader = EditedLines(line_editor(app.commands))
         else:
             read = piped_lines(sys.stdin)
         return repl(_ConsoleLines(app.commands), read, stdout=sys.stdout, actor=_actor(settings),
@@ -197,7 +208,7 @@ def run_with_app(app: App) -> int:
     sys.stdout.write(BANNER)
     try:
         with patch_stdout():
-            return repl(_ConsoleLines(app.commands), edited_lines(line_editor(app.commands)), stdout=sys.stdout,
+            return repl(_ConsoleLines(app.commands), EditedLines(line_editor(app.commands)), stdout=sys.stdout,
                         actor=_actor(app.settings), interactive=True)
     finally:
         loop.call_soon_threadsafe(stop.set)

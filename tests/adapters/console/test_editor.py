@@ -14,10 +14,10 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from bot.adapters.console.editor import CommandCompleter, line_editor
-from bot.adapters.console.repl import edited_lines, repl
+from bot.adapters.console.repl import EditedLines, repl
 from bot.catalogue.service import CatalogueService
-from bot.chat.values import Actor
-from bot.commands import Commands
+from bot.chat.values import Actor, Reply
+from bot.commands import Commands, CommandSpec, Request
 
 ME = Actor(platform="console", user_id="me", display_name="me", is_maintainer=True)
 
@@ -87,8 +87,27 @@ def test_lines_pasted_at_once_are_answered_one_by_one(commands: Commands, tmp_pa
         session = line_editor(commands, history=tmp_path / ".interp_bot_history", input=keys, output=DummyOutput())
         keys.send_text("\x1b[200~topic sae\nsearch ROME\n\x1b[201~\r")  # the paste, then Enter
         keys.send_text("quit\r")
-        assert repl(commands, edited_lines(session), stdout=out, actor=ME) == 0
+        assert repl(commands, EditedLines(session), stdout=out, actor=ME) == 0
     answers = out.getvalue()
     assert answers.startswith("Sparse Coding\n")
     assert "\nSearch: ROME\n" in answers
     assert "No topic is called" not in answers
+
+
+def test_ctrl_c_during_a_pasted_line_stops_the_rest_of_the_paste(commands: Commands, tmp_path: Path) -> None:
+    """Ctrl-C abandoned the answer, then the lines pasted after it ran on: fifty pasted by mistake took fifty."""
+    def slow(request: Request) -> Reply:  # the user presses Ctrl-C while it is being answered
+        raise KeyboardInterrupt
+
+    commands.register(CommandSpec("slow", "slow", "Takes long.", ("slow",), slow))
+    out = io.StringIO()
+    with create_pipe_input() as keys:
+        session = line_editor(commands, history=tmp_path / ".interp_bot_history", input=keys, output=DummyOutput())
+        keys.send_text("\x1b[200~slow\ntopic sae\nsearch ROME\n\x1b[201~\r")  # the paste, then Enter
+        keys.send_text("topic probing\r")  # typed after the Ctrl-C: answered
+        keys.send_text("quit\r")
+        assert repl(commands, EditedLines(session), stdout=out, actor=ME, interactive=True) == 0
+    interrupted, rest = out.getvalue().split("\n", 1)
+    assert interrupted.startswith("Interrupted: no answer to `slow`; the 2 line(s) pasted after it were not run")
+    assert "Sparse Coding" not in rest and "Search: ROME" not in rest
+    assert rest.startswith("Probing")
