@@ -124,6 +124,17 @@ def test_angle_brackets_in_arxiv_text_are_text_not_tags(feeds_dir):
     assert first.abstract == f"{THINKLESS} {MATHS.replace('$', '')}"
 
 
+def test_mathml_and_svg_in_a_forum_post_are_markup_not_text(feeds_dir):
+    """feedparser's sanitizer keeps MathML and SVG elements: "<mi>", "<path>", which are no HTML element's name, were
+    shown as text once a "<" that starts no HTML element was read as text."""
+    real = (feeds_dir / "lesswrong-frontpage.xml").read_text(encoding="utf-8")
+    maths = ('<math xmlns="http://www.w3.org/1998/Math/MathML"><mi>k</mi><mo>&lt;</mo><mi>n</mi></math> of them '
+             '<svg viewBox="0 0 24 24"><path d="M0 0h24"/><polyline points="15 3 21 3"></polyline></svg>')
+    body = real.replace("to find interpretable, monosemantic features", f"to find {maths}features", 1)
+    first = parse_feed(body.encode(), "forum_rss", feed="lesswrong").papers[0]
+    assert "to find k<n of them features in real LLMs" in first.abstract
+
+
 def test_arxiv_listing_old_rdf_format(feeds_dir):
     result = parse_file(feeds_dir, "arxiv-listing-rdf-cs-cl.xml", "arxiv_rss")
     assert result.errors == ()

@@ -26,6 +26,28 @@ _ELEMENTS = frozenset({
     "textarea", "tfoot", "th", "thead", "time", "title", "tr", "track", "tt", "u", "ul", "var", "video", "wbr"})
 _ELEMENT_NAMES = "|".join(sorted(_ELEMENTS, key=len, reverse=True))
 _NOT_MARKUP = re.compile(rf"<(?!/?(?:{_ELEMENT_NAMES})(?:\s[^<>]*)?/?>|!--|!\[CDATA\[|![a-z]|\?)", re.IGNORECASE)
+# MathML and SVG, which feedparser's sanitizer keeps (a forum post's <math><mi>k</mi><mo>&lt;</mo>...): every tag
+# inside <math> or <svg> is markup, whatever its name ("<mi>", "<path>"), and only their text is kept.
+_FOREIGN = re.compile(r"<(math|svg)(?:\s[^<>]*)?>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+
+
+def _foreign_tags_dropped(html: str) -> str:
+    if _FOREIGN.search(html) is None:
+        return html
+    lower, parts, at, unclosed = html.lower(), [], 0, set()
+    for opening in _FOREIGN.finditer(html):
+        name = opening.group(1).lower()
+        if opening.start() < at or name in unclosed:  # inside the last one; or none closes after it (each looked
+            continue  # for once, not to the end again for every opening: linear)
+        end = lower.find(f"</{name}", opening.end())
+        close = lower.find(">", end) if end >= 0 else -1
+        if close < 0:
+            unclosed.add(name)
+            continue
+        parts += [html[at:opening.start()], _ANY_TAG.sub("", html[opening.start():close + 1])]
+        at = close + 1
+    return "".join([*parts, html[at:]])
 
 
 class _TextExtractor(HTMLParser):
@@ -51,7 +73,7 @@ def strip_html(html: str) -> str:
     """The text of `html`: its elements' tags dropped, every other "<" kept as the text it is."""
     if "<" not in html:
         return collapse_whitespace(unescape(html))
-    html = _NOT_MARKUP.sub("&lt;", html)
+    html = _NOT_MARKUP.sub("&lt;", _foreign_tags_dropped(html))
     if "<" not in html:
         return collapse_whitespace(unescape(html))
     extractor = _TextExtractor()
