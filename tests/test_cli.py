@@ -395,6 +395,20 @@ def test_decide_is_one_maintainers_vote_and_force_is_a_recorded_override(capsys,
     assert "no candidate #999" in err
 
 
+def test_decide_approve_that_a_standing_rejection_vetoes_says_why(capsys, catalogue_dir: Path, tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    """It printed a bare "candidate #N rejected" to an approve: a ❌ cast when two were needed vetoes now that
+    INTERP_BOT_REJECTIONS_NEEDED is 1."""
+    db, (paper_id,) = _decide_env(monkeypatch, tmp_path, "")
+    base = ("--catalogue", str(catalogue_dir), "--db", db, "decide", str(paper_id))
+    monkeypatch.setenv("INTERP_BOT_REJECTIONS_NEEDED", "2")
+    assert run(capsys, *base, "reject", "--as", "bob")[0] == 0
+    monkeypatch.setenv("INTERP_BOT_REJECTIONS_NEEDED", "1")
+    code, out, _ = run(capsys, *base, "approve", "--as", "alice")
+    assert code == 0
+    assert out == f"candidate #{paper_id} rejected: alice's approve vote counted, but a standing rejection vetoes it\n"
+
+
 def test_decide_on_a_paper_added_by_hand_meanwhile_says_where_it_is(capsys, catalogue_dir: Path, tmp_path: Path,
                                                                      monkeypatch) -> None:
     """Added by hand under Probing while it waited for votes: `decide --topic visulization` answered "added to

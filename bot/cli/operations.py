@@ -25,7 +25,6 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     handlers = {"classify": classify, "poll": _poll, "candidates": _candidates, "lessons": _lessons, "decide": _decide,
                 "digest": _digest, "run": _run, "status": _status, "init": _init, "github": _github,
                 "links": _links}
-    from bot.errors import InterpBotError
 
     try:
         return handlers[args.command](args, settings)
@@ -229,8 +228,9 @@ def _decide(args: argparse.Namespace, settings: Settings) -> int:
         print(f"candidate #{args.id} approved{forced}: {where}", flush=True)
         if app.publisher is not None:  # the list lives on GitHub: propose it there now
             return _github_round(App(settings, feeds="unused"))
-    else:
-        print(f"candidate #{args.id} {outcome.decision}")
+    else:  # the other way than asked (a standing ❌ vetoes an approve vote): with the reason
+        why = "" if args.decision in outcome.decision else f": {name}'s {args.decision} vote {outcome.reason}"
+        print(f"candidate #{args.id} {outcome.decision}{why}")
     return 0
 
 

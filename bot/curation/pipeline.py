@@ -333,7 +333,7 @@ class Curation(PublishesCandidates, FinishesDecisions):
                     vetoed = self._tally(conn, paper_id)
                     if vetoed and held_back:
                         self.store.unpromote(conn, paper_id)
-                    return VoteOutcome(True, "counted; a standing rejection vetoes it", paper_id, vetoed)
+                    return VoteOutcome(True, "counted, but a standing rejection vetoes it", paper_id, vetoed)
                 voters = standing.approvers if status == "approved" else standing.rejecters
                 needed = self.rules.approvals_needed if status == "approved" else self.rules.rejections_needed
                 chosen = topic or self._chosen_topic(paper, standing.topic_votes)
