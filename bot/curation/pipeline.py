@@ -78,10 +78,13 @@ def process_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _not_open(paper: StoredPaper) -> str:
+def _not_open(paper: StoredPaper, threshold: float) -> str:
     """Why a paper takes no vote or decision."""
     if paper.status == "seen" and paper.held_back_at is not None:  # it scored above the threshold
         return f"#{paper.id} is not a candidate yet: the daily budget held it back (a vote or decision makes it one)"
+    if paper.status == "seen" and paper.score >= threshold:  # relevant, but past a new feed's first-poll quota
+        return (f"#{paper.id} is not a candidate: it came with a new feed's first poll, which puts forward only its "
+                "newest relevant papers (INTERP_BOT_FIRST_POLL_MAX_ITEMS)")
     if paper.status == "seen":
         return f"#{paper.id} is not a candidate: the intake scored it below the relevance threshold"
     return f"candidate #{paper.id} is already {paper.status}"
@@ -170,7 +173,8 @@ class Curation(PublishesCandidates, FinishesDecisions):
                 return paper_id
             paper = self.papers.paper(paper_id, conn)
             if paper is None or paper.status != "candidate":  # decided: its votes are history, left as they were
-                return VoteOutcome(False, _not_open(paper) if paper else "not a candidate post", paper_id)
+                why = _not_open(paper, self.settings.relevance_threshold) if paper else "not a candidate post"
+                return VoteOutcome(False, why, paper_id)
             withdrawn = self.store.withdraw_message_votes(conn, paper_id=paper_id, platform=cleared.platform,
                                                           message_id=cleared.message_id, emoji=cleared.emoji)
             # The clearing took the bot's own reactions with the others: those a maintainer clicks to vote.
@@ -197,7 +201,7 @@ class Curation(PublishesCandidates, FinishesDecisions):
                 if added:  # a vote on a paper the budget held back makes it a candidate; taking one back never does
                     paper = self._promoted(conn, paper)
                 if paper.status != "candidate":  # a vote on it would be stored and never count
-                    return VoteOutcome(False, _not_open(paper), paper_id)
+                    return VoteOutcome(False, _not_open(paper, self.settings.relevance_threshold), paper_id)
                 before = self._standing(conn, paper)
                 changed = self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=emoji_name,
                                               platform="console", user_id=person, added=added)
@@ -312,7 +316,7 @@ class Curation(PublishesCandidates, FinishesDecisions):
                     return VoteOutcome(False, f"no candidate #{paper_id}", paper_id)
                 held_back, paper = paper.status == "seen", self._promoted(conn, paper)
                 if paper.status != "candidate":
-                    return VoteOutcome(False, _not_open(paper), paper_id)
+                    return VoteOutcome(False, _not_open(paper, self.settings.relevance_threshold), paper_id)
                 # The maintainer's own vote first (a topic they name among the suggestions is a topic vote too)...
                 before = self._standing(conn, paper)
                 # New if this person had no such vote standing, on any platform (a ✅ on Discord is theirs too).

@@ -374,6 +374,13 @@ async def test_the_digest_and_candidates_all_show_what_the_daily_budget_held_bac
     seen = next(p for p in curation.papers.papers() if p.title.endswith("part 9"))
     outcome = await curation.decide(seen.id, "approve", person="console:alice", force=True)
     assert outcome.reason == f"#{seen.id} is not a candidate: the intake scored it below the relevance threshold"
+    # Relevant, but past a new feed's first-poll quota: it said "scored it below the relevance threshold" too.
+    curation.papers.record_batch([(["arxiv:2411.29998"], _paper_values(8, 0.9) | {"status": "seen"}, "item-8")],
+                                 feed="arxiv-cs-cl", now=now)
+    quota = next(p for p in curation.papers.papers() if p.title.endswith("part 8"))
+    outcome = await curation.vote(quota.id, "white_check_mark", "console:alice")
+    assert outcome.reason == (f"#{quota.id} is not a candidate: it came with a new feed's first poll, which puts "
+                              "forward only its newest relevant papers (INTERP_BOT_FIRST_POLL_MAX_ITEMS)")
     curation.db.close()
 
 
