@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.chat.adapter import UP, AdapterHealth
-from bot.errors import describe
+from bot.errors import ConfigError, describe
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,10 @@ class ConnectionSupervisor:
         failure = None if task.cancelled() else task.exception()
         why = describe(failure) if failure is not None else "the connection closed"
         event = self._handling()
-        return f"{why} (while handling a {event} event)" if event and failure is not None else why
+        # The event names what discord.py was reading when it failed; a setting to mend (a token, intents) is no
+        # failure of reading, and the last event handled before it (READY) would only mislead.
+        blame_event = event and failure is not None and not isinstance(failure, ConfigError)
+        return f"{why} (while handling a {event} event)" if blame_event else why
 
     async def _reconnect(self, why: str) -> None:
         first = self._attempts

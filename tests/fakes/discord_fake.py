@@ -139,6 +139,8 @@ class FakeDiscord:
         self._background: set[asyncio.Task[None]] = set()
         self.identify: dict[str, Any] | None = None
         self.identifies = 0  # IDENTIFYs received: a new one after the first is a reconnection
+        self.resumes = 0  # RESUMEs received: a session taken up again after a dropped connection
+        self.refuse_identify: int | None = None  # a close code to answer each IDENTIFY with (4004, 4014)
         self._identified = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -220,6 +222,16 @@ class FakeDiscord:
     async def wait_for_identifies(self, count: int, within: float = 5.0) -> None:
         async with self._identified:
             await asyncio.wait_for(self._identified.wait_for(lambda: self.identifies >= count), within)
+
+    async def wait_for_resumes(self, count: int, within: float = 5.0) -> None:
+        async with self._identified:
+            await asyncio.wait_for(self._identified.wait_for(lambda: self.resumes >= count), within)
+
+    def drop_gateway(self) -> None:
+        """Lose every gateway connection without a close frame (a network failure)."""
+        for socket in list(self._sockets):
+            if socket.transport is not None:
+                socket.transport.abort()
 
     async def close_gateway(self, code: int) -> None:
         """End every gateway session with this close code (4004: authentication failed; discord.py does not
@@ -419,6 +431,8 @@ class FakeDiscord:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         socket = _GatewaySocket(self, ws, zlib_stream=request.query.get("compress") == "zlib-stream")
+        assert request.transport is not None
+        socket.transport = request.transport
         self._sockets.append(socket)
         try:
             await socket.run()
@@ -436,6 +450,7 @@ class _GatewaySocket:
         self.sequence = 0
         self._compressor = zlib.compressobj() if zlib_stream else None
         self._lock = asyncio.Lock()
+        self.transport: asyncio.Transport | None = None
 
     async def send(self, payload: dict[str, Any]) -> None:
         text = json.dumps(payload)
@@ -459,6 +474,8 @@ class _GatewaySocket:
             op = payload.get("op")
             if op == 1:
                 await self.send({"op": 11, "d": None, "s": None, "t": None})
+            elif op == 2 and self.fake.refuse_identify is not None:
+                await self.ws.close(code=self.fake.refuse_identify)
             elif op == 2:
                 self.fake.identify = payload["d"]
                 self.fake.identifies += 1
@@ -470,3 +487,6 @@ class _GatewaySocket:
                 await self.dispatch("GUILD_CREATE", copy.deepcopy(self.fake.guild))
             elif op == 6:  # RESUME: nothing was missed in a test, so just confirm
                 await self.dispatch("RESUMED", {})
+                self.fake.resumes += 1
+                async with self.fake._identified:
+                    self.fake._identified.notify_all()

@@ -47,6 +47,7 @@ from bot.settings import Settings, env_name
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
+GATEWAY_AUTHENTICATION_FAILED = 4004  # Discord's close code for a token it no longer accepts
 LONG_COMMANDS_KEPT = 1000  # paging keys of long commands, the most recent kept
 
 # Discord's names for the permissions a post needs, as a server admin sees them in the channel settings.
@@ -62,6 +63,21 @@ POST_PERMISSIONS = {
     "add_reactions": ADD_REACTIONS,
     "read_message_history": READ_MESSAGE_HISTORY,
 }
+
+
+async def _run_gateway(client: InterpClient) -> None:
+    """discord.py's gateway loop (it resumes after 4000 and a dropped socket by itself), its two endings that only the
+    operator can mend said in our words: discord.py's own text for 4014 tells them to enable privileged intents,
+    which this bot does not use, and its 4004 names neither the token nor the variable holding it."""
+    try:
+        await client.connect(reconnect=True)
+    except discord.PrivilegedIntentsRequired:
+        raise ConfigError(errors.DISCORD_INTENTS_REFUSED) from None
+    except discord.ConnectionClosed as exc:
+        if exc.code != GATEWAY_AUTHENTICATION_FAILED:
+            raise
+        raise ConfigError(f"{errors.discord_token_rejected(env_name('discord_token'))} "
+                          f"(the gateway closed with {exc.code})") from None
 
 
 class DiscordAdapter:
@@ -159,7 +175,7 @@ class DiscordAdapter:
         except BaseException:
             await client.close()
             raise
-        runner = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
+        runner = asyncio.create_task(_run_gateway(client), name="discord-gateway")
         self._runner = runner
         ready = asyncio.create_task(client.wait_until_ready())
         done, _ = await asyncio.wait({ready, runner}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -167,8 +183,8 @@ class DiscordAdapter:
             ready.cancel()
             failure = runner.exception() if runner in done else None
             await self._close_client()
-            if isinstance(failure, discord.PrivilegedIntentsRequired):
-                raise ConfigError(errors.DISCORD_INTENTS_REFUSED)
+            if isinstance(failure, ConfigError):
+                raise failure
             reason = f"the gateway connection failed: {failure}" if failure else \
                 f"no READY from the Discord gateway within {self.ready_timeout:g} s"
             raise AdapterError(f"Discord did not become ready: {reason}")

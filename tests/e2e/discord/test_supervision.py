@@ -17,6 +17,7 @@ import pytest
 
 from bot.app import App
 from bot.cli import main
+from bot.errors import ConfigError
 from tests.e2e.discord.harness import Bot, make_settings, reaction, sample, slash
 from tests.fakes.discord_fake import ALICE, APP_ID, CAROL, GENERAL_CHANNEL, GUILD_ID, FakeDiscord
 
@@ -136,9 +137,9 @@ async def test_a_dropped_session_is_reconnected_with_back_off_and_status_shows_i
         assert code == 1  # the container health check fails
         (discord_row,) = data["adapters"]
         assert discord_row["state"] == "down"
-        assert "ConnectionClosed" in discord_row["error"]
-        assert "4004" in discord_row["error"]
-        assert "discord: the connection is down: ConnectionClosed" in caplog.text
+        assert discord_row["error"] == ("DISCORD_TOKEN was rejected by Discord: check the bot token "
+                                        "(the gateway closed with 4004)")
+        assert "discord: the connection is down: DISCORD_TOKEN was rejected" in caplog.text
 
         gate.release()  # after 1 s: the login is refused, so wait twice as long
         await gate.waiting(2)
@@ -167,3 +168,57 @@ async def test_a_dropped_session_is_reconnected_with_back_off_and_status_shows_i
         await app.stop()
     code, data = status(capsys, settings)
     assert data["adapters"] == []  # a clean stop takes its rows with it
+
+
+async def test_a_session_resumes_after_close_4000_or_a_dropped_socket_without_a_new_identify(
+        fake: FakeDiscord, bot: Bot) -> None:
+    await fake.close_gateway(4000)  # Unknown error: discord.py resumes the session itself
+    await fake.wait_for_resumes(1)
+    fake.drop_gateway()  # the connection lost without a close frame
+    await fake.wait_for_resumes(2)
+    reply = await answered(fake, slash("topic", {"name": (3, "probing")}))
+    assert reply["data"]["embeds"][0]["title"] == "Probing"
+    assert fake.identifies == 1
+    assert (await bot.adapter.health()).state == "up"
+
+
+@pytest.mark.parametrize(("code", "told"), [
+    (4004, "DISCORD_TOKEN was rejected by Discord: check the bot token (the gateway closed with 4004)"),
+    (4014, "Discord refused the gateway intents; this bot needs no privileged intent"),
+])
+async def test_a_gateway_refusal_mid_session_shows_what_to_mend_in_status(
+        fake: FakeDiscord, tmp_path: Path, catalogue_dir: Path, capsys: pytest.CaptureFixture[str],
+        code: int, told: str) -> None:
+    """discord.py's own text for 4014 told the operator to enable privileged intents (this bot uses none), and the
+    event handled last (READY, RESUMED) was named as if it had been the cause."""
+    gate = SleepGate()
+    settings = make_settings(tmp_path, catalogue_dir, feeds_file=tmp_path / "no-feeds.yaml")
+    app = App(settings)
+    app.add_adapter("discord", ready_timeout=5.0, guild_ready_timeout=0.01, sleep=gate.sleep)
+    await app.start(scheduler=False)
+    try:
+        fake.refuse_identify = code
+        await fake.close_gateway(code)
+        await gate.waiting(1)
+        await app.heartbeat()
+        assert [(a["state"], a["error"]) for a in status(capsys, settings)[1]["adapters"]] == [("down", told)]
+        gate.release()  # the reconnection is refused the same way, at its IDENTIFY
+        await gate.waiting(2)
+        await app.heartbeat()
+        assert [(a["state"], a["error"]) for a in status(capsys, settings)[1]["adapters"]] == [
+            ("down", f"reconnecting failed: {told}")]
+    finally:
+        await app.stop()
+
+
+@pytest.mark.parametrize(("code", "told"), [(4004, "DISCORD_TOKEN was rejected"), (4014, "no privileged intent")])
+async def test_a_gateway_refusal_at_start_stops_it_naming_what_to_mend(
+        fake: FakeDiscord, tmp_path: Path, catalogue_dir: Path, code: int, told: str) -> None:
+    fake.refuse_identify = code
+    app = App(make_settings(tmp_path, catalogue_dir, feeds_file=tmp_path / "no-feeds.yaml"))
+    app.add_adapter("discord", ready_timeout=5.0, guild_ready_timeout=0.01)
+    try:
+        with pytest.raises(ConfigError, match=told):
+            await app.start(scheduler=False)
+    finally:
+        await app.stop()
