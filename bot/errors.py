@@ -212,6 +212,11 @@ SLACK_SOCKET_WITH_SIGNING_SECRET = (
 SLACK_SOCKET_NEEDS_APP_TOKEN = (
     "Socket Mode needs SLACK_APP_TOKEN (an xapp- app-level token with connections:write); "
     "or set INTERP_BOT_SLACK_MODE=http and SLACK_SIGNING_SECRET")
+def slack_app_token_refused(error: str) -> str:
+    return (f"Slack refused SLACK_APP_TOKEN ({error}): it must be an xapp- app-level token with connections:write, "
+            "and Socket Mode must be on")
+
+
 SLACK_APP_TOKEN_KIND = "SLACK_APP_TOKEN must be an app-level token (xapp-...) with connections:write"
 SLACK_SOCKET_BOTH_SECRETS = (
     "both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are set: Socket Mode uses only the app token, HTTP mode only "

@@ -130,6 +130,12 @@ class FakeSlack:
         """Answer the next call of `method` with 429 and this Retry-After."""
         self._rate_limit_next.setdefault(method, []).append(retry_after)
 
+    async def close_sockets(self) -> None:
+        """End every Socket Mode connection, as Slack does when it cycles one or the app token is revoked."""
+        self.socket_connected.clear()
+        for ws in list(self._sockets):
+            await ws.close()
+
     def calls_to(self, method: str) -> list[ApiCall]:
         return [call for call in self.calls if call.method == method]
 

@@ -28,14 +28,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
-from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import errors
 from bot.adapters.slack import translate
 from bot.adapters.slack.http_mode import SignedRequestServer, payload_problem
 from bot.adapters.slack.members import MaintainerDirectory
 from bot.adapters.slack.poster import SlackPoster
 from bot.adapters.slack.render import COMMAND_PREFIX, PAGE_ACTION_PREFIX, fallback_text, reply_blocks
-from bot.adapters.slack.retry import RetryAfterHandler, api_error
+from bot.adapters.slack.retry import RetryAfterHandler, WebClient, api_error
 from bot.catalogue.text import one_line
 from bot.chat import runner
 from bot.chat.adapter import UP, AdapterHealth, ChannelRole, PostRef, VoteHandler
@@ -104,8 +104,8 @@ class SlackAdapter:
                                                   "digest": options.digest_channel}
         self.bot_user_id = ""
         # The retry handler honours 429 Retry-After with an asyncio sleep; every Web API call goes through it.
-        self.client = AsyncWebClient(token=options.bot_token, base_url=options.api_url,
-                                     retry_handlers=[RetryAfterHandler(sleep=sleep)])
+        self.client = WebClient(token=options.bot_token, base_url=options.api_url,
+                                retry_handlers=[RetryAfterHandler(sleep=sleep)])
         self.poster = SlackPoster(self.client, KeyedPacer(options.post_interval, since="end", clock=clock, sleep=sleep))
         # Who counts is the core's rule (Maintainers); Slack only tells us which user groups a person is in.
         self.maintainers = maintainers or Maintainers.none()
@@ -152,6 +152,8 @@ class SlackAdapter:
         if not self._started:
             return AdapterHealth("down", "not started")
         if self._socket is not None and not await self._socket.client.is_connected():
+            if refused := self.client.socket_url_refused:  # a revoked app token, Socket Mode turned off
+                return AdapterHealth("down", f"{errors.slack_app_token_refused(refused)}; slack_sdk keeps retrying")
             return AdapterHealth("down", "the Socket Mode connection is down; slack_sdk is reconnecting")
         return UP
 
@@ -206,8 +208,7 @@ class SlackAdapter:
         try:
             opened = await self.client.apps_connections_open(app_token=self.options.app_token)
         except SlackApiError as exc:
-            raise AdapterError(f"Slack refused SLACK_APP_TOKEN ({api_error(exc) or exc}): it must be an "
-                               "xapp- app-level token with connections:write, and Socket Mode must be on") from None
+            raise AdapterError(errors.slack_app_token_refused(api_error(exc) or str(exc))) from None
         handler = _CheckedSocketModeHandler(self.app, app_token=self.options.app_token, web_client=self.client)
         handler.client.wss_uri = str(opened["url"])
         try:

@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 log = logging.getLogger(__name__)
 
@@ -67,3 +70,20 @@ class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
         state.next_attempt_requested = True
         await self._sleep(wait)
         state.increment_current_attempt()
+
+
+class WebClient(AsyncWebClient):
+    """The Web API client, remembering why Slack last refused a Socket Mode URL: slack_sdk asks for one at each
+    reconnection, and on a refusal (a revoked app token, Socket Mode turned off) only logs it and tries again
+    10 s later, so `status` would say no more than "reconnecting"."""
+
+    socket_url_refused = ""  # Slack's error code for the last apps.connections.open, "" once it answered
+
+    async def apps_connections_open(self, *, app_token: str, **kwargs: Any) -> AsyncSlackResponse:
+        try:
+            response = await super().apps_connections_open(app_token=app_token, **kwargs)
+        except SlackApiError as exc:
+            self.socket_url_refused = api_error(exc) or str(exc)
+            raise
+        self.socket_url_refused = ""
+        return response

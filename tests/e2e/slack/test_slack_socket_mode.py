@@ -179,6 +179,36 @@ async def test_health_is_up_while_the_socket_is_connected(fake, start_adapter):
     assert (await adapter.health()).state == "down"
 
 
+class LogLine(logging.Handler):
+    """Lets a test wait for a log line (slack_sdk's own, from its reconnection task)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+        self.seen = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.text in record.getMessage():
+            self.seen.set()
+
+
+async def test_a_reconnection_slack_refuses_shows_why_in_health(fake, start_adapter):
+    """slack_sdk logs the refusal and tries again every 10 s; `status` said only "slack_sdk is reconnecting"."""
+    adapter = await start_adapter()
+    refused = LogLine("Failed to retrieve WSS URL")
+    logging.getLogger("slack_bolt").addHandler(refused)
+    try:
+        fake.fail_next("apps.connections.open", "invalid_auth")  # the app token was revoked
+        await fake.close_sockets()
+        await asyncio.wait_for(refused.seen.wait(), 5)
+    finally:
+        logging.getLogger("slack_bolt").removeHandler(refused)
+    health = await adapter.health()
+    assert (health.state, health.error) == ("down", "Slack refused SLACK_APP_TOKEN (invalid_auth): it must be an xapp- "
+                                            "app-level token with connections:write, and Socket Mode must be on; "
+                                            "slack_sdk keeps retrying")
+
+
 async def test_blocks_slack_refuses_are_sent_again_as_plain_text(fake, start_adapter, caplog):
     """Slack answers a response_url it will not take with an HTTP status, which raised nothing: the reader got
     no answer and the log said nothing."""
