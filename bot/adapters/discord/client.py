@@ -65,21 +65,22 @@ class InterpTree(app_commands.CommandTree["InterpClient"]):
     told the reader they had typed the command wrong."""
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        ours = isinstance(error, app_commands.CommandInvokeError)
-        if isinstance(error, app_commands.CommandInvokeError):  # our own code raised: a bug, logged as one
-            log.error("discord: /interp failed", exc_info=error.original)
+        bug = error.original if isinstance(error, app_commands.CommandInvokeError) else None
+        if bug is not None:  # our own code raised: a bug, logged as one
+            log.error("discord: /interp failed", exc_info=bug)
         else:
             log.warning("discord: /interp as sent does not match this version's commands (%s): answered with the "
                         "help", error)
         if interaction.response.is_done():
-            if ours and interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+            thinking = interaction.response.type is discord.InteractionResponseType.deferred_channel_message
+            if bug is not None and thinking:
                 await _replace_thinking(interaction)
             return
         try:
             if interaction.type is discord.InteractionType.autocomplete:  # it takes choices, never a message
                 await interaction.response.autocomplete([])
                 return
-            if ours:
+            if bug is not None:
                 await self.client.adapter.reply(interaction, CRASH_REPLY, ephemeral=True)
                 return
             await self.client.adapter.answer(interaction, "help", "")
