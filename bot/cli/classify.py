@@ -62,6 +62,24 @@ def bounded_lines(stream: TextIO, limit: int = CLASSIFY_LINE_LIMIT) -> Iterator[
         yield line
 
 
+def _read_paper(item: object) -> tuple[str, str] | str:
+    """A line's (title, summary), or what is wrong with it."""
+    if not isinstance(item, dict):
+        return "not a JSON object"
+    title = item.get("title")
+    # "summary" as arXiv's API names it, or "abstract" as the bot's own store does: a line with the second was
+    # scored on its title alone, without a word said.
+    field = "abstract" if "abstract" in item and "summary" not in item else "summary"
+    summary = item.get(field)
+    if title is not None and not isinstance(title, str):
+        return "title is not text"
+    if not title or not title.strip():
+        return "no title"
+    if summary is not None and not isinstance(summary, str):
+        return f"{field} is not text"
+    return title, summary or ""
+
+
 def classify_stream(model: Any, lines: Iterable[str], out: TextIO, *, explain: bool = False) -> int:
     """`interp-bot classify`: JSON lines {"title", "summary" (or "abstract")} in, one JSON result line out for each.
 
@@ -85,24 +103,13 @@ def classify_stream(model: Any, lines: Iterable[str], out: TextIO, *, explain: b
         except (ValueError, RecursionError) as exc:  # too long, nested too deep, a number of 5,000 digits
             result = {"error": f"line {lineno}: not read ({str(exc) or type(exc).__name__})"}
         else:
-            title = item.get("title") if isinstance(item, dict) else None
-            # "summary" as arXiv's API names it, or "abstract" as the bot's own store does: a line with the second
-            # was scored on its title alone, without a word said.
-            field = "summary" if not isinstance(item, dict) or "summary" in item or "abstract" not in item \
-                else "abstract"
-            summary = item.get(field) if isinstance(item, dict) else None
-            if not isinstance(item, dict):
-                result = {"error": f"line {lineno}: not a JSON object"}
-            elif title is not None and not isinstance(title, str):
-                result = {"error": f"line {lineno}: title is not text"}
-            elif not title or not title.strip():
-                result = {"error": f"line {lineno}: no title"}
-            elif summary is not None and not isinstance(summary, str):
-                result = {"error": f"line {lineno}: {field} is not text"}
+            paper = _read_paper(item)
+            if isinstance(paper, str):
+                result = {"error": f"line {lineno}: {paper}"}
             else:
-                result = output.relevance_json(model.score(title, summary or ""))
+                result = output.relevance_json(model.score(*paper))
                 if explain:
-                    result["why"] = output.why_json(model.scorer.explain(title, summary or ""))
+                    result["why"] = output.why_json(model.scorer.explain(*paper))
         if "error" in result:
             bad += 1
         out.write(json.dumps(result, ensure_ascii=not utf8) + "\n")
