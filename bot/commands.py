@@ -78,10 +78,12 @@ TOO_LONG = (f"A query is read up to its first {MAX_QUERY_CHARS} characters, and 
 
 
 class Commands:
-    def __init__(self, catalogue: CatalogueService, *, page_size: int = 8, search_limit: int = 100):
+    def __init__(self, catalogue: CatalogueService, *, page_size: int = 8, search_limit: int = 100,
+                 search_cut_footer: str = ""):
         self.catalogue = catalogue
         self.page_size = page_size
         self.search_limit = search_limit  # the most results `search` keeps (chat pages through them)
+        self.search_cut_footer = search_cut_footer  # what a search cut at that limit says (a shell's: its --limit)
         self.specs: dict[str, CommandSpec] = {}
         self.line_rules: dict[str, LineRule] = {}
         # The pool chat adapters run commands in (bot.chat.runner.answer); App.start makes it, App.stop shuts it.
@@ -276,7 +278,7 @@ class Commands:
             count = "the best result" if len(hits) == 1 else f"the best {len(hits)} results"
         else:
             count = f"{len(hits)} result{'s' * (len(hits) != 1)}"
-        reply = Reply(title=f"Search: {request.quoted}", text=count)
+        reply = Reply(title=f"Search: {request.quoted}", text=count, footer=self.search_cut_footer if cut else "")
         return self.paged(reply, hits, request.page, f"search {request.args}", render)
 
     def _paper(self, request: Request) -> Reply:

@@ -60,17 +60,16 @@ def lookup(args: argparse.Namespace, settings: Settings) -> int:
         page_size = args.limit
     elif command == "topics" and args.page is None:  # a terminal shows the whole tree at once
         page_size = max(1, len(service.index.catalogue.topics))
-    commands = Commands(service, page_size=page_size, search_limit=getattr(args, "limit", 100))
+    cut_footer = ""
+    if command == "search":  # chat pages on through the results; a terminal shows the best --limit, and says so
+        more = shlex.join([SHELL_PREFIX.strip(), "search", *args.query, "--limit", str(args.limit * 2)])
+        cut_footer = f"More match: `{more}` shows the best {args.limit * 2}."
+    commands = Commands(service, page_size=page_size, search_limit=getattr(args, "limit", 100),
+                        search_cut_footer=cut_footer)
     argument = str(args.count) if command == "recent" else query
     reply = commands.run(command, argument, page=getattr(args, "page", None) or 1)
     # The next page as a shell runs it (chat and the console take the command without `interp-bot`).
-    text = render_text(reply, prefix=SHELL_PREFIX)
-    if command == "search" and reply.kind == "result" and \
-            len(service.index.search.search(query, limit=args.limit + 1)) > args.limit:
-        # Chat pages on through the results; a terminal shows the best --limit, and says how to see more.
-        more = shlex.join([SHELL_PREFIX.strip(), "search", *args.query, "--limit", str(args.limit * 2)])
-        text = text.rstrip("\n") + f"\n\nMore match: `{more}` shows the best {args.limit * 2}.\n"
-    sys.stdout.write(text)
+    sys.stdout.write(render_text(reply, prefix=SHELL_PREFIX))
     return EXIT_OK if reply.kind in ("result", "info", "help") else EXIT_FAIL
 
 
