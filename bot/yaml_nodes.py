@@ -47,7 +47,7 @@ def _syntax_error(exc: yaml.YAMLError, text: str | None = None) -> YamlSyntaxErr
             return YamlSyntaxError(opened, f"invalid YAML: a quoted value starts on this line and runs on to line "
                                            f"{line} (there: {what}): is its closing quote missing?")
         if (exc.problem or "").startswith("mapping values are not allowed") and text is not None and line:
-            return YamlSyntaxError(line, _colon_in_value(text.splitlines()[line - 1:line]))
+            return YamlSyntaxError(line, _colon_in_value(text.splitlines()[line - 1]))
         return YamlSyntaxError(line, f"invalid YAML: {what}")
     if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.character, int):
         return _reader_error(exc.character, text)
@@ -58,20 +58,24 @@ _KEY_THEN_COLON_VALUE = re.compile(r"\s*(?:-\s+)?([\w-]+):\s+(.*?:\s.*?)\s*")
 _CURLY_QUOTES = "“”‘’„«»"
 
 
-def _colon_in_value(lines: list[str]) -> str:
+def double_quoted(text: str) -> str:
+    """`text` as a YAML double-quoted scalar: how an error shows the fix for a value YAML would read otherwise."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _colon_in_value(line: str) -> str:
     """What YAML's "mapping values are not allowed here" means on this line, and how to fix it: a ': ' inside an
     unquoted value (a paper's title and subtitle, often between curly quotes, which YAML takes as letters), or a
     key indented deeper than the ones above it."""
-    found = _KEY_THEN_COLON_VALUE.fullmatch(lines[0]) if lines else None
+    found = _KEY_THEN_COLON_VALUE.fullmatch(line)
     if found is None:
         return ("invalid YAML: a ': ' where no key can start: is this line's key indented more than the keys above "
                 "it? Line it up with them; a value with ': ' in it must be in double quotes")
     key, value = found.groups()
     curly = value[0] in _CURLY_QUOTES and value[-1] in _CURLY_QUOTES
     value = value[1:-1] if curly else value
-    quoted = value.replace("\\", "\\\\").replace('"', '\\"')
     why = "“ ” are not quotes to YAML, and a value" if curly else "a value"
-    return f'invalid YAML: {why} with ": " in it must be in straight double quotes: {key}: "{quoted}"'
+    return f'invalid YAML: {why} with ": " in it must be in straight double quotes: {key}: {double_quoted(value)}'
 
 
 def _reader_error(character: int, text: str | None) -> YamlSyntaxError:

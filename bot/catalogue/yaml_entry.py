@@ -16,7 +16,7 @@ from bot.catalogue.identifiers import arxiv_id
 from bot.catalogue.model import KINDS, Entry, Link
 from bot.catalogue.text import entry_slug, url_problem
 from bot.errors import Problem
-from bot.yaml_nodes import field_node, item_node, line_of
+from bot.yaml_nodes import double_quoted, field_node, item_node, line_of
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ENTRY_KEYS = {
@@ -47,9 +47,8 @@ def str_list(value: Any, path: Path, line: int | None, what: str, problems: list
         if written:  # "- Note: see the appendix" is a mapping to YAML, "- 2023" a number
             read_as = ("a key and its value" if isinstance(value[index], dict)
                        else f"{type(value[index]).__name__} {value[index]!r}")
-            quoted = written.replace("\\", "\\\\").replace('"', '\\"')
             problems.append(Problem(path, line_of(item) or line, f"{what} must be a list of strings, and YAML reads "
-                                    f"{written} as {read_as}, not as text: quote it (\"{quoted}\")"))
+                                    f"{written} as {read_as}, not as text: quote it ({double_quoted(written)})"))
             return ()
     problems.append(Problem(path, line, f"{what} must be a list of strings"))
     return ()
