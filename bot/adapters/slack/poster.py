@@ -4,7 +4,8 @@ Every post carries Slack message metadata `{"event_type": "interp_bot_post", "ev
 Before posting, we look through the channel's recent history for a message with the same key: if the bot
 crashed after `chat.postMessage` but before the core recorded where the post went, the retry finds that
 message and returns it instead of posting a second one. Reactions are (re-)added either way, since the
-crash may have come between the post and its reactions; `already_reacted` is success.
+crash may have come between the post and its reactions; `already_reacted` is success. A reaction Slack refuses
+fails nothing: the post stands, and its votes count all the same.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ _HINTS = {
     "is_archived": "the channel is archived",
     "invalid_auth": "SLACK_BOT_TOKEN is wrong or revoked",
     "not_authed": "SLACK_BOT_TOKEN is missing",
+    "invalid_name": "this workspace has no emoji of that name: check approve_emoji, reject_emoji and topic_emoji "
+                    "(INTERP_BOT_APPROVE_EMOJI ...)",
 }
 
 
@@ -80,12 +83,21 @@ class SlackPoster:
             raise _adapter_error("chat.update", channel, exc) from None
 
     async def add_reactions(self, channel: str, ts: str, names: tuple[str, ...]) -> None:
+        """Pre-add the voting emoji. The post is made by now: a refusal raised from here failed its publish, so the
+        post went unrecorded while everyone could see it, and every vote on it was "not a candidate post". Logged
+        instead; an emoji the workspace lacks skips that one, anything else (a 429 past its retries, an outage)
+        the rest, which a maintainer can add by hand."""
         for name in names:
             try:
                 await self._client.reactions_add(channel=channel, timestamp=ts, name=name)
             except SlackApiError as exc:
-                if api_error(exc) != "already_reacted":
-                    raise _adapter_error("reactions.add", channel, exc) from None
+                error = api_error(exc)
+                if error == "already_reacted":
+                    continue
+                log.warning("%s; its votes count all the same", _adapter_error("reactions.add", channel, exc,
+                                                                               f":{name}: on {ts}"))
+                if error != "invalid_name":
+                    return
 
     async def find(self, channel: str, key: str) -> str | None:
         """The ts of a recent message in `channel` whose metadata carries `key`, if there is one."""
@@ -112,7 +124,8 @@ def _slack_errors(method: str, channel: str) -> Iterator[None]:
         raise _adapter_error(method, channel, exc) from None
 
 
-def _adapter_error(method: str, channel: str, exc: SlackApiError) -> AdapterError:
+def _adapter_error(method: str, channel: str, exc: SlackApiError, what: str = "") -> AdapterError:
     error = api_error(exc) or str(exc)
     hint = _HINTS.get(error)
-    return AdapterError(f"Slack {method} in {channel} failed: {error}" + (f" ({hint})" if hint else ""))
+    return AdapterError(f"Slack {method}{f' of {what}' if what else ''} in {channel} failed: {error}"
+                        + (f" ({hint})" if hint else ""))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -247,6 +248,35 @@ async def test_a_429_is_retried_after_its_retry_after_without_double_posting(fak
     assert 1.0 in fake_time.sleeps  # waited through the adapter's (injected, non-blocking) sleep
     assert len(fake.calls_to("chat.postMessage")) == 1
     assert len(fake.messages[MAINTAINERS_CHANNEL]) == 1
+
+
+@pytest.mark.parametrize(("refuse", "added"), [
+    ("invalid_name", ["x", "one"]),  # a configured emoji the workspace lacks: the others are still added
+    ("ratelimited", []),  # 429 past every retry: Slack is busy, the rest wait for a maintainer
+], ids=["no such emoji", "rate-limited past the retries"])
+async def test_a_voting_reaction_slack_refuses_leaves_the_post_standing_and_its_votes_counted(
+        fake, start_adapter, settings, curation, caplog, refuse, added):
+    """reactions.add refused after chat.postMessage had posted the candidate failed the whole publish: the post sat
+    in the channel unrecorded, each maintainer's ✅ on it was "not a candidate post" and lost for good, and only
+    the next round (minutes later, if Slack took every reaction then) recorded it."""
+    paper_id = add_candidate(curation)
+    votes = RecordingVotes(curation)
+    curation.attach(await start_adapter(votes, settings=settings))
+    if refuse == "ratelimited":
+        for _ in range(4):  # the first try and the handler's three retries
+            fake.rate_limit_next("reactions.add")
+    else:
+        fake.fail_next("reactions.add", refuse)
+    assert await curation.publish_pending() == 1
+    assert curation.store.post_failures() == []
+    (message,) = fake.messages[MAINTAINERS_CHANNEL]
+    assert list(message.reactions) == added
+    assert any(f"Slack reactions.add of :white_check_mark: on {message.ts} in C0MAINTAIN failed: {refuse}"
+               in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+    await react(fake, MAINTAINER_BY_ID, message.ts, event_id="Ev0AFTER")
+    assert [o.reason for o in await votes.wait_for(1)] == ["counted"]
+    with curation.db.transaction() as conn:
+        assert curation.store.votes(conn, paper_id) == [(f"slack:{MAINTAINER_BY_ID}", "white_check_mark")]
 
 
 async def test_after_a_crash_the_earlier_post_is_found_not_posted_again(fake, start_adapter, settings, curation):
