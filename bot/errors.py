@@ -217,6 +217,11 @@ def slack_app_token_refused(error: str) -> str:
             "and Socket Mode must be on")
 
 
+def slack_bot_token_refused(error: str) -> str:
+    return (f"Slack refuses SLACK_BOT_TOKEN ({error}): the token was revoked or rotated, the app uninstalled, or the "
+            "bot user deactivated; put a current xoxb- token in SLACK_BOT_TOKEN and restart")
+
+
 SLACK_APP_TOKEN_KIND = "SLACK_APP_TOKEN must be an app-level token (xapp-...) with connections:write"
 SLACK_SOCKET_BOTH_SECRETS = (
     "both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are set: Socket Mode uses only the app token, HTTP mode only "

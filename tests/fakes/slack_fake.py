@@ -81,6 +81,7 @@ class FakeSlack:
         self.socket_connected = asyncio.Event()
         self._rate_limit_next: dict[str, list[int]] = {}
         self._fail_next: dict[str, list[str]] = {}
+        self.revoked_tokens: set[str] = set()  # tokens Slack takes no more: every call with one is token_revoked
         self._outage_next: dict[str, list[int]] = {}
         self._ts = itertools.count(1)
         self._envelopes = itertools.count(1)
@@ -232,7 +233,9 @@ class FakeSlack:
             await self._record("api", method)
             return web.Response(status=status, text="upstream connect error or disconnect/reset before headers")
         handler = getattr(self, "_" + method.replace(".", "_"), None)
-        if self._fail_next.get(method):
+        if token in self.revoked_tokens:  # the app uninstalled, or the token rotated
+            body = {"ok": False, "error": "token_revoked"}
+        elif self._fail_next.get(method):
             body = {"ok": False, "error": self._fail_next[method].pop(0)}
         elif method in ("chat.postMessage", "chat.update") and block_kit_problems(_decoded(params.get("blocks")) or []):
             # What Slack answers for a message over a Block Kit limit: nothing is posted.

@@ -148,9 +148,12 @@ class SlackAdapter:
 
     async def health(self) -> AdapterHealth:
         """HTTP mode is up while its server listens; Socket Mode while its websocket is connected (slack_sdk's
-        client reconnects a dropped one by itself, with back-off; meanwhile this says down)."""
+        client reconnects a dropped one by itself, with back-off; meanwhile this says down). Either is down while
+        Slack refuses the bot token, from its last Web API call on."""
         if not self._started:
             return AdapterHealth("down", "not started")
+        if refused := self.client.bot_token_refused:  # nothing posts, edits or reacts until it is mended
+            return AdapterHealth("down", errors.slack_bot_token_refused(refused))
         if self._socket is not None and not await self._socket.client.is_connected():
             if refused := self.client.socket_url_refused:  # a revoked app token, Socket Mode turned off
                 return AdapterHealth("down", f"{errors.slack_app_token_refused(refused)}; slack_sdk keeps retrying")

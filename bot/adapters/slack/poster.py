@@ -36,6 +36,8 @@ _HINTS = {
     "is_archived": "the channel is archived",
     "invalid_auth": "SLACK_BOT_TOKEN is wrong or revoked",
     "not_authed": "SLACK_BOT_TOKEN is missing",
+    "token_revoked": "SLACK_BOT_TOKEN was revoked (the app uninstalled?): put a current one in place and restart",
+    "account_inactive": "the bot user was deactivated, or the app uninstalled",
     "invalid_name": "this workspace has no emoji of that name: check approve_emoji, reject_emoji and topic_emoji "
                     "(INTERP_BOT_APPROVE_EMOJI ...)",
 }

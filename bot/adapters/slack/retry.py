@@ -72,12 +72,32 @@ class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
+# What Slack answers any call made with a bot token it no longer takes (revoked, the app uninstalled, the bot user
+# deactivated): https://docs.slack.dev/reference/methods/auth.test#errors
+TOKEN_REFUSALS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"})
+
+
 class WebClient(AsyncWebClient):
     """The Web API client, remembering why Slack last refused a Socket Mode URL: slack_sdk asks for one at each
     reconnection, and on a refusal (a revoked app token, Socket Mode turned off) only logs it and tries again
-    10 s later, so `status` would say no more than "reconnecting"."""
+    10 s later, so `status` would say no more than "reconnecting". And the bot token's refusal by any call: the
+    connection (Socket Mode's is the app token's; HTTP mode has none) stays up when the app is uninstalled or the
+    bot token revoked, and `status` said "up" while every post and edit failed."""
 
     socket_url_refused = ""  # Slack's error code for the last apps.connections.open, "" once it answered
+    bot_token_refused = ""  # Slack's error code when a call last refused SLACK_BOT_TOKEN, "" once one succeeded
+
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
+        if api_method == "apps.connections.open":  # the app token's call: remembered below
+            return await super().api_call(api_method, **kwargs)
+        try:
+            response = await super().api_call(api_method, **kwargs)
+        except SlackApiError as exc:
+            if (error := api_error(exc)) in TOKEN_REFUSALS:
+                self.bot_token_refused = error
+            raise
+        self.bot_token_refused = ""
+        return response
 
     async def apps_connections_open(self, *, app_token: str, **kwargs: Any) -> AsyncSlackResponse:
         try:

@@ -12,8 +12,9 @@ import pytest
 
 from bot.adapters.slack.render import NEXT_PAGE_ACTION, PREVIOUS_PAGE_ACTION
 from bot.catalogue.model import Entry, Link
+from bot.chat.values import Post, Reply
 from bot.errors import AdapterError
-from tests.e2e.slack.conftest import RecordingVotes
+from tests.e2e.slack.conftest import BOT_TOKEN, RecordingVotes
 from tests.fakes.slack_fake import reaction_event, sample
 
 ACK_DEADLINE = 3.0  # seconds Slack waits for an acknowledgement
@@ -177,6 +178,24 @@ async def test_health_is_up_while_the_socket_is_connected(fake, start_adapter):
     assert (await adapter.health()).state == "up"
     await adapter.stop()
     assert (await adapter.health()).state == "down"
+
+
+@pytest.mark.parametrize("mode", ["socket", "http"])
+async def test_a_bot_token_slack_revokes_while_running_shows_the_adapter_down(fake, start_adapter, mode):
+    """Uninstalling the app or rotating the bot token leaves Socket Mode's websocket (the app token's) connected and
+    HTTP mode's server listening: `status` and the health check said up while every post and edit failed."""
+    adapter = await start_adapter(mode=mode)
+    fake.revoked_tokens.add(BOT_TOKEN)
+    digest = Post(key="digest:2026-11-24", kind="digest", reply=Reply(title="interp-bot digest"))
+    with pytest.raises(AdapterError, match="token_revoked"):
+        await adapter.publish(digest, "digest")
+    health = await adapter.health()
+    assert (health.state, health.error) == (
+        "down", "Slack refuses SLACK_BOT_TOKEN (token_revoked): the token was revoked or rotated, the app "
+        "uninstalled, or the bot user deactivated; put a current xoxb- token in SLACK_BOT_TOKEN and restart")
+    fake.revoked_tokens.clear()  # taken again (a passing refusal): up from the next call that succeeds
+    await adapter.publish(digest, "digest")
+    assert (await adapter.health()).state == "up"
 
 
 class LogLine(logging.Handler):
