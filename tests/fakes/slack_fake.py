@@ -124,7 +124,8 @@ class FakeSlack:
         self._fail_next.setdefault(method, []).append(error)
 
     def outage_next(self, method: str, status: int = 503) -> None:
-        """Answer the next call of `method` as Slack does while it is down: an HTTP error with a text body, no JSON."""
+        """Answer the next call of `method` as Slack does while it is down: an HTTP error with a text body, no JSON.
+        Status 0: no answer at all, the connection dropped (the client sees the server disconnect)."""
         self._outage_next.setdefault(method, []).append(status)
 
     def rate_limit_next(self, method: str, retry_after: int = 1) -> None:
@@ -230,6 +231,11 @@ class FakeSlack:
         self.calls.append(ApiCall(method, params, token))
         if self._outage_next.get(method):
             status = self._outage_next[method].pop(0)
+            if status == 0:
+                await self._record("api", method)
+                assert request.transport is not None
+                request.transport.close()
+                return web.Response(status=500)  # never sent: the connection is gone
             await self._record("api", method)
             return web.Response(status=status, text="upstream connect error or disconnect/reset before headers")
         handler = getattr(self, "_" + method.replace(".", "_"), None)

@@ -15,12 +15,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from bot.adapters.slack.render import fallback_text, post_blocks
 from bot.adapters.slack.retry import api_error
 from bot.chat.values import Post
-from bot.errors import AdapterError, PostGone
+from bot.errors import AdapterError, PostGone, describe
 from bot.pacing import KeyedPacer
 
 log = logging.getLogger(__name__)
@@ -92,12 +93,12 @@ class SlackPoster:
         for name in names:
             try:
                 await self._client.reactions_add(channel=channel, timestamp=ts, name=name)
-            except SlackApiError as exc:
-                error = api_error(exc)
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:  # refused, or Slack out of reach
+                error = api_error(exc) if isinstance(exc, SlackApiError) else ""
                 if error == "already_reacted":
                     continue
-                log.warning("%s; its votes count all the same", _adapter_error("reactions.add", channel, exc,
-                                                                               f":{name}: on {ts}"))
+                failed = _adapter_error("reactions.add", channel, exc, f":{name}: on {ts}")
+                log.warning("%s; its votes count all the same", failed)
                 if error != "invalid_name":
                     return
 
@@ -126,8 +127,8 @@ def _slack_errors(method: str, channel: str) -> Iterator[None]:
         raise _adapter_error(method, channel, exc) from None
 
 
-def _adapter_error(method: str, channel: str, exc: SlackApiError, what: str = "") -> AdapterError:
-    error = api_error(exc) or str(exc)
+def _adapter_error(method: str, channel: str, exc: Exception, what: str = "") -> AdapterError:
+    error = (api_error(exc) or str(exc)) if isinstance(exc, SlackApiError) else describe(exc)
     hint = _HINTS.get(error)
     return AdapterError(f"Slack {method}{f' of {what}' if what else ''} in {channel} failed: {error}"
                         + (f" ({hint})" if hint else ""))

@@ -253,18 +253,21 @@ async def test_a_429_is_retried_after_its_retry_after_without_double_posting(fak
 @pytest.mark.parametrize(("refuse", "added"), [
     ("invalid_name", ["x", "one"]),  # a configured emoji the workspace lacks: the others are still added
     ("ratelimited", []),  # 429 past every retry: Slack is busy, the rest wait for a maintainer
-], ids=["no such emoji", "rate-limited past the retries"])
+    ("ServerDisconnectedError", []),  # no answer at all
+], ids=["no such emoji", "rate-limited past the retries", "connection dropped"])
 async def test_a_voting_reaction_slack_refuses_leaves_the_post_standing_and_its_votes_counted(
         fake, start_adapter, settings, curation, caplog, refuse, added):
-    """reactions.add refused after chat.postMessage had posted the candidate failed the whole publish: the post sat
-    in the channel unrecorded, each maintainer's ✅ on it was "not a candidate post" and lost for good, and only
-    the next round (minutes later, if Slack took every reaction then) recorded it."""
+    """reactions.add refused (or unanswered) after chat.postMessage had posted the candidate failed the whole
+    publish: the post sat in the channel unrecorded, each maintainer's ✅ on it was "not a candidate post" and lost
+    for good, and only the next round (minutes later, if Slack took every reaction then) recorded it."""
     paper_id = add_candidate(curation)
     votes = RecordingVotes(curation)
     curation.attach(await start_adapter(votes, settings=settings))
     if refuse == "ratelimited":
         for _ in range(4):  # the first try and the handler's three retries
             fake.rate_limit_next("reactions.add")
+    elif refuse == "ServerDisconnectedError":
+        fake.outage_next("reactions.add", status=0)
     else:
         fake.fail_next("reactions.add", refuse)
     assert await curation.publish_pending() == 1
