@@ -119,7 +119,8 @@ def describe(exc: BaseException) -> str:
     by its type too (a bare KeyError('type') says nothing without its name)."""
     if isinstance(exc, InterpBotError):
         return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+    message = str(exc)  # a TimeoutError has none: its name alone, not "TimeoutError: "
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 # --------------------------------------------------------------------------- texts: settings

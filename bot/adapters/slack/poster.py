@@ -120,10 +120,12 @@ class SlackPoster:
 
 @contextmanager
 def _slack_errors(method: str, channel: str) -> Iterator[None]:
-    """Turn the SDK's SlackApiError into an AdapterError that says what to fix."""
+    """Turn the SDK's SlackApiError into an AdapterError that says what to fix, and Slack out of reach (a dropped
+    connection, a timeout: slack_sdk raises aiohttp's errors as they are) into one that says so: an outage, not a
+    bug of ours to log with its traceback."""
     try:
         yield
-    except SlackApiError as exc:
+    except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
         raise _adapter_error(method, channel, exc) from None
 
 

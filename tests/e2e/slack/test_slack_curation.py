@@ -282,6 +282,24 @@ async def test_a_voting_reaction_slack_refuses_leaves_the_post_standing_and_its_
         assert curation.store.votes(conn, paper_id) == [(f"slack:{MAINTAINER_BY_ID}", "white_check_mark")]
 
 
+async def test_slack_out_of_reach_on_posting_is_an_outage_not_a_bug(fake, start_adapter, settings, curation, caplog):
+    """A dropped connection on chat.postMessage reached the publishing round as aiohttp's own error: logged with a
+    traceback as if it were a bug of ours; the failure is recorded as Slack's, and the next round posts once."""
+    paper_id = add_candidate(curation)
+    curation.attach(await start_adapter(RecordingVotes(curation), settings=settings))
+    fake.outage_next("chat.postMessage", status=0)
+    assert await curation.publish_pending() == 0
+    (failure,) = curation.store.post_failures()
+    assert failure.paper_id == paper_id
+    assert failure.last_error.startswith(
+        f"Slack chat.postMessage in {MAINTAINERS_CHANNEL} failed: ServerDisconnectedError")
+    (logged,) = [r for r in caplog.records if "could not post candidate" in r.getMessage()]
+    assert logged.exc_info is None
+    curation.store.retry_failed_posts_now(["slack"])
+    assert await curation.publish_pending() == 1
+    assert len(fake.messages[MAINTAINERS_CHANNEL]) == 1
+
+
 async def test_after_a_crash_the_earlier_post_is_found_not_posted_again(fake, start_adapter, settings, curation):
     paper_id = add_candidate(curation)
     # Posted before the crash (with our metadata), but never recorded in the database.
