@@ -12,16 +12,22 @@ Misbehaviours (each a route, so one test can mix them):
   gave under that name, with its headers (a compressed feed followed by endless bytes)
 * ``/garbage``: random bytes served as RSS
 * ``/truncated/<file name>``: the first half of a feed file
-* ``/redirect?to=URL``: a 302 to any URL (``http://10.0.0.1/feed``, ``file:///etc/passwd``, ...)
+* ``/redirect?to=URL&status=301``: a redirect (302 unless ``status`` says otherwise) to any URL
+  (``http://10.0.0.1/feed``, ``file:///etc/passwd``, ...)
 * ``/redirect-loop``: a 302 to itself
 * ``/served/<name>``: whatever bytes and headers a test gave :meth:`FeedServer.serve` (hostile documents,
-  ``Content-Encoding: gzip, gzip`` bombs, a feed that changes between polls), with ETag and 304 as for files
+  ``Content-Encoding: gzip, gzip`` bombs, a feed that changes between polls), with ETag and 304 as for files; its
+  headers may replace the ETag and Last-Modified (or, given as None, leave them out), and ``matches`` names older
+  entity tags the server still answers 304 to (a server whose tags changed while the feed did not)
 
 Well-behaved routes can be held: after :meth:`FeedServer.hold` they answer nothing until :meth:`FeedServer.release`
 (what a client does first then happens before any feed arrives: the footprint benchmark's lookups before the poll).
 
 Every request is recorded (path with query, headers, loop time of arrival) so tests can assert on the
 User-Agent, conditional headers and request spacing.
+
+``FeedServer(directory, tls=True)`` serves the same routes over HTTPS with a certificate for 127.0.0.1 issued by
+the test-only CA in ``tests/data/tls/`` (:data:`TLS_CA`; :func:`trusting_tls` is a client context that trusts it).
 
 Use as ``async with FeedServer(directory) as server: ... server.url("/feeds/x.xml")``.
 """
@@ -31,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -41,6 +48,13 @@ from aiohttp import web
 
 LAST_MODIFIED = datetime(2024, 5, 24, 4, 0, 8, tzinfo=UTC)
 _CHUNK = b"<!-- padding -->" * 4096  # 64 KiB, built once and written repeatedly: the server's memory stays flat
+TLS_DIR = Path(__file__).resolve().parents[1] / "data" / "tls"
+TLS_CA = TLS_DIR / "ca.pem"  # the test-only CA that issued server.pem (for 127.0.0.1); its key was thrown away
+
+
+def trusting_tls() -> ssl.SSLContext:
+    """A client context that trusts the TLS feed server's certificate (and nothing else)."""
+    return ssl.create_default_context(cafile=str(TLS_CA))
 
 
 @dataclass(frozen=True)
@@ -51,12 +65,13 @@ class RecordedRequest:
 
 
 class FeedServer:
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, *, tls: bool = False):
         self.directory = directory
+        self.tls = tls
         self.requests: list[RecordedRequest] = []
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests the server was handling at once
-        self._served: dict[str, tuple[bytes, dict[str, str]]] = {}
+        self._served: dict[str, tuple[bytes, dict[str, str | None], tuple[str, ...]]] = {}
         self._slow_release = asyncio.Event()
         self._open = asyncio.Event()  # set: well-behaved routes answer; cleared by hold()
         self._open.set()
@@ -79,7 +94,11 @@ class FeedServer:
         app.router.add_get("/served/{name}", self._serve_bytes)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, shutdown_timeout=0.5)
+        context = None
+        if self.tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(TLS_DIR / "server.pem", TLS_DIR / "server.key")
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, shutdown_timeout=0.5, ssl_context=context)
         await site.start()
         self.port = self._runner.addresses[0][1]
         return self
@@ -93,12 +112,15 @@ class FeedServer:
             await self._runner.cleanup()
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}{path}"
 
-    def serve(self, name: str, body: bytes, headers: dict[str, str] | None = None) -> str:
+    def serve(self, name: str, body: bytes, headers: dict[str, str | None] | None = None,
+              matches: tuple[str, ...] = ()) -> str:
         """Serve `body` as-is (no compression added, headers as given) at ``/served/<name>``; its URL.
-        Serving a new body under the same name replaces the old one, as a feed's next day does."""
-        self._served[name] = (body, dict(headers or {}))
+        Serving a new body under the same name replaces the old one, as a feed's next day does. A header given
+        as None is left out (ETag, Last-Modified); `matches`: other entity tags an If-None-Match may name to get a
+        304 (with this body's headers)."""
+        self._served[name] = (body, dict(headers or {}), matches)
         return self.url(f"/served/{name}")
 
     def release_slow(self) -> None:
@@ -142,20 +164,23 @@ class FeedServer:
         served = self._served.get(request.match_info["name"])
         if served is None:
             raise web.HTTPNotFound()
-        body, headers = served
-        return self._conditional(request, body, {"Content-Type": "application/xml", **headers})
+        body, headers, matches = served
+        return self._conditional(request, body, {"Content-Type": "application/xml", **headers}, matches)
 
-    def _conditional(self, request: web.Request, body: bytes, extra: dict[str, str]) -> web.Response:
-        etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
-        last_modified = format_datetime(LAST_MODIFIED, usegmt=True)
-        headers = {"ETag": etag, "Last-Modified": last_modified}
+    def _conditional(self, request: web.Request, body: bytes, extra: dict[str, str | None],
+                     matches: tuple[str, ...] = ()) -> web.Response:
+        validators: dict[str, str | None] = {"ETag": '"' + hashlib.sha256(body).hexdigest()[:20] + '"',
+                                             "Last-Modified": format_datetime(LAST_MODIFIED, usegmt=True)}
+        validators.update((name, extra.pop(name)) for name in list(validators) if name in extra)
+        headers = {name: value for name, value in validators.items() if value is not None}
+        etag = headers.get("ETag")
         if_none_match = request.headers.get("If-None-Match")
         if_modified_since = request.if_modified_since
-        if (if_none_match is not None and etag in {t.strip() for t in if_none_match.split(",")}) or (
+        if (if_none_match is not None and {etag, *matches} & {t.strip() for t in if_none_match.split(",")}) or (
             if_none_match is None and if_modified_since is not None and if_modified_since >= LAST_MODIFIED
         ):
             return web.Response(status=304, headers=headers)
-        return web.Response(body=body, headers={**headers, **extra})
+        return web.Response(body=body, headers={**headers, **{k: v for k, v in extra.items() if v is not None}})
 
     async def _status(self, request: web.Request) -> web.Response:
         headers = {}
@@ -184,8 +209,9 @@ class FeedServer:
         return response
 
     async def _endless(self, request: web.Request) -> web.StreamResponse:
-        first, headers = self._served.get(request.query.get("after", ""), (b"", {}))
-        response = web.StreamResponse(headers={"Content-Type": "application/rss+xml", **headers})
+        first, headers, _ = self._served.get(request.query.get("after", ""), (b"", {}, ()))
+        response = web.StreamResponse(headers={"Content-Type": "application/rss+xml",
+                                               **{k: v for k, v in headers.items() if v is not None}})
         response.enable_chunked_encoding()
         await response.prepare(request)
         try:
@@ -204,7 +230,7 @@ class FeedServer:
         return web.Response(body=body[: len(body) // 2], content_type="application/xml")
 
     async def _redirect(self, request: web.Request) -> web.Response:
-        return web.Response(status=302, headers={"Location": request.query["to"]})
+        return web.Response(status=int(request.query.get("status", "302")), headers={"Location": request.query["to"]})
 
     async def _redirect_loop(self, request: web.Request) -> web.Response:
         return web.Response(status=302, headers={"Location": "/redirect-loop"})
