@@ -183,8 +183,10 @@ class Intake:
             return FeedReport(feed.name, "failed", error=error)
         if result.status == "not_modified":
             if not dry_run:  # the same content as last time: as degraded (or not) as it was then
-                await asyncio.to_thread(self._record_success, feed, state, now, etag=state.etag,
-                                        last_modified=state.last_modified, batch=state.last_batch,
+                # ...with the validators the 304 carries (RFC 9111 §4.3.4; the fetcher keeps those it left out):
+                # a server whose tags changed answers the old ones with a whole feed once it forgets them.
+                await asyncio.to_thread(self._record_success, feed, state, now, etag=result.etag,
+                                        last_modified=result.last_modified, batch=state.last_batch,
                                         degraded=state.degraded)
             return FeedReport(feed.name, "not_modified")
         # The body is handed over, not shared: the parse lets it go (4.6 MB for a 2,000-entry feed) before the

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.curation.pipeline import Curation
 from bot.intake.poll import Intake
+from bot.intake.sources import FeedSpec
 from bot.settings import load_settings
 from tests.fakes.feed_server import FeedServer
 from tests.intake.conftest import feed, forget_arxiv_field
@@ -78,6 +79,39 @@ async def test_the_next_poll_is_conditional_and_skips_feeds_not_yet_due(parts, f
     last = feed_server.requests_to("/feeds/lesswrong")[-1]
     assert last.headers.get("If-None-Match")
     assert last.headers["User-Agent"].startswith("interp-bot/")
+
+
+async def test_a_304_that_renames_the_validators_updates_them(parts, feed_server: FeedServer, feeds_dir) -> None:
+    """RFC 9111 §4.3.4: a 304 updates the stored response's headers. The validators a 304 brought were dropped, so
+    once the server forgot the old tag, every poll fetched the whole unchanged feed again."""
+    intake: Intake = parts["intake"]
+    body = (feeds_dir / "lesswrong-frontpage.xml").read_bytes()
+    lesswrong = FeedSpec(name="lesswrong", kind="forum_rss", url=feed_server.serve(
+        "lw", body, {"ETag": '"v1"', "Last-Modified": "Mon, 23 Nov 2026 08:00:00 GMT"}))
+    assert (await intake.poll_feed(lesswrong, force=True)).status == "ok"
+    # A new deploy names the same feed "v2", and still answers "v1" with a 304 carrying the new names...
+    renamed = {"ETag": '"v2"', "Last-Modified": "Tue, 24 Nov 2026 08:00:00 GMT"}
+    feed_server.serve("lw", body, renamed, matches=('"v1"',))
+    assert (await intake.poll_feed(lesswrong, force=True)).summary() == "lesswrong: not modified since the last poll"
+    # ...for a while: then only "v2" is "not modified".
+    feed_server.serve("lw", body, renamed)
+    report = await intake.poll_feed(lesswrong, force=True)
+    assert report.summary() == "lesswrong: not modified since the last poll"
+    sent = feed_server.requests_to("/served/lw")[-1].headers
+    assert (sent["If-None-Match"], sent["If-Modified-Since"]) == ('"v2"', "Tue, 24 Nov 2026 08:00:00 GMT")
+
+
+async def test_a_200_without_validators_forgets_the_old_ones(parts, feed_server: FeedServer, feeds_dir) -> None:
+    """The stored validators describe the last whole response: one that carried none leaves nothing to send."""
+    intake: Intake = parts["intake"]
+    lesswrong = FeedSpec(name="lesswrong", kind="forum_rss", url=feed_server.serve(
+        "lw", (feeds_dir / "lesswrong-frontpage.xml").read_bytes()))
+    assert (await intake.poll_feed(lesswrong, force=True)).status == "ok"
+    feed_server.serve("lw", (feeds_dir / "alignment-forum.xml").read_bytes(), {"ETag": None, "Last-Modified": None})
+    assert (await intake.poll_feed(lesswrong, force=True)).status == "ok"
+    assert (await intake.poll_feed(lesswrong, force=True)).status == "ok"  # asked unconditionally: the whole feed
+    sent = feed_server.requests_to("/served/lw")[-1].headers
+    assert "If-None-Match" not in sent and "If-Modified-Since" not in sent
 
 
 async def test_a_new_feed_puts_forward_only_its_newest_few(parts, feed_server: FeedServer) -> None:
