@@ -3,7 +3,8 @@
 One shared ``httpx.AsyncClient`` (see :func:`make_client`); a :class:`Fetcher` on top that
 
 * follows redirects itself, checking every hop: only http(s), and no private, loopback, link-local, reserved or
-  multicast address (unless allowed), so a feed cannot point the bot at the machine's own network;
+  multicast address (unless allowed), so a feed cannot point the bot at the machine's own network; a feed written
+  as https is never followed down to http; where permanent redirects say it moved is reported (``moved_to``);
 * enforces a total deadline around the whole fetch, streaming included, and a byte cap on the *decoded* stream
   as it is decoded, layer by layer (``Content-Encoding: gzip, gzip`` included), so a server that never answers,
   never stops answering or sends a decompression bomb costs one feed its poll and a few MB, nothing more;
@@ -30,20 +31,20 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from bot import __version__
 from bot.intake.addresses import is_public_address, without_credentials
 from bot.intake.decoding import BodyDecoder, Refused, describe_size
+from bot.intake.redirects import REDIRECTS, RedirectChain
 from bot.intake.sources import FeedSpec
 from bot.pacing import KeyedPacer
 
 log = logging.getLogger(__name__)
 
 DEFAULT_POLITE_HOSTS: Mapping[str, float] = {"export.arxiv.org": 3.0, "rss.arxiv.org": 3.0, "arxiv.org": 3.0}
-_REDIRECTS = {301, 302, 303, 307, 308}
 _THROTTLED = {429, 503}
 _ACCEPT = "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, */*;q=0.5"
 # Only what BodyDecoder undoes itself, with its cap on each layer (httpx's own decoders would inflate a whole chunk
@@ -77,6 +78,7 @@ class FetchResult:
     error: str = ""  # human-readable: "HTTP 503", "body exceeds 5 MB", "refused private address 10.0.0.1 (...)"
     final_url: str = ""
     warnings: tuple[str, ...] = ()  # the body came, but not whole: "the gzip body ends early"
+    moved_to: str | None = None  # the URL after the permanent (301/308) redirects the chain starts with
 
     @property
     def validators(self) -> Validators:
@@ -190,32 +192,36 @@ class Fetcher:
         self._gates: dict[str, KeyedPacer] = {}  # per polite host: its own interval
 
     async def fetch(self, feed: FeedSpec, validators: Validators = Validators()) -> FetchResult:
-        url = feed.url
+        chain = RedirectChain(feed.url, refuse_downgrade=True)
         loop = asyncio.get_running_loop()
+
+        def failed(error: str) -> FetchResult:
+            return FetchResult("error", error=error, final_url=chain.url, moved_to=chain.moved_to)
+
         try:
             async with asyncio.timeout(self._total_timeout) as deadline:
                 for _ in range(self._max_redirects + 1):
-                    async with self._hop(url, deadline, loop):
-                        result, location = await self._request(url, validators)
+                    async with self._hop(chain.url, deadline, loop):
+                        result, location = await self._request(chain.url, validators)
                     if location is None:
-                        return _cap_retry_after(result, feed.name)
-                    url = location
-                return FetchResult("error", error=f"more than {self._max_redirects} redirects", final_url=url)
+                        return _cap_retry_after(replace(result, moved_to=chain.moved_to), feed.name)
+                    chain.follow(result.http_status or 0, location)
+                return failed(f"more than {self._max_redirects} redirects")
         except TimeoutError:
-            return FetchResult("error", error=f"timed out after {self._total_timeout:g} s", final_url=url)
+            return failed(f"timed out after {self._total_timeout:g} s")
         except Refused as refused:
-            return FetchResult("error", error=str(refused), final_url=url)
+            return failed(str(refused))
         except httpx.HTTPError as exc:
-            return FetchResult("error", error=_describe_http_error(exc), final_url=url)
+            return failed(_describe_http_error(exc))
         except httpx.InvalidURL as exc:  # not an HTTPError: httpx raises it before any request
-            return FetchResult("error", error=f"invalid URL {without_credentials(url)}: {exc}", final_url=url)
+            return failed(f"invalid URL {without_credentials(chain.url)}: {exc}")
         except (OSError, ValueError) as exc:  # socket trouble below httpx, malformed URLs
-            return FetchResult("error", error=f"{type(exc).__name__}: {exc}", final_url=url)
+            return failed(f"{type(exc).__name__}: {exc}")
 
     # ------------------------------------------------------------------ one hop
 
     async def _request(self, url: str, validators: Validators) -> tuple[FetchResult, str | None]:
-        """The response to one GET, or the absolute URL a redirect points to."""
+        """The response to one GET, or (with its status) the Location a redirect points to."""
         # A validator with a byte outside printable ASCII (a server may send `"été"`) made httpx raise before the
         # request, on every poll (a failed poll keeps its validators): left out, the request is a whole GET.
         headers = {name: value for name, value in (("If-None-Match", validators.etag),
@@ -223,12 +229,12 @@ class Fetcher:
                    if value and value.isascii() and value.isprintable()}
         async with self._client.stream("GET", url, headers=headers) as response:
             status = response.status_code
-            if status in _REDIRECTS:
+            if status in REDIRECTS:
                 location = response.headers.get("Location")
                 if not location:
                     return FetchResult("error", http_status=status, error=f"HTTP {status} without Location",
                                        final_url=url), None
-                return FetchResult("error"), urljoin(url, location)
+                return FetchResult("error", http_status=status), location
             etag = response.headers.get("ETag") or validators.etag
             last_modified = response.headers.get("Last-Modified") or validators.last_modified
             if status == 304 and not headers:  # nothing to be "not modified" from: the feed would never arrive
@@ -340,21 +346,20 @@ class Fetcher:
 
     async def _probe(self, url: str, method: str) -> Probe:
         loop = asyncio.get_running_loop()
-        moved_to: str | None = None
-        permanent = True  # every hop so far was permanent
+        # A link's https page that redirects to http still answers a reader's browser: no downgrade refused here.
+        chain = RedirectChain(url, refuse_downgrade=False)
         try:
             async with asyncio.timeout(self._total_timeout) as deadline:
                 for _ in range(self._max_redirects + 1):
-                    async with self._hop(url, deadline, loop), self._client.stream(method, url) as response:
+                    async with self._hop(chain.url, deadline, loop), \
+                            self._client.stream(method, chain.url) as response:
                         status = response.status_code
                         location = response.headers.get("Location")
-                    if status in _REDIRECTS and location:
-                        url = urljoin(url, location)
-                        permanent = permanent and status in (301, 308)
-                        moved_to = url if permanent else moved_to
+                    if status in REDIRECTS and location:
+                        chain.follow(status, location)
                         continue
                     ok = 200 <= status < 300
-                    return Probe(ok, status, "" if ok else f"HTTP {status}", moved_to, method)
+                    return Probe(ok, status, "" if ok else f"HTTP {status}", chain.moved_to, method)
                 return Probe(False, None, f"more than {self._max_redirects} redirects", None, method)
         except TimeoutError:
             return Probe(False, error=f"timed out after {self._total_timeout:g} s", method=method)

@@ -11,6 +11,7 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from itertools import pairwise
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -28,6 +29,7 @@ from bot.intake.fetch import (
 )
 from bot.intake.parse import parse_feed
 from bot.intake.sources import FeedSpec
+from tests.fakes.feed_server import FeedServer, trusting_tls
 
 CONTACT = "https://github.com/interp-bot/interp-bot"
 LOOPBACK = ["127.0.0.0/8"]  # what a test server needs; everything else private stays refused
@@ -41,6 +43,19 @@ def spec(url: str, kind: str = "arxiv_api") -> FeedSpec:
 async def client():
     async with make_client(CONTACT, connect_timeout=0.5, read_timeout=0.5) as shared:
         yield shared
+
+
+@pytest.fixture
+async def tls_client():
+    """The shared client's configuration, trusting the TLS feed server's test CA."""
+    async with httpx.AsyncClient(verify=trusting_tls(), follow_redirects=False, timeout=0.5) as shared:
+        yield shared
+
+
+@pytest.fixture
+async def tls_server(feeds_dir):
+    async with FeedServer(feeds_dir, tls=True) as server:
+        yield server
 
 
 def fetcher(client: httpx.AsyncClient, **options) -> Fetcher:
@@ -246,6 +261,36 @@ async def test_redirects_are_followed_to_a_limit(client, feed_server):
     assert looping.status == "error"
     assert looping.error == "more than 3 redirects"
     assert len(feed_server.requests_to("/redirect-loop")) == 4
+
+
+async def test_a_feed_written_as_https_is_not_followed_down_to_http(tls_client, tls_server, feed_server):
+    """A feed written as https://, redirected to http://, was fetched over plain http without a word."""
+    plain = feed_server.url("/feeds/arxiv-api-empty.xml")
+    secure = tls_server.url(f"/redirect?to={plain}")
+    result = await fetcher(tls_client).fetch(spec(secure.replace("https://", "https://reader:s3cret@")))
+    assert result.status == "error"
+    assert result.error == (f"refused the redirect (HTTP 302) from {secure.replace('https://', 'https://***@')} to "
+                            f"{plain}: https downgraded to http (write the feed's url as http:// in the feeds file "
+                            "to accept that)")
+    assert feed_server.requests == []  # nothing was asked over plain http
+    # https to https is followed; and a feed written as http may go to https and back.
+    within = tls_server.url(f"/redirect?to={tls_server.url('/feeds/arxiv-api-empty.xml')}")
+    assert (await fetcher(tls_client).fetch(spec(within))).status == "ok"
+    round_trip = await fetcher(tls_client).fetch(spec(feed_server.url(f"/redirect?to={quote(secure, safe='')}")))
+    assert (round_trip.status, round_trip.final_url) == ("ok", plain)
+
+
+async def test_a_permanent_redirect_says_where_the_feed_moved(client, feed_server):
+    target = feed_server.url("/feeds/arxiv-api-empty.xml")
+    moved = await fetcher(client).fetch(spec(feed_server.url(f"/redirect?status=301&to={target}")))
+    assert (moved.status, moved.moved_to, moved.final_url) == ("ok", target, target)
+    # Only the permanent redirects the chain starts with: after a temporary one, the feed itself has not moved.
+    permanent = feed_server.url(f"/redirect?status=308&to={target}")
+    via_temporary = feed_server.url(f"/redirect?status=302&to={quote(permanent, safe='')}")
+    assert (await fetcher(client).fetch(spec(via_temporary))).moved_to is None
+    # A move to where nothing answers is still a move.
+    gone = await fetcher(client).fetch(spec(feed_server.url("/redirect?status=308&to=/feeds/missing.xml")))
+    assert (gone.status, gone.error, gone.moved_to) == ("error", "HTTP 404", feed_server.url("/feeds/missing.xml"))
 
 
 async def test_connection_refused_is_an_error_result(client):
