@@ -163,7 +163,8 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
     """`status --json`: feeds (last poll, failures, next run, health), candidates, digest, database, version.
 
     Each feed's `health` is "ok", "failing", "degraded", "quiet" or "never polled", with `health_since` and
-    `health_reason` (bot.intake.health); `last_new_item` is when it last brought an item it had not before."""
+    `health_reason` (bot.intake.health); `last_new_item` is when it last brought an item it had not before;
+    `moved_to` where its permanent redirects lead (the feeds file still names the old URL, which is polled)."""
     from bot import __version__
     from bot.intake.health import feed_health
     from bot.store.db import safe_url
@@ -190,6 +191,7 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
             "last_new_item": iso(state.last_new_item_at if state else None),
             "usual_gap_hours": round(state.new_item_gap_seconds / 3600, 2)
             if state and state.new_item_gap_seconds is not None else None,
+            "moved_to": state.moved_to if state else None,
         })
     last = app.curation.store.last_digest()
     store, papers = app.curation.store, app.curation.papers

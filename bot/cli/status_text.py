@@ -152,7 +152,7 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
         summary = f"FEEDS FILE INVALID: {one_line(data['feeds_file']['problem'])} · {summary}"
     lines += section("Feeds", summary)
     rows = [["name", "health", "last poll", "next poll", "last new item", "failures"]]
-    notes: dict[int, str] = {}
+    notes: dict[int, list[str]] = {}
     for feed in feeds:
         # Capitals are trouble (docs/operations.md); a feed not polled yet is not, on a fresh install or until its turn.
         health = feed["health"].upper() if feed["health"] not in ("ok", "never polled") else feed["health"]
@@ -166,12 +166,14 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
                      when(feed["last_new_item"], zone) + gap, str(feed["total_failures"])])
         if feed["health"] not in ("ok", "never polled") and feed["enabled"]:
             since = f"since {when(feed['health_since'], zone)}: " if feed["health_since"] else ""
-            notes[len(rows) - 1] = f"      {since}{one_line(feed['health_reason'])}"
+            notes.setdefault(len(rows) - 1, []).append(f"      {since}{one_line(feed['health_reason'])}")
+        if feed.get("moved_to") and feed.get("configured", True):  # absent from documents before schema 10
+            notes.setdefault(len(rows) - 1, []).append(
+                f"      moved permanently to {one_line(feed['moved_to'], 300)}: update its url in the feeds file")
     if feeds:
         for index, line in enumerate(table(rows)):
             lines.append(line)
-            if index in notes:
-                lines.append(notes[index])
+            lines += notes.get(index, [])
     return "\n".join(lines) + "\n"
 
 
@@ -182,6 +184,11 @@ def usual_gap(hours: float) -> str:
 
 def feed_summary(feeds: Sequence[Mapping[str, Any]]) -> str:
     enabled = [f for f in feeds if f["enabled"]]
+    moved = sum(1 for f in enabled if f.get("moved_to"))
+    return _health_summary(feeds, enabled) + (f" · {moved} moved permanently" if moved else "")
+
+
+def _health_summary(feeds: Sequence[Mapping[str, Any]], enabled: Sequence[Mapping[str, Any]]) -> str:
     elsewhere = sum(1 for f in feeds if not f.get("configured", True))  # known to the database, not the feeds file
     by_health: dict[str, int] = {}
     for feed in enabled:

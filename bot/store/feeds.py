@@ -36,6 +36,7 @@ class FeedState:
     new_item_gap_seconds: float | None = None  # the usual gap between new items (exponential average)
     new_item_gaps_seen: int = 0
     retry_after_until: datetime | None = None  # the server's Retry-After, as a time: no poll before it, forced or not
+    moved_to: str | None = None  # where permanent redirects say the feed now is (credentials hidden); still polled
 
     def as_of(self, now: datetime) -> FeedState:
         """The state as a poll at `now` reads it. A last poll well after `now` means the clock was set back (it

@@ -132,6 +132,12 @@ def _migration_9_vote_messages(database: Database) -> None:
                              .where(votes.c.message_id.is_(None)).values(message_id=messages[0]))
 
 
+def _migration_10_feed_moved(database: Database) -> None:
+    """Where a feed's permanent redirects lead (feeds.moved_to): the bot followed a 301 on every poll, and nobody
+    learned that the feeds file names an old address."""
+    _add_column(database, "feeds", "moved_to")
+
+
 def _add_column(database: Database, table: str, name: str) -> None:
     """Add `name` to `table` as schema.py declares it, unless it is there (a database made by create_all)."""
     with database.transaction() as conn:
@@ -150,6 +156,7 @@ MIGRATIONS: dict[int, Callable[[Database], None]] = {
     7: _migration_7_feed_retry_after,
     8: _migration_8_digest_coverage,
     9: _migration_9_vote_messages,
+    10: _migration_10_feed_moved,
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -58,6 +58,9 @@ feeds = Table(
     Column("new_item_gaps_seen", Integer, nullable=False, default=0),
     # Until when the server asked us to wait (Retry-After, schema 7): a poll forced from the command line waits too.
     Column("retry_after_until", DateTime(timezone=True)),
+    # Where the feed's permanent (301/308) redirects lead (schema 10), credentials hidden: `status` tells the
+    # maintainers to update the feeds file, which the bot never rewrites. None while the feed does not redirect.
+    Column("moved_to", Text),
 )
 
 # arXiv ids learned for list entries that carry no arXiv link (schema 2): an arXiv paper whose title is certainly

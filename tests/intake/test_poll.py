@@ -114,6 +114,26 @@ async def test_a_200_without_validators_forgets_the_old_ones(parts, feed_server:
     assert "If-None-Match" not in sent and "If-Modified-Since" not in sent
 
 
+async def test_a_feed_that_moved_for_good_is_said_once_and_still_polled_where_the_file_says(
+        parts, feed_server: FeedServer, caplog) -> None:
+    """A 301 was followed on every poll, silently: the feeds file kept its old address for ever."""
+    intake: Intake = parts["intake"]
+    old = feed_server.url("/redirect?status=301&to=/feeds/lesswrong-frontpage.xml").replace("//", "//me:pw@", 1)
+    moved = FeedSpec(name="lesswrong", kind="forum_rss", url=old)
+    new = feed_server.url("/feeds/lesswrong-frontpage.xml").replace("//", "//***@", 1)  # relative: credentials kept
+    said = (f"feed lesswrong has moved permanently to {new}; still polled at the feeds file's "
+            f"{old.replace('me:pw', '***')}: update its url there")
+    for _ in range(3):
+        assert (await intake.poll_feed(moved, force=True)).status in ("ok", "not_modified")
+    assert caplog.text.count(said) == 1
+    assert "me:pw" not in caplog.text
+    assert intake.store.feed_state("lesswrong").moved_to == new
+    assert len(feed_server.requests_to("/redirect?status=301")) == 3  # the file's URL, every time
+    # The file updated to the new address: no longer moved.
+    await intake.poll_feed(FeedSpec(name="lesswrong", kind="forum_rss", url=new.replace("***", "me:pw")), force=True)
+    assert intake.store.feed_state("lesswrong").moved_to is None
+
+
 async def test_a_new_feed_puts_forward_only_its_newest_few(parts, feed_server: FeedServer) -> None:
     intake: Intake = parts["intake"]
     capped = feed(feed_server, "arxiv-cs-cl", "/feeds/arxiv-listing-rss2-cs-cl.xml", "arxiv_rss",

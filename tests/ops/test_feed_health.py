@@ -6,7 +6,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from tests.fakes.feed_server import FeedServer
+from tests.fakes.feed_server import TLS_CA, FeedServer
 from tests.ops.support import FEED_FILES, bot_env, cli
 
 ESCAPES = ("\x1b", "\x07", "\x9b")  # ESC (CSI, OSC), BEL, and the 8-bit CSI
@@ -89,3 +89,42 @@ async def test_status_names_failing_degraded_and_quiet_feeds_and_since_when(tmp_
     header = next(line for line in lines if line.startswith("  name "))
     for name in ("typo", "cut", "empty-listing", "lesswrong"):  # one column each, aligned under its heading
         assert lines[row(name)].index(" 20") == header.index("last poll") - 1
+
+
+async def test_status_names_a_refused_downgrade_and_where_a_feed_moved(tmp_path: Path, feed_server: FeedServer) -> None:
+    """A feed written as https:// was followed down to plain http without a word, and a feed that moved for good
+    was followed on every poll while the feeds file kept its old address."""
+    async with FeedServer(FEED_FILES, tls=True) as tls:
+        plain = feed_server.url("/feeds/lesswrong-frontpage.xml")
+        downgrading = tls.url(f"/redirect?to={plain}")
+        moving = feed_server.url("/redirect?status=301&to=/feeds/alignment-forum.xml")
+        feeds = write_feeds(tmp_path / "feeds.yaml", {
+            "downgraded": ("forum_rss", downgrading),
+            "moved": ("forum_rss", moving),
+            "arxiv": ("arxiv_api", tls.url("/feeds/arxiv-api-testing-10.xml")),  # over https, as arXiv's are
+        })
+        env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path}/bot.db", feeds_file=feeds,
+                      SSL_CERT_FILE=str(TLS_CA))
+        first = await cli(env, tmp_path, "poll")
+        second = await cli(env, tmp_path, "poll")
+        status = await cli(env, tmp_path, "status", "--json")
+        text = await cli(env, tmp_path, "status")
+    refused = (f"refused the redirect (HTTP 302) from {downgrading} to {plain}: https downgraded to http (write the "
+               "feed's url as http:// in the feeds file to accept that)")
+    assert first.returncode == 1
+    assert f"feed downgraded: {refused}" in first.stderr
+    assert feed_server.requests_to("/feeds/lesswrong") == []
+    moved_to = feed_server.url("/feeds/alignment-forum.xml")
+    said = f"feed moved has moved permanently to {moved_to}; still polled at the feeds file's {moving}"
+    assert said in first.stderr
+    assert said not in second.stderr  # once
+    assert len(feed_server.requests_to("/redirect?status=301")) == 2  # the file's URL is what is polled
+
+    feeds_now = {f["name"]: f for f in status.json()["feeds"]}
+    assert (feeds_now["downgraded"]["health"], feeds_now["downgraded"]["health_reason"]) == ("failing", refused)
+    assert (feeds_now["moved"]["health"], feeds_now["moved"]["moved_to"]) == ("ok", moved_to)
+    assert (feeds_now["arxiv"]["health"], feeds_now["arxiv"]["moved_to"]) == ("ok", None)  # the others go on
+    lines = text.stdout.splitlines()
+    assert next(line for line in lines if line.startswith("Feeds")).endswith(" · 1 FAILING · 1 moved permanently")
+    row = next(i for i, line in enumerate(lines) if line.startswith("  moved "))
+    assert lines[row + 1] == f"      moved permanently to {moved_to}: update its url in the feeds file"

@@ -95,7 +95,7 @@ def test_a_version_1_database_gains_the_publishing_and_link_tables(database_url:
     engine.dispose()
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 9
+        assert database.current_version() == SCHEMA_VERSION == 10
         assert new_tables <= set(inspect(database.engine).get_table_names())
         with database.engine.connect() as conn:
             assert conn.execute(select(schema.leases.c.name)).scalars().all() == ["kept"]
@@ -128,10 +128,10 @@ def test_a_schema_1_database_gains_the_feed_health_columns(database_url: str) ->
 
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 9
+        assert database.current_version() == SCHEMA_VERSION == 10
         columns = {c["name"] for c in inspect(database.engine).get_columns("feeds")}
         assert {"failing_since", "degraded", "degraded_since", "last_new_item_at", "new_item_gap_seconds",
-                "new_item_gaps_seen", "retry_after_until"} <= columns
+                "new_item_gaps_seen", "retry_after_until", "moved_to"} <= columns
         store = PaperStore(database)
         state = store.feed_state("lesswrong")
         assert (state.items_seen, state.total_failures, state.new_item_gaps_seen, state.degraded) == (7, 2, 0, None)
@@ -181,7 +181,7 @@ def test_a_schema_4_database_gains_lessons_and_the_candidate_budget(database_url
 
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 9
+        assert database.current_version() == SCHEMA_VERSION == 10
         assert [(x.paper_id, x.decision, x.forgotten) for x in CurationStore(database).lessons()] == \
             [(1, "approved", False)]
         assert PaperStore(database).candidates_since(seen_at) == 2  # the approved one and the pending one
@@ -207,7 +207,7 @@ def test_a_schema_7_database_gains_the_digest_coverage_column(database_url: str)
     engine.dispose()
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 9
+        assert database.current_version() == SCHEMA_VERSION == 10
         assert "covers_until" in {c["name"] for c in inspect(database.engine).get_columns("digests")}
     finally:
         database.close()
@@ -244,7 +244,7 @@ def test_a_schema_8_database_gives_its_reaction_votes_their_post(database_url: s
     engine.dispose()
     database = Database.open(database_url)
     try:
-        assert database.current_version() == SCHEMA_VERSION == 9
+        assert database.current_version() == SCHEMA_VERSION == 10
         with database.engine.connect() as conn:
             rows = conn.execute(select(schema.votes.c.platform, schema.votes.c.message_id)
                                 .order_by(schema.votes.c.platform)).all()
