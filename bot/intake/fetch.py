@@ -29,6 +29,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Literal
 from urllib.parse import urlsplit
@@ -140,7 +141,9 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     try:
         when = parsedate_to_datetime(value)
         current = time.time() if now is None else now
-        return max(when.timestamp() - current, 0.0)
+        # An HTTP date is in UTC; "-0000", asctime's form and no zone at all come back naive, and a naive time is
+        # the machine's local time to timestamp(): an hour off in Berlin.
+        return max(when.replace(tzinfo=when.tzinfo or UTC).timestamp() - current, 0.0)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
 

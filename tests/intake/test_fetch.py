@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -115,6 +116,28 @@ async def test_503_reports_retry_after_given_as_a_date(client, feed_server):
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=600), usegmt=True)
     result = await fetcher(client).fetch(spec(feed_server.url(f"/status/503?retry_after={when}")))
     assert result.status == "error"
+    assert result.error == "HTTP 503"
+    assert result.retry_after is not None
+    assert 590 <= result.retry_after <= 600
+
+
+@pytest.fixture
+def machine_in_berlin(monkeypatch):
+    """The process's local time zone is Berlin's (an hour or two east of UTC), as on a maintainer's laptop."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize("form", ["%a %b %d %H:%M:%S %Y", "%a, %d %b %Y %H:%M:%S -0000"])
+async def test_a_retry_after_date_without_gmt_is_read_as_utc_wherever_the_bot_runs(client, feed_server,
+                                                                                 machine_in_berlin, form):
+    """HTTP dates are UTC (RFC 9110 §5.6.7, which has recipients accept asctime's form too): read as local time,
+    "wait ten minutes" became "no wait at all" on a machine in Berlin."""
+    when = quote((datetime.now(UTC) + timedelta(seconds=600)).strftime(form))
+    result = await fetcher(client).fetch(spec(feed_server.url(f"/status/503?retry_after={when}")))
     assert result.error == "HTTP 503"
     assert result.retry_after is not None
     assert 590 <= result.retry_after <= 600
