@@ -22,15 +22,12 @@ import io
 import ipaddress
 import logging
 import math
-import random
 import re
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -40,6 +37,7 @@ from bot import __version__
 from bot.intake.addresses import is_public_address, without_credentials
 from bot.intake.decoding import BodyDecoder, Refused, describe_size
 from bot.intake.redirects import REDIRECTS, RedirectChain
+from bot.intake.retry import MAX_RETRY_AFTER_SECONDS, parse_retry_after
 from bot.intake.sources import FeedSpec
 from bot.pacing import KeyedPacer
 
@@ -51,7 +49,6 @@ _ACCEPT = "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9,
 # Only what BodyDecoder undoes itself, with its cap on each layer (httpx's own decoders would inflate a whole chunk
 # at once, however large it becomes).
 _ACCEPT_ENCODING = "gzip, deflate"
-MAX_RETRY_AFTER_SECONDS = 7 * 24 * 3600.0  # a server asking for more is obeyed for a week, and that is logged
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
@@ -101,51 +98,6 @@ def make_client(contact_url: str, *, connect_timeout: float = 10, read_timeout: 
         follow_redirects=False,
         limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
     )
-
-
-def backoff_delay(
-    failures: int,
-    *,
-    base_seconds: float,
-    retry_after: float | None,
-    rng: random.Random,
-    cap_seconds: float = 6 * 3600,
-) -> float:
-    """Seconds to wait before retrying a feed after ``failures`` consecutive failures.
-
-    Exponential (base, 2×base, 4×base, ... up to the cap) with "equal jitter": between half and all of that,
-    so feeds that failed together do not retry together. Never less than the server's Retry-After.
-    """
-    floor = max(retry_after or 0.0, 0.0)
-    if failures <= 0:
-        return floor
-    exponential = min(cap_seconds, base_seconds * 2.0 ** min(failures - 1, 60))
-    jittered = exponential / 2 + rng.uniform(0, exponential / 2)
-    return max(jittered, floor)
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Retry-After as seconds from now: either delta-seconds or an HTTP date (RFC 9110 §10.2.3).
-
-    Uncapped (``1e400`` is infinity): the fetcher caps it at :data:`MAX_RETRY_AFTER_SECONDS` and says so.
-    """
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass  # not delta-seconds: it may be an HTTP date
-    else:
-        return None if math.isnan(seconds) else max(seconds, 0.0)
-    try:
-        when = parsedate_to_datetime(value)
-        current = time.time() if now is None else now
-        # An HTTP date is in UTC; "-0000", asctime's form and no zone at all come back naive, and a naive time is
-        # the machine's local time to timestamp(): an hour off in Berlin.
-        return max(when.replace(tzinfo=when.tzinfo or UTC).timestamp() - current, 0.0)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
 
 
 @dataclass(frozen=True)

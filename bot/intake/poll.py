@@ -21,13 +21,14 @@ from zoneinfo import ZoneInfo
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.text import one_line
 from bot.intake.addresses import without_credentials
-from bot.intake.fetch import Fetcher, FetchResult, Validators, backoff_delay
+from bot.intake.fetch import Fetcher, FetchResult, Validators
 from bot.intake.health import usual_gap
 from bot.intake.identity import paper_keys
 from bot.intake.list_index import ListIndexCache
 from bot.intake.memory import release_after_poll
 from bot.intake.parse import Paper, parse_feed
 from bot.intake.relevance.cache import RelevanceCache
+from bot.intake.retry import backoff_delay
 from bot.intake.sources import FeedSpec
 from bot.store.curation import CurationStore
 from bot.store.db import Database

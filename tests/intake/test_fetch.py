@@ -18,17 +18,9 @@ import httpx
 import pytest
 
 from bot import __version__
-from bot.intake.fetch import (
-    PRIVATE_HINT,
-    Fetcher,
-    FetchResult,
-    Validators,
-    backoff_delay,
-    make_client,
-    parse_retry_after,
-    user_agent,
-)
+from bot.intake.fetch import PRIVATE_HINT, Fetcher, FetchResult, Validators, make_client, user_agent
 from bot.intake.parse import parse_feed
+from bot.intake.retry import backoff_delay, parse_retry_after
 from bot.intake.sources import FeedSpec
 from tests.fakes.feed_server import FeedServer, trusting_tls
 

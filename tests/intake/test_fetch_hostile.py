@@ -11,7 +11,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from bot.intake.fetch import MAX_RETRY_AFTER_SECONDS, PRIVATE_HINT, Fetcher, make_client, parse_retry_after
+from bot.intake.fetch import PRIVATE_HINT, Fetcher, make_client
+from bot.intake.retry import MAX_RETRY_AFTER_SECONDS, parse_retry_after
 from bot.intake.sources import FeedSpec
 
 LOOPBACK = ["127.0.0.0/8"]
