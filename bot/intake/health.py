@@ -5,16 +5,26 @@
 * **quiet**: it answers, but its silence is unusual for it: no new item for three times its usual gap, or a daily
   arXiv listing with nothing new after a weekday's announcement. A stale mirror answering 304 for ever, or a
   listing of a category nobody posts to any more, looks like this and like nothing else.
+
+And, whatever its health, where its permanent redirects say it moved (the feeds file still naming the old URL).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from bot.catalogue.text import one_line
+from bot.intake.addresses import without_credentials
 from bot.intake.sources import FeedSpec
 from bot.store.feeds import FeedState
+
+if TYPE_CHECKING:
+    from bot.intake.fetch import FetchResult  # only a type: `status` reads health without loading httpx
+
+log = logging.getLogger(__name__)
 
 QUIET_AFTER_USUAL_GAPS = 3
 MIN_GAPS_FOR_USUAL = 3  # a usual gap needs a few observations before silence can be called unusual
@@ -84,3 +94,18 @@ def _weekday_announcements(after: datetime, until: datetime) -> int:
 def _hours(seconds: float) -> str:
     hours = seconds / 3600
     return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.0f} h"
+
+
+def note_move(feed: FeedSpec, state: FeedState, result: FetchResult) -> FeedState:
+    """The state with where the feed's permanent redirects now lead, said in the log when that changes. The bot
+    keeps polling the URL of the feeds file (the maintainers' file): `status` tells them to update it."""
+    moved_to = one_line(without_credentials(result.moved_to)) if result.moved_to else None
+    if moved_to == state.moved_to or (moved_to is None and result.status not in ("ok", "not_modified")):
+        return state  # unchanged, or no answer (a failure, a wait) to say where the feed is
+    if moved_to:
+        log.warning("feed %s has moved permanently to %s; still polled at the feeds file's %s: update its url there",
+                    feed.name, moved_to, without_credentials(feed.url), extra={"feed": feed.name})
+    else:
+        log.info("feed %s no longer redirects permanently (it did to %s)", feed.name, state.moved_to,
+                 extra={"feed": feed.name})
+    return replace(state, moved_to=moved_to)

@@ -20,9 +20,8 @@ from zoneinfo import ZoneInfo
 
 from bot.catalogue.service import CatalogueService
 from bot.catalogue.text import one_line
-from bot.intake.addresses import without_credentials
-from bot.intake.fetch import Fetcher, FetchResult, Validators
-from bot.intake.health import usual_gap
+from bot.intake.fetch import Fetcher, Validators
+from bot.intake.health import note_move, usual_gap
 from bot.intake.identity import paper_keys
 from bot.intake.list_index import ListIndexCache
 from bot.intake.memory import release_after_poll
@@ -175,7 +174,7 @@ class Intake:
 
     async def _poll(self, feed: FeedSpec, state: FeedState, now: datetime, dry_run: bool) -> FeedReport:
         result = await self.fetcher.fetch(feed, Validators(state.etag, state.last_modified))
-        state = _note_move(feed, state, result)
+        state = note_move(feed, state, result)
         if result.status == "error":
             error = one_line(result.error)  # it may quote a server's Location header or reason
             if result.retry_after is not None:
@@ -344,21 +343,6 @@ class Intake:
             total_failures=state.total_failures + 1, next_poll_at=now + timedelta(seconds=delay),
             retry_after_until=now + timedelta(seconds=retry_after) if retry_after else None,
         ))
-
-
-def _note_move(feed: FeedSpec, state: FeedState, result: FetchResult) -> FeedState:
-    """The state with where the feed's permanent redirects now lead, said in the log when that changes. The bot
-    keeps polling the URL of the feeds file (the maintainers' file): `status` tells them to update it."""
-    moved_to = one_line(without_credentials(result.moved_to)) if result.moved_to else None
-    if moved_to == state.moved_to or (moved_to is None and result.status == "error"):
-        return state  # unchanged, or a failure before the chain said anything
-    if moved_to:
-        log.warning("feed %s has moved permanently to %s; still polled at the feeds file's %s: update its url there",
-                    feed.name, moved_to, without_credentials(feed.url), extra={"feed": feed.name})
-    else:
-        log.info("feed %s no longer redirects permanently (it did to %s)", feed.name, state.moved_to,
-                 extra={"feed": feed.name})
-    return replace(state, moved_to=moved_to)
 
 
 def start_of_day(now: datetime, timezone: str) -> datetime:
