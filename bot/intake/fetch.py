@@ -9,10 +9,12 @@ One shared ``httpx.AsyncClient`` (see :func:`make_client`); a :class:`Fetcher` o
   as it is decoded, layer by layer (``Content-Encoding: gzip, gzip`` included), so a server that never answers,
   never stops answering or sends a decompression bomb costs one feed its poll and a few MB, nothing more;
 * sends conditional requests (ETag / Last-Modified) and reports 304 as "not_modified";
-* reports 429/503 with the server's Retry-After (capped at a week, and the cap logged), and keeps arXiv's
-  etiquette (one request at a time per host, at least N seconds between request starts).
+* reports 429/503 with the server's Retry-After (capped at a week, and the cap logged), asks that host nothing more,
+  for any feed, until then, and keeps arXiv's etiquette (one request at a time per host, at least N seconds
+  between request starts).
 
-``fetch`` never raises for network or HTTP trouble: it returns a :class:`FetchResult` with status "error".
+``fetch`` never raises for network or HTTP trouble: it returns a :class:`FetchResult` with status "error" (or
+"waiting": no request made, the host having asked to be left alone until ``retry_after`` seconds from now).
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ class Validators:
 
 @dataclass(frozen=True)
 class FetchResult:
-    status: Literal["ok", "not_modified", "error"]
+    status: Literal["ok", "not_modified", "error", "waiting"]
     body: bytes = b""
     http_status: int | None = None
     etag: str | None = None
@@ -145,6 +147,9 @@ class Fetcher:
         self._allowed_networks = tuple(ipaddress.ip_network(n, strict=False) for n in allow_networks)
         self._resolver = resolver or _getaddrinfo
         self._gates: dict[str, KeyedPacer] = {}  # per polite host: its own interval
+        # Per host that answered 429 or 503 with Retry-After: until when (self._clock) and with which status. The
+        # server asked it of us, not of one feed: arXiv's four API feeds each asked it again, 3 s apart.
+        self._host_waits: dict[str, tuple[float, int]] = {}
 
     async def fetch(self, feed: FeedSpec, validators: Validators = Validators()) -> FetchResult:
         chain = RedirectChain(feed.url, refuse_downgrade=True)
@@ -157,7 +162,8 @@ class Fetcher:
             async with asyncio.timeout(self._total_timeout) as deadline:
                 for _ in range(self._max_redirects + 1):
                     async with self._hop(chain.url, deadline, loop):
-                        result, location = await self._request(chain.url, validators)
+                        result, location = self._left_alone(chain.url) or await self._request(chain.url, validators)
+                    self._note_wait(chain.url, result)
                     if location is None:
                         return _cap_retry_after(replace(result, moved_to=chain.moved_to), feed.name)
                     chain.follow(result.http_status or 0, location)
@@ -208,6 +214,22 @@ class Fetcher:
             return FetchResult("ok", body=body, http_status=status, etag=response.headers.get("ETag"),
                                last_modified=response.headers.get("Last-Modified"), final_url=url,
                                warnings=warnings), None
+
+    def _left_alone(self, url: str) -> tuple[FetchResult, None] | None:
+        """No request to a host that asked, answering any feed, to be left alone for now: how long it asked."""
+        host = (urlsplit(url).hostname or "").lower()
+        until, status = self._host_waits.get(host, (0.0, 0))
+        if until <= self._clock():
+            return None
+        return FetchResult("waiting", error=f"HTTP {status} from {host} to another request",
+                           retry_after=until - self._clock(), final_url=url), None
+
+    def _note_wait(self, url: str, result: FetchResult) -> None:
+        if result.http_status in _THROTTLED and result.retry_after:
+            host = (urlsplit(url).hostname or "").lower()
+            until = self._clock() + min(result.retry_after, MAX_RETRY_AFTER_SECONDS)
+            if until > self._host_waits.get(host, (0.0, 0))[0]:
+                self._host_waits[host] = (until, result.http_status)
 
     async def _read_capped(self, response: httpx.Response) -> tuple[bytes, tuple[str, ...]]:
         declared = response.headers.get("Content-Length", "")

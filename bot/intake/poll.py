@@ -175,6 +175,13 @@ class Intake:
     async def _poll(self, feed: FeedSpec, state: FeedState, now: datetime, dry_run: bool) -> FeedReport:
         result = await self.fetcher.fetch(feed, Validators(state.etag, state.last_modified))
         state = note_move(feed, state, result)
+        if result.status == "waiting":  # not asked: the server is waited out as this feed's own Retry-After would be
+            until = now + timedelta(seconds=result.retry_after or 0)
+            if not dry_run:
+                await asyncio.to_thread(self.store.save_feed_state, replace(state, retry_after_until=until))
+            error = f"the server asked us to wait until {until:%Y-%m-%d %H:%M} UTC (Retry-After: {result.error})"
+            log.info("feed %s: not polled: %s", feed.name, error, extra={"feed": feed.name})
+            return FeedReport(feed.name, "skipped", error=error)
         if result.status == "error":
             error = one_line(result.error)  # it may quote a server's Location header or reason
             if result.retry_after is not None:

@@ -44,7 +44,9 @@ async def parts(catalogue_dir: Path, database_url: str) -> AsyncIterator[dict[st
     database = Database.open(database_url, clock=clock)
     catalogue = CatalogueService(catalogue_dir)
     async with httpx.AsyncClient(headers={"User-Agent": user_agent("https://example.org")}) as client:
-        fetcher = Fetcher(client, allow_private=True, total_timeout=1.0, polite_hosts={})
+        # The fetcher's clock is the poll's: a server's Retry-After ends for both when the test moves time on.
+        fetcher = Fetcher(client, allow_private=True, total_timeout=1.0, polite_hosts={},
+                          clock=lambda: clock.now.timestamp())
         # A hostile feed's own cost is cut by the fetcher (1 s); the poll's deadline is the backstop the "costs no
         # time" tests meet when a parse goes quadratic (most of a minute). 10 s, not 3: on a loaded 2-core machine
         # a real listing's parse and scoring alone passed 3 s and failed a good feed.

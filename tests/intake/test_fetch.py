@@ -356,6 +356,22 @@ async def test_polite_hosts_get_one_request_at_a_time_three_seconds_apart(client
     assert clock.sleeps == [2.5, 2.5]  # waited only the remainder after each half-second request
 
 
+async def test_a_host_that_asked_to_be_left_alone_is_asked_nothing_by_any_feed_until_then(client, feed_server):
+    """arXiv answering one API feed 503 with Retry-After was asked again by the other three, 3 s apart."""
+    clock = FakeClock()
+    polite = fetcher(client, polite_hosts={"127.0.0.1": 3.0}, clock=clock, sleep=clock.sleep)
+    overloaded = spec(feed_server.url("/status/503?retry_after=120"))
+    others = [spec(feed_server.url(f"/feeds/{name}")) for name in ("arxiv-api-empty.xml", "arxiv-api-versioned.xml")]
+    first, *rest = await asyncio.gather(polite.fetch(overloaded), *(polite.fetch(feed) for feed in others))
+    assert (first.error, first.retry_after) == ("HTTP 503", 120.0)
+    for result in rest:
+        assert (result.status, result.error) == ("waiting", "HTTP 503 from 127.0.0.1 to another request")
+        assert result.retry_after is not None and 0 < result.retry_after <= 120
+    assert feed_server.requests_to("/feeds/") == []
+    clock.now += 120  # the wait is over
+    assert (await polite.fetch(others[0])).status == "ok"
+
+
 async def test_hosts_outside_the_polite_list_are_not_spaced(client, feed_server):
     clock = FakeClock()
     f = fetcher(client, polite_hosts={"export.arxiv.org": 3.0}, clock=clock, sleep=clock.sleep)

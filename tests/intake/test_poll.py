@@ -69,6 +69,22 @@ async def test_a_forced_poll_still_waits_as_the_servers_retry_after_asks(parts, 
     assert len(feed_server.requests_to("/status/429")) == 2
 
 
+async def test_a_servers_retry_after_holds_back_its_other_feeds_too(parts, feed_server: FeedServer) -> None:
+    """429 and 503 are the server's word to this client: its other feeds asked again at once, and kept asking."""
+    intake: Intake = parts["intake"]
+    assert (await intake.poll_feed(feed(feed_server, "overloaded", "/status/503?retry_after=3600", "rss"))).error \
+        == "HTTP 503 (Retry-After 3600 s)"
+    parts["clock"].now += timedelta(minutes=10)
+    lesswrong = feed(feed_server, "lesswrong", "/feeds/lesswrong-frontpage.xml")
+    sibling = await intake.poll_feed(lesswrong)
+    assert sibling.summary() == ("lesswrong: not polled — the server asked us to wait until 2026-11-24 10:00 UTC "
+                                 "(Retry-After: HTTP 503 from 127.0.0.1 to another request)")
+    assert feed_server.requests_to("/feeds/") == []
+    assert intake.store.feed_state("lesswrong").consecutive_failures == 0  # waiting as asked is no failure
+    parts["clock"].now += timedelta(minutes=50)  # the hour is over
+    assert (await intake.poll_feed(lesswrong)).status == "ok"
+
+
 async def test_the_next_poll_is_conditional_and_skips_feeds_not_yet_due(parts, feed_server: FeedServer) -> None:
     intake: Intake = parts["intake"]
     lesswrong = feed(feed_server, "lesswrong", "/feeds/lesswrong-frontpage.xml", interval_minutes=60)
