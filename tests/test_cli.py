@@ -35,6 +35,14 @@ def test_topic_prints_the_section_with_links(capsys, catalogue_dir: Path) -> Non
     assert "https://arxiv.org/abs/2310.01405" in out
 
 
+def test_a_topic_name_with_two_letters_swapped_is_answered(capsys, catalogue_dir: Path) -> None:
+    # "rome", an alias of Knowledge Editing: Indel counted the swap as two typos and found nothing (exit 1)
+    code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topic", "roem")
+    assert code == 0
+    assert out.startswith("Knowledge Editing\n")
+    assert "(matched “roem”)" in out
+
+
 def test_topic_json_has_the_documented_shape(capsys, catalogue_dir: Path) -> None:
     code, out, _ = run(capsys, "--catalogue", str(catalogue_dir), "topic", "sae", "--json")
     data = json.loads(out)

@@ -499,6 +499,39 @@ def test_did_you_mean_only_when_close(commands: Commands) -> None:
     assert commands.execute("topic mechanistic interpretability").title != "Automation"
 
 
+# Two adjacent letters swapped are one slip, as a letter dropped is; rapidfuzz's Indel ratio counted two edits, so a
+# short word with a swap fell under every threshold: "topic roem" answered "Nothing on the list matches".
+@pytest.mark.parametrize(("query", "topic"), [("roem", "Knowledge Editing"), ("lesn", "Embedding Projection"),
+                                              ("mtah", "Arithmetic Ability")])
+def test_a_short_name_with_two_letters_swapped_is_its_topic(commands: Commands, query: str, topic: str) -> None:
+    reply = commands.execute(f"topic {query}")
+    assert reply.kind == "result"
+    assert reply.title == topic
+    assert f"(matched “{query}”)" in render_text(reply)
+
+
+def test_three_letters_with_two_swapped_are_read_as_typed(commands: Commands) -> None:
+    # "sea" is a word, not the alias "sae" mistyped (bot.catalogue.typos.MIN_SWAP)
+    assert commands.execute("topic sea").title == "No topic is called “sea”"
+
+
+@pytest.mark.parametrize(("query", "title"), [("Daivd Bau", "David Bau"), ("bauikt", "baukit"),
+                                              ("Lessrwong", "Lesswrong")])
+def test_a_short_title_with_two_letters_swapped_finds_its_entry(commands: Commands, query: str, title: str) -> None:
+    reply = commands.execute(f"paper {query}")
+    assert reply.kind == "result"
+    assert reply.title == title
+
+
+@pytest.mark.parametrize(("query", "title"), [
+    ("sacle", "Interpretability at Scale: Identifying Causal Mechanisms in Alpaca"),  # was "... Embedding Space"
+    ("thougth", "How Large Language Models Implement Chain-of-Thought?"),  # was "... through Representation ..."
+])
+def test_search_reads_a_word_with_two_letters_swapped_as_that_word(commands: Commands, query: str,
+                                                                    title: str) -> None:
+    assert commands.execute(f"search {query}").items[0].title.startswith(title)
+
+
 def field(reply: object, name: str) -> str:
     return next((f.value for f in reply.fields if f.name == name), "")  # type: ignore[attr-defined]
 

@@ -22,6 +22,7 @@ from bot.catalogue.identifiers import arxiv_id, names_a_link
 from bot.catalogue.model import Catalogue, Entry
 from bot.catalogue.search import STOPWORDS, Positions, SearchIndex, positions, with_position
 from bot.catalogue.text import clean_query, fold
+from bot.catalogue.typos import swap_score, swaps, typo_ratio
 
 How = Literal["id", "link", "acronym", "title", "title words", "typo", "several", "unlinked", "none"]
 CLOSEST = 5
@@ -81,7 +82,7 @@ def _misspells(query: str, title: str) -> bool:
     # spelling of "llama2".
     joined = {a + b for a, b in itertools.pairwise(words)}
     split = {i for pair in range(len(typed) - 1) if typed[pair] + typed[pair + 1] in words for i in (pair, pair + 1)}
-    return all(i in split or word in joined or any(fuzz.ratio(word, near) >= WORD_TYPO_AT for near in words)
+    return all(i in split or word in joined or any(typo_ratio(word, near) >= WORD_TYPO_AT for near in words)
                for i, word in enumerate(typed) if word not in STOPWORDS)
 
 
@@ -227,10 +228,13 @@ class EntryFinder:
         """The one title the folded query misspells, clearly closer than any other: compared word by word in
         alphabetical order (words typed in another order), then as written without spaces. Sorting alone puts a
         joined word ("Autoregressive" for "Auto-Regressive", "Incontext") or a word whose first letters are
-        mistyped ("Trhead") elsewhere among the title's words than its right spelling, and the score falls apart."""
+        mistyped ("Trhead") elsewhere among the title's words than its right spelling, and the score falls apart.
+        Two letters swapped are one edit, not Indel's two: "Daivd Bau" is 94 from "David Bau", not 89."""
         for query, titles, scorer in ((folded, self._titles, fuzz.token_sort_ratio),
                                       (folded.replace(" ", ""), self._squashed, fuzz.ratio)):
             typo = process.extract(query, titles, scorer=scorer, limit=2, score_cutoff=TYPO_AT)
+            if titles is self._titles:
+                typo = self._with_swaps(folded, typo)
             if typo:  # the first way that finds any title decides: a near tie names neither
                 doc = typo[0][2]
                 clear = len(typo) == 1 or typo[0][1] - typo[1][1] >= 3
@@ -240,6 +244,16 @@ class EntryFinder:
                     _run(folded)) >= LONG_PHRASE
                 return doc if clear and not inner and _misspells(folded, self._titles[doc]) else None
         return None
+
+    def _with_swaps(self, folded: str, typo: list[tuple[str, float, int]]) -> list[tuple[str, float, int]]:
+        """The best two of `typo` (the titles `process.extract` found) and of the titles that are `folded` with two
+        letters swapped back, each scored as one edit, at TYPO_AT or more."""
+        found = {doc: (title, score, doc) for title, score, doc in typo}
+        for title in swaps(folded):
+            for doc in self._named(title):
+                if self._titles[doc] == title and (score := swap_score(folded, title)) >= TYPO_AT:
+                    found[doc] = (title, score, doc)
+        return sorted(found.values(), key=lambda hit: -hit[1])[:2]  # stable: extract's order among equals
 
     def _start_in(self, doc: int, typed: list[str]) -> int | None:
         """Where the words typed stand in the title as a phrase, in its order; None when they do not."""

@@ -26,6 +26,7 @@ from bot.catalogue.identifiers import Key, arxiv_id, entry_keys, names_a_link, q
 from bot.catalogue.model import Catalogue, Entry
 from bot.catalogue.text import clean_query, fold
 from bot.catalogue.topic_index import TopicIndex
+from bot.catalogue.typos import swap_score, swaps
 
 if TYPE_CHECKING:
     from bot.catalogue.find import EntryFinder
@@ -179,9 +180,13 @@ class SearchIndex:
             if variant in self._weights:
                 found.setdefault(variant, factor)
         if not found and len(token) >= 3:  # not a word the list uses: a misspelling of one?
-            for term, score, _ in process.extract(
-                token, self._vocabulary, scorer=fuzz.ratio, limit=4, score_cutoff=80 if len(token) >= 5 else 90
-            ):
+            cutoff = 80 if len(token) >= 5 else 90
+            near = {term: score for term, score, _ in
+                    process.extract(token, self._vocabulary, scorer=fuzz.ratio, limit=4, score_cutoff=cutoff)}
+            for term in swaps(token):  # two letters swapped: one edit, where Indel counts two
+                if term in self._weights and (score := swap_score(token, term)) >= cutoff:
+                    near[term] = score
+            for term, score in sorted(near.items(), key=lambda pair: -pair[1])[:4]:
                 found.setdefault(term, 0.6 * score / 100)
         if short_form and (SHORT_FORM.start <= len(token) < SHORT_FORM.stop or (len(token) >= 3 and not found)):
             # A short form of longer words: "interp" is interpretability, interpreting...; "mech", mechanistic.

@@ -14,9 +14,10 @@ from rapidfuzz import fuzz, process
 
 from bot.catalogue.model import Catalogue, Topic
 from bot.catalogue.text import clean_query, fold
+from bot.catalogue.typos import swap_score, swaps, typo_ratio
 
-# A topic name this close (rapidfuzz ratio, 0-100) to what was typed is worth a "did you mean"; below it, a
-# suggestion is noise ("café" is 57 from the alias "caa").
+# A topic name this close (rapidfuzz ratio, 0-100; two letters swapped are one edit: bot.catalogue.typos) to what
+# was typed is worth a "did you mean"; below it, a suggestion is noise ("café" is 57 from the alias "caa").
 SUGGEST_AT = 72
 WORD_TYPO_AT = 80  # ...and each word typed at least this close to one of the name's words
 # What readers put around a topic's name ("sae papers", "research on hallucination"): left out when the rest is a topic.
@@ -36,7 +37,7 @@ def _typo_of(query: str, name: str) -> bool:
     """Could `query` be `name` mistyped? Each word typed must be close to a word of the name: a whole-string
     ratio alone lets one long shared word carry a different first word."""
     words = name.split()
-    return all(any(fuzz.ratio(typed, word) >= WORD_TYPO_AT for word in words) for typed in query.split())
+    return all(any(typo_ratio(typed, word) >= WORD_TYPO_AT for word in words) for typed in query.split())
 
 
 class TopicIndex:
@@ -105,9 +106,13 @@ class TopicIndex:
                 return TopicMatch(self._catalogue.topic(outermost.pop()), "prefix")
             if len(prefixed) > 1:
                 return TopicMatch(None, "ambiguous", self._topics(prefixed)[:8])
-        scored = process.extract(q, self._name_list, scorer=fuzz.ratio, limit=12, score_cutoff=SUGGEST_AT)
+        scored = {name: score for name, score, _ in
+                  process.extract(q, self._name_list, scorer=fuzz.ratio, limit=12, score_cutoff=SUGGEST_AT)}
+        for name in swaps(q):  # "roem": Indel counts the swap as two edits, 75 from "rome"
+            if name in self._names:
+                scored[name] = swap_score(q, name)
         best_by_topic: dict[str, float] = {}
-        for name, score, _ in scored:
+        for name, score in scored.items():
             if not _typo_of(q, name):
                 continue  # "mechanistic interpretability" is not a misspelling of "automated interpretability"
             for slug in self._names[name]:
