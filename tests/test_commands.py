@@ -523,6 +523,14 @@ def test_a_short_title_with_two_letters_swapped_finds_its_entry(commands: Comman
     assert reply.title == title
 
 
+def test_an_acronym_with_two_letters_swapped_is_offered_first(commands: Commands) -> None:
+    # four letters: too short to be called ROME mistyped, but the nearest thing the list holds
+    reply = commands.execute("paper roem")
+    assert reply.kind == "not_found"
+    assert reply.title == "No entry is titled “roem”"
+    assert reply.items[0].title.startswith("Locating and Editing Factual Associations in GPT")
+
+
 @pytest.mark.parametrize(("query", "title"), [
     ("sacle", "Interpretability at Scale: Identifying Causal Mechanisms in Alpaca"),  # was "... Embedding Space"
     ("thougth", "How Large Language Models Implement Chain-of-Thought?"),  # was "... through Representation ..."

@@ -199,7 +199,9 @@ class EntryFinder:
             return EntryMatch(None, "several", tuple(self._entries[doc] for doc in sorted(holders)))
         if names_a_link(q):  # a link no entry has: the words of a URL or an id would only find noise
             return EntryMatch(None, "unlinked")
-        return EntryMatch(None, "none", self.closest(q, holders))
+        # "roem": ROME's acronym with two letters swapped, too short to be called a typo of it (TYPO_AT), offered first
+        swapped = [doc for name in swaps(folded) for doc in self._named(name)]
+        return EntryMatch(None, "none", self.closest(q, holders, swapped))
 
     def _titled_part(self, query: str) -> int | None:
         """The entry whose title (or a misspelling of it) is one part of a reference or a tab's title, the parts
@@ -271,9 +273,9 @@ class EntryFinder:
         start = self._start_in(doc, typed)
         return not typed or (start is not None and (start == 0 or len(typed) < LONG_PHRASE))
 
-    def closest(self, query: str, holders: set[int]) -> tuple[Entry, ...]:
-        """Entries whose titles hold every word first, then the best search hits."""
-        ranked = [self._entries[doc] for doc in sorted(holders)]
+    def closest(self, query: str, holders: set[int], first: list[int]) -> tuple[Entry, ...]:
+        """The entries `first` names, then those whose titles hold every word, then the best search hits."""
+        ranked = [self._entries[doc] for doc in dict.fromkeys([*first, *sorted(holders)])]
         for hit in self._search.search(query, limit=CLOSEST):
             if hit.entry not in ranked:
                 ranked.append(hit.entry)
