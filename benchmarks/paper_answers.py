@@ -15,7 +15,8 @@ Every query goes through the /interp grammar (`Commands.execute`), on the real l
   whole, and the positives also by their first 2-6 words and as a reference and a tab title; a sample by arXiv id
   and PDF link. The right answer is the entry whose arXiv id the paper has, else none;
 * `search` with each listed title and a mistyped one (the entry first), `topic` with each topic's title, slug and
-  alias, lower-case, mistyped and with "papers" after it (that topic, or a choice that offers it).
+  alias, lower-case, mistyped, with "papers" after it (that topic, or a choice that offers it), and a one-word name
+  of 3-5 letters with two adjacent letters swapped (at 3 letters no answer is right too).
 
 An answer is right, WRONG (another entry or topic presented as the one asked for; for a paper not on the list,
 any entry), offered (no answer, the entry first among the closest or in the choice), or missed. The first words
@@ -195,6 +196,7 @@ def search_and_topic_queries(service: CatalogueService, rng: random.Random) -> l
         queries.append(Query("search", entry.title, "search: a title", entry.id))
         if typo := mistyped(entry.title, rng):
             queries.append(Query("search", typo, "search: a title mistyped", entry.id))
+    names = {fold(name) for topic in catalogue.topics for name in (topic.title, topic.slug, *topic.aliases)}
     for topic in catalogue.topics:
         for name in (topic.title, topic.slug, *topic.aliases):
             queries += [Query("topic", name, "topic: name, slug or alias", topic.slug),
@@ -202,7 +204,17 @@ def search_and_topic_queries(service: CatalogueService, rng: random.Random) -> l
                         Query("topic", f"{name} papers", "topic: ... papers", topic.slug)]
             if len(name) >= 6 and (typo := mistyped(name, rng)):
                 queries.append(Query("topic", typo, "topic: mistyped", topic.slug))
+            queries += [Query("topic", swap, "topic: a short name, two letters swapped", topic.slug,
+                              loose=len(name) < 4) for swap in swapped(name.lower()) if swap not in names]
     return queries
+
+
+def swapped(name: str) -> list[str]:
+    """A one-word name of 3-5 letters with two adjacent letters swapped, each way. Three letters are loose: two of
+    them moved are as often another word ("sea" for "sae"), which the lookups read as typed."""
+    if not (3 <= len(name) <= 5 and name.isalpha()):
+        return []
+    return sorted({name[:i] + name[i + 1] + name[i] + name[i + 2:] for i in range(len(name) - 1)} - {name})
 
 
 def judge(commands: Commands, query: Query, tally: Tally) -> None:

@@ -7,7 +7,15 @@ import json
 import random
 from pathlib import Path
 
-from benchmarks.paper_answers import Query, Tally, judge, listed_queries, real_papers, real_queries
+from benchmarks.paper_answers import (
+    Query,
+    Tally,
+    judge,
+    listed_queries,
+    real_papers,
+    real_queries,
+    search_and_topic_queries,
+)
 from bot.catalogue.service import CatalogueService
 from bot.commands import Commands
 
@@ -53,3 +61,11 @@ def test_a_few_listed_entries_asked_every_way_get_no_wrong_answer() -> None:
         judge(commands, query, tally)
     assert tally.wrong == []
     assert sum(counts["right"] for counts in tally.counts.values()) > 200
+
+
+def test_short_topic_names_are_asked_with_two_letters_swapped_and_three_letters_loosely() -> None:
+    queries = search_and_topic_queries(CatalogueService(REPO / "catalogue"), random.Random(1))
+    family = "topic: a short name, two letters swapped"
+    assert Query("topic", "roem", family, "knowledge-editing") in queries
+    assert Query("topic", "sea", family, "sparse-coding", loose=True) in queries  # or the word "sea", as typed
+    assert not any(q.family == family and q.text in ("sae", "saes", "probign") for q in queries)
