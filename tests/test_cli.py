@@ -403,6 +403,35 @@ def test_decide_is_one_maintainers_vote_and_force_is_a_recorded_override(capsys,
     assert "no candidate #999" in err
 
 
+def test_a_maintainer_taken_off_the_list_no_longer_counts_towards_a_decision(capsys, catalogue_dir: Path,
+                                                                            tmp_path: Path, monkeypatch) -> None:
+    """Alice voted, then left INTERP_BOT_MAINTAINERS (the bot restarted with the new list): her vote still made one
+    of the two approvals, and Bob's approve listed the paper. The vote stays in the database, uncounted."""
+    from bot.catalogue.yaml_io import load_catalogue
+
+    db, (paper_id, rejected) = _decide_env(monkeypatch, tmp_path, "", "")
+    base = ("--catalogue", str(catalogue_dir), "--db", db, "decide")
+    monkeypatch.setenv("INTERP_BOT_REJECTIONS_NEEDED", "2")
+    for decision, paper in (("approve", paper_id), ("reject", rejected)):
+        code, out, _ = run(capsys, *base, str(paper), decision, "--as", "alice")
+        assert code == 0
+        assert f"alice's {decision} vote counted: 1 of 2" in out
+    monkeypatch.setenv("INTERP_BOT_MAINTAINERS", "[{name: bob}, {name: carol}]")  # alice is gone
+    code, out, _ = run(capsys, *base, str(paper_id), "approve", "--as", "bob")
+    assert code == 0
+    assert out.startswith(f"candidate #{paper_id}: bob's approve vote counted: 1 of 2 approvals needed; no "
+                          "decision yet")
+    code, out, _ = run(capsys, *base, str(rejected), "reject", "--as", "bob")
+    assert out.startswith(f"candidate #{rejected}: bob's reject vote counted: 1 of 2 rejections needed; no decision")
+    code, out, _ = run(capsys, *base, str(paper_id), "approve", "--as", "carol")
+    assert out.startswith(f"candidate #{paper_id} approved: added to ")
+    entry = next(e for e in load_catalogue(catalogue_dir).entries if e.approved_by == ("bob", "carol"))
+    assert entry.title.endswith("Number 1 in Language Models")
+    monkeypatch.setenv("INTERP_BOT_MAINTAINERS", "[{name: alice}, {name: bob}]")  # back on the list: it counts
+    code, out, _ = run(capsys, *base, str(rejected), "reject", "--as", "bob")
+    assert out == f"candidate #{rejected} rejected\n"
+
+
 def test_decide_approve_that_a_standing_rejection_vetoes_says_why(capsys, catalogue_dir: Path, tmp_path: Path,
                                                                   monkeypatch) -> None:
     """It printed a bare "candidate #N rejected" to an approve: a ❌ cast when two were needed vetoes now that

@@ -158,6 +158,13 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
         # their ✅ reaction and their `vote` command are one person's vote, not two.
         return curation.maintainers.person(actor.platform, actor.user_id) or f"{actor.platform}:{actor.user_id}"
 
+    def platform_id(request: Request) -> str | None:
+        """The asker's id on their platform ("slack:U01"), kept with their vote: the tally asks who it is under the
+        maintainers configured then (a name the list gives it since, or none). The console's is its name."""
+        actor = request.actor
+        return f"{actor.platform}:{actor.user_id}" if actor and actor.platform != "console" and actor.user_id \
+            else None
+
     def candidates(request: Request) -> Reply:
         # --all: with what the daily budget held back (the digest says how many); a vote on one puts it forward.
         words = request.args.lower().split()
@@ -185,7 +192,7 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
             platform = request.actor.platform if request.actor else "console"
             try:
                 outcome = run(curation.decide(int(rest), kind, person=person(request), topic=topic, force=True,
-                                              platform=platform))
+                                              platform=platform, user_id=platform_id(request)))
             except StillRunning:
                 return _still_running_reply(kind, int(rest), curation)
             return _outcome_reply(kind, int(rest), outcome, curation, request)
@@ -205,7 +212,8 @@ def register_curation_commands(commands: Commands, curation: Curation, run: Runn
             return commands.usage("vote", "vote needs an emoji and a candidate number")
         name, paper_id, remove = emoji.to_name(match.group(1)), int(match.group(2)), bool(match.group(3))
         try:
-            outcome = run(curation.vote(paper_id, name, person(request), added=not remove))
+            outcome = run(curation.vote(paper_id, name, person(request), added=not remove,
+                                        user_id=platform_id(request)))
         except StillRunning:
             return _still_running_reply("vote", paper_id, curation)
         return _outcome_reply("vote", paper_id, outcome, curation, request)

@@ -65,6 +65,29 @@ class Maintainers:
         """May a shell or console act as `name`? A configured maintainer, or the configured console maintainer."""
         return name in self.names or name == self.console_name
 
+    def voter_now(self, person: str, platform: str, user_id: str) -> str | None:
+        """Who a stored vote counts for under the maintainers configured now, or None when its voter is no maintainer
+        now (the bot restarted with a shorter INTERP_BOT_MAINTAINERS): the row stays, the tally passes it over.
+
+        A vote cast with a platform id (a reaction: `user_id` is the Discord or Slack id; a chat command:
+        "slack:U01") is that id's person now, so one the list has renamed counts under the new name, and one it has
+        dropped counts no more. One counted by a role or user group (stored as "discord:ID") counts while that
+        platform has maintainer roles configured: a role taken away since is not seen from here. A vote typed under
+        a name (the console, `interp-bot decide`, a chat command stored before the id was kept) is that name's, while
+        the list (or INTERP_BOT_CONSOLE_MAINTAINER) still names it."""
+        where, _, ident = user_id.partition(":")
+        if not (where in self.user_ids and ident):  # not "slack:U01"
+            if platform not in self.user_ids or not user_id or user_id == person:  # typed under a name
+                if person in self.names:
+                    return person
+                at_terminal = person.removeprefix("console:")
+                return self.person("console", at_terminal) if at_terminal == self.console_name else None
+            where, ident = platform, user_id  # a reaction's platform id
+        now = self.person(where, ident)
+        if now is None and person == f"{where}:{ident}" and self.groups.get(where):
+            return person
+        return now
+
     def person_for_vote(self, vote: Vote) -> str | None:
         if vote.is_bot:
             return None

@@ -185,8 +185,10 @@ class Curation(PublishesCandidates, FinishesDecisions):
             decision = self._tally(conn, paper_id)
         return VoteOutcome(True, "withdrawn", paper_id, decision, prompts=() if decision else prompts)
 
-    async def vote(self, paper_id: int, emoji_name: str, person: str, *, added: bool = True) -> VoteOutcome:
-        """A vote cast on a candidate by id (console, shell), counted like a reaction."""
+    async def vote(self, paper_id: int, emoji_name: str, person: str, *, added: bool = True,
+                   user_id: str | None = None) -> VoteOutcome:
+        """A vote cast on a candidate by id (console, shell, chat command), counted like a reaction. `user_id`: a
+        chat command's "platform:id" (Maintainers.voter_now); the console's is the person."""
         def apply() -> VoteOutcome:
             if self._classify(emoji_name) is None:
                 return VoteOutcome(False, "not a voting emoji")
@@ -204,15 +206,15 @@ class Curation(PublishesCandidates, FinishesDecisions):
                     return VoteOutcome(False, _not_open(paper, self.settings.relevance_threshold), paper_id)
                 before = self._standing(conn, paper)
                 changed = self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=emoji_name,
-                                              platform="console", user_id=person, added=added)
+                                              platform="console", user_id=user_id or person, added=added)
                 decision = self._tally(conn, paper_id) if changed else None
                 if decision and held_back:
                     self.store.unpromote(conn, paper_id)
                 if not changed:
                     if added:  # cast here before: one vote
                         return VoteOutcome(False, f"already counted: {self._standing_text(before)}", paper_id)
-                    elsewhere = any(who == person and emoji == emoji_name
-                                    for who, emoji in self.store.votes(conn, paper_id))
+                    counted = self._counted(conn, paper_id)
+                    elsewhere = any(who == person and emoji == emoji_name for who, emoji in counted)
                     return VoteOutcome(False, "that vote was cast as a reaction: remove the reaction to withdraw it"
                                        if elsewhere else f"no :{emoji_name}: vote of yours to withdraw", paper_id)
                 if decision is None:  # where the votes stand now: 👍 after ✅ from one person is one vote
@@ -235,9 +237,16 @@ class Curation(PublishesCandidates, FinishesDecisions):
             return self.papers.paper(paper.id, conn) or paper
         return paper
 
+    def _counted(self, conn: Any, paper_id: int) -> list[tuple[str, str]]:
+        """(person, emoji) of the votes that count: those of people who are maintainers now, under their names now
+        (INTERP_BOT_MAINTAINERS may have changed since they voted; the rows of those it dropped stay, uncounted)."""
+        voter = self.maintainers.voter_now
+        return [(who, emoji_name) for person, emoji_name, platform, user_id in self.store.cast_votes(conn, paper_id)
+                if (who := voter(person, platform, user_id)) is not None]
+
     def _standing(self, conn: Any, paper: StoredPaper) -> Standing:
         standing = Standing([], [], {})
-        for person, emoji_name in self.store.votes(conn, paper.id):
+        for person, emoji_name in self._counted(conn, paper.id):
             kind = self._classify(emoji_name)
             if kind is None:
                 continue
@@ -284,14 +293,15 @@ class Curation(PublishesCandidates, FinishesDecisions):
     # ------------------------------------------------------------------ direct decisions
 
     async def decide(self, paper_id: int, decision: str, *, person: str, topic: str | None = None,
-                     force: bool = False, platform: str = "console") -> VoteOutcome:
+                     force: bool = False, platform: str = "console", user_id: str | None = None) -> VoteOutcome:
         """A maintainer's decision from a shell or a chat command: one vote, counted with the votes already cast
         (reactions, topic choices); with `force`, the decision now, recorded as an override of the vote count.
 
         A candidate whose decision a crash left half done (approved, entry not yet written) is finished here,
         whoever asks: the maintainer at the shell should not need to know that only `run` used to do it. With
         `topic`, an approval that cannot be written where it was filed is filed there instead. `platform` is where
-        the maintainer typed it (the console and `interp-bot decide` are "console"; a chat command its platform)."""
+        the maintainer typed it (the console and `interp-bot decide` are "console"; a chat command its platform, and
+        `user_id` the maintainer's "platform:id" there, kept with the vote as `vote` keeps it)."""
         if decision not in ("approve", "reject"):
             raise ValueError("decision must be approve or reject")
         if not 0 < paper_id <= LARGEST_ID:
@@ -323,13 +333,13 @@ class Curation(PublishesCandidates, FinishesDecisions):
                 new_vote = person not in (before.approvers if status == "approved" else before.rejecters)
                 if emoji_names:
                     self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=emoji_names[0],
-                                        platform=platform, user_id=person, added=True)
+                                        platform=platform, user_id=user_id or person, added=True)
                 suggested = [t["slug"] for t in paper.topics]
                 if topic in suggested and suggested.index(topic) < len(self.rules.topic_choices):
                     choice = suggested.index(topic)
                     new_vote |= person not in before.topic_voters.get(choice, set())
-                    self.store.set_vote(conn, paper_id=paper_id, person=person, platform=platform, user_id=person,
-                                        added=True, emoji=self.rules.topic_choices[choice])
+                    self.store.set_vote(conn, paper_id=paper_id, person=person, platform=platform,
+                                        user_id=user_id or person, added=True, emoji=self.rules.topic_choices[choice])
                 standing = self._standing(conn, paper)
                 if not force and status == "approved" and len(standing.rejecters) >= self.rules.rejections_needed:
                     # ❌ vetoes, as it would have with a ✅ reaction: a rejection that stood short of the threshold

@@ -259,6 +259,14 @@ class CurationStore(DigestClaims):
                             .order_by(table.c.created_at, table.c.person))
         return [(r.person, r.emoji) for r in rows]
 
+    def cast_votes(self, conn: Connection, paper_id: int) -> list[tuple[str, str, str, str]]:
+        """(person, emoji, platform, user id) of the votes standing on a paper, in the order they were cast: who
+        cast each, for the tally to ask whether they are a maintainer still (Maintainers.voter_now)."""
+        table = schema.votes
+        rows = conn.execute(select(table.c.person, table.c.emoji, table.c.platform, table.c.user_id)
+                            .where(table.c.paper_id == paper_id).order_by(table.c.created_at, table.c.person))
+        return [(r.person, r.emoji, r.platform, r.user_id) for r in rows]
+
     # ------------------------------------------------------------------ decisions
 
     def decide(self, conn: Connection, *, paper_id: int, decision: str, topic: str | None, deciders: list[str],

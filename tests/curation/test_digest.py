@@ -350,12 +350,12 @@ async def test_the_digest_and_candidates_all_show_what_the_daily_budget_held_bac
     later = now + timedelta(days=20)  # a maintainer goes through `--all` weeks later
     curation.db.clock = lambda: later
     # Taking back a vote never cast changes nothing, and promotes nothing (it used to spend the day's budget).
-    withdrawn = await curation.vote(held["part 2"], "white_check_mark", "console:alice", added=False)
+    withdrawn = await curation.vote(held["part 2"], "white_check_mark", "alice", added=False)
     assert not withdrawn.counted
     assert withdrawn.reason == (f"#{held['part 2']} is not a candidate yet: the daily budget held it back (a vote or "
                                 "decision makes it one)")  # it said "scored it below the relevance threshold"
     assert curation.papers.paper(held["part 2"]).status == "seen"
-    outcome = await curation.vote(held["part 2"], "white_check_mark", "console:alice")
+    outcome = await curation.vote(held["part 2"], "white_check_mark", "alice")
     assert (outcome.counted, outcome.reason, outcome.decision) == (True, "counted: 1 of 2 approvals, 0 of 1 "
                                                                          "rejections", None)
     promoted = curation.papers.paper(held["part 2"])
@@ -366,19 +366,19 @@ async def test_the_digest_and_candidates_all_show_what_the_daily_budget_held_bac
     assert await curation.expire() == 1  # part 1, a candidate since `now`; the promoted one runs from `later`
     assert curation.papers.paper(held["part 1"]).status == "expired"
     assert curation.papers.paper(held["part 2"]).status == "candidate"
-    outcome = await curation.decide(held["part 3"], "reject", person="console:alice", force=True)
+    outcome = await curation.decide(held["part 3"], "reject", person="alice", force=True)
     assert (outcome.decision, outcome.reason) == ("rejected", "decided")
     assert [p.title[-6:] for p in curation.papers.held_back()] == ["part 0"]  # the rest stay held back
     curation.papers.record_batch([(["arxiv:2411.29999"], _paper_values(9, 0.1) | {"status": "seen"}, "item-9")],
                                  feed="arxiv-cs-cl", now=now)
     seen = next(p for p in curation.papers.papers() if p.title.endswith("part 9"))
-    outcome = await curation.decide(seen.id, "approve", person="console:alice", force=True)
+    outcome = await curation.decide(seen.id, "approve", person="alice", force=True)
     assert outcome.reason == f"#{seen.id} is not a candidate: the intake scored it below the relevance threshold"
     # Relevant, but past a new feed's first-poll quota: it said "scored it below the relevance threshold" too.
     curation.papers.record_batch([(["arxiv:2411.29998"], _paper_values(8, 0.9) | {"status": "seen"}, "item-8")],
                                  feed="arxiv-cs-cl", now=now)
     quota = next(p for p in curation.papers.papers() if p.title.endswith("part 8"))
-    outcome = await curation.vote(quota.id, "white_check_mark", "console:alice")
+    outcome = await curation.vote(quota.id, "white_check_mark", "alice")
     assert outcome.reason == (f"#{quota.id} is not a candidate: it came with a new feed's first poll, which puts "
                               "forward only its newest relevant papers (INTERP_BOT_FIRST_POLL_MAX_ITEMS)")
     curation.db.close()

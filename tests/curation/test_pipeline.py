@@ -474,7 +474,7 @@ async def test_rejections_teach_the_relevance_model(loop_parts) -> None:
         "Interpretable sparse autoencoder features of protein language models",
     ]):
         paper_id = add_candidate(curation.db, 300 + n, title=title)
-        await curation.decide(paper_id, "reject", person="console:alice")
+        await curation.decide(paper_id, "reject", person="alice")  # a maintainer: the vote counts
     after = cache.model().score(probe).score
     assert after < before
 

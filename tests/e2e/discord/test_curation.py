@@ -10,18 +10,29 @@ import pytest
 import yaml
 
 from bot.chat.adapter import PostRef
+from bot.cli import main
 from bot.curation.posts import digest_post
+from bot.settings import Maintainer
 from bot.store import schema
 from tests.e2e.discord.harness import APP_ID, Bot, embed_of, reaction
-from tests.fakes.discord_fake import ALICE, BOB, CAROL, DIGEST_CHANNEL, MAINTAINERS_CHANNEL, FakeDiscord
+from tests.fakes.discord_fake import (
+    ALICE,
+    BOB,
+    CAROL,
+    DIGEST_CHANNEL,
+    MAINTAINER_ROLE,
+    MAINTAINERS_CHANNEL,
+    FakeDiscord,
+)
 
 POSTS = rf"/channels/{MAINTAINERS_CHANNEL}/messages"
 
 
 async def post_candidate(fake: FakeDiscord, bot: Bot, title: str = "Linear probes find a truth direction") -> str:
     bot.add_candidate(title)
+    mark = len(fake.calls)  # a test may post several
     assert await bot.curation.publish_pending() == 1
-    call = await fake.wait_for("POST", POSTS)
+    call = await fake.wait_for("POST", POSTS, after=mark)
     message_id = next(m["id"] for m in fake.messages.values() if m.get("nonce") == call.json["nonce"])
     return message_id
 
@@ -262,6 +273,45 @@ async def test_a_check_mark_taken_off_after_its_maintainer_left_is_withdrawn(fak
     # A removal from someone who never voted takes back nothing.
     await fake.dispatch("MESSAGE_REACTION_REMOVE", reaction(message_id=message_id, user_id=CAROL, added=False))
     assert (await bot.votes.next(CAROL))[1].reason == "unchanged"
+
+
+@pytest.mark.parametrize("settings_overrides", [{
+    "approvals_needed": 2, "maintainers": [Maintainer(name="alice", discord=[ALICE]), Maintainer(name="bob")]}])
+async def test_a_reaction_counts_for_whom_its_id_is_under_the_maintainers_configured_now(
+        fake: FakeDiscord, bot: Bot, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tally asks who cast each standing vote under INTERP_BOT_MAINTAINERS as it is now (a restart, here a
+    shell, with another list): Alice renamed is still Alice, by her Discord id; a role-holder counts while the
+    role is configured; the list's word is what counts for whom it names."""
+    renamed, dropped, by_role = [await post_candidate(fake, bot, title) for title in (
+        "Linear probes find a truth direction", "Steering vectors add a concept", "Sparse features of chess")]
+    papers = {paper.title: paper.id for paper in bot.curation.papers.candidates()}
+    for message_id in (renamed, dropped):
+        await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=message_id, user_id=ALICE))
+        assert (await bot.votes.next(ALICE))[1].reason == "counted"  # Alice's, by her name
+    await fake.dispatch("MESSAGE_REACTION_ADD", reaction(message_id=by_role, user_id=BOB))
+    assert (await bot.votes.next(BOB))[1].reason == "counted"  # discord:BOB's, by the maintainers' role
+
+    async def decide(title: str, maintainers: str, roles: str = "") -> str:
+        monkeypatch.setenv("INTERP_BOT_MAINTAINERS", maintainers)
+        monkeypatch.setenv("INTERP_BOT_DISCORD_MAINTAINER_ROLE_IDS", roles)
+        monkeypatch.setenv("INTERP_BOT_APPROVALS_NEEDED", "2")
+        code = await asyncio.to_thread(main, ["--catalogue", str(bot.settings.catalogue_dir), "--db",
+                                              bot.settings.database_url, "decide", str(papers[title]), "approve",
+                                              "--as", "bob"])
+        assert code == 0
+        return capsys.readouterr().out
+
+    out = await decide("Linear probes find a truth direction", f"[{{name: ada, discord: ['{ALICE}']}}, {{name: bob}}]")
+    assert "approved: added to probing" in out  # her ✅ under the name the list gives her id now, and Bob's
+    entry = next(e for e in bot.catalogue.index.catalogue.entries if e.title == "Linear probes find a truth direction")
+    assert entry.approved_by == ("ada", "bob")
+    # Dropped from the list (her ✅ was hers by name): it counts no more, though the role is configured.
+    out = await decide("Steering vectors add a concept", "[{name: bob}]", roles=MAINTAINER_ROLE)
+    assert "counted: 1 of 2 approvals needed" in out
+    out = await decide("Sparse features of chess", "[{name: bob}]")  # no role configured: Bob's ✅ is nobody's
+    assert "counted: 1 of 2 approvals needed" in out
+    out = await decide("Sparse features of chess", "[{name: bob}]", roles=MAINTAINER_ROLE)
+    assert "approved: added to probing" in out
 
 
 async def test_a_decided_candidate_whose_post_was_deleted_is_announced_once_and_done(

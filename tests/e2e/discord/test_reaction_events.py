@@ -44,12 +44,12 @@ async def test_clearing_every_reaction_withdraws_the_posts_votes_and_no_other(fa
     (paper,) = bot.curation.papers.candidates()
     assert (await vote(fake, bot, message_id, ALICE)).reason == "counted"
     assert (await vote(fake, bot, message_id, ALICE, "1️⃣")).reason == "counted"
-    assert (await bot.curation.vote(paper.id, "white_check_mark", "dave")).counted  # from a shell
+    assert (await bot.curation.vote(paper.id, "white_check_mark", "console:console")).counted  # from a shell
 
     assert await clear(fake, bot, message_id) == VoteOutcome(True, "withdrawn", paper.id,
                                                              prompts=("white_check_mark", "x", "one"))
-    assert standing(bot, paper.id) == [("dave", "white_check_mark")]
-    assert (await vote(fake, bot, message_id, BOB)).decision is None  # two of three: dave's and Bob's
+    assert standing(bot, paper.id) == [("console:console", "white_check_mark")]
+    assert (await vote(fake, bot, message_id, BOB)).decision is None  # two of three: the shell's and Bob's
     assert not fake.find("PATCH", rf"{POSTS}/{message_id}")
     assert (await vote(fake, bot, message_id, ALICE)).decision == "approved"  # her ✅ put back counts again
     edit = await fake.wait_for("PATCH", rf"{POSTS}/{message_id}")

@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 
 from bot.app import App
+from bot.catalogue.yaml_io import load_catalogue
+from bot.cli import main
+from bot.settings import Maintainer
 from tests.e2e.papers import add_paper
 from tests.e2e.slack.conftest import MAINTAINERS_CHANNEL, RecordingVotes, slack_settings
 from tests.fakes.slack_fake import FakeSlack, FakeTime, reaction_event, sample
@@ -25,12 +28,20 @@ HELD_BACK = "A sparse dictionary of chess features, held back"
 
 
 @pytest.fixture
-async def app(fake: FakeSlack, catalogue_dir: Path, tmp_path: Path, fake_time: FakeTime) -> AsyncIterator[App]:
+def settings_overrides() -> dict[str, object]:
+    """Override with @pytest.mark.parametrize to change the bot's settings."""
+    return {}
+
+
+@pytest.fixture
+async def app(fake: FakeSlack, catalogue_dir: Path, tmp_path: Path, fake_time: FakeTime,
+              settings_overrides: dict[str, object]) -> AsyncIterator[App]:
     # Lookups answer in the channel here (INTERP_BOT_SLACK_EPHEMERAL=false): the maintainers' commands still answer
     # the asker alone.
-    settings = slack_settings(fake, approvals_needed=2, slack_maintainer_user_ids=[MAINTAINER], slack_ephemeral=False,
-                              catalogue_dir=catalogue_dir, database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-                              feeds_file=tmp_path / "no-feeds.yaml")
+    settings = slack_settings(fake, **{
+        "approvals_needed": 2, "slack_maintainer_user_ids": [MAINTAINER], "slack_ephemeral": False,
+        "catalogue_dir": catalogue_dir, "database_url": f"sqlite:///{tmp_path / 'bot.db'}",
+        "feeds_file": tmp_path / "no-feeds.yaml", **settings_overrides})
     app = App(settings)
     adapter = app.add_adapter("slack", clock=fake_time.clock, sleep=fake_time.sleep)
     adapter.curation = RecordingVotes(app.curation)  # reactions still go to the real curation; a test can wait
@@ -118,6 +129,25 @@ async def test_a_typed_vote_counts_as_the_maintainers_reaction(fake, app) -> Non
     answer = await ask(fake, f":+1::skin-tone-3: {paper_id}")  # as Slack writes a thumbs up with a skin tone
     assert answer["text"].startswith(f"Vote recorded on candidate #{paper_id}\ncounted: 1 of 2 approvals")
     assert app.curation.papers.paper(paper_id).status == "candidate"  # a vote puts a held-back paper forward
+
+
+@pytest.mark.parametrize("settings_overrides", [{"slack_maintainer_user_ids": [],
+                                                 "maintainers": [Maintainer(name="ada", slack=[MAINTAINER])]}])
+async def test_a_vote_command_stays_the_maintainers_when_the_list_renames_them(fake, app, capsys,
+                                                                               monkeypatch) -> None:
+    """The tally counts a standing vote for whom its platform id is under the list configured now: a vote typed
+    on Slack was stored under the name alone, and after the list renamed its maintainer it counted for no one."""
+    paper_id = add_paper(app, TITLE, "2611.00042")
+    answer = await ask(fake, f"✅ {paper_id}")
+    assert answer["text"].startswith(f"Vote recorded on candidate #{paper_id}\ncounted: 1 of 2 approvals")
+    # A restart with ada renamed (her Slack id the same); here a shell with that list, where bob votes.
+    monkeypatch.setenv("INTERP_BOT_MAINTAINERS", f"[{{name: Ada L, slack: [{MAINTAINER}]}}, {{name: bob}}]")
+    args = ["--catalogue", str(app.settings.catalogue_dir), "--db", app.settings.database_url, "decide",
+            str(paper_id), "approve", "--as", "bob"]
+    assert await asyncio.to_thread(main, args) == 0
+    assert "approved: added to probing" in capsys.readouterr().out
+    entry = next(e for e in load_catalogue(app.settings.catalogue_dir).entries if e.title == TITLE)
+    assert entry.approved_by == ("Ada L", "bob")
 
 
 @pytest.mark.parametrize("typed", ["candidates", "approve {id} --topic sparse-coding", "reject {id}",
