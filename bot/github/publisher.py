@@ -157,7 +157,8 @@ class Publisher(FollowsPullRequests, PublishesBranches):
             if paper is None:
                 return False
             entry = replace(entry_for(paper, decision, set()), id=decision.entry_id)
-        platforms = self.store.approval_platforms(paper_id, self.settings.approve_emoji)
+        platforms = self.store.approval_platforms(paper_id, self.settings.approve_emoji,
+                                                  self.curation.maintainers.voter_now)
         approvers = []
         for person in decision.deciders:
             prefix, _, name = person.rpartition(":")

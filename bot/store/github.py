@@ -6,7 +6,7 @@ A publication keeps the entry as it was approved, so a branch can be rebuilt fro
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -118,16 +118,19 @@ class GitHubStore:
             conn.execute(update(table).where(table.c.paper_id.in_(list(paper_ids))).where(table.c.state == "pending")
                          .values(branch=branch, state_at=self.db.now()))
 
-    def approval_platforms(self, paper_id: int, approve_emoji: Iterable[str]) -> dict[str, list[str]]:
-        """person -> the platforms their standing approval votes on a paper came from."""
+    def approval_platforms(self, paper_id: int, approve_emoji: Iterable[str],
+                           voter: Callable[[str, str, str], str | None] | None = None) -> dict[str, list[str]]:
+        """person -> the platforms their standing approval votes on a paper came from. `voter`: who a vote (person,
+        platform, user id) counts for now (Maintainers.voter_now), as the decision's deciders are named."""
         table = schema.votes
-        query = (select(table.c.person, table.c.platform).where(table.c.paper_id == paper_id)
+        query = (select(table.c.person, table.c.platform, table.c.user_id).where(table.c.paper_id == paper_id)
                  .where(table.c.emoji.in_(list(approve_emoji))).order_by(table.c.created_at))
         platforms: dict[str, list[str]] = {}
         with self.db.engine.connect() as conn:
             for row in conn.execute(query):
-                if row.platform not in platforms.setdefault(row.person, []):
-                    platforms[row.person].append(row.platform)
+                person = voter(row.person, row.platform, row.user_id) if voter else row.person
+                if person is not None and row.platform not in platforms.setdefault(person, []):
+                    platforms[person].append(row.platform)
         return platforms
 
     def branches_in_use(self) -> set[str]:

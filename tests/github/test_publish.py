@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
 
+from bot.chat.values import Vote
+from bot.curation.pipeline import Curation
 from bot.errors import GitHubError
-from bot.github.publisher import PREFIX
+from bot.github.publisher import PREFIX, Publisher
+from bot.settings import Maintainer
 from bot.store.github import GitHubStore
 from tests.conftest import retitle_topic
 from tests.fakes.github_fake import RIGHTS, FakeGitHub, Pull, git
@@ -51,6 +55,30 @@ async def test_two_approvals_in_a_day_make_one_pull_request_with_two_commits(loo
     assert "| Paper & Blog › By Topic › Tools/Techniques/Methods › Sparse Coding |" in pull.body
     assert "alice (discord), bob (slack)" in pull.body
     assert github.find("PATCH", f"/repos/{github.repo}/pulls/1"), "the body was updated with the second paper"
+
+
+async def test_a_pull_request_names_a_maintainer_the_list_renamed_with_the_platform_they_voted_on(loop: Loop) -> None:
+    """Alice voted on Discord, then the list renamed her (her ids the same) before Bob's vote decided: the decision
+    names her as the list does now, and the pull request said "alice k (chat)", her vote looked up by the old name."""
+    paper_id = loop.add_candidate(1)
+    for platform in ("discord", "slack"):
+        loop.curation.store.record_post(key=f"candidate:{paper_id}", kind="candidate", paper_id=paper_id,
+                                        platform=platform, channel_id=f"{platform}-chan",
+                                        message_id=f"{platform}-msg-{paper_id}")
+
+    def vote(platform: str, user: str) -> Vote:
+        return Vote(platform=platform, user_id=user, channel_id=f"{platform}-chan",
+                    message_id=f"{platform}-msg-{paper_id}", emoji="white_check_mark", event_id=uuid.uuid4().hex)
+
+    assert (await loop.curation.handle_vote(vote("discord", "111"))).reason == "counted"
+    renamed = loop.settings.model_copy(update={"maintainers": [
+        Maintainer(name="alice k", discord=["111"], slack=["U111"]),
+        Maintainer(name="bob", discord=["222"], slack=["U222"])]})
+    curation = Curation(loop.database, loop.catalogue, renamed)  # the bot restarted with the new list
+    curation.publisher = publisher = Publisher(renamed, curation)
+    assert (await curation.handle_vote(vote("slack", "U222"))).decision == "approved"
+    await publisher.run_round()
+    assert "alice k (discord), bob (slack)" in loop.github.pulls[1].body
 
 
 async def test_a_pull_request_says_when_it_undoes_hand_edits_of_the_front_page(loop: Loop) -> None:
