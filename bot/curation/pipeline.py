@@ -137,6 +137,8 @@ class Curation(PublishesCandidates, FinishesDecisions):
             paper_id = self._post_paper(conn, vote.platform, vote.channel_id, vote.message_id, vote.event_id)
             if isinstance(paper_id, VoteOutcome):
                 return paper_id
+            if isinstance(paper := self._open(conn, paper_id), VoteOutcome):
+                return paper
             changed = self.store.set_vote(conn, paper_id=paper_id, person=person, emoji=vote.emoji,
                                           platform=vote.platform, user_id=vote.user_id, added=vote.added,
                                           message_id=vote.message_id)
@@ -157,6 +159,16 @@ class Curation(PublishesCandidates, FinishesDecisions):
             return VoteOutcome(False, "duplicate event", paper_id)
         return paper_id
 
+    def _open(self, conn: Any, paper_id: int) -> StoredPaper | VoteOutcome:
+        """The candidate a reaction event's post is for, while it waits for votes; or why the event changes nothing.
+        Once decided its post stays up, reactions and all: its votes are history, and a reaction added or taken off
+        there neither adds to them nor takes one of them back."""
+        paper = self.papers.paper(paper_id, conn)
+        if paper is None or paper.status != "candidate":
+            why = _not_open(paper, self.settings.relevance_threshold) if paper else "not a candidate post"
+            return VoteOutcome(False, why, paper_id)
+        return paper
+
     async def handle_clear(self, cleared: ReactionsCleared) -> VoteOutcome:
         """A candidate post's reactions were cleared (all, or one emoji's): each vote those reactions cast is
         withdrawn as its removal would have withdrawn it, and the votes standing elsewhere are counted again."""
@@ -171,10 +183,8 @@ class Curation(PublishesCandidates, FinishesDecisions):
                                         cleared.event_id)
             if isinstance(paper_id, VoteOutcome):
                 return paper_id
-            paper = self.papers.paper(paper_id, conn)
-            if paper is None or paper.status != "candidate":  # decided: its votes are history, left as they were
-                why = _not_open(paper, self.settings.relevance_threshold) if paper else "not a candidate post"
-                return VoteOutcome(False, why, paper_id)
+            if isinstance(paper := self._open(conn, paper_id), VoteOutcome):
+                return paper
             withdrawn = self.store.withdraw_message_votes(conn, paper_id=paper_id, platform=cleared.platform,
                                                           message_id=cleared.message_id, emoji=cleared.emoji)
             # The clearing took the bot's own reactions with the others: those a maintainer clicks to vote.

@@ -227,7 +227,8 @@ async def test_one_rejection_vetoes_and_topic_votes_choose_the_topic(loop_parts,
     curation, _ = loop_parts
     rejected = Posted(curation, add_candidate(curation.db, 3))
     assert (await curation.handle_vote(rejected.vote("discord", "111", emoji="x"))).decision == "rejected"
-    assert (await curation.handle_vote(rejected.vote("discord", "222"))).reason == "counted"  # no effect now
+    late = await curation.handle_vote(rejected.vote("discord", "222"))  # no vote now
+    assert (late.counted, late.reason) == (False, f"candidate #{rejected.paper_id} is already rejected")
 
     chosen = Posted(curation, add_candidate(curation.db, 4))
     await curation.handle_vote(chosen.vote("slack", "U111", emoji="two"))

@@ -117,6 +117,21 @@ async def test_clearing_a_decided_candidates_post_changes_nothing(fake: FakeDisc
     assert len(fake.find("PATCH", rf"{POSTS}/{message_id}")) == 1
 
 
+async def test_a_reaction_on_a_decided_candidates_post_is_no_vote(fake: FakeDiscord, bot: Bot) -> None:
+    """The post stays up, its reactions too: a ✅ added after the decision was stored as a vote ("counted") on a paper
+    no vote can change, and the deciding ✅ taken off afterwards deleted the vote the decision was taken with."""
+    message_id = await post_candidate(fake, bot)
+    (paper,) = bot.curation.papers.candidates()
+    assert (await vote(fake, bot, message_id, ALICE)).decision == "approved"
+    await fake.wait_for("PATCH", rf"{POSTS}/{message_id}")
+    already = f"candidate #{paper.id} is already approved"
+    assert await vote(fake, bot, message_id, BOB, "❌") == VoteOutcome(False, already, paper.id)
+    assert await vote(fake, bot, message_id, ALICE, added=False) == VoteOutcome(False, already, paper.id)
+    assert standing(bot, paper.id) == [(f"discord:{ALICE}", "white_check_mark")]
+    assert bot.curation.papers.paper(paper.id).status == "approved"
+    assert len(fake.find("PATCH", rf"{POSTS}/{message_id}")) == 1
+
+
 async def test_clearing_a_message_that_is_no_candidate_post_is_ignored(fake: FakeDiscord, bot: Bot) -> None:
     message_id = await post_candidate(fake, bot)
     other = fake.add_message(MAINTAINERS_CHANNEL, author_id=CAROL)["id"]
