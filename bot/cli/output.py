@@ -119,11 +119,12 @@ def why_json(contributions: list[tuple[str, float]]) -> list[dict[str, Any]]:
 def budget_json(app: App) -> dict[str, Any]:
     """`status`'s daily budget: how many candidates today (in the configured time zone) brought, of how many, and
     how many relevant papers it held back today (`interp-bot candidates --all` lists them)."""
+    from bot.curation.held_back import held_back
     from bot.intake.poll import start_of_day
 
     since = start_of_day(app.database.now(), app.settings.timezone)
     return {"limit": app.settings.max_candidates_per_day, "today": app.curation.papers.candidates_since(since),
-            "held_back_today": len(app.curation.papers.held_back(since=since))}
+            "held_back_today": len(held_back(app.curation, since))}
 
 
 def candidate_json(paper: StoredPaper) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.chat.render import SHELL_PREFIX
 from bot.chat.values import Post
+from bot.curation.held_back import held_back
 from bot.curation.pipeline import Curation
 from bot.curation.posts import digest_post
 from bot.store.github import GitHubStore
@@ -103,7 +104,7 @@ def gather(curation: Curation, now: datetime, timezone: str, since: datetime | N
                 approved.append((paper, decision))
     return DigestContents(local_day(now, timezone), curation.papers.papers(status="candidate", since=since),
                           approved, GitHubStore(curation.db).merged_since(since),
-                          len(curation.papers.held_back(since=since)))
+                          len(held_back(curation, since)))
 
 
 async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = False,

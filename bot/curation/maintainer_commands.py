@@ -24,6 +24,7 @@ from bot.chat.runner import StillRunning
 from bot.chat.values import Item, Link, Reply
 from bot.command_help import MAINTAINER_HELP
 from bot.commands import Commands, CommandSpec, Request
+from bot.curation.held_back import held_back
 from bot.curation.pipeline import Curation, VoteOutcome
 from bot.curation.posts import found_listed, topic_name
 from bot.store.curation import Decision
@@ -63,9 +64,10 @@ def candidate_items(curation: Curation) -> list[Item]:
 
 def held_back_papers(curation: Curation) -> list[StoredPaper]:
     """What the daily budget held back, as long as a candidate waits for votes (INTERP_BOT_CANDIDATE_EXPIRY_DAYS):
-    older ones would pile up for ever, while a vote on one by its id still makes it a candidate."""
+    older ones would pile up for ever, while a vote on one by its id still makes it a candidate. Those the list holds
+    by now are left out (bot.curation.held_back)."""
     since = curation.db.now() - timedelta(days=curation.settings.candidate_expiry_days)
-    return curation.papers.held_back(since=since)
+    return held_back(curation, since)
 
 
 def held_back_items(papers: list[StoredPaper], timezone: str) -> list[Item]:

@@ -24,6 +24,7 @@ from bot.curation.finishing import FinishesDecisions
 from bot.curation.maintainers import Maintainers
 from bot.curation.posts import VotingRules, voting_prompts
 from bot.curation.publishing import PublishesCandidates
+from bot.intake.list_index import ListIndexCache
 from bot.store.curation import CurationStore
 from bot.store.db import Database
 from bot.store.papers import PaperStore, StoredPaper
@@ -108,6 +109,7 @@ class Curation(PublishesCandidates, FinishesDecisions):
         self.adapters: dict[str, ChatAdapter] = {}
         self._reported_failures: set[tuple[str, str]] = set()
         self.publisher: ApprovalPublisher | None = None  # set by the App when the list lives on GitHub
+        self.list_index = ListIndexCache()  # is a held-back paper on the list by now (bot.curation.held_back)
 
     def attach(self, adapter: ChatAdapter) -> None:
         self.adapters[adapter.platform] = adapter

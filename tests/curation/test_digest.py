@@ -384,6 +384,49 @@ async def test_the_digest_and_candidates_all_show_what_the_daily_budget_held_bac
     curation.db.close()
 
 
+async def test_a_held_back_paper_added_to_the_list_by_hand_is_offered_no_more(catalogue_dir: Path, database_url: str,
+                                                                              capsys) -> None:
+    """A maintainer added two held-back papers to the list by hand, one by its arXiv link (the PDF's), one under its
+    title with its venue's link alone: `candidates --all` still offered both as held back, and the digest and
+    `status` counted them, though approving either only says it is on the list already."""
+    from bot.catalogue.model import Entry, Link
+    from bot.catalogue.yaml_write import append_entry
+    from bot.cli import main
+    from bot.store.papers import CandidateBudget
+
+    curation = make(catalogue_dir, database_url, "a", io.StringIO())
+    now = curation.db.now()
+    titles = ["Refusal is mediated by one steering direction", "Sparse probing of truthfulness features",
+              "Attention sinks explain massive activations"]
+    curation.papers.record_batch([([f"arxiv:2411.{20000 + n:05d}"], _paper_values(n, 0.9) | {"title": title},
+                                   f"item-{n}") for n, title in enumerate(titles, 1)],
+                                 feed="arxiv-cs-cl", now=now, budget=CandidateBudget(since=now - timedelta(hours=1),
+                                                                                     limit=0))
+    append_entry(catalogue_dir, Entry(id="by-link", title="Refusal directions (added by hand)",
+                                      links=(Link("arxiv", "https://arxiv.org/pdf/2411.20001v2"),)), "sparse-coding")
+    append_entry(catalogue_dir, Entry(id="by-title", title="Sparse Probing of Truthfulness Features",
+                                      links=(Link("ICLR 2025", "https://openreview.net/forum?id=Trut4fUl"),)),
+                 "sparse-coding")
+    digest = await run_digest(curation, curation.settings, dry_run=True)
+    assert "1 more relevant paper(s) held back by the daily budget" in digest.post.reply.text
+    by_link = next(p.id for p in curation.papers.held_back() if p.title == titles[0])
+    curation.db.close()
+    base = ["--catalogue", str(catalogue_dir), "--db", database_url]
+
+    assert main([*base, "candidates", "--all"]) == 0
+    text = capsys.readouterr().out
+    assert "0 pending candidates, 1 held back by the daily budget" in text
+    assert titles[2] in text
+    assert titles[0] not in text and titles[1] not in text
+    assert main([*base, "candidates", "--all", "--json"]) == 0
+    assert [paper["title"] for paper in json.loads(capsys.readouterr().out)] == [titles[2]]
+    main([*base, "status", "--json"])
+    assert json.loads(capsys.readouterr().out)["budget"]["held_back_today"] == 1
+    # What approving one says, by the same rule (filed by hand elsewhere than the topic it was suggested for).
+    assert await asyncio.to_thread(main, [*base, "decide", str(by_link), "approve", "--force"]) == 0
+    assert "already on the list as `by-link` under sparse-coding; nothing written" in capsys.readouterr().out
+
+
 async def test_candidates_all_lists_what_was_held_back_while_a_candidate_would_still_wait(
         catalogue_dir: Path, database_url: str, capsys) -> None:
     """Held-back papers never left `--all`: weeks of them piled up beside today's, told apart only in text."""
