@@ -207,7 +207,7 @@ async def test_a_rejected_paper_does_not_come_back_as_a_crosspost(parts, feed_se
     curation: Curation = parts["curation"]
     await intake.poll_feed(feed(feed_server, "arxiv-cs-cl", "/feeds/arxiv-listing-rss2-cs-cl.xml", "arxiv_rss"))
     patchscopes = next(p for p in intake.store.candidates() if p.title.startswith("Patchscopes"))
-    await curation.decide(patchscopes.id, "reject", person="console:me")
+    await curation.decide(patchscopes.id, "reject", person="console:console")  # the console maintainer
     before = {p.id for p in intake.store.candidates()}
     # the same paper again from another feed (the cs.CL listing in its older RDF format)
     await intake.poll_feed(feed(feed_server, "arxiv-rdf", "/feeds/arxiv-listing-rdf-cs-cl.xml", "arxiv_rss"))
@@ -287,15 +287,15 @@ async def test_deciding_held_back_papers_outright_leaves_the_days_budget_to_the_
     assert (first.candidates, first.held_back) == (1, 2)
     parts["clock"].now += timedelta(days=1)
     rejected, voted_out = (p.id for p in intake.store.held_back())
-    assert (await curation.decide(rejected, "reject", person="console:alice")).decision == "rejected"
-    assert (await curation.vote(voted_out, "x", "console:alice")).decision == "rejected"  # one rejection decides
+    assert (await curation.decide(rejected, "reject", person="console:console")).decision == "rejected"
+    assert (await curation.vote(voted_out, "x", "console:console")).decision == "rejected"  # one rejection decides
     day = await intake.poll_feed(feed(feed_server, "arxiv-all", "/feeds/arxiv-listing-2024-11-28-all.xml",
                                       "arxiv_rss", max_entries=2000))  # a whole real day: 3 of 933 in scope
     assert (day.candidates, day.held_back) == (1, 2)
     # A vote that leaves a held-back paper open puts it forward: that spends the day's budget, as before.
     parts["clock"].now += timedelta(days=1)
     waiting = intake.store.held_back()[0].id
-    assert (await curation.vote(waiting, "white_check_mark", "console:alice")).decision is None
+    assert (await curation.vote(waiting, "white_check_mark", "console:console")).decision is None
     assert intake.store.candidates_since(parts["clock"].now - timedelta(hours=1)) == 1
 
 
