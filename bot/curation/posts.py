@@ -113,12 +113,13 @@ def candidate_post(paper: StoredPaper, index: CatalogueIndex, rules: VotingRules
 
 
 def found_listed(decision: Decision, catalogue: Catalogue) -> Entry | None:
-    """The entry an approved paper was found to be when it was to be written (added by hand under another topic
-    while it waited for votes), or None when it stands where the decision filed it: what every answer about the
-    approval names instead of the decision's topic."""
+    """The entry an approved paper was found to be when it was to be written (added by hand while it waited for
+    votes), or None when the approval wrote it: what every answer about the approval names instead of "added".
+    An entry the bot writes carries its approvers (`approved_by`); one found under the very topic the votes chose
+    was not written either."""
     listed = catalogue.entry(decision.entry_id) if decision.entry_id else None
-    if decision.decision == "approved" and listed is not None and listed.topics and decision.topic not in \
-            listed.topics:
+    if decision.decision == "approved" and listed is not None and listed.topics and (
+            decision.topic not in listed.topics or not listed.approved_by):
         return listed
     return None
 

@@ -434,6 +434,28 @@ async def test_an_approval_of_a_paper_added_by_hand_with_its_venue_link_alone_wr
     assert f"already on the list as “{title}” under" in console_out.getvalue()
 
 
+async def test_an_approval_of_a_paper_added_by_hand_under_its_own_topic_says_it_was_on_the_list(
+        loop_parts, catalogue_dir: Path) -> None:
+    """Added by hand under the very topic the votes filed it under: nothing was written, but the post said "✅ Added"
+    and "Filed under", as only an entry under another topic counted as found on the list."""
+    from bot.catalogue.model import Entry, Link
+    from bot.catalogue.yaml_write import append_entry
+
+    curation, console_out = loop_parts
+    paper_id = add_candidate(curation.db, 13)
+    title = "Sparse Autoencoders Reveal Feature Family Number 13 in Language Models"
+    assert await curation.publish_pending() == 1
+    append_entry(catalogue_dir, Entry(id="feature-family-13", title=title,
+                                      links=(Link("ICML 2025", "https://proceedings.mlr.press/v267/family13.html"),)),
+                 "sparse-coding")
+    assert (await curation.decide(paper_id, "approve", person="alice", force=True)).decision == "approved"
+    assert curation.store.decision(paper_id).topic == "sparse-coding"
+    assert [e.id for e in load_catalogue(catalogue_dir).entries if e.title == title] == ["feature-family-13"]
+    shown = console_out.getvalue()
+    assert f"already on the list as “{title}” under" in shown
+    assert "✅ Added" not in shown
+
+
 async def test_a_title_of_long_words_is_approved_and_finished(catalogue_dir: Path, database_url: str) -> None:
     """The entry id is the title's first eight words: eight long ones (a 300-character title, the most a feed gives)
     made an id longer than the database keeps (200), and on PostgreSQL the approval never finished."""
