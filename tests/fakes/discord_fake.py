@@ -141,6 +141,9 @@ class FakeDiscord:
         self.identifies = 0  # IDENTIFYs received: a new one after the first is a reconnection
         self.resumes = 0  # RESUMEs received: a session taken up again after a dropped connection
         self.refuse_identify: int | None = None  # a close code to answer each IDENTIFY with (4004, 4014)
+        self.gateway_attempts = 0  # websocket connections asked for, answered or not
+        self.unreachable = 0  # how many of the next connections to refuse with 503 (the gateway out of reach)
+        self._gateway_hold: asyncio.Event | None = None
         self._identified = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -226,6 +229,15 @@ class FakeDiscord:
     async def wait_for_resumes(self, count: int, within: float = 5.0) -> None:
         async with self._identified:
             await asyncio.wait_for(self._identified.wait_for(lambda: self.resumes >= count), within)
+
+    async def wait_for_gateway_attempts(self, count: int, within: float = 5.0) -> None:
+        async with self._identified:
+            await asyncio.wait_for(self._identified.wait_for(lambda: self.gateway_attempts >= count), within)
+
+    def hold_gateway(self) -> asyncio.Event:
+        """Leave the next websocket connection unanswered until the returned event is set."""
+        self._gateway_hold = asyncio.Event()
+        return self._gateway_hold
 
     def drop_gateway(self) -> None:
         """Lose every gateway connection without a close frame (a network failure)."""
@@ -428,6 +440,15 @@ class FakeDiscord:
     # ------------------------------------------------------------------ gateway
 
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        self.gateway_attempts += 1
+        async with self._identified:
+            self._identified.notify_all()
+        if self.unreachable:
+            self.unreachable -= 1
+            return web.Response(status=503, text="upstream connect error")
+        hold, self._gateway_hold = self._gateway_hold, None
+        if hold is not None:
+            await hold.wait()
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         socket = _GatewaySocket(self, ws, zlib_stream=request.query.get("compress") == "zlib-stream")

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 GATEWAY_AUTHENTICATION_FAILED = 4004  # Discord's close code for a token it no longer accepts
+GATEWAY_LOST = "the gateway connection was lost; discord.py is reconnecting"
 LONG_COMMANDS_KEPT = 1000  # paging keys of long commands, the most recent kept
 
 # Discord's names for the permissions a post needs, as a server admin sees them in the channel settings.
@@ -149,7 +150,16 @@ class DiscordAdapter:
         await self.supervisor.start()
 
     async def health(self) -> AdapterHealth:
-        return self.supervisor.health
+        """The supervisor's word, and while it says up, the gateway socket's: discord.py takes a lost connection back
+        inside `client.connect()` (retrying up to 17 minutes apart while Discord is out of reach), unseen by the
+        supervisor, and meanwhile nothing is heard."""
+        health = self.supervisor.health
+        if health.state == "up" and not self._gateway_open():
+            return AdapterHealth("down", GATEWAY_LOST)
+        return health
+
+    def _gateway_open(self) -> bool:
+        return self._client is not None and self._client.ws is not None and self._client.ws.open
 
     def skipped_event(self, event: str, exc: Exception) -> None:
         """discord.py could not read a gateway event: it is skipped, the connection goes on (client.py)."""

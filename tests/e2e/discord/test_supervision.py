@@ -182,6 +182,41 @@ async def test_a_session_resumes_after_close_4000_or_a_dropped_socket_without_a_
     assert (await bot.adapter.health()).state == "up"
 
 
+async def test_status_says_down_while_discord_py_takes_a_lost_gateway_back(
+        fake: FakeDiscord, tmp_path: Path, catalogue_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """discord.py takes a lost gateway back inside `client.connect()`, with a back-off of its own for as long as
+    Discord is out of reach (up to 17 minutes between attempts); the supervisor only sees connect() end, so `status`
+    and the container health check said `up` all that while, with no command or vote heard."""
+    settings = make_settings(tmp_path, catalogue_dir, feeds_file=tmp_path / "no-feeds.yaml")
+    app = App(settings)
+    app.add_adapter("discord", ready_timeout=5.0, guild_ready_timeout=0.01)
+    await app.start(scheduler=False)
+    attempts = fake.gateway_attempts
+    fake.unreachable = 1  # the first attempt is refused: discord.py backs off (up to 2 s) and tries again...
+    back = fake.hold_gateway()  # ...and the second waits for the test
+    try:
+        fake.drop_gateway()
+        await fake.wait_for_gateway_attempts(attempts + 2)
+        await app.heartbeat()
+        code, data = status(capsys, settings)
+        assert code == 1
+        assert [(a["state"], a["error"]) for a in data["adapters"]] == [
+            ("down", "the gateway connection was lost; discord.py is reconnecting")]
+
+        back.set()
+        await fake.wait_for_resumes(1)
+        await app.heartbeat()
+        code, data = status(capsys, settings)
+        assert code == 0
+        assert [(a["state"], a["error"]) for a in data["adapters"]] == [("up", None)]
+        reply = await answered(fake, slash("topic", {"name": (3, "probing")}))
+        assert reply["data"]["embeds"][0]["title"] == "Probing"
+        assert fake.identifies == 1  # the session resumed: discord.py's own reconnection, not the supervisor's
+    finally:
+        back.set()
+        await app.stop()
+
+
 @pytest.mark.parametrize(("code", "told"), [
     (4004, "DISCORD_TOKEN was rejected by Discord: check the bot token (the gateway closed with 4004)"),
     (4014, "Discord refused the gateway intents; this bot needs no privileged intent"),
