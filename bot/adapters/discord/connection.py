@@ -51,7 +51,7 @@ GATEWAY_AUTHENTICATION_FAILED = 4004  # Discord's close code for a token it no l
 GATEWAY_LOST = "the gateway connection was lost; discord.py is reconnecting"
 LONG_COMMANDS_KEPT = 1000  # paging keys of long commands, the most recent kept
 
-# Discord's names for the permissions a post needs, as a server admin sees them in the channel settings.
+# Discord's names for the permissions a post needs, as admins see them (the last two for voting reactions only).
 SEND_MESSAGES = "Send Messages"
 VIEW_CHANNEL = "View Channel"
 EMBED_LINKS = "Embed Links"
@@ -357,7 +357,7 @@ class DiscordAdapter:
             return
         granted = channel.permissions_for(me)
         for flag, label in POST_PERMISSIONS.items():
-            if flag == "add_reactions" and not with_reactions:
+            if flag in ("add_reactions", "read_message_history") and not with_reactions:
                 continue
             if not getattr(granted, flag):
                 raise self._refused(channel.id, label)

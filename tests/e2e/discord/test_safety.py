@@ -11,9 +11,10 @@ import pytest
 from bot.adapters.discord import create_adapter
 from bot.catalogue.service import CatalogueService
 from bot.commands import Commands
+from bot.curation.posts import candidate_post, digest_post
 from bot.errors import AdapterError, ConfigError
 from tests.e2e.discord.harness import Bot, embed_of, make_settings
-from tests.fakes.discord_fake import BOT_ROLE, MAINTAINERS_CHANNEL, FakeDiscord
+from tests.fakes.discord_fake import BOT_ROLE, DIGEST_CHANNEL, MAINTAINERS_CHANNEL, FakeDiscord
 
 POSTS = rf"/channels/{MAINTAINERS_CHANNEL}/messages"
 HOSTILE = "@everyone <@123456789012345678> <@&456789012345678901> [x](javascript:alert(1)) **bold**"
@@ -60,11 +61,28 @@ async def test_a_missing_channel_permission_is_named_before_sending(fake: FakeDi
     await updated
     bot.add_candidate("Probing for syntax")
     paper = bot.curation.papers.candidates()[0]
-    from bot.curation.posts import candidate_post
-
     with pytest.raises(AdapterError, match="Add Reactions"):
         await bot.adapter.publish(candidate_post(paper, bot.catalogue.index, bot.curation.rules), "maintainers")
     assert not fake.find("POST", POSTS)
+
+
+async def test_a_digest_needs_no_read_message_history_where_a_candidate_does(fake: FakeDiscord, bot: Bot) -> None:
+    """Discord asks Read Message History of a reaction, not of a message: a digest (no voting reactions) was refused
+    before sending in a channel that denies the bot it, where Discord would have taken it."""
+    deny = {"id": BOT_ROLE, "type": 0, "allow": "0", "deny": str(1 << 16)}  # READ_MESSAGE_HISTORY
+    for channel_id in (DIGEST_CHANNEL, MAINTAINERS_CHANNEL):
+        channel = next(c for c in fake.guild["channels"] if c["id"] == channel_id)
+        updated = asyncio.create_task(bot.adapter.client.wait_for("guild_channel_update", timeout=5))
+        await fake.dispatch("CHANNEL_UPDATE", {**channel, "permission_overwrites": [deny]})
+        await updated
+    ref = await bot.adapter.publish(digest_post("2026-11-24", [], [], bot.catalogue.index), "digest")
+    call = await fake.wait_for("POST", rf"/channels/{DIGEST_CHANNEL}/messages")
+    assert embed_of(call.json)["title"] == "interp-bot digest — 2026-11-24"
+    assert ref.channel_id == DIGEST_CHANNEL
+    bot.add_candidate("Probing for syntax")
+    paper = bot.curation.papers.candidates()[0]
+    with pytest.raises(AdapterError, match="Read Message History"):  # its voting reactions would be refused
+        await bot.adapter.publish(candidate_post(paper, bot.catalogue.index, bot.curation.rules), "maintainers")
 
 
 async def test_a_rejected_token_is_a_config_error_naming_discord_token(fake: FakeDiscord, tmp_path: Path,
