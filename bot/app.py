@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from bot import errors
 from bot.catalogue.service import CatalogueService
+from bot.chat import emoji
 from bot.chat.adapter import AdapterHealth, ChatAdapter
 from bot.chat.runner import COMMAND_WAIT_SECONDS, loop_runner
 from bot.commands import Commands
@@ -179,11 +180,22 @@ class App:
         with a digest channel alone can send it)."""
         if name not in ADAPTERS:
             raise ConfigError(errors.unknown_adapter(name, ADAPTERS))
+        if votes:
+            self._check_voting_emoji(name)
         module = importlib.import_module(f"bot.adapters.{name}")  # chat SDKs load only when used
         adapter = module.create_adapter(self.settings, self.commands, self.curation if votes else None, **options)
         self.adapters.append(adapter)
         self.curation.attach(adapter)
         return adapter
+
+    def _check_voting_emoji(self, platform: str) -> None:
+        """Refuse, before connecting, a voting emoji `platform` never sends under the name the votes are counted by
+        (INTERP_BOT_APPROVE_EMOJI=rocket on Discord): the post would go up, and every vote with it count for nothing."""
+        for field in ("approve_emoji", "reject_emoji", "topic_emoji"):
+            for name in getattr(self.settings, field):
+                if not emoji.sent_as_stored(name, platform):
+                    raise ConfigError(errors.voting_emoji_never_sent(f"INTERP_BOT_{field.upper()}", name, platform,
+                                                                     emoji.known_names()))
 
     def register_curation_commands(self) -> None:
         """The maintainers' commands (candidates, approve, reject, vote), for every adapter of this running bot:

@@ -223,6 +223,16 @@ def slack_bot_token_refused(error: str) -> str:
             "bot user deactivated; put a current xoxb- token in SLACK_BOT_TOKEN and restart")
 
 
+def voting_emoji_never_sent(variable: str, name: str, platform: str, known: list[str]) -> str:
+    names = ", ".join(known)
+    if platform == "discord":
+        return (f"{variable}: {name!r} has no emoji character interp-bot knows, and Discord sends reactions as "
+                f"characters, so its votes would never count; use one of {names}, or the emoji itself if the bot runs "
+                "on Discord alone")
+    return (f"{variable}: {name!r} is an emoji character, and Slack sends reactions by name (rocket, not 🚀), so its "
+            f"votes would never count; use its Slack name (on Discord too, one of {names})")
+
+
 SLACK_APP_TOKEN_KIND = "SLACK_APP_TOKEN must be an app-level token (xapp-...) with connections:write"
 SLACK_SOCKET_BOTH_SECRETS = (
     "both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are set: Socket Mode uses only the app token, HTTP mode only "

@@ -204,6 +204,35 @@ def test_a_bad_setting_names_the_variable(capsys, catalogue_dir: Path, monkeypat
     assert "INTERP_BOT_DIGEST_TIME" in err
 
 
+@pytest.mark.parametrize(("platform", "setting", "told"), [
+    ("discord", "rocket", "INTERP_BOT_APPROVE_EMOJI: 'rocket' has no emoji character interp-bot knows, and Discord "
+                          "sends reactions as characters"),
+    ("slack", "🚀", "INTERP_BOT_APPROVE_EMOJI: '🚀' is an emoji character, and Slack sends reactions by name"),
+])
+def test_a_voting_emoji_the_platform_never_sends_stops_run_before_connecting(
+        capsys, catalogue_dir: Path, tmp_path: Path, monkeypatch, platform: str, setting: str, told: str) -> None:
+    """INTERP_BOT_APPROVE_EMOJI=rocket on Discord: the bot's own 🚀 failed ("Unknown Emoji", logged), and the 🚀 a
+    maintainer clicked arrived as "🚀", never "rocket": every approval counted for nothing, with the bot healthy."""
+    monkeypatch.setenv("INTERP_BOT_APPROVE_EMOJI", f"white_check_mark,{setting}")
+    code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path}/e.db",
+                       "run", "--adapter", platform)
+    assert code == 3
+    assert told in " ".join(err.split())
+    assert "white_check_mark" in err  # the names it could be
+
+
+def test_a_voting_emoji_each_platform_sends_is_taken(capsys, catalogue_dir: Path, tmp_path: Path,
+                                                     monkeypatch) -> None:
+    """The emoji itself is fine where the bot runs on Discord alone, a custom Slack name on Slack alone: `run` goes
+    on to the next thing it needs (here the platform's token, left unset)."""
+    for platform, setting, missing in (("discord", "🚀", "DISCORD_TOKEN"), ("slack", "shipit", "SLACK_BOT_TOKEN")):
+        monkeypatch.setenv("INTERP_BOT_APPROVE_EMOJI", setting)
+        code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path}/{platform}.db",
+                           "run", "--adapter", platform)
+        assert code == 3, platform
+        assert missing in err and "INTERP_BOT_APPROVE_EMOJI" not in err, err
+
+
 def test_a_mistyped_variable_is_warned_about_and_the_answer_still_comes(capsys, catalogue_dir: Path,
                                                                          monkeypatch) -> None:
     monkeypatch.setenv("INTERP_BOT_APROVALS_NEEDED", "1")

@@ -50,6 +50,21 @@ def unicode_name(text: str) -> str | None:
     return _NAME_BY_UNICODE.get(text) or _NAME_BY_UNICODE.get(text.replace("\ufe0f", "").translate(_SKIN_TONES))
 
 
+def sent_as_stored(name: str, platform: str) -> bool:
+    """Can a reaction on `platform` arrive under this canonical name? Discord sends a reaction as its character
+    (mapped back to a name by this module's table, or kept as the character), Slack as its name: a name the table has
+    no character for never arrives from Discord, nor a character from Slack, and its votes would never count."""
+    if platform == "discord":
+        return name in _UNICODE_BY_NAME or not name.isascii()
+    if platform == "slack":
+        return name.isascii()
+    return True
+
+
+def known_names() -> list[str]:
+    return list(_UNICODE_BY_NAME)
+
+
 def to_unicode(name: str) -> str:
     """The unicode character for a canonical name (for Discord); the name itself if unknown."""
     return _UNICODE_BY_NAME.get(to_name(name), name)
