@@ -218,6 +218,10 @@ def slack_app_token_refused(error: str) -> str:
             "and Socket Mode must be on")
 
 
+def discord_out_of_reach(action: str, channel_id: int, reason: str) -> str:
+    return f"discord: could not {action} channel {channel_id}: Discord did not answer ({reason}); tried again later"
+
+
 def slack_bot_token_refused(error: str) -> str:
     return (f"Slack refuses SLACK_BOT_TOKEN ({error}): the token was revoked or rotated, the app uninstalled, or the "
             "bot user deactivated; put a current xoxb- token in SLACK_BOT_TOKEN and restart")

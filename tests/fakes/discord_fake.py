@@ -182,6 +182,7 @@ class FakeDiscord:
 
     def fail_next(self, method: str, path_pattern: str, status: int, body: dict[str, Any],
                   headers: dict[str, str] | None = None) -> None:
+        """Answer the next matching call with this error; status 0: no answer, the connection dropped."""
         self._errors.append(CannedError(method, re.compile(path_pattern), status, body, headers or {}))
 
     def hold_next(self, method: str, path_pattern: str) -> asyncio.Event:
@@ -306,6 +307,10 @@ class FakeDiscord:
         for error in self._errors:
             if error.method == request.method and error.pattern.fullmatch(path):
                 self._errors.remove(error)
+                if error.status == 0:  # no answer at all: the connection dropped (the client sees a disconnect)
+                    assert request.transport is not None
+                    request.transport.close()
+                    return web.Response(status=500)  # never sent
                 return _json(error.body, error.status, error.headers)
         problems = message_problems(body) if isinstance(body, dict) and request.method in ("POST", "PATCH") else []
         if problems:  # Discord's answer to a message over its limits: 400, "Invalid Form Body", nothing sent

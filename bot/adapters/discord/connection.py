@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import discord
 
 from bot import errors
@@ -315,6 +316,8 @@ class DiscordAdapter:
             raise self._refused(channel.id, SEND_MESSAGES, exc) from exc
         except discord.NotFound as exc:
             raise self._refused(channel.id, VIEW_CHANNEL, exc) from exc
+        except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError) as exc:  # an outage, not our bug
+            raise AdapterError(errors.discord_out_of_reach("send to", channel.id, describe(exc))) from exc
 
     async def edit(self, ref: PostRef, post: Post) -> None:
         channel_id = int(ref.channel_id)
@@ -329,6 +332,8 @@ class DiscordAdapter:
             raise self._refused(channel_id, SEND_MESSAGES, exc) from exc
         except discord.NotFound as exc:
             raise PostGone(f"discord: message {ref.message_id} in channel {channel_id} is gone") from exc
+        except (discord.DiscordServerError, aiohttp.ClientError, TimeoutError) as exc:
+            raise AdapterError(errors.discord_out_of_reach("edit a message in", channel_id, describe(exc))) from exc
 
     async def _channel(self, role: ChannelRole) -> discord.TextChannel:
         channel_id = self._channels.get(role)

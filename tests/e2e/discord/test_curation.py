@@ -191,6 +191,24 @@ async def test_a_post_whose_voting_reaction_failed_still_takes_votes(fake: FakeD
     assert len(fake.find("POST", POSTS)) == 1
 
 
+async def test_discord_out_of_reach_while_posting_is_an_outage_not_a_bug(fake: FakeDiscord, bot: Bot,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """A dropped connection on the post reached the publishing round as aiohttp's own error: logged with a traceback
+    as if it were a bug of ours, and recorded without saying it was Discord. The next round posts it once."""
+    paper = bot.add_candidate("Probing for world models")
+    fake.fail_next("POST", POSTS, 0, {})
+    assert await bot.curation.publish_pending() == 0
+    (failure,) = bot.curation.store.post_failures()
+    assert failure.paper_id == paper.id
+    assert failure.last_error == (f"discord: could not send to channel {MAINTAINERS_CHANNEL}: Discord did not answer "
+                                  "(ServerDisconnectedError: Server disconnected); tried again later")
+    (logged,) = [r for r in caplog.records if "could not post candidate" in r.getMessage()]
+    assert logged.exc_info is None
+    bot.curation.store.retry_failed_posts_now(["discord"])
+    assert await bot.curation.publish_pending() == 1
+    assert len([m for m in fake.messages.values() if m["channel_id"] == MAINTAINERS_CHANNEL]) == 1
+
+
 async def test_digest_goes_to_the_digest_channel(fake: FakeDiscord, bot: Bot) -> None:
     post = digest_post("2026-11-24", [], [], bot.catalogue.index)
     ref = await bot.adapter.publish(post, "digest")
