@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -95,6 +95,34 @@ def leased(app: App, name: str, ttl: timedelta, job: Callable[[], Awaitable[Any]
     return run
 
 
+class DailyAt(CronTrigger):
+    """Once every day at `hour`:`minute` in `timezone` (a CronTrigger, as the job's description shows it).
+
+    APScheduler 3's CronTrigger steps a day as 24 hours: a time before the clocks go forward had no run the day
+    after (a 00:30 digest in Berlin had none on 30 March: agronholm/apscheduler#606), nor the day itself where they
+    go forward at midnight (Havana), and a time the clocks go back over ran twice. Here each day has one run: at the
+    time, or where the clocks skip it, as long after the change as it was after the hour before (02:30 -> 03:30),
+    and where it comes twice, at the first."""
+
+    def __init__(self, hour: int, minute: int, timezone: str):
+        super().__init__(hour=hour, minute=minute, timezone=timezone)
+        self.at = (hour, minute)
+
+    def occurrence(self, day: date) -> datetime:
+        """The moment of `day`'s run, in UTC (fold=0: the first of a time that comes twice, and for one the clocks
+        skip, the offset before the change). UTC to compare: two times of one zone compare by the clock on the wall,
+        which in the hour that comes twice is not their order."""
+        return datetime(day.year, day.month, day.day, *self.at, tzinfo=self.timezone).astimezone(UTC)
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime:
+        after = now.astimezone(UTC) if previous_fire_time is None else \
+            previous_fire_time.astimezone(UTC) + timedelta(microseconds=1)
+        day = after.astimezone(self.timezone).date() - timedelta(days=1)
+        while self.occurrence(day) < after:
+            day += timedelta(days=1)
+        return self.occurrence(day).astimezone(self.timezone)
+
+
 def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOScheduler:
     settings = app.settings
     scheduler = AsyncIOScheduler(
@@ -152,8 +180,7 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
             if result.failed:
                 raise AdapterError(errors.digest_not_posted(result.failed))
 
-        scheduler.add_job(tracked(app, f"digest:{platform}", digest),
-                          CronTrigger(hour=hour, minute=minute, timezone=settings.timezone),
+        scheduler.add_job(tracked(app, f"digest:{platform}", digest), DailyAt(hour, minute, settings.timezone),
                           id=f"digest:{platform}", name=f"daily digest to {platform}")
     add_list_jobs(app, scheduler, start)
     return scheduler
