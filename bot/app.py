@@ -284,10 +284,11 @@ class App:
                 log.warning("could not clear this process's adapter health rows: %s", describe(exc))
         self.database.close()
 
-    async def digest(self, *, dry_run: bool = False, platform: str | None = None) -> DigestResult:
+    async def digest(self, *, dry_run: bool = False, platform: str | None = None,
+                     day: str | None = None) -> DigestResult:
         from bot.curation.digest import run_digest
 
-        return await run_digest(self.curation, self.settings, dry_run=dry_run, platform=platform)
+        return await run_digest(self.curation, self.settings, dry_run=dry_run, platform=platform, day=day)
 
     async def run_until_stopped(self, stop: asyncio.Event | None = None) -> None:
         """Run until SIGTERM/SIGINT (or `stop` is set), then shut down cleanly."""

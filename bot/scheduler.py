@@ -114,6 +114,12 @@ class DailyAt(CronTrigger):
         which in the hour that comes twice is not their order."""
         return datetime(day.year, day.month, day.day, *self.at, tzinfo=self.timezone).astimezone(UTC)
 
+    def day_of(self, now: datetime) -> date:
+        """The day whose run is the latest at or before `now`: today once today's time has come, else yesterday (a
+        run that starts late, past midnight, is the day before's)."""
+        today = now.astimezone(self.timezone).date()
+        return today if self.occurrence(today) <= now.astimezone(UTC) else today - timedelta(days=1)
+
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime:
         after = now.astimezone(UTC) if previous_fire_time is None else \
             previous_fire_time.astimezone(UTC) + timedelta(microseconds=1)
@@ -174,16 +180,33 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
     scheduler.add_job(leased(app, "expire", timedelta(minutes=5), app.curation.expire),
                       IntervalTrigger(hours=1), id="expire", name="expire old candidates")
     hour, minute = (int(part) for part in settings.digest_time.split(":"))
-    for platform in app.curation.adapters:  # one job each: `status` shows a channel that refused its digest
+    daily = DailyAt(hour, minute, settings.timezone)
+    for platform, adapter in app.curation.adapters.items():  # one job each: `status` shows a channel that refused
         async def digest(platform: str = platform) -> None:
-            result = await app.digest(platform=platform)
+            # The day of the run this is: one that starts late, past midnight, posts the day before's.
+            result = await app.digest(platform=platform, day=daily.day_of(app.database.now()).isoformat())
             if result.failed:
                 raise AdapterError(errors.digest_not_posted(result.failed))
 
-        scheduler.add_job(tracked(app, f"digest:{platform}", digest), DailyAt(hour, minute, settings.timezone),
-                          id=f"digest:{platform}", name=f"daily digest to {platform}")
+        # However late (a machine asleep over its time, a paused container): APScheduler's grace of 10 minutes
+        # dropped the day's digest. Each day's is claimed once, so a late run posts nothing twice.
+        scheduler.add_job(tracked(app, f"digest:{platform}", digest), daily, misfire_grace_time=None,
+                          id=f"digest:{platform}", name=f"daily digest to {platform}",
+                          next_run_time=first_digest(app, adapter, daily, start))
     add_list_jobs(app, scheduler, start)
     return scheduler
+
+
+def first_digest(app: App, adapter: Any, daily: DailyAt, start: datetime) -> datetime:
+    """When a platform's digest job first runs after a start: at its time, or at once when today's time has passed
+    and today's digest of its channel was not done, or failed (a restart a minute after it, or a bot down all
+    morning: the job's first run was tomorrow's, and today had no digest)."""
+    channel = adapter.channel_for("digest")
+    today = start.astimezone(daily.timezone).date()
+    if channel and daily.day_of(start) == today and app.curation.store.digest_status(
+            f"{adapter.platform}:{channel}", today.isoformat()) in (None, "failed"):
+        return start + timedelta(seconds=10)
+    return daily.get_next_fire_time(None, start)
 
 
 def add_list_jobs(app: App, scheduler: AsyncIOScheduler, start: datetime) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import App
 from bot.scheduler import build_scheduler
-from tests.curation.test_pipeline import settings_for
+from tests.curation.test_pipeline import add_candidate, settings_for
 from tests.fakes.clock import Clock
 
 
@@ -21,6 +21,16 @@ def console_app(catalogue_dir: Path, tmp_path: Path, clock: Clock, **settings) -
                            **settings), clock=clock)
     app.add_adapter("console", stream=out)
     return app, out
+
+
+def digest_job(app: App, now: datetime):
+    """The digest job as the bot schedules it when it starts at `now` (the scheduler started, paused: jobs get
+    their first run time when it starts)."""
+    scheduler = build_scheduler(app, now=now)
+    scheduler.start(paused=True)
+    job = scheduler.get_job("digest:console")
+    scheduler.shutdown(wait=False)
+    return job
 
 
 def fire_days(trigger, zone: str, start: datetime, count: int) -> list[date]:
@@ -70,3 +80,81 @@ async def test_the_digest_fires_once_on_the_day_its_time_comes_twice_and_at_once
     finally:
         app.database.close()
 
+
+async def test_a_restart_after_the_digest_time_posts_the_days_digest_it_missed(catalogue_dir: Path,
+                                                                              tmp_path: Path) -> None:
+    """Stopped at 08:59 and started again at 09:01 (a deploy), or down all morning: the daily job's first run was
+    the next day's, so that day had no digest at all."""
+    clock = Clock(datetime(2026, 11, 24, 9, 1, tzinfo=UTC))
+    app, out = console_app(catalogue_dir, tmp_path, clock, digest_time="09:00")
+    add_candidate(app.database, 1)
+    job = digest_job(app, clock.now)
+    assert job.next_run_time.astimezone(UTC) < clock.now + timedelta(minutes=1)  # now, not tomorrow at 09:00
+    await job.func()
+    assert "interp-bot digest — 2026-11-24" in out.getvalue()
+    assert "Feature Family Number 1" in out.getvalue()
+    # Started again later that day: the day's digest is done, so the next is tomorrow's.
+    clock.now = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    again = digest_job(app, clock.now)
+    assert again.next_run_time.astimezone(UTC) == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    app.database.close()
+
+
+async def test_a_restart_before_the_digest_time_waits_for_it(catalogue_dir: Path, tmp_path: Path) -> None:
+    """Yesterday's digest was missed (the bot was down): today's, at its time, holds what it would have."""
+    clock = Clock(datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
+    app, _ = console_app(catalogue_dir, tmp_path, clock, digest_time="09:00")
+    job = digest_job(app, clock.now)
+    assert job.next_run_time.astimezone(UTC) == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    app.database.close()
+
+
+async def test_a_digest_run_that_starts_past_midnight_is_the_day_befores(catalogue_dir: Path,
+                                                                        tmp_path: Path) -> None:
+    """The 23:59 run, started two minutes late (a machine waking from sleep), took the next day's digest: that
+    evening's run found it posted, and the day had no digest of its own."""
+    clock = Clock(datetime(2026, 11, 24, 23, 1, tzinfo=UTC))  # 00:01 on the 25th in Berlin
+    app, out = console_app(catalogue_dir, tmp_path, clock, timezone="Europe/Berlin", digest_time="23:59")
+    add_candidate(app.database, 1)
+    job = digest_job(app, clock.now)
+    await job.func()
+    assert "interp-bot digest — 2026-11-24" in out.getvalue()
+    clock.now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    add_candidate(app.database, 2)
+    clock.now = datetime(2026, 11, 25, 22, 59, tzinfo=UTC)  # 23:59 on the 25th
+    await job.func()
+    assert "interp-bot digest — 2026-11-25" in out.getvalue()
+    assert out.getvalue().count("Feature Family Number 2") == 1
+    assert out.getvalue().count("Feature Family Number 1") == 1
+    app.database.close()
+
+
+async def test_a_digest_whose_time_passed_while_the_machine_slept_runs_when_it_wakes(catalogue_dir: Path,
+                                                                                    tmp_path: Path) -> None:
+    """APScheduler drops a run more than its misfire grace (10 minutes) late: a laptop asleep over 09:00, or a
+    paused container, had no digest that day."""
+    import asyncio
+
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
+
+    clock = Clock(datetime(2026, 11, 24, 11, 0, tzinfo=UTC))
+    app, out = console_app(catalogue_dir, tmp_path, clock, digest_time="09:00")
+    add_candidate(app.database, 1)
+    scheduler = build_scheduler(app, now=clock.now)
+    outcome: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    scheduler.add_listener(lambda event: outcome.done() or outcome.set_result(event.code)
+                           if event.job_id == "digest:console" else None,
+                           EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    scheduler.start(paused=True)
+    for job in scheduler.get_jobs():  # only the digest: the rest have no business here
+        if job.id != "digest:console":
+            job.pause()
+    # Its run time came two hours ago, while the event loop was suspended with the machine.
+    scheduler.get_job("digest:console").modify(next_run_time=datetime.now(UTC) - timedelta(hours=2))
+    scheduler.resume()
+    try:
+        assert await asyncio.wait_for(outcome, timeout=10) == EVENT_JOB_EXECUTED
+        assert "interp-bot digest — 2026-11-24" in out.getvalue()
+    finally:
+        scheduler.shutdown(wait=False)
+        app.database.close()

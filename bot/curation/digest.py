@@ -92,9 +92,10 @@ class DigestContents:
                            held_back=self.held_back, command_prefix=command_prefix, spell=spell)
 
 
-def gather(curation: Curation, now: datetime, timezone: str, since: datetime | None = None) -> DigestContents:
-    """Today's digest from `since` (default: the last 24 hours): what became a candidate or got listed, merged
-    pull requests, and how many relevant papers the daily candidate budget held back."""
+def gather(curation: Curation, now: datetime, timezone: str, since: datetime | None = None,
+           day: str | None = None) -> DigestContents:
+    """`day`'s digest (default: today's) from `since` (default: the last 24 hours): what became a candidate or got
+    listed, merged pull requests, and how many relevant papers the daily candidate budget held back."""
     since = now - timedelta(days=1) if since is None else since
     approved = []
     for decision in curation.store.decisions(since=since):
@@ -102,17 +103,18 @@ def gather(curation: Curation, now: datetime, timezone: str, since: datetime | N
             paper = curation.papers.paper(decision.paper_id)
             if paper is not None:
                 approved.append((paper, decision))
-    return DigestContents(local_day(now, timezone), curation.papers.papers(status="candidate", since=since),
+    return DigestContents(day or local_day(now, timezone), curation.papers.papers(status="candidate", since=since),
                           approved, GitHubStore(curation.db).merged_since(since),
                           len(held_back(curation, since)))
 
 
 async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = False,
-                     platform: str | None = None) -> DigestResult:
+                     platform: str | None = None, day: str | None = None) -> DigestResult:
     """Post today's digest to every digest channel (or only `platform`'s: each platform's scheduled digest is a job
-    of its own, whose outcome `status` shows)."""
+    of its own, whose outcome `status` shows). `day`: the day it is for, when not today (a scheduled run that
+    started late, past midnight, is the day before's)."""
     now = curation.db.now()
-    day = local_day(now, settings.timezone)
+    day = day or local_day(now, settings.timezone)
     channels = [(adapter, f"{adapter.platform}:{channel}") for adapter in list(curation.adapters.values())
                 if (channel := adapter.channel_for("digest")) and platform in (None, adapter.platform)]
     keys = [key for _, key in channels]
@@ -135,7 +137,7 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
         # A Slack or Discord maintainer has no shell: their digest names the /interp command (command_prefix).
         prefix = getattr(adapter, "command_prefix", SHELL_PREFIX)
         if since not in gathered:
-            gathered[since] = await asyncio.to_thread(gather, curation, now, settings.timezone, since)
+            gathered[since] = await asyncio.to_thread(gather, curation, now, settings.timezone, since, day)
         post = gathered[since].post(curation, prefix, getattr(adapter, "spell_command", None))
         empty = gathered[since].empty
         if not await asyncio.to_thread(curation.store.claim_digest, channel_key, day, curation.holder,
@@ -165,7 +167,7 @@ async def run_digest(curation: Curation, settings: Settings, *, dry_run: bool = 
     # The result is shown in a shell (`interp-bot digest`): in the words of a shell.
     shown_since = shown_since or furthest_behind
     if shown_since not in gathered:
-        gathered[shown_since] = await asyncio.to_thread(gather, curation, now, settings.timezone, shown_since)
+        gathered[shown_since] = await asyncio.to_thread(gather, curation, now, settings.timezone, shown_since, day)
     shown = gathered[shown_since]
     post, empty = shown.post(curation), shown.empty
     return DigestResult(day, post, empty, tuple(posted), tuple(skipped), tuple(unposted), tuple(already_posted),

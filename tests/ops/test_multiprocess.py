@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +47,14 @@ def jobs_done(bot: BotProcess) -> bool:
 async def test_two_processes_poll_post_decide_and_digest_once(tmp_path: Path, feed_server: FeedServer,
                                                               postgres_url: str) -> None:
     feeds = write_feeds(tmp_path / "feeds.yaml", feed_server, CANDIDATE_FEEDS)
-    # Far from now, so the scheduled digest never fires during the test: the test triggers it itself.
-    digest_at = (datetime.now(UTC) + timedelta(hours=12)).strftime("%H:%M")
+    # The digest at 18:00 in a zone where it is about 06:00 now: far from now, so the scheduled digest neither fires
+    # during the test nor runs at start as one whose time passed today with none posted. The test triggers it.
+    ahead = (6 - datetime.now(UTC).hour) % 24  # hours ahead of UTC
+    ahead = ahead - 24 if ahead > 14 else ahead  # the zones run from 12 hours behind to 14 ahead
+    zone = f"Etc/GMT{-ahead:+d}"  # POSIX's signs: Etc/GMT-3 is three hours ahead
     # One catalogue for both, as the compose services share one mount.
-    env = bot_env(tmp_path, database_url=postgres_url, feeds_file=feeds, INTERP_BOT_DIGEST_TIME=digest_at,
+    env = bot_env(tmp_path, database_url=postgres_url, feeds_file=feeds, INTERP_BOT_DIGEST_TIME="18:00",
+                  INTERP_BOT_TIMEZONE=zone,
                   INTERP_BOT_MAINTAINERS="[{name: ada}, {name: grace}]",
                   INTERP_BOT_LOG_LEVEL="DEBUG")  # DEBUG: APScheduler reports each job it ran
     # What one process alone puts forward (a SQLite reference): two processes must agree with it.
