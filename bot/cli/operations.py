@@ -242,6 +242,8 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _digest_with(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.curation.digest import record_runs
+
     app = App(settings, feeds="unused")
     names = configured_adapters(settings)
 
@@ -252,7 +254,10 @@ def _digest_with(args: argparse.Namespace, settings: Settings) -> int:
             if not args.dry_run:
                 for adapter in app.adapters:
                     await adapter.start()
-            return await app.digest(dry_run=args.dry_run)
+            started, result = app.database.now(), await app.digest(dry_run=args.dry_run)
+            if not args.dry_run:  # as the scheduled job's last run: `status` said FAILED after this posted it
+                await asyncio.to_thread(record_runs, app.database, result, started)
+            return result
         finally:
             await app.stop()
 

@@ -559,3 +559,7 @@ async def test_a_digest_the_channel_refuses_is_a_failed_job_and_can_be_posted_at
     assert "already" not in capsys.readouterr().err
     (digest,) = fake.messages[DIGEST_CHANNEL]
     assert digest.text.startswith("interp-bot digest — ") and TITLE in digest.text
+    # ...and `status` says so: it went on showing the scheduled job's failure until the next day's run.
+    await asyncio.to_thread(main, [*args[:-1], "status", "--json"])
+    (job,) = [run for run in json.loads(capsys.readouterr().out)["jobs"] if run["name"] == "digest:slack"]
+    assert job["problem"] is None
