@@ -1,8 +1,8 @@
 """APScheduler 3.x jobs: poll each feed, publish candidates, expire old ones, post the daily digest.
 
-Every job coalesces missed runs, never overlaps itself (max_instances=1), tolerates a late start
-(misfire grace), and takes a database lease first, so with several bot processes on one database a
-job runs in one of them at a time.
+Every job coalesces missed runs, never overlaps itself (max_instances=1), runs however late it starts (a
+machine asleep over its time: once, on waking), and takes a database lease first, so with several bot
+processes on one database a job runs in one of them at a time.
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MISFIRE_GRACE_SECONDS = 600
+# None: a job runs however late it starts (coalesced: once). With a grace, APScheduler drops a later run and the next
+# comes on the job's interval: a machine asleep over a 6-hourly feed's due time had it polled up to 6 hours after
+# waking, the weekly link check waited a week, and the day's digest was lost.
+MISFIRE_GRACE_SECONDS = None
 HEARTBEAT_SECONDS = 30  # bot.store.health.STALE_AFTER: four missed beats make a process look gone
 
 
@@ -188,9 +191,8 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
             if result.failed:
                 raise AdapterError(errors.digest_not_posted(result.failed))
 
-        # However late (a machine asleep over its time, a paused container): APScheduler's grace of 10 minutes
-        # dropped the day's digest. Each day's is claimed once, so a late run posts nothing twice.
-        scheduler.add_job(tracked(app, f"digest:{platform}", digest), daily, misfire_grace_time=None,
+        # However late (MISFIRE_GRACE_SECONDS): each day's digest is claimed once, so a late run posts nothing twice.
+        scheduler.add_job(tracked(app, f"digest:{platform}", digest), daily,
                           id=f"digest:{platform}", name=f"daily digest to {platform}",
                           next_run_time=first_digest(app, adapter, daily, start))
     add_list_jobs(app, scheduler, start)

@@ -234,3 +234,38 @@ async def test_a_failed_run_of_a_recorded_job_shows_in_status(tmp_path: Path) ->
     finally:
         scheduler.shutdown(wait=False)
         await app.stop()
+
+
+async def test_a_feed_due_while_the_machine_slept_is_polled_when_it_wakes(catalogue_dir: Path, tmp_path: Path) -> None:
+    """A run more than APScheduler's misfire grace (10 minutes) late was dropped, and the next came on the job's
+    interval: a laptop asleep over a 6-hourly arXiv feed's due time polled it up to 6 hours after it woke (`status`
+    meanwhile showing a next poll in the past), and the weekly link check waited a week."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
+
+    async with FeedServer(FEEDS) as server:
+        feeds_file = two_feeds(tmp_path / "feeds.yaml", server, interval=360, second="name: paused, enabled: false")
+        settings = load_settings(catalogue_dir=catalogue_dir, database_url=f"sqlite:///{tmp_path}/s.db",
+                                 feeds_file=feeds_file, allow_private_addresses=True)
+        app = App(settings)
+        await app.open_intake()
+        scheduler = build_scheduler(app)
+        outcome: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        scheduler.add_listener(lambda event: outcome.done() or outcome.set_result(event.code)
+                               if event.job_id == "poll:lesswrong" else None,
+                               EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        scheduler.start(paused=True)
+        for job in scheduler.get_jobs():
+            if job.id != "poll:lesswrong":
+                job.pause()
+        # Its due time came two hours ago, while the event loop was suspended with the machine.
+        scheduler.get_job("poll:lesswrong").modify(next_run_time=datetime.now(UTC) - timedelta(hours=2))
+        scheduler.resume()
+        try:
+            assert await asyncio.wait_for(outcome, timeout=10) == EVENT_JOB_EXECUTED
+            assert len(server.requests_to("/feeds/lesswrong")) == 1
+        finally:
+            scheduler.shutdown(wait=False)
+            await app.stop()
