@@ -184,12 +184,16 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
                       IntervalTrigger(hours=1), id="expire", name="expire old candidates")
     hour, minute = (int(part) for part in settings.digest_time.split(":"))
     daily = DailyAt(hour, minute, settings.timezone)
+    failures: dict[str, tuple[date, int]] = {}  # per digest job: the day whose digest failed, and how often
     for platform, adapter in app.curation.adapters.items():  # one job each: `status` shows a channel that refused
         async def digest(platform: str = platform) -> None:
             # The day of the run this is: one that starts late, past midnight, posts the day before's.
-            result = await app.digest(platform=platform, day=daily.day_of(app.database.now()).isoformat())
+            day = daily.day_of(app.database.now())
+            result = await app.digest(platform=platform, day=day.isoformat())
             if result.failed:
+                retry_digest(scheduler, f"digest:{platform}", daily, day, app.database.now(), failures)
                 raise AdapterError(errors.digest_not_posted(result.failed))
+            failures.pop(f"digest:{platform}", None)
 
         # However late (MISFIRE_GRACE_SECONDS): each day's digest is claimed once, so a late run posts nothing twice.
         scheduler.add_job(tracked(app, f"digest:{platform}", digest), daily,
@@ -197,6 +201,23 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
                           next_run_time=first_digest(app, adapter, daily, start))
     add_list_jobs(app, scheduler, start)
     return scheduler
+
+
+DIGEST_RETRY_MINUTES = (5, 15, 30, 60)  # then hourly
+
+
+def retry_digest(scheduler: AsyncIOScheduler, job_id: str, daily: DailyAt, day: date, now: datetime,
+                 failures: dict[str, tuple[date, int]]) -> None:
+    """A digest the platform did not take (an outage, a reconnect, a channel not fixed yet) is tried again after 5,
+    15 and 30 minutes, then hourly: the next day's digest was the next try, and the day had none on that platform
+    while the others had theirs. Never past the next day's digest, which covers the day."""
+    failed_day, count = failures.get(job_id, (day, 0))
+    count = count + 1 if failed_day == day else 1
+    failures[job_id] = (day, count)
+    job = scheduler.get_job(job_id)
+    if job is not None:
+        retry = now + timedelta(minutes=DIGEST_RETRY_MINUTES[min(count, len(DIGEST_RETRY_MINUTES)) - 1])
+        job.modify(next_run_time=min(retry, daily.occurrence(day + timedelta(days=1))))
 
 
 def first_digest(app: App, adapter: Any, daily: DailyAt, start: datetime) -> datetime:

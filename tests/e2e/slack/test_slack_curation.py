@@ -563,3 +563,42 @@ async def test_a_digest_the_channel_refuses_is_a_failed_job_and_can_be_posted_at
     await asyncio.to_thread(main, [*args[:-1], "status", "--json"])
     (job,) = [run for run in json.loads(capsys.readouterr().out)["jobs"] if run["name"] == "digest:slack"]
     assert job["problem"] is None
+
+
+async def test_a_digest_slack_could_not_take_is_tried_again_that_day(fake, start_adapter, catalogue_dir, tmp_path):
+    """Slack answered 503 at 09:00: Discord's digest went out, Slack's channel had none that day unless someone ran
+    `interp-bot digest` (candidate posts are retried; the digest waited for the next day's)."""
+    from bot.app import App
+    from bot.cli.output import status_json
+    from bot.scheduler import build_scheduler
+
+    clock = ManualClock()  # 09:00, the digest's time
+    settings = slack_settings(fake, catalogue_dir=catalogue_dir, database_url=f"sqlite:///{tmp_path / 'd.db'}")
+    app = App(settings, feeds="unused", clock=clock)
+    app.curation.attach(await start_adapter(settings=settings))
+    add_candidate(app.curation)
+    scheduler = build_scheduler(app, now=clock.now)
+    scheduler.start(paused=True)
+    try:
+        for minutes in (5, 15):  # and on: 30, then hourly
+            fake.outage_next("chat.postMessage")
+            await scheduler.get_job("digest:slack").func()
+            assert not fake.messages.get(DIGEST_CHANNEL)
+            retry = scheduler.get_job("digest:slack").next_run_time
+            assert retry == clock.now + timedelta(minutes=minutes)
+            clock.now = retry
+        await scheduler.get_job("digest:slack").func()  # Slack is back
+        (digest,) = fake.messages[DIGEST_CHANNEL]
+        assert digest.text.startswith("interp-bot digest — 2026-11-24") and TITLE in digest.text
+        (job,) = [run for run in status_json(app, ["slack"])["jobs"] if run["name"] == "digest:slack"]
+        assert job["problem"] is None
+        # Slack down the next day from 09:00 to 08:58 the day after: no retry after that day's digest, which covers
+        # the day.
+        clock.now = datetime(2026, 11, 26, 8, 58, tzinfo=UTC)
+        add_candidate(app.curation, "Another probe", arxiv="2611.00043")
+        fake.outage_next("chat.postMessage")
+        await scheduler.get_job("digest:slack").func()  # the 25th's
+        assert scheduler.get_job("digest:slack").next_run_time == datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    finally:
+        scheduler.shutdown(wait=False)
+        await app.stop()
