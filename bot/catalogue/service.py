@@ -16,7 +16,7 @@ from bot.catalogue.markdown import render_markdown
 from bot.catalogue.model import Catalogue, Entry
 from bot.catalogue.search import CatalogueIndex
 from bot.catalogue.yaml_io import README_FILE, load_catalogue
-from bot.catalogue.yaml_write import append_entry, append_entry_under_lock, atomic_write, entry_file_of, write_lock
+from bot.catalogue.yaml_write import append_entry, append_entry_under_lock, atomic_write, write_lock
 from bot.errors import CatalogueError
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class CatalogueService:
             self._fingerprint = self._stat()
         self.render()
         if commit_message is not None:
-            git.commit(self.directory, [path.name, README_FILE], commit_message)
+            git.commit_entry(self.directory, catalogue.entry(entry.id) or entry, commit_message)
         return path
 
     def finish_append(self, entry_id: str, *, commit_message: str | None = None) -> None:
@@ -88,8 +88,10 @@ class CatalogueService:
         and, with `commit_message`, commit the entry's file and the README (each a no-op when already done)."""
         self.render()
         if commit_message is not None:
-            path = entry_file_of(self.directory, entry_id)
-            git.commit(self.directory, [*([path.name] if path else []), README_FILE], commit_message)
+            entry = load_catalogue(self.directory).entry(entry_id)
+            if entry is None:  # taken out of the list by hand since: nothing of it to commit
+                return
+            git.commit_entry(self.directory, entry, commit_message)
 
     def rendered(self, style: Style = "list") -> str:
         """The list as markdown: in its own style (the README), or as an awesome list."""
