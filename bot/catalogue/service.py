@@ -71,13 +71,17 @@ class CatalogueService:
     def append(self, entry: Entry, topic: str, *, commit_message: str | None = None) -> Path:
         """Add one entry under `topic`, re-render the README, and serve the new list. With `commit_message`,
         commit the entry's file and the README in the catalogue's git repository."""
-        # The files' fingerprint is taken before the write lock goes: taken after, it took in what another process
-        # wrote in between, and this index (which lacks that) would have passed for current. The write lock first, as
+        # The fingerprint is of the files as the append read them, with its own file as it wrote it: taken once the
+        # index was built, it took in what a maintainer saved meanwhile (or another process wrote after the write
+        # lock went), and this index, which lacks that, would have passed for current. The write lock first, as
         # `render` takes them (its `index` takes self._lock): the other order deadlocked an approval and a render.
         with write_lock(self.directory), self._lock:
+            read = self._stat()
             path, catalogue = append_entry_under_lock(self.directory, entry, topic)
+            written = path.stat()
+            self._fingerprint = tuple(sorted([*(file for file in read if file[0] != path.name),
+                                              (path.name, written.st_mtime_ns, written.st_size)]))
             self._index = CatalogueIndex.build(catalogue)
-            self._fingerprint = self._stat()
         self.render()
         if commit_message is not None:
             git.commit_entry(self.directory, catalogue.entry(entry.id) or entry, commit_message)

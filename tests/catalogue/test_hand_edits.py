@@ -1,0 +1,52 @@
+"""A running bot and maintainers editing catalogue/ by hand: what readers are answered, and when.
+
+(An edit that breaks the list is in test_yaml_io.py: the last valid list is served. Another bot's approval in
+between ours is in test_yaml_write.py. Commits beside a maintainer's uncommitted edits: test_git_commit.py.)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.catalogue.model import Entry
+from bot.catalogue.service import CatalogueService
+from bot.chat.text import render_text
+from bot.commands import Commands
+
+NEW = Entry(id="scaling-monosemanticity", title="Scaling Monosemanticity: Extracting Interpretable Features",
+            source="https://transformer-circuits.pub/2024/scaling-monosemanticity/")
+
+
+def save(path: Path, old: str, new: str) -> None:
+    """A maintainer's editor saves the file."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_file_saved_by_hand_while_an_approval_is_written_is_served(catalogue_dir: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service took the files' fingerprint after the approval: a save that came between the approval reading
+    the list and that moment was in the fingerprint but not in the list it served, which then looked current, and
+    the edit stayed unanswered (and out of the README) until some other file changed. On a 10,000-entry list that
+    moment is seconds long (two loads and an index)."""
+    service = CatalogueService(catalogue_dir)
+    commands = Commands(service, page_size=8)
+    real_replace = os.replace
+    saved = []
+
+    def replace(source: str | Path, target: str | Path) -> None:  # the approval's file lands: the maintainer saves
+        real_replace(source, target)
+        if not saved and Path(target).name == "tools-techniques-methods.yaml":
+            saved.append(target)
+            save(catalogue_dir / "library.yaml", "title: baukit\n", "title: baukit (David Bau's toolkit)\n")
+
+    monkeypatch.setattr(os, "replace", replace)
+    service.append(NEW, "sparse-coding")
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert saved
+    assert "baukit (David Bau's toolkit)" in render_text(commands.execute("paper baukit"))
+    assert "baukit (David Bau's toolkit)" in (catalogue_dir / "README.md").read_text(encoding="utf-8")
