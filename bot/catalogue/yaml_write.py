@@ -164,10 +164,14 @@ def _write_catalogue(catalogue: Catalogue, directory: Path) -> list[Path]:
     return written
 
 
-def atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str, *, unless_changed_from: str | None = None) -> bool:
     """Write via a temp file in the same directory + fsync + rename: readers see old or new, never half. The file
     keeps its permissions, or a new one gets what the umask gives (mkstemp's own 0600 would lock other readers out
-    of a shared catalogue: a web server serving the README, a second user, a volume mounted into a container)."""
+    of a shared catalogue: a web server serving the README, a second user, a volume mounted into a container).
+
+    With `unless_changed_from` (the file's text as the new one was made from, "" for none), nothing is written, and
+    False returned, when the file no longer holds that text: a maintainer saved it meanwhile, and the new text would
+    have replaced their save without a trace."""
     path = Path(path)
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
@@ -180,6 +184,9 @@ def atomic_write(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        if unless_changed_from is not None and _read_as_written(path, missing="") != unless_changed_from:
+            Path(tmp).unlink()
+            return False
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -187,11 +194,12 @@ def atomic_write(path: Path, text: str) -> None:
     try:
         dir_fd = os.open(path.parent, os.O_RDONLY)
     except OSError:
-        return
+        return True
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+    return True
 
 
 def _umask() -> int:
@@ -221,9 +229,25 @@ def append_entry(directory: Path | str, entry: Entry, topic: str) -> tuple[Path,
         return append_entry_under_lock(directory, entry, topic)
 
 
+# How often an approval starts again because the file it was adding to was saved meanwhile (by hand: the bot's own
+# writers wait for the write lock), before it gives up and says so.
+_APPEND_ATTEMPTS = 3
+
+
 def append_entry_under_lock(directory: Path, entry: Entry, topic: str) -> tuple[Path, Catalogue]:
     """`append_entry` for a caller that holds `write_lock` already (and reads the files it wrote before letting
-    it go: another process may write next)."""
+    it go: another process may write next). A file saved by hand while the entry was being added to it is read
+    again, and the entry added to the saved text, rather than the save replaced."""
+    for _ in range(_APPEND_ATTEMPTS):
+        done = _append_once(directory, entry, topic)
+        if done is not None:
+            return done
+    raise CatalogueError([Problem(directory, None, f"'{entry.id}' was not added: the file it goes to was saved "
+                                                   f"{_APPEND_ATTEMPTS} times while it was being added; it is tried "
+                                                   "again at the next round")])
+
+
+def _append_once(directory: Path, entry: Entry, topic: str) -> tuple[Path, Catalogue] | None:
     catalogue = load_catalogue(directory)
     filed_as = catalogue.topic_filed_as(topic)  # a slug renamed since the approval was filed: its new topic
     if filed_as is None:
@@ -235,7 +259,7 @@ def append_entry_under_lock(directory: Path, entry: Entry, topic: str) -> tuple[
             # at once, a vote and the recovery round): done, not a duplicate.
             return written, catalogue
         raise CatalogueError([Problem(directory, None, f"an entry with id '{entry.id}' already exists")])
-    path, text = _text_with_entry(directory, catalogue, entry, topic)
+    path, original, text = _text_with_entry(directory, catalogue, entry, topic)
     try:
         updated = load_catalogue(directory, pending={path.name: text})  # raises: a bad write never lands
     except CatalogueError as exc:  # its lines are of the text we made, not of the file on disk: say so
@@ -247,7 +271,8 @@ def append_entry_under_lock(directory: Path, entry: Entry, topic: str) -> tuple[
         else:  # the entry itself (a bad link, an empty title): the file's layout is not to blame
             why = f"the new entry '{entry.id}' is not valid ({first.message}), so nothing was written"
         raise CatalogueError([Problem(path, None, why)]) from None
-    atomic_write(path, text)
+    if not atomic_write(path, text, unless_changed_from=original):
+        return None
     return path, updated
 
 
@@ -287,10 +312,16 @@ def _entries_indent(block: list[str]) -> int:
     return 4
 
 
-def _read_as_written(path: Path) -> str:
-    """The file's text with its line endings as they are (CRLF kept), for an edit that touches only its lines."""
-    with open(path, encoding="utf-8", newline="") as handle:
-        return handle.read()
+def _read_as_written(path: Path, *, missing: str | None = None) -> str:
+    """The file's text with its line endings as they are (CRLF kept), for an edit that touches only its lines
+    (`missing`: what a file that does not exist reads as, instead of FileNotFoundError)."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        if missing is None:
+            raise
+        return missing
 
 
 # What atomic_write's mkstemp names look like: ".<file name>.<random>.tmp".
@@ -314,20 +345,22 @@ def _directory_lock(directory: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _text_with_entry(directory: Path, catalogue: Catalogue, entry: Entry, topic: str) -> tuple[Path, str]:
-    """The entry file with `entry` added at the end of `topic`'s block, written as the file's own hand writes it.
+def _text_with_entry(directory: Path, catalogue: Catalogue, entry: Entry, topic: str) -> tuple[Path, str, str]:
+    """The entry file, its text as read ("" for a new file), and that text with `entry` added at the end of
+    `topic`'s block, written as the file's own hand writes it.
 
     A topic may have blocks in several files (a hand move): the last one read is where the topic ends. The new
     lines take the block's indent and line ending, so a CRLF file's diff stays one entry long."""
     block_re = re.compile(rf"^\ufeff?- topic:\s*['\"]?{re.escape(topic)}['\"]?(?:\s+#.*)?\s*$")
-    found: tuple[Path, list[str], int] | None = None
+    found: tuple[Path, str, list[str], int] | None = None
     for path in entry_files(directory):
-        lines = _read_as_written(path).splitlines(keepends=True)
+        original = _read_as_written(path)
+        lines = original.splitlines(keepends=True)
         for index, line in enumerate(lines):
             if block_re.match(line):
-                found = (path, lines, index)
+                found = (path, original, lines, index)
     if found is not None:
-        path, lines, index = found
+        path, original, lines, index = found
         eol = "\r\n" if lines[index].endswith("\r\n") else "\n"  # the block's own (one pasted line may differ)
         end = index + 1
         last_content = index
@@ -345,13 +378,13 @@ def _text_with_entry(directory: Path, catalogue: Catalogue, entry: Entry, topic:
         if not lines[insert_at - 1].endswith("\n"):
             lines[insert_at - 1] += eol
         lines.insert(insert_at, entry_yaml(entry, indent).replace("\n", eol))
-        return path, "".join(lines)
+        return path, original, "".join(lines)
     # No block for this topic yet: add one at the end of the section's file.
     path = directory / f"{section_of(catalogue, topic)}.yaml"
-    existing = _read_as_written(path) if path.exists() else ""
+    original = existing = _read_as_written(path, missing="")
     eol = "\r\n" if "\r\n" in existing else "\n"
     if existing and not existing.endswith("\n"):
         existing += eol
     separator = eol if existing else ""
     block = f"- topic: {scalar(topic)}\n  entries:\n{entry_yaml(entry)}".replace("\n", eol)
-    return path, f"{existing}{separator}{block}"
+    return path, original, f"{existing}{separator}{block}"

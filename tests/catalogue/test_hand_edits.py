@@ -50,3 +50,31 @@ def test_a_file_saved_by_hand_while_an_approval_is_written_is_served(catalogue_d
     assert saved
     assert "baukit (David Bau's toolkit)" in render_text(commands.execute("paper baukit"))
     assert "baukit (David Bau's toolkit)" in (catalogue_dir / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_save_of_the_approvals_own_file_while_it_is_written_is_kept_not_overwritten(
+        catalogue_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The approval read the entry file, checked the whole list with its entry added (a load: a second or so on a
+    10,000-entry list), then renamed its version into place: a maintainer's save of that file in between was
+    replaced by a copy without it, silently."""
+    path = catalogue_dir / "tools-techniques-methods.yaml"
+    framework = "title: A mathematical framework for transformer circuits\n"
+    service = CatalogueService(catalogue_dir)
+    real_fsync = os.fsync
+    saved = []
+
+    def fsync(fd: int) -> None:  # the approval's copy is on disk, not yet renamed into place: the maintainer saves
+        real_fsync(fd)
+        if not saved:
+            saved.append(fd)
+            save(path, framework, "title: A Mathematical Framework for Transformer Circuits\n")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    service.append(NEW, "sparse-coding")
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert saved
+    text = path.read_text(encoding="utf-8")
+    assert "title: A Mathematical Framework for Transformer Circuits\n" in text  # the maintainer's save
+    assert "id: scaling-monosemanticity" in text  # and the approval
+    assert service.index.catalogue.entry(NEW.id) is not None
+    assert service.readme_is_current()
