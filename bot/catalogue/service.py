@@ -15,7 +15,7 @@ from bot.catalogue.identifiers import entry_keys, link_keys
 from bot.catalogue.markdown import render_markdown
 from bot.catalogue.model import Catalogue, Entry
 from bot.catalogue.search import CatalogueIndex
-from bot.catalogue.yaml_io import README_FILE, load_catalogue
+from bot.catalogue.yaml_io import README_FILE, catalogue_files, load_catalogue
 from bot.catalogue.yaml_write import append_entry, append_entry_under_lock, atomic_write, write_lock
 from bot.errors import CatalogueError
 
@@ -45,7 +45,7 @@ class CatalogueService:
 
     def _stat(self) -> tuple[tuple[str, int, int], ...]:
         stats = []
-        for path in sorted(self.directory.glob("*.yaml")):
+        for path in catalogue_files(self.directory):
             try:
                 info = path.stat()
             except FileNotFoundError:  # renamed away between glob and stat by an atomic write

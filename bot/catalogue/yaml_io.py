@@ -147,8 +147,14 @@ def _load_catalogue(directory: Path, pending: dict[str, str]) -> Catalogue:
     )
 
 
+def catalogue_files(directory: Path) -> list[Path]:
+    """The files the list is read from: every `*.yaml` but hidden ones, which are tools' (an editor's lock file such
+    as Emacs's `.#probing.yaml`, a symlink to nowhere; macOS's `._probing.yaml`; a `.pre-commit-config.yaml`)."""
+    return sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("."))
+
+
 def entry_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.yaml") if p.name != TOPICS_FILE)
+    return [p for p in catalogue_files(directory) if p.name != TOPICS_FILE]
 
 
 def _load_topics(path: Path, problems: list[Problem], text: str | None = None) -> tuple[str, str, list[Topic]]:

@@ -76,7 +76,7 @@ def lookup(args: argparse.Namespace, settings: Settings) -> int:
 def import_markdown(args: argparse.Namespace) -> int:
     from bot.catalogue.markdown import render_markdown
     from bot.catalogue.markdown_import import import_markdown
-    from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, load_catalogue
+    from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, catalogue_files, load_catalogue
     from bot.catalogue.yaml_write import atomic_write, write_catalogue, write_lock
     from bot.errors import CatalogueError, MarkdownImportError
     from bot.settings import load_settings
@@ -112,7 +112,7 @@ def import_markdown(args: argparse.Namespace) -> int:
             return EXIT_FAIL
     try:
         if args.force:
-            for old in target.glob("*.yaml"):
+            for old in catalogue_files(target):  # not a hidden one: a tool's (`.pre-commit-config.yaml`)
                 old.unlink()
         written = write_catalogue(catalogue, target)
         with write_lock(target):

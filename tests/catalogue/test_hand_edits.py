@@ -78,3 +78,36 @@ def test_a_save_of_the_approvals_own_file_while_it_is_written_is_kept_not_overwr
     assert "id: scaling-monosemanticity" in text  # and the approval
     assert service.index.catalogue.entry(NEW.id) is not None
     assert service.readme_is_current()
+
+
+def test_an_editors_lock_file_beside_the_yaml_is_not_read_as_part_of_the_list(catalogue_dir: Path) -> None:
+    """Emacs marks a file with unsaved changes by a symlink `.#NAME` to nowhere: `.#library.yaml` was read as an
+    entry file, and every lookup after the next save, every approval and every command crashed with
+    FileNotFoundError until the maintainer saved. macOS leaves `._NAME` files (binary) on shared and copied
+    volumes: the bot refused to start on one."""
+    service = CatalogueService(catalogue_dir)
+    commands = Commands(service, page_size=8)
+    (catalogue_dir / ".#library.yaml").symlink_to("maintainer@laptop.12345:1733600000")
+    (catalogue_dir / "._survey.yaml").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \x00\x02")
+    save(catalogue_dir / "tutorial.yaml", "title: Concrete Steps to Get Started in Transformer Mechanistic "
+                                          "Interpretability",
+         "title: Concrete Steps to Get Started in Mechanistic Interpretability")
+
+    assert "Concrete Steps to Get Started in Mechanistic Interpretability" in render_text(
+        commands.execute("topic tutorial"))
+    service.append(NEW, "sparse-coding")
+    assert service.index.catalogue.entry(NEW.id) is not None
+    assert len(CatalogueService(catalogue_dir).index.catalogue.entries) == 94  # a restart reads the same list
+
+
+def test_commands_answer_beside_an_editors_lock_file_and_a_reimport_leaves_hidden_files_alone(
+        capsys: pytest.CaptureFixture[str], catalogue_dir: Path) -> None:
+    from bot.cli import main
+    from tests.conftest import SEED
+
+    (catalogue_dir / ".#library.yaml").symlink_to("maintainer@laptop.12345:1733600000")
+    (catalogue_dir / ".pre-commit-config.yaml").write_text("repos: []\n", encoding="utf-8")
+    assert main(["--catalogue", str(catalogue_dir), "topic", "probing"]) == 0
+    assert "Probing" in capsys.readouterr().out
+    assert main(["--catalogue", str(catalogue_dir), "import-markdown", "--force", str(SEED)]) == 0
+    assert (catalogue_dir / ".pre-commit-config.yaml").read_text(encoding="utf-8") == "repos: []\n"
