@@ -78,7 +78,11 @@ def commit_entry(directory: Path, entry: Entry, message: str) -> None:
         else:  # the maintainer staged edits of these files: add the entry to what they staged too
             to_stage = _with_entry(directory, staged, entry, "as staged") or {}
         tree = _tree(directory, head, prefix, added)
-        new_head = _git(directory, "commit-tree", tree, "-p", head, "-m", inert(message)).strip()
+        # commit-tree is plumbing: it ignores commit.gpgSign, which `git commit` (the commit before) honoured. A
+        # list whose branch takes signed commits alone needs the approval's signed too, as git's own scripts do it.
+        signed = _git(directory, "config", "--bool", "commit.gpgsign", check=False).strip() == "true"
+        new_head = _git(directory, "commit-tree", *(["-S"] if signed else []), tree, "-p", head,
+                        "-m", inert(message)).strip()
         _stage(directory, to_stage, prefix)
         subject = inert(message).splitlines()[0]
         # Only if HEAD is still where the commit was built from: a maintainer's commit in between is not undone.

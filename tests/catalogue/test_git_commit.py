@@ -126,3 +126,20 @@ def test_a_topic_only_the_maintainers_uncommitted_edit_has_holds_the_commit_back
     assert git(repo, "status", "--porcelain", "--untracked-files=no", "--", "catalogue") == ""
     service.finish_append(NEW.id, commit_message=MESSAGE)  # once more: committed already, nothing to do
     assert len(git(repo, "log", "--format=%s").splitlines()) == 3
+
+
+def test_an_approval_is_signed_where_the_maintainers_sign_their_commits(repo: Path, tmp_path: Path) -> None:
+    """commit.gpgSign: `git commit` signed the approval, the commit-tree that builds it now ignored the setting (it is
+    plumbing), and a branch that takes signed commits alone would have refused the push. A stand-in gpg signs here."""
+    gpg = tmp_path / "fake-gpg"
+    gpg.write_text("#!/bin/sh\ncat >/dev/null\necho '[GNUPG:] SIG_CREATED D 1 8 00 0 0' >&2\n"
+                   "printf -- '-----BEGIN PGP SIGNATURE-----\\nfake\\n-----END PGP SIGNATURE-----\\n'\n",
+                   encoding="utf-8")
+    gpg.chmod(0o755)
+    git(repo, "config", "commit.gpgsign", "true")
+    git(repo, "config", "gpg.program", str(gpg))
+    git(repo, "config", "user.signingkey", "maintainers")
+    CatalogueService(repo / "catalogue").append(NEW, "sparse-coding", commit_message=MESSAGE)
+    head = git(repo, "cat-file", "commit", "HEAD")
+    assert "Add “Scaling Monosemanticity” to the list" in head
+    assert "gpgsig -----BEGIN PGP SIGNATURE-----" in head
