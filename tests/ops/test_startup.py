@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from bot.cli.exits import EXIT_CONFIG
+from tests.fakes.slack_fake import FakeSlack
 from tests.ops.support import bot_env, cli
 
 DISCORD_REDIRECT = Path(__file__).with_name("discord_redirect.py")
@@ -30,6 +33,29 @@ async def test_chat_platforms_out_of_reach_fail_in_one_line(tmp_path: Path) -> N
     assert lines[-1].startswith(f"interp-bot: run: Cannot connect to host {CLOSED}"), result.stderr
     assert "voice will NOT be supported" not in result.stderr  # the bot never joins voice: no PyNaCl/davey noise
     assert len(lines) <= 4, result.stderr  # a few INFO lines of the start, then the reason
+
+
+@pytest.fixture
+async def slack_fake() -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.mark.parametrize(("bot_token", "app_token", "said"), [
+    ("xoxb-revoked-1", "xapp-1-A1-2", "interp-bot: configuration error: Slack rejected SLACK_BOT_TOKEN: invalid_auth"),
+    ("xoxb-1-2", "xapp-revoked-1", "interp-bot: configuration error: Slack refused SLACK_APP_TOKEN (invalid_auth)"),
+], ids=["bot-token", "app-token"])
+async def test_a_token_slack_refuses_stops_run_as_a_wrong_setting(tmp_path: Path, slack_fake: FakeSlack,
+                                                                  bot_token: str, app_token: str, said: str) -> None:
+    """Exit 3, as for a token Discord rejects (README: 3, a setting is missing or wrong); it exited 1, as when Slack
+    cannot be reached, so a script could not tell a token to replace from an outage to wait out."""
+    env = bot_env(tmp_path, database_url=f"sqlite:///{tmp_path / 'bot.db'}", SLACK_BOT_TOKEN=bot_token,
+                  SLACK_APP_TOKEN=app_token, INTERP_BOT_SLACK_MAINTAINERS_CHANNEL="C0MAINTAIN",
+                  INTERP_BOT_SLACK_API_URL=slack_fake.api_url)
+    result = await cli(env, tmp_path, "run", "--adapter", "slack")
+    assert result.returncode == EXIT_CONFIG, result.stderr
+    assert said in result.stderr
 
 
 @pytest.mark.parametrize("closed", [(0,), (0, 1)], ids=["stdin", "stdin-and-stdout"])

@@ -35,14 +35,14 @@ from bot.adapters.slack.http_mode import SignedRequestServer, payload_problem
 from bot.adapters.slack.members import MaintainerDirectory
 from bot.adapters.slack.poster import SlackPoster
 from bot.adapters.slack.render import COMMAND_PREFIX, PAGE_ACTION_PREFIX, fallback_text, reply_blocks
-from bot.adapters.slack.retry import RetryAfterHandler, WebClient, api_error
+from bot.adapters.slack.retry import TOKEN_REFUSALS, RetryAfterHandler, WebClient, api_error
 from bot.catalogue.text import one_line
 from bot.chat import runner
 from bot.chat.adapter import UP, AdapterHealth, ChannelRole, PostRef, VoteHandler
 from bot.chat.values import Post, Reply
 from bot.commands import Commands
 from bot.curation.maintainers import Maintainers
-from bot.errors import AdapterError
+from bot.errors import AdapterError, ConfigError
 from bot.pacing import InArrivalOrder, KeyedPacer
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class SlackAdapter:
         try:
             identity = await self.client.auth_test()
         except SlackApiError as exc:
-            raise AdapterError(f"Slack rejected SLACK_BOT_TOKEN: {api_error(exc) or exc}") from None
+            raise _token_refusal(exc, f"Slack rejected SLACK_BOT_TOKEN: {api_error(exc) or exc}") from None
         self.bot_user_id = str(identity.get("user_id") or "")
         _tell_bolt_who_we_are(self.app, identity)
         if self.mode == "socket":
@@ -211,7 +211,7 @@ class SlackAdapter:
         try:
             opened = await self.client.apps_connections_open(app_token=self.options.app_token)
         except SlackApiError as exc:
-            raise AdapterError(errors.slack_app_token_refused(api_error(exc) or str(exc))) from None
+            raise _token_refusal(exc, errors.slack_app_token_refused(api_error(exc) or str(exc))) from None
         handler = _CheckedSocketModeHandler(self.app, app_token=self.options.app_token, web_client=self.client)
         handler.client.wss_uri = str(opened["url"])
         try:
@@ -387,6 +387,11 @@ def _unhandled_kind(body: Mapping[str, Any]) -> str:
               or actions[0].get("action_id"))
     article = "an" if kind[:1] in "aeiou" else "a"
     return f"{article} {kind} ({name(detail)})" if detail else f"{article} {kind}"
+
+
+def _token_refusal(exc: SlackApiError, message: str) -> AdapterError | ConfigError:
+    """A token Slack refuses is a wrong setting (exit 3, as a token Discord rejects); an outage is not."""
+    return ConfigError(message) if api_error(exc) in TOKEN_REFUSALS else AdapterError(message)
 
 
 class _NotTheUnusedTokenWarning(logging.Filter):

@@ -13,7 +13,7 @@ import pytest
 from bot.adapters.slack.render import NEXT_PAGE_ACTION, PREVIOUS_PAGE_ACTION
 from bot.catalogue.model import Entry, Link
 from bot.chat.values import Post, Reply
-from bot.errors import AdapterError
+from bot.errors import AdapterError, ConfigError
 from tests.e2e.slack.conftest import BOT_TOKEN, RecordingVotes
 from tests.fakes.slack_fake import reaction_event, sample
 
@@ -165,9 +165,10 @@ async def test_hostile_titles_and_notes_arrive_inert(fake, start_adapter, comman
 
 
 async def test_refused_tokens_fail_start_with_a_clear_message(fake, start_adapter):
-    with pytest.raises(AdapterError, match=r"SLACK_APP_TOKEN \(invalid_auth\)"):
+    """A wrong setting (exit 3 from the command line), as a token Discord rejects."""
+    with pytest.raises(ConfigError, match=r"SLACK_APP_TOKEN \(invalid_auth\)"):
         await start_adapter(slack_app_token="xapp-1-revoked-token")
-    with pytest.raises(AdapterError, match=r"SLACK_BOT_TOKEN: invalid_auth"):
+    with pytest.raises(ConfigError, match=r"SLACK_BOT_TOKEN: invalid_auth"):
         await start_adapter(slack_bot_token="xoxb-revoked-token")
     assert not fake.socket_connected.is_set()
 
