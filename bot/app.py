@@ -138,7 +138,8 @@ class App:
             return self.intake
         from bot.intake.poll import Intake
 
-        self.intake = Intake(self.database, self.catalogue, self.fetcher(), self.settings)
+        self.intake = Intake(self.database, self.catalogue, self.fetcher(), self.settings,
+                             listed=self.curation.list_index)
         return self.intake
 
     async def check_links(self, *, post: bool = False) -> LinkReport:

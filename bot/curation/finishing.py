@@ -16,12 +16,12 @@ from bot.chat.adapter import PostRef
 from bot.curation.entries import entry_for
 from bot.curation.posts import decided_post
 from bot.errors import CatalogueError, GitError, PostGone, describe
-from bot.intake.list_index import ListIndex
 
 if TYPE_CHECKING:
     from bot.catalogue.service import CatalogueService
     from bot.chat.adapter import ChatAdapter
     from bot.curation.pipeline import ApprovalPublisher
+    from bot.intake.list_index import ListIndexCache
     from bot.settings import Settings
     from bot.store.curation import CurationStore, Decision
     from bot.store.db import Database
@@ -40,6 +40,7 @@ class _Curation(Protocol):
     settings: Settings
     adapters: dict[str, ChatAdapter]
     publisher: ApprovalPublisher | None
+    list_index: ListIndexCache
 
     async def finish(self, paper_id: int) -> str | None: ...
     async def complete(self, paper_id: int) -> None: ...
@@ -99,7 +100,7 @@ class FinishesDecisions:
         if listed is None and existing is None:
             # Added by hand under its venue's link alone: the title tells, by the rule the poll uses (which put it
             # forward because the list did not hold it then).
-            found = ListIndex.from_catalogue(catalogue, self.papers.listed_arxiv_ids()).match(paper)
+            found = self.list_index.index(catalogue, self.papers.listed_arxiv_ids()).match(paper)
             listed = catalogue.entry(found) if found else None
         if listed is not None:
             # Added by hand (or under another link: its PDF, a later version) while it waited for votes: approved,

@@ -80,14 +80,17 @@ class FeedReport:
 
 class Intake:
     def __init__(self, database: Database, catalogue: CatalogueService, fetcher: Fetcher, settings: Settings, *,
-                 rng: random.Random | None = None, feed_deadline: float = 120.0):
+                 rng: random.Random | None = None, feed_deadline: float = 120.0,
+                 listed: ListIndexCache | None = None):
         self.db = database
         self.store = PaperStore(database)
         self.catalogue = catalogue
         self.fetcher = fetcher
         self.settings = settings
         self.relevance = RelevanceCache(catalogue, CurationStore(database), settings.relevance_threshold)
-        self.listed = ListIndexCache()
+        # Shared with curation's (bot.curation.held_back), when given: one index of the list in memory, not two
+        # (several MB at 10,000 entries).
+        self.listed = listed or ListIndexCache()
         self.rng = rng or random.Random()
         self.feed_deadline = feed_deadline
         # Every feed's parse-to-store runs on this one thread, one feed after another (issue 16). Two big feeds
