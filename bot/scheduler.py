@@ -18,7 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import errors
 from bot.errors import AdapterError, InterpBotError, describe
-from bot.store.jobs import JobRunStore, is_recorded
+from bot.store.jobs import is_recorded, run_of
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -39,6 +39,7 @@ def tracked(app: App, name: str, job: Callable[[], Awaitable[Any]]) -> Callable[
     fails is logged and runs again at its next time; a recorded one's outcome (`bot.store.jobs.is_recorded`) is kept
     for `status`, so a weekly link check or a digest that failed shows there, not only in the log."""
     import asyncio
+    from contextlib import nullcontext
 
     recorded = is_recorded(name)
 
@@ -46,16 +47,12 @@ def tracked(app: App, name: str, job: Callable[[], Awaitable[Any]]) -> Callable[
         task = asyncio.current_task()
         if task is not None:
             app.running_jobs.add(task)
-        started = app.database.now()
         try:
-            await job()
-            if recorded:
-                await _record(app, name, started, None)
+            async with run_of(app.database, name) if recorded else nullcontext():
+                await job()
         except Exception as exc:  # our own errors say what to fix; anything else is a bug worth its traceback
             log.error("job %s failed: %s", name, describe(exc),
                       exc_info=None if isinstance(exc, InterpBotError) else exc)
-            if recorded:
-                await _record(app, name, started, describe(exc))
         except asyncio.CancelledError:
             log.info("job %s was stopped by the shutdown before it finished; it runs again after the next start",
                      name)
@@ -65,15 +62,6 @@ def tracked(app: App, name: str, job: Callable[[], Awaitable[Any]]) -> Callable[
 
     run.__name__ = name
     return run
-
-
-async def _record(app: App, name: str, started: datetime, problem: str | None) -> None:
-    import asyncio
-
-    try:
-        await asyncio.to_thread(JobRunStore(app.database).record, name, started, problem)
-    except Exception as exc:  # `status` misses one run; the job itself is done
-        log.warning("could not record the outcome of job %s for `status`: %s", name, describe(exc))
 
 
 def leased(app: App, name: str, ttl: timedelta, job: Callable[[], Awaitable[Any]], *,

@@ -242,7 +242,8 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _digest_with(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.curation.digest import record_runs
+    from bot.curation.digest import job_outcomes
+    from bot.store.jobs import record_runs
 
     app = App(settings, feeds="unused")
     names = configured_adapters(settings)
@@ -256,7 +257,7 @@ def _digest_with(args: argparse.Namespace, settings: Settings) -> int:
                     await adapter.start()
             started, result = app.database.now(), await app.digest(dry_run=args.dry_run)
             if not args.dry_run:  # as the scheduled job's last run: `status` said FAILED after this posted it
-                await asyncio.to_thread(record_runs, app.database, result, started)
+                await record_runs(app.database, job_outcomes(result), started)
             return result
         finally:
             await app.stop()
@@ -380,13 +381,16 @@ def _github_round(app: App) -> int:
 
 def _links(args: argparse.Namespace, settings: Settings) -> int:
     from bot.links import link_report
+    from bot.store.jobs import run_of
     from bot.store.links import LinkStore
 
     app = App(settings, feeds="unused")
 
     async def check() -> Any:
         try:
-            return await app.check_links()
+            # As the weekly job's run: `status` said FAILED until next Monday after this had checked every link.
+            async with run_of(app.database, "links"):
+                return await app.check_links()
         finally:
             await app.stop()
 

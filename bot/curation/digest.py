@@ -21,12 +21,11 @@ from bot.curation.held_back import held_back
 from bot.curation.pipeline import Curation
 from bot.curation.posts import digest_post
 from bot.store.github import GitHubStore
-from bot.store.jobs import DIGEST_JOB, JobRunStore
+from bot.store.jobs import DIGEST_JOB
 
 if TYPE_CHECKING:
     from bot.settings import Settings
     from bot.store.curation import Decision
-    from bot.store.db import Database
     from bot.store.github import StoredPublication, StoredPullRequest
     from bot.store.papers import StoredPaper
 
@@ -49,19 +48,17 @@ class DigestResult:
     failed: tuple[tuple[str, str], ...] = ()  # (channel, why): the platform refused the post; the next run retries
 
 
-def record_runs(database: Database, result: DigestResult, started: datetime) -> None:
-    """Record what a run outside the scheduler (`interp-bot digest`) did for each platform's digest as its job
-    `digest:PLATFORM`'s last run, for `status`: done (posted now or before, or nothing to post), or why not. A
-    platform whose channel another run is posting to now is left to that run."""
+def job_outcomes(result: DigestResult) -> dict[str, str | None]:
+    """What a run outside the scheduler (`interp-bot digest`) did for each platform's digest, as the outcome of its
+    job `digest:PLATFORM` (bot.store.jobs.record_runs): done (posted now or before, or nothing to post), or why not.
+    A platform whose channel another run is posting to now is left to that run."""
     outcomes: dict[str, str | None] = {}
     for channel in (*result.posted_to, *result.unposted, *(c for c in result.skipped if c not in result.in_progress)):
-        outcomes[channel.split(":", 1)[0]] = None
+        outcomes[DIGEST_JOB + channel.split(":", 1)[0]] = None
     for platform in {channel.split(":", 1)[0] for channel, _ in result.failed}:
-        outcomes[platform] = errors.digest_not_posted([(channel, why) for channel, why in result.failed
-                                                       if channel.split(":", 1)[0] == platform])
-    runs = JobRunStore(database)
-    for platform, problem in outcomes.items():
-        runs.record(DIGEST_JOB + platform, started, problem)
+        outcomes[DIGEST_JOB + platform] = errors.digest_not_posted(
+            [(channel, why) for channel, why in result.failed if channel.split(":", 1)[0] == platform])
+    return outcomes
 
 
 def local_day(now: datetime, timezone: str) -> str:

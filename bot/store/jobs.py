@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from bot.errors import describe
 from bot.store import schema
 from bot.store.db import Database, utc
+
+log = logging.getLogger(__name__)
 
 # The scheduled jobs whose last run `status` shows (the scheduler records them): these, and publishing and the
 # digest to each platform (each platform's process posts its own digest: one record for all would show whichever
@@ -23,6 +30,32 @@ PER_PLATFORM_JOBS = (PUBLISH_JOB, DIGEST_JOB)
 
 def is_recorded(name: str) -> bool:
     return name in RECORDED_JOBS or name.startswith(PER_PLATFORM_JOBS)
+
+
+async def record_runs(database: Database, outcomes: Mapping[str, str | None], started: datetime) -> None:
+    """Record each job's outcome (None: it did all it had to; else why not) as its last run, for `status`. The
+    scheduler's runs, and the same work done from a shell (`interp-bot digest`, `links --check`): that
+    counts as the job's run, or `status` kept a scheduled run's FAILED until the job's next time (a week, for the
+    link check). A record that fails is logged, not raised: `status` misses one run; the work itself is done."""
+    runs = JobRunStore(database)
+    for name, problem in outcomes.items():
+        try:
+            await asyncio.to_thread(runs.record, name, started, problem)
+        except Exception as exc:
+            log.warning("could not record the outcome of job %s for `status`: %s", name, describe(exc))
+
+
+@asynccontextmanager
+async def run_of(database: Database, name: str) -> AsyncIterator[None]:
+    """The work inside is a run of job `name`: done, or what stopped it (`describe`d; the exception goes on), is
+    recorded as its last run (`record_runs`). A cancelled run (a shutdown) is no outcome, and records none."""
+    started = database.now()
+    try:
+        yield
+    except Exception as exc:
+        await record_runs(database, {name: describe(exc)}, started)
+        raise
+    await record_runs(database, {name: None}, started)
 
 
 @dataclass(frozen=True)
