@@ -37,7 +37,7 @@ def tracked(app: App, name: str, job: Callable[[], Awaitable[Any]]) -> Callable[
     """Wrap every job: App.stop lets a running one finish for a moment before it closes what the job uses, and a
     job its shutdown then cancels says so at INFO (the scheduler logged it as an ERROR with tracebacks). A job that
     fails is logged and runs again at its next time; a recorded one's outcome (`bot.store.jobs.is_recorded`) is kept
-    for `status`, so a weekly link check or a digest that failed shows there, not only in the log."""
+    for `status`, so a weekly link check, a digest or a poll that failed shows there, not only in the log."""
     import asyncio
     from contextlib import nullcontext
 

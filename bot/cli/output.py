@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import socket
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.catalogue.model import Entry, Topic
@@ -175,6 +175,7 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
     now = app.database.now()
     feeds_by_name = {f.name: f for f in app.feeds.feeds} if app.feeds else {}
     states = {s.name: s for s in app.curation.papers.feed_states()}
+    jobs = jobs_json(app, adapters_configured)
     feeds = []
     for name in sorted(set(feeds_by_name) | set(states)):
         state = states.get(name)
@@ -187,7 +188,7 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
             "last_error": state.last_error if state and state.consecutive_failures else None,
             "consecutive_failures": state.consecutive_failures if state else 0,
             "total_failures": state.total_failures if state else 0,
-            "next_poll": iso(state.next_poll_at if state else None),
+            **next_poll_json(app, name, state.next_poll_at if state else None, bool(spec and spec.enabled), jobs),
             "health": health.state, "health_since": iso(health.since), "health_reason": health.reason or None,
             "last_new_item": iso(state.last_new_item_at if state else None),
             "usual_gap_hours": round(state.new_item_gap_seconds / 3600, 2)
@@ -227,7 +228,7 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
         "links": None if app.catalogue.problem else links_counts_json(app),
         # The last run of each scheduled job that records one (the GitHub round is under `github`): `problem` is
         # null when it did all it had to.
-        "jobs": jobs_json(app, adapters_configured),
+        "jobs": jobs,
 
         # Approvals decided but not yet in the catalogue (a crash, or an error `decide` and `run` retry).
         "approvals_unfinished": unfinished,
@@ -241,12 +242,32 @@ def status_json(app: App, adapters_configured: list[str]) -> dict[str, Any]:
     return data
 
 
+# A feed is polled at its time give or take the scheduler's stagger at start and a busy moment: only past this is
+# it overdue.
+OVERDUE_AFTER = timedelta(minutes=2)
+
+
+def next_poll_json(app: App, name: str, due: datetime | None, enabled: bool,
+                   jobs: list[dict[str, Any]]) -> dict[str, Any]:
+    """A feed's `next_poll` (null: at the bot's start), whether a poll of it is under way now (`polling`: its lease
+    is held), and whether it is `overdue`: due a while ago, or never polled though its poll job has run, and not
+    being polled. The time stays in the past when a poll stops on an error of ours, with the job's problem in
+    `jobs`; and while no bot runs."""
+    from bot.store.jobs import POLL_JOB
+
+    polling = enabled and app.database.lease_holder(POLL_JOB + name) is not None
+    ran = any(job["name"] == POLL_JOB + name for job in jobs)
+    late = due < app.database.now() - OVERDUE_AFTER if due is not None else ran
+    return {"next_poll": iso(due), "polling": polling, "overdue": enabled and not polling and late}
+
+
 def jobs_json(app: App, adapters_configured: list[str]) -> list[dict[str, Any]]:
     """The last run of each job the configuration schedules: a job no longer scheduled (a platform taken out of the
-    configuration) would show its last failure for ever."""
-    from bot.store.jobs import PER_PLATFORM_JOBS, RECORDED_JOBS, JobRunStore
+    configuration, a feed out of the feeds file or disabled) would show its last failure for ever."""
+    from bot.store.jobs import PER_PLATFORM_JOBS, POLL_JOB, RECORDED_JOBS, JobRunStore
 
-    scheduled = {*RECORDED_JOBS, *(job + platform for job in PER_PLATFORM_JOBS for platform in adapters_configured)}
+    scheduled = {*RECORDED_JOBS, *(job + platform for job in PER_PLATFORM_JOBS for platform in adapters_configured),
+                 *(POLL_JOB + feed.name for feed in (app.feeds.enabled if app.feeds else ()))}
     return [{"name": run.name, "started_at": iso(run.started_at), "finished_at": iso(run.finished_at),
              "problem": run.problem} for run in JobRunStore(app.database).all() if run.name in scheduled]
 

@@ -161,8 +161,7 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
         elif not feed["enabled"]:
             health = "disabled"
         gap = f" (every ~{usual_gap(feed['usual_gap_hours'])})" if feed["usual_gap_hours"] is not None else ""
-        rows.append([feed["name"], health, when(feed["last_poll"], zone),
-                     when(feed["next_poll"], zone, "at start") if feed["enabled"] else "-",
+        rows.append([feed["name"], health, when(feed["last_poll"], zone), next_poll(feed, zone),
                      when(feed["last_new_item"], zone) + gap, str(feed["total_failures"])])
         if feed["health"] not in ("ok", "never polled") and feed["enabled"]:
             since = f"since {when(feed['health_since'], zone)}: " if feed["health_since"] else ""
@@ -175,6 +174,18 @@ def render_status(data: Mapping[str, Any], timezone: str) -> str:
             lines.append(line)
             lines += notes.get(index, [])
     return "\n".join(lines) + "\n"
+
+
+def next_poll(feed: Mapping[str, Any], zone: ZoneInfo) -> str:
+    """When a feed is polled next; "polling now"; or its time marked overdue (a poll stopped on an error of ours,
+    which Jobs names, or no bot running): a time in the past alone read as if a poll were coming then."""
+    if not feed["enabled"]:
+        return "-"
+    if feed.get("polling"):  # absent from documents of versions before it, as "overdue" is
+        return "polling now"
+    if feed.get("overdue"):
+        return f"{when(feed['next_poll'], zone)} OVERDUE" if feed["next_poll"] else "OVERDUE"
+    return when(feed["next_poll"], zone, "at start")
 
 
 def usual_gap(hours: float) -> str:

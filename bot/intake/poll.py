@@ -32,6 +32,7 @@ from bot.intake.sources import FeedSpec
 from bot.store.curation import CurationStore
 from bot.store.db import Database
 from bot.store.feeds import FeedState
+from bot.store.jobs import POLL_JOB, run_of
 from bot.store.papers import CandidateBudget, PaperStore
 
 if TYPE_CHECKING:
@@ -45,8 +46,9 @@ STALE_BATCH_AFTER = timedelta(hours=30)  # arXiv announces daily: the same batch
 def poll_lease(feed: str) -> str:
     """The database lease every poll of `feed` holds, the bot's scheduled one (bot.scheduler) and `interp-bot poll`
     alike: two polls of one feed at once each saved the feed state they began with, and the last to save overwrote
-    the other's ETag, Last-Modified, last poll and Retry-After."""
-    return f"poll:{feed}"
+    the other's ETag, Last-Modified, last poll and Retry-After. Also the name its scheduled job's runs are recorded
+    under for `status` (bot.store.jobs)."""
+    return POLL_JOB + feed
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,10 @@ class Intake:
             return FeedReport(feed.name, "busy", error=f"another interp-bot process{by} is polling it right now; "
                                                        "`interp-bot status` shows how that poll went")
         try:
-            return await self.poll_feed(feed, force=force, dry_run=dry_run)
+            # As a run of the feed's scheduled job: one stopped by an error of ours (the database refusing a write)
+            # showed in `status` until the bot's next poll of it, whatever a poll from a shell did meanwhile.
+            async with run_of(self.db, lease):
+                return await self.poll_feed(feed, force=force, dry_run=dry_run)
         finally:
             await asyncio.to_thread(self.db.release_lease, lease, holder)
 

@@ -18,23 +18,25 @@ from bot.store.db import Database, utc
 
 log = logging.getLogger(__name__)
 
-# The scheduled jobs whose last run `status` shows (the scheduler records them): these, and publishing and the
-# digest to each platform (each platform's process posts its own digest: one record for all would show whichever
-# finished last). Polls have their feeds' health, the GitHub round records its own, and the heartbeat is the
-# adapters'.
+# The scheduled jobs whose last run `status` shows (the scheduler records them): these, publishing and the digest
+# to each platform (each platform's process posts its own digest: one record for all would show whichever finished
+# last), and each feed's poll (its feed's health says how the feed answered; this, that the poll itself ran to its
+# end: one stopped by an error of ours, the database refusing a write, left the feed "ok"). The GitHub round
+# records its own, and the heartbeat is the adapters'.
 RECORDED_JOBS = ("expire", "links", "recover")
 PUBLISH_JOB = "publish:"  # + the platform
 DIGEST_JOB = "digest:"  # + the platform
 PER_PLATFORM_JOBS = (PUBLISH_JOB, DIGEST_JOB)
+POLL_JOB = "poll:"  # + the feed: also the name of the lease every poll of it holds (bot.intake.poll.poll_lease)
 
 
 def is_recorded(name: str) -> bool:
-    return name in RECORDED_JOBS or name.startswith(PER_PLATFORM_JOBS)
+    return name in RECORDED_JOBS or name.startswith((*PER_PLATFORM_JOBS, POLL_JOB))
 
 
 async def record_runs(database: Database, outcomes: Mapping[str, str | None], started: datetime) -> None:
     """Record each job's outcome (None: it did all it had to; else why not) as its last run, for `status`. The
-    scheduler's runs, and the same work done from a shell (`interp-bot digest`, `links --check`): that
+    scheduler's runs, and the same work done from a shell (`interp-bot digest`, `links --check`, `poll`): that
     counts as the job's run, or `status` kept a scheduled run's FAILED until the job's next time (a week, for the
     link check). A record that fails is logged, not raised: `status` misses one run; the work itself is done."""
     runs = JobRunStore(database)
