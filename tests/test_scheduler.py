@@ -269,3 +269,43 @@ async def test_a_feed_due_while_the_machine_slept_is_polled_when_it_wakes(catalo
         finally:
             scheduler.shutdown(wait=False)
             await app.stop()
+
+
+async def test_a_feed_whose_server_asked_to_wait_is_due_when_the_wait_ends(catalogue_dir: Path, tmp_path: Path) -> None:
+    """A 503 with Retry-After to one feed holds the host's other feeds back too; such a feed kept its next poll, by
+    then past: the scheduler ran its job again every second for the hour (each run asking nothing), and `status`
+    showed it due an hour ago."""
+    from datetime import UTC, datetime
+
+    from bot.cli.output import status_json
+    from bot.cli.status_text import render_status
+    from tests.fakes.clock import Clock
+
+    async with FeedServer(FEEDS) as server:
+        feeds_file = tmp_path / "feeds.yaml"
+        feeds_file.write_text(
+            "feeds:\n"
+            f"  - {{name: lesswrong, kind: forum_rss, url: '{server.url('/feeds/lesswrong-frontpage.xml')}',"
+            " interval_minutes: 60}\n"
+            f"  - {{name: overloaded, kind: rss, url: '{server.url('/status/503?retry_after=3600')}'}}\n")
+        settings = load_settings(catalogue_dir=catalogue_dir, database_url=f"sqlite:///{tmp_path}/s.db",
+                                 feeds_file=feeds_file, allow_private_addresses=True)
+        clock = Clock(datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
+        app = App(settings, clock=clock)
+        await app.open_intake()
+        scheduler = build_scheduler(app)
+        scheduler.start(paused=True)
+        try:
+            await scheduler.get_job("poll:lesswrong").func()  # due again at 10:00
+            await scheduler.get_job("poll:overloaded").func()  # 503: the host asks for an hour's quiet
+            clock.now = datetime(2026, 12, 4, 10, 1, tzinfo=UTC)
+            await scheduler.get_job("poll:lesswrong").func()  # due, but the host is still to be left alone
+            assert len(server.requests_to("/feeds/lesswrong")) == 1
+            assert scheduler.get_job("poll:lesswrong").next_run_time >= datetime(2026, 12, 4, 11, 0, tzinfo=UTC)
+            text = render_status(status_json(app, []), "UTC")
+        finally:
+            scheduler.shutdown(wait=False)
+            await app.stop()
+    row = next(line for line in text.splitlines() if line.startswith("  lesswrong "))
+    assert " 2026-12-04 11:00 " in row
+    assert "OVERDUE" not in row

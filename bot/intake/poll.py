@@ -185,8 +185,9 @@ class Intake:
         state = note_move(feed, state, result)
         if result.status == "waiting":  # not asked: the server is waited out as this feed's own Retry-After would be
             until = now + timedelta(seconds=result.retry_after or 0)
-            if not dry_run:
-                await asyncio.to_thread(self.store.save_feed_state, replace(state, retry_after_until=until))
+            if not dry_run:  # and due then, not before: left due, the scheduler ran it every second meanwhile
+                await asyncio.to_thread(self.store.save_feed_state, replace(
+                    state, retry_after_until=until, next_poll_at=max(until, state.next_poll_at or until)))
             error = f"the server asked us to wait until {until:%Y-%m-%d %H:%M} UTC (Retry-After: {result.error})"
             log.info("feed %s: not polled: %s", feed.name, error, extra={"feed": feed.name})
             return FeedReport(feed.name, "skipped", error=error)
