@@ -173,3 +173,40 @@ async def test_a_link_check_from_a_shell_clears_the_weekly_jobs_failure(tmp_path
     (job,) = [job for job in status.json()["jobs"] if job["name"] == "links"]
     assert job["problem"] is None
     assert section((await cli(env, tmp_path, "status")).stdout, "Jobs") == ["Jobs        all ok at their last run"]
+
+
+async def test_the_expiry_a_poll_from_a_shell_does_is_the_expire_jobs_run(catalogue_dir: Path, tmp_path: Path) -> None:
+    """`interp-bot poll` closes what nobody decided, as the bot's hourly job does (a bot run from cron has none): after
+    that job failed and the bot stopped, `status` kept `expire` FAILED however many polls since had expired the
+    candidates."""
+    from bot.store.db import Database
+    from tests.curation.test_pipeline import add_candidate
+
+    async with FeedServer(FEEDS) as server:
+        feeds_file = two_feeds(tmp_path / "feeds.yaml", server, interval=60, second="name: paused, enabled: false")
+        database = tmp_path / "s.db"
+        settings = load_settings(catalogue_dir=catalogue_dir, database_url=f"sqlite:///{database}",
+                                 feeds_file=feeds_file, allow_private_addresses=True)
+        app = App(settings)
+        add_candidate(Database.open(f"sqlite:///{database}", clock=lambda: app.database.now() - timedelta(days=30)), 1)
+        with sqlite3.connect(database) as conn:  # the decision's write refused
+            conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'disk is full');"
+                         " END")
+        scheduler = build_scheduler(app)
+        scheduler.start(paused=True)
+        try:
+            await scheduler.get_job("expire").func()
+        finally:
+            scheduler.shutdown(wait=False)
+            await app.stop()
+        env = bot_env(tmp_path, database_url=f"sqlite:///{database}", feeds_file=feeds_file,
+                      INTERP_BOT_CATALOGUE_DIR=str(catalogue_dir))
+        assert section((await cli(env, tmp_path, "status")).stdout, "Jobs")[1].startswith("  expire  failed ")
+
+        with sqlite3.connect(database) as conn:
+            conn.execute("DROP TRIGGER refuse")
+        polled = await cli(env, tmp_path, "poll")
+        assert polled.returncode == 0, polled.stderr
+        assert "1 candidate(s) nobody decided on within 14 days expired" in polled.stdout
+        status = (await cli(env, tmp_path, "status")).stdout
+    assert section(status, "Jobs") == ["Jobs        all ok at their last run"]

@@ -58,6 +58,8 @@ def _poll(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _poll_with(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store.jobs import run_of
+
     allocator.keep_big_buffers_mapped()  # before the catalogue and the feeds are read: see bot/allocator.py
     app = App(settings, feeds="required")
     config = app.feeds
@@ -89,9 +91,12 @@ def _poll_with(args: argparse.Namespace, settings: Settings) -> int:
             # and skipped, not polled a second time over it. A dry run stores nothing, so it needs no lease.
             reports = await intake.poll(feeds, force=True, dry_run=args.dry_run, on_report=progress,
                                         holder=None if args.dry_run else app.holder)
-            # A bot run from cron (poll, decide, digest; no `run`) has no hourly job to close what nobody decided.
-            expired = 0 if args.dry_run else await app.curation.expire()
-            return reports, expired
+            if args.dry_run:
+                return reports, 0
+            # A bot run from cron (poll, decide, digest; no `run`) has no hourly job to close what nobody decided:
+            # this is its run.
+            async with run_of(app.database, "expire"):
+                return reports, await app.curation.expire()
         finally:
             await app.stop()
 
