@@ -77,6 +77,7 @@ async def test_a_poll_an_error_of_ours_stopped_shows_as_failed_and_overdue_until
             assert jobs[0] == "Jobs        1 FAILED at their last run"
             assert jobs[1].startswith("  poll:lesswrong  failed 2026-12-04 11:00  IntegrityError: (sqlite3.Integ")
             assert " 2026-12-04 10:00 OVERDUE " in feed_row(text, "lesswrong")
+            assert section(text, "Feeds")[0].endswith(" · 1 OVERDUE")  # not "all ok"
             assert " -  " in feed_row(text, "paused")  # a disabled feed is due never, so never late
 
             accept_feed_writes(tmp_path / "s.db")

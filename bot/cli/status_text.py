@@ -205,6 +205,9 @@ def _health_summary(feeds: Sequence[Mapping[str, Any]], enabled: Sequence[Mappin
     for feed in enabled:
         by_health[feed["health"]] = by_health.get(feed["health"], 0) + 1
     trouble = {k: v for k, v in by_health.items() if k not in ("ok", "never polled")}
+    overdue = sum(1 for feed in enabled if feed.get("overdue"))  # however it answered when last polled
+    if overdue:
+        trouble["overdue"] = overdue
     never = by_health.get("never polled", 0)
     head = f"{len(enabled)} enabled, {len(feeds) - len(enabled) - elsewhere} disabled" + (
         f", {elsewhere} not in the feeds file" if elsewhere else "")
