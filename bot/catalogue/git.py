@@ -59,8 +59,9 @@ def commit_entry(directory: Path, entry: Entry, message: str) -> None:
     else: HEAD's catalogue with the entry added and its README rendered from that. What a maintainer has changed
     and not committed stays uncommitted; what they have staged gets the entry too, so that committing it does not
     take the entry out again. Nothing is committed when HEAD holds the entry already (a retry, or a maintainer who
-    committed it with their own edits). Raises GitError as `commit` does, and when the catalogue as committed (or
-    as staged) cannot take the entry, say because its topic exists only in an uncommitted topics.yaml."""
+    committed it with their own edits); the index is given it where it lacks it still. Raises GitError as `commit`
+    does, and when the catalogue as committed (or as staged) cannot take the entry, say because its topic exists
+    only in an uncommitted topics.yaml."""
     with _failures(directory):
         prefix = _git(directory, "rev-parse", "--show-prefix").strip()
         head = _git(directory, "rev-parse", "-q", "--verify", "HEAD^{commit}", check=False).strip()
@@ -70,9 +71,10 @@ def commit_entry(directory: Path, entry: Entry, message: str) -> None:
             commit(directory, [*([path.name] if path else []), README_FILE], message)
             return
         added = _with_entry(directory, committed, entry, "as committed")
-        if added is None:
-            return
         staged = _files_staged(directory)
+        if added is None:  # committed: the index may lack it yet (its update refused after HEAD's: a lock)
+            _stage(directory, _with_entry(directory, staged, entry, "as staged") or {}, prefix)
+            return
         if all(staged.get(name) == committed.get(name) for name in added):
             to_stage = added
         else:  # the maintainer staged edits of these files: add the entry to what they staged too
@@ -83,10 +85,12 @@ def commit_entry(directory: Path, entry: Entry, message: str) -> None:
         signed = _git(directory, "config", "--bool", "commit.gpgsign", check=False).strip() == "true"
         new_head = _git(directory, "commit-tree", *(["-S"] if signed else []), tree, "-p", head,
                         "-m", inert(message)).strip()
-        _stage(directory, to_stage, prefix)
         subject = inert(message).splitlines()[0]
         # Only if HEAD is still where the commit was built from: a maintainer's commit in between is not undone.
         _git(directory, "update-ref", "-m", f"commit: {subject}", "HEAD", new_head, head)
+        # The index after HEAD, not before: staged first, a refused update-ref left there the files as built on the
+        # old HEAD, the maintainer's commit made meanwhile undone, staged for their next commit.
+        _stage(directory, to_stage, prefix)
 
 
 def _with_entry(directory: Path, files: Files, entry: Entry, version: str) -> Files | None:

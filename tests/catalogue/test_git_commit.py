@@ -143,3 +143,61 @@ def test_an_approval_is_signed_where_the_maintainers_sign_their_commits(repo: Pa
     head = git(repo, "cat-file", "commit", "HEAD")
     assert "Add “Scaling Monosemanticity” to the list" in head
     assert "gpgsig -----BEGIN PGP SIGNATURE-----" in head
+
+
+def test_a_maintainers_commit_made_while_the_approval_commits_is_not_undone_in_their_index(
+        repo: Path, catalogue_dir: Path, tmp_path: Path) -> None:
+    """A maintainer commits (`git commit -a`: their edit, and the entry already in the file) while the bot builds the
+    approval's commit. The bot's update-ref then refuses, as meant, but the index had been given the bot's version of
+    the files first: HEAD's commit undone there, staged, for the maintainer's next commit to take their edit out of
+    the list again. The stand-in gpg is where that commit lands: between the commit being built and HEAD moved."""
+    done = tmp_path / "maintainer-committed"
+    gpg = tmp_path / "fake-gpg"
+    gpg.write_text("#!/bin/sh\ncat >/dev/null\n"
+                   f"if [ ! -e '{done}' ]; then touch '{done}'; "
+                   f"env -u GIT_INDEX_FILE -u GIT_DIR git -C '{repo}' commit -qam 'fix a title' >/dev/null 2>&1; fi\n"
+                   "echo '[GNUPG:] SIG_CREATED D 1 8 00 0 0' >&2\n"
+                   "printf -- '-----BEGIN PGP SIGNATURE-----\\nfake\\n-----END PGP SIGNATURE-----\\n'\n",
+                   encoding="utf-8")
+    gpg.chmod(0o755)
+    git(repo, "config", "commit.gpgsign", "true")
+    git(repo, "config", "gpg.program", str(gpg))
+    git(repo, "config", "user.signingkey", "maintainers")
+    edit(catalogue_dir / "tools-techniques-methods.yaml", FRAMEWORK, f"{FRAMEWORK} (WIP)")
+    service = CatalogueService(catalogue_dir)
+    try:
+        service.append(NEW, "sparse-coding", commit_message=MESSAGE)
+    except GitError:  # HEAD moved under it: the retry finds the entry committed
+        service.finish_append(NEW.id, commit_message=MESSAGE)
+    assert done.exists()
+    assert git(repo, "log", "--format=%s").splitlines()[0] == "fix a title"
+    assert f"{FRAMEWORK} (WIP)" in git(repo, "show", "HEAD:catalogue/tools-techniques-methods.yaml")
+    assert git(repo, "diff", "--cached", "--", "catalogue") == ""  # nothing staged that takes their commit back
+    assert git(repo, "status", "--porcelain", "--untracked-files=no", "--", "catalogue") == ""
+
+
+def test_an_index_locked_when_the_approval_is_committed_gets_the_entry_at_the_retry(
+        repo: Path, catalogue_dir: Path, tmp_path: Path) -> None:
+    """The index is updated after HEAD moves, and may be locked then (an editor's `git status` holds index.lock a
+    moment): the commit stands, the approval waits for its retry, and the retry must give the index the entry too,
+    or it stays staged as taken out, for the maintainer's next commit to take it out of the list."""
+    gpg = tmp_path / "fake-gpg"
+    lock = repo / ".git" / "index.lock"
+    once = tmp_path / "locked-once"
+    gpg.write_text(f"#!/bin/sh\ncat >/dev/null\n[ -e '{once}' ] || {{ touch '{once}' '{lock}'; }}\n"
+                   "echo '[GNUPG:] SIG_CREATED D 1 8 00 0 0' >&2\n"
+                   "printf -- '-----BEGIN PGP SIGNATURE-----\\nfake\\n-----END PGP SIGNATURE-----\\n'\n",
+                   encoding="utf-8")
+    gpg.chmod(0o755)
+    git(repo, "config", "commit.gpgsign", "true")
+    git(repo, "config", "gpg.program", str(gpg))
+    git(repo, "config", "user.signingkey", "maintainers")
+    service = CatalogueService(catalogue_dir)
+    with pytest.raises(GitError) as refused:
+        service.append(NEW, "sparse-coding", commit_message=MESSAGE)
+    assert "index.lock" in str(refused.value)
+    lock.unlink()  # the editor's `git status` is done
+    service.finish_append(NEW.id, commit_message=MESSAGE)  # the retry
+    assert git(repo, "log", "--format=%s").splitlines() == ["Add “Scaling Monosemanticity” to the list", "the list"]
+    assert git(repo, "diff", "--cached", "--", "catalogue") == ""  # the entry is not staged as taken out
+    assert git(repo, "status", "--porcelain", "--untracked-files=no", "--", "catalogue") == ""
