@@ -223,9 +223,12 @@ def test_a_voting_emoji_the_platform_never_sends_stops_run_before_connecting(
 
 def test_a_voting_emoji_each_platform_sends_is_taken(capsys, catalogue_dir: Path, tmp_path: Path,
                                                      monkeypatch) -> None:
-    """The emoji itself is fine where the bot runs on Discord alone, a custom Slack name on Slack alone: `run` goes
-    on to the next thing it needs (here the platform's token, left unset)."""
-    for platform, setting, missing in (("discord", "🚀", "DISCORD_TOKEN"), ("slack", "shipit", "SLACK_BOT_TOKEN")):
+    """The emoji itself is fine where the bot runs on Discord alone, a custom Slack name on Slack alone, and a
+    Discord server's own emoji as Discord writes it (its reactions arrive so, and voted before the check came): `run`
+    goes on to the next thing it needs (here the platform's token, left unset)."""
+    for platform, setting, missing in (("discord", "🚀", "DISCORD_TOKEN"), ("slack", "shipit", "SLACK_BOT_TOKEN"),
+                                       ("discord", "<:approve:1180000000000000001>", "DISCORD_TOKEN"),
+                                       ("discord", "<a:yes:1180000000000000002>", "DISCORD_TOKEN")):
         monkeypatch.setenv("INTERP_BOT_APPROVE_EMOJI", setting)
         code, _, err = run(capsys, "--catalogue", str(catalogue_dir), "--db", f"sqlite:///{tmp_path}/{platform}.db",
                            "run", "--adapter", platform)

@@ -6,6 +6,8 @@ The core speaks Slack-style short names; Discord's adapter translates its unicod
 
 from __future__ import annotations
 
+import re
+
 _UNICODE_BY_NAME: dict[str, str] = {
     "white_check_mark": "✅",
     "heavy_check_mark": "✔️",
@@ -30,6 +32,8 @@ for _name, _char in _UNICODE_BY_NAME.items():
     _NAME_BY_UNICODE.setdefault(_char.replace("\ufe0f", ""), _name)
 
 TOPIC_CHOICES = ("one", "two", "three", "four", "five")
+# A Discord server's own emoji as Discord writes it (animated ones with "a"): how its reactions arrive.
+_DISCORD_CUSTOM = re.compile(r"<a?:\w{2,32}:\d{15,21}>")
 
 # Fitzpatrick modifiers U+1F3FB-U+1F3FF: Discord adds a user's chosen skin tone to 👍 and 👎 by itself, so a
 # thumbs up from that user arrives as "👍🏽" and must still be the one "+1" vote (Slack sends "+1::skin-tone-4").
@@ -52,10 +56,11 @@ def unicode_name(text: str) -> str | None:
 
 def sent_as_stored(name: str, platform: str) -> bool:
     """Can a reaction on `platform` arrive under this canonical name? Discord sends a reaction as its character
-    (mapped back to a name by this module's table, or kept as the character), Slack as its name: a name the table has
-    no character for never arrives from Discord, nor a character from Slack, and its votes would never count."""
+    (mapped back to a name by this module's table, or kept as the character), and a server's own emoji as its markup
+    (`<:approve:1234>`, bot.adapters.discord.translate.emoji_name); Slack as its name: a name the table has no
+    character for never arrives from Discord, nor a character from Slack, and its votes would never count."""
     if platform == "discord":
-        return name in _UNICODE_BY_NAME or not name.isascii()
+        return name in _UNICODE_BY_NAME or not name.isascii() or _DISCORD_CUSTOM.fullmatch(name) is not None
     if platform == "slack":
         return name.isascii()
     return True
