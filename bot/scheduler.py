@@ -178,10 +178,12 @@ def build_scheduler(app: App, *, now: datetime | None = None) -> AsyncIOSchedule
             # The day of the run this is: one that starts late, past midnight, posts the day before's.
             day = daily.day_of(app.database.now())
             result = await app.digest(platform=platform, day=day.isoformat())
-            if result.failed:
+            if result.failed or result.in_progress:  # in progress: or its process died posting it (stale soon)
                 retry_digest(scheduler, f"digest:{platform}", daily, day, app.database.now(), failures)
+            if result.failed:
                 raise AdapterError(errors.digest_not_posted(result.failed))
-            failures.pop(f"digest:{platform}", None)
+            if not result.in_progress:
+                failures.pop(f"digest:{platform}", None)
 
         # However late (MISFIRE_GRACE_SECONDS): each day's digest is claimed once, so a late run posts nothing twice.
         scheduler.add_job(tracked(app, f"digest:{platform}", digest), daily,
@@ -211,11 +213,12 @@ def retry_digest(scheduler: AsyncIOScheduler, job_id: str, daily: DailyAt, day: 
 def first_digest(app: App, adapter: Any, daily: DailyAt, start: datetime) -> datetime:
     """When a platform's digest job first runs after a start: at its time, or at once when today's time has passed
     and today's digest of its channel was not done, or failed (a restart a minute after it, or a bot down all
-    morning: the job's first run was tomorrow's, and today had no digest)."""
+    morning: the job's first run was tomorrow's, and today had no digest), or is claimed (this process's
+    predecessor, killed while it posted it: its claim goes stale, and a retry takes it over)."""
     channel = adapter.channel_for("digest")
     today = start.astimezone(daily.timezone).date()
     if channel and daily.day_of(start) == today and app.curation.store.digest_status(
-            f"{adapter.platform}:{channel}", today.isoformat()) in (None, "failed"):
+            f"{adapter.platform}:{channel}", today.isoformat()) in (None, "failed", "claimed"):
         return start + timedelta(seconds=10)
     return daily.get_next_fire_time(None, start)
 

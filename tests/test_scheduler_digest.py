@@ -158,3 +158,36 @@ async def test_a_digest_whose_time_passed_while_the_machine_slept_runs_when_it_w
     finally:
         scheduler.shutdown(wait=False)
         app.database.close()
+
+
+async def test_a_digest_a_killed_process_was_posting_is_posted_after_the_restart(catalogue_dir: Path,
+                                                                                tmp_path: Path) -> None:
+    """Killed while it posted the day's digest (an OOM kill, a crash: the restart comes seconds later), a process
+    leaves the day's claim behind. The restart took "claimed" for a digest under way: its first run was the next
+    day's, and a run that found the claim posted nothing and tried no more, so the day had no digest, though the
+    claim goes stale in ten minutes for just this."""
+    from bot.adapters.console.adapter import CHANNEL
+    from bot.curation.digest import CLAIM_STALE_AFTER
+
+    clock = Clock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    app, out = console_app(catalogue_dir, tmp_path, clock, digest_time="09:00")
+    add_candidate(app.database, 1)
+    assert app.curation.store.claim_digest(f"console:{CHANNEL}", "2026-11-24", "killed-process",
+                                           stale_after=CLAIM_STALE_AFTER)
+    clock.now = datetime(2026, 11, 24, 9, 1, tzinfo=UTC)  # restarted
+    scheduler = build_scheduler(app, now=clock.now)
+    scheduler.start(paused=True)
+    try:
+        job = scheduler.get_job("digest:console")
+        assert job.next_run_time.astimezone(UTC) < clock.now + timedelta(minutes=1)  # not tomorrow at 09:00
+        for _ in range(2):  # 09:01 and the retry at 09:06: the claim is not stale yet, left to its holder for now
+            await job.func()
+            assert "interp-bot digest" not in out.getvalue()
+            clock.now = scheduler.get_job("digest:console").next_run_time.astimezone(UTC)
+        assert clock.now == datetime(2026, 11, 24, 9, 21, tzinfo=UTC)  # the next retry: the claim is stale by then
+        await job.func()
+        assert "interp-bot digest — 2026-11-24" in out.getvalue()
+        assert "Feature Family Number 1" in out.getvalue()
+    finally:
+        scheduler.shutdown(wait=False)
+        app.database.close()
