@@ -20,7 +20,7 @@ from bot.catalogue.markdown_import import import_markdown
 from bot.catalogue.yaml_io import README_FILE, TOPICS_FILE, load_catalogue
 from bot.catalogue.yaml_write import atomic_write, write_catalogue
 from bot.errors import CatalogueError, ConfigError, GitHubError
-from bot.github.git import PREFIX, Git, Remote, names_repository
+from bot.github.git import PREFIX, Git, Remote, names_repository, shown_url
 from bot.settings import GITHUB_REPO_RE
 
 if TYPE_CHECKING:
@@ -72,12 +72,12 @@ def _clone(settings: Settings, repo: str, into: Path | None) -> InitResult:
     if (directory / ".git").exists():
         origin = git.origin_url()
         if origin not in (None, remote.url) and not names_repository(origin, repo):  # set-url: handed to the list
-            raise ConfigError(f"{directory} is a clone of {origin}, not of {repo}: the list needs a folder of its "
-                              f"own (--into DIR, or set INTERP_BOT_CATALOGUE_DIR to DIR/{subdir} for a new DIR)")
+            raise ConfigError(f"{directory} is a clone of {shown_url(origin)}, not of {repo}: the list needs a folder "
+                              f"of its own (--into DIR, or set INTERP_BOT_CATALOGUE_DIR to DIR/{subdir} for a new DIR)")
         if origin != remote.url:
-            raise ConfigError(f"{directory} is already a clone of {origin}, not of {remote.url}: point it there with "
-                              f"`git -C {directory} remote set-url origin {remote.url}`, or clone into another "
-                              "folder (--into DIR)")
+            raise ConfigError(f"{directory} is already a clone of {shown_url(origin)}, not of {remote.url}: point it "
+                              f"there with `git -C {directory} remote set-url origin {remote.url}`, or clone into "
+                              "another folder (--into DIR)")
         head = git.rev("HEAD")
         if head is None:
             # A clone stopped midway: git removes what it cloned when it fails, not when it is killed (a stop, or

@@ -18,6 +18,7 @@ from pathlib import Path
 from bot import errors
 from bot.errors import GitHubAccessError, GitHubError
 from bot.github.auth import basic_credentials, git_environment
+from bot.logs import REDACTED
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ _REFUSED = re.compile(r"(returned error: 40[13]|Authentication failed|Permission
                       r"could not read Username|Write access to repository not granted|access denied)", re.I)
 _REJECTED = re.compile(r"\[(rejected|remote rejected)\]|stale info|non-fast-forward|fetch first", re.I)
 SCRATCH_PREFIX = "interp-bot-scratch-"
+_CREDENTIALS = re.compile(r"^(\s*https?://)[^/?#]*@", re.I)  # an http(s) URL's user[:password]@
 
 
 class PushRejected(GitHubError):
@@ -39,6 +41,12 @@ class Remote:
     url: str  # never holds credentials
     token: str | None
     repo: str  # owner/name, for messages
+
+
+def shown_url(url: str | None) -> str:
+    """A remote's URL as a message shows it: without the credentials a clone made by hand may carry in it
+    (https://TOKEN@github.com/...), which would otherwise reach the terminal, the logs and `status`."""
+    return "nowhere (it has no remote named origin)" if url is None else _CREDENTIALS.sub(rf"\1{REDACTED}@", url)
 
 
 def names_repository(url: str, repo: str) -> bool:

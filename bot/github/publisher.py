@@ -40,7 +40,7 @@ from bot.github.api import GitHubApi
 from bot.github.branches import PublishesBranches
 from bot.github.clone import is_unmerged_import
 from bot.github.follow import FollowsPullRequests
-from bot.github.git import PREFIX, Git, Remote, names_repository
+from bot.github.git import PREFIX, Git, Remote, names_repository, shown_url
 from bot.store.github import DEFAULT, ENDED_PULL_STATES, OPEN_STATES, GitHubStore, StoredPublication
 from bot.store.jobs import JobRunStore
 
@@ -123,13 +123,13 @@ class Publisher(FollowsPullRequests, PublishesBranches):
             origin = git.origin_url()
             if origin is not None and origin != self.remote.url and not names_repository(origin, self.repo):
                 # Never reset (nor pushed from) as the list's clone: another repository's checkout and its commits.
-                raise ConfigError(f"the catalogue {directory} is in a clone of {origin}, not of {self.repo}: the "
-                                  "list needs a clone of its own: set INTERP_BOT_CATALOGUE_DIR to DIR/catalogue for "
-                                  "a new DIR and run `interp-bot init`")
+                raise ConfigError(f"the catalogue {directory} is in a clone of {shown_url(origin)}, not of "
+                                  f"{self.repo}: the list needs a clone of its own: set INTERP_BOT_CATALOGUE_DIR to "
+                                  "DIR/catalogue for a new DIR and run `interp-bot init`")
             # An ssh origin authenticates itself (a hand-made clone); an http(s) one gets the token only if it is
             # the configured URL, and would otherwise read as a token GitHub refused.
             if origin != self.remote.url and (origin is None or origin.startswith(("http://", "https://"))):
-                raise ConfigError(f"the clone {root} fetches from {origin}, but the bot publishes to "
+                raise ConfigError(f"the clone {root} fetches from {shown_url(origin)}, but the bot publishes to "
                                   f"{self.remote.url} (INTERP_BOT_GITHUB_REPO / INTERP_BOT_GITHUB_GIT_URL): point it "
                                   f"there with `git -C {root} remote set-url origin {self.remote.url}`, or clone "
                                   "again with `interp-bot init`")

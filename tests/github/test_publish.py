@@ -967,6 +967,30 @@ async def test_a_withdrawn_pull_request_reopened_by_a_person_gets_a_warning_not_
     assert "Merged on GitHub: pull request #1" not in said
 
 
+async def test_a_clone_whose_url_holds_a_token_is_named_without_it(loop: Loop) -> None:
+    """A clone made by hand the way many guides say (https://TOKEN@github.com/OWNER/NAME.git): the messages saying it
+    fetches elsewhere quoted its URL whole, so the token reached the terminal and, stored as the round's problem,
+    every `status`."""
+    from bot.errors import ConfigError
+    from bot.github.clone import init_from_github
+    from bot.store.jobs import JobRunStore
+
+    root = loop.settings.catalogue_dir.parent.absolute()
+    secret = "an-old-token-pasted-into-the-url"
+    subprocess.run(["git", "remote", "set-url", "origin",
+                    loop.github.git_url.replace("http://", f"http://x-access-token:{secret}@")], cwd=root, check=True)
+    with pytest.raises(ConfigError) as raised:
+        await loop.publisher.run_round()
+    assert str(raised.value).startswith(f"the clone {root} fetches from http://[redacted]@127.0.0.1:")
+    problem = JobRunStore(loop.database).last("github").problem  # what `status` prints
+    with pytest.raises(ConfigError) as again:
+        await init_from_github(loop.settings.model_copy(update={"github_git_url": loop.github.git_url + "/"}),
+                               loop.github.repo)
+    assert str(again.value).startswith(f"{root} is already a clone of http://[redacted]@127.0.0.1:")
+    for said in (str(raised.value), problem or "", str(again.value)):
+        assert secret not in said and "x-access-token" not in said
+
+
 async def test_init_on_a_clone_of_another_url_says_how_to_point_it(loop: Loop) -> None:
     from bot.errors import ConfigError
     from bot.github.clone import init_from_github
