@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import errors
+from bot.catalogue.text import flatten
 from bot.errors import GitHubAccessError, GitHubError
 from bot.github.auth import basic_credentials, git_environment
 from bot.logs import REDACTED
@@ -28,6 +29,10 @@ PREFIX = "interp-bot/"  # every branch the bot pushes (fetched with the default 
 _REFUSED = re.compile(r"(returned error: 40[13]|Authentication failed|Permission to \S+ denied|"
                       r"could not read Username|Write access to repository not granted|access denied)", re.I)
 _REJECTED = re.compile(r"\[(rejected|remote rejected)\]|stale info|non-fast-forward|fetch first", re.I)
+# GitHub's rules refusing a push, not a race: branch protection ("protected branch hook declined", GH006), rulesets
+# ("push declined due to repository rule violations", GH013), a workflow file without the right to change it
+# ("refusing to allow a Personal Access Token to create or update workflow ..."). Trying again changes nothing.
+_DECLINED = re.compile(r"\[remote rejected\].*(declined|refusing to allow)", re.I)
 SCRATCH_PREFIX = "interp-bot-scratch-"
 _CREDENTIALS = re.compile(r"^(\s*https?://)[^/?#]*@", re.I)  # an http(s) URL's user[:password]@
 
@@ -97,9 +102,34 @@ class Git:
         # --porcelain says why a ref was refused on stdout ("!<TAB>SRC:DST<TAB>[rejected] (fetch first)"), while
         # stderr has only "failed to push some refs" and git's hints.
         refused = next((line.split("\t") for line in result.stdout.splitlines() if line.startswith("!\t")), [])
+        if args[0] == "push" and len(refused) >= 3 and _DECLINED.search(refused[2]):
+            return GitHubAccessError(self._redact(self._declined(args, refused[1].rpartition(":")[2], refused[2],
+                                                                 result.stderr)))
         if args[0] == "push" and len(refused) >= 3 and _REJECTED.search(refused[2]):
             return PushRejected(self._redact(f"git push was rejected: {refused[1].rpartition(':')[2]} {refused[2]}"))
         return GitHubError(f"`git {' '.join(args[:2])}` failed: {detail}")
+
+    def _declined(self, args: Sequence[str], ref: str, reason: str, stderr: str) -> str:
+        """What GitHub said refusing a push by its rules (its reason, and its "remote:" lines: "GH006: Protected
+        branch update failed ..."), and what would let the push through."""
+        said = " ".join(line.removeprefix("remote:").strip().removeprefix("error:").strip()
+                        for line in stderr.splitlines()
+                        if line.startswith("remote:") and not re.search(r"\d%", line))  # not progress
+        said = flatten(f"{reason.removeprefix('[remote rejected]').strip()} {said}")
+        said = said if len(said) <= 400 else said[:399] + "…"
+        branch = ref.removeprefix("refs/heads/")
+        refused = f"GitHub refused the push to {branch} of {self.remote.repo} (git: {said})"
+        if not branch.startswith(PREFIX):
+            return (f"{refused}: push mode needs a default branch GITHUB_TOKEN may push to: let the token bypass the "
+                    "branch's protection or rules, or set INTERP_BOT_GITHUB_MODE=pull-request")
+        if any(arg.startswith(f"--force-with-lease={ref}:") and not arg.endswith(":") for arg in args):
+            return (f"{refused}: the bot was replacing its branch with one rebuilt on the default branch, which "
+                    "moved; GitHub refuses that when the move changed a workflow file (.github/workflows/) and the "
+                    "token lacks Workflows: Read and write, or when a rule forbids force pushes there. Press "
+                    "\"Update branch\" on its pull request: from then on the bot adds to the branch and never "
+                    "rewrites it")
+        return (f"{refused}: the repository's branch protection or rules keep GITHUB_TOKEN from pushing the bot's "
+                f"{PREFIX} branches: exempt them, or let the token bypass those rules")
 
     def out(self, *args: str) -> str:
         return self.run(*args).stdout.strip()

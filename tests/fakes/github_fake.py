@@ -14,7 +14,11 @@ as GitHub takes them; a token's rights decide what it may do (contents: push; pu
 requests), and a refusal has GitHub's status and message. Every call is recorded (method, path, headers, JSON).
 
 Test helpers act as people on GitHub do: `merge` (a merge commit on the base branch, the pull request merged),
-`close`, `commit` (an edit on the default branch), `push_to_branch` (someone else's commit on a pull request).
+`close`, `commit` (an edit on the default branch, or someone else's commit on a pull request's branch),
+`update_branch` (the "Update branch" button).
+
+GitHub's push rules refuse with its words (tests/fakes/github_rules.py): `protect` (branch protection, GH006), and
+a change to a file under .github/workflows/ by a token without the "workflows" right.
 """
 
 from __future__ import annotations
@@ -37,12 +41,14 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes import serve_loopback
+from tests.fakes.github_rules import write_push_rules
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "github"
 OWNER, NAME = "interp-test", "awesome-llm-interpretability"
 RIGHTS = frozenset({"contents", "pull_requests", "metadata"})
 _GIT_ENV = {"GIT_AUTHOR_NAME": "A Human", "GIT_AUTHOR_EMAIL": "human@example.org", "GIT_COMMITTER_NAME": "A Human",
-            "GIT_COMMITTER_EMAIL": "human@example.org", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+            "GIT_COMMITTER_EMAIL": "human@example.org", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+            "FAKE_GITHUB_PERSON": "1"}  # the helpers act as people on GitHub: its push rules let a merge through
 
 
 def seed_list(work: Path) -> None:
@@ -113,6 +119,7 @@ class FakeGitHub:
         self.rate_limit_headers = False  # set: a refusal for a missing right also says the allowance is spent
         self.secondary_limit_retry_after: int | None = None  # set: every REST call meets a secondary rate limit
         self.after_read: dict[int, Callable[[], object]] = {}  # once: a person's act just after a GET reads that pull
+        self.protected: set[str] = set()  # branches GitHub's branch protection keeps everyone from pushing to
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -124,6 +131,7 @@ class FakeGitHub:
         self.bare.parent.mkdir(parents=True, exist_ok=True)
         git("init", "--quiet", "--bare", f"--initial-branch={self.default_branch}", str(self.bare), cwd=self.root)
         git("config", "http.receivepack", "true", cwd=self.bare)
+        write_push_rules(self.bare, self.protected)
         with tempfile.TemporaryDirectory(dir=self.root) as scratch:
             work = Path(scratch)
             git("init", "--quiet", f"--initial-branch={self.default_branch}", cwd=work)
@@ -137,6 +145,15 @@ class FakeGitHub:
             git("commit", "--quiet", "-m", message, cwd=work)
             git("push", "--quiet", str(self.bare), f"HEAD:refs/heads/{self.default_branch}", cwd=work)
         return self.head(self.default_branch) or ""
+
+    def protect(self, branch: str, protected: bool = True) -> None:
+        """Branch protection on `branch` (or, `protected` False, off): every push to it is refused, as GitHub
+        refuses one ("GH006")."""
+        if protected:
+            self.protected.add(branch)
+        else:
+            self.protected.discard(branch)
+        write_push_rules(self.bare, self.protected)
 
     async def start(self) -> FakeGitHub:
         app = web.Application(middlewares=[self._record], client_max_size=50 * 1024 * 1024)
@@ -212,6 +229,19 @@ class FakeGitHub:
         pull.state, pull.merged, pull.merge_commit_sha = "closed", True, sha
         pull.merged_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return sha
+
+    def update_branch(self, number: int) -> str:
+        """A maintainer presses "Update branch": the base branch merged into the pull request's branch."""
+        pull = self.pulls[number]
+        work = self._work(pull.head)
+        try:
+            git("fetch", "--quiet", "origin", f"refs/heads/{pull.base}", cwd=work)
+            git("merge", "--quiet", "--no-ff", "-m", f"Merge branch '{pull.base}' into {pull.head}", "FETCH_HEAD",
+                cwd=work)
+            git("push", "--quiet", "origin", f"HEAD:refs/heads/{pull.head}", cwd=work)
+            return git("rev-parse", "HEAD", cwd=work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
     def close(self, number: int) -> None:
         self.pulls[number].state = "closed"
@@ -377,6 +407,8 @@ class FakeGitHub:
                "QUERY_STRING": request.query_string, "CONTENT_TYPE": request.headers.get("Content-Type", ""),
                "CONTENT_LENGTH": str(len(body)), "REMOTE_USER": "x-access-token", "REMOTE_ADDR": "127.0.0.1",
                "GIT_CONFIG_NOSYSTEM": "1"}
+        if "workflows" in rights:  # read by the push rules (tests/fakes/github_rules.py)
+            env["FAKE_GITHUB_WORKFLOWS"] = "1"
         for header in ("Content-Encoding", "Git-Protocol"):
             if header in request.headers:
                 env[f"HTTP_{header.upper().replace('-', '_')}"] = request.headers[header]

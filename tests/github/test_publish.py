@@ -258,6 +258,64 @@ async def test_a_push_someone_raced_is_said_as_rejected_on_one_line_and_done_nex
         "Add “Sparse Autoencoders Find Feature Family 2 in Language Models” to the list", "A note"]
 
 
+async def test_a_protected_default_branch_in_push_mode_says_what_github_said_and_what_to_change(
+        loop_factory) -> None:  # type: ignore[no-untyped-def]
+    """GitHub's branch protection refused every push: it was taken for a push someone raced ("git push was
+    rejected: refs/heads/main [remote rejected] (protected branch hook declined)", which the docs say needs nothing
+    done), GitHub's own words (GH006) were dropped, the maintainers were not told, and approvals waited forever."""
+    from bot.errors import GitHubAccessError
+
+    loop = await loop_factory(github_mode="push")
+    loop.github.protect("main")
+    paper_id = await loop.approve(1)
+    for _ in range(2):
+        with pytest.raises(GitHubAccessError) as raised:
+            await loop.publisher.run_round()
+    assert str(raised.value) == (
+        "GitHub refused the push to main of interp-test/awesome-llm-interpretability (git: (pre-receive hook "
+        "declined) GH006: Protected branch update failed for refs/heads/main. Changes must be made through a pull "
+        "request.): push mode needs a default branch GITHUB_TOKEN may push to: let the token bypass the branch's "
+        "protection or rules, or set INTERP_BOT_GITHUB_MODE=pull-request")
+    assert loop.console.getvalue().count("Publishing to GitHub is stopped") == 1, "the maintainers hear it once"
+    assert GitHubStore(loop.database).publication(paper_id).state == "pending"
+
+    loop.github.protect("main", protected=False)  # or the token may bypass it now
+    assert "pushed 1 paper(s) to main" in (await loop.publisher.run_round()).lines
+
+
+async def test_a_rebuild_github_refuses_for_a_workflow_change_says_what_lets_it_through(loop: Loop) -> None:
+    """The default branch changed a workflow file (say, a dependabot update of an action) under an open pull request:
+    the bot's rebuild of its branch on it brings that change along, which GitHub refuses to a token without
+    Workflows: Read and write. It was said as a push someone raced, to be retried: every round failed the same."""
+    from bot.errors import GitHubAccessError
+
+    github = loop.github
+    await loop.approve(1)
+    await loop.publisher.run_round()
+    branch = github.pulls[1].head
+
+    def bump_an_action(work: Path) -> None:
+        (work / ".github" / "workflows").mkdir(parents=True, exist_ok=True)
+        (work / ".github" / "workflows" / "links.yml").write_text("on: push\n")
+
+    github.commit(bump_an_action, "Bump actions/checkout")
+    await loop.approve(2)
+    with pytest.raises(GitHubAccessError) as raised:
+        await loop.publisher.run_round()
+    message = str(raised.value)
+    assert message.startswith(f"GitHub refused the push to {branch} of {github.repo} (git: (pre-receive hook "
+                              "declined) refusing to allow a Personal Access Token to create or update workflow "
+                              "`.github/workflows/links.yml` without `workflows` permission): ")
+    assert "Workflows: Read and write" in message and 'Press "Update branch" on its pull request' in message
+    assert "Publishing to GitHub is stopped" in loop.console.getvalue()
+
+    github.update_branch(1)  # what the message asks for
+    report = await loop.publisher.run_round()
+    assert f"pushed {branch} (1 new commit(s))" in report.lines
+    assert github.log(branch, since="main")[0] == \
+        "Add “Sparse Autoencoders Find Feature Family 2 in Language Models” to the list"
+
+
 async def test_an_approval_that_cannot_join_its_branch_is_reported_with_advice_that_works(loop: Loop) -> None:
     """A reviewer breaks the YAML on the bot's branch; the next approval cannot be added there. The notice used to
     say 'approve it again under another topic', which `decide` refuses for a paper already approved."""
