@@ -57,7 +57,7 @@ class _Publisher(Protocol):
     def _build_branch(self, report: RoundReport, branch: str) -> _Built: ...
     @staticmethod
     def _foreign_commits(git: Git, bases: list[str], head: str) -> int: ...
-    async def _open_or_update(self, report: RoundReport, branch: str) -> None: ...
+    async def _open_or_update(self, report: RoundReport, branch: str, pushed: list[int]) -> None: ...
     async def _withdraw(self, report: RoundReport, branch: str) -> None: ...
     def _push_default(self, report: RoundReport) -> None: ...
     def _notify_soon(self, post: Post) -> None: ...
@@ -85,7 +85,7 @@ class PublishesBranches:
             built = await asyncio.to_thread(self._build_branch, report, branch)
             if built.head is not None:
                 report.say(f"pushed {branch} ({len(built.applied)} new commit(s))")
-            await self._open_or_update(report, branch)
+            await self._open_or_update(report, branch, built.applied)
         # An open pull request with nothing left to add: its branch rebuilt empty just now, or in a round whose
         # close failed (a 502, a rate limit), which is why this looks at every open one and not at this round's.
         for pr in await asyncio.to_thread(self.store.pull_requests, states=["open"]):
@@ -144,7 +144,8 @@ class PublishesBranches:
         messages = git.out("log", "--format=%B%x00", head, *(f"^{base}" for base in bases)).split("\x00")
         return sum(1 for message in messages if message.strip() and f"{texts.TRAILER}:" not in message)
 
-    async def _open_or_update(self: _Publisher, report: RoundReport, branch: str) -> None:
+    async def _open_or_update(self: _Publisher, report: RoundReport, branch: str, pushed: list[int]) -> None:
+        """`pushed`: the papers this round added to the branch."""
         publications = await asyncio.to_thread(self.store.publications, branch=branch, states=["published"])
         if not publications:
             return
@@ -159,6 +160,14 @@ class PublishesBranches:
                 return  # GitHub shows this description already
             info = await self.api.update_pull(pr.number, title, body)
             self._described[branch] = described
+            if info.state == "closed" and not info.merged and pushed:
+                # Closed after this round read it open, before these papers reached it: they were never in what was
+                # closed, so they wait for the next pull request instead of being rejected with it (the next round
+                # records the close and moves them on).
+                await asyncio.to_thread(self.store.set_publication_state, pushed, "pending", only_from=["published"])
+                report.say(f"pull request #{info.number} was closed before {len(pushed)} paper(s) reached it: they "
+                           "go to the next pull request")
+                return
             report.say(f"pull request #{info.number} updated: {len(publications)} paper(s), {info.url}")
             return
         found = await self.api.pull_for_branch(branch)  # opened by a run that crashed before recording it

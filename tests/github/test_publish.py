@@ -241,6 +241,29 @@ async def test_an_approval_pushed_just_after_a_merge_goes_to_the_next_pull_reque
     assert GitHubStore(loop.database).count_by_state() == {"merged": 1, "published": 1}
 
 
+async def test_an_approval_pushed_just_after_a_close_goes_to_the_next_pull_request_not_rejected(loop: Loop) -> None:
+    """A maintainer closes the day's pull request while an approval's round runs, after the round read it open and
+    before it pushed the new paper: the paper was never in what they closed, yet it was marked rejected upstream with
+    the others (never proposed again, learned as a rejection) and named in the channel's "Closed without merging"."""
+    first = await loop.approve(1)
+    await loop.publisher.run_round()
+    loop.github.after_read[1] = lambda: loop.github.close(1)
+    late = await loop.approve(2)
+    await loop.publisher.run_round()
+    report = await loop.publisher.run_round()
+    assert "pull request #1 was closed without merging: 1 paper(s) marked rejected upstream" in report.lines
+    assert "pull request #2 opened: https://github.com/interp-test/awesome-llm-interpretability/pull/2" in report.lines
+    assert loop.github.log(loop.github.pulls[2].head, since="main") == [
+        "Add “Sparse Autoencoders Find Feature Family 2 in Language Models” to the list"]
+    said = loop.console.getvalue()
+    closed = said[said.index("Closed without merging: pull request #1"):]
+    assert "Feature Family 1 in Language Models" in closed
+    assert "Feature Family 2 in Language Models" not in closed
+    assert loop.curation.papers.paper(first).status == "rejected upstream"
+    assert loop.curation.papers.paper(late).status == "approved"
+    assert "Sparse Autoencoders Find Feature Family 2 in Language Models" in loop.topic_titles("sparse coding")
+
+
 async def test_a_push_someone_raced_is_said_as_rejected_on_one_line_and_done_next_round(loop: Loop) -> None:
     """Someone pushes to the bot's branch between its fetch and its push: git's reason was on stdout (--porcelain),
     the round said only "`git push --porcelain` failed: error: failed to push some refs to ..." and git's hints."""
