@@ -45,7 +45,9 @@ def _link_target(url: str) -> str | None:
     url = url.strip()
     if not valid_url(url):
         return None
-    return url.replace("(", "%28").replace(")", "%29").replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+    # "|" too: the link sits in a table's cell, which GitHub ends at a "|" before it reads any link
+    return (url.replace("(", "%28").replace(")", "%29").replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+            .replace("|", "%7C"))
 
 
 def pull_title(branch_kind: str, day: str, publications: Sequence[StoredPublication]) -> str:

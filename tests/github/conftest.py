@@ -60,22 +60,25 @@ class Loop:
     console: io.StringIO
     github: FakeGitHub
 
-    def add_candidate(self, n: int, title: str | None = None) -> int:
+    def add_candidate(self, n: int, title: str | None = None, url: str | None = None) -> int:
+        """An arXiv paper, or (`url`) a post at that address with no arXiv id."""
         arxiv = f"2411.{20000 + n:05d}"
+        key = f"url:{url}" if url else f"arxiv:{arxiv}"
         paper, _ = PaperStore(self.database).record_paper(
-            keys=[f"arxiv:{arxiv}"],
-            values={"canonical_id": f"arxiv:{arxiv}", "arxiv_id": arxiv,
+            keys=[key],
+            values={"canonical_id": key, "arxiv_id": None if url else arxiv,
                     "title": title or f"Sparse Autoencoders Find Feature Family {n} in Language Models",
                     "authors": ["Ada Lovelace"], "abstract": "We train sparse autoencoders.",
-                    "abs_url": f"https://arxiv.org/abs/{arxiv}", "pdf_url": f"https://arxiv.org/pdf/{arxiv}",
+                    "abs_url": url or f"https://arxiv.org/abs/{arxiv}",
+                    "pdf_url": "" if url else f"https://arxiv.org/pdf/{arxiv}",
                     "links": [], "categories": ["cs.LG"], "published": None, "score": 0.9, "topics": TOPICS,
                     "status": "candidate", "listed_entry": None},
             feed="arxiv-test", item_id=f"item-{n}", now=self.database.now())
         return paper.id
 
-    async def approve(self, n: int, title: str | None = None) -> int:
+    async def approve(self, n: int, title: str | None = None, url: str | None = None) -> int:
         """Alice approves on Discord, Bob on Slack: the paper is written and recorded for publishing."""
-        paper_id = self.add_candidate(n, title)
+        paper_id = self.add_candidate(n, title, url)
         for platform in ("discord", "slack"):
             self.curation.store.record_post(key=f"candidate:{paper_id}", kind="candidate", paper_id=paper_id,
                                             platform=platform, channel_id=f"{platform}-chan",

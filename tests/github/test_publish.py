@@ -771,6 +771,18 @@ async def test_a_title_with_issue_references_and_mentions_acts_on_nothing(loop_f
         assert "#\u20601" in text and "GH-\u20602" in text and "issues/\u20603" in text and "@\u2060octocat" in text
 
 
+async def test_a_link_with_a_pipe_keeps_the_pull_requests_table_whole(loop: Loop) -> None:
+    """The description's table linked each paper to its address as given: a feed's "|" in it ended the cell there,
+    so the row lost its link, the rest of the address became a cell of its own, and every column after it moved."""
+    await loop.approve(1, title="Tags For Sparse Autoencoders",
+                       url="https://blog.example.org/post?tags=sae|probing|[x](https://example.com)")
+    await loop.publisher.run_round()
+    (row,) = [line for line in loop.github.pulls[1].body.splitlines() if "Tags For Sparse Autoencoders" in line]
+    assert row == ("| [Tags For Sparse Autoencoders](https://blog.example.org/post?tags=sae%7Cprobing%7C[x]"
+                   "%28https://example.com%29) | Paper & Blog › By Topic › Tools/Techniques/Methods › Sparse Coding "
+                   "| alice (discord), bob (slack) |")
+
+
 async def test_a_line_separator_in_a_title_parts_its_words_in_the_pull_request_and_commit(  # type: ignore[no-untyped-def]
         loop_factory, github: FakeGitHub) -> None:
     """The one-line form of GitHub's texts dropped U+2028 and NEL before splitting on whitespace: a topic
