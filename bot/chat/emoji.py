@@ -32,8 +32,8 @@ for _name, _char in _UNICODE_BY_NAME.items():
     _NAME_BY_UNICODE.setdefault(_char.replace("\ufe0f", ""), _name)
 
 TOPIC_CHOICES = ("one", "two", "three", "four", "five")
-# A Discord server's own emoji as Discord writes it (animated ones with "a"): how its reactions arrive.
-_DISCORD_CUSTOM = re.compile(r"<a?:\w{2,32}:\d{15,21}>")
+# A Discord server's own emoji as Discord writes it (and its picker types it): `<:approve:1234>`, animated `<a:…>`.
+DISCORD_CUSTOM = re.compile(r"<a?:\w+:[0-9]+>")
 
 # Fitzpatrick modifiers U+1F3FB-U+1F3FF: Discord adds a user's chosen skin tone to 👍 and 👎 by itself, so a
 # thumbs up from that user arrives as "👍🏽" and must still be the one "+1" vote (Slack sends "+1::skin-tone-4").
@@ -60,7 +60,7 @@ def sent_as_stored(name: str, platform: str) -> bool:
     (`<:approve:1234>`, bot.adapters.discord.translate.emoji_name); Slack as its name: a name the table has no
     character for never arrives from Discord, nor a character from Slack, and its votes would never count."""
     if platform == "discord":
-        return name in _UNICODE_BY_NAME or not name.isascii() or _DISCORD_CUSTOM.fullmatch(name) is not None
+        return name in _UNICODE_BY_NAME or not name.isascii() or DISCORD_CUSTOM.fullmatch(name) is not None
     if platform == "slack":
         return name.isascii()
     return True

@@ -38,7 +38,6 @@ _TOPIC_OPTION = re.compile(r"\s--topic[=\s]+(.+?)(?=\s#?[0-9]+$|$)")
 _EMOJI_VOTE = re.compile(r"^:([\w+\-]+):(?::skin-tone-[2-6]:)?\s+#?([0-9]+)\s*(--remove)?$")
 _TYPED_EMOJI_VOTE = re.compile(r"^(\S{1,8})\s+#?([0-9]+)\s*(--remove)?$")
 _EMOJI_NAME = re.compile(r"^:[\w+\-]+:(?::skin-tone-[2-6]:)?$")
-_CUSTOM_EMOJI = re.compile(r"^<a?:\w+:[0-9]+>$")  # a Discord server's own, as its picker types it
 _CANDIDATE_NUMBER = re.compile(r"#?[0-9]+\s*(?:--remove)?")
 
 
@@ -246,7 +245,7 @@ def starts_with_emoji(line: str) -> bool:
     (`:x:` alone, `✅ twelve`) is one gone wrong: it gets the vote's usage, not "Unknown command" and the help."""
     words = line.split()
     return bool(words) and (_EMOJI_NAME.match(words[0]) is not None or emoji.unicode_name(words[0]) is not None
-                            or _CUSTOM_EMOJI.match(words[0]) is not None or _pictograph(words[0]))
+                            or emoji.DISCORD_CUSTOM.fullmatch(words[0]) is not None or _pictograph(words[0]))
 
 
 def _pictograph(word: str) -> bool:
