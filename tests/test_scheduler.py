@@ -9,6 +9,7 @@ from bot.app import App
 from bot.scheduler import MISFIRE_GRACE_SECONDS, build_scheduler
 from bot.settings import load_settings
 from tests.fakes.feed_server import FeedServer
+from tests.scheduling import run_late
 
 FEEDS = Path(__file__).resolve().parent / "data" / "feeds"
 
@@ -241,9 +242,8 @@ async def test_a_feed_due_while_the_machine_slept_is_polled_when_it_wakes(catalo
     interval: a laptop asleep over a 6-hourly arXiv feed's due time polled it up to 6 hours after it woke (`status`
     meanwhile showing a next poll in the past), and the weekly link check waited a week."""
     import asyncio
-    from datetime import UTC, datetime
 
-    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
+    from apscheduler.events import EVENT_JOB_EXECUTED
 
     async with FeedServer(FEEDS) as server:
         feeds_file = two_feeds(tmp_path / "feeds.yaml", server, interval=360, second="name: paused, enabled: false")
@@ -252,17 +252,8 @@ async def test_a_feed_due_while_the_machine_slept_is_polled_when_it_wakes(catalo
         app = App(settings)
         await app.open_intake()
         scheduler = build_scheduler(app)
-        outcome: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        scheduler.add_listener(lambda event: outcome.done() or outcome.set_result(event.code)
-                               if event.job_id == "poll:lesswrong" else None,
-                               EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
-        scheduler.start(paused=True)
-        for job in scheduler.get_jobs():
-            if job.id != "poll:lesswrong":
-                job.pause()
-        # Its due time came two hours ago, while the event loop was suspended with the machine.
-        scheduler.get_job("poll:lesswrong").modify(next_run_time=datetime.now(UTC) - timedelta(hours=2))
-        scheduler.resume()
+        # Its run time came two hours ago, while the event loop was suspended with the machine.
+        outcome = run_late(scheduler, "poll:lesswrong", timedelta(hours=2))
         try:
             assert await asyncio.wait_for(outcome, timeout=10) == EVENT_JOB_EXECUTED
             assert len(server.requests_to("/feeds/lesswrong")) == 1

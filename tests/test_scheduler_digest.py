@@ -13,6 +13,7 @@ from bot.app import App
 from bot.scheduler import build_scheduler
 from tests.curation.test_pipeline import add_candidate, settings_for
 from tests.fakes.clock import Clock
+from tests.scheduling import run_late
 
 
 def console_app(catalogue_dir: Path, tmp_path: Path, clock: Clock, **settings) -> tuple[App, io.StringIO]:
@@ -135,23 +136,14 @@ async def test_a_digest_whose_time_passed_while_the_machine_slept_runs_when_it_w
     paused container, had no digest that day."""
     import asyncio
 
-    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
+    from apscheduler.events import EVENT_JOB_EXECUTED
 
     clock = Clock(datetime(2026, 11, 24, 11, 0, tzinfo=UTC))
     app, out = console_app(catalogue_dir, tmp_path, clock, digest_time="09:00")
     add_candidate(app.database, 1)
     scheduler = build_scheduler(app, now=clock.now)
-    outcome: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    scheduler.add_listener(lambda event: outcome.done() or outcome.set_result(event.code)
-                           if event.job_id == "digest:console" else None,
-                           EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
-    scheduler.start(paused=True)
-    for job in scheduler.get_jobs():  # only the digest: the rest have no business here
-        if job.id != "digest:console":
-            job.pause()
     # Its run time came two hours ago, while the event loop was suspended with the machine.
-    scheduler.get_job("digest:console").modify(next_run_time=datetime.now(UTC) - timedelta(hours=2))
-    scheduler.resume()
+    outcome = run_late(scheduler, "digest:console", timedelta(hours=2))
     try:
         assert await asyncio.wait_for(outcome, timeout=10) == EVENT_JOB_EXECUTED
         assert "interp-bot digest — 2026-11-24" in out.getvalue()

@@ -90,9 +90,7 @@ class Intake:
         self.fetcher = fetcher
         self.settings = settings
         self.relevance = RelevanceCache(catalogue, CurationStore(database), settings.relevance_threshold)
-        # Shared with curation's (bot.curation.held_back), when given: one index of the list in memory, not two
-        # (several MB at 10,000 entries).
-        self.listed = listed or ListIndexCache()
+        self.listed = listed or ListIndexCache()  # curation's, given: one index of the list in memory, not two
         self.rng = rng or random.Random()
         self.feed_deadline = feed_deadline
         # Every feed's parse-to-store runs on this one thread, one feed after another (issue 16). Two big feeds
