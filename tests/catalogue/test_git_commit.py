@@ -128,17 +128,23 @@ def test_a_topic_only_the_maintainers_uncommitted_edit_has_holds_the_commit_back
     assert len(git(repo, "log", "--format=%s").splitlines()) == 3
 
 
-def test_an_approval_is_signed_where_the_maintainers_sign_their_commits(repo: Path, tmp_path: Path) -> None:
-    """commit.gpgSign: `git commit` signed the approval, the commit-tree that builds it now ignored the setting (it is
-    plumbing), and a branch that takes signed commits alone would have refused the push. A stand-in gpg signs here."""
+def sign_with_stand_in_gpg(repo: Path, tmp_path: Path, first: str = "") -> None:
+    """commit.gpgSign on, with a stand-in gpg that signs anything (after running the shell line `first`: the moment
+    a commit is signed is between the commit being built and HEAD moved)."""
     gpg = tmp_path / "fake-gpg"
-    gpg.write_text("#!/bin/sh\ncat >/dev/null\necho '[GNUPG:] SIG_CREATED D 1 8 00 0 0' >&2\n"
+    gpg.write_text(f"#!/bin/sh\ncat >/dev/null\n{first}\necho '[GNUPG:] SIG_CREATED D 1 8 00 0 0' >&2\n"
                    "printf -- '-----BEGIN PGP SIGNATURE-----\\nfake\\n-----END PGP SIGNATURE-----\\n'\n",
                    encoding="utf-8")
     gpg.chmod(0o755)
     git(repo, "config", "commit.gpgsign", "true")
     git(repo, "config", "gpg.program", str(gpg))
     git(repo, "config", "user.signingkey", "maintainers")
+
+
+def test_an_approval_is_signed_where_the_maintainers_sign_their_commits(repo: Path, tmp_path: Path) -> None:
+    """commit.gpgSign: `git commit` signed the approval, the commit-tree that builds it now ignored the setting (it is
+    plumbing), and a branch that takes signed commits alone would have refused the push. A stand-in gpg signs here."""
+    sign_with_stand_in_gpg(repo, tmp_path)
     CatalogueService(repo / "catalogue").append(NEW, "sparse-coding", commit_message=MESSAGE)
     head = git(repo, "cat-file", "commit", "HEAD")
     assert "Add “Scaling Monosemanticity” to the list" in head
@@ -152,17 +158,8 @@ def test_a_maintainers_commit_made_while_the_approval_commits_is_not_undone_in_t
     the files first: HEAD's commit undone there, staged, for the maintainer's next commit to take their edit out of
     the list again. The stand-in gpg is where that commit lands: between the commit being built and HEAD moved."""
     done = tmp_path / "maintainer-committed"
-    gpg = tmp_path / "fake-gpg"
-    gpg.write_text("#!/bin/sh\ncat >/dev/null\n"
-                   f"if [ ! -e '{done}' ]; then touch '{done}'; "
-                   f"env -u GIT_INDEX_FILE -u GIT_DIR git -C '{repo}' commit -qam 'fix a title' >/dev/null 2>&1; fi\n"
-                   "echo '[GNUPG:] SIG_CREATED D 1 8 00 0 0' >&2\n"
-                   "printf -- '-----BEGIN PGP SIGNATURE-----\\nfake\\n-----END PGP SIGNATURE-----\\n'\n",
-                   encoding="utf-8")
-    gpg.chmod(0o755)
-    git(repo, "config", "commit.gpgsign", "true")
-    git(repo, "config", "gpg.program", str(gpg))
-    git(repo, "config", "user.signingkey", "maintainers")
+    sign_with_stand_in_gpg(repo, tmp_path, f"if [ ! -e '{done}' ]; then touch '{done}'; env -u GIT_INDEX_FILE "
+                                           f"-u GIT_DIR git -C '{repo}' commit -qam 'fix a title' >/dev/null 2>&1; fi")
     edit(catalogue_dir / "tools-techniques-methods.yaml", FRAMEWORK, f"{FRAMEWORK} (WIP)")
     service = CatalogueService(catalogue_dir)
     try:
@@ -181,17 +178,9 @@ def test_an_index_locked_when_the_approval_is_committed_gets_the_entry_at_the_re
     """The index is updated after HEAD moves, and may be locked then (an editor's `git status` holds index.lock a
     moment): the commit stands, the approval waits for its retry, and the retry must give the index the entry too,
     or it stays staged as taken out, for the maintainer's next commit to take it out of the list."""
-    gpg = tmp_path / "fake-gpg"
     lock = repo / ".git" / "index.lock"
     once = tmp_path / "locked-once"
-    gpg.write_text(f"#!/bin/sh\ncat >/dev/null\n[ -e '{once}' ] || {{ touch '{once}' '{lock}'; }}\n"
-                   "echo '[GNUPG:] SIG_CREATED D 1 8 00 0 0' >&2\n"
-                   "printf -- '-----BEGIN PGP SIGNATURE-----\\nfake\\n-----END PGP SIGNATURE-----\\n'\n",
-                   encoding="utf-8")
-    gpg.chmod(0o755)
-    git(repo, "config", "commit.gpgsign", "true")
-    git(repo, "config", "gpg.program", str(gpg))
-    git(repo, "config", "user.signingkey", "maintainers")
+    sign_with_stand_in_gpg(repo, tmp_path, f"[ -e '{once}' ] || {{ touch '{once}' '{lock}'; }}")
     service = CatalogueService(catalogue_dir)
     with pytest.raises(GitError) as refused:
         service.append(NEW, "sparse-coding", commit_message=MESSAGE)
